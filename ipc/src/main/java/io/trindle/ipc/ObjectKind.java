@@ -1,0 +1,52 @@
+package io.trindle.ipc;
+
+/**
+ * What an object is. The codes cross process and language boundaries (in handle messages and the control
+ * protocol): they are fixed and never renumbered.
+ */
+public enum ObjectKind
+{
+    /** A block of shared memory backed by a memfd. */
+    SEGMENT(1, Rights.SEGMENT_ALL);
+
+    private final int code;
+    private final Rights validRights;
+
+    ObjectKind(final int code, final Rights validRights)
+    {
+        this.code = code;
+        this.validRights = validRights;
+    }
+
+    /**
+     * @return the kind's code on the wire.
+     */
+    public int code()
+    {
+        return code;
+    }
+
+    /**
+     * @return every right a handle to an object of this kind may carry.
+     */
+    public Rights validRights()
+    {
+        return validRights;
+    }
+
+    /**
+     * @param code a kind's code, e.g. read from a handle message.
+     * @return the kind, or {@code null} if the code names none.
+     */
+    public static ObjectKind fromCode(final int code)
+    {
+        for (final ObjectKind kind : values())
+        {
+            if (kind.code == code)
+            {
+                return kind;
+            }
+        }
+        return null;
+    }
+}
