@@ -1,0 +1,50 @@
+package io.trindle.ipc;
+
+import io.trindle.ipc.linux.Linux;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** A spawned process holds exactly the fds it was given: no fd of this JVM leaks into it. */
+class SpawnTest
+{
+    @Test
+    void shouldGiveTheChildOnlyItsStandardFdsAndTheInheritedOnes() throws IOException
+    {
+        final HandleChannel[] pair = HandleChannel.pair();
+        final Segment segment = Segment.allocate(Linux.pageSize());
+        try (segment; HandleChannel kept = pair[0]; HandleChannel given = pair[1])
+        {
+            assertEquals(Linux.O_RDWR, Linux.accessMode(segment.handle().fd()));
+            assertEquals(Linux.O_RDWR, Linux.accessMode(kept.fd()));
+            // This JVM holds many fds (jars, the segment's memfd, the kept socket end): none may reach the child.
+            final int pid = Linux.spawn(new String[] {"sleep", "30"}, new String[] {"PATH=/usr/bin:/bin"}, null,
+                null, new int[] {given.fd()});
+            final int pidfd = Linux.pidfdOpen(pid);
+            try
+            {
+                final List<String> fds;
+                try (Stream<Path> entries = Files.list(Path.of("/proc/" + pid + "/fd")))
+                {
+                    fds = entries.map(p -> p.getFileName().toString()).sorted().toList();
+                }
+                assertEquals(List.of("0", "1", "2", "3"), fds);
+                assertEquals("/dev/null", Files.readSymbolicLink(Path.of("/proc/" + pid + "/fd/0")).toString());
+                assertEquals(Files.readSymbolicLink(Path.of("/proc/self/fd/" + given.fd())),
+                    Files.readSymbolicLink(Path.of("/proc/" + pid + "/fd/3")), "fd 3 is the socket given");
+            }
+            finally
+            {
+                Linux.pidfdSendSignal(pidfd, Linux.SIGKILL);
+                Linux.close(pidfd);
+            }
+            assertEquals(Linux.SIGKILL, Linux.terminatingSignal(Linux.waitpid(pid)));
+        }
+    }
+}
