@@ -1,0 +1,183 @@
+package io.trindle.samples.grant;
+
+import io.trindle.ipc.Handle;
+import io.trindle.ipc.HandleChannel;
+import io.trindle.ipc.Right;
+import io.trindle.ipc.Rights;
+import io.trindle.ipc.Segment;
+import io.trindle.ipc.Source;
+import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.SystemCallException;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Grants a worker process a read-only view of a text and a writable place for its answer, and shows that
+ * the kernel, not the worker's good manners, keeps the text unchanged.
+ *
+ * <p>The parent allocates a segment from three sources (a title, a zero gap, the text), seals it against
+ * writing, and spawns a worker (this same class, {@code worker} argument) holding nothing but stdin, stdout,
+ * stderr and one channel on fd 3. Over the channel it moves a READ handle to the text and a READ|WRITE handle
+ * to a one-page result segment. The worker counts the words, tries three ways to write the text (each refused
+ * by the kernel), and writes the count into the result segment.
+ */
+public final class GrantDemo
+{
+    private static final int CHANNEL_FD = 3;
+    private static final int TEXT_OFFSET = 64;
+    private static final int TEXT_LENGTH_OFFSET = 0;
+    private static final int RESULT_WORDS_OFFSET = 0;
+    private static final int RESULT_REFUSALS_OFFSET = 8;
+    private static final int RESULT_DONE_OFFSET = 12;
+    private static final int DONE = 1;
+
+    private static final String TEXT = """
+        The segment is the kernel's object and the handle is the right to use it. A worker that holds only
+        the right to read can map the bytes and read them, but when it asks the kernel for a writable mapping
+        the kernel looks at the file descriptor it was given, sees that it was opened for reading, and says no.
+        Sealed against future writes, the memory refuses every writer, however the descriptor was obtained.
+        """;
+
+    private GrantDemo()
+    {
+    }
+
+    public static void main(final String[] args)
+    {
+        if (args.length == 1 && args[0].equals("worker"))
+        {
+            worker();
+            return;
+        }
+        System.exit(parent());
+    }
+
+    private static int parent()
+    {
+        final byte[] text = TEXT.getBytes(StandardCharsets.UTF_8);
+        final byte[] header = new byte[Integer.BYTES];
+        java.nio.ByteBuffer.wrap(header).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(text.length);
+        try (Segment textSegment = Segment.allocate(0, Source.bytes(header),
+                Source.zeros(TEXT_OFFSET - header.length), Source.bytes(text));
+            Segment result = Segment.allocate(Linux.pageSize()))
+        {
+            say("parent", "allocated text segment 0x%x: %d bytes from 3 sources (length, zero gap, %d bytes " +
+                "of text)", textSegment.handle().objectId(), textSegment.size(), text.length);
+            textSegment.seal();
+            say("parent", "sealed it: from now on no process can map it writable");
+
+            final HandleChannel[] pair = HandleChannel.pair();
+            final int pid;
+            try (HandleChannel channel = pair[0])
+            {
+                try (HandleChannel workerEnd = pair[1])
+                {
+                    pid = Linux.spawn(workerCommand(), environment(), null, null, new int[] {workerEnd.fd()});
+                }
+                say("parent", "spawned worker pid %d holding fds 0, 1, 2 and its channel on fd %d, nothing else",
+                    pid, CHANNEL_FD);
+                final Handle readOnly = textSegment.duplicate(Rights.of(Right.READ, Right.TRANSFER));
+                final Handle answer = result.duplicate(Rights.of(Right.READ, Right.WRITE, Right.TRANSFER));
+                channel.send(readOnly, answer);
+                say("parent", "moved READ on the text and READ|WRITE on a %d-byte result segment to the worker",
+                    result.size());
+            }
+            final int status = Linux.waitpid(pid);
+            if (Linux.exitCode(status) != 0 || result.getInt(RESULT_DONE_OFFSET) != DONE)
+            {
+                say("parent", "worker failed: wait status %d", status);
+                return 1;
+            }
+            final byte[] after = new byte[text.length];
+            textSegment.getBytes(TEXT_OFFSET, after, 0, after.length);
+            final boolean unchanged = java.util.Arrays.equals(text, after);
+            say("parent", "worker exited 0: it counted %d words; the kernel refused %d of its 3 write attempts; " +
+                "the text is %s", result.getLong(RESULT_WORDS_OFFSET), result.getInt(RESULT_REFUSALS_OFFSET),
+                unchanged ? "unchanged" : "CHANGED");
+            return unchanged && result.getInt(RESULT_REFUSALS_OFFSET) == 3 ? 0 : 1;
+        }
+    }
+
+    private static void worker()
+    {
+        try (HandleChannel channel = HandleChannel.adopt(CHANNEL_FD))
+        {
+            final List<Handle> handles = channel.receive();
+            try (Segment text = Segment.map(handles.get(0)); Segment result = Segment.map(handles.get(1)))
+            {
+                say("worker", "received segment 0x%x with %s, %d bytes, and segment 0x%x with %s",
+                    text.handle().objectId(), text.rights(), text.size(), result.handle().objectId(),
+                    result.rights());
+                final byte[] bytes = new byte[text.getInt(TEXT_LENGTH_OFFSET)];
+                text.getBytes(TEXT_OFFSET, bytes, 0, bytes.length);
+                final long words = new String(bytes, StandardCharsets.UTF_8).strip().split("\\s+").length;
+                say("worker", "read %d bytes of text straight from shared memory: %d words", bytes.length, words);
+
+                final int fd = text.handle().fd();
+                final long size = text.size();
+                int refusals = 0;
+                refusals += refused("mmap(PROT_WRITE) of the text", () ->
+                    Linux.munmap(Linux.mmap(size, Linux.PROT_READ | Linux.PROT_WRITE, Linux.MAP_SHARED, fd, 0), size));
+                final long mapping = Linux.mmap(size, Linux.PROT_READ, Linux.MAP_SHARED, fd, 0);
+                refusals += refused("mprotect(PROT_WRITE) of a read-only mapping",
+                    () -> Linux.mprotect(mapping, size, Linux.PROT_READ | Linux.PROT_WRITE));
+                Linux.munmap(mapping, size);
+                refusals += refused("reopening /proc/self/fd/" + fd + " for writing, then mmap(PROT_WRITE)", () ->
+                {
+                    final int reopened = Linux.open("/proc/self/fd/" + fd, Linux.O_RDWR | Linux.O_CLOEXEC, 0);
+                    try
+                    {
+                        Linux.munmap(Linux.mmap(size, Linux.PROT_READ | Linux.PROT_WRITE, Linux.MAP_SHARED,
+                            reopened, 0), size);
+                    }
+                    finally
+                    {
+                        Linux.close(reopened);
+                    }
+                });
+
+                result.putLong(RESULT_WORDS_OFFSET, words);
+                result.putInt(RESULT_REFUSALS_OFFSET, refusals);
+                result.putInt(RESULT_DONE_OFFSET, DONE);
+                say("worker", "wrote the count into the result segment");
+            }
+        }
+    }
+
+    private static int refused(final String attempt, final Runnable action)
+    {
+        try
+        {
+            action.run();
+            say("worker", "%s: ALLOWED", attempt);
+            return 0;
+        }
+        catch (final SystemCallException e)
+        {
+            say("worker", "%s: refused by the kernel with %s", attempt, e.errnoName());
+            return 1;
+        }
+    }
+
+    private static String[] workerCommand()
+    {
+        final String java = ProcessHandle.current().info().command().orElseThrow(
+            () -> new IllegalStateException("cannot tell which java runs this JVM, to start the worker with it"));
+        return new String[] {java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+            GrantDemo.class.getName(), "worker"};
+    }
+
+    private static String[] environment()
+    {
+        return System.getenv().entrySet().stream().map((Map.Entry<String, String> e) -> e.getKey() + "=" + e.getValue())
+            .toArray(String[]::new);
+    }
+
+    private static void say(final String who, final String format, final Object... arguments)
+    {
+        System.out.printf("[%s] %s%n", who, String.format(format, arguments));
+        System.out.flush();
+    }
+}
