@@ -135,8 +135,8 @@ public final class Handle implements AutoCloseable
                 current + " (would add " + newRights.minus(current) + ") on " + describe() +
                 "; rights can only be reduced");
         }
-        final int newFd = !newRights.contains(Right.WRITE) && Linux.accessMode(fd) != Linux.O_RDONLY ?
-            reopenReadOnly(fd) : Linux.dup(fd);
+        final boolean readOnlySegment = kind == ObjectKind.SEGMENT && !newRights.contains(Right.WRITE);
+        final int newFd = readOnlySegment && Linux.accessMode(fd) != Linux.O_RDONLY ? reopenReadOnly(fd) : Linux.dup(fd);
         return new Handle(objectId, kind, newRights, newFd, offset, size);
     }
 

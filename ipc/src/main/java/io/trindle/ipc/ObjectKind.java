@@ -7,7 +7,9 @@ package io.trindle.ipc;
 public enum ObjectKind
 {
     /** A block of shared memory backed by a memfd. */
-    SEGMENT(1, Rights.SEGMENT_ALL);
+    SEGMENT(1, Rights.SEGMENT_ALL),
+    /** A message queue: one lane per sender, one receiver. A pipe handle's fd is the memfd of one lane. */
+    PIPE(2, Rights.PIPE_ALL);
 
     private final int code;
     private final Rights validRights;

@@ -20,6 +20,9 @@ public final class Rights
     public static final Rights SEGMENT_ALL =
         of(Right.READ, Right.WRITE, Right.EXECUTE, Right.DUPLICATE, Right.TRANSFER);
 
+    /** Every right a pipe handle may carry; what the creator of a lane receives. */
+    public static final Rights PIPE_ALL = of(Right.SEND, Right.RECEIVE, Right.DUPLICATE, Right.TRANSFER);
+
     private final int bits;
 
     private Rights(final int bits)

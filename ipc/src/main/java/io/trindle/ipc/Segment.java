@@ -2,7 +2,6 @@ package io.trindle.ipc;
 
 import io.trindle.ipc.linux.Linux;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -43,7 +42,7 @@ public final class Segment implements AutoCloseable
         ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final Handle handle;
-    private Arena arena;
+    private Mapping mapping;
     private MemorySegment memory;
     private boolean writable;
 
@@ -404,17 +403,16 @@ public final class Segment implements AutoCloseable
     {
         final Rights rights = handle.rights();
         final long size = handle.size();
-        final long address = Linux.mmap(size, protection(rights), Linux.MAP_SHARED, handle.fd(), handle.offset());
-        arena = Arena.ofShared();
-        memory = MemorySegment.ofAddress(address).reinterpret(size, arena, ignored -> Linux.munmap(address, size));
+        mapping = Mapping.map(handle.fd(), handle.offset(), size, protection(rights));
+        memory = mapping.memory();
         writable = rights.contains(Right.WRITE);
     }
 
     private void unmapNow()
     {
         memory = null;
-        arena.close();
-        arena = null;
+        mapping.close();
+        mapping = null;
     }
 
     private static int protection(final Rights rights)

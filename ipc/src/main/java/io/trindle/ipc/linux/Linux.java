@@ -98,6 +98,22 @@ public final class Linux
     private static final long SYS_FUTEX = 202;
     private static final long SYS_PIDFD_SEND_SIGNAL = 424;
     private static final long SYS_PIDFD_OPEN = 434;
+    private static final long SYS_FUTEX_WAITV = 449;
+
+    /**
+     * struct futex_waitv, 24 bytes: {@code u64 val} at 0, {@code u64 uaddr} at 8, {@code u32 flags} at 16,
+     * {@code u32 __reserved} at 20. Without {@link #FUTEX2_PRIVATE} in the flags the wait is shared between
+     * processes.
+     */
+    public static final long FUTEX_WAITV_VAL_OFFSET = 0;
+    public static final long FUTEX_WAITV_UADDR_OFFSET = 8;
+    public static final long FUTEX_WAITV_FLAGS_OFFSET = 16;
+    public static final long FUTEX_WAITV_LENGTH = 24;
+    public static final int FUTEX2_SIZE_U32 = 0x02;
+    public static final int FUTEX2_PRIVATE = 128;
+    /** The most futexes one {@code futex_waitv} call waits on. */
+    public static final int FUTEX_WAITV_MAX = 128;
+    private static final long CLOCK_MONOTONIC = 1;
 
     private static final int SC_PAGESIZE = 30;
 
@@ -186,6 +202,9 @@ public final class Linux
         FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
     private static final MethodHandle SYSCALL_4 = downcall("syscall",
         FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+        Linker.Option.firstVariadicArg(1));
+    private static final MethodHandle SYSCALL_5 = downcall("syscall",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
         Linker.Option.firstVariadicArg(1));
     private static final MethodHandle KILL = downcall("kill",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
@@ -848,6 +867,50 @@ public final class Linux
                 count);
         }
         return (int)result;
+    }
+
+    /**
+     * {@code futex_waitv(waiters, count, 0, deadline, CLOCK_MONOTONIC)}: sleeps until any of {@code count}
+     * futex words described by the {@code struct futex_waitv} array at {@code waiters} is woken, or one of
+     * them no longer holds its expected value, or the deadline passes. Allocates nothing.
+     *
+     * @param deadlineNanos an absolute {@link System#nanoTime()} value (HotSpot reads CLOCK_MONOTONIC for
+     *                      it on Linux), or negative for no limit.
+     * @return the index of the word that was woken (0 or more), or minus the errno: {@code -EAGAIN} (a word
+     * had already changed), {@code -ETIMEDOUT} or {@code -EINTR}; the caller re-checks its condition in
+     * every case.
+     */
+    public static int futexWaitv(final long waiters, final int count, final long deadlineNanos)
+    {
+        final MemorySegment errno = capture();
+        long timeout = 0L;
+        if (deadlineNanos >= 0)
+        {
+            final MemorySegment timespec = TIMESPEC.get();
+            timespec.set(JAVA_LONG, 0, deadlineNanos / 1_000_000_000L);
+            timespec.set(JAVA_LONG, 8, deadlineNanos % 1_000_000_000L);
+            timeout = timespec.address();
+        }
+        final long result;
+        try
+        {
+            result = (long)SYSCALL_5.invokeExact(errno, SYS_FUTEX_WAITV, waiters, (long)count, 0L, timeout,
+                CLOCK_MONOTONIC);
+        }
+        catch (final Throwable t)
+        {
+            throw unexpected(t);
+        }
+        if (result >= 0)
+        {
+            return (int)result;
+        }
+        final int error = errno(errno);
+        if (error == Errno.EAGAIN || error == Errno.ETIMEDOUT || error == Errno.EINTR)
+        {
+            return -error;
+        }
+        throw failure(errno, "futex_waitv", "waiters=0x" + Long.toHexString(waiters) + ", count=" + count);
     }
 
     /**

@@ -1,0 +1,117 @@
+package io.trindle.ipc;
+
+/**
+ * A batch of received messages: filled by a receiver, read, then released. A message leaves its lane only when
+ * it is released, so a receiver that dies holding an inbox leaves its messages for the next receiver
+ * (at-least-once delivery).
+ *
+ * <p>Release is cumulative per lane: releasing a message releases every earlier message of its lane. The
+ * inbox allocates only when it is created; filling and releasing it allocate nothing. One thread at a time.
+ */
+public final class Inbox
+{
+    private static final long NONE = Long.MIN_VALUE;
+
+    private final Message[] messages;
+    private final LaneReader[] touched;
+    private int size;
+
+    /**
+     * @param capacity the most messages one batch holds.
+     */
+    public Inbox(final int capacity)
+    {
+        if (capacity < 1)
+        {
+            throw new IllegalArgumentException("inbox capacity=" + capacity + " must be at least 1");
+        }
+        messages = new Message[capacity];
+        for (int i = 0; i < capacity; i++)
+        {
+            messages[i] = new Message();
+        }
+        touched = new LaneReader[capacity];
+    }
+
+    /** @return the number of messages in the batch. */
+    public int size()
+    {
+        return size;
+    }
+
+    /** @return the most messages the batch holds. */
+    public int capacity()
+    {
+        return messages.length;
+    }
+
+    public boolean isEmpty()
+    {
+        return size == 0;
+    }
+
+    /**
+     * @return message {@code index} of the batch (a view, valid until release).
+     */
+    public Message get(final int index)
+    {
+        if (index < 0 || index >= size)
+        {
+            throw new IndexOutOfBoundsException("index=" + index + ", size=" + size);
+        }
+        return messages[index];
+    }
+
+    /**
+     * Releases every message in the batch back to its lane, so senders may reuse the room, and empties the
+     * batch.
+     */
+    public void release()
+    {
+        int count = 0;
+        for (int i = 0; i < size; i++)
+        {
+            final Message message = messages[i];
+            final LaneReader reader = message.reader;
+            if (reader.pendingRelease == NONE)
+            {
+                touched[count++] = reader;
+                reader.pendingRelease = message.end;
+            }
+            else if (message.end > reader.pendingRelease)
+            {
+                reader.pendingRelease = message.end;
+            }
+            message.reader = null;
+        }
+        for (int i = 0; i < count; i++)
+        {
+            final LaneReader reader = touched[i];
+            reader.releaseTo(reader.pendingRelease);
+            reader.pendingRelease = NONE;
+            touched[i] = null;
+        }
+        size = 0;
+    }
+
+    boolean isFull()
+    {
+        return size == messages.length;
+    }
+
+    /** @return the next free view, to be filled and then {@link #added()}. */
+    Message nextSlot()
+    {
+        return messages[size];
+    }
+
+    void added()
+    {
+        size++;
+    }
+
+    static long none()
+    {
+        return NONE;
+    }
+}

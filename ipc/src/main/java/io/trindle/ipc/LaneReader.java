@@ -1,0 +1,237 @@
+package io.trindle.ipc;
+
+import io.trindle.ipc.linux.Linux;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+
+import static io.trindle.ipc.Lane.INT;
+import static io.trindle.ipc.Lane.LONG;
+import static io.trindle.ipc.LaneDescriptor.HEAD_OFFSET;
+import static io.trindle.ipc.LaneDescriptor.RECORD_ALIGNMENT;
+import static io.trindle.ipc.LaneDescriptor.RECORD_HEADER_LENGTH;
+import static io.trindle.ipc.LaneDescriptor.RECORD_LENGTH_OFFSET;
+import static io.trindle.ipc.LaneDescriptor.RECORD_STAMP_OFFSET;
+import static io.trindle.ipc.LaneDescriptor.RECORD_TYPE_OFFSET;
+import static io.trindle.ipc.LaneDescriptor.SENDER_SLEEPING_OFFSET;
+import static io.trindle.ipc.LaneDescriptor.TAIL_OFFSET;
+import static io.trindle.ipc.LaneDescriptor.TYPE_END_OF_STREAM;
+import static io.trindle.ipc.LaneDescriptor.TYPE_MESSAGE;
+import static io.trindle.ipc.LaneDescriptor.TYPE_PADDING;
+
+/**
+ * The receiving side of one lane. It trusts nothing it reads from the lane: the tail, every record's stamp,
+ * length and type are checked against the capacity and positions it keeps itself, so a broken or hostile
+ * sender yields a {@link LaneState#CORRUPT} lane with a reason, never an out-of-bounds read or a hang.
+ */
+final class LaneReader
+{
+    /** {@link #next} found nothing to read now. */
+    static final int EMPTY = -1;
+    /** {@link #next} found the end of the stream, or the lane is not open. */
+    static final int STOPPED = -2;
+
+    final Lane lane;
+    final MemorySegment header;
+    final MemorySegment ring;
+    final long pipeId;
+    final int laneId;
+    private final int capacity;
+    private final int mask;
+    private final int maxPayloadLength;
+    private final LaneFaultListener faultListener;
+
+    /** The next record to read. */
+    private long position;
+    /** Everything before this was released; this reader's own copy is the one it trusts. */
+    private long released;
+    /** The last tail read that passed the checks. */
+    private long tail;
+    private LaneState state = LaneState.OPEN;
+    private String fault;
+    /** Used by {@link Inbox#release()} to gather a batch's releases per lane. */
+    long pendingRelease = Inbox.none();
+
+    LaneReader(final Lane lane, final LaneFaultListener faultListener)
+    {
+        this.lane = lane;
+        this.header = lane.header;
+        this.ring = lane.ring;
+        this.pipeId = lane.pipeId;
+        this.laneId = lane.laneId;
+        this.capacity = lane.capacity;
+        this.mask = lane.mask;
+        this.maxPayloadLength = lane.maxPayloadLength;
+        this.faultListener = faultListener;
+
+        // A new receiver starts where the last one released: everything after is delivered (again).
+        final long head = (long)LONG.getAcquire(header, (long)HEAD_OFFSET);
+        released = head;
+        position = head;
+        tail = head;
+        if (head < 0 || (head & (RECORD_ALIGNMENT - 1)) != 0)
+        {
+            corrupt("head=" + head + " is not a valid release position");
+        }
+    }
+
+    LaneState state()
+    {
+        return state;
+    }
+
+    String fault()
+    {
+        return fault;
+    }
+
+    /**
+     * Reads the next message into {@code message}, skipping padding.
+     *
+     * @return the payload length (0 or more), {@link #EMPTY}, or {@link #STOPPED}.
+     */
+    int next(final Message message)
+    {
+        while (state == LaneState.OPEN)
+        {
+            if (position == tail && !refreshTail())
+            {
+                return EMPTY;
+            }
+            final long index = position & mask;
+            if ((long)LONG.getAcquire(ring, index + RECORD_STAMP_OFFSET) != position + 1)
+            {
+                return EMPTY; // claimed, not yet committed
+            }
+            final int length = ring.get(ValueLayout.JAVA_INT, index + RECORD_LENGTH_OFFSET);
+            final int type = ring.get(ValueLayout.JAVA_INT, index + RECORD_TYPE_OFFSET);
+            final int limit = type == TYPE_MESSAGE ? maxPayloadLength : type == TYPE_PADDING ?
+                capacity - RECORD_HEADER_LENGTH : 0;
+            if (length < 0 || length > limit)
+            {
+                corrupt("record at position=" + position + " of type=" + type + ": length=" + length +
+                    " exceeds its limit=" + limit);
+                break;
+            }
+            final int recordLength = LaneDescriptor.recordLength(length);
+            if (index + recordLength > capacity || position + recordLength > tail)
+            {
+                corrupt("record at position=" + position + ": length=" + length + " runs past the ring's end " +
+                    "(capacity=" + capacity + ") or the tail=" + tail);
+                break;
+            }
+            switch (type)
+            {
+                case TYPE_MESSAGE ->
+                {
+                    final long sequence = position;
+                    position += recordLength;
+                    message.set(this, sequence, position, index + RECORD_HEADER_LENGTH, length);
+                    return length;
+                }
+                case TYPE_PADDING -> position += recordLength;
+                case TYPE_END_OF_STREAM ->
+                {
+                    // The end record itself is never released, so a later receiver sees the end too.
+                    state = LaneState.ENDED;
+                    return STOPPED;
+                }
+                default ->
+                {
+                    corrupt("record at position=" + position + " has unknown type=" + type);
+                    return STOPPED;
+                }
+            }
+        }
+        return STOPPED;
+    }
+
+    /** @return whether the tail moved on; marks the lane corrupt if the new tail is impossible. */
+    private boolean refreshTail()
+    {
+        final long newTail = (long)LONG.getAcquire(header, (long)TAIL_OFFSET);
+        if (newTail == tail)
+        {
+            return false;
+        }
+        if (newTail < position || newTail - released > capacity || (newTail & (RECORD_ALIGNMENT - 1)) != 0)
+        {
+            corrupt("tail=" + newTail + " is impossible: read position=" + position + ", released=" + released +
+                ", capacity=" + capacity);
+            return false;
+        }
+        tail = newTail;
+        return true;
+    }
+
+    /** @return whether a message may be waiting: the tail moved past what this reader has read. */
+    boolean mayHaveMore()
+    {
+        return state == LaneState.OPEN && (long)LONG.getAcquire(header, (long)TAIL_OFFSET) != position;
+    }
+
+    /**
+     * Releases everything before {@code end}: stores the head with release, then wakes senders waiting for
+     * room, if any announced that they sleep.
+     */
+    void releaseTo(final long end)
+    {
+        if (end <= released)
+        {
+            return;
+        }
+        released = end;
+        LONG.setRelease(header, (long)HEAD_OFFSET, end);
+        // Pairs with a sender's announce-then-recheck (see LaneSender.claimWaiting).
+        VarHandle.fullFence();
+        if ((int)INT.getVolatile(header, (long)SENDER_SLEEPING_OFFSET) != 0 &&
+            INT.compareAndSet(header, (long)SENDER_SLEEPING_OFFSET, 1, 0))
+        {
+            Linux.futexWake(lane.headerAddress(SENDER_SLEEPING_OFFSET), Integer.MAX_VALUE);
+        }
+    }
+
+    /**
+     * Clears a record that was claimed but never committed (its sender died mid-send), so the lane moves on:
+     * the span from it to the next committed record (or to the tail, or the ring's end) becomes padding.
+     * Call it only when the sender is known dead or stuck: a live sender would still write there.
+     *
+     * @return whether anything was cleared.
+     */
+    boolean unblock()
+    {
+        if (state != LaneState.OPEN)
+        {
+            return false;
+        }
+        final long currentTail = (long)LONG.getAcquire(header, (long)TAIL_OFFSET);
+        final long index = position & mask;
+        if (currentTail <= position || currentTail - released > capacity ||
+            (long)LONG.getAcquire(ring, index + RECORD_STAMP_OFFSET) == position + 1)
+        {
+            return false;
+        }
+        final long limit = Math.min(currentTail, position + (capacity - index));
+        long next = position + RECORD_ALIGNMENT;
+        while (next < limit && (long)LONG.getAcquire(ring, (next & mask) + RECORD_STAMP_OFFSET) != next + 1)
+        {
+            next += RECORD_ALIGNMENT;
+        }
+        final long gap = Math.min(next, limit) - position;
+        ring.set(ValueLayout.JAVA_INT, index + RECORD_LENGTH_OFFSET, (int)(gap - RECORD_HEADER_LENGTH));
+        ring.set(ValueLayout.JAVA_INT, index + RECORD_TYPE_OFFSET, TYPE_PADDING);
+        LONG.setRelease(ring, index + RECORD_STAMP_OFFSET, position + 1);
+        return true;
+    }
+
+    private void corrupt(final String reason)
+    {
+        state = LaneState.CORRUPT;
+        fault = reason;
+        if (faultListener != null)
+        {
+            faultListener.onLaneFault(pipeId, laneId, reason);
+        }
+    }
+}

@@ -1,0 +1,384 @@
+package io.trindle.ipc;
+
+import io.trindle.ipc.linux.Linux;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+
+import static io.trindle.ipc.Lane.INT;
+import static io.trindle.ipc.Lane.LONG;
+import static io.trindle.ipc.LaneDescriptor.HEAD_OFFSET;
+import static io.trindle.ipc.LaneDescriptor.RECEIVER_SLEEPING_OFFSET;
+import static io.trindle.ipc.LaneDescriptor.RECORD_HEADER_LENGTH;
+import static io.trindle.ipc.LaneDescriptor.RECORD_LENGTH_OFFSET;
+import static io.trindle.ipc.LaneDescriptor.RECORD_STAMP_OFFSET;
+import static io.trindle.ipc.LaneDescriptor.RECORD_TYPE_OFFSET;
+import static io.trindle.ipc.LaneDescriptor.SENDER_SLEEPING_OFFSET;
+import static io.trindle.ipc.LaneDescriptor.TAIL_OFFSET;
+import static io.trindle.ipc.LaneDescriptor.TYPE_END_OF_STREAM;
+import static io.trindle.ipc.LaneDescriptor.TYPE_MESSAGE;
+import static io.trindle.ipc.LaneDescriptor.TYPE_PADDING;
+
+/**
+ * The sending end of one lane of a pipe. Any number of threads of this process may send at once: each claims
+ * its record by compare-and-set on the tail, so records are whole and ordered by claim.
+ *
+ * <p>Sending a message makes no system call and allocates nothing, unless the receiver announced that it
+ * sleeps (then one {@code futex} wake) or the lane is full and {@link #send} must wait.
+ *
+ * <h2>Zero-copy sending</h2>
+ * <pre>{@code
+ * long claim = sender.claim(length);          // FULL if there is no room now
+ * if (claim != LaneSender.FULL) {
+ *     sender.buffer().set(JAVA_LONG, sender.payloadOffset(claim), value);   // write the payload in place
+ *     sender.commit(claim);                   // or abort(claim): the receiver skips it
+ * }
+ * }</pre>
+ */
+public final class LaneSender implements AutoCloseable
+{
+    /** What {@link #claim} returns when the lane has no room now. */
+    public static final long FULL = -1;
+
+    /** How long {@link #close()} waits for room to write the end of stream. */
+    public static final long CLOSE_TIMEOUT_NANOS = 1_000_000_000L;
+
+    private final Lane lane;
+    private final MemorySegment header;
+    private final MemorySegment ring;
+    private final int capacity;
+    private final int mask;
+    private final int maxPayloadLength;
+    private final WaitStrategy waitStrategy;
+    /** The last head read from the lane: free space is at least {@code capacity - (tail - headCache)}. */
+    private volatile long headCache;
+    private volatile boolean ended;
+    private boolean closed;
+
+    private LaneSender(final Lane lane, final WaitStrategy waitStrategy)
+    {
+        this.lane = lane;
+        this.header = lane.header;
+        this.ring = lane.ring;
+        this.capacity = lane.capacity;
+        this.mask = lane.mask;
+        this.maxPayloadLength = lane.maxPayloadLength;
+        this.waitStrategy = waitStrategy;
+        this.headCache = (long)LONG.getAcquire(header, (long)HEAD_OFFSET);
+    }
+
+    /**
+     * Maps a lane to send into. Needs {@link Right#SEND}; the sender owns the handle from now on.
+     */
+    public static LaneSender open(final Handle handle)
+    {
+        return open(handle, WaitStrategy.DEFAULT);
+    }
+
+    /**
+     * Maps a lane to send into, waiting for room as {@code waitStrategy} says.
+     */
+    public static LaneSender open(final Handle handle, final WaitStrategy waitStrategy)
+    {
+        return new LaneSender(Lane.map(handle, Right.SEND), waitStrategy);
+    }
+
+    /** @return the id of the pipe this lane belongs to. */
+    public long pipeId()
+    {
+        return lane.pipeId;
+    }
+
+    /** @return this lane's id within its pipe. */
+    public int laneId()
+    {
+        return lane.laneId;
+    }
+
+    /** @return the largest payload a message may have on this lane. */
+    public int maxPayloadLength()
+    {
+        return maxPayloadLength;
+    }
+
+    /**
+     * Claims room for a message of {@code length} bytes, without waiting.
+     *
+     * @return the claim (the record's position), or {@link #FULL} if the lane has no room now.
+     * @throws IllegalArgumentException if {@code length} is negative or above {@link #maxPayloadLength()}.
+     */
+    public long claim(final int length)
+    {
+        checkSendable(length);
+        return claim(length, TYPE_MESSAGE);
+    }
+
+    /**
+     * @return the offset in {@link #buffer()} where the payload of {@code claim} goes.
+     */
+    public long payloadOffset(final long claim)
+    {
+        return (claim & mask) + RECORD_HEADER_LENGTH;
+    }
+
+    /**
+     * @return the ring, to write a claimed payload in place at {@link #payloadOffset}.
+     */
+    public MemorySegment buffer()
+    {
+        return ring;
+    }
+
+    /**
+     * Commits a claimed message: from now on the receiver may read it.
+     */
+    public void commit(final long claim)
+    {
+        LONG.setRelease(ring, (claim & mask) + RECORD_STAMP_OFFSET, claim + 1);
+        wakeReceiver();
+    }
+
+    /**
+     * Gives up a claimed message: the receiver skips it.
+     */
+    public void abort(final long claim)
+    {
+        final long index = claim & mask;
+        ring.set(ValueLayout.JAVA_INT, index + RECORD_TYPE_OFFSET, TYPE_PADDING);
+        LONG.setRelease(ring, index + RECORD_STAMP_OFFSET, claim + 1);
+        wakeReceiver();
+    }
+
+    /**
+     * Sends {@code length} bytes of {@code source} from {@code offset} if the lane has room now.
+     *
+     * @return whether the message was sent.
+     */
+    public boolean trySend(final MemorySegment source, final long offset, final int length)
+    {
+        final long claim = claim(length);
+        if (claim == FULL)
+        {
+            return false;
+        }
+        MemorySegment.copy(source, offset, ring, payloadOffset(claim), length);
+        commit(claim);
+        return true;
+    }
+
+    /**
+     * Sends {@code length} bytes of {@code source} from {@code offset} if the lane has room now.
+     *
+     * @return whether the message was sent.
+     */
+    public boolean trySend(final byte[] source, final int offset, final int length)
+    {
+        final long claim = claim(length);
+        if (claim == FULL)
+        {
+            return false;
+        }
+        MemorySegment.copy(source, offset, ring, ValueLayout.JAVA_BYTE, payloadOffset(claim), length);
+        commit(claim);
+        return true;
+    }
+
+    /**
+     * Sends a message, waiting up to {@code timeoutNanos} for room (negative: no limit).
+     *
+     * @return whether the message was sent; {@code false} means the time ran out and nothing was sent.
+     */
+    public boolean send(final MemorySegment source, final long offset, final int length, final long timeoutNanos)
+    {
+        final long claim = claimWaiting(length, TYPE_MESSAGE, timeoutNanos);
+        if (claim == FULL)
+        {
+            return false;
+        }
+        MemorySegment.copy(source, offset, ring, payloadOffset(claim), length);
+        commit(claim);
+        return true;
+    }
+
+    /**
+     * Sends a message, waiting up to {@code timeoutNanos} for room (negative: no limit).
+     *
+     * @return whether the message was sent; {@code false} means the time ran out and nothing was sent.
+     */
+    public boolean send(final byte[] source, final int offset, final int length, final long timeoutNanos)
+    {
+        final long claim = claimWaiting(length, TYPE_MESSAGE, timeoutNanos);
+        if (claim == FULL)
+        {
+            return false;
+        }
+        MemorySegment.copy(source, offset, ring, ValueLayout.JAVA_BYTE, payloadOffset(claim), length);
+        commit(claim);
+        return true;
+    }
+
+    /**
+     * Ends the stream: writes the end-of-stream record, after which the receiver, once it has read
+     * everything before it, sees this lane end. Nothing can be sent afterwards.
+     *
+     * @return whether the end was written; {@code false} if the lane stayed full for {@code timeoutNanos}.
+     */
+    public boolean endStream(final long timeoutNanos)
+    {
+        if (ended)
+        {
+            return true;
+        }
+        final long claim = claimWaiting(0, TYPE_END_OF_STREAM, timeoutNanos);
+        if (claim == FULL)
+        {
+            return false;
+        }
+        ended = true;
+        commit(claim);
+        return true;
+    }
+
+    /**
+     * Ends the stream (waiting up to {@link #CLOSE_TIMEOUT_NANOS} for room), unmaps the lane and closes the
+     * handle. Closing again does nothing.
+     */
+    @Override
+    public void close()
+    {
+        if (!closed)
+        {
+            closed = true;
+            try
+            {
+                endStream(CLOSE_TIMEOUT_NANOS);
+            }
+            finally
+            {
+                lane.close();
+            }
+        }
+    }
+
+    private void checkSendable(final int length)
+    {
+        if (length < 0 || length > maxPayloadLength)
+        {
+            throw new IllegalArgumentException("message length=" + length + " exceeds the lane's " +
+                "maxPayloadLength=" + maxPayloadLength + " (lane capacity=" + capacity + ")");
+        }
+        if (ended)
+        {
+            throw new IllegalStateException("lane " + lane.laneId + " of pipe 0x" + Long.toHexString(lane.pipeId) +
+                " was ended: nothing more can be sent on it");
+        }
+    }
+
+    private long claimWaiting(final int length, final int type, final long timeoutNanos)
+    {
+        if (type == TYPE_MESSAGE)
+        {
+            checkSendable(length);
+        }
+        long claim = claim(length, type);
+        if (claim != FULL || timeoutNanos == 0)
+        {
+            return claim;
+        }
+        final long deadline = timeoutNanos < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutNanos;
+        for (int i = 0; i < waitStrategy.spins(); i++)
+        {
+            Thread.onSpinWait();
+            if ((claim = claim(length, type)) != FULL)
+            {
+                return claim;
+            }
+        }
+        for (int i = 0; i < waitStrategy.yields(); i++)
+        {
+            Thread.yield();
+            if ((claim = claim(length, type)) != FULL)
+            {
+                return claim;
+            }
+        }
+        final long sleepingWord = lane.headerAddress(SENDER_SLEEPING_OFFSET);
+        while (true)
+        {
+            // Announce the sleep, then look again: the receiver releases, then reads this word (both with a
+            // full fence between), so either it sees the 1 and wakes us, or we see its release here.
+            INT.setVolatile(header, (long)SENDER_SLEEPING_OFFSET, 1);
+            if ((claim = claim(length, type)) != FULL)
+            {
+                return claim;
+            }
+            final long remaining = deadline - System.nanoTime();
+            if (remaining <= 0)
+            {
+                return FULL;
+            }
+            Linux.futexWait(sleepingWord, 1, timeoutNanos < 0 ? -1 : remaining);
+        }
+    }
+
+    private long claim(final int length, final int type)
+    {
+        final int required = LaneDescriptor.recordLength(length);
+        long tail;
+        int padding;
+        while (true)
+        {
+            tail = (long)LONG.getVolatile(header, (long)TAIL_OFFSET);
+            final int index = (int)(tail & mask);
+            final int toEnd = capacity - index;
+            padding = required > toEnd ? toEnd : 0;
+            final long needed = (long)padding + required;
+            long head = headCache;
+            if (needed > capacity - (tail - head))
+            {
+                head = (long)LONG.getAcquire(header, (long)HEAD_OFFSET);
+                headCache = head;
+                if (needed > capacity - (tail - head))
+                {
+                    return FULL;
+                }
+            }
+            if (LONG.compareAndSet(header, (long)TAIL_OFFSET, tail, tail + needed))
+            {
+                break;
+            }
+        }
+        if (padding > 0)
+        {
+            final long index = tail & mask;
+            ring.set(ValueLayout.JAVA_INT, index + RECORD_LENGTH_OFFSET, padding - RECORD_HEADER_LENGTH);
+            ring.set(ValueLayout.JAVA_INT, index + RECORD_TYPE_OFFSET, TYPE_PADDING);
+            LONG.setRelease(ring, index + RECORD_STAMP_OFFSET, tail + 1);
+        }
+        final long claim = tail + padding;
+        final long index = claim & mask;
+        ring.set(ValueLayout.JAVA_INT, index + RECORD_LENGTH_OFFSET, length);
+        ring.set(ValueLayout.JAVA_INT, index + RECORD_TYPE_OFFSET, type);
+        return claim;
+    }
+
+    private void wakeReceiver()
+    {
+        // Pairs with the receiver's announce-then-recheck: the stamp store above must be visible before this
+        // load, or both sides could miss each other.
+        VarHandle.fullFence();
+        if ((int)INT.getVolatile(header, (long)RECEIVER_SLEEPING_OFFSET) != 0 &&
+            INT.compareAndSet(header, (long)RECEIVER_SLEEPING_OFFSET, 1, 0))
+        {
+            Linux.futexWake(lane.headerAddress(RECEIVER_SLEEPING_OFFSET), 1);
+        }
+    }
+
+    @Override
+    public String toString()
+    {
+        return "LaneSender{pipe=0x" + Long.toHexString(lane.pipeId) + ", lane=" + lane.laneId + ", capacity=" +
+            capacity + "}";
+    }
+}

@@ -1,0 +1,137 @@
+package io.trindle.ipc;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * One received message, read in place from its lane: a view, not a copy. It stays valid until the
+ * {@link Inbox} holding it is released or refilled; after that the sender may overwrite its bytes. Views are
+ * reused by the inbox, so keep the values, not the view.
+ *
+ * <p>Reads are bounds-checked against the message's length. Multi-byte values are little-endian.
+ */
+public final class Message
+{
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LONG =
+        ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    LaneReader reader;
+    /** Where the lane's release may advance to once this message is released. */
+    long end;
+    private long pipeId;
+    private int laneId;
+    private long sequence;
+    private MemorySegment buffer;
+    private long offset;
+    private int length;
+
+    void set(final LaneReader reader, final long sequence, final long end, final long offset, final int length)
+    {
+        this.reader = reader;
+        this.pipeId = reader.pipeId;
+        this.laneId = reader.laneId;
+        this.buffer = reader.ring;
+        this.sequence = sequence;
+        this.end = end;
+        this.offset = offset;
+        this.length = length;
+    }
+
+    /** @return the id of the pipe the message came through. */
+    public long pipeId()
+    {
+        return pipeId;
+    }
+
+    /** @return the lane it came on: one lane per sending process, so this names the sender. */
+    public int laneId()
+    {
+        return laneId;
+    }
+
+    /**
+     * @return the message's position in its lane: unique within the lane and increasing in send order, so a
+     * receiver that is given a message again after a restart (delivery is at-least-once) can recognise it.
+     */
+    public long sequence()
+    {
+        return sequence;
+    }
+
+    /** @return the payload length in bytes. */
+    public int length()
+    {
+        return length;
+    }
+
+    public byte getByte(final int index)
+    {
+        check(index, Byte.BYTES);
+        return buffer.get(ValueLayout.JAVA_BYTE, offset + index);
+    }
+
+    public int getInt(final int index)
+    {
+        check(index, Integer.BYTES);
+        return buffer.get(INT, offset + index);
+    }
+
+    public long getLong(final int index)
+    {
+        check(index, Long.BYTES);
+        return buffer.get(LONG, offset + index);
+    }
+
+    /** Copies {@code count} bytes of the payload from {@code index} into {@code destination}. */
+    public void getBytes(final int index, final byte[] destination, final int destinationOffset, final int count)
+    {
+        check(index, count);
+        MemorySegment.copy(buffer, ValueLayout.JAVA_BYTE, offset + index, destination, destinationOffset, count);
+    }
+
+    /** @return the payload as a new byte array. */
+    public byte[] toByteArray()
+    {
+        final byte[] bytes = new byte[length];
+        getBytes(0, bytes, 0, length);
+        return bytes;
+    }
+
+    /**
+     * @return the lane's ring, for reading the payload in place at {@link #offset()} without allocating.
+     */
+    public MemorySegment buffer()
+    {
+        return buffer;
+    }
+
+    /** @return where the payload starts in {@link #buffer()}. */
+    public long offset()
+    {
+        return offset;
+    }
+
+    /** @return the payload as a read-only slice of the ring (allocates the slice object). */
+    public MemorySegment payload()
+    {
+        return buffer.asSlice(offset, length).asReadOnly();
+    }
+
+    private void check(final int index, final int count)
+    {
+        if (index < 0 || count < 0 || index > length - count)
+        {
+            throw new IndexOutOfBoundsException("index=" + index + ", count=" + count + " is outside the message " +
+                "of length=" + length + " (lane " + laneId + ", sequence " + sequence + ")");
+        }
+    }
+
+    @Override
+    public String toString()
+    {
+        return "Message{pipe=0x" + Long.toHexString(pipeId) + ", lane=" + laneId + ", sequence=" + sequence +
+            ", length=" + length + "}";
+    }
+}

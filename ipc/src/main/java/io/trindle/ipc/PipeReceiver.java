@@ -1,0 +1,374 @@
+package io.trindle.ipc;
+
+import io.trindle.ipc.linux.Linux;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+
+import static io.trindle.ipc.Lane.INT;
+import static io.trindle.ipc.LaneDescriptor.RECEIVER_SLEEPING_OFFSET;
+
+/**
+ * The receiving end of a pipe: reads the messages of all its lanes (one per sender) into an {@link Inbox},
+ * fairly — each pass takes at most one message from each lane in turn, starting one lane further each
+ * batch, so no lane starves another.
+ *
+ * <p>A lane found broken is reported to the {@link LaneFaultListener}, marked {@link LaneState#CORRUPT} and
+ * no longer read; the others go on. A lane whose sender ended its stream is {@link LaneState#ENDED} once
+ * drained; when every lane has ended (or broken), {@link #receive} returns {@link #END_OF_STREAM}.
+ *
+ * <p>Waiting: {@link #receive} polls, spins and yields as its {@link WaitStrategy} says, then announces on every
+ * open lane that it sleeps and sleeps in one {@code futex_waitv} call on all of them (up to
+ * 128 lanes; with more, it also wakes every millisecond to look). Receiving
+ * allocates nothing. One thread receives (one receiver per pipe, the Trindle rule).
+ */
+public final class PipeReceiver implements AutoCloseable
+{
+    /** What {@link #receive} returns when every lane has ended and been drained. */
+    public static final int END_OF_STREAM = -1;
+
+    private static final long POLL_WHEN_TOO_MANY_LANES_NANOS = 1_000_000L;
+
+    private final LaneFaultListener faultListener;
+    private final WaitStrategy waitStrategy;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment waiters =
+        arena.allocate(Linux.FUTEX_WAITV_LENGTH * Linux.FUTEX_WAITV_MAX, 8);
+    private LaneReader[] readers = new LaneReader[0];
+    private long pipeId;
+    private int nextLane;
+    private boolean closed;
+
+    private PipeReceiver(final LaneFaultListener faultListener, final WaitStrategy waitStrategy)
+    {
+        this.faultListener = faultListener;
+        this.waitStrategy = waitStrategy;
+    }
+
+    /**
+     * @param lanes         lane handles with {@link Right#RECEIVE}, all of one pipe; the receiver owns them.
+     * @param faultListener told of each lane found broken; may be {@code null}.
+     */
+    public static PipeReceiver open(final List<Handle> lanes, final LaneFaultListener faultListener)
+    {
+        return open(lanes, faultListener, WaitStrategy.DEFAULT);
+    }
+
+    /**
+     * @param lanes         lane handles with {@link Right#RECEIVE}, all of one pipe; the receiver owns them.
+     * @param faultListener told of each lane found broken; may be {@code null}.
+     * @param waitStrategy  how {@link #receive} waits.
+     */
+    public static PipeReceiver open(final List<Handle> lanes, final LaneFaultListener faultListener,
+        final WaitStrategy waitStrategy)
+    {
+        final PipeReceiver receiver = new PipeReceiver(faultListener, waitStrategy);
+        try
+        {
+            for (final Handle lane : lanes)
+            {
+                receiver.addLane(lane);
+            }
+        }
+        catch (final RuntimeException e)
+        {
+            receiver.close();
+            for (final Handle lane : lanes)
+            {
+                lane.close();
+            }
+            throw e;
+        }
+        return receiver;
+    }
+
+    /**
+     * Adds the lane of a new sender. Needs {@link Right#RECEIVE}; the receiver owns the handle from now on.
+     *
+     * @throws IllegalArgumentException if the lane belongs to another pipe or is already here.
+     */
+    public void addLane(final Handle handle)
+    {
+        checkOpen();
+        final Lane lane = Lane.map(handle, Right.RECEIVE);
+        if (readers.length > 0 && lane.pipeId != pipeId)
+        {
+            lane.close();
+            throw new IllegalArgumentException("lane belongs to pipe 0x" + Long.toHexString(lane.pipeId) +
+                ", this receiver reads pipe 0x" + Long.toHexString(pipeId));
+        }
+        for (final LaneReader reader : readers)
+        {
+            if (reader.laneId == lane.laneId)
+            {
+                lane.close();
+                throw new IllegalArgumentException("lane " + lane.laneId + " of pipe 0x" + Long.toHexString(pipeId) +
+                    " is already being received");
+            }
+        }
+        pipeId = lane.pipeId;
+        readers = Arrays.copyOf(readers, readers.length + 1);
+        readers[readers.length - 1] = new LaneReader(lane, faultListener);
+    }
+
+    /** @return the number of lanes. */
+    public int laneCount()
+    {
+        return readers.length;
+    }
+
+    /**
+     * @return the state of lane {@code laneId}.
+     * @throws IllegalArgumentException if no such lane is here.
+     */
+    public LaneState laneState(final int laneId)
+    {
+        return reader(laneId).state();
+    }
+
+    /**
+     * @return why lane {@code laneId} was found broken, or {@code null} if it was not.
+     */
+    public String laneFault(final int laneId)
+    {
+        return reader(laneId).fault();
+    }
+
+    /**
+     * Fills {@code inbox} with what is waiting now, fairly across lanes, without waiting.
+     *
+     * @return the number of messages added.
+     */
+    public int poll(final Inbox inbox)
+    {
+        checkOpen();
+        final LaneReader[] lanes = readers;
+        final int count = lanes.length;
+        if (count == 0 || inbox.isFull())
+        {
+            return 0;
+        }
+        final int start = nextLane;
+        nextLane = start + 1 >= count ? 0 : start + 1;
+        int added = 0;
+        boolean progress = true;
+        while (progress)
+        {
+            progress = false;
+            for (int k = 0, i = start; k < count; k++, i = i + 1 == count ? 0 : i + 1)
+            {
+                if (lanes[i].next(inbox.nextSlot()) >= 0)
+                {
+                    inbox.added();
+                    added++;
+                    progress = true;
+                    if (inbox.isFull())
+                    {
+                        return added;
+                    }
+                }
+            }
+        }
+        return added;
+    }
+
+    /**
+     * Fills {@code inbox}, waiting up to {@code timeoutNanos} (negative: no limit) for at least one message.
+     *
+     * @return the number of messages added (0 when the time ran out), or {@link #END_OF_STREAM} once every lane
+     * has ended or broken and nothing is left.
+     */
+    public int receive(final Inbox inbox, final long timeoutNanos)
+    {
+        int added = poll(inbox);
+        if (added > 0)
+        {
+            return added;
+        }
+        if (allStopped())
+        {
+            return END_OF_STREAM;
+        }
+        final long deadline = timeoutNanos < 0 ? -1 : System.nanoTime() + timeoutNanos;
+        for (int i = 0; i < waitStrategy.spins(); i++)
+        {
+            Thread.onSpinWait();
+            if ((added = poll(inbox)) > 0)
+            {
+                return added;
+            }
+            if ((i & 1023) == 1023 && (allStopped() || expired(deadline)))
+            {
+                return allStopped() ? END_OF_STREAM : 0;
+            }
+        }
+        for (int i = 0; i < waitStrategy.yields(); i++)
+        {
+            Thread.yield();
+            if ((added = poll(inbox)) > 0)
+            {
+                return added;
+            }
+        }
+        while (true)
+        {
+            if (allStopped())
+            {
+                return END_OF_STREAM;
+            }
+            if (expired(deadline))
+            {
+                return 0;
+            }
+            final int waiting = announceSleep();
+            // Announce, then look again: a sender commits, then reads the word (a full fence between), so
+            // either it sees our 1 and wakes us, or we see its message here.
+            added = poll(inbox);
+            if (added == 0)
+            {
+                long wakeBy = deadline;
+                if (waiting == 0 || waiting < openLanes())
+                {
+                    // No lane to sleep on (none yet), or more open lanes than one futex_waitv takes: look again
+                    // every millisecond.
+                    final long soon = System.nanoTime() + POLL_WHEN_TOO_MANY_LANES_NANOS;
+                    wakeBy = deadline < 0 ? soon : Math.min(deadline, soon);
+                }
+                if (waiting > 0)
+                {
+                    Linux.futexWaitv(waiters.address(), waiting, wakeBy);
+                }
+                else
+                {
+                    LockSupport.parkNanos(wakeBy - System.nanoTime());
+                }
+            }
+            cancelSleep();
+            added = added > 0 ? added : poll(inbox);
+            if (added > 0)
+            {
+                return added;
+            }
+        }
+    }
+
+    /**
+     * Clears a record on lane {@code laneId} that was claimed but never committed, because its sender died
+     * mid-send, so the lane moves on past it (Agrona calls this unblocking). Call it only when that sender is
+     * known to be dead or stuck.
+     *
+     * @return whether anything was cleared.
+     */
+    public boolean unblock(final int laneId)
+    {
+        return reader(laneId).unblock();
+    }
+
+    /** Unmaps every lane and closes their handles. Messages not released stay in the lanes. */
+    @Override
+    public void close()
+    {
+        if (!closed)
+        {
+            closed = true;
+            for (final LaneReader reader : readers)
+            {
+                reader.lane.close();
+            }
+            readers = new LaneReader[0];
+            arena.close();
+        }
+    }
+
+    private boolean allStopped()
+    {
+        if (readers.length == 0)
+        {
+            return false;
+        }
+        for (final LaneReader reader : readers)
+        {
+            if (reader.state() == LaneState.OPEN)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private int openLanes()
+    {
+        int open = 0;
+        for (final LaneReader reader : readers)
+        {
+            if (reader.state() == LaneState.OPEN)
+            {
+                open++;
+            }
+        }
+        return open;
+    }
+
+    private static boolean expired(final long deadline)
+    {
+        return deadline >= 0 && System.nanoTime() - deadline >= 0;
+    }
+
+    /** @return the number of lanes this receiver will sleep on, each now marked "receiver sleeping". */
+    private int announceSleep()
+    {
+        int count = 0;
+        for (final LaneReader reader : readers)
+        {
+            if (reader.state() != LaneState.OPEN || count == Linux.FUTEX_WAITV_MAX)
+            {
+                continue;
+            }
+            INT.setVolatile(reader.header, (long)RECEIVER_SLEEPING_OFFSET, 1);
+            final long entry = count * Linux.FUTEX_WAITV_LENGTH;
+            waiters.set(ValueLayout.JAVA_LONG, entry + Linux.FUTEX_WAITV_VAL_OFFSET, 1L);
+            waiters.set(ValueLayout.JAVA_LONG, entry + Linux.FUTEX_WAITV_UADDR_OFFSET,
+                reader.lane.headerAddress(RECEIVER_SLEEPING_OFFSET));
+            waiters.set(ValueLayout.JAVA_INT, entry + Linux.FUTEX_WAITV_FLAGS_OFFSET, Linux.FUTEX2_SIZE_U32);
+            count++;
+        }
+        return count;
+    }
+
+    /** Clears every "receiver sleeping" word, so senders stop making wake-up calls while this side is awake. */
+    private void cancelSleep()
+    {
+        for (final LaneReader reader : readers)
+        {
+            if (reader.state() == LaneState.OPEN)
+            {
+                INT.setRelease(reader.header, (long)RECEIVER_SLEEPING_OFFSET, 0);
+            }
+        }
+    }
+
+    private LaneReader reader(final int laneId)
+    {
+        for (final LaneReader reader : readers)
+        {
+            if (reader.laneId == laneId)
+            {
+                return reader;
+            }
+        }
+        throw new IllegalArgumentException("no lane " + laneId + " in this receiver of pipe 0x" +
+            Long.toHexString(pipeId));
+    }
+
+    private void checkOpen()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("pipe receiver of pipe 0x" + Long.toHexString(pipeId) + " was closed");
+        }
+    }
+}
