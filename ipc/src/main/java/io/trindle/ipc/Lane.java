@@ -54,7 +54,8 @@ final class Lane implements AutoCloseable
     }
 
     /**
-     * Maps a lane handle read-write and checks its header; on failure the handle is closed.
+     * Maps a lane handle read-write and checks its header. A handle of the wrong kind or without the right is
+     * refused and left as it was; a lane that fails the header checks is closed.
      *
      * @param right the right the caller needs: SEND for a sender, RECEIVE for the receiver.
      * @throws MalformedMessageException if the header is not a ready lane of a supported version.
