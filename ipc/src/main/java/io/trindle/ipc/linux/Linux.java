@@ -77,6 +77,7 @@ public final class Linux
 
     // socket(2), unix(7), sendmsg(2), recvmsg(2)
     public static final int AF_UNIX = 1;
+    public static final int SOCK_STREAM = 1;
     public static final int SOCK_SEQPACKET = 5;
     public static final int SOCK_CLOEXEC = 0x80000;
     public static final int SOL_SOCKET = 1;
@@ -188,6 +189,10 @@ public final class Linux
         FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle WRITE = downcall("write",
         FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle READ = downcall("read",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle PIPE2 = downcall("pipe2",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle SOCKETPAIR = downcall("socketpair",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle SENDMSG = downcall("sendmsg",
@@ -578,7 +583,8 @@ public final class Linux
             final long result;
             try
             {
-                result = (long)WRITE.invokeExact(errno, fd, bytes.asSlice(written), bytes.byteSize() - written);
+                result = (long)WRITE.invokeExact(errno, fd, written == 0 ? bytes : bytes.asSlice(written),
+                    bytes.byteSize() - written);
             }
             catch (final Throwable t)
             {
@@ -604,6 +610,16 @@ public final class Linux
      */
     public static int[] socketpair()
     {
+        return socketpair(SOCK_SEQPACKET);
+    }
+
+    /**
+     * {@code socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0)}.
+     *
+     * @return the two fds.
+     */
+    public static int[] socketpair(final int type)
+    {
         final MemorySegment errno = capture();
         try (Arena arena = Arena.ofConfined())
         {
@@ -611,7 +627,7 @@ public final class Linux
             final int result;
             try
             {
-                result = (int)SOCKETPAIR.invokeExact(errno, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds);
+                result = (int)SOCKETPAIR.invokeExact(errno, AF_UNIX, type | SOCK_CLOEXEC, 0, fds);
             }
             catch (final Throwable t)
             {
@@ -619,9 +635,68 @@ public final class Linux
             }
             if (result != 0)
             {
-                throw failure(errno, "socketpair", "domain=AF_UNIX, type=SOCK_SEQPACKET|SOCK_CLOEXEC");
+                throw failure(errno, "socketpair", "domain=AF_UNIX, type=" + type + "|SOCK_CLOEXEC");
             }
             return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
+        }
+    }
+
+    /**
+     * {@code pipe2(fds, O_CLOEXEC)}: a Unix pipe.
+     *
+     * @return the read end and the write end.
+     */
+    public static int[] pipe()
+    {
+        final MemorySegment errno = capture();
+        try (Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment fds = arena.allocate(JAVA_INT, 2);
+            final int result;
+            try
+            {
+                result = (int)PIPE2.invokeExact(errno, fds, O_CLOEXEC);
+            }
+            catch (final Throwable t)
+            {
+                throw unexpected(t);
+            }
+            if (result != 0)
+            {
+                throw failure(errno, "pipe2", "flags=O_CLOEXEC");
+            }
+            return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
+        }
+    }
+
+    /**
+     * {@code read(fd, buffer, length)}, retried on EINTR. Allocates nothing.
+     *
+     * @return the number of bytes read; 0 at end of file.
+     */
+    public static long read(final int fd, final MemorySegment buffer)
+    {
+        requireNative(buffer);
+        final MemorySegment errno = capture();
+        while (true)
+        {
+            final long result;
+            try
+            {
+                result = (long)READ.invokeExact(errno, fd, buffer, buffer.byteSize());
+            }
+            catch (final Throwable t)
+            {
+                throw unexpected(t);
+            }
+            if (result >= 0)
+            {
+                return result;
+            }
+            if (errno(errno) != Errno.EINTR)
+            {
+                throw failure(errno, "read", "fd=" + fd + ", length=" + buffer.byteSize());
+            }
         }
     }
 
