@@ -4,9 +4,8 @@ import io.trindle.ipc.linux.Errno;
 import io.trindle.ipc.linux.Linux;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Random;
 import java.util.zip.CRC32;
 
@@ -21,7 +20,7 @@ class CrossProcessGrantTest
     private static final long PAGE = Linux.pageSize();
 
     @Test
-    void shouldGiveAnotherProcessReadButNeverWrite() throws IOException
+    void shouldGiveAnotherProcessReadButNeverWrite() throws InterruptedException
     {
         final Probe probe = runProbe(false);
         assertEquals(Errno.EACCES, probe.mmapWriteErrno, "mmap(PROT_WRITE) of a read-only fd");
@@ -31,7 +30,7 @@ class CrossProcessGrantTest
     }
 
     @Test
-    void shouldRefuseEvenAProcReopenOnceTheSegmentIsSealed() throws IOException
+    void shouldRefuseEvenAProcReopenOnceTheSegmentIsSealed() throws InterruptedException
     {
         final Probe probe = runProbe(true);
         assertEquals(Errno.EACCES, probe.mmapWriteErrno);
@@ -43,16 +42,10 @@ class CrossProcessGrantTest
     {
     }
 
-    private static Probe runProbe(final boolean seal) throws IOException
+    private static Probe runProbe(final boolean seal) throws InterruptedException
     {
         final byte[] bytes = new byte[10_000];
         new Random(42).nextBytes(bytes);
-        final Path logs = Files.createDirectories(Path.of("target", "probe-logs"));
-        final Path stdout = logs.resolve("probe-" + seal + ".out");
-        final Path stderr = logs.resolve("probe-" + seal + ".err");
-        Files.deleteIfExists(stdout);
-        Files.deleteIfExists(stderr);
-
         try (Segment data = Segment.allocate(0, Source.bytes(bytes));
             Segment result = Segment.allocate(PAGE))
         {
@@ -60,20 +53,11 @@ class CrossProcessGrantTest
             {
                 data.seal();
             }
-            final HandleChannel[] pair = HandleChannel.pair();
-            try (HandleChannel parent = pair[0])
+            try (ChildJvm probe = ChildJvm.startWithHandles("read-only-probe-" + seal, ReadOnlyGrantProbe.class,
+                List.of(), List.of(data.duplicate(Rights.of(Right.READ, Right.TRANSFER)),
+                    result.duplicate(Rights.of(Right.READ, Right.WRITE, Right.TRANSFER)))))
             {
-                final int pid;
-                try (HandleChannel child = pair[1])
-                {
-                    pid = Linux.spawn(javaCommand(), environment(), stdout.toString(), stderr.toString(),
-                        new int[] {child.fd()});
-                }
-                parent.send(data.duplicate(Rights.of(Right.READ, Right.TRANSFER)),
-                    result.duplicate(Rights.of(Right.READ, Right.WRITE, Right.TRANSFER)));
-                final int status = Linux.waitpid(pid);
-                assertEquals(0, Linux.exitCode(status), () -> "probe exited with status " + status + "; stderr:\n" +
-                    read(stderr) + "\nstdout:\n" + read(stdout));
+                probe.assertSucceeds(Duration.ofMinutes(1));
             }
 
             assertEquals(ReadOnlyGrantProbe.MAGIC, result.getInt(ReadOnlyGrantProbe.MAGIC_OFFSET), "probe finished");
@@ -87,31 +71,6 @@ class CrossProcessGrantTest
             return new Probe(result.getInt(ReadOnlyGrantProbe.MMAP_WRITE_ERRNO_OFFSET),
                 result.getInt(ReadOnlyGrantProbe.MPROTECT_WRITE_ERRNO_OFFSET),
                 result.getInt(ReadOnlyGrantProbe.PROC_REOPEN_WRITE_ERRNO_OFFSET));
-        }
-    }
-
-    private static String[] javaCommand()
-    {
-        final String java = ProcessHandle.current().info().command().orElseThrow();
-        final String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        return new String[] {java, "--enable-native-access=ALL-UNNAMED", "-cp", classPath,
-            ReadOnlyGrantProbe.class.getName()};
-    }
-
-    private static String[] environment()
-    {
-        return System.getenv().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new);
-    }
-
-    private static String read(final Path path)
-    {
-        try
-        {
-            return Files.exists(path) ? Files.readString(path) : "(none)";
-        }
-        catch (final IOException e)
-        {
-            return "(unreadable: " + e + ")";
         }
     }
 }

@@ -1048,12 +1048,31 @@ public final class Linux
         }
     }
 
+    /** What {@link #tryWaitpid} returns while the process still runs. */
+    public static final int STILL_RUNNING = -1;
+    private static final int WNOHANG = 1;
+
     /**
      * {@code waitpid(pid, &status, 0)}, retried on EINTR.
      *
      * @return the raw wait status; see {@link #exitCode(int)} and {@link #terminatingSignal(int)}.
      */
     public static int waitpid(final int pid)
+    {
+        return waitpid(pid, 0);
+    }
+
+    /**
+     * {@code waitpid(pid, &status, WNOHANG)}: reaps the process if it has ended, without waiting.
+     *
+     * @return the raw wait status, or {@link #STILL_RUNNING}.
+     */
+    public static int tryWaitpid(final int pid)
+    {
+        return waitpid(pid, WNOHANG);
+    }
+
+    private static int waitpid(final int pid, final int options)
     {
         final MemorySegment errno = capture();
         try (Arena arena = Arena.ofConfined())
@@ -1064,7 +1083,7 @@ public final class Linux
                 final int result;
                 try
                 {
-                    result = (int)WAITPID.invokeExact(errno, pid, status, 0);
+                    result = (int)WAITPID.invokeExact(errno, pid, status, options);
                 }
                 catch (final Throwable t)
                 {
@@ -1074,9 +1093,13 @@ public final class Linux
                 {
                     return status.get(JAVA_INT, 0);
                 }
+                if (result == 0)
+                {
+                    return STILL_RUNNING;
+                }
                 if (errno(errno) != Errno.EINTR)
                 {
-                    throw failure(errno, "waitpid", "pid=" + pid);
+                    throw failure(errno, "waitpid", "pid=" + pid + ", options=" + options);
                 }
             }
         }
