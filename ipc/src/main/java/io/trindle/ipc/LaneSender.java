@@ -330,6 +330,10 @@ public final class LaneSender implements AutoCloseable
         while (true)
         {
             tail = (long)LONG.getVolatile(header, (long)TAIL_OFFSET);
+            if ((tail & (LaneDescriptor.RECORD_ALIGNMENT - 1)) != 0)
+            {
+                throw corrupt("tail=" + tail + " is not a multiple of " + LaneDescriptor.RECORD_ALIGNMENT);
+            }
             final int index = (int)(tail & mask);
             final int toEnd = capacity - index;
             padding = required > toEnd ? toEnd : 0;
@@ -338,6 +342,11 @@ public final class LaneSender implements AutoCloseable
             if (needed > capacity - (tail - head))
             {
                 head = (long)LONG.getAcquire(header, (long)HEAD_OFFSET);
+                if (head > tail || tail - head > capacity)
+                {
+                    throw corrupt("head=" + head + ", tail=" + tail + " cannot both hold in a ring of capacity=" +
+                        capacity);
+                }
                 headCache = head;
                 if (needed > capacity - (tail - head))
                 {
@@ -361,6 +370,12 @@ public final class LaneSender implements AutoCloseable
         ring.set(ValueLayout.JAVA_INT, index + RECORD_LENGTH_OFFSET, length);
         ring.set(ValueLayout.JAVA_INT, index + RECORD_TYPE_OFFSET, type);
         return claim;
+    }
+
+    private IllegalStateException corrupt(final String reason)
+    {
+        return new IllegalStateException("lane " + lane.laneId + " of pipe 0x" + Long.toHexString(lane.pipeId) +
+            " is corrupt, nothing was sent: " + reason);
     }
 
     private void wakeReceiver()
