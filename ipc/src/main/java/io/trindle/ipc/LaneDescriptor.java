@@ -111,6 +111,13 @@ public final class LaneDescriptor
     /** End of stream: the sender closed the lane; nothing after it is read. Its payload length is 0. */
     public static final int TYPE_END_OF_STREAM = 3;
 
+    /**
+     * The longest one futex sleep lasts before the sleeper looks again. A peer that dies between its store and
+     * its wake-up call (a receiver killed mid-release, a sender mid-commit) can delay the other side by at most
+     * this much, never forever.
+     */
+    public static final long MAX_SLEEP_NANOS = 100_000_000L;
+
     /** The smallest ring: one page. */
     public static final int MIN_CAPACITY = 4096;
     /** The largest ring: 1 GiB. */

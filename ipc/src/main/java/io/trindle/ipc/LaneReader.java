@@ -74,6 +74,8 @@ final class LaneReader
         {
             corrupt("head=" + head + " is not a valid release position");
         }
+        // An earlier receiver may have died between releasing and waking a sender that waits for room.
+        wakeSenders();
     }
 
     LaneState state()
@@ -185,6 +187,12 @@ final class LaneReader
         LONG.setRelease(header, (long)HEAD_OFFSET, end);
         // Pairs with a sender's announce-then-recheck (see LaneSender.claimWaiting).
         VarHandle.fullFence();
+        wakeSenders();
+    }
+
+    /** Wakes every sender that announced it sleeps waiting for room. */
+    void wakeSenders()
+    {
         if ((int)INT.getVolatile(header, (long)SENDER_SLEEPING_OFFSET) != 0 &&
             INT.compareAndSet(header, (long)SENDER_SLEEPING_OFFSET, 1, 0))
         {

@@ -241,8 +241,9 @@ public final class LaneSender implements AutoCloseable
     }
 
     /**
-     * Ends the stream (waiting up to {@link #CLOSE_TIMEOUT_NANOS} for room), unmaps the lane and closes the
-     * handle. Closing again does nothing.
+     * Ends the stream if it can (waiting up to {@link #CLOSE_TIMEOUT_NANOS} for room), then unmaps the lane and
+     * closes the handle. A lane that stays full, or that was found corrupt, is closed without its end record;
+     * call {@link #endStream} first to know. Closing again does nothing.
      */
     @Override
     public void close()
@@ -253,6 +254,10 @@ public final class LaneSender implements AutoCloseable
             try
             {
                 endStream(CLOSE_TIMEOUT_NANOS);
+            }
+            catch (final IllegalStateException corrupt)
+            {
+                // The lane is broken (see endStream): there is no end to write, only resources to give back.
             }
             finally
             {
@@ -318,7 +323,7 @@ public final class LaneSender implements AutoCloseable
             {
                 return FULL;
             }
-            Linux.futexWait(sleepingWord, 1, timeoutNanos < 0 ? -1 : remaining);
+            Linux.futexWait(sleepingWord, 1, Math.min(remaining, LaneDescriptor.MAX_SLEEP_NANOS));
         }
     }
 
@@ -339,7 +344,7 @@ public final class LaneSender implements AutoCloseable
             padding = required > toEnd ? toEnd : 0;
             final long needed = (long)padding + required;
             long head = headCache;
-            if (needed > capacity - (tail - head))
+            if (needed > capacity - (tail - head) || tail < head)
             {
                 head = (long)LONG.getAcquire(header, (long)HEAD_OFFSET);
                 if (head > tail || tail - head > capacity)

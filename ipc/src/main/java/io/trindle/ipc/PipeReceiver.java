@@ -230,13 +230,14 @@ public final class PipeReceiver implements AutoCloseable
             added = poll(inbox);
             if (added == 0)
             {
-                long wakeBy = deadline;
+                final long now = System.nanoTime();
+                long wakeBy = deadline < 0 ? now + LaneDescriptor.MAX_SLEEP_NANOS :
+                    Math.min(deadline, now + LaneDescriptor.MAX_SLEEP_NANOS);
                 if (waiting == 0 || waiting < openLanes())
                 {
                     // No lane to sleep on (none yet), or more open lanes than one futex_waitv takes: look again
                     // every millisecond.
-                    final long soon = System.nanoTime() + POLL_WHEN_TOO_MANY_LANES_NANOS;
-                    wakeBy = deadline < 0 ? soon : Math.min(deadline, soon);
+                    wakeBy = Math.min(wakeBy, now + POLL_WHEN_TOO_MANY_LANES_NANOS);
                 }
                 if (waiting > 0)
                 {
@@ -329,6 +330,7 @@ public final class PipeReceiver implements AutoCloseable
                 continue;
             }
             INT.setVolatile(reader.header, (long)RECEIVER_SLEEPING_OFFSET, 1);
+            reader.wakeSenders(); // on the way to sleep anyway: repair a wake-up lost to a dead receiver
             final long entry = count * Linux.FUTEX_WAITV_LENGTH;
             waiters.set(ValueLayout.JAVA_LONG, entry + Linux.FUTEX_WAITV_VAL_OFFSET, 1L);
             waiters.set(ValueLayout.JAVA_LONG, entry + Linux.FUTEX_WAITV_UADDR_OFFSET,
