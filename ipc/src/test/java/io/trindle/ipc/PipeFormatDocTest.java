@@ -39,7 +39,7 @@ class PipeFormatDocTest
             }
         }
         assertEquals(17, checked, "rows checked: 11 header offsets, 3 record offsets, 3 types");
-        final String text = String.join("\n", lines);
+        final String text = String.join(" ", lines).replaceAll("\\s+", " ");
         assertTrue(text.contains("magic `0x" + Integer.toHexString(LaneDescriptor.MAGIC) + "`"));
         assertTrue(text.contains("`HEADER_LENGTH` = " + LaneDescriptor.HEADER_LENGTH));
         assertTrue(text.contains("`RECORD_HEADER_LENGTH` = " + LaneDescriptor.RECORD_HEADER_LENGTH));
