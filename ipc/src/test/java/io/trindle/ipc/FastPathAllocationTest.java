@@ -1,0 +1,74 @@
+package io.trindle.ipc;
+
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The fast path allocates nothing: sending (copy or claim/commit), receiving into an inbox, reading a message
+ * in place and releasing, once the JIT has compiled them. Measured with the JVM's per-thread allocation
+ * counter, which counts every byte this thread allocates on the heap.
+ */
+class FastPathAllocationTest
+{
+    private static final int ROUNDS = 200_000;
+
+    @Test
+    void shouldAllocateNothingToSendReceiveAndRelease()
+    {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final Pipe pipe = Pipe.create(64 * 1024);
+        try (Handle lane = pipe.newLane();
+            LaneSender sender = LaneSender.open(lane.duplicate(Rights.of(Right.SEND)));
+            PipeReceiver receiver = PipeReceiver.open(List.of(lane.duplicate(Rights.of(Right.RECEIVE))), null);
+            Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment payload = arena.allocate(64);
+            final Inbox inbox = new Inbox(16);
+            for (int warmUp = 0; warmUp < 10; warmUp++)
+            {
+                roundTrips(sender, receiver, inbox, payload);
+            }
+            final long before = threads.getCurrentThreadAllocatedBytes();
+            final long sum = roundTrips(sender, receiver, inbox, payload);
+            final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+
+            assertEquals(ROUNDS * (ROUNDS - 1L) / 2, sum, "every message received once");
+            assertEquals(0, allocated, "bytes allocated over " + ROUNDS + " sends, receives and releases");
+        }
+    }
+
+    /** @return the sum of the indexes received. */
+    private static long roundTrips(final LaneSender sender, final PipeReceiver receiver, final Inbox inbox,
+        final MemorySegment payload)
+    {
+        long sum = 0;
+        for (int i = 0; i < ROUNDS; i++)
+        {
+            payload.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, i);
+            if (i % 2 == 0)
+            {
+                sender.trySend(payload, 0, 64);
+            }
+            else
+            {
+                final long claim = sender.claim(64);
+                MemorySegment.copy(payload, 0, sender.buffer(), sender.payloadOffset(claim), 64);
+                sender.commit(claim);
+            }
+            receiver.poll(inbox);
+            for (int m = 0; m < inbox.size(); m++)
+            {
+                sum += inbox.get(m).getLong(0);
+            }
+            inbox.release();
+        }
+        return sum;
+    }
+}
