@@ -330,33 +330,33 @@ public final class LaneSender implements AutoCloseable
     private long claim(final int length, final int type)
     {
         final int required = LaneDescriptor.recordLength(length);
+        boolean refreshed = false;
         long tail;
         int padding;
         while (true)
         {
+            // The head is read before the tail: any head once stored was at most the tail then, and the tail only
+            // grows, so head <= tail here unless someone scribbled over the lane.
+            final long head = headCache;
             tail = (long)LONG.getVolatile(header, (long)TAIL_OFFSET);
-            if ((tail & (LaneDescriptor.RECORD_ALIGNMENT - 1)) != 0)
+            if ((tail & (LaneDescriptor.RECORD_ALIGNMENT - 1)) != 0 || tail < head)
             {
-                throw corrupt("tail=" + tail + " is not a multiple of " + LaneDescriptor.RECORD_ALIGNMENT);
+                throw corrupt("tail=" + tail + ", head=" + head + ": the tail must be a multiple of " +
+                    LaneDescriptor.RECORD_ALIGNMENT + " and not behind the head");
             }
             final int index = (int)(tail & mask);
             final int toEnd = capacity - index;
             padding = required > toEnd ? toEnd : 0;
             final long needed = (long)padding + required;
-            long head = headCache;
-            if (needed > capacity - (tail - head) || tail < head)
+            if (needed > capacity - (tail - head))
             {
-                head = (long)LONG.getAcquire(header, (long)HEAD_OFFSET);
-                if (head > tail || tail - head > capacity)
-                {
-                    throw corrupt("head=" + head + ", tail=" + tail + " cannot both hold in a ring of capacity=" +
-                        capacity);
-                }
-                headCache = head;
-                if (needed > capacity - (tail - head))
+                if (refreshed)
                 {
                     return FULL;
                 }
+                headCache = (long)LONG.getAcquire(header, (long)HEAD_OFFSET);
+                refreshed = true;
+                continue;
             }
             if (LONG.compareAndSet(header, (long)TAIL_OFFSET, tail, tail + needed))
             {

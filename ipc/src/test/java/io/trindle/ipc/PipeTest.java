@@ -118,6 +118,57 @@ class PipeTest
     }
 
     @Test
+    void shouldKeepWholeRecordsWhenManyThreadsSendOnOneLane() throws Exception
+    {
+        final Fixture fixture = new Fixture(8192, 1);
+        final LaneSender sender = fixture.senders.getFirst();
+        final PipeReceiver receiver = fixture.receiver(null);
+        final int threads = 4;
+        final int perThread = 50_000;
+        final List<CompletableFuture<Void>> sending = new ArrayList<>();
+        for (int t = 0; t < threads; t++)
+        {
+            final int thread = t;
+            sending.add(CompletableFuture.runAsync(() ->
+            {
+                final byte[] bytes = new byte[16];
+                final java.nio.ByteBuffer view = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                for (int i = 0; i < perThread; i++)
+                {
+                    view.putInt(0, thread).putInt(4, i).putLong(8, thread * 1_000_003L + i);
+                    assertTrue(sender.send(bytes, 0, 4 + 4 + (i % 2 == 0 ? 8 : 4), TimeUnit.SECONDS.toNanos(30)));
+                }
+            }, java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()));
+        }
+        final int[] next = new int[threads];
+        final Inbox inbox = new Inbox(64);
+        int received = 0;
+        while (received < threads * perThread)
+        {
+            final int count = receiver.receive(inbox, TimeUnit.SECONDS.toNanos(30));
+            assertTrue(count > 0, "messages stopped coming after " + received);
+            for (int i = 0; i < count; i++)
+            {
+                final Message m = inbox.get(i);
+                final int thread = m.getInt(0);
+                final int index = m.getInt(4);
+                assertEquals(next[thread]++, index, "each thread's messages arrive whole and in its order");
+                assertEquals(index % 2 == 0 ? 16 : 12, m.length());
+                if (m.length() == 16)
+                {
+                    assertEquals(thread * 1_000_003L + index, m.getLong(8));
+                }
+            }
+            received += count;
+            inbox.release();
+        }
+        for (final CompletableFuture<Void> thread : sending)
+        {
+            thread.get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void shouldRefuseAMessageLargerThanTheLaneAllows()
     {
         final Fixture fixture = new Fixture(4096, 1);
