@@ -1,7 +1,6 @@
 package io.trindle.ipc;
 
 import io.trindle.ipc.linux.Linux;
-import io.trindle.ipc.linux.SystemCallException;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -62,18 +61,17 @@ public final class HandleChannel implements AutoCloseable
     public static final int COUNT_OFFSET = 6;
     public static final int HEADER_LENGTH = 8;
 
-    public static final int ENTRY_OBJECT_ID_OFFSET = 0;
-    public static final int ENTRY_KIND_OFFSET = 8;
-    public static final int ENTRY_RIGHTS_OFFSET = 12;
-    public static final int ENTRY_OFFSET_OFFSET = 16;
-    public static final int ENTRY_SIZE_OFFSET = 24;
-    public static final int ENTRY_LENGTH = 32;
+    public static final int ENTRY_OBJECT_ID_OFFSET = HandleEntries.OBJECT_ID_OFFSET;
+    public static final int ENTRY_KIND_OFFSET = HandleEntries.KIND_OFFSET;
+    public static final int ENTRY_RIGHTS_OFFSET = HandleEntries.RIGHTS_OFFSET;
+    public static final int ENTRY_OFFSET_OFFSET = HandleEntries.OFFSET_OFFSET;
+    public static final int ENTRY_SIZE_OFFSET = HandleEntries.SIZE_OFFSET;
+    public static final int ENTRY_LENGTH = HandleEntries.LENGTH;
 
     public static final int MAX_MESSAGE_LENGTH = HEADER_LENGTH + MAX_HANDLES * ENTRY_LENGTH;
 
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final int fd;
     private boolean closed;
@@ -144,12 +142,7 @@ public final class HandleChannel implements AutoCloseable
             for (int i = 0; i < handles.length; i++)
             {
                 final Handle handle = handles[i];
-                final long entry = HEADER_LENGTH + (long)i * ENTRY_LENGTH;
-                message.set(LONG, entry + ENTRY_OBJECT_ID_OFFSET, handle.objectId());
-                message.set(INT, entry + ENTRY_KIND_OFFSET, handle.kind().code());
-                message.set(INT, entry + ENTRY_RIGHTS_OFFSET, handle.rights().bits());
-                message.set(LONG, entry + ENTRY_OFFSET_OFFSET, handle.offset());
-                message.set(LONG, entry + ENTRY_SIZE_OFFSET, handle.size());
+                HandleEntries.encode(message, HEADER_LENGTH + (long)i * ENTRY_LENGTH, handle);
                 fds[i] = handle.fd();
             }
             Linux.sendWithFds(fd, message, fds);
@@ -218,85 +211,15 @@ public final class HandleChannel implements AutoCloseable
             }
             for (int i = 0; i < count; i++)
             {
-                handles.add(decodeEntry(message, HEADER_LENGTH + (long)i * ENTRY_LENGTH, fds[i], i));
+                handles.add(HandleEntries.decode(message, HEADER_LENGTH + (long)i * ENTRY_LENGTH, fds[i], i));
             }
             return handles;
         }
         catch (final RuntimeException e)
         {
-            for (int i = 0; i < fds.length; i++)
-            {
-                if (i < handles.size())
-                {
-                    handles.get(i).close();
-                }
-                else
-                {
-                    Linux.close(fds[i]);
-                }
-            }
+            HandleEntries.closeAll(fds, handles);
             throw e;
         }
-    }
-
-    private static Handle decodeEntry(final MemorySegment message, final long entry, final int fd, final int index)
-    {
-        final long objectId = message.get(LONG, entry + ENTRY_OBJECT_ID_OFFSET);
-        final int kindCode = message.get(INT, entry + ENTRY_KIND_OFFSET);
-        final int rightsBits = message.get(INT, entry + ENTRY_RIGHTS_OFFSET);
-        final long offset = message.get(LONG, entry + ENTRY_OFFSET_OFFSET);
-        final long size = message.get(LONG, entry + ENTRY_SIZE_OFFSET);
-        final String where = "handle message entry " + index + " (object 0x" + Long.toHexString(objectId) + ")";
-
-        final ObjectKind kind = ObjectKind.fromCode(kindCode);
-        if (kind == null)
-        {
-            throw new MalformedMessageException(where + " has unknown kind=" + kindCode);
-        }
-        if ((rightsBits & ~Rights.VALID_BITS) != 0 || !Rights.fromBits(rightsBits).isSubsetOf(kind.validRights()))
-        {
-            throw new MalformedMessageException(where + " has rights=0x" + Integer.toHexString(rightsBits) +
-                " not valid for a " + kind + " (valid: " + kind.validRights() + ")");
-        }
-        final long page = Linux.pageSize();
-        if (offset < 0 || size <= 0 || offset % page != 0 || size % page != 0)
-        {
-            throw new MalformedMessageException(where + " has offset=" + offset + ", size=" + size +
-                "; both must be page-aligned and size positive");
-        }
-        final int seals;
-        final long fileSize;
-        final int accessMode;
-        try
-        {
-            seals = Linux.seals(fd);
-            fileSize = Linux.fileSize(fd);
-            accessMode = Linux.accessMode(fd);
-        }
-        catch (final SystemCallException e)
-        {
-            throw new MalformedMessageException(where + ": fd is not a memfd: " + e.getMessage(), e);
-        }
-        if ((seals & Linux.F_SEAL_SHRINK) == 0)
-        {
-            throw new MalformedMessageException(where + ": memfd is not sealed against shrinking (seals=0x" +
-                Integer.toHexString(seals) + "); mapping it would let the sender fault this process");
-        }
-        if (offset > fileSize - size)
-        {
-            throw new MalformedMessageException(where + ": window offset=" + offset + ", size=" + size +
-                " lies outside the memfd of size=" + fileSize);
-        }
-        if (accessMode == Linux.O_WRONLY)
-        {
-            throw new MalformedMessageException(where + ": fd is write-only");
-        }
-        Rights rights = Rights.fromBits(rightsBits);
-        if (accessMode == Linux.O_RDONLY)
-        {
-            rights = rights.without(Right.WRITE);
-        }
-        return new Handle(objectId, kind, rights, fd, offset, size);
     }
 
     /**
