@@ -1,0 +1,148 @@
+/*
+ * trindle-launch — sets a worker process up, then execs it.
+ *
+ * The supervisor spawns this program in place of each worker. It makes the worker die with the supervisor
+ * (PR_SET_PDEATHSIG), so that no worker outlives a supervisor that was killed, even by SIGKILL; optionally
+ * starts a new session and changes directory; then execs the worker, which keeps this process's pid and fds.
+ *
+ * Exit status: the worker's own once it runs; before that 100 for a usage error, 111 for a failed system
+ * call, 126 if the program cannot be executed, 127 if it was not found.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#define EXIT_USAGE 100
+#define EXIT_SYSCALL 111
+#define EXIT_CANNOT_EXECUTE 126
+#define EXIT_NOT_FOUND 127
+
+static const char USAGE[] =
+    "usage: trindle-launch [OPTION]... -- PROGRAM [ARGUMENT]...\n"
+    "Set a worker process up, then exec PROGRAM with ARGUMENTs in its place.\n"
+    "\n"
+    "  --die-with-parent PID  receive SIGKILL when the parent process dies; PID is the parent's pid, checked\n"
+    "                         after the request so that a parent that died first is noticed too\n"
+    "  --new-session          start a new session (setsid): no controlling terminal, own process group\n"
+    "  --cwd DIR              change to DIR before exec\n"
+    "  --help                 show this help and exit\n"
+    "\n"
+    "Exit status: PROGRAM's; or 100 usage error, 111 system call failed, 126 cannot execute, 127 not found.\n";
+
+__attribute__((noreturn, format(printf, 2, 3)))
+static void die(int status, const char *format, ...)
+{
+    const int saved = errno;
+    va_list arguments;
+    fputs("trindle-launch: ", stderr);
+    va_start(arguments, format);
+    vfprintf(stderr, format, arguments);
+    va_end(arguments);
+    if (status == EXIT_SYSCALL || status == EXIT_CANNOT_EXECUTE || status == EXIT_NOT_FOUND)
+    {
+        fprintf(stderr, ": %s (errno %d)", strerror(saved), saved);
+    }
+    fputc('\n', stderr);
+    _exit(status);
+}
+
+__attribute__((noreturn))
+static void usage_error(const char *message, const char *argument)
+{
+    fprintf(stderr, "trindle-launch: %s%s%s\n%s", message, argument ? ": " : "", argument ? argument : "", USAGE);
+    _exit(EXIT_USAGE);
+}
+
+static pid_t parse_pid(const char *text)
+{
+    char *end = NULL;
+    errno = 0;
+    const long value = strtol(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || value <= 0 || value > 0x7fffffffL)
+    {
+        usage_error("--die-with-parent needs a positive pid", text);
+    }
+    return (pid_t)value;
+}
+
+int main(int argc, char **argv)
+{
+    pid_t parent = 0;
+    int new_session = 0;
+    const char *directory = NULL;
+    int i = 1;
+
+    /* Parse every option first; the rules that tie them together are checked after. */
+    for (; i < argc; i++)
+    {
+        const char *option = argv[i];
+        if (strcmp(option, "--") == 0)
+        {
+            i++;
+            break;
+        }
+        if (strcmp(option, "--help") == 0)
+        {
+            fputs(USAGE, stdout);
+            return 0;
+        }
+        if (strcmp(option, "--new-session") == 0)
+        {
+            new_session = 1;
+        }
+        else if (strcmp(option, "--die-with-parent") == 0 || strcmp(option, "--cwd") == 0)
+        {
+            if (i + 1 >= argc)
+            {
+                usage_error("missing value for", option);
+            }
+            if (option[2] == 'd')
+            {
+                parent = parse_pid(argv[++i]);
+            }
+            else
+            {
+                directory = argv[++i];
+            }
+        }
+        else
+        {
+            usage_error("unknown option", option);
+        }
+    }
+    if (i >= argc)
+    {
+        usage_error("no PROGRAM after --", NULL);
+    }
+
+    if (parent != 0)
+    {
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+        {
+            die(EXIT_SYSCALL, "prctl(PR_SET_PDEATHSIG, SIGKILL)");
+        }
+        /* The parent may have died before the request took effect: then no signal will come. */
+        if (getppid() != parent)
+        {
+            fprintf(stderr, "trindle-launch: parent %d is gone (parent is now %d); not starting %s\n", (int)parent,
+                (int)getppid(), argv[i]);
+            _exit(EXIT_SYSCALL);
+        }
+    }
+    if (new_session && setsid() < 0)
+    {
+        die(EXIT_SYSCALL, "setsid()");
+    }
+    if (directory != NULL && chdir(directory) != 0)
+    {
+        die(EXIT_SYSCALL, "chdir(\"%s\")", directory);
+    }
+    execvp(argv[i], &argv[i]);
+    die(errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE, "execvp(\"%s\")", argv[i]);
+}
