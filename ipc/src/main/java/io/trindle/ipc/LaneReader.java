@@ -220,7 +220,19 @@ final class LaneReader
         {
             return false;
         }
-        final long limit = Math.min(currentTail, position + (capacity - index));
+        padDeadClaim(ring, capacity, position, currentTail);
+        return true;
+    }
+
+    /**
+     * Turns the claimed, uncommitted record at {@code position} into padding that reaches the next committed
+     * record (or the tail, or the ring's end): see docs/pipe-format.md, section 8.
+     */
+    static void padDeadClaim(final MemorySegment ring, final int capacity, final long position, final long tail)
+    {
+        final int mask = capacity - 1;
+        final long index = position & mask;
+        final long limit = Math.min(tail, position + (capacity - index));
         long next = position + RECORD_ALIGNMENT;
         while (next < limit && (long)LONG.getAcquire(ring, (next & mask) + RECORD_STAMP_OFFSET) != next + 1)
         {
@@ -230,7 +242,6 @@ final class LaneReader
         ring.set(ValueLayout.JAVA_INT, index + RECORD_LENGTH_OFFSET, (int)(gap - RECORD_HEADER_LENGTH));
         ring.set(ValueLayout.JAVA_INT, index + RECORD_TYPE_OFFSET, TYPE_PADDING);
         LONG.setRelease(ring, index + RECORD_STAMP_OFFSET, position + 1);
-        return true;
     }
 
     private void corrupt(final String reason)

@@ -88,4 +88,50 @@ public final class Pipe
             throw e;
         }
     }
+
+    /**
+     * After the sending process of a lane died: turns every record it had claimed but not committed into
+     * padding, so that the receiver moves past them and a restarted sender can carry on in the same lane.
+     * Committed messages are left for the receiver. Call it only when no process sends on the lane.
+     *
+     * @param lane a handle to the lane (the creator's, which holds every right).
+     * @return the number of records cleared.
+     * @throws MalformedMessageException if the lane's head, tail or records are impossible.
+     */
+    public static int clearDeadClaims(final Handle lane)
+    {
+        try (Lane mapped = Lane.map(lane.duplicate(lane.rights()), Right.SEND))
+        {
+            final MemorySegment ring = mapped.ring;
+            final long head = (long)Lane.LONG.getAcquire(mapped.header, (long)LaneDescriptor.HEAD_OFFSET);
+            final long tail = (long)Lane.LONG.getAcquire(mapped.header, (long)LaneDescriptor.TAIL_OFFSET);
+            final String where = "lane " + mapped.laneId + " of pipe 0x" + Long.toHexString(mapped.pipeId);
+            if (head < 0 || tail < head || tail - head > mapped.capacity ||
+                ((head | tail) & (LaneDescriptor.RECORD_ALIGNMENT - 1)) != 0)
+            {
+                throw new MalformedMessageException(where + ": head=" + head + ", tail=" + tail + " are impossible");
+            }
+            int cleared = 0;
+            long position = head;
+            while (position < tail)
+            {
+                final long index = position & mapped.mask;
+                if ((long)Lane.LONG.getAcquire(ring, index + LaneDescriptor.RECORD_STAMP_OFFSET) != position + 1)
+                {
+                    LaneReader.padDeadClaim(ring, mapped.capacity, position, tail);
+                    cleared++;
+                }
+                final int length = ring.get(ValueLayout.JAVA_INT, index + LaneDescriptor.RECORD_LENGTH_OFFSET);
+                final int recordLength = length < 0 || length > mapped.capacity - LaneDescriptor.RECORD_HEADER_LENGTH ?
+                    -1 : LaneDescriptor.recordLength(length);
+                if (recordLength < 0 || index + recordLength > mapped.capacity)
+                {
+                    throw new MalformedMessageException(where + ": record at position=" + position + " has length=" +
+                        length);
+                }
+                position += recordLength;
+            }
+            return cleared;
+        }
+    }
 }

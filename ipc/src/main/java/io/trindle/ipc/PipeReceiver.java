@@ -13,7 +13,8 @@ import static io.trindle.ipc.Lane.INT;
 import static io.trindle.ipc.LaneDescriptor.RECEIVER_SLEEPING_OFFSET;
 
 /**
- * The receiving end of a pipe: reads the messages of all its lanes (one per sender) into an {@link Inbox},
+ * The receiving end of one or more pipes: reads the messages of all their lanes (one per sender) into an
+ * {@link Inbox},
  * fairly — each pass takes at most one message from each lane in turn, starting one lane further each
  * batch, so no lane starves another.
  *
@@ -39,7 +40,6 @@ public final class PipeReceiver implements AutoCloseable
     private final MemorySegment waiters =
         arena.allocate(Linux.FUTEX_WAITV_LENGTH * Linux.FUTEX_WAITV_MAX, 8);
     private LaneReader[] readers = new LaneReader[0];
-    private long pipeId;
     private int nextLane;
     private boolean closed;
 
@@ -50,7 +50,8 @@ public final class PipeReceiver implements AutoCloseable
     }
 
     /**
-     * @param lanes         lane handles with {@link Right#RECEIVE}, all of one pipe; the receiver owns them.
+     * @param lanes         lane handles with {@link Right#RECEIVE}, of one pipe or several; the receiver owns
+     *                      them.
      * @param faultListener told of each lane found broken; may be {@code null}.
      */
     public static PipeReceiver open(final List<Handle> lanes, final LaneFaultListener faultListener)
@@ -59,7 +60,8 @@ public final class PipeReceiver implements AutoCloseable
     }
 
     /**
-     * @param lanes         lane handles with {@link Right#RECEIVE}, all of one pipe; the receiver owns them.
+     * @param lanes         lane handles with {@link Right#RECEIVE}, of one pipe or several; the receiver owns
+     *                      them.
      * @param faultListener told of each lane found broken; may be {@code null}.
      * @param waitStrategy  how {@link #receive} waits.
      */
@@ -89,28 +91,21 @@ public final class PipeReceiver implements AutoCloseable
     /**
      * Adds the lane of a new sender. Needs {@link Right#RECEIVE}; the receiver owns the handle from now on.
      *
-     * @throws IllegalArgumentException if the lane belongs to another pipe or is already here.
+     * @throws IllegalArgumentException if the lane is already here.
      */
     public void addLane(final Handle handle)
     {
         checkOpen();
         final Lane lane = Lane.map(handle, Right.RECEIVE);
-        if (readers.length > 0 && lane.pipeId != pipeId)
-        {
-            lane.close();
-            throw new IllegalArgumentException("lane belongs to pipe 0x" + Long.toHexString(lane.pipeId) +
-                ", this receiver reads pipe 0x" + Long.toHexString(pipeId));
-        }
         for (final LaneReader reader : readers)
         {
-            if (reader.laneId == lane.laneId)
+            if (reader.pipeId == lane.pipeId && reader.laneId == lane.laneId)
             {
                 lane.close();
-                throw new IllegalArgumentException("lane " + lane.laneId + " of pipe 0x" + Long.toHexString(pipeId) +
-                    " is already being received");
+                throw new IllegalArgumentException("lane " + lane.laneId + " of pipe 0x" +
+                    Long.toHexString(lane.pipeId) + " is already being received");
             }
         }
-        pipeId = lane.pipeId;
         readers = Arrays.copyOf(readers, readers.length + 1);
         readers[readers.length - 1] = new LaneReader(lane, faultListener);
     }
@@ -122,12 +117,21 @@ public final class PipeReceiver implements AutoCloseable
     }
 
     /**
-     * @return the state of lane {@code laneId}.
-     * @throws IllegalArgumentException if no such lane is here.
+     * @return the state of lane {@code laneId}, when only one pipe here has a lane of that id.
+     * @throws IllegalArgumentException if no such lane is here, or several pipes have one.
      */
     public LaneState laneState(final int laneId)
     {
         return reader(laneId).state();
+    }
+
+    /**
+     * @return the state of lane {@code laneId} of pipe {@code pipeId}.
+     * @throws IllegalArgumentException if no such lane is here.
+     */
+    public LaneState laneState(final long pipeId, final int laneId)
+    {
+        return reader(pipeId, laneId).state();
     }
 
     /**
@@ -355,22 +359,45 @@ public final class PipeReceiver implements AutoCloseable
 
     private LaneReader reader(final int laneId)
     {
+        LaneReader found = null;
         for (final LaneReader reader : readers)
         {
             if (reader.laneId == laneId)
             {
+                if (found != null)
+                {
+                    throw new IllegalArgumentException("lane " + laneId + " exists in pipes 0x" +
+                        Long.toHexString(found.pipeId) + " and 0x" + Long.toHexString(reader.pipeId) +
+                        ": name the pipe too");
+                }
+                found = reader;
+            }
+        }
+        if (found == null)
+        {
+            throw new IllegalArgumentException("no lane " + laneId + " in this receiver");
+        }
+        return found;
+    }
+
+    private LaneReader reader(final long pipeId, final int laneId)
+    {
+        for (final LaneReader reader : readers)
+        {
+            if (reader.pipeId == pipeId && reader.laneId == laneId)
+            {
                 return reader;
             }
         }
-        throw new IllegalArgumentException("no lane " + laneId + " in this receiver of pipe 0x" +
-            Long.toHexString(pipeId));
+        throw new IllegalArgumentException("no lane " + laneId + " of pipe 0x" + Long.toHexString(pipeId) +
+            " in this receiver");
     }
 
     private void checkOpen()
     {
         if (closed)
         {
-            throw new IllegalStateException("pipe receiver of pipe 0x" + Long.toHexString(pipeId) + " was closed");
+            throw new IllegalStateException("this pipe receiver was closed");
         }
     }
 }

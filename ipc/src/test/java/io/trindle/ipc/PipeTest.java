@@ -367,6 +367,32 @@ class PipeTest
     }
 
     @Test
+    void shouldClearEveryDeadClaimSoARestartedSenderCarriesOnInTheSameLane()
+    {
+        final Fixture fixture = new Fixture(4096, 1);
+        final LaneSender dying = fixture.senders.getFirst();
+        dying.trySend(new byte[] {1}, 0, 1);
+        dying.claim(40);                      // claimed by threads of a process that is then killed
+        dying.trySend(new byte[] {2}, 0, 1);
+        dying.claim(8);
+        final PipeReceiver receiver = fixture.receiver(null);
+        final Inbox inbox = new Inbox(8);
+        assertEquals(1, receiver.poll(inbox));
+        inbox.release();
+
+        assertEquals(2, Pipe.clearDeadClaims(fixture.lanes.getFirst()));
+        assertEquals(0, Pipe.clearDeadClaims(fixture.lanes.getFirst()), "nothing left to clear");
+        try (LaneSender restarted = LaneSender.open(fixture.lanes.getFirst().duplicate(SEND)))
+        {
+            restarted.trySend(new byte[] {3}, 0, 1);
+            assertEquals(2, receiver.poll(inbox));
+            assertEquals(2, inbox.get(0).getByte(0));
+            assertEquals(3, inbox.get(1).getByte(0));
+            inbox.release();
+        }
+    }
+
+    @Test
     void shouldRefuseToOpenAHandleWithoutTheRight()
     {
         final Fixture fixture = new Fixture(4096, 1);
