@@ -63,8 +63,6 @@ public final class ControlChannel implements AutoCloseable
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final int fd;
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment receiveBuffer = arena.allocate(MAX_FRAME_LENGTH, 8);
     private volatile boolean closed;
 
     private ControlChannel(final int fd)
@@ -157,20 +155,26 @@ public final class ControlChannel implements AutoCloseable
     public ControlMessage receive()
     {
         checkOpen();
-        final Linux.Received received = Linux.receiveWithFds(fd, receiveBuffer, MAX_HANDLES);
-        if (received.length() == 0 && received.fds().length == 0)
+        // A buffer per frame, not one kept for the channel: close() may run on another thread while this one
+        // waits in recvmsg, and must not free memory the kernel is about to write into.
+        try (Arena arena = Arena.ofConfined())
         {
-            return null;
-        }
-        final List<Handle> handles = new ArrayList<>();
-        try
-        {
-            return decode(receiveBuffer, received, handles);
-        }
-        catch (final RuntimeException e)
-        {
-            HandleEntries.closeAll(received.fds(), handles);
-            throw e;
+            final MemorySegment buffer = arena.allocate(MAX_FRAME_LENGTH, 8);
+            final Linux.Received received = Linux.receiveWithFds(fd, buffer, MAX_HANDLES);
+            if (received.length() == 0 && received.fds().length == 0)
+            {
+                return null;
+            }
+            final List<Handle> handles = new ArrayList<>();
+            try
+            {
+                return decode(buffer, received, handles);
+            }
+            catch (final RuntimeException e)
+            {
+                HandleEntries.closeAll(received.fds(), handles);
+                throw e;
+            }
         }
     }
 
@@ -364,15 +368,25 @@ public final class ControlChannel implements AutoCloseable
         }
     }
 
-    /** Closes the socket; the peer's next receive sees the end. */
+    /**
+     * Shuts the socket down, which wakes a thread of this process blocked in {@link #receive()} (it gets
+     * {@code null}) and shows the peer the end, then closes it.
+     */
     @Override
     public void close()
     {
         if (!closed)
         {
             closed = true;
+            try
+            {
+                Linux.shutdown(fd, Linux.SHUT_RDWR);
+            }
+            catch (final io.trindle.ipc.linux.SystemCallException ignored)
+            {
+                // Already disconnected (ENOTCONN): there is nothing left to wake.
+            }
             Linux.close(fd);
-            arena.close();
         }
     }
 

@@ -80,6 +80,7 @@ public final class Linux
     public static final int SOCK_STREAM = 1;
     public static final int SOCK_SEQPACKET = 5;
     public static final int SOCK_CLOEXEC = 0x80000;
+    public static final int SHUT_RDWR = 2;
     public static final int SOL_SOCKET = 1;
     public static final int SCM_RIGHTS = 1;
     public static final int MSG_CTRUNC = 0x08;
@@ -193,6 +194,8 @@ public final class Linux
         FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle PIPE2 = downcall("pipe2",
         FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle SHUTDOWN = downcall("shutdown",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle SOCKETPAIR = downcall("socketpair",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle SENDMSG = downcall("sendmsg",
@@ -638,6 +641,28 @@ public final class Linux
                 throw failure(errno, "socketpair", "domain=AF_UNIX, type=" + type + "|SOCK_CLOEXEC");
             }
             return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
+        }
+    }
+
+    /**
+     * {@code shutdown(socket, how)}: ends the connection in one or both directions; a thread blocked reading
+     * the socket returns, and the peer reads the end.
+     */
+    public static void shutdown(final int socket, final int how)
+    {
+        final MemorySegment errno = capture();
+        final int result;
+        try
+        {
+            result = (int)SHUTDOWN.invokeExact(errno, socket, how);
+        }
+        catch (final Throwable t)
+        {
+            throw unexpected(t);
+        }
+        if (result != 0)
+        {
+            throw failure(errno, "shutdown", "socket=" + socket + ", how=" + how);
         }
     }
 

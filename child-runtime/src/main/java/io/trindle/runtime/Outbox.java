@@ -1,0 +1,131 @@
+package io.trindle.runtime;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The messages a worker wants sent at its next {@link Trindle#exchange}: each added message is copied into the
+ * outbox's own buffer at once, so the caller may reuse its bytes. Distinct from the {@link io.trindle.ipc.Inbox}
+ * (the Trindle notes' improvement over a shared mailbox). Allocates only when created. One thread at a time.
+ */
+public final class Outbox implements AutoCloseable
+{
+    private final Arena arena = Arena.ofConfined();
+    private final MemorySegment buffer;
+    private final PipeSender[] pipes;
+    private final long[] keys;
+    private final long[] offsets;
+    private final int[] lengths;
+    private final boolean[] keyed;
+    private int size;
+    private long used;
+
+    /**
+     * @param maxMessages the most messages one exchange sends.
+     * @param maxBytes    the most payload bytes they may hold together.
+     */
+    public Outbox(final int maxMessages, final long maxBytes)
+    {
+        if (maxMessages < 1 || maxBytes < 1)
+        {
+            throw new IllegalArgumentException("outbox maxMessages=" + maxMessages + ", maxBytes=" + maxBytes +
+                " must be positive");
+        }
+        buffer = arena.allocate(maxBytes, 8);
+        pipes = new PipeSender[maxMessages];
+        keys = new long[maxMessages];
+        offsets = new long[maxMessages];
+        lengths = new int[maxMessages];
+        keyed = new boolean[maxMessages];
+    }
+
+    /**
+     * Adds a message for {@code pipe}.
+     *
+     * @return whether it fit; {@code false} means the outbox is full: exchange first.
+     */
+    public boolean add(final PipeSender pipe, final byte[] bytes, final int offset, final int length)
+    {
+        if (!reserve(pipe, length))
+        {
+            return false;
+        }
+        MemorySegment.copy(bytes, offset, buffer, ValueLayout.JAVA_BYTE, used, length);
+        commit(length, false, 0);
+        return true;
+    }
+
+    /**
+     * Adds a message for {@code pipe} that goes to the replica {@code key} belongs to.
+     *
+     * @return whether it fit; {@code false} means the outbox is full: exchange first.
+     */
+    public boolean add(final PipeSender pipe, final long key, final byte[] bytes, final int offset, final int length)
+    {
+        if (!reserve(pipe, length))
+        {
+            return false;
+        }
+        MemorySegment.copy(bytes, offset, buffer, ValueLayout.JAVA_BYTE, used, length);
+        commit(length, true, key);
+        return true;
+    }
+
+    /** @return the number of messages waiting. */
+    public int size()
+    {
+        return size;
+    }
+
+    public boolean isEmpty()
+    {
+        return size == 0;
+    }
+
+    private boolean reserve(final PipeSender pipe, final int length)
+    {
+        if (length < 0 || length > pipe.maxPayloadLength())
+        {
+            throw new IllegalArgumentException("message length=" + length + " exceeds pipe '" + pipe.name() +
+                "' maxPayloadLength=" + pipe.maxPayloadLength());
+        }
+        if (size == pipes.length || used + length > buffer.byteSize())
+        {
+            return false;
+        }
+        pipes[size] = pipe;
+        return true;
+    }
+
+    private void commit(final int length, final boolean hasKey, final long key)
+    {
+        offsets[size] = used;
+        lengths[size] = length;
+        keyed[size] = hasKey;
+        keys[size] = key;
+        used += (length + 7) & ~7;
+        size++;
+    }
+
+    /**
+     * Sends every message in order, each waiting for room as long as it must, then empties the outbox.
+     */
+    void sendAll()
+    {
+        for (int i = 0; i < size; i++)
+        {
+            final PipeSender pipe = pipes[i];
+            pipe.lane(keyed[i] ? keys[i] : 0).send(buffer, offsets[i], lengths[i], -1);
+            pipes[i] = null;
+        }
+        size = 0;
+        used = 0;
+    }
+
+    @Override
+    public void close()
+    {
+        arena.close();
+    }
+}

@@ -1,0 +1,115 @@
+package io.trindle.runtime;
+
+import io.trindle.ipc.LaneSender;
+
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+/**
+ * A pipe this worker was granted SEND on. When the receiving worker has replicas, the pipe has one instance
+ * per replica and this worker one lane in each; messages are spread over them round-robin, or by a key's hash
+ * ({@code partition: key} in the config) so that one replica sees every message of a key.
+ */
+public final class PipeSender
+{
+    private final String name;
+    private final LaneSender[] lanes;
+    private final boolean byKey;
+    private int next;
+
+    PipeSender(final String name, final List<LaneSender> lanes, final boolean byKey)
+    {
+        this.name = name;
+        this.lanes = lanes.toArray(LaneSender[]::new);
+        this.byKey = byKey;
+    }
+
+    /** @return the pipe's name in the config. */
+    public String name()
+    {
+        return name;
+    }
+
+    /** @return the number of receiving replicas the messages are spread over. */
+    public int replicas()
+    {
+        return lanes.length;
+    }
+
+    /** @return whether messages are spread by key rather than round-robin. */
+    public boolean partitionsByKey()
+    {
+        return byKey;
+    }
+
+    /** @return the largest message this pipe takes. */
+    public int maxPayloadLength()
+    {
+        return lanes[0].maxPayloadLength();
+    }
+
+    /**
+     * Sends a message to the next replica in turn (or, partitioned by key, to replica 0 of the key 0), waiting
+     * up to {@code timeoutNanos} for room (negative: no limit).
+     *
+     * @return whether it was sent.
+     */
+    public boolean send(final byte[] bytes, final int offset, final int length, final long timeoutNanos)
+    {
+        return lane(0).send(bytes, offset, length, timeoutNanos);
+    }
+
+    /** @see #send(byte[], int, int, long) */
+    public boolean send(final MemorySegment bytes, final long offset, final int length, final long timeoutNanos)
+    {
+        return lane(0).send(bytes, offset, length, timeoutNanos);
+    }
+
+    /**
+     * Sends a message to the replica that {@code key} belongs to (when the pipe is partitioned by key;
+     * otherwise to the next in turn).
+     */
+    public boolean send(final long key, final byte[] bytes, final int offset, final int length, final long timeoutNanos)
+    {
+        return lane(key).send(bytes, offset, length, timeoutNanos);
+    }
+
+    LaneSender lane(final long key)
+    {
+        if (lanes.length == 1)
+        {
+            return lanes[0];
+        }
+        if (byKey)
+        {
+            return lanes[(int)Math.floorMod(mix(key), (long)lanes.length)];
+        }
+        final int lane = next;
+        next = lane + 1 == lanes.length ? 0 : lane + 1;
+        return lanes[lane];
+    }
+
+    /** Spreads keys that differ only in a few bits (small integers, say) over all replicas. */
+    private static long mix(final long key)
+    {
+        long x = key * 0x9E3779B97F4A7C15L;
+        x ^= x >>> 32;
+        return x;
+    }
+
+    void endStreams(final long timeoutNanos)
+    {
+        for (final LaneSender lane : lanes)
+        {
+            lane.endStream(timeoutNanos);
+        }
+    }
+
+    void close()
+    {
+        for (final LaneSender lane : lanes)
+        {
+            lane.close();
+        }
+    }
+}

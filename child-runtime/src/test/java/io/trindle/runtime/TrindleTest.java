@@ -1,0 +1,134 @@
+package io.trindle.runtime;
+
+import io.trindle.ipc.ControlChannel;
+import io.trindle.ipc.ControlMessage;
+import io.trindle.ipc.Handle;
+import io.trindle.ipc.Inbox;
+import io.trindle.ipc.LaneSender;
+import io.trindle.ipc.ObjectKind;
+import io.trindle.ipc.Pipe;
+import io.trindle.ipc.PipeReceiver;
+import io.trindle.ipc.Right;
+import io.trindle.ipc.Rights;
+import io.trindle.ipc.Segment;
+import io.trindle.ipc.WaitStrategy;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The worker runtime against a supervisor played by the test, over a real control channel. */
+class TrindleTest
+{
+    private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
+
+    @Test
+    void shouldConnectExchangeAndEndItsStreams() throws Exception
+    {
+        final Pipe wordsReplica0 = Pipe.create(4096);
+        final Pipe wordsReplica1 = Pipe.create(4096);
+        final Pipe lines = Pipe.create(4096);
+        final ControlChannel[] pair = ControlChannel.pair();
+        try (ControlChannel supervisor = pair[0];
+            Handle words0 = wordsReplica0.newLane(); Handle words1 = wordsReplica1.newLane();
+            Handle linesLane = lines.newLane();
+            Segment dictionary = Segment.allocate(4096))
+        {
+            dictionary.putLong(0, 4242);
+            supervisor.send(new ControlMessage.Hello("wordcount", "splitter", 1, 2));
+            supervisor.send(new ControlMessage.Grant("words", Rights.of(Right.SEND), ObjectKind.PIPE,
+                ControlMessage.Grant.KEY, List.of(words0.duplicate(Rights.of(Right.SEND, Right.TRANSFER)),
+                    words1.duplicate(Rights.of(Right.SEND, Right.TRANSFER)))));
+            supervisor.send(new ControlMessage.Grant("lines", Rights.of(Right.RECEIVE), ObjectKind.PIPE,
+                ControlMessage.Grant.ROUND_ROBIN, List.of(linesLane.duplicate(Rights.of(Right.RECEIVE, Right.TRANSFER)))));
+            supervisor.send(new ControlMessage.Grant("dictionary", Rights.of(Right.READ), ObjectKind.SEGMENT,
+                ControlMessage.Grant.ROUND_ROBIN, List.of(dictionary.duplicate(Rights.of(Right.READ, Right.TRANSFER)))));
+            supervisor.send(new ControlMessage.GrantsDone());
+
+            final Trindle trindle = Trindle.connect(pair[1], WaitStrategy.DEFAULT);
+            final LaneSender linesSender = LaneSender.open(linesLane.duplicate(Rights.of(Right.SEND)));
+            try (Outbox outbox = new Outbox(16, 4096);
+                PipeReceiver wordsReceiver = PipeReceiver.open(List.of(words0.duplicate(Rights.of(Right.RECEIVE)),
+                    words1.duplicate(Rights.of(Right.RECEIVE))), null))
+            {
+                assertEquals("wordcount", trindle.pipeline());
+                assertEquals("splitter", trindle.worker());
+                assertEquals(1, trindle.replica());
+                assertEquals(2, trindle.replicas());
+                assertEquals(4242, trindle.segment("dictionary").getLong(0));
+                assertEquals(Rights.of(Right.READ, Right.TRANSFER), trindle.segment("dictionary").rights());
+                trindle.ready();
+                assertEquals(new ControlMessage.Ready(), supervisor.receive());
+
+                final IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+                    () -> trindle.sender("wrods"));
+                assertEquals("worker 'splitter' has no grant of a pipe to send on named 'wrods'; its grants are " +
+                    "[words (send), dictionary (segment), lines (receive)]: add it under grants in the pipeline " +
+                    "config", missing.getMessage());
+
+                final PipeSender words = trindle.sender("words");
+                assertEquals(2, words.replicas());
+                assertTrue(words.partitionsByKey());
+                // Keys decide the replica: keys 0..9 use both replicas.
+                for (long key = 0; key < 10; key++)
+                {
+                    assertTrue(outbox.add(words, key, new byte[] {(byte)key}, 0, 1));
+                }
+                linesSender.trySend(new byte[] {7}, 0, 1);
+                final Inbox inbox = new Inbox(8);
+                assertEquals(1, trindle.exchange(outbox, inbox, 10 * SECOND));
+                assertEquals("lines", trindle.inputName(inbox.get(0)));
+                assertEquals(7, inbox.get(0).getByte(0));
+                assertTrue(outbox.isEmpty(), "exchange sent the outbox");
+
+                final Inbox received = new Inbox(16);
+                assertEquals(10, wordsReceiver.poll(received));
+                final boolean[] replicaUsed = new boolean[2];
+                for (int i = 0; i < received.size(); i++)
+                {
+                    final int replica = received.get(i).pipeId() == wordsReplica0.objectId() ? 0 : 1;
+                    replicaUsed[replica] = true;
+                }
+                assertTrue(replicaUsed[0] && replicaUsed[1], "keys spread over both replicas");
+                received.release();
+
+                linesSender.close(); // the end of the only input
+                assertEquals(Trindle.END_OF_STREAM, trindle.exchange(outbox, inbox, 10 * SECOND));
+
+                supervisor.send(new ControlMessage.Stop());
+                final long deadline = System.nanoTime() + 10 * SECOND;
+                while (!trindle.stopRequested() && System.nanoTime() < deadline)
+                {
+                    Thread.sleep(1);
+                }
+                assertTrue(trindle.stopRequested());
+                trindle.close();
+                assertEquals(PipeReceiver.END_OF_STREAM, wordsReceiver.receive(received, 10 * SECOND),
+                    "closing the runtime ended its output streams");
+                assertEquals(null, supervisor.receive(), "and closed the control channel");
+            }
+            finally
+            {
+                linesSender.close();
+                trindle.close();
+            }
+        }
+    }
+
+    @Test
+    void shouldRefuseToStartWithoutAHello()
+    {
+        final ControlChannel[] pair = ControlChannel.pair();
+        try (ControlChannel supervisor = pair[0])
+        {
+            supervisor.send(new ControlMessage.GrantsDone());
+            final IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> Trindle.connect(pair[1], WaitStrategy.DEFAULT));
+            assertTrue(e.getMessage().contains("not a hello: is this process running under trindle?"), e.getMessage());
+        }
+    }
+}
