@@ -77,18 +77,21 @@ public final class Inbox
             {
                 touched[count++] = reader;
                 reader.pendingRelease = message.end;
+                reader.pendingCount = 1;
             }
-            else if (message.end > reader.pendingRelease)
+            else
             {
-                reader.pendingRelease = message.end;
+                reader.pendingRelease = Math.max(reader.pendingRelease, message.end);
+                reader.pendingCount++;
             }
             message.reader = null;
         }
         for (int i = 0; i < count; i++)
         {
             final LaneReader reader = touched[i];
-            reader.releaseTo(reader.pendingRelease);
+            reader.releaseTo(reader.pendingRelease, reader.pendingCount);
             reader.pendingRelease = NONE;
+            reader.pendingCount = 0;
             touched[i] = null;
         }
         size = 0;

@@ -42,6 +42,8 @@ import java.nio.ByteOrder;
  *  +---------------------------------------------------------------+
  *  |                   Head: release position (u64)                | 256
  *  +---------------------------------------------------------------+
+ *  |                  Released messages count (u64)                | 264
+ *  +---------------------------------------------------------------+
  *  |             Receiver sleeping: futex word (u32)               | 384
  *  +---------------------------------------------------------------+
  *  |              Sender sleeping: futex word (u32)                | 512
@@ -90,6 +92,11 @@ public final class LaneDescriptor
     public static final int TAIL_OFFSET = CACHE_LINE_PAIR;
     /** Written by the receiver (release) when it releases messages; read by senders (acquire). */
     public static final int HEAD_OFFSET = TAIL_OFFSET + CACHE_LINE_PAIR;
+    /**
+     * Written by the receiver (release) after the head: how many messages it has released in all. Only for
+     * status tools (messages per second); nothing in the protocol depends on it.
+     */
+    public static final int RELEASED_COUNT_OFFSET = HEAD_OFFSET + Long.BYTES;
     /** Set to 1 by a receiver about to sleep; a sender that sees 1 sets it to 0 and wakes it. */
     public static final int RECEIVER_SLEEPING_OFFSET = HEAD_OFFSET + CACHE_LINE_PAIR;
     /** Set to 1 by a sender about to sleep for space; the receiver that sees 1 sets it to 0 and wakes all. */

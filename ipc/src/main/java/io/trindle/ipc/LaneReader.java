@@ -52,6 +52,10 @@ final class LaneReader
     private String fault;
     /** Used by {@link Inbox#release()} to gather a batch's releases per lane. */
     long pendingRelease = Inbox.none();
+    /** Used by {@link Inbox#release()}: how many of the batch's messages are this lane's. */
+    int pendingCount;
+    /** Messages released so far, as published in the header. */
+    private long releasedCount;
 
     LaneReader(final Lane lane, final LaneFaultListener faultListener)
     {
@@ -68,6 +72,7 @@ final class LaneReader
         // A new receiver starts where the last one released: everything after is delivered (again).
         final long head = (long)LONG.getAcquire(header, (long)HEAD_OFFSET);
         released = head;
+        releasedCount = (long)LONG.getAcquire(header, (long)LaneDescriptor.RELEASED_COUNT_OFFSET);
         position = head;
         tail = head;
         if (head < 0 || (head & (RECORD_ALIGNMENT - 1)) != 0)
@@ -177,14 +182,16 @@ final class LaneReader
      * Releases everything before {@code end}: stores the head with release, then wakes senders waiting for
      * room, if any announced that they sleep.
      */
-    void releaseTo(final long end)
+    void releaseTo(final long end, final int messages)
     {
         if (end <= released)
         {
             return;
         }
         released = end;
+        releasedCount += messages;
         LONG.setRelease(header, (long)HEAD_OFFSET, end);
+        LONG.setRelease(header, (long)LaneDescriptor.RELEASED_COUNT_OFFSET, releasedCount);
         // Pairs with a sender's announce-then-recheck (see LaneSender.claimWaiting).
         VarHandle.fullFence();
         wakeSenders();

@@ -38,7 +38,7 @@ class PipeFormatDocTest
                 }
             }
         }
-        assertEquals(17, checked, "rows checked: 11 header offsets, 3 record offsets, 3 types");
+        assertEquals(18, checked, "rows checked: 12 header offsets, 3 record offsets, 3 types");
         final String text = String.join(" ", lines).replaceAll("\\s+", " ");
         assertTrue(text.contains("magic `0x" + Integer.toHexString(LaneDescriptor.MAGIC) + "`"));
         assertTrue(text.contains("`HEADER_LENGTH` = " + LaneDescriptor.HEADER_LENGTH));

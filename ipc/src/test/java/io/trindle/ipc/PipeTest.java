@@ -115,6 +115,11 @@ class PipeTest
             inbox.release();
         }
         assertEquals(total, received);
+        try (LaneTamper lane = new LaneTamper(fixture.lanes.getFirst()))
+        {
+            assertEquals(total, lane.file().get(ValueLayout.JAVA_LONG, LaneDescriptor.RELEASED_COUNT_OFFSET),
+                "the receiver publishes how many messages it released");
+        }
     }
 
     @Test

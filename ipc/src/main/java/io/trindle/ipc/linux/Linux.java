@@ -1167,6 +1167,22 @@ public final class Linux
     public static int spawn(final String[] argv, final String[] environment, final String stdoutPath,
         final String stderrPath, final int[] inherited)
     {
+        return spawn(argv, environment, stdoutPath, -1, stderrPath, -1, inherited);
+    }
+
+    /**
+     * As {@link #spawn(String[], String[], String, String, int[])}, with fds 1 and 2 copied from
+     * {@code stdoutFd} and {@code stderrFd} (the write ends of pipes, say), or this process's own when -1.
+     */
+    public static int spawn(final String[] argv, final String[] environment, final int stdoutFd,
+        final int stderrFd, final int[] inherited)
+    {
+        return spawn(argv, environment, null, stdoutFd, null, stderrFd, inherited);
+    }
+
+    private static int spawn(final String[] argv, final String[] environment, final String stdoutPath,
+        final int stdoutFd, final String stderrPath, final int stderrFd, final int[] inherited)
+    {
         final int firstFree = 3 + inherited.length;
         // Copies numbered above every target, so no dup2 in the child can overwrite a source it still needs
         // and no source equals its target (dup2 onto itself would leave close-on-exec set).
@@ -1186,8 +1202,8 @@ public final class Linux
                 check("posix_spawn_file_actions_addopen", "fd=0, path=/dev/null",
                     (int)SPAWN_FILE_ACTIONS_ADDOPEN.invokeExact(actions, 0, arena.allocateFrom("/dev/null"),
                         O_RDONLY, 0));
-                addOutput(arena, actions, 1, stdoutPath);
-                addOutput(arena, actions, 2, stderrPath);
+                addOutput(arena, actions, 1, stdoutPath, stdoutFd);
+                addOutput(arena, actions, 2, stderrPath, stderrFd);
                 for (int i = 0; i < staged.length; i++)
                 {
                     check("posix_spawn_file_actions_adddup2", "fd=" + staged[i] + ", newfd=" + (3 + i),
@@ -1239,14 +1255,19 @@ public final class Linux
         }
     }
 
-    private static void addOutput(final Arena arena, final MemorySegment actions, final int fd, final String path)
-        throws Throwable
+    private static void addOutput(final Arena arena, final MemorySegment actions, final int fd, final String path,
+        final int source) throws Throwable
     {
         if (path != null)
         {
             check("posix_spawn_file_actions_addopen", "fd=" + fd + ", path=" + path,
                 (int)SPAWN_FILE_ACTIONS_ADDOPEN.invokeExact(actions, fd, arena.allocateFrom(path),
                     O_WRONLY | O_CREAT | O_APPEND, 0644));
+        }
+        else if (source >= 0)
+        {
+            check("posix_spawn_file_actions_adddup2", "fd=" + source + ", newfd=" + fd,
+                (int)SPAWN_FILE_ACTIONS_ADDDUP2.invokeExact(actions, source, fd));
         }
     }
 
