@@ -278,6 +278,7 @@ public final class Trindle implements AutoCloseable
             receiver.close();
         }
         segments.values().forEach(Segment::close);
+        channel.shutdown(); // wakes the watcher thread, which is blocked reading the channel
         channel.close();
     }
 

@@ -369,8 +369,25 @@ public final class ControlChannel implements AutoCloseable
     }
 
     /**
-     * Shuts the socket down, which wakes a thread of this process blocked in {@link #receive()} (it gets
-     * {@code null}) and shows the peer the end, then closes it.
+     * Ends the connection in both directions without closing the fd: a thread of this process blocked in
+     * {@link #receive()} returns {@code null}, and the peer reads the end. It acts on the socket itself, so do
+     * not call it on a copy of an end given to another process.
+     */
+    public void shutdown()
+    {
+        try
+        {
+            Linux.shutdown(fd, Linux.SHUT_RDWR);
+        }
+        catch (final io.trindle.ipc.linux.SystemCallException ignored)
+        {
+            // Already disconnected (ENOTCONN): there is nothing left to wake.
+        }
+    }
+
+    /**
+     * Closes this process's fd of the socket. Another process may still hold the same end (a worker that
+     * inherited it); to end the connection for a thread blocked here, {@link #shutdown()} first.
      */
     @Override
     public void close()
@@ -378,14 +395,6 @@ public final class ControlChannel implements AutoCloseable
         if (!closed)
         {
             closed = true;
-            try
-            {
-                Linux.shutdown(fd, Linux.SHUT_RDWR);
-            }
-            catch (final io.trindle.ipc.linux.SystemCallException ignored)
-            {
-                // Already disconnected (ENOTCONN): there is nothing left to wake.
-            }
             Linux.close(fd);
         }
     }

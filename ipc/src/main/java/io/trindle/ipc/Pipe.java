@@ -134,4 +134,54 @@ public final class Pipe
             return cleared;
         }
     }
+
+    /**
+     * What a status tool shows of one lane, read without disturbing sender or receiver.
+     *
+     * @param queued   committed messages not yet released (counted up to the first record not committed).
+     * @param released messages the receiver has released in all.
+     * @param bytes    bytes between the release position and the claim position.
+     */
+    public record LaneStatus(int queued, long released, long bytes)
+    {
+    }
+
+    /**
+     * Reads a lane's status: how many messages wait, how many were released. Walks the records between the
+     * head and the tail, checking each as a receiver would; stops at anything impossible.
+     */
+    public static LaneStatus status(final Handle lane)
+    {
+        try (Lane mapped = Lane.map(lane.duplicate(lane.rights()), Right.RECEIVE))
+        {
+            final MemorySegment ring = mapped.ring;
+            final long head = (long)Lane.LONG.getAcquire(mapped.header, (long)LaneDescriptor.HEAD_OFFSET);
+            final long tail = (long)Lane.LONG.getAcquire(mapped.header, (long)LaneDescriptor.TAIL_OFFSET);
+            final long released =
+                (long)Lane.LONG.getAcquire(mapped.header, (long)LaneDescriptor.RELEASED_COUNT_OFFSET);
+            int queued = 0;
+            long position = head;
+            while (position < tail && tail - head <= mapped.capacity)
+            {
+                final long index = position & mapped.mask;
+                if ((long)Lane.LONG.getAcquire(ring, index + LaneDescriptor.RECORD_STAMP_OFFSET) != position + 1)
+                {
+                    break;
+                }
+                final int length = ring.get(ValueLayout.JAVA_INT, index + LaneDescriptor.RECORD_LENGTH_OFFSET);
+                final int type = ring.get(ValueLayout.JAVA_INT, index + LaneDescriptor.RECORD_TYPE_OFFSET);
+                if (length < 0 || length > mapped.capacity - LaneDescriptor.RECORD_HEADER_LENGTH ||
+                    index + LaneDescriptor.recordLength(length) > mapped.capacity)
+                {
+                    break;
+                }
+                if (type == LaneDescriptor.TYPE_MESSAGE)
+                {
+                    queued++;
+                }
+                position += LaneDescriptor.recordLength(length);
+            }
+            return new LaneStatus(queued, released, Math.max(0, tail - head));
+        }
+    }
 }

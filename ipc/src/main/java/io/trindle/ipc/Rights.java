@@ -86,6 +86,14 @@ public final class Rights
     }
 
     /**
+     * @return the rights in either set (for building a set; a handle's rights are never widened).
+     */
+    public Rights union(final Rights other)
+    {
+        return new Rights(bits | other.bits);
+    }
+
+    /**
      * @return this set without {@code right}.
      */
     public Rights without(final Right right)
