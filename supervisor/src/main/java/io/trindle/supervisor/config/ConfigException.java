@@ -1,0 +1,43 @@
+package io.trindle.supervisor.config;
+
+import java.io.Serial;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * A config file that cannot be used, with every problem found in it (not only the first), sorted by position.
+ * {@link #getMessage()} lists them one per line as {@code file:line:column: message}.
+ */
+public final class ConfigException extends Exception
+{
+    @Serial
+    private static final long serialVersionUID = 1L;
+
+    /** Transient because {@link java.nio.file.Path} is not serializable; the message keeps the same text. */
+    private final transient List<Problem> problems;
+
+    /**
+     * @param problems at least one problem, in any order.
+     * @throws IllegalArgumentException if {@code problems} is empty.
+     */
+    public ConfigException(final List<Problem> problems)
+    {
+        if (problems.isEmpty())
+        {
+            throw new IllegalArgumentException("a ConfigException needs at least one problem");
+        }
+        final List<Problem> sorted = new ArrayList<>(problems);
+        sorted.sort(null); // stable: problems at one position keep the order they were found in
+        this.problems = List.copyOf(sorted);
+        super(sorted.stream().map(Problem::toString).collect(Collectors.joining("\n")));
+    }
+
+    /**
+     * @return the problems, sorted by position; problems at one position keep the order they were found in.
+     */
+    public List<Problem> problems()
+    {
+        return problems;
+    }
+}

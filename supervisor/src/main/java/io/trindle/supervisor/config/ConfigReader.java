@@ -1,0 +1,686 @@
+package io.trindle.supervisor.config;
+
+import io.trindle.ipc.LaneDescriptor;
+import io.trindle.ipc.Rights;
+import io.trindle.supervisor.config.NodeReader.Entry;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * Turns the YAML node tree of one pipeline config into a {@link PipelineConfig}, reporting every problem on the
+ * way. Each section is read as far as it can be, with a default standing in for a bad value, so that one mistake
+ * does not hide the next; the model is built only when no problem was found.
+ */
+final class ConfigReader
+{
+    /** Worker, pipe and segment names: they appear in messages, status tables and the journal. */
+    static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_-]*");
+    static final String NAME_RULE = "a name starts with a letter and holds only letters, digits, '-' and '_'";
+    static final Pattern PIPELINE_NAME = Pattern.compile("[A-Za-z0-9_-]+");
+    static final String PIPELINE_NAME_RULE = "it may hold only letters, digits, '-' and '_'";
+    /** Portable environment variable names (POSIX): anything else some shell or program mishandles. */
+    static final Pattern ENVIRONMENT_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+    static final List<String> TOP_KEYS = List.of("name", "pipes", "segments", "workers");
+    static final List<String> PIPE_KEYS = List.of("lane", "partition");
+    static final List<String> SEGMENT_KEYS = List.of("size");
+    static final List<String> WORKER_KEYS = List.of(
+        "command", "run", "java", "env", "cwd", "replicas", "grants", "restart", "stop-timeout", "ready-timeout");
+    static final List<String> LAUNCH_KEYS = List.of("command", "run", "java");
+    static final List<String> RESTART_KEYS = List.of("policy", "backoff", "intensity");
+
+    private static final String EXAMPLE_MAIN_CLASS = "io.trindle.samples.wordcount.Reader";
+
+    private final Problems problems;
+    private final NodeReader nodes;
+    /** False when 'pipes' or 'segments' was not a mapping: a grant naming no known object may be right. */
+    private boolean objectsKnown = true;
+    /** False when 'workers' was missing, empty or not a mapping: no pipe can be said to lack a worker. */
+    private boolean workersKnown = true;
+
+    ConfigReader(final Problems problems)
+    {
+        this.problems = problems;
+        this.nodes = new NodeReader(problems);
+    }
+
+    /**
+     * @param root the document's root node, or {@code null} for a file with no document (empty or only comments).
+     * @return the config, or {@code null} if any problem was found.
+     */
+    PipelineConfig read(final Node root)
+    {
+        final Path file = problems.file();
+        if (root == null)
+        {
+            problems.add(Position.startOf(file),
+                "the file is empty: a pipeline needs a 'workers' mapping with at least one worker");
+            return null;
+        }
+        final List<Entry> top = nodes.mapping(root, "the pipeline", "key", " at the top level");
+        if (top == null)
+        {
+            return null;
+        }
+        final Map<String, Entry> keys = nodes.keys(top, TOP_KEYS, "at the top level");
+
+        final String name = keys.containsKey("name") ? readName(keys.get("name")) : defaultName(file);
+        final Map<String, PipeConfig> pipes = readPipes(keys.get("pipes"));
+        final Map<String, SegmentConfig> segments = readSegments(keys.get("segments"));
+        checkNoNameIsBoth(pipes, segments);
+        final boolean misspeltWorkers = top.stream().anyMatch(entry -> !TOP_KEYS.contains(entry.key()) &&
+            Suggestions.closest(entry.key(), TOP_KEYS).filter("workers"::equals).isPresent());
+        final List<WorkerDraft> workers = readWorkers(keys.get("workers"), root, misspeltWorkers);
+        new GrantChecker(nodes, pipes, segments, objectsKnown).check(workers, workersKnown);
+
+        if (!problems.isEmpty())
+        {
+            return null;
+        }
+        final Map<String, WorkerConfig> workerConfigs = new LinkedHashMap<>();
+        for (final WorkerDraft worker : workers)
+        {
+            workerConfigs.put(worker.name, worker.toConfig());
+        }
+        return new PipelineConfig(file, name, pipes, segments, workerConfigs);
+    }
+
+    private String readName(final Entry entry)
+    {
+        final String name = nodes.text(entry.value(), "'name'");
+        if (name != null && !PIPELINE_NAME.matcher(name).matches())
+        {
+            problems.add(entry.value(), "pipeline name '" + name + "' is not valid: " + PIPELINE_NAME_RULE);
+        }
+        return name;
+    }
+
+    private String defaultName(final Path file)
+    {
+        final Path fileName = file.getFileName();
+        final String text = fileName == null ? "" : fileName.toString();
+        final String name = text.replaceFirst("\\.(yaml|yml)$", "");
+        if (!PIPELINE_NAME.matcher(name).matches())
+        {
+            problems.add(Position.startOf(file), "the pipeline's name '" + name + "', taken from the file name, " +
+                "is not valid: " + PIPELINE_NAME_RULE + "; set one with a top-level 'name:'");
+        }
+        return name;
+    }
+
+    private Map<String, PipeConfig> readPipes(final Entry section)
+    {
+        final Map<String, PipeConfig> pipes = new LinkedHashMap<>();
+        if (section == null)
+        {
+            return pipes;
+        }
+        final List<Entry> entries = nodes.mapping(section.value(), "'pipes'", "pipe", "");
+        objectsKnown &= entries != null;
+        for (final Entry entry : entries == null ? List.<Entry>of() : entries)
+        {
+            final String name = entry.key();
+            checkName(entry, "pipe");
+            final String what = "pipe '" + name + "'";
+            final List<Entry> settings = nodes.mapping(entry.value(), what, "key", " in " + what);
+            int capacity = PipeConfig.DEFAULT_LANE_CAPACITY;
+            PipeConfig.Partition partition = PipeConfig.Partition.ROUND_ROBIN;
+            if (settings != null)
+            {
+                final Map<String, Entry> keys = nodes.keys(settings, PIPE_KEYS, "in " + what);
+                if (keys.containsKey("lane"))
+                {
+                    capacity = laneCapacity(keys.get("lane").value(), "'lane' of " + what, capacity);
+                }
+                if (keys.containsKey("partition"))
+                {
+                    final String word = nodes.word(keys.get("partition").value(), what, "partition",
+                        Arrays.stream(PipeConfig.Partition.values()).map(PipeConfig.Partition::configName).toList());
+                    partition = byConfigName(PipeConfig.Partition.values(), PipeConfig.Partition::configName, word,
+                        partition);
+                }
+            }
+            pipes.put(name, new PipeConfig(name, capacity, partition, problems.positionOf(entry.keyNode())));
+        }
+        return pipes;
+    }
+
+    /**
+     * @return the capacity, or {@code fallback} (after reporting) if it is not one a lane can have.
+     */
+    private int laneCapacity(final Node node, final String what, final int fallback)
+    {
+        final Long size = nodes.size(node, what);
+        if (size == null)
+        {
+            return fallback;
+        }
+        final String written = ((ScalarNode)node).getValue();
+        final String bytes = written.equals(Long.toString(size)) ? "" : " (" + size + " bytes)";
+        if (size < LaneDescriptor.MIN_CAPACITY)
+        {
+            problems.add(node, what + " is " + written + bytes + ", below the smallest lane; " +
+                "the nearest valid capacity is " + Sizes.format(LaneDescriptor.MIN_CAPACITY));
+            return fallback;
+        }
+        if (size > LaneDescriptor.MAX_CAPACITY)
+        {
+            problems.add(node, what + " is " + written + bytes + ", above the largest lane; " +
+                "the nearest valid capacity is " + Sizes.format(LaneDescriptor.MAX_CAPACITY));
+            return fallback;
+        }
+        if (Long.bitCount(size) != 1)
+        {
+            final long below = Long.highestOneBit(size);
+            problems.add(node, what + " is " + written + bytes + ", not a power of two; " +
+                "the nearest valid capacities are " + Sizes.format(below) + " and " + Sizes.format(below << 1));
+            return fallback;
+        }
+        return (int)(long)size;
+    }
+
+    private Map<String, SegmentConfig> readSegments(final Entry section)
+    {
+        final Map<String, SegmentConfig> segments = new LinkedHashMap<>();
+        if (section == null)
+        {
+            return segments;
+        }
+        final List<Entry> entries = nodes.mapping(section.value(), "'segments'", "segment", "");
+        objectsKnown &= entries != null;
+        for (final Entry entry : entries == null ? List.<Entry>of() : entries)
+        {
+            final String name = entry.key();
+            checkName(entry, "segment");
+            final String what = "segment '" + name + "'";
+            final List<Entry> settings = nodes.mapping(entry.value(), what, "key", " in " + what);
+            // A stand-in size keeps the segment known to grants while its own problem is reported.
+            long size = 1;
+            if (settings != null)
+            {
+                final Map<String, Entry> keys = nodes.keys(settings, SEGMENT_KEYS, "in " + what);
+                if (keys.containsKey("size"))
+                {
+                    final Node node = keys.get("size").value();
+                    final Long value = nodes.size(node, "'size' of " + what);
+                    if (value != null && value <= 0)
+                    {
+                        problems.add(node, "'size' of " + what + " must be positive, not '" +
+                            ((ScalarNode)node).getValue() + "'");
+                    }
+                    else if (value != null)
+                    {
+                        size = value;
+                    }
+                }
+                else
+                {
+                    problems.add(entry.keyNode(), what + " has no 'size'; give one, e.g. size: 64KiB");
+                }
+            }
+            segments.put(name, new SegmentConfig(name, size, problems.positionOf(entry.keyNode())));
+        }
+        return segments;
+    }
+
+    private void checkNoNameIsBoth(final Map<String, PipeConfig> pipes, final Map<String, SegmentConfig> segments)
+    {
+        for (final SegmentConfig segment : segments.values())
+        {
+            final PipeConfig pipe = pipes.get(segment.name());
+            if (pipe != null)
+            {
+                // Reported where the reader meets the second declaration, naming the first.
+                final boolean pipeFirst = pipe.position().compareTo(segment.position()) < 0;
+                problems.add(pipeFirst ? segment.position() : pipe.position(), "'" + segment.name() +
+                    "' names both a pipe (line " + pipe.position().line() + ") and a segment (line " +
+                    segment.position().line() + "); give each object a name of its own");
+            }
+        }
+    }
+
+    private void checkName(final Entry entry, final String kind)
+    {
+        if (!NAME.matcher(entry.key()).matches())
+        {
+            problems.add(entry.keyNode(), kind + " name '" + entry.key() + "' is not valid: " + NAME_RULE);
+        }
+    }
+
+    /**
+     * @param misspelt whether a top-level key looks like a misspelling of {@code workers}, which says more than
+     *                 "missing key" would.
+     */
+    private List<WorkerDraft> readWorkers(final Entry section, final Node root, final boolean misspelt)
+    {
+        final List<WorkerDraft> workers = new ArrayList<>();
+        if (section == null)
+        {
+            workersKnown = false;
+            if (!misspelt)
+            {
+                problems.add(root, "missing key 'workers': a pipeline needs at least one worker");
+            }
+            return workers;
+        }
+        final List<Entry> entries = nodes.mapping(section.value(), "'workers'", "worker", "");
+        if (entries == null || entries.isEmpty())
+        {
+            workersKnown = false;
+            // Not when every key was refused already: the mapping is not empty, only wrong.
+            if (NodeReader.isNull(section.value()) ||
+                section.value() instanceof MappingNode mapping && mapping.getValue().isEmpty())
+            {
+                problems.add(section.keyNode(), "'workers' is empty: a pipeline needs at least one worker");
+            }
+            return workers;
+        }
+        for (final Entry entry : entries)
+        {
+            checkName(entry, "worker");
+            final WorkerDraft worker = new WorkerDraft(entry.key(), problems.positionOf(entry.keyNode()));
+            readWorker(worker, entry);
+            workers.add(worker);
+        }
+        return workers;
+    }
+
+    private void readWorker(final WorkerDraft worker, final Entry entry)
+    {
+        final String what = "worker '" + worker.name + "'";
+        final List<Entry> settings = nodes.mapping(entry.value(), what, "key", " in " + what);
+        if (settings == null)
+        {
+            worker.grantsReadable = false;
+            return;
+        }
+        final Map<String, Entry> keys = nodes.keys(settings, WORKER_KEYS, "in " + what);
+
+        final List<Entry> launches = keys.values().stream().filter(e -> LAUNCH_KEYS.contains(e.key())).toList();
+        if (launches.isEmpty())
+        {
+            problems.add(entry.keyNode(), what + " has no command: give exactly one of " +
+                String.join(", ", LAUNCH_KEYS));
+        }
+        else
+        {
+            final Entry first = launches.getFirst();
+            for (final Entry extra : launches.subList(1, launches.size()))
+            {
+                problems.add(extra.keyNode(), what + " has both '" + first.key() + "' (line " +
+                    nodes.line(first.keyNode()) + ") and '" + extra.key() + "'; give exactly one of " +
+                    String.join(", ", LAUNCH_KEYS));
+            }
+            worker.launch = readLaunch(first, what);
+        }
+
+        if (keys.containsKey("env"))
+        {
+            readEnvironment(worker, keys.get("env").value(), what);
+        }
+        if (keys.containsKey("cwd"))
+        {
+            worker.workingDirectory = readDirectory(keys.get("cwd").value(), "'cwd' of " + what);
+        }
+        if (keys.containsKey("replicas"))
+        {
+            final Node node = keys.get("replicas").value();
+            final Integer replicas = nodes.integer(node, "'replicas' of " + what);
+            if (replicas != null && replicas < 1)
+            {
+                problems.add(node, "'replicas' of " + what + " must be at least 1, not " + replicas);
+            }
+            else if (replicas != null)
+            {
+                worker.replicas = replicas;
+            }
+        }
+        if (keys.containsKey("grants"))
+        {
+            final List<Entry> grants = nodes.mapping(keys.get("grants").value(), "'grants' of " + what,
+                "grant of", " to " + what);
+            worker.grantsReadable = grants != null;
+            worker.grantEntries = grants == null ? List.of() : grants;
+        }
+        if (keys.containsKey("restart"))
+        {
+            worker.restart = readRestart(keys.get("restart").value(), what);
+        }
+        if (keys.containsKey("stop-timeout"))
+        {
+            final Duration timeout = nodes.positiveDuration(keys.get("stop-timeout").value(),
+                "'stop-timeout' of " + what);
+            worker.stopTimeout = timeout == null ? worker.stopTimeout : timeout;
+        }
+        if (keys.containsKey("ready-timeout"))
+        {
+            final Duration timeout = nodes.positiveDuration(keys.get("ready-timeout").value(),
+                "'ready-timeout' of " + what);
+            worker.readyTimeout = timeout == null ? worker.readyTimeout : timeout;
+        }
+    }
+
+    private Launch readLaunch(final Entry entry, final String worker)
+    {
+        final String what = "'" + entry.key() + "' of " + worker;
+        final Node node = entry.value();
+        final List<String> words = switch (entry.key())
+        {
+            case "command" -> commandList(node, what);
+            case "run" -> splitWords(node, what, "the program and its arguments, e.g. ./bin/splitter --fast",
+                "command: [./bin/tool, \"two words\"]");
+            case "java" -> node instanceof ScalarNode ?
+                splitWords(node, what, "the main class and its arguments, e.g. " + EXAMPLE_MAIN_CLASS + " --lines 100",
+                    "java: [" + EXAMPLE_MAIN_CLASS + ", \"two words\"]") : commandList(node, what);
+            default -> throw new IllegalStateException("not a launch key: " + entry.key());
+        };
+        if (words == null)
+        {
+            return null;
+        }
+        if (!entry.key().equals("java"))
+        {
+            if (words.getFirst().isBlank())
+            {
+                problems.add(node, what + " has an empty program name");
+                return null;
+            }
+            return new Launch.Command(words);
+        }
+        final String mainClass = words.getFirst();
+        if (!isJavaClassName(mainClass))
+        {
+            problems.add(node, what + ": '" + mainClass + "' is not a Java class name; give the fully " +
+                "qualified name of the main class, e.g. " + EXAMPLE_MAIN_CLASS);
+            return null;
+        }
+        return new Launch.Java(mainClass, words.subList(1, words.size()));
+    }
+
+    /**
+     * @return the items of a YAML list of strings, or {@code null} (reported) if it is not one or is empty.
+     */
+    private List<String> commandList(final Node node, final String what)
+    {
+        final List<Node> items = nodes.list(node, what,
+            node instanceof ScalarNode && !NodeReader.isNull(node) ? " (a single string goes in run:)" : "");
+        if (items == null)
+        {
+            return null;
+        }
+        if (items.isEmpty())
+        {
+            problems.add(node, what + " is empty: give " + (what.startsWith("'java'") ?
+                "the main class and its arguments" : "the program and its arguments"));
+            return null;
+        }
+        final List<String> words = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++)
+        {
+            final String word = nodes.text(items.get(i), "item " + (i + 1) + " of " + what);
+            if (word == null)
+            {
+                return null;
+            }
+            words.add(word);
+        }
+        return words;
+    }
+
+    /**
+     * @return a string split on whitespace, or {@code null} (reported) if it is empty or holds a quote, since
+     *         splitting is all that happens: no shell sees it, and a quote would silently stay in an argument.
+     */
+    private List<String> splitWords(final Node node, final String what, final String expected, final String asList)
+    {
+        final String text = nodes.text(node, what);
+        if (text == null)
+        {
+            return null;
+        }
+        if (text.isBlank())
+        {
+            problems.add(node, what + " is empty: give " + expected);
+            return null;
+        }
+        if (text.indexOf('"') >= 0 || text.indexOf('\'') >= 0)
+        {
+            problems.add(node, what + " holds a quote, but it is only split on whitespace (no shell reads it), " +
+                "so quotes would stay in the arguments; write a list instead, with one item per argument, " +
+                "e.g. " + asList);
+            return null;
+        }
+        return List.of(text.strip().split("\\s+"));
+    }
+
+    private static boolean isJavaClassName(final String name)
+    {
+        for (final String part : name.split("\\.", -1))
+        {
+            if (part.isEmpty() || !Character.isJavaIdentifierStart(part.codePointAt(0)) ||
+                !part.codePoints().skip(1).allMatch(Character::isJavaIdentifierPart))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void readEnvironment(final WorkerDraft worker, final Node node, final String what)
+    {
+        final List<Entry> entries = nodes.mapping(node, "'env' of " + what, "environment variable", " in " + what);
+        for (final Entry entry : entries == null ? List.<Entry>of() : entries)
+        {
+            if (!ENVIRONMENT_NAME.matcher(entry.key()).matches())
+            {
+                problems.add(entry.keyNode(), "environment variable name '" + entry.key() + "' in " + what +
+                    " is not valid: use letters, digits and '_', not starting with a digit");
+            }
+            if (NodeReader.isNull(entry.value()))
+            {
+                problems.add(entry.value(), "environment variable '" + entry.key() + "' of " + what + " has no " +
+                    "value; for an empty one write " + entry.key() + ": \"\"");
+                continue;
+            }
+            final String value = nodes.text(entry.value(), "environment variable '" + entry.key() + "' of " + what);
+            if (value != null)
+            {
+                worker.environment.put(entry.key(), value);
+            }
+        }
+    }
+
+    private Path readDirectory(final Node node, final String what)
+    {
+        final String text = nodes.text(node, what);
+        if (text == null)
+        {
+            return null;
+        }
+        if (text.isBlank())
+        {
+            problems.add(node, what + " is empty: give a directory, or leave 'cwd' out to start in the config " +
+                "file's directory");
+            return null;
+        }
+        try
+        {
+            return Path.of(text);
+        }
+        catch (final InvalidPathException e)
+        {
+            problems.add(node, what + " is not a valid path: " + e.getReason());
+            return null;
+        }
+    }
+
+    private RestartPolicy readRestart(final Node node, final String worker)
+    {
+        final String what = "'restart' of " + worker;
+        final RestartPolicy defaults = RestartPolicy.DEFAULT;
+        final List<String> policies =
+            Arrays.stream(RestartPolicy.Policy.values()).map(RestartPolicy.Policy::configName).toList();
+        if (node instanceof ScalarNode && !NodeReader.isNull(node))
+        {
+            // The short form, e.g. restart: always, keeps the default backoff and intensity.
+            final RestartPolicy.Policy policy = policy(nodes.word(node, what, "restart policy", policies));
+            return policy == null ? defaults : new RestartPolicy(policy, defaults.backoffMin(),
+                defaults.backoffMax(), defaults.intensityMaxRestarts(), defaults.intensityPeriod());
+        }
+        if (!(node instanceof MappingNode) && !NodeReader.isNull(node))
+        {
+            problems.add(node, "expected a policy or a mapping for " + what + ", found " + NodeReader.describe(node) +
+                " (e.g. restart: on-failure, or restart: { policy: always, backoff: 1s..1m })");
+            return defaults;
+        }
+        final List<Entry> entries = nodes.mapping(node, what, "key", " in " + what);
+        final Map<String, Entry> keys = nodes.keys(entries, RESTART_KEYS, "in " + what);
+        RestartPolicy.Policy policy = defaults.policy();
+        if (keys.containsKey("policy"))
+        {
+            final RestartPolicy.Policy read =
+                policy(nodes.word(keys.get("policy").value(), what, "restart policy", policies));
+            policy = read == null ? policy : read;
+        }
+        Duration backoffMin = defaults.backoffMin();
+        Duration backoffMax = defaults.backoffMax();
+        if (keys.containsKey("backoff"))
+        {
+            final Duration[] range = readBackoff(keys.get("backoff").value(), "'restart.backoff' of " + worker);
+            if (range != null)
+            {
+                backoffMin = range[0];
+                backoffMax = range[1];
+            }
+        }
+        int maxRestarts = defaults.intensityMaxRestarts();
+        Duration period = defaults.intensityPeriod();
+        if (keys.containsKey("intensity"))
+        {
+            final Node intensity = keys.get("intensity").value();
+            final String intensityWhat = "'restart.intensity' of " + worker;
+            final String text = nodes.text(intensity, intensityWhat);
+            final int slash = text == null ? -1 : text.indexOf('/');
+            if (text != null && (slash < 0 || !text.substring(0, slash).matches("[0-9]{1,9}")))
+            {
+                problems.add(intensity, intensityWhat + ": '" + text + "' is not an intensity: write " +
+                    "RESTARTS/PERIOD, e.g. 5/10s (at most 5 restarts in any 10 seconds)");
+            }
+            else if (text != null)
+            {
+                final int restarts = Integer.parseInt(text.substring(0, slash));
+                final Duration within = nodes.positiveDuration(intensity, text.substring(slash + 1),
+                    "the period of " + intensityWhat);
+                if (restarts < 1)
+                {
+                    problems.add(intensity, intensityWhat + " must allow at least 1 restart, not " + restarts +
+                        " (for none, write policy: never)");
+                }
+                else if (within != null)
+                {
+                    maxRestarts = restarts;
+                    period = within;
+                }
+            }
+        }
+        return new RestartPolicy(policy, backoffMin, backoffMax, maxRestarts, period);
+    }
+
+    /**
+     * @return {min, max} of a backoff range such as {@code 100ms..5s}, or {@code null} (reported).
+     */
+    private Duration[] readBackoff(final Node node, final String what)
+    {
+        final String text = nodes.text(node, what);
+        if (text == null)
+        {
+            return null;
+        }
+        final int dots = text.indexOf("..");
+        if (dots < 0)
+        {
+            problems.add(node, what + ": '" + text + "' is not a range: write MIN..MAX, e.g. 100ms..5s " +
+                "(for a fixed delay, 1s..1s)");
+            return null;
+        }
+        final Duration min = nodes.positiveDuration(node, text.substring(0, dots).strip(), "the minimum of " + what);
+        final Duration max = nodes.positiveDuration(node, text.substring(dots + 2).strip(), "the maximum of " + what);
+        if (min == null || max == null)
+        {
+            return null;
+        }
+        if (min.compareTo(max) > 0)
+        {
+            problems.add(node, what + ": the minimum " + Durations.format(min) + " is longer than the maximum " +
+                Durations.format(max) + "; write MIN..MAX with MIN no longer than MAX, e.g. 100ms..5s");
+            return null;
+        }
+        return new Duration[] {min, max};
+    }
+
+    private static RestartPolicy.Policy policy(final String word)
+    {
+        return byConfigName(RestartPolicy.Policy.values(), RestartPolicy.Policy::configName, word, null);
+    }
+
+    /**
+     * @return the constant whose config name is {@code word}, or {@code fallback} if none is.
+     */
+    private static <E extends Enum<E>> E byConfigName(
+        final E[] constants, final Function<E, String> configName, final String word, final E fallback)
+    {
+        for (final E constant : constants)
+        {
+            if (configName.apply(constant).equals(word))
+            {
+                return constant;
+            }
+        }
+        return fallback;
+    }
+
+    /**
+     * A worker while it is read: each field holds its default until the config sets it. Grants are filled in by
+     * {@link GrantChecker} once every pipe and segment is known, since a worker may be declared before them.
+     */
+    static final class WorkerDraft
+    {
+        final String name;
+        final Position position;
+        Launch launch;
+        final Map<String, String> environment = new LinkedHashMap<>();
+        Path workingDirectory;
+        int replicas = 1;
+        List<Entry> grantEntries = List.of();
+        /** False when the worker or its grants were not a mapping: its grants are unknown, not absent. */
+        boolean grantsReadable = true;
+        final Map<String, Rights> grants = new LinkedHashMap<>();
+        RestartPolicy restart = RestartPolicy.DEFAULT;
+        Duration stopTimeout = WorkerConfig.DEFAULT_STOP_TIMEOUT;
+        Duration readyTimeout = WorkerConfig.DEFAULT_READY_TIMEOUT;
+
+        WorkerDraft(final String name, final Position position)
+        {
+            this.name = name;
+            this.position = position;
+        }
+
+        WorkerConfig toConfig()
+        {
+            return new WorkerConfig(name, launch, environment, workingDirectory, replicas, grants, restart,
+                stopTimeout, readyTimeout, position);
+        }
+    }
+}

@@ -1,0 +1,278 @@
+package io.trindle.supervisor.config;
+
+import io.trindle.ipc.Right;
+import io.trindle.ipc.Rights;
+import io.trindle.supervisor.config.ConfigReader.WorkerDraft;
+import io.trindle.supervisor.config.NodeReader.Entry;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Checks every worker's grants against the declared pipes and segments, and turns each valid one into
+ * {@link Rights}: the object exists; each right is one a user may grant and applies to the object's kind; a
+ * worker holds one end of a pipe, not both; a writable segment is also readable; and each pipe ends up with
+ * exactly one receiving worker and at least one sender.
+ */
+final class GrantChecker
+{
+    /** What a user may grant on a pipe, in the order messages list them. */
+    static final List<String> PIPE_RIGHTS = List.of("send", "receive");
+    /** What a user may grant on a segment, in the order messages list them. */
+    static final List<String> SEGMENT_RIGHTS = List.of("read", "write", "execute");
+    /** Rights the supervisor adds when it hands out handles; never written in a config. */
+    static final List<String> SUPERVISOR_RIGHTS = List.of("duplicate", "transfer");
+
+    private final NodeReader nodes;
+    private final Problems problems;
+    private final Map<String, PipeConfig> pipes;
+    private final Map<String, SegmentConfig> segments;
+    private final boolean objectsKnown;
+
+    /** Pipe → its receiving worker's grant, the first one met. */
+    private final Map<String, WorkerGrant> receivers = new LinkedHashMap<>();
+    private final Set<String> sent = new HashSet<>();
+    /** Pipes with a grant too broken to tell its rights; saying they lack a sender or receiver would be noise. */
+    private final Set<String> unsure = new HashSet<>();
+
+    /** One worker's grant on one pipe, kept to name the first receiver when a second one appears. */
+    private record WorkerGrant(String worker, Node keyNode)
+    {
+    }
+
+    /**
+     * @param objectsKnown whether every pipe and segment could be read; if not, a grant naming an unknown object
+     *                     is passed over, since its object may be among those that could not be read.
+     */
+    GrantChecker(
+        final NodeReader nodes,
+        final Map<String, PipeConfig> pipes,
+        final Map<String, SegmentConfig> segments,
+        final boolean objectsKnown)
+    {
+        this.nodes = nodes;
+        this.problems = nodes.problems();
+        this.pipes = pipes;
+        this.segments = segments;
+        this.objectsKnown = objectsKnown;
+    }
+
+    /**
+     * Checks the grants of {@code workers} and fills in each one's {@link WorkerDraft#grants}.
+     *
+     * @param workersKnown whether every worker could be read; if not, no pipe is said to lack a sender or a
+     *                     receiver, since one of those workers may be it.
+     */
+    void check(final List<WorkerDraft> workers, final boolean workersKnown)
+    {
+        boolean allReadable = workersKnown;
+        for (final WorkerDraft worker : workers)
+        {
+            allReadable &= worker.grantsReadable;
+            for (final Entry grant : worker.grantEntries)
+            {
+                final Rights rights = check(worker.name, grant);
+                if (rights != null)
+                {
+                    worker.grants.put(grant.key(), rights);
+                }
+            }
+        }
+        if (!allReadable)
+        {
+            return; // a worker's grants could not be read, so any pipe may be served by it
+        }
+        for (final PipeConfig pipe : pipes.values())
+        {
+            if (unsure.contains(pipe.name()))
+            {
+                continue;
+            }
+            final boolean received = receivers.containsKey(pipe.name());
+            final boolean sentTo = sent.contains(pipe.name());
+            if (!received && !sentTo)
+            {
+                problems.add(pipe.position(), "pipe '" + pipe.name() + "' is granted to no worker; grant send on " +
+                    "it to at least one worker and receive to exactly one");
+            }
+            else if (!received)
+            {
+                problems.add(pipe.position(), "pipe '" + pipe.name() + "' has no receiving worker; grant receive " +
+                    "on it to exactly one worker");
+            }
+            else if (!sentTo)
+            {
+                problems.add(pipe.position(), "pipe '" + pipe.name() + "' has no sending worker; grant send on it " +
+                    "to at least one worker");
+            }
+        }
+    }
+
+    /**
+     * @return the rights of one valid grant, or {@code null} (reported).
+     */
+    private Rights check(final String worker, final Entry grant)
+    {
+        final String object = grant.key();
+        final boolean isPipe = pipes.containsKey(object);
+        if (!isPipe && !segments.containsKey(object))
+        {
+            if (objectsKnown)
+            {
+                reportUnknownObject(worker, grant);
+            }
+            return null;
+        }
+        final String kindNoun = isPipe ? "a pipe" : "a segment";
+        final List<String> valid = isPipe ? PIPE_RIGHTS : SEGMENT_RIGHTS;
+        final String takes = kindNoun + " takes only " + (isPipe ? "send or receive" : "read, write and execute");
+        final String target = (isPipe ? "pipe '" : "segment '") + object + "'";
+        final String what = "the grant of '" + object + "' to worker '" + worker + "'";
+
+        final List<Node> items = rightNodes(grant, what);
+        boolean faulty = items == null;
+        final EnumSet<Right> rights = EnumSet.noneOf(Right.class);
+        for (final Node item : items == null ? List.<Node>of() : items)
+        {
+            final String name = nodes.text(item, "a right in " + what);
+            if (name == null)
+            {
+                faulty = true;
+            }
+            else if (valid.contains(name))
+            {
+                final Right right = Right.valueOf(name.toUpperCase(Locale.ROOT));
+                if (!rights.add(right))
+                {
+                    problems.add(item, "right '" + name + "' is listed twice in " + what);
+                }
+            }
+            else
+            {
+                faulty = true;
+                if (PIPE_RIGHTS.contains(name) || SEGMENT_RIGHTS.contains(name))
+                {
+                    problems.add(item, "worker '" + worker + "' is granted " + name + " on " + target + ", but " +
+                        takes);
+                }
+                else if (SUPERVISOR_RIGHTS.contains(name))
+                {
+                    problems.add(item, "worker '" + worker + "' is granted " + name + " on " + target + ", but the " +
+                        "supervisor adds duplicate and transfer itself; " + takes);
+                }
+                else
+                {
+                    problems.add(item, "unknown right '" + name + "' in " + what +
+                        Suggestions.didYouMean(name, valid) + " (" + takes + ")");
+                }
+            }
+        }
+        if (!faulty && rights.isEmpty())
+        {
+            problems.add(grant.keyNode(), what + " gives no right; " + takes);
+            faulty = true;
+        }
+        if (!faulty && rights.contains(Right.SEND) && rights.contains(Right.RECEIVE))
+        {
+            problems.add(grant.value(), "worker '" + worker + "' is granted both send and receive on " + target +
+                "; a worker holds one end of a pipe, not both");
+            faulty = true;
+        }
+        if (!faulty && rights.contains(Right.WRITE) && !rights.contains(Right.READ))
+        {
+            final EnumSet<Right> withRead = EnumSet.copyOf(rights);
+            withRead.add(Right.READ);
+            problems.add(grant.value(), "worker '" + worker + "' is granted write on " + target + " without read; " +
+                "grant " + configList(withRead) + " (a writable mapping is readable too)");
+            faulty = true;
+        }
+        if (faulty)
+        {
+            if (isPipe)
+            {
+                unsure.add(object);
+            }
+            return null;
+        }
+        if (rights.contains(Right.RECEIVE))
+        {
+            final WorkerGrant first = receivers.putIfAbsent(object, new WorkerGrant(worker, grant.keyNode()));
+            if (first != null)
+            {
+                problems.add(grant.keyNode(), "pipe '" + object + "' already has a receiving worker, '" +
+                    first.worker + "' (line " + nodes.line(first.keyNode) + "); a pipe has exactly one " +
+                    "receiving worker (to share its messages, give '" + first.worker + "' more replicas)");
+            }
+        }
+        if (rights.contains(Right.SEND))
+        {
+            sent.add(object);
+        }
+        return Rights.of(rights.toArray(new Right[0]));
+    }
+
+    /**
+     * @return rights as a config writes them, e.g. {@code [read, write]}.
+     */
+    private static String configList(final EnumSet<Right> rights)
+    {
+        return rights.stream().map(right -> right.name().toLowerCase(Locale.ROOT)).toList().toString();
+    }
+
+    /**
+     * @return the nodes naming the rights of a grant: one scalar, or the items of a list; {@code null} (reported)
+     *         for anything else.
+     */
+    private List<Node> rightNodes(final Entry grant, final String what)
+    {
+        final Node value = grant.value();
+        if (NodeReader.isNull(value))
+        {
+            return List.of();
+        }
+        if (value instanceof ScalarNode)
+        {
+            return List.of(value);
+        }
+        if (value instanceof SequenceNode sequence)
+        {
+            return sequence.getValue();
+        }
+        problems.add(value, "expected a right or a list of rights for " + what + ", found " +
+            NodeReader.describe(value));
+        return null;
+    }
+
+    private void reportUnknownObject(final String worker, final Entry grant)
+    {
+        final String object = grant.key();
+        final List<String> known = new ArrayList<>(pipes.keySet());
+        known.addAll(segments.keySet());
+        final Optional<String> meant = Suggestions.closest(object, known);
+        final String suggestion = meant.map(name -> "; did you mean '" + name + "'?").orElse("");
+        final List<String> lists = new ArrayList<>();
+        if (!pipes.isEmpty())
+        {
+            lists.add("pipes: " + String.join(", ", pipes.keySet()));
+        }
+        if (!segments.isEmpty())
+        {
+            lists.add("segments: " + String.join(", ", segments.keySet()));
+        }
+        problems.add(grant.keyNode(), "worker '" + worker + "' is granted '" + object + "', which is not a " +
+            "declared pipe or segment" + suggestion + " (" +
+            (lists.isEmpty() ? "no pipes or segments are declared" : String.join("; ", lists)) + ")");
+        // A misspelt pipe most likely meant the suggested one: do not also say that pipe lacks this worker.
+        meant.filter(pipes::containsKey).ifPresent(unsure::add);
+    }
+}

@@ -1,0 +1,68 @@
+package io.trindle.supervisor.config;
+
+import org.snakeyaml.engine.v2.exceptions.Mark;
+import org.snakeyaml.engine.v2.nodes.Node;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The problems found in one config file so far. Reading goes on past each one, so that a user fixes a file in
+ * one round rather than one error per run.
+ */
+final class Problems
+{
+    private final Path file;
+    private final List<Problem> found = new ArrayList<>();
+
+    Problems(final Path file)
+    {
+        this.file = file;
+    }
+
+    Path file()
+    {
+        return file;
+    }
+
+    /**
+     * @return where {@code node} starts, or the start of the file if the YAML library kept no mark for it.
+     */
+    Position positionOf(final Node node)
+    {
+        return positionOf(node.getStartMark());
+    }
+
+    /**
+     * @return the 1-based position of a 0-based YAML mark, or the start of the file if there is none.
+     */
+    Position positionOf(final Optional<Mark> mark)
+    {
+        return mark.map(m -> new Position(file, m.getLine() + 1, m.getColumn() + 1)).orElse(Position.startOf(file));
+    }
+
+    void add(final Node at, final String message)
+    {
+        add(positionOf(at), message);
+    }
+
+    void add(final Position at, final String message)
+    {
+        found.add(new Problem(at, message));
+    }
+
+    boolean isEmpty()
+    {
+        return found.isEmpty();
+    }
+
+    /**
+     * @return the exception that reports every problem found.
+     */
+    ConfigException toException()
+    {
+        return new ConfigException(found);
+    }
+}

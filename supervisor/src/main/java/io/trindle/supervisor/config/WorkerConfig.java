@@ -1,0 +1,72 @@
+package io.trindle.supervisor.config;
+
+import io.trindle.ipc.Rights;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A worker as the config declares it: how to start its process, in what environment, how many replicas, which
+ * objects it is granted with which rights, and how it is restarted and stopped.
+ *
+ * @param name             the worker's name.
+ * @param launch           how its process is started.
+ * @param environment      variables added to the worker's environment, in file order.
+ * @param workingDirectory the directory the process starts in, as written (a relative one is relative to the
+ *                         config file's directory), or {@code null} for the config file's directory itself; see
+ *                         {@link PipelineConfig#workingDirectoryOf(WorkerConfig)}.
+ * @param replicas         how many copies of the process run; at least 1.
+ * @param grants           object name → the rights the worker is granted on it, in file order; only READ, WRITE,
+ *                         EXECUTE (segments), SEND or RECEIVE (pipes): the supervisor adds DUPLICATE and TRANSFER
+ *                         itself when it hands out the handles.
+ * @param restart          when and how fast the process is restarted.
+ * @param stopTimeout      how long a worker has to exit once the supervisor has told it to stop (the control
+ *                         protocol's Stop) before it is killed; positive.
+ * @param readyTimeout     how long a started worker has to report Ready on its control channel before the start
+ *                         counts as a failure; positive.
+ * @param position         where the worker is declared (its name).
+ */
+public record WorkerConfig(
+    String name,
+    Launch launch,
+    Map<String, String> environment,
+    Path workingDirectory,
+    int replicas,
+    Map<String, Rights> grants,
+    RestartPolicy restart,
+    Duration stopTimeout,
+    Duration readyTimeout,
+    Position position)
+{
+    /** The stop timeout when the config gives none. */
+    public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(5);
+
+    /** The ready timeout when the config gives none. */
+    public static final Duration DEFAULT_READY_TIMEOUT = Duration.ofSeconds(10);
+
+    /**
+     * @throws IllegalArgumentException if {@code replicas} is below 1 or a timeout is not positive.
+     */
+    public WorkerConfig
+    {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(launch, "launch");
+        Objects.requireNonNull(restart, "restart");
+        Objects.requireNonNull(position, "position");
+        environment = Collections.unmodifiableMap(new LinkedHashMap<>(environment));
+        grants = Collections.unmodifiableMap(new LinkedHashMap<>(grants));
+        if (replicas < 1)
+        {
+            throw new IllegalArgumentException("replicas=" + replicas + " must be at least 1");
+        }
+        if (!stopTimeout.isPositive() || !readyTimeout.isPositive())
+        {
+            throw new IllegalArgumentException("timeouts must be positive: stopTimeout=" + stopTimeout +
+                ", readyTimeout=" + readyTimeout);
+        }
+    }
+}
