@@ -1,0 +1,194 @@
+package io.trindle.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * {@code trindle} run as a user runs it: a separate JVM with the supervisor's Main, its own run directory (so
+ * tests never meet each other's sockets), output captured to files.
+ */
+final class SupervisorProcess implements AutoCloseable
+{
+    private static final Pattern WORKER = Pattern.compile(
+        "\\{\"name\":\"([^\"]+)\",\"replica\":(\\d+),\"pid\":(\\d+),\"state\":\"([a-z]+)\",\"restarts\":(\\d+)");
+
+    final Path directory;
+    private final Process process;
+    private final Path stdout;
+    private final Path stderr;
+
+    private SupervisorProcess(final Path directory, final Process process)
+    {
+        this.directory = directory;
+        this.process = process;
+        this.stdout = directory.resolve("supervisor.out");
+        this.stderr = directory.resolve("supervisor.err");
+    }
+
+    /** Runs {@code trindle VERB ARGS...} with {@code directory} as working and run directory. */
+    static SupervisorProcess start(final Path directory, final String... arguments)
+    {
+        final List<String> command = new ArrayList<>(List.of(
+            ProcessHandle.current().info().command().orElseThrow(), "--enable-native-access=ALL-UNNAMED",
+            "-Dtrindle.launcher=" + System.getProperty("trindle.launcher"),
+            "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+            "io.trindle.supervisor.Main"));
+        command.addAll(List.of(arguments));
+        final ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile())
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+            .redirectOutput(directory.resolve("supervisor.out").toFile())
+            .redirectError(directory.resolve("supervisor.err").toFile());
+        builder.environment().put("TRINDLE_RUN_DIR", directory.resolve("run").toString());
+        try
+        {
+            return new SupervisorProcess(directory, builder.start());
+        }
+        catch (final IOException e)
+        {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    long pid()
+    {
+        return process.pid();
+    }
+
+    /** @return the exit status; fails the test (with the output) past the timeout. */
+    int waitFor(final Duration timeout) throws InterruptedException
+    {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS))
+        {
+            process.destroyForcibly();
+            fail("trindle still running after " + timeout + "\n" + output());
+        }
+        return process.exitValue();
+    }
+
+    String stdout()
+    {
+        return read(stdout);
+    }
+
+    String stderr()
+    {
+        return read(stderr);
+    }
+
+    String output()
+    {
+        return "--- stdout:\n" + stdout() + "--- stderr:\n" + stderr();
+    }
+
+    /** A worker process as {@code trindle status --json} shows it. */
+    record Worker(String name, int replica, int pid, String state, int restarts)
+    {
+    }
+
+    /** @return the workers, from the status socket. */
+    List<Worker> workers(final String pipeline) throws IOException
+    {
+        final String json = ask(pipeline, "status --json");
+        final List<Worker> workers = new ArrayList<>();
+        final Matcher matcher = WORKER.matcher(json);
+        while (matcher.find())
+        {
+            workers.add(new Worker(matcher.group(1), Integer.parseInt(matcher.group(2)),
+                Integer.parseInt(matcher.group(3)), matcher.group(4), Integer.parseInt(matcher.group(5))));
+        }
+        return workers;
+    }
+
+    /** Waits until every worker says it is running, and returns them. */
+    List<Worker> awaitRunning(final String pipeline, final Duration timeout) throws Exception
+    {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline)
+        {
+            if (process.isAlive())
+            {
+                try
+                {
+                    final List<Worker> workers = workers(pipeline);
+                    if (!workers.isEmpty() && workers.stream().allMatch(w -> w.state().equals("running")))
+                    {
+                        return workers;
+                    }
+                }
+                catch (final IOException notYet)
+                {
+                    // the socket is not bound yet
+                }
+            }
+            else
+            {
+                fail("trindle ended early with status " + process.exitValue() + "\n" + output());
+            }
+            Thread.sleep(20);
+        }
+        fail("the workers were not all running within " + timeout + "\n" + output());
+        return List.of();
+    }
+
+    String ask(final String pipeline, final String command) throws IOException
+    {
+        final Path socket = directory.resolve("run").resolve(pipeline + ".sock");
+        try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket)))
+        {
+            channel.write(ByteBuffer.wrap((command + "\n").getBytes(StandardCharsets.UTF_8)));
+            channel.shutdownOutput();
+            final ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
+            while (channel.read(buffer) > 0)
+            {
+                // read to the end
+            }
+            return new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** @return whether a process exists and is not a zombie. */
+    static boolean alive(final long pid)
+    {
+        try
+        {
+            final String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+        }
+        catch (final IOException gone)
+        {
+            return false;
+        }
+    }
+
+    private static String read(final Path path)
+    {
+        try
+        {
+            return Files.exists(path) ? Files.readString(path) : "";
+        }
+        catch (final IOException e)
+        {
+            return "(unreadable: " + e + ")";
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        process.destroyForcibly();
+    }
+}

@@ -1,0 +1,242 @@
+package io.trindle.supervisor;
+
+import io.trindle.supervisor.config.ConfigException;
+import io.trindle.supervisor.config.PipelineConfig;
+import io.trindle.supervisor.config.PipelineConfigParser;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
+
+/**
+ * The {@code trindle} command line: one verb, one job.
+ *
+ * <pre>
+ *   trindle run FILE              start the pipeline FILE describes and supervise it until it ends
+ *   trindle validate FILE         check FILE and say what is wrong, with file:line:column; start nothing
+ *   trindle status [NAME] [--json]  show a running pipeline's workers and pipes
+ *   trindle stop [NAME]           stop a running pipeline: sources stop, the rest drains, workers exit
+ * </pre>
+ *
+ * Exit status: 0 success; 1 a worker failed (run), or no pipeline answered (status, stop); 2 usage error or
+ * invalid config; 3 the pipeline was stopped on request.
+ */
+public final class Main
+{
+    /** The system property naming the launcher binary (native-shims' trindle-launch). */
+    public static final String LAUNCHER_PROPERTY = "trindle.launcher";
+    /** The system property giving Java workers' class path; the supervisor's own by default. */
+    public static final String WORKER_CLASSPATH_PROPERTY = "trindle.worker.classpath";
+
+    private static final String USAGE = """
+        usage: trindle COMMAND [ARGUMENTS]
+
+        commands:
+          run FILE                 start the pipeline FILE describes and supervise it until it ends
+          validate FILE            check FILE; print each problem as file:line:column; start nothing
+          status [NAME] [--json]   show a running pipeline's workers and pipes
+          stop [NAME]              stop a running pipeline: sources stop, pipes drain, workers exit
+          demo                     run the built-in word-count pipeline
+          help                     show this help
+
+        exit status: 0 success; 1 a worker failed, or no pipeline answered; 2 usage error or invalid config;
+        3 the pipeline was stopped on request
+        """;
+
+    private Main()
+    {
+    }
+
+    public static void main(final String[] args)
+    {
+        System.exit(run(List.of(args), System.out, System.err));
+    }
+
+    static int run(final List<String> args, final PrintStream out, final PrintStream err)
+    {
+        if (args.isEmpty() || List.of("help", "-h", "--help").contains(args.getFirst()))
+        {
+            out.print(USAGE);
+            return args.isEmpty() ? Supervisor.EXIT_USAGE : 0;
+        }
+        final String verb = args.getFirst();
+        final List<String> rest = args.subList(1, args.size());
+        return switch (verb)
+        {
+            case "run" -> rest.size() == 1 ? runPipeline(Path.of(rest.getFirst()), out, err) : usage(err, verb);
+            case "validate" -> rest.size() == 1 ? validate(Path.of(rest.getFirst()), out, err) : usage(err, verb);
+            case "status" -> status(rest, out, err);
+            case "stop" -> rest.size() <= 1 ? stop(rest, out, err) : usage(err, verb);
+            default ->
+            {
+                err.println("trindle: unknown command '" + verb + "'");
+                err.print(USAGE);
+                yield Supervisor.EXIT_USAGE;
+            }
+        };
+    }
+
+    private static int usage(final PrintStream err, final String verb)
+    {
+        err.println("trindle: wrong arguments for '" + verb + "'");
+        err.print(USAGE);
+        return Supervisor.EXIT_USAGE;
+    }
+
+    private static int validate(final Path file, final PrintStream out, final PrintStream err)
+    {
+        try
+        {
+            final PipelineConfig config = PipelineConfigParser.parse(file);
+            out.printf("%s: valid: pipeline '%s' with %d worker(s), %d pipe(s), %d segment(s)%n", file,
+                config.name(), config.workers().size(), config.pipes().size(), config.segments().size());
+            return 0;
+        }
+        catch (final ConfigException e)
+        {
+            err.println(e.getMessage());
+            return Supervisor.EXIT_USAGE;
+        }
+    }
+
+    private static int runPipeline(final Path file, final PrintStream out, final PrintStream err)
+    {
+        final PipelineConfig config;
+        try
+        {
+            config = PipelineConfigParser.parse(file);
+        }
+        catch (final ConfigException e)
+        {
+            err.println(e.getMessage());
+            err.println("trindle: nothing was started");
+            return Supervisor.EXIT_USAGE;
+        }
+        final String launcher = System.getProperty(LAUNCHER_PROPERTY);
+        if (launcher == null || !Files.isExecutable(Path.of(launcher)))
+        {
+            err.println("trindle: the worker launcher is missing: set -D" + LAUNCHER_PROPERTY + " to " +
+                "native-shims/target/bin/trindle-launch (the ./trindle script does), or build it with ./mvnw package");
+            return Supervisor.EXIT_USAGE;
+        }
+        final Supervisor.Settings settings = new Supervisor.Settings(Path.of(launcher),
+            ProcessHandle.current().info().command().orElse("java"),
+            absolute(System.getProperty(WORKER_CLASSPATH_PROPERTY, System.getProperty("java.class.path"))), out, err);
+        final Supervisor supervisor = new Supervisor(config, settings);
+        final StatusSocket socket;
+        try
+        {
+            socket = StatusSocket.serve(config.name(), supervisor);
+        }
+        catch (final RuntimeException e)
+        {
+            err.println("trindle: " + e.getMessage());
+            return Supervisor.EXIT_USAGE;
+        }
+        // SIGINT and SIGTERM run shutdown hooks: this one turns them into a graceful stop, waits for it, and
+        // then ends the JVM with the supervisor's own exit status.
+        final CountDownLatch finished = new CountDownLatch(1);
+        final int[] exitCode = {Supervisor.EXIT_STOPPED};
+        final Thread hook = new Thread(() ->
+        {
+            if (finished.getCount() > 0)
+            {
+                supervisor.requestStop("a signal asked the supervisor to stop");
+                try
+                {
+                    finished.await();
+                }
+                catch (final InterruptedException e)
+                {
+                    Thread.currentThread().interrupt();
+                }
+                Runtime.getRuntime().halt(exitCode[0]);
+            }
+        }, "trindle-stop-on-signal");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try
+        {
+            exitCode[0] = supervisor.run();
+            return exitCode[0];
+        }
+        finally
+        {
+            socket.close();
+            finished.countDown();
+        }
+    }
+
+    /** Workers run in their own directories: make every class path entry absolute. */
+    private static String absolute(final String classPath)
+    {
+        return Stream.of(classPath.split(java.io.File.pathSeparator)).filter(entry -> !entry.isEmpty())
+            .map(entry -> Path.of(entry).toAbsolutePath().toString())
+            .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
+    }
+
+    private static int status(final List<String> args, final PrintStream out, final PrintStream err)
+    {
+        final boolean json = args.contains("--json");
+        final List<String> names = args.stream().filter(a -> !a.equals("--json")).toList();
+        if (names.size() > 1)
+        {
+            return usage(err, "status");
+        }
+        return ask(names, json ? "status --json" : "status", out, err);
+    }
+
+    private static int stop(final List<String> args, final PrintStream out, final PrintStream err)
+    {
+        return ask(args, "stop", out, err);
+    }
+
+    private static int ask(final List<String> names, final String command, final PrintStream out,
+        final PrintStream err)
+    {
+        final String name;
+        if (names.isEmpty())
+        {
+            final List<String> running = running();
+            if (running.size() != 1)
+            {
+                err.println(running.isEmpty() ? "trindle: no pipeline is running (no socket in " +
+                    StatusSocket.runDirectory() + ")" : "trindle: several pipelines are running: " + running +
+                    "; name one");
+                return Supervisor.EXIT_WORKER_FAILED;
+            }
+            name = running.getFirst();
+        }
+        else
+        {
+            name = names.getFirst();
+        }
+        try
+        {
+            out.print(StatusSocket.ask(name, command));
+            return 0;
+        }
+        catch (final IOException e)
+        {
+            err.println("trindle: no supervisor of pipeline '" + name + "' answers on " + StatusSocket.pathOf(name) +
+                ": " + e.getMessage());
+            return Supervisor.EXIT_WORKER_FAILED;
+        }
+    }
+
+    private static List<String> running()
+    {
+        try (Stream<Path> sockets = Files.list(StatusSocket.runDirectory()))
+        {
+            return sockets.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".sock"))
+                .map(n -> n.substring(0, n.length() - ".sock".length())).sorted().toList();
+        }
+        catch (final IOException e)
+        {
+            return List.of();
+        }
+    }
+}

@@ -1,0 +1,215 @@
+package io.trindle.supervisor;
+
+import io.trindle.ipc.ControlMessage;
+import io.trindle.ipc.Handle;
+import io.trindle.ipc.ObjectKind;
+import io.trindle.ipc.Pipe;
+import io.trindle.ipc.Right;
+import io.trindle.ipc.Rights;
+import io.trindle.ipc.Segment;
+import io.trindle.supervisor.config.PipeConfig;
+import io.trindle.supervisor.config.PipelineConfig;
+import io.trindle.supervisor.config.SegmentConfig;
+import io.trindle.supervisor.config.WorkerConfig;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The supervisor's objects: every pipe and segment of a pipeline, made before any worker starts, and what
+ * each worker process is granted.
+ *
+ * <p>Pipes meet replicas by the Trindle rule: one receiver per pipe. A pipe whose receiving worker has N
+ * replicas becomes N pipe instances, one per replica; every sending process has one lane in each instance,
+ * and spreads its messages over them. So a lane is named by (pipe, receiving replica, sending worker, sending
+ * replica). The supervisor keeps the creator's handle of every lane and segment (all rights) and hands out
+ * duplicates with exactly the rights granted; a restarted worker gets the same lanes again and carries on
+ * from their unreleased messages.
+ */
+final class ObjectTable implements AutoCloseable
+{
+    /** One pipe instance: the pipe of one receiving replica. */
+    record PipeInstance(String name, int receiverReplica, Pipe pipe, List<Lane> lanes)
+    {
+    }
+
+    /** One lane: the sending process it belongs to and the creator's handle. */
+    record Lane(String senderWorker, int senderReplica, Handle handle)
+    {
+    }
+
+    /** What one grant gives one process: a name, the rights from the config, and the handles behind it. */
+    record GrantPlan(String name, Rights rights, ObjectKind kind, int partition, List<Handle> handles)
+    {
+        /** @return the grant as a control message, carrying fresh duplicates with exactly the rights needed. */
+        ControlMessage.Grant toMessage()
+        {
+            final Rights handleRights = rights.intersect(kind.validRights()).union(Rights.of(Right.TRANSFER));
+            final List<Handle> duplicates = new ArrayList<>(handles.size());
+            for (final Handle handle : handles)
+            {
+                duplicates.add(handle.duplicate(handleRights));
+            }
+            return new ControlMessage.Grant(name, rights, kind, partition, duplicates);
+        }
+    }
+
+    private final PipelineConfig config;
+    private final Map<String, List<PipeInstance>> pipes = new LinkedHashMap<>();
+    private final Map<String, Segment> segments = new LinkedHashMap<>();
+
+    ObjectTable(final PipelineConfig config)
+    {
+        this.config = config;
+        try
+        {
+            for (final SegmentConfig segment : config.segments().values())
+            {
+                // The supervisor maps a segment executable only if some worker is granted EXECUTE on it.
+                final Rights rights = workerWith(segment.name(), Right.EXECUTE).isEmpty() ?
+                    Rights.SEGMENT_OWNER : Rights.SEGMENT_ALL;
+                segments.put(segment.name(), Segment.allocate(rights, segment.size()));
+            }
+            for (final PipeConfig pipe : config.pipes().values())
+            {
+                final WorkerConfig receiver = workerWith(pipe.name(), Right.RECEIVE).getFirst();
+                final List<PipeInstance> instances = new ArrayList<>();
+                for (int replica = 0; replica < receiver.replicas(); replica++)
+                {
+                    final Pipe instance = Pipe.create(pipe.laneCapacity());
+                    final List<Lane> lanes = new ArrayList<>();
+                    for (final WorkerConfig sender : workerWith(pipe.name(), Right.SEND))
+                    {
+                        for (int senderReplica = 0; senderReplica < sender.replicas(); senderReplica++)
+                        {
+                            lanes.add(new Lane(sender.name(), senderReplica, instance.newLane()));
+                        }
+                    }
+                    instances.add(new PipeInstance(pipe.name(), replica, instance, List.copyOf(lanes)));
+                }
+                pipes.put(pipe.name(), List.copyOf(instances));
+            }
+        }
+        catch (final RuntimeException e)
+        {
+            close();
+            throw e;
+        }
+    }
+
+    private List<WorkerConfig> workerWith(final String object, final Right right)
+    {
+        final List<WorkerConfig> workers = new ArrayList<>();
+        for (final WorkerConfig worker : config.workers().values())
+        {
+            final Rights rights = worker.grants().get(object);
+            if (rights != null && rights.contains(right))
+            {
+                workers.add(worker);
+            }
+        }
+        return workers;
+    }
+
+    /** @return the grants of one worker process, in the config's order. */
+    List<GrantPlan> grantsOf(final WorkerConfig worker, final int replica)
+    {
+        final List<GrantPlan> grants = new ArrayList<>();
+        for (final Map.Entry<String, Rights> grant : worker.grants().entrySet())
+        {
+            final String name = grant.getKey();
+            final Rights rights = grant.getValue();
+            final Segment segment = segments.get(name);
+            if (segment != null)
+            {
+                grants.add(new GrantPlan(name, rights, ObjectKind.SEGMENT, ControlMessage.Grant.ROUND_ROBIN,
+                    List.of(segment.handle())));
+                continue;
+            }
+            final List<PipeInstance> instances = pipes.get(name);
+            final int partition = config.pipes().get(name).partition() == PipeConfig.Partition.KEY ?
+                ControlMessage.Grant.KEY : ControlMessage.Grant.ROUND_ROBIN;
+            final List<Handle> handles = new ArrayList<>();
+            if (rights.contains(Right.SEND))
+            {
+                for (final PipeInstance instance : instances)
+                {
+                    handles.add(laneOf(instance, worker.name(), replica).handle());
+                }
+            }
+            else
+            {
+                instances.get(replica).lanes().forEach(lane -> handles.add(lane.handle()));
+            }
+            grants.add(new GrantPlan(name, rights, ObjectKind.PIPE, partition, handles));
+        }
+        return grants;
+    }
+
+    /** @return the lanes a worker process sends on, in every pipe. */
+    List<Lane> sendLanesOf(final String worker, final int replica)
+    {
+        final List<Lane> lanes = new ArrayList<>();
+        for (final List<PipeInstance> instances : pipes.values())
+        {
+            for (final PipeInstance instance : instances)
+            {
+                for (final Lane lane : instance.lanes())
+                {
+                    if (lane.senderWorker().equals(worker) && lane.senderReplica() == replica)
+                    {
+                        lanes.add(lane);
+                    }
+                }
+            }
+        }
+        return lanes;
+    }
+
+    /** @return whether the worker receives any pipe (a worker that receives none is a source). */
+    boolean receivesAnything(final WorkerConfig worker)
+    {
+        return worker.grants().values().stream().anyMatch(rights -> rights.contains(Right.RECEIVE));
+    }
+
+    /** @return every pipe instance, for status. */
+    List<PipeInstance> pipeInstances()
+    {
+        final List<PipeInstance> all = new ArrayList<>();
+        pipes.values().forEach(all::addAll);
+        return all;
+    }
+
+    /** @return the number of segments. */
+    int segmentCount()
+    {
+        return segments.size();
+    }
+
+    private static Lane laneOf(final PipeInstance instance, final String worker, final int replica)
+    {
+        for (final Lane lane : instance.lanes())
+        {
+            if (lane.senderWorker().equals(worker) && lane.senderReplica() == replica)
+            {
+                return lane;
+            }
+        }
+        throw new IllegalStateException("no lane for " + worker + "." + replica + " in pipe " + instance.name());
+    }
+
+    @Override
+    public void close()
+    {
+        for (final List<PipeInstance> instances : pipes.values())
+        {
+            for (final PipeInstance instance : instances)
+            {
+                instance.lanes().forEach(lane -> lane.handle().close());
+            }
+        }
+        segments.values().forEach(Segment::close);
+    }
+}

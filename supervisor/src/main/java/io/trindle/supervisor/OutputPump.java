@@ -1,0 +1,94 @@
+package io.trindle.supervisor;
+
+import io.trindle.ipc.linux.Linux;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Copies one worker's stdout or stderr to the supervisor's, line by line, each line prefixed with the
+ * worker's name and replica ({@code splitter.1 | ...}), coloured per worker on a terminal, as
+ * {@code docker compose up} does. Runs on its own thread until the worker closes its end of the pipe.
+ */
+final class OutputPump implements Runnable
+{
+    private static final String[] COLOURS = {"\u001b[36m", "\u001b[33m", "\u001b[32m", "\u001b[35m", "\u001b[34m",
+        "\u001b[96m", "\u001b[93m", "\u001b[92m"};
+    private static final String RESET = "\u001b[0m";
+    private static final int BUFFER = 64 * 1024;
+
+    private final int fd;
+    private final String prefix;
+    private final PrintStream out;
+
+    /**
+     * @param fd     the read end of the worker's stdout or stderr pipe; the pump closes it at the end.
+     * @param label  e.g. {@code splitter.1}.
+     * @param width  the widest label, so the bars line up.
+     * @param colour the worker's colour number, or -1 for none.
+     */
+    OutputPump(final int fd, final String label, final int width, final int colour, final PrintStream out)
+    {
+        this.fd = fd;
+        final String padded = String.format("%-" + width + "s | ", label);
+        this.prefix = colour < 0 ? padded : COLOURS[colour % COLOURS.length] + padded + RESET;
+        this.out = out;
+    }
+
+    static boolean terminal()
+    {
+        final java.io.Console console = System.console();
+        return console != null && console.isTerminal() && System.getenv("NO_COLOR") == null;
+    }
+
+    @Override
+    public void run()
+    {
+        final ByteArrayOutputStream line = new ByteArrayOutputStream();
+        try (Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment buffer = arena.allocate(BUFFER);
+            long read;
+            while ((read = Linux.read(fd, buffer)) > 0)
+            {
+                for (long i = 0; i < read; i++)
+                {
+                    final byte b = buffer.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i);
+                    if (b == '\n')
+                    {
+                        emit(line);
+                    }
+                    else
+                    {
+                        line.write(b);
+                    }
+                }
+            }
+        }
+        catch (final RuntimeException e)
+        {
+            out.println(prefix + "(output lost: " + e.getMessage() + ")");
+        }
+        finally
+        {
+            if (line.size() > 0)
+            {
+                emit(line);
+            }
+            Linux.close(fd);
+        }
+    }
+
+    private void emit(final ByteArrayOutputStream line)
+    {
+        final String text = line.toString(StandardCharsets.UTF_8);
+        line.reset();
+        synchronized (out)
+        {
+            out.println(prefix + text);
+        }
+    }
+}

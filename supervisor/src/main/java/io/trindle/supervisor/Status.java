@@ -1,0 +1,129 @@
+package io.trindle.supervisor;
+
+import io.trindle.ipc.Pipe;
+import io.trindle.supervisor.config.PipelineConfig;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What {@code trindle status} shows: each worker process (pid, state, restarts, uptime, last exit) and each
+ * pipe instance (messages queued, bytes queued, messages released per second since the last query), as a
+ * table or as JSON for scripts.
+ */
+final class Status
+{
+    private Status()
+    {
+    }
+
+    /**
+     * @param lastReleased per pipe instance, the released count and the time ({@link System#nanoTime()}) of
+     *                     the previous query: updated here, to compute a rate.
+     */
+    static String render(final PipelineConfig config, final List<WorkerProcess> workers, final ObjectTable objects,
+        final Map<String, long[]> lastReleased, final boolean json)
+    {
+        final StringBuilder text = new StringBuilder();
+        final long now = System.nanoTime();
+        if (json)
+        {
+            text.append("{\"pipeline\":").append(quote(config.name())).append(",\"workers\":[");
+        }
+        else
+        {
+            text.append("pipeline ").append(config.name()).append('\n');
+            text.append(String.format("%-16s %8s  %-8s %8s %10s  %s%n", "WORKER", "PID", "STATE", "RESTARTS",
+                "UPTIME", "LAST EXIT"));
+        }
+        for (int i = 0; i < workers.size(); i++)
+        {
+            final WorkerProcess worker = workers.get(i);
+            final long uptime = worker.uptime().toSeconds();
+            if (json)
+            {
+                text.append(i == 0 ? "" : ",").append("{\"name\":").append(quote(worker.config.name()))
+                    .append(",\"replica\":").append(worker.replica).append(",\"pid\":").append(worker.pid)
+                    .append(",\"state\":").append(quote(worker.state.name().toLowerCase(Locale.ROOT)))
+                    .append(",\"restarts\":").append(worker.restarts).append(",\"uptimeSeconds\":").append(uptime)
+                    .append(",\"lastExit\":").append(quote(worker.lastExit)).append('}');
+            }
+            else
+            {
+                text.append(String.format("%-16s %8d  %-8s %8d %9ds  %s%n", worker.label, worker.pid,
+                    worker.state.name().toLowerCase(Locale.ROOT), worker.restarts, uptime, worker.lastExit));
+            }
+        }
+        if (json)
+        {
+            text.append("],\"pipes\":[");
+        }
+        else
+        {
+            text.append(String.format("%n%-16s %8s %12s %12s%n", "PIPE", "QUEUED", "BYTES", "MSG/S"));
+        }
+        final List<ObjectTable.PipeInstance> pipes = objects.pipeInstances();
+        for (int i = 0; i < pipes.size(); i++)
+        {
+            final ObjectTable.PipeInstance pipe = pipes.get(i);
+            long queued = 0;
+            long bytes = 0;
+            long released = 0;
+            for (final ObjectTable.Lane lane : pipe.lanes())
+            {
+                final Pipe.LaneStatus status = Pipe.status(lane.handle());
+                queued += status.queued();
+                bytes += status.bytes();
+                released += status.released();
+            }
+            final String name = pipes.stream().filter(p -> p.name().equals(pipe.name())).count() > 1 ?
+                pipe.name() + "." + pipe.receiverReplica() : pipe.name();
+            final long[] last = lastReleased.getOrDefault(name, new long[] {0, now});
+            final double seconds = Math.max(1e-3, (now - last[1]) / 1e9);
+            final long rate = last[1] == now ? 0 : Math.round((released - last[0]) / seconds);
+            lastReleased.put(name, new long[] {released, now});
+            if (json)
+            {
+                text.append(i == 0 ? "" : ",").append("{\"name\":").append(quote(name)).append(",\"queued\":")
+                    .append(queued).append(",\"bytes\":").append(bytes).append(",\"released\":").append(released)
+                    .append(",\"messagesPerSecond\":").append(rate).append('}');
+            }
+            else
+            {
+                text.append(String.format("%-16s %8d %12d %12d%n", name, queued, bytes, rate));
+            }
+        }
+        if (json)
+        {
+            text.append("]}\n");
+        }
+        return text.toString();
+    }
+
+    private static String quote(final String value)
+    {
+        final StringBuilder quoted = new StringBuilder("\"");
+        for (final char c : value.toCharArray())
+        {
+            switch (c)
+            {
+                case '"' -> quoted.append("\\\"");
+                case '\\' -> quoted.append("\\\\");
+                case '\n' -> quoted.append("\\n");
+                default ->
+                {
+                    if (c < 0x20)
+                    {
+                        quoted.append(String.format("\\u%04x", (int)c));
+                    }
+                    else
+                    {
+                        quoted.append(c);
+                    }
+                }
+            }
+        }
+        return quoted.append('"').toString();
+    }
+}

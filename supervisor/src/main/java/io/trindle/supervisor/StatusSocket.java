@@ -1,0 +1,165 @@
+package io.trindle.supervisor;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Unix socket through which {@code trindle status} and {@code trindle stop} reach a running supervisor:
+ * {@code $TRINDLE_RUN_DIR/NAME.sock} (default {@code /tmp/trindle-$USER/NAME.sock}), readable by its owner
+ * only. A client writes one line — {@code status}, {@code status --json} or {@code stop} — and reads the
+ * answer until the supervisor closes the connection.
+ */
+final class StatusSocket implements AutoCloseable
+{
+    private final Path path;
+    private final ServerSocketChannel server;
+
+    private StatusSocket(final Path path, final ServerSocketChannel server)
+    {
+        this.path = path;
+        this.server = server;
+    }
+
+    /** @return the directory the sockets live in. */
+    static Path runDirectory()
+    {
+        final String configured = System.getenv("TRINDLE_RUN_DIR");
+        return configured != null && !configured.isBlank() ? Path.of(configured) :
+            Path.of("/tmp", "trindle-" + System.getProperty("user.name"));
+    }
+
+    static Path pathOf(final String pipeline)
+    {
+        return runDirectory().resolve(pipeline + ".sock");
+    }
+
+    /**
+     * Binds the socket of {@code pipeline} and serves it on a daemon thread.
+     *
+     * @throws IllegalStateException if a supervisor of that pipeline already answers there.
+     */
+    static StatusSocket serve(final String pipeline, final Supervisor supervisor)
+    {
+        final Path path = pathOf(pipeline);
+        try
+        {
+            Files.createDirectories(path.getParent(), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            if (Files.exists(path))
+            {
+                boolean answered;
+                try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(path)))
+                {
+                    answered = probe.isConnected();
+                }
+                catch (final IOException stale)
+                {
+                    answered = false;
+                }
+                if (answered)
+                {
+                    throw new IllegalStateException("pipeline '" + pipeline + "' is already running (its " +
+                        "supervisor answers on " + path + "); stop it with: trindle stop " + pipeline);
+                }
+                Files.delete(path); // left by a supervisor that was killed
+            }
+            final ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            server.bind(UnixDomainSocketAddress.of(path));
+            final StatusSocket socket = new StatusSocket(path, server);
+            Thread.ofPlatform().daemon().name("trindle-status").start(() -> socket.serve(supervisor));
+            return socket;
+        }
+        catch (final IOException e)
+        {
+            throw new UncheckedIOException("cannot open the status socket " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void serve(final Supervisor supervisor)
+    {
+        while (server.isOpen())
+        {
+            try (SocketChannel client = server.accept())
+            {
+                final String command = readLine(client);
+                final String answer = switch (command)
+                {
+                    case "status" -> supervisor.status(false).get(5, TimeUnit.SECONDS);
+                    case "status --json" -> supervisor.status(true).get(5, TimeUnit.SECONDS);
+                    case "stop" ->
+                    {
+                        supervisor.requestStop("trindle stop was run");
+                        yield "stopping\n";
+                    }
+                    default -> "unknown command '" + command + "': expected status, status --json or stop\n";
+                };
+                client.write(ByteBuffer.wrap(answer.getBytes(StandardCharsets.UTF_8)));
+            }
+            catch (final Exception e)
+            {
+                if (!server.isOpen())
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private static String readLine(final SocketChannel client) throws IOException
+    {
+        final ByteBuffer buffer = ByteBuffer.allocate(256);
+        while (buffer.hasRemaining() && client.read(buffer) > 0)
+        {
+            if (buffer.get(buffer.position() - 1) == '\n')
+            {
+                break;
+            }
+        }
+        return new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8).strip();
+    }
+
+    /**
+     * Sends one command to the supervisor of {@code pipeline} and returns its answer.
+     *
+     * @throws IOException if no supervisor answers there.
+     */
+    static String ask(final String pipeline, final String command) throws IOException
+    {
+        try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(pathOf(pipeline))))
+        {
+            channel.write(ByteBuffer.wrap((command + "\n").getBytes(StandardCharsets.UTF_8)));
+            channel.shutdownOutput();
+            final java.io.ByteArrayOutputStream answer = new java.io.ByteArrayOutputStream();
+            final ByteBuffer buffer = ByteBuffer.allocate(8192);
+            while (channel.read(buffer) > 0)
+            {
+                answer.write(buffer.array(), 0, buffer.position());
+                buffer.clear();
+            }
+            return answer.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        try
+        {
+            server.close();
+            Files.deleteIfExists(path);
+        }
+        catch (final IOException e)
+        {
+            // Best effort: a stale socket is removed by the next supervisor of this pipeline.
+        }
+    }
+}

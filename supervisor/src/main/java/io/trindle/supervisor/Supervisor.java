@@ -1,0 +1,542 @@
+package io.trindle.supervisor;
+
+import io.trindle.ipc.ControlChannel;
+import io.trindle.ipc.ControlMessage;
+import io.trindle.ipc.LaneSender;
+import io.trindle.ipc.Pipe;
+import io.trindle.ipc.Rights;
+import io.trindle.ipc.Right;
+import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.SystemCallException;
+import io.trindle.supervisor.config.Launch;
+import io.trindle.supervisor.config.PipelineConfig;
+import io.trindle.supervisor.config.RestartPolicy;
+import io.trindle.supervisor.config.WorkerConfig;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The kernel role: makes a pipeline's objects, starts its workers with exactly their grants, restarts them as
+ * their policy says, stops them in order, and answers status queries.
+ *
+ * <p>Everything that changes state happens on one thread, the loop in {@link #run()}: other threads (one
+ * waiting for each process to exit, one reading each control channel, timers, the status socket) only post
+ * events to it. That thread also spawns every worker, which matters: the launcher's parent-death signal fires
+ * when the spawning <em>thread</em> ends, and this one lives as long as the supervisor.
+ */
+final class Supervisor
+{
+    /** Every worker finished with status 0. */
+    static final int EXIT_SUCCESS = 0;
+    /** A worker failed for good (its restart policy or intensity said so); the pipeline was stopped. */
+    static final int EXIT_WORKER_FAILED = 1;
+    /** Usage error or an invalid config: nothing was started. */
+    static final int EXIT_USAGE = 2;
+    /** Stopped on request (a signal or {@code trindle stop}). */
+    static final int EXIT_STOPPED = 3;
+
+    private sealed interface Event
+    {
+    }
+
+    private record Exited(WorkerProcess worker, long generation, int status) implements Event
+    {
+    }
+
+    private record Ready(WorkerProcess worker, long generation) implements Event
+    {
+    }
+
+    private record ReadyTimeout(WorkerProcess worker, long generation) implements Event
+    {
+    }
+
+    private record Restart(WorkerProcess worker) implements Event
+    {
+    }
+
+    private record StopRequested(String why) implements Event
+    {
+    }
+
+    private record StopPhase(int phase) implements Event
+    {
+    }
+
+    private record StatusQuery(boolean json, CompletableFuture<String> answer) implements Event
+    {
+    }
+
+    /** Where things are: the launcher, and how Java workers are run. */
+    record Settings(Path launcher, String javaCommand, String workerClasspath, PrintStream out, PrintStream err)
+    {
+    }
+
+    private final PipelineConfig config;
+    private final Settings settings;
+    private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
+    private final ScheduledExecutorService timers =
+        Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("trindle-timer").factory());
+    private final List<WorkerProcess> workers = new ArrayList<>();
+    private final Map<String, Deque<Instant>> restartTimes = new HashMap<>();
+    private final Map<String, long[]> lastReleased = new HashMap<>();
+    private final int labelWidth;
+    private final boolean colour;
+    private ObjectTable objects;
+    private boolean stopping;
+    private int exitCode = EXIT_SUCCESS;
+
+    Supervisor(final PipelineConfig config, final Settings settings)
+    {
+        this.config = config;
+        this.settings = settings;
+        for (final WorkerConfig worker : config.workers().values())
+        {
+            for (int replica = 0; replica < worker.replicas(); replica++)
+            {
+                workers.add(new WorkerProcess(worker, replica));
+            }
+        }
+        labelWidth = workers.stream().mapToInt(w -> w.label.length()).max().orElse(1);
+        colour = OutputPump.terminal();
+    }
+
+    /**
+     * Runs the pipeline to its end.
+     *
+     * @return the exit status: {@link #EXIT_SUCCESS}, {@link #EXIT_WORKER_FAILED} or {@link #EXIT_STOPPED}.
+     */
+    int run()
+    {
+        objects = new ObjectTable(config);
+        try
+        {
+            say("starting pipeline '%s': %d worker process(es), %d pipe instance(s), %d segment(s)",
+                config.name(), workers.size(), objects.pipeInstances().size(), objects.segmentCount());
+            workers.forEach(this::start);
+            while (!workers.stream().allMatch(WorkerProcess::finished))
+            {
+                handle(events.take());
+            }
+            say("pipeline '%s' %s", config.name(), switch (exitCode)
+            {
+                case EXIT_SUCCESS -> "finished: every worker exited with status 0";
+                case EXIT_STOPPED -> "stopped on request";
+                default -> "stopped: a worker failed";
+            });
+            return exitCode;
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+            workers.stream().filter(WorkerProcess::alive).forEach(w -> signal(w, Linux.SIGKILL));
+            return EXIT_WORKER_FAILED;
+        }
+        finally
+        {
+            timers.shutdownNow();
+            objects.close();
+        }
+    }
+
+    /** Asks the pipeline to stop: sources stop, the end of stream flows downstream, workers exit. */
+    void requestStop(final String why)
+    {
+        events.add(new StopRequested(why));
+    }
+
+    /** @return the status as text or JSON, answered by the loop thread. */
+    CompletableFuture<String> status(final boolean json)
+    {
+        final CompletableFuture<String> answer = new CompletableFuture<>();
+        events.add(new StatusQuery(json, answer));
+        return answer;
+    }
+
+    private void handle(final Event event)
+    {
+        switch (event)
+        {
+            case Exited exited -> onExit(exited);
+            case Ready ready ->
+            {
+                if (ready.generation() == ready.worker().generation && ready.worker().state == WorkerProcess.State.STARTING)
+                {
+                    ready.worker().state = WorkerProcess.State.RUNNING;
+                }
+            }
+            case ReadyTimeout timeout ->
+            {
+                final WorkerProcess worker = timeout.worker();
+                if (timeout.generation() == worker.generation && worker.state == WorkerProcess.State.STARTING)
+                {
+                    say("worker %s did not say it was ready within %s; killing it", worker.label,
+                        worker.config.readyTimeout());
+                    signal(worker, Linux.SIGKILL);
+                }
+            }
+            case Restart restart ->
+            {
+                final WorkerProcess worker = restart.worker();
+                if (stopping)
+                {
+                    worker.state = WorkerProcess.State.STOPPED;
+                }
+                else if (worker.state == WorkerProcess.State.BACKOFF)
+                {
+                    worker.restarts++;
+                    start(worker);
+                }
+            }
+            case StopRequested stop -> stop(stop.why(), EXIT_STOPPED);
+            case StopPhase phase -> onStopPhase(phase.phase());
+            case StatusQuery query -> query.answer().complete(Status.render(config, workers, objects, lastReleased,
+                query.json()));
+        }
+    }
+
+    private void start(final WorkerProcess worker)
+    {
+        final ControlChannel[] channel = ControlChannel.pair();
+        int[] out = null;
+        int[] err = null;
+        final int pid;
+        try
+        {
+            out = Linux.pipe();
+            err = Linux.pipe();
+            pid = Linux.spawn(argv(worker), environment(worker), out[1], err[1], new int[] {channel[1].fd()});
+        }
+        catch (final SystemCallException e)
+        {
+            channel[0].close();
+            channel[1].close();
+            closeAll(out);
+            closeAll(err);
+            say("cannot start worker %s: %s", worker.label, e.getMessage());
+            worker.generation++;
+            events.add(new Exited(worker, worker.generation, 111 << 8));
+            return;
+        }
+        channel[1].close();
+        Linux.close(out[1]);
+        Linux.close(err[1]);
+        worker.generation++;
+        final long generation = worker.generation;
+        worker.pid = pid;
+        worker.channel = channel[0];
+        worker.state = WorkerProcess.State.STARTING;
+        worker.startedAt = Instant.now();
+        worker.stopping = false;
+        final int colourNumber = colour ? workers.indexOf(worker) : -1;
+        Thread.ofPlatform().daemon().name("out-" + worker.label)
+            .start(new OutputPump(out[0], worker.label, labelWidth, colourNumber, settings.out()));
+        Thread.ofPlatform().daemon().name("err-" + worker.label)
+            .start(new OutputPump(err[0], worker.label, labelWidth, colourNumber, settings.err()));
+        Thread.ofPlatform().daemon().name("wait-" + worker.label)
+            .start(() -> events.add(new Exited(worker, generation, Linux.waitpid(pid))));
+        try
+        {
+            channel[0].send(new ControlMessage.Hello(config.name(), worker.config.name(), worker.replica,
+                worker.config.replicas()));
+            for (final ObjectTable.GrantPlan grant : objects.grantsOf(worker.config, worker.replica))
+            {
+                channel[0].send(grant.toMessage());
+            }
+            channel[0].send(new ControlMessage.GrantsDone());
+        }
+        catch (final SystemCallException e)
+        {
+            // The worker died before it took its grants: its exit event tells the rest.
+            return;
+        }
+        final ControlChannel control = channel[0];
+        Thread.ofPlatform().daemon().name("control-" + worker.label).start(() -> readControl(worker, generation, control));
+        timers.schedule(() -> events.add(new ReadyTimeout(worker, generation)),
+            worker.config.readyTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        if (stopping && !objects.receivesAnything(worker.config))
+        {
+            sendStop(worker);
+        }
+    }
+
+    private void readControl(final WorkerProcess worker, final long generation, final ControlChannel control)
+    {
+        try
+        {
+            ControlMessage message;
+            while ((message = control.receive()) != null)
+            {
+                if (message instanceof ControlMessage.Ready)
+                {
+                    events.add(new Ready(worker, generation));
+                }
+            }
+        }
+        catch (final RuntimeException e)
+        {
+            if (generation == worker.generation && worker.alive())
+            {
+                settings.err().printf("trindle: worker %s sent a bad control message: %s%n", worker.label,
+                    e.getMessage());
+            }
+        }
+    }
+
+    private void onExit(final Exited exited)
+    {
+        final WorkerProcess worker = exited.worker();
+        if (exited.generation() != worker.generation)
+        {
+            return;
+        }
+        if (worker.channel != null)
+        {
+            worker.channel.close();
+            worker.channel = null;
+        }
+        final int status = exited.status();
+        worker.lastExit = describe(status);
+        final boolean success = Linux.exitCode(status) == 0;
+        if (stopping || worker.stopping)
+        {
+            worker.state = success ? WorkerProcess.State.EXITED : WorkerProcess.State.STOPPED;
+            endStreamsOf(worker);
+            return;
+        }
+        final RestartPolicy policy = worker.config.restart();
+        if (success && policy.policy() != RestartPolicy.Policy.ALWAYS)
+        {
+            worker.state = WorkerProcess.State.EXITED;
+            endStreamsOf(worker);
+            return;
+        }
+        if (policy.policy() == RestartPolicy.Policy.NEVER)
+        {
+            worker.state = WorkerProcess.State.FAILED;
+            endStreamsOf(worker);
+            stop("worker " + worker.label + " " + worker.lastExit + " and its restart policy is never",
+                EXIT_WORKER_FAILED);
+            return;
+        }
+        final Deque<Instant> times = restartTimes.computeIfAbsent(worker.config.name(), name -> new ArrayDeque<>());
+        final Instant now = Instant.now();
+        while (!times.isEmpty() && times.peekFirst().isBefore(now.minus(policy.intensityPeriod())))
+        {
+            times.removeFirst();
+        }
+        if (times.size() >= policy.intensityMaxRestarts())
+        {
+            worker.state = WorkerProcess.State.FAILED;
+            endStreamsOf(worker);
+            stop("worker " + worker.config.name() + " was restarted " + times.size() + " times within " +
+                human(policy.intensityPeriod()) + " (the limit is " + policy.intensityMaxRestarts() + "/" +
+                human(policy.intensityPeriod()) + "); giving up: replica " + worker.label + " " + worker.lastExit,
+                EXIT_WORKER_FAILED);
+            return;
+        }
+        times.addLast(now);
+        // A process that ran longer than the longest backoff was healthy: start counting failures afresh.
+        final Duration ran = Duration.between(worker.startedAt, now);
+        worker.consecutiveFailures = ran.compareTo(policy.backoffMax()) > 0 ? 1 : worker.consecutiveFailures + 1;
+        final Duration delay = policy.backoff(worker.consecutiveFailures);
+        clearDeadClaims(worker);
+        worker.state = WorkerProcess.State.BACKOFF;
+        say("worker %s %s; restarting in %s (restart %d)", worker.label, worker.lastExit, human(delay),
+            worker.restarts + 1);
+        timers.schedule(() -> events.add(new Restart(worker)), delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** A dead sender may have claimed records it never committed: clear them so its receivers move on. */
+    private void clearDeadClaims(final WorkerProcess worker)
+    {
+        for (final ObjectTable.Lane lane : objects.sendLanesOf(worker.config.name(), worker.replica))
+        {
+            try
+            {
+                Pipe.clearDeadClaims(lane.handle());
+            }
+            catch (final RuntimeException e)
+            {
+                say("lane of %s is broken and was left as it is: %s", worker.label, e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * A worker that will not run again may have left its streams open (it failed, or never ended them): end
+     * them on its behalf, so the end of stream flows downstream.
+     */
+    private void endStreamsOf(final WorkerProcess worker)
+    {
+        clearDeadClaims(worker);
+        for (final ObjectTable.Lane lane : objects.sendLanesOf(worker.config.name(), worker.replica))
+        {
+            try (LaneSender sender = LaneSender.open(lane.handle().duplicate(Rights.of(Right.SEND))))
+            {
+                sender.endStream(0);
+            }
+            catch (final RuntimeException e)
+            {
+                say("cannot end the stream of %s: %s", worker.label, e.getMessage());
+            }
+        }
+    }
+
+    private void stop(final String why, final int code)
+    {
+        if (stopping)
+        {
+            return;
+        }
+        stopping = true;
+        exitCode = code;
+        say("stopping: %s", why);
+        Duration longest = Duration.ZERO;
+        for (final WorkerProcess worker : workers)
+        {
+            if (worker.state == WorkerProcess.State.BACKOFF)
+            {
+                worker.state = WorkerProcess.State.STOPPED;
+                endStreamsOf(worker);
+            }
+            else if (worker.alive())
+            {
+                longest = longest.compareTo(worker.config.stopTimeout()) < 0 ? worker.config.stopTimeout() : longest;
+                if (!objects.receivesAnything(worker.config))
+                {
+                    sendStop(worker);
+                }
+            }
+        }
+        final long millis = longest.toMillis();
+        timers.schedule(() -> events.add(new StopPhase(1)), millis, TimeUnit.MILLISECONDS);
+        timers.schedule(() -> events.add(new StopPhase(2)), 2 * millis, TimeUnit.MILLISECONDS);
+    }
+
+    private void sendStop(final WorkerProcess worker)
+    {
+        try
+        {
+            if (worker.channel != null)
+            {
+                worker.channel.send(new ControlMessage.Stop());
+            }
+        }
+        catch (final RuntimeException e)
+        {
+            // It is exiting already; its exit event will come.
+        }
+    }
+
+    private void onStopPhase(final int phase)
+    {
+        for (final WorkerProcess worker : workers)
+        {
+            if (worker.alive())
+            {
+                say("worker %s did not stop within its stop timeout; sending %s", worker.label,
+                    phase == 1 ? "SIGTERM" : "SIGKILL");
+                worker.stopping = true;
+                signal(worker, phase == 1 ? Linux.SIGTERM : Linux.SIGKILL);
+            }
+        }
+    }
+
+    private static void signal(final WorkerProcess worker, final int signal)
+    {
+        try
+        {
+            Linux.kill(worker.pid, signal);
+        }
+        catch (final SystemCallException e)
+        {
+            // Already gone: its exit event is on the way.
+        }
+    }
+
+    private String[] argv(final WorkerProcess worker)
+    {
+        final List<String> argv = new ArrayList<>(List.of(settings.launcher().toString(), "--die-with-parent",
+            Integer.toString(Linux.getpid()), "--cwd", config.workingDirectoryOf(worker.config).toString(), "--"));
+        switch (worker.config.launch())
+        {
+            case Launch.Command command -> argv.addAll(command.argv());
+            case Launch.Java java ->
+            {
+                argv.addAll(List.of(settings.javaCommand(), "--enable-native-access=ALL-UNNAMED", "-cp",
+                    settings.workerClasspath(), java.mainClass()));
+                argv.addAll(java.arguments());
+            }
+        }
+        return argv.toArray(String[]::new);
+    }
+
+    private String[] environment(final WorkerProcess worker)
+    {
+        final Map<String, String> environment = new LinkedHashMap<>(System.getenv());
+        environment.putAll(worker.config.environment());
+        environment.put(ControlChannel.WORKER_FD_ENVIRONMENT, Integer.toString(ControlChannel.WORKER_FD));
+        environment.put("TRINDLE_PIPELINE", config.name());
+        environment.put("TRINDLE_WORKER", worker.config.name());
+        environment.put("TRINDLE_REPLICA", Integer.toString(worker.replica));
+        return environment.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+    }
+
+    private static void closeAll(final int[] fds)
+    {
+        if (fds != null)
+        {
+            for (final int fd : fds)
+            {
+                Linux.close(fd);
+            }
+        }
+    }
+
+    static String describe(final int status)
+    {
+        final int signal = Linux.terminatingSignal(status);
+        if (signal == 0)
+        {
+            return "exited with status " + Linux.exitCode(status);
+        }
+        final String name = switch (signal)
+        {
+            case 1 -> "SIGHUP";
+            case 2 -> "SIGINT";
+            case 6 -> "SIGABRT";
+            case 9 -> "SIGKILL";
+            case 11 -> "SIGSEGV";
+            case 15 -> "SIGTERM";
+            default -> "signal " + signal;
+        };
+        return "was killed by " + name;
+    }
+
+    static String human(final Duration duration)
+    {
+        final long millis = duration.toMillis();
+        return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
+    }
+
+    private void say(final String format, final Object... arguments)
+    {
+        settings.err().printf("trindle: " + format + "%n", arguments);
+    }
+}

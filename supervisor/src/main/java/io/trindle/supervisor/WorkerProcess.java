@@ -1,0 +1,72 @@
+package io.trindle.supervisor;
+
+import io.trindle.ipc.ControlChannel;
+import io.trindle.supervisor.config.WorkerConfig;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * One process of a worker (one replica) as the supervisor tracks it across restarts: its current pid and
+ * control channel, its state, and its restart history. Touched only by the supervisor's loop thread, except
+ * the fields marked volatile, which status readers see.
+ */
+final class WorkerProcess
+{
+    /** Where a worker process stands. */
+    enum State
+    {
+        /** Spawned; its grants are sent; it has not said it is ready. */
+        STARTING,
+        /** It said it is ready. */
+        RUNNING,
+        /** It exited and waits for its backoff to pass before it is started again. */
+        BACKOFF,
+        /** It exited with status 0 and will not be started again. */
+        EXITED,
+        /** It failed and will not be started again. */
+        FAILED,
+        /** It was stopped on request. */
+        STOPPED
+    }
+
+    final WorkerConfig config;
+    final int replica;
+    final String label;
+    volatile State state = State.STARTING;
+    volatile int pid;
+    volatile Instant startedAt;
+    volatile int restarts;
+    volatile String lastExit = "";
+    ControlChannel channel;
+    /** Failures since the last time it ran long enough to count as healthy. */
+    int consecutiveFailures;
+    /** Set when the supervisor itself signalled it, so its exit is not a failure to restart. */
+    boolean stopping;
+    long generation;
+
+    WorkerProcess(final WorkerConfig config, final int replica)
+    {
+        this.config = config;
+        this.replica = replica;
+        this.label = config.replicas() == 1 ? config.name() : config.name() + "." + replica;
+    }
+
+    /** @return how long the current process has run, or zero. */
+    Duration uptime()
+    {
+        final Instant started = startedAt;
+        return started == null || (state != State.STARTING && state != State.RUNNING) ? Duration.ZERO :
+            Duration.between(started, Instant.now());
+    }
+
+    boolean alive()
+    {
+        return state == State.STARTING || state == State.RUNNING;
+    }
+
+    boolean finished()
+    {
+        return state == State.EXITED || state == State.FAILED || state == State.STOPPED;
+    }
+}
