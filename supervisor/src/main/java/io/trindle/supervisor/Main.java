@@ -40,7 +40,7 @@ public final class Main
           validate FILE            check FILE; print each problem as file:line:column; start nothing
           status [NAME] [--json]   show a running pipeline's workers and pipes
           stop [NAME]              stop a running pipeline: sources stop, pipes drain, workers exit
-          demo                     run the built-in word-count pipeline
+          demo                     run the built-in word-count pipeline (samples/wordcount/wordcount.yaml)
           help                     show this help
 
         exit status: 0 success; 1 a worker failed, or no pipeline answered; 2 usage error or invalid config;
