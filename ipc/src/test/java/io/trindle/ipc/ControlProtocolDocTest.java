@@ -1,0 +1,97 @@
+package io.trindle.ipc;
+
+import io.trindle.ipc.linux.Linux;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** docs/control-protocol.md matches the code: its offsets, kinds, and the bytes of its example grant. */
+class ControlProtocolDocTest
+{
+    private static final Pattern ROW = Pattern.compile("^\\| *(\\d+) *\\| *\\d+ *\\|.*`([A-Z_]+_OFFSET)`.*$");
+    private static final Pattern KIND = Pattern.compile("^\\| (\\d) \\| ([a-z ]+) \\| (supervisor|worker) .*$");
+
+    @Test
+    void shouldNameTheOffsetsAndKindsAsTheCodeDoes() throws Exception
+    {
+        final List<String> lines = Files.readAllLines(Path.of("..", "docs", "control-protocol.md"));
+        int offsets = 0;
+        int kinds = 0;
+        for (final String line : lines)
+        {
+            final Matcher row = ROW.matcher(line);
+            if (row.matches())
+            {
+                assertEquals(Integer.parseInt(row.group(1)), ControlChannel.class.getField(row.group(2)).getInt(null), line);
+                offsets++;
+            }
+            final Matcher kind = KIND.matcher(line);
+            if (kind.matches())
+            {
+                final int code = switch (kind.group(2).strip())
+                {
+                    case "hello" -> ControlMessage.Hello.KIND;
+                    case "grant" -> ControlMessage.Grant.KIND;
+                    case "grants done" -> ControlMessage.GrantsDone.KIND;
+                    case "ready" -> ControlMessage.Ready.KIND;
+                    case "stop" -> ControlMessage.Stop.KIND;
+                    default -> -1;
+                };
+                assertEquals(Integer.parseInt(kind.group(1)), code, line);
+                kinds++;
+            }
+        }
+        assertEquals(5, offsets, "magic, version, kind, body length, handle count");
+        assertEquals(5, kinds);
+        final String text = String.join(" ", lines).replaceAll("\\s+", " ");
+        assertTrue(text.contains("magic `0x" + Integer.toHexString(ControlChannel.MAGIC) + "`"));
+        assertTrue(text.contains("`HEADER_LENGTH` = " + ControlChannel.HEADER_LENGTH));
+        assertTrue(text.contains("at most 65 536 bytes (`MAX_FRAME_LENGTH`) and 64 handles (`MAX_HANDLES`)"));
+        assertEquals(65_536, ControlChannel.MAX_FRAME_LENGTH);
+        assertEquals(64, ControlChannel.MAX_HANDLES);
+    }
+
+    @Test
+    void shouldSendTheExampleGrantByteForByte() throws Exception
+    {
+        final String doc = Files.readString(Path.of("..", "docs", "control-protocol.md"));
+        final Matcher example = Pattern.compile("```\\n(54 43 54 4c[^`]*?)<32-byte entry").matcher(doc);
+        assertTrue(example.find(), "the example is in the doc");
+        final StringBuilder hex = new StringBuilder();
+        for (final String line : example.group(1).split("\n"))
+        {
+            hex.append(line.replaceAll(" {2,}[a-z].*$", "").replace(" ", ""));
+        }
+        final byte[] expected = HexFormat.of().parseHex(hex.toString());
+
+        final Pipe pipe = Pipe.create(4096);
+        final ControlChannel[] pair = ControlChannel.pair();
+        try (ControlChannel supervisor = pair[0]; ControlChannel worker = pair[1];
+            Handle lane0 = pipe.newLane(); Handle lane1 = pipe.newLane(); Arena arena = Arena.ofConfined())
+        {
+            supervisor.send(new ControlMessage.Grant("lines", Rights.of(Right.SEND), ObjectKind.PIPE,
+                ControlMessage.Grant.ROUND_ROBIN, List.of(lane0.duplicate(Rights.of(Right.SEND, Right.TRANSFER)),
+                    lane1.duplicate(Rights.of(Right.SEND, Right.TRANSFER)))));
+            final MemorySegment buffer = arena.allocate(ControlChannel.MAX_FRAME_LENGTH);
+            final Linux.Received received = Linux.receiveWithFds(worker.fd(), buffer, 64);
+            for (final int fd : received.fds())
+            {
+                Linux.close(fd);
+            }
+            assertEquals(expected.length + 2 * 32, received.length());
+            assertArrayEquals(expected, buffer.asSlice(0, expected.length).toArray(ValueLayout.JAVA_BYTE));
+        }
+    }
+}
