@@ -60,6 +60,16 @@ class FdTableTest
             assertEquals(Files.getAttribute(Path.of("/proc/" + a + "/fd/4"), "unix:ino"),
                 Files.getAttribute(Path.of("/proc/" + b + "/fd/4"), "unix:ino"));
 
+            // trindle status, as a person reads it.
+            final SupervisorProcess status = SupervisorProcess.start(directory, "status");
+            assertEquals(0, status.waitFor(Duration.ofSeconds(30)), status.output());
+            final String table = status.stdout();
+            assertTrue(table.startsWith("pipeline fds\nWORKER                PID  STATE    RESTARTS     UPTIME  LAST EXIT\n"),
+                table);
+            assertTrue(table.contains(String.format("%-16s %8d  %-8s %8d", "a", a, "running", 0)), table);
+            assertTrue(table.contains("PIPE               QUEUED        BYTES        MSG/S\np                       0            0"),
+                table);
+
             assertTrue(trindle.ask("fds", "stop").startsWith("stopping"));
             assertEquals(3, trindle.waitFor(Duration.ofSeconds(60)), "stopped on request. " + trindle.output());
         }
