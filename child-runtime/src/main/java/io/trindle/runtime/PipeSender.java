@@ -74,6 +74,15 @@ public final class PipeSender
         return lane(key).send(bytes, offset, length, timeoutNanos);
     }
 
+    /**
+     * @return this worker's lane into the pipe instance of receiving replica {@code replica}, for zero-copy
+     * sending with claim and commit.
+     */
+    public LaneSender laneForReplica(final int replica)
+    {
+        return lanes[replica];
+    }
+
     LaneSender lane(final long key)
     {
         if (lanes.length == 1)

@@ -12,10 +12,23 @@ import io.trindle.ipc.Right;
 import io.trindle.ipc.Segment;
 import io.trindle.ipc.WaitStrategy;
 
+import io.trindle.ipc.LaneDescriptor;
+import io.trindle.ipc.Rights;
+import io.trindle.ipc.RightsException;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A Java worker's connection to its supervisor, and the Trindle drafts' single call, {@link #exchange}.
@@ -47,6 +60,7 @@ public final class Trindle implements AutoCloseable
     public static final int SUPERVISOR_GONE_EXIT = 70;
 
     private static final long END_TIMEOUT_NANOS = 10_000_000_000L;
+    private static final long CALL_TIMEOUT_SECONDS = 30;
 
     private final ControlChannel channel;
     private final ControlMessage.Hello hello;
@@ -55,6 +69,11 @@ public final class Trindle implements AutoCloseable
     private final Map<Long, String> inputNames = new LinkedHashMap<>();
     private final PipeReceiver receiver;
     private final Thread watcher;
+    /** Handles this worker may attach to messages, by object id: its segments, its pipes, what it was sent. */
+    private final Map<Long, Handle> held = new ConcurrentHashMap<>();
+    private final AtomicLong requests = new AtomicLong();
+    private final Map<Long, CompletableFuture<ControlMessage>> replies = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<ControlMessage.Bounce> bounces = new ConcurrentLinkedQueue<>();
     private volatile boolean stopRequested;
     private volatile boolean closing;
 
@@ -68,7 +87,9 @@ public final class Trindle implements AutoCloseable
         {
             if (grant.objectKind() == ObjectKind.SEGMENT)
             {
-                segments.put(grant.name(), Segment.map(grant.handles().getFirst()));
+                final Segment segment = Segment.map(grant.handles().getFirst());
+                segments.put(grant.name(), segment);
+                held.put(segment.handle().objectId(), segment.handle());
             }
             else if (grant.rights().contains(Right.SEND))
             {
@@ -254,7 +275,8 @@ public final class Trindle implements AutoCloseable
         {
             return 0;
         }
-        return receiver.receive(inbox, timeoutNanos);
+        // A bounce waiting to be read cuts the wait short, so the worker sees it now.
+        return receiver.receive(inbox, bounces.isEmpty() ? timeoutNanos : 0);
     }
 
     /**
@@ -289,9 +311,17 @@ public final class Trindle implements AutoCloseable
             ControlMessage message;
             while ((message = channel.receive()) != null)
             {
-                if (message instanceof ControlMessage.Stop)
+                switch (message)
                 {
-                    stopRequested = true;
+                    case ControlMessage.Stop ignored -> stopRequested = true;
+                    case ControlMessage.TransferReply reply -> complete(reply.request(), reply);
+                    case ControlMessage.Handles reply -> complete(reply.request(), reply);
+                    case ControlMessage.Bounce bounce ->
+                    {
+                        bounce.handles().forEach(handle -> held.put(handle.objectId(), handle));
+                        bounces.add(bounce);
+                    }
+                    default -> System.err.println("trindle: unexpected control message " + message);
                 }
             }
         }
@@ -307,6 +337,208 @@ public final class Trindle implements AutoCloseable
         {
             System.err.println("trindle: the supervisor is gone; exiting");
             Runtime.getRuntime().halt(SUPERVISOR_GONE_EXIT);
+        }
+    }
+
+    /**
+     * Asks the supervisor for a pipe of this worker's own: one lane of {@code laneCapacity} bytes, with SEND,
+     * RECEIVE, DUPLICATE and TRANSFER. Fill it (open a {@link LaneSender} on a duplicate), then send it to
+     * another worker with its contents.
+     */
+    public Handle createPipe(final int laneCapacity)
+    {
+        final ControlMessage.Handles reply = (ControlMessage.Handles)call(
+            new ControlMessage.CreatePipe(requests.incrementAndGet(), laneCapacity));
+        if (reply.status() != ControlMessage.Status.OK)
+        {
+            throw new IllegalArgumentException("createPipe(laneCapacity=" + laneCapacity + ") refused: " +
+                reply.reason());
+        }
+        final Handle pipe = reply.handles().getFirst();
+        held.put(pipe.objectId(), pipe);
+        return pipe;
+    }
+
+    /** @return an attachment that moves {@code handle}: this worker loses it once the message is sent. */
+    public static ControlMessage.Attachment move(final Handle handle)
+    {
+        return new ControlMessage.Attachment(handle.objectId(), handle.rights(), false);
+    }
+
+    /**
+     * @return an attachment of a duplicate of {@code handle} with {@code rights} (the same or fewer); this
+     * worker keeps its own. Needs DUPLICATE.
+     */
+    public static ControlMessage.Attachment duplicate(final Handle handle, final Rights rights)
+    {
+        return new ControlMessage.Attachment(handle.objectId(), rights, true);
+    }
+
+    /**
+     * Sends a message with handles attached, on the next lane of {@code pipe}, in order with every other
+     * message of that lane. The supervisor checks the attachments against its capability table first: if it
+     * refuses one, nothing is sent and nothing moves. A moved handle is closed here (a mapping of it stays,
+     * but it can no longer be attached or duplicated); the receiver sees each attachment's kind, rights and
+     * size with the message and redeems the handles with {@link #take}.
+     *
+     * @throws RightsException if the supervisor refused (the reason says which attachment and why).
+     */
+    public void send(final PipeSender pipe, final byte[] bytes, final int offset, final int length,
+        final ControlMessage.Attachment... attachments)
+    {
+        final LaneSender lane = pipe.lane(0);
+        final List<Handle> attached = new ArrayList<>();
+        for (final ControlMessage.Attachment attachment : attachments)
+        {
+            final Handle handle = held.get(attachment.objectId());
+            if (handle == null)
+            {
+                throw new RightsException("worker '" + worker() + "' holds no handle to object 0x" +
+                    Long.toHexString(attachment.objectId()) + " that it may attach");
+            }
+            attached.add(handle);
+        }
+        final ControlMessage.TransferReply reply = (ControlMessage.TransferReply)call(new ControlMessage.Transfer(
+            requests.incrementAndGet(), lane.pipeId(), lane.laneId(), List.of(attachments)));
+        if (reply.status() != ControlMessage.Status.OK)
+        {
+            throw new RightsException("the supervisor refused to attach handles to a message on '" + pipe.name() +
+                "': " + reply.reason());
+        }
+        final int block = LaneDescriptor.attachmentBlockLength(attachments.length);
+        final long claim = lane.claimWithHandles(block + length, -1);
+        final MemorySegment ring = lane.buffer();
+        final long at = lane.payloadOffset(claim);
+        ring.set(ValueLayout.JAVA_LONG_UNALIGNED, at + LaneDescriptor.ATTACHMENT_TOKEN_OFFSET, reply.token());
+        ring.set(ValueLayout.JAVA_INT_UNALIGNED, at + LaneDescriptor.ATTACHMENT_COUNT_OFFSET, attachments.length);
+        for (int i = 0; i < attachments.length; i++)
+        {
+            final long entry = at + LaneDescriptor.ATTACHMENT_ENTRIES_OFFSET + (long)i * LaneDescriptor.ATTACHMENT_ENTRY_LENGTH;
+            final Handle handle = attached.get(i);
+            ring.set(ValueLayout.JAVA_INT_UNALIGNED, entry + LaneDescriptor.ATTACHMENT_KIND_OFFSET, handle.kind().code());
+            ring.set(ValueLayout.JAVA_INT_UNALIGNED, entry + LaneDescriptor.ATTACHMENT_RIGHTS_OFFSET,
+                attachments[i].rights().bits());
+            ring.set(ValueLayout.JAVA_LONG_UNALIGNED, entry + LaneDescriptor.ATTACHMENT_SIZE_OFFSET, handle.size());
+        }
+        MemorySegment.copy(bytes, offset, ring, ValueLayout.JAVA_BYTE, at + block, length);
+        lane.commit(claim);
+        for (int i = 0; i < attachments.length; i++)
+        {
+            if (!attachments[i].duplicate())
+            {
+                held.remove(attachments[i].objectId());
+                release(attached.get(i));
+            }
+        }
+    }
+
+    /**
+     * Redeems the handles a received message carries: the supervisor gives them to this worker, once, if the
+     * message is really for it.
+     *
+     * @return the handles, in order (none if the message carries none).
+     * @throws RightsException if the supervisor refused: a forged or replayed token.
+     */
+    public List<Handle> take(final Message message)
+    {
+        if (message.attachmentCount() == 0)
+        {
+            return List.of();
+        }
+        final ControlMessage.Handles reply = (ControlMessage.Handles)call(new ControlMessage.Redeem(
+            requests.incrementAndGet(), message.attachmentToken(), message.pipeId(), message.laneId(),
+            message.sequence()));
+        if (reply.status() != ControlMessage.Status.OK)
+        {
+            throw new RightsException("the supervisor refused the handles of the message at sequence " +
+                message.sequence() + " on '" + inputName(message) + "': " + reply.reason());
+        }
+        reply.handles().forEach(handle -> held.put(handle.objectId(), handle));
+        return reply.handles();
+    }
+
+    /**
+     * Rejects a received message instead of handling it: its sender gets a bounce with the reason, the
+     * message's sequence and first bytes, and the handles it carried (if they were not taken). The message
+     * still leaves the lane at the next release.
+     */
+    public void reject(final Message message, final String reason)
+    {
+        final byte[] head = new byte[Math.min(message.length(), ControlMessage.Reject.MAX_HEAD)];
+        message.getBytes(0, head, 0, head.length);
+        channel.send(new ControlMessage.Reject(message.pipeId(), message.laneId(), message.sequence(),
+            message.attachmentToken(), reason, head));
+    }
+
+    /** @return the bounces that arrived since the last call (messages of this worker that were rejected). */
+    public List<ControlMessage.Bounce> bounces()
+    {
+        final List<ControlMessage.Bounce> drained = new ArrayList<>();
+        ControlMessage.Bounce bounce;
+        while ((bounce = bounces.poll()) != null)
+        {
+            drained.add(bounce);
+        }
+        return drained;
+    }
+
+    /** Closes a handle this worker gave away, and the mapping of it if the runtime made one. */
+    private void release(final Handle handle)
+    {
+        segments.entrySet().removeIf(entry ->
+        {
+            if (entry.getValue().handle() == handle)
+            {
+                entry.getValue().close();
+                return true;
+            }
+            return false;
+        });
+        handle.close();
+    }
+
+    private ControlMessage call(final ControlMessage request)
+    {
+        final long id = switch (request)
+        {
+            case ControlMessage.Transfer transfer -> transfer.request();
+            case ControlMessage.Redeem redeem -> redeem.request();
+            case ControlMessage.CreatePipe create -> create.request();
+            default -> throw new IllegalArgumentException("not a request: " + request);
+        };
+        final CompletableFuture<ControlMessage> reply = new CompletableFuture<>();
+        replies.put(id, reply);
+        try
+        {
+            channel.send(request);
+            return reply.get(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted waiting for the supervisor", e);
+        }
+        catch (final ExecutionException | TimeoutException e)
+        {
+            throw new IllegalStateException("the supervisor did not answer " + request + " within " +
+                CALL_TIMEOUT_SECONDS + " s", e);
+        }
+        finally
+        {
+            replies.remove(id);
+        }
+    }
+
+    private void complete(final long request, final ControlMessage reply)
+    {
+        final CompletableFuture<ControlMessage> waiting = replies.get(request);
+        if (waiting != null)
+        {
+            waiting.complete(reply);
+        }
+        else if (reply instanceof ControlMessage.Handles handles)
+        {
+            handles.handles().forEach(Handle::close);
         }
     }
 

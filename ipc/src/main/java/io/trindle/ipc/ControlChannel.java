@@ -100,21 +100,24 @@ public final class ControlChannel implements AutoCloseable
     }
 
     /**
-     * Sends one message. Its handles (a grant's) must hold {@link Right#TRANSFER}; they are gone from this
-     * process once the send is attempted.
+     * Sends one message. Its handles (a grant's, say) are gone from this process once the send is attempted.
+     * The channel checks no rights: it is the supervisor's, which gives each worker exactly the handles its
+     * capability table says.
      */
     public void send(final ControlMessage message)
     {
         checkOpen();
-        final List<Handle> handles = message instanceof ControlMessage.Grant grant ? grant.handles() : List.of();
+        final List<Handle> handles = switch (message)
+        {
+            case ControlMessage.Grant grant -> grant.handles();
+            case ControlMessage.Handles reply -> reply.handles();
+            case ControlMessage.Bounce bounce -> bounce.handles();
+            default -> List.<Handle>of();
+        };
         if (handles.size() > MAX_HANDLES)
         {
             throw new IllegalArgumentException("a frame carries at most " + MAX_HANDLES + " handles, not " +
                 handles.size());
-        }
-        for (final Handle handle : handles)
-        {
-            handle.require(Right.TRANSFER, "send");
         }
         try (Arena frameArena = Arena.ofConfined())
         {
@@ -221,14 +224,55 @@ public final class ControlChannel implements AutoCloseable
             case ControlMessage.GrantsDone.KIND -> new ControlMessage.GrantsDone();
             case ControlMessage.Ready.KIND -> new ControlMessage.Ready();
             case ControlMessage.Stop.KIND -> new ControlMessage.Stop();
+            case ControlMessage.Transfer.KIND -> decodeTransfer(body);
+            case ControlMessage.TransferReply.KIND ->
+                new ControlMessage.TransferReply(body.u64(), body.u32(), body.u64(), body.string());
+            case ControlMessage.Redeem.KIND ->
+                new ControlMessage.Redeem(body.u64(), body.u64(), body.u64(), body.u32(), body.u64());
+            case ControlMessage.Handles.KIND ->
+                new ControlMessage.Handles(body.u64(), body.u32(), body.string(), handles);
+            case ControlMessage.Reject.KIND ->
+                new ControlMessage.Reject(body.u64(), body.u32(), body.u64(), body.u64(), body.string(), body.bytes());
+            case ControlMessage.Bounce.KIND ->
+                new ControlMessage.Bounce(body.string(), body.u64(), body.string(), body.bytes(), handles);
+            case ControlMessage.CreatePipe.KIND -> new ControlMessage.CreatePipe(body.u64(), body.u32());
             default -> throw new MalformedMessageException("control frame has unknown kind=" + kind);
         };
         body.end();
-        if (count > 0 && kind != ControlMessage.Grant.KIND)
+        if (count > 0 && kind != ControlMessage.Grant.KIND && kind != ControlMessage.Handles.KIND &&
+            kind != ControlMessage.Bounce.KIND)
         {
             throw new MalformedMessageException("control frame kind=" + kind + " may not carry handles");
         }
         return message;
+    }
+
+    private static ControlMessage.Transfer decodeTransfer(final Body body)
+    {
+        final long request = body.u64();
+        final long pipeId = body.u64();
+        final int laneId = body.u32();
+        final int count = body.u16();
+        body.u16();
+        if (count < 1 || count > MAX_HANDLES)
+        {
+            throw new MalformedMessageException("transfer of count=" + count + " handles; 1.." + MAX_HANDLES);
+        }
+        final List<ControlMessage.Attachment> attachments = new ArrayList<>(count);
+        for (int i = 0; i < count; i++)
+        {
+            final long objectId = body.u64();
+            final int rights = body.u32();
+            final int mode = body.u16();
+            body.u16();
+            if ((rights & ~Rights.VALID_BITS) != 0 || mode > 1)
+            {
+                throw new MalformedMessageException("transfer entry " + i + ": rights=0x" + Integer.toHexString(rights) +
+                    ", mode=" + mode + " are not valid");
+            }
+            attachments.add(new ControlMessage.Attachment(objectId, Rights.fromBits(rights), mode == 1));
+        }
+        return new ControlMessage.Transfer(request, pipeId, laneId, attachments);
     }
 
     private static ControlMessage.Grant decodeGrant(final Body body, final List<Handle> handles)
@@ -274,6 +318,63 @@ public final class ControlChannel implements AutoCloseable
                 putU16(bytes, grant.objectKind().code());
                 putU16(bytes, grant.partition());
             }
+            case ControlMessage.Transfer transfer ->
+            {
+                putU64(bytes, transfer.request());
+                putU64(bytes, transfer.pipeId());
+                putU32(bytes, transfer.laneId());
+                putU16(bytes, transfer.attachments().size());
+                putU16(bytes, 0);
+                for (final ControlMessage.Attachment attachment : transfer.attachments())
+                {
+                    putU64(bytes, attachment.objectId());
+                    putU32(bytes, attachment.rights().bits());
+                    putU16(bytes, attachment.duplicate() ? 1 : 0);
+                    putU16(bytes, 0);
+                }
+            }
+            case ControlMessage.TransferReply reply ->
+            {
+                putU64(bytes, reply.request());
+                putU32(bytes, reply.status());
+                putU64(bytes, reply.token());
+                putString(bytes, reply.reason());
+            }
+            case ControlMessage.Redeem redeem ->
+            {
+                putU64(bytes, redeem.request());
+                putU64(bytes, redeem.token());
+                putU64(bytes, redeem.pipeId());
+                putU32(bytes, redeem.laneId());
+                putU64(bytes, redeem.sequence());
+            }
+            case ControlMessage.Handles reply ->
+            {
+                putU64(bytes, reply.request());
+                putU32(bytes, reply.status());
+                putString(bytes, reply.reason());
+            }
+            case ControlMessage.Reject reject ->
+            {
+                putU64(bytes, reject.pipeId());
+                putU32(bytes, reject.laneId());
+                putU64(bytes, reject.sequence());
+                putU64(bytes, reject.token());
+                putString(bytes, reject.reason());
+                putBytes(bytes, reject.head());
+            }
+            case ControlMessage.Bounce bounce ->
+            {
+                putString(bytes, bounce.pipe());
+                putU64(bytes, bounce.sequence());
+                putString(bytes, bounce.reason());
+                putBytes(bytes, bounce.head());
+            }
+            case ControlMessage.CreatePipe create ->
+            {
+                putU64(bytes, create.request());
+                putU32(bytes, create.laneCapacity());
+            }
             case ControlMessage.GrantsDone ignored ->
             {
             }
@@ -301,6 +402,18 @@ public final class ControlChannel implements AutoCloseable
     {
         putU16(bytes, value & 0xffff);
         putU16(bytes, value >>> 16);
+    }
+
+    private static void putU64(final java.io.ByteArrayOutputStream bytes, final long value)
+    {
+        putU32(bytes, (int)value);
+        putU32(bytes, (int)(value >>> 32));
+    }
+
+    private static void putBytes(final java.io.ByteArrayOutputStream bytes, final byte[] value)
+    {
+        putU16(bytes, value.length);
+        bytes.writeBytes(value);
     }
 
     private static void putString(final java.io.ByteArrayOutputStream bytes, final String value)
@@ -337,6 +450,21 @@ public final class ControlChannel implements AutoCloseable
         int u32()
         {
             return u16() | u16() << 16;
+        }
+
+        long u64()
+        {
+            return (u32() & 0xffff_ffffL) | (long)u32() << 32;
+        }
+
+        byte[] bytes()
+        {
+            final int length = u16();
+            need(length);
+            final byte[] value = new byte[length];
+            MemorySegment.copy(frame, ValueLayout.JAVA_BYTE, position, value, 0, length);
+            position += length;
+            return value;
         }
 
         String string()

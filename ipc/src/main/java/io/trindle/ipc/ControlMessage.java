@@ -95,4 +95,185 @@ public sealed interface ControlMessage
             return KIND;
         }
     }
+
+    /** Fixed status codes of the replies below: 0 is success; never renumbered. */
+    final class Status
+    {
+        public static final int OK = 0;
+        /** The process does not hold a handle to that object. */
+        public static final int NOT_HELD = 1;
+        /** Moving the handle needs TRANSFER, which the process's handle lacks. */
+        public static final int NO_TRANSFER_RIGHT = 2;
+        /** Attaching a duplicate needs DUPLICATE, which the process's handle lacks. */
+        public static final int NO_DUPLICATE_RIGHT = 3;
+        /** The rights asked for are not a subset of the rights held. */
+        public static final int WIDENING = 4;
+        /** No such token was ever issued (forged). */
+        public static final int UNKNOWN_TOKEN = 5;
+        /** The token was already redeemed (replayed). */
+        public static final int ALREADY_REDEEMED = 6;
+        /** The token was issued for another receiver, or another message. */
+        public static final int NOT_YOURS = 7;
+        /** The lane named is not one this process sends on or receives. */
+        public static final int BAD_LANE = 8;
+        /** The request is malformed (too many handles, a zero count, an impossible capacity). */
+        public static final int INVALID = 9;
+
+        private Status()
+        {
+        }
+    }
+
+    /**
+     * One handle a worker attaches to a message: the object it names, the rights the receiver gets, and
+     * whether the sender keeps its own handle (a duplicate, needing DUPLICATE) or gives it up (a move, needing
+     * TRANSFER).
+     */
+    record Attachment(long objectId, Rights rights, boolean duplicate)
+    {
+    }
+
+    /**
+     * Worker to supervisor: "I am about to send, on my lane {@code laneId} of pipe {@code pipeId}, a message with
+     * these handles". The supervisor checks them against its capability table, moves (or copies) the
+     * capabilities into a pending transfer, and answers with a token.
+     */
+    record Transfer(long request, long pipeId, int laneId, List<Attachment> attachments) implements ControlMessage
+    {
+        public static final int KIND = 6;
+
+        public Transfer
+        {
+            attachments = List.copyOf(attachments);
+        }
+
+        @Override
+        public int kind()
+        {
+            return KIND;
+        }
+    }
+
+    /** Supervisor to worker: the answer to a {@link Transfer}: a token, or why not. */
+    record TransferReply(long request, int status, long token, String reason) implements ControlMessage
+    {
+        public static final int KIND = 7;
+
+        @Override
+        public int kind()
+        {
+            return KIND;
+        }
+    }
+
+    /**
+     * Worker to supervisor: "a message at {@code sequence} on lane {@code laneId} of pipe {@code pipeId} carries
+     * {@code token}; give me its handles".
+     */
+    record Redeem(long request, long token, long pipeId, int laneId, long sequence) implements ControlMessage
+    {
+        public static final int KIND = 8;
+
+        @Override
+        public int kind()
+        {
+            return KIND;
+        }
+    }
+
+    /** Supervisor to worker: handles for a {@link Redeem} or a {@link CreatePipe}, or why not. */
+    record Handles(long request, int status, String reason, List<Handle> handles) implements ControlMessage
+    {
+        public static final int KIND = 9;
+
+        public Handles
+        {
+            handles = List.copyOf(handles);
+        }
+
+        @Override
+        public int kind()
+        {
+            return KIND;
+        }
+    }
+
+    /**
+     * Worker to supervisor: the receiver rejects a message instead of handling it. {@code head} is the first
+     * bytes of the message (at most {@link #MAX_HEAD}), returned to the sender in its bounce.
+     */
+    record Reject(long pipeId, int laneId, long sequence, long token, String reason, byte[] head)
+        implements ControlMessage
+    {
+        public static final int KIND = 10;
+        public static final int MAX_HEAD = 256;
+
+        @Override
+        public int kind()
+        {
+            return KIND;
+        }
+
+        @Override
+        public boolean equals(final Object other)
+        {
+            return other instanceof Reject r && r.pipeId == pipeId && r.laneId == laneId && r.sequence == sequence &&
+                r.token == token && r.reason.equals(reason) && java.util.Arrays.equals(r.head, head);
+        }
+
+        @Override
+        public int hashCode()
+        {
+            return Long.hashCode(sequence) * 31 + reason.hashCode();
+        }
+    }
+
+    /**
+     * Supervisor to worker: a message this worker sent on {@code pipe} was rejected; the handles it carried
+     * come back.
+     */
+    record Bounce(String pipe, long sequence, String reason, byte[] head, List<Handle> handles)
+        implements ControlMessage
+    {
+        public static final int KIND = 11;
+
+        public Bounce
+        {
+            handles = List.copyOf(handles);
+        }
+
+        @Override
+        public int kind()
+        {
+            return KIND;
+        }
+
+        @Override
+        public boolean equals(final Object other)
+        {
+            return other instanceof Bounce b && b.pipe.equals(pipe) && b.sequence == sequence &&
+                b.reason.equals(reason) && java.util.Arrays.equals(b.head, head) && b.handles.equals(handles);
+        }
+
+        @Override
+        public int hashCode()
+        {
+            return Long.hashCode(sequence) * 31 + reason.hashCode();
+        }
+    }
+
+    /**
+     * Worker to supervisor: make me a pipe of my own (one lane of {@code laneCapacity} bytes), with SEND,
+     * RECEIVE, DUPLICATE and TRANSFER, to fill and hand on.
+     */
+    record CreatePipe(long request, int laneCapacity) implements ControlMessage
+    {
+        public static final int KIND = 12;
+
+        @Override
+        public int kind()
+        {
+            return KIND;
+        }
+    }
 }

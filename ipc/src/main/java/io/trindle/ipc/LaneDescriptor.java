@@ -117,6 +117,26 @@ public final class LaneDescriptor
     public static final int TYPE_PADDING = 2;
     /** End of stream: the sender closed the lane; nothing after it is read. Its payload length is 0. */
     public static final int TYPE_END_OF_STREAM = 3;
+    /**
+     * A message with handles attached: its payload opens with an attachment block (a token the supervisor
+     * issued, the count, and each handle's kind, rights and size), then the sender's bytes. The handles
+     * themselves travel through the supervisor: the receiver redeems the token for them.
+     */
+    public static final int TYPE_MESSAGE_WITH_HANDLES = 4;
+
+    /** Attachment block: the token (u64). */
+    public static final int ATTACHMENT_TOKEN_OFFSET = 0;
+    /** Attachment block: how many handles (u32), 1 to {@link #MAX_ATTACHMENTS}. */
+    public static final int ATTACHMENT_COUNT_OFFSET = 8;
+    /** Attachment block: the first handle's entry; entries are {@link #ATTACHMENT_ENTRY_LENGTH} bytes apart. */
+    public static final int ATTACHMENT_ENTRIES_OFFSET = 16;
+    /** Attachment entry: object kind code (u32) at 0, rights mask (u32) at 4, size in bytes (u64) at 8. */
+    public static final int ATTACHMENT_ENTRY_LENGTH = 16;
+    public static final int ATTACHMENT_KIND_OFFSET = 0;
+    public static final int ATTACHMENT_RIGHTS_OFFSET = 4;
+    public static final int ATTACHMENT_SIZE_OFFSET = 8;
+    /** The most handles one message carries. */
+    public static final int MAX_ATTACHMENTS = 64;
 
     /**
      * The longest one futex sleep lasts before the sleeper looks again. A peer that dies between its store and
@@ -172,6 +192,12 @@ public final class LaneDescriptor
             throw new IllegalArgumentException("lane capacity=" + capacity + " must be a power of two from " +
                 MIN_CAPACITY + " to " + MAX_CAPACITY);
         }
+    }
+
+    /** @return the length of the attachment block for {@code count} handles. */
+    public static int attachmentBlockLength(final int count)
+    {
+        return ATTACHMENT_ENTRIES_OFFSET + count * ATTACHMENT_ENTRY_LENGTH;
     }
 
     static int align(final int length)

@@ -113,8 +113,8 @@ final class LaneReader
             }
             final int length = ring.get(ValueLayout.JAVA_INT, index + RECORD_LENGTH_OFFSET);
             final int type = ring.get(ValueLayout.JAVA_INT, index + RECORD_TYPE_OFFSET);
-            final int limit = type == TYPE_MESSAGE ? maxPayloadLength : type == TYPE_PADDING ?
-                capacity - RECORD_HEADER_LENGTH : 0;
+            final int limit = type == TYPE_MESSAGE || type == LaneDescriptor.TYPE_MESSAGE_WITH_HANDLES ?
+                maxPayloadLength : type == TYPE_PADDING ? capacity - RECORD_HEADER_LENGTH : 0;
             if (length < 0 || length > limit)
             {
                 corrupt("record at position=" + position + " of type=" + type + ": length=" + length +
@@ -135,6 +135,24 @@ final class LaneReader
                     final long sequence = position;
                     position += recordLength;
                     message.set(this, sequence, position, index + RECORD_HEADER_LENGTH, length);
+                    return length;
+                }
+                case LaneDescriptor.TYPE_MESSAGE_WITH_HANDLES ->
+                {
+                    final long payload = index + RECORD_HEADER_LENGTH;
+                    final int count = length < LaneDescriptor.ATTACHMENT_ENTRIES_OFFSET ? -1 :
+                        ring.get(ValueLayout.JAVA_INT, payload + LaneDescriptor.ATTACHMENT_COUNT_OFFSET);
+                    if (count < 1 || count > LaneDescriptor.MAX_ATTACHMENTS ||
+                        LaneDescriptor.attachmentBlockLength(count) > length)
+                    {
+                        corrupt("record at position=" + position + " with handles: count=" + count +
+                            " does not fit length=" + length + " (1.." + LaneDescriptor.MAX_ATTACHMENTS + " handles)");
+                        return STOPPED;
+                    }
+                    final long sequence = position;
+                    position += recordLength;
+                    message.set(this, sequence, position, payload, length);
+                    message.attach(payload, count);
                     return length;
                 }
                 case TYPE_PADDING -> position += recordLength;

@@ -115,6 +115,19 @@ public final class LaneSender implements AutoCloseable
     }
 
     /**
+     * Claims room for a message that carries handles: {@code length} bytes of payload, which must open with
+     * an attachment block (see {@link LaneDescriptor#TYPE_MESSAGE_WITH_HANDLES}). The runtime fills the block
+     * with the token the supervisor issued; a message with handles keeps its place among the others.
+     *
+     * @return the claim, or {@link #FULL}.
+     */
+    public long claimWithHandles(final int length)
+    {
+        checkSendable(length);
+        return claim(length, LaneDescriptor.TYPE_MESSAGE_WITH_HANDLES);
+    }
+
+    /**
      * @return the offset in {@link #buffer()} where the payload of {@code claim} goes.
      */
     public long payloadOffset(final long claim)
@@ -278,6 +291,15 @@ public final class LaneSender implements AutoCloseable
             throw new IllegalStateException("lane " + lane.laneId + " of pipe 0x" + Long.toHexString(lane.pipeId) +
                 " was ended: nothing more can be sent on it");
         }
+    }
+
+    /**
+     * As {@link #claimWithHandles}, waiting up to {@code timeoutNanos} for room (negative: no limit).
+     */
+    public long claimWithHandles(final int length, final long timeoutNanos)
+    {
+        checkSendable(length);
+        return claimWaiting(length, LaneDescriptor.TYPE_MESSAGE_WITH_HANDLES, timeoutNanos);
     }
 
     private long claimWaiting(final int length, final int type, final long timeoutNanos)

@@ -26,6 +26,11 @@ public final class Message
     private MemorySegment buffer;
     private long offset;
     private int length;
+    private int attachmentCount;
+    private long token;
+    private final int[] kinds = new int[LaneDescriptor.MAX_ATTACHMENTS];
+    private final int[] rights = new int[LaneDescriptor.MAX_ATTACHMENTS];
+    private final long[] sizes = new long[LaneDescriptor.MAX_ATTACHMENTS];
 
     void set(final LaneReader reader, final long sequence, final long end, final long offset, final int length)
     {
@@ -37,6 +42,74 @@ public final class Message
         this.end = end;
         this.offset = offset;
         this.length = length;
+        this.attachmentCount = 0;
+        this.token = 0;
+    }
+
+    /**
+     * Marks the message as carrying {@code count} handles described by the block at {@code block}: copies the
+     * token and each handle's kind, rights and size out of the lane now (the sender could change them later),
+     * and moves the payload past the block.
+     */
+    void attach(final long block, final int count)
+    {
+        attachmentCount = count;
+        token = buffer.get(LONG, block + LaneDescriptor.ATTACHMENT_TOKEN_OFFSET);
+        for (int i = 0; i < count; i++)
+        {
+            final long entry = block + LaneDescriptor.ATTACHMENT_ENTRIES_OFFSET +
+                (long)i * LaneDescriptor.ATTACHMENT_ENTRY_LENGTH;
+            kinds[i] = buffer.get(INT, entry + LaneDescriptor.ATTACHMENT_KIND_OFFSET);
+            rights[i] = buffer.get(INT, entry + LaneDescriptor.ATTACHMENT_RIGHTS_OFFSET);
+            sizes[i] = buffer.get(LONG, entry + LaneDescriptor.ATTACHMENT_SIZE_OFFSET);
+        }
+        final int blockLength = LaneDescriptor.attachmentBlockLength(count);
+        offset += blockLength;
+        length -= blockLength;
+    }
+
+    /** @return how many handles the message carries (0 for most). */
+    public int attachmentCount()
+    {
+        return attachmentCount;
+    }
+
+    /**
+     * @return the kind of attachment {@code index}, as the sender declared it (the supervisor checks it when
+     * the handles are redeemed), or {@code null} if the code names no kind.
+     */
+    public ObjectKind attachmentKind(final int index)
+    {
+        checkAttachment(index);
+        return ObjectKind.fromCode(kinds[index]);
+    }
+
+    /** @return the rights attachment {@code index} carries, as declared. */
+    public Rights attachmentRights(final int index)
+    {
+        checkAttachment(index);
+        return Rights.fromBits(rights[index] & Rights.VALID_BITS);
+    }
+
+    /** @return the size in bytes of attachment {@code index}, as declared. */
+    public long attachmentSize(final int index)
+    {
+        checkAttachment(index);
+        return sizes[index];
+    }
+
+    /** @return the token to redeem the handles with, or 0 when the message carries none. */
+    public long attachmentToken()
+    {
+        return token;
+    }
+
+    private void checkAttachment(final int index)
+    {
+        if (index < 0 || index >= attachmentCount)
+        {
+            throw new IndexOutOfBoundsException("attachment index=" + index + ", count=" + attachmentCount);
+        }
     }
 
     /** @return the id of the pipe the message came through. */

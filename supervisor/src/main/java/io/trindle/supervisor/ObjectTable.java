@@ -43,10 +43,10 @@ final class ObjectTable implements AutoCloseable
     /** What one grant gives one process: a name, the rights from the config, and the handles behind it. */
     record GrantPlan(String name, Rights rights, ObjectKind kind, int partition, List<Handle> handles)
     {
-        /** @return the grant as a control message, carrying fresh duplicates with exactly the rights needed. */
+        /** @return the grant as a control message, carrying fresh duplicates with exactly the rights granted. */
         ControlMessage.Grant toMessage()
         {
-            final Rights handleRights = rights.intersect(kind.validRights()).union(Rights.of(Right.TRANSFER));
+            final Rights handleRights = rights.intersect(kind.validRights());
             final List<Handle> duplicates = new ArrayList<>(handles.size());
             for (final Handle handle : handles)
             {
@@ -172,6 +172,22 @@ final class ObjectTable implements AutoCloseable
     boolean receivesAnything(final WorkerConfig worker)
     {
         return worker.grants().values().stream().anyMatch(rights -> rights.contains(Right.RECEIVE));
+    }
+
+    /** @return the pipe instance whose object id is {@code pipeId}, or {@code null}. */
+    PipeInstance instance(final long pipeId)
+    {
+        for (final List<PipeInstance> instances : pipes.values())
+        {
+            for (final PipeInstance instance : instances)
+            {
+                if (instance.pipe().objectId() == pipeId)
+                {
+                    return instance;
+                }
+            }
+        }
+        return null;
     }
 
     /** @return every pipe instance, for status. */

@@ -2,6 +2,7 @@ package io.trindle.supervisor;
 
 import io.trindle.ipc.ControlChannel;
 import io.trindle.ipc.ControlMessage;
+import io.trindle.ipc.Handle;
 import io.trindle.ipc.LaneSender;
 import io.trindle.ipc.Pipe;
 import io.trindle.ipc.Rights;
@@ -58,7 +59,7 @@ final class Supervisor
     {
     }
 
-    private record Ready(WorkerProcess worker, long generation) implements Event
+    private record FromWorker(WorkerProcess worker, long generation, ControlMessage message) implements Event
     {
     }
 
@@ -95,6 +96,9 @@ final class Supervisor
     private final List<WorkerProcess> workers = new ArrayList<>();
     private final Map<String, Deque<Instant>> restartTimes = new HashMap<>();
     private final Map<String, long[]> lastReleased = new HashMap<>();
+    private final CapabilityTable capabilities = new CapabilityTable();
+    /** The supervisor's handles to the pipes workers created for themselves. */
+    private final List<Handle> createdPipes = new ArrayList<>();
     private final int labelWidth;
     private final boolean colour;
     private ObjectTable objects;
@@ -151,6 +155,7 @@ final class Supervisor
         {
             timers.shutdownNow();
             objects.close();
+            createdPipes.forEach(Handle::close);
         }
     }
 
@@ -173,11 +178,11 @@ final class Supervisor
         switch (event)
         {
             case Exited exited -> onExit(exited);
-            case Ready ready ->
+            case FromWorker from ->
             {
-                if (ready.generation() == ready.worker().generation && ready.worker().state == WorkerProcess.State.STARTING)
+                if (from.generation() == from.worker().generation && from.worker().alive())
                 {
-                    ready.worker().state = WorkerProcess.State.RUNNING;
+                    onControl(from.worker(), from.message());
                 }
             }
             case ReadyTimeout timeout ->
@@ -256,6 +261,11 @@ final class Supervisor
                 worker.config.replicas()));
             for (final ObjectTable.GrantPlan grant : objects.grantsOf(worker.config, worker.replica))
             {
+                if (grant.kind() == io.trindle.ipc.ObjectKind.SEGMENT)
+                {
+                    final Handle master = grant.handles().getFirst();
+                    capabilities.grant(worker, master.objectId(), grant.kind(), grant.rights(), master);
+                }
                 channel[0].send(grant.toMessage());
             }
             channel[0].send(new ControlMessage.GrantsDone());
@@ -282,10 +292,7 @@ final class Supervisor
             ControlMessage message;
             while ((message = control.receive()) != null)
             {
-                if (message instanceof ControlMessage.Ready)
-                {
-                    events.add(new Ready(worker, generation));
-                }
+                events.add(new FromWorker(worker, generation, message));
             }
         }
         catch (final RuntimeException e)
@@ -310,6 +317,7 @@ final class Supervisor
             worker.channel.close();
             worker.channel = null;
         }
+        capabilities.forget(worker);
         final int status = exited.status();
         worker.lastExit = describe(status);
         final boolean success = Linux.exitCode(status) == 0;
@@ -360,6 +368,166 @@ final class Supervisor
         say("worker %s %s; restarting in %s (restart %d)", worker.label, worker.lastExit, human(delay),
             worker.restarts + 1);
         timers.schedule(() -> events.add(new Restart(worker)), delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** A control message from a running worker: readiness, or a request about handles. */
+    private void onControl(final WorkerProcess worker, final ControlMessage message)
+    {
+        switch (message)
+        {
+            case ControlMessage.Ready ignored ->
+            {
+                if (worker.state == WorkerProcess.State.STARTING)
+                {
+                    worker.state = WorkerProcess.State.RUNNING;
+                }
+            }
+            case ControlMessage.Transfer transfer -> onTransfer(worker, transfer);
+            case ControlMessage.Redeem redeem -> onRedeem(worker, redeem);
+            case ControlMessage.Reject reject -> onReject(worker, reject);
+            case ControlMessage.CreatePipe create -> onCreatePipe(worker, create);
+            default -> say("worker %s sent %s, which a worker may not send; ignored", worker.label, message);
+        }
+    }
+
+    private void onTransfer(final WorkerProcess worker, final ControlMessage.Transfer transfer)
+    {
+        final ObjectTable.PipeInstance instance = objects.instance(transfer.pipeId());
+        final boolean ownLane = instance != null && transfer.laneId() >= 0 &&
+            transfer.laneId() < instance.lanes().size() &&
+            instance.lanes().get(transfer.laneId()).senderWorker().equals(worker.config.name()) &&
+            instance.lanes().get(transfer.laneId()).senderReplica() == worker.replica;
+        final CapabilityTable.Outcome<Long> outcome = !ownLane ?
+            CapabilityTable.Outcome.refused(ControlMessage.Status.BAD_LANE, "lane " + transfer.laneId() + " of pipe 0x" +
+                Long.toHexString(transfer.pipeId()) + " is not a lane worker " + worker.label + " sends on") :
+            capabilities.transfer(worker, receiverOf(instance), transfer.pipeId(), transfer.laneId(),
+                transfer.attachments());
+        if (outcome.status() != ControlMessage.Status.OK)
+        {
+            say("refused a transfer by worker %s: %s", worker.label, outcome.reason());
+        }
+        reply(worker, new ControlMessage.TransferReply(transfer.request(), outcome.status(),
+            outcome.value() == null ? 0 : outcome.value(), outcome.reason()));
+    }
+
+    private void onRedeem(final WorkerProcess worker, final ControlMessage.Redeem redeem)
+    {
+        final CapabilityTable.Outcome<CapabilityTable.Pending> outcome =
+            capabilities.redeem(worker, redeem.token(), redeem.pipeId(), redeem.laneId());
+        if (outcome.status() != ControlMessage.Status.OK)
+        {
+            say("worker %s presented a bad token in the message at sequence %d on lane %d of pipe 0x%x (%s): %s",
+                worker.label, redeem.sequence(), redeem.laneId(), redeem.pipeId(), senderOf(redeem.pipeId(),
+                    redeem.laneId()), outcome.reason());
+            reply(worker, new ControlMessage.Handles(redeem.request(), outcome.status(), outcome.reason(), List.of()));
+            return;
+        }
+        reply(worker, new ControlMessage.Handles(redeem.request(), ControlMessage.Status.OK, "",
+            duplicates(outcome.value().capabilities())));
+    }
+
+    private void onReject(final WorkerProcess worker, final ControlMessage.Reject reject)
+    {
+        final ObjectTable.PipeInstance instance = objects.instance(reject.pipeId());
+        if (instance == null || receiverOf(instance) != worker || reject.laneId() < 0 ||
+            reject.laneId() >= instance.lanes().size())
+        {
+            say("worker %s rejected a message on lane %d of pipe 0x%x, which it does not receive; ignored",
+                worker.label, reject.laneId(), reject.pipeId());
+            return;
+        }
+        final ObjectTable.Lane lane = instance.lanes().get(reject.laneId());
+        final WorkerProcess sender = workers.stream().filter(w -> w.config.name().equals(lane.senderWorker()) &&
+            w.replica == lane.senderReplica()).findFirst().orElseThrow();
+        List<Handle> returned = List.of();
+        if (reject.token() != 0)
+        {
+            final CapabilityTable.Pending transfer = capabilities.cancel(reject.token());
+            if (transfer != null && transfer.from() == sender && transfer.to() == worker)
+            {
+                for (final CapabilityTable.Capability capability : transfer.capabilities())
+                {
+                    capabilities.grant(sender, capability.objectId(), capability.kind(), capability.rights(),
+                        capability.master());
+                }
+                returned = duplicates(transfer.capabilities());
+            }
+        }
+        if (sender.alive() && sender.channel != null)
+        {
+            reply(sender, new ControlMessage.Bounce(instance.name(), reject.sequence(), reject.reason(), reject.head(),
+                returned));
+        }
+        else
+        {
+            returned.forEach(Handle::close);
+            say("a message of %s was rejected by %s (%s), but its sender is not running to hear it", sender.label,
+                worker.label, reject.reason());
+        }
+    }
+
+    private void onCreatePipe(final WorkerProcess worker, final ControlMessage.CreatePipe create)
+    {
+        try
+        {
+            final Pipe pipe = Pipe.create(create.laneCapacity());
+            final Handle lane = pipe.newLane();
+            createdPipes.add(lane);
+            capabilities.grant(worker, pipe.objectId(), io.trindle.ipc.ObjectKind.PIPE, Rights.PIPE_ALL, lane);
+            reply(worker, new ControlMessage.Handles(create.request(), ControlMessage.Status.OK, "",
+                List.of(lane.duplicate(Rights.PIPE_ALL))));
+        }
+        catch (final IllegalArgumentException e)
+        {
+            reply(worker, new ControlMessage.Handles(create.request(), ControlMessage.Status.INVALID, e.getMessage(),
+                List.of()));
+        }
+    }
+
+    private static List<Handle> duplicates(final List<CapabilityTable.Capability> capabilities)
+    {
+        final List<Handle> handles = new ArrayList<>();
+        for (final CapabilityTable.Capability capability : capabilities)
+        {
+            handles.add(capability.master().duplicate(capability.rights()));
+        }
+        return handles;
+    }
+
+    private WorkerProcess receiverOf(final ObjectTable.PipeInstance instance)
+    {
+        for (final WorkerProcess worker : workers)
+        {
+            final Rights rights = worker.config.grants().get(instance.name());
+            if (rights != null && rights.contains(Right.RECEIVE) && worker.replica == instance.receiverReplica())
+            {
+                return worker;
+            }
+        }
+        throw new IllegalStateException("pipe " + instance.name() + " has no receiver");
+    }
+
+    private String senderOf(final long pipeId, final int laneId)
+    {
+        final ObjectTable.PipeInstance instance = objects.instance(pipeId);
+        if (instance == null || laneId < 0 || laneId >= instance.lanes().size())
+        {
+            return "no such lane";
+        }
+        final ObjectTable.Lane lane = instance.lanes().get(laneId);
+        return "sent by worker " + lane.senderWorker() + (lane.senderReplica() > 0 ? "." + lane.senderReplica() : "");
+    }
+
+    private void reply(final WorkerProcess worker, final ControlMessage message)
+    {
+        try
+        {
+            worker.channel.send(message);
+        }
+        catch (final RuntimeException e)
+        {
+            say("cannot answer worker %s: %s", worker.label, e.getMessage());
+        }
     }
 
     /** A dead sender may have claimed records it never committed: clear them so its receivers move on. */
@@ -537,6 +705,7 @@ final class Supervisor
 
     private void say(final String format, final Object... arguments)
     {
-        settings.err().printf("trindle: " + format + "%n", arguments);
+        // One println per line, so a line is never split by a worker's output interleaving with it.
+        settings.err().println("trindle: " + String.format(format, arguments));
     }
 }

@@ -29,9 +29,7 @@ final class GrantChecker
     /** What a user may grant on a pipe, in the order messages list them. */
     static final List<String> PIPE_RIGHTS = List.of("send", "receive");
     /** What a user may grant on a segment, in the order messages list them. */
-    static final List<String> SEGMENT_RIGHTS = List.of("read", "write", "execute");
-    /** Rights the supervisor adds when it hands out handles; never written in a config. */
-    static final List<String> SUPERVISOR_RIGHTS = List.of("duplicate", "transfer");
+    static final List<String> SEGMENT_RIGHTS = List.of("read", "write", "execute", "duplicate", "transfer");
 
     private final NodeReader nodes;
     private final Problems problems;
@@ -135,7 +133,7 @@ final class GrantChecker
         }
         final String kindNoun = isPipe ? "a pipe" : "a segment";
         final List<String> valid = isPipe ? PIPE_RIGHTS : SEGMENT_RIGHTS;
-        final String takes = kindNoun + " takes only " + (isPipe ? "send or receive" : "read, write and execute");
+        final String takes = kindNoun + " takes only " + (isPipe ? "send or receive" : "read, write, execute, duplicate and transfer");
         final String target = (isPipe ? "pipe '" : "segment '") + object + "'";
         final String what = "the grant of '" + object + "' to worker '" + worker + "'";
 
@@ -164,11 +162,6 @@ final class GrantChecker
                 {
                     problems.add(item, "worker '" + worker + "' is granted " + name + " on " + target + ", but " +
                         takes);
-                }
-                else if (SUPERVISOR_RIGHTS.contains(name))
-                {
-                    problems.add(item, "worker '" + worker + "' is granted " + name + " on " + target + ", but the " +
-                        "supervisor adds duplicate and transfer itself; " + takes);
                 }
                 else
                 {

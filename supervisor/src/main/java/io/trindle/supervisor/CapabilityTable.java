@@ -1,0 +1,172 @@
+package io.trindle.supervisor;
+
+import io.trindle.ipc.ControlMessage;
+import io.trindle.ipc.Handle;
+import io.trindle.ipc.ObjectKind;
+import io.trindle.ipc.Right;
+import io.trindle.ipc.Rights;
+
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The truth about who holds what: for each worker process, the objects it holds a handle to and with which
+ * rights; and the transfers in flight, each under an unguessable token. A worker never names an object by a
+ * number it could forge into authority: the supervisor checks every transfer against this table, and a token
+ * is good for one redemption by the one receiver it was issued for.
+ *
+ * <p>Touched only by the supervisor's loop thread.
+ */
+final class CapabilityTable
+{
+    /** One held capability: the object, its kind, the rights held, and the supervisor's own handle to it. */
+    record Capability(long objectId, ObjectKind kind, Rights rights, Handle master)
+    {
+    }
+
+    /** A transfer in flight: what moves, from whom, over which lane, to whom. */
+    record Pending(long token, WorkerProcess from, WorkerProcess to, long pipeId, int laneId,
+        List<Capability> capabilities)
+    {
+    }
+
+    /** The outcome of a check: a status code of {@link ControlMessage.Status}, a reason, and a value. */
+    record Outcome<T>(int status, String reason, T value)
+    {
+        static <T> Outcome<T> ok(final T value)
+        {
+            return new Outcome<>(ControlMessage.Status.OK, "", value);
+        }
+
+        static <T> Outcome<T> refused(final int status, final String reason)
+        {
+            return new Outcome<>(status, reason, null);
+        }
+    }
+
+    private final SecureRandom random = new SecureRandom();
+    private final Map<WorkerProcess, Map<Long, Capability>> held = new IdentityHashMap<>();
+    private final Map<Long, Pending> pending = new HashMap<>();
+    private final Map<Long, String> redeemed = new HashMap<>();
+
+    /** Records that {@code worker} holds {@code objectId} with {@code rights} (a grant, a redemption, a creation). */
+    void grant(final WorkerProcess worker, final long objectId, final ObjectKind kind, final Rights rights,
+        final Handle master)
+    {
+        held.computeIfAbsent(worker, w -> new HashMap<>()).put(objectId, new Capability(objectId, kind, rights, master));
+    }
+
+    /** Forgets what a process held: it exited (a restarted process is granted afresh). */
+    void forget(final WorkerProcess worker)
+    {
+        held.remove(worker);
+    }
+
+    /**
+     * Checks and performs a transfer: every attachment must name an object {@code from} holds, ask for rights
+     * it holds, and hold TRANSFER (a move) or DUPLICATE (a duplicate). All or nothing: if one fails, nothing
+     * moves. A moved capability leaves {@code from}'s table now; the receiver gets it on redemption.
+     *
+     * @return the token, or the refusal.
+     */
+    Outcome<Long> transfer(final WorkerProcess from, final WorkerProcess to, final long pipeId, final int laneId,
+        final List<ControlMessage.Attachment> attachments)
+    {
+        final Map<Long, Capability> table = held.getOrDefault(from, Map.of());
+        final List<Capability> moving = new ArrayList<>();
+        for (final ControlMessage.Attachment attachment : attachments)
+        {
+            final Capability capability = table.get(attachment.objectId());
+            final String object = "object 0x" + Long.toHexString(attachment.objectId());
+            if (capability == null)
+            {
+                return Outcome.refused(ControlMessage.Status.NOT_HELD, "worker " + from.label + " holds no handle to " +
+                    object + " that it may attach (only segments and pipes of its own can be attached)");
+            }
+            final Right needed = attachment.duplicate() ? Right.DUPLICATE : Right.TRANSFER;
+            if (!capability.rights().contains(needed))
+            {
+                return Outcome.refused(attachment.duplicate() ? ControlMessage.Status.NO_DUPLICATE_RIGHT :
+                    ControlMessage.Status.NO_TRANSFER_RIGHT, (attachment.duplicate() ? "attaching a duplicate of " :
+                    "moving ") + object + " needs " + needed + ", but worker " + from.label + " holds only " +
+                    capability.rights());
+            }
+            if (!attachment.rights().isSubsetOf(capability.rights()))
+            {
+                return Outcome.refused(ControlMessage.Status.WIDENING, "worker " + from.label + " asked to give " +
+                    attachment.rights() + " on " + object + " but holds only " + capability.rights() + " (would add " +
+                    attachment.rights().minus(capability.rights()) + "); rights can only be reduced");
+            }
+            moving.add(new Capability(capability.objectId(), capability.kind(), attachment.rights(),
+                capability.master()));
+        }
+        for (final ControlMessage.Attachment attachment : attachments)
+        {
+            if (!attachment.duplicate())
+            {
+                table.remove(attachment.objectId());
+            }
+        }
+        long token;
+        do
+        {
+            token = random.nextLong();
+        }
+        while (token == 0 || pending.containsKey(token) || redeemed.containsKey(token));
+        pending.put(token, new Pending(token, from, to, pipeId, laneId, List.copyOf(moving)));
+        return Outcome.ok(token);
+    }
+
+    /**
+     * Redeems a token for the handles it stands for: only by the process it was issued to, only for the lane it
+     * was issued on, only once.
+     */
+    Outcome<Pending> redeem(final WorkerProcess by, final long token, final long pipeId, final int laneId)
+    {
+        final Pending transfer = pending.get(token);
+        if (transfer == null)
+        {
+            final String earlier = redeemed.get(token);
+            return earlier != null ?
+                Outcome.refused(ControlMessage.Status.ALREADY_REDEEMED, "token 0x" + Long.toHexString(token) +
+                    " was already redeemed (" + earlier + "): a replayed message") :
+                Outcome.refused(ControlMessage.Status.UNKNOWN_TOKEN, "token 0x" + Long.toHexString(token) +
+                    " was never issued: a forged message");
+        }
+        if (transfer.to() != by || transfer.pipeId() != pipeId || transfer.laneId() != laneId)
+        {
+            return Outcome.refused(ControlMessage.Status.NOT_YOURS, "token 0x" + Long.toHexString(token) + " was " +
+                "issued to worker " + transfer.to().label + " for lane " + transfer.laneId() + " of pipe 0x" +
+                Long.toHexString(transfer.pipeId()) + ", not to " + by.label + " for lane " + laneId + " of pipe 0x" +
+                Long.toHexString(pipeId));
+        }
+        pending.remove(token);
+        redeemed.put(token, "by " + by.label);
+        for (final Capability capability : transfer.capabilities())
+        {
+            grant(by, capability.objectId(), capability.kind(), capability.rights(), capability.master());
+        }
+        return Outcome.ok(transfer);
+    }
+
+    /** Takes back a transfer whose message was rejected before its handles were redeemed. */
+    Pending cancel(final long token)
+    {
+        final Pending transfer = pending.remove(token);
+        if (transfer != null)
+        {
+            redeemed.put(token, "returned to " + transfer.from().label + " in a bounce");
+        }
+        return transfer;
+    }
+
+    /** @return every capability a worker holds now. */
+    Map<Long, Capability> heldBy(final WorkerProcess worker)
+    {
+        return held.getOrDefault(worker, Map.of());
+    }
+}
