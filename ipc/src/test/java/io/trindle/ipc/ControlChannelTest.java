@@ -13,6 +13,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -52,6 +53,43 @@ class ControlChannelTest
         assertEquals(new ControlMessage.GrantsDone(), worker.receive());
         assertEquals(new ControlMessage.Stop(), worker.receive());
         assertEquals(new ControlMessage.Ready(), supervisor.receive());
+    }
+
+    @Test
+    void shouldCarryTheMessagesOfHandlesInMotion()
+    {
+        final List<ControlMessage.Attachment> attachments = List.of(
+            new ControlMessage.Attachment(0x1234_0000_0001L, Rights.of(Right.READ), true),
+            new ControlMessage.Attachment(-2L, Rights.of(Right.SEND, Right.RECEIVE), false));
+        worker.send(new ControlMessage.Transfer(7, 0xabcdefL, 3, attachments));
+        worker.send(new ControlMessage.Redeem(8, 0x8000_0000_0000_0001L, 0xabcdefL, 3, 4096));
+        worker.send(new ControlMessage.Reject(0xabcdefL, 3, 4096, 99, "no thanks", new byte[] {1, 2, 3}));
+        worker.send(new ControlMessage.CreatePipe(9, 4096));
+        supervisor.send(new ControlMessage.TransferReply(7, ControlMessage.Status.WIDENING, 0, "would add WRITE"));
+
+        assertEquals(new ControlMessage.Transfer(7, 0xabcdefL, 3, attachments), supervisor.receive());
+        assertEquals(new ControlMessage.Redeem(8, 0x8000_0000_0000_0001L, 0xabcdefL, 3, 4096), supervisor.receive());
+        assertEquals(new ControlMessage.Reject(0xabcdefL, 3, 4096, 99, "no thanks", new byte[] {1, 2, 3}),
+            supervisor.receive());
+        assertEquals(new ControlMessage.CreatePipe(9, 4096), supervisor.receive());
+        assertEquals(new ControlMessage.TransferReply(7, ControlMessage.Status.WIDENING, 0, "would add WRITE"),
+            worker.receive());
+
+        try (Segment segment = Segment.allocate(4096))
+        {
+            supervisor.send(new ControlMessage.Handles(8, ControlMessage.Status.OK, "",
+                List.of(segment.duplicate(Rights.of(Right.READ)))));
+            final ControlMessage.Handles handles = assertInstanceOf(ControlMessage.Handles.class, worker.receive());
+            assertEquals(Rights.of(Right.READ), handles.handles().getFirst().rights());
+            handles.handles().getFirst().close();
+            supervisor.send(new ControlMessage.Bounce("mail", 4096, "no thanks", new byte[] {1},
+                List.of(segment.duplicate(Rights.of(Right.READ, Right.WRITE)))));
+            final ControlMessage.Bounce bounce = assertInstanceOf(ControlMessage.Bounce.class, worker.receive());
+            assertEquals("mail", bounce.pipe());
+            assertEquals(4096, bounce.sequence());
+            assertEquals(Rights.of(Right.READ, Right.WRITE), bounce.handles().getFirst().rights());
+            bounce.handles().getFirst().close();
+        }
     }
 
     @Test

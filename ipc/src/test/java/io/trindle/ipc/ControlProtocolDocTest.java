@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ControlProtocolDocTest
 {
     private static final Pattern ROW = Pattern.compile("^\\| *(\\d+) *\\| *\\d+ *\\|.*`([A-Z_]+_OFFSET)`.*$");
-    private static final Pattern KIND = Pattern.compile("^\\| (\\d) \\| ([a-z ]+) \\| (supervisor|worker) .*$");
+    private static final Pattern KIND = Pattern.compile("^\\| (\\d+) \\| ([a-z ]+) \\| (supervisor|worker) .*$");
 
     @Test
     void shouldNameTheOffsetsAndKindsAsTheCodeDoes() throws Exception
@@ -47,6 +47,13 @@ class ControlProtocolDocTest
                     case "grants done" -> ControlMessage.GrantsDone.KIND;
                     case "ready" -> ControlMessage.Ready.KIND;
                     case "stop" -> ControlMessage.Stop.KIND;
+                    case "transfer" -> ControlMessage.Transfer.KIND;
+                    case "transfer reply" -> ControlMessage.TransferReply.KIND;
+                    case "redeem" -> ControlMessage.Redeem.KIND;
+                    case "handles" -> ControlMessage.Handles.KIND;
+                    case "reject" -> ControlMessage.Reject.KIND;
+                    case "bounce" -> ControlMessage.Bounce.KIND;
+                    case "create pipe" -> ControlMessage.CreatePipe.KIND;
                     default -> -1;
                 };
                 assertEquals(Integer.parseInt(kind.group(1)), code, line);
@@ -54,12 +61,19 @@ class ControlProtocolDocTest
             }
         }
         assertEquals(5, offsets, "magic, version, kind, body length, handle count");
-        assertEquals(5, kinds);
+        assertEquals(12, kinds);
         final String text = String.join(" ", lines).replaceAll("\\s+", " ");
         assertTrue(text.contains("magic `0x" + Integer.toHexString(ControlChannel.MAGIC) + "`"));
         assertTrue(text.contains("`HEADER_LENGTH` = " + ControlChannel.HEADER_LENGTH));
         assertTrue(text.contains("at most 65 536 bytes (`MAX_FRAME_LENGTH`) and 64 handles (`MAX_HANDLES`)"));
         assertEquals(65_536, ControlChannel.MAX_FRAME_LENGTH);
+        assertTrue(text.contains("Status codes (fixed, never renumbered): 0 OK, 1 not held, 2 no TRANSFER right, 3 no " +
+            "DUPLICATE right, 4 rights wider than held, 5 unknown token (forged), 6 already redeemed (replayed), 7 not " +
+            "this process's token, 8 not this process's lane, 9 invalid request."));
+        assertEquals(List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), List.of(ControlMessage.Status.OK, ControlMessage.Status.NOT_HELD,
+            ControlMessage.Status.NO_TRANSFER_RIGHT, ControlMessage.Status.NO_DUPLICATE_RIGHT,
+            ControlMessage.Status.WIDENING, ControlMessage.Status.UNKNOWN_TOKEN, ControlMessage.Status.ALREADY_REDEEMED,
+            ControlMessage.Status.NOT_YOURS, ControlMessage.Status.BAD_LANE, ControlMessage.Status.INVALID));
         assertEquals(64, ControlChannel.MAX_HANDLES);
     }
 

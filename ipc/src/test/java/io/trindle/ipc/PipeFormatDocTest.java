@@ -38,12 +38,17 @@ class PipeFormatDocTest
                 }
             }
         }
-        assertEquals(18, checked, "rows checked: 12 header offsets, 3 record offsets, 3 types");
+        assertEquals(21, checked, "rows checked: 12 header offsets, 3 record offsets, 4 types, 2 attachment offsets");
         final String text = String.join(" ", lines).replaceAll("\\s+", " ");
         assertTrue(text.contains("magic `0x" + Integer.toHexString(LaneDescriptor.MAGIC) + "`"));
         assertTrue(text.contains("`HEADER_LENGTH` = " + LaneDescriptor.HEADER_LENGTH));
         assertTrue(text.contains("`RECORD_HEADER_LENGTH` = " + LaneDescriptor.RECORD_HEADER_LENGTH));
         assertTrue(text.contains("# Pipe format, version " + LaneDescriptor.VERSION));
+        assertTrue(text.contains("| 16 + 16·i | 4 | handle i: object kind") &&
+            LaneDescriptor.ATTACHMENT_ENTRIES_OFFSET == 16 && LaneDescriptor.ATTACHMENT_ENTRY_LENGTH == 16);
+        assertTrue(text.contains("| +4 | 4 | handle i: rights") && LaneDescriptor.ATTACHMENT_RIGHTS_OFFSET == 4);
+        assertTrue(text.contains("| +8 | 8 | handle i: size") && LaneDescriptor.ATTACHMENT_SIZE_OFFSET == 8);
+        assertTrue(text.contains("count of handles, 1 … 64") && LaneDescriptor.MAX_ATTACHMENTS == 64);
         assertTrue(text.contains("**16** (`RECORD_ALIGNMENT`)") && LaneDescriptor.RECORD_ALIGNMENT == 16);
         assertTrue(text.contains("at most 100 ms (`MAX_SLEEP_NANOS`)") &&
             LaneDescriptor.MAX_SLEEP_NANOS == 100_000_000L);
