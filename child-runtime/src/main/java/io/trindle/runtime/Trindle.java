@@ -359,6 +359,82 @@ public final class Trindle implements AutoCloseable
         return pipe;
     }
 
+    /** What {@link #unpack} gives back: the bytes packed in a bundle and its handles, with their rights. */
+    public record Unpacked(byte[] bytes, List<Handle> handles)
+    {
+    }
+
+    /**
+     * Packs handles (and up to 4096 bytes) into a new bundle, to move as one: all of it arrives or none. Each
+     * attachment is checked as for {@link #send}; if one is refused, nothing is packed and nothing moves. Moved
+     * handles are closed here.
+     *
+     * @return the bundle, with READ and TRANSFER.
+     * @throws RightsException if the supervisor refused.
+     */
+    public Handle bundle(final byte[] bytes, final ControlMessage.Attachment... attachments)
+    {
+        final List<Handle> attached = attached(attachments);
+        final ControlMessage.Handles reply = (ControlMessage.Handles)call(
+            new ControlMessage.CreateBundle(requests.incrementAndGet(), List.of(attachments), bytes));
+        if (reply.status() != ControlMessage.Status.OK)
+        {
+            throw new RightsException("the supervisor refused to make a bundle: " + reply.reason());
+        }
+        releaseMoved(attachments, attached);
+        final Handle bundle = reply.handles().getFirst();
+        held.put(bundle.objectId(), bundle);
+        return bundle;
+    }
+
+    /**
+     * Unpacks a bundle this worker holds (received, or returned in a bounce): the bundle is used up, and its
+     * handles are this worker's.
+     */
+    public Unpacked unpack(final Handle bundle)
+    {
+        final byte[] bytes = io.trindle.ipc.Bundles.bytes(bundle);
+        final ControlMessage.Handles reply = (ControlMessage.Handles)call(
+            new ControlMessage.Unpack(requests.incrementAndGet(), bundle.objectId()));
+        if (reply.status() != ControlMessage.Status.OK)
+        {
+            throw new RightsException("the supervisor refused to unpack bundle 0x" +
+                Long.toHexString(bundle.objectId()) + ": " + reply.reason());
+        }
+        held.remove(bundle.objectId());
+        bundle.close();
+        reply.handles().forEach(handle -> held.put(handle.objectId(), handle));
+        return new Unpacked(bytes, reply.handles());
+    }
+
+    private List<Handle> attached(final ControlMessage.Attachment... attachments)
+    {
+        final List<Handle> attached = new ArrayList<>();
+        for (final ControlMessage.Attachment attachment : attachments)
+        {
+            final Handle handle = held.get(attachment.objectId());
+            if (handle == null)
+            {
+                throw new RightsException("worker '" + worker() + "' holds no handle to object 0x" +
+                    Long.toHexString(attachment.objectId()) + " that it may attach");
+            }
+            attached.add(handle);
+        }
+        return attached;
+    }
+
+    private void releaseMoved(final ControlMessage.Attachment[] attachments, final List<Handle> attached)
+    {
+        for (int i = 0; i < attachments.length; i++)
+        {
+            if (!attachments[i].duplicate())
+            {
+                held.remove(attachments[i].objectId());
+                release(attached.get(i));
+            }
+        }
+    }
+
     /** @return an attachment that moves {@code handle}: this worker loses it once the message is sent. */
     public static ControlMessage.Attachment move(final Handle handle)
     {
@@ -387,17 +463,7 @@ public final class Trindle implements AutoCloseable
         final ControlMessage.Attachment... attachments)
     {
         final LaneSender lane = pipe.lane(0);
-        final List<Handle> attached = new ArrayList<>();
-        for (final ControlMessage.Attachment attachment : attachments)
-        {
-            final Handle handle = held.get(attachment.objectId());
-            if (handle == null)
-            {
-                throw new RightsException("worker '" + worker() + "' holds no handle to object 0x" +
-                    Long.toHexString(attachment.objectId()) + " that it may attach");
-            }
-            attached.add(handle);
-        }
+        final List<Handle> attached = attached(attachments);
         final ControlMessage.TransferReply reply = (ControlMessage.TransferReply)call(new ControlMessage.Transfer(
             requests.incrementAndGet(), lane.pipeId(), lane.laneId(), List.of(attachments)));
         if (reply.status() != ControlMessage.Status.OK)
@@ -422,14 +488,7 @@ public final class Trindle implements AutoCloseable
         }
         MemorySegment.copy(bytes, offset, ring, ValueLayout.JAVA_BYTE, at + block, length);
         lane.commit(claim);
-        for (int i = 0; i < attachments.length; i++)
-        {
-            if (!attachments[i].duplicate())
-            {
-                held.remove(attachments[i].objectId());
-                release(attached.get(i));
-            }
-        }
+        releaseMoved(attachments, attached);
     }
 
     /**
@@ -504,6 +563,8 @@ public final class Trindle implements AutoCloseable
             case ControlMessage.Transfer transfer -> transfer.request();
             case ControlMessage.Redeem redeem -> redeem.request();
             case ControlMessage.CreatePipe create -> create.request();
+            case ControlMessage.CreateBundle create -> create.request();
+            case ControlMessage.Unpack unpack -> unpack.request();
             default -> throw new IllegalArgumentException("not a request: " + request);
         };
         final CompletableFuture<ControlMessage> reply = new CompletableFuture<>();

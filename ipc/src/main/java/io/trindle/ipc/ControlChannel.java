@@ -236,6 +236,13 @@ public final class ControlChannel implements AutoCloseable
             case ControlMessage.Bounce.KIND ->
                 new ControlMessage.Bounce(body.string(), body.u64(), body.string(), body.bytes(), handles);
             case ControlMessage.CreatePipe.KIND -> new ControlMessage.CreatePipe(body.u64(), body.u32());
+            case ControlMessage.CreateBundle.KIND ->
+            {
+                final long request = body.u64();
+                final List<ControlMessage.Attachment> attachments = decodeAttachments(body);
+                yield new ControlMessage.CreateBundle(request, attachments, body.bytes());
+            }
+            case ControlMessage.Unpack.KIND -> new ControlMessage.Unpack(body.u64(), body.u64());
             default -> throw new MalformedMessageException("control frame has unknown kind=" + kind);
         };
         body.end();
@@ -252,11 +259,16 @@ public final class ControlChannel implements AutoCloseable
         final long request = body.u64();
         final long pipeId = body.u64();
         final int laneId = body.u32();
+        return new ControlMessage.Transfer(request, pipeId, laneId, decodeAttachments(body));
+    }
+
+    private static List<ControlMessage.Attachment> decodeAttachments(final Body body)
+    {
         final int count = body.u16();
         body.u16();
         if (count < 1 || count > MAX_HANDLES)
         {
-            throw new MalformedMessageException("transfer of count=" + count + " handles; 1.." + MAX_HANDLES);
+            throw new MalformedMessageException("attachments: count=" + count + "; 1.." + MAX_HANDLES);
         }
         final List<ControlMessage.Attachment> attachments = new ArrayList<>(count);
         for (int i = 0; i < count; i++)
@@ -267,12 +279,12 @@ public final class ControlChannel implements AutoCloseable
             body.u16();
             if ((rights & ~Rights.VALID_BITS) != 0 || mode > 1)
             {
-                throw new MalformedMessageException("transfer entry " + i + ": rights=0x" + Integer.toHexString(rights) +
+                throw new MalformedMessageException("attachment " + i + ": rights=0x" + Integer.toHexString(rights) +
                     ", mode=" + mode + " are not valid");
             }
             attachments.add(new ControlMessage.Attachment(objectId, Rights.fromBits(rights), mode == 1));
         }
-        return new ControlMessage.Transfer(request, pipeId, laneId, attachments);
+        return attachments;
     }
 
     private static ControlMessage.Grant decodeGrant(final Body body, final List<Handle> handles)
@@ -323,15 +335,18 @@ public final class ControlChannel implements AutoCloseable
                 putU64(bytes, transfer.request());
                 putU64(bytes, transfer.pipeId());
                 putU32(bytes, transfer.laneId());
-                putU16(bytes, transfer.attachments().size());
-                putU16(bytes, 0);
-                for (final ControlMessage.Attachment attachment : transfer.attachments())
-                {
-                    putU64(bytes, attachment.objectId());
-                    putU32(bytes, attachment.rights().bits());
-                    putU16(bytes, attachment.duplicate() ? 1 : 0);
-                    putU16(bytes, 0);
-                }
+                putAttachments(bytes, transfer.attachments());
+            }
+            case ControlMessage.CreateBundle create ->
+            {
+                putU64(bytes, create.request());
+                putAttachments(bytes, create.attachments());
+                putBytes(bytes, create.bytes());
+            }
+            case ControlMessage.Unpack unpack ->
+            {
+                putU64(bytes, unpack.request());
+                putU64(bytes, unpack.bundleId());
             }
             case ControlMessage.TransferReply reply ->
             {
@@ -402,6 +417,20 @@ public final class ControlChannel implements AutoCloseable
     {
         putU16(bytes, value & 0xffff);
         putU16(bytes, value >>> 16);
+    }
+
+    private static void putAttachments(final java.io.ByteArrayOutputStream bytes,
+        final List<ControlMessage.Attachment> attachments)
+    {
+        putU16(bytes, attachments.size());
+        putU16(bytes, 0);
+        for (final ControlMessage.Attachment attachment : attachments)
+        {
+            putU64(bytes, attachment.objectId());
+            putU32(bytes, attachment.rights().bits());
+            putU16(bytes, attachment.duplicate() ? 1 : 0);
+            putU16(bytes, 0);
+        }
     }
 
     private static void putU64(final java.io.ByteArrayOutputStream bytes, final long value)

@@ -276,4 +276,51 @@ public sealed interface ControlMessage
             return KIND;
         }
     }
+
+    /**
+     * Worker to supervisor: pack these handles and {@code bytes} into a new bundle. All or nothing: every
+     * attachment is checked as for a {@link Transfer}; moved handles leave the worker.
+     */
+    record CreateBundle(long request, List<Attachment> attachments, byte[] bytes) implements ControlMessage
+    {
+        public static final int KIND = 13;
+        /** The most bytes a bundle carries. */
+        public static final int MAX_BYTES = 4096;
+
+        public CreateBundle
+        {
+            attachments = List.copyOf(attachments);
+        }
+
+        @Override
+        public int kind()
+        {
+            return KIND;
+        }
+
+        @Override
+        public boolean equals(final Object other)
+        {
+            return other instanceof CreateBundle c && c.request == request && c.attachments.equals(attachments) &&
+                java.util.Arrays.equals(c.bytes, bytes);
+        }
+
+        @Override
+        public int hashCode()
+        {
+            return Long.hashCode(request);
+        }
+    }
+
+    /** Worker to supervisor: unpack the bundle {@code bundleId} this worker holds; answered with its handles. */
+    record Unpack(long request, long bundleId) implements ControlMessage
+    {
+        public static final int KIND = 14;
+
+        @Override
+        public int kind()
+        {
+            return KIND;
+        }
+    }
 }

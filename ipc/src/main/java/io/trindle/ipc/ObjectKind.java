@@ -9,7 +9,12 @@ public enum ObjectKind
     /** A block of shared memory backed by a memfd. */
     SEGMENT(1, Rights.SEGMENT_ALL),
     /** A message queue: one lane per sender, one receiver. A pipe handle's fd is the memfd of one lane. */
-    PIPE(2, Rights.PIPE_ALL);
+    PIPE(2, Rights.PIPE_ALL),
+    /**
+     * Several handles (and some bytes) packed into one object, to move as one: all of it arrives or none. Its fd
+     * is a sealed memfd holding the bytes; the handles stay with the supervisor until the bundle is unpacked.
+     */
+    BUNDLE(3, Rights.of(Right.READ, Right.DUPLICATE, Right.TRANSFER));
 
     private final int code;
     private final Rights validRights;

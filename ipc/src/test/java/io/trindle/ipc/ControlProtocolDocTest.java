@@ -54,6 +54,8 @@ class ControlProtocolDocTest
                     case "reject" -> ControlMessage.Reject.KIND;
                     case "bounce" -> ControlMessage.Bounce.KIND;
                     case "create pipe" -> ControlMessage.CreatePipe.KIND;
+                    case "create bundle" -> ControlMessage.CreateBundle.KIND;
+                    case "unpack" -> ControlMessage.Unpack.KIND;
                     default -> -1;
                 };
                 assertEquals(Integer.parseInt(kind.group(1)), code, line);
@@ -61,7 +63,7 @@ class ControlProtocolDocTest
             }
         }
         assertEquals(5, offsets, "magic, version, kind, body length, handle count");
-        assertEquals(12, kinds);
+        assertEquals(14, kinds);
         final String text = String.join(" ", lines).replaceAll("\\s+", " ");
         assertTrue(text.contains("magic `0x" + Integer.toHexString(ControlChannel.MAGIC) + "`"));
         assertTrue(text.contains("`HEADER_LENGTH` = " + ControlChannel.HEADER_LENGTH));

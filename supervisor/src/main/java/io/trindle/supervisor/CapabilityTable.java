@@ -52,6 +52,8 @@ final class CapabilityTable
     private final Map<WorkerProcess, Map<Long, Capability>> held = new IdentityHashMap<>();
     private final Map<Long, Pending> pending = new HashMap<>();
     private final Map<Long, String> redeemed = new HashMap<>();
+    /** What each bundle holds, by the bundle's object id, until it is unpacked. */
+    private final Map<Long, List<Capability>> bundles = new HashMap<>();
 
     /** Records that {@code worker} holds {@code objectId} with {@code rights} (a grant, a redemption, a creation). */
     void grant(final WorkerProcess worker, final long objectId, final ObjectKind kind, final Rights rights,
@@ -76,6 +78,61 @@ final class CapabilityTable
     Outcome<Long> transfer(final WorkerProcess from, final WorkerProcess to, final long pipeId, final int laneId,
         final List<ControlMessage.Attachment> attachments)
     {
+        final Outcome<List<Capability>> checked = take(from, attachments);
+        if (checked.status() != ControlMessage.Status.OK)
+        {
+            return Outcome.refused(checked.status(), checked.reason());
+        }
+        long token;
+        do
+        {
+            token = random.nextLong();
+        }
+        while (token == 0 || pending.containsKey(token) || redeemed.containsKey(token));
+        pending.put(token, new Pending(token, from, to, pipeId, laneId, checked.value()));
+        return Outcome.ok(token);
+    }
+
+    /**
+     * Packs handles {@code from} holds into a new bundle, checked as a transfer is (all or nothing); the bundle
+     * enters {@code from}'s table with READ and TRANSFER.
+     */
+    Outcome<Handle> bundle(final WorkerProcess from, final List<ControlMessage.Attachment> attachments,
+        final byte[] bytes)
+    {
+        final Outcome<List<Capability>> checked = take(from, attachments);
+        if (checked.status() != ControlMessage.Status.OK)
+        {
+            return Outcome.refused(checked.status(), checked.reason());
+        }
+        final Handle master = io.trindle.ipc.Bundles.create(bytes);
+        bundles.put(master.objectId(), checked.value());
+        grant(from, master.objectId(), ObjectKind.BUNDLE, Rights.of(Right.READ, Right.TRANSFER), master);
+        return Outcome.ok(master);
+    }
+
+    /** Unpacks a bundle {@code by} holds: the bundle leaves its table and the handles in it enter. */
+    Outcome<List<Capability>> unpack(final WorkerProcess by, final long bundleId)
+    {
+        final Capability bundle = held.getOrDefault(by, Map.of()).get(bundleId);
+        if (bundle == null || bundle.kind() != ObjectKind.BUNDLE)
+        {
+            return Outcome.refused(ControlMessage.Status.NOT_HELD, "worker " + by.label + " holds no bundle 0x" +
+                Long.toHexString(bundleId));
+        }
+        held.get(by).remove(bundleId);
+        final List<Capability> contents = bundles.remove(bundleId);
+        bundle.master().close();
+        for (final Capability capability : contents)
+        {
+            grant(by, capability.objectId(), capability.kind(), capability.rights(), capability.master());
+        }
+        return Outcome.ok(contents);
+    }
+
+    /** Checks attachments against {@code from}'s table; if all pass, takes the moved ones out of it. */
+    private Outcome<List<Capability>> take(final WorkerProcess from, final List<ControlMessage.Attachment> attachments)
+    {
         final Map<Long, Capability> table = held.getOrDefault(from, Map.of());
         final List<Capability> moving = new ArrayList<>();
         for (final ControlMessage.Attachment attachment : attachments)
@@ -85,7 +142,7 @@ final class CapabilityTable
             if (capability == null)
             {
                 return Outcome.refused(ControlMessage.Status.NOT_HELD, "worker " + from.label + " holds no handle to " +
-                    object + " that it may attach (only segments and pipes of its own can be attached)");
+                    object + " that it may attach (only segments, bundles and pipes of its own can be attached)");
             }
             final Right needed = attachment.duplicate() ? Right.DUPLICATE : Right.TRANSFER;
             if (!capability.rights().contains(needed))
@@ -111,14 +168,7 @@ final class CapabilityTable
                 table.remove(attachment.objectId());
             }
         }
-        long token;
-        do
-        {
-            token = random.nextLong();
-        }
-        while (token == 0 || pending.containsKey(token) || redeemed.containsKey(token));
-        pending.put(token, new Pending(token, from, to, pipeId, laneId, List.copyOf(moving)));
-        return Outcome.ok(token);
+        return Outcome.ok(List.copyOf(moving));
     }
 
     /**
@@ -162,6 +212,15 @@ final class CapabilityTable
             redeemed.put(token, "returned to " + transfer.from().label + " in a bounce");
         }
         return transfer;
+    }
+
+    /** Closes the supervisor's handles to bundles never unpacked. */
+    void close()
+    {
+        for (final Map<Long, Capability> table : held.values())
+        {
+            table.values().stream().filter(c -> c.kind() == ObjectKind.BUNDLE).forEach(c -> c.master().close());
+        }
     }
 
     /** @return every capability a worker holds now. */

@@ -156,6 +156,7 @@ final class Supervisor
             timers.shutdownNow();
             objects.close();
             createdPipes.forEach(Handle::close);
+            capabilities.close();
         }
     }
 
@@ -386,6 +387,27 @@ final class Supervisor
             case ControlMessage.Redeem redeem -> onRedeem(worker, redeem);
             case ControlMessage.Reject reject -> onReject(worker, reject);
             case ControlMessage.CreatePipe create -> onCreatePipe(worker, create);
+            case ControlMessage.CreateBundle create ->
+            {
+                final CapabilityTable.Outcome<Handle> outcome = create.bytes().length > ControlMessage.CreateBundle.MAX_BYTES ?
+                    CapabilityTable.Outcome.refused(ControlMessage.Status.INVALID, "a bundle carries at most " +
+                        ControlMessage.CreateBundle.MAX_BYTES + " bytes, not " + create.bytes().length) :
+                    capabilities.bundle(worker, create.attachments(), create.bytes());
+                if (outcome.status() != ControlMessage.Status.OK)
+                {
+                    say("refused a bundle by worker %s: %s", worker.label, outcome.reason());
+                }
+                reply(worker, new ControlMessage.Handles(create.request(), outcome.status(), outcome.reason(),
+                    outcome.value() == null ? List.of() :
+                        List.of(outcome.value().duplicate(Rights.of(Right.READ, Right.TRANSFER)))));
+            }
+            case ControlMessage.Unpack unpack ->
+            {
+                final CapabilityTable.Outcome<List<CapabilityTable.Capability>> outcome =
+                    capabilities.unpack(worker, unpack.bundleId());
+                reply(worker, new ControlMessage.Handles(unpack.request(), outcome.status(), outcome.reason(),
+                    outcome.value() == null ? List.of() : duplicates(outcome.value())));
+            }
             default -> say("worker %s sent %s, which a worker may not send; ignored", worker.label, message);
         }
     }
