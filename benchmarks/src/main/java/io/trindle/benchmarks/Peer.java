@@ -1,0 +1,141 @@
+package io.trindle.benchmarks;
+
+import io.trindle.ipc.Handle;
+import io.trindle.ipc.HandleChannel;
+import io.trindle.ipc.linux.Linux;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+
+/**
+ * The other process of every measurement: started by {@link PipeBenchmark} (see {@link PeerProcess}), it
+ * receives and checks messages, or echoes them back, in the role it is given. It reports on fd 3 when it is
+ * ready and after each run, and waits on fd 4 for the word to start each run.
+ *
+ * <p>Exit status: 0 every run checked out; 1 a message failed its check or a call failed; 2 usage;
+ * 3 the measuring process went away.
+ */
+public final class Peer
+{
+    static final String USAGE = "usage: Peer ROLE COUNT RUNS   (ROLE: " + TrindleTransport.SINK + ", " +
+        TrindleTransport.ECHO + ", " + FdTransport.SINK + ", " + FdTransport.ECHO + ", " + CacheLine.ECHO + ")";
+    /** The first of the role's own fds, after the report and command pipes. */
+    static final int FIRST_ROLE_FD = PeerProcess.COMMAND_FD + 1;
+
+    private static final int EXIT_FAILED = 1;
+    private static final int EXIT_USAGE = 2;
+    private static final int EXIT_ORPHANED = 3;
+
+    private static final MemorySegment REPORT = Arena.global().allocate(PeerProcess.REPORT_LENGTH, Long.BYTES);
+    private static final MemorySegment COMMAND = Arena.global().allocate(1);
+    private static final long PARENT_PID = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
+
+    private Peer()
+    {
+    }
+
+    public static void main(final String[] args)
+    {
+        if (args.length != 3)
+        {
+            System.err.println(USAGE);
+            System.exit(EXIT_USAGE);
+        }
+        final String role = args[0];
+        try
+        {
+            final long count = Long.parseLong(args[1]);
+            final int runs = Integer.parseInt(args[2]);
+            switch (role)
+            {
+                case TrindleTransport.SINK -> TrindleTransport.sink(count, runs);
+                case TrindleTransport.ECHO -> TrindleTransport.echo(Math.toIntExact(count), runs);
+                case FdTransport.SINK -> FdTransport.sink(count, runs);
+                case FdTransport.ECHO -> FdTransport.echo(Math.toIntExact(count), runs);
+                case CacheLine.ECHO -> CacheLine.echo(Math.toIntExact(count), runs);
+                default ->
+                {
+                    System.err.println("peer: unknown role '" + role + "'\n" + USAGE);
+                    System.exit(EXIT_USAGE);
+                }
+            }
+        }
+        catch (final NumberFormatException e)
+        {
+            System.err.println("peer: " + e.getMessage() + "\n" + USAGE);
+            System.exit(EXIT_USAGE);
+        }
+        catch (final RuntimeException e)
+        {
+            System.err.println("peer " + role + ": " + e.getMessage());
+            e.printStackTrace();
+            System.exit(EXIT_FAILED);
+        }
+    }
+
+    /**
+     * Takes the handles the measuring process moved to this peer over the handle channel on fd 5.
+     *
+     * @throws BenchmarkFailure unless exactly {@code expected} came.
+     */
+    static List<Handle> receiveHandles(final int expected)
+    {
+        try (HandleChannel channel = HandleChannel.adopt(FIRST_ROLE_FD))
+        {
+            final List<Handle> handles = channel.receive();
+            if (handles.size() != expected)
+            {
+                throw new BenchmarkFailure("expected " + expected + " handles on fd " + FIRST_ROLE_FD + ", got " +
+                    handles.size());
+            }
+            return handles;
+        }
+    }
+
+    /** Tells the measuring process that this run checked {@code count} messages, ending at {@code last}. */
+    static void report(final long count, final long last)
+    {
+        REPORT.set(ValueLayout.JAVA_LONG, 0, count);
+        REPORT.set(ValueLayout.JAVA_LONG, Long.BYTES, last);
+        Write.writeFully(PeerProcess.REPORT_FD, REPORT);
+    }
+
+    /** Tells the measuring process that this peer is set up and waits for the first run. */
+    static void reportReady()
+    {
+        report(0, -1);
+    }
+
+    /**
+     * Waits, blocked, for the measuring process to start the next run; exits if it has gone (end of file).
+     * Called between runs, never in one.
+     */
+    static void awaitRun()
+    {
+        if (Linux.read(PeerProcess.COMMAND_FD, COMMAND) == 0)
+        {
+            System.err.println("peer: the measuring process closed the command pipe before the last run; exiting");
+            System.exit(EXIT_ORPHANED);
+        }
+    }
+
+    /**
+     * One idle spin of a waiting loop; every {@link PeerProcess#IDLE_CHECK_MASK} + 1 of them, checks that the
+     * measuring process still lives (so a peer never spins on after it died) and exits if not.
+     *
+     * @return {@code idle + 1}.
+     */
+    static long idle(final long idle)
+    {
+        Thread.onSpinWait();
+        if ((idle & PeerProcess.IDLE_CHECK_MASK) == PeerProcess.IDLE_CHECK_MASK &&
+            ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L) != PARENT_PID)
+        {
+            System.err.println("peer: the measuring process " + PARENT_PID + " went away; exiting");
+            System.exit(EXIT_ORPHANED);
+        }
+        return idle + 1;
+    }
+}
