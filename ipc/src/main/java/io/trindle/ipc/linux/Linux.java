@@ -586,8 +586,9 @@ public final class Linux
             final long result;
             try
             {
-                result = (long)WRITE.invokeExact(errno, fd, written == 0 ? bytes : bytes.asSlice(written),
-                    bytes.byteSize() - written);
+                // invokeExact needs the argument typed MemorySegment, not the conditional's Object.
+                final MemorySegment rest = written == 0 ? bytes : bytes.asSlice(written);
+                result = (long)WRITE.invokeExact(errno, fd, rest, bytes.byteSize() - written);
             }
             catch (final Throwable t)
             {
