@@ -55,7 +55,7 @@ final class TrindleTransport
                 sendEnd = lane.duplicate(SEND);
                 receiveEnd = lane.duplicate(RECEIVE);
             }
-            sender = LaneSender.open(sendEnd, WaitStrategy.SPIN);
+            sender = LaneSender.openExclusive(sendEnd, WaitStrategy.SPIN);
             try
             {
                 peer = PeerProcess.startWithHandles(config, SINK, messages, runs, receiveEnd);
@@ -130,7 +130,7 @@ final class TrindleTransport
                 pongSend = pong.duplicate(SEND);
                 pongReceive = pong.duplicate(RECEIVE);
             }
-            sender = LaneSender.open(pingSend, WaitStrategy.SPIN);
+            sender = LaneSender.openExclusive(pingSend, WaitStrategy.SPIN);
             receiver = PipeReceiver.open(List.of(pongReceive), null, WaitStrategy.SPIN);
             try
             {
@@ -255,7 +255,7 @@ final class TrindleTransport
         final List<Handle> handles = Peer.receiveHandles(2);
         final Inbox inbox = new Inbox(INBOX_CAPACITY);
         try (PipeReceiver receiver = PipeReceiver.open(List.of(handles.get(0)), null, WaitStrategy.SPIN);
-            LaneSender sender = LaneSender.open(handles.get(1), WaitStrategy.SPIN))
+            LaneSender sender = LaneSender.openExclusive(handles.get(1), WaitStrategy.SPIN))
         {
             Peer.reportReady();
             long base = 0;

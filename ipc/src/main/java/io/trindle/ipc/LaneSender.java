@@ -41,6 +41,13 @@ public final class LaneSender implements AutoCloseable
     /** What {@link #claim} returns when the lane has no room now. */
     public static final long FULL = -1;
 
+    /**
+     * Whether this process registered for {@code membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED)}: then a receiver
+     * about to sleep forces a full barrier on this process's threads itself, and a commit needs no fence of its
+     * own (docs/pipe-format.md, section 6). Without it, every commit pays a full fence.
+     */
+    private static final boolean ASYMMETRIC_WAKE = Linux.membarrierRegisterGlobalExpedited();
+
     /** How long {@link #close()} waits for room to write the end of stream. */
     public static final long CLOSE_TIMEOUT_NANOS = 1_000_000_000L;
 
@@ -51,13 +58,16 @@ public final class LaneSender implements AutoCloseable
     private final int mask;
     private final int maxPayloadLength;
     private final WaitStrategy waitStrategy;
+    /** One thread sends: the tail is stored, not compared-and-set. */
+    private final boolean exclusive;
     /** The last head read from the lane: free space is at least {@code capacity - (tail - headCache)}. */
     private volatile long headCache;
     private volatile boolean ended;
     private boolean closed;
 
-    private LaneSender(final Lane lane, final WaitStrategy waitStrategy)
+    private LaneSender(final Lane lane, final WaitStrategy waitStrategy, final boolean exclusive)
     {
+        this.exclusive = exclusive;
         this.lane = lane;
         this.header = lane.header;
         this.ring = lane.ring;
@@ -81,7 +91,16 @@ public final class LaneSender implements AutoCloseable
      */
     public static LaneSender open(final Handle handle, final WaitStrategy waitStrategy)
     {
-        return new LaneSender(Lane.map(handle, Right.SEND), waitStrategy);
+        return new LaneSender(Lane.map(handle, Right.SEND), waitStrategy, false);
+    }
+
+    /**
+     * Maps a lane that exactly one thread of this process will send on: each claim stores the tail instead of
+     * compare-and-setting it, which is cheaper. Using it from two threads at once corrupts the lane's order.
+     */
+    public static LaneSender openExclusive(final Handle handle, final WaitStrategy waitStrategy)
+    {
+        return new LaneSender(Lane.map(handle, Right.SEND), waitStrategy, true);
     }
 
     /** @return the id of the pipe this lane belongs to. */
@@ -380,6 +399,11 @@ public final class LaneSender implements AutoCloseable
                 refreshed = true;
                 continue;
             }
+            if (exclusive)
+            {
+                LONG.setRelease(header, (long)TAIL_OFFSET, tail + needed);
+                break;
+            }
             if (LONG.compareAndSet(header, (long)TAIL_OFFSET, tail, tail + needed))
             {
                 break;
@@ -408,9 +432,13 @@ public final class LaneSender implements AutoCloseable
     private void wakeReceiver()
     {
         // Pairs with the receiver's announce-then-recheck: the stamp store above must be visible before this
-        // load, or both sides could miss each other.
-        VarHandle.fullFence();
-        if ((int)INT.getVolatile(header, (long)RECEIVER_SLEEPING_OFFSET) != 0 &&
+        // load, or both sides could miss each other. Either this side fences, or (registered) the receiver's
+        // membarrier fences this thread for it before its last look. The opaque load is a compiler barrier.
+        if (!ASYMMETRIC_WAKE)
+        {
+            VarHandle.fullFence();
+        }
+        if ((int)INT.getOpaque(header, (long)RECEIVER_SLEEPING_OFFSET) != 0 &&
             INT.compareAndSet(header, (long)RECEIVER_SLEEPING_OFFSET, 1, 0))
         {
             Linux.futexWake(lane.headerAddress(RECEIVER_SLEEPING_OFFSET), 1);

@@ -229,6 +229,9 @@ public final class PipeReceiver implements AutoCloseable
                 return 0;
             }
             final int waiting = announceSleep();
+            // Senders that registered for it skip their fence after a commit: force one on them now, before
+            // the last look, so that a message committed before it is seen below (docs/pipe-format.md §6).
+            Linux.membarrierGlobalExpedited();
             // Announce, then look again: a sender commits, then reads the word (a full fence between), so
             // either it sees our 1 and wakes us, or we see its message here.
             added = poll(inbox);

@@ -123,6 +123,34 @@ class PipeTest
     }
 
     @Test
+    void shouldDeliverInOrderFromAnExclusiveSender()
+    {
+        final Fixture fixture = new Fixture(4096, 1);
+        final PipeReceiver receiver = fixture.receiver(null);
+        final Inbox inbox = new Inbox(16);
+        try (LaneSender exclusive = closeLater(LaneSender.openExclusive(fixture.lanes.getFirst().duplicate(SEND),
+            WaitStrategy.DEFAULT)))
+        {
+            int sent = 0;
+            int received = 0;
+            while (received < 20_000)
+            {
+                while (sent < 20_000 && exclusive.trySend(message(0, sent, 1 + sent % 200), 0, 1 + sent % 200))
+                {
+                    sent++;
+                }
+                receiver.poll(inbox);
+                for (int i = 0; i < inbox.size(); i++)
+                {
+                    assertArrayEquals(message(0, received, 1 + received % 200), inbox.get(i).toByteArray());
+                    received++;
+                }
+                inbox.release();
+            }
+        }
+    }
+
+    @Test
     void shouldKeepWholeRecordsWhenManyThreadsSendOnOneLane() throws Exception
     {
         final Fixture fixture = new Fixture(8192, 1);

@@ -101,6 +101,9 @@ public final class Linux
     private static final long SYS_PIDFD_SEND_SIGNAL = 424;
     private static final long SYS_PIDFD_OPEN = 434;
     private static final long SYS_FUTEX_WAITV = 449;
+    private static final long SYS_MEMBARRIER = 324;
+    private static final long MEMBARRIER_CMD_GLOBAL_EXPEDITED = 1 << 1;
+    private static final long MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED = 1 << 2;
 
     /**
      * struct futex_waitv, 24 bytes: {@code u64 val} at 0, {@code u64 uaddr} at 8, {@code u32 flags} at 16,
@@ -1012,6 +1015,49 @@ public final class Linux
             return -error;
         }
         throw failure(errno, "futex_waitv", "waiters=0x" + Long.toHexString(waiters) + ", count=" + count);
+    }
+
+    /**
+     * {@code membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, 0, 0)}: lets other processes make every thread
+     * of this one execute a full memory barrier (see {@link #membarrierGlobalExpedited()}).
+     *
+     * @return whether the kernel accepted it; if not, this process must keep its own fences.
+     */
+    public static boolean membarrierRegisterGlobalExpedited()
+    {
+        final long result;
+        try
+        {
+            result = (long)SYSCALL_4.invokeExact(capture(), SYS_MEMBARRIER, MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED,
+                0L, 0L, 0L);
+        }
+        catch (final Throwable t)
+        {
+            throw unexpected(t);
+        }
+        return result == 0;
+    }
+
+    /**
+     * {@code membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0)}: when it returns, every running thread of every
+     * process registered with {@link #membarrierRegisterGlobalExpedited()} has executed a full memory barrier
+     * (threads not running will pass one before they run again). One side of an asymmetric Dekker handshake:
+     * the registered side then needs no fence of its own.
+     *
+     * @return whether the kernel did it; if it cannot, no process can have registered either.
+     */
+    public static boolean membarrierGlobalExpedited()
+    {
+        final long result;
+        try
+        {
+            result = (long)SYSCALL_4.invokeExact(capture(), SYS_MEMBARRIER, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0L, 0L, 0L);
+        }
+        catch (final Throwable t)
+        {
+            throw unexpected(t);
+        }
+        return result == 0;
     }
 
     /**
