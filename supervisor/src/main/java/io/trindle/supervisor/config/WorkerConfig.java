@@ -20,9 +20,9 @@ import java.util.Objects;
  *                         config file's directory), or {@code null} for the config file's directory itself; see
  *                         {@link PipelineConfig#workingDirectoryOf(WorkerConfig)}.
  * @param replicas         how many copies of the process run; at least 1.
- * @param grants           object name → the rights the worker is granted on it, in file order; only READ, WRITE,
- *                         EXECUTE (segments), SEND or RECEIVE (pipes): the supervisor adds DUPLICATE and TRANSFER
- *                         itself when it hands out the handles.
+ * @param grants           object name → the rights the worker is granted on it, in file order: READ, WRITE,
+ *                         EXECUTE, DUPLICATE, TRANSFER (segments), SEND or RECEIVE (pipes); exactly what the
+ *                         worker's handles carry.
  * @param restart          when and how fast the process is restarted.
  * @param stopTimeout      how long a worker has to exit once the supervisor has told it to stop (the control
  *                         protocol's Stop) before it is killed; positive.
