@@ -190,12 +190,6 @@ final class LaneReader
         return true;
     }
 
-    /** @return whether a message may be waiting: the tail moved past what this reader has read. */
-    boolean mayHaveMore()
-    {
-        return state == LaneState.OPEN && (long)LONG.getAcquire(header, (long)TAIL_OFFSET) != position;
-    }
-
     /**
      * Releases everything before {@code end}: stores the head with release, then wakes senders waiting for
      * room, if any announced that they sleep.

@@ -222,10 +222,4 @@ final class CapabilityTable
             table.values().stream().filter(c -> c.kind() == ObjectKind.BUNDLE).forEach(c -> c.master().close());
         }
     }
-
-    /** @return every capability a worker holds now. */
-    Map<Long, Capability> heldBy(final WorkerProcess worker)
-    {
-        return held.getOrDefault(worker, Map.of());
-    }
 }
