@@ -1,0 +1,307 @@
+/*
+ * trindle-internal.h — what the files of libtrindle share and no user sees: the lane mapping, the objects'
+ * structs, atomic access to shared memory, futex calls and error reporting.
+ */
+#ifndef TRINDLE_INTERNAL_H
+#define TRINDLE_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "trindle.h"
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "Trindle layouts are little-endian and are accessed atomically in native order"
+#endif
+
+/* Lanes are shared between processes, so their atomics must be lock-free: an address-based lock would live in
+ * this process only and order nothing for the peer. */
+_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free to be shared between processes");
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "32-bit atomics must be lock-free to be shared between processes");
+_Static_assert(sizeof(unsigned long long) == 8 && sizeof(unsigned int) == 4, "atomic widths");
+
+#define TRINDLE_INTERNAL __attribute__((visibility("hidden")))
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Errors
+ * ------------------------------------------------------------------------------------------------------------ */
+
+/**
+ * Records this thread's last failure ("call: what") and returns `code`, so a failing path is one statement:
+ * `return trindle_fail(TRINDLE_E_INVALID, 0, "trindle_x: length=%u exceeds %u", ...)`. With `error` non-zero
+ * the text ends in ": strerror (errno N)".
+ */
+TRINDLE_INTERNAL int trindle_fail(int code, int error, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/**
+ * Puts `prefix` before and `suffix` after this thread's last error text, keeping its errno, and returns `code`:
+ * for a caller that adds where a failure happened ("trindle_connect: ") to the reason a lower layer gave.
+ */
+TRINDLE_INTERNAL int trindle_fail_within(int code, const char *prefix, const char *suffix);
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Time
+ * ------------------------------------------------------------------------------------------------------------ */
+
+/** @return CLOCK_MONOTONIC in nanoseconds. */
+TRINDLE_INTERNAL int64_t trindle_now_nanos(void);
+
+/** @return the deadline for a timeout from now: INT64_MAX for "no limit" (negative). */
+TRINDLE_INTERNAL int64_t trindle_deadline(int64_t timeout_ns);
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Shared memory: every access to a word the peer also touches goes through these, with the order the spec
+ * names at the call. Lane memory is mapped from a memfd by several processes; C11 atomics on lock-free types
+ * are address-free, so they order accesses between processes as between threads.
+ * ------------------------------------------------------------------------------------------------------------ */
+
+static inline _Atomic uint64_t *trindle_u64(uint8_t *base, size_t offset)
+{
+    return (_Atomic uint64_t *)(void *)(base + offset);
+}
+
+static inline _Atomic uint32_t *trindle_u32(uint8_t *base, size_t offset)
+{
+    return (_Atomic uint32_t *)(void *)(base + offset);
+}
+
+static inline uint32_t trindle_record_length(uint32_t payload_length)
+{
+    return (TRINDLE_RECORD_HEADER_LENGTH + payload_length + TRINDLE_RECORD_ALIGNMENT - 1) &
+        ~(uint32_t)(TRINDLE_RECORD_ALIGNMENT - 1);
+}
+
+static inline uint32_t trindle_max_payload_length(uint32_t capacity)
+{
+    return capacity / TRINDLE_LANE_MAX_PAYLOAD_DIVISOR - TRINDLE_RECORD_HEADER_LENGTH;
+}
+
+/** Tells the CPU this is a spin-wait loop (cheaper for the sibling hyperthread, no memory-order effect). */
+static inline void trindle_spin_pause(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Futexes. Never FUTEX_PRIVATE_FLAG: the words live in memory shared with other processes.
+ * ------------------------------------------------------------------------------------------------------------ */
+
+/** futex(FUTEX_WAIT) for at most `timeout_ns`. @return 0, or the errno (EAGAIN, ETIMEDOUT, EINTR are normal). */
+TRINDLE_INTERNAL int trindle_futex_wait(_Atomic uint32_t *word, uint32_t expected, int64_t timeout_ns);
+
+/** futex(FUTEX_WAKE) for up to `count` waiters. */
+TRINDLE_INTERNAL void trindle_futex_wake(_Atomic uint32_t *word, int count);
+
+/** One waiter of futex_waitv, laid out as the kernel's struct futex_waitv. */
+struct trindle_futex_waiter
+{
+    uint64_t value;
+    uint64_t address;
+    uint32_t flags;
+    uint32_t reserved;
+};
+
+/**
+ * futex_waitv on `count` words (each expected to hold 1) until `deadline` (CLOCK_MONOTONIC nanoseconds).
+ * @return 0, or the errno (EAGAIN, ETIMEDOUT, EINTR are normal; ENOSYS on kernels before 5.16).
+ */
+TRINDLE_INTERNAL int trindle_futex_waitv(struct trindle_futex_waiter *waiters, uint32_t count, int64_t deadline);
+
+/* ------------------------------------------------------------------------------------------------------------
+ * A lane mapped into this process, its header's fixed fields read once and checked at open: a sender that
+ * later scribbles over its header changes nothing the other side relies on.
+ * ------------------------------------------------------------------------------------------------------------ */
+struct trindle_lane
+{
+    int fd;
+    uint8_t *file;
+    size_t file_size;
+    uint8_t *header;
+    uint8_t *ring;
+    uint64_t pipe_id;
+    uint32_t lane_id;
+    uint32_t capacity;
+    uint32_t mask;
+    uint32_t max_payload_length;
+};
+
+/**
+ * Maps lane `fd` whole, read-write and shared, and checks it as pipe-format.md §3.2 says. Leaves `fd` open
+ * and unowned on failure. `call` names the public function for error texts.
+ */
+TRINDLE_INTERNAL int trindle_lane_map(const char *call, int fd, struct trindle_lane *lane);
+
+/** Unmaps the lane and closes its fd. */
+TRINDLE_INTERNAL void trindle_lane_unmap(struct trindle_lane *lane);
+
+/** Wakes every sender that announced it sleeps waiting for room on `lane` (pipe-format.md §6). */
+TRINDLE_INTERNAL void trindle_lane_wake_senders(struct trindle_lane *lane);
+
+/**
+ * Checks an fd received as a handle: a memfd (F_GET_SEALS works) sealed F_SEAL_SHRINK, not write-only, with the
+ * window [offset, offset + size) page-aligned, non-empty and inside the file. A read-only fd loses WRITE from
+ * `*rights`. @return TRINDLE_OK, TRINDLE_E_FORMAT, TRINDLE_E_ACCESS or TRINDLE_E_INVALID, with the error set.
+ */
+TRINDLE_INTERNAL int trindle_check_memfd(const char *call, const char *what, int fd, uint64_t offset, uint64_t size,
+    uint32_t *rights);
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Objects
+ * ------------------------------------------------------------------------------------------------------------ */
+
+struct trindle_lane_sender
+{
+    struct trindle_lane lane;
+    /** The last head read from the lane, shared by this process's sending threads: free room is at least
+     *  capacity − (tail − head_cache). Read before the tail (pipe-format.md §4). */
+    _Atomic uint64_t head_cache;
+    _Atomic bool ended;
+    /** This process registered for membarrier: commits skip their full fence (pipe-format.md §6). */
+    bool asymmetric_wake;
+};
+
+/** One lane as the receiver reads it; every position here is the receiver's own, trusted copy. */
+struct trindle_lane_reader
+{
+    struct trindle_lane lane;
+    int state;
+    /** The next record to read. */
+    uint64_t position;
+    /** Everything before this was released. */
+    uint64_t released;
+    /** The last tail read that passed the checks. */
+    uint64_t tail;
+    /** Messages delivered so far, counting from the released count read at open. */
+    uint64_t delivered_count;
+    /** The released-messages count last published. */
+    uint64_t released_count;
+    /** Gathers one batch's release: the furthest end and count among the batch's messages of this lane. */
+    uint64_t pending_end;
+    uint64_t pending_count;
+    bool pending;
+    /** Whether the break (state CORRUPT) has been reported to the caller with TRINDLE_E_CORRUPT. */
+    bool fault_reported;
+    char fault[256];
+};
+
+struct trindle_pipe_receiver
+{
+    struct trindle_lane_reader **lanes;
+    uint32_t count;
+    uint32_t allocated;
+    /** The lane the next batch starts at: one further each batch, for fairness. */
+    uint32_t next_lane;
+    struct trindle_futex_waiter waiters[TRINDLE_FUTEX_WAITV_MAX];
+    /** Inboxes holding this receiver's messages, emptied when it closes so they never point into freed lanes. */
+    struct trindle_inbox *inboxes;
+};
+
+struct trindle_inbox
+{
+    trindle_message_t *messages;
+    uint32_t capacity;
+    uint32_t size;
+    /** The receiver whose messages this holds (NULL when empty), and the links of its list of inboxes. */
+    struct trindle_pipe_receiver *receiver;
+    struct trindle_inbox *previous;
+    struct trindle_inbox *next;
+    /** Lane indexes with a pending release, gathered by trindle_inbox_release. */
+    uint32_t *touched;
+};
+
+/**
+ * As trindle_pipe_receiver_receive, but calls `interrupted(context)` after each futex sleep that ends with
+ * nothing read; when it returns non-zero, returns it (a stop or a gone supervisor ends the wait).
+ */
+TRINDLE_INTERNAL int trindle_pipe_receiver_receive_interruptibly(trindle_pipe_receiver_t *receiver,
+    trindle_inbox_t *inbox, int64_t timeout_ns, int (*interrupted)(void *context), void *context);
+
+/** The mapping of a segment handle. */
+struct trindle_segment
+{
+    int fd;
+    uint8_t *address;
+    uint64_t size;
+    uint32_t rights;
+};
+
+struct trindle_pipe_sender
+{
+    char *name;
+    trindle_lane_sender_t **lanes;
+    uint32_t count;
+    bool by_key;
+    /** The round-robin turn; atomic so that threads sharing a pipe sender never race on it. */
+    _Atomic uint32_t next;
+};
+
+/** Creates a pipe sender over `lanes` (which it owns from now on, even on failure). */
+TRINDLE_INTERNAL int trindle_pipe_sender_create(const char *name, size_t name_length, trindle_lane_sender_t **lanes,
+    uint32_t count, bool by_key, trindle_pipe_sender_t **sender);
+
+/** Ends nothing: unmaps every lane of the pipe sender and frees it (trindle_close ends the streams first). */
+TRINDLE_INTERNAL void trindle_pipe_sender_destroy(trindle_pipe_sender_t *sender);
+
+/** Closes a lane sender without writing the end of stream. */
+TRINDLE_INTERNAL void trindle_lane_sender_discard(trindle_lane_sender_t *sender);
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Control channel frames (docs/control-protocol.md §2, §3)
+ * ------------------------------------------------------------------------------------------------------------ */
+
+/** One handle entry of a received frame, with its fd (-1 once moved elsewhere or closed). */
+struct trindle_handle_entry
+{
+    uint64_t object_id;
+    uint32_t kind;
+    uint32_t rights;
+    uint64_t offset;
+    uint64_t size;
+    int fd;
+};
+
+/** A received frame, checked and decoded; strings point into the receive buffer (not NUL-terminated). */
+struct trindle_frame
+{
+    uint16_t kind;
+    /* hello */
+    const char *pipeline;
+    uint16_t pipeline_length;
+    const char *worker;
+    uint16_t worker_length;
+    uint16_t replica;
+    uint16_t replicas;
+    /* grant */
+    const char *name;
+    uint16_t name_length;
+    uint32_t rights;
+    uint16_t object_kind;
+    uint16_t partition;
+    uint32_t handle_count;
+    struct trindle_handle_entry handles[TRINDLE_CONTROL_MAX_HANDLES];
+};
+
+/**
+ * Receives one frame into `buffer` (TRINDLE_CONTROL_MAX_FRAME_LENGTH bytes) and checks it whole; a refused
+ * frame's fds are all closed. Blocks if `wait`, else returns at once.
+ *
+ * @return 1 with `frame` filled (its fds now the caller's); 0 if `wait` is false and nothing is there;
+ *         TRINDLE_E_SUPERVISOR_GONE if the peer closed the channel; TRINDLE_E_PROTOCOL; TRINDLE_E_SYSTEM.
+ */
+TRINDLE_INTERNAL int trindle_control_receive(int fd, uint8_t *buffer, bool wait, struct trindle_frame *frame);
+
+/** Closes every fd still held by `frame`. */
+TRINDLE_INTERNAL void trindle_frame_close(struct trindle_frame *frame);
+
+/** Sends a frame of `kind` with an empty body and no handles (ready). */
+TRINDLE_INTERNAL int trindle_control_send_empty(int fd, uint16_t kind);
+
+#endif

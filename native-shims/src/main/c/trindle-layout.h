@@ -1,0 +1,247 @@
+/*
+ * trindle-layout.h — the binary layouts Trindle's C client reads and writes, as named constants.
+ *
+ * These mirror the specifications, byte for byte:
+ *   - docs/pipe-format.md        (Java: io.trindle.ipc.LaneDescriptor)      the lane file and its records;
+ *   - docs/control-protocol.md   (Java: io.trindle.ipc.ControlChannel,
+ *                                       io.trindle.ipc.HandleEntries)      control frames and handle entries.
+ * Every integer is little-endian at the offset given, never a dumped struct. A test (HeaderConstantsTest)
+ * keeps each value here equal to its Java twin, so a change on one side that misses the other fails the build.
+ */
+#ifndef TRINDLE_LAYOUT_H
+#define TRINDLE_LAYOUT_H
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Lane file (docs/pipe-format.md §3)
+ *
+ *    0                  4096                                   4096 + capacity
+ *    +------------------+---------------------------------------+
+ *    |  header (1 page) |  ring: records, 16-byte aligned        |
+ *    +------------------+---------------------------------------+
+ *
+ * Header. Fields written by different parties sit 128 bytes (two cache lines) apart, so that adjacent-line
+ * prefetch does not couple a sender's writes with the receiver's.
+ *
+ *    0               1               2               3
+ *    0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7
+ *   +---------------------------------------------------------------+
+ *   |                     Magic 'TLAN' (0x4e414c54)                 |   0
+ *   +-------------------------------+-------------------------------+
+ *   |      Version (u16) = 1        |          Reserved             |   4
+ *   +-------------------------------+-------------------------------+
+ *   |                   Capacity of the ring (u32)                  |   8
+ *   +---------------------------------------------------------------+
+ *   |                 Largest payload length (u32)                  |  12
+ *   +---------------------------------------------------------------+
+ *   |                      Pipe object id (u64)                     |  16
+ *   +---------------------------------------------------------------+
+ *   |                          Lane id (u32)                        |  24
+ *   +---------------------------------------------------------------+
+ *   |          Ready (u32) = 1, written last by the creator         |  28
+ *   +---------------------------------------------------------------+
+ *   |          Tail: claim position (u64), senders' CAS             | 128
+ *   +---------------------------------------------------------------+
+ *   |        Head: release position (u64), receiver's release      | 256
+ *   +---------------------------------------------------------------+
+ *   |          Released messages count (u64), status only           | 264
+ *   +---------------------------------------------------------------+
+ *   |             Receiver sleeping: futex word (u32)               | 384
+ *   +---------------------------------------------------------------+
+ *   |              Sender sleeping: futex word (u32)                | 512
+ *   +---------------------------------------------------------------+
+ * ------------------------------------------------------------------------------------------------------------ */
+
+/** "TLAN" read as a little-endian u32: the first word of every lane file. */
+#define TRINDLE_LANE_MAGIC 0x4e414c54u
+/** The lane layout version this library reads and writes; any other is refused, naming both. */
+#define TRINDLE_LANE_VERSION 1
+/** Distance between fields written by different parties: two cache lines. */
+#define TRINDLE_LANE_CACHE_LINE_PAIR 128
+
+#define TRINDLE_LANE_MAGIC_OFFSET 0
+#define TRINDLE_LANE_VERSION_OFFSET 4
+#define TRINDLE_LANE_CAPACITY_OFFSET 8
+#define TRINDLE_LANE_MAX_PAYLOAD_LENGTH_OFFSET 12
+#define TRINDLE_LANE_PIPE_ID_OFFSET 16
+#define TRINDLE_LANE_LANE_ID_OFFSET 24
+/** Release-stored last by the creator, acquire-loaded first by every opener: a lane is usable once it is 1. */
+#define TRINDLE_LANE_READY_OFFSET 28
+/** The claim position: senders advance it by CAS; the receiver acquire-loads it and trusts it only after checks. */
+#define TRINDLE_LANE_TAIL_OFFSET TRINDLE_LANE_CACHE_LINE_PAIR
+/** The release position: the receiver release-stores it; senders acquire-load it when the ring looks full. */
+#define TRINDLE_LANE_HEAD_OFFSET (TRINDLE_LANE_TAIL_OFFSET + TRINDLE_LANE_CACHE_LINE_PAIR)
+/** Messages released in all, release-stored after the head; for status tools, never read by the protocol. */
+#define TRINDLE_LANE_RELEASED_COUNT_OFFSET (TRINDLE_LANE_HEAD_OFFSET + 8)
+/** 1 while the receiver sleeps or is about to; a sender that sees 1 CASes it to 0 and wakes one sleeper. */
+#define TRINDLE_LANE_RECEIVER_SLEEPING_OFFSET (TRINDLE_LANE_HEAD_OFFSET + TRINDLE_LANE_CACHE_LINE_PAIR)
+/** 1 while a sender waits for room or is about to; the receiver that sees 1 CASes it to 0 and wakes them all. */
+#define TRINDLE_LANE_SENDER_SLEEPING_OFFSET (TRINDLE_LANE_RECEIVER_SLEEPING_OFFSET + TRINDLE_LANE_CACHE_LINE_PAIR)
+/** The header fills one page, so the ring starts page-aligned. */
+#define TRINDLE_LANE_HEADER_LENGTH 4096
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Record (docs/pipe-format.md §3.3). A record is committed exactly when its stamp equals its position + 1: the
+ * sender release-stores the stamp last and the receiver acquire-loads it first, so never-written memory (zero)
+ * and a record left from an earlier lap of the ring are never taken for committed ones.
+ *
+ *    0               1               2               3
+ *    0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7
+ *   +---------------------------------------------------------------+
+ *   |                 Stamp = position + 1 (u64)                    |   0
+ *   +---------------------------------------------------------------+
+ *   |                     Payload length (u32)                      |   8
+ *   +---------------------------------------------------------------+
+ *   |                          Type (u32)                           |  12
+ *   +---------------------------------------------------------------+
+ *   |                      Payload ...                             ...  16
+ *   +---------------------------------------------------------------+
+ *
+ * A record occupies align16(16 + length) bytes and never crosses the end of the ring.
+ * ------------------------------------------------------------------------------------------------------------ */
+
+#define TRINDLE_RECORD_STAMP_OFFSET 0
+#define TRINDLE_RECORD_LENGTH_OFFSET 8
+#define TRINDLE_RECORD_TYPE_OFFSET 12
+#define TRINDLE_RECORD_HEADER_LENGTH 16
+/** Every record starts at a position that is a multiple of this. */
+#define TRINDLE_RECORD_ALIGNMENT 16
+
+/** The payload is the sender's message; its length is at most the lane's largest payload. */
+#define TRINDLE_RECORD_TYPE_MESSAGE 1
+/** Skipped by the receiver: fills the end of the ring before a wrap, or marks an aborted claim. */
+#define TRINDLE_RECORD_TYPE_PADDING 2
+/** The sender closed the lane; length 0; nothing after it is read, and it is never released. */
+#define TRINDLE_RECORD_TYPE_END_OF_STREAM 3
+/** A message with handles: the payload opens with an attachment block, then the sender's bytes. */
+#define TRINDLE_RECORD_TYPE_MESSAGE_WITH_HANDLES 4
+
+/*
+ * Attachment block (docs/pipe-format.md §3.4), at the start of a message-with-handles payload: 16 + 16 × count
+ * bytes. The handles never pass through the lane; the token redeems them from the supervisor.
+ *
+ *   0: token (u64)   8: count (u32), 1 … 64   12: reserved
+ *   16 + 16·i: handle i — 0: object kind (u32)   4: rights (u32)   8: size in bytes (u64)
+ */
+#define TRINDLE_ATTACHMENT_TOKEN_OFFSET 0
+#define TRINDLE_ATTACHMENT_COUNT_OFFSET 8
+#define TRINDLE_ATTACHMENT_ENTRIES_OFFSET 16
+#define TRINDLE_ATTACHMENT_ENTRY_LENGTH 16
+#define TRINDLE_ATTACHMENT_KIND_OFFSET 0
+#define TRINDLE_ATTACHMENT_RIGHTS_OFFSET 4
+#define TRINDLE_ATTACHMENT_SIZE_OFFSET 8
+/** The most handles one message carries. */
+#define TRINDLE_MAX_ATTACHMENTS 64
+
+/** The smallest ring: one page. */
+#define TRINDLE_LANE_MIN_CAPACITY 4096u
+/** The largest ring: 1 GiB. */
+#define TRINDLE_LANE_MAX_CAPACITY (1u << 30)
+/** A payload is at most capacity / 8 − 16 bytes, so a record always fits after any padding. */
+#define TRINDLE_LANE_MAX_PAYLOAD_DIVISOR 8u
+
+/**
+ * The longest one futex sleep lasts, in nanoseconds, before the sleeper looks again: a peer killed between its
+ * store and its wake-up call delays the other side by at most this much, never forever (pipe-format.md §6).
+ */
+#define TRINDLE_MAX_SLEEP_NANOS 100000000LL
+/** The most futex words one futex_waitv call takes; a receiver with more open lanes also polls every 1 ms. */
+#define TRINDLE_FUTEX_WAITV_MAX 128
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Control frame (docs/control-protocol.md §2). One sendmsg is one frame on a SOCK_SEQPACKET socket.
+ *
+ *    0               1               2               3
+ *    0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7
+ *   +---------------------------------------------------------------+
+ *   |                  Magic 'TCTL' (0x4c544354)                    |  0
+ *   +-------------------------------+-------------------------------+
+ *   |          Version (1)          |             Kind              |  4
+ *   +-------------------------------+-------------------------------+
+ *   |                      Body length (u32)                        |  8
+ *   +-------------------------------+-------------------------------+
+ *   |        Handle count           |          Reserved (0)         | 12
+ *   +-------------------------------+-------------------------------+
+ *   |                     Body ...                                 ... 16
+ *   +---------------------------------------------------------------+
+ *   |               Handle entries, 32 bytes each                  ... 16 + body length
+ *   +---------------------------------------------------------------+
+ *
+ * A frame's length is exactly 16 + body length + 32 × handle count; strings in bodies are a u16 byte count and
+ * that many bytes of UTF-8.
+ * ------------------------------------------------------------------------------------------------------------ */
+
+/** The fd a worker inherits its end of the control channel on, unless TRINDLE_CONTROL_FD names another. */
+#define TRINDLE_CONTROL_WORKER_FD 3
+/** The environment variable that names the control channel's fd. */
+#define TRINDLE_CONTROL_FD_ENVIRONMENT "TRINDLE_CONTROL_FD"
+
+#define TRINDLE_CONTROL_MAGIC 0x4c544354u
+#define TRINDLE_CONTROL_VERSION 1
+#define TRINDLE_CONTROL_MAGIC_OFFSET 0
+#define TRINDLE_CONTROL_VERSION_OFFSET 4
+#define TRINDLE_CONTROL_KIND_OFFSET 6
+#define TRINDLE_CONTROL_BODY_LENGTH_OFFSET 8
+#define TRINDLE_CONTROL_HANDLE_COUNT_OFFSET 12
+#define TRINDLE_CONTROL_HEADER_LENGTH 16
+/** The largest frame, header to last entry. */
+#define TRINDLE_CONTROL_MAX_FRAME_LENGTH 65536
+/** The most handles (fds) one frame carries. */
+#define TRINDLE_CONTROL_MAX_HANDLES 64
+
+/** Frame kinds: fixed numbers, never renumbered (control-protocol.md §3). */
+#define TRINDLE_CONTROL_KIND_HELLO 1
+#define TRINDLE_CONTROL_KIND_GRANT 2
+#define TRINDLE_CONTROL_KIND_GRANTS_DONE 3
+#define TRINDLE_CONTROL_KIND_READY 4
+#define TRINDLE_CONTROL_KIND_STOP 5
+/* Handles in motion (control-protocol.md §4). libtrindle decodes and checks them; it sends none yet. */
+#define TRINDLE_CONTROL_KIND_TRANSFER 6
+#define TRINDLE_CONTROL_KIND_TRANSFER_REPLY 7
+#define TRINDLE_CONTROL_KIND_REDEEM 8
+#define TRINDLE_CONTROL_KIND_HANDLES 9
+#define TRINDLE_CONTROL_KIND_REJECT 10
+#define TRINDLE_CONTROL_KIND_BOUNCE 11
+#define TRINDLE_CONTROL_KIND_CREATE_PIPE 12
+#define TRINDLE_CONTROL_KIND_CREATE_BUNDLE 13
+#define TRINDLE_CONTROL_KIND_UNPACK 14
+
+/** A grant's partition: how a sender spreads messages over the lanes of several receiving replicas. */
+#define TRINDLE_PARTITION_ROUND_ROBIN 0
+#define TRINDLE_PARTITION_KEY 1
+
+/*
+ * Handle entry: 32 bytes, one per fd, in the order of the fds.
+ *   0: object id (u64)   8: kind (u32)   12: rights mask (u32)   16: offset in the memfd (u64)   24: size (u64)
+ */
+#define TRINDLE_HANDLE_ENTRY_OBJECT_ID_OFFSET 0
+#define TRINDLE_HANDLE_ENTRY_KIND_OFFSET 8
+#define TRINDLE_HANDLE_ENTRY_RIGHTS_OFFSET 12
+#define TRINDLE_HANDLE_ENTRY_OFFSET_OFFSET 16
+#define TRINDLE_HANDLE_ENTRY_SIZE_OFFSET 24
+#define TRINDLE_HANDLE_ENTRY_LENGTH 32
+
+/** Object kinds: fixed numbers, never renumbered. */
+#define TRINDLE_OBJECT_SEGMENT 1
+#define TRINDLE_OBJECT_PIPE 2
+#define TRINDLE_OBJECT_BUNDLE 3
+
+/** Rights: fixed bits, never renumbered. A handle's rights can only be reduced. */
+#define TRINDLE_RIGHT_READ 0x01u
+#define TRINDLE_RIGHT_WRITE 0x02u
+#define TRINDLE_RIGHT_EXECUTE 0x04u
+#define TRINDLE_RIGHT_SEND 0x08u
+#define TRINDLE_RIGHT_RECEIVE 0x10u
+#define TRINDLE_RIGHT_DUPLICATE 0x20u
+#define TRINDLE_RIGHT_TRANSFER 0x40u
+/** Every bit that names a right; anything else in a mask is invalid. */
+#define TRINDLE_RIGHTS_VALID 0x7fu
+/** Every right a segment handle may carry. */
+#define TRINDLE_RIGHTS_SEGMENT_ALL (TRINDLE_RIGHT_READ | TRINDLE_RIGHT_WRITE | TRINDLE_RIGHT_EXECUTE | \
+    TRINDLE_RIGHT_DUPLICATE | TRINDLE_RIGHT_TRANSFER)
+/** Every right a pipe handle may carry. */
+#define TRINDLE_RIGHTS_PIPE_ALL (TRINDLE_RIGHT_SEND | TRINDLE_RIGHT_RECEIVE | TRINDLE_RIGHT_DUPLICATE | \
+    TRINDLE_RIGHT_TRANSFER)
+/** Every right a bundle handle may carry. */
+#define TRINDLE_RIGHTS_BUNDLE_ALL (TRINDLE_RIGHT_READ | TRINDLE_RIGHT_DUPLICATE | TRINDLE_RIGHT_TRANSFER)
+
+#endif

@@ -1,0 +1,673 @@
+/*
+ * trindle.h — the C client of Trindle: pipes, segments and the worker side of the control protocol.
+ *
+ * A C (or, through it, Python) worker links libtrindle to do what a Java worker does with child-runtime:
+ *
+ *     trindle_t *t;
+ *     if (trindle_connect(&t) != TRINDLE_OK) { fprintf(stderr, "%s\n", trindle_last_error()); return 1; }
+ *     trindle_pipe_sender_t *words;  trindle_sender(t, "words", &words);
+ *     trindle_ready(t);
+ *     ...  while ((n = trindle_exchange(t, outbox, inbox, -1)) != TRINDLE_END_OF_STREAM) { ... }
+ *     trindle_close(t);
+ *
+ * The layouts it reads and writes are specified in docs/pipe-format.md and docs/control-protocol.md (their
+ * constants are in trindle-layout.h); docs/workers-in-c-and-python.md is the guide, with a complete worker.
+ *
+ * Conventions, for every function here:
+ *   - Functions that can fail return an int: TRINDLE_OK (0) on success, or a negative trindle_code. Some return
+ *     a count (0 or more) on success instead; each says so. No function aborts the process on bad input.
+ *   - On failure, trindle_last_error() gives this thread's description of it: the call, the values involved
+ *     and, for a failed system call, the errno by name and number (trindle_last_errno()).
+ *   - Timeouts are int64_t nanoseconds: negative waits without limit, 0 does not wait.
+ *   - Objects are opaque and owned by whoever opened or created them; each has one close or destroy function
+ *     that unmaps and closes everything it holds (NULL is accepted and ignored).
+ *   - Threads: a lane sender may be used by any number of threads at once. Everything else (a pipe receiver,
+ *     its inboxes, an outbox, a pipe sender's round-robin turn, a trindle_t) is for one thread at a time.
+ *
+ * Linux only (memfd, futex, futex_waitv, SCM_RIGHTS), little-endian only.
+ */
+#ifndef TRINDLE_H
+#define TRINDLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trindle-layout.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define TRINDLE_API __attribute__((visibility("default")))
+#else
+#define TRINDLE_API
+#endif
+
+/* ============================================================================================================
+ * Result codes. Fixed numbers that cross language boundaries (the Python module uses them too): 0 is success,
+ * new codes get new numbers, and no code is ever renumbered.
+ * ============================================================================================================ */
+enum trindle_code
+{
+    /** Success. */
+    TRINDLE_OK = 0,
+    /** An argument is invalid: NULL where an object is needed, a length over the limit, an index out of range,
+     *  an object used after it was ended. Fix the call. */
+    TRINDLE_E_INVALID = -1,
+    /** A system call failed; trindle_last_errno() is its errno and trindle_last_error() names the call. */
+    TRINDLE_E_SYSTEM = -2,
+    /** Memory for the library's own bookkeeping could not be allocated. */
+    TRINDLE_E_NO_MEMORY = -3,
+    /** The lane has no room now (claim, try_send), or the outbox is full (exchange first). Not a failure:
+     *  retry later, or use a call that waits. */
+    TRINDLE_E_FULL = -4,
+    /** The time given ran out before the lane had room; nothing was sent. */
+    TRINDLE_E_TIMEOUT = -5,
+    /** Every lane being received has ended (or broke) and everything before its end was delivered. Not a
+     *  failure: the input is finished. */
+    TRINDLE_END_OF_STREAM = -6,
+    /** A lane broke the format after it was opened (impossible tail, stamp, length or type). A receiver
+     *  reports each broken lane once with this code, the reason in trindle_last_error(), and reads it no
+     *  more while the other lanes go on; a sender refuses to send on it. */
+    TRINDLE_E_CORRUPT = -7,
+    /** Refused at open: the fd is not a ready lane of this version (the reason names both versions), or not a
+     *  memfd sealed against shrinking, or a window outside the file. */
+    TRINDLE_E_FORMAT = -8,
+    /** A control frame broke the protocol (docs/control-protocol.md §2) or came out of order; the frame was
+     *  refused whole and every fd that came with it closed. */
+    TRINDLE_E_PROTOCOL = -9,
+    /** The handle lacks the right this needs (e.g. a lane without SEND, a segment without READ). */
+    TRINDLE_E_ACCESS = -10,
+    /** The lane's stream was ended by this sender: nothing more can be sent on it. */
+    TRINDLE_E_ENDED = -11,
+    /** No grant of that name and kind (trindle_last_error() lists the grants there are), or no input at all. */
+    TRINDLE_E_NOT_FOUND = -12,
+    /** The supervisor closed the control channel: it is gone. Exit at once, with TRINDLE_SUPERVISOR_GONE_EXIT. */
+    TRINDLE_E_SUPERVISOR_GONE = -13,
+};
+
+/** The exit status of a worker whose supervisor went away (the Java runtime's too). */
+#define TRINDLE_SUPERVISOR_GONE_EXIT 70
+
+/** How waits begin: this many polls with a CPU pause, then this many with sched_yield, then futex sleeps. */
+#define TRINDLE_WAIT_SPINS 2000
+#define TRINDLE_WAIT_YIELDS 50
+/** How long trindle_lane_sender_close waits for room to write the end of stream. */
+#define TRINDLE_CLOSE_TIMEOUT_NANOS 1000000000LL
+/** How long trindle_close waits, per lane, for room to write the end of stream. */
+#define TRINDLE_END_TIMEOUT_NANOS 10000000000LL
+
+/**
+ * @return a fixed text for a result code: its name and what it means, e.g.
+ * "TRINDLE_E_FULL: the lane has no room now". Never NULL; an unknown code gets "unknown trindle code".
+ */
+TRINDLE_API const char *trindle_strerror(int code);
+
+/**
+ * @return this thread's description of its last failure: the function, what went wrong with the values
+ * involved, and for a failed system call "call(args): strerror (errno N)". Empty if nothing failed yet.
+ * Valid until this thread's next failing call.
+ */
+TRINDLE_API const char *trindle_last_error(void);
+
+/** @return the errno of this thread's last failure with TRINDLE_E_SYSTEM (or of a system call inside another
+ *  failure), or 0. */
+TRINDLE_API int trindle_last_errno(void);
+
+/* ============================================================================================================
+ * Lane sender: the sending end of one lane (docs/pipe-format.md §4, §6, §7).
+ *
+ * Sending a message makes no system call unless the receiver announced that it sleeps (then one futex wake)
+ * or the lane is full and a waiting call must sleep. Any number of threads of this process may send at once:
+ * each claims its record by compare-and-swap on the tail, so records are whole and ordered by claim.
+ * ============================================================================================================ */
+typedef struct trindle_lane_sender trindle_lane_sender_t;
+
+/**
+ * A claimed record: write `length` bytes at `payload`, then commit (or abort) it. Filled by a claim call; the
+ * fields are for reading (commit and abort use `position`).
+ */
+typedef struct trindle_claim
+{
+    /** Where the payload goes, inside the lane's ring. */
+    uint8_t *payload;
+    /** The payload length claimed. */
+    uint32_t length;
+    /** The record's position in the lane; the receiver sees it as the message's sequence. */
+    uint64_t position;
+} trindle_claim_t;
+
+/**
+ * Maps a lane to send into: the whole file, read-write and shared, then checks the header once as
+ * pipe-format.md §3.2 says (ready, magic, version, capacity, largest payload, file size) and keeps its own copy
+ * of what it read.
+ *
+ * @param fd     the lane's memfd (a pipe handle with SEND). On success the sender owns it and closes it on
+ *               close; on failure it is left open and still the caller's.
+ * @param sender where the new sender is stored; untouched on failure.
+ * @return TRINDLE_OK; TRINDLE_E_INVALID if an argument is NULL or fd negative; TRINDLE_E_FORMAT if the file is
+ *         not a ready lane of version 1 or not a memfd sealed against shrinking (a holder could otherwise shrink
+ *         it under this mapping); TRINDLE_E_SYSTEM if fstat, fcntl or mmap failed; TRINDLE_E_NO_MEMORY.
+ */
+TRINDLE_API int trindle_lane_sender_open(int fd, trindle_lane_sender_t **sender);
+
+/** @return the id of the pipe the lane belongs to (0 for NULL). */
+TRINDLE_API uint64_t trindle_lane_sender_pipe_id(const trindle_lane_sender_t *sender);
+/** @return the lane's id within its pipe (0 for NULL). */
+TRINDLE_API uint32_t trindle_lane_sender_lane_id(const trindle_lane_sender_t *sender);
+/** @return the ring's capacity in bytes (0 for NULL). */
+TRINDLE_API uint32_t trindle_lane_sender_capacity(const trindle_lane_sender_t *sender);
+/** @return the largest payload a message may have on this lane: capacity / 8 − 16 (0 for NULL). */
+TRINDLE_API uint32_t trindle_lane_sender_max_payload_length(const trindle_lane_sender_t *sender);
+
+/**
+ * Claims room for a message of `length` bytes, without waiting (pipe-format.md §4). Every claim must be
+ * followed by a commit or an abort: an open claim blocks the lane for the receiver.
+ *
+ * @param claim filled with where to write the payload and the record's position.
+ * @return TRINDLE_OK; TRINDLE_E_FULL if the lane has no room now; TRINDLE_E_INVALID if an argument is NULL or
+ *         length exceeds the largest payload; TRINDLE_E_ENDED after end_stream; TRINDLE_E_CORRUPT if the tail
+ *         is misaligned or behind the head (nothing was claimed).
+ */
+TRINDLE_API int trindle_lane_sender_claim(trindle_lane_sender_t *sender, uint32_t length, trindle_claim_t *claim);
+
+/**
+ * As trindle_lane_sender_claim, but waits up to `timeout_ns` for room: spins, yields, then sleeps on the
+ * lane's sender-sleeping futex word in sleeps of at most 100 ms (pipe-format.md §6).
+ *
+ * @return as trindle_lane_sender_claim, with TRINDLE_E_TIMEOUT instead of TRINDLE_E_FULL when the time ran
+ *         out (TRINDLE_E_FULL only for a timeout of 0); TRINDLE_E_SYSTEM if the futex wait failed.
+ */
+TRINDLE_API int trindle_lane_sender_claim_wait(trindle_lane_sender_t *sender, uint32_t length, int64_t timeout_ns,
+    trindle_claim_t *claim);
+
+/**
+ * Commits a claimed message: release-stores its stamp, after which the receiver may read it, then wakes the
+ * receiver if it announced that it sleeps.
+ *
+ * @return TRINDLE_OK; TRINDLE_E_INVALID if an argument is NULL.
+ */
+TRINDLE_API int trindle_lane_sender_commit(trindle_lane_sender_t *sender, const trindle_claim_t *claim);
+
+/**
+ * Gives a claimed message up: turns the record into padding, which the receiver skips.
+ *
+ * @return TRINDLE_OK; TRINDLE_E_INVALID if an argument is NULL.
+ */
+TRINDLE_API int trindle_lane_sender_abort(trindle_lane_sender_t *sender, const trindle_claim_t *claim);
+
+/**
+ * Sends `length` bytes from `data` if the lane has room now (claim, copy, commit).
+ *
+ * @return as trindle_lane_sender_claim; `data` may be NULL only when length is 0.
+ */
+TRINDLE_API int trindle_lane_sender_try_send(trindle_lane_sender_t *sender, const void *data, uint32_t length);
+
+/**
+ * Sends `length` bytes from `data`, waiting up to `timeout_ns` for room.
+ *
+ * @return as trindle_lane_sender_claim_wait: TRINDLE_OK, or TRINDLE_E_TIMEOUT and nothing was sent.
+ */
+TRINDLE_API int trindle_lane_sender_send(trindle_lane_sender_t *sender, const void *data, uint32_t length,
+    int64_t timeout_ns);
+
+/**
+ * Ends the stream: writes the end-of-stream record (type 3, length 0) through the normal claim and commit,
+ * waiting up to `timeout_ns` for room. The receiver sees the end once it has read everything before it.
+ * Nothing can be sent afterwards; ending again does nothing and returns TRINDLE_OK.
+ *
+ * @return TRINDLE_OK; TRINDLE_E_TIMEOUT if the lane stayed full; TRINDLE_E_CORRUPT; TRINDLE_E_INVALID.
+ */
+TRINDLE_API int trindle_lane_sender_end_stream(trindle_lane_sender_t *sender, int64_t timeout_ns);
+
+/**
+ * Ends the stream if it can (waiting up to TRINDLE_CLOSE_TIMEOUT_NANOS for room; a full or corrupt lane is
+ * closed without its end), then unmaps the lane and closes its fd. No other thread may use the sender now or
+ * later. NULL is ignored.
+ */
+TRINDLE_API void trindle_lane_sender_close(trindle_lane_sender_t *sender);
+
+/* ============================================================================================================
+ * Pipe receiver: reads the lanes of one or several pipes (docs/pipe-format.md §5, §6, §8).
+ *
+ * It trusts nothing in a lane after opening it: every tail, stamp, length and type is checked against its own
+ * copies of the capacity, read position and released position, so a broken or hostile sender yields a corrupt
+ * lane with a reason — never an out-of-bounds read, a crash or a hang. Batches are fair: each pass takes at
+ * most one message from each lane, and each batch starts one lane further than the one before.
+ * ============================================================================================================ */
+typedef struct trindle_pipe_receiver trindle_pipe_receiver_t;
+typedef struct trindle_inbox trindle_inbox_t;
+
+/** A lane's state, as a receiver sees it. */
+enum trindle_lane_state
+{
+    /** Being read. */
+    TRINDLE_LANE_OPEN = 0,
+    /** Its sender ended the stream, and everything before the end was read. */
+    TRINDLE_LANE_ENDED = 1,
+    /** It broke the format and is no longer read (the reason is in trindle_lane_info_t.fault). */
+    TRINDLE_LANE_CORRUPT = 2,
+};
+
+/**
+ * One received message, read in place from its lane: valid until it is released (directly or through its
+ * inbox) or its inbox is refilled; after that the sender may overwrite its bytes. Fields are for reading.
+ * A record of type message-with-handles arrives as a message too, its attachment block checked (1 … 64 handles
+ * that fit its length, else the lane is corrupt) and described by the attachment fields.
+ */
+typedef struct trindle_message
+{
+    /** The payload, inside the lane's ring. Multi-byte values in Trindle layouts are little-endian. */
+    const uint8_t *payload;
+    /** The payload length in bytes. */
+    uint32_t length;
+    /** The lane it came on: one lane per sending process, so this names the sender. */
+    uint32_t lane_id;
+    /** The id of the pipe it came through. */
+    uint64_t pipe_id;
+    /** Its position in the lane: unique within the lane and increasing in send order, so a message delivered
+     *  again after a receiver restarted (delivery is at-least-once) is recognised by (lane_id, sequence). */
+    uint64_t sequence;
+    /** The lane's index in the receiver that read it (see trindle_pipe_receiver_lane_info). */
+    uint32_t lane_index;
+    uint32_t reserved;
+    /** The position just after the message: releasing it releases everything before this in its lane. */
+    uint64_t release_position;
+    /** The lane's released-messages count once this message is released (published for status tools). */
+    uint64_t release_count;
+    /** How many handles the message carries (pipe-format.md §3.4); 0 for most. `payload` then starts after
+     *  the attachment block. Read them with trindle_message_attachment. */
+    uint32_t attachment_count;
+    uint32_t reserved2;
+    /** The token the supervisor issued for the handles (copied out of the lane at read time), or 0. */
+    uint64_t attachment_token;
+    /** The attachment entries in the lane (private: use trindle_message_attachment), or NULL. */
+    const uint8_t *attachments;
+} trindle_message_t;
+
+/** One handle a message carries, as its sender declared it: only the supervisor's answer to redeem is
+ *  authority (control-protocol.md §4). */
+typedef struct trindle_attachment
+{
+    /** TRINDLE_OBJECT_SEGMENT, _PIPE or _BUNDLE (or an unknown code: the sender's word). */
+    uint32_t kind;
+    /** The rights the receiver would hold (TRINDLE_RIGHT_*). */
+    uint32_t rights;
+    /** The object's size in bytes. */
+    uint64_t size;
+} trindle_attachment_t;
+
+/**
+ * Reads attachment `index` of a message with handles. The values are read from the lane now: the sender
+ * declared them and could change them until the message is released; treat them as a description, and redeem
+ * the token for the handles themselves (not yet offered by libtrindle: see docs/workers-in-c-and-python.md).
+ *
+ * @return TRINDLE_OK; TRINDLE_E_INVALID if an argument is NULL or `index` is not below attachment_count.
+ */
+TRINDLE_API int trindle_message_attachment(const trindle_message_t *message, uint32_t index,
+    trindle_attachment_t *attachment);
+
+/** What a receiver knows of one of its lanes. */
+typedef struct trindle_lane_info
+{
+    uint64_t pipe_id;
+    uint32_t lane_id;
+    /** An enum trindle_lane_state. */
+    int state;
+    /** The next position to read. */
+    uint64_t position;
+    /** Everything before this was released. */
+    uint64_t released;
+    /** Why the lane is corrupt (with the values read), or NULL. Valid until the receiver is closed. */
+    const char *fault;
+} trindle_lane_info_t;
+
+/**
+ * Creates a receiver with no lanes; add them with trindle_pipe_receiver_add_lane.
+ *
+ * @return TRINDLE_OK; TRINDLE_E_INVALID if `receiver` is NULL; TRINDLE_E_NO_MEMORY.
+ */
+TRINDLE_API int trindle_pipe_receiver_open(trindle_pipe_receiver_t **receiver);
+
+/**
+ * Adds the lane of a sender: maps the whole file read-write, checks the header as pipe-format.md §3.2 says,
+ * starts reading at the lane's head (where the last receiver released), and wakes senders that sleep waiting
+ * for room (an earlier receiver may have died before waking them).
+ *
+ * @param fd the lane's memfd (a pipe handle with RECEIVE). On success the receiver owns it; on failure it is
+ *           left open and still the caller's.
+ * @return the lane's index in this receiver (0, 1, … in order of adding); TRINDLE_E_INVALID if `receiver` is
+ *         NULL, fd negative, or the same lane (pipe id and lane id) is already here; otherwise as
+ *         trindle_lane_sender_open.
+ */
+TRINDLE_API int trindle_pipe_receiver_add_lane(trindle_pipe_receiver_t *receiver, int fd);
+
+/** @return the number of lanes (0 for NULL). */
+TRINDLE_API uint32_t trindle_pipe_receiver_lane_count(const trindle_pipe_receiver_t *receiver);
+
+/**
+ * Describes lane `index`.
+ *
+ * @return TRINDLE_OK; TRINDLE_E_INVALID if an argument is NULL or the index out of range.
+ */
+TRINDLE_API int trindle_pipe_receiver_lane_info(const trindle_pipe_receiver_t *receiver, uint32_t index,
+    trindle_lane_info_t *info);
+
+/**
+ * Adds to `inbox` what is waiting now, fairly across lanes, without waiting. The inbox must be empty or
+ * hold messages of this receiver only.
+ *
+ * @return the number of messages added (0 or more); TRINDLE_E_CORRUPT once for each lane found broken (the
+ *         reason in trindle_last_error(); nothing is added by that call, and later calls go on with the other
+ *         lanes); TRINDLE_END_OF_STREAM once every lane has ended or broken, each break has been reported, and
+ *         nothing is left; TRINDLE_E_INVALID.
+ */
+TRINDLE_API int trindle_pipe_receiver_poll(trindle_pipe_receiver_t *receiver, trindle_inbox_t *inbox);
+
+/**
+ * Adds to `inbox` what is waiting, waiting up to `timeout_ns` for at least one message: polls, spins, yields,
+ * then announces on every open lane that it sleeps, polls once more, and sleeps in one futex_waitv on up to
+ * 128 lanes' receiver-sleeping words for at most 100 ms at a time (pipe-format.md §6).
+ *
+ * @return as trindle_pipe_receiver_poll, with 0 when the time ran out (at once if the inbox is already full);
+ *         TRINDLE_E_SYSTEM if futex_waitv failed other than by timing out, being interrupted or finding the word
+ *         changed.
+ */
+TRINDLE_API int trindle_pipe_receiver_receive(trindle_pipe_receiver_t *receiver, trindle_inbox_t *inbox,
+    int64_t timeout_ns);
+
+/**
+ * Releases `message` and every earlier record of its lane (release is cumulative per lane): stores the head
+ * (release), then the released-messages count (release), then a full fence, then wakes senders that sleep
+ * waiting for room. A message leaves its lane only when released. Releasing what was already released does
+ * nothing.
+ *
+ * @return TRINDLE_OK; TRINDLE_E_INVALID if an argument is NULL or the message is not of this receiver.
+ */
+TRINDLE_API int trindle_pipe_receiver_release(trindle_pipe_receiver_t *receiver, const trindle_message_t *message);
+
+/**
+ * Clears a record on lane `index` that was claimed but never committed because its sender died mid-send: the
+ * span from it to the next committed record (or the tail, or the ring's end) becomes padding, so the lane
+ * moves on (pipe-format.md §8). Call it only when that sender is known to be dead or stuck.
+ *
+ * @return 1 if something was cleared, 0 if there was nothing to clear; TRINDLE_E_INVALID.
+ */
+TRINDLE_API int trindle_pipe_receiver_unblock(trindle_pipe_receiver_t *receiver, uint32_t index);
+
+/**
+ * Unmaps every lane and closes their fds. Messages not released stay in their lanes for the next receiver.
+ * Inboxes that still hold messages of this receiver are emptied (without releasing). NULL is ignored.
+ */
+TRINDLE_API void trindle_pipe_receiver_close(trindle_pipe_receiver_t *receiver);
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Inbox: a batch of received messages, filled by a receiver, read, then released (the Trindle notes' separate
+ * struct for incoming messages). It allocates only when created.
+ * ------------------------------------------------------------------------------------------------------------ */
+
+/**
+ * @param capacity the most messages one batch holds (at least 1).
+ * @return TRINDLE_OK; TRINDLE_E_INVALID; TRINDLE_E_NO_MEMORY.
+ */
+TRINDLE_API int trindle_inbox_create(uint32_t capacity, trindle_inbox_t **inbox);
+
+/** @return the number of messages in the batch (0 for NULL). */
+TRINDLE_API uint32_t trindle_inbox_size(const trindle_inbox_t *inbox);
+
+/** @return the most messages a batch holds (0 for NULL). */
+TRINDLE_API uint32_t trindle_inbox_capacity(const trindle_inbox_t *inbox);
+
+/** @return message `index` of the batch, valid until release or refill, or NULL if out of range. */
+TRINDLE_API const trindle_message_t *trindle_inbox_message(const trindle_inbox_t *inbox, uint32_t index);
+
+/**
+ * Releases every message of the batch back to its lane (one cumulative release per lane touched) and empties
+ * the batch.
+ *
+ * @return TRINDLE_OK; TRINDLE_E_INVALID if `inbox` is NULL.
+ */
+TRINDLE_API int trindle_inbox_release(trindle_inbox_t *inbox);
+
+/** Frees the inbox. Messages it holds are not released: they stay in their lanes. NULL is ignored. */
+TRINDLE_API void trindle_inbox_destroy(trindle_inbox_t *inbox);
+
+/* ============================================================================================================
+ * Segment: a block of shared memory this process was granted, mapped with exactly the protection its rights
+ * allow. A handle without WRITE comes as a read-only fd, so the kernel itself refuses a writable mapping or an
+ * mprotect to write (EACCES), whatever this process tries.
+ * ============================================================================================================ */
+typedef struct trindle_segment trindle_segment_t;
+
+/**
+ * Maps a segment: `size` bytes at `offset` of the memfd, shared, with PROT_READ, plus PROT_WRITE if the rights
+ * hold WRITE and PROT_EXEC if they hold EXECUTE. A read-only fd never yields WRITE, whatever `rights` says.
+ *
+ * @param fd     the segment's memfd. On success the segment owns it; on failure it is left open.
+ * @param offset where the segment starts in the memfd: a multiple of the page size.
+ * @param size   its size: a positive multiple of the page size, within the file.
+ * @param rights the handle's rights (TRINDLE_RIGHT_*); READ is required.
+ * @return TRINDLE_OK; TRINDLE_E_INVALID for NULL or an unaligned window; TRINDLE_E_ACCESS without READ or
+ *         with a write-only fd; TRINDLE_E_FORMAT if the fd is not a memfd sealed against shrinking or the window
+ *         lies outside it; TRINDLE_E_SYSTEM if mmap failed; TRINDLE_E_NO_MEMORY.
+ */
+TRINDLE_API int trindle_segment_map(int fd, uint64_t offset, uint64_t size, uint32_t rights,
+    trindle_segment_t **segment);
+
+/** @return the mapping's first byte (NULL for NULL). Writable only if the rights hold WRITE. */
+TRINDLE_API void *trindle_segment_address(const trindle_segment_t *segment);
+/** @return the segment's size in bytes (0 for NULL). */
+TRINDLE_API uint64_t trindle_segment_size(const trindle_segment_t *segment);
+/** @return the rights the mapping was made with, after any reduction for a read-only fd (0 for NULL). */
+TRINDLE_API uint32_t trindle_segment_rights(const trindle_segment_t *segment);
+/** @return the memfd behind the segment, still owned by it (-1 for NULL). */
+TRINDLE_API int trindle_segment_fd(const trindle_segment_t *segment);
+
+/** Unmaps the segment and closes its fd. NULL is ignored. */
+TRINDLE_API void trindle_segment_close(trindle_segment_t *segment);
+
+/* ============================================================================================================
+ * The worker side of the control protocol (docs/control-protocol.md): connect, grants by name, ready, stop,
+ * and exchange.
+ * ============================================================================================================ */
+typedef struct trindle trindle_t;
+typedef struct trindle_pipe_sender trindle_pipe_sender_t;
+typedef struct trindle_outbox trindle_outbox_t;
+
+/**
+ * Connects to the supervisor over the control channel this process inherited: the fd named by the
+ * environment variable TRINDLE_CONTROL_FD, or 3. Reads the hello, then grants until grants-done, checking
+ * every frame as control-protocol.md §2 says (a refused frame's fds are closed), and maps every lane and
+ * segment granted. Then call trindle_ready.
+ *
+ * @return TRINDLE_OK; TRINDLE_E_INVALID if TRINDLE_CONTROL_FD is not a number; TRINDLE_E_PROTOCOL if a frame
+ *         is refused or the frames are not hello, grants, grants-done; TRINDLE_E_SUPERVISOR_GONE if the
+ *         channel closed first; otherwise as trindle_lane_sender_open, trindle_pipe_receiver_add_lane or
+ *         trindle_segment_map for a grant that cannot be mapped. On failure everything received is closed,
+ *         the control fd too.
+ */
+TRINDLE_API int trindle_connect(trindle_t **trindle);
+
+/** As trindle_connect, over control channel fd `fd` (which the connection owns from now on, even on failure). */
+TRINDLE_API int trindle_connect_fd(int fd, trindle_t **trindle);
+
+/** @return the pipeline's name, from the hello ("" for NULL). */
+TRINDLE_API const char *trindle_pipeline(const trindle_t *trindle);
+/** @return this worker's name in the pipeline's config ("" for NULL). */
+TRINDLE_API const char *trindle_worker(const trindle_t *trindle);
+/** @return this process's replica number, 0-based. */
+TRINDLE_API uint32_t trindle_replica(const trindle_t *trindle);
+/** @return how many replicas the worker has. */
+TRINDLE_API uint32_t trindle_replicas(const trindle_t *trindle);
+/** @return the control channel's fd, e.g. to watch it in a poll loop of the worker's own (-1 for NULL). */
+TRINDLE_API int trindle_control_fd(const trindle_t *trindle);
+
+/**
+ * Finds the pipe this worker may send on under `name` (a grant with SEND).
+ *
+ * @param sender where the pipe sender is stored; it belongs to the connection (closed by trindle_close).
+ * @return TRINDLE_OK; TRINDLE_E_NOT_FOUND (trindle_last_error() lists the grants there are); TRINDLE_E_INVALID.
+ */
+TRINDLE_API int trindle_sender(trindle_t *trindle, const char *name, trindle_pipe_sender_t **sender);
+
+/**
+ * Finds the worker's combined input: one receiver over every lane of every pipe it was granted RECEIVE on.
+ *
+ * @param receiver where it is stored; it belongs to the connection (closed by trindle_close).
+ * @return TRINDLE_OK; TRINDLE_E_NOT_FOUND if the worker receives nothing; TRINDLE_E_INVALID.
+ */
+TRINDLE_API int trindle_receiver(trindle_t *trindle, trindle_pipe_receiver_t **receiver);
+
+/**
+ * Finds the segment granted under `name`, mapped with the rights granted.
+ *
+ * @param segment where it is stored; it belongs to the connection (closed by trindle_close).
+ * @return TRINDLE_OK; TRINDLE_E_NOT_FOUND; TRINDLE_E_INVALID.
+ */
+TRINDLE_API int trindle_segment(trindle_t *trindle, const char *name, trindle_segment_t **segment);
+
+/** @return the config's name of the pipe `message` came through, or NULL if it is not one of this worker's. */
+TRINDLE_API const char *trindle_input_name(const trindle_t *trindle, const trindle_message_t *message);
+
+/**
+ * Tells the supervisor this worker has set itself up (a ready frame). A worker that does not within its
+ * ready-timeout is killed.
+ *
+ * @return TRINDLE_OK; TRINDLE_E_SUPERVISOR_GONE if the channel is closed; TRINDLE_E_SYSTEM; TRINDLE_E_INVALID.
+ */
+TRINDLE_API int trindle_ready(trindle_t *trindle);
+
+/**
+ * Reads, without blocking, what the supervisor sent since the last look, and says whether it asked this
+ * worker to stop (stop producing, end the output streams, exit). A source should call it (or exchange, which
+ * looks too) in its loop.
+ *
+ * @return 1 if a stop was requested (now or before), 0 if not; TRINDLE_E_SUPERVISOR_GONE if the channel closed
+ *         (exit at once with TRINDLE_SUPERVISOR_GONE_EXIT); TRINDLE_E_SYSTEM; TRINDLE_E_INVALID. A frame that
+ *         breaks the protocol is refused (its fds closed) and otherwise ignored.
+ */
+TRINDLE_API int trindle_stop_requested(trindle_t *trindle);
+
+/**
+ * The Trindle drafts' single call: sends every message in `outbox` (each waiting for room as long as it must),
+ * releases the messages of `inbox`'s last batch back to their lanes, then looks at the control channel
+ * (without blocking) and waits up to `timeout_ns` to fill `inbox` with a batch from all the pipes this worker
+ * receives. While it sleeps it looks at the control channel again after every sleep that ends empty-handed
+ * (at most every 100 ms).
+ *
+ * The order matters for at-least-once delivery: what a batch produced is sent before the batch is released, so
+ * a worker killed in between sends it again on restart rather than losing it. Either of `outbox` and `inbox`
+ * may be NULL.
+ *
+ * @return the number of messages received: 0 if none came in time, if the worker receives nothing, or if a
+ *         stop request arrived while waiting (see trindle_stop_requested); TRINDLE_END_OF_STREAM once every pipe
+ *         it receives has ended; TRINDLE_E_CORRUPT once for each input lane found broken (reason in
+ *         trindle_last_error(); go on calling); TRINDLE_E_SUPERVISOR_GONE; or the error of a send (the outbox
+ *         then still holds the messages not yet sent, first the one that failed).
+ */
+TRINDLE_API int trindle_exchange(trindle_t *trindle, trindle_outbox_t *outbox, trindle_inbox_t *inbox,
+    int64_t timeout_ns);
+
+/**
+ * Ends every output stream (waiting up to TRINDLE_END_TIMEOUT_NANOS per lane for room), so receivers
+ * downstream see the end; unmaps every pipe and segment; closes the control channel; frees the connection
+ * and everything trindle_sender, trindle_receiver and trindle_segment returned. NULL is ignored.
+ */
+TRINDLE_API void trindle_close(trindle_t *trindle);
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Pipe sender: a pipe this worker may send on. When the receiving worker has replicas, the pipe has one
+ * instance per replica and this worker one lane in each; messages are spread over them round-robin, or by a
+ * key's hash (partition: key) so one replica sees every message of a key — the same hash as the Java runtime,
+ * so C and Java senders agree on where a key goes.
+ * ------------------------------------------------------------------------------------------------------------ */
+
+/** @return the pipe's name in the config ("" for NULL). */
+TRINDLE_API const char *trindle_pipe_sender_name(const trindle_pipe_sender_t *sender);
+/** @return the number of receiving replicas (lanes) messages are spread over (0 for NULL). */
+TRINDLE_API uint32_t trindle_pipe_sender_replicas(const trindle_pipe_sender_t *sender);
+/** @return whether messages are spread by key rather than round-robin. */
+TRINDLE_API bool trindle_pipe_sender_by_key(const trindle_pipe_sender_t *sender);
+/** @return the largest message every lane of the pipe takes (0 for NULL). */
+TRINDLE_API uint32_t trindle_pipe_sender_max_payload_length(const trindle_pipe_sender_t *sender);
+
+/**
+ * Picks the lane the next message goes to, for zero-copy sending with trindle_lane_sender_claim: on a pipe
+ * partitioned by key, the lane of replica hash(key) mod replicas; otherwise the next lane in turn (advancing
+ * the turn; `key` is ignored).
+ *
+ * @return the lane sender (owned by the pipe sender), or NULL for NULL.
+ */
+TRINDLE_API trindle_lane_sender_t *trindle_pipe_sender_lane(trindle_pipe_sender_t *sender, uint64_t key);
+
+/**
+ * Sends a message to the next replica in turn (on a pipe partitioned by key: to the replica of key 0, as the
+ * Java runtime does), waiting up to `timeout_ns` for room.
+ *
+ * @return as trindle_lane_sender_send.
+ */
+TRINDLE_API int trindle_pipe_sender_send(trindle_pipe_sender_t *sender, const void *data, uint32_t length,
+    int64_t timeout_ns);
+
+/**
+ * Sends a message to the replica `key` belongs to (on a round-robin pipe: to the next in turn).
+ *
+ * @return as trindle_lane_sender_send.
+ */
+TRINDLE_API int trindle_pipe_sender_send_key(trindle_pipe_sender_t *sender, uint64_t key, const void *data,
+    uint32_t length, int64_t timeout_ns);
+
+/**
+ * Ends the stream on every lane of the pipe, each waiting up to `timeout_ns` for room.
+ *
+ * @return TRINDLE_OK, or the first lane's error (the other lanes are ended all the same).
+ */
+TRINDLE_API int trindle_pipe_sender_end_streams(trindle_pipe_sender_t *sender, int64_t timeout_ns);
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Outbox: the messages to send at the next exchange (the Trindle notes' separate struct for outgoing
+ * messages). Each added message is copied into the outbox's own buffer at once, so the caller may reuse its
+ * bytes. It allocates only when created.
+ * ------------------------------------------------------------------------------------------------------------ */
+
+/**
+ * @param max_messages the most messages one exchange sends (at least 1).
+ * @param max_bytes    the most payload bytes they hold together (at least 1).
+ * @return TRINDLE_OK; TRINDLE_E_INVALID; TRINDLE_E_NO_MEMORY.
+ */
+TRINDLE_API int trindle_outbox_create(uint32_t max_messages, size_t max_bytes, trindle_outbox_t **outbox);
+
+/**
+ * Adds a message for `pipe` (sent round-robin, as trindle_pipe_sender_send).
+ *
+ * @return TRINDLE_OK; TRINDLE_E_FULL if the outbox has no room left (exchange first); TRINDLE_E_INVALID if an
+ *         argument is NULL or the length exceeds the pipe's largest message.
+ */
+TRINDLE_API int trindle_outbox_add(trindle_outbox_t *outbox, trindle_pipe_sender_t *pipe, const void *data,
+    uint32_t length);
+
+/** As trindle_outbox_add, for the replica `key` belongs to (as trindle_pipe_sender_send_key). */
+TRINDLE_API int trindle_outbox_add_key(trindle_outbox_t *outbox, trindle_pipe_sender_t *pipe, uint64_t key,
+    const void *data, uint32_t length);
+
+/** @return the number of messages waiting to be sent (0 for NULL). */
+TRINDLE_API uint32_t trindle_outbox_size(const trindle_outbox_t *outbox);
+
+/**
+ * Sends every message in order, each waiting up to `timeout_ns` for room, and empties the outbox.
+ *
+ * @return TRINDLE_OK; or the first send's error, and the outbox keeps the messages not yet sent (the failed one
+ *         first), so a later call neither loses nor repeats any.
+ */
+TRINDLE_API int trindle_outbox_send_all(trindle_outbox_t *outbox, int64_t timeout_ns);
+
+/** Frees the outbox (unsent messages are dropped). NULL is ignored. */
+TRINDLE_API void trindle_outbox_destroy(trindle_outbox_t *outbox);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

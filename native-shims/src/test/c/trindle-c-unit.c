@@ -1,0 +1,1122 @@
+/*
+ * trindle-c-unit — unit tests of libtrindle's logic in one process, over lanes and segments it makes itself as a
+ * supervisor would: record lengths, claims and wrapping, full lanes, aborts, end of stream, every corrupt lane
+ * the receiver must catch, refused lane files, several sending threads, the futex sleeps and wake-ups,
+ * unblocking, releases, fairness, messages with handles, segments, outboxes and key partitioning. Linked with the static archive, so
+ * it may call the library's internal functions.
+ *
+ * prints: "ok NAME" per test, "key-lane KEY REPLICAS INDEX" lines for the Java test to compare with its own
+ * partitioning, and "FAIL file:line: what" (exit 1) on the first failure.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "trindle-internal.h"
+
+#define CHECK(condition, ...)                                                                                        \
+    do                                                                                                               \
+    {                                                                                                                \
+        if (!(condition))                                                                                            \
+        {                                                                                                            \
+            printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #condition);                                              \
+            printf(__VA_ARGS__);                                                                                     \
+            printf(" (last error: %s)\n", trindle_last_error());                                                     \
+            exit(1);                                                                                                 \
+        }                                                                                                            \
+    }                                                                                                                \
+    while (0)
+
+#define CHECK_CODE(expression, expected)                                                                             \
+    do                                                                                                               \
+    {                                                                                                                \
+        const int code_ = (expression);                                                                              \
+        CHECK(code_ == (expected), "got %d (%s), expected %d", code_, trindle_strerror(code_), (int)(expected));      \
+    }                                                                                                                \
+    while (0)
+
+#define CHECK_ERROR_CONTAINS(text)                                                                                   \
+    CHECK(strstr(trindle_last_error(), (text)) != NULL, "the error should contain \"%s\"", (text))
+
+/* ------------------------------------------------------------------------------------------------------------
+ * A supervisor's part: making lanes and reaching into their memory
+ * ------------------------------------------------------------------------------------------------------------ */
+
+static uint64_t next_pipe_id = 0x100;
+
+/** Makes a lane file as pipe-format.md §3 says (a memfd sealed against shrinking and growing, ready last). */
+static int make_lane_file(uint32_t capacity, uint64_t pipe_id, uint32_t lane_id, uint32_t magic, uint16_t version,
+    uint32_t ready)
+{
+    const int fd = memfd_create("test-lane", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    CHECK(fd >= 0, "memfd_create: %s", strerror(errno));
+    CHECK(ftruncate(fd, TRINDLE_LANE_HEADER_LENGTH + (off_t)capacity) == 0, "ftruncate");
+    CHECK(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) == 0, "seals");
+    uint8_t *header = mmap(NULL, TRINDLE_LANE_HEADER_LENGTH, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    CHECK(header != MAP_FAILED, "mmap");
+    const uint32_t max_payload = capacity / 8 - 16;
+    memcpy(header + TRINDLE_LANE_MAGIC_OFFSET, &magic, 4);
+    memcpy(header + TRINDLE_LANE_VERSION_OFFSET, &version, 2);
+    memcpy(header + TRINDLE_LANE_CAPACITY_OFFSET, &capacity, 4);
+    memcpy(header + TRINDLE_LANE_MAX_PAYLOAD_LENGTH_OFFSET, &max_payload, 4);
+    memcpy(header + TRINDLE_LANE_PIPE_ID_OFFSET, &pipe_id, 8);
+    memcpy(header + TRINDLE_LANE_LANE_ID_OFFSET, &lane_id, 4);
+    atomic_store_explicit(trindle_u32(header, TRINDLE_LANE_READY_OFFSET), ready, memory_order_release);
+    munmap(header, TRINDLE_LANE_HEADER_LENGTH);
+    return fd;
+}
+
+static int make_lane(uint32_t capacity, uint32_t lane_id)
+{
+    return make_lane_file(capacity, next_pipe_id, lane_id, TRINDLE_LANE_MAGIC, TRINDLE_LANE_VERSION, 1);
+}
+
+/** A lane as a hostile sender sees it: the whole file, writable. */
+struct tamper
+{
+    uint8_t *file;
+    size_t size;
+};
+
+static struct tamper tamper_open(int fd)
+{
+    struct tamper tamper;
+    tamper.size = (size_t)lseek(fd, 0, SEEK_END);
+    tamper.file = mmap(NULL, tamper.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    CHECK(tamper.file != MAP_FAILED, "mmap");
+    return tamper;
+}
+
+static uint64_t header_u64(const struct tamper *tamper, size_t offset)
+{
+    return atomic_load(trindle_u64(tamper->file, offset));
+}
+
+static uint32_t header_u32(const struct tamper *tamper, size_t offset)
+{
+    return atomic_load(trindle_u32(tamper->file, offset));
+}
+
+static void set_u64(const struct tamper *tamper, size_t offset, uint64_t value)
+{
+    atomic_store(trindle_u64(tamper->file, offset), value);
+}
+
+/** Writes a committed record at ring position `position` by hand. */
+static void write_record(const struct tamper *tamper, uint64_t position, uint32_t length, uint32_t type)
+{
+    uint8_t *record = tamper->file + TRINDLE_LANE_HEADER_LENGTH + position;
+    memcpy(record + TRINDLE_RECORD_LENGTH_OFFSET, &length, 4);
+    memcpy(record + TRINDLE_RECORD_TYPE_OFFSET, &type, 4);
+    atomic_store(trindle_u64(record, TRINDLE_RECORD_STAMP_OFFSET), position + 1);
+}
+
+/** Writes `length` bytes into the payload of the record at ring position `position`, from `offset`. */
+static void write_payload(const struct tamper *tamper, uint64_t position, uint32_t offset, const void *bytes,
+    size_t length)
+{
+    memcpy(tamper->file + TRINDLE_LANE_HEADER_LENGTH + position + TRINDLE_RECORD_HEADER_LENGTH + offset, bytes,
+        length);
+}
+
+/** Writes an attachment block of `count` entries (as a sender's runtime would) at the record at `position`. */
+static void write_attachments(const struct tamper *tamper, uint64_t position, uint64_t token, uint32_t count)
+{
+    write_payload(tamper, position, TRINDLE_ATTACHMENT_TOKEN_OFFSET, &token, 8);
+    write_payload(tamper, position, TRINDLE_ATTACHMENT_COUNT_OFFSET, &count, 4);
+    for (uint32_t i = 0; i < count && i < TRINDLE_MAX_ATTACHMENTS; i++)
+    {
+        const uint32_t kind = TRINDLE_OBJECT_SEGMENT + i % 2;
+        const uint32_t rights = 0x41 + i;
+        const uint64_t size = 4096 * (i + 1);
+        const uint32_t entry = TRINDLE_ATTACHMENT_ENTRIES_OFFSET + i * TRINDLE_ATTACHMENT_ENTRY_LENGTH;
+        write_payload(tamper, position, entry + TRINDLE_ATTACHMENT_KIND_OFFSET, &kind, 4);
+        write_payload(tamper, position, entry + TRINDLE_ATTACHMENT_RIGHTS_OFFSET, &rights, 4);
+        write_payload(tamper, position, entry + TRINDLE_ATTACHMENT_SIZE_OFFSET, &size, 8);
+    }
+}
+
+static int64_t millis_since(int64_t start)
+{
+    return (trindle_now_nanos() - start) / 1000000;
+}
+
+static void sleep_millis(int millis)
+{
+    const struct timespec pause = {.tv_sec = millis / 1000, .tv_nsec = (long)(millis % 1000) * 1000000L};
+    nanosleep(&pause, NULL);
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Tests
+ * ------------------------------------------------------------------------------------------------------------ */
+
+static void should_measure_records_in_sixteen_byte_steps(void)
+{
+    CHECK(trindle_record_length(0) == 16, "0");
+    CHECK(trindle_record_length(1) == 32, "1");
+    CHECK(trindle_record_length(16) == 32, "16");
+    CHECK(trindle_record_length(17) == 48, "17");
+    CHECK(trindle_record_length(496) == 512, "496");
+    CHECK(trindle_max_payload_length(4096) == 496, "max payload of 4096");
+    CHECK(trindle_max_payload_length(1u << 30) == (1u << 27) - 16, "max payload of 1 GiB");
+}
+
+static void should_wrap_with_padding_and_deliver_every_message_in_place(void)
+{
+    const int fd = make_lane(4096, 0);
+    trindle_lane_sender_t *sender;
+    trindle_pipe_receiver_t *receiver;
+    trindle_inbox_t *inbox;
+    CHECK_CODE(trindle_lane_sender_open(dup(fd), &sender), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_open(&receiver), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_add_lane(receiver, fd), 0);
+    CHECK_CODE(trindle_inbox_create(4, &inbox), TRINDLE_OK);
+    uint64_t expected = 0;
+    int wraps = 0;
+    uint8_t data[496];
+    for (uint32_t i = 0; i < 500; i++)
+    {
+        const uint32_t length = (i * 97) % 497;
+        memset(data, (int)(i & 0xff), length);
+        CHECK_CODE(trindle_lane_sender_try_send(sender, data, length), TRINDLE_OK);
+        CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), 1);
+        const trindle_message_t *message = trindle_inbox_message(inbox, 0);
+        /* Where the record must be: after the last, or at the ring's start if it would cross the end. */
+        const uint32_t record = trindle_record_length(length);
+        if (record > 4096 - expected % 4096)
+        {
+            expected += 4096 - expected % 4096;
+            wraps++;
+        }
+        CHECK(message->sequence == expected, "message %u: sequence=%llu, expected=%llu", i,
+            (unsigned long long)message->sequence, (unsigned long long)expected);
+        CHECK(message->length == length, "length");
+        CHECK(length == 0 || (message->payload[0] == (uint8_t)i && message->payload[length - 1] == (uint8_t)i),
+            "payload of %u", i);
+        expected += record;
+        CHECK(message->release_position == expected, "release position");
+        CHECK_CODE(trindle_inbox_release(inbox), TRINDLE_OK);
+    }
+    CHECK(wraps > 10, "wraps=%d", wraps);
+    trindle_inbox_destroy(inbox);
+    trindle_pipe_receiver_close(receiver);
+    trindle_lane_sender_close(sender);
+}
+
+static void should_refuse_when_full_until_released(void)
+{
+    const int fd = make_lane(4096, 0);
+    trindle_lane_sender_t *sender;
+    trindle_pipe_receiver_t *receiver;
+    trindle_inbox_t *inbox;
+    CHECK_CODE(trindle_lane_sender_open(dup(fd), &sender), TRINDLE_OK);
+    struct tamper view = tamper_open(fd);
+    CHECK_CODE(trindle_pipe_receiver_open(&receiver), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_add_lane(receiver, fd), 0);
+    CHECK_CODE(trindle_inbox_create(16, &inbox), TRINDLE_OK);
+    uint8_t data[496] = {0};
+    for (int i = 0; i < 8; i++)
+    {
+        CHECK_CODE(trindle_lane_sender_try_send(sender, data, sizeof data), TRINDLE_OK);
+    }
+    CHECK_CODE(trindle_lane_sender_try_send(sender, data, 1), TRINDLE_E_FULL);
+    trindle_claim_t claim;
+    CHECK_CODE(trindle_lane_sender_claim(sender, 0, &claim), TRINDLE_E_FULL);
+    CHECK_CODE(trindle_lane_sender_try_send(sender, data, 497), TRINDLE_E_INVALID);
+    CHECK_ERROR_CONTAINS("message length=497 exceeds the lane's maxPayloadLength=496");
+    CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), 8);
+    CHECK_CODE(trindle_lane_sender_try_send(sender, data, 1), TRINDLE_E_FULL); /* received is not released */
+    CHECK_CODE(trindle_inbox_release(inbox), TRINDLE_OK);
+    CHECK(header_u64(&view, TRINDLE_LANE_HEAD_OFFSET) == 4096, "head");
+    CHECK(header_u64(&view, TRINDLE_LANE_RELEASED_COUNT_OFFSET) == 8, "released count");
+    CHECK_CODE(trindle_lane_sender_try_send(sender, data, 1), TRINDLE_OK);
+    munmap(view.file, view.size);
+    trindle_inbox_destroy(inbox);
+    trindle_pipe_receiver_close(receiver);
+    trindle_lane_sender_close(sender);
+}
+
+static void should_skip_aborted_claims_and_end_the_stream(void)
+{
+    const int fd = make_lane(4096, 0);
+    trindle_lane_sender_t *sender;
+    trindle_pipe_receiver_t *receiver;
+    trindle_inbox_t *inbox;
+    CHECK_CODE(trindle_lane_sender_open(dup(fd), &sender), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_open(&receiver), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_add_lane(receiver, fd), 0);
+    CHECK_CODE(trindle_inbox_create(16, &inbox), TRINDLE_OK);
+    trindle_claim_t claim;
+    CHECK_CODE(trindle_lane_sender_claim(sender, 10, &claim), TRINDLE_OK);
+    CHECK(claim.position == 0 && claim.length == 10, "claim");
+    CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), 0); /* claimed, not committed */
+    CHECK_CODE(trindle_lane_sender_abort(sender, &claim), TRINDLE_OK);
+    CHECK_CODE(trindle_lane_sender_try_send(sender, "kept", 4), TRINDLE_OK);
+    CHECK_CODE(trindle_lane_sender_end_stream(sender, 0), TRINDLE_OK);
+    CHECK_CODE(trindle_lane_sender_end_stream(sender, 0), TRINDLE_OK);
+    CHECK_CODE(trindle_lane_sender_try_send(sender, "late", 4), TRINDLE_E_ENDED);
+    CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), 1);
+    const trindle_message_t *message = trindle_inbox_message(inbox, 0);
+    CHECK(message->sequence == 32 && message->length == 4 && memcmp(message->payload, "kept", 4) == 0, "kept");
+    CHECK(trindle_inbox_message(inbox, 1) == NULL, "one message");
+    CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), TRINDLE_END_OF_STREAM);
+    CHECK_CODE(trindle_pipe_receiver_receive(receiver, inbox, 1000000000LL), TRINDLE_END_OF_STREAM);
+    trindle_lane_info_t info;
+    CHECK_CODE(trindle_pipe_receiver_lane_info(receiver, 0, &info), TRINDLE_OK);
+    CHECK(info.state == TRINDLE_LANE_ENDED && info.fault == NULL, "ended");
+    trindle_inbox_destroy(inbox);
+    trindle_pipe_receiver_close(receiver);
+    trindle_lane_sender_close(sender);
+}
+
+/** How a corrupt-lane case spoils lane B, which sent `sent` messages (received and released) first. */
+typedef void (*spoil_fn)(const struct tamper *lane, uint64_t tail);
+
+static void spoil_misaligned_tail(const struct tamper *lane, uint64_t tail)
+{
+    set_u64(lane, TRINDLE_LANE_TAIL_OFFSET, tail + 8);
+}
+
+static void spoil_tail_beyond_capacity(const struct tamper *lane, uint64_t tail)
+{
+    set_u64(lane, TRINDLE_LANE_TAIL_OFFSET, tail + 4096 + 16);
+}
+
+static void spoil_tail_behind_position(const struct tamper *lane, uint64_t tail)
+{
+    set_u64(lane, TRINDLE_LANE_TAIL_OFFSET, tail - 32);
+}
+
+static void spoil_message_too_long(const struct tamper *lane, uint64_t tail)
+{
+    write_record(lane, tail, 497, TRINDLE_RECORD_TYPE_MESSAGE);
+    set_u64(lane, TRINDLE_LANE_TAIL_OFFSET, tail + 1024);
+}
+
+static void spoil_huge_length(const struct tamper *lane, uint64_t tail)
+{
+    write_record(lane, tail, 0xfffffff0u, TRINDLE_RECORD_TYPE_PADDING);
+    set_u64(lane, TRINDLE_LANE_TAIL_OFFSET, tail + 1024);
+}
+
+static void spoil_unknown_type(const struct tamper *lane, uint64_t tail)
+{
+    write_record(lane, tail, 0, 7);
+    set_u64(lane, TRINDLE_LANE_TAIL_OFFSET, tail + 16);
+}
+
+static void spoil_record_past_tail(const struct tamper *lane, uint64_t tail)
+{
+    write_record(lane, tail, 100, TRINDLE_RECORD_TYPE_MESSAGE);
+    set_u64(lane, TRINDLE_LANE_TAIL_OFFSET, tail + 64);
+}
+
+static void spoil_padding_past_ring_end(const struct tamper *lane, uint64_t tail)
+{
+    write_record(lane, tail, 4096 - 16, TRINDLE_RECORD_TYPE_PADDING); /* from position 80: past 4096 */
+    set_u64(lane, TRINDLE_LANE_TAIL_OFFSET, tail + 1024);
+}
+
+static void spoil_long_end_of_stream(const struct tamper *lane, uint64_t tail)
+{
+    write_record(lane, tail, 5, TRINDLE_RECORD_TYPE_END_OF_STREAM);
+    set_u64(lane, TRINDLE_LANE_TAIL_OFFSET, tail + 32);
+}
+
+static void spoil_no_attachments(const struct tamper *lane, uint64_t tail)
+{
+    write_attachments(lane, tail, 7, 0);
+    write_record(lane, tail, 16, TRINDLE_RECORD_TYPE_MESSAGE_WITH_HANDLES);
+    set_u64(lane, TRINDLE_LANE_TAIL_OFFSET, tail + 32);
+}
+
+static void spoil_too_many_attachments(const struct tamper *lane, uint64_t tail)
+{
+    write_attachments(lane, tail, 7, 20); /* entries for 20 (all the 496-byte payload holds), count 65 */
+    const uint32_t count = 65;
+    write_payload(lane, tail, TRINDLE_ATTACHMENT_COUNT_OFFSET, &count, 4);
+    write_record(lane, tail, 496, TRINDLE_RECORD_TYPE_MESSAGE_WITH_HANDLES);
+    set_u64(lane, TRINDLE_LANE_TAIL_OFFSET, tail + 512);
+}
+
+static void spoil_attachments_past_the_length(const struct tamper *lane, uint64_t tail)
+{
+    write_attachments(lane, tail, 7, 3);
+    write_record(lane, tail, 40, TRINDLE_RECORD_TYPE_MESSAGE_WITH_HANDLES);
+    set_u64(lane, TRINDLE_LANE_TAIL_OFFSET, tail + 64);
+}
+
+static void spoil_no_room_for_the_block(const struct tamper *lane, uint64_t tail)
+{
+    write_record(lane, tail, 8, TRINDLE_RECORD_TYPE_MESSAGE_WITH_HANDLES);
+    set_u64(lane, TRINDLE_LANE_TAIL_OFFSET, tail + 32);
+}
+
+static void corrupt_case(const char *name, spoil_fn spoil, const char *reason)
+{
+    next_pipe_id++;
+    const int good_fd = make_lane(4096, 0);
+    const int bad_fd = make_lane(4096, 1);
+    trindle_lane_sender_t *good;
+    trindle_lane_sender_t *bad;
+    trindle_pipe_receiver_t *receiver;
+    trindle_inbox_t *inbox;
+    CHECK_CODE(trindle_lane_sender_open(dup(good_fd), &good), TRINDLE_OK);
+    CHECK_CODE(trindle_lane_sender_open(dup(bad_fd), &bad), TRINDLE_OK);
+    struct tamper view = tamper_open(bad_fd);
+    CHECK_CODE(trindle_pipe_receiver_open(&receiver), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_add_lane(receiver, good_fd), 0);
+    CHECK_CODE(trindle_pipe_receiver_add_lane(receiver, bad_fd), 1);
+    CHECK_CODE(trindle_inbox_create(16, &inbox), TRINDLE_OK);
+    /* Two honest messages on the bad lane first (read and released), so the damage comes mid-stream. */
+    CHECK_CODE(trindle_lane_sender_try_send(bad, "12345678901234567", 17), TRINDLE_OK);
+    CHECK_CODE(trindle_lane_sender_try_send(bad, "1", 1), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), 2);
+    CHECK_CODE(trindle_inbox_release(inbox), TRINDLE_OK);
+    spoil(&view, header_u64(&view, TRINDLE_LANE_TAIL_OFFSET));
+    CHECK_CODE(trindle_lane_sender_try_send(good, "good", 4), TRINDLE_OK);
+    /* The good lane's message comes first; the break is reported by the next call, once; the good lane goes on. */
+    CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), 1);
+    CHECK(trindle_inbox_message(inbox, 0)->lane_id == 0, "%s: good lane first", name);
+    CHECK_CODE(trindle_inbox_release(inbox), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), TRINDLE_E_CORRUPT);
+    CHECK_ERROR_CONTAINS("lane 1 of pipe 0x");
+    CHECK_ERROR_CONTAINS(reason);
+    trindle_lane_info_t info;
+    CHECK_CODE(trindle_pipe_receiver_lane_info(receiver, 1, &info), TRINDLE_OK);
+    CHECK(info.state == TRINDLE_LANE_CORRUPT && info.fault != NULL && strstr(info.fault, reason) != NULL,
+        "%s: lane info", name);
+    CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), 0);
+    CHECK_CODE(trindle_lane_sender_try_send(good, "more", 4), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_receive(receiver, inbox, 1000000000LL), 1);
+    CHECK_CODE(trindle_inbox_release(inbox), TRINDLE_OK);
+    CHECK_CODE(trindle_lane_sender_end_stream(good, 0), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_receive(receiver, inbox, 1000000000LL), TRINDLE_END_OF_STREAM);
+    munmap(view.file, view.size);
+    trindle_inbox_destroy(inbox);
+    trindle_pipe_receiver_close(receiver);
+    trindle_lane_sender_close(good);
+    trindle_lane_sender_discard(bad);
+    printf("ok corrupt lane: %s\n", name);
+}
+
+static void should_isolate_every_kind_of_corrupt_lane(void)
+{
+    corrupt_case("misaligned tail", spoil_misaligned_tail, "tail=88 is impossible");
+    corrupt_case("tail beyond capacity", spoil_tail_beyond_capacity, "tail=4192 is impossible");
+    corrupt_case("tail behind the read position", spoil_tail_behind_position, "tail=48 is impossible");
+    corrupt_case("message too long", spoil_message_too_long, "length=497 exceeds its limit=496");
+    corrupt_case("huge length", spoil_huge_length, "length=4294967280 exceeds its limit=4080");
+    corrupt_case("unknown type", spoil_unknown_type, "unknown type=7");
+    corrupt_case("record past the tail", spoil_record_past_tail, "runs past the ring's end (capacity=4096) or the "
+        "tail=144");
+    corrupt_case("padding past the ring's end", spoil_padding_past_ring_end, "length=4080 runs past");
+    corrupt_case("end of stream with a payload", spoil_long_end_of_stream, "length=5 exceeds its limit=0");
+    corrupt_case("no attachments", spoil_no_attachments, "with handles: count=0 does not fit length=16 (1..64");
+    corrupt_case("65 attachments", spoil_too_many_attachments, "with handles: count=65 does not fit length=496");
+    corrupt_case("attachments past the length", spoil_attachments_past_the_length,
+        "with handles: count=3 does not fit length=40");
+    corrupt_case("no room for the block", spoil_no_room_for_the_block, "with handles: count=0 does not fit length=8");
+
+    /* A head that is no release position is caught when the lane is added. */
+    const int fd = make_lane(4096, 0);
+    struct tamper view = tamper_open(fd);
+    set_u64(&view, TRINDLE_LANE_HEAD_OFFSET, 8);
+    trindle_pipe_receiver_t *receiver;
+    trindle_inbox_t *inbox;
+    CHECK_CODE(trindle_pipe_receiver_open(&receiver), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_add_lane(receiver, dup(fd)), 0);
+    CHECK_CODE(trindle_inbox_create(1, &inbox), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), TRINDLE_E_CORRUPT);
+    CHECK_ERROR_CONTAINS("head=8 is not a valid release position");
+    CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), TRINDLE_END_OF_STREAM);
+    trindle_pipe_receiver_close(receiver);
+    trindle_inbox_destroy(inbox);
+
+    /* A sender refuses a tail that is misaligned or behind the head, and sends nothing. */
+    trindle_lane_sender_t *sender;
+    set_u64(&view, TRINDLE_LANE_HEAD_OFFSET, 0);
+    set_u64(&view, TRINDLE_LANE_TAIL_OFFSET, 8);
+    CHECK_CODE(trindle_lane_sender_open(dup(fd), &sender), TRINDLE_OK);
+    CHECK_CODE(trindle_lane_sender_try_send(sender, "x", 1), TRINDLE_E_CORRUPT);
+    CHECK_ERROR_CONTAINS("tail=8, head=0");
+    set_u64(&view, TRINDLE_LANE_TAIL_OFFSET, 64);
+    set_u64(&view, TRINDLE_LANE_HEAD_OFFSET, 4096);
+    CHECK_CODE(trindle_lane_sender_try_send(sender, NULL, 0), TRINDLE_OK); /* its cached head is still 0 */
+    uint8_t fill[496] = {0};
+    int result;
+    while ((result = trindle_lane_sender_try_send(sender, fill, sizeof fill)) == TRINDLE_OK)
+    {
+    }
+    CHECK_CODE(result, TRINDLE_E_CORRUPT); /* refreshing the head finds it ahead of the tail */
+    CHECK_CODE(trindle_lane_sender_end_stream(sender, 0), TRINDLE_E_CORRUPT);
+    trindle_lane_sender_close(sender);
+    munmap(view.file, view.size);
+    close(fd);
+}
+
+static void expect_refused(int fd, int code, const char *reason)
+{
+    trindle_lane_sender_t *sender = NULL;
+    CHECK_CODE(trindle_lane_sender_open(fd, &sender), code);
+    CHECK(sender == NULL, "untouched on failure");
+    CHECK_ERROR_CONTAINS("trindle_lane_sender_open: ");
+    CHECK_ERROR_CONTAINS(reason);
+    CHECK(fcntl(fd, F_GETFD) >= 0, "the fd stays open, the caller's, on failure");
+    close(fd);
+}
+
+static void should_deliver_a_message_with_handles_after_its_attachment_block(void)
+{
+    const int fd = make_lane(4096, 0);
+    trindle_lane_sender_t *sender;
+    trindle_pipe_receiver_t *receiver;
+    trindle_inbox_t *inbox;
+    CHECK_CODE(trindle_lane_sender_open(dup(fd), &sender), TRINDLE_OK);
+    struct tamper view = tamper_open(fd);
+    CHECK_CODE(trindle_pipe_receiver_open(&receiver), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_add_lane(receiver, fd), 0);
+    CHECK_CODE(trindle_inbox_create(4, &inbox), TRINDLE_OK);
+    CHECK_CODE(trindle_lane_sender_try_send(sender, "plain", 5), TRINDLE_OK);
+    /* As a sender's runtime writes it: a claim of the whole record, the block and the bytes, then the stamp. */
+    const uint64_t position = header_u64(&view, TRINDLE_LANE_TAIL_OFFSET);
+    write_attachments(&view, position, 0x1122334455667788ull, 2);
+    write_payload(&view, position, 16 + 2 * 16, "hello", 5);
+    write_record(&view, position, 16 + 2 * 16 + 5, TRINDLE_RECORD_TYPE_MESSAGE_WITH_HANDLES);
+    set_u64(&view, TRINDLE_LANE_TAIL_OFFSET, position + trindle_record_length(16 + 2 * 16 + 5));
+    CHECK_CODE(trindle_lane_sender_try_send(sender, "after", 5), TRINDLE_OK);
+
+    CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), 3);
+    const trindle_message_t *plain = trindle_inbox_message(inbox, 0);
+    const trindle_message_t *with = trindle_inbox_message(inbox, 1);
+    CHECK(plain->attachment_count == 0 && plain->attachment_token == 0 && plain->attachments == NULL, "plain");
+    CHECK(with->sequence == position && with->length == 5 && memcmp(with->payload, "hello", 5) == 0,
+        "the payload starts after the block");
+    CHECK(with->attachment_count == 2 && with->attachment_token == 0x1122334455667788ull, "count and token");
+    trindle_attachment_t attachment;
+    CHECK_CODE(trindle_message_attachment(with, 1, &attachment), TRINDLE_OK);
+    CHECK(attachment.kind == TRINDLE_OBJECT_PIPE && attachment.rights == 0x42 && attachment.size == 8192,
+        "entry 1: kind=%u rights=0x%x size=%llu", attachment.kind, attachment.rights,
+        (unsigned long long)attachment.size);
+    CHECK_CODE(trindle_message_attachment(with, 2, &attachment), TRINDLE_E_INVALID);
+    CHECK_CODE(trindle_message_attachment(plain, 0, &attachment), TRINDLE_E_INVALID);
+    CHECK(memcmp(trindle_inbox_message(inbox, 2)->payload, "after", 5) == 0, "the next message");
+    CHECK_CODE(trindle_inbox_release(inbox), TRINDLE_OK);
+    CHECK(header_u64(&view, TRINDLE_LANE_RELEASED_COUNT_OFFSET) == 3, "released all three");
+    munmap(view.file, view.size);
+    trindle_inbox_destroy(inbox);
+    trindle_pipe_receiver_close(receiver);
+    trindle_lane_sender_close(sender);
+}
+
+static void should_refuse_what_is_not_a_ready_lane_of_version_one(void)
+{
+    expect_refused(make_lane_file(4096, 1, 0, 0x12345678, 1, 1), TRINDLE_E_FORMAT,
+        "is not a ready lane: magic=0x12345678, ready=1");
+    expect_refused(make_lane_file(4096, 1, 0, TRINDLE_LANE_MAGIC, 1, 0), TRINDLE_E_FORMAT, "ready=0");
+    expect_refused(make_lane_file(4096, 1, 0, TRINDLE_LANE_MAGIC, 2, 1), TRINDLE_E_FORMAT,
+        "version mismatch: file=2, app=1");
+    const int odd = make_lane_file(4096, 1, 0, TRINDLE_LANE_MAGIC, 1, 1);
+    struct tamper view = tamper_open(odd);
+    const uint32_t capacity = 6000;
+    memcpy(view.file + TRINDLE_LANE_CAPACITY_OFFSET, &capacity, 4);
+    expect_refused(odd, TRINDLE_E_FORMAT, "capacity=6000 must be a power of two from 4096 to 1073741824");
+    munmap(view.file, view.size);
+    const int big = make_lane_file(4096, 1, 0, TRINDLE_LANE_MAGIC, 1, 1);
+    view = tamper_open(big);
+    const uint32_t too_big = 8192;
+    memcpy(view.file + TRINDLE_LANE_CAPACITY_OFFSET, &too_big, 4);
+    expect_refused(big, TRINDLE_E_FORMAT, "capacity=8192, maxPayloadLength=496 do not fit size=8192");
+    munmap(view.file, view.size);
+
+    const int unsealed = memfd_create("unsealed", MFD_CLOEXEC);
+    CHECK(ftruncate(unsealed, 8192) == 0, "ftruncate");
+    expect_refused(unsealed, TRINDLE_E_FORMAT, "is not sealed against shrinking (seals=0x1)");
+    int pipe_fds[2];
+    CHECK(pipe(pipe_fds) == 0, "pipe");
+    close(pipe_fds[1]);
+    expect_refused(pipe_fds[0], TRINDLE_E_FORMAT, "is not a lane's memfd: fcntl(F_GET_SEALS): ");
+    const int small = memfd_create("small", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    CHECK(ftruncate(small, 4096) == 0 && fcntl(small, F_ADD_SEALS, F_SEAL_SHRINK) == 0, "small");
+    expect_refused(small, TRINDLE_E_FORMAT, "is too small to be a lane: size=4096");
+
+    trindle_lane_sender_t *sender;
+    CHECK_CODE(trindle_lane_sender_open(-1, &sender), TRINDLE_E_INVALID);
+    CHECK_CODE(trindle_lane_sender_open(0, NULL), TRINDLE_E_INVALID);
+
+    /* The same lane twice in one receiver is refused, and the second fd stays the caller's. */
+    const int fd = make_lane(4096, 3);
+    trindle_pipe_receiver_t *receiver;
+    CHECK_CODE(trindle_pipe_receiver_open(&receiver), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_add_lane(receiver, fd), 0);
+    const int copy = dup(fd);
+    CHECK_CODE(trindle_pipe_receiver_add_lane(receiver, copy), TRINDLE_E_INVALID);
+    CHECK_ERROR_CONTAINS("is already being received (index 0)");
+    CHECK(fcntl(copy, F_GETFD) >= 0, "still open");
+    close(copy);
+    trindle_pipe_receiver_close(receiver);
+}
+
+/* Several threads sending on one lane: each message carries (thread, counter) and a length that varies. */
+#define SENDING_THREADS 2
+#define MESSAGES_PER_THREAD 200000
+
+struct sending_thread
+{
+    trindle_lane_sender_t *sender;
+    uint32_t thread;
+    int result;
+};
+
+static void *send_from_thread(void *argument)
+{
+    struct sending_thread *self = argument;
+    uint8_t data[200];
+    for (uint32_t i = 0; i < MESSAGES_PER_THREAD; i++)
+    {
+        const uint32_t length = 8 + (i * 7 + self->thread) % 180;
+        memcpy(data, &self->thread, 4);
+        memcpy(data + 4, &i, 4);
+        memset(data + 8, (int)(i & 0xff), length - 8);
+        const int result = trindle_lane_sender_send(self->sender, data, length, 10000000000LL);
+        if (result != TRINDLE_OK)
+        {
+            self->result = result;
+            return NULL;
+        }
+    }
+    self->result = TRINDLE_OK;
+    return NULL;
+}
+
+static void should_take_messages_from_several_threads_whole_and_in_order_per_thread(void)
+{
+    const int fd = make_lane(16384, 0);
+    trindle_lane_sender_t *sender;
+    trindle_pipe_receiver_t *receiver;
+    trindle_inbox_t *inbox;
+    CHECK_CODE(trindle_lane_sender_open(dup(fd), &sender), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_open(&receiver), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_add_lane(receiver, fd), 0);
+    CHECK_CODE(trindle_inbox_create(64, &inbox), TRINDLE_OK);
+    pthread_t threads[SENDING_THREADS];
+    struct sending_thread state[SENDING_THREADS];
+    const int64_t start = trindle_now_nanos();
+    for (uint32_t t = 0; t < SENDING_THREADS; t++)
+    {
+        state[t] = (struct sending_thread){.sender = sender, .thread = t, .result = 1};
+        CHECK(pthread_create(&threads[t], NULL, send_from_thread, &state[t]) == 0, "pthread_create");
+    }
+    uint32_t next[SENDING_THREADS] = {0};
+    uint64_t received = 0;
+    uint64_t last_sequence = 0;
+    while (received < (uint64_t)SENDING_THREADS * MESSAGES_PER_THREAD)
+    {
+        const int count = trindle_pipe_receiver_receive(receiver, inbox, 10000000000LL);
+        CHECK(count > 0, "receive returned %d after %llu messages", count, (unsigned long long)received);
+        for (int i = 0; i < count; i++)
+        {
+            const trindle_message_t *message = trindle_inbox_message(inbox, (uint32_t)i);
+            uint32_t thread;
+            uint32_t counter;
+            memcpy(&thread, message->payload, 4);
+            memcpy(&counter, message->payload + 4, 4);
+            CHECK(thread < SENDING_THREADS && counter == next[thread], "thread %u counter %u, expected %u", thread,
+                counter, thread < SENDING_THREADS ? next[thread] : 0);
+            CHECK(message->length == 8 + (counter * 7 + thread) % 180, "length");
+            CHECK(message->payload[message->length - 1] == (uint8_t)counter || message->length == 8, "payload");
+            CHECK(received == 0 || message->sequence > last_sequence, "sequence grows");
+            last_sequence = message->sequence;
+            next[thread]++;
+            received++;
+        }
+        CHECK_CODE(trindle_inbox_release(inbox), TRINDLE_OK);
+    }
+    for (uint32_t t = 0; t < SENDING_THREADS; t++)
+    {
+        pthread_join(threads[t], NULL);
+        CHECK_CODE(state[t].result, TRINDLE_OK);
+    }
+    CHECK_CODE(trindle_lane_sender_end_stream(sender, 0), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_receive(receiver, inbox, 1000000000LL), TRINDLE_END_OF_STREAM);
+    printf("ok %d threads sent %d messages each through a 16 KiB lane in %lld ms\n", SENDING_THREADS,
+        MESSAGES_PER_THREAD, (long long)millis_since(start));
+    trindle_inbox_destroy(inbox);
+    trindle_pipe_receiver_close(receiver);
+    trindle_lane_sender_close(sender);
+}
+
+struct waiting_sender
+{
+    trindle_lane_sender_t *sender;
+    int64_t timeout_ns;
+    int result;
+    _Atomic bool done;
+};
+
+static void *send_waiting(void *argument)
+{
+    struct waiting_sender *self = argument;
+    uint8_t data[496] = {0};
+    self->result = trindle_lane_sender_send(self->sender, data, sizeof data, self->timeout_ns);
+    atomic_store(&self->done, true);
+    return NULL;
+}
+
+static bool await_word(const struct tamper *view, size_t offset, uint32_t value, int millis)
+{
+    const int64_t start = trindle_now_nanos();
+    while (header_u32(view, offset) != value)
+    {
+        if (millis_since(start) > millis)
+        {
+            return false;
+        }
+        sleep_millis(1);
+    }
+    return true;
+}
+
+static void should_sleep_on_futexes_and_be_woken(void)
+{
+    const int fd = make_lane(4096, 0);
+    trindle_lane_sender_t *sender;
+    trindle_pipe_receiver_t *receiver;
+    trindle_inbox_t *inbox;
+    CHECK_CODE(trindle_lane_sender_open(dup(fd), &sender), TRINDLE_OK);
+    struct tamper view = tamper_open(fd);
+    CHECK_CODE(trindle_pipe_receiver_open(&receiver), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_add_lane(receiver, fd), 0);
+    CHECK_CODE(trindle_inbox_create(16, &inbox), TRINDLE_OK);
+
+    /* Receiving from an empty lane times out, and leaves no "receiver sleeping" behind. */
+    int64_t start = trindle_now_nanos();
+    CHECK_CODE(trindle_pipe_receiver_receive(receiver, inbox, 30000000LL), 0);
+    CHECK(millis_since(start) >= 30 && millis_since(start) < 1000, "waited %lld ms", (long long)millis_since(start));
+    CHECK(header_u32(&view, TRINDLE_LANE_RECEIVER_SLEEPING_OFFSET) == 0, "receiver sleeping cleared");
+
+    /* A sender that finds the lane full times out, having announced that it sleeps. */
+    uint8_t data[496] = {0};
+    for (int i = 0; i < 8; i++)
+    {
+        CHECK_CODE(trindle_lane_sender_try_send(sender, data, sizeof data), TRINDLE_OK);
+    }
+    start = trindle_now_nanos();
+    CHECK_CODE(trindle_lane_sender_send(sender, data, sizeof data, 50000000LL), TRINDLE_E_TIMEOUT);
+    CHECK(millis_since(start) >= 50 && millis_since(start) < 1000, "waited %lld ms", (long long)millis_since(start));
+    CHECK_ERROR_CONTAINS("stayed full for the timeout=50000000 ns");
+    CHECK(header_u32(&view, TRINDLE_LANE_SENDER_SLEEPING_OFFSET) == 1, "sender sleeping announced");
+
+    /* A sender asleep for room is woken by the release: the receiver clears its word. */
+    struct waiting_sender waiting = {.sender = sender, .timeout_ns = 10000000000LL, .result = 1};
+    atomic_init(&waiting.done, false);
+    pthread_t thread;
+    atomic_store(trindle_u32(view.file, TRINDLE_LANE_SENDER_SLEEPING_OFFSET), 0);
+    CHECK(pthread_create(&thread, NULL, send_waiting, &waiting) == 0, "pthread_create");
+    CHECK(await_word(&view, TRINDLE_LANE_SENDER_SLEEPING_OFFSET, 1, 5000), "the sender announces its sleep");
+    sleep_millis(5);
+    CHECK(!atomic_load(&waiting.done), "still waiting");
+    CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), 8);
+    CHECK_CODE(trindle_inbox_release(inbox), TRINDLE_OK);
+    CHECK(header_u32(&view, TRINDLE_LANE_SENDER_SLEEPING_OFFSET) == 0, "the release cleared the word and woke it");
+    pthread_join(thread, NULL);
+    CHECK_CODE(waiting.result, TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), 1);
+    CHECK_CODE(trindle_inbox_release(inbox), TRINDLE_OK);
+    munmap(view.file, view.size);
+    trindle_inbox_destroy(inbox);
+    trindle_pipe_receiver_close(receiver);
+    trindle_lane_sender_close(sender);
+}
+
+struct late_sender
+{
+    trindle_lane_sender_t *sender;
+    const struct tamper *view;
+    int result;
+};
+
+static void *send_once_receiver_sleeps(void *argument)
+{
+    struct late_sender *self = argument;
+    if (!await_word(self->view, TRINDLE_LANE_RECEIVER_SLEEPING_OFFSET, 1, 5000))
+    {
+        self->result = -100;
+        return NULL;
+    }
+    self->result = trindle_lane_sender_try_send(self->sender, "wake", 4);
+    return NULL;
+}
+
+static void should_wake_a_sleeping_receiver_on_commit(void)
+{
+    const int fd = make_lane(4096, 0);
+    trindle_lane_sender_t *sender;
+    trindle_pipe_receiver_t *receiver;
+    trindle_inbox_t *inbox;
+    CHECK_CODE(trindle_lane_sender_open(dup(fd), &sender), TRINDLE_OK);
+    struct tamper view = tamper_open(fd);
+    CHECK_CODE(trindle_pipe_receiver_open(&receiver), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_add_lane(receiver, fd), 0);
+    CHECK_CODE(trindle_inbox_create(16, &inbox), TRINDLE_OK);
+    struct late_sender late = {.sender = sender, .view = &view, .result = 1};
+    pthread_t thread;
+    CHECK(pthread_create(&thread, NULL, send_once_receiver_sleeps, &late) == 0, "pthread_create");
+    const int64_t start = trindle_now_nanos();
+    CHECK_CODE(trindle_pipe_receiver_receive(receiver, inbox, 5000000000LL), 1);
+    pthread_join(thread, NULL);
+    CHECK_CODE(late.result, TRINDLE_OK);
+    CHECK(millis_since(start) < 5000, "woken");
+    CHECK(header_u32(&view, TRINDLE_LANE_RECEIVER_SLEEPING_OFFSET) == 0, "cleared");
+    munmap(view.file, view.size);
+    trindle_inbox_destroy(inbox);
+    trindle_pipe_receiver_close(receiver);
+    trindle_lane_sender_close(sender);
+}
+
+static void should_unblock_a_dead_claim(void)
+{
+    const int fd = make_lane(4096, 0);
+    trindle_lane_sender_t *sender;
+    trindle_pipe_receiver_t *receiver;
+    trindle_inbox_t *inbox;
+    CHECK_CODE(trindle_lane_sender_open(dup(fd), &sender), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_open(&receiver), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_add_lane(receiver, fd), 0);
+    CHECK_CODE(trindle_inbox_create(16, &inbox), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_unblock(receiver, 0), 0);
+    trindle_claim_t dead;
+    CHECK_CODE(trindle_lane_sender_claim(sender, 40, &dead), TRINDLE_OK); /* never committed */
+    CHECK_CODE(trindle_lane_sender_try_send(sender, "after", 5), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), 0);
+    CHECK_CODE(trindle_pipe_receiver_unblock(receiver, 0), 1);
+    CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), 1);
+    CHECK(trindle_inbox_message(inbox, 0)->sequence == 64, "the message after the dead claim");
+    CHECK_CODE(trindle_pipe_receiver_unblock(receiver, 0), 0);
+    CHECK_CODE(trindle_pipe_receiver_unblock(receiver, 1), TRINDLE_E_INVALID);
+    trindle_inbox_destroy(inbox);
+    trindle_pipe_receiver_close(receiver);
+    trindle_lane_sender_close(sender);
+}
+
+static void should_release_cumulatively_and_publish_the_count(void)
+{
+    const int fd = make_lane(4096, 0);
+    trindle_lane_sender_t *sender;
+    trindle_pipe_receiver_t *receiver;
+    trindle_inbox_t *inbox;
+    CHECK_CODE(trindle_lane_sender_open(dup(fd), &sender), TRINDLE_OK);
+    struct tamper view = tamper_open(fd);
+    CHECK_CODE(trindle_pipe_receiver_open(&receiver), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_add_lane(receiver, fd), 0);
+    CHECK_CODE(trindle_inbox_create(16, &inbox), TRINDLE_OK);
+    for (int i = 0; i < 3; i++)
+    {
+        CHECK_CODE(trindle_lane_sender_try_send(sender, "0123456789", 10), TRINDLE_OK);
+    }
+    CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), 3);
+    CHECK_CODE(trindle_pipe_receiver_release(receiver, trindle_inbox_message(inbox, 1)), TRINDLE_OK);
+    CHECK(header_u64(&view, TRINDLE_LANE_HEAD_OFFSET) == 64, "head after the second");
+    CHECK(header_u64(&view, TRINDLE_LANE_RELEASED_COUNT_OFFSET) == 2, "count after the second");
+    CHECK_CODE(trindle_pipe_receiver_release(receiver, trindle_inbox_message(inbox, 0)), TRINDLE_OK);
+    CHECK(header_u64(&view, TRINDLE_LANE_HEAD_OFFSET) == 64, "releasing an earlier one changes nothing");
+    CHECK_CODE(trindle_inbox_release(inbox), TRINDLE_OK);
+    CHECK(header_u64(&view, TRINDLE_LANE_HEAD_OFFSET) == 96, "head after the batch");
+    CHECK(header_u64(&view, TRINDLE_LANE_RELEASED_COUNT_OFFSET) == 3, "count after the batch");
+    trindle_message_t forged = {.lane_index = 0, .pipe_id = next_pipe_id, .lane_id = 0, .release_position = 4096};
+    CHECK_CODE(trindle_pipe_receiver_release(receiver, &forged), TRINDLE_E_INVALID);
+    CHECK_ERROR_CONTAINS("was not read by this receiver");
+    munmap(view.file, view.size);
+    trindle_pipe_receiver_close(receiver);
+    trindle_inbox_destroy(inbox);
+    trindle_lane_sender_close(sender);
+}
+
+static void should_restart_at_the_head_and_deliver_unreleased_messages_again(void)
+{
+    const int fd = make_lane(4096, 0);
+    trindle_lane_sender_t *sender;
+    trindle_pipe_receiver_t *receiver;
+    trindle_inbox_t *inbox;
+    CHECK_CODE(trindle_lane_sender_open(dup(fd), &sender), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_open(&receiver), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_add_lane(receiver, dup(fd)), 0);
+    CHECK_CODE(trindle_inbox_create(1, &inbox), TRINDLE_OK);
+    CHECK_CODE(trindle_lane_sender_try_send(sender, "one", 3), TRINDLE_OK);
+    CHECK_CODE(trindle_lane_sender_try_send(sender, "two", 3), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), 1);
+    CHECK_CODE(trindle_inbox_release(inbox), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), 1); /* "two", never released */
+    trindle_pipe_receiver_close(receiver);
+    CHECK(trindle_inbox_size(inbox) == 0 && trindle_inbox_message(inbox, 0) == NULL, "emptied by close");
+    CHECK_CODE(trindle_inbox_release(inbox), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_open(&receiver), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_add_lane(receiver, fd), 0);
+    CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), 1);
+    const trindle_message_t *message = trindle_inbox_message(inbox, 0);
+    CHECK(message->sequence == 32 && memcmp(message->payload, "two", 3) == 0, "delivered again");
+    CHECK(message->release_count == 2, "counts on from the published count");
+    trindle_inbox_destroy(inbox);
+    trindle_pipe_receiver_close(receiver);
+    trindle_lane_sender_close(sender);
+}
+
+static void should_take_batches_fairly(void)
+{
+    next_pipe_id++;
+    trindle_pipe_receiver_t *receiver;
+    trindle_inbox_t *inbox;
+    trindle_lane_sender_t *senders[3];
+    CHECK_CODE(trindle_pipe_receiver_open(&receiver), TRINDLE_OK);
+    for (uint32_t i = 0; i < 3; i++)
+    {
+        const int fd = make_lane(4096, i);
+        CHECK_CODE(trindle_lane_sender_open(dup(fd), &senders[i]), TRINDLE_OK);
+        CHECK_CODE(trindle_pipe_receiver_add_lane(receiver, fd), (int)i);
+        for (int j = 0; j < 5; j++)
+        {
+            CHECK_CODE(trindle_lane_sender_try_send(senders[i], "m", 1), TRINDLE_OK);
+        }
+    }
+    CHECK_CODE(trindle_inbox_create(4, &inbox), TRINDLE_OK);
+    static const uint32_t expected[3][4] = {{0, 1, 2, 0}, {1, 2, 0, 1}, {2, 0, 1, 2}};
+    for (int batch = 0; batch < 3; batch++)
+    {
+        CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), 4);
+        for (uint32_t i = 0; i < 4; i++)
+        {
+            CHECK(trindle_inbox_message(inbox, i)->lane_id == expected[batch][i], "batch %d message %u: lane %u", batch,
+                i, trindle_inbox_message(inbox, i)->lane_id);
+        }
+        CHECK_CODE(trindle_inbox_release(inbox), TRINDLE_OK);
+    }
+    trindle_inbox_t *other;
+    trindle_pipe_receiver_t *second;
+    CHECK_CODE(trindle_inbox_create(4, &other), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_poll(receiver, other), 3);
+    CHECK_CODE(trindle_pipe_receiver_open(&second), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_poll(second, other), TRINDLE_E_INVALID);
+    CHECK_ERROR_CONTAINS("the inbox holds 3 messages of another receiver");
+    trindle_pipe_receiver_close(second);
+    trindle_inbox_destroy(other); /* not released: they stay in the lanes */
+    trindle_inbox_destroy(inbox);
+    trindle_pipe_receiver_close(receiver);
+    for (int i = 0; i < 3; i++)
+    {
+        trindle_lane_sender_close(senders[i]);
+    }
+}
+
+static int make_segment_memfd(size_t size, bool sealed)
+{
+    const int fd = memfd_create("test-segment", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    CHECK(fd >= 0 && ftruncate(fd, (off_t)size) == 0, "memfd");
+    if (sealed)
+    {
+        CHECK(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) == 0, "seal");
+    }
+    return fd;
+}
+
+static int reopen(int fd, int flags)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    const int reopened = open(path, flags | O_CLOEXEC);
+    CHECK(reopened >= 0, "open %s: %s", path, strerror(errno));
+    return reopened;
+}
+
+static void should_map_segments_with_the_protection_their_rights_allow(void)
+{
+    const int fd = make_segment_memfd(3 * 4096, true);
+    trindle_segment_t *segment;
+    CHECK_CODE(trindle_segment_map(dup(fd), 4096, 8192, TRINDLE_RIGHT_READ | TRINDLE_RIGHT_WRITE, &segment),
+        TRINDLE_OK);
+    CHECK(trindle_segment_size(segment) == 8192 && trindle_segment_rights(segment) == 3, "read-write");
+    memcpy(trindle_segment_address(segment), "hello", 5);
+    trindle_segment_close(segment);
+
+    const int read_only = reopen(fd, O_RDONLY);
+    CHECK_CODE(trindle_segment_map(read_only, 4096, 4096, TRINDLE_RIGHT_READ | TRINDLE_RIGHT_WRITE, &segment),
+        TRINDLE_OK);
+    CHECK(trindle_segment_rights(segment) == TRINDLE_RIGHT_READ, "a read-only fd never yields WRITE");
+    CHECK(memcmp(trindle_segment_address(segment), "hello", 5) == 0, "same bytes");
+    CHECK(mprotect(trindle_segment_address(segment), 4096, PROT_READ | PROT_WRITE) != 0 && errno == EACCES,
+        "the kernel refuses to make it writable");
+    trindle_segment_close(segment);
+
+    const int write_only = reopen(fd, O_WRONLY);
+    CHECK_CODE(trindle_segment_map(write_only, 0, 4096, TRINDLE_RIGHT_READ, &segment), TRINDLE_E_ACCESS);
+    CHECK_ERROR_CONTAINS("is write-only");
+    close(write_only);
+    CHECK_CODE(trindle_segment_map(fd, 0, 4096, TRINDLE_RIGHT_WRITE, &segment), TRINDLE_E_ACCESS);
+    CHECK_CODE(trindle_segment_map(fd, 100, 4096, TRINDLE_RIGHT_READ, &segment), TRINDLE_E_INVALID);
+    CHECK_CODE(trindle_segment_map(fd, 0, 0, TRINDLE_RIGHT_READ, &segment), TRINDLE_E_INVALID);
+    CHECK_CODE(trindle_segment_map(fd, 0, 4096, TRINDLE_RIGHT_SEND, &segment), TRINDLE_E_INVALID);
+    CHECK_CODE(trindle_segment_map(fd, 8192, 8192, TRINDLE_RIGHT_READ, &segment), TRINDLE_E_FORMAT);
+    CHECK_ERROR_CONTAINS("window offset=8192, size=8192 lies outside the memfd of size=12288");
+    close(fd);
+    const int unsealed = make_segment_memfd(4096, false);
+    CHECK_CODE(trindle_segment_map(unsealed, 0, 4096, TRINDLE_RIGHT_READ, &segment), TRINDLE_E_FORMAT);
+    CHECK_ERROR_CONTAINS("is not sealed against shrinking");
+    close(unsealed);
+}
+
+static void should_spread_by_key_as_the_java_runtime_and_send_outboxes_in_order(void)
+{
+    next_pipe_id++;
+    trindle_lane_sender_t *lanes[3];
+    int fds[3];
+    for (uint32_t i = 0; i < 3; i++)
+    {
+        fds[i] = make_lane(4096, i);
+        CHECK_CODE(trindle_lane_sender_open(dup(fds[i]), &lanes[i]), TRINDLE_OK);
+    }
+    trindle_pipe_sender_t *by_key;
+    CHECK_CODE(trindle_pipe_sender_create("keyed", 5, lanes, 3, true, &by_key), TRINDLE_OK);
+    static const uint64_t keys[] = {0, 1, 2, 3, 4, 5, 42, 1000, 123456789, 0xFFFFFFFFFFFFFFFFull, 0x8000000000000000ull,
+        0x7FFFFFFFFFFFFFFFull, 0xDEADBEEFCAFEBABEull};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+    {
+        const uint32_t lane = trindle_lane_sender_lane_id(trindle_pipe_sender_lane(by_key, keys[i]));
+        printf("key-lane %lld 3 %u\n", (long long)keys[i], lane);
+    }
+    CHECK(trindle_pipe_sender_by_key(by_key) && trindle_pipe_sender_replicas(by_key) == 3, "keyed");
+    CHECK(strcmp(trindle_pipe_sender_name(by_key), "keyed") == 0, "name");
+
+    /* Round-robin, through an outbox: three messages over three lanes, in turn; the outbox refuses a fourth. */
+    trindle_lane_sender_t *round[3];
+    for (uint32_t i = 0; i < 3; i++)
+    {
+        CHECK_CODE(trindle_lane_sender_open(dup(fds[i]), &round[i]), TRINDLE_OK);
+    }
+    trindle_pipe_sender_t *turns;
+    CHECK_CODE(trindle_pipe_sender_create("turns", 5, round, 3, false, &turns), TRINDLE_OK);
+    trindle_outbox_t *outbox;
+    CHECK_CODE(trindle_outbox_create(3, 1024, &outbox), TRINDLE_OK);
+    CHECK_CODE(trindle_outbox_add(outbox, turns, "a", 1), TRINDLE_OK);
+    CHECK_CODE(trindle_outbox_add(outbox, turns, "b", 1), TRINDLE_OK);
+    CHECK_CODE(trindle_outbox_add_key(outbox, by_key, 42, "c", 1), TRINDLE_OK);
+    CHECK_CODE(trindle_outbox_add(outbox, turns, "d", 1), TRINDLE_E_FULL);
+    CHECK_CODE(trindle_outbox_add(outbox, turns, NULL, 497), TRINDLE_E_INVALID);
+    CHECK(trindle_outbox_size(outbox) == 3, "three waiting");
+    CHECK_CODE(trindle_outbox_send_all(outbox, 0), TRINDLE_OK);
+    CHECK(trindle_outbox_size(outbox) == 0, "sent");
+    trindle_pipe_receiver_t *receiver;
+    trindle_inbox_t *inbox;
+    CHECK_CODE(trindle_pipe_receiver_open(&receiver), TRINDLE_OK);
+    for (uint32_t i = 0; i < 3; i++)
+    {
+        CHECK_CODE(trindle_pipe_receiver_add_lane(receiver, fds[i]), (int)i);
+    }
+    CHECK_CODE(trindle_inbox_create(8, &inbox), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), 3);
+    uint32_t per_lane[3] = {0};
+    for (uint32_t i = 0; i < 3; i++)
+    {
+        per_lane[trindle_inbox_message(inbox, i)->lane_id]++;
+    }
+    const uint32_t keyed_lane = trindle_lane_sender_lane_id(trindle_pipe_sender_lane(by_key, 42));
+    CHECK(per_lane[0] + per_lane[1] + per_lane[2] == 3 && per_lane[keyed_lane] >= 1, "spread");
+    CHECK_CODE(trindle_outbox_send_all(NULL, 0), TRINDLE_E_INVALID);
+
+    /* A send that fails keeps the failed message and what follows, for the next try. */
+    uint8_t big[496] = {0};
+    for (int i = 0; i < 3; i++)
+    {
+        CHECK_CODE(trindle_outbox_add(outbox, turns, big, 100), TRINDLE_OK);
+    }
+    for (int i = 0; i < 3; i++)
+    {
+        while (trindle_lane_sender_try_send(round[i], big, 496) == TRINDLE_OK)
+        {
+        }
+    }
+    CHECK_CODE(trindle_outbox_send_all(outbox, 0), TRINDLE_E_FULL);
+    CHECK(trindle_outbox_size(outbox) == 3, "nothing sent: every lane is full, got %u", trindle_outbox_size(outbox));
+    CHECK_CODE(trindle_inbox_release(inbox), TRINDLE_OK);
+    while (trindle_pipe_receiver_poll(receiver, inbox) > 0) /* drain, to make room */
+    {
+        CHECK_CODE(trindle_inbox_release(inbox), TRINDLE_OK);
+    }
+    CHECK_CODE(trindle_outbox_send_all(outbox, 0), TRINDLE_OK);
+    CHECK(trindle_outbox_size(outbox) == 0, "sent once there was room");
+    trindle_outbox_destroy(outbox);
+    trindle_inbox_destroy(inbox);
+    trindle_pipe_receiver_close(receiver);
+    trindle_pipe_sender_destroy(by_key);
+    trindle_pipe_sender_destroy(turns);
+}
+
+static void should_describe_every_code_and_name_the_call(void)
+{
+    for (int code = 0; code >= TRINDLE_E_SUPERVISOR_GONE; code--)
+    {
+        CHECK(strncmp(trindle_strerror(code), "TRINDLE_", 8) == 0, "code %d: %s", code, trindle_strerror(code));
+    }
+    CHECK(strcmp(trindle_strerror(-1000), "unknown trindle code") == 0, "unknown");
+    trindle_lane_sender_t *sender;
+    CHECK_CODE(trindle_lane_sender_open(999, &sender), TRINDLE_E_FORMAT);
+    CHECK_ERROR_CONTAINS("trindle_lane_sender_open: fd 999 is not a lane's memfd: fcntl(F_GET_SEALS): Bad file "
+        "descriptor (EBADF, errno 9)");
+    CHECK(trindle_last_errno() == EBADF, "errno");
+    CHECK_CODE(trindle_inbox_release(NULL), TRINDLE_E_INVALID);
+    CHECK_CODE(trindle_pipe_receiver_poll(NULL, NULL), TRINDLE_E_INVALID);
+    CHECK_CODE(trindle_exchange(NULL, NULL, NULL, 0), TRINDLE_E_INVALID);
+    CHECK_CODE(trindle_connect_fd(-1, NULL), TRINDLE_E_INVALID);
+    trindle_lane_sender_close(NULL);
+    trindle_pipe_receiver_close(NULL);
+    trindle_inbox_destroy(NULL);
+    trindle_outbox_destroy(NULL);
+    trindle_segment_close(NULL);
+    trindle_close(NULL);
+}
+
+int main(void)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    should_measure_records_in_sixteen_byte_steps();
+    printf("ok record lengths\n");
+    should_wrap_with_padding_and_deliver_every_message_in_place();
+    printf("ok wrap with padding\n");
+    should_refuse_when_full_until_released();
+    printf("ok full until released\n");
+    should_skip_aborted_claims_and_end_the_stream();
+    printf("ok abort and end of stream\n");
+    should_isolate_every_kind_of_corrupt_lane();
+    printf("ok corrupt lanes isolated\n");
+    should_deliver_a_message_with_handles_after_its_attachment_block();
+    printf("ok message with handles\n");
+    should_refuse_what_is_not_a_ready_lane_of_version_one();
+    printf("ok lane files refused\n");
+    should_take_messages_from_several_threads_whole_and_in_order_per_thread();
+    should_sleep_on_futexes_and_be_woken();
+    printf("ok futex sleeps and wake-ups\n");
+    should_wake_a_sleeping_receiver_on_commit();
+    printf("ok receiver woken by a commit\n");
+    should_unblock_a_dead_claim();
+    printf("ok unblock\n");
+    should_release_cumulatively_and_publish_the_count();
+    printf("ok cumulative release\n");
+    should_restart_at_the_head_and_deliver_unreleased_messages_again();
+    printf("ok restart at the head\n");
+    should_take_batches_fairly();
+    printf("ok fair batches\n");
+    should_map_segments_with_the_protection_their_rights_allow();
+    printf("ok segments\n");
+    should_spread_by_key_as_the_java_runtime_and_send_outboxes_in_order();
+    printf("ok partitions and outboxes\n");
+    should_describe_every_code_and_name_the_call();
+    printf("ok error texts\n");
+    printf("all passed\n");
+    return 0;
+}

@@ -1,0 +1,255 @@
+package io.trindle.shims;
+
+import io.trindle.ipc.ControlChannel;
+import io.trindle.ipc.ControlMessage;
+import io.trindle.ipc.LaneDescriptor;
+import io.trindle.ipc.ObjectKind;
+import io.trindle.ipc.Right;
+import io.trindle.ipc.Rights;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.lang.reflect.Field;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Keeps every layout constant of the C header (src/main/c/trindle-layout.h) equal to its Java twin, so that a
+ * change on one side that misses the other fails the build. The header's values are evaluated from its own
+ * text: numbers, names defined before, +, |, &lt;&lt; and parentheses.
+ */
+class HeaderConstantsTest
+{
+    private static final Pattern DEFINE = Pattern.compile("^#define (TRINDLE_\\w+) (.+?)\\s*$", Pattern.MULTILINE);
+
+    private static Map<String, Long> header() throws IOException
+    {
+        final String text = Files.readString(Path.of("src", "main", "c", "trindle-layout.h")).replace("\\\n", " ");
+        final Map<String, Long> values = new HashMap<>();
+        final Matcher define = DEFINE.matcher(text);
+        while (define.find())
+        {
+            if (!define.group(2).startsWith("\""))
+            {
+                values.put(define.group(1), new Expression(define.group(2), values).parse());
+            }
+        }
+        return values;
+    }
+
+    @Test
+    void shouldMirrorTheLaneLayout() throws Exception
+    {
+        final Map<String, Long> header = header();
+        final Map<String, String> lane = Map.ofEntries(
+            Map.entry("TRINDLE_LANE_MAGIC", "MAGIC"),
+            Map.entry("TRINDLE_LANE_VERSION", "VERSION"),
+            Map.entry("TRINDLE_LANE_CACHE_LINE_PAIR", "CACHE_LINE_PAIR"),
+            Map.entry("TRINDLE_LANE_MAGIC_OFFSET", "MAGIC_OFFSET"),
+            Map.entry("TRINDLE_LANE_VERSION_OFFSET", "VERSION_OFFSET"),
+            Map.entry("TRINDLE_LANE_CAPACITY_OFFSET", "CAPACITY_OFFSET"),
+            Map.entry("TRINDLE_LANE_MAX_PAYLOAD_LENGTH_OFFSET", "MAX_PAYLOAD_LENGTH_OFFSET"),
+            Map.entry("TRINDLE_LANE_PIPE_ID_OFFSET", "PIPE_ID_OFFSET"),
+            Map.entry("TRINDLE_LANE_LANE_ID_OFFSET", "LANE_ID_OFFSET"),
+            Map.entry("TRINDLE_LANE_READY_OFFSET", "READY_OFFSET"),
+            Map.entry("TRINDLE_LANE_TAIL_OFFSET", "TAIL_OFFSET"),
+            Map.entry("TRINDLE_LANE_HEAD_OFFSET", "HEAD_OFFSET"),
+            Map.entry("TRINDLE_LANE_RELEASED_COUNT_OFFSET", "RELEASED_COUNT_OFFSET"),
+            Map.entry("TRINDLE_LANE_RECEIVER_SLEEPING_OFFSET", "RECEIVER_SLEEPING_OFFSET"),
+            Map.entry("TRINDLE_LANE_SENDER_SLEEPING_OFFSET", "SENDER_SLEEPING_OFFSET"),
+            Map.entry("TRINDLE_LANE_HEADER_LENGTH", "HEADER_LENGTH"),
+            Map.entry("TRINDLE_RECORD_STAMP_OFFSET", "RECORD_STAMP_OFFSET"),
+            Map.entry("TRINDLE_RECORD_LENGTH_OFFSET", "RECORD_LENGTH_OFFSET"),
+            Map.entry("TRINDLE_RECORD_TYPE_OFFSET", "RECORD_TYPE_OFFSET"),
+            Map.entry("TRINDLE_RECORD_HEADER_LENGTH", "RECORD_HEADER_LENGTH"),
+            Map.entry("TRINDLE_RECORD_ALIGNMENT", "RECORD_ALIGNMENT"),
+            Map.entry("TRINDLE_RECORD_TYPE_MESSAGE", "TYPE_MESSAGE"),
+            Map.entry("TRINDLE_RECORD_TYPE_PADDING", "TYPE_PADDING"),
+            Map.entry("TRINDLE_RECORD_TYPE_END_OF_STREAM", "TYPE_END_OF_STREAM"),
+            Map.entry("TRINDLE_RECORD_TYPE_MESSAGE_WITH_HANDLES", "TYPE_MESSAGE_WITH_HANDLES"),
+            Map.entry("TRINDLE_ATTACHMENT_TOKEN_OFFSET", "ATTACHMENT_TOKEN_OFFSET"),
+            Map.entry("TRINDLE_ATTACHMENT_COUNT_OFFSET", "ATTACHMENT_COUNT_OFFSET"),
+            Map.entry("TRINDLE_ATTACHMENT_ENTRIES_OFFSET", "ATTACHMENT_ENTRIES_OFFSET"),
+            Map.entry("TRINDLE_ATTACHMENT_ENTRY_LENGTH", "ATTACHMENT_ENTRY_LENGTH"),
+            Map.entry("TRINDLE_ATTACHMENT_KIND_OFFSET", "ATTACHMENT_KIND_OFFSET"),
+            Map.entry("TRINDLE_ATTACHMENT_RIGHTS_OFFSET", "ATTACHMENT_RIGHTS_OFFSET"),
+            Map.entry("TRINDLE_ATTACHMENT_SIZE_OFFSET", "ATTACHMENT_SIZE_OFFSET"),
+            Map.entry("TRINDLE_MAX_ATTACHMENTS", "MAX_ATTACHMENTS"),
+            Map.entry("TRINDLE_LANE_MIN_CAPACITY", "MIN_CAPACITY"),
+            Map.entry("TRINDLE_LANE_MAX_CAPACITY", "MAX_CAPACITY"),
+            Map.entry("TRINDLE_LANE_MAX_PAYLOAD_DIVISOR", "MAX_PAYLOAD_DIVISOR"),
+            Map.entry("TRINDLE_MAX_SLEEP_NANOS", "MAX_SLEEP_NANOS"));
+        for (final Map.Entry<String, String> entry : lane.entrySet())
+        {
+            assertEquals(javaValue(LaneDescriptor.class, entry.getValue()), header.get(entry.getKey()), entry.getKey());
+        }
+        assertEquals(io.trindle.ipc.linux.Linux.FUTEX_WAITV_MAX, header.get("TRINDLE_FUTEX_WAITV_MAX"));
+    }
+
+    @Test
+    void shouldMirrorTheControlProtocol() throws Exception
+    {
+        final Map<String, Long> header = header();
+        final Map<String, String> control = Map.ofEntries(
+            Map.entry("TRINDLE_CONTROL_WORKER_FD", "WORKER_FD"),
+            Map.entry("TRINDLE_CONTROL_MAGIC", "MAGIC"),
+            Map.entry("TRINDLE_CONTROL_VERSION", "VERSION"),
+            Map.entry("TRINDLE_CONTROL_MAGIC_OFFSET", "MAGIC_OFFSET"),
+            Map.entry("TRINDLE_CONTROL_VERSION_OFFSET", "VERSION_OFFSET"),
+            Map.entry("TRINDLE_CONTROL_KIND_OFFSET", "KIND_OFFSET"),
+            Map.entry("TRINDLE_CONTROL_BODY_LENGTH_OFFSET", "BODY_LENGTH_OFFSET"),
+            Map.entry("TRINDLE_CONTROL_HANDLE_COUNT_OFFSET", "HANDLE_COUNT_OFFSET"),
+            Map.entry("TRINDLE_CONTROL_HEADER_LENGTH", "HEADER_LENGTH"),
+            Map.entry("TRINDLE_CONTROL_MAX_FRAME_LENGTH", "MAX_FRAME_LENGTH"),
+            Map.entry("TRINDLE_CONTROL_MAX_HANDLES", "MAX_HANDLES"));
+        for (final Map.Entry<String, String> entry : control.entrySet())
+        {
+            assertEquals(javaValue(ControlChannel.class, entry.getValue()), header.get(entry.getKey()), entry.getKey());
+        }
+        final String text = Files.readString(Path.of("src", "main", "c", "trindle-layout.h"));
+        assertTrue(text.contains("#define TRINDLE_CONTROL_FD_ENVIRONMENT \"" + ControlChannel.WORKER_FD_ENVIRONMENT +
+            "\""), "the environment variable's name");
+
+        assertEquals((long)ControlMessage.Hello.KIND, header.get("TRINDLE_CONTROL_KIND_HELLO"));
+        assertEquals((long)ControlMessage.Grant.KIND, header.get("TRINDLE_CONTROL_KIND_GRANT"));
+        assertEquals((long)ControlMessage.GrantsDone.KIND, header.get("TRINDLE_CONTROL_KIND_GRANTS_DONE"));
+        assertEquals((long)ControlMessage.Ready.KIND, header.get("TRINDLE_CONTROL_KIND_READY"));
+        assertEquals((long)ControlMessage.Stop.KIND, header.get("TRINDLE_CONTROL_KIND_STOP"));
+        assertEquals((long)ControlMessage.Transfer.KIND, header.get("TRINDLE_CONTROL_KIND_TRANSFER"));
+        assertEquals((long)ControlMessage.TransferReply.KIND, header.get("TRINDLE_CONTROL_KIND_TRANSFER_REPLY"));
+        assertEquals((long)ControlMessage.Redeem.KIND, header.get("TRINDLE_CONTROL_KIND_REDEEM"));
+        assertEquals((long)ControlMessage.Handles.KIND, header.get("TRINDLE_CONTROL_KIND_HANDLES"));
+        assertEquals((long)ControlMessage.Reject.KIND, header.get("TRINDLE_CONTROL_KIND_REJECT"));
+        assertEquals((long)ControlMessage.Bounce.KIND, header.get("TRINDLE_CONTROL_KIND_BOUNCE"));
+        assertEquals((long)ControlMessage.CreatePipe.KIND, header.get("TRINDLE_CONTROL_KIND_CREATE_PIPE"));
+        assertEquals((long)ControlMessage.CreateBundle.KIND, header.get("TRINDLE_CONTROL_KIND_CREATE_BUNDLE"));
+        assertEquals((long)ControlMessage.Unpack.KIND, header.get("TRINDLE_CONTROL_KIND_UNPACK"));
+        assertEquals((long)ControlMessage.Grant.ROUND_ROBIN, header.get("TRINDLE_PARTITION_ROUND_ROBIN"));
+        assertEquals((long)ControlMessage.Grant.KEY, header.get("TRINDLE_PARTITION_KEY"));
+
+        // HandleEntries is package-private in ipc: its offsets are read by reflection.
+        final Class<?> entries = Class.forName("io.trindle.ipc.HandleEntries");
+        assertEquals(javaValue(entries, "OBJECT_ID_OFFSET"), header.get("TRINDLE_HANDLE_ENTRY_OBJECT_ID_OFFSET"));
+        assertEquals(javaValue(entries, "KIND_OFFSET"), header.get("TRINDLE_HANDLE_ENTRY_KIND_OFFSET"));
+        assertEquals(javaValue(entries, "RIGHTS_OFFSET"), header.get("TRINDLE_HANDLE_ENTRY_RIGHTS_OFFSET"));
+        assertEquals(javaValue(entries, "OFFSET_OFFSET"), header.get("TRINDLE_HANDLE_ENTRY_OFFSET_OFFSET"));
+        assertEquals(javaValue(entries, "SIZE_OFFSET"), header.get("TRINDLE_HANDLE_ENTRY_SIZE_OFFSET"));
+        assertEquals(javaValue(entries, "LENGTH"), header.get("TRINDLE_HANDLE_ENTRY_LENGTH"));
+
+        assertEquals((long)ObjectKind.SEGMENT.code(), header.get("TRINDLE_OBJECT_SEGMENT"));
+        assertEquals((long)ObjectKind.PIPE.code(), header.get("TRINDLE_OBJECT_PIPE"));
+        assertEquals((long)ObjectKind.BUNDLE.code(), header.get("TRINDLE_OBJECT_BUNDLE"));
+        assertEquals((long)ObjectKind.BUNDLE.validRights().bits(), header.get("TRINDLE_RIGHTS_BUNDLE_ALL"));
+        for (final Right right : Right.values())
+        {
+            assertEquals((long)right.bit(), header.get("TRINDLE_RIGHT_" + right.name()), right.name());
+        }
+        assertEquals((long)Rights.VALID_BITS, header.get("TRINDLE_RIGHTS_VALID"));
+        assertEquals((long)Rights.SEGMENT_ALL.bits(), header.get("TRINDLE_RIGHTS_SEGMENT_ALL"));
+        assertEquals((long)Rights.PIPE_ALL.bits(), header.get("TRINDLE_RIGHTS_PIPE_ALL"));
+    }
+
+    private static Long javaValue(final Class<?> type, final String name) throws ReflectiveOperationException
+    {
+        final Field field = type.getDeclaredField(name);
+        field.setAccessible(true);
+        return ((Number)field.get(null)).longValue();
+    }
+
+    /** Evaluates a #define's value: a | b, a + b, a << b, (a), numbers with C suffixes, earlier names. */
+    private static final class Expression
+    {
+        private final String text;
+        private final Map<String, Long> names;
+        private int at;
+
+        Expression(final String text, final Map<String, Long> names)
+        {
+            this.text = text.replace(" ", "");
+            this.names = names;
+        }
+
+        long parse()
+        {
+            final long value = or();
+            if (at != text.length())
+            {
+                throw new IllegalArgumentException("cannot evaluate '" + text + "' at " + at);
+            }
+            return value;
+        }
+
+        private long or()
+        {
+            long value = sum();
+            while (at < text.length() && text.charAt(at) == '|')
+            {
+                at++;
+                value |= sum();
+            }
+            return value;
+        }
+
+        private long sum()
+        {
+            long value = shift();
+            while (at < text.length() && text.charAt(at) == '+')
+            {
+                at++;
+                value += shift();
+            }
+            return value;
+        }
+
+        private long shift()
+        {
+            long value = atom();
+            while (text.startsWith("<<", at))
+            {
+                at += 2;
+                value <<= atom();
+            }
+            return value;
+        }
+
+        private long atom()
+        {
+            if (text.charAt(at) == '(')
+            {
+                at++;
+                final long value = or();
+                at++; // ')'
+                return value;
+            }
+            final Matcher number = Pattern.compile("0x[0-9a-fA-F]+|[0-9]+|[A-Z_0-9]+").matcher(text).region(at,
+                text.length());
+            if (!number.lookingAt())
+            {
+                throw new IllegalArgumentException("cannot evaluate '" + text + "' at " + at);
+            }
+            final String token = number.group();
+            at = number.end();
+            while (at < text.length() && "uUlL".indexOf(text.charAt(at)) >= 0)
+            {
+                at++;
+            }
+            if (Character.isDigit(token.charAt(0)))
+            {
+                return token.startsWith("0x") ? Long.parseLong(token.substring(2), 16) : Long.parseLong(token);
+            }
+            final Long value = names.get(token);
+            if (value == null)
+            {
+                throw new IllegalArgumentException("'" + token + "' is not defined before '" + text + "'");
+            }
+            return value;
+        }
+    }
+}
