@@ -45,7 +45,13 @@ struct trindle
     bool stop_requested;
     /** Set by a look at the channel that saw a stop: ends the current exchange's wait. */
     bool stop_arrived;
+    /** When exchange and stop_requested look at the channel next (CLOCK_MONOTONIC ns): at most every
+     *  LOOK_INTERVAL_NANOS, so that a busy worker makes no system call per call for it. */
+    int64_t next_look;
 };
+
+/** How often a busy worker looks at its control channel: stops and a gone supervisor wait at most this. */
+#define LOOK_INTERVAL_NANOS 10000000LL
 
 static char *copy_string(const char *text, size_t length)
 {
@@ -566,17 +572,31 @@ static int look_at_channel(trindle_t *trindle)
     }
 }
 
+/** Looks at the channel if LOOK_INTERVAL_NANOS have passed since the last look (reading the clock is no system
+ *  call); the fast path of a busy worker then stays free of them. */
+static int look_when_due(trindle_t *trindle)
+{
+    const int64_t now = trindle_now_nanos();
+    if (now < trindle->next_look)
+    {
+        return TRINDLE_OK;
+    }
+    trindle->next_look = now + LOOK_INTERVAL_NANOS;
+    return look_at_channel(trindle);
+}
+
 int trindle_stop_requested(trindle_t *trindle)
 {
     if (trindle == NULL)
     {
         return trindle_fail(TRINDLE_E_INVALID, 0, "trindle_stop_requested: trindle=NULL");
     }
-    const int result = look_at_channel(trindle);
+    const int result = look_when_due(trindle);
     return result < 0 ? result : trindle->stop_requested;
 }
 
-/** Called by the receiver after each empty-handed sleep: ends the wait on a stop or a gone supervisor. */
+/** Called by the receiver after each empty-handed sleep (a system call anyway): ends the wait on a stop or a
+ *  gone supervisor. */
 static int channel_interrupts(void *context)
 {
     trindle_t *trindle = context;
@@ -606,7 +626,7 @@ int trindle_exchange(trindle_t *trindle, trindle_outbox_t *outbox, trindle_inbox
         trindle_inbox_release(inbox);
     }
     trindle->stop_arrived = false;
-    if ((result = look_at_channel(trindle)) != TRINDLE_OK)
+    if ((result = look_when_due(trindle)) != TRINDLE_OK)
     {
         return result;
     }
