@@ -113,14 +113,31 @@ public final class Outbox implements AutoCloseable
      */
     void sendAll()
     {
-        for (int i = 0; i < size; i++)
+        int sent = 0;
+        try
         {
-            final PipeSender pipe = pipes[i];
-            pipe.lane(keyed[i] ? keys[i] : 0).send(buffer, offsets[i], lengths[i], -1);
-            pipes[i] = null;
+            for (; sent < size; sent++)
+            {
+                final PipeSender pipe = pipes[sent];
+                pipe.lane(keyed[sent] ? keys[sent] : 0).send(buffer, offsets[sent], lengths[sent], -1);
+            }
         }
-        size = 0;
-        used = 0;
+        finally
+        {
+            // Keep what was not sent, in order, so a retry sends each message once.
+            final int left = size - sent;
+            System.arraycopy(pipes, sent, pipes, 0, left);
+            System.arraycopy(keys, sent, keys, 0, left);
+            System.arraycopy(offsets, sent, offsets, 0, left);
+            System.arraycopy(lengths, sent, lengths, 0, left);
+            System.arraycopy(keyed, sent, keyed, 0, left);
+            java.util.Arrays.fill(pipes, left, size, null);
+            size = left;
+            if (left == 0)
+            {
+                used = 0;
+            }
+        }
     }
 
     @Override

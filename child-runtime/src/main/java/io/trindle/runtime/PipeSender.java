@@ -106,19 +106,12 @@ public final class PipeSender
         return x;
     }
 
-    void endStreams(final long timeoutNanos)
+    /** Unmaps the lanes without ending their streams: that is the supervisor's call (see Trindle#close). */
+    void release()
     {
         for (final LaneSender lane : lanes)
         {
-            lane.endStream(timeoutNanos);
-        }
-    }
-
-    void close()
-    {
-        for (final LaneSender lane : lanes)
-        {
-            lane.close();
+            lane.release();
         }
     }
 }

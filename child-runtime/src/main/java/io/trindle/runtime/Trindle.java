@@ -50,7 +50,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * the channel: a stop request sets {@link #stopRequested()}; the channel closing means the supervisor is gone,
  * and the worker exits at once (status 70) rather than run on unsupervised.
  *
- * <p>Closing ends every output stream, so receivers downstream see the end, then gives everything back.
+ * <p>Closing gives everything back; the supervisor ends the worker's output streams once it has exited for
+ * good, so receivers downstream see the end.
  */
 public final class Trindle implements AutoCloseable
 {
@@ -59,7 +60,6 @@ public final class Trindle implements AutoCloseable
     /** The exit status of a worker whose supervisor went away. */
     public static final int SUPERVISOR_GONE_EXIT = 70;
 
-    private static final long END_TIMEOUT_NANOS = 10_000_000_000L;
     private static final long CALL_TIMEOUT_SECONDS = 30;
 
     private final ControlChannel channel;
@@ -280,7 +280,10 @@ public final class Trindle implements AutoCloseable
     }
 
     /**
-     * Ends every output stream, unmaps every pipe and segment and closes the control channel.
+     * Unmaps every pipe and segment and closes the control channel. It does not end the output streams: a
+     * worker closing because it failed will be restarted and carry on in the same lanes, and an end of stream
+     * is final. The supervisor ends them when the worker exits for good (docs/control-protocol.md), so a worker
+     * that finished simply exits with status 0.
      */
     @Override
     public void close()
@@ -290,11 +293,7 @@ public final class Trindle implements AutoCloseable
             return;
         }
         closing = true;
-        for (final PipeSender sender : senders.values())
-        {
-            sender.endStreams(END_TIMEOUT_NANOS);
-            sender.close();
-        }
+        senders.values().forEach(PipeSender::release);
         if (receiver != null)
         {
             receiver.close();
@@ -321,7 +320,14 @@ public final class Trindle implements AutoCloseable
                         bounce.handles().forEach(handle -> held.put(handle.objectId(), handle));
                         bounces.add(bounce);
                     }
-                    default -> System.err.println("trindle: unexpected control message " + message);
+                    default ->
+                    {
+                        System.err.println("trindle: unexpected control message " + message + "; ignored");
+                        if (message instanceof ControlMessage.Grant grant)
+                        {
+                            grant.handles().forEach(Handle::close);
+                        }
+                    }
                 }
             }
         }

@@ -298,6 +298,20 @@ public final class LaneSender implements AutoCloseable
         }
     }
 
+    /**
+     * Unmaps the lane and closes the handle <em>without</em> ending the stream: for a sending process that
+     * leaves its lane to be carried on (by a restart of itself) or ended by the supervisor. Closing or releasing
+     * again does nothing.
+     */
+    public void release()
+    {
+        if (!closed)
+        {
+            closed = true;
+            lane.close();
+        }
+    }
+
     private void checkSendable(final int length)
     {
         if (length < 0 || length > maxPayloadLength)

@@ -188,6 +188,10 @@ public final class PipeReceiver implements AutoCloseable
      */
     public int receive(final Inbox inbox, final long timeoutNanos)
     {
+        if (inbox.isFull())
+        {
+            return 0; // nothing fits: waiting would only wait out the timeout
+        }
         int added = poll(inbox);
         if (added > 0)
         {
