@@ -327,6 +327,16 @@ public final class LaneSender implements AutoCloseable
     }
 
     /**
+     * As {@link #claim(int)}, waiting up to {@code timeoutNanos} for room (negative: no limit).
+     *
+     * @return the claim, or {@link #FULL} if the time ran out.
+     */
+    public long claim(final int length, final long timeoutNanos)
+    {
+        return claimWaiting(length, TYPE_MESSAGE, timeoutNanos);
+    }
+
+    /**
      * As {@link #claimWithHandles}, waiting up to {@code timeoutNanos} for room (negative: no limit).
      */
     public long claimWithHandles(final int length, final long timeoutNanos)

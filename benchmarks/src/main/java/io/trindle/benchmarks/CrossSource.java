@@ -1,0 +1,34 @@
+package io.trindle.benchmarks;
+
+import io.trindle.ipc.LaneSender;
+import io.trindle.runtime.Trindle;
+
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The Java sending side of CrossLanguageBenchmark, the twin of native-shims' trindle-bench-source: COUNT
+ * messages of 64 bytes, index first, written in place on the pipe granted as "out", then the end of stream.
+ */
+public final class CrossSource
+{
+    private CrossSource()
+    {
+    }
+
+    public static void main(final String[] args)
+    {
+        final long count = Long.parseLong(args[0]);
+        try (Trindle trindle = Trindle.connect())
+        {
+            final LaneSender lane = trindle.sender("out").laneForReplica(0);
+            trindle.ready();
+            for (long i = 0; i < count; i++)
+            {
+                final long claim = lane.claim(64, -1);
+                lane.buffer().set(ValueLayout.JAVA_LONG_UNALIGNED, lane.payloadOffset(claim), i);
+                lane.commit(claim);
+            }
+            lane.endStream(-1);
+        }
+    }
+}
