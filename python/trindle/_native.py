@@ -1,0 +1,242 @@
+"""The ctypes binding of libtrindle: finding and loading the library, the C structs, and every prototype.
+
+Private to the package: the classes of ``trindle`` wrap these calls. The structs mirror
+``native-shims/src/main/c/trindle.h`` field for field; the codes are the fixed numbers of its ``trindle_code``.
+"""
+import ctypes
+import os
+from pathlib import Path
+
+LIBRARY_ENVIRONMENT = "TRINDLE_LIBRARY"
+"""The environment variable naming libtrindle.so, if it is not next to the repository."""
+
+_BESIDE_REPOSITORY = Path(__file__).resolve().parent.parent.parent / "native-shims" / "target" / "lib" / "libtrindle.so"
+
+# Result codes (trindle.h, enum trindle_code): fixed, never renumbered.
+OK = 0
+E_INVALID = -1
+E_SYSTEM = -2
+E_NO_MEMORY = -3
+E_FULL = -4
+E_TIMEOUT = -5
+END_OF_STREAM = -6
+E_CORRUPT = -7
+E_FORMAT = -8
+E_PROTOCOL = -9
+E_ACCESS = -10
+E_ENDED = -11
+E_NOT_FOUND = -12
+E_SUPERVISOR_GONE = -13
+
+SUPERVISOR_GONE_EXIT = 70
+
+# Rights (trindle-layout.h, TRINDLE_RIGHT_*) and object kinds (TRINDLE_OBJECT_*).
+RIGHT_READ = 0x01
+RIGHT_WRITE = 0x02
+RIGHT_EXECUTE = 0x04
+RIGHT_SEND = 0x08
+RIGHT_RECEIVE = 0x10
+RIGHT_DUPLICATE = 0x20
+RIGHT_TRANSFER = 0x40
+OBJECT_SEGMENT = 1
+OBJECT_PIPE = 2
+OBJECT_BUNDLE = 3
+
+# Lane states (enum trindle_lane_state).
+LANE_OPEN = 0
+LANE_ENDED = 1
+LANE_CORRUPT = 2
+
+
+class LibraryNotFound(ImportError):
+    """libtrindle.so could not be loaded; the message says every place that was tried and how to fix it."""
+
+
+def _load():
+    tried = []
+    named = os.environ.get(LIBRARY_ENVIRONMENT)
+    # A library named explicitly is the only one tried: falling back would hide a wrong setting.
+    candidates = [(Path(named), f"${LIBRARY_ENVIRONMENT}")] if named else [(_BESIDE_REPOSITORY, "next to the repository")]
+    for path, where in candidates:
+        if not path.is_file():
+            tried.append(f"{path} ({where}): no such file")
+            continue
+        try:
+            return ctypes.CDLL(str(path), use_errno=True)
+        except OSError as e:
+            tried.append(f"{path} ({where}): {e}")
+    raise LibraryNotFound(
+        "trindle: cannot load libtrindle.so; looked at " + "; ".join(tried) +
+        f". Build it with ./mvnw -pl native-shims -am package, or set {LIBRARY_ENVIRONMENT} to its path")
+
+
+lib = _load()
+
+
+class Message(ctypes.Structure):
+    """trindle_message_t."""
+    _fields_ = [
+        ("payload", ctypes.c_void_p),
+        ("length", ctypes.c_uint32),
+        ("lane_id", ctypes.c_uint32),
+        ("pipe_id", ctypes.c_uint64),
+        ("sequence", ctypes.c_uint64),
+        ("lane_index", ctypes.c_uint32),
+        ("reserved", ctypes.c_uint32),
+        ("release_position", ctypes.c_uint64),
+        ("release_count", ctypes.c_uint64),
+        ("attachment_count", ctypes.c_uint32),
+        ("reserved2", ctypes.c_uint32),
+        ("attachment_token", ctypes.c_uint64),
+        ("attachments", ctypes.c_void_p),
+    ]
+
+
+class Attachment(ctypes.Structure):
+    """trindle_attachment_t."""
+    _fields_ = [("kind", ctypes.c_uint32), ("rights", ctypes.c_uint32), ("size", ctypes.c_uint64)]
+
+
+class Claim(ctypes.Structure):
+    """trindle_claim_t."""
+    _fields_ = [("payload", ctypes.c_void_p), ("length", ctypes.c_uint32), ("position", ctypes.c_uint64)]
+
+
+class LaneInfo(ctypes.Structure):
+    """trindle_lane_info_t."""
+    _fields_ = [
+        ("pipe_id", ctypes.c_uint64),
+        ("lane_id", ctypes.c_uint32),
+        ("state", ctypes.c_int),
+        ("position", ctypes.c_uint64),
+        ("released", ctypes.c_uint64),
+        ("fault", ctypes.c_char_p),
+    ]
+
+
+_P = ctypes.c_void_p
+_PP = ctypes.POINTER(ctypes.c_void_p)
+_I = ctypes.c_int
+_U32 = ctypes.c_uint32
+_U64 = ctypes.c_uint64
+_I64 = ctypes.c_int64
+_S = ctypes.c_char_p
+_MSG = ctypes.POINTER(Message)
+
+_PROTOTYPES = {
+    "trindle_strerror": (_S, [_I]),
+    "trindle_last_error": (_S, []),
+    "trindle_last_errno": (_I, []),
+    # lane sender
+    "trindle_lane_sender_open": (_I, [_I, _PP]),
+    "trindle_lane_sender_pipe_id": (_U64, [_P]),
+    "trindle_lane_sender_lane_id": (_U32, [_P]),
+    "trindle_lane_sender_capacity": (_U32, [_P]),
+    "trindle_lane_sender_max_payload_length": (_U32, [_P]),
+    "trindle_lane_sender_claim": (_I, [_P, _U32, ctypes.POINTER(Claim)]),
+    "trindle_lane_sender_claim_wait": (_I, [_P, _U32, _I64, ctypes.POINTER(Claim)]),
+    "trindle_lane_sender_commit": (_I, [_P, ctypes.POINTER(Claim)]),
+    "trindle_lane_sender_abort": (_I, [_P, ctypes.POINTER(Claim)]),
+    "trindle_lane_sender_try_send": (_I, [_P, _P, _U32]),
+    "trindle_lane_sender_send": (_I, [_P, _P, _U32, _I64]),
+    "trindle_lane_sender_end_stream": (_I, [_P, _I64]),
+    "trindle_lane_sender_close": (None, [_P]),
+    # receiver, messages, inbox
+    "trindle_message_attachment": (_I, [_MSG, _U32, ctypes.POINTER(Attachment)]),
+    "trindle_pipe_receiver_open": (_I, [_PP]),
+    "trindle_pipe_receiver_add_lane": (_I, [_P, _I]),
+    "trindle_pipe_receiver_lane_count": (_U32, [_P]),
+    "trindle_pipe_receiver_lane_info": (_I, [_P, _U32, ctypes.POINTER(LaneInfo)]),
+    "trindle_pipe_receiver_poll": (_I, [_P, _P]),
+    "trindle_pipe_receiver_receive": (_I, [_P, _P, _I64]),
+    "trindle_pipe_receiver_release": (_I, [_P, _MSG]),
+    "trindle_pipe_receiver_unblock": (_I, [_P, _U32]),
+    "trindle_pipe_receiver_close": (None, [_P]),
+    "trindle_inbox_create": (_I, [_U32, _PP]),
+    "trindle_inbox_size": (_U32, [_P]),
+    "trindle_inbox_capacity": (_U32, [_P]),
+    "trindle_inbox_message": (_P, [_P, _U32]),
+    "trindle_inbox_release": (_I, [_P]),
+    "trindle_inbox_destroy": (None, [_P]),
+    # segment
+    "trindle_segment_map": (_I, [_I, _U64, _U64, _U32, _PP]),
+    "trindle_segment_address": (_P, [_P]),
+    "trindle_segment_size": (_U64, [_P]),
+    "trindle_segment_rights": (_U32, [_P]),
+    "trindle_segment_fd": (_I, [_P]),
+    "trindle_segment_close": (None, [_P]),
+    # worker
+    "trindle_connect": (_I, [_PP]),
+    "trindle_connect_fd": (_I, [_I, _PP]),
+    "trindle_pipeline": (_S, [_P]),
+    "trindle_worker": (_S, [_P]),
+    "trindle_replica": (_U32, [_P]),
+    "trindle_replicas": (_U32, [_P]),
+    "trindle_control_fd": (_I, [_P]),
+    "trindle_sender": (_I, [_P, _S, _PP]),
+    "trindle_receiver": (_I, [_P, _PP]),
+    "trindle_segment": (_I, [_P, _S, _PP]),
+    "trindle_input_name": (_S, [_P, _MSG]),
+    "trindle_ready": (_I, [_P]),
+    "trindle_stop_requested": (_I, [_P]),
+    "trindle_exchange": (_I, [_P, _P, _P, _I64]),
+    "trindle_close": (None, [_P]),
+    # pipe sender, outbox
+    "trindle_pipe_sender_name": (_S, [_P]),
+    "trindle_pipe_sender_replicas": (_U32, [_P]),
+    "trindle_pipe_sender_by_key": (ctypes.c_bool, [_P]),
+    "trindle_pipe_sender_max_payload_length": (_U32, [_P]),
+    "trindle_pipe_sender_lane": (_P, [_P, _U64]),
+    "trindle_pipe_sender_send": (_I, [_P, _P, _U32, _I64]),
+    "trindle_pipe_sender_send_key": (_I, [_P, _U64, _P, _U32, _I64]),
+    "trindle_pipe_sender_end_streams": (_I, [_P, _I64]),
+    "trindle_outbox_create": (_I, [_U32, ctypes.c_size_t, _PP]),
+    "trindle_outbox_add": (_I, [_P, _P, _P, _U32]),
+    "trindle_outbox_add_key": (_I, [_P, _P, _U64, _P, _U32]),
+    "trindle_outbox_size": (_U32, [_P]),
+    "trindle_outbox_send_all": (_I, [_P, _I64]),
+    "trindle_outbox_destroy": (None, [_P]),
+}
+
+for _name, (_restype, _argtypes) in _PROTOTYPES.items():
+    try:
+        _function = getattr(lib, _name)
+    except AttributeError:
+        raise LibraryNotFound(f"trindle: {lib._name} has no symbol {_name}: rebuild native-shims") from None
+    _function.restype = _restype
+    _function.argtypes = _argtypes
+
+# A memoryview straight over memory the library owns: no copy, read-only or writable as asked.
+_memory_view = ctypes.pythonapi.PyMemoryView_FromMemory
+_memory_view.restype = ctypes.py_object
+_memory_view.argtypes = [ctypes.c_void_p, ctypes.c_ssize_t, ctypes.c_int]
+_PYBUF_READ = 0x100
+_PYBUF_WRITE = 0x200
+
+
+def memory(address, size, writable):
+    """A memoryview of ``size`` bytes at ``address`` (format "B"); valid only as long as the memory is mapped."""
+    return _memory_view(address, size, _PYBUF_WRITE if writable else _PYBUF_READ)
+
+
+def nanos(timeout):
+    """A timeout in seconds (None: no limit) as the library's int64 nanoseconds (negative: no limit)."""
+    if timeout is None:
+        return -1
+    if timeout < 0:
+        raise ValueError(f"timeout={timeout} is negative: use None to wait without limit")
+    return int(timeout * 1_000_000_000)
+
+
+def address_of(data):
+    """(pointer, length, keepalive) for a bytes-like object, without copying bytes or writable buffers."""
+    if isinstance(data, bytes):
+        return data, len(data), data
+    view = data if isinstance(data, memoryview) else memoryview(data)
+    if view.readonly:
+        copy = view.tobytes()
+        return copy, len(copy), copy
+    if view.format != "B" or not view.c_contiguous:
+        view = view.cast("B")
+    array = (ctypes.c_char * view.nbytes).from_buffer(view)
+    return array, view.nbytes, (array, view)

@@ -1,0 +1,78 @@
+"""TrindleError: a failed libtrindle call, with the library's fixed code and its own description."""
+from . import _native
+
+_NAMES = {
+    _native.OK: "TRINDLE_OK",
+    _native.E_INVALID: "TRINDLE_E_INVALID",
+    _native.E_SYSTEM: "TRINDLE_E_SYSTEM",
+    _native.E_NO_MEMORY: "TRINDLE_E_NO_MEMORY",
+    _native.E_FULL: "TRINDLE_E_FULL",
+    _native.E_TIMEOUT: "TRINDLE_E_TIMEOUT",
+    _native.END_OF_STREAM: "TRINDLE_END_OF_STREAM",
+    _native.E_CORRUPT: "TRINDLE_E_CORRUPT",
+    _native.E_FORMAT: "TRINDLE_E_FORMAT",
+    _native.E_PROTOCOL: "TRINDLE_E_PROTOCOL",
+    _native.E_ACCESS: "TRINDLE_E_ACCESS",
+    _native.E_ENDED: "TRINDLE_E_ENDED",
+    _native.E_NOT_FOUND: "TRINDLE_E_NOT_FOUND",
+    _native.E_SUPERVISOR_GONE: "TRINDLE_E_SUPERVISOR_GONE",
+}
+
+
+class TrindleError(Exception):
+    """A libtrindle call failed.
+
+    Attributes: ``code`` (the negative TRINDLE_E_* number, fixed across languages), ``name`` (e.g.
+    "TRINDLE_E_FULL"), ``description`` (the library's text for the code), ``detail`` (trindle_last_error(): the
+    call, the values involved and, for a system call, its errno) and ``errno`` (trindle_last_errno(), or 0).
+    """
+
+    def __init__(self, code, detail, errno=0):
+        self.code = code
+        self.name = _NAMES.get(code, f"trindle code {code}")
+        self.description = _native.lib.trindle_strerror(code).decode("utf-8", "replace")
+        self.detail = detail
+        self.errno = errno
+        super().__init__(f"{self.description} ({code}): {detail}" if detail else f"{self.description} ({code})")
+
+
+class Full(TrindleError):
+    """TRINDLE_E_FULL: the lane (or outbox) has no room now; nothing was sent. Retry, or wait with a timeout."""
+
+
+class Timeout(TrindleError, TimeoutError):
+    """TRINDLE_E_TIMEOUT: the time ran out before the lane had room; nothing was sent."""
+
+
+class CorruptLane(TrindleError):
+    """TRINDLE_E_CORRUPT: one input lane broke the format and is read no more; the other lanes go on."""
+
+
+class NotFound(TrindleError, LookupError):
+    """TRINDLE_E_NOT_FOUND: no grant of that name; the detail lists the grants there are."""
+
+
+class SupervisorGone(TrindleError):
+    """TRINDLE_E_SUPERVISOR_GONE: the control channel closed. Exit at once with SUPERVISOR_GONE_EXIT (70)."""
+
+
+_CLASSES = {
+    _native.E_FULL: Full,
+    _native.E_TIMEOUT: Timeout,
+    _native.E_CORRUPT: CorruptLane,
+    _native.E_NOT_FOUND: NotFound,
+    _native.E_SUPERVISOR_GONE: SupervisorGone,
+}
+
+
+def error(code):
+    """The exception for a failed call's code, with this thread's last error text (read right after the call)."""
+    detail = _native.lib.trindle_last_error().decode("utf-8", "replace")
+    return _CLASSES.get(code, TrindleError)(code, detail, _native.lib.trindle_last_errno())
+
+
+def check(code):
+    """Raises the exception for a negative code; returns a non-negative one."""
+    if code < 0:
+        raise error(code)
+    return code

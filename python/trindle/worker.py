@@ -1,0 +1,177 @@
+"""The worker's connection to its supervisor: connect, grants by name, ready, stop, exchange, close."""
+import ctypes
+import sys
+
+from . import _native
+from .errors import CorruptLane, check, error
+from .pipes import END_OF_STREAM, Inbox, Outbox, PipeReceiver, PipeSender
+from .segments import Segment
+
+_lib = _native.lib
+
+
+def connect(fd=None):
+    """Connects to the supervisor: reads the hello and every grant from the control channel (``fd``, else the
+    fd in $TRINDLE_CONTROL_FD, else 3), checking every frame, and maps every lane and segment. Then call
+    ``ready()``. Raises TrindleError (SupervisorGone if the channel closed first); on failure everything
+    received is closed, the control fd too."""
+    handle = ctypes.c_void_p()
+    if fd is None:
+        code = _lib.trindle_connect(ctypes.byref(handle))
+    else:
+        code = _lib.trindle_connect_fd(fd, ctypes.byref(handle))
+    check(code)
+    return Connection(handle.value)
+
+
+class Connection:
+    """A connected worker. Use it as a context manager: leaving the block normally closes it, which ends every
+    output stream so the workers downstream finish too. Leaving it by an exception does *not* end them — an
+    ended stream is final, and a failing worker should exit non-zero and be restarted on the same lanes; the
+    kernel releases its mappings when the process exits."""
+
+    def __init__(self, handle):
+        self._handle = handle
+        self._senders = {}
+        self._segments = {}
+        self._receiver = None
+
+    def _live(self):
+        if self._handle is None:
+            raise ValueError("the trindle connection is closed")
+        return self._handle
+
+    @property
+    def pipeline(self):
+        return _lib.trindle_pipeline(self._live()).decode()
+
+    @property
+    def worker(self):
+        return _lib.trindle_worker(self._live()).decode()
+
+    @property
+    def replica(self):
+        return _lib.trindle_replica(self._live())
+
+    @property
+    def replicas(self):
+        return _lib.trindle_replicas(self._live())
+
+    @property
+    def control_fd(self):
+        return _lib.trindle_control_fd(self._live())
+
+    def sender(self, name):
+        """The pipe granted SEND under ``name``; raises NotFound (listing the grants there are)."""
+        sender = self._senders.get(name)
+        if sender is None:
+            handle = ctypes.c_void_p()
+            check(_lib.trindle_sender(self._live(), name.encode(), ctypes.byref(handle)))
+            sender = self._senders[name] = PipeSender(handle.value, self)
+        return sender
+
+    def receiver(self):
+        """One receiver over every lane of every pipe granted RECEIVE; raises NotFound if there is none."""
+        if self._receiver is None:
+            handle = ctypes.c_void_p()
+            check(_lib.trindle_receiver(self._live(), ctypes.byref(handle)))
+            self._receiver = PipeReceiver(handle.value, self)
+        return self._receiver
+
+    def segment(self, name):
+        """The segment granted under ``name``, mapped with its rights; raises NotFound."""
+        segment = self._segments.get(name)
+        if segment is None:
+            handle = ctypes.c_void_p()
+            check(_lib.trindle_segment(self._live(), name.encode(), ctypes.byref(handle)))
+            segment = self._segments[name] = Segment(handle.value, name, self)
+        return segment
+
+    def input_name(self, message):
+        """The config's name of the pipe ``message`` came through, or None."""
+        name = _lib.trindle_input_name(self._live(), message._live())
+        return None if name is None else name.decode()
+
+    def ready(self):
+        """Tells the supervisor this worker is set up (it kills one that does not within its ready-timeout)."""
+        check(_lib.trindle_ready(self._live()))
+
+    @property
+    def stop_requested(self):
+        """Whether the supervisor asked this worker to stop (a non-blocking look at the channel, at most one
+        system call every 10 ms). Raises SupervisorGone if the supervisor is gone."""
+        return check(_lib.trindle_stop_requested(self._live())) == 1
+
+    @staticmethod
+    def outbox(max_messages=256, max_bytes=1 << 20):
+        """A new Outbox: messages added to it are sent by the next exchange."""
+        return Outbox(max_messages, max_bytes)
+
+    @staticmethod
+    def inbox(capacity=256):
+        """A new Inbox holding up to ``capacity`` messages per batch."""
+        return Inbox(capacity)
+
+    def exchange(self, outbox=None, inbox=None, timeout=None):
+        """The one call of the Trindle drafts: sends everything in ``outbox``, releases ``inbox``'s last batch,
+        then waits up to ``timeout`` s to fill ``inbox`` with the next batch from every input.
+
+        Returns the number of messages received (0 if none came in time, if a stop request arrived, or if the
+        worker receives nothing), or END_OF_STREAM once every input has ended. Raises CorruptLane once per broken
+        input lane (call again: the others go on), SupervisorGone, or a send's error (the outbox keeps what it
+        did not send)."""
+        if inbox is not None:
+            inbox._invalidate()
+        code = _lib.trindle_exchange(self._live(), None if outbox is None else outbox._live(),
+                                     None if inbox is None else inbox._live(), _native.nanos(timeout))
+        if code >= 0 or code == END_OF_STREAM:
+            return code
+        raise error(code)
+
+    def batches(self, timeout=None, outbox=None, capacity=256, on_corrupt=None):
+        """Yields each batch (an Inbox) until every input has ended, exchanging between batches: what was added
+        to ``outbox`` while handling a batch is sent before that batch is released. With a ``timeout`` (or on a
+        stop request) an empty batch is yielded when nothing came. A broken lane is passed to
+        ``on_corrupt(error)`` (by default: reported on stderr) and the others go on."""
+        inbox = Inbox(capacity)
+        try:
+            while True:
+                try:
+                    count = self.exchange(outbox, inbox, timeout)
+                except CorruptLane as e:
+                    if on_corrupt is None:
+                        print(f"trindle: {e.detail}", file=sys.stderr, flush=True)
+                    else:
+                        on_corrupt(e)
+                    continue
+                if count == END_OF_STREAM:
+                    if outbox is not None and len(outbox) > 0:
+                        self.exchange(outbox, None, 0)
+                    return
+                yield inbox
+        finally:
+            inbox._invalidate()
+
+    def messages(self, timeout=None, outbox=None, capacity=256, on_corrupt=None):
+        """Yields every message, batch after batch (as ``batches``), until every input has ended. A message is
+        valid until the next batch is fetched."""
+        for batch in self.batches(timeout, outbox, capacity, on_corrupt):
+            yield from batch
+
+    def close(self):
+        """Ends every output stream (final), unmaps every pipe and segment and closes the control channel."""
+        if self._handle is not None:
+            for segment in self._segments.values():
+                segment.close()
+            if self._receiver is not None:
+                self._receiver._handle = None
+            _lib.trindle_close(self._handle)
+            self._handle = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, value, traceback):
+        if kind is None:
+            self.close()
+        return False
