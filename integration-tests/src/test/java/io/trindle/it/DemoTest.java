@@ -14,8 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The demo's pipeline as shipped (samples/wordcount/wordcount.yaml: Java reader, splitters in C, Java counter)
- * gives exactly the single-process reference counts.
+ * The demo's pipeline as shipped (samples/wordcount/wordcount.yaml: a Java reader, splitters in C, a counter in
+ * Python) gives exactly the single-process reference counts.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class DemoTest
@@ -24,18 +24,21 @@ class DemoTest
     Path directory;
 
     @Test
-    void shouldCountExactlyWithTheSplittersInC() throws Exception
+    void shouldCountExactlyWithStagesInJavaCAndPython() throws Exception
     {
         final Path samples = Path.of("..", "samples").toAbsolutePath().normalize();
         final String config = Files.readString(samples.resolve("wordcount").resolve("wordcount.yaml"))
             .replace("../target/bin/wordcount-splitter", samples.resolve("target/bin/wordcount-splitter").toString())
-            .replace("Counter --top 10", "Counter --top 10 --output counts.txt");
-        assertTrue(config.contains("--output counts.txt") && config.contains(samples.toString()), config);
+            .replace("counter.py", samples.resolve("wordcount/counter.py").toString())
+            .replace("../../python", samples.resolveSibling("python").toString())
+            .replace("--top, \"10\"]", "--top, \"10\", --output, counts.txt]");
+        assertTrue(config.contains("--output, counts.txt]") && config.contains(samples.toString()), config);
         Files.writeString(directory.resolve("wordcount.yaml"), config);
         try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "wordcount.yaml"))
         {
             assertEquals(0, trindle.waitFor(Duration.ofSeconds(90)), trindle.output());
             assertTrue(trindle.stdout().contains("split 5000 lines (in C)"), trindle.stdout());
+            assertTrue(trindle.stdout().contains("top 10 (in Python):"), trindle.stdout());
             assertEquals(WordCount.render(WordCount.reference(500), Integer.MAX_VALUE),
                 Files.readAllLines(directory.resolve("counts.txt")));
         }
