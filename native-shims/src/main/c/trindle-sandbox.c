@@ -433,6 +433,9 @@ static void set_limit(int resource, const char *name, unsigned long long value)
     }
 }
 
+/* Whether a root launcher became nobody outside: then the files the worker needs must be readable by others. */
+static int dropped_root;
+
 static void apply_landlock(const struct options *o)
 {
     const int abi = landlock_abi();
@@ -468,6 +471,14 @@ static void apply_landlock(const struct options *o)
         struct stat status;
         if (fd < 0 || fstat(fd, &status) != 0)
         {
+            if (errno == EACCES && dropped_root)
+            {
+                /* The usual cause: a checkout under a 0700 directory (a home, mktemp -d) that root could read. */
+                fprintf(stderr, "trindle-sandbox: the worker runs as uid %d (nobody): every directory above \"%s\" "
+                                "must be searchable by others (chmod o+x) and the path readable (chmod o+r)\n",
+                    SANDBOX_ID, o->read_only[p]);
+                errno = EACCES;
+            }
             die(EXIT_SYSCALL, "open(\"%s\", O_PATH) for --read-only", o->read_only[p]);
         }
         /* A file takes only file rights: READ_DIR on it is EINVAL. */
@@ -780,6 +791,7 @@ int main(int argc, char **argv)
         {
             die(EXIT_SYSCALL, "prctl(PR_SET_DUMPABLE, 1)");
         }
+        dropped_root = 1;
     }
     const uid_t outer_uid = getuid();
     const gid_t outer_gid = getgid();
