@@ -68,6 +68,11 @@ final class SupervisorProcess implements AutoCloseable
         return process.pid();
     }
 
+    boolean isAlive()
+    {
+        return process.isAlive();
+    }
+
     /** @return the exit status; fails the test (with the output) past the timeout. */
     int waitFor(final Duration timeout) throws InterruptedException
     {

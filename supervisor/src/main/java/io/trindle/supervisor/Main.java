@@ -3,6 +3,7 @@ package io.trindle.supervisor;
 import io.trindle.supervisor.config.ConfigException;
 import io.trindle.supervisor.config.PipelineConfig;
 import io.trindle.supervisor.config.PipelineConfigParser;
+import io.trindle.supervisor.config.WorkerConfig;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -20,6 +21,7 @@ import java.util.stream.Stream;
  *   trindle validate FILE         check FILE and say what is wrong, with file:line:column; start nothing
  *   trindle status [NAME] [--json]  show a running pipeline's workers and pipes
  *   trindle stop [NAME]           stop a running pipeline: sources stop, the rest drains, workers exit
+ *   trindle sandbox explain FILE [WORKER]  say what each worker may and may not do, and what enforces it
  * </pre>
  *
  * Exit status: 0 success; 1 a worker failed (run), or no pipeline answered (status, stop); 2 usage error or
@@ -40,6 +42,8 @@ public final class Main
           validate FILE            check FILE; print each problem as file:line:column; start nothing
           status [NAME] [--json]   show a running pipeline's workers and pipes
           stop [NAME]              stop a running pipeline: sources stop, pipes drain, workers exit
+          sandbox explain FILE [WORKER]
+                                   say what each worker (or WORKER) may and may not do, and what enforces it
           demo                     run the built-in word-count pipeline (samples/wordcount/wordcount.yaml)
           help                     show this help
 
@@ -71,6 +75,8 @@ public final class Main
             case "validate" -> rest.size() == 1 ? validate(Path.of(rest.getFirst()), out, err) : usage(err, verb);
             case "status" -> status(rest, out, err);
             case "stop" -> rest.size() <= 1 ? stop(rest, out, err) : usage(err, verb);
+            case "sandbox" -> (rest.size() == 2 || rest.size() == 3) && rest.getFirst().equals("explain") ?
+                explain(Path.of(rest.get(1)), rest.size() == 3 ? rest.get(2) : null, out, err) : usage(err, verb);
             default ->
             {
                 err.println("trindle: unknown command '" + verb + "'");
@@ -105,27 +111,13 @@ public final class Main
 
     private static int runPipeline(final Path file, final PrintStream out, final PrintStream err)
     {
-        final PipelineConfig config;
-        try
+        final PipelineConfig config = parse(file, err);
+        final Supervisor.Settings settings = config == null ? null : settings(config, out, err);
+        if (settings == null)
         {
-            config = PipelineConfigParser.parse(file);
-        }
-        catch (final ConfigException e)
-        {
-            err.println(e.getMessage());
             err.println("trindle: nothing was started");
             return Supervisor.EXIT_USAGE;
         }
-        final String launcher = System.getProperty(LAUNCHER_PROPERTY);
-        if (launcher == null || !Files.isExecutable(Path.of(launcher)))
-        {
-            err.println("trindle: the worker launcher is missing: set -D" + LAUNCHER_PROPERTY + " to " +
-                "native-shims/target/bin/trindle-launch (the ./trindle script does), or build it with ./mvnw package");
-            return Supervisor.EXIT_USAGE;
-        }
-        final Supervisor.Settings settings = new Supervisor.Settings(Path.of(launcher),
-            ProcessHandle.current().info().command().orElse("java"),
-            absolute(System.getProperty(WORKER_CLASSPATH_PROPERTY, System.getProperty("java.class.path"))), out, err);
         final Supervisor supervisor = new Supervisor(config, settings);
         final StatusSocket socket;
         try
@@ -168,6 +160,97 @@ public final class Main
             socket.close();
             finished.countDown();
         }
+    }
+
+    /**
+     * @return the config, or {@code null} when it is invalid (its problems printed on {@code err}).
+     */
+    private static PipelineConfig parse(final Path file, final PrintStream err)
+    {
+        try
+        {
+            return PipelineConfigParser.parse(file);
+        }
+        catch (final ConfigException e)
+        {
+            err.println(e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * @return where the launchers and the worker class path are, checked against what {@code config} needs; or
+     *         {@code null} when something is missing (said on {@code err}).
+     */
+    private static Supervisor.Settings settings(final PipelineConfig config, final PrintStream out,
+        final PrintStream err)
+    {
+        final String launcher = System.getProperty(LAUNCHER_PROPERTY);
+        if (launcher == null || !Files.isExecutable(Path.of(launcher)))
+        {
+            err.println("trindle: the worker launcher is missing: set -D" + LAUNCHER_PROPERTY + " to " +
+                "native-shims/target/bin/trindle-launch (the ./trindle script does), or build it with ./mvnw package");
+            return null;
+        }
+        // The sandboxing launcher is built beside the plain one.
+        final Path sandbox = Path.of(launcher).resolveSibling("trindle-sandbox");
+        final Supervisor.Settings settings = new Supervisor.Settings(Path.of(launcher), sandbox,
+            ProcessHandle.current().info().command().orElse("java"),
+            absolute(System.getProperty(WORKER_CLASSPATH_PROPERTY, System.getProperty("java.class.path"))), out, err);
+        final WorkerCommand commands = new WorkerCommand(config, settings);
+        for (final WorkerConfig worker : config.workers().values())
+        {
+            if (!worker.sandbox().sandboxed())
+            {
+                continue;
+            }
+            if (!Files.isExecutable(sandbox))
+            {
+                err.printf("%s:%d: worker '%s' is sandboxed, but the sandbox launcher %s is missing: build it with " +
+                    "./mvnw package%n", config.file(), worker.position().line(), worker.name(), sandbox);
+                return null;
+            }
+            try
+            {
+                commands.readOnlyPaths(worker);
+            }
+            catch (final IllegalStateException e)
+            {
+                err.printf("%s:%d: %s%n", config.file(), worker.position().line(), e.getMessage());
+                return null;
+            }
+        }
+        return settings;
+    }
+
+    private static int explain(final Path file, final String workerName, final PrintStream out,
+        final PrintStream err)
+    {
+        final PipelineConfig config = parse(file, err);
+        final Supervisor.Settings settings = config == null ? null : settings(config, out, err);
+        if (settings == null)
+        {
+            return Supervisor.EXIT_USAGE;
+        }
+        if (workerName != null && !config.workers().containsKey(workerName))
+        {
+            err.printf("trindle: %s has no worker '%s' (its workers: %s)%n", file, workerName,
+                String.join(", ", config.workers().keySet()));
+            return Supervisor.EXIT_USAGE;
+        }
+        final SandboxExplanation explanation = new SandboxExplanation(config, new WorkerCommand(config, settings));
+        int status = 0;
+        String separator = "";
+        for (final WorkerConfig worker : config.workers().values())
+        {
+            if (workerName == null || worker.name().equals(workerName))
+            {
+                out.print(separator);
+                separator = System.lineSeparator();
+                status = Math.max(status, explanation.explain(worker, out, err));
+            }
+        }
+        return status;
     }
 
     /** Workers run in their own directories: make every class path entry absolute. */

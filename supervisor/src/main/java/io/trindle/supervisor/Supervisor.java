@@ -9,7 +9,6 @@ import io.trindle.ipc.Rights;
 import io.trindle.ipc.Right;
 import io.trindle.ipc.linux.Linux;
 import io.trindle.ipc.linux.SystemCallException;
-import io.trindle.supervisor.config.Launch;
 import io.trindle.supervisor.config.PipelineConfig;
 import io.trindle.supervisor.config.RestartPolicy;
 import io.trindle.supervisor.config.WorkerConfig;
@@ -22,7 +21,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -83,13 +81,15 @@ final class Supervisor
     {
     }
 
-    /** Where things are: the launcher, and how Java workers are run. */
-    record Settings(Path launcher, String javaCommand, String workerClasspath, PrintStream out, PrintStream err)
+    /** Where things are: the launchers (plain and sandboxing), and how Java workers are run. */
+    record Settings(Path launcher, Path sandbox, String javaCommand, String workerClasspath, PrintStream out,
+        PrintStream err)
     {
     }
 
     private final PipelineConfig config;
     private final Settings settings;
+    private final WorkerCommand commands;
     private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
     private final ScheduledExecutorService timers =
         Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("trindle-timer").factory());
@@ -109,6 +109,7 @@ final class Supervisor
     {
         this.config = config;
         this.settings = settings;
+        this.commands = new WorkerCommand(config, settings);
         for (final WorkerConfig worker : config.workers().values())
         {
             for (int replica = 0; replica < worker.replicas(); replica++)
@@ -226,9 +227,12 @@ final class Supervisor
         {
             out = Linux.pipe();
             err = Linux.pipe();
-            pid = Linux.spawn(argv(worker), environment(worker), out[1], err[1], new int[] {channel[1].fd()});
+            pid = Linux.spawn(commands.argv(worker.config, Linux.getpid(), false).toArray(String[]::new),
+                commands.environment(worker.config, worker.replica).entrySet().stream()
+                    .map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new),
+                out[1], err[1], new int[] {channel[1].fd()});
         }
-        catch (final SystemCallException e)
+        catch (final SystemCallException | IllegalStateException e)
         {
             channel[0].close();
             channel[1].close();
@@ -658,34 +662,6 @@ final class Supervisor
         {
             // Already gone: its exit event is on the way.
         }
-    }
-
-    private String[] argv(final WorkerProcess worker)
-    {
-        final List<String> argv = new ArrayList<>(List.of(settings.launcher().toString(), "--die-with-parent",
-            Integer.toString(Linux.getpid()), "--cwd", config.workingDirectoryOf(worker.config).toString(), "--"));
-        switch (worker.config.launch())
-        {
-            case Launch.Command command -> argv.addAll(command.argv());
-            case Launch.Java java ->
-            {
-                argv.addAll(List.of(settings.javaCommand(), "--enable-native-access=ALL-UNNAMED", "-cp",
-                    settings.workerClasspath(), java.mainClass()));
-                argv.addAll(java.arguments());
-            }
-        }
-        return argv.toArray(String[]::new);
-    }
-
-    private String[] environment(final WorkerProcess worker)
-    {
-        final Map<String, String> environment = new LinkedHashMap<>(System.getenv());
-        environment.putAll(worker.config.environment());
-        environment.put(ControlChannel.WORKER_FD_ENVIRONMENT, Integer.toString(ControlChannel.WORKER_FD));
-        environment.put("TRINDLE_PIPELINE", config.name());
-        environment.put("TRINDLE_WORKER", worker.config.name());
-        environment.put("TRINDLE_REPLICA", Integer.toString(worker.replica));
-        return environment.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new);
     }
 
     private static void closeAll(final int[] fds)

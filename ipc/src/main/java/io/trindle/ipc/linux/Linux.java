@@ -223,6 +223,8 @@ public final class Linux
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle GETPID = downcall("getpid",
         FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle GETEUID = downcall("geteuid",
+        FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle SYSCONF = downcall("sysconf",
         FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
     private static final MethodHandle STRERROR = plainDowncall("strerror",
@@ -1195,6 +1197,19 @@ public final class Linux
         try
         {
             return (int)GETPID.invokeExact(capture());
+        }
+        catch (final Throwable t)
+        {
+            throw unexpected(t);
+        }
+    }
+
+    /** @return {@code geteuid()}: 0 when the process runs as root. */
+    public static int geteuid()
+    {
+        try
+        {
+            return (int)GETEUID.invokeExact(capture());
         }
         catch (final Throwable t)
         {

@@ -37,9 +37,14 @@ final class ConfigReader
     static final List<String> PIPE_KEYS = List.of("lane", "partition");
     static final List<String> SEGMENT_KEYS = List.of("size");
     static final List<String> WORKER_KEYS = List.of(
-        "command", "run", "java", "env", "cwd", "replicas", "grants", "restart", "stop-timeout", "ready-timeout");
+        "command", "run", "java", "env", "cwd", "replicas", "grants", "restart", "stop-timeout", "ready-timeout",
+        "sandbox");
     static final List<String> LAUNCH_KEYS = List.of("command", "run", "java");
     static final List<String> RESTART_KEYS = List.of("policy", "backoff", "intensity");
+    static final List<String> SANDBOX_KEYS = List.of("profile", "read-only", "memory", "cpu", "files", "processes");
+
+    /** The least address space a sandboxed process is allowed: below it, not even the C library starts. */
+    static final long MIN_SANDBOX_MEMORY = 16 << 20;
 
     private static final String EXAMPLE_MAIN_CLASS = "io.trindle.samples.wordcount.Reader";
 
@@ -370,6 +375,10 @@ final class ConfigReader
                 "'ready-timeout' of " + what);
             worker.readyTimeout = timeout == null ? worker.readyTimeout : timeout;
         }
+        if (keys.containsKey("sandbox"))
+        {
+            worker.sandbox = readSandbox(keys.get("sandbox").value(), what);
+        }
     }
 
     private Launch readLaunch(final Entry entry, final String worker)
@@ -504,6 +513,15 @@ final class ConfigReader
 
     private Path readDirectory(final Node node, final String what)
     {
+        return readPath(node, what, ": give a directory, or leave 'cwd' out to start in the config file's directory");
+    }
+
+    /**
+     * @param emptyHint what to say after "is empty" when the path is blank.
+     * @return the path as written, or {@code null} (reported).
+     */
+    private Path readPath(final Node node, final String what, final String emptyHint)
+    {
         final String text = nodes.text(node, what);
         if (text == null)
         {
@@ -511,8 +529,7 @@ final class ConfigReader
         }
         if (text.isBlank())
         {
-            problems.add(node, what + " is empty: give a directory, or leave 'cwd' out to start in the config " +
-                "file's directory");
+            problems.add(node, what + " is empty" + emptyHint);
             return null;
         }
         try
@@ -598,6 +615,107 @@ final class ConfigReader
         return new RestartPolicy(policy, backoffMin, backoffMax, maxRestarts, period);
     }
 
+    private SandboxConfig readSandbox(final Node node, final String worker)
+    {
+        final String what = "'sandbox' of " + worker;
+        final List<String> profiles =
+            Arrays.stream(SandboxConfig.Profile.values()).map(SandboxConfig.Profile::configName).toList();
+        if (node instanceof ScalarNode && !NodeReader.isNull(node))
+        {
+            // The short form, e.g. sandbox: strict, keeps the profile's own limits and paths.
+            final SandboxConfig.Profile profile = sandboxProfile(nodes.word(node, what, "sandbox profile", profiles));
+            return profile == null ? SandboxConfig.NONE : new SandboxConfig(profile, List.of(), 0, null, 0, 0);
+        }
+        if (!(node instanceof MappingNode))
+        {
+            problems.add(node, "expected a profile or a mapping for " + what + ", found " + NodeReader.describe(node) +
+                " (e.g. sandbox: strict, or sandbox: { profile: strict, memory: 512MiB })");
+            return SandboxConfig.NONE;
+        }
+        final List<Entry> entries = nodes.mapping(node, what, "key", " in " + what);
+        final Map<String, Entry> keys = nodes.keys(entries, SANDBOX_KEYS, "in " + what);
+        SandboxConfig.Profile profile = null;
+        if (keys.containsKey("profile"))
+        {
+            profile = sandboxProfile(nodes.word(keys.get("profile").value(), what, "sandbox profile", profiles));
+        }
+        else
+        {
+            problems.add(node, what + " has no 'profile': give one of " + String.join(", ", profiles));
+        }
+        final List<Path> readOnly = new ArrayList<>();
+        if (keys.containsKey("read-only"))
+        {
+            final List<Node> items = nodes.list(keys.get("read-only").value(), "'read-only' of " + what,
+                " (e.g. read-only: [data, /usr/share/dict])");
+            for (final Node item : items == null ? List.<Node>of() : items)
+            {
+                final Path path = readPath(item, "a 'read-only' path of " + what, ": give a file or directory");
+                if (path != null)
+                {
+                    readOnly.add(path);
+                }
+            }
+        }
+        long memory = 0;
+        if (keys.containsKey("memory"))
+        {
+            final Node limit = keys.get("memory").value();
+            final Long bytes = nodes.size(limit, "'memory' of " + what);
+            if (bytes != null && bytes < MIN_SANDBOX_MEMORY)
+            {
+                problems.add(limit, "'memory' of " + what + " must be at least " + Sizes.format(MIN_SANDBOX_MEMORY) +
+                    " (a process needs that much address space to start), not " + Sizes.format(bytes));
+            }
+            else if (bytes != null)
+            {
+                memory = bytes;
+            }
+        }
+        Duration cpu = null;
+        if (keys.containsKey("cpu"))
+        {
+            final Node limit = keys.get("cpu").value();
+            final Duration read = nodes.positiveDuration(limit, "'cpu' of " + what);
+            if (read != null && read.toMillis() % 1000 != 0)
+            {
+                problems.add(limit, "'cpu' of " + what + " must be whole seconds (the kernel counts CPU time limits " +
+                    "in seconds), not " + Durations.format(read));
+            }
+            else
+            {
+                cpu = read;
+            }
+        }
+        final int files = positiveCount(keys.get("files"), "'files' of " + what);
+        final int processes = positiveCount(keys.get("processes"), "'processes' of " + what);
+        return profile == null ? SandboxConfig.NONE :
+            new SandboxConfig(profile, readOnly, memory, cpu, files, processes);
+    }
+
+    /**
+     * @return the entry's value as an integer of at least 1, or 0 if the entry is absent or wrong (reported).
+     */
+    private int positiveCount(final Entry entry, final String what)
+    {
+        if (entry == null)
+        {
+            return 0;
+        }
+        final Integer count = nodes.integer(entry.value(), what);
+        if (count != null && count < 1)
+        {
+            problems.add(entry.value(), what + " must be at least 1, not " + count);
+            return 0;
+        }
+        return count == null ? 0 : count;
+    }
+
+    private static SandboxConfig.Profile sandboxProfile(final String word)
+    {
+        return byConfigName(SandboxConfig.Profile.values(), SandboxConfig.Profile::configName, word, null);
+    }
+
     /**
      * @return {min, max} of a backoff range such as {@code 100ms..5s}, or {@code null} (reported).
      */
@@ -670,6 +788,7 @@ final class ConfigReader
         RestartPolicy restart = RestartPolicy.DEFAULT;
         Duration stopTimeout = WorkerConfig.DEFAULT_STOP_TIMEOUT;
         Duration readyTimeout = WorkerConfig.DEFAULT_READY_TIMEOUT;
+        SandboxConfig sandbox = SandboxConfig.NONE;
 
         WorkerDraft(final String name, final Position position)
         {
@@ -680,7 +799,7 @@ final class ConfigReader
         WorkerConfig toConfig()
         {
             return new WorkerConfig(name, launch, environment, workingDirectory, replicas, grants, restart,
-                stopTimeout, readyTimeout, position);
+                stopTimeout, readyTimeout, sandbox, position);
         }
     }
 }

@@ -28,6 +28,7 @@ import java.util.Objects;
  *                         protocol's Stop) before it is killed; positive.
  * @param readyTimeout     how long a started worker has to report Ready on its control channel before the start
  *                         counts as a failure; positive.
+ * @param sandbox          how the worker is sandboxed; {@link SandboxConfig#NONE} when the config says nothing.
  * @param position         where the worker is declared (its name).
  */
 public record WorkerConfig(
@@ -40,6 +41,7 @@ public record WorkerConfig(
     RestartPolicy restart,
     Duration stopTimeout,
     Duration readyTimeout,
+    SandboxConfig sandbox,
     Position position)
 {
     /** The stop timeout when the config gives none. */
@@ -56,6 +58,7 @@ public record WorkerConfig(
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(launch, "launch");
         Objects.requireNonNull(restart, "restart");
+        Objects.requireNonNull(sandbox, "sandbox");
         Objects.requireNonNull(position, "position");
         environment = Collections.unmodifiableMap(new LinkedHashMap<>(environment));
         grants = Collections.unmodifiableMap(new LinkedHashMap<>(grants));

@@ -40,7 +40,7 @@ class PipelineConfigParserTest
         workers.put("reader", new WorkerConfig("reader",
             new Launch.Java("io.trindle.samples.wordcount.Reader", List.of("--lines", "100")),
             Map.of(), null, 1, Map.of("lines", Rights.of(Right.SEND)), RestartPolicy.DEFAULT,
-            Duration.ofSeconds(5), Duration.ofSeconds(10), at(9, 3)));
+            Duration.ofSeconds(5), Duration.ofSeconds(10), SandboxConfig.NONE, at(9, 3)));
         final Map<String, Rights> splitterGrants = new LinkedHashMap<>();
         splitterGrants.put("lines", Rights.of(Right.RECEIVE));
         splitterGrants.put("words", Rights.of(Right.SEND));
@@ -50,7 +50,8 @@ class PipelineConfigParserTest
             Map.of(), null, 2, splitterGrants,
             new RestartPolicy(RestartPolicy.Policy.ON_FAILURE, Duration.ofMillis(100), Duration.ofSeconds(5), 5,
                 Duration.ofSeconds(10)),
-            Duration.ofSeconds(5), Duration.ofSeconds(10), at(12, 3)));
+            Duration.ofSeconds(5), Duration.ofSeconds(10),
+            new SandboxConfig(SandboxConfig.Profile.STRICT, List.of(), 0, null, 0, 0), at(12, 3)));
         final Map<String, String> counterEnvironment = new LinkedHashMap<>();
         counterEnvironment.put("PYTHONUNBUFFERED", "1");
         counterEnvironment.put("LC_ALL", "C.UTF-8");
@@ -62,7 +63,9 @@ class PipelineConfigParserTest
             counterEnvironment, Path.of(".."), 2, counterGrants,
             new RestartPolicy(RestartPolicy.Policy.ALWAYS, Duration.ofMillis(100), Duration.ofSeconds(5), 5,
                 Duration.ofSeconds(10)),
-            Duration.ofSeconds(2), Duration.ofMinutes(1), at(17, 3)));
+            Duration.ofSeconds(2), Duration.ofMinutes(1),
+            new SandboxConfig(SandboxConfig.Profile.STANDARD, List.of(Path.of("data"), Path.of("/usr/share/dict")),
+                512L << 20, Duration.ofSeconds(30), 256, 32), at(18, 3)));
 
         assertEquals(new PipelineConfig(FILE, "wordcount", pipes, segments, workers), config);
         // Record equality of maps ignores order; the file's order is part of the model too.
@@ -164,7 +167,7 @@ class PipelineConfigParserTest
         final ConfigException e = assertThrows(ConfigException.class, () -> PipelineConfigParser.parse(file));
 
         assertEquals(file + ":4:5: unknown key 'replica' in worker 'solo'; did you mean 'replicas'? (valid keys: " +
-            "command, run, java, env, cwd, replicas, grants, restart, stop-timeout, ready-timeout)", e.getMessage());
+            "command, run, java, env, cwd, replicas, grants, restart, stop-timeout, ready-timeout, sandbox)", e.getMessage());
         assertEquals(new Position(file, 4, 5), e.problems().getFirst().position());
     }
 

@@ -33,7 +33,7 @@ class SuggestionsTest
     @Test
     void shouldSuggestNothingForAnUnrelatedWord()
     {
-        assertEquals("", Suggestions.didYouMean("sandbox", WORKER_KEYS));
+        assertEquals("", Suggestions.didYouMean("isolation", WORKER_KEYS));
         assertEquals("", Suggestions.didYouMean("cmd", WORKER_KEYS));
         assertEquals("", Suggestions.didYouMean("ran", List.of("env")));
     }

@@ -1,0 +1,97 @@
+package io.trindle.supervisor;
+
+import io.trindle.ipc.Right;
+import io.trindle.ipc.linux.Linux;
+import io.trindle.supervisor.config.PipelineConfig;
+import io.trindle.supervisor.config.WorkerConfig;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * {@code trindle sandbox explain}: what a worker may and may not do, and what enforces each, in the manner of
+ * {@code systemd-analyze security}. The supervisor says what it grants and which paths it gives the sandbox and
+ * why; the sandbox launcher, asked with {@code --explain} and exactly the options a real start would give it,
+ * says the rest — so the explanation cannot drift from what the launcher does.
+ */
+final class SandboxExplanation
+{
+    private final PipelineConfig config;
+    private final WorkerCommand commands;
+
+    SandboxExplanation(final PipelineConfig config, final WorkerCommand commands)
+    {
+        this.config = config;
+        this.commands = commands;
+    }
+
+    /**
+     * Prints the explanation of one worker.
+     *
+     * @return 0, or {@link Supervisor#EXIT_USAGE} if the sandbox launcher could not explain (said on {@code err}).
+     */
+    int explain(final WorkerConfig worker, final PrintStream out, final PrintStream err)
+    {
+        out.printf("worker '%s' (%s:%d), %d replica(s): %s%n", worker.name(), config.file(),
+            worker.position().line(), worker.replicas(), worker.sandbox().sandboxed() ?
+                "sandbox profile " + worker.sandbox().profile().configName() : "not sandboxed (no 'sandbox' key)");
+        out.println("allowed: its grants, as handles with exactly these rights (by the supervisor's capability " +
+            "table and the kernel's fd modes):");
+        if (worker.grants().isEmpty())
+        {
+            out.println("  (none)");
+        }
+        worker.grants().forEach((name, rights) -> out.printf("  %s '%s': %s%n",
+            config.pipes().containsKey(name) ? "pipe" : "segment", name,
+            rights.isEmpty() ? "none" : List.of(Right.values()).stream().filter(rights::contains)
+                .map(r -> r.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", "))));
+        out.println("refused: any object it was not granted or sent; a forged, replayed or another worker's " +
+            "token (by the supervisor's capability table)");
+        if (!worker.sandbox().sandboxed())
+        {
+            out.printf("refused: every inherited fd but 0, 1, 2 and the control channel (by trindle-launch)%n");
+            out.printf("allowed: everything else uid %d may do: every file it may open, /proc, the network, " +
+                "signalling that uid's processes; give the worker 'sandbox: strict' to refuse them%n", Linux.geteuid());
+            return 0;
+        }
+        out.println("read-only paths the supervisor gives the sandbox:");
+        for (final WorkerCommand.ReadOnly path : commands.readOnlyPaths(worker))
+        {
+            out.printf("  %s %s (%s)%s%n", path.passed() ? "+" : "-", path.path(), path.why(),
+                path.passed() ? (path.reachable() ? "" : ": NOT REACHABLE, the launcher will refuse to start") :
+                    Linux.geteuid() == 0 ? ": left out, it does not exist or uid 65534 (nobody), which the worker " +
+                        "runs as, cannot read it" : ": left out, it does not exist");
+        }
+        final List<String> argv = commands.argv(worker, Linux.getpid(), true);
+        // The launcher's own part ends at the first "--": the sandbox launcher starts right after it.
+        final List<String> sandbox = argv.subList(argv.indexOf("--") + 1, argv.size());
+        try
+        {
+            final Process process = new ProcessBuilder(sandbox).redirectErrorStream(true).start();
+            process.getOutputStream().close();
+            final String said = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            final int status = process.waitFor();
+            out.print(said);
+            if (status != 0)
+            {
+                err.printf("trindle: %s --explain exited with status %d%n", sandbox.getFirst(), status);
+                return Supervisor.EXIT_USAGE;
+            }
+            return 0;
+        }
+        catch (final IOException e)
+        {
+            err.printf("trindle: cannot run %s: %s%n", sandbox.getFirst(), e.getMessage());
+            return Supervisor.EXIT_USAGE;
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+            return Supervisor.EXIT_USAGE;
+        }
+    }
+}

@@ -1,0 +1,345 @@
+package io.trindle.supervisor;
+
+import io.trindle.ipc.ControlChannel;
+import io.trindle.ipc.linux.Linux;
+import io.trindle.supervisor.config.Launch;
+import io.trindle.supervisor.config.PipelineConfig;
+import io.trindle.supervisor.config.SandboxConfig;
+import io.trindle.supervisor.config.WorkerConfig;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The command line and environment that start one worker: {@code trindle-launch} (working directory, death with
+ * the supervisor), then, for a sandboxed worker, {@code trindle-sandbox} with the worker's profile, limits and
+ * read-only paths, then the worker's own program.
+ * <p>
+ * A sandboxed worker may read nothing but its read-only paths, so the supervisor works out what its program needs
+ * to start, each for a stated reason ({@link ReadOnly}): the system's libraries, the program and the directory it
+ * is installed in, a script's interpreter, the script an interpreter is given, the JDK and class path of a Java
+ * worker, the worker's {@code PYTHONPATH}, and the paths the config lists. Run as root, the launcher makes the
+ * worker nobody outside its user namespace too, so a path nobody cannot reach would stop the launcher: such a
+ * path, when the supervisor found it rather than the config naming it, is left out and said so by
+ * {@code trindle sandbox explain}.
+ */
+final class WorkerCommand
+{
+    /** Every dynamically linked program needs the C library, the loader and its cache. */
+    static final List<Path> SYSTEM_PATHS =
+        List.of(Path.of("/usr"), Path.of("/lib"), Path.of("/lib64"), Path.of("/etc/ld.so.cache"));
+
+    /** The JVM writes its performance counters to /tmp, which a sandboxed worker may not: it keeps them in memory. */
+    static final String JVM_SANDBOX_OPTION = "-XX:-UsePerfData";
+
+    /** The launcher takes at most this many read-only paths. */
+    static final int MAX_READ_ONLY = 64;
+
+    /**
+     * A path a sandboxed worker may read and execute, and why.
+     *
+     * @param path     the path, absolute.
+     * @param why      what the worker needs it for, e.g. "the JDK".
+     * @param reachable whether the worker can reach it: false when it does not exist, or when the launcher runs
+     *                 as root and nobody may not read it.
+     * @param fromConfig whether the config named it: such a path is always passed on, so that the launcher
+     *                 refuses to start rather than the worker failing for want of it.
+     */
+    record ReadOnly(Path path, String why, boolean reachable, boolean fromConfig)
+    {
+        boolean passed()
+        {
+            return reachable || fromConfig;
+        }
+    }
+
+    private final PipelineConfig config;
+    private final Supervisor.Settings settings;
+
+    WorkerCommand(final PipelineConfig config, final Supervisor.Settings settings)
+    {
+        this.config = config;
+        this.settings = settings;
+    }
+
+    /**
+     * @param supervisorPid the pid the worker must die with.
+     * @param explain       whether the sandbox launcher should only say what the worker may do, and run nothing.
+     * @return the whole command line of one of {@code worker}'s processes.
+     */
+    List<String> argv(final WorkerConfig worker, final int supervisorPid, final boolean explain)
+    {
+        final String pid = Integer.toString(supervisorPid);
+        final List<String> argv = new ArrayList<>(List.of(settings.launcher().toString(), "--die-with-parent", pid,
+            "--cwd", config.workingDirectoryOf(worker).toString(), "--"));
+        final SandboxConfig sandbox = worker.sandbox();
+        if (sandbox.sandboxed())
+        {
+            argv.addAll(List.of(settings.sandbox().toString(), "--profile", sandbox.profile().configName(),
+                "--die-with-parent", pid, "--keep-fd", Integer.toString(ControlChannel.WORKER_FD)));
+            for (final ReadOnly path : readOnlyPaths(worker))
+            {
+                if (path.passed())
+                {
+                    argv.addAll(List.of("--read-only", path.path().toString()));
+                }
+            }
+            limit(argv, "--limit-memory", sandbox.memoryBytes());
+            limit(argv, "--limit-cpu", sandbox.cpu() == null ? 0 : sandbox.cpu().toSeconds());
+            limit(argv, "--limit-files", sandbox.files());
+            limit(argv, "--limit-processes", sandbox.processes());
+            if (explain)
+            {
+                argv.add("--explain");
+            }
+            argv.add("--");
+        }
+        switch (worker.launch())
+        {
+            case Launch.Command command -> argv.addAll(command.argv());
+            case Launch.Java java ->
+            {
+                argv.addAll(List.of(settings.javaCommand(), "--enable-native-access=ALL-UNNAMED"));
+                if (sandbox.sandboxed())
+                {
+                    argv.add(JVM_SANDBOX_OPTION);
+                }
+                argv.addAll(List.of("-cp", settings.workerClasspath(), java.mainClass()));
+                argv.addAll(java.arguments());
+            }
+        }
+        return argv;
+    }
+
+    private static void limit(final List<String> argv, final String option, final long value)
+    {
+        if (value > 0)
+        {
+            argv.addAll(List.of(option, Long.toString(value)));
+        }
+    }
+
+    /**
+     * @return the environment of one of {@code worker}'s processes: the supervisor's, the config's additions,
+     *         and where to find the control channel and who the worker is.
+     */
+    Map<String, String> environment(final WorkerConfig worker, final int replica)
+    {
+        final Map<String, String> environment = new LinkedHashMap<>(System.getenv());
+        environment.putAll(worker.environment());
+        environment.put(ControlChannel.WORKER_FD_ENVIRONMENT, Integer.toString(ControlChannel.WORKER_FD));
+        environment.put("TRINDLE_PIPELINE", config.name());
+        environment.put("TRINDLE_WORKER", worker.name());
+        environment.put("TRINDLE_REPLICA", Integer.toString(replica));
+        return environment;
+    }
+
+    /**
+     * @return the paths a sandboxed {@code worker} may read, in the order found, each once, with why; the ones
+     *         not {@link ReadOnly#passed() passed} on are included so that they can be explained.
+     * @throws IllegalStateException if more paths would be passed than the launcher takes.
+     */
+    List<ReadOnly> readOnlyPaths(final WorkerConfig worker)
+    {
+        final Map<Path, ReadOnly> paths = new LinkedHashMap<>();
+        final boolean nobody = Linux.geteuid() == 0;
+        final Path cwd = config.workingDirectoryOf(worker);
+        final Map<String, String> environment = environment(worker, 0);
+        for (final Path system : SYSTEM_PATHS)
+        {
+            found(paths, system, "system libraries", nobody);
+        }
+        switch (worker.launch())
+        {
+            case Launch.Command command ->
+            {
+                final Path program = onPath(command.program(), cwd, environment.get("PATH"));
+                if (program != null)
+                {
+                    found(paths, program, "the program", nobody);
+                    installation(paths, program, nobody);
+                    final Path interpreter = interpreter(program, cwd, environment.get("PATH"));
+                    if (interpreter != null)
+                    {
+                        found(paths, interpreter, "the program's interpreter (#!)", nobody);
+                        installation(paths, interpreter, nobody);
+                    }
+                }
+                if (command.argv().size() > 1 && !command.argv().get(1).startsWith("-"))
+                {
+                    final Path script = cwd.resolve(command.argv().get(1)).normalize();
+                    if (Files.isRegularFile(script))
+                    {
+                        found(paths, script, "the script the program runs", nobody);
+                    }
+                }
+            }
+            case Launch.Java ignored ->
+            {
+                found(paths, Path.of(System.getProperty("java.home")), "the JDK", nobody);
+                for (final String entry : settings.workerClasspath().split(File.pathSeparator))
+                {
+                    if (!entry.isEmpty())
+                    {
+                        found(paths, cwd.resolve(entry).normalize(), "the class path", nobody);
+                    }
+                }
+            }
+        }
+        final String pythonPath = environment.get("PYTHONPATH");
+        if (pythonPath != null)
+        {
+            for (final String entry : pythonPath.split(File.pathSeparator))
+            {
+                if (!entry.isEmpty())
+                {
+                    found(paths, cwd.resolve(entry).normalize(), "PYTHONPATH", nobody);
+                }
+            }
+        }
+        for (final Path listed : worker.sandbox().readOnly())
+        {
+            final Path path = config.directory().resolve(listed).normalize();
+            paths.putIfAbsent(path, new ReadOnly(path, "the config's read-only list", reachable(path, nobody), true));
+        }
+        final List<ReadOnly> all = List.copyOf(paths.values());
+        final long passed = all.stream().filter(ReadOnly::passed).count();
+        if (passed > MAX_READ_ONLY)
+        {
+            throw new IllegalStateException("worker '" + worker.name() + "' would need " + passed +
+                " read-only paths, more than the sandbox takes (" + MAX_READ_ONLY + "): put its class path or " +
+                "libraries under fewer directories and list those in 'sandbox: read-only'");
+        }
+        return all;
+    }
+
+    private static void found(final Map<Path, ReadOnly> paths, final Path path, final String why,
+        final boolean nobody)
+    {
+        paths.putIfAbsent(path, new ReadOnly(path, why, reachable(path, nobody), false));
+    }
+
+    /** A program in some {@code X/bin} is installed in {@code X}: its libraries and data live beside it there. */
+    private static void installation(final Map<Path, ReadOnly> paths, final Path program, final boolean nobody)
+    {
+        try
+        {
+            final Path real = program.toRealPath();
+            final Path bin = real.getParent();
+            if (bin != null && bin.getFileName() != null && bin.getFileName().toString().equals("bin") &&
+                bin.getParent() != null && bin.getParent().getParent() != null)
+            {
+                found(paths, bin.getParent(), "the directory the program is installed in", nobody);
+            }
+        }
+        catch (final IOException e)
+        {
+            // It does not exist: reachable() already says so.
+        }
+    }
+
+    /**
+     * @return {@code name} as {@code execvp} would find it: relative to {@code cwd} if it holds a slash, else in
+     *         the first directory of {@code searchPath} that has it executable; {@code null} if none does.
+     */
+    static Path onPath(final String name, final Path cwd, final String searchPath)
+    {
+        if (name.contains("/"))
+        {
+            return cwd.resolve(name).normalize();
+        }
+        for (final String directory : (searchPath == null ? "/usr/bin:/bin" : searchPath).split(":"))
+        {
+            final Path candidate = cwd.resolve(directory.isEmpty() ? "." : directory).resolve(name).normalize();
+            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate))
+            {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * @return the interpreter a {@code #!} script names (for {@code #!/usr/bin/env NAME}, NAME found on the
+     *         path), or {@code null} if {@code program} is no script.
+     */
+    static Path interpreter(final Path program, final Path cwd, final String searchPath)
+    {
+        final byte[] head = new byte[256];
+        int length;
+        try (InputStream in = Files.newInputStream(program))
+        {
+            length = in.readNBytes(head, 0, head.length);
+        }
+        catch (final IOException e)
+        {
+            return null;
+        }
+        if (length < 2 || head[0] != '#' || head[1] != '!')
+        {
+            return null;
+        }
+        final String line = new String(head, 2, length - 2, StandardCharsets.UTF_8).lines().findFirst().orElse("");
+        final String[] words = line.strip().split("\\s+");
+        if (words[0].isEmpty())
+        {
+            return null;
+        }
+        if (words[0].endsWith("/env"))
+        {
+            for (int w = 1; w < words.length; w++)
+            {
+                if (!words[w].startsWith("-"))
+                {
+                    return onPath(words[w], cwd, searchPath);
+                }
+            }
+        }
+        return Path.of(words[0]);
+    }
+
+    /**
+     * @param nobody whether the worker will be nobody outside its namespace (the launcher runs as root).
+     * @return whether {@code path} exists and, for nobody, whether every directory above it may be searched and
+     *         it may be read by others.
+     */
+    static boolean reachable(final Path path, final boolean nobody)
+    {
+        if (!Files.exists(path))
+        {
+            return false;
+        }
+        if (!nobody)
+        {
+            return true;
+        }
+        try
+        {
+            final Path real = path.toRealPath();
+            for (Path above = real.getParent(); above != null; above = above.getParent())
+            {
+                if (!Files.getPosixFilePermissions(above).contains(PosixFilePermission.OTHERS_EXECUTE))
+                {
+                    return false;
+                }
+            }
+            final Set<PosixFilePermission> own = Files.getPosixFilePermissions(real);
+            return own.contains(PosixFilePermission.OTHERS_READ) &&
+                (!Files.isDirectory(real) || own.contains(PosixFilePermission.OTHERS_EXECUTE));
+        }
+        catch (final IOException e)
+        {
+            return false;
+        }
+    }
+}
