@@ -18,7 +18,11 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -48,6 +52,26 @@ int main(int argc, char **argv)
     report("socket-unix", socket(AF_UNIX, SOCK_SEQPACKET, 0));
     report("ptrace-attach", (int)ptrace(PTRACE_ATTACH, (pid_t)atoi(argv[3]), NULL, NULL));
     report("kill-outside", kill((pid_t)atoi(argv[4]), SIGTERM));
+
+    /* The kernel interfaces the seccomp filter refuses: each must fail with EPERM, whatever else would refuse it. */
+    char byte = 0;
+    struct iovec local = {.iov_base = &byte, .iov_len = 1};
+    struct iovec remote = {.iov_base = &byte, .iov_len = 1};
+    report("process-vm-readv", (int)process_vm_readv((pid_t)atoi(argv[3]), &local, 1, &remote, 1, 0));
+    report("mount", mount("none", "/", "tmpfs", 0, NULL));
+    report("umount2", umount2("/proc", MNT_DETACH));
+    report("chroot", chroot("/"));
+    report("bpf", (int)syscall(SYS_bpf, 0, NULL, 0));
+    report("perf-event-open", (int)syscall(SYS_perf_event_open, NULL, 0, -1, -1, 0));
+    report("userfaultfd", (int)syscall(SYS_userfaultfd, 0));
+    report("io-uring-setup", (int)syscall(SYS_io_uring_setup, 1, NULL));
+    report("kexec-load", (int)syscall(SYS_kexec_load, 0, 0, NULL, 0));
+    report("init-module", (int)syscall(SYS_init_module, NULL, 0, ""));
+    report("keyctl", (int)syscall(SYS_keyctl, 0, 0, 0, 0, 0));
+    report("add-key", (int)syscall(SYS_add_key, "user", "trindle", "x", 1, -1));
+    report("unshare-user", unshare(CLONE_NEWUSER));
+    report("setns", setns(0, CLONE_NEWNET));
+    report("clone-newnet", (int)syscall(SYS_clone, CLONE_NEWNET | SIGCHLD, NULL, NULL, NULL, 0));
 
     /* Fork until refused; the children wait for the probe's end. */
     static pid_t child[10000];

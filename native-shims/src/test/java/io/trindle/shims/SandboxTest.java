@@ -114,6 +114,12 @@ class SandboxTest
             assertEquals("EPERM", results.get("ptrace-attach"), "ptrace the test's JVM (seccomp)");
             assertEquals("ESRCH", results.get("kill-outside"), "the supervisor is not even visible (pid namespace)");
             assertTrue(supervisor.isAlive(), "the stand-in supervisor lives");
+            for (final String call : List.of("process-vm-readv", "mount", "umount2", "chroot", "bpf",
+                "perf-event-open", "userfaultfd", "io-uring-setup", "kexec-load", "init-module", "keyctl", "add-key",
+                "unshare-user", "setns", "clone-newnet"))
+            {
+                assertEquals("EPERM", results.get(call), call + " (seccomp)");
+            }
             assertEquals("EAGAIN", results.get("fork-past-limit"), "fork past the process limit (RLIMIT_NPROC)");
             assertTrue(Integer.parseInt(results.get("forked")) < 8, results.get("forked"));
             assertEquals("ENOMEM", results.get("malloc-past-limit"), "malloc past the memory limit (RLIMIT_AS)");
@@ -164,6 +170,35 @@ class SandboxTest
         assertTrue(missing.stderr().startsWith("trindle-sandbox: execvp(\"no-such-program-here\"): "), missing.stderr());
         final Run identity = strict("--", "sh", "-c", "id -u; hostname");
         assertEquals("65534\ntrindle-sandbox\n", identity.stdout(), identity.stderr());
+    }
+
+    @Test
+    void shouldGiveAStrictWorkerNoNetworkEvenWithoutSeccomp() throws IOException
+    {
+        // Seccomp refuses an AF_INET socket first, and Landlock (ABI 4) a TCP connect; without seccomp, UDP, which
+        // Landlock does not handle, finds the net namespace: its only interface is a loopback that is down.
+        final Run run = strict("--no-seccomp", "--", "/usr/bin/python3", "-c", """
+            import errno, socket
+            for kind, send in ((socket.SOCK_STREAM, lambda s: s.connect(("127.0.0.1", 9))),
+                               (socket.SOCK_DGRAM, lambda s: s.sendto(b"x", ("127.0.0.1", 9)))):
+                try:
+                    send(socket.socket(socket.AF_INET, kind))
+                    print("sent")
+                except OSError as e:
+                    print(errno.errorcode[e.errno])
+            print(sorted(name for _, name in socket.if_nameindex()))
+            """);
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertEquals("EACCES\nENETUNREACH\n['lo']\n", run.stdout());
+    }
+
+    @Test
+    void shouldKillAWorkerPastItsCpuLimit() throws IOException
+    {
+        // Soft and hard limit are equal: past it the kernel sends SIGXCPU, which pid 1 of a namespace ignores
+        // without a handler, and SIGKILL, which nothing ignores.
+        final Run run = strict("--limit-cpu", "1", "--", "/usr/bin/python3", "-c", "while True: pass");
+        assertEquals(128 + 9, run.exitCode(), "killed by SIGKILL, passed on as 128 + 9: " + run.stderr());
     }
 
     @Test
