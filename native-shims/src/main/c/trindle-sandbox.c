@@ -204,7 +204,7 @@ static void apply_profile(struct options *options, const char *profile)
     }
     else if (strcmp(profile, "standard") == 0)
     {
-        options->namespaces = NS_USER | NS_IPC | NS_UTS;
+        options->namespaces = NS_USER | NS_IPC | NS_UTS | NS_MOUNT;
         options->landlock = options->seccomp = options->no_new_privs = options->new_session = 1;
         options->limit_processes = options->limit_files = 0;
     }
@@ -371,6 +371,8 @@ static void explain(const struct options *o, const char *program)
     }
     if (o->namespaces & NS_MOUNT)
     {
+        printf("refused: /proc, hidden under an empty read-only tmpfs, so no granted fd can be reopened through "
+               "/proc/self/fd (by namespace: mount)\n");
         printf("refused: seeing mounts made after it started; mounting anything (by namespace: mount)\n");
     }
     printf(o->new_session ? "refused: the caller's controlling terminal (by setsid)\n"
@@ -597,6 +599,71 @@ static void die_with(pid_t parent_expected, const char *who)
     }
 }
 
+/* Where execvp would find PROGRAM, into FOUND; 0 if nowhere. */
+static int find_program(const char *program, char *found, size_t size)
+{
+    if (strchr(program, '/') != NULL)
+    {
+        return snprintf(found, size, "%s", program) < (int)size;
+    }
+    const char *path = getenv("PATH");
+    for (const char *start = path != NULL ? path : "/usr/bin:/bin";; )
+    {
+        const size_t length = strcspn(start, ":");
+        if (snprintf(found, size, "%.*s/%s", (int)length, length == 0 ? "." : start, program) < (int)size &&
+            access(found, X_OK) == 0)
+        {
+            return 1;
+        }
+        if (start[length] == '\0')
+        {
+            return 0;
+        }
+        start += length + 1;
+    }
+}
+
+/* With /proc hidden, the dynamic loader cannot read /proc/self/exe to expand $ORIGIN in the program's own run path
+ * (the JDK's bin/java finds libjli.so that way); it falls back to LD_ORIGIN_PATH, set here to the directory of the
+ * program, or of a script's interpreter, which is what the loader runs. A library's own $ORIGIN needs no /proc. */
+static void set_origin_path(const char *program)
+{
+    char found[PATH_MAX];
+    if (getenv("LD_ORIGIN_PATH") != NULL || !find_program(program, found, sizeof found))
+    {
+        return;
+    }
+    char head[PATH_MAX];
+    const int fd = open(found, O_RDONLY | O_CLOEXEC);
+    const ssize_t length = fd < 0 ? -1 : read(fd, head, sizeof head - 1);
+    if (fd >= 0)
+    {
+        close(fd);
+    }
+    const char *executable = found;
+    if (length > 2 && head[0] == '#' && head[1] == '!')
+    {
+        head[length] = '\0';
+        char *interpreter = head + 2 + strspn(head + 2, " \t");
+        interpreter[strcspn(interpreter, " \t\n")] = '\0';
+        if (interpreter[0] == '/')
+        {
+            executable = interpreter;
+        }
+    }
+    char real[PATH_MAX];
+    if (realpath(executable, real) == NULL)
+    {
+        return;
+    }
+    char *slash = strrchr(real, '/');
+    slash[slash == real ? 1 : 0] = '\0';
+    if (setenv("LD_ORIGIN_PATH", real, 1) != 0)
+    {
+        die(EXIT_SYSCALL, "setenv(\"LD_ORIGIN_PATH\")");
+    }
+}
+
 static volatile sig_atomic_t worker_pid;
 
 static void forward_signal(int signal)
@@ -815,10 +882,22 @@ int main(int argc, char **argv)
         snprintf(map, sizeof map, "%d %u 1\n", SANDBOX_ID, (unsigned int)outer_gid);
         write_file("/proc/self/gid_map", map);
     }
-    if ((o.namespaces & NS_MOUNT) && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+    if (o.namespaces & NS_MOUNT)
     {
-        /* Nothing mounted outside later shows up inside; /proc itself is kept out of reach by Landlock. */
-        die(EXIT_SYSCALL, "mount(\"/\", MS_REC | MS_PRIVATE)");
+        /* Nothing mounted outside later shows up inside. */
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+        {
+            die(EXIT_SYSCALL, "mount(\"/\", MS_REC | MS_PRIVATE)");
+        }
+        /* Landlock refuses /proc's files, but not what its magic links lead to: /proc/self/fd/N of a memfd is a
+         * file of the kernel's internal mount, which Landlock does not govern, so a read-only segment could be
+         * reopened for writing. An empty, read-only tmpfs over /proc leaves no such link (the /proc beneath is
+         * locked in place and cannot be unmounted from inside). */
+        if (mount("trindle-no-proc", "/proc", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                "mode=0555") != 0)
+        {
+            die(EXIT_SYSCALL, "mount(tmpfs, \"/proc\", MS_RDONLY)");
+        }
     }
     if ((o.namespaces & NS_UTS) && sethostname("trindle-sandbox", strlen("trindle-sandbox")) != 0)
     {
@@ -876,6 +955,10 @@ int main(int argc, char **argv)
         }
     }
 
+    if (o.namespaces & NS_MOUNT)
+    {
+        set_origin_path(program);
+    }
     /* The worker's own setup, in the order the kernel needs: no_new_privs before Landlock and seccomp. */
     if (o.new_session && setsid() < 0)
     {

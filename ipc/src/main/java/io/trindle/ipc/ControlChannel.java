@@ -1,6 +1,8 @@
 package io.trindle.ipc;
 
+import io.trindle.ipc.linux.Errno;
 import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.SystemCallException;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -163,7 +165,22 @@ public final class ControlChannel implements AutoCloseable
         try (Arena arena = Arena.ofConfined())
         {
             final MemorySegment buffer = arena.allocate(MAX_FRAME_LENGTH, 8);
-            final Linux.Received received = Linux.receiveWithFds(fd, buffer, MAX_HANDLES);
+            final Linux.Received received;
+            try
+            {
+                received = Linux.receiveWithFds(fd, buffer, MAX_HANDLES);
+            }
+            catch (final SystemCallException e)
+            {
+                // A frame too long, or with too many fds, was cut off by the kernel (and its fds closed): that is
+                // the peer breaking the format, not the channel failing.
+                if (e.errno() == Errno.EINVAL)
+                {
+                    throw new MalformedMessageException("control frame of more than " + MAX_FRAME_LENGTH +
+                        " bytes or " + MAX_HANDLES + " fds: " + e.getMessage(), e);
+                }
+                throw e;
+            }
             if (received.length() == 0 && received.fds().length == 0)
             {
                 return null;

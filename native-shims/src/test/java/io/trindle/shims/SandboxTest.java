@@ -105,8 +105,8 @@ class SandboxTest
             assertEquals("EACCES", results.get("open-outside"), "a file outside the read-only paths (Landlock)");
             assertEquals("EACCES", results.get("write-read-only"), "writing under a read-only path (Landlock)");
             assertEquals("ok", results.get("read-read-only"), "reading under a read-only path");
-            assertEquals("EACCES", results.get("proc-self-fd"), "/proc/self/fd reopened (Landlock)");
-            assertEquals("EACCES", results.get("proc-self-status"), "any /proc path (Landlock)");
+            assertEquals("ENOENT", results.get("proc-self-fd"), "/proc/self/fd: /proc is hidden (mount namespace)");
+            assertEquals("ENOENT", results.get("proc-self-status"), "any /proc path: hidden (mount namespace)");
             assertEquals("EPERM", results.get("socket-inet"), "AF_INET socket (seccomp)");
             assertEquals("EPERM", results.get("socket-inet6"), "AF_INET6 socket (seccomp)");
             assertEquals("ok", results.get("socketpair-unix"));

@@ -70,12 +70,22 @@ final class Status
             long queued = 0;
             long bytes = 0;
             long released = 0;
+            int broken = 0;
             for (final ObjectTable.Lane lane : pipe.lanes())
             {
-                final Pipe.LaneStatus status = Pipe.status(lane.handle());
-                queued += status.queued();
-                bytes += status.bytes();
-                released += status.released();
+                try
+                {
+                    final Pipe.LaneStatus status = Pipe.status(lane.handle());
+                    queued += status.queued();
+                    bytes += status.bytes();
+                    released += status.released();
+                }
+                catch (final RuntimeException e)
+                {
+                    // A sender may write anything over its own lane: the receiver sets that lane aside, and the
+                    // status counts it as broken rather than failing, so a hostile worker cannot stop the answer.
+                    broken++;
+                }
             }
             final String name = pipes.stream().filter(p -> p.name().equals(pipe.name())).count() > 1 ?
                 pipe.name() + "." + pipe.receiverReplica() : pipe.name();
@@ -87,11 +97,13 @@ final class Status
             {
                 text.append(i == 0 ? "" : ",").append("{\"name\":").append(quote(name)).append(",\"queued\":")
                     .append(queued).append(",\"bytes\":").append(bytes).append(",\"released\":").append(released)
-                    .append(",\"messagesPerSecond\":").append(rate).append('}');
+                    .append(",\"messagesPerSecond\":").append(rate).append(",\"brokenLanes\":").append(broken)
+                    .append('}');
             }
             else
             {
-                text.append(String.format("%-16s %8d %12d %12d%n", name, queued, bytes, rate));
+                text.append(String.format("%-16s %8d %12d %12d%s%n", name, queued, bytes, rate,
+                    broken == 0 ? "" : "  " + broken + " broken lane(s)"));
             }
         }
         if (json)

@@ -300,9 +300,19 @@ final class Supervisor
                 events.add(new FromWorker(worker, generation, message));
             }
         }
+        catch (final SystemCallException e)
+        {
+            // Once the worker is gone, its channel is closed under this reader: that is no news.
+            if (generation == worker.generation && worker.alive())
+            {
+                settings.err().printf("trindle: cannot read worker %s's control channel: %s%n", worker.label,
+                    e.getMessage());
+            }
+        }
         catch (final RuntimeException e)
         {
-            if (generation == worker.generation && worker.alive())
+            // Said even when the worker has exited since: what it sent is there to be read either way.
+            if (generation == worker.generation)
             {
                 settings.err().printf("trindle: worker %s sent a bad control message: %s%n", worker.label,
                     e.getMessage());
@@ -541,7 +551,10 @@ final class Supervisor
             return "no such lane";
         }
         final ObjectTable.Lane lane = instance.lanes().get(laneId);
-        return "sent by worker " + lane.senderWorker() + (lane.senderReplica() > 0 ? "." + lane.senderReplica() : "");
+        // Named as its output lines are labelled: "name" for a lone replica, "name.N" for one of several.
+        return "sent by worker " + workers.stream()
+            .filter(w -> w.config.name().equals(lane.senderWorker()) && w.replica == lane.senderReplica())
+            .map(w -> w.label).findFirst().orElse(lane.senderWorker() + "." + lane.senderReplica());
     }
 
     private void reply(final WorkerProcess worker, final ControlMessage message)
