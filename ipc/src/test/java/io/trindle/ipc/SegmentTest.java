@@ -48,7 +48,7 @@ class SegmentTest
     }
 
     @Test
-    void shouldAllocateTheExactConcatenationOfSourcesRoundedToPages()
+    void shouldAllocateTheExactConcatenationOfSourcesRoundedToPages() throws java.io.IOException
     {
         final byte[] first = randomBytes(5000, 1);
         final byte[] last = randomBytes(100, 2);
@@ -61,6 +61,9 @@ class SegmentTest
             assertArrayEquals(expected, read(segment, 0, (int)segment.size()));
             assertEquals(Rights.SEGMENT_OWNER, segment.rights());
             assertTrue((Linux.seals(segment.handle().fd()) & Linux.F_SEAL_SHRINK) != 0, "sealed against shrinking");
+            assertEquals(Linux.MEMFD_MODE, (int)java.nio.file.Files.getAttribute(
+                java.nio.file.Path.of("/proc/self/fd/" + segment.handle().fd()), "unix:mode") & 0777,
+                "only the creator's uid may reopen it");
         }
     }
 

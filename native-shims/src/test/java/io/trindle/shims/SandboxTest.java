@@ -202,6 +202,45 @@ class SandboxTest
     }
 
     @Test
+    void shouldRefuseAnotherUidAWritableReopenOfAMemfdEvenWhereProcIsInReach() throws IOException
+    {
+        // The second guard behind the hidden /proc: every memfd is 0600, so only its creator's uid may reopen it.
+        // No mount namespace here, so /proc is in reach; the worker is nobody when the launcher runs as root.
+        final int memfd = Linux.memfdCreate("reopen-probe", Linux.MFD_CLOEXEC);
+        final int open = Linux.memfdCreate("reopen-contrast", Linux.MFD_CLOEXEC);
+        final Path out = directory.resolve("out");
+        final Path err = directory.resolve("err");
+        final int pid;
+        try
+        {
+            assertEquals(Linux.MEMFD_MODE, (int)Files.getAttribute(Path.of("/proc/self/fd/" + memfd), "unix:mode") & 0777);
+            Linux.fchmod(open, 0666); // the mode memfd_create gives, less execute: the contrast
+            pid = Linux.spawn(new String[] {SANDBOX, "--profile", "none", "--namespaces", "user", "--keep-fd", "3",
+                "--keep-fd", "4", "--", "/usr/bin/python3", "-c", """
+                import errno, os
+                print(os.getuid())
+                for fd in (3, 4):
+                    try:
+                        os.open(f"/proc/self/fd/{fd}", os.O_RDWR)
+                        print("opened")
+                    except OSError as e:
+                        print(errno.errorcode[e.errno])
+                """}, ENVIRONMENT,
+                out.toString(), err.toString(), new int[] {memfd, open});
+        }
+        finally
+        {
+            Linux.close(memfd);
+            Linux.close(open);
+        }
+        assertEquals(0, Linux.exitCode(Linux.waitpid(pid)), Files.readString(err));
+        // Run by root, the worker is nobody outside too and is refused the 0600 memfd but not the 0666 one; run by
+        // another user, it is that user outside, the owner of both, and may: that case relies on the hidden /proc.
+        assertEquals("65534\n" + (Linux.geteuid() == 0 ? "EACCES" : "opened") + "\nopened\n", Files.readString(out),
+            Files.readString(err));
+    }
+
+    @Test
     void shouldExplainEachProfile() throws IOException
     {
         final Run none = run(List.of("--profile", "none", "--explain"));

@@ -38,6 +38,8 @@ public final class Linux
     // memfd_create(2)
     public static final int MFD_CLOEXEC = 0x0001;
     public static final int MFD_ALLOW_SEALING = 0x0002;
+    /** The mode of every memfd made here: read and write for its creator's uid only. */
+    public static final int MEMFD_MODE = 0600;
 
     // mmap(2), mprotect(2)
     public static final int PROT_NONE = 0;
@@ -171,6 +173,8 @@ public final class Linux
 
     private static final MethodHandle MEMFD_CREATE = downcall("memfd_create",
         FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle FCHMOD = downcall("fchmod",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle FTRUNCATE = downcall("ftruncate",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
     private static final MethodHandle FALLOCATE = downcall("fallocate",
@@ -302,7 +306,38 @@ public final class Linux
         {
             throw failure(errno, "memfd_create", "name=" + name + ", flags=0x" + Integer.toHexString(flags));
         }
+        // A memfd is made 0777; whoever reaches /proc/<pid>/fd/N could then reopen it read-write. Only its
+        // creator's uid may: a worker running as another uid (a sandboxed one, under a root supervisor) cannot
+        // turn a read-only handle into a writable one that way, even where /proc is in reach.
+        try
+        {
+            fchmod(fd, MEMFD_MODE);
+        }
+        catch (final SystemCallException e)
+        {
+            close(fd);
+            throw e;
+        }
         return fd;
+    }
+
+    /** {@code fchmod(fd, mode)}. */
+    public static void fchmod(final int fd, final int mode)
+    {
+        final MemorySegment errno = capture();
+        final int result;
+        try
+        {
+            result = (int)FCHMOD.invokeExact(errno, fd, mode);
+        }
+        catch (final Throwable t)
+        {
+            throw unexpected(t);
+        }
+        if (result != 0)
+        {
+            throw failure(errno, "fchmod", "fd=" + fd + ", mode=0" + Integer.toOctalString(mode));
+        }
     }
 
     /** {@code ftruncate(fd, length)}. */
