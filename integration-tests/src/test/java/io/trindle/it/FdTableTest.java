@@ -6,9 +6,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
@@ -70,6 +72,16 @@ class FdTableTest
             assertTrue(table.contains("PIPE               QUEUED        BYTES        MSG/S\np                       0            0"),
                 table);
 
+            // Without the key beside the socket (a sandboxed worker of the same user may connect but not read
+            // it), nothing is answered and nothing stops.
+            for (final String line : List.of("stop", "status", "0123 stop", " stop"))
+            {
+                final String refused = trindle.send("fds", line);
+                assertTrue(refused.startsWith("refused: no valid key; a client reads it from "), refused);
+            }
+            assertEquals(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE),
+                Files.getPosixFilePermissions(directory.resolve("run/fds.key")));
+            assertTrue(trindle.isAlive());
             assertTrue(trindle.ask("fds", "stop").startsWith("stopping"));
             assertEquals(3, trindle.waitFor(Duration.ofSeconds(60)), "stopped on request. " + trindle.output());
         }

@@ -151,10 +151,18 @@ final class SupervisorProcess implements AutoCloseable
 
     String ask(final String pipeline, final String command) throws IOException
     {
+        // As trindle status does: the key the supervisor left beside its socket, then the command.
+        final String key = Files.readString(directory.resolve("run").resolve(pipeline + ".key")).strip();
+        return send(pipeline, key + " " + command);
+    }
+
+    /** Sends {@code line} as it is to the status socket of {@code pipeline}, and returns the answer. */
+    String send(final String pipeline, final String line) throws IOException
+    {
         final Path socket = directory.resolve("run").resolve(pipeline + ".sock");
         try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket)))
         {
-            channel.write(ByteBuffer.wrap((command + "\n").getBytes(StandardCharsets.UTF_8)));
+            channel.write(ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8)));
             channel.shutdownOutput();
             final ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
             while (channel.read(buffer) > 0)

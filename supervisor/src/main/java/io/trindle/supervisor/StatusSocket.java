@@ -10,22 +10,37 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.HexFormat;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The Unix socket through which {@code trindle status} and {@code trindle stop} reach a running supervisor:
- * {@code $TRINDLE_RUN_DIR/NAME.sock} (default {@code /tmp/trindle-$USER/NAME.sock}), readable by its owner
- * only. A client writes one line — {@code status}, {@code status --json} or {@code stop} — and reads the
- * answer until the supervisor closes the connection.
+ * {@code $TRINDLE_RUN_DIR/NAME.sock} (default {@code /tmp/trindle-$USER/NAME.sock}), in a directory of its
+ * owner's only. A client writes one line — the key, a space, and {@code status}, {@code status --json} or
+ * {@code stop} — and reads the answer until the supervisor closes the connection.
+ * <p>
+ * The key is random, made anew by each supervisor and kept beside the socket in {@code NAME.key} (mode 0600).
+ * The directory's mode keeps other users out; the key keeps out a sandboxed worker of the same user, which
+ * Landlock lets connect to a Unix socket by path but not read the key file.
  */
 final class StatusSocket implements AutoCloseable
 {
+    /** Random bytes in a key: as many as a guess would have to match. */
+    static final int KEY_BYTES = 32;
+
     private final Path path;
+    private final Path keyFile;
+    private final byte[] key;
     private final ServerSocketChannel server;
 
-    private StatusSocket(final Path path, final ServerSocketChannel server)
+    private StatusSocket(final Path path, final Path keyFile, final String key, final ServerSocketChannel server)
     {
         this.path = path;
+        this.keyFile = keyFile;
+        this.key = key.getBytes(StandardCharsets.US_ASCII);
         this.server = server;
     }
 
@@ -40,6 +55,11 @@ final class StatusSocket implements AutoCloseable
     static Path pathOf(final String pipeline)
     {
         return runDirectory().resolve(pipeline + ".sock");
+    }
+
+    static Path keyOf(final String pipeline)
+    {
+        return runDirectory().resolve(pipeline + ".key");
     }
 
     /**
@@ -72,9 +92,17 @@ final class StatusSocket implements AutoCloseable
                 }
                 Files.delete(path); // left by a supervisor that was killed
             }
+            final Path keyFile = keyOf(pipeline);
+            Files.deleteIfExists(keyFile);
+            final byte[] random = new byte[KEY_BYTES];
+            new SecureRandom().nextBytes(random);
+            final String key = HexFormat.of().formatHex(random);
+            Files.writeString(keyFile, key + "\n", StandardCharsets.US_ASCII, StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE);
+            Files.setPosixFilePermissions(keyFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
             final ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             server.bind(UnixDomainSocketAddress.of(path));
-            final StatusSocket socket = new StatusSocket(path, server);
+            final StatusSocket socket = new StatusSocket(path, keyFile, key, server);
             Thread.ofPlatform().daemon().name("trindle-status").start(() -> socket.serve(supervisor));
             return socket;
         }
@@ -90,7 +118,16 @@ final class StatusSocket implements AutoCloseable
         {
             try (SocketChannel client = server.accept())
             {
-                final String command = readLine(client);
+                final String line = readLine(client);
+                final int space = line.indexOf(' ');
+                final byte[] presented = (space < 0 ? "" : line.substring(0, space)).getBytes(StandardCharsets.US_ASCII);
+                if (!MessageDigest.isEqual(presented, key))
+                {
+                    client.write(ByteBuffer.wrap(("refused: no valid key; a client reads it from " + keyFile +
+                        "\n").getBytes(StandardCharsets.UTF_8)));
+                    continue;
+                }
+                final String command = line.substring(space + 1);
                 final String answer = switch (command)
                 {
                     case "status" -> supervisor.status(false).get(5, TimeUnit.SECONDS);
@@ -134,9 +171,10 @@ final class StatusSocket implements AutoCloseable
      */
     static String ask(final String pipeline, final String command) throws IOException
     {
+        final String key = Files.readString(keyOf(pipeline), StandardCharsets.US_ASCII).strip();
         try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(pathOf(pipeline))))
         {
-            channel.write(ByteBuffer.wrap((command + "\n").getBytes(StandardCharsets.UTF_8)));
+            channel.write(ByteBuffer.wrap((key + " " + command + "\n").getBytes(StandardCharsets.UTF_8)));
             channel.shutdownOutput();
             final java.io.ByteArrayOutputStream answer = new java.io.ByteArrayOutputStream();
             final ByteBuffer buffer = ByteBuffer.allocate(8192);
@@ -156,6 +194,7 @@ final class StatusSocket implements AutoCloseable
         {
             server.close();
             Files.deleteIfExists(path);
+            Files.deleteIfExists(keyFile);
         }
         catch (final IOException e)
         {
