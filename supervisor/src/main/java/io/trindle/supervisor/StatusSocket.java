@@ -5,15 +5,18 @@ import java.io.UncheckedIOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -72,8 +75,8 @@ final class StatusSocket implements AutoCloseable
         final Path path = pathOf(pipeline);
         try
         {
-            Files.createDirectories(path.getParent(), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectories(path.getParent(),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             if (Files.exists(path))
             {
                 boolean answered;
@@ -97,9 +100,13 @@ final class StatusSocket implements AutoCloseable
             final byte[] random = new byte[KEY_BYTES];
             new SecureRandom().nextBytes(random);
             final String key = HexFormat.of().formatHex(random);
-            Files.writeString(keyFile, key + "\n", StandardCharsets.US_ASCII, StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.WRITE);
-            Files.setPosixFilePermissions(keyFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            // Made 0600 as it is created, so there is no moment at which the umask's mode lets anyone else read it.
+            try (SeekableByteChannel file = Files.newByteChannel(keyFile,
+                Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))))
+            {
+                file.write(ByteBuffer.wrap((key + "\n").getBytes(StandardCharsets.US_ASCII)));
+            }
             final ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             server.bind(UnixDomainSocketAddress.of(path));
             final StatusSocket socket = new StatusSocket(path, keyFile, key, server);
