@@ -26,13 +26,10 @@ class DemoTest
     @Test
     void shouldCountExactlyWithStagesInJavaCAndPython() throws Exception
     {
-        final Path samples = Path.of("..", "samples").toAbsolutePath().normalize();
-        final String config = Files.readString(samples.resolve("wordcount").resolve("wordcount.yaml"))
-            .replace("../target/bin/wordcount-splitter", samples.resolve("target/bin/wordcount-splitter").toString())
-            .replace("counter.py", samples.resolve("wordcount/counter.py").toString())
-            .replace("../../python", samples.resolveSibling("python").toString())
+        final String config = WordcountSample.config("wordcount.yaml")
             .replace("--top, \"10\"]", "--top, \"10\", --output, counts.txt]");
-        assertTrue(config.contains("--output, counts.txt]") && config.contains(samples.toString()), config);
+        assertTrue(config.contains("--output, counts.txt]") && config.contains(WordcountSample.SAMPLES.toString()),
+            config);
         Files.writeString(directory.resolve("wordcount.yaml"), config);
         try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "wordcount.yaml"))
         {

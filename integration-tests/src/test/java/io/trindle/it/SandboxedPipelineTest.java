@@ -37,13 +37,8 @@ class SandboxedPipelineTest
     @Test
     void shouldCountExactlyWithJavaCAndPythonWorkersUnderStrict() throws Exception
     {
-        final Path samples = Path.of("..", "samples").toAbsolutePath().normalize();
-        final String config = Files.readString(samples.resolve("wordcount").resolve("wordcount-sandboxed.yaml"))
-            .replace("../target/bin/wordcount-splitter", samples.resolve("target/bin/wordcount-splitter").toString())
-            .replace("counter.py", samples.resolve("wordcount/counter.py").toString())
-            .replace("../../python", samples.resolveSibling("python").toString())
-            .replace("../../native-shims", samples.resolveSibling("native-shims").toString());
-        assertTrue(!config.contains("../") && config.contains(samples.toString()), config);
+        final String config = WordcountSample.config("wordcount-sandboxed.yaml");
+        assertTrue(!config.contains("../") && config.contains(WordcountSample.SAMPLES.toString()), config);
         Files.writeString(directory.resolve("wordcount-sandboxed.yaml"), config);
 
         final Map<String, String> seen = new LinkedHashMap<>();
