@@ -26,7 +26,7 @@ class RestartTest
             workers:
               crasher:
                 command: [sh, -c, "echo starting; exit 3"]
-                restart: { policy: on-failure, backoff: 10ms..40ms, intensity: 3/10s }
+                restart: { policy: on-failure, backoff: 10ms..60s, intensity: 3/10s }
               bystander:
                 command: [sleep, "600"]
                 ready-timeout: 600s

@@ -29,6 +29,7 @@ class SpawnTest
             final int pidfd = Linux.pidfdOpen(pid);
             try
             {
+                awaitAsleep(pid);
                 final List<String> fds;
                 try (Stream<Path> entries = Files.list(Path.of("/proc/" + pid + "/fd")))
                 {
@@ -47,4 +48,31 @@ class SpawnTest
             assertEquals(Linux.SIGKILL, Linux.terminatingSignal(Linux.waitpid(pid)));
         }
     }
+
+    /**
+     * Waits until the child sleeps in {@code sleep}'s own system call: before that, the dynamic loader and the C
+     * library's start-up open files of their own (an fd 4 for a moment), which are no fd of this JVM.
+     */
+    private static void awaitAsleep(final int pid) throws IOException
+    {
+        final Path syscall = Path.of("/proc/" + pid + "/syscall");
+        final long deadline = System.nanoTime() + 30_000_000_000L;
+        while (true)
+        {
+            final String number = Files.readString(syscall).split(" ", 2)[0].trim();
+            if (number.equals(CLOCK_NANOSLEEP) || number.equals(NANOSLEEP))
+            {
+                return;
+            }
+            if (System.nanoTime() > deadline)
+            {
+                throw new AssertionError("the child never reached its sleep: /proc/" + pid + "/syscall says " + number);
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /** x86-64 system call numbers, as /proc/PID/syscall shows them. */
+    private static final String NANOSLEEP = "35";
+    private static final String CLOCK_NANOSLEEP = "230";
 }
