@@ -139,7 +139,7 @@ _PROTOTYPES = {
     "trindle_lane_sender_abort": (_I, [_P, ctypes.POINTER(Claim)]),
     "trindle_lane_sender_try_send": (_I, [_P, _P, _U32]),
     "trindle_lane_sender_send": (_I, [_P, _P, _U32, _I64]),
-    "trindle_lane_sender_end_stream": (_I, [_P, _I64]),
+    "trindle_lane_sender_end_stream": (_I, [_P]),
     "trindle_lane_sender_close": (None, [_P]),
     # receiver, messages, inbox
     "trindle_message_attachment": (_I, [_MSG, _U32, ctypes.POINTER(Attachment)]),
@@ -189,7 +189,7 @@ _PROTOTYPES = {
     "trindle_pipe_sender_lane": (_P, [_P, _U64]),
     "trindle_pipe_sender_send": (_I, [_P, _P, _U32, _I64]),
     "trindle_pipe_sender_send_key": (_I, [_P, _U64, _P, _U32, _I64]),
-    "trindle_pipe_sender_end_streams": (_I, [_P, _I64]),
+    "trindle_pipe_sender_end_streams": (_I, [_P]),
     "trindle_outbox_create": (_I, [_U32, ctypes.c_size_t, _PP]),
     "trindle_outbox_add": (_I, [_P, _P, _P, _U32]),
     "trindle_outbox_add_key": (_I, [_P, _P, _U64, _P, _U32]),

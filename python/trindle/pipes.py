@@ -113,12 +113,12 @@ class LaneSender:
         check(_lib.trindle_lane_sender_claim_wait(self._live(), length, _native.nanos(timeout), ctypes.byref(claim)))
         return Claim(self._handle, claim)
 
-    def end_stream(self, timeout=None):
-        """Writes the end of the stream; nothing can be sent afterwards."""
-        check(_lib.trindle_lane_sender_end_stream(self._live(), _native.nanos(timeout)))
+    def end_stream(self):
+        """Ends the stream (the lane's ended word: it never waits); nothing can be sent afterwards."""
+        check(_lib.trindle_lane_sender_end_stream(self._live()))
 
     def close(self):
-        """Ends the stream if it can, unmaps the lane and closes its fd (only for a sender made by open)."""
+        """Ends the stream, unmaps the lane and closes its fd (only for a sender made by open)."""
         if self._owned and self._handle is not None:
             _lib.trindle_lane_sender_close(self._handle)
         self._handle = None
@@ -174,9 +174,9 @@ class PipeSender:
         """The lane the next message goes to (by key, or the next in turn), for zero-copy ``claim``."""
         return LaneSender(_lib.trindle_pipe_sender_lane(self._live(), key), False)
 
-    def end_streams(self, timeout=None):
-        """Ends the stream on every lane of the pipe (final: the receivers downstream see the end)."""
-        check(_lib.trindle_pipe_sender_end_streams(self._live(), _native.nanos(timeout)))
+    def end_streams(self):
+        """Ends the stream on every lane of the pipe (final: the receivers downstream see the end; never waits)."""
+        check(_lib.trindle_pipe_sender_end_streams(self._live()))
 
 
 class Message:

@@ -142,6 +142,9 @@ TRINDLE_INTERNAL int trindle_lane_map(const char *call, int fd, struct trindle_l
 /** Unmaps the lane and closes its fd. */
 TRINDLE_INTERNAL void trindle_lane_unmap(struct trindle_lane *lane);
 
+/** Stores the ended word of the lane whose header is at `header`, then wakes its receiver if it sleeps (§7). */
+TRINDLE_INTERNAL void trindle_lane_end(uint8_t *header);
+
 /** Wakes every sender that announced it sleeps waiting for room on `lane` (pipe-format.md §6). */
 TRINDLE_INTERNAL void trindle_lane_wake_senders(struct trindle_lane *lane);
 

@@ -465,26 +465,30 @@ int trindle_lane_sender_send(trindle_lane_sender_t *sender, const void *data, ui
     return trindle_lane_sender_commit(sender, &claim);
 }
 
-int trindle_lane_sender_end_stream(trindle_lane_sender_t *sender, int64_t timeout_ns)
+int trindle_lane_sender_end_stream(trindle_lane_sender_t *sender)
 {
     if (sender == NULL)
     {
         return trindle_fail(TRINDLE_E_INVALID, 0, "trindle_lane_sender_end_stream: sender=NULL");
     }
-    if (atomic_load_explicit(&sender->ended, memory_order_relaxed))
+    if (!atomic_exchange_explicit(&sender->ended, true, memory_order_relaxed))
     {
-        return TRINDLE_OK;
+        trindle_lane_end(sender->lane.header);
     }
-    trindle_claim_t claim;
-    const int result = claim_waiting(sender, 0, TRINDLE_RECORD_TYPE_END_OF_STREAM, timeout_ns, &claim);
-    if (result != TRINDLE_OK)
+    return TRINDLE_OK;
+}
+
+void trindle_lane_end(uint8_t *header)
+{
+    /* §7: sequentially consistent, so every earlier commit is before it and it is before the load below. */
+    atomic_store_explicit(trindle_u32(header, TRINDLE_LANE_ENDED_OFFSET), 1, memory_order_seq_cst);
+    _Atomic uint32_t *sleeping = trindle_u32(header, TRINDLE_LANE_RECEIVER_SLEEPING_OFFSET);
+    uint32_t expected = 1;
+    if (atomic_load_explicit(sleeping, memory_order_seq_cst) != 0 &&
+        atomic_compare_exchange_strong_explicit(sleeping, &expected, 0, memory_order_seq_cst, memory_order_seq_cst))
     {
-        return result == TRINDLE_E_FULL ? trindle_fail(TRINDLE_E_TIMEOUT, 0, "trindle_lane_sender_end_stream: lane "
-            "%u of pipe 0x%llx has no room for the end of stream", sender->lane.lane_id,
-            (unsigned long long)sender->lane.pipe_id) : result;
+        trindle_futex_wake(sleeping, 1);
     }
-    atomic_store_explicit(&sender->ended, true, memory_order_relaxed);
-    return trindle_lane_sender_commit(sender, &claim);
 }
 
 void trindle_lane_sender_discard(trindle_lane_sender_t *sender)
@@ -500,8 +504,7 @@ void trindle_lane_sender_close(trindle_lane_sender_t *sender)
 {
     if (sender != NULL)
     {
-        /* A full or corrupt lane is closed without its end: there is only the mapping and the fd to give back. */
-        (void)trindle_lane_sender_end_stream(sender, TRINDLE_CLOSE_TIMEOUT_NANOS);
+        (void)trindle_lane_sender_end_stream(sender);
         trindle_lane_sender_discard(sender);
     }
 }

@@ -49,12 +49,15 @@
  *   +---------------------------------------------------------------+
  *   |              Sender sleeping: futex word (u32)                | 512
  *   +---------------------------------------------------------------+
+ *   |                        Ended (u32)                            | 640
+ *   +---------------------------------------------------------------+
  * ------------------------------------------------------------------------------------------------------------ */
 
 /** "TLAN" read as a little-endian u32: the first word of every lane file. */
 #define TRINDLE_LANE_MAGIC 0x4e414c54u
-/** The lane layout version this library reads and writes; any other is refused, naming both. */
-#define TRINDLE_LANE_VERSION 1
+/** The lane layout version this library reads and writes; any other is refused, naming both. Version 2 ends a
+ *  lane by its ended word instead of version 1's end-of-stream record. */
+#define TRINDLE_LANE_VERSION 2
 /** Distance between fields written by different parties: two cache lines. */
 #define TRINDLE_LANE_CACHE_LINE_PAIR 128
 
@@ -76,6 +79,10 @@
 #define TRINDLE_LANE_RECEIVER_SLEEPING_OFFSET (TRINDLE_LANE_HEAD_OFFSET + TRINDLE_LANE_CACHE_LINE_PAIR)
 /** 1 while a sender waits for room or is about to; the receiver that sees 1 CASes it to 0 and wakes them all. */
 #define TRINDLE_LANE_SENDER_SLEEPING_OFFSET (TRINDLE_LANE_RECEIVER_SLEEPING_OFFSET + TRINDLE_LANE_CACHE_LINE_PAIR)
+/** 1 once nothing more will be committed: stored by the sender when it ends, or by the supervisor when the sending
+ *  process exited for good (§7). Outside the ring, so a full lane ends too; never cleared. The receiver
+ *  acquire-loads it only when it finds nothing to read. */
+#define TRINDLE_LANE_ENDED_OFFSET (TRINDLE_LANE_SENDER_SLEEPING_OFFSET + TRINDLE_LANE_CACHE_LINE_PAIR)
 /** The header fills one page, so the ring starts page-aligned. */
 #define TRINDLE_LANE_HEADER_LENGTH 4096
 
@@ -110,8 +117,7 @@
 #define TRINDLE_RECORD_TYPE_MESSAGE 1
 /** Skipped by the receiver: fills the end of the ring before a wrap, or marks an aborted claim. */
 #define TRINDLE_RECORD_TYPE_PADDING 2
-/** The sender closed the lane; length 0; nothing after it is read, and it is never released. */
-#define TRINDLE_RECORD_TYPE_END_OF_STREAM 3
+/* Type 3 was version 1's end-of-stream record: retired, never reused; a record of type 3 is corrupt. */
 /** A message with handles: the payload opens with an attachment block, then the sender's bytes. */
 #define TRINDLE_RECORD_TYPE_MESSAGE_WITH_HANDLES 4
 

@@ -138,19 +138,17 @@ int trindle_pipe_sender_send_key(trindle_pipe_sender_t *sender, uint64_t key, co
     return trindle_lane_sender_send(trindle_pipe_sender_lane(sender, key), data, length, timeout_ns);
 }
 
-int trindle_pipe_sender_end_streams(trindle_pipe_sender_t *sender, int64_t timeout_ns)
+int trindle_pipe_sender_end_streams(trindle_pipe_sender_t *sender)
 {
     if (sender == NULL)
     {
         return trindle_fail(TRINDLE_E_INVALID, 0, "trindle_pipe_sender_end_streams: sender=NULL");
     }
-    int first = TRINDLE_OK;
     for (uint32_t i = 0; i < sender->count; i++)
     {
-        const int result = trindle_lane_sender_end_stream(sender->lanes[i], timeout_ns);
-        first = first == TRINDLE_OK ? result : first;
+        (void)trindle_lane_sender_end_stream(sender->lanes[i]); /* never fails for a lane of a sender */
     }
-    return first;
+    return TRINDLE_OK;
 }
 
 /* ------------------------------------------------------------------------------------------------------------

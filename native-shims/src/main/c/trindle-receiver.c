@@ -67,6 +67,66 @@ static bool refresh_tail(struct trindle_lane_reader *reader)
 }
 
 /**
+ * Turns the record claimed at the read position and never committed (its sender died mid-send) into padding that
+ * reaches the next committed record, or the tail, or the ring's end, whichever is first (§8). `tail` was checked.
+ */
+static void pad_dead_claim(struct trindle_lane_reader *reader, uint64_t tail)
+{
+    struct trindle_lane *lane = &reader->lane;
+    const uint64_t position = reader->position;
+    uint8_t *record = lane->ring + (position & lane->mask);
+    const uint64_t to_end = lane->capacity - (position & lane->mask);
+    const uint64_t limit = tail < position + to_end ? tail : position + to_end;
+    uint64_t next = position + TRINDLE_RECORD_ALIGNMENT;
+    while (next < limit && atomic_load_explicit(trindle_u64(lane->ring + (next & lane->mask),
+        TRINDLE_RECORD_STAMP_OFFSET), memory_order_acquire) != next + 1)
+    {
+        next += TRINDLE_RECORD_ALIGNMENT;
+    }
+    const uint64_t gap = (next < limit ? next : limit) - position;
+    atomic_store_explicit(trindle_u32(record, TRINDLE_RECORD_LENGTH_OFFSET),
+        (uint32_t)(gap - TRINDLE_RECORD_HEADER_LENGTH), memory_order_relaxed);
+    atomic_store_explicit(trindle_u32(record, TRINDLE_RECORD_TYPE_OFFSET), TRINDLE_RECORD_TYPE_PADDING,
+        memory_order_relaxed);
+    atomic_store_explicit(trindle_u64(record, TRINDLE_RECORD_STAMP_OFFSET), position + 1, memory_order_release);
+}
+
+/**
+ * Called when nothing is committed at the read position (§5, "at the end of what was committed"): if the lane's
+ * ended word is set, either the lane has ended here, or something is still to be read after all.
+ *
+ * @return whether to look at the read position again: the tail moved on, or a claim its sender never committed
+ *         was turned into padding. When false, the lane is empty for now, or no longer open.
+ */
+static bool ended_here(struct trindle_lane_reader *reader)
+{
+    if (reader->state != TRINDLE_LANE_OPEN ||
+        atomic_load_explicit(trindle_u32(reader->lane.header, TRINDLE_LANE_ENDED_OFFSET), memory_order_acquire) == 0)
+    {
+        return false;
+    }
+    /* Loaded after the ended word (acquire): everything the sender committed before ending is visible now. */
+    (void)refresh_tail(reader);
+    if (reader->state != TRINDLE_LANE_OPEN)
+    {
+        return false;
+    }
+    const uint64_t position = reader->position;
+    if (position == reader->tail)
+    {
+        /* Ended is never cleared, and the head stays where it was released: a later receiver sees the end too. */
+        reader->state = TRINDLE_LANE_ENDED;
+        return false;
+    }
+    if (atomic_load_explicit(trindle_u64(reader->lane.ring + (position & reader->lane.mask),
+        TRINDLE_RECORD_STAMP_OFFSET), memory_order_acquire) != position + 1)
+    {
+        pad_dead_claim(reader, reader->tail); /* claimed, never committed: its sender will send no more */
+    }
+    return true;
+}
+
+/**
  * Reads the next message of the lane into `message`, skipping padding (§5).
  *
  * @return the payload length (0 or more), READ_EMPTY, or READ_STOPPED (ended, corrupt, or found so now).
@@ -76,17 +136,18 @@ static int64_t reader_next(struct trindle_lane_reader *reader, uint32_t lane_ind
     struct trindle_lane *lane = &reader->lane;
     while (reader->state == TRINDLE_LANE_OPEN)
     {
-        if (reader->position == reader->tail && !refresh_tail(reader))
-        {
-            return reader->state == TRINDLE_LANE_OPEN ? READ_EMPTY : READ_STOPPED;
-        }
         const uint64_t position = reader->position;
         const uint32_t index = (uint32_t)(position & lane->mask);
         uint8_t *record = lane->ring + index;
-        if (atomic_load_explicit(trindle_u64(record, TRINDLE_RECORD_STAMP_OFFSET), memory_order_acquire) !=
-            position + 1)
+        if ((position == reader->tail && !refresh_tail(reader)) ||
+            atomic_load_explicit(trindle_u64(record, TRINDLE_RECORD_STAMP_OFFSET), memory_order_acquire) !=
+            position + 1) /* nothing more, or claimed and not yet committed */
         {
-            return READ_EMPTY; /* claimed, not yet committed */
+            if (!ended_here(reader))
+            {
+                return reader->state == TRINDLE_LANE_OPEN ? READ_EMPTY : READ_STOPPED;
+            }
+            continue;
         }
         /* Each loaded once: a hostile sender changing them now cannot make a checked value differ from the used. */
         const uint32_t length = atomic_load_explicit(trindle_u32(record, TRINDLE_RECORD_LENGTH_OFFSET),
@@ -102,9 +163,6 @@ static int64_t reader_next(struct trindle_lane_reader *reader, uint32_t lane_ind
                 break;
             case TRINDLE_RECORD_TYPE_PADDING:
                 limit = lane->capacity - TRINDLE_RECORD_HEADER_LENGTH;
-                break;
-            case TRINDLE_RECORD_TYPE_END_OF_STREAM:
-                limit = 0;
                 break;
             default:
                 corrupt(reader, "record at position=%" PRIu64 " has unknown type=%" PRIu32 " (length=%" PRIu32 ")",
@@ -165,13 +223,9 @@ static int64_t reader_next(struct trindle_lane_reader *reader, uint32_t lane_ind
                 message->attachments = attachments == 0 ? NULL : payload + TRINDLE_ATTACHMENT_ENTRIES_OFFSET;
                 return message->length;
             }
-            case TRINDLE_RECORD_TYPE_PADDING:
+            default: /* padding: the types were checked above */
                 reader->position = position + record_length;
                 break;
-            default:
-                /* End of stream: never released, so a later receiver sees the end too. */
-                reader->state = TRINDLE_LANE_ENDED;
-                return READ_STOPPED;
         }
     }
     return READ_STOPPED;
@@ -244,6 +298,19 @@ int trindle_pipe_receiver_add_lane(trindle_pipe_receiver_t *receiver, int fd)
         return trindle_fail(TRINDLE_E_NO_MEMORY, ENOMEM, "%s: calloc", call);
     }
     const int result = trindle_lane_map(call, fd, &reader->lane);
+    if (result == TRINDLE_E_FORMAT)
+    {
+        /* Set aside, as a lane found broken later would be: reported once by the next poll, never read. */
+        close(fd);
+        reader->lane.fd = -1;
+        reader->lane.pipe_id = 0;
+        reader->lane.lane_id = TRINDLE_LANE_ID_UNKNOWN;
+        snprintf(reader->fault, sizeof reader->fault, "a lane was set aside at open: %s", trindle_last_error());
+        reader->state = TRINDLE_LANE_CORRUPT;
+        reader->fault_reported = false;
+        receiver->lanes[receiver->count] = reader;
+        return (int)receiver->count++;
+    }
     if (result != TRINDLE_OK)
     {
         free(reader);
@@ -477,8 +544,11 @@ static void cancel_sleep(trindle_pipe_receiver_t *receiver)
 {
     for (uint32_t i = 0; i < receiver->count; i++)
     {
-        atomic_store_explicit(trindle_u32(receiver->lanes[i]->lane.header, TRINDLE_LANE_RECEIVER_SLEEPING_OFFSET), 0,
-            memory_order_release);
+        if (receiver->lanes[i]->lane.header != NULL) /* NULL: a lane set aside at open, never mapped */
+        {
+            atomic_store_explicit(trindle_u32(receiver->lanes[i]->lane.header, TRINDLE_LANE_RECEIVER_SLEEPING_OFFSET),
+                0, memory_order_release);
+        }
     }
 }
 
@@ -646,22 +716,7 @@ int trindle_pipe_receiver_unblock(trindle_pipe_receiver_t *receiver, uint32_t in
     {
         return 0;
     }
-    /* §8: pad from the dead claim to the next committed record, or the tail, or the ring's end, whichever is
-     * first; records never cross the ring's end. */
-    const uint64_t to_end = lane->capacity - (position & lane->mask);
-    const uint64_t limit = tail < position + to_end ? tail : position + to_end;
-    uint64_t next = position + TRINDLE_RECORD_ALIGNMENT;
-    while (next < limit && atomic_load_explicit(trindle_u64(lane->ring + (next & lane->mask),
-        TRINDLE_RECORD_STAMP_OFFSET), memory_order_acquire) != next + 1)
-    {
-        next += TRINDLE_RECORD_ALIGNMENT;
-    }
-    const uint64_t gap = (next < limit ? next : limit) - position;
-    atomic_store_explicit(trindle_u32(record, TRINDLE_RECORD_LENGTH_OFFSET),
-        (uint32_t)(gap - TRINDLE_RECORD_HEADER_LENGTH), memory_order_relaxed);
-    atomic_store_explicit(trindle_u32(record, TRINDLE_RECORD_TYPE_OFFSET), TRINDLE_RECORD_TYPE_PADDING,
-        memory_order_relaxed);
-    atomic_store_explicit(trindle_u64(record, TRINDLE_RECORD_STAMP_OFFSET), position + 1, memory_order_release);
+    pad_dead_claim(reader, tail);
     return 1;
 }
 

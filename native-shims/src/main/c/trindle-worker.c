@@ -259,7 +259,7 @@ static int add_input(trindle_t *trindle, struct trindle_frame *frame)
         trindle_lane_info_t info;
         trindle_pipe_receiver_lane_info(trindle->receiver, (uint32_t)index, &info);
         inputs[trindle->input_count].name = name;
-        inputs[trindle->input_count].pipe_id = info.pipe_id;
+        inputs[trindle->input_count].pipe_id = info.pipe_id == 0 ? handle->object_id : info.pipe_id; /* 0: set aside */
         trindle->input_count++;
     }
     return TRINDLE_OK;
@@ -646,9 +646,9 @@ void trindle_close(trindle_t *trindle)
     }
     for (uint32_t i = 0; i < trindle->sender_count; i++)
     {
-        /* Receivers downstream see the end; a lane that stays full is left without it (the supervisor, which
-         * sees this worker exit, ends its streams for it when it will not run again). */
-        (void)trindle_pipe_sender_end_streams(trindle->senders[i], TRINDLE_END_TIMEOUT_NANOS);
+        /* Receivers downstream see the end, however full the lanes are (the supervisor, which sees this worker
+         * exit, ends them anyway when it will not run again). */
+        (void)trindle_pipe_sender_end_streams(trindle->senders[i]);
     }
     release_all(trindle);
 }

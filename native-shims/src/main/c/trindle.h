@@ -94,10 +94,6 @@ enum trindle_code
 /** How waits begin: this many polls with a CPU pause, then this many with sched_yield, then futex sleeps. */
 #define TRINDLE_WAIT_SPINS 2000
 #define TRINDLE_WAIT_YIELDS 50
-/** How long trindle_lane_sender_close waits for room to write the end of stream. */
-#define TRINDLE_CLOSE_TIMEOUT_NANOS 1000000000LL
-/** How long trindle_close waits, per lane, for room to write the end of stream. */
-#define TRINDLE_END_TIMEOUT_NANOS 10000000000LL
 
 /**
  * @return a fixed text for a result code: its name and what it means, e.g.
@@ -214,18 +210,17 @@ TRINDLE_API int trindle_lane_sender_send(trindle_lane_sender_t *sender, const vo
     int64_t timeout_ns);
 
 /**
- * Ends the stream: writes the end-of-stream record (type 3, length 0) through the normal claim and commit,
- * waiting up to `timeout_ns` for room. The receiver sees the end once it has read everything before it.
- * Nothing can be sent afterwards; ending again does nothing and returns TRINDLE_OK.
+ * Ends the stream: stores the lane's ended word after every message committed, then wakes the receiver
+ * (pipe-format.md §7). The receiver sees the end once it has read everything before it. It needs no room in
+ * the ring and never waits. Nothing can be sent afterwards; ending again does nothing and returns TRINDLE_OK.
  *
- * @return TRINDLE_OK; TRINDLE_E_TIMEOUT if the lane stayed full; TRINDLE_E_CORRUPT; TRINDLE_E_INVALID.
+ * @return TRINDLE_OK; TRINDLE_E_INVALID if `sender` is NULL.
  */
-TRINDLE_API int trindle_lane_sender_end_stream(trindle_lane_sender_t *sender, int64_t timeout_ns);
+TRINDLE_API int trindle_lane_sender_end_stream(trindle_lane_sender_t *sender);
 
 /**
- * Ends the stream if it can (waiting up to TRINDLE_CLOSE_TIMEOUT_NANOS for room; a full or corrupt lane is
- * closed without its end), then unmaps the lane and closes its fd. No other thread may use the sender now or
- * later. NULL is ignored.
+ * Ends the stream (trindle_lane_sender_end_stream), then unmaps the lane and closes its fd. No other thread may
+ * use the sender now or later. NULL is ignored.
  */
 TRINDLE_API void trindle_lane_sender_close(trindle_lane_sender_t *sender);
 
@@ -250,6 +245,9 @@ enum trindle_lane_state
     /** It broke the format and is no longer read (the reason is in trindle_lane_info_t.fault). */
     TRINDLE_LANE_CORRUPT = 2,
 };
+
+/** The lane id a receiver gives a lane it set aside at open: its header's id is not to be trusted. */
+#define TRINDLE_LANE_ID_UNKNOWN UINT32_MAX
 
 /**
  * One received message, read in place from its lane: valid until it is released (directly or through its
@@ -336,11 +334,16 @@ TRINDLE_API int trindle_pipe_receiver_open(trindle_pipe_receiver_t **receiver);
  * starts reading at the lane's head (where the last receiver released), and wakes senders that sleep waiting
  * for room (an earlier receiver may have died before waking them).
  *
- * @param fd the lane's memfd (a pipe handle with RECEIVE). On success the receiver owns it; on failure it is
- *           left open and still the caller's.
+ * A lane that fails the checks of §3.2 (not a sealed memfd, too small, not ready, another version, an
+ * impossible capacity: its sender may have scribbled over it) is set aside as a lane found broken later is: it
+ * takes an index, its state is TRINDLE_LANE_CORRUPT (pipe id 0, lane id TRINDLE_LANE_ID_UNKNOWN), the next
+ * poll or receive reports it once with TRINDLE_E_CORRUPT and the reason, and the other lanes go on.
+ *
+ * @param fd the lane's memfd (a pipe handle with RECEIVE). On success the receiver owns it (a lane set aside is
+ *           closed at once); on failure it is left open and still the caller's.
  * @return the lane's index in this receiver (0, 1, … in order of adding); TRINDLE_E_INVALID if `receiver` is
- *         NULL, fd negative, or the same lane (pipe id and lane id) is already here; otherwise as
- *         trindle_lane_sender_open.
+ *         NULL, fd negative, or the same lane (pipe id and lane id) is already here; TRINDLE_E_SYSTEM if mmap
+ *         failed; TRINDLE_E_NO_MEMORY.
  */
 TRINDLE_API int trindle_pipe_receiver_add_lane(trindle_pipe_receiver_t *receiver, int fd);
 
@@ -572,8 +575,7 @@ TRINDLE_API int trindle_exchange(trindle_t *trindle, trindle_outbox_t *outbox, t
     int64_t timeout_ns);
 
 /**
- * Ends every output stream (waiting up to TRINDLE_END_TIMEOUT_NANOS per lane for room), so receivers
- * downstream see the end; unmaps every pipe and segment; closes the control channel; frees the connection
+ * Ends every output stream (the lanes' ended words: it never waits), so receivers downstream see the end; unmaps every pipe and segment; closes the control channel; frees the connection
  * and everything trindle_sender, trindle_receiver and trindle_segment returned. NULL is ignored.
  */
 TRINDLE_API void trindle_close(trindle_t *trindle);
@@ -621,11 +623,11 @@ TRINDLE_API int trindle_pipe_sender_send_key(trindle_pipe_sender_t *sender, uint
     uint32_t length, int64_t timeout_ns);
 
 /**
- * Ends the stream on every lane of the pipe, each waiting up to `timeout_ns` for room.
+ * Ends the stream on every lane of the pipe (trindle_lane_sender_end_stream); never waits.
  *
- * @return TRINDLE_OK, or the first lane's error (the other lanes are ended all the same).
+ * @return TRINDLE_OK; TRINDLE_E_INVALID if `sender` is NULL.
  */
-TRINDLE_API int trindle_pipe_sender_end_streams(trindle_pipe_sender_t *sender, int64_t timeout_ns);
+TRINDLE_API int trindle_pipe_sender_end_streams(trindle_pipe_sender_t *sender);
 
 /* ------------------------------------------------------------------------------------------------------------
  * Outbox: the messages to send at the next exchange (the Trindle notes' separate struct for outgoing

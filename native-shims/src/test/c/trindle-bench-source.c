@@ -37,7 +37,7 @@ int main(int argc, char **argv)
         memcpy(claim.payload, &i, sizeof i);
         trindle_lane_sender_commit(lane, &claim);
     }
-    trindle_lane_sender_end_stream(lane, -1);
+    trindle_lane_sender_end_stream(lane);
     trindle_close(trindle);
     return 0;
 }

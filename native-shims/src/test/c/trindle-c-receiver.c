@@ -84,6 +84,11 @@ int main(void)
     {
         trindle_lane_info_t info;
         trindle_pipe_receiver_lane_info(receiver, i, &info);
+        if (info.lane_id >= MAX_LANES) /* a lane set aside at open: its id is unknown, nothing was read */
+        {
+            printf("lane %u received 0 bad 0 state %s\n", info.lane_id, states[info.state]);
+            continue;
+        }
         printf("lane %u received %llu bad %llu state %s\n", info.lane_id, (unsigned long long)received[info.lane_id],
             (unsigned long long)bad[info.lane_id], states[info.state]);
         if (with_handles[info.lane_id] > 0)

@@ -1,14 +1,17 @@
 /*
  * trindle-c-sender — a test worker: sends test messages on the pipe granted as "numbers", spread over its lanes
- * round-robin, zero-copy (claim, write in place, commit); then closes, which ends every lane's stream.
+ * round-robin, zero-copy (claim, write in place, commit); then closes, which ends every lane's stream. With
+ * "fill", it sends on its first lane without waiting until the lane has no room left, then closes: a lane left
+ * full to the brim must end all the same.
  *
- * usage: trindle-c-sender MESSAGES    (0: send until the supervisor asks to stop)
+ * usage: trindle-c-sender MESSAGES    (0: send until the supervisor asks to stop; "fill": fill the lane)
  * prints: "lane ID sent N" per lane, then the fds and memfd mappings left after close.
  * exit status: 0 done, 1 failure, 70 the supervisor is gone.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "test-support.h"
 #include "trindle.h"
@@ -42,7 +45,8 @@ int main(int argc, char **argv)
         return fail("set up", result);
     }
     uint64_t sent[MAX_LANES] = {0};
-    for (uint64_t i = 0; messages == 0 || i < messages; i++)
+    const int fill = strcmp(argv[1], "fill") == 0;
+    for (uint64_t i = 0; fill || messages == 0 || i < messages; i++)
     {
         if (messages == 0 && i % 256 == 0)
         {
@@ -63,8 +67,13 @@ int main(int argc, char **argv)
             return 1;
         }
         trindle_claim_t claim;
-        if ((result = trindle_lane_sender_claim_wait(lane, test_message_length(id, sent[id]), -1, &claim)) !=
-            TRINDLE_OK)
+        result = fill ? trindle_lane_sender_claim(lane, test_message_length(id, sent[id]), &claim) :
+            trindle_lane_sender_claim_wait(lane, test_message_length(id, sent[id]), -1, &claim);
+        if (fill && result == TRINDLE_E_FULL)
+        {
+            break;
+        }
+        if (result != TRINDLE_OK)
         {
             return fail("claim", result);
         }

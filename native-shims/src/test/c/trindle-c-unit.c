@@ -260,8 +260,8 @@ static void should_skip_aborted_claims_and_end_the_stream(void)
     CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), 0); /* claimed, not committed */
     CHECK_CODE(trindle_lane_sender_abort(sender, &claim), TRINDLE_OK);
     CHECK_CODE(trindle_lane_sender_try_send(sender, "kept", 4), TRINDLE_OK);
-    CHECK_CODE(trindle_lane_sender_end_stream(sender, 0), TRINDLE_OK);
-    CHECK_CODE(trindle_lane_sender_end_stream(sender, 0), TRINDLE_OK);
+    CHECK_CODE(trindle_lane_sender_end_stream(sender), TRINDLE_OK);
+    CHECK_CODE(trindle_lane_sender_end_stream(sender), TRINDLE_OK);
     CHECK_CODE(trindle_lane_sender_try_send(sender, "late", 4), TRINDLE_E_ENDED);
     CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), 1);
     const trindle_message_t *message = trindle_inbox_message(inbox, 0);
@@ -325,10 +325,10 @@ static void spoil_padding_past_ring_end(const struct tamper *lane, uint64_t tail
     set_u64(lane, TRINDLE_LANE_TAIL_OFFSET, tail + 1024);
 }
 
-static void spoil_long_end_of_stream(const struct tamper *lane, uint64_t tail)
+static void spoil_retired_end_of_stream(const struct tamper *lane, uint64_t tail)
 {
-    write_record(lane, tail, 5, TRINDLE_RECORD_TYPE_END_OF_STREAM);
-    set_u64(lane, TRINDLE_LANE_TAIL_OFFSET, tail + 32);
+    write_record(lane, tail, 0, 3); /* version 1's end-of-stream record: retired, so corrupt */
+    set_u64(lane, TRINDLE_LANE_TAIL_OFFSET, tail + 16);
 }
 
 static void spoil_no_attachments(const struct tamper *lane, uint64_t tail)
@@ -398,7 +398,7 @@ static void corrupt_case(const char *name, spoil_fn spoil, const char *reason)
     CHECK_CODE(trindle_lane_sender_try_send(good, "more", 4), TRINDLE_OK);
     CHECK_CODE(trindle_pipe_receiver_receive(receiver, inbox, 1000000000LL), 1);
     CHECK_CODE(trindle_inbox_release(inbox), TRINDLE_OK);
-    CHECK_CODE(trindle_lane_sender_end_stream(good, 0), TRINDLE_OK);
+    CHECK_CODE(trindle_lane_sender_end_stream(good), TRINDLE_OK);
     CHECK_CODE(trindle_pipe_receiver_receive(receiver, inbox, 1000000000LL), TRINDLE_END_OF_STREAM);
     munmap(view.file, view.size);
     trindle_inbox_destroy(inbox);
@@ -419,7 +419,7 @@ static void should_isolate_every_kind_of_corrupt_lane(void)
     corrupt_case("record past the tail", spoil_record_past_tail, "runs past the ring's end (capacity=4096) or the "
         "tail=144");
     corrupt_case("padding past the ring's end", spoil_padding_past_ring_end, "length=4080 runs past");
-    corrupt_case("end of stream with a payload", spoil_long_end_of_stream, "length=5 exceeds its limit=0");
+    corrupt_case("version 1's end-of-stream record", spoil_retired_end_of_stream, "unknown type=3");
     corrupt_case("no attachments", spoil_no_attachments, "with handles: count=0 does not fit length=16 (1..64");
     corrupt_case("65 attachments", spoil_too_many_attachments, "with handles: count=65 does not fit length=496");
     corrupt_case("attachments past the length", spoil_attachments_past_the_length,
@@ -457,7 +457,7 @@ static void should_isolate_every_kind_of_corrupt_lane(void)
     {
     }
     CHECK_CODE(result, TRINDLE_E_CORRUPT); /* refreshing the head finds it ahead of the tail */
-    CHECK_CODE(trindle_lane_sender_end_stream(sender, 0), TRINDLE_E_CORRUPT);
+    CHECK_CODE(trindle_lane_sender_end_stream(sender), TRINDLE_OK); /* ending needs no room: a scribbled lane ends */
     trindle_lane_sender_close(sender);
     munmap(view.file, view.size);
     close(fd);
@@ -517,20 +517,20 @@ static void should_deliver_a_message_with_handles_after_its_attachment_block(voi
     trindle_lane_sender_close(sender);
 }
 
-static void should_refuse_what_is_not_a_ready_lane_of_version_one(void)
+static void should_refuse_what_is_not_a_ready_lane_of_this_version(void)
 {
-    expect_refused(make_lane_file(4096, 1, 0, 0x12345678, 1, 1), TRINDLE_E_FORMAT,
+    expect_refused(make_lane_file(4096, 1, 0, 0x12345678, TRINDLE_LANE_VERSION, 1), TRINDLE_E_FORMAT,
         "is not a ready lane: magic=0x12345678, ready=1");
-    expect_refused(make_lane_file(4096, 1, 0, TRINDLE_LANE_MAGIC, 1, 0), TRINDLE_E_FORMAT, "ready=0");
-    expect_refused(make_lane_file(4096, 1, 0, TRINDLE_LANE_MAGIC, 2, 1), TRINDLE_E_FORMAT,
-        "version mismatch: file=2, app=1");
-    const int odd = make_lane_file(4096, 1, 0, TRINDLE_LANE_MAGIC, 1, 1);
+    expect_refused(make_lane_file(4096, 1, 0, TRINDLE_LANE_MAGIC, TRINDLE_LANE_VERSION, 0), TRINDLE_E_FORMAT, "ready=0");
+    expect_refused(make_lane_file(4096, 1, 0, TRINDLE_LANE_MAGIC, 1, 1), TRINDLE_E_FORMAT,
+        "version mismatch: file=1, app=2");
+    const int odd = make_lane_file(4096, 1, 0, TRINDLE_LANE_MAGIC, TRINDLE_LANE_VERSION, 1);
     struct tamper view = tamper_open(odd);
     const uint32_t capacity = 6000;
     memcpy(view.file + TRINDLE_LANE_CAPACITY_OFFSET, &capacity, 4);
     expect_refused(odd, TRINDLE_E_FORMAT, "capacity=6000 must be a power of two from 4096 to 1073741824");
     munmap(view.file, view.size);
-    const int big = make_lane_file(4096, 1, 0, TRINDLE_LANE_MAGIC, 1, 1);
+    const int big = make_lane_file(4096, 1, 0, TRINDLE_LANE_MAGIC, TRINDLE_LANE_VERSION, 1);
     view = tamper_open(big);
     const uint32_t too_big = 8192;
     memcpy(view.file + TRINDLE_LANE_CAPACITY_OFFSET, &too_big, 4);
@@ -645,7 +645,7 @@ static void should_take_messages_from_several_threads_whole_and_in_order_per_thr
         pthread_join(threads[t], NULL);
         CHECK_CODE(state[t].result, TRINDLE_OK);
     }
-    CHECK_CODE(trindle_lane_sender_end_stream(sender, 0), TRINDLE_OK);
+    CHECK_CODE(trindle_lane_sender_end_stream(sender), TRINDLE_OK);
     CHECK_CODE(trindle_pipe_receiver_receive(receiver, inbox, 1000000000LL), TRINDLE_END_OF_STREAM);
     printf("ok %d threads sent %d messages each through a 16 KiB lane in %lld ms\n", SENDING_THREADS,
         MESSAGES_PER_THREAD, (long long)millis_since(start));
@@ -1096,7 +1096,7 @@ int main(void)
     printf("ok corrupt lanes isolated\n");
     should_deliver_a_message_with_handles_after_its_attachment_block();
     printf("ok message with handles\n");
-    should_refuse_what_is_not_a_ready_lane_of_version_one();
+    should_refuse_what_is_not_a_ready_lane_of_this_version();
     printf("ok lane files refused\n");
     should_take_messages_from_several_threads_whole_and_in_order_per_thread();
     should_sleep_on_futexes_and_be_woken();

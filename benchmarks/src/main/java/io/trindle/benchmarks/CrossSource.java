@@ -28,7 +28,7 @@ public final class CrossSource
                 lane.buffer().set(ValueLayout.JAVA_LONG_UNALIGNED, lane.payloadOffset(claim), i);
                 lane.commit(claim);
             }
-            lane.endStream(-1);
+            lane.endStream();
         }
     }
 }

@@ -106,8 +106,14 @@ final class Lane implements AutoCloseable
                 throw new MalformedMessageException(where + ": capacity=" + capacity + ", maxPayloadLength=" +
                     maxPayload + " do not fit size=" + size);
             }
-            return new Lane(handle, mapping, memory.get(ValueLayout.JAVA_LONG, PIPE_ID_OFFSET),
-                memory.get(ValueLayout.JAVA_INT, LANE_ID_OFFSET), capacity, maxPayload);
+            final long pipeId = memory.get(ValueLayout.JAVA_LONG, PIPE_ID_OFFSET);
+            if (pipeId != handle.objectId())
+            {
+                throw new MalformedMessageException(where + ": pipe=0x" + Long.toHexString(pipeId) +
+                    " is not the handle's object");
+            }
+            return new Lane(handle, mapping, pipeId, memory.get(ValueLayout.JAVA_INT, LANE_ID_OFFSET), capacity,
+                maxPayload);
         }
         catch (final RuntimeException e)
         {

@@ -48,6 +48,8 @@ import java.nio.ByteOrder;
  *  +---------------------------------------------------------------+
  *  |              Sender sleeping: futex word (u32)                | 512
  *  +---------------------------------------------------------------+
+ *  |                        Ended (u32)                            | 640
+ *  +---------------------------------------------------------------+
  * </pre>
  *
  * <h2>Record</h2>
@@ -74,8 +76,11 @@ public final class LaneDescriptor
 {
     /** The magic number that opens every lane, "TLAN" in ASCII as read little-endian. */
     public static final int MAGIC = 0x4e41_4c54;
-    /** The layout version; a reader refuses any other. */
-    public static final short VERSION = 1;
+    /**
+     * The layout version; a reader refuses any other. Version 2 ends a lane with the header's ended word
+     * ({@link #ENDED_OFFSET}) instead of version 1's end-of-stream record, so that a full lane can end.
+     */
+    public static final short VERSION = 2;
 
     /** Fields are 128 bytes apart so that writers from different processes never share a cache line pair. */
     public static final int CACHE_LINE_PAIR = 128;
@@ -101,6 +106,12 @@ public final class LaneDescriptor
     public static final int RECEIVER_SLEEPING_OFFSET = HEAD_OFFSET + CACHE_LINE_PAIR;
     /** Set to 1 by a sender about to sleep for space; the receiver that sees 1 sets it to 0 and wakes all. */
     public static final int SENDER_SLEEPING_OFFSET = RECEIVER_SLEEPING_OFFSET + CACHE_LINE_PAIR;
+    /**
+     * 1 once the lane's sender will commit nothing more: stored (release) by the sender when it ends its stream,
+     * or by the supervisor when the sending process exited for good. Outside the ring, so that a full lane ends
+     * too; never cleared. The receiver reads it (acquire) only when it finds nothing to read.
+     */
+    public static final int ENDED_OFFSET = SENDER_SLEEPING_OFFSET + CACHE_LINE_PAIR;
     /** The header fills one page, so the ring starts page-aligned. */
     public static final int HEADER_LENGTH = 4096;
 
@@ -115,8 +126,10 @@ public final class LaneDescriptor
     public static final int TYPE_MESSAGE = 1;
     /** Padding: skipped by the receiver (fills the end of the ring at a wrap, or marks an aborted claim). */
     public static final int TYPE_PADDING = 2;
-    /** End of stream: the sender closed the lane; nothing after it is read. Its payload length is 0. */
-    public static final int TYPE_END_OF_STREAM = 3;
+    /*
+     * Type 3 was version 1's end-of-stream record. It is retired, never reused: a lane ends by its header's
+     * ended word, and a record of type 3 is corrupt.
+     */
     /**
      * A message with handles attached: its payload opens with an attachment block (a token the supervisor
      * issued, the count, and each handle's kind, rights and size), then the sender's bytes. The handles

@@ -8,6 +8,7 @@ import java.lang.invoke.VarHandle;
 
 import static io.trindle.ipc.Lane.INT;
 import static io.trindle.ipc.Lane.LONG;
+import static io.trindle.ipc.LaneDescriptor.ENDED_OFFSET;
 import static io.trindle.ipc.LaneDescriptor.HEAD_OFFSET;
 import static io.trindle.ipc.LaneDescriptor.RECORD_ALIGNMENT;
 import static io.trindle.ipc.LaneDescriptor.RECORD_HEADER_LENGTH;
@@ -16,7 +17,6 @@ import static io.trindle.ipc.LaneDescriptor.RECORD_STAMP_OFFSET;
 import static io.trindle.ipc.LaneDescriptor.RECORD_TYPE_OFFSET;
 import static io.trindle.ipc.LaneDescriptor.SENDER_SLEEPING_OFFSET;
 import static io.trindle.ipc.LaneDescriptor.TAIL_OFFSET;
-import static io.trindle.ipc.LaneDescriptor.TYPE_END_OF_STREAM;
 import static io.trindle.ipc.LaneDescriptor.TYPE_MESSAGE;
 import static io.trindle.ipc.LaneDescriptor.TYPE_PADDING;
 
@@ -31,6 +31,8 @@ final class LaneReader
     static final int EMPTY = -1;
     /** {@link #next} found the end of the stream, or the lane is not open. */
     static final int STOPPED = -2;
+    /** The lane id of a lane broken before it was opened: its header's id is not to be trusted. */
+    static final int UNKNOWN_LANE_ID = -1;
 
     final Lane lane;
     final MemorySegment header;
@@ -83,6 +85,39 @@ final class LaneReader
         wakeSenders();
     }
 
+    /** A lane found broken before it could be opened: nothing is mapped, nothing is read. */
+    private LaneReader(final long pipeId, final String reason, final LaneFaultListener faultListener)
+    {
+        this.lane = null;
+        this.header = null;
+        this.ring = null;
+        this.pipeId = pipeId;
+        this.laneId = UNKNOWN_LANE_ID;
+        this.capacity = 0;
+        this.mask = 0;
+        this.maxPayloadLength = 0;
+        this.faultListener = faultListener;
+        corrupt(reason);
+    }
+
+    /**
+     * @return a reader of a lane whose header failed the checks at open (its handle is already closed): it is
+     * {@link LaneState#CORRUPT} from the start, reported once to the listener, and holds nothing.
+     */
+    static LaneReader broken(final long pipeId, final String reason, final LaneFaultListener faultListener)
+    {
+        return new LaneReader(pipeId, reason, faultListener);
+    }
+
+    /** Unmaps the lane and closes its handle, if it was ever opened. */
+    void close()
+    {
+        if (lane != null)
+        {
+            lane.close();
+        }
+    }
+
     LaneState state()
     {
         return state;
@@ -102,14 +137,15 @@ final class LaneReader
     {
         while (state == LaneState.OPEN)
         {
-            if (position == tail && !refreshTail())
-            {
-                return EMPTY;
-            }
             final long index = position & mask;
-            if ((long)LONG.getAcquire(ring, index + RECORD_STAMP_OFFSET) != position + 1)
+            if (position == tail && !refreshTail() ||
+                (long)LONG.getAcquire(ring, index + RECORD_STAMP_OFFSET) != position + 1) // claimed, not committed
             {
-                return EMPTY; // claimed, not yet committed
+                if (!endedHere())
+                {
+                    return state == LaneState.OPEN ? EMPTY : STOPPED;
+                }
+                continue;
             }
             final int length = ring.get(ValueLayout.JAVA_INT, index + RECORD_LENGTH_OFFSET);
             final int type = ring.get(ValueLayout.JAVA_INT, index + RECORD_TYPE_OFFSET);
@@ -156,12 +192,6 @@ final class LaneReader
                     return length;
                 }
                 case TYPE_PADDING -> position += recordLength;
-                case TYPE_END_OF_STREAM ->
-                {
-                    // The end record itself is never released, so a later receiver sees the end too.
-                    state = LaneState.ENDED;
-                    return STOPPED;
-                }
                 default ->
                 {
                     corrupt("record at position=" + position + " has unknown type=" + type);
@@ -170,6 +200,40 @@ final class LaneReader
             }
         }
         return STOPPED;
+    }
+
+    /**
+     * Called when nothing is committed at the read position: if the sender has ended the lane (its header's
+     * ended word, docs/pipe-format.md section 7), either the lane has ended here, or something is still to be
+     * read after it.
+     *
+     * @return whether to look at the read position again: the tail moved on, or a claim its sender never
+     * committed was turned into padding. When {@code false}, the lane is empty for now, or no longer open.
+     */
+    private boolean endedHere()
+    {
+        if (state != LaneState.OPEN || (int)INT.getAcquire(header, (long)ENDED_OFFSET) == 0)
+        {
+            return false;
+        }
+        // Read after the ended word (acquire): everything the sender committed before ending is visible now.
+        refreshTail();
+        if (state != LaneState.OPEN)
+        {
+            return false;
+        }
+        if (position == tail)
+        {
+            // Ended is never cleared, and the head stays where it was released: a later receiver sees the end too.
+            state = LaneState.ENDED;
+            return false;
+        }
+        if ((long)LONG.getAcquire(ring, (position & mask) + RECORD_STAMP_OFFSET) != position + 1)
+        {
+            // Claimed and never committed: the sender died mid-send, and will send no more.
+            padDeadClaim(ring, capacity, position, tail);
+        }
+        return true;
     }
 
     /** @return whether the tail moved on; marks the lane corrupt if the new tail is impossible. */

@@ -8,6 +8,7 @@ import java.lang.invoke.VarHandle;
 
 import static io.trindle.ipc.Lane.INT;
 import static io.trindle.ipc.Lane.LONG;
+import static io.trindle.ipc.LaneDescriptor.ENDED_OFFSET;
 import static io.trindle.ipc.LaneDescriptor.HEAD_OFFSET;
 import static io.trindle.ipc.LaneDescriptor.RECEIVER_SLEEPING_OFFSET;
 import static io.trindle.ipc.LaneDescriptor.RECORD_HEADER_LENGTH;
@@ -16,7 +17,6 @@ import static io.trindle.ipc.LaneDescriptor.RECORD_STAMP_OFFSET;
 import static io.trindle.ipc.LaneDescriptor.RECORD_TYPE_OFFSET;
 import static io.trindle.ipc.LaneDescriptor.SENDER_SLEEPING_OFFSET;
 import static io.trindle.ipc.LaneDescriptor.TAIL_OFFSET;
-import static io.trindle.ipc.LaneDescriptor.TYPE_END_OF_STREAM;
 import static io.trindle.ipc.LaneDescriptor.TYPE_MESSAGE;
 import static io.trindle.ipc.LaneDescriptor.TYPE_PADDING;
 
@@ -47,9 +47,6 @@ public final class LaneSender implements AutoCloseable
      * own (docs/pipe-format.md, section 6). Without it, every commit pays a full fence.
      */
     private static final boolean ASYMMETRIC_WAKE = Linux.membarrierRegisterGlobalExpedited();
-
-    /** How long {@link #close()} waits for room to write the end of stream. */
-    public static final long CLOSE_TIMEOUT_NANOS = 1_000_000_000L;
 
     private final Lane lane;
     private final MemorySegment header;
@@ -251,31 +248,37 @@ public final class LaneSender implements AutoCloseable
     }
 
     /**
-     * Ends the stream: writes the end-of-stream record, after which the receiver, once it has read
-     * everything before it, sees this lane end. Nothing can be sent afterwards.
-     *
-     * @return whether the end was written; {@code false} if the lane stayed full for {@code timeoutNanos}.
+     * Ends the stream: stores the header's ended word after every message this process committed, then wakes
+     * the receiver, which sees the lane end once it has read everything before. It needs no room in the ring,
+     * so it never waits. Nothing can be sent afterwards; ending again does nothing.
      */
-    public boolean endStream(final long timeoutNanos)
+    public void endStream()
     {
-        if (ended)
+        if (!ended)
         {
-            return true;
+            ended = true;
+            endLane(header, lane.headerAddress(RECEIVER_SLEEPING_OFFSET));
         }
-        final long claim = claimWaiting(0, TYPE_END_OF_STREAM, timeoutNanos);
-        if (claim == FULL)
-        {
-            return false;
-        }
-        ended = true;
-        commit(claim);
-        return true;
     }
 
     /**
-     * Ends the stream if it can (waiting up to {@link #CLOSE_TIMEOUT_NANOS} for room), then unmaps the lane and
-     * closes the handle. A lane that stays full, or that was found corrupt, is closed without its end record;
-     * call {@link #endStream} first to know. Closing again does nothing.
+     * Stores the ended word of a lane's header and wakes its receiver if it sleeps: docs/pipe-format.md, section
+     * 7. The volatile store orders every earlier commit before it and is a full fence before the load of the
+     * sleeping word, as a commit's wake-up needs.
+     */
+    static void endLane(final MemorySegment header, final long receiverSleepingAddress)
+    {
+        INT.setVolatile(header, (long)ENDED_OFFSET, 1);
+        if ((int)INT.getVolatile(header, (long)RECEIVER_SLEEPING_OFFSET) != 0 &&
+            INT.compareAndSet(header, (long)RECEIVER_SLEEPING_OFFSET, 1, 0))
+        {
+            Linux.futexWake(receiverSleepingAddress, 1);
+        }
+    }
+
+    /**
+     * Ends the stream (see {@link #endStream}), then unmaps the lane and closes the handle. Closing again does
+     * nothing.
      */
     @Override
     public void close()
@@ -285,11 +288,7 @@ public final class LaneSender implements AutoCloseable
             closed = true;
             try
             {
-                endStream(CLOSE_TIMEOUT_NANOS);
-            }
-            catch (final IllegalStateException corrupt)
-            {
-                // The lane is broken (see endStream): there is no end to write, only resources to give back.
+                endStream();
             }
             finally
             {

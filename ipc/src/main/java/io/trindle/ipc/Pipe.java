@@ -90,6 +90,94 @@ public final class Pipe
     }
 
     /**
+     * Ends a lane for its sending process, which exited for good: stores the header's ended word and wakes the
+     * receiver (docs/pipe-format.md, section 7). The receiver sees the lane end once it has read what was
+     * committed. It needs no room in the ring, maps only the header and reads nothing a sender can write but the
+     * receiver's sleeping word, so a full lane, or one its sender scribbled over, ends all the same.
+     *
+     * @param lane a handle to the lane (the creator's).
+     */
+    public static void endLane(final Handle lane)
+    {
+        lane.checkOpen();
+        try (Mapping mapping = Mapping.map(lane.fd(), lane.offset(), HEADER_LENGTH,
+            Linux.PROT_READ | Linux.PROT_WRITE))
+        {
+            final MemorySegment header = mapping.memory();
+            LaneSender.endLane(header, header.address() + LaneDescriptor.RECEIVER_SLEEPING_OFFSET);
+        }
+    }
+
+    /**
+     * Looks for damage in a lane, as its receiver would find it: the header fields its creator wrote and no one may
+     * change, a head and tail that fit each other, and between them records that are committed, of a known type,
+     * and within the ring and the tail. Maps the lane read-only, reads each field once and trusts none of them: the
+     * lane's capacity and identity come from the handle, which its creator made. For reports only (a claim its
+     * sender never committed, because it died mid-send, counts as damage here too); nothing here changes the lane.
+     *
+     * @param lane a handle to the lane (the creator's).
+     * @return what is wrong, with the values read, or {@code null} if the lane looks as it should.
+     */
+    public static String damage(final Handle lane)
+    {
+        lane.checkOpen();
+        final int capacity = (int)(lane.size() - HEADER_LENGTH);
+        try (Mapping mapping = Mapping.map(lane.fd(), lane.offset(), lane.size(), Linux.PROT_READ))
+        {
+            final MemorySegment header = mapping.memory().asSlice(0, HEADER_LENGTH);
+            final MemorySegment ring = mapping.memory().asSlice(HEADER_LENGTH, capacity);
+            final int magic = header.get(ValueLayout.JAVA_INT, LaneDescriptor.MAGIC_OFFSET);
+            final int version = header.get(ValueLayout.JAVA_SHORT, LaneDescriptor.VERSION_OFFSET) & 0xffff;
+            final int headerCapacity = header.get(ValueLayout.JAVA_INT, LaneDescriptor.CAPACITY_OFFSET);
+            final int maxPayload = header.get(ValueLayout.JAVA_INT, LaneDescriptor.MAX_PAYLOAD_LENGTH_OFFSET);
+            final long pipeId = header.get(ValueLayout.JAVA_LONG, LaneDescriptor.PIPE_ID_OFFSET);
+            final int ready = (int)Lane.INT.getAcquire(header, (long)LaneDescriptor.READY_OFFSET);
+            if (magic != LaneDescriptor.MAGIC || ready != 1 || version != LaneDescriptor.VERSION ||
+                headerCapacity != capacity || maxPayload != LaneDescriptor.maxPayloadLength(capacity) ||
+                pipeId != lane.objectId())
+            {
+                return "header changed: magic=0x" + Integer.toHexString(magic) + ", ready=" + ready + ", version=" +
+                    version + ", capacity=" + headerCapacity + ", maxPayloadLength=" + maxPayload + ", pipe=0x" +
+                    Long.toHexString(pipeId) + " (made as capacity=" + capacity + ", pipe=0x" +
+                    Long.toHexString(lane.objectId()) + ")";
+            }
+            final long head = (long)Lane.LONG.getAcquire(header, (long)LaneDescriptor.HEAD_OFFSET);
+            final long tail = (long)Lane.LONG.getAcquire(header, (long)LaneDescriptor.TAIL_OFFSET);
+            if (head < 0 || tail < head || tail - head > capacity ||
+                ((head | tail) & (LaneDescriptor.RECORD_ALIGNMENT - 1)) != 0)
+            {
+                return "head=" + head + ", tail=" + tail + " are impossible for capacity=" + capacity;
+            }
+            // Each step advances at least 16 bytes and stays below the tail, at most capacity bytes on.
+            final int mask = capacity - 1;
+            long position = head;
+            while (position < tail)
+            {
+                final long index = position & mask;
+                final long stamp = (long)Lane.LONG.getAcquire(ring, index + LaneDescriptor.RECORD_STAMP_OFFSET);
+                final int length = ring.get(ValueLayout.JAVA_INT, index + LaneDescriptor.RECORD_LENGTH_OFFSET);
+                final int type = ring.get(ValueLayout.JAVA_INT, index + LaneDescriptor.RECORD_TYPE_OFFSET);
+                if (stamp != position + 1)
+                {
+                    return "the record at position=" + position + " was claimed and never committed (stamp=" + stamp +
+                        ", tail=" + tail + ")";
+                }
+                final int limit = type == LaneDescriptor.TYPE_PADDING ? capacity - LaneDescriptor.RECORD_HEADER_LENGTH :
+                    type == LaneDescriptor.TYPE_MESSAGE || type == LaneDescriptor.TYPE_MESSAGE_WITH_HANDLES ?
+                    LaneDescriptor.maxPayloadLength(capacity) : -1;
+                final long recordLength = length < 0 || length > limit ? -1 : LaneDescriptor.recordLength(length);
+                if (recordLength < 0 || index + recordLength > capacity || position + recordLength > tail)
+                {
+                    return "the record at position=" + position + " has type=" + type + ", length=" + length +
+                        ", which do not fit the ring (capacity=" + capacity + ", tail=" + tail + ")";
+                }
+                position += recordLength;
+            }
+            return null;
+        }
+    }
+
+    /**
      * After the sending process of a lane died: turns every record it had claimed but not committed into
      * padding, so that the receiver moves past them and a restarted sender can carry on in the same lane.
      * Committed messages are left for the receiver. Call it only when no process sends on the lane.

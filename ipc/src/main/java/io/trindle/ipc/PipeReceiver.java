@@ -89,14 +89,26 @@ public final class PipeReceiver implements AutoCloseable
     }
 
     /**
-     * Adds the lane of a new sender. Needs {@link Right#RECEIVE}; the receiver owns the handle from now on.
+     * Adds the lane of a new sender. Needs {@link Right#RECEIVE}; the receiver owns the handle from now on. A
+     * lane whose header fails the checks (its sender may have scribbled over it) is set aside as it would be
+     * later: reported to the fault listener, {@link LaneState#CORRUPT}, never read; the other lanes go on.
      *
-     * @throws IllegalArgumentException if the lane is already here.
+     * @throws IllegalArgumentException if the lane is already here, or the handle is not a pipe's with RECEIVE.
      */
     public void addLane(final Handle handle)
     {
         checkOpen();
-        final Lane lane = Lane.map(handle, Right.RECEIVE);
+        final long pipeId = handle.objectId();
+        final Lane lane;
+        try
+        {
+            lane = Lane.map(handle, Right.RECEIVE);
+        }
+        catch (final MalformedMessageException e)
+        {
+            addReader(LaneReader.broken(pipeId, e.getMessage(), faultListener));
+            return;
+        }
         for (final LaneReader reader : readers)
         {
             if (reader.pipeId == lane.pipeId && reader.laneId == lane.laneId)
@@ -106,8 +118,13 @@ public final class PipeReceiver implements AutoCloseable
                     Long.toHexString(lane.pipeId) + " is already being received");
             }
         }
+        addReader(new LaneReader(lane, faultListener));
+    }
+
+    private void addReader(final LaneReader reader)
+    {
         readers = Arrays.copyOf(readers, readers.length + 1);
-        readers[readers.length - 1] = new LaneReader(lane, faultListener);
+        readers[readers.length - 1] = reader;
     }
 
     /** @return the number of lanes. */
@@ -289,7 +306,7 @@ public final class PipeReceiver implements AutoCloseable
             closed = true;
             for (final LaneReader reader : readers)
             {
-                reader.lane.close();
+                reader.close();
             }
             readers = new LaneReader[0];
             arena.close();

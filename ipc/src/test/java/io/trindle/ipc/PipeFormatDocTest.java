@@ -38,7 +38,7 @@ class PipeFormatDocTest
                 }
             }
         }
-        assertEquals(21, checked, "rows checked: 12 header offsets, 3 record offsets, 4 types, 2 attachment offsets");
+        assertEquals(21, checked, "rows checked: 13 header offsets, 3 record offsets, 3 types, 2 attachment offsets");
         final String text = String.join(" ", lines).replaceAll("\\s+", " ");
         assertTrue(text.contains("magic `0x" + Integer.toHexString(LaneDescriptor.MAGIC) + "`"));
         assertTrue(text.contains("`HEADER_LENGTH` = " + LaneDescriptor.HEADER_LENGTH));

@@ -351,7 +351,7 @@ class PipeTest
         final PipeReceiver receiver = fixture.receiver(null);
         final Inbox inbox = new Inbox(8);
         fixture.senders.get(0).trySend(new byte[] {1}, 0, 1);
-        assertTrue(fixture.senders.get(0).endStream(0));
+        fixture.senders.get(0).endStream();
         assertThrows(IllegalStateException.class, () -> fixture.senders.get(0).trySend(new byte[1], 0, 1));
 
         assertEquals(1, receiver.receive(inbox, 0), "the message before the end is delivered");

@@ -3,7 +3,6 @@ package io.trindle.supervisor;
 import io.trindle.ipc.ControlChannel;
 import io.trindle.ipc.ControlMessage;
 import io.trindle.ipc.Handle;
-import io.trindle.ipc.LaneSender;
 import io.trindle.ipc.Pipe;
 import io.trindle.ipc.Rights;
 import io.trindle.ipc.Right;
@@ -586,21 +585,28 @@ final class Supervisor
     }
 
     /**
-     * A worker that will not run again may have left its streams open (it failed, or never ended them): end
-     * them on its behalf, so the end of stream flows downstream.
+     * Ends the lanes of a worker that will not run again (it finished, failed for good, or was stopped), whether
+     * or not it ended them itself, so the end of stream flows downstream. Ending needs no room in a lane and
+     * trusts nothing its sender wrote; a lane the sender damaged ends too, and is reported as broken.
      */
     private void endStreamsOf(final WorkerProcess worker)
     {
-        clearDeadClaims(worker);
         for (final ObjectTable.Lane lane : objects.sendLanesOf(worker.config.name(), worker.replica))
         {
-            try (LaneSender sender = LaneSender.open(lane.handle().duplicate(Rights.of(Right.SEND))))
+            try
             {
-                sender.endStream(0);
+                final String damage = Pipe.damage(lane.handle());
+                if (damage != null)
+                {
+                    say("the lane worker %s sends on in pipe 0x%x is broken: %s", worker.label,
+                        lane.handle().objectId(), damage);
+                }
+                Pipe.endLane(lane.handle());
             }
             catch (final RuntimeException e)
             {
-                say("cannot end the stream of %s: %s", worker.label, e.getMessage());
+                say("cannot end the stream of %s on pipe 0x%x: %s", worker.label, lane.handle().objectId(),
+                    e.getMessage());
             }
         }
     }
