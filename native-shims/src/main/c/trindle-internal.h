@@ -195,6 +195,13 @@ struct trindle_lane_reader
     char fault[256];
 };
 
+/**
+ * As trindle_pipe_receiver_add_lane, for lane `lane_id` of a receive grant (the i-th handle is lane i): a lane
+ * whose header names another id is set aside as broken. TRINDLE_LANE_ID_UNKNOWN accepts any id.
+ */
+TRINDLE_INTERNAL int trindle_pipe_receiver_add_granted_lane(trindle_pipe_receiver_t *receiver, int fd,
+    uint32_t lane_id);
+
 struct trindle_pipe_receiver
 {
     struct trindle_lane_reader **lanes;

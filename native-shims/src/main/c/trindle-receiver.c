@@ -272,6 +272,11 @@ int trindle_pipe_receiver_open(trindle_pipe_receiver_t **receiver)
 
 int trindle_pipe_receiver_add_lane(trindle_pipe_receiver_t *receiver, int fd)
 {
+    return trindle_pipe_receiver_add_granted_lane(receiver, fd, TRINDLE_LANE_ID_UNKNOWN);
+}
+
+int trindle_pipe_receiver_add_granted_lane(trindle_pipe_receiver_t *receiver, int fd, uint32_t lane_id)
+{
     static const char call[] = "trindle_pipe_receiver_add_lane";
     if (receiver == NULL || fd < 0)
     {
@@ -315,6 +320,21 @@ int trindle_pipe_receiver_add_lane(trindle_pipe_receiver_t *receiver, int fd)
     {
         free(reader);
         return result;
+    }
+    if (lane_id != TRINDLE_LANE_ID_UNKNOWN && reader->lane.lane_id != lane_id)
+    {
+        /* Its sender rewrote the id to pass for another lane: set it aside, as a lane that fails the checks. */
+        snprintf(reader->fault, sizeof reader->fault, "a lane was set aside at open: %s: fd %d names itself lane %"
+            PRIu32 " of pipe 0x%" PRIx64 ", but was granted as lane %" PRIu32, call, fd, reader->lane.lane_id,
+            reader->lane.pipe_id, lane_id);
+        trindle_lane_unmap(&reader->lane);
+        reader->lane.header = NULL;
+        reader->lane.pipe_id = 0;
+        reader->lane.lane_id = TRINDLE_LANE_ID_UNKNOWN;
+        reader->state = TRINDLE_LANE_CORRUPT;
+        reader->fault_reported = false;
+        receiver->lanes[receiver->count] = reader;
+        return (int)receiver->count++;
     }
     for (uint32_t i = 0; i < receiver->count; i++)
     {

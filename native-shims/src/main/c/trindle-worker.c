@@ -249,7 +249,8 @@ static int add_input(trindle_t *trindle, struct trindle_frame *frame)
         {
             return grant_refused(frame, TRINDLE_E_NO_MEMORY, "malloc");
         }
-        const int index = trindle_pipe_receiver_add_lane(trindle->receiver, handle->fd);
+        /* The i-th handle of a receive grant is lane i (control-protocol.md, grant). */
+        const int index = trindle_pipe_receiver_add_granted_lane(trindle->receiver, handle->fd, i);
         if (index < 0)
         {
             free(name);

@@ -83,6 +83,7 @@ public final class Trindle implements AutoCloseable
         this.channel = channel;
         this.hello = hello;
         final List<Handle> inputLanes = new ArrayList<>();
+        final List<Integer> inputLaneIds = new ArrayList<>();
         for (final ControlMessage.Grant grant : grants)
         {
             if (grant.objectKind() == ObjectKind.SEGMENT)
@@ -103,16 +104,24 @@ public final class Trindle implements AutoCloseable
             }
             else
             {
-                for (final Handle lane : grant.handles())
+                // The i-th handle of a receive grant is lane i (docs/control-protocol.md, grant).
+                for (int laneId = 0; laneId < grant.handles().size(); laneId++)
                 {
+                    final Handle lane = grant.handles().get(laneId);
                     inputLanes.add(lane);
+                    inputLaneIds.add(laneId);
                     inputNames.put(lane.objectId(), grant.name());
                 }
             }
         }
-        receiver = inputLanes.isEmpty() ? null : PipeReceiver.open(inputLanes,
-            (pipeId, laneId, reason) -> System.err.printf("trindle: input '%s' lane %d is broken and no longer " +
-                "read: %s%n", inputNames.get(pipeId), laneId, reason), waitStrategy);
+        receiver = inputLanes.isEmpty() ? null : PipeReceiver.open(List.of(),
+            (pipeId, laneId, reason) -> System.err.printf("trindle: input '%s' lane %s is broken and no longer " +
+                "read: %s%n", inputNames.get(pipeId), laneId < 0 ? "?" : Integer.toString(laneId), reason),
+            waitStrategy);
+        for (int i = 0; i < inputLanes.size(); i++)
+        {
+            receiver.addLane(inputLanes.get(i), inputLaneIds.get(i));
+        }
         watcher = Thread.ofPlatform().daemon().name("trindle-control").unstarted(this::watch);
         watcher.start();
     }

@@ -33,6 +33,8 @@ public final class PipeReceiver implements AutoCloseable
     public static final int END_OF_STREAM = -1;
 
     private static final long POLL_WHEN_TOO_MANY_LANES_NANOS = 1_000_000L;
+    /** For {@link #addLane(Handle, int)}: the lane may have any id. */
+    private static final int ANY_LANE_ID = -1;
 
     private final LaneFaultListener faultListener;
     private final WaitStrategy waitStrategy;
@@ -97,6 +99,16 @@ public final class PipeReceiver implements AutoCloseable
      */
     public void addLane(final Handle handle)
     {
+        addLane(handle, ANY_LANE_ID);
+    }
+
+    /**
+     * As {@link #addLane(Handle)}, for a lane that must be lane {@code laneId} of its pipe, as its grant says (the
+     * i-th handle of a receive grant is lane i): a lane whose header names another id — its sender rewrote it, to
+     * pass for another lane — is set aside as broken too.
+     */
+    public void addLane(final Handle handle, final int laneId)
+    {
         checkOpen();
         final long pipeId = handle.objectId();
         final Lane lane;
@@ -107,6 +119,14 @@ public final class PipeReceiver implements AutoCloseable
         catch (final MalformedMessageException e)
         {
             addReader(LaneReader.broken(pipeId, e.getMessage(), faultListener));
+            return;
+        }
+        if (laneId != ANY_LANE_ID && lane.laneId != laneId)
+        {
+            final String reason = "lane of " + handle.describe() + " names itself lane " + lane.laneId +
+                ", but was granted as lane " + laneId;
+            lane.close();
+            addReader(LaneReader.broken(pipeId, reason, faultListener));
             return;
         }
         for (final LaneReader reader : readers)

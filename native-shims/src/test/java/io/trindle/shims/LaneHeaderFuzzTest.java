@@ -65,6 +65,7 @@ class LaneHeaderFuzzTest
         MAX_PAYLOAD_LENGTH(LaneDescriptor.MAX_PAYLOAD_LENGTH_OFFSET, 4, true),
         READY(LaneDescriptor.READY_OFFSET, 4, true),
         PIPE_ID(LaneDescriptor.PIPE_ID_OFFSET, 8, false),
+        LANE_ID(LaneDescriptor.LANE_ID_OFFSET, 4, true),
         TAIL(LaneDescriptor.TAIL_OFFSET, 8, false),
         HEAD(LaneDescriptor.HEAD_OFFSET, 8, false),
         RELEASED_COUNT(LaneDescriptor.RELEASED_COUNT_OFFSET, 8, false),
@@ -304,15 +305,18 @@ class LaneHeaderFuzzTest
         JavaReading(final String label, final List<Handle> lanes)
         {
             this.label = label;
-            final List<Handle> granted = new ArrayList<>();
-            lanes.forEach(lane -> granted.add(lane.duplicate(RECEIVE)));
-            receiver = PipeReceiver.open(granted, (pipeId, laneId, reason) ->
+            receiver = PipeReceiver.open(List.of(), (pipeId, laneId, reason) ->
             {
                 synchronized (faults)
                 {
                     faults.add(reason);
                 }
             });
+            // As the runtime adds a receive grant's lanes: the i-th handle is lane i.
+            for (int laneId = 0; laneId < lanes.size(); laneId++)
+            {
+                receiver.addLane(lanes.get(laneId).duplicate(RECEIVE), laneId);
+            }
             thread = Thread.ofPlatform().name("fuzz-java-receiver").start(this::read);
         }
 
