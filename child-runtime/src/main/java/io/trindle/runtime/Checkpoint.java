@@ -106,14 +106,19 @@ public final class Checkpoint
      */
     public static Checkpoint open(final Trindle trindle, final String segmentName)
     {
+        final String where = "worker '" + trindle.worker() + "' cannot open its checkpoint in segment '" +
+            segmentName + "': ";
         try
         {
             return open(trindle.segment(segmentName), trindle.replica(), trindle.replicas());
         }
-        catch (final IllegalStateException | IllegalArgumentException e)
+        catch (final IllegalArgumentException e)
         {
-            throw new IllegalStateException("worker '" + trindle.worker() + "' cannot open its checkpoint in " +
-                "segment '" + segmentName + "': " + e.getMessage(), e);
+            throw new IllegalArgumentException(where + e.getMessage(), e);
+        }
+        catch (final IllegalStateException e)
+        {
+            throw new IllegalStateException(where + e.getMessage(), e);
         }
     }
 
