@@ -145,7 +145,9 @@ class Checkpoint:
         return False
 
     def __del__(self):
-        self.close()
+        # At interpreter exit the module's globals may be gone already; the process's end frees the memory.
+        if _lib is not None:
+            self.close()
 
     def __repr__(self):
         return f"Checkpoint(generation={self.generation}, lanes={self.lane_count})"
