@@ -19,6 +19,7 @@ from ._native import (
     RIGHT_DUPLICATE, RIGHT_EXECUTE, RIGHT_READ, RIGHT_RECEIVE, RIGHT_SEND, RIGHT_TRANSFER, RIGHT_WRITE,
     SUPERVISOR_GONE_EXIT, LibraryNotFound,
 )
+from .checkpoint import Checkpoint, CorruptCheckpoint
 from .errors import CorruptLane, Full, NotFound, SupervisorGone, Timeout, TrindleError
 from .pipes import (
     END_OF_STREAM, Attachment, Claim, Inbox, LaneInfo, LaneSender, Message, Outbox, PipeReceiver, PipeSender,
@@ -28,8 +29,9 @@ from .worker import Connection, connect
 
 __all__ = [
     "connect", "Connection", "PipeSender", "LaneSender", "Claim", "PipeReceiver", "Inbox", "Outbox", "Message",
-    "Attachment", "LaneInfo", "Segment", "TrindleError", "Full", "Timeout", "CorruptLane", "NotFound",
-    "SupervisorGone", "LibraryNotFound", "END_OF_STREAM", "SUPERVISOR_GONE_EXIT", "LIBRARY_ENVIRONMENT",
-    "RIGHT_READ", "RIGHT_WRITE", "RIGHT_EXECUTE", "RIGHT_SEND", "RIGHT_RECEIVE", "RIGHT_DUPLICATE",
-    "RIGHT_TRANSFER", "OBJECT_SEGMENT", "OBJECT_PIPE", "OBJECT_BUNDLE", "LANE_OPEN", "LANE_ENDED", "LANE_CORRUPT",
+    "Attachment", "LaneInfo", "Segment", "Checkpoint", "TrindleError", "Full", "Timeout", "CorruptLane",
+    "CorruptCheckpoint", "NotFound", "SupervisorGone", "LibraryNotFound", "END_OF_STREAM", "SUPERVISOR_GONE_EXIT",
+    "LIBRARY_ENVIRONMENT", "RIGHT_READ", "RIGHT_WRITE", "RIGHT_EXECUTE", "RIGHT_SEND", "RIGHT_RECEIVE",
+    "RIGHT_DUPLICATE", "RIGHT_TRANSFER", "OBJECT_SEGMENT", "OBJECT_PIPE", "OBJECT_BUNDLE", "LANE_OPEN", "LANE_ENDED",
+    "LANE_CORRUPT",
 ]

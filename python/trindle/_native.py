@@ -196,6 +196,17 @@ _PROTOTYPES = {
     "trindle_outbox_size": (_U32, [_P]),
     "trindle_outbox_send_all": (_I, [_P, _I64]),
     "trindle_outbox_destroy": (None, [_P]),
+    # checkpoint
+    "trindle_checkpoint_open": (_I, [_P, _S, _PP]),
+    "trindle_checkpoint_open_segment": (_I, [_P, _U32, _U32, _PP]),
+    "trindle_checkpoint_generation": (_U64, [_P]),
+    "trindle_checkpoint_state": (_P, [_P, ctypes.POINTER(_U32)]),
+    "trindle_checkpoint_max_state_length": (_U32, [_P]),
+    "trindle_checkpoint_lane_count": (_U32, [_P]),
+    "trindle_checkpoint_position": (_I, [_P, _U64, _U32, ctypes.POINTER(_U64)]),
+    "trindle_checkpoint_is_new": (ctypes.c_bool, [_P, _MSG]),
+    "trindle_checkpoint_commit": (_I, [_P, _P, _P, _P, _U32]),
+    "trindle_checkpoint_close": (None, [_P]),
 }
 
 for _name, (_restype, _argtypes) in _PROTOTYPES.items():

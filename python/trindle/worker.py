@@ -87,6 +87,13 @@ class Connection:
             segment = self._segments[name] = Segment(handle.value, name, self)
         return segment
 
+    def checkpoint(self, segment_name):
+        """Opens the checkpoint kept in the segment granted [read, write] under ``segment_name``, in this
+        replica's region, restored (see trindle.checkpoint). The caller closes it; raises NotFound, or
+        CorruptCheckpoint if its committed slot was written over."""
+        from .checkpoint import Checkpoint
+        return Checkpoint.open(self.segment(segment_name), self.replica, self.replicas)
+
     def input_name(self, message):
         """The config's name of the pipe ``message`` came through, or None."""
         name = _lib.trindle_input_name(self._live(), message._live())

@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "trindle-checkpoint-layout.h"
 #include "trindle-layout.h"
 
 #ifdef __cplusplus
@@ -668,6 +669,100 @@ TRINDLE_API int trindle_outbox_send_all(trindle_outbox_t *outbox, int64_t timeou
 
 /** Frees the outbox (unsent messages are dropped). NULL is ignored. */
 TRINDLE_API void trindle_outbox_destroy(trindle_outbox_t *outbox);
+
+/* ============================================================================================================
+ * Checkpoint: a worker's state and its per-lane positions, committed together into a segment granted to it
+ * with READ and WRITE, which outlives the worker's restarts (docs/checkpoint-format.md is the layout,
+ * docs/restart-safe-workers.md the pattern). A receiver handles a batch, skipping what trindle_checkpoint_is_new
+ * says it handled before; then trindle_checkpoint_commit sends what the batch produced and commits the new state
+ * with the batch's positions; the next exchange releases the batch. Killed anywhere in that cycle, the worker
+ * restarts from the last commit, and the messages delivered again are exactly those whose effect was not
+ * committed.
+ *
+ * One process at a time may use a region: each replica of a worker has a region of its own (the segment split
+ * in equal parts). Opening allocates; is_new and commit allocate nothing and make no system call (commit's
+ * sends aside).
+ * ============================================================================================================ */
+typedef struct trindle_checkpoint trindle_checkpoint_t;
+
+/**
+ * Opens the checkpoint kept in the segment granted under `segment_name`, in this replica's region (region
+ * trindle_replica() of trindle_replicas()), and restores what was committed last: the state (see
+ * trindle_checkpoint_state) and the per-lane positions. A segment nothing was ever committed to gives
+ * generation 0 and an empty state.
+ *
+ * @param checkpoint where it is stored; the caller closes it with trindle_checkpoint_close (the segment stays
+ *                   the connection's).
+ * @return as trindle_checkpoint_open_segment, or TRINDLE_E_NOT_FOUND if no segment has that name.
+ */
+TRINDLE_API int trindle_checkpoint_open(trindle_t *trindle, const char *segment_name,
+    trindle_checkpoint_t **checkpoint);
+
+/**
+ * Opens the checkpoint in region `region` of `regions` of a mapped segment and restores it.
+ *
+ * @return TRINDLE_OK; TRINDLE_E_INVALID for NULL, region >= regions, or a region too small for a header and two
+ *         slots; TRINDLE_E_ACCESS if the segment is not mapped writable; TRINDLE_E_FORMAT if the region holds
+ *         something else (magic), another version, or a slot length that does not match the region (the segment
+ *         or the replica count changed); TRINDLE_E_CORRUPT if the committed slot fails its checks (generation,
+ *         lengths, checksum): something wrote over it, and the worker must not guess (never falls back to the
+ *         older slot, whose positions may lie behind messages already released); TRINDLE_E_NO_MEMORY.
+ */
+TRINDLE_API int trindle_checkpoint_open_segment(trindle_segment_t *segment, uint32_t region, uint32_t regions,
+    trindle_checkpoint_t **checkpoint);
+
+/** @return the generation committed last: 0 before the first commit, then 1, 2, … (0 for NULL). */
+TRINDLE_API uint64_t trindle_checkpoint_generation(const trindle_checkpoint_t *checkpoint);
+
+/**
+ * @param length where the state's length is stored (may be NULL).
+ * @return the state restored at open: a copy, valid until close (NULL, length 0, if none was committed).
+ */
+TRINDLE_API const uint8_t *trindle_checkpoint_state(const trindle_checkpoint_t *checkpoint, uint32_t *length);
+
+/** @return the longest state a commit takes with the lanes recorded so far (0 for NULL). */
+TRINDLE_API uint32_t trindle_checkpoint_max_state_length(const trindle_checkpoint_t *checkpoint);
+
+/** @return the number of lanes with a committed position (0 for NULL). */
+TRINDLE_API uint32_t trindle_checkpoint_lane_count(const trindle_checkpoint_t *checkpoint);
+
+/**
+ * The committed position of one lane: the last sequence handled on it.
+ *
+ * @return TRINDLE_OK with *sequence set; TRINDLE_E_NOT_FOUND if nothing was committed for that lane;
+ *         TRINDLE_E_INVALID for NULL.
+ */
+TRINDLE_API int trindle_checkpoint_position(const trindle_checkpoint_t *checkpoint, uint64_t pipe_id,
+    uint32_t lane_id, uint64_t *sequence);
+
+/**
+ * @return whether `message` lies above its lane's committed position, i.e. was not handled before: false for a
+ *         message delivered again after a restart whose effect is already in the committed state. A lane with
+ *         no committed position has every message new. False for NULL.
+ */
+TRINDLE_API bool trindle_checkpoint_is_new(const trindle_checkpoint_t *checkpoint, const trindle_message_t *message);
+
+/**
+ * Commits `state` together with the positions of every message in `batch` (the inbox about to be released),
+ * after sending `outbox`:
+ *   1. sends every message in `outbox` (waiting for room as long as it must), so what the batch produced is in
+ *      its lanes before the batch counts as handled (a crash before step 3 sends it again; never loses it);
+ *   2. writes the state and the positions — those committed before, raised to each lane's last sequence in the
+ *      batch — into the slot that is not the committed one, with its generation and checksum;
+ *   3. release-stores the new generation into the commit word: the commit.
+ * Then release the batch (the next exchange does). Either of `outbox` and `batch` may be NULL: a source commits
+ * its state alone.
+ *
+ * @return TRINDLE_OK; TRINDLE_E_INVALID for NULL state with a length, more than TRINDLE_CHECKPOINT_MAX_LANES
+ *         lanes, or a state longer than trindle_checkpoint_max_state_length allows (grant a larger segment);
+ *         TRINDLE_E_CORRUPT if another process committed to this region since (two processes share it); or the
+ *         error of a send (the outbox keeps what was not sent). On any failure nothing was committed.
+ */
+TRINDLE_API int trindle_checkpoint_commit(trindle_checkpoint_t *checkpoint, trindle_outbox_t *outbox,
+    const trindle_inbox_t *batch, const void *state, uint32_t length);
+
+/** Frees the checkpoint (what was committed stays in the segment). NULL is ignored. */
+TRINDLE_API void trindle_checkpoint_close(trindle_checkpoint_t *checkpoint);
 
 #ifdef __cplusplus
 }

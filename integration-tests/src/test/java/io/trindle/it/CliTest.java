@@ -49,7 +49,7 @@ class CliTest
         Files.copy(Path.of("..", "samples", "wordcount", "wordcount.yaml"), directory.resolve("wordcount.yaml"));
         final SupervisorProcess trindle = SupervisorProcess.start(directory, "validate", "wordcount.yaml");
         assertEquals(0, trindle.waitFor(Duration.ofSeconds(30)), trindle.output());
-        assertEquals("wordcount.yaml: valid: pipeline 'wordcount' with 3 worker(s), 2 pipe(s), 0 segment(s)\n",
+        assertEquals("wordcount.yaml: valid: pipeline 'wordcount' with 3 worker(s), 2 pipe(s), 2 segment(s)\n",
             trindle.stdout());
     }
 

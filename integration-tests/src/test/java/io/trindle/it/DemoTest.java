@@ -27,13 +27,15 @@ class DemoTest
     void shouldCountExactlyWithStagesInJavaCAndPython() throws Exception
     {
         final String config = WordcountSample.config("wordcount.yaml")
-            .replace("--top, \"10\"]", "--top, \"10\", --output, counts.txt]");
-        assertTrue(config.contains("--output, counts.txt]") && config.contains(WordcountSample.SAMPLES.toString()),
+            .replace("--top, \"10\",", "--top, \"10\", --output, counts.txt,");
+        assertTrue(config.contains("--output, counts.txt,") && config.contains(WordcountSample.SAMPLES.toString()),
             config);
         Files.writeString(directory.resolve("wordcount.yaml"), config);
         try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "wordcount.yaml"))
         {
             assertEquals(0, trindle.waitFor(Duration.ofSeconds(90)), trindle.output());
+            assertTrue(trindle.stderr().contains("trindle: pipeline 'wordcount' finished: every worker exited with " +
+                "status 0"), trindle.stderr());
             assertTrue(trindle.stdout().contains("split 5000 lines (in C)"), trindle.stdout());
             assertTrue(trindle.stdout().contains("top 10 (in Python):"), trindle.stdout());
             assertEquals(WordCount.render(WordCount.reference(500), Integer.MAX_VALUE),

@@ -31,7 +31,13 @@ class HeaderConstantsTest
 
     private static Map<String, Long> header() throws IOException
     {
-        final String text = Files.readString(Path.of("src", "main", "c", "trindle-layout.h")).replace("\\\n", " ");
+        return header("trindle-layout.h");
+    }
+
+    /** @return every numeric #define of header {@code file} (in src/main/c), evaluated. */
+    static Map<String, Long> header(final String file) throws IOException
+    {
+        final String text = Files.readString(Path.of("src", "main", "c", file)).replace("\\\n", " ");
         final Map<String, Long> values = new HashMap<>();
         final Matcher define = DEFINE.matcher(text);
         while (define.find())

@@ -25,7 +25,8 @@ import java.util.stream.Stream;
  * </pre>
  *
  * Exit status: 0 success; 1 a worker failed (run), or no pipeline answered (status, stop); 2 usage error or
- * invalid config; 3 the pipeline was stopped on request.
+ * invalid config; 3 the pipeline was stopped on request; 4 the pipeline finished, but a worker that is not
+ * restart-safe was restarted (run).
  */
 public final class Main
 {
@@ -48,7 +49,7 @@ public final class Main
           help                     show this help
 
         exit status: 0 success; 1 a worker failed, or no pipeline answered; 2 usage error or invalid config;
-        3 the pipeline was stopped on request
+        3 the pipeline was stopped on request; 4 it finished, but a worker that is not restart-safe was restarted
         """;
 
     private Main()

@@ -47,6 +47,11 @@ final class Supervisor
     static final int EXIT_USAGE = 2;
     /** Stopped on request (a signal or {@code trindle stop}). */
     static final int EXIT_STOPPED = 3;
+    /**
+     * Every worker finished with status 0, but a worker that is not restart-safe was restarted on the way: what it
+     * did before a restart may be lost or done twice, so the result is not to be trusted as it would be with 0.
+     */
+    static final int EXIT_UNSAFE_RESTARTS = 4;
 
     private sealed interface Event
     {
@@ -137,11 +142,20 @@ final class Supervisor
             {
                 handle(events.take());
             }
+            // A result is never silently wrong: restarts of a worker that is not restart-safe are said, and turn a
+            // success into EXIT_UNSAFE_RESTARTS.
+            final String unsafe = unsafeRestarts();
+            if (exitCode == EXIT_SUCCESS && !unsafe.isEmpty())
+            {
+                exitCode = EXIT_UNSAFE_RESTARTS;
+            }
+            final String caveat = unsafe.isEmpty() ? "" : "; " + unsafe + ": results may be incomplete or repeated";
             say("pipeline '%s' %s", config.name(), switch (exitCode)
             {
                 case EXIT_SUCCESS -> "finished: every worker exited with status 0";
-                case EXIT_STOPPED -> "stopped on request";
-                default -> "stopped: a worker failed";
+                case EXIT_UNSAFE_RESTARTS -> "finished, but " + unsafe + ": results may be incomplete or repeated";
+                case EXIT_STOPPED -> "stopped on request" + caveat;
+                default -> "stopped: a worker failed" + caveat;
             });
             return exitCode;
         }
@@ -158,6 +172,30 @@ final class Supervisor
             createdPipes.forEach(Handle::close);
             capabilities.close();
         }
+    }
+
+    /**
+     * @return "reader was restarted 2 times and is not restart-safe", or for several "reader was restarted 2 times
+     *         and counter once, and they are not restart-safe"; empty if no such worker was restarted.
+     */
+    private String unsafeRestarts()
+    {
+        final List<String> restarted = new ArrayList<>();
+        for (final WorkerProcess worker : workers)
+        {
+            if (worker.restarts > 0 && !worker.config.restartSafe())
+            {
+                restarted.add(worker.label + (restarted.isEmpty() ? " was restarted " : " ") +
+                    (worker.restarts == 1 ? "once" : worker.restarts + " times"));
+            }
+        }
+        return switch (restarted.size())
+        {
+            case 0 -> "";
+            case 1 -> restarted.getFirst() + " and is not restart-safe";
+            default -> String.join(", ", restarted.subList(0, restarted.size() - 1)) + " and " + restarted.getLast() +
+                ", and they are not restart-safe";
+        };
     }
 
     /** Asks the pipeline to stop: sources stop, the end of stream flows downstream, workers exit. */
@@ -379,8 +417,9 @@ final class Supervisor
         final Duration delay = policy.backoff(worker.consecutiveFailures);
         clearDeadClaims(worker);
         worker.state = WorkerProcess.State.BACKOFF;
-        say("worker %s %s; restarting in %s (restart %d)", worker.label, worker.lastExit, human(delay),
-            worker.restarts + 1);
+        say("worker %s %s; restarting in %s (restart %d)%s", worker.label, worker.lastExit, human(delay),
+            worker.restarts + 1, worker.config.restartSafe() ? "" :
+                "; it is not restart-safe, so what it did before may be lost or done again");
         timers.schedule(() -> events.add(new Restart(worker)), delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 

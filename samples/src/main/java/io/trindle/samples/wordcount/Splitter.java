@@ -11,16 +11,21 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The middle stage: turns each line from {@code lines} into one message on {@code words}, which names the line
- * it came from, so that words sent twice after a restart (delivery is at-least-once) are counted once.
+ * The middle stage: turns each line from {@code lines} into one message on {@code words} that carries the line's
+ * number (see {@link Reader}), so that the counter counts each line once however often it arrives: a restarted
+ * splitter handles the lines it had not released again, and a restarted reader sends some lines again, with the
+ * same numbers, to the same splitter.
  *
  * <pre>
- *   0: line's pipe id (i64)   8: line's lane (i32)   12: line's sequence (i64)   20: the words, UTF-8, '\n' between
+ *   words message:  0: line number (u64)   8: the words, UTF-8, '\n' between them   (little-endian)
  * </pre>
+ *
+ * <p>It keeps nothing: a line handled twice produces the same words message twice, which the counter recognises.
  */
 public final class Splitter
 {
-    static final int ORIGIN_LENGTH = 20;
+    /** Where the line's number sits in a words message; the words follow. */
+    static final int ORIGIN_LENGTH = Reader.NUMBER_LENGTH;
 
     private Splitter()
     {
@@ -39,11 +44,18 @@ public final class Splitter
                 for (int i = 0; i < inbox.size(); i++)
                 {
                     final Message line = inbox.get(i);
-                    final String text = new String(line.toByteArray(), StandardCharsets.UTF_8);
+                    if (line.length() < Reader.NUMBER_LENGTH)
+                    {
+                        System.err.printf("splitter: a line message of %d bytes has no line number; skipped%n",
+                            line.length());
+                        continue;
+                    }
+                    final byte[] bytes = line.toByteArray();
+                    final String text = new String(bytes, Reader.NUMBER_LENGTH, bytes.length - Reader.NUMBER_LENGTH,
+                        StandardCharsets.UTF_8);
                     final byte[] joined = String.join("\n", WordCount.words(text)).getBytes(StandardCharsets.UTF_8);
                     final byte[] message = new byte[ORIGIN_LENGTH + joined.length];
-                    ByteBuffer.wrap(message).order(ByteOrder.LITTLE_ENDIAN)
-                        .putLong(line.pipeId()).putInt(line.laneId()).putLong(line.sequence());
+                    ByteBuffer.wrap(message).order(ByteOrder.LITTLE_ENDIAN).putLong(line.getLong(0));
                     System.arraycopy(joined, 0, message, ORIGIN_LENGTH, joined.length);
                     if (!outbox.add(words, message, 0, message.length))
                     {

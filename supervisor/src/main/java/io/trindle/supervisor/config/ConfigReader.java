@@ -38,7 +38,7 @@ final class ConfigReader
     static final List<String> SEGMENT_KEYS = List.of("size");
     static final List<String> WORKER_KEYS = List.of(
         "command", "run", "java", "env", "cwd", "replicas", "grants", "restart", "stop-timeout", "ready-timeout",
-        "sandbox");
+        "sandbox", "restart-safe");
     static final List<String> LAUNCH_KEYS = List.of("command", "run", "java");
     static final List<String> RESTART_KEYS = List.of("policy", "backoff", "intensity");
     static final List<String> SANDBOX_KEYS = List.of("profile", "read-only", "memory", "cpu", "files", "processes");
@@ -378,6 +378,11 @@ final class ConfigReader
         if (keys.containsKey("sandbox"))
         {
             worker.sandbox = readSandbox(keys.get("sandbox").value(), what);
+        }
+        if (keys.containsKey("restart-safe"))
+        {
+            final Boolean safe = nodes.bool(keys.get("restart-safe").value(), "'restart-safe' of " + what);
+            worker.restartSafe = safe != null && safe;
         }
     }
 
@@ -789,6 +794,7 @@ final class ConfigReader
         Duration stopTimeout = WorkerConfig.DEFAULT_STOP_TIMEOUT;
         Duration readyTimeout = WorkerConfig.DEFAULT_READY_TIMEOUT;
         SandboxConfig sandbox = SandboxConfig.NONE;
+        boolean restartSafe;
 
         WorkerDraft(final String name, final Position position)
         {
@@ -799,7 +805,7 @@ final class ConfigReader
         WorkerConfig toConfig()
         {
             return new WorkerConfig(name, launch, environment, workingDirectory, replicas, grants, restart,
-                stopTimeout, readyTimeout, sandbox, position);
+                stopTimeout, readyTimeout, sandbox, restartSafe, position);
         }
     }
 }

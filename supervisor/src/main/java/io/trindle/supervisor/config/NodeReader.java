@@ -164,6 +164,19 @@ final class NodeReader
     }
 
     /**
+     * @return a boolean ({@code true} or {@code false}), or {@code null} (reported).
+     */
+    Boolean bool(final Node node, final String what)
+    {
+        if (node instanceof ScalarNode scalar && Tag.BOOL.equals(node.getTag()))
+        {
+            return Boolean.parseBoolean(scalar.getValue());
+        }
+        problems.add(node, "expected true or false for " + what + ", found " + describe(node));
+        return null;
+    }
+
+    /**
      * @return a size in bytes ({@link Sizes}), or {@code null} (reported); may be zero or negative.
      */
     Long size(final Node node, final String what)

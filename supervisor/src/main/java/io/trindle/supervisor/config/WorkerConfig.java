@@ -29,6 +29,9 @@ import java.util.Objects;
  * @param readyTimeout     how long a started worker has to report Ready on its control channel before the start
  *                         counts as a failure; positive.
  * @param sandbox          how the worker is sandboxed; {@link SandboxConfig#NONE} when the config says nothing.
+ * @param restartSafe      whether the worker says a restart neither loses nor repeats an effect (it keeps its
+ *                         state in a checkpoint, or keeps none, and what it sends again is recognised downstream);
+ *                         when it is not, its restarts are reported at the end and change the exit status.
  * @param position         where the worker is declared (its name).
  */
 public record WorkerConfig(
@@ -42,6 +45,7 @@ public record WorkerConfig(
     Duration stopTimeout,
     Duration readyTimeout,
     SandboxConfig sandbox,
+    boolean restartSafe,
     Position position)
 {
     /** The stop timeout when the config gives none. */
@@ -49,6 +53,15 @@ public record WorkerConfig(
 
     /** The ready timeout when the config gives none. */
     public static final Duration DEFAULT_READY_TIMEOUT = Duration.ofSeconds(10);
+
+    /** A worker that is not restart-safe (the default). */
+    public WorkerConfig(final String name, final Launch launch, final Map<String, String> environment,
+        final Path workingDirectory, final int replicas, final Map<String, Rights> grants, final RestartPolicy restart,
+        final Duration stopTimeout, final Duration readyTimeout, final SandboxConfig sandbox, final Position position)
+    {
+        this(name, launch, environment, workingDirectory, replicas, grants, restart, stopTimeout, readyTimeout, sandbox,
+            false, position);
+    }
 
     /**
      * @throws IllegalArgumentException if {@code replicas} is below 1 or a timeout is not positive.

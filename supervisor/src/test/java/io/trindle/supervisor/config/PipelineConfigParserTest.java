@@ -100,7 +100,21 @@ class PipelineConfigParserTest
         assertEquals(RestartPolicy.DEFAULT, reader.restart());
         assertEquals(WorkerConfig.DEFAULT_STOP_TIMEOUT, reader.stopTimeout());
         assertEquals(WorkerConfig.DEFAULT_READY_TIMEOUT, reader.readyTimeout());
+        assertEquals(false, reader.restartSafe());
         assertEquals(Map.of(), config.segments());
+    }
+
+    @Test
+    void shouldReadWhetherAWorkerIsRestartSafe() throws Exception
+    {
+        final PipelineConfig config = PipelineConfigParser.parse(FILE, """
+            workers:
+              safe: { run: ./safe, restart-safe: true }
+              unsafe: { run: ./unsafe, restart-safe: false }
+            """);
+
+        assertEquals(true, config.workers().get("safe").restartSafe());
+        assertEquals(false, config.workers().get("unsafe").restartSafe());
     }
 
     @Test
@@ -167,7 +181,7 @@ class PipelineConfigParserTest
         final ConfigException e = assertThrows(ConfigException.class, () -> PipelineConfigParser.parse(file));
 
         assertEquals(file + ":4:5: unknown key 'replica' in worker 'solo'; did you mean 'replicas'? (valid keys: " +
-            "command, run, java, env, cwd, replicas, grants, restart, stop-timeout, ready-timeout, sandbox)", e.getMessage());
+            "command, run, java, env, cwd, replicas, grants, restart, stop-timeout, ready-timeout, sandbox, restart-safe)", e.getMessage());
         assertEquals(new Position(file, 4, 5), e.problems().getFirst().position());
     }
 
