@@ -100,6 +100,7 @@ class EndOfStreamTest
                 java: io.trindle.it.workers.GatedSink --fail-once
                 grants: { numbers: receive }
                 restart: { policy: on-failure, backoff: 10ms..10ms }
+                restart-safe: true             # it released nothing before it failed: its restart reads it all
             """.formatted(scribblers.toString().stripTrailing()));
         try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "hostile.yaml"))
         {
