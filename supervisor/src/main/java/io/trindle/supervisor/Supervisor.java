@@ -231,6 +231,10 @@ final class Supervisor
             // Its process is gone whatever went wrong: the loop must not wait for it.
             exited.worker().state = WorkerProcess.State.FAILED;
         }
+        if (event instanceof StatusQuery query)
+        {
+            query.answer().completeExceptionally(e); // its client is waiting
+        }
         for (final WorkerProcess worker : workers)
         {
             if (worker.alive() && worker.pid <= 0)
