@@ -44,6 +44,33 @@ class CliTest
     }
 
     @Test
+    void shouldRefuseHostileFilesQuicklyWithAClearMessage() throws Exception
+    {
+        // Each of these once hung, ran out of memory or overflowed the stack in validate, and again in run.
+        Files.writeString(directory.resolve("nested.yaml"), "[".repeat(20_000));
+        Files.writeString(directory.resolve("huge.yaml"), "#" + "x".repeat(16 << 20));
+        assertEquals(0, new ProcessBuilder("mkfifo", directory.resolve("fifo.yaml").toString()).start().waitFor());
+        final String[][] cases = {
+            {"nested.yaml", "nested.yaml:1:33: mappings and lists nest more than 32 deep here, deeper than a config " +
+                "may: at most 32 (a valid config nests at most 5 deep); check the brackets and indentation\n"},
+            {"/dev/zero", "/dev/zero:1:1: cannot read the file: it is a character device, not a regular file\n"},
+            {"huge.yaml", "huge.yaml:1:1: the file has 16777217 bytes, more than a config may: at most 1MiB " +
+                "(1048576 bytes); a pipeline config is a few KiB, so this is most likely not the file meant\n"},
+            {"fifo.yaml", "fifo.yaml:1:1: cannot read the file: it is a FIFO, not a regular file\n"},
+        };
+        for (final String verb : new String[] {"validate", "run"})
+        {
+            for (final String[] file : cases)
+            {
+                final SupervisorProcess trindle = SupervisorProcess.start(directory, verb, file[0]);
+                // The deadline only keeps a hang from stalling the build; a refusal takes a JVM start.
+                assertEquals(2, trindle.waitFor(Duration.ofSeconds(30)), trindle.output());
+                assertEquals(file[1] + (verb.equals("run") ? "trindle: nothing was started\n" : ""), trindle.stderr());
+            }
+        }
+    }
+
+    @Test
     void shouldValidateAGoodFile() throws Exception
     {
         Files.copy(Path.of("..", "samples", "wordcount", "wordcount.yaml"), directory.resolve("wordcount.yaml"));

@@ -42,10 +42,21 @@ final class SupervisorProcess implements AutoCloseable
     /** Runs {@code trindle VERB ARGS...} with {@code directory} as working and run directory. */
     static SupervisorProcess start(final Path directory, final String... arguments)
     {
-        final List<String> command = new ArrayList<>(List.of(
+        return start(directory, List.of(), classPath(), arguments);
+    }
+
+    /**
+     * Runs {@code trindle VERB ARGS...} as {@link #start(Path, String...)} does, under {@code wrapper} (a command
+     * that runs the rest, such as {@code setpriv …}), with the supervisor on {@code classPath}.
+     */
+    static SupervisorProcess start(final Path directory, final List<String> wrapper, final String classPath,
+        final String... arguments)
+    {
+        final List<String> command = new ArrayList<>(wrapper);
+        command.addAll(List.of(
             ProcessHandle.current().info().command().orElseThrow(), "--enable-native-access=ALL-UNNAMED",
             "-Dtrindle.launcher=" + System.getProperty("trindle.launcher"),
-            "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+            "-cp", classPath,
             "io.trindle.supervisor.Main"));
         command.addAll(List.of(arguments));
         final ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile())
@@ -61,6 +72,12 @@ final class SupervisorProcess implements AutoCloseable
         {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** @return the class path the tests run with, which holds the supervisor and every worker. */
+    static String classPath()
+    {
+        return System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     }
 
     long pid()

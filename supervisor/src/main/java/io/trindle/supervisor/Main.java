@@ -24,9 +24,9 @@ import java.util.stream.Stream;
  *   trindle sandbox explain FILE [WORKER]  say what each worker may and may not do, and what enforces it
  * </pre>
  *
- * Exit status: 0 success; 1 a worker failed (run), or no pipeline answered (status, stop); 2 usage error or
- * invalid config; 3 the pipeline was stopped on request; 4 the pipeline finished, but a worker that is not
- * restart-safe was restarted (run).
+ * Exit status: 0 success; 1 a worker failed or the supervisor met an internal error (run), or no pipeline
+ * answered (status, stop); 2 usage error or invalid config; 3 the pipeline was stopped on request; 4 the
+ * pipeline finished, but a worker that is not restart-safe was restarted (run).
  */
 public final class Main
 {
@@ -48,8 +48,9 @@ public final class Main
           demo                     run the built-in word-count pipeline (samples/wordcount/wordcount.yaml)
           help                     show this help
 
-        exit status: 0 success; 1 a worker failed, or no pipeline answered; 2 usage error or invalid config;
-        3 the pipeline was stopped on request; 4 it finished, but a worker that is not restart-safe was restarted
+        exit status: 0 success; 1 a worker failed, the supervisor met an internal error, or no pipeline
+        answered; 2 usage error or invalid config; 3 the pipeline was stopped on request; 4 it finished, but
+        a worker that is not restart-safe was restarted
         """;
 
     private Main()

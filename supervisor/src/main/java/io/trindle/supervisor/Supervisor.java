@@ -6,6 +6,7 @@ import io.trindle.ipc.Handle;
 import io.trindle.ipc.Pipe;
 import io.trindle.ipc.Rights;
 import io.trindle.ipc.Right;
+import io.trindle.ipc.linux.Errno;
 import io.trindle.ipc.linux.Linux;
 import io.trindle.ipc.linux.SystemCallException;
 import io.trindle.supervisor.config.PipelineConfig;
@@ -41,7 +42,10 @@ final class Supervisor
 {
     /** Every worker finished with status 0. */
     static final int EXIT_SUCCESS = 0;
-    /** A worker failed for good (its restart policy or intensity said so); the pipeline was stopped. */
+    /**
+     * A worker failed for good (its restart policy or intensity said so), or the supervisor met an internal
+     * error; the pipeline was stopped.
+     */
     static final int EXIT_WORKER_FAILED = 1;
     /** Usage error or an invalid config: nothing was started. */
     static final int EXIT_USAGE = 2;
@@ -108,6 +112,8 @@ final class Supervisor
     private ObjectTable objects;
     private boolean stopping;
     private int exitCode = EXIT_SUCCESS;
+    /** Whether an internal error was said already: a second one, during the stop, kills what still runs. */
+    private boolean internalError;
 
     Supervisor(final PipelineConfig config, final Settings settings)
     {
@@ -132,15 +138,48 @@ final class Supervisor
      */
     int run()
     {
-        objects = new ObjectTable(config);
+        try
+        {
+            objects = new ObjectTable(config);
+        }
+        catch (final RuntimeException | Error e)
+        {
+            // Nothing runs yet: say why (out of descriptors or memory, most likely) and start nothing.
+            timers.shutdownNow();
+            say("cannot make the pipeline's objects: %s", reason(e));
+            return EXIT_WORKER_FAILED;
+        }
         try
         {
             say("starting pipeline '%s': %d worker process(es), %d pipe instance(s), %d segment(s)",
                 config.name(), workers.size(), objects.pipeInstances().size(), objects.segmentCount());
-            workers.forEach(this::start);
+            for (final WorkerProcess worker : workers)
+            {
+                if (stopping)
+                {
+                    worker.state = WorkerProcess.State.STOPPED; // an internal error stopped the start
+                    continue;
+                }
+                try
+                {
+                    start(worker);
+                }
+                catch (final RuntimeException | Error e)
+                {
+                    onInternalError("the start of worker " + worker.label, null, e);
+                }
+            }
             while (!workers.stream().allMatch(WorkerProcess::finished))
             {
-                handle(events.take());
+                final Event event = events.take();
+                try
+                {
+                    handle(event);
+                }
+                catch (final RuntimeException | Error e)
+                {
+                    onInternalError(describe(event), event, e);
+                }
             }
             // A result is never silently wrong: restarts of a worker that is not restart-safe are said, and turn a
             // success into EXIT_UNSAFE_RESTARTS.
@@ -150,7 +189,8 @@ final class Supervisor
                 exitCode = EXIT_UNSAFE_RESTARTS;
             }
             final String caveat = unsafe.isEmpty() ? "" : "; " + unsafe + ": results may be incomplete or repeated";
-            say("pipeline '%s' %s", config.name(), switch (exitCode)
+            say("pipeline '%s' %s", config.name(), internalError ? "stopped after an internal error" + caveat :
+                switch (exitCode)
             {
                 case EXIT_SUCCESS -> "finished: every worker exited with status 0";
                 case EXIT_UNSAFE_RESTARTS -> "finished, but " + unsafe + ": results may be incomplete or repeated";
@@ -212,6 +252,85 @@ final class Supervisor
         return answer;
     }
 
+    /**
+     * Any exception while handling an event: a bug, or the supervisor out of a resource (descriptors, memory,
+     * threads). It is said in one line, without a stack trace, and the pipeline is stopped in order, ending with
+     * status {@link #EXIT_WORKER_FAILED}, so that no worker is left running under a dead supervisor. Should a
+     * second one come, the orderly stop itself may be what fails: every worker still running is killed.
+     *
+     * @param what  the event, as {@link #describe(Event)} says it.
+     * @param event the event, or {@code null} for a worker's first start.
+     */
+    private void onInternalError(final String what, final Event event, final Throwable e)
+    {
+        if (event instanceof Exited exited && exited.generation() == exited.worker().generation &&
+            exited.worker().alive())
+        {
+            // Its process is gone whatever went wrong: the loop must not wait for it.
+            exited.worker().state = WorkerProcess.State.FAILED;
+        }
+        if (event instanceof StatusQuery query)
+        {
+            query.answer().completeExceptionally(e); // its client is waiting
+        }
+        for (final WorkerProcess worker : workers)
+        {
+            if (worker.alive() && worker.pid <= 0)
+            {
+                worker.state = WorkerProcess.State.STOPPED; // never spawned: there is no exit to wait for
+            }
+        }
+        exitCode = EXIT_WORKER_FAILED;
+        if (!internalError)
+        {
+            internalError = true;
+            say("internal error handling %s: %s", what, reason(e));
+            try
+            {
+                stop("the supervisor met an internal error", EXIT_WORKER_FAILED);
+                return;
+            }
+            catch (final RuntimeException | Error again)
+            {
+                // fall through to the kill
+            }
+        }
+        for (final WorkerProcess worker : workers)
+        {
+            if (worker.alive())
+            {
+                worker.stopping = true;
+                signal(worker, Linux.SIGKILL);
+            }
+            else if (worker.state == WorkerProcess.State.BACKOFF)
+            {
+                worker.state = WorkerProcess.State.STOPPED;
+            }
+        }
+    }
+
+    /** @return what an event is about, for a message, e.g. {@code the exit of worker splitter.1}. */
+    private static String describe(final Event event)
+    {
+        return switch (event)
+        {
+            case Exited exited -> "the exit of worker " + exited.worker().label;
+            case FromWorker from -> "a " + from.message().getClass().getSimpleName() + " message from worker " +
+                from.worker().label;
+            case ReadyTimeout timeout -> "the ready timeout of worker " + timeout.worker().label;
+            case Restart restart -> "the restart of worker " + restart.worker().label;
+            case StopRequested ignored -> "a request to stop";
+            case StopPhase phase -> "phase " + phase.phase() + " of the stop";
+            case StatusQuery ignored -> "a status query";
+        };
+    }
+
+    /** @return an exception in one line, its kind and message, e.g. {@code OutOfMemoryError: unable to …}. */
+    private static String reason(final Throwable e)
+    {
+        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+    }
+
     private void handle(final Event event)
     {
         switch (event)
@@ -256,12 +375,13 @@ final class Supervisor
 
     private void start(final WorkerProcess worker)
     {
-        final ControlChannel[] channel = ControlChannel.pair();
+        ControlChannel[] channel = null;
         int[] out = null;
         int[] err = null;
         final int pid;
         try
         {
+            channel = ControlChannel.pair();
             out = Linux.pipe();
             err = Linux.pipe();
             pid = Linux.spawn(commands.argv(worker.config, Linux.getpid(), false).toArray(String[]::new),
@@ -271,8 +391,11 @@ final class Supervisor
         }
         catch (final SystemCallException | IllegalStateException e)
         {
-            channel[0].close();
-            channel[1].close();
+            if (channel != null)
+            {
+                channel[0].close();
+                channel[1].close();
+            }
             closeAll(out);
             closeAll(err);
             say("cannot start worker %s: %s", worker.label, e.getMessage());
@@ -291,12 +414,38 @@ final class Supervisor
         worker.startedAt = Instant.now();
         worker.stopping = false;
         final int colourNumber = colour ? workers.indexOf(worker) : -1;
-        Thread.ofPlatform().daemon().name("out-" + worker.label)
-            .start(new OutputPump(out[0], worker.label, labelWidth, colourNumber, settings.out()));
-        Thread.ofPlatform().daemon().name("err-" + worker.label)
-            .start(new OutputPump(err[0], worker.label, labelWidth, colourNumber, settings.err()));
-        Thread.ofPlatform().daemon().name("wait-" + worker.label)
-            .start(() -> events.add(new Exited(worker, generation, Linux.waitpid(pid))));
+        // At the process or thread limit the JVM cannot make these threads (OutOfMemoryError: unable to create
+        // native thread). Without its waiter no one would reap the worker, so it is killed and reaped here, and
+        // counts as a failed start, as when the spawn itself fails.
+        int threads = 0;
+        try
+        {
+            Thread.ofPlatform().daemon().name("out-" + worker.label)
+                .start(new OutputPump(out[0], worker.label, labelWidth, colourNumber, settings.out()));
+            threads++;
+            Thread.ofPlatform().daemon().name("err-" + worker.label)
+                .start(new OutputPump(err[0], worker.label, labelWidth, colourNumber, settings.err()));
+            threads++;
+            Thread.ofPlatform().daemon().name("wait-" + worker.label)
+                .start(() -> events.add(new Exited(worker, generation, Linux.waitpid(pid))));
+        }
+        catch (final OutOfMemoryError e)
+        {
+            say("cannot start worker %s: %s", worker.label, e.getMessage());
+            signal(worker, Linux.SIGKILL);
+            Linux.waitpid(pid);
+            // A pump that started closes its own end when the worker's output ends, which its death just did.
+            if (threads < 1)
+            {
+                Linux.close(out[0]);
+            }
+            if (threads < 2)
+            {
+                Linux.close(err[0]);
+            }
+            events.add(new Exited(worker, generation, 111 << 8));
+            return;
+        }
         try
         {
             channel[0].send(new ControlMessage.Hello(config.name(), worker.config.name(), worker.replica,
@@ -312,13 +461,31 @@ final class Supervisor
             }
             channel[0].send(new ControlMessage.GrantsDone());
         }
-        catch (final SystemCallException e)
+        catch (final RuntimeException e)
         {
-            // The worker died before it took its grants: its exit event tells the rest.
+            // A worker that died before it took its grants closed the channel: its exit event tells the rest.
+            // Any other failure (out of descriptors, say) leaves it waiting for grants that will not come.
+            if (!(e instanceof SystemCallException call &&
+                (call.errno() == Errno.EPIPE || "ECONNRESET".equals(call.errnoName()))))
+            {
+                say("cannot start worker %s: cannot send its grants: %s", worker.label, reason(e));
+                signal(worker, Linux.SIGKILL);
+            }
             return;
         }
         final ControlChannel control = channel[0];
-        Thread.ofPlatform().daemon().name("control-" + worker.label).start(() -> readControl(worker, generation, control));
+        try
+        {
+            Thread.ofPlatform().daemon().name("control-" + worker.label)
+                .start(() -> readControl(worker, generation, control));
+        }
+        catch (final OutOfMemoryError e)
+        {
+            // Its waiter reports the exit this brings, and the restart policy applies as to any failed start.
+            say("cannot start worker %s: %s", worker.label, e.getMessage());
+            signal(worker, Linux.SIGKILL);
+            return;
+        }
         timers.schedule(() -> events.add(new ReadyTimeout(worker, generation)),
             worker.config.readyTimeout().toMillis(), TimeUnit.MILLISECONDS);
         if (stopping && !objects.receivesAnything(worker.config))
@@ -712,6 +879,10 @@ final class Supervisor
 
     private static void signal(final WorkerProcess worker, final int signal)
     {
+        if (worker.pid <= 0)
+        {
+            return; // never spawned: kill(0, …) would signal the supervisor's own process group
+        }
         try
         {
             Linux.kill(worker.pid, signal);

@@ -7,6 +7,7 @@ import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,6 +29,7 @@ final class ConfigReader
     /** Worker, pipe and segment names: they appear in messages, status tables and the journal. */
     static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_-]*");
     static final String NAME_RULE = "a name starts with a letter and holds only letters, digits, '-' and '_'";
+    static final String NAME_LENGTH_RULE = "a name is at most " + Limits.MAX_NAME_LENGTH + " characters long";
     static final Pattern PIPELINE_NAME = Pattern.compile("[A-Za-z0-9_-]+");
     static final String PIPELINE_NAME_RULE = "it may hold only letters, digits, '-' and '_'";
     /** Portable environment variable names (POSIX): anything else some shell or program mishandles. */
@@ -42,9 +44,6 @@ final class ConfigReader
     static final List<String> LAUNCH_KEYS = List.of("command", "run", "java");
     static final List<String> RESTART_KEYS = List.of("policy", "backoff", "intensity");
     static final List<String> SANDBOX_KEYS = List.of("profile", "read-only", "memory", "cpu", "files", "processes");
-
-    /** The least address space a sandboxed process is allowed: below it, not even the C library starts. */
-    static final long MIN_SANDBOX_MEMORY = 16 << 20;
 
     private static final String EXAMPLE_MAIN_CLASS = "io.trindle.samples.wordcount.Reader";
 
@@ -109,6 +108,11 @@ final class ConfigReader
         {
             problems.add(entry.value(), "pipeline name '" + name + "' is not valid: " + PIPELINE_NAME_RULE);
         }
+        else if (name != null && name.length() > Limits.MAX_NAME_LENGTH)
+        {
+            problems.add(entry.value(), "pipeline name '" + name + "' is " + name.length() + " characters long, " +
+                "too long: " + NAME_LENGTH_RULE);
+        }
         return name;
     }
 
@@ -121,6 +125,12 @@ final class ConfigReader
         {
             problems.add(Position.startOf(file), "the pipeline's name '" + name + "', taken from the file name, " +
                 "is not valid: " + PIPELINE_NAME_RULE + "; set one with a top-level 'name:'");
+        }
+        else if (name.length() > Limits.MAX_NAME_LENGTH)
+        {
+            problems.add(Position.startOf(file), "the pipeline's name '" + name + "', taken from the file name, " +
+                "is " + name.length() + " characters long, too long: " + NAME_LENGTH_RULE + "; set one with a " +
+                "top-level 'name:'");
         }
         return name;
     }
@@ -225,6 +235,12 @@ final class ConfigReader
                         problems.add(node, "'size' of " + what + " must be positive, not '" +
                             ((ScalarNode)node).getValue() + "'");
                     }
+                    else if (value != null && value > Limits.MAX_SEGMENT_SIZE)
+                    {
+                        problems.add(node, "'size' of " + what + " is " + ((ScalarNode)node).getValue() + ", too " +
+                            "large: at most " + Sizes.format(Limits.MAX_SEGMENT_SIZE) + " (a segment is mapped " +
+                            "whole, and a process has 128 TiB of address space)");
+                    }
                     else if (value != null)
                     {
                         size = value;
@@ -262,6 +278,11 @@ final class ConfigReader
         {
             problems.add(entry.keyNode(), kind + " name '" + entry.key() + "' is not valid: " + NAME_RULE);
         }
+        else if (entry.key().length() > Limits.MAX_NAME_LENGTH)
+        {
+            problems.add(entry.keyNode(), kind + " name '" + entry.key() + "' is " + entry.key().length() +
+                " characters long, too long: " + NAME_LENGTH_RULE);
+        }
     }
 
     /**
@@ -298,6 +319,12 @@ final class ConfigReader
             final WorkerDraft worker = new WorkerDraft(entry.key(), problems.positionOf(entry.keyNode()));
             readWorker(worker, entry);
             workers.add(worker);
+        }
+        final long processes = workers.stream().mapToLong(worker -> worker.replicas).sum();
+        if (processes > Limits.MAX_WORKER_PROCESSES)
+        {
+            problems.add(section.keyNode(), "the pipeline runs " + processes + " worker processes in all, too " +
+                "many: at most " + Limits.MAX_WORKER_PROCESSES + "; give some workers fewer replicas");
         }
         return workers;
     }
@@ -342,14 +369,12 @@ final class ConfigReader
         if (keys.containsKey("replicas"))
         {
             final Node node = keys.get("replicas").value();
-            final Integer replicas = nodes.integer(node, "'replicas' of " + what);
-            if (replicas != null && replicas < 1)
-            {
-                problems.add(node, "'replicas' of " + what + " must be at least 1, not " + replicas);
-            }
-            else if (replicas != null)
+            final Integer replicas = nodes.count(node, "'replicas' of " + what, Limits.MAX_WORKER_PROCESSES,
+                "too many: a pipeline runs at most " + Limits.MAX_WORKER_PROCESSES + " worker processes");
+            if (replicas != null)
             {
                 worker.replicas = replicas;
+                worker.replicasNode = node;
             }
         }
         if (keys.containsKey("grants"))
@@ -403,6 +428,16 @@ final class ConfigReader
         if (words == null)
         {
             return null;
+        }
+        for (final String word : words)
+        {
+            final int bytes = word.getBytes(StandardCharsets.UTF_8).length;
+            if (bytes > Limits.MAX_ARGUMENT_BYTES)
+            {
+                problems.add(node, what + " has an argument of " + bytes + " bytes, too long: Linux passes a " +
+                    "program arguments of at most " + Limits.MAX_ARGUMENT_BYTES + " bytes each");
+                return null;
+            }
         }
         if (!entry.key().equals("java"))
         {
@@ -509,7 +544,14 @@ final class ConfigReader
                 continue;
             }
             final String value = nodes.text(entry.value(), "environment variable '" + entry.key() + "' of " + what);
-            if (value != null)
+            final int bytes = value == null ? 0 : (entry.key() + "=" + value).getBytes(StandardCharsets.UTF_8).length;
+            if (bytes > Limits.MAX_ARGUMENT_BYTES)
+            {
+                problems.add(entry.value(), "environment variable '" + entry.key() + "' of " + what + " is " +
+                    bytes + " bytes long with its name, too long: Linux passes a program environment entries of " +
+                    "at most " + Limits.MAX_ARGUMENT_BYTES + " bytes each");
+            }
+            else if (value != null)
             {
                 worker.environment.put(entry.key(), value);
             }
@@ -595,17 +637,27 @@ final class ConfigReader
             final String intensityWhat = "'restart.intensity' of " + worker;
             final String text = nodes.text(intensity, intensityWhat);
             final int slash = text == null ? -1 : text.indexOf('/');
-            if (text != null && (slash < 0 || !text.substring(0, slash).matches("[0-9]{1,9}")))
+            if (text != null && (slash < 0 || !text.substring(0, slash).matches("[0-9]+")))
             {
                 problems.add(intensity, intensityWhat + ": '" + text + "' is not an intensity: write " +
                     "RESTARTS/PERIOD, e.g. 5/10s (at most 5 restarts in any 10 seconds)");
             }
             else if (text != null)
             {
-                final int restarts = Integer.parseInt(text.substring(0, slash));
+                final String count = text.substring(0, slash);
+                // Compared as text first: a count of any length is read, and none overflows.
+                final boolean tooMany = count.replaceFirst("^0+(?=.)", "").length() >
+                    Integer.toString(Limits.MAX_INTENSITY_RESTARTS).length() ||
+                    Integer.parseInt(count) > Limits.MAX_INTENSITY_RESTARTS;
+                final int restarts = tooMany ? 0 : Integer.parseInt(count);
                 final Duration within = nodes.positiveDuration(intensity, text.substring(slash + 1),
                     "the period of " + intensityWhat);
-                if (restarts < 1)
+                if (tooMany)
+                {
+                    problems.add(intensity, intensityWhat + " allows " + count + " restarts, too many: at most " +
+                        Limits.MAX_INTENSITY_RESTARTS + " within a period (the supervisor keeps the time of each)");
+                }
+                else if (restarts < 1)
                 {
                     problems.add(intensity, intensityWhat + " must allow at least 1 restart, not " + restarts +
                         " (for none, write policy: never)");
@@ -667,9 +719,9 @@ final class ConfigReader
         {
             final Node limit = keys.get("memory").value();
             final Long bytes = nodes.size(limit, "'memory' of " + what);
-            if (bytes != null && bytes < MIN_SANDBOX_MEMORY)
+            if (bytes != null && bytes < Limits.MIN_SANDBOX_MEMORY)
             {
-                problems.add(limit, "'memory' of " + what + " must be at least " + Sizes.format(MIN_SANDBOX_MEMORY) +
+                problems.add(limit, "'memory' of " + what + " must be at least " + Sizes.format(Limits.MIN_SANDBOX_MEMORY) +
                     " (a process needs that much address space to start), not " + Sizes.format(bytes));
             }
             else if (bytes != null)
@@ -707,12 +759,8 @@ final class ConfigReader
         {
             return 0;
         }
-        final Integer count = nodes.integer(entry.value(), what);
-        if (count != null && count < 1)
-        {
-            problems.add(entry.value(), what + " must be at least 1, not " + count);
-            return 0;
-        }
+        final Integer count = nodes.count(entry.value(), what, Integer.MAX_VALUE,
+            "too large: at most " + Integer.MAX_VALUE);
         return count == null ? 0 : count;
     }
 
@@ -786,6 +834,8 @@ final class ConfigReader
         final Map<String, String> environment = new LinkedHashMap<>();
         Path workingDirectory;
         int replicas = 1;
+        /** Where 'replicas' is written, or {@code null} when it is not. */
+        Node replicasNode;
         List<Entry> grantEntries = List.of();
         /** False when the worker or its grants were not a mapping: its grants are unknown, not absent. */
         boolean grantsReadable = true;

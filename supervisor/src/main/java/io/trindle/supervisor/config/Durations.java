@@ -61,8 +61,17 @@ final class Durations
         }
         catch (final ArithmeticException | NumberFormatException e)
         {
-            throw new IllegalArgumentException("'" + text + "' is too long a duration", e);
+            throw new IllegalArgumentException(tooLong(text), e);
         }
+    }
+
+    /**
+     * @return what to say of a duration longer than {@link Limits#MAX_DURATION}, quoting it as written.
+     */
+    static String tooLong(final String text)
+    {
+        return "'" + text + "' is too long: a duration is at most " + format(Limits.MAX_DURATION) + " (" +
+            Limits.MAX_DURATION.toDays() + " days)";
     }
 
     /**

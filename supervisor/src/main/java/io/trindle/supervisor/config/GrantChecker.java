@@ -1,5 +1,6 @@
 package io.trindle.supervisor.config;
 
+import io.trindle.ipc.ControlChannel;
 import io.trindle.ipc.Right;
 import io.trindle.ipc.Rights;
 import io.trindle.supervisor.config.ConfigReader.WorkerDraft;
@@ -9,6 +10,7 @@ import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -39,12 +41,13 @@ final class GrantChecker
 
     /** Pipe → its receiving worker's grant, the first one met. */
     private final Map<String, WorkerGrant> receivers = new LinkedHashMap<>();
-    private final Set<String> sent = new HashSet<>();
+    /** Pipe → its sending workers, in file order. */
+    private final Map<String, List<WorkerDraft>> senders = new LinkedHashMap<>();
     /** Pipes with a grant too broken to tell its rights; saying they lack a sender or receiver would be noise. */
     private final Set<String> unsure = new HashSet<>();
 
     /** One worker's grant on one pipe, kept to name the first receiver when a second one appears. */
-    private record WorkerGrant(String worker, Node keyNode)
+    private record WorkerGrant(WorkerDraft worker, Node keyNode)
     {
     }
 
@@ -79,13 +82,14 @@ final class GrantChecker
             allReadable &= worker.grantsReadable;
             for (final Entry grant : worker.grantEntries)
             {
-                final Rights rights = check(worker.name, grant);
+                final Rights rights = check(worker, grant);
                 if (rights != null)
                 {
                     worker.grants.put(grant.key(), rights);
                 }
             }
         }
+        checkLanesPerFrame();
         if (!allReadable)
         {
             return; // a worker's grants could not be read, so any pipe may be served by it
@@ -97,7 +101,7 @@ final class GrantChecker
                 continue;
             }
             final boolean received = receivers.containsKey(pipe.name());
-            final boolean sentTo = sent.contains(pipe.name());
+            final boolean sentTo = senders.containsKey(pipe.name());
             if (!received && !sentTo)
             {
                 problems.add(pipe.position(), "pipe '" + pipe.name() + "' is granted to no worker; grant send on " +
@@ -119,8 +123,9 @@ final class GrantChecker
     /**
      * @return the rights of one valid grant, or {@code null} (reported).
      */
-    private Rights check(final String worker, final Entry grant)
+    private Rights check(final WorkerDraft draft, final Entry grant)
     {
+        final String worker = draft.name;
         final String object = grant.key();
         final boolean isPipe = pipes.containsKey(object);
         if (!isPipe && !segments.containsKey(object))
@@ -199,19 +204,55 @@ final class GrantChecker
         }
         if (rights.contains(Right.RECEIVE))
         {
-            final WorkerGrant first = receivers.putIfAbsent(object, new WorkerGrant(worker, grant.keyNode()));
+            final WorkerGrant first = receivers.putIfAbsent(object, new WorkerGrant(draft, grant.keyNode()));
             if (first != null)
             {
                 problems.add(grant.keyNode(), "pipe '" + object + "' already has a receiving worker, '" +
-                    first.worker + "' (line " + nodes.line(first.keyNode) + "); a pipe has exactly one " +
-                    "receiving worker (to share its messages, give '" + first.worker + "' more replicas)");
+                    first.worker.name + "' (line " + nodes.line(first.keyNode) + "); a pipe has exactly one " +
+                    "receiving worker (to share its messages, give '" + first.worker.name + "' more replicas)");
             }
         }
         if (rights.contains(Right.SEND))
         {
-            sent.add(object);
+            senders.computeIfAbsent(object, name -> new ArrayList<>()).add(draft);
         }
         return Rights.of(rights.toArray(new Right[0]));
+    }
+
+    /**
+     * Checks that every Grant frame the supervisor will send fits in one control frame: a pipe's receiver is
+     * granted one lane per sending process, and each sender one lane per receiving replica, and a frame carries
+     * at most {@link ControlChannel#MAX_HANDLES} handles.
+     */
+    private void checkLanesPerFrame()
+    {
+        for (final Map.Entry<String, List<WorkerDraft>> pipe : senders.entrySet())
+        {
+            final int processes = pipe.getValue().stream().mapToInt(worker -> worker.replicas).sum();
+            if (processes > Limits.MAX_SENDERS_PER_PIPE)
+            {
+                final String each = String.join(", ", pipe.getValue().stream()
+                    .map(worker -> worker.name + ": " + worker.replicas).toList());
+                problems.add(pipes.get(pipe.getKey()).position(), "pipe '" + pipe.getKey() + "' has " + processes +
+                    " sending processes (" + each + "), too many: a pipe has at most " +
+                    Limits.MAX_SENDERS_PER_PIPE + ", because its receiver is granted one lane per sending process " +
+                    "in one control frame, which carries at most " + ControlChannel.MAX_HANDLES + " handles; " +
+                    "spread the senders over several pipes");
+            }
+        }
+        final Set<WorkerDraft> reported = new HashSet<>();
+        for (final Map.Entry<String, WorkerGrant> pipe : receivers.entrySet())
+        {
+            final WorkerDraft worker = pipe.getValue().worker;
+            if (worker.replicas > Limits.MAX_RECEIVER_REPLICAS && reported.add(worker))
+            {
+                problems.add(worker.replicasNode, "worker '" + worker.name + "' receives pipe '" + pipe.getKey() +
+                    "' and has " + worker.replicas + " replicas, too many: a worker that receives a pipe has at " +
+                    "most " + Limits.MAX_RECEIVER_REPLICAS + ", because each sender is granted one lane per " +
+                    "receiving replica in one control frame, which carries at most " +
+                    ControlChannel.MAX_HANDLES + " handles");
+            }
+        }
     }
 
     /**
@@ -246,6 +287,17 @@ final class GrantChecker
         return null;
     }
 
+    /**
+     * @return the first few names, comma-separated, and how many there are in all when that is more: a message
+     *         that lists ten thousand pipes helps no one, and costs its length for every grant it is given for.
+     */
+    private static String listed(final Collection<String> names)
+    {
+        final int shown = 10;
+        return names.size() <= shown ? String.join(", ", names) :
+            String.join(", ", names.stream().limit(shown).toList()) + ", … (" + names.size() + " in all)";
+    }
+
     private void reportUnknownObject(final String worker, final Entry grant)
     {
         final String object = grant.key();
@@ -256,11 +308,11 @@ final class GrantChecker
         final List<String> lists = new ArrayList<>();
         if (!pipes.isEmpty())
         {
-            lists.add("pipes: " + String.join(", ", pipes.keySet()));
+            lists.add("pipes: " + listed(pipes.keySet()));
         }
         if (!segments.isEmpty())
         {
-            lists.add("segments: " + String.join(", ", segments.keySet()));
+            lists.add("segments: " + listed(segments.keySet()));
         }
         problems.add(grant.keyNode(), "worker '" + worker + "' is granted '" + object + "', which is not a " +
             "declared pipe or segment" + suggestion + " (" +

@@ -136,28 +136,35 @@ final class NodeReader
     }
 
     /**
-     * @return a YAML integer (a plain decimal number), or {@code null} (reported) for anything else, a quoted
-     *         number included.
+     * @param max      the largest count allowed.
+     * @param tooLarge what to say of a larger one, after "is VALUE, ", e.g. {@code too large: at most 100}.
+     * @return a YAML integer (a plain decimal number) from 1 to {@code max}, or {@code null} (reported) for
+     *         anything else, a quoted number included.
      */
-    Integer integer(final Node node, final String what)
+    Integer count(final Node node, final String what, final int max, final String tooLarge)
     {
         if (node instanceof ScalarNode scalar && Tag.INT.equals(node.getTag()))
         {
-            if (!scalar.getValue().matches("[-+]?[0-9]+"))
+            final String text = scalar.getValue();
+            if (!text.matches("[-+]?[0-9]+"))
             {
-                problems.add(node, what + " must be a decimal integer, not " + scalar.getValue());
+                problems.add(node, what + " must be a decimal integer, not " + text);
                 return null;
             }
-            try
+            // Any number of digits is read: one past the range of a long is still only too large or too small.
+            final boolean negative = text.startsWith("-");
+            final String digits = text.replaceFirst("^[-+]?0*", "");
+            if (negative || digits.isEmpty())
             {
-                return Integer.parseInt(scalar.getValue());
-            }
-            catch (final NumberFormatException e)
-            {
-                problems.add(node, what + " is too large: " + scalar.getValue() + " (at most " + Integer.MAX_VALUE +
-                    ")");
+                problems.add(node, what + " must be at least 1, not " + text);
                 return null;
             }
+            if (digits.length() > 10 || Long.parseLong(digits) > max)
+            {
+                problems.add(node, what + " is " + text + ", " + tooLarge);
+                return null;
+            }
+            return Integer.parseInt(digits);
         }
         problems.add(node, "expected an integer for " + what + ", found " + describe(node));
         return null;
@@ -198,7 +205,8 @@ final class NodeReader
     }
 
     /**
-     * @return a positive duration ({@link Durations}), or {@code null} (reported).
+     * @return a positive duration ({@link Durations}) of at most {@link Limits#MAX_DURATION}, or {@code null}
+     *         (reported).
      */
     Duration positiveDuration(final Node node, final String what)
     {
@@ -213,7 +221,7 @@ final class NodeReader
     /**
      * @param at   where to report a problem.
      * @param text the duration, e.g. one half of a range.
-     * @return a positive duration, or {@code null} (reported).
+     * @return a positive duration of at most {@link Limits#MAX_DURATION}, or {@code null} (reported).
      */
     Duration positiveDuration(final Node at, final String text, final String what)
     {
@@ -223,6 +231,11 @@ final class NodeReader
             if (!duration.isPositive())
             {
                 problems.add(at, what + " must be positive, not '" + text + "'");
+                return null;
+            }
+            if (duration.compareTo(Limits.MAX_DURATION) > 0)
+            {
+                problems.add(at, what + ": " + Durations.tooLong(text));
                 return null;
             }
             return duration;

@@ -1,5 +1,8 @@
 package io.trindle.supervisor.config;
 
+import io.trindle.ipc.Right;
+import io.trindle.ipc.Rights;
+
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -26,6 +29,13 @@ public record PipelineConfig(
     Map<String, SegmentConfig> segments,
     Map<String, WorkerConfig> workers)
 {
+    /**
+     * @throws IllegalArgumentException if the pipeline passes a limit that spans workers: more than
+     *                                  {@link Limits#MAX_WORKER_PROCESSES} processes in all, more than
+     *                                  {@link Limits#MAX_SENDERS_PER_PIPE} sending processes on a pipe, or a
+     *                                  receiving worker with more than {@link Limits#MAX_RECEIVER_REPLICAS}
+     *                                  replicas.
+     */
     public PipelineConfig
     {
         Objects.requireNonNull(file, "file");
@@ -33,6 +43,30 @@ public record PipelineConfig(
         pipes = Collections.unmodifiableMap(new LinkedHashMap<>(pipes));
         segments = Collections.unmodifiableMap(new LinkedHashMap<>(segments));
         workers = Collections.unmodifiableMap(new LinkedHashMap<>(workers));
+        final long processes = workers.values().stream().mapToLong(WorkerConfig::replicas).sum();
+        if (processes > Limits.MAX_WORKER_PROCESSES)
+        {
+            throw new IllegalArgumentException("processes=" + processes + " exceeds " + Limits.MAX_WORKER_PROCESSES);
+        }
+        for (final String pipe : pipes.keySet())
+        {
+            int senders = 0;
+            for (final WorkerConfig worker : workers.values())
+            {
+                final Rights rights = worker.grants().get(pipe);
+                senders += rights != null && rights.contains(Right.SEND) ? worker.replicas() : 0;
+                if (rights != null && rights.contains(Right.RECEIVE) && worker.replicas() > Limits.MAX_RECEIVER_REPLICAS)
+                {
+                    throw new IllegalArgumentException("pipe " + pipe + ": receiver " + worker.name() + " has replicas=" +
+                        worker.replicas() + ", more than " + Limits.MAX_RECEIVER_REPLICAS);
+                }
+            }
+            if (senders > Limits.MAX_SENDERS_PER_PIPE)
+            {
+                throw new IllegalArgumentException("pipe " + pipe + ": senders=" + senders + " exceeds " +
+                    Limits.MAX_SENDERS_PER_PIPE);
+            }
+        }
     }
 
     /**

@@ -10,7 +10,9 @@ import java.util.Optional;
 
 /**
  * The problems found in one config file so far. Reading goes on past each one, so that a user fixes a file in
- * one round rather than one error per run.
+ * one round rather than one error per run, up to {@link Limits#MAX_PROBLEMS}: the next one ends the reading
+ * ({@link TooMany}), as a compiler stops after so many errors, so that the cost of reading is bounded however
+ * wrong a file is.
  */
 final class Problems
 {
@@ -48,8 +50,17 @@ final class Problems
         add(positionOf(at), message);
     }
 
+    /**
+     * @throws TooMany if {@link Limits#MAX_PROBLEMS} problems were found already; the reading ends there.
+     */
     void add(final Position at, final String message)
     {
+        if (found.size() == Limits.MAX_PROBLEMS)
+        {
+            found.add(new Problem(at, "reading stopped here, after " + Limits.MAX_PROBLEMS + " problems; fix " +
+                "those first"));
+            throw new TooMany();
+        }
         found.add(new Problem(at, message));
     }
 
@@ -64,5 +75,17 @@ final class Problems
     ConfigException toException()
     {
         return new ConfigException(found);
+    }
+
+    /** Thrown by {@link #add} past {@link Limits#MAX_PROBLEMS}: the reader stops, and the problems so far stand. */
+    static final class TooMany extends RuntimeException
+    {
+        @java.io.Serial
+        private static final long serialVersionUID = 1L;
+
+        TooMany()
+        {
+            super(null, null, false, false);
+        }
     }
 }

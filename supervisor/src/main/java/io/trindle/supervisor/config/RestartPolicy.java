@@ -28,21 +28,25 @@ public record RestartPolicy(
         new RestartPolicy(Policy.ON_FAILURE, Duration.ofMillis(100), Duration.ofSeconds(5), 5, Duration.ofSeconds(10));
 
     /**
-     * @throws IllegalArgumentException if a duration is not positive, the minimum exceeds the maximum, or the
-     *                                  intensity allows no restart.
+     * @throws IllegalArgumentException if a duration is not within (0, {@link Limits#MAX_DURATION}], the minimum
+     *                                  exceeds the maximum, or the intensity allows no restart or more than
+     *                                  {@link Limits#MAX_INTENSITY_RESTARTS}.
      */
     public RestartPolicy
     {
         Objects.requireNonNull(policy, "policy");
-        if (!backoffMin.isPositive() || backoffMax.compareTo(backoffMin) < 0)
+        if (!backoffMin.isPositive() || backoffMax.compareTo(backoffMin) < 0 ||
+            backoffMax.compareTo(Limits.MAX_DURATION) > 0)
         {
-            throw new IllegalArgumentException("backoff needs 0 < min <= max: backoffMin=" + backoffMin +
-                ", backoffMax=" + backoffMax);
+            throw new IllegalArgumentException("backoff needs 0 < min <= max <= " + Limits.MAX_DURATION +
+                ": backoffMin=" + backoffMin + ", backoffMax=" + backoffMax);
         }
-        if (intensityMaxRestarts < 1 || !intensityPeriod.isPositive())
+        if (intensityMaxRestarts < 1 || intensityMaxRestarts > Limits.MAX_INTENSITY_RESTARTS ||
+            !Limits.isUsable(intensityPeriod))
         {
-            throw new IllegalArgumentException("intensity needs at least 1 restart in a positive period: " +
-                "intensityMaxRestarts=" + intensityMaxRestarts + ", intensityPeriod=" + intensityPeriod);
+            throw new IllegalArgumentException("intensity needs 1 to " + Limits.MAX_INTENSITY_RESTARTS +
+                " restarts in a period within (0, " + Limits.MAX_DURATION + "]: intensityMaxRestarts=" +
+                intensityMaxRestarts + ", intensityPeriod=" + intensityPeriod);
         }
     }
 

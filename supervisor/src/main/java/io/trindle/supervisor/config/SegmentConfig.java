@@ -7,21 +7,23 @@ import java.util.Objects;
  * starts. Written as {@code stopwords: { size: 64KiB }} under {@code segments:}.
  *
  * @param name     the segment's name, which grants refer to.
- * @param size     the size in bytes; positive (the segment itself is rounded up to whole pages).
+ * @param size     the size in bytes, from 1 to {@link Limits#MAX_SEGMENT_SIZE} (the segment itself is rounded
+ *                 up to whole pages).
  * @param position where the segment is declared (its name).
  */
 public record SegmentConfig(String name, long size, Position position)
 {
     /**
-     * @throws IllegalArgumentException if {@code size} is not positive.
+     * @throws IllegalArgumentException if {@code size} is not within [1, {@link Limits#MAX_SEGMENT_SIZE}].
      */
     public SegmentConfig
     {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(position, "position");
-        if (size <= 0)
+        if (size <= 0 || size > Limits.MAX_SEGMENT_SIZE)
         {
-            throw new IllegalArgumentException("segment size=" + size + " must be positive");
+            throw new IllegalArgumentException("segment size=" + size + " must be from 1 to " +
+                Limits.MAX_SEGMENT_SIZE);
         }
     }
 }

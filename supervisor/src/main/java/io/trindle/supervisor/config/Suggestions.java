@@ -33,9 +33,16 @@ final class Suggestions
     {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
+        final String written = word.toLowerCase(Locale.ROOT);
         for (final String candidate : candidates)
         {
-            final int distance = distance(word.toLowerCase(Locale.ROOT), candidate.toLowerCase(Locale.ROOT));
+            // The distance is at least the difference in length: a word far longer than every candidate (a
+            // pasted paragraph, say) is passed over without building its table.
+            if (Math.abs(word.length() - candidate.length()) > reach(candidate))
+            {
+                continue;
+            }
+            final int distance = distance(written, candidate.toLowerCase(Locale.ROOT), reach(candidate));
             if (distance <= reach(candidate) && distance < bestDistance)
             {
                 best = candidate;
@@ -61,27 +68,48 @@ final class Suggestions
      */
     static int distance(final String a, final String b)
     {
-        final int[][] d = new int[a.length() + 1][b.length() + 1];
-        for (int i = 0; i <= a.length(); i++)
-        {
-            d[i][0] = i;
-        }
+        return distance(a, b, Integer.MAX_VALUE - 1);
+    }
+
+    /**
+     * {@link #distance(String, String)}, giving up as soon as it must exceed {@code limit}: a config may name
+     * thousands of objects, and each misspelt grant is weighed against all of them.
+     *
+     * @return the distance, or {@code limit + 1} if it is larger than {@code limit}.
+     */
+    static int distance(final String a, final String b, final int limit)
+    {
+        // Three rows of the table at a time: the one before last (for transpositions), the last and this one.
+        int[] beforeLast = new int[b.length() + 1];
+        int[] last = new int[b.length() + 1];
+        int[] row = new int[b.length() + 1];
         for (int j = 0; j <= b.length(); j++)
         {
-            d[0][j] = j;
+            last[j] = j;
         }
         for (int i = 1; i <= a.length(); i++)
         {
+            row[0] = i;
+            int least = row[0];
             for (int j = 1; j <= b.length(); j++)
             {
                 final int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+                row[j] = Math.min(Math.min(last[j] + 1, row[j - 1] + 1), last[j - 1] + cost);
                 if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1))
                 {
-                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+                    row[j] = Math.min(row[j], beforeLast[j - 2] + 1);
                 }
+                least = Math.min(least, row[j]);
             }
+            if (least > limit)
+            {
+                return limit + 1; // every later row is at least this row's least
+            }
+            final int[] free = beforeLast;
+            beforeLast = last;
+            last = row;
+            row = free;
         }
-        return d[a.length()][b.length()];
+        return Math.min(last[b.length()], limit + 1);
     }
 }

@@ -48,7 +48,10 @@ public record WorkerConfig(
     boolean restartSafe,
     Position position)
 {
-    /** The stop timeout when the config gives none. */
+    /**
+     * The stop timeout when the config gives none. A stop waits up to twice the longest stop timeout (SIGTERM
+     * after one, SIGKILL after two), within {@link Limits#MAX_DURATION}.
+     */
     public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(5);
 
     /** The ready timeout when the config gives none. */
@@ -64,7 +67,8 @@ public record WorkerConfig(
     }
 
     /**
-     * @throws IllegalArgumentException if {@code replicas} is below 1 or a timeout is not positive.
+     * @throws IllegalArgumentException if {@code replicas} is not within [1, {@link Limits#MAX_WORKER_PROCESSES}]
+     *                                  or a timeout is not within (0, {@link Limits#MAX_DURATION}].
      */
     public WorkerConfig
     {
@@ -75,14 +79,12 @@ public record WorkerConfig(
         Objects.requireNonNull(position, "position");
         environment = Collections.unmodifiableMap(new LinkedHashMap<>(environment));
         grants = Collections.unmodifiableMap(new LinkedHashMap<>(grants));
-        if (replicas < 1)
+        if (replicas < 1 || replicas > Limits.MAX_WORKER_PROCESSES)
         {
-            throw new IllegalArgumentException("replicas=" + replicas + " must be at least 1");
+            throw new IllegalArgumentException("replicas=" + replicas + " must be from 1 to " +
+                Limits.MAX_WORKER_PROCESSES);
         }
-        if (!stopTimeout.isPositive() || !readyTimeout.isPositive())
-        {
-            throw new IllegalArgumentException("timeouts must be positive: stopTimeout=" + stopTimeout +
-                ", readyTimeout=" + readyTimeout);
-        }
+        Limits.checkDuration("stopTimeout", stopTimeout);
+        Limits.checkDuration("readyTimeout", readyTimeout);
     }
 }

@@ -56,7 +56,9 @@ class BadConfigTest
         for (final String rule : List.of("unknown-keys", "duplicate-keys", "wrong-types", "unknown-object",
             "pipe-and-segment", "two-receivers", "no-receiver", "no-sender", "right-on-wrong-kind",
             "send-and-receive", "unknown-right", "write-without-read", "no-launch", "two-launches", "empty-command",
-            "bad-replicas", "bad-timeouts", "bad-names", "missing-workers", "empty-workers", "unknown-top-level-key"))
+            "bad-replicas", "bad-timeouts", "bad-names", "missing-workers", "empty-workers", "unknown-top-level-key",
+            "too-many-senders", "too-many-receiver-replicas", "too-many-replicas", "too-long-durations",
+            "too-large-numbers", "too-deep", "too-long-names", "alias-bomb", "too-many-problems"))
         {
             assertTrue(names.contains(rule + ".yaml"), "no bad file for rule " + rule);
         }

@@ -38,7 +38,7 @@ class DurationsTest
         "1.5s | '1.5s' is not a duration: write a whole number followed by ms, s, m or h (e.g. 500ms, 5s, 2m)",
         "2d | '2d' is not a duration: write a whole number followed by ms, s, m or h (e.g. 500ms, 5s, 2m)",
         "soon | 'soon' is not a duration: write a whole number followed by ms, s, m or h (e.g. 500ms, 5s, 2m)",
-        "9223372036854775807h | '9223372036854775807h' is too long a duration",
+        "9223372036854775807h | '9223372036854775807h' is too long: a duration is at most 8760h (365 days)",
     })
     void shouldRefuseAnythingElseSayingWhatIsAccepted(final String text, final String message)
     {

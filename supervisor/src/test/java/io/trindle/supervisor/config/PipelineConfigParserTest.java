@@ -200,7 +200,7 @@ class PipelineConfigParserTest
     {
         final ConfigException e = assertThrows(ConfigException.class, () -> PipelineConfigParser.parse(directory));
 
-        assertEquals(directory + ":1:1: cannot read the file: it is a directory", e.getMessage());
+        assertEquals(directory + ":1:1: cannot read the file: it is a directory, not a regular file", e.getMessage());
     }
 
     @Test
