@@ -24,8 +24,8 @@ import java.util.stream.Stream;
  *   trindle sandbox explain FILE [WORKER]  say what each worker may and may not do, and what enforces it
  * </pre>
  *
- * Exit status: 0 success; 1 a worker failed (run), or no pipeline answered (status, stop); 2 usage error or
- * invalid config; 3 the pipeline was stopped on request.
+ * Exit status: 0 success; 1 a worker failed (run), or no pipeline answered or it refused the request (status,
+ * stop); 2 usage error or invalid config; 3 the pipeline was stopped on request.
  */
 public final class Main
 {
@@ -122,7 +122,7 @@ public final class Main
         final StatusSocket socket;
         try
         {
-            socket = StatusSocket.serve(config.name(), supervisor);
+            socket = StatusSocket.serve(config.name(), supervisor, err);
         }
         catch (final RuntimeException e)
         {
@@ -299,7 +299,13 @@ public final class Main
         }
         try
         {
-            out.print(StatusSocket.ask(name, command));
+            final String answer = StatusSocket.ask(name, command);
+            if (answer.startsWith(StatusSocket.REFUSED) || answer.startsWith(StatusSocket.ERROR))
+            {
+                err.print("trindle: pipeline '" + name + "': " + answer);
+                return Supervisor.EXIT_WORKER_FAILED;
+            }
+            out.print(answer);
             return 0;
         }
         catch (final IOException e)
