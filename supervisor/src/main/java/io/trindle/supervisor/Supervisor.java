@@ -81,6 +81,11 @@ final class Supervisor
     {
     }
 
+    /** Spawn the worker at this index of {@link #workers}, then post the next one's. */
+    private record StartNext(int index) implements Event
+    {
+    }
+
     /** Where things are: the launchers (plain and sandboxing), and how Java workers are run. */
     record Settings(Path launcher, Path sandbox, String javaCommand, String workerClasspath, PrintStream out,
         PrintStream err)
@@ -133,7 +138,9 @@ final class Supervisor
         {
             say("starting pipeline '%s': %d worker process(es), %d pipe instance(s), %d segment(s)",
                 config.name(), workers.size(), objects.pipeInstances().size(), objects.segmentCount());
-            workers.forEach(this::start);
+            // One worker per event, each posting the next behind whatever else is queued: a status query or a
+            // stop waits for one spawn, not for all of them.
+            events.add(new StartNext(0));
             while (!workers.stream().allMatch(WorkerProcess::finished))
             {
                 handle(events.take());
@@ -214,6 +221,18 @@ final class Supervisor
             case StopPhase phase -> onStopPhase(phase.phase());
             case StatusQuery query -> query.answer().complete(Status.render(config, workers, objects, lastReleased,
                 query.json()));
+            case StartNext next ->
+            {
+                final WorkerProcess worker = workers.get(next.index());
+                if (worker.state == WorkerProcess.State.PENDING)
+                {
+                    start(worker);
+                }
+                if (next.index() + 1 < workers.size())
+                {
+                    events.add(new StartNext(next.index() + 1));
+                }
+            }
         }
     }
 
@@ -617,8 +636,9 @@ final class Supervisor
         Duration longest = Duration.ZERO;
         for (final WorkerProcess worker : workers)
         {
-            if (worker.state == WorkerProcess.State.BACKOFF)
+            if (worker.state == WorkerProcess.State.BACKOFF || worker.state == WorkerProcess.State.PENDING)
             {
+                // Not running, and now it will not start: its receivers learn the end of its streams.
                 worker.state = WorkerProcess.State.STOPPED;
                 endStreamsOf(worker);
             }

@@ -16,6 +16,8 @@ final class WorkerProcess
     /** Where a worker process stands. */
     enum State
     {
+        /** Not started yet: the supervisor spawns workers one at a time, between the events it handles. */
+        PENDING,
         /** Spawned; its grants are sent; it has not said it is ready. */
         STARTING,
         /** It said it is ready. */
@@ -33,7 +35,7 @@ final class WorkerProcess
     final WorkerConfig config;
     final int replica;
     final String label;
-    volatile State state = State.STARTING;
+    volatile State state = State.PENDING;
     volatile int pid;
     volatile Instant startedAt;
     volatile int restarts;
