@@ -7,6 +7,7 @@ import io.trindle.ipc.LaneSender;
 import io.trindle.ipc.Pipe;
 import io.trindle.ipc.Rights;
 import io.trindle.ipc.Right;
+import io.trindle.ipc.linux.Errno;
 import io.trindle.ipc.linux.Linux;
 import io.trindle.ipc.linux.SystemCallException;
 import io.trindle.supervisor.config.PipelineConfig;
@@ -321,8 +322,10 @@ final class Supervisor
         }
         catch (final SystemCallException e)
         {
-            // Once the worker is gone, its channel is closed under this reader: that is no news.
-            if (generation == worker.generation && worker.alive())
+            // A worker that dies with frames unread (its grants, say, or a late reply) resets the channel rather
+            // than closing it: that is its end, as EOF is, and its exit event tells the rest. Once the worker is
+            // gone, its channel is also closed under this reader: that is no news either.
+            if (e.errno() != Errno.ECONNRESET && generation == worker.generation && worker.alive())
             {
                 settings.err().printf("trindle: cannot read worker %s's control channel: %s%n", worker.label,
                     e.getMessage());
