@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class KilledWorkerTest
 {
-    private static final int KILLS = 3;
+    private static final int KILLS = 10;
 
     @TempDir
     Path directory;
@@ -39,7 +39,7 @@ class KilledWorkerTest
                 command: [sleep, "600"]
                 ready-timeout: 600s
                 stop-timeout: 1s
-                restart: { policy: on-failure, backoff: 10ms..10ms }
+                restart: { policy: on-failure, backoff: 10ms..10ms, intensity: 20/10s }
             """);
         try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "killed.yaml"))
         {

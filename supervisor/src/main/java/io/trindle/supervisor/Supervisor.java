@@ -1,5 +1,6 @@
 package io.trindle.supervisor;
 
+import io.trindle.ipc.ClosedHandleException;
 import io.trindle.ipc.ControlChannel;
 import io.trindle.ipc.ControlMessage;
 import io.trindle.ipc.Handle;
@@ -330,6 +331,10 @@ final class Supervisor
                 settings.err().printf("trindle: cannot read worker %s's control channel: %s%n", worker.label,
                     e.getMessage());
             }
+        }
+        catch (final ClosedHandleException e)
+        {
+            // The supervisor closed the channel when the worker exited, before this reader looked again: its end.
         }
         catch (final RuntimeException e)
         {
