@@ -194,16 +194,24 @@ class StatusSocketTest
     }
 
     /**
-     * As {@link SupervisorProcess#ask}, but keeps what was read when the connection is then reset: a refused
-     * client's request may come in after the supervisor closed its end.
+     * As {@link SupervisorProcess#ask}, but reads the answer even when the request could not be written, and keeps
+     * what was read when the connection is then reset: a refused client's request may come in after the
+     * supervisor closed its end.
      */
     private String ask(final String pipeline, final String command) throws IOException
     {
         final String key = Files.readString(directory.resolve("run").resolve(pipeline + ".key")).strip();
         try (SocketChannel channel = connect(pipeline))
         {
-            channel.write(ByteBuffer.wrap((key + " " + command + "\n").getBytes(StandardCharsets.UTF_8)));
-            channel.shutdownOutput();
+            try
+            {
+                channel.write(ByteBuffer.wrap((key + " " + command + "\n").getBytes(StandardCharsets.UTF_8)));
+                channel.shutdownOutput();
+            }
+            catch (final IOException closedFirst)
+            {
+                // refused before the request was written: the refusal is there to be read
+            }
             final ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
             try
             {

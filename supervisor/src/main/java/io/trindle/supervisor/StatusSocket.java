@@ -390,9 +390,19 @@ final class StatusSocket implements AutoCloseable
             final long deadline = deadline(ASK_TIMEOUT);
             channel.configureBlocking(false);
             channel.register(selector, SelectionKey.OP_WRITE);
-            write(channel, selector, ByteBuffer.wrap((key + " " + command + "\n").getBytes(StandardCharsets.UTF_8)),
-                deadline);
-            channel.shutdownOutput();
+            IOException unsent = null;
+            try
+            {
+                write(channel, selector, ByteBuffer.wrap((key + " " + command + "\n").getBytes(StandardCharsets.UTF_8)),
+                    deadline);
+                channel.shutdownOutput();
+            }
+            catch (final IOException e)
+            {
+                // A supervisor that refuses a client (too many at once) says why and closes at once, maybe before
+                // the request is written (EPIPE): what it said is there to be read.
+                unsent = e;
+            }
             channel.keyFor(selector).interestOps(SelectionKey.OP_READ);
             final ByteArrayOutputStream answer = new ByteArrayOutputStream();
             final ByteBuffer buffer = ByteBuffer.allocate(8192);
@@ -411,12 +421,16 @@ final class StatusSocket implements AutoCloseable
                     {
                         return answer.toString(StandardCharsets.UTF_8);
                     }
-                    throw e;
+                    throw unsent != null ? unsent : e;
                 }
                 answer.write(buffer.array(), 0, buffer.position());
                 buffer.clear();
                 if (read < 0)
                 {
+                    if (answer.size() == 0 && unsent != null)
+                    {
+                        throw unsent;
+                    }
                     return answer.toString(StandardCharsets.UTF_8);
                 }
                 if (read == 0 && !await(selector, deadline))
