@@ -75,7 +75,8 @@ class StartupStatusTest
                     }
                     workers = trindle.workers("held");
                 }
-                assertEquals(REPLICAS, new HashSet<>(workers.stream().map(SupervisorProcess.Worker::pid).toList()).size(),
+                assertEquals(REPLICAS,
+                    new HashSet<>(workers.stream().map(SupervisorProcess.Worker::pid).toList()).size(),
                     "64 processes: " + workers);
                 rounds.add("round " + round + ": " + answers);
 

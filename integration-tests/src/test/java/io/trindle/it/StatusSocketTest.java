@@ -130,7 +130,8 @@ class StatusSocketTest
                         crowd.add(connect("crowd"));
                     }
                     final String answer = ask("crowd", "status");
-                    if (answer.startsWith("refused: the supervisor already serves " + MAX_CLIENTS + " clients; try again"))
+                    if (answer.startsWith("refused: the supervisor already serves " + MAX_CLIENTS +
+                        " clients; try again"))
                     {
                         refused = answer;
                     }

@@ -251,7 +251,8 @@ public final class Pipe
             final long payload = (position & mapped.mask) + LaneDescriptor.RECORD_HEADER_LENGTH;
             final int count = length < LaneDescriptor.ATTACHMENT_ENTRIES_OFFSET ? -1 :
                 mapped.ring.get(ValueLayout.JAVA_INT, payload + LaneDescriptor.ATTACHMENT_COUNT_OFFSET);
-            if (count < 1 || count > LaneDescriptor.MAX_ATTACHMENTS || LaneDescriptor.attachmentBlockLength(count) > length)
+            if (count < 1 || count > LaneDescriptor.MAX_ATTACHMENTS ||
+                LaneDescriptor.attachmentBlockLength(count) > length)
             {
                 return "with handles: count=" + count + " does not fit length=" + length + " (1.." +
                     LaneDescriptor.MAX_ATTACHMENTS + " handles)";

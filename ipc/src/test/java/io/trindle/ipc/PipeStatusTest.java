@@ -74,7 +74,8 @@ class PipeStatusTest
             lane.file().set(ValueLayout.JAVA_INT, LaneDescriptor.CAPACITY_OFFSET, 2 * CAPACITY));
         damage.put("capacity not a power of two", lane ->
             lane.file().set(ValueLayout.JAVA_INT, LaneDescriptor.CAPACITY_OFFSET, CAPACITY - 16));
-        damage.put("capacity negative", lane -> lane.file().set(ValueLayout.JAVA_INT, LaneDescriptor.CAPACITY_OFFSET, -1));
+        damage.put("capacity negative", lane ->
+            lane.file().set(ValueLayout.JAVA_INT, LaneDescriptor.CAPACITY_OFFSET, -1));
         damage.put("largest payload", lane ->
             lane.file().set(ValueLayout.JAVA_INT, LaneDescriptor.MAX_PAYLOAD_LENGTH_OFFSET, CAPACITY));
         damage.put("not ready", lane -> lane.file().set(ValueLayout.JAVA_INT, LaneDescriptor.READY_OFFSET, 0));
@@ -88,7 +89,8 @@ class PipeStatusTest
             lane.ring().set(ValueLayout.JAVA_INT, LaneDescriptor.RECORD_TYPE_OFFSET,
                 LaneDescriptor.TYPE_MESSAGE_WITH_HANDLES));
         damage.put("end of stream with a length", lane ->
-            lane.ring().set(ValueLayout.JAVA_INT, LaneDescriptor.RECORD_TYPE_OFFSET, LaneDescriptor.TYPE_END_OF_STREAM));
+            lane.ring().set(ValueLayout.JAVA_INT, LaneDescriptor.RECORD_TYPE_OFFSET,
+                LaneDescriptor.TYPE_END_OF_STREAM));
 
         for (final Map.Entry<String, Consumer<LaneTamper>> kind : damage.entrySet())
         {

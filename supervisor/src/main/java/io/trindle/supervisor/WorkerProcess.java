@@ -28,7 +28,7 @@ final class WorkerProcess
         EXITED,
         /** It failed and will not be started again. */
         FAILED,
-        /** It was stopped on request. */
+        /** It was stopped on request, or the pipeline stopped before it was started. */
         STOPPED
     }
 

@@ -48,8 +48,8 @@ class StatusTest
             final List<ObjectTable.Lane> lanes = objects.pipeInstances().getFirst().lanes();
             assertEquals(6, lanes.size());
             final String honest = Status.render(config, workers(config), objects, new HashMap<>(), true);
-            assertTrue(honest.contains("{\"name\":\"p\",\"queued\":0,\"bytes\":0,\"released\":0,\"messagesPerSecond\":0," +
-                "\"brokenLanes\":0}"), honest);
+            assertTrue(honest.contains("{\"name\":\"p\",\"queued\":0,\"bytes\":0,\"released\":0," +
+                "\"messagesPerSecond\":0,\"brokenLanes\":0}"), honest);
 
             // What a sender can do to its own lane's header; the sixth lane is left alone.
             putLong(lanes.get(0).handle(), LaneDescriptor.TAIL_OFFSET, 0x0123_4567_89ab_cdefL); // a garbage tail
@@ -62,7 +62,8 @@ class StatusTest
             assertTrue(json.contains("\"name\":\"p\",\"queued\":0,\"bytes\":0,\"released\":0,\"messagesPerSecond\":0," +
                 "\"brokenLanes\":5}"), json);
             final String table = Status.render(config, workers(config), objects, new HashMap<>(), false);
-            assertTrue(table.contains("\np                       0            0            0  5 broken lane(s)\n"), table);
+            assertTrue(table.contains("\np                       0            0            0  5 broken lane(s)\n"),
+                table);
         }
     }
 
