@@ -162,16 +162,13 @@ public final class Pipe
                     return "the record at position=" + position + " was claimed and never committed (stamp=" + stamp +
                         ", tail=" + tail + ")";
                 }
-                final int limit = type == LaneDescriptor.TYPE_PADDING ? capacity - LaneDescriptor.RECORD_HEADER_LENGTH :
-                    type == LaneDescriptor.TYPE_MESSAGE || type == LaneDescriptor.TYPE_MESSAGE_WITH_HANDLES ?
-                    LaneDescriptor.maxPayloadLength(capacity) : -1;
-                final long recordLength = length < 0 || length > limit ? -1 : LaneDescriptor.recordLength(length);
-                if (recordLength < 0 || index + recordLength > capacity || position + recordLength > tail)
+                final String fault = recordFault(ring, capacity, LaneDescriptor.maxPayloadLength(capacity), position,
+                    tail, length, type);
+                if (fault != null)
                 {
-                    return "the record at position=" + position + " has type=" + type + ", length=" + length +
-                        ", which do not fit the ring (capacity=" + capacity + ", tail=" + tail + ")";
+                    return "the record at position=" + position + " " + fault;
                 }
-                position += recordLength;
+                position += LaneDescriptor.recordLength(length);
             }
             return null;
         }
@@ -235,41 +232,114 @@ public final class Pipe
     }
 
     /**
-     * Reads a lane's status: how many messages wait, how many were released. Walks the records between the
-     * head and the tail, checking each as a receiver would; stops at anything impossible.
+     * Reads a lane's status: how many messages wait, how many were released. Walks the committed records between
+     * the head and the tail, checking each as a receiver would ({@link LaneReader}), and stops at the first one
+     * not committed yet. Reads nothing outside the lane's mapping, and writes nothing.
+     * <p>
+     * Every byte of a lane is the sender's to write, so nothing read is trusted: a lane that a receiver would
+     * refuse is reported by an exception, never by a wrong count. A lane in use moves while it is read, so each
+     * check allows for that and no more: the head is read before and after the tail (an honest head only grows,
+     * and an honest tail lies between it and the head plus the capacity at the moment it is read), and a record
+     * that looks impossible counts only if the head has not passed it since (else it may have been released and
+     * its space reused under this reader).
+     *
+     * @throws MalformedMessageException if the header, the head, the tail or a committed record is impossible:
+     *                                   the lane is broken.
      */
     public static LaneStatus status(final Handle lane)
     {
         try (Lane mapped = Lane.map(lane.duplicate(lane.rights()), Right.RECEIVE))
         {
-            final MemorySegment ring = mapped.ring;
-            final long head = (long)Lane.LONG.getAcquire(mapped.header, (long)LaneDescriptor.HEAD_OFFSET);
-            final long tail = (long)Lane.LONG.getAcquire(mapped.header, (long)LaneDescriptor.TAIL_OFFSET);
-            final long released =
-                (long)Lane.LONG.getAcquire(mapped.header, (long)LaneDescriptor.RELEASED_COUNT_OFFSET);
-            int queued = 0;
-            long position = head;
-            while (position < tail && tail - head <= mapped.capacity)
-            {
-                final long index = position & mapped.mask;
-                if ((long)Lane.LONG.getAcquire(ring, index + LaneDescriptor.RECORD_STAMP_OFFSET) != position + 1)
-                {
-                    break;
-                }
-                final int length = ring.get(ValueLayout.JAVA_INT, index + LaneDescriptor.RECORD_LENGTH_OFFSET);
-                final int type = ring.get(ValueLayout.JAVA_INT, index + LaneDescriptor.RECORD_TYPE_OFFSET);
-                if (length < 0 || length > mapped.capacity - LaneDescriptor.RECORD_HEADER_LENGTH ||
-                    index + LaneDescriptor.recordLength(length) > mapped.capacity)
-                {
-                    break;
-                }
-                if (type == LaneDescriptor.TYPE_MESSAGE)
-                {
-                    queued++;
-                }
-                position += LaneDescriptor.recordLength(length);
-            }
-            return new LaneStatus(queued, released, Math.max(0, tail - head));
+            return status(mapped);
         }
+    }
+
+    /** {@link #status(Handle)} of a lane already mapped (and its header checked). */
+    static LaneStatus status(final Lane mapped)
+    {
+        final String where = "lane " + mapped.laneId + " of pipe 0x" + Long.toHexString(mapped.pipeId);
+        final long firstHead = (long)Lane.LONG.getAcquire(mapped.header, (long)LaneDescriptor.HEAD_OFFSET);
+        final long tail = (long)Lane.LONG.getAcquire(mapped.header, (long)LaneDescriptor.TAIL_OFFSET);
+        final long head = (long)Lane.LONG.getAcquire(mapped.header, (long)LaneDescriptor.HEAD_OFFSET);
+        final long released =
+            (long)Lane.LONG.getAcquire(mapped.header, (long)LaneDescriptor.RELEASED_COUNT_OFFSET);
+        final long unaligned = (firstHead | head | tail) & (LaneDescriptor.RECORD_ALIGNMENT - 1);
+        if (firstHead < 0 || head < firstHead || tail < firstHead || tail - head > mapped.capacity ||
+            unaligned != 0)
+        {
+            throw new MalformedMessageException(where + ": head=" + firstHead + " then " + head + ", tail=" +
+                tail + " are impossible: positions are multiples of " + LaneDescriptor.RECORD_ALIGNMENT +
+                ", the head never moves back, and 0 <= tail - head <= capacity=" + mapped.capacity);
+        }
+        final MemorySegment ring = mapped.ring;
+        int queued = 0;
+        long position = head;
+        while (position < tail)
+        {
+            final long index = position & mapped.mask;
+            if ((long)Lane.LONG.getAcquire(ring, index + LaneDescriptor.RECORD_STAMP_OFFSET) != position + 1)
+            {
+                break; // claimed, not committed yet
+            }
+            final int length = ring.get(ValueLayout.JAVA_INT, index + LaneDescriptor.RECORD_LENGTH_OFFSET);
+            final int type = ring.get(ValueLayout.JAVA_INT, index + LaneDescriptor.RECORD_TYPE_OFFSET);
+            final String fault = recordFault(ring, mapped.capacity, mapped.maxPayloadLength, position, tail, length,
+                type);
+            if (fault != null)
+            {
+                if ((long)Lane.LONG.getAcquire(mapped.header, (long)LaneDescriptor.HEAD_OFFSET) > position)
+                {
+                    break; // released while it was read: what was read may be a newer record's
+                }
+                throw new MalformedMessageException(where + ": record at position=" + position + " " + fault);
+            }
+            if (type != LaneDescriptor.TYPE_PADDING)
+            {
+                queued++;
+            }
+            position += LaneDescriptor.recordLength(length);
+        }
+        // The receiver may have released past the tail read above, which is no fault: nothing is queued then.
+        return new LaneStatus(queued, released, Math.max(0, tail - head));
+    }
+
+    /** @return why a receiver would refuse this committed record (the checks of {@link LaneReader}), or null. */
+    private static String recordFault(final MemorySegment ring, final int capacity, final int maxPayloadLength,
+        final long position, final long tail, final int length, final int type)
+    {
+        final int limit = switch (type)
+        {
+            case LaneDescriptor.TYPE_MESSAGE, LaneDescriptor.TYPE_MESSAGE_WITH_HANDLES -> maxPayloadLength;
+            case LaneDescriptor.TYPE_PADDING -> capacity - LaneDescriptor.RECORD_HEADER_LENGTH;
+            default -> -1;
+        };
+        if (limit < 0)
+        {
+            return "has unknown type=" + type;
+        }
+        if (length < 0 || length > limit)
+        {
+            return "of type=" + type + ": length=" + length + " exceeds its limit=" + limit;
+        }
+        final int recordLength = LaneDescriptor.recordLength(length);
+        final long index = position & (capacity - 1);
+        if (index + recordLength > capacity || position + recordLength > tail)
+        {
+            return "has length=" + length + ", which runs past the ring's end (capacity=" + capacity +
+                ") or the tail=" + tail;
+        }
+        if (type == LaneDescriptor.TYPE_MESSAGE_WITH_HANDLES)
+        {
+            final long payload = index + LaneDescriptor.RECORD_HEADER_LENGTH;
+            final int count = length < LaneDescriptor.ATTACHMENT_ENTRIES_OFFSET ? -1 :
+                ring.get(ValueLayout.JAVA_INT, payload + LaneDescriptor.ATTACHMENT_COUNT_OFFSET);
+            if (count < 1 || count > LaneDescriptor.MAX_ATTACHMENTS ||
+                LaneDescriptor.attachmentBlockLength(count) > length)
+            {
+                return "with handles: count=" + count + " does not fit length=" + length + " (1.." +
+                    LaneDescriptor.MAX_ATTACHMENTS + " handles)";
+            }
+        }
+        return null;
     }
 }

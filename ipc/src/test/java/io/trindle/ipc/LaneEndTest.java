@@ -209,7 +209,7 @@ class LaneEndTest
             assertTrue(Pipe.damage(lane).contains("are impossible for capacity=4096"), Pipe.damage(lane));
             view.setTail(tail);
             view.ring().set(ValueLayout.JAVA_INT, (claim & 4095) + LaneDescriptor.RECORD_TYPE_OFFSET, 3);
-            assertTrue(Pipe.damage(lane).contains("has type=3, length=8, which do not fit"), Pipe.damage(lane));
+            assertTrue(Pipe.damage(lane).endsWith("has unknown type=3"), Pipe.damage(lane));
         }
         assertFalse(lane.isClosed(), "looking changes nothing");
     }

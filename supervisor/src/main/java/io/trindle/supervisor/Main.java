@@ -25,8 +25,8 @@ import java.util.stream.Stream;
  * </pre>
  *
  * Exit status: 0 success; 1 a worker failed or the supervisor met an internal error (run), or no pipeline
- * answered (status, stop); 2 usage error or invalid config; 3 the pipeline was stopped on request; 4 the
- * pipeline finished, but a worker that is not restart-safe was restarted (run).
+ * answered or it refused the request (status, stop); 2 usage error or invalid config; 3 the pipeline was
+ * stopped on request; 4 the pipeline finished, but a worker that is not restart-safe was restarted (run).
  */
 public final class Main
 {
@@ -124,7 +124,7 @@ public final class Main
         final StatusSocket socket;
         try
         {
-            socket = StatusSocket.serve(config.name(), supervisor);
+            socket = StatusSocket.serve(config.name(), supervisor, err);
         }
         catch (final RuntimeException e)
         {
@@ -301,7 +301,13 @@ public final class Main
         }
         try
         {
-            out.print(StatusSocket.ask(name, command));
+            final String answer = StatusSocket.ask(name, command);
+            if (answer.startsWith(StatusSocket.REFUSED) || answer.startsWith(StatusSocket.ERROR))
+            {
+                err.print("trindle: pipeline '" + name + "': " + answer);
+                return Supervisor.EXIT_WORKER_FAILED;
+            }
+            out.print(answer);
             return 0;
         }
         catch (final IOException e)

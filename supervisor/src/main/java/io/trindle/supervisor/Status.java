@@ -9,8 +9,13 @@ import java.util.Map;
 
 /**
  * What {@code trindle status} shows: each worker process (pid, state, restarts, uptime, last exit) and each
- * pipe instance (messages queued, bytes queued, messages released per second since the last query), as a
- * table or as JSON for scripts.
+ * pipe instance (messages queued, bytes queued, messages released per second since the last query, lanes that
+ * are broken), as a table or as JSON for scripts.
+ * <p>
+ * A worker's state is one of {@link WorkerProcess.State}, in lower case: {@code pending} (not spawned yet; pid 0,
+ * shown as {@code -}), {@code starting}, {@code running}, {@code backoff}, {@code exited}, {@code failed},
+ * {@code stopped}. A lane is broken when its header or a committed record is one its receiver would refuse
+ * ({@link Pipe#status}): every byte of a lane is the sender's to write, so none is trusted here.
  */
 final class Status
 {
@@ -51,8 +56,10 @@ final class Status
             }
             else
             {
-                text.append(String.format("%-16s %8d  %-8s %8d %9ds  %s%n", worker.label, worker.pid,
-                    worker.state.name().toLowerCase(Locale.ROOT), worker.restarts, uptime, worker.lastExit));
+                // A pending worker has no process yet: "-" rather than a pid of 0.
+                text.append(String.format("%-16s %8s  %-8s %8d %9ds  %s%n", worker.label,
+                    worker.pid == 0 ? "-" : Integer.toString(worker.pid), worker.state.name().toLowerCase(Locale.ROOT),
+                    worker.restarts, uptime, worker.lastExit));
             }
         }
         if (json)

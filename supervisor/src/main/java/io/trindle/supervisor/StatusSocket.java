@@ -1,11 +1,15 @@
 package io.trindle.supervisor;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -15,36 +19,67 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The Unix socket through which {@code trindle status} and {@code trindle stop} reach a running supervisor:
  * {@code $TRINDLE_RUN_DIR/NAME.sock} (default {@code /tmp/trindle-$USER/NAME.sock}), in a directory of its
  * owner's only. A client writes one line — the key, a space, and {@code status}, {@code status --json} or
- * {@code stop} — and reads the answer until the supervisor closes the connection.
+ * {@code stop} — and reads the answer until the supervisor closes the connection. An answer that starts with
+ * {@code "refused: "} (the request was not served) or {@code "error: "} (it could not be answered) is one line
+ * saying why.
  * <p>
  * The key is random, made anew by each supervisor and kept beside the socket in {@code NAME.key} (mode 0600).
  * The directory's mode keeps other users out; the key keeps out a sandboxed worker of the same user, which
  * Landlock lets connect to a Unix socket by path but not read the key file.
+ * <p>
+ * Such a worker, or any client, may also connect and then send nothing. So each client is served on a thread of
+ * its own, at most {@link #MAX_CLIENTS} at once (one more is refused at once), and has {@link #CLIENT_TIMEOUT}
+ * to send its line and again to take its answer; past that its connection is closed. No client can hold up
+ * another, or the supervisor.
  */
 final class StatusSocket implements AutoCloseable
 {
     /** Random bytes in a key: as many as a guess would have to match. */
     static final int KEY_BYTES = 32;
+    /** How long a client has to send its request line, and then to take its answer, before it is dropped. */
+    static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(2);
+    /** Clients served at once; a connection beyond them is refused at once, so a flood cannot use up threads. */
+    static final int MAX_CLIENTS = 8;
+    /** The longest request line: a key (64 hex digits), a space and the longest command, with room to spare. */
+    static final int MAX_REQUEST_BYTES = 256;
+    /** How long a status request waits for the supervisor's loop, which answers it between two events. */
+    static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(5);
+    /** How long {@code trindle status} and {@code trindle stop} wait for the whole answer. */
+    static final Duration ASK_TIMEOUT = ANSWER_TIMEOUT.plus(CLIENT_TIMEOUT).plus(CLIENT_TIMEOUT);
+    /** The pause before accepting again after accept failed (say, with EMFILE), so a lasting failure does not spin. */
+    static final Duration ACCEPT_RETRY_PAUSE = Duration.ofMillis(100);
+    /** How an answer starts when the request was not served: the rest of the line says why. */
+    static final String REFUSED = "refused: ";
+    /** How an answer starts when the request was valid but could not be answered: the rest of the line says why. */
+    static final String ERROR = "error: ";
 
     private final Path path;
     private final Path keyFile;
     private final byte[] key;
     private final ServerSocketChannel server;
+    private final PrintStream err;
+    private final Semaphore clients = new Semaphore(MAX_CLIENTS);
 
-    private StatusSocket(final Path path, final Path keyFile, final String key, final ServerSocketChannel server)
+    private StatusSocket(final Path path, final Path keyFile, final String key, final ServerSocketChannel server,
+        final PrintStream err)
     {
         this.path = path;
         this.keyFile = keyFile;
         this.key = key.getBytes(StandardCharsets.US_ASCII);
         this.server = server;
+        this.err = err;
     }
 
     /** @return the directory the sockets live in. */
@@ -66,11 +101,12 @@ final class StatusSocket implements AutoCloseable
     }
 
     /**
-     * Binds the socket of {@code pipeline} and serves it on a daemon thread.
+     * Binds the socket of {@code pipeline} and serves it on daemon threads.
      *
+     * @param err where a failure to accept clients is said.
      * @throws IllegalStateException if a supervisor of that pipeline already answers there.
      */
-    static StatusSocket serve(final String pipeline, final Supervisor supervisor)
+    static StatusSocket serve(final String pipeline, final Supervisor supervisor, final PrintStream err)
     {
         final Path path = pathOf(pipeline);
         try
@@ -109,8 +145,8 @@ final class StatusSocket implements AutoCloseable
             }
             final ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             server.bind(UnixDomainSocketAddress.of(path));
-            final StatusSocket socket = new StatusSocket(path, keyFile, key, server);
-            Thread.ofPlatform().daemon().name("trindle-status").start(() -> socket.serve(supervisor));
+            final StatusSocket socket = new StatusSocket(path, keyFile, key, server, err);
+            Thread.ofPlatform().daemon().name("trindle-status").start(() -> socket.acceptClients(supervisor));
             return socket;
         }
         catch (final IOException e)
@@ -119,78 +155,289 @@ final class StatusSocket implements AutoCloseable
         }
     }
 
-    private void serve(final Supervisor supervisor)
+    /**
+     * Accepts clients and hands each to a thread of its own, at most {@link #MAX_CLIENTS} at once: a client that
+     * sends nothing holds up no other, and a flood of connections cannot use up the supervisor's threads.
+     */
+    private void acceptClients(final Supervisor supervisor)
     {
+        String lastFailure = null;
         while (server.isOpen())
         {
-            try (SocketChannel client = server.accept())
+            final SocketChannel client;
+            try
             {
-                final String line = readLine(client);
-                final int space = line.indexOf(' ');
-                final byte[] presented = (space < 0 ? "" : line.substring(0, space)).getBytes(StandardCharsets.US_ASCII);
-                if (!MessageDigest.isEqual(presented, key))
-                {
-                    client.write(ByteBuffer.wrap(("refused: no valid key; a client reads it from " + keyFile +
-                        "\n").getBytes(StandardCharsets.UTF_8)));
-                    continue;
-                }
-                final String command = line.substring(space + 1);
-                final String answer = switch (command)
-                {
-                    case "status" -> supervisor.status(false).get(5, TimeUnit.SECONDS);
-                    case "status --json" -> supervisor.status(true).get(5, TimeUnit.SECONDS);
-                    case "stop" ->
-                    {
-                        supervisor.requestStop("trindle stop was run");
-                        yield "stopping\n";
-                    }
-                    default -> "unknown command '" + command + "': expected status, status --json or stop\n";
-                };
-                client.write(ByteBuffer.wrap(answer.getBytes(StandardCharsets.UTF_8)));
+                client = server.accept();
+                lastFailure = null;
             }
-            catch (final Exception e)
+            catch (final IOException | RuntimeException e)
             {
                 if (!server.isOpen())
                 {
                     return;
                 }
+                // EMFILE and the like last a while: say so once, and do not spin while they last.
+                if (!String.valueOf(e.getMessage()).equals(lastFailure))
+                {
+                    lastFailure = String.valueOf(e.getMessage());
+                    err.println("trindle: the status socket " + path + " cannot accept a client: " + lastFailure +
+                        "; trying again every " + ACCEPT_RETRY_PAUSE.toMillis() + "ms");
+                }
+                pause(ACCEPT_RETRY_PAUSE);
+                continue;
+            }
+            if (!clients.tryAcquire())
+            {
+                refuse(client, REFUSED + "the supervisor already serves " + MAX_CLIENTS + " clients; try again\n");
+                continue;
+            }
+            try
+            {
+                Thread.ofPlatform().daemon().name("trindle-status-client").start(() ->
+                {
+                    try
+                    {
+                        serveClient(client, supervisor);
+                    }
+                    finally
+                    {
+                        clients.release();
+                    }
+                });
+            }
+            catch (final OutOfMemoryError | RuntimeException e)
+            {
+                // No thread to be had (the process limit): this client is told so, and the supervisor goes on.
+                clients.release();
+                refuse(client, REFUSED + "the supervisor cannot start a thread to answer: " + e.getMessage() +
+                    "; try again\n");
             }
         }
     }
 
-    private static String readLine(final SocketChannel client) throws IOException
+    /** One client: its request line within {@link #CLIENT_TIMEOUT}, the answer, then the connection closes. */
+    private void serveClient(final SocketChannel client, final Supervisor supervisor)
     {
-        final ByteBuffer buffer = ByteBuffer.allocate(256);
-        while (buffer.hasRemaining() && client.read(buffer) > 0)
+        try (client; Selector selector = Selector.open())
         {
-            if (buffer.get(buffer.position() - 1) == '\n')
+            client.configureBlocking(false);
+            client.register(selector, SelectionKey.OP_READ);
+            final String line = readRequest(client, selector, deadline(CLIENT_TIMEOUT));
+            final String answer = line == null ?
+                REFUSED + "no request line within " + CLIENT_TIMEOUT.toMillis() + "ms; a request is one line of " +
+                    "at most " + MAX_REQUEST_BYTES + " bytes: the key, a space and the command\n" :
+                answer(line, supervisor);
+            write(client, selector, ByteBuffer.wrap(answer.getBytes(StandardCharsets.UTF_8)), deadline(CLIENT_TIMEOUT));
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            // The client went away, or took too long to read its answer: its connection is closed; nothing else
+            // depends on it.
+        }
+    }
+
+    private String answer(final String line, final Supervisor supervisor)
+    {
+        final int space = line.indexOf(' ');
+        final byte[] presented = (space < 0 ? "" : line.substring(0, space)).getBytes(StandardCharsets.US_ASCII);
+        if (!MessageDigest.isEqual(presented, key))
+        {
+            return REFUSED + "no valid key; a client reads it from " + keyFile + "\n";
+        }
+        final String command = line.substring(space + 1);
+        return switch (command)
+        {
+            case "status" -> status(supervisor, false);
+            case "status --json" -> status(supervisor, true);
+            case "stop" ->
             {
-                break;
+                supervisor.requestStop("trindle stop was run");
+                yield "stopping\n";
+            }
+            default -> REFUSED + "unknown command '" + command + "': expected status, status --json or stop\n";
+        };
+    }
+
+    private static String status(final Supervisor supervisor, final boolean json)
+    {
+        try
+        {
+            return supervisor.status(json).get(ANSWER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        catch (final TimeoutException e)
+        {
+            return ERROR + "the supervisor's loop did not answer within " + ANSWER_TIMEOUT.toSeconds() + "s; " +
+                "it may be stuck: see its stderr, or stop it with a signal (SIGTERM)\n";
+        }
+        catch (final ExecutionException e)
+        {
+            return ERROR + "the status could not be made: " + e.getCause() + "\n";
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+            return ERROR + "interrupted while waiting for the supervisor's loop\n";
+        }
+    }
+
+    /**
+     * Reads one request line without blocking past {@code deadline}.
+     *
+     * @return the line, stripped; what came before the end of input if the client closed its side without a
+     *         newline; or {@code null} if no whole line came in time or it was longer than
+     *         {@link #MAX_REQUEST_BYTES}.
+     */
+    private static String readRequest(final SocketChannel client, final Selector selector, final long deadline)
+        throws IOException
+    {
+        final ByteBuffer buffer = ByteBuffer.allocate(MAX_REQUEST_BYTES);
+        while (true)
+        {
+            final int start = buffer.position();
+            final int read = client.read(buffer);
+            for (int i = start; i < buffer.position(); i++)
+            {
+                if (buffer.get(i) == '\n')
+                {
+                    return new String(buffer.array(), 0, i, StandardCharsets.UTF_8).strip();
+                }
+            }
+            if (read < 0)
+            {
+                return new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8).strip();
+            }
+            if (!buffer.hasRemaining() || !await(selector, deadline))
+            {
+                return null;
             }
         }
-        return new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8).strip();
+    }
+
+    /** Writes all of {@code bytes}, or throws once {@code deadline} has passed. */
+    private static void write(final SocketChannel channel, final Selector selector, final ByteBuffer bytes,
+        final long deadline) throws IOException
+    {
+        channel.keyFor(selector).interestOps(SelectionKey.OP_WRITE);
+        while (bytes.hasRemaining())
+        {
+            channel.write(bytes);
+            if (bytes.hasRemaining() && !await(selector, deadline))
+            {
+                throw new IOException("the peer did not take " + bytes.remaining() + " bytes in time");
+            }
+        }
+    }
+
+    /** @return whether the channel registered with {@code selector} became ready before {@code deadline}. */
+    private static boolean await(final Selector selector, final long deadline) throws IOException
+    {
+        final long millis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (millis <= 0)
+        {
+            return false;
+        }
+        final int ready = selector.select(millis);
+        selector.selectedKeys().clear();
+        return ready > 0 || deadline - System.nanoTime() > 0;
+    }
+
+    private static long deadline(final Duration timeout)
+    {
+        return System.nanoTime() + timeout.toNanos();
+    }
+
+    /** Tells a client it will not be served, as far as its socket buffer takes it at once, and closes. */
+    private static void refuse(final SocketChannel client, final String why)
+    {
+        try (client)
+        {
+            client.configureBlocking(false);
+            client.write(ByteBuffer.wrap(why.getBytes(StandardCharsets.UTF_8)));
+            client.shutdownOutput();
+            // Closing a Unix socket with unread data resets the connection, and the client would meet ECONNRESET
+            // rather than the end of this answer: take in what it sent so far (one read, so this cannot spin).
+            client.read(ByteBuffer.allocate(MAX_REQUEST_BYTES));
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            // It went away first: nothing to tell.
+        }
+    }
+
+    private static void pause(final Duration duration)
+    {
+        try
+        {
+            Thread.sleep(duration);
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
      * Sends one command to the supervisor of {@code pipeline} and returns its answer.
      *
-     * @throws IOException if no supervisor answers there.
+     * @throws IOException if no supervisor answers there, or it does not answer within {@link #ASK_TIMEOUT}.
      */
     static String ask(final String pipeline, final String command) throws IOException
     {
         final String key = Files.readString(keyOf(pipeline), StandardCharsets.US_ASCII).strip();
-        try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(pathOf(pipeline))))
+        try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(pathOf(pipeline)));
+            Selector selector = Selector.open())
         {
-            channel.write(ByteBuffer.wrap((key + " " + command + "\n").getBytes(StandardCharsets.UTF_8)));
-            channel.shutdownOutput();
-            final java.io.ByteArrayOutputStream answer = new java.io.ByteArrayOutputStream();
-            final ByteBuffer buffer = ByteBuffer.allocate(8192);
-            while (channel.read(buffer) > 0)
+            final long deadline = deadline(ASK_TIMEOUT);
+            channel.configureBlocking(false);
+            channel.register(selector, SelectionKey.OP_WRITE);
+            IOException unsent = null;
+            try
             {
+                write(channel, selector, ByteBuffer.wrap((key + " " + command + "\n").getBytes(StandardCharsets.UTF_8)),
+                    deadline);
+                channel.shutdownOutput();
+            }
+            catch (final IOException e)
+            {
+                // A supervisor that refuses a client (too many at once) says why and closes at once, maybe before
+                // the request is written (EPIPE): what it said is there to be read.
+                unsent = e;
+            }
+            channel.keyFor(selector).interestOps(SelectionKey.OP_READ);
+            final ByteArrayOutputStream answer = new ByteArrayOutputStream();
+            final ByteBuffer buffer = ByteBuffer.allocate(8192);
+            while (true)
+            {
+                final int read;
+                try
+                {
+                    read = channel.read(buffer);
+                }
+                catch (final IOException e)
+                {
+                    // A supervisor that refuses a client closes at once, and may reset the connection if the
+                    // request came in after it looked: what it said before is its answer.
+                    if (answer.size() > 0)
+                    {
+                        return answer.toString(StandardCharsets.UTF_8);
+                    }
+                    throw unsent != null ? unsent : e;
+                }
                 answer.write(buffer.array(), 0, buffer.position());
                 buffer.clear();
+                if (read < 0)
+                {
+                    if (answer.size() == 0 && unsent != null)
+                    {
+                        throw unsent;
+                    }
+                    return answer.toString(StandardCharsets.UTF_8);
+                }
+                if (read == 0 && !await(selector, deadline))
+                {
+                    throw new IOException("no answer within " + ASK_TIMEOUT.toSeconds() + "s");
+                }
             }
-            return answer.toString(StandardCharsets.UTF_8);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.trindle.supervisor;
 
+import io.trindle.ipc.ClosedHandleException;
 import io.trindle.ipc.ControlChannel;
 import io.trindle.ipc.ControlMessage;
 import io.trindle.ipc.Handle;
@@ -89,6 +90,11 @@ final class Supervisor
     {
     }
 
+    /** Spawn the worker at this index of {@link #workers}, then post the next one's. */
+    private record StartNext(int index) implements Event
+    {
+    }
+
     /** Where things are: the launchers (plain and sandboxing), and how Java workers are run. */
     record Settings(Path launcher, Path sandbox, String javaCommand, String workerClasspath, PrintStream out,
         PrintStream err)
@@ -153,22 +159,9 @@ final class Supervisor
         {
             say("starting pipeline '%s': %d worker process(es), %d pipe instance(s), %d segment(s)",
                 config.name(), workers.size(), objects.pipeInstances().size(), objects.segmentCount());
-            for (final WorkerProcess worker : workers)
-            {
-                if (stopping)
-                {
-                    worker.state = WorkerProcess.State.STOPPED; // an internal error stopped the start
-                    continue;
-                }
-                try
-                {
-                    start(worker);
-                }
-                catch (final RuntimeException | Error e)
-                {
-                    onInternalError("the start of worker " + worker.label, null, e);
-                }
-            }
+            // One worker per event, each posting the next behind whatever else is queued: a status query or a
+            // stop waits for one spawn, not for all of them.
+            events.add(new StartNext(0));
             while (!workers.stream().allMatch(WorkerProcess::finished))
             {
                 final Event event = events.take();
@@ -310,7 +303,7 @@ final class Supervisor
     }
 
     /** @return what an event is about, for a message, e.g. {@code the exit of worker splitter.1}. */
-    private static String describe(final Event event)
+    private String describe(final Event event)
     {
         return switch (event)
         {
@@ -322,6 +315,7 @@ final class Supervisor
             case StopRequested ignored -> "a request to stop";
             case StopPhase phase -> "phase " + phase.phase() + " of the stop";
             case StatusQuery ignored -> "a status query";
+            case StartNext next -> "the start of worker " + workers.get(next.index()).label;
         };
     }
 
@@ -370,6 +364,18 @@ final class Supervisor
             case StopPhase phase -> onStopPhase(phase.phase());
             case StatusQuery query -> query.answer().complete(Status.render(config, workers, objects, lastReleased,
                 query.json()));
+            case StartNext next ->
+            {
+                final WorkerProcess worker = workers.get(next.index());
+                if (worker.state == WorkerProcess.State.PENDING)
+                {
+                    start(worker);
+                }
+                if (next.index() + 1 < workers.size())
+                {
+                    events.add(new StartNext(next.index() + 1));
+                }
+            }
         }
     }
 
@@ -506,12 +512,18 @@ final class Supervisor
         }
         catch (final SystemCallException e)
         {
-            // Once the worker is gone, its channel is closed under this reader: that is no news.
-            if (generation == worker.generation && worker.alive())
+            // A worker that dies with frames unread (its grants, say, or a late reply) resets the channel rather
+            // than closing it: that is its end, as EOF is, and its exit event tells the rest. Once the worker is
+            // gone, its channel is also closed under this reader: that is no news either.
+            if (e.errno() != Errno.ECONNRESET && generation == worker.generation && worker.alive())
             {
                 settings.err().printf("trindle: cannot read worker %s's control channel: %s%n", worker.label,
                     e.getMessage());
             }
+        }
+        catch (final ClosedHandleException e)
+        {
+            // The supervisor closed the channel when the worker exited, before this reader looked again: its end.
         }
         catch (final RuntimeException e)
         {
@@ -829,8 +841,9 @@ final class Supervisor
         Duration longest = Duration.ZERO;
         for (final WorkerProcess worker : workers)
         {
-            if (worker.state == WorkerProcess.State.BACKOFF)
+            if (worker.state == WorkerProcess.State.BACKOFF || worker.state == WorkerProcess.State.PENDING)
             {
+                // Not running, and now it will not start: its receivers learn the end of its streams.
                 worker.state = WorkerProcess.State.STOPPED;
                 endStreamsOf(worker);
             }

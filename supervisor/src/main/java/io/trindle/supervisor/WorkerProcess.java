@@ -16,6 +16,8 @@ final class WorkerProcess
     /** Where a worker process stands. */
     enum State
     {
+        /** Not started yet: the supervisor spawns workers one at a time, between the events it handles. */
+        PENDING,
         /** Spawned; its grants are sent; it has not said it is ready. */
         STARTING,
         /** It said it is ready. */
@@ -26,14 +28,14 @@ final class WorkerProcess
         EXITED,
         /** It failed and will not be started again. */
         FAILED,
-        /** It was stopped on request. */
+        /** It was stopped on request, or the pipeline stopped before it was started. */
         STOPPED
     }
 
     final WorkerConfig config;
     final int replica;
     final String label;
-    volatile State state = State.STARTING;
+    volatile State state = State.PENDING;
     volatile int pid;
     volatile Instant startedAt;
     volatile int restarts;

@@ -23,6 +23,7 @@ public final class Errno
     public static final int ENOSPC = 28;
     public static final int EPIPE = 32;
     public static final int ENOSYS = 38;
+    public static final int ECONNRESET = 104;
     public static final int ETIMEDOUT = 110;
 
     private static final String[] NAMES = {
