@@ -43,30 +43,6 @@ struct trindle_checkpoint
     uint32_t crc_table[256];
 };
 
-static uint32_t get_u32(const uint8_t *at)
-{
-    uint32_t value;
-    memcpy(&value, at, sizeof value);
-    return value;
-}
-
-static uint64_t get_u64(const uint8_t *at)
-{
-    uint64_t value;
-    memcpy(&value, at, sizeof value);
-    return value;
-}
-
-static void put_u32(uint8_t *at, uint32_t value)
-{
-    memcpy(at, &value, sizeof value);
-}
-
-static void put_u64(uint8_t *at, uint64_t value)
-{
-    memcpy(at, &value, sizeof value);
-}
-
 static void crc_init(uint32_t table[256])
 {
     for (uint32_t i = 0; i < 256; i++)
@@ -117,9 +93,9 @@ static int restore(trindle_checkpoint_t *checkpoint, uint64_t generation)
 {
     static const char call[] = "trindle_checkpoint_open";
     const uint8_t *slot = slot_of(checkpoint, generation);
-    const uint64_t written = get_u64(slot + TRINDLE_CHECKPOINT_SLOT_GENERATION_OFFSET);
-    const uint32_t lanes = get_u32(slot + TRINDLE_CHECKPOINT_SLOT_LANE_COUNT_OFFSET);
-    const uint32_t length = get_u32(slot + TRINDLE_CHECKPOINT_SLOT_STATE_LENGTH_OFFSET);
+    const uint64_t written = trindle_get_u64(slot + TRINDLE_CHECKPOINT_SLOT_GENERATION_OFFSET);
+    const uint32_t lanes = trindle_get_u32(slot + TRINDLE_CHECKPOINT_SLOT_LANE_COUNT_OFFSET);
+    const uint32_t length = trindle_get_u32(slot + TRINDLE_CHECKPOINT_SLOT_STATE_LENGTH_OFFSET);
     if (written != generation)
     {
         return trindle_fail(TRINDLE_E_CORRUPT, 0, "%s: the commit word names generation %" PRIu64 ", but its slot "
@@ -133,7 +109,7 @@ static int restore(trindle_checkpoint_t *checkpoint, uint64_t generation)
             "and state length=%" PRIu32 ", which do not fit its slot of %" PRIu32 " bytes: something wrote over the "
             "checkpoint", call, generation, lanes, TRINDLE_CHECKPOINT_MAX_LANES, length, checkpoint->slot_length);
     }
-    const uint32_t stored = get_u32(slot + TRINDLE_CHECKPOINT_SLOT_CHECKSUM_OFFSET);
+    const uint32_t stored = trindle_get_u32(slot + TRINDLE_CHECKPOINT_SLOT_CHECKSUM_OFFSET);
     const uint32_t computed = crc32_of(checkpoint->crc_table, slot + TRINDLE_CHECKPOINT_SLOT_CHECKED_OFFSET,
         (size_t)end - TRINDLE_CHECKPOINT_SLOT_CHECKED_OFFSET);
     if (stored != computed)
@@ -144,9 +120,9 @@ static int restore(trindle_checkpoint_t *checkpoint, uint64_t generation)
     for (uint32_t i = 0; i < lanes; i++)
     {
         const uint8_t *entry = slot + TRINDLE_CHECKPOINT_SLOT_HEADER_LENGTH + (size_t)i * TRINDLE_CHECKPOINT_LANE_LENGTH;
-        checkpoint->lanes[i].pipe_id = get_u64(entry + TRINDLE_CHECKPOINT_LANE_PIPE_ID_OFFSET);
-        checkpoint->lanes[i].lane_id = get_u32(entry + TRINDLE_CHECKPOINT_LANE_LANE_ID_OFFSET);
-        checkpoint->lanes[i].sequence = get_u64(entry + TRINDLE_CHECKPOINT_LANE_SEQUENCE_OFFSET);
+        checkpoint->lanes[i].pipe_id = trindle_get_u64(entry + TRINDLE_CHECKPOINT_LANE_PIPE_ID_OFFSET);
+        checkpoint->lanes[i].lane_id = trindle_get_u32(entry + TRINDLE_CHECKPOINT_LANE_LANE_ID_OFFSET);
+        checkpoint->lanes[i].sequence = trindle_get_u64(entry + TRINDLE_CHECKPOINT_LANE_SEQUENCE_OFFSET);
     }
     checkpoint->lane_count = lanes;
     if (length > 0)
@@ -206,17 +182,17 @@ int trindle_checkpoint_open_segment(trindle_segment_t *segment, uint32_t region,
     if (generation == 0)
     {
         /* Nothing committed: (re)write the header, which a crash may have left half written. */
-        put_u32(header + TRINDLE_CHECKPOINT_SLOT_LENGTH_OFFSET, opened->slot_length);
+        trindle_put_u32(header + TRINDLE_CHECKPOINT_SLOT_LENGTH_OFFSET, opened->slot_length);
         memcpy(header + TRINDLE_CHECKPOINT_VERSION_OFFSET, &(uint16_t){TRINDLE_CHECKPOINT_VERSION}, sizeof(uint16_t));
         atomic_store_explicit(trindle_u32(header, TRINDLE_CHECKPOINT_MAGIC_OFFSET), TRINDLE_CHECKPOINT_MAGIC,
             memory_order_release);
         *checkpoint = opened;
         return TRINDLE_OK;
     }
-    const uint32_t magic = get_u32(header + TRINDLE_CHECKPOINT_MAGIC_OFFSET);
+    const uint32_t magic = trindle_get_u32(header + TRINDLE_CHECKPOINT_MAGIC_OFFSET);
     uint16_t version;
     memcpy(&version, header + TRINDLE_CHECKPOINT_VERSION_OFFSET, sizeof version);
-    const uint32_t stored_slot_length = get_u32(header + TRINDLE_CHECKPOINT_SLOT_LENGTH_OFFSET);
+    const uint32_t stored_slot_length = trindle_get_u32(header + TRINDLE_CHECKPOINT_SLOT_LENGTH_OFFSET);
     int result = TRINDLE_OK;
     if (magic != TRINDLE_CHECKPOINT_MAGIC)
     {
@@ -398,23 +374,23 @@ int trindle_checkpoint_commit(trindle_checkpoint_t *checkpoint, trindle_outbox_t
     /* 2. The slot nobody reads: the one the commit word does not name. */
     const uint64_t generation = checkpoint->generation + 1;
     uint8_t *slot = slot_of(checkpoint, generation);
-    put_u64(slot + TRINDLE_CHECKPOINT_SLOT_GENERATION_OFFSET, generation);
-    put_u32(slot + TRINDLE_CHECKPOINT_SLOT_LANE_COUNT_OFFSET, count);
-    put_u32(slot + TRINDLE_CHECKPOINT_SLOT_STATE_LENGTH_OFFSET, length);
+    trindle_put_u64(slot + TRINDLE_CHECKPOINT_SLOT_GENERATION_OFFSET, generation);
+    trindle_put_u32(slot + TRINDLE_CHECKPOINT_SLOT_LANE_COUNT_OFFSET, count);
+    trindle_put_u32(slot + TRINDLE_CHECKPOINT_SLOT_STATE_LENGTH_OFFSET, length);
     for (uint32_t i = 0; i < count; i++)
     {
         uint8_t *entry = slot + TRINDLE_CHECKPOINT_SLOT_HEADER_LENGTH + (size_t)i * TRINDLE_CHECKPOINT_LANE_LENGTH;
-        put_u64(entry + TRINDLE_CHECKPOINT_LANE_PIPE_ID_OFFSET, checkpoint->next[i].pipe_id);
-        put_u32(entry + TRINDLE_CHECKPOINT_LANE_LANE_ID_OFFSET, checkpoint->next[i].lane_id);
-        put_u32(entry + TRINDLE_CHECKPOINT_LANE_LANE_ID_OFFSET + 4, 0);
-        put_u64(entry + TRINDLE_CHECKPOINT_LANE_SEQUENCE_OFFSET, checkpoint->next[i].sequence);
+        trindle_put_u64(entry + TRINDLE_CHECKPOINT_LANE_PIPE_ID_OFFSET, checkpoint->next[i].pipe_id);
+        trindle_put_u32(entry + TRINDLE_CHECKPOINT_LANE_LANE_ID_OFFSET, checkpoint->next[i].lane_id);
+        trindle_put_u32(entry + TRINDLE_CHECKPOINT_LANE_LANE_ID_OFFSET + 4, 0);
+        trindle_put_u64(entry + TRINDLE_CHECKPOINT_LANE_SEQUENCE_OFFSET, checkpoint->next[i].sequence);
     }
     if (length > 0)
     {
         memcpy(slot + end - length, state, length);
     }
-    put_u32(slot + TRINDLE_CHECKPOINT_SLOT_CHECKSUM_OFFSET + 4, 0);
-    put_u32(slot + TRINDLE_CHECKPOINT_SLOT_CHECKSUM_OFFSET, crc32_of(checkpoint->crc_table,
+    trindle_put_u32(slot + TRINDLE_CHECKPOINT_SLOT_CHECKSUM_OFFSET + 4, 0);
+    trindle_put_u32(slot + TRINDLE_CHECKPOINT_SLOT_CHECKSUM_OFFSET, crc32_of(checkpoint->crc_table,
         slot + TRINDLE_CHECKPOINT_SLOT_CHECKED_OFFSET, (size_t)end - TRINDLE_CHECKPOINT_SLOT_CHECKED_OFFSET));
 
     /* 3. The commit: every store above is visible before the commit word names the slot. */

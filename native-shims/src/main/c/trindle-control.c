@@ -12,37 +12,6 @@
 
 #include "trindle-internal.h"
 
-static uint16_t get_u16(const uint8_t *at)
-{
-    uint16_t value;
-    memcpy(&value, at, sizeof value);
-    return value;
-}
-
-static uint32_t get_u32(const uint8_t *at)
-{
-    uint32_t value;
-    memcpy(&value, at, sizeof value);
-    return value;
-}
-
-static uint64_t get_u64(const uint8_t *at)
-{
-    uint64_t value;
-    memcpy(&value, at, sizeof value);
-    return value;
-}
-
-static void put_u16(uint8_t *at, uint16_t value)
-{
-    memcpy(at, &value, sizeof value);
-}
-
-static void put_u32(uint8_t *at, uint32_t value)
-{
-    memcpy(at, &value, sizeof value);
-}
-
 /** Reads a body field by field, refusing to read past its end. */
 struct body
 {
@@ -73,7 +42,7 @@ static uint16_t body_u16(struct body *body)
     {
         return 0;
     }
-    const uint16_t value = get_u16(body->at);
+    const uint16_t value = trindle_get_u16(body->at);
     body->at += 2;
     return value;
 }
@@ -84,7 +53,7 @@ static uint32_t body_u32(struct body *body)
     {
         return 0;
     }
-    const uint32_t value = get_u32(body->at);
+    const uint32_t value = trindle_get_u32(body->at);
     body->at += 4;
     return value;
 }
@@ -95,7 +64,7 @@ static uint64_t body_u64(struct body *body)
     {
         return 0;
     }
-    const uint64_t value = get_u64(body->at);
+    const uint64_t value = trindle_get_u64(body->at);
     body->at += 8;
     return value;
 }
@@ -213,11 +182,11 @@ static int decode(const uint8_t *buffer, size_t length, const int *fds, uint32_t
         return trindle_fail(TRINDLE_E_PROTOCOL, 0, "control frame refused: %zu bytes is shorter than its %d-byte "
             "header", length, TRINDLE_CONTROL_HEADER_LENGTH);
     }
-    const uint32_t magic = get_u32(buffer + TRINDLE_CONTROL_MAGIC_OFFSET);
-    const uint16_t version = get_u16(buffer + TRINDLE_CONTROL_VERSION_OFFSET);
-    const uint16_t kind = get_u16(buffer + TRINDLE_CONTROL_KIND_OFFSET);
-    const uint32_t body_length = get_u32(buffer + TRINDLE_CONTROL_BODY_LENGTH_OFFSET);
-    const uint16_t count = get_u16(buffer + TRINDLE_CONTROL_HANDLE_COUNT_OFFSET);
+    const uint32_t magic = trindle_get_u32(buffer + TRINDLE_CONTROL_MAGIC_OFFSET);
+    const uint16_t version = trindle_get_u16(buffer + TRINDLE_CONTROL_VERSION_OFFSET);
+    const uint16_t kind = trindle_get_u16(buffer + TRINDLE_CONTROL_KIND_OFFSET);
+    const uint32_t body_length = trindle_get_u32(buffer + TRINDLE_CONTROL_BODY_LENGTH_OFFSET);
+    const uint16_t count = trindle_get_u16(buffer + TRINDLE_CONTROL_HANDLE_COUNT_OFFSET);
     if (magic != TRINDLE_CONTROL_MAGIC)
     {
         return trindle_fail(TRINDLE_E_PROTOCOL, 0, "control frame refused: magic=0x%" PRIx32 ", expected 0x%x", magic,
@@ -251,11 +220,11 @@ static int decode(const uint8_t *buffer, size_t length, const int *fds, uint32_t
         const uint8_t *entry = buffer + TRINDLE_CONTROL_HEADER_LENGTH + body_length +
             (size_t)i * TRINDLE_HANDLE_ENTRY_LENGTH;
         struct trindle_handle_entry *handle = &frame->handles[i];
-        handle->object_id = get_u64(entry + TRINDLE_HANDLE_ENTRY_OBJECT_ID_OFFSET);
-        handle->kind = get_u32(entry + TRINDLE_HANDLE_ENTRY_KIND_OFFSET);
-        handle->rights = get_u32(entry + TRINDLE_HANDLE_ENTRY_RIGHTS_OFFSET);
-        handle->offset = get_u64(entry + TRINDLE_HANDLE_ENTRY_OFFSET_OFFSET);
-        handle->size = get_u64(entry + TRINDLE_HANDLE_ENTRY_SIZE_OFFSET);
+        handle->object_id = trindle_get_u64(entry + TRINDLE_HANDLE_ENTRY_OBJECT_ID_OFFSET);
+        handle->kind = trindle_get_u32(entry + TRINDLE_HANDLE_ENTRY_KIND_OFFSET);
+        handle->rights = trindle_get_u32(entry + TRINDLE_HANDLE_ENTRY_RIGHTS_OFFSET);
+        handle->offset = trindle_get_u64(entry + TRINDLE_HANDLE_ENTRY_OFFSET_OFFSET);
+        handle->size = trindle_get_u64(entry + TRINDLE_HANDLE_ENTRY_SIZE_OFFSET);
         handle->fd = fds[i];
         const uint32_t valid = valid_rights(handle->kind);
         if (valid == 0)
@@ -433,9 +402,9 @@ void trindle_frame_close(struct trindle_frame *frame)
 int trindle_control_send_empty(int fd, uint16_t kind)
 {
     uint8_t frame[TRINDLE_CONTROL_HEADER_LENGTH] = {0};
-    put_u32(frame + TRINDLE_CONTROL_MAGIC_OFFSET, TRINDLE_CONTROL_MAGIC);
-    put_u16(frame + TRINDLE_CONTROL_VERSION_OFFSET, TRINDLE_CONTROL_VERSION);
-    put_u16(frame + TRINDLE_CONTROL_KIND_OFFSET, kind);
+    trindle_put_u32(frame + TRINDLE_CONTROL_MAGIC_OFFSET, TRINDLE_CONTROL_MAGIC);
+    trindle_put_u16(frame + TRINDLE_CONTROL_VERSION_OFFSET, TRINDLE_CONTROL_VERSION);
+    trindle_put_u16(frame + TRINDLE_CONTROL_KIND_OFFSET, kind);
     ssize_t sent;
     do
     {

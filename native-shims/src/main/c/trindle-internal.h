@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 #include "trindle.h"
@@ -67,6 +68,44 @@ static inline _Atomic uint64_t *trindle_u64(uint8_t *base, size_t offset)
 static inline _Atomic uint32_t *trindle_u32(uint8_t *base, size_t offset)
 {
     return (_Atomic uint32_t *)(void *)(base + offset);
+}
+
+/* Plain loads and stores of little-endian integers at any offset (native order, checked above), for layouts read
+ * and written by one side at a time: the control frames and the checkpoint slots. */
+static inline uint16_t trindle_get_u16(const uint8_t *at)
+{
+    uint16_t value;
+    memcpy(&value, at, sizeof value);
+    return value;
+}
+
+static inline uint32_t trindle_get_u32(const uint8_t *at)
+{
+    uint32_t value;
+    memcpy(&value, at, sizeof value);
+    return value;
+}
+
+static inline uint64_t trindle_get_u64(const uint8_t *at)
+{
+    uint64_t value;
+    memcpy(&value, at, sizeof value);
+    return value;
+}
+
+static inline void trindle_put_u16(uint8_t *at, uint16_t value)
+{
+    memcpy(at, &value, sizeof value);
+}
+
+static inline void trindle_put_u32(uint8_t *at, uint32_t value)
+{
+    memcpy(at, &value, sizeof value);
+}
+
+static inline void trindle_put_u64(uint8_t *at, uint64_t value)
+{
+    memcpy(at, &value, sizeof value);
 }
 
 static inline uint32_t trindle_record_length(uint32_t payload_length)

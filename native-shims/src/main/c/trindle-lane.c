@@ -20,20 +20,6 @@
  * Mapping and checking a lane (§3.2)
  * ------------------------------------------------------------------------------------------------------------ */
 
-static uint32_t read_u32(const uint8_t *at)
-{
-    uint32_t value;
-    memcpy(&value, at, sizeof value);
-    return value;
-}
-
-static uint64_t read_u64(const uint8_t *at)
-{
-    uint64_t value;
-    memcpy(&value, at, sizeof value);
-    return value;
-}
-
 int trindle_lane_map(const char *call, int fd, struct trindle_lane *lane)
 {
     const int seals = fcntl(fd, F_GET_SEALS);
@@ -67,11 +53,11 @@ int trindle_lane_map(const char *call, int fd, struct trindle_lane *lane)
     }
     /* Ready first, with acquire: it is stored last by the creator, so the fields below are complete. */
     const uint32_t ready = atomic_load_explicit(trindle_u32(file, TRINDLE_LANE_READY_OFFSET), memory_order_acquire);
-    const uint32_t magic = read_u32(file + TRINDLE_LANE_MAGIC_OFFSET);
+    const uint32_t magic = trindle_get_u32(file + TRINDLE_LANE_MAGIC_OFFSET);
     uint16_t version;
     memcpy(&version, file + TRINDLE_LANE_VERSION_OFFSET, sizeof version);
-    const uint32_t capacity = read_u32(file + TRINDLE_LANE_CAPACITY_OFFSET);
-    const uint32_t max_payload = read_u32(file + TRINDLE_LANE_MAX_PAYLOAD_LENGTH_OFFSET);
+    const uint32_t capacity = trindle_get_u32(file + TRINDLE_LANE_CAPACITY_OFFSET);
+    const uint32_t max_payload = trindle_get_u32(file + TRINDLE_LANE_MAX_PAYLOAD_LENGTH_OFFSET);
     int result = TRINDLE_OK;
     if (ready != 1 || magic != TRINDLE_LANE_MAGIC)
     {
@@ -105,8 +91,8 @@ int trindle_lane_map(const char *call, int fd, struct trindle_lane *lane)
     lane->file_size = (size_t)size;
     lane->header = file;
     lane->ring = file + TRINDLE_LANE_HEADER_LENGTH;
-    lane->pipe_id = read_u64(file + TRINDLE_LANE_PIPE_ID_OFFSET);
-    lane->lane_id = read_u32(file + TRINDLE_LANE_LANE_ID_OFFSET);
+    lane->pipe_id = trindle_get_u64(file + TRINDLE_LANE_PIPE_ID_OFFSET);
+    lane->lane_id = trindle_get_u32(file + TRINDLE_LANE_LANE_ID_OFFSET);
     lane->capacity = capacity;
     lane->mask = capacity - 1;
     lane->max_payload_length = max_payload;
