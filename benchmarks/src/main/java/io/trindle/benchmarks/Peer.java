@@ -1,7 +1,8 @@
 package io.trindle.benchmarks;
 
+import io.trindle.ipc.ControlChannel;
+import io.trindle.ipc.ControlMessage;
 import io.trindle.ipc.Handle;
-import io.trindle.ipc.HandleChannel;
 import io.trindle.ipc.linux.Linux;
 
 import java.lang.foreign.Arena;
@@ -76,15 +77,17 @@ public final class Peer
     }
 
     /**
-     * Takes the handles the measuring process moved to this peer over the handle channel on fd 5.
+     * Takes the handles the measuring process moved to this peer, in one handles frame of the control channel
+     * on fd 5.
      *
      * @throws BenchmarkFailure unless exactly {@code expected} came.
      */
     static List<Handle> receiveHandles(final int expected)
     {
-        try (HandleChannel channel = HandleChannel.adopt(FIRST_ROLE_FD))
+        try (ControlChannel channel = ControlChannel.adopt(FIRST_ROLE_FD))
         {
-            final List<Handle> handles = channel.receive();
+            final List<Handle> handles = channel.receive() instanceof ControlMessage.Handles reply ?
+                reply.handles() : List.of();
             if (handles.size() != expected)
             {
                 throw new BenchmarkFailure("expected " + expected + " handles on fd " + FIRST_ROLE_FD + ", got " +

@@ -1,7 +1,8 @@
 package io.trindle.benchmarks;
 
+import io.trindle.ipc.ControlChannel;
+import io.trindle.ipc.ControlMessage;
 import io.trindle.ipc.Handle;
-import io.trindle.ipc.HandleChannel;
 import io.trindle.ipc.linux.Linux;
 
 import java.lang.foreign.Arena;
@@ -104,21 +105,24 @@ final class PeerProcess implements AutoCloseable
         }
     }
 
-    /** Starts a peer whose fd 5 is a handle channel, and moves {@code handles} to it in one message. */
+    /**
+     * Starts a peer whose fd 5 is a control channel, and moves {@code handles} to it in one handles frame (request
+     * 0, status OK: the frame the supervisor answers a request with).
+     */
     static PeerProcess startWithHandles(final Config config, final String role, final long count, final int runs,
         final Handle... handles)
     {
-        final HandleChannel[] pair = HandleChannel.pair();
-        try (HandleChannel ours = pair[0])
+        final ControlChannel[] pair = ControlChannel.pair();
+        try (ControlChannel ours = pair[0])
         {
             final PeerProcess peer;
-            try (HandleChannel theirs = pair[1])
+            try (ControlChannel theirs = pair[1])
             {
                 peer = start(config, role, count, runs, theirs.fd());
             }
             try
             {
-                ours.send(handles);
+                ours.send(new ControlMessage.Handles(0, ControlMessage.Status.OK, "", List.of(handles)));
             }
             catch (final RuntimeException e)
             {

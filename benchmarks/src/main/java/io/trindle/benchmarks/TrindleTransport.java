@@ -14,7 +14,7 @@ import java.util.List;
 
 /**
  * Both sides of the Trindle measurements. The measuring process creates the pipes and lanes, keeps the end it
- * uses and moves the other (RECEIVE or SEND, with TRANSFER) to the peer over a handle channel.
+ * uses and moves the other (RECEIVE or SEND, with TRANSFER) to the peer in a handles frame of a control channel.
  *
  * <p>Senders claim, write the payload in place and commit; receivers {@link PipeReceiver#poll poll} into an
  * {@link Inbox} and release. Both spin while they wait (nothing sleeps, so no system call is made), and the

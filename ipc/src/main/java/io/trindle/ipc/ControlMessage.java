@@ -1,15 +1,84 @@
 package io.trindle.ipc;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * One message of the control protocol between the supervisor and a worker, as specified in
- * {@code docs/control-protocol.md}. Each kind is a record; the wire codes are fixed and never renumbered.
+ * {@code docs/control-protocol.md}. Each kind is a record that writes and reads its own body and says which
+ * handles it moves; {@link ControlFrame} adds the header and the handle entries, {@link ControlChannel} moves
+ * the frame. The wire codes are fixed and never renumbered.
+ *
+ * <p>Adding a kind touches this file only: a record with its {@code KIND}, {@link #encode} and a static
+ * {@code decode}, and one line in {@link #decode(int, ControlFrame.BodyReader, List)}.
+ *
+ * <p>Longer than most classes here on purpose: every kind lives in this one file so the sealed list, the codes
+ * and each body's layout are read side by side, as the protocol document lists them.
  */
 public sealed interface ControlMessage
 {
     /** @return the kind's code on the wire. */
     int kind();
+
+    /**
+     * @return the handles this message moves, in the order of their fds; empty for a kind that never carries
+     * any (a frame of that kind arriving with handles is refused).
+     */
+    default List<Handle> handles()
+    {
+        return List.of();
+    }
+
+    /** Writes this message's body (not the header, not the handle entries). */
+    void encode(ControlFrame.BodyWriter body);
+
+    /**
+     * Reads the body of a frame of {@code kind}; {@code handles} are the handles decoded from its entries.
+     *
+     * @throws MalformedMessageException if the kind is unknown or the body is not valid for it.
+     */
+    static ControlMessage decode(final int kind, final ControlFrame.BodyReader body, final List<Handle> handles)
+    {
+        return switch (kind)
+        {
+            case Hello.KIND -> Hello.decode(body);
+            case Grant.KIND -> Grant.decode(body, handles);
+            case GrantsDone.KIND -> new GrantsDone();
+            case Ready.KIND -> new Ready();
+            case Stop.KIND -> new Stop();
+            case Transfer.KIND -> Transfer.decode(body);
+            case TransferReply.KIND -> TransferReply.decode(body);
+            case Redeem.KIND -> Redeem.decode(body);
+            case Handles.KIND -> Handles.decode(body, handles);
+            case Reject.KIND -> Reject.decode(body);
+            case Bounce.KIND -> Bounce.decode(body, handles);
+            case CreatePipe.KIND -> CreatePipe.decode(body);
+            case CreateBundle.KIND -> CreateBundle.decode(body);
+            case Unpack.KIND -> Unpack.decode(body);
+            default -> throw new MalformedMessageException("control frame has unknown kind=" + kind);
+        };
+    }
+
+    /** Worker to supervisor: a request the supervisor answers with a {@link Reply} of the same number. */
+    sealed interface Request extends ControlMessage
+    {
+        /** @return the number the worker chose for this request, echoed in the reply. */
+        long request();
+    }
+
+    /** Supervisor to worker: the answer to a {@link Request}. */
+    sealed interface Reply extends ControlMessage
+    {
+        /** @return the number of the request answered. */
+        long request();
+
+        /** @return a {@link Status} code: {@link Status#OK} or why not. */
+        int status();
+
+        /** @return why not, or empty. */
+        String reason();
+    }
 
     /**
      * Supervisor to worker, first: who the worker is.
@@ -27,6 +96,20 @@ public sealed interface ControlMessage
         public int kind()
         {
             return KIND;
+        }
+
+        @Override
+        public void encode(final ControlFrame.BodyWriter body)
+        {
+            body.string(pipeline);
+            body.string(worker);
+            body.u16(replica);
+            body.u16(replicas);
+        }
+
+        static Hello decode(final ControlFrame.BodyReader body)
+        {
+            return new Hello(body.string(), body.string(), body.u16(), body.u16());
         }
     }
 
@@ -58,6 +141,39 @@ public sealed interface ControlMessage
         {
             return KIND;
         }
+
+        @Override
+        public void encode(final ControlFrame.BodyWriter body)
+        {
+            body.string(name);
+            body.u32(rights.bits());
+            body.u16(objectKind.code());
+            body.u16(partition);
+        }
+
+        static Grant decode(final ControlFrame.BodyReader body, final List<Handle> handles)
+        {
+            final String name = body.string();
+            final int rightsBits = body.u32();
+            final ObjectKind objectKind = ObjectKind.fromCode(body.u16());
+            final int partition = body.u16();
+            if (objectKind == null || (rightsBits & ~Rights.VALID_BITS) != 0 ||
+                !Rights.fromBits(rightsBits).isSubsetOf(objectKind.validRights()) ||
+                (partition != ROUND_ROBIN && partition != KEY))
+            {
+                throw new MalformedMessageException("grant '" + name + "': kind=" + objectKind + ", rights=0x" +
+                    Integer.toHexString(rightsBits) + ", partition=" + partition + " do not make a valid grant");
+            }
+            for (final Handle handle : handles)
+            {
+                if (handle.kind() != objectKind)
+                {
+                    throw new MalformedMessageException("grant '" + name + "' of a " + objectKind + " carries a " +
+                        handle.kind() + " handle");
+                }
+            }
+            return new Grant(name, Rights.fromBits(rightsBits), objectKind, partition, handles);
+        }
     }
 
     /** Supervisor to worker: every grant of the worker's start has been sent. */
@@ -69,6 +185,11 @@ public sealed interface ControlMessage
         public int kind()
         {
             return KIND;
+        }
+
+        @Override
+        public void encode(final ControlFrame.BodyWriter body)
+        {
         }
     }
 
@@ -82,6 +203,11 @@ public sealed interface ControlMessage
         {
             return KIND;
         }
+
+        @Override
+        public void encode(final ControlFrame.BodyWriter body)
+        {
+        }
     }
 
     /** Supervisor to worker: stop producing, end your output streams and exit. */
@@ -93,6 +219,11 @@ public sealed interface ControlMessage
         public int kind()
         {
             return KIND;
+        }
+
+        @Override
+        public void encode(final ControlFrame.BodyWriter body)
+        {
         }
     }
 
@@ -127,10 +258,49 @@ public sealed interface ControlMessage
     /**
      * One handle a worker attaches to a message: the object it names, the rights the receiver gets, and
      * whether the sender keeps its own handle (a duplicate, needing DUPLICATE) or gives it up (a move, needing
-     * TRANSFER).
+     * TRANSFER). On the wire, a list of them is a u16 count (1..64), a u16 0, and 16 bytes each: object id
+     * (u64), rights (u32), mode (u16: 0 move, 1 duplicate), 0 (u16).
      */
     record Attachment(long objectId, Rights rights, boolean duplicate)
     {
+        static void encodeAll(final ControlFrame.BodyWriter body, final List<Attachment> attachments)
+        {
+            body.u16(attachments.size());
+            body.u16(0);
+            for (final Attachment attachment : attachments)
+            {
+                body.u64(attachment.objectId);
+                body.u32(attachment.rights.bits());
+                body.u16(attachment.duplicate ? 1 : 0);
+                body.u16(0);
+            }
+        }
+
+        static List<Attachment> decodeAll(final ControlFrame.BodyReader body)
+        {
+            final int count = body.u16();
+            body.u16();
+            if (count < 1 || count > ControlFrame.MAX_HANDLES)
+            {
+                throw new MalformedMessageException("attachments: count=" + count + "; 1.." +
+                    ControlFrame.MAX_HANDLES);
+            }
+            final List<Attachment> attachments = new ArrayList<>(count);
+            for (int i = 0; i < count; i++)
+            {
+                final long objectId = body.u64();
+                final int rights = body.u32();
+                final int mode = body.u16();
+                body.u16();
+                if ((rights & ~Rights.VALID_BITS) != 0 || mode > 1)
+                {
+                    throw new MalformedMessageException("attachment " + i + ": rights=0x" +
+                        Integer.toHexString(rights) + ", mode=" + mode + " are not valid");
+                }
+                attachments.add(new Attachment(objectId, Rights.fromBits(rights), mode == 1));
+            }
+            return attachments;
+        }
     }
 
     /**
@@ -138,7 +308,7 @@ public sealed interface ControlMessage
      * these handles". The supervisor checks them against its capability table, moves (or copies) the
      * capabilities into a pending transfer, and answers with a token.
      */
-    record Transfer(long request, long pipeId, int laneId, List<Attachment> attachments) implements ControlMessage
+    record Transfer(long request, long pipeId, int laneId, List<Attachment> attachments) implements Request
     {
         public static final int KIND = 6;
 
@@ -152,10 +322,24 @@ public sealed interface ControlMessage
         {
             return KIND;
         }
+
+        @Override
+        public void encode(final ControlFrame.BodyWriter body)
+        {
+            body.u64(request);
+            body.u64(pipeId);
+            body.u32(laneId);
+            Attachment.encodeAll(body, attachments);
+        }
+
+        static Transfer decode(final ControlFrame.BodyReader body)
+        {
+            return new Transfer(body.u64(), body.u64(), body.u32(), Attachment.decodeAll(body));
+        }
     }
 
     /** Supervisor to worker: the answer to a {@link Transfer}: a token, or why not. */
-    record TransferReply(long request, int status, long token, String reason) implements ControlMessage
+    record TransferReply(long request, int status, long token, String reason) implements Reply
     {
         public static final int KIND = 7;
 
@@ -164,13 +348,27 @@ public sealed interface ControlMessage
         {
             return KIND;
         }
+
+        @Override
+        public void encode(final ControlFrame.BodyWriter body)
+        {
+            body.u64(request);
+            body.u32(status);
+            body.u64(token);
+            body.string(reason);
+        }
+
+        static TransferReply decode(final ControlFrame.BodyReader body)
+        {
+            return new TransferReply(body.u64(), body.u32(), body.u64(), body.string());
+        }
     }
 
     /**
      * Worker to supervisor: "a message at {@code sequence} on lane {@code laneId} of pipe {@code pipeId} carries
      * {@code token}; give me its handles".
      */
-    record Redeem(long request, long token, long pipeId, int laneId, long sequence) implements ControlMessage
+    record Redeem(long request, long token, long pipeId, int laneId, long sequence) implements Request
     {
         public static final int KIND = 8;
 
@@ -179,10 +377,28 @@ public sealed interface ControlMessage
         {
             return KIND;
         }
+
+        @Override
+        public void encode(final ControlFrame.BodyWriter body)
+        {
+            body.u64(request);
+            body.u64(token);
+            body.u64(pipeId);
+            body.u32(laneId);
+            body.u64(sequence);
+        }
+
+        static Redeem decode(final ControlFrame.BodyReader body)
+        {
+            return new Redeem(body.u64(), body.u64(), body.u64(), body.u32(), body.u64());
+        }
     }
 
-    /** Supervisor to worker: handles for a {@link Redeem} or a {@link CreatePipe}, or why not. */
-    record Handles(long request, int status, String reason, List<Handle> handles) implements ControlMessage
+    /**
+     * Supervisor to worker: handles for a {@link Redeem}, {@link CreatePipe}, {@link CreateBundle} or
+     * {@link Unpack}, or why not.
+     */
+    record Handles(long request, int status, String reason, List<Handle> handles) implements Reply
     {
         public static final int KIND = 9;
 
@@ -195,6 +411,19 @@ public sealed interface ControlMessage
         public int kind()
         {
             return KIND;
+        }
+
+        @Override
+        public void encode(final ControlFrame.BodyWriter body)
+        {
+            body.u64(request);
+            body.u32(status);
+            body.string(reason);
+        }
+
+        static Handles decode(final ControlFrame.BodyReader body, final List<Handle> handles)
+        {
+            return new Handles(body.u64(), body.u32(), body.string(), handles);
         }
     }
 
@@ -215,10 +444,26 @@ public sealed interface ControlMessage
         }
 
         @Override
+        public void encode(final ControlFrame.BodyWriter body)
+        {
+            body.u64(pipeId);
+            body.u32(laneId);
+            body.u64(sequence);
+            body.u64(token);
+            body.string(reason);
+            body.bytes(head);
+        }
+
+        static Reject decode(final ControlFrame.BodyReader body)
+        {
+            return new Reject(body.u64(), body.u32(), body.u64(), body.u64(), body.string(), body.bytes());
+        }
+
+        @Override
         public boolean equals(final Object other)
         {
             return other instanceof Reject r && r.pipeId == pipeId && r.laneId == laneId && r.sequence == sequence &&
-                r.token == token && r.reason.equals(reason) && java.util.Arrays.equals(r.head, head);
+                r.token == token && r.reason.equals(reason) && Arrays.equals(r.head, head);
         }
 
         @Override
@@ -249,10 +494,24 @@ public sealed interface ControlMessage
         }
 
         @Override
+        public void encode(final ControlFrame.BodyWriter body)
+        {
+            body.string(pipe);
+            body.u64(sequence);
+            body.string(reason);
+            body.bytes(head);
+        }
+
+        static Bounce decode(final ControlFrame.BodyReader body, final List<Handle> handles)
+        {
+            return new Bounce(body.string(), body.u64(), body.string(), body.bytes(), handles);
+        }
+
+        @Override
         public boolean equals(final Object other)
         {
             return other instanceof Bounce b && b.pipe.equals(pipe) && b.sequence == sequence &&
-                b.reason.equals(reason) && java.util.Arrays.equals(b.head, head) && b.handles.equals(handles);
+                b.reason.equals(reason) && Arrays.equals(b.head, head) && b.handles.equals(handles);
         }
 
         @Override
@@ -266,7 +525,7 @@ public sealed interface ControlMessage
      * Worker to supervisor: make me a pipe of my own (one lane of {@code laneCapacity} bytes), with SEND,
      * RECEIVE, DUPLICATE and TRANSFER, to fill and hand on.
      */
-    record CreatePipe(long request, int laneCapacity) implements ControlMessage
+    record CreatePipe(long request, int laneCapacity) implements Request
     {
         public static final int KIND = 12;
 
@@ -275,13 +534,25 @@ public sealed interface ControlMessage
         {
             return KIND;
         }
+
+        @Override
+        public void encode(final ControlFrame.BodyWriter body)
+        {
+            body.u64(request);
+            body.u32(laneCapacity);
+        }
+
+        static CreatePipe decode(final ControlFrame.BodyReader body)
+        {
+            return new CreatePipe(body.u64(), body.u32());
+        }
     }
 
     /**
      * Worker to supervisor: pack these handles and {@code bytes} into a new bundle. All or nothing: every
      * attachment is checked as for a {@link Transfer}; moved handles leave the worker.
      */
-    record CreateBundle(long request, List<Attachment> attachments, byte[] bytes) implements ControlMessage
+    record CreateBundle(long request, List<Attachment> attachments, byte[] bytes) implements Request
     {
         public static final int KIND = 13;
         /** The most bytes a bundle carries. */
@@ -299,10 +570,25 @@ public sealed interface ControlMessage
         }
 
         @Override
+        public void encode(final ControlFrame.BodyWriter body)
+        {
+            body.u64(request);
+            Attachment.encodeAll(body, attachments);
+            body.bytes(bytes);
+        }
+
+        static CreateBundle decode(final ControlFrame.BodyReader body)
+        {
+            final long request = body.u64();
+            final List<Attachment> attachments = Attachment.decodeAll(body);
+            return new CreateBundle(request, attachments, body.bytes());
+        }
+
+        @Override
         public boolean equals(final Object other)
         {
             return other instanceof CreateBundle c && c.request == request && c.attachments.equals(attachments) &&
-                java.util.Arrays.equals(c.bytes, bytes);
+                Arrays.equals(c.bytes, bytes);
         }
 
         @Override
@@ -313,7 +599,7 @@ public sealed interface ControlMessage
     }
 
     /** Worker to supervisor: unpack the bundle {@code bundleId} this worker holds; answered with its handles. */
-    record Unpack(long request, long bundleId) implements ControlMessage
+    record Unpack(long request, long bundleId) implements Request
     {
         public static final int KIND = 14;
 
@@ -321,6 +607,18 @@ public sealed interface ControlMessage
         public int kind()
         {
             return KIND;
+        }
+
+        @Override
+        public void encode(final ControlFrame.BodyWriter body)
+        {
+            body.u64(request);
+            body.u64(bundleId);
+        }
+
+        static Unpack decode(final ControlFrame.BodyReader body)
+        {
+            return new Unpack(body.u64(), body.u64());
         }
     }
 }

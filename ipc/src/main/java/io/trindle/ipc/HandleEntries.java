@@ -10,7 +10,7 @@ import java.util.List;
 
 /**
  * The 32-byte entry that describes one handle travelling between processes, beside its fd in
- * {@code SCM_RIGHTS}; shared by {@link HandleChannel} and {@link ControlChannel}. All fields little-endian:
+ * {@code SCM_RIGHTS} after the body of a control frame ({@link ControlFrame}). All fields little-endian:
  * <pre>
  *   0: object id (u64)   8: kind code (u32)   12: rights mask (u32)   16: offset in the memfd (u64)   24: size (u64)
  * </pre>

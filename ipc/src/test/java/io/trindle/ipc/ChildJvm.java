@@ -59,19 +59,19 @@ final class ChildJvm implements AutoCloseable
         }
     }
 
-    /** Starts a child JVM and moves {@code handles} to it over a fresh channel on its fd 3. */
+    /** Starts a child JVM and moves {@code handles} to it in one frame over a fresh control channel on its fd 3. */
     static ChildJvm startWithHandles(final String name, final Class<?> mainClass, final List<String> arguments,
         final List<Handle> handles)
     {
-        final HandleChannel[] pair = HandleChannel.pair();
-        try (HandleChannel ours = pair[0])
+        final ControlChannel[] pair = ControlChannel.pair();
+        try (ControlChannel ours = pair[0])
         {
             final ChildJvm child;
-            try (HandleChannel theirs = pair[1])
+            try (ControlChannel theirs = pair[1])
             {
                 child = start(name, mainClass, arguments, theirs.fd());
             }
-            ours.send(handles.toArray(Handle[]::new));
+            HandleFrames.send(ours, handles);
             return child;
         }
     }

@@ -9,10 +9,14 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -22,6 +26,10 @@ class ControlChannelTest
 {
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final long PAGE = Linux.pageSize();
+    /** A handles frame's body: request (u64) 0, status (u32) OK, reason "" (u16 0). */
+    private static final int HANDLES_BODY_LENGTH = 14;
 
     private ControlChannel supervisor;
     private ControlChannel worker;
@@ -93,6 +101,57 @@ class ControlChannelTest
     }
 
     @Test
+    void shouldCarryTheMessagesOfBundles()
+    {
+        final List<ControlMessage.Attachment> attachments =
+            List.of(new ControlMessage.Attachment(0x42L, Rights.of(Right.READ, Right.TRANSFER), false));
+        worker.send(new ControlMessage.CreateBundle(10, attachments, new byte[] {4, 5}));
+        worker.send(new ControlMessage.Unpack(11, 0x8000_0000_0000_0042L));
+
+        assertEquals(new ControlMessage.CreateBundle(10, attachments, new byte[] {4, 5}), supervisor.receive());
+        assertEquals(new ControlMessage.Unpack(11, 0x8000_0000_0000_0042L), supervisor.receive());
+    }
+
+    @Test
+    void shouldKnowEveryKindByItsOwnCode() throws ReflectiveOperationException
+    {
+        final List<Class<?>> kinds = new ArrayList<>();
+        final ArrayDeque<Class<?>> types = new ArrayDeque<>(List.of(ControlMessage.class));
+        while (!types.isEmpty())
+        {
+            for (final Class<?> permitted : types.pop().getPermittedSubclasses())
+            {
+                if (permitted.isInterface())
+                {
+                    types.push(permitted); // Request, Reply
+                }
+                else
+                {
+                    kinds.add(permitted);
+                }
+            }
+        }
+        final Set<Integer> codes = new HashSet<>();
+        for (final Class<?> kind : kinds)
+        {
+            final int code = kind.getField("KIND").getInt(null);
+            assertTrue(codes.add(code), kind.getSimpleName() + " reuses code " + code);
+            // An empty body is too short for most kinds, but the kind must be known.
+            try (Arena arena = Arena.ofConfined())
+            {
+                final ControlFrame.BodyReader body = new ControlFrame.BodyReader(arena.allocate(1), 0, 0, code);
+                final ControlMessage decoded = ControlMessage.decode(code, body, List.of());
+                assertEquals(kind, decoded.getClass());
+            }
+            catch (final MalformedMessageException e)
+            {
+                assertTrue(e.getMessage().contains("a field needs"), kind.getSimpleName() + ": " + e.getMessage());
+            }
+        }
+        assertEquals(14, codes.size());
+    }
+
+    @Test
     void shouldMoveTheHandlesOfAGrant()
     {
         final Pipe pipe = Pipe.create(4096);
@@ -131,20 +190,20 @@ class ControlChannelTest
     {
         final long fdsBefore = ProcFs.fdTargets().size();
         assertRefused(frame(0x1234, 1, ControlMessage.Ready.KIND, 0), "magic=0x1234");
-        assertRefused(frame(ControlChannel.MAGIC, 9, ControlMessage.Ready.KIND, 0), "version mismatch: peer=9, app=1");
-        assertRefused(frame(ControlChannel.MAGIC, 1, 77, 0), "unknown kind=77");
-        assertRefused(frame(ControlChannel.MAGIC, 1, ControlMessage.Hello.KIND, 2, (byte)50, (byte)0),
+        assertRefused(frame(ControlFrame.MAGIC, 9, ControlMessage.Ready.KIND, 0), "version mismatch: peer=9, app=1");
+        assertRefused(frame(ControlFrame.MAGIC, 1, 77, 0), "unknown kind=77");
+        assertRefused(frame(ControlFrame.MAGIC, 1, ControlMessage.Hello.KIND, 2, (byte)50, (byte)0),
             "a field needs 50 bytes");
-        assertRefused(frame(ControlChannel.MAGIC, 1, ControlMessage.Ready.KIND, 1, (byte)0), "bytes of body left over");
+        assertRefused(frame(ControlFrame.MAGIC, 1, ControlMessage.Ready.KIND, 1, (byte)0), "bytes of body left over");
         assertEquals(fdsBefore, ProcFs.fdTargets().size());
 
         // A handle where none belongs: refused, and its fd closed.
         try (Segment segment = Segment.allocate(4096); Arena arena = Arena.ofConfined())
         {
-            final MemorySegment frame = arena.allocate(ControlChannel.HEADER_LENGTH + HandleEntries.LENGTH, 8);
-            writeHeader(frame, ControlChannel.MAGIC, 1, ControlMessage.Ready.KIND, 0);
-            frame.set(SHORT, ControlChannel.HANDLE_COUNT_OFFSET, (short)1);
-            HandleEntries.encode(frame, ControlChannel.HEADER_LENGTH, segment.handle());
+            final MemorySegment frame = arena.allocate(ControlFrame.HEADER_LENGTH + HandleEntries.LENGTH, 8);
+            writeHeader(frame, ControlFrame.MAGIC, 1, ControlMessage.Ready.KIND, 0);
+            frame.set(SHORT, ControlFrame.HANDLE_COUNT_OFFSET, (short)1);
+            HandleEntries.encode(frame, ControlFrame.HEADER_LENGTH, segment.handle());
             final long before = ProcFs.fdTargets().size();
             Linux.sendWithFds(supervisor.fd(), frame, new int[] {segment.handle().fd()});
             final MalformedMessageException e = assertThrows(MalformedMessageException.class, worker::receive);
@@ -153,6 +212,111 @@ class ControlChannelTest
         }
         supervisor.send(new ControlMessage.Stop());
         assertEquals(new ControlMessage.Stop(), worker.receive(), "the channel goes on after a refused frame");
+    }
+
+    @Test
+    void shouldMoveHandlesWithTheirRights()
+    {
+        try (Segment owner = Segment.allocate(2 * PAGE, Source.bytes("moved".getBytes())))
+        {
+            final Handle readOnly = owner.duplicate(Rights.of(Right.READ, Right.TRANSFER));
+            final Handle writable = owner.duplicate(Rights.of(Right.READ, Right.WRITE, Right.TRANSFER));
+            supervisor.send(new ControlMessage.Handles(1, ControlMessage.Status.OK, "", List.of(readOnly, writable)));
+            assertTrue(readOnly.isClosed() && writable.isClosed(), "sending moves the handles");
+
+            final List<Handle> received =
+                assertInstanceOf(ControlMessage.Handles.class, worker.receive()).handles();
+            assertEquals(2, received.size());
+            try (Segment first = Segment.map(received.get(0)); Segment second = Segment.map(received.get(1)))
+            {
+                assertEquals(Rights.of(Right.READ, Right.TRANSFER), first.rights());
+                assertEquals(Rights.of(Right.READ, Right.WRITE, Right.TRANSFER), second.rights());
+                assertEquals(owner.handle().objectId(), first.handle().objectId());
+                assertEquals(2 * PAGE, first.size());
+                final byte[] bytes = new byte[5];
+                first.getBytes(0, bytes, 0, 5);
+                assertArrayEquals("moved".getBytes(), bytes);
+                second.putByte(0, (byte)'M');
+                assertEquals('M', owner.getByte(0));
+            }
+        }
+    }
+
+    @Test
+    void shouldNeverGrantWriteThroughAReadOnlyFd()
+    {
+        try (Segment owner = Segment.allocate(PAGE);
+            Handle readOnly = owner.duplicate(Rights.of(Right.READ, Right.TRANSFER));
+            Arena arena = Arena.ofConfined())
+        {
+            // A lying sender claims READ|WRITE for a read-only fd.
+            final MemorySegment frame = handlesFrame(arena, owner.handle().objectId(), 1, 0x03, 0, PAGE);
+            Linux.sendWithFds(supervisor.fd(), frame, new int[] {readOnly.fd()});
+            try (Handle received = worker.receive().handles().getFirst())
+            {
+                assertEquals(Rights.of(Right.READ), received.rights());
+            }
+        }
+    }
+
+    @Test
+    void shouldRefuseLyingHandleEntriesAndCloseWhatCameWithThem()
+    {
+        try (Segment owner = Segment.allocate(PAGE); Arena arena = Arena.ofConfined())
+        {
+            final long fdsBefore = ProcFs.fdTargets().size();
+            final int fd = owner.handle().fd();
+            final long id = owner.handle().objectId();
+
+            assertRefused(handlesFrame(arena, id, 99, 0x01, 0, PAGE), fd, "unknown kind=99");
+            assertRefused(handlesFrame(arena, id, 1, 0x08, 0, PAGE), fd, "not valid for a SEGMENT");
+            assertRefused(handlesFrame(arena, id, 1, 0x01, 0, 2 * PAGE), fd, "lies outside the memfd");
+            assertRefused(handlesFrame(arena, id, 1, 0x01, 100, PAGE), fd, "must be page-aligned");
+
+            // Not a memfd at all.
+            final int devNull = Linux.open("/dev/null", Linux.O_RDONLY | Linux.O_CLOEXEC, 0);
+            assertRefused(handlesFrame(arena, id, 1, 0x01, 0, PAGE), devNull, "fd is not a memfd");
+            Linux.close(devNull);
+
+            // A memfd the sender could still shrink under the receiver's mapping.
+            final int unsealed = Linux.memfdCreate("trindle-segment", Linux.MFD_CLOEXEC | Linux.MFD_ALLOW_SEALING);
+            Linux.ftruncate(unsealed, PAGE);
+            assertRefused(handlesFrame(arena, id, 1, 0x01, 0, PAGE), unsealed, "not sealed against shrinking");
+            Linux.close(unsealed);
+
+            // Fewer fds than entries.
+            Linux.sendWithFds(supervisor.fd(), handlesFrame(arena, id, 1, 0x01, 0, PAGE), new int[0]);
+            final MalformedMessageException e = assertThrows(MalformedMessageException.class, worker::receive);
+            assertTrue(e.getMessage().contains("handle count=1, fds=0"), e.getMessage());
+
+            assertEquals(fdsBefore, ProcFs.fdTargets().size(), "every fd of a refused frame was closed");
+        }
+        supervisor.send(new ControlMessage.Stop());
+        assertEquals(new ControlMessage.Stop(), worker.receive(), "the channel goes on after a refused frame");
+    }
+
+    private void assertRefused(final MemorySegment frame, final int fd, final String reason)
+    {
+        Linux.sendWithFds(supervisor.fd(), frame, new int[] {fd});
+        final MalformedMessageException e = assertThrows(MalformedMessageException.class, worker::receive);
+        assertTrue(e.getMessage().contains(reason), "expected '" + reason + "' in: " + e.getMessage());
+    }
+
+    /** A handles frame whose one entry says what the caller likes, true or not. */
+    private static MemorySegment handlesFrame(final Arena arena, final long objectId, final int kind,
+        final int rights, final long offset, final long size)
+    {
+        final MemorySegment frame =
+            arena.allocate(ControlFrame.HEADER_LENGTH + HANDLES_BODY_LENGTH + HandleEntries.LENGTH, 8);
+        writeHeader(frame, ControlFrame.MAGIC, ControlFrame.VERSION, ControlMessage.Handles.KIND, HANDLES_BODY_LENGTH);
+        frame.set(SHORT, ControlFrame.HANDLE_COUNT_OFFSET, (short)1);
+        final long entry = ControlFrame.HEADER_LENGTH + HANDLES_BODY_LENGTH;
+        frame.set(LONG, entry + HandleEntries.OBJECT_ID_OFFSET, objectId);
+        frame.set(INT, entry + HandleEntries.KIND_OFFSET, kind);
+        frame.set(INT, entry + HandleEntries.RIGHTS_OFFSET, rights);
+        frame.set(LONG, entry + HandleEntries.OFFSET_OFFSET, offset);
+        frame.set(LONG, entry + HandleEntries.SIZE_OFFSET, size);
+        return frame;
     }
 
     private void assertRefused(final byte[] frame, final String reason)
@@ -170,18 +334,18 @@ class ControlChannelTest
     private static byte[] frame(final int magic, final int version, final int kind, final int bodyLength,
         final byte... body)
     {
-        final MemorySegment frame = MemorySegment.ofArray(new byte[ControlChannel.HEADER_LENGTH + body.length]);
+        final MemorySegment frame = MemorySegment.ofArray(new byte[ControlFrame.HEADER_LENGTH + body.length]);
         writeHeader(frame, magic, version, kind, bodyLength);
-        MemorySegment.copy(body, 0, frame, ValueLayout.JAVA_BYTE, ControlChannel.HEADER_LENGTH, body.length);
+        MemorySegment.copy(body, 0, frame, ValueLayout.JAVA_BYTE, ControlFrame.HEADER_LENGTH, body.length);
         return frame.toArray(ValueLayout.JAVA_BYTE);
     }
 
     private static void writeHeader(final MemorySegment frame, final int magic, final int version, final int kind,
         final int bodyLength)
     {
-        frame.set(INT, ControlChannel.MAGIC_OFFSET, magic);
-        frame.set(SHORT, ControlChannel.VERSION_OFFSET, (short)version);
-        frame.set(SHORT, ControlChannel.KIND_OFFSET, (short)kind);
-        frame.set(INT, ControlChannel.BODY_LENGTH_OFFSET, bodyLength);
+        frame.set(INT, ControlFrame.MAGIC_OFFSET, magic);
+        frame.set(SHORT, ControlFrame.VERSION_OFFSET, (short)version);
+        frame.set(SHORT, ControlFrame.KIND_OFFSET, (short)kind);
+        frame.set(INT, ControlFrame.BODY_LENGTH_OFFSET, bodyLength);
     }
 }

@@ -34,7 +34,7 @@ class ControlProtocolDocTest
             final Matcher row = ROW.matcher(line);
             if (row.matches())
             {
-                assertEquals(Integer.parseInt(row.group(1)), ControlChannel.class.getField(row.group(2)).getInt(null), line);
+                assertEquals(Integer.parseInt(row.group(1)), ControlFrame.class.getField(row.group(2)).getInt(null), line);
                 offsets++;
             }
             final Matcher kind = KIND.matcher(line);
@@ -65,10 +65,10 @@ class ControlProtocolDocTest
         assertEquals(5, offsets, "magic, version, kind, body length, handle count");
         assertEquals(14, kinds);
         final String text = String.join(" ", lines).replaceAll("\\s+", " ");
-        assertTrue(text.contains("magic `0x" + Integer.toHexString(ControlChannel.MAGIC) + "`"));
-        assertTrue(text.contains("`HEADER_LENGTH` = " + ControlChannel.HEADER_LENGTH));
+        assertTrue(text.contains("magic `0x" + Integer.toHexString(ControlFrame.MAGIC) + "`"));
+        assertTrue(text.contains("`HEADER_LENGTH` = " + ControlFrame.HEADER_LENGTH));
         assertTrue(text.contains("at most 65 536 bytes (`MAX_FRAME_LENGTH`) and 64 handles (`MAX_HANDLES`)"));
-        assertEquals(65_536, ControlChannel.MAX_FRAME_LENGTH);
+        assertEquals(65_536, ControlFrame.MAX_FRAME_LENGTH);
         assertTrue(text.contains("Status codes (fixed, never renumbered): 0 OK, 1 not held, 2 no TRANSFER right, 3 no " +
             "DUPLICATE right, 4 rights wider than held, 5 unknown token (forged), 6 already redeemed (replayed), 7 not " +
             "this process's token, 8 not this process's lane, 9 invalid request."));
@@ -76,7 +76,7 @@ class ControlProtocolDocTest
             ControlMessage.Status.NO_TRANSFER_RIGHT, ControlMessage.Status.NO_DUPLICATE_RIGHT,
             ControlMessage.Status.WIDENING, ControlMessage.Status.UNKNOWN_TOKEN, ControlMessage.Status.ALREADY_REDEEMED,
             ControlMessage.Status.NOT_YOURS, ControlMessage.Status.BAD_LANE, ControlMessage.Status.INVALID));
-        assertEquals(64, ControlChannel.MAX_HANDLES);
+        assertEquals(64, ControlFrame.MAX_HANDLES);
     }
 
     @Test
@@ -100,7 +100,7 @@ class ControlProtocolDocTest
             supervisor.send(new ControlMessage.Grant("lines", Rights.of(Right.SEND), ObjectKind.PIPE,
                 ControlMessage.Grant.ROUND_ROBIN, List.of(lane0.duplicate(Rights.of(Right.SEND, Right.TRANSFER)),
                     lane1.duplicate(Rights.of(Right.SEND, Right.TRANSFER)))));
-            final MemorySegment buffer = arena.allocate(ControlChannel.MAX_FRAME_LENGTH);
+            final MemorySegment buffer = arena.allocate(ControlFrame.MAX_FRAME_LENGTH);
             final Linux.Received received = Linux.receiveWithFds(worker.fd(), buffer, 64);
             for (final int fd : received.fds())
             {

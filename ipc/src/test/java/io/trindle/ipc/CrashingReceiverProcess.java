@@ -26,9 +26,9 @@ public final class CrashingReceiverProcess
     {
         final boolean slow = args.length > 0 && args[0].equals("slow");
         final List<Handle> handles;
-        try (HandleChannel channel = HandleChannel.adopt(3))
+        try (ControlChannel channel = ControlChannel.adopt(3))
         {
-            handles = channel.receive();
+            handles = HandleFrames.receive(channel);
         }
         try (Segment record = Segment.map(handles.get(0));
             PipeReceiver receiver = PipeReceiver.open(List.of(handles.get(1)), null))

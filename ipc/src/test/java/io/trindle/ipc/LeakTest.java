@@ -40,8 +40,8 @@ class LeakTest
 
     private static void runCycles(final int cycles)
     {
-        final HandleChannel[] pair = HandleChannel.pair();
-        try (HandleChannel sender = pair[0]; HandleChannel receiver = pair[1])
+        final ControlChannel[] pair = ControlChannel.pair();
+        try (ControlChannel sender = pair[0]; ControlChannel receiver = pair[1])
         {
             for (int i = 0; i < cycles; i++)
             {
@@ -51,8 +51,8 @@ class LeakTest
                 {
                     assertEquals(1, reader.getByte(0));
                 }
-                sender.send(segment.duplicate(Rights.of(Right.READ, Right.TRANSFER)));
-                try (Segment received = Segment.map(receiver.receive().getFirst()))
+                HandleFrames.send(sender, List.of(segment.duplicate(Rights.of(Right.READ, Right.TRANSFER))));
+                try (Segment received = Segment.map(HandleFrames.receive(receiver).getFirst()))
                 {
                     assertEquals(3, received.getByte(2));
                 }

@@ -22,9 +22,9 @@ public final class PipeReceiverProcess
     public static void main(final String[] args)
     {
         final List<Handle> handles;
-        try (HandleChannel channel = HandleChannel.adopt(3))
+        try (ControlChannel channel = ControlChannel.adopt(3))
         {
-            handles = channel.receive();
+            handles = HandleFrames.receive(channel);
         }
         try (Segment result = Segment.map(handles.getFirst());
             PipeReceiver receiver = PipeReceiver.open(handles.subList(1, handles.size()),

@@ -15,9 +15,9 @@ public final class PipeSenderProcess
     {
         final long count = Long.parseLong(args[0]);
         final Handle lane;
-        try (HandleChannel channel = HandleChannel.adopt(3))
+        try (ControlChannel channel = ControlChannel.adopt(3))
         {
-            lane = channel.receive().getFirst();
+            lane = HandleFrames.receive(channel).getFirst();
         }
         try (LaneSender sender = LaneSender.open(lane))
         {

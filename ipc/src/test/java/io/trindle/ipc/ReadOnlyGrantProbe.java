@@ -29,9 +29,9 @@ public final class ReadOnlyGrantProbe
 
     public static void main(final String[] args)
     {
-        try (HandleChannel channel = HandleChannel.adopt(INHERITED_FD))
+        try (ControlChannel channel = ControlChannel.adopt(INHERITED_FD))
         {
-            final List<Handle> handles = channel.receive();
+            final List<Handle> handles = HandleFrames.receive(channel);
             try (Segment data = Segment.map(handles.get(0)); Segment result = Segment.map(handles.get(1)))
             {
                 final long size = data.size();

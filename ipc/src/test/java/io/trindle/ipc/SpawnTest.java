@@ -17,9 +17,9 @@ class SpawnTest
     @Test
     void shouldGiveTheChildOnlyItsStandardFdsAndTheInheritedOnes() throws IOException
     {
-        final HandleChannel[] pair = HandleChannel.pair();
+        final ControlChannel[] pair = ControlChannel.pair();
         final Segment segment = Segment.allocate(Linux.pageSize());
-        try (segment; HandleChannel kept = pair[0]; HandleChannel given = pair[1])
+        try (segment; ControlChannel kept = pair[0]; ControlChannel given = pair[1])
         {
             assertEquals(Linux.O_RDWR, Linux.accessMode(segment.handle().fd()));
             assertEquals(Linux.O_RDWR, Linux.accessMode(kept.fd()));

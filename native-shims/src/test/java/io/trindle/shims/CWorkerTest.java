@@ -1,6 +1,6 @@
 package io.trindle.shims;
 
-import io.trindle.ipc.ControlChannel;
+import io.trindle.ipc.ControlFrame;
 import io.trindle.ipc.ControlMessage;
 import io.trindle.ipc.Handle;
 import io.trindle.ipc.LaneDescriptor;
@@ -295,9 +295,9 @@ class CWorkerTest
     private static byte[] frame(final int version, final int kind, final byte[] body, final int handles,
         final byte[] entries)
     {
-        final ByteBuffer frame = ByteBuffer.allocate(ControlChannel.HEADER_LENGTH + body.length + entries.length)
+        final ByteBuffer frame = ByteBuffer.allocate(ControlFrame.HEADER_LENGTH + body.length + entries.length)
             .order(ByteOrder.LITTLE_ENDIAN);
-        frame.putInt(ControlChannel.MAGIC).putShort((short)version).putShort((short)kind).putInt(body.length)
+        frame.putInt(ControlFrame.MAGIC).putShort((short)version).putShort((short)kind).putInt(body.length)
             .putShort((short)handles).putShort((short)0).put(body).put(entries);
         return frame.array();
     }

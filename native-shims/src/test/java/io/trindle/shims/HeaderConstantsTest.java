@@ -1,6 +1,7 @@
 package io.trindle.shims;
 
 import io.trindle.ipc.ControlChannel;
+import io.trindle.ipc.ControlFrame;
 import io.trindle.ipc.ControlMessage;
 import io.trindle.ipc.LaneDescriptor;
 import io.trindle.ipc.ObjectKind;
@@ -103,8 +104,9 @@ class HeaderConstantsTest
     void shouldMirrorTheControlProtocol() throws Exception
     {
         final Map<String, Long> header = header();
+        assertEquals(javaValue(ControlChannel.class, "WORKER_FD"), header.get("TRINDLE_CONTROL_WORKER_FD"),
+            "TRINDLE_CONTROL_WORKER_FD");
         final Map<String, String> control = Map.ofEntries(
-            Map.entry("TRINDLE_CONTROL_WORKER_FD", "WORKER_FD"),
             Map.entry("TRINDLE_CONTROL_MAGIC", "MAGIC"),
             Map.entry("TRINDLE_CONTROL_VERSION", "VERSION"),
             Map.entry("TRINDLE_CONTROL_MAGIC_OFFSET", "MAGIC_OFFSET"),
@@ -117,7 +119,7 @@ class HeaderConstantsTest
             Map.entry("TRINDLE_CONTROL_MAX_HANDLES", "MAX_HANDLES"));
         for (final Map.Entry<String, String> entry : control.entrySet())
         {
-            assertEquals(javaValue(ControlChannel.class, entry.getValue()), header.get(entry.getKey()), entry.getKey());
+            assertEquals(javaValue(ControlFrame.class, entry.getValue()), header.get(entry.getKey()), entry.getKey());
         }
         final String text = Files.readString(Path.of("src", "main", "c", "trindle-layout.h"));
         assertTrue(text.contains("#define TRINDLE_CONTROL_FD_ENVIRONMENT \"" + ControlChannel.WORKER_FD_ENVIRONMENT +

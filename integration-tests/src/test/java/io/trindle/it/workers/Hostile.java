@@ -1,6 +1,7 @@
 package io.trindle.it.workers;
 
 import io.trindle.ipc.ControlChannel;
+import io.trindle.ipc.ControlFrame;
 import io.trindle.ipc.ControlMessage;
 import io.trindle.ipc.Handle;
 import io.trindle.ipc.LaneDescriptor;
@@ -365,7 +366,7 @@ public final class Hostile
                 }
                 case "oversize" ->
                 {
-                    final int body = 2 * ControlChannel.MAX_FRAME_LENGTH;
+                    final int body = 2 * ControlFrame.MAX_FRAME_LENGTH;
                     frame = header(arena, ControlMessage.Ready.KIND, body, body, 0);
                     fds = new int[0];
                 }
@@ -385,12 +386,12 @@ public final class Hostile
     private static MemorySegment header(final Arena arena, final int kind, final int bodyLength, final int extra,
         final int handleCount)
     {
-        final MemorySegment frame = arena.allocate(ControlChannel.HEADER_LENGTH + extra, 8);
-        frame.set(ValueLayout.JAVA_INT, ControlChannel.MAGIC_OFFSET, ControlChannel.MAGIC);
-        frame.set(ValueLayout.JAVA_SHORT, ControlChannel.VERSION_OFFSET, ControlChannel.VERSION);
-        frame.set(ValueLayout.JAVA_SHORT, ControlChannel.KIND_OFFSET, (short)kind);
-        frame.set(ValueLayout.JAVA_INT, ControlChannel.BODY_LENGTH_OFFSET, bodyLength);
-        frame.set(ValueLayout.JAVA_SHORT, ControlChannel.HANDLE_COUNT_OFFSET, (short)handleCount);
+        final MemorySegment frame = arena.allocate(ControlFrame.HEADER_LENGTH + extra, 8);
+        frame.set(ValueLayout.JAVA_INT, ControlFrame.MAGIC_OFFSET, ControlFrame.MAGIC);
+        frame.set(ValueLayout.JAVA_SHORT, ControlFrame.VERSION_OFFSET, ControlFrame.VERSION);
+        frame.set(ValueLayout.JAVA_SHORT, ControlFrame.KIND_OFFSET, (short)kind);
+        frame.set(ValueLayout.JAVA_INT, ControlFrame.BODY_LENGTH_OFFSET, bodyLength);
+        frame.set(ValueLayout.JAVA_SHORT, ControlFrame.HANDLE_COUNT_OFFSET, (short)handleCount);
         return frame;
     }
 

@@ -1,7 +1,9 @@
 package io.trindle.samples.grant;
 
+import io.trindle.ipc.ControlChannel;
+import io.trindle.ipc.ControlMessage;
 import io.trindle.ipc.Handle;
-import io.trindle.ipc.HandleChannel;
+import io.trindle.ipc.ObjectKind;
 import io.trindle.ipc.Right;
 import io.trindle.ipc.Rights;
 import io.trindle.ipc.Segment;
@@ -19,9 +21,9 @@ import java.util.Map;
  *
  * <p>The parent allocates a segment from three sources (a title, a zero gap, the text), seals it against
  * writing, and spawns a worker (this same class, {@code worker} argument) holding nothing but stdin, stdout,
- * stderr and one channel on fd 3. Over the channel it moves a READ handle to the text and a READ|WRITE handle
- * to a one-page result segment. The worker counts the words, tries three ways to write the text (each refused
- * by the kernel), and writes the count into the result segment.
+ * stderr and one control channel on fd 3. Over the channel it grants, as the supervisor would, a READ handle to
+ * the text and a READ|WRITE handle to a one-page result segment. The worker counts the words, tries three ways
+ * to write the text (each refused by the kernel), and writes the count into the result segment.
  */
 public final class GrantDemo
 {
@@ -68,11 +70,11 @@ public final class GrantDemo
             textSegment.seal();
             say("parent", "sealed it: from now on no process can map it writable");
 
-            final HandleChannel[] pair = HandleChannel.pair();
+            final ControlChannel[] pair = ControlChannel.pair();
             final int pid;
-            try (HandleChannel channel = pair[0])
+            try (ControlChannel channel = pair[0])
             {
-                try (HandleChannel workerEnd = pair[1])
+                try (ControlChannel workerEnd = pair[1])
                 {
                     pid = Linux.spawn(workerCommand(), environment(), null, null, new int[] {workerEnd.fd()});
                 }
@@ -80,7 +82,10 @@ public final class GrantDemo
                     pid, CHANNEL_FD);
                 final Handle readOnly = textSegment.duplicate(Rights.of(Right.READ, Right.TRANSFER));
                 final Handle answer = result.duplicate(Rights.of(Right.READ, Right.WRITE, Right.TRANSFER));
-                channel.send(readOnly, answer);
+                channel.send(new ControlMessage.Grant("text", Rights.of(Right.READ), ObjectKind.SEGMENT,
+                    ControlMessage.Grant.ROUND_ROBIN, List.of(readOnly)));
+                channel.send(new ControlMessage.Grant("result", Rights.of(Right.READ, Right.WRITE), ObjectKind.SEGMENT,
+                    ControlMessage.Grant.ROUND_ROBIN, List.of(answer)));
                 say("parent", "moved READ on the text and READ|WRITE on a %d-byte result segment to the worker",
                     result.size());
             }
@@ -102,10 +107,11 @@ public final class GrantDemo
 
     private static void worker()
     {
-        try (HandleChannel channel = HandleChannel.adopt(CHANNEL_FD))
+        try (ControlChannel channel = ControlChannel.adopt(CHANNEL_FD))
         {
-            final List<Handle> handles = channel.receive();
-            try (Segment text = Segment.map(handles.get(0)); Segment result = Segment.map(handles.get(1)))
+            final Handle textHandle = grantedSegment(channel, "text");
+            final Handle resultHandle = grantedSegment(channel, "result");
+            try (Segment text = Segment.map(textHandle); Segment result = Segment.map(resultHandle))
             {
                 say("worker", "received segment 0x%x with %s, %d bytes, and segment 0x%x with %s",
                     text.handle().objectId(), text.rights(), text.size(), result.handle().objectId(),
@@ -144,6 +150,18 @@ public final class GrantDemo
                 say("worker", "wrote the count into the result segment");
             }
         }
+    }
+
+    /** @return the one handle of the next message, which must be a grant of a segment named {@code name}. */
+    private static Handle grantedSegment(final ControlChannel channel, final String name)
+    {
+        final ControlMessage message = channel.receive();
+        if (message instanceof ControlMessage.Grant grant && grant.name().equals(name) &&
+            grant.objectKind() == ObjectKind.SEGMENT && grant.handles().size() == 1)
+        {
+            return grant.handles().getFirst();
+        }
+        throw new IllegalStateException("expected the grant of segment '" + name + "', got " + message);
     }
 
     private static int refused(final String attempt, final Runnable action)

@@ -1,6 +1,6 @@
 package io.trindle.supervisor.config;
 
-import io.trindle.ipc.ControlChannel;
+import io.trindle.ipc.ControlFrame;
 import io.trindle.ipc.Right;
 import io.trindle.ipc.Rights;
 import io.trindle.supervisor.config.ConfigReader.WorkerDraft;
@@ -222,7 +222,7 @@ final class GrantChecker
     /**
      * Checks that every Grant frame the supervisor will send fits in one control frame: a pipe's receiver is
      * granted one lane per sending process, and each sender one lane per receiving replica, and a frame carries
-     * at most {@link ControlChannel#MAX_HANDLES} handles.
+     * at most {@link ControlFrame#MAX_HANDLES} handles.
      */
     private void checkLanesPerFrame()
     {
@@ -236,7 +236,7 @@ final class GrantChecker
                 problems.add(pipes.get(pipe.getKey()).position(), "pipe '" + pipe.getKey() + "' has " + processes +
                     " sending processes (" + each + "), too many: a pipe has at most " +
                     Limits.MAX_SENDERS_PER_PIPE + ", because its receiver is granted one lane per sending process " +
-                    "in one control frame, which carries at most " + ControlChannel.MAX_HANDLES + " handles; " +
+                    "in one control frame, which carries at most " + ControlFrame.MAX_HANDLES + " handles; " +
                     "spread the senders over several pipes");
             }
         }
@@ -250,7 +250,7 @@ final class GrantChecker
                     "' and has " + worker.replicas + " replicas, too many: a worker that receives a pipe has at " +
                     "most " + Limits.MAX_RECEIVER_REPLICAS + ", because each sender is granted one lane per " +
                     "receiving replica in one control frame, which carries at most " +
-                    ControlChannel.MAX_HANDLES + " handles");
+                    ControlFrame.MAX_HANDLES + " handles");
             }
         }
     }

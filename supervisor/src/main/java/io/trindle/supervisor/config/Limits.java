@@ -1,6 +1,6 @@
 package io.trindle.supervisor.config;
 
-import io.trindle.ipc.ControlChannel;
+import io.trindle.ipc.ControlFrame;
 import io.trindle.ipc.LaneDescriptor;
 
 import java.time.Duration;
@@ -73,16 +73,16 @@ public final class Limits
     /**
      * The most processes that may send on one pipe (the replicas of every sending worker, together): 64. The
      * receiver gets one lane per sending process, all in one Grant frame, and a control frame carries at most
-     * {@link ControlChannel#MAX_HANDLES} handles (one {@code SCM_RIGHTS} message).
+     * {@link ControlFrame#MAX_HANDLES} handles (one {@code SCM_RIGHTS} message).
      */
-    public static final int MAX_SENDERS_PER_PIPE = ControlChannel.MAX_HANDLES;
+    public static final int MAX_SENDERS_PER_PIPE = ControlFrame.MAX_HANDLES;
 
     /**
      * The most replicas of a worker that receives a pipe: 64. Each sender of the pipe gets one lane per
-     * receiving replica, all in one Grant frame, which carries at most {@link ControlChannel#MAX_HANDLES}
+     * receiving replica, all in one Grant frame, which carries at most {@link ControlFrame#MAX_HANDLES}
      * handles.
      */
-    public static final int MAX_RECEIVER_REPLICAS = ControlChannel.MAX_HANDLES;
+    public static final int MAX_RECEIVER_REPLICAS = ControlFrame.MAX_HANDLES;
 
     /** The smallest lane capacity, in bytes: 4KiB, one page (a lane is a ring in its own pages). */
     public static final int MIN_LANE_CAPACITY = LaneDescriptor.MIN_CAPACITY;

@@ -1,6 +1,6 @@
 package io.trindle.supervisor.config;
 
-import io.trindle.ipc.ControlChannel;
+import io.trindle.ipc.ControlFrame;
 import io.trindle.ipc.Right;
 import io.trindle.ipc.Rights;
 import org.junit.jupiter.api.Test;
@@ -74,8 +74,8 @@ class LimitsTest
     {
         // Hello carries a replica number and count as u16; a Grant carries one handle per lane.
         assertTrue(Limits.MAX_WORKER_PROCESSES <= 0xffff);
-        assertEquals(ControlChannel.MAX_HANDLES, Limits.MAX_SENDERS_PER_PIPE);
-        assertEquals(ControlChannel.MAX_HANDLES, Limits.MAX_RECEIVER_REPLICAS);
+        assertEquals(ControlFrame.MAX_HANDLES, Limits.MAX_SENDERS_PER_PIPE);
+        assertEquals(ControlFrame.MAX_HANDLES, Limits.MAX_RECEIVER_REPLICAS);
     }
 
     @Test
