@@ -22,13 +22,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A Java worker's connection to its supervisor, and the Trindle drafts' single call, {@link #exchange}.
@@ -50,8 +45,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * the channel: a stop request sets {@link #stopRequested()}; the channel closing means the supervisor is gone,
  * and the worker exits at once (status 70) rather than run on unsupervised.
  *
+ * <p>Handles move with messages and bundles: {@link #send} with {@link #move} or {@link #duplicate}
+ * {@link Attachment}s, {@link #take}, {@link #reject} (the sender sees a {@link Bounce}), {@link #createPipe},
+ * {@link #bundle}, {@link #unpack}. The worker API has its own types for these; the wire records of the control
+ * protocol stay behind it.
+ *
  * <p>Closing gives everything back; the supervisor ends the worker's output streams once it has exited for
  * good, so receivers downstream see the end.
+ *
+ * <p>Longer than ~400 lines on purpose: this class is the whole API a Java worker calls, one facade, and most
+ * of it is that API's documentation. The request/reply plumbing lives in {@link SupervisorProxy}, the frames in
+ * {@code ipc}.
  */
 public final class Trindle implements AutoCloseable
 {
@@ -59,8 +63,6 @@ public final class Trindle implements AutoCloseable
     public static final int END_OF_STREAM = PipeReceiver.END_OF_STREAM;
     /** The exit status of a worker whose supervisor went away. */
     public static final int SUPERVISOR_GONE_EXIT = 70;
-
-    private static final long CALL_TIMEOUT_SECONDS = 30;
 
     private final ControlChannel channel;
     private final ControlMessage.Hello hello;
@@ -71,9 +73,8 @@ public final class Trindle implements AutoCloseable
     private final Thread watcher;
     /** Handles this worker may attach to messages, by object id: its segments, its pipes, what it was sent. */
     private final Map<Long, Handle> held = new ConcurrentHashMap<>();
-    private final AtomicLong requests = new AtomicLong();
-    private final Map<Long, CompletableFuture<ControlMessage>> replies = new ConcurrentHashMap<>();
-    private final ConcurrentLinkedQueue<ControlMessage.Bounce> bounces = new ConcurrentLinkedQueue<>();
+    private final SupervisorProxy supervisor;
+    private final ConcurrentLinkedQueue<Bounce> bounces = new ConcurrentLinkedQueue<>();
     private volatile boolean stopRequested;
     private volatile boolean closing;
 
@@ -82,6 +83,7 @@ public final class Trindle implements AutoCloseable
     {
         this.channel = channel;
         this.hello = hello;
+        this.supervisor = new SupervisorProxy(channel);
         final List<Handle> inputLanes = new ArrayList<>();
         final List<Integer> inputLaneIds = new ArrayList<>();
         for (final ControlMessage.Grant grant : grants)
@@ -322,20 +324,17 @@ public final class Trindle implements AutoCloseable
                 switch (message)
                 {
                     case ControlMessage.Stop ignored -> stopRequested = true;
-                    case ControlMessage.TransferReply reply -> complete(reply.request(), reply);
-                    case ControlMessage.Handles reply -> complete(reply.request(), reply);
+                    case ControlMessage.Reply reply -> supervisor.onReply(reply);
                     case ControlMessage.Bounce bounce ->
                     {
                         bounce.handles().forEach(handle -> held.put(handle.objectId(), handle));
-                        bounces.add(bounce);
+                        bounces.add(new Bounce(bounce.pipe(), bounce.sequence(), bounce.reason(), bounce.head(),
+                            bounce.handles()));
                     }
                     default ->
                     {
                         System.err.println("trindle: unexpected control message " + message + "; ignored");
-                        if (message instanceof ControlMessage.Grant grant)
-                        {
-                            grant.handles().forEach(Handle::close);
-                        }
+                        message.handles().forEach(Handle::close);
                     }
                 }
             }
@@ -362,8 +361,8 @@ public final class Trindle implements AutoCloseable
      */
     public Handle createPipe(final int laneCapacity)
     {
-        final ControlMessage.Handles reply = (ControlMessage.Handles)call(
-            new ControlMessage.CreatePipe(requests.incrementAndGet(), laneCapacity));
+        final ControlMessage.Handles reply = supervisor.call(
+            request -> new ControlMessage.CreatePipe(request, laneCapacity), ControlMessage.Handles.class);
         if (reply.status() != ControlMessage.Status.OK)
         {
             throw new IllegalArgumentException("createPipe(laneCapacity=" + laneCapacity + ") refused: " +
@@ -387,11 +386,12 @@ public final class Trindle implements AutoCloseable
      * @return the bundle, with READ and TRANSFER.
      * @throws RightsException if the supervisor refused.
      */
-    public Handle bundle(final byte[] bytes, final ControlMessage.Attachment... attachments)
+    public Handle bundle(final byte[] bytes, final Attachment... attachments)
     {
         final List<Handle> attached = attached(attachments);
-        final ControlMessage.Handles reply = (ControlMessage.Handles)call(
-            new ControlMessage.CreateBundle(requests.incrementAndGet(), List.of(attachments), bytes));
+        final ControlMessage.Handles reply = supervisor.call(
+            request -> new ControlMessage.CreateBundle(request, onTheWire(attachments), bytes),
+            ControlMessage.Handles.class);
         if (reply.status() != ControlMessage.Status.OK)
         {
             throw new RightsException("the supervisor refused to make a bundle: " + reply.reason());
@@ -409,8 +409,8 @@ public final class Trindle implements AutoCloseable
     public Unpacked unpack(final Handle bundle)
     {
         final byte[] bytes = io.trindle.ipc.Bundles.bytes(bundle);
-        final ControlMessage.Handles reply = (ControlMessage.Handles)call(
-            new ControlMessage.Unpack(requests.incrementAndGet(), bundle.objectId()));
+        final ControlMessage.Handles reply = supervisor.call(
+            request -> new ControlMessage.Unpack(request, bundle.objectId()), ControlMessage.Handles.class);
         if (reply.status() != ControlMessage.Status.OK)
         {
             throw new RightsException("the supervisor refused to unpack bundle 0x" +
@@ -422,10 +422,10 @@ public final class Trindle implements AutoCloseable
         return new Unpacked(bytes, reply.handles());
     }
 
-    private List<Handle> attached(final ControlMessage.Attachment... attachments)
+    private List<Handle> attached(final Attachment... attachments)
     {
         final List<Handle> attached = new ArrayList<>();
-        for (final ControlMessage.Attachment attachment : attachments)
+        for (final Attachment attachment : attachments)
         {
             final Handle handle = held.get(attachment.objectId());
             if (handle == null)
@@ -438,7 +438,17 @@ public final class Trindle implements AutoCloseable
         return attached;
     }
 
-    private void releaseMoved(final ControlMessage.Attachment[] attachments, final List<Handle> attached)
+    private static List<ControlMessage.Attachment> onTheWire(final Attachment... attachments)
+    {
+        final List<ControlMessage.Attachment> wire = new ArrayList<>(attachments.length);
+        for (final Attachment attachment : attachments)
+        {
+            wire.add(new ControlMessage.Attachment(attachment.objectId(), attachment.rights(), attachment.duplicate()));
+        }
+        return wire;
+    }
+
+    private void releaseMoved(final Attachment[] attachments, final List<Handle> attached)
     {
         for (int i = 0; i < attachments.length; i++)
         {
@@ -451,18 +461,18 @@ public final class Trindle implements AutoCloseable
     }
 
     /** @return an attachment that moves {@code handle}: this worker loses it once the message is sent. */
-    public static ControlMessage.Attachment move(final Handle handle)
+    public static Attachment move(final Handle handle)
     {
-        return new ControlMessage.Attachment(handle.objectId(), handle.rights(), false);
+        return new Attachment(handle.objectId(), handle.rights(), false);
     }
 
     /**
      * @return an attachment of a duplicate of {@code handle} with {@code rights} (the same or fewer); this
      * worker keeps its own. Needs DUPLICATE.
      */
-    public static ControlMessage.Attachment duplicate(final Handle handle, final Rights rights)
+    public static Attachment duplicate(final Handle handle, final Rights rights)
     {
-        return new ControlMessage.Attachment(handle.objectId(), rights, true);
+        return new Attachment(handle.objectId(), rights, true);
     }
 
     /**
@@ -475,12 +485,13 @@ public final class Trindle implements AutoCloseable
      * @throws RightsException if the supervisor refused (the reason says which attachment and why).
      */
     public void send(final PipeSender pipe, final byte[] bytes, final int offset, final int length,
-        final ControlMessage.Attachment... attachments)
+        final Attachment... attachments)
     {
         final LaneSender lane = pipe.lane(0);
         final List<Handle> attached = attached(attachments);
-        final ControlMessage.TransferReply reply = (ControlMessage.TransferReply)call(new ControlMessage.Transfer(
-            requests.incrementAndGet(), lane.pipeId(), lane.laneId(), List.of(attachments)));
+        final ControlMessage.TransferReply reply = supervisor.call(
+            request -> new ControlMessage.Transfer(request, lane.pipeId(), lane.laneId(), onTheWire(attachments)),
+            ControlMessage.TransferReply.class);
         if (reply.status() != ControlMessage.Status.OK)
         {
             throw new RightsException("the supervisor refused to attach handles to a message on '" + pipe.name() +
@@ -519,9 +530,9 @@ public final class Trindle implements AutoCloseable
         {
             return List.of();
         }
-        final ControlMessage.Handles reply = (ControlMessage.Handles)call(new ControlMessage.Redeem(
-            requests.incrementAndGet(), message.attachmentToken(), message.pipeId(), message.laneId(),
-            message.sequence()));
+        final ControlMessage.Handles reply = supervisor.call(request -> new ControlMessage.Redeem(request,
+            message.attachmentToken(), message.pipeId(), message.laneId(), message.sequence()),
+            ControlMessage.Handles.class);
         if (reply.status() != ControlMessage.Status.OK)
         {
             throw new RightsException("the supervisor refused the handles of the message at sequence " +
@@ -545,10 +556,10 @@ public final class Trindle implements AutoCloseable
     }
 
     /** @return the bounces that arrived since the last call (messages of this worker that were rejected). */
-    public List<ControlMessage.Bounce> bounces()
+    public List<Bounce> bounces()
     {
-        final List<ControlMessage.Bounce> drained = new ArrayList<>();
-        ControlMessage.Bounce bounce;
+        final List<Bounce> drained = new ArrayList<>();
+        Bounce bounce;
         while ((bounce = bounces.poll()) != null)
         {
             drained.add(bounce);
@@ -569,53 +580,6 @@ public final class Trindle implements AutoCloseable
             return false;
         });
         handle.close();
-    }
-
-    private ControlMessage call(final ControlMessage request)
-    {
-        final long id = switch (request)
-        {
-            case ControlMessage.Transfer transfer -> transfer.request();
-            case ControlMessage.Redeem redeem -> redeem.request();
-            case ControlMessage.CreatePipe create -> create.request();
-            case ControlMessage.CreateBundle create -> create.request();
-            case ControlMessage.Unpack unpack -> unpack.request();
-            default -> throw new IllegalArgumentException("not a request: " + request);
-        };
-        final CompletableFuture<ControlMessage> reply = new CompletableFuture<>();
-        replies.put(id, reply);
-        try
-        {
-            channel.send(request);
-            return reply.get(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        }
-        catch (final InterruptedException e)
-        {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted waiting for the supervisor", e);
-        }
-        catch (final ExecutionException | TimeoutException e)
-        {
-            throw new IllegalStateException("the supervisor did not answer " + request + " within " +
-                CALL_TIMEOUT_SECONDS + " s", e);
-        }
-        finally
-        {
-            replies.remove(id);
-        }
-    }
-
-    private void complete(final long request, final ControlMessage reply)
-    {
-        final CompletableFuture<ControlMessage> waiting = replies.get(request);
-        if (waiting != null)
-        {
-            waiting.complete(reply);
-        }
-        else if (reply instanceof ControlMessage.Handles handles)
-        {
-            handles.handles().forEach(Handle::close);
-        }
     }
 
     private IllegalArgumentException missing(final String what, final String name)

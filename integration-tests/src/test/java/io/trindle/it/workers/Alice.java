@@ -1,12 +1,12 @@
 package io.trindle.it.workers;
 
-import io.trindle.ipc.ControlMessage;
 import io.trindle.ipc.Handle;
 import io.trindle.ipc.LaneSender;
 import io.trindle.ipc.Right;
 import io.trindle.ipc.Rights;
 import io.trindle.ipc.RightsException;
 import io.trindle.ipc.Segment;
+import io.trindle.runtime.Bounce;
 import io.trindle.runtime.PipeSender;
 import io.trindle.runtime.Trindle;
 
@@ -91,13 +91,13 @@ public final class Alice
             final Handle spare = trindle.createPipe(4096);
             trindle.send(mail, bytes("reject me"), 0, 9, Trindle.move(spare));
             final long deadline = System.nanoTime() + 30_000_000_000L;
-            List<ControlMessage.Bounce> bounces = List.of();
+            List<Bounce> bounces = List.of();
             while (bounces.isEmpty() && System.nanoTime() < deadline)
             {
                 Thread.sleep(10);
                 bounces = trindle.bounces();
             }
-            for (final ControlMessage.Bounce bounce : bounces)
+            for (final Bounce bounce : bounces)
             {
                 System.out.printf("bounce on %s: sequence=%d reason='%s' head='%s' handles=%d, the first with %s%n",
                     bounce.pipe(), bounce.sequence(), bounce.reason(), new String(bounce.head(), StandardCharsets.UTF_8),

@@ -1,9 +1,9 @@
 package io.trindle.it.workers;
 
-import io.trindle.ipc.ControlMessage;
 import io.trindle.ipc.Handle;
 import io.trindle.ipc.RightsException;
 import io.trindle.ipc.Segment;
+import io.trindle.runtime.Bounce;
 import io.trindle.runtime.PipeSender;
 import io.trindle.runtime.Trindle;
 
@@ -52,7 +52,7 @@ public final class Carol
             final Handle undeliverable = trindle.bundle(bytes("for nobody"), Trindle.move(trindle.createPipe(4096)));
             trindle.send(post, bytes("reject this bundle"), 0, 18, Trindle.move(undeliverable));
             final long deadline = System.nanoTime() + 30_000_000_000L;
-            List<ControlMessage.Bounce> bounces = List.of();
+            List<Bounce> bounces = List.of();
             while (bounces.isEmpty() && System.nanoTime() < deadline)
             {
                 Thread.sleep(10);
