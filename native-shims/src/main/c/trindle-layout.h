@@ -3,7 +3,7 @@
  *
  * These mirror the specifications, byte for byte:
  *   - docs/pipe-format.md        (Java: io.trindle.ipc.LaneDescriptor)      the lane file and its records;
- *   - docs/control-protocol.md   (Java: io.trindle.ipc.ControlChannel,
+ *   - docs/control-protocol.md   (Java: io.trindle.ipc.ControlFrame,
  *                                       io.trindle.ipc.HandleEntries)      control frames and handle entries.
  * Every integer is little-endian at the offset given, never a dumped struct. A test (HeaderConstantsTest)
  * keeps each value here equal to its Java twin, so a change on one side that misses the other fails the build.
