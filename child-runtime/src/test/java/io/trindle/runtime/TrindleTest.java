@@ -15,9 +15,12 @@ import io.trindle.ipc.WaitStrategy;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -116,6 +119,61 @@ class TrindleTest
             {
                 linesSender.close();
                 trindle.close();
+            }
+        }
+    }
+
+    @Test
+    void shouldPairEachRequestWithItsReplyAndReturnBouncesInItsOwnTypes() throws Exception
+    {
+        final Pipe own = Pipe.create(4096);
+        final ControlChannel[] pair = ControlChannel.pair();
+        try (ControlChannel supervisor = pair[0]; Handle lane = own.newLane();
+            Segment returned = Segment.allocate(4096))
+        {
+            supervisor.send(new ControlMessage.Hello("mail", "alice", 0, 1));
+            supervisor.send(new ControlMessage.GrantsDone());
+            try (Trindle trindle = Trindle.connect(pair[1], WaitStrategy.DEFAULT))
+            {
+                final CompletableFuture<Handle> created = CompletableFuture.supplyAsync(() -> trindle.createPipe(4096));
+                final ControlMessage.CreatePipe request =
+                    assertInstanceOf(ControlMessage.CreatePipe.class, supervisor.receive());
+                assertEquals(4096, request.laneCapacity());
+                // A reply to another request is not this call's answer.
+                supervisor.send(new ControlMessage.Handles(request.request() + 1, ControlMessage.Status.OK, "",
+                    List.of()));
+                supervisor.send(new ControlMessage.Handles(request.request(), ControlMessage.Status.OK, "",
+                    List.of(lane.duplicate(Rights.PIPE_ALL))));
+                try (Handle pipe = created.get(10, TimeUnit.SECONDS))
+                {
+                    assertEquals(own.objectId(), pipe.objectId());
+                    assertEquals(Rights.PIPE_ALL, pipe.rights());
+                }
+
+                supervisor.send(new ControlMessage.Bounce("mail", 7, "no thanks", new byte[] {'h', 'i'},
+                    List.of(returned.duplicate(Rights.of(Right.READ, Right.TRANSFER)))));
+                List<Bounce> bounces = trindle.bounces();
+                final long deadline = System.nanoTime() + 10 * SECOND;
+                while (bounces.isEmpty() && System.nanoTime() < deadline)
+                {
+                    Thread.sleep(1);
+                    bounces = trindle.bounces();
+                }
+                assertEquals(1, bounces.size());
+                final Bounce bounce = bounces.getFirst();
+                assertEquals("mail", bounce.pipe());
+                assertEquals(7, bounce.sequence());
+                assertEquals("no thanks", bounce.reason());
+                assertArrayEquals(new byte[] {'h', 'i'}, bounce.head());
+                assertEquals(returned.handle().objectId(), bounce.handles().getFirst().objectId());
+                assertEquals(Rights.of(Right.READ, Right.TRANSFER), bounce.handles().getFirst().rights());
+                assertEquals(List.of(), trindle.bounces(), "drained");
+
+                // The returned handle is this worker's again: it may attach it.
+                final Attachment attachment = Trindle.move(bounce.handles().getFirst());
+                assertEquals(new Attachment(returned.handle().objectId(), Rights.of(Right.READ, Right.TRANSFER),
+                    false), attachment);
+                bounce.handles().getFirst().close();
             }
         }
     }
