@@ -54,7 +54,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * good, so receivers downstream see the end.
  *
  * <p>Longer than ~400 lines on purpose: this class is the whole API a Java worker calls, one facade, and most
- * of it is that API's documentation. The request/reply plumbing lives in {@link SupervisorProxy}, the frames in
+ * of it is that API's documentation. The request/reply plumbing lives in {@code SupervisorProxy}, the frames in
  * {@code ipc}.
  */
 public final class Trindle implements AutoCloseable
