@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -26,6 +27,16 @@ void die(int status, const char *format, ...)
     }
     fputc('\n', stderr);
     _exit(status);
+}
+
+int end_of_options(const char *option)
+{
+    if (strcmp(option, "--help") == 0)
+    {
+        fputs(USAGE, stdout);
+        exit(0);
+    }
+    return strcmp(option, "--") == 0;
 }
 
 void usage_error(const char *message, const char *argument)

@@ -23,6 +23,10 @@ extern const char USAGE[];
 __attribute__((noreturn, format(printf, 2, 3)))
 void die(int status, const char *format, ...);
 
+/* The options both launchers take alike: @return 1 for "--", the end of the options; 0 for any other option. For
+ * "--help" prints the usage to stdout and exits 0. */
+int end_of_options(const char *option);
+
 /* Prints "NAME: message: argument" (argument may be NULL) and the usage to stderr, and exits with EXIT_USAGE. */
 __attribute__((noreturn))
 void usage_error(const char *message, const char *argument);

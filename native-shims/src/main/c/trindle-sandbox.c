@@ -775,17 +775,12 @@ int main(int argc, char **argv)
     for (; i < argc; i++)
     {
         const char *option = argv[i];
-        if (strcmp(option, "--") == 0)
+        if (end_of_options(option))
         {
             i++;
             break;
         }
-        if (strcmp(option, "--help") == 0)
-        {
-            fputs(USAGE, stdout);
-            return 0;
-        }
-        else if (strcmp(option, "--profile") == 0)
+        if (strcmp(option, "--profile") == 0)
         {
             apply_profile(&o, next_value(argc, argv, &i));
         }
