@@ -1,22 +1,12 @@
 """TrindleError: a failed libtrindle call, with the library's fixed code and its own description."""
 from . import _native
 
-_NAMES = {
-    _native.OK: "TRINDLE_OK",
-    _native.E_INVALID: "TRINDLE_E_INVALID",
-    _native.E_SYSTEM: "TRINDLE_E_SYSTEM",
-    _native.E_NO_MEMORY: "TRINDLE_E_NO_MEMORY",
-    _native.E_FULL: "TRINDLE_E_FULL",
-    _native.E_TIMEOUT: "TRINDLE_E_TIMEOUT",
-    _native.END_OF_STREAM: "TRINDLE_END_OF_STREAM",
-    _native.E_CORRUPT: "TRINDLE_E_CORRUPT",
-    _native.E_FORMAT: "TRINDLE_E_FORMAT",
-    _native.E_PROTOCOL: "TRINDLE_E_PROTOCOL",
-    _native.E_ACCESS: "TRINDLE_E_ACCESS",
-    _native.E_ENDED: "TRINDLE_E_ENDED",
-    _native.E_NOT_FOUND: "TRINDLE_E_NOT_FOUND",
-    _native.E_SUPERVISOR_GONE: "TRINDLE_E_SUPERVISOR_GONE",
-}
+
+def _name(code, description):
+    """The code's name as trindle.h spells it, from the library's description, which starts with it
+    ("TRINDLE_E_FULL: the lane has no room now"): the names are written once, in the library."""
+    name, colon, _ = description.partition(": ")
+    return name if colon and name.startswith("TRINDLE_") else f"trindle code {code}"
 
 
 class TrindleError(Exception):
@@ -29,8 +19,8 @@ class TrindleError(Exception):
 
     def __init__(self, code, detail, errno=0):
         self.code = code
-        self.name = _NAMES.get(code, f"trindle code {code}")
         self.description = _native.lib.trindle_strerror(code).decode("utf-8", "replace")
+        self.name = _name(code, self.description)
         self.detail = detail
         self.errno = errno
         super().__init__(f"{self.description} ({code}): {detail}" if detail else f"{self.description} ({code})")

@@ -234,6 +234,36 @@ struct trindle_lane_reader
     char fault[256];
 };
 
+/* What trindle_lane_reader_next returns besides a payload length. */
+#define TRINDLE_READ_EMPTY (-1)
+#define TRINDLE_READ_STOPPED (-2)
+
+/**
+ * Starts reading the mapped lane where the last receiver released (§5): a new receiver gets everything after
+ * that (again). A head that is no valid release position marks the lane corrupt. Wakes a sender waiting for room,
+ * in case an earlier receiver died between releasing and waking it.
+ */
+TRINDLE_INTERNAL void trindle_lane_reader_start(struct trindle_lane_reader *reader);
+
+/**
+ * Reads the next message of the lane into `message`, skipping padding (§5); `lane_index` is the lane's index in
+ * its receiver, recorded in the message.
+ *
+ * @return the payload length (0 or more), TRINDLE_READ_EMPTY, or TRINDLE_READ_STOPPED (ended, corrupt, or found
+ *         so now).
+ */
+TRINDLE_INTERNAL int64_t trindle_lane_reader_next(struct trindle_lane_reader *reader, uint32_t lane_index,
+    trindle_message_t *message);
+
+/** Releases everything before `end` (§5), publishing `count` as the released count, and wakes waiting senders. */
+TRINDLE_INTERNAL void trindle_lane_reader_release(struct trindle_lane_reader *reader, uint64_t end, uint64_t count);
+
+/**
+ * Turns a record claimed at the read position and never committed into padding (§8), if the lane is open and
+ * there is one. @return 1 if it did, else 0.
+ */
+TRINDLE_INTERNAL int trindle_lane_reader_unblock(struct trindle_lane_reader *reader);
+
 /**
  * As trindle_pipe_receiver_add_lane, for lane `lane_id` of a receive grant (the i-th handle is lane i): a lane
  * whose header names another id is set aside as broken. TRINDLE_LANE_ID_UNKNOWN accepts any id.
@@ -265,6 +295,12 @@ struct trindle_inbox
     /** Lane indexes with a pending release, gathered by trindle_inbox_release. */
     uint32_t *touched;
 };
+
+/** Links a filling inbox into its receiver's list, so that closing the receiver empties it. */
+TRINDLE_INTERNAL void trindle_inbox_attach(trindle_inbox_t *inbox, trindle_pipe_receiver_t *receiver);
+
+/** Unlinks an inbox from its receiver's list (nothing if it holds no receiver's messages). */
+TRINDLE_INTERNAL void trindle_inbox_detach(trindle_inbox_t *inbox);
 
 /**
  * As trindle_pipe_receiver_receive, but calls `interrupted(context)` after each futex sleep that ends with

@@ -10,20 +10,16 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
-#define EXIT_USAGE 100
-#define EXIT_SYSCALL 111
-#define EXIT_CANNOT_EXECUTE 126
-#define EXIT_NOT_FOUND 127
+#include "launcher.h"
 
-static const char USAGE[] =
+const char LAUNCHER_NAME[] = "trindle-launch";
+
+const char USAGE[] =
     "usage: trindle-launch [OPTION]... -- PROGRAM [ARGUMENT]...\n"
     "Set a worker process up, then exec PROGRAM with ARGUMENTs in its place.\n"
     "\n"
@@ -34,30 +30,6 @@ static const char USAGE[] =
     "  --help                 show this help and exit\n"
     "\n"
     "Exit status: PROGRAM's; or 100 usage error, 111 system call failed, 126 cannot execute, 127 not found.\n";
-
-__attribute__((noreturn, format(printf, 2, 3)))
-static void die(int status, const char *format, ...)
-{
-    const int saved = errno;
-    va_list arguments;
-    fputs("trindle-launch: ", stderr);
-    va_start(arguments, format);
-    vfprintf(stderr, format, arguments);
-    va_end(arguments);
-    if (status == EXIT_SYSCALL || status == EXIT_CANNOT_EXECUTE || status == EXIT_NOT_FOUND)
-    {
-        fprintf(stderr, ": %s (errno %d)", strerror(saved), saved);
-    }
-    fputc('\n', stderr);
-    _exit(status);
-}
-
-__attribute__((noreturn))
-static void usage_error(const char *message, const char *argument)
-{
-    fprintf(stderr, "trindle-launch: %s%s%s\n%s", message, argument ? ": " : "", argument ? argument : "", USAGE);
-    _exit(EXIT_USAGE);
-}
 
 static pid_t parse_pid(const char *text)
 {
@@ -82,15 +54,10 @@ int main(int argc, char **argv)
     for (; i < argc; i++)
     {
         const char *option = argv[i];
-        if (strcmp(option, "--") == 0)
+        if (end_of_options(option))
         {
             i++;
             break;
-        }
-        if (strcmp(option, "--help") == 0)
-        {
-            fputs(USAGE, stdout);
-            return 0;
         }
         if (strcmp(option, "--new-session") == 0)
         {
@@ -123,17 +90,7 @@ int main(int argc, char **argv)
 
     if (parent != 0)
     {
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
-        {
-            die(EXIT_SYSCALL, "prctl(PR_SET_PDEATHSIG, SIGKILL)");
-        }
-        /* The parent may have died before the request took effect: then no signal will come. */
-        if (getppid() != parent)
-        {
-            fprintf(stderr, "trindle-launch: parent %d is gone (parent is now %d); not starting %s\n", (int)parent,
-                (int)getppid(), argv[i]);
-            _exit(EXIT_SYSCALL);
-        }
+        die_with_parent(parent, NULL, argv[i]);
     }
     if (new_session && setsid() < 0)
     {
@@ -143,6 +100,5 @@ int main(int argc, char **argv)
     {
         die(EXIT_SYSCALL, "chdir(\"%s\")", directory);
     }
-    execvp(argv[i], &argv[i]);
-    die(errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE, "execvp(\"%s\")", argv[i]);
+    exec_program(&argv[i]);
 }

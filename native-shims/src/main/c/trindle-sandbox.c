@@ -23,7 +23,6 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -38,10 +37,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define EXIT_USAGE 100
-#define EXIT_SYSCALL 111
-#define EXIT_CANNOT_EXECUTE 126
-#define EXIT_NOT_FOUND 127
+#include "launcher.h"
 
 /* The id the worker has inside its user namespace, and the outer id a root launcher drops to: nobody. */
 #define SANDBOX_ID 65534
@@ -87,7 +83,75 @@ struct ruleset_attr
 #define ARG0_LOW_OFFSET (offsetof(struct seccomp_data, args) + 4)
 #endif
 
-static const char USAGE[] =
+/* ------------------------------------------------------------------------------------------------------------
+ * The seccomp list. The filter is built from it (apply_seccomp) and --explain prints it (explain_seccomp), so
+ * what a worker is told is refused is what the filter refuses.
+ * ------------------------------------------------------------------------------------------------------------ */
+
+/* How the filter answers a call of the list; every call not on it is allowed. */
+enum seccomp_answer
+{
+    /* EPERM, whatever the arguments. */
+    SECCOMP_REFUSE,
+    /* ENOSYS, for a call whose arguments sit in memory the filter cannot read: the C library then falls back to
+     * an older call whose arguments the filter can judge. */
+    SECCOMP_NOT_IMPLEMENTED,
+    /* EPERM if the first argument (clone's flags) asks for any new namespace. */
+    SECCOMP_REFUSE_NEW_NAMESPACE,
+    /* EPERM unless the first argument (socket's family) is AF_UNIX, the control channel's kind. */
+    SECCOMP_ONLY_AF_UNIX,
+};
+
+struct seccomp_rule
+{
+    long nr;
+    const char *name;
+    enum seccomp_answer answer;
+};
+
+/* One line of --explain; its rules end at the first without a name. */
+#define SECCOMP_GROUP_SIZE 12
+struct seccomp_group
+{
+    struct seccomp_rule rules[SECCOMP_GROUP_SIZE];
+};
+
+#define RULE(call, answer) {__NR_##call, #call, answer}
+#define REFUSE(call) RULE(call, SECCOMP_REFUSE)
+
+static const struct seccomp_group SECCOMP_GROUPS[] = {
+    /* Other processes' memory. */
+    {{REFUSE(ptrace), REFUSE(process_vm_readv), REFUSE(process_vm_writev)}},
+    /* The filesystem's shape (also out of reach without capabilities; refused in case of a kernel bug). */
+    {{REFUSE(mount), REFUSE(umount2), REFUSE(pivot_root), REFUSE(chroot), REFUSE(open_tree), REFUSE(move_mount),
+        REFUSE(fsopen), REFUSE(fsconfig), REFUSE(fsmount), REFUSE(fspick), REFUSE(mount_setattr)}},
+    /* Large kernel attack surfaces no worker needs; io_uring runs socket and open operations this filter never
+     * sees. */
+    {{REFUSE(bpf), REFUSE(perf_event_open), REFUSE(userfaultfd), REFUSE(io_uring_setup), REFUSE(io_uring_enter),
+        REFUSE(io_uring_register)}},
+    {{REFUSE(kexec_load), REFUSE(kexec_file_load), REFUSE(init_module), REFUSE(finit_module),
+        REFUSE(delete_module)}},
+    {{REFUSE(keyctl), REFUSE(add_key), REFUSE(request_key)}},
+    /* A nested user namespace would give the worker capabilities again, over new namespaces. clone3 passes its
+     * flags in memory: said not to exist, it makes the C library use clone, whose flags the filter reads. */
+    {{REFUSE(unshare), REFUSE(setns), RULE(clone3, SECCOMP_NOT_IMPLEMENTED),
+        RULE(clone, SECCOMP_REFUSE_NEW_NAMESPACE)}},
+    /* New sockets: only AF_UNIX; socketpair is always AF_UNIX. */
+    {{RULE(socket, SECCOMP_ONLY_AF_UNIX)}},
+};
+#define SECCOMP_GROUP_COUNT (sizeof SECCOMP_GROUPS / sizeof SECCOMP_GROUPS[0])
+
+#undef REFUSE
+#undef RULE
+
+/* The clone flags SECCOMP_REFUSE_NEW_NAMESPACE refuses. */
+#define NEW_NAMESPACE_FLAGS \
+    ((uint32_t)(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS | \
+        CLONE_NEWCGROUP | CLONE_NEWTIME))
+
+const char LAUNCHER_NAME[] = "trindle-sandbox";
+
+const char USAGE[] =
     "usage: trindle-sandbox [OPTION]... -- PROGRAM [ARGUMENT]...\n"
     "Set an untrusted worker up inside a sandbox, then exec PROGRAM with ARGUMENTs in its place.\n"
     "\n"
@@ -154,30 +218,6 @@ struct options
     int read_only_count;
     int explain;
 };
-
-__attribute__((noreturn, format(printf, 2, 3)))
-static void die(int status, const char *format, ...)
-{
-    const int saved = errno;
-    va_list arguments;
-    fputs("trindle-sandbox: ", stderr);
-    va_start(arguments, format);
-    vfprintf(stderr, format, arguments);
-    va_end(arguments);
-    if (status == EXIT_SYSCALL || status == EXIT_CANNOT_EXECUTE || status == EXIT_NOT_FOUND)
-    {
-        fprintf(stderr, ": %s (errno %d)", strerror(saved), saved);
-    }
-    fputc('\n', stderr);
-    _exit(status);
-}
-
-__attribute__((noreturn))
-static void usage_error(const char *message, const char *argument)
-{
-    fprintf(stderr, "trindle-sandbox: %s%s%s\n%s", message, argument ? ": " : "", argument ? argument : "", USAGE);
-    _exit(EXIT_USAGE);
-}
 
 static unsigned long long parse_number(const char *option, const char *text, unsigned long long max)
 {
@@ -288,6 +328,39 @@ static uint64_t landlock_fs_rights(int abi)
     return rights;
 }
 
+/* The seccomp list as --explain says it: one line per group of the table the filter is built from. */
+static void explain_seccomp(void)
+{
+    printf("refused: every system call of another ABI than the launcher's own (by seccomp)\n");
+    for (size_t g = 0; g < SECCOMP_GROUP_COUNT; g++)
+    {
+        printf("refused: ");
+        for (size_t r = 0; r < SECCOMP_GROUP_SIZE && SECCOMP_GROUPS[g].rules[r].name != NULL; r++)
+        {
+            const struct seccomp_rule *rule = &SECCOMP_GROUPS[g].rules[r];
+            printf("%s", r == 0 ? "" : ", ");
+            switch (rule->answer)
+            {
+                case SECCOMP_REFUSE:
+                    printf("%s", rule->name);
+                    break;
+                case SECCOMP_NOT_IMPLEMENTED:
+                    printf("%s (answered ENOSYS, so that the C library falls back to an older call)",
+                        rule->name);
+                    break;
+                case SECCOMP_REFUSE_NEW_NAMESPACE:
+                    printf("%s with a new namespace", rule->name);
+                    break;
+                case SECCOMP_ONLY_AF_UNIX:
+                    printf("a %s of any family but AF_UNIX", rule->name);
+                    break;
+            }
+        }
+        printf(" (by seccomp)\n");
+    }
+    printf("allowed: socketpair, and AF_UNIX sockets\n");
+}
+
 static void explain(const struct options *o, const char *program)
 {
     const int abi = landlock_abi();
@@ -330,14 +403,7 @@ static void explain(const struct options *o, const char *program)
     }
     if (o->seccomp)
     {
-        printf("refused: ptrace, process_vm_readv, process_vm_writev (by seccomp)\n");
-        printf("refused: mount, umount2, pivot_root, chroot and the new mount API (by seccomp)\n");
-        printf("refused: bpf, perf_event_open, userfaultfd, io_uring (by seccomp)\n");
-        printf("refused: kexec_load, kexec_file_load, init_module, finit_module, delete_module (by seccomp)\n");
-        printf("refused: keyctl, add_key, request_key (by seccomp)\n");
-        printf("refused: unshare, setns, clone with a new namespace (by seccomp)\n");
-        printf("refused: a socket of any family but AF_UNIX (by seccomp)\n");
-        printf("allowed: socketpair, and AF_UNIX sockets\n");
+        explain_seccomp();
     }
     else
     {
@@ -502,55 +568,60 @@ static void apply_landlock(const struct options *o)
     close(ruleset);
 }
 
-#define REFUSE(nr) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM)
+/* Where the filter's program is built: the table's rules at their longest (5 instructions each), the checks before
+ * them and the final allow. */
+#define SECCOMP_MAX_INSTRUCTIONS (SECCOMP_GROUP_COUNT * SECCOMP_GROUP_SIZE * 5 + 8)
 
 static void apply_seccomp(void)
 {
-    const uint32_t new_namespace = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS |
-                                   CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWTIME;
-    struct sock_filter filter[] = {
-        /* A syscall of another ABI (i386 on x86_64) has other numbers: refuse it whole rather than misread it. */
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SECCOMP_ARCH, 1, 0),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+    struct sock_filter filter[SECCOMP_MAX_INSTRUCTIONS];
+    size_t n = 0;
+#define EMIT(instruction) (filter[n++] = (struct sock_filter)instruction)
+    /* A syscall of another ABI (i386 on x86_64) has other numbers: refuse it whole rather than misread it. */
+    EMIT(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)));
+    EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SECCOMP_ARCH, 1, 0));
+    EMIT(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM));
+    EMIT(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)));
 #if defined(__x86_64__)
-        /* x32 syscalls share the arch but set bit 30: the same calls under other numbers. */
-        BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+    /* x32 syscalls share the arch but set bit 30: the same calls under other numbers. */
+    EMIT(BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1));
+    EMIT(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM));
 #endif
-        /* Other processes' memory. */
-        REFUSE(__NR_ptrace), REFUSE(__NR_process_vm_readv), REFUSE(__NR_process_vm_writev),
-        /* The filesystem's shape (also out of reach without capabilities; refused in case of a kernel bug). */
-        REFUSE(__NR_mount), REFUSE(__NR_umount2), REFUSE(__NR_pivot_root), REFUSE(__NR_chroot),
-        REFUSE(__NR_open_tree), REFUSE(__NR_move_mount), REFUSE(__NR_fsopen), REFUSE(__NR_fsconfig),
-        REFUSE(__NR_fsmount), REFUSE(__NR_fspick), REFUSE(__NR_mount_setattr),
-        /* Large kernel attack surfaces no worker needs. */
-        REFUSE(__NR_bpf), REFUSE(__NR_perf_event_open), REFUSE(__NR_userfaultfd),
-        /* io_uring runs socket and open operations that this filter never sees. */
-        REFUSE(__NR_io_uring_setup), REFUSE(__NR_io_uring_enter), REFUSE(__NR_io_uring_register),
-        REFUSE(__NR_kexec_load), REFUSE(__NR_kexec_file_load),
-        REFUSE(__NR_init_module), REFUSE(__NR_finit_module), REFUSE(__NR_delete_module),
-        REFUSE(__NR_keyctl), REFUSE(__NR_add_key), REFUSE(__NR_request_key),
-        /* A nested user namespace would give the worker capabilities again, over new namespaces. */
-        REFUSE(__NR_unshare), REFUSE(__NR_setns),
-        /* clone3 passes its flags in memory, which a filter cannot read: ENOSYS makes the C library use clone. */
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone3, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 0, 4),
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG0_LOW_OFFSET),
-        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, new_namespace, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-        /* New sockets: only AF_UNIX (the control channel's kind); socketpair is always AF_UNIX. */
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 4),
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG0_LOW_OFFSET),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-    };
-    const struct sock_fprog program = {.len = sizeof filter / sizeof filter[0], .filter = filter};
+    /* Each rule tests the number in the accumulator; a rule that loads an argument returns on every path, so
+     * the number is still there for the next rule. */
+    for (size_t g = 0; g < SECCOMP_GROUP_COUNT; g++)
+    {
+        for (size_t r = 0; r < SECCOMP_GROUP_SIZE && SECCOMP_GROUPS[g].rules[r].name != NULL; r++)
+        {
+            const struct seccomp_rule *rule = &SECCOMP_GROUPS[g].rules[r];
+            switch (rule->answer)
+            {
+                case SECCOMP_REFUSE:
+                case SECCOMP_NOT_IMPLEMENTED:
+                    EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)rule->nr, 0, 1));
+                    EMIT(BPF_STMT(BPF_RET | BPF_K,
+                        SECCOMP_RET_ERRNO | (rule->answer == SECCOMP_REFUSE ? EPERM : ENOSYS)));
+                    break;
+                case SECCOMP_REFUSE_NEW_NAMESPACE:
+                    EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)rule->nr, 0, 4));
+                    EMIT(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG0_LOW_OFFSET));
+                    EMIT(BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, NEW_NAMESPACE_FLAGS, 0, 1));
+                    EMIT(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM));
+                    EMIT(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+                    break;
+                case SECCOMP_ONLY_AF_UNIX:
+                    EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)rule->nr, 0, 4));
+                    EMIT(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG0_LOW_OFFSET));
+                    EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 0, 1));
+                    EMIT(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+                    EMIT(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM));
+                    break;
+            }
+        }
+    }
+    EMIT(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+#undef EMIT
+    const struct sock_fprog program = {.len = (unsigned short)n, .filter = filter};
     if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program, 0, 0) != 0)
     {
         die(EXIT_SYSCALL, "prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER)");
@@ -581,21 +652,6 @@ static void close_all_but(const int *kept, int count)
         {
             from = (unsigned int)kept[k] + 1;
         }
-    }
-}
-
-static void die_with(pid_t parent_expected, const char *who)
-{
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
-    {
-        die(EXIT_SYSCALL, "prctl(PR_SET_PDEATHSIG, SIGKILL) in the %s", who);
-    }
-    /* The parent may have died before the request took effect: then no signal will come. */
-    if (parent_expected != 0 && getppid() != parent_expected)
-    {
-        fprintf(stderr, "trindle-sandbox: parent %d is gone (parent is now %d)\n", (int)parent_expected,
-            (int)getppid());
-        _exit(EXIT_SYSCALL);
     }
 }
 
@@ -719,17 +775,12 @@ int main(int argc, char **argv)
     for (; i < argc; i++)
     {
         const char *option = argv[i];
-        if (strcmp(option, "--") == 0)
+        if (end_of_options(option))
         {
             i++;
             break;
         }
-        if (strcmp(option, "--help") == 0)
-        {
-            fputs(USAGE, stdout);
-            return 0;
-        }
-        else if (strcmp(option, "--profile") == 0)
+        if (strcmp(option, "--profile") == 0)
         {
             apply_profile(&o, next_value(argc, argv, &i));
         }
@@ -907,7 +958,7 @@ int main(int argc, char **argv)
     /* After every credential change: a change of uid clears the parent-death signal. */
     if (o.parent != 0)
     {
-        die_with(o.parent, "launcher");
+        die_with_parent(o.parent, "launcher", NULL);
     }
     if (o.namespaces & NS_PID)
     {
@@ -941,7 +992,7 @@ int main(int argc, char **argv)
         /* The worker dies with the launcher; its parent is outside its pid namespace, so getppid() says 0: learn
          * whether the launcher lived past the request from the pipe instead (a hang-up means it is gone). */
         close(alive[1]);
-        die_with(0, "worker");
+        die_with_parent(0, "worker", NULL);
         struct pollfd hangup = {.fd = alive[0], .events = POLLIN};
         if (poll(&hangup, 1, 0) != 0)
         {
@@ -981,6 +1032,5 @@ int main(int argc, char **argv)
         apply_seccomp();
     }
     close_all_but(o.kept, o.kept_count);
-    execvp(program, &argv[i]);
-    die(errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE, "execvp(\"%s\")", program);
+    exec_program(&argv[i]);
 }

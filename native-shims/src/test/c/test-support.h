@@ -1,6 +1,6 @@
 /*
  * test-support.h — what the C test programs share: the test message format (the same as the ipc module's
- * TestMessages and native-shims' Java TestMessages), CRC-32, and a look at this process's fds and mappings.
+ * TestMessages, which native-shims' Java tests share), CRC-32, and a look at this process's fds and mappings.
  *
  *   0: index (i64)   8: crc32 of bytes 12.. (u32)   12..length: pseudo-random bytes of (lane, index)
  */

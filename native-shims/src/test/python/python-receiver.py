@@ -15,7 +15,7 @@ import trindle
 
 
 def attachments_problem(message, index):
-    """What Java's CPipeTest.sendWithHandles writes: token index + 1, 1 + index % 3 entries of kind 1 + i % 2,
+    """What Java's PipeLanguagesTest.sendWithHandles writes: token index + 1, 1 + index % 3 entries of kind 1 + i % 2,
     rights 0x41 + i, size 4096 * (i + 1)."""
     expected = [trindle.Attachment(1 + i % 2, 0x41 + i, 4096 * (i + 1)) for i in range(1 + index % 3)]
     if message.attachment_token != index + 1 or message.attachments != expected:

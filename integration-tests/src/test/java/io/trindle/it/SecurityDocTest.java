@@ -20,8 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * docs/security.md backs every claim with a named test: each {@code SomethingTest} and
- * {@code SomethingTest.shouldDoThat} it names must exist in the repository, the method as a {@code @Test}, so
- * that renaming or deleting a test cannot leave a claim standing on nothing.
+ * {@code SomethingTest.shouldDoThat} it names must exist in the repository, the method as a {@code @Test} (or a
+ * {@code @ParameterizedTest}, run once per language), so that renaming or deleting a test cannot leave a claim
+ * standing on nothing.
  */
 class SecurityDocTest
 {
@@ -52,8 +53,8 @@ class SecurityDocTest
             {
                 missing.add(type + " (no such test class)");
             }
-            else if (method != null && !Pattern.compile("@Test\\s+(?:@[^\\n]*\\s+)*void " + method + "\\(")
-                .matcher(Files.readString(file)).find())
+            else if (method != null && !Pattern.compile("@(?:Parameterized)?Test\\s+(?:@[^\\n]*\\s+)*void " + method +
+                "\\(").matcher(Files.readString(file)).find())
             {
                 missing.add(type + "." + method + " (no such @Test in " + ROOT.relativize(file) + ")");
             }

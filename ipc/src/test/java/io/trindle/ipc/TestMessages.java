@@ -5,28 +5,29 @@ import java.nio.ByteOrder;
 import java.util.zip.CRC32;
 
 /**
- * The messages the multi-process pipe tests send: an index, a CRC32 of the rest, and bytes derived from the
- * lane and index, with lengths that vary from message to message.
+ * The messages the multi-process pipe tests send, here and in native-shims (through this module's test jar), byte
+ * for byte those of native-shims' src/test/c/test-support.h and src/test/python/test_messages.py: an index, a CRC32
+ * of the rest, and bytes derived from the lane and index, with lengths that vary from message to message.
  *
  * <pre>
  *   0: index (i64)   8: crc32 of bytes 12.. (u32)   12..length: pseudo-random bytes of (lane, index)
  * </pre>
  */
-final class TestMessages
+public final class TestMessages
 {
-    static final int MAX_LENGTH = 12 + 499;
+    public static final int MAX_LENGTH = 12 + 499;
 
     private TestMessages()
     {
     }
 
-    static int length(final int lane, final long index)
+    public static int length(final int lane, final long index)
     {
-        return 12 + (int)((index * 37 + lane * 11) % 500);
+        return 12 + (int)((index * 37 + lane * 11L) % 500);
     }
 
     /** Writes message {@code index} of {@code lane} into {@code buffer}; returns its length. */
-    static int fill(final byte[] buffer, final int lane, final long index)
+    public static int fill(final byte[] buffer, final int lane, final long index)
     {
         final int length = length(lane, index);
         long x = (index + 1) * 0x9E3779B97F4A7C15L ^ lane * 0xC2B2AE3D27D4EB4FL;
@@ -46,7 +47,7 @@ final class TestMessages
     }
 
     /** @return the message's index. */
-    static long index(final Message message)
+    public static long index(final Message message)
     {
         return message.getLong(0);
     }
@@ -55,7 +56,7 @@ final class TestMessages
      * @return {@code null} if the message is intact and is message {@code expectedIndex} of {@code lane},
      * else what is wrong.
      */
-    static String check(final Message message, final int lane, final long expectedIndex, final byte[] scratch)
+    public static String check(final Message message, final int lane, final long expectedIndex, final byte[] scratch)
     {
         final long index = message.getLong(0);
         if (index != expectedIndex)

@@ -11,6 +11,7 @@ import io.trindle.ipc.Pipe;
 import io.trindle.ipc.PipeReceiver;
 import io.trindle.ipc.Right;
 import io.trindle.ipc.Rights;
+import io.trindle.ipc.TestMessages;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;

@@ -8,8 +8,9 @@ import io.trindle.ipc.Pipe;
 import io.trindle.ipc.PipeReceiver;
 import io.trindle.ipc.Right;
 import io.trindle.ipc.Rights;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,29 +29,46 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * The C worker of docs/workers-in-c-and-python.md (src/test/c/upcase.c): the guide shows exactly this file, and
- * it works as the guide says, between a Java sender and a Java receiver.
+ * The workers of docs/workers-in-c-and-python.md, in C (src/test/c/upcase.c) and in Python
+ * (python/examples/upcase.py): the guide shows exactly these files, and each works as the guide says, between a
+ * Java sender and a Java receiver.
  */
 @Timeout(value = 1, unit = TimeUnit.MINUTES)
 class UpcaseExampleTest
 {
-    private static final Path EXAMPLE = Path.of("src", "test", "c", "upcase.c");
     private static final Path GUIDE = Path.of("..", "docs", "workers-in-c-and-python.md");
-    /** The guide names the file just before its code block, so this test finds the copy. */
-    private static final Pattern COPY = Pattern.compile(
-        "<!-- example: native-shims/src/test/c/upcase.c -->\\s*```c\\n(.*?)```", Pattern.DOTALL);
 
-    @Test
-    void shouldShowTheExampleVerbatimInTheGuide() throws Exception
+    /** The example in {@code language}: the file, its path as the guide names it, and the guide's code fence. */
+    private record Example(Path file, String named, String fence)
     {
-        final Matcher copy = COPY.matcher(Files.readString(GUIDE));
-        assertTrue(copy.find(), "the guide has no block after <!-- example: native-shims/src/test/c/upcase.c -->");
-        assertEquals(Files.readString(EXAMPLE), copy.group(1), "the guide's copy of " + EXAMPLE + " differs: " +
-            "paste the file again");
+        static Example of(final Language language)
+        {
+            return switch (language)
+            {
+                case C -> new Example(Path.of("src", "test", "c", "upcase.c"), "native-shims/src/test/c/upcase.c",
+                    "c");
+                case PYTHON -> new Example(Path.of("..", "python", "examples", "upcase.py"),
+                    "python/examples/upcase.py", "python");
+            };
+        }
     }
 
-    @Test
-    void shouldShoutEveryLineAndEndItsOutputWhenItsInputEnds() throws Exception
+    @ParameterizedTest
+    @EnumSource(Language.class)
+    void shouldShowTheExampleVerbatimInTheGuide(final Language language) throws Exception
+    {
+        final Example example = Example.of(language);
+        // The guide names the file just before its code block, so this test finds the copy.
+        final Matcher copy = Pattern.compile("<!-- example: " + Pattern.quote(example.named()) + " -->\\s*```" +
+            example.fence() + "\\n(.*?)```", Pattern.DOTALL).matcher(Files.readString(GUIDE));
+        assertTrue(copy.find(), "the guide has no block after <!-- example: " + example.named() + " -->");
+        assertEquals(Files.readString(example.file()), copy.group(1), "the guide's copy of " + example.file() +
+            " differs: paste the file again");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Language.class)
+    void shouldShoutEveryLineAndEndItsOutputWhenItsInputEnds(final Language language) throws Exception
     {
         final Rights send = Rights.of(Right.SEND, Right.TRANSFER);
         final Rights receive = Rights.of(Right.RECEIVE, Right.TRANSFER);
@@ -59,7 +77,11 @@ class UpcaseExampleTest
         try (Handle linesLane = lines.newLane(); Handle shoutsLane = shouts.newLane();
              PipeReceiver output = PipeReceiver.open(List.of(shoutsLane.duplicate(receive)),
                  (pipeId, laneId, reason) -> fail(reason));
-             CWorker upcase = CWorker.start("upcase", "upcase", List.of()))
+             CWorker upcase = switch (language)
+             {
+                 case C -> CWorker.start("upcase", "upcase", List.of());
+                 case PYTHON -> PythonWorker.start("python-upcase", Example.of(language).file(), List.of());
+             })
         {
             upcase.setUp(
                 CWorker.grant("lines", Rights.of(Right.RECEIVE), ObjectKind.PIPE, List.of(linesLane.duplicate(receive))),
@@ -106,7 +128,7 @@ class UpcaseExampleTest
             sender.join();
             assertNull(failure.get(), () -> "sending failed: " + failure.get());
             upcase.assertExits(0, Duration.ofSeconds(30));
-            // toupper in the C locale changes ASCII letters only: "façade" becomes "FAçADE".
+            // toupper in the C locale and bytes.upper() change ASCII letters only: "façade" becomes "FAçADE".
             assertEquals(sent.stream().map(UpcaseExampleTest::asciiUpperCase).toList(), received);
         }
     }

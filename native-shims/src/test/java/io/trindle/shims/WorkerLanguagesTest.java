@@ -11,9 +11,12 @@ import io.trindle.ipc.Right;
 import io.trindle.ipc.Rights;
 import io.trindle.ipc.Segment;
 import io.trindle.ipc.Source;
+import io.trindle.ipc.TestMessages;
 import io.trindle.ipc.linux.Linux;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.ByteArrayOutputStream;
 import java.lang.foreign.Arena;
@@ -32,25 +35,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * C workers built on libtrindle, with this test as their supervisor: a broken lane is reported and isolated, a
- * read-only segment stays read-only whatever the worker tries, bad control frames are refused with their fds
- * closed, and a worker whose supervisor goes away exits.
+ * Workers in C (on libtrindle) and Python (on the trindle module), with this test as their supervisor: in both, a
+ * broken lane is reported and isolated while the good one is read to its end, and a segment granted read-only
+ * stays read-only whatever the worker tries while one granted read-write is written. In C: bad control frames are
+ * refused with their fds closed, a frame nobody asked for is dropped, and a worker whose supervisor goes away exits.
  */
 @Timeout(value = 1, unit = TimeUnit.MINUTES)
-class CWorkerTest
+class WorkerLanguagesTest
 {
     private static final Rights SEND = Rights.of(Right.SEND, Right.TRANSFER);
     private static final Rights RECEIVE = Rights.of(Right.RECEIVE, Right.TRANSFER);
     private static final Duration DEADLINE = Duration.ofSeconds(30);
     private static final int EACCES = 13;
 
-    @Test
-    void shouldReportCorruptLanesAndKeepReadingTheGoodOne() throws Exception
+    @ParameterizedTest
+    @EnumSource(Language.class)
+    void shouldReportCorruptLanesAndKeepReadingTheGoodOne(final Language language) throws Exception
     {
         final Pipe pipe = Pipe.create(1 << 16);
         try (Handle good = pipe.newLane(); Handle badTail = pipe.newLane(); Handle badRecord = pipe.newLane();
              LaneView tailView = new LaneView(badTail); LaneView recordView = new LaneView(badRecord);
-             CWorker receiver = CWorker.start("c-corrupt-receiver", "trindle-c-receiver", List.of()))
+             CWorker receiver = language.start(language.prefix() + "-corrupt-receiver", "receiver", List.of()))
         {
             receiver.setUp(CWorker.grant("numbers", Rights.of(Right.RECEIVE), ObjectKind.PIPE,
                 List.of(good.duplicate(RECEIVE), badTail.duplicate(RECEIVE), badRecord.duplicate(RECEIVE))));
@@ -65,10 +70,10 @@ class CWorkerTest
                     assertTrue(sender1.send(buffer, 0, TestMessages.fill(buffer, 1, i), 10_000_000_000L));
                     assertTrue(sender2.send(buffer, 0, TestMessages.fill(buffer, 2, i), 10_000_000_000L));
                 }
-                // Once the C worker has read and released everything, scribble: a tail that is no record boundary
+                // Once the worker has read and released everything, scribble: a tail that is no record boundary
                 // on lane 1, a "committed" record far longer than a message may be on lane 2.
-                awaitReleased(tailView, receiver);
-                awaitReleased(recordView, receiver);
+                awaitReleased(tailView, receiver, language);
+                awaitReleased(recordView, receiver, language);
                 tailView.setTail(tailView.tail() + 8);
                 final long position = recordView.tail();
                 recordView.writeRecord(position, 0x7fff_0000, LaneDescriptor.TYPE_MESSAGE);
@@ -97,27 +102,30 @@ class CWorkerTest
         }
     }
 
-    private static void awaitReleased(final LaneView lane, final CWorker receiver) throws InterruptedException
+    private static void awaitReleased(final LaneView lane, final CWorker receiver, final Language language)
+        throws InterruptedException
     {
         final long deadline = System.nanoTime() + DEADLINE.toNanos();
         while (lane.head() != lane.tail())
         {
             if (System.nanoTime() - deadline > 0)
             {
-                fail("the C receiver did not release its lane: head=" + lane.head() + ", tail=" + lane.tail() + ". " +
-                    receiver.logs());
+                fail("the " + language.label() + " receiver did not release its lane: head=" + lane.head() +
+                    ", tail=" + lane.tail() + ". " + receiver.logs());
             }
             Thread.sleep(1);
         }
     }
 
-    @Test
-    void shouldKeepAReadOnlySegmentReadOnlyWhateverTheWorkerTries() throws Exception
+    @ParameterizedTest
+    @EnumSource(Language.class)
+    void shouldKeepAReadOnlySegmentReadOnlyWhateverTheWorkerTries(final Language language) throws Exception
     {
+        final String name = language.prefix() + "-probe";
         final byte[] words = "the\nand\nof\nto\na\nin\n".repeat(500).getBytes(StandardCharsets.US_ASCII);
         try (Segment stopwords = Segment.allocate(0, Source.bytes(words));
              Segment scratch = Segment.allocate(4096);
-             CWorker probe = CWorker.start("c-probe", "trindle-c-probe", List.of("stopwords", "scratch")))
+             CWorker probe = language.start(name, "probe", List.of("stopwords", "scratch")))
         {
             probe.setUp(
                 CWorker.grant("stopwords", Rights.of(Right.READ), ObjectKind.SEGMENT,
@@ -133,21 +141,42 @@ class CWorkerTest
             crc.update(contents);
             final CRC32 zeros = new CRC32();
             zeros.update(new byte[4096]);
-            assertEquals(List.of(
-                "hello pipeline=test worker=c-probe replica=0 replicas=1",
-                "segment stopwords rights=0x41 size=" + contents.length + " crc=" + crc.getValue(),
-                "mmap_write_errno=" + EACCES,
-                "mprotect_write_errno=" + EACCES,
-                "remap_rights=0x1",
-                "segment scratch rights=0x43 size=4096 crc=" + zeros.getValue(),
-                "wrote scratch",
-                "missing trindle_segment: worker 'c-probe' has no grant of a segment named 'never-granted'; its " +
-                    "grants are [stopwords (segment), scratch (segment)]: add it under grants in the pipeline config",
-                "after close fds: 0 1 2",
-                "after close memfd mappings: 0"), probe.stdoutLines(), probe.logs());
-            final byte[] written = new byte[12];
+            final String hello = "hello pipeline=test worker=" + name + " replica=0 replicas=1";
+            final String readOnly = "segment stopwords rights=0x41 size=" + contents.length + " crc=" + crc.getValue();
+            final String writable = "segment scratch rights=0x43 size=4096 crc=" + zeros.getValue();
+            final String missing = "trindle_segment: worker '" + name + "' has no grant of a segment named " +
+                "'never-granted'; its grants are [stopwords (segment), scratch (segment)]: add it under grants in " +
+                "the pipeline config";
+            // Each says the refusals its own way: C with errno numbers, Python with names and its memoryview.
+            assertEquals(switch (language)
+            {
+                case C -> List.of(
+                    hello,
+                    readOnly,
+                    "mmap_write_errno=" + EACCES,
+                    "mprotect_write_errno=" + EACCES,
+                    "remap_rights=0x1",
+                    writable,
+                    "wrote scratch",
+                    "missing " + missing,
+                    "after close fds: 0 1 2",
+                    "after close memfd mappings: 0");
+                case PYTHON -> List.of(
+                    hello,
+                    readOnly + " readonly=True",
+                    "memoryview write: cannot modify read-only memory",
+                    "mmap_write_errno=EACCES",
+                    "mprotect_write_errno=EACCES",
+                    writable + " readonly=False",
+                    "wrote scratch",
+                    "missing TRINDLE_E_NOT_FOUND -12: " + missing,
+                    "after close fds: 0 1 2",
+                    "after close memfd mappings: 0");
+            }, probe.stdoutLines(), probe.logs());
+            final String writtenBy = "written by " + language.label();
+            final byte[] written = new byte[writtenBy.length()];
             scratch.getBytes(0, written, 0, written.length);
-            assertEquals("written by C", new String(written, StandardCharsets.US_ASCII));
+            assertEquals(writtenBy, new String(written, StandardCharsets.US_ASCII));
             assertEquals(words[0], stopwords.getByte(0), "the read-only segment is unchanged");
         }
     }

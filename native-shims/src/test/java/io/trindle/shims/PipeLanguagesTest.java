@@ -11,8 +11,10 @@ import io.trindle.ipc.Pipe;
 import io.trindle.ipc.PipeReceiver;
 import io.trindle.ipc.Right;
 import io.trindle.ipc.Rights;
-import org.junit.jupiter.api.Test;
+import io.trindle.ipc.TestMessages;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -28,30 +30,52 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * A million checksummed messages through pipes between separate processes with the Python module on one side:
- * Java to Python (some messages carrying an attachment block), Python to Java, C to Python. Each message arrives
- * once, intact, in order per lane, and the end of every stream arrives after the last message. A Python source
- * asked to stop ends its stream.
+ * A million checksummed messages through pipes between separate processes, with libtrindle (C) or the Python
+ * module on one side or both: Java to each (some messages carrying an attachment block), each to Java, C to each.
+ * Each message arrives once, intact, in order per lane, and the end of every stream arrives after the last
+ * message. A source asked to stop ends its stream.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
-class PythonPipeTest
+class PipeLanguagesTest
 {
     private static final int MESSAGES = 1_000_000;
     private static final int LANE_CAPACITY = 1 << 18;
     private static final Rights SEND = Rights.of(Right.SEND, Right.TRANSFER);
     private static final Rights RECEIVE = Rights.of(Right.RECEIVE, Right.TRANSFER);
-    private static final Duration DEADLINE = Duration.ofSeconds(90);
 
-    @Test
-    void shouldDeliverAMillionMessagesFromJavaToPython() throws Exception
+    /** How long a worker may take to start, or to finish its part: Python reads and writes more slowly. */
+    private static Duration deadline(final Language language)
     {
+        return switch (language)
+        {
+            case C -> Duration.ofSeconds(60);
+            case PYTHON -> Duration.ofSeconds(90);
+        };
+    }
+
+    /** How long a Java sender may wait for room in a lane the worker of {@code language} reads, in seconds. */
+    private static long sendTimeoutSeconds(final Language language)
+    {
+        return switch (language)
+        {
+            case C -> 30;
+            case PYTHON -> 60;
+        };
+    }
+
+    @ParameterizedTest
+    @EnumSource(Language.class)
+    void shouldDeliverAMillionMessagesFromJava(final Language language) throws Exception
+    {
+        final Duration deadline = deadline(language);
+        final long timeoutSeconds = sendTimeoutSeconds(language);
         final Pipe pipe = Pipe.create(LANE_CAPACITY);
         try (Handle lane0 = pipe.newLane(); Handle lane1 = pipe.newLane();
-             CWorker receiver = PythonWorker.startTest("java-to-python-receiver", "python-receiver.py", List.of()))
+             CWorker receiver = language.start("java-to-" + language.prefix() + "-receiver", "receiver", List.of()))
         {
             receiver.setUp(CWorker.grant("numbers", Rights.of(Right.RECEIVE), ObjectKind.PIPE,
                 List.of(lane0.duplicate(RECEIVE), lane1.duplicate(RECEIVE))));
-            receiver.awaitReady(DEADLINE);
+            receiver.awaitReady(deadline);
 
             final long start = System.nanoTime();
             final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -69,10 +93,11 @@ class PythonPipeTest
                             final int length = TestMessages.fill(buffer, sender.laneId(), i);
                             if (sender.laneId() == 1 && i % 1000 == 999)
                             {
-                                sendWithHandles(sender, buffer, length, i);
+                                sendWithHandles(sender, buffer, length, i, timeoutSeconds);
                                 continue;
                             }
-                            assertTrue(sender.send(buffer, 0, length, 60_000_000_000L), "lane full for 60 s");
+                            assertTrue(sender.send(buffer, 0, length, timeoutSeconds * 1_000_000_000L),
+                                "lane full for " + timeoutSeconds + " s");
                         }
                         sender.endStream();
                     }
@@ -87,8 +112,8 @@ class PythonPipeTest
                 sender.join();
             }
             assertNull(failure.get(), () -> "sending failed: " + failure.get() + ". " + receiver.logs());
-            receiver.assertExits(0, DEADLINE);
-            report("Java -> Python", start);
+            receiver.assertExits(0, deadline);
+            report("Java -> " + language.label(), 2, start);
 
             assertEquals(List.of(
                 "lane 0 received 500000 bad 0 state ended",
@@ -100,26 +125,28 @@ class PythonPipeTest
         }
     }
 
-    @Test
-    void shouldDeliverAMillionMessagesFromPythonToJava() throws Exception
+    @ParameterizedTest
+    @EnumSource(Language.class)
+    void shouldDeliverAMillionMessagesToJava(final Language language) throws Exception
     {
+        final Duration deadline = deadline(language);
         final Pipe pipe = Pipe.create(LANE_CAPACITY);
         try (Handle lane0 = pipe.newLane(); Handle lane1 = pipe.newLane();
              PipeReceiver receiver = PipeReceiver.open(List.of(lane0.duplicate(RECEIVE), lane1.duplicate(RECEIVE)),
                  (pipeId, laneId, reason) -> fail("lane " + laneId + " broken: " + reason));
-             CWorker sender = PythonWorker.startTest("python-to-java-sender", "python-sender.py",
+             CWorker sender = language.start(language.prefix() + "-to-java-sender", "sender",
                  List.of(Integer.toString(MESSAGES))))
         {
             sender.setUp(CWorker.grant("numbers", Rights.of(Right.SEND), ObjectKind.PIPE,
                 List.of(lane0.duplicate(SEND), lane1.duplicate(SEND))));
-            sender.awaitReady(DEADLINE);
+            sender.awaitReady(deadline);
 
             final long start = System.nanoTime();
             final long[] received = receiveAll(receiver, 2, sender);
-            report("Python -> Java", start);
+            report(language.label() + " -> Java", 2, start);
             assertEquals(MESSAGES / 2, received[0], "lane 0, round-robin");
             assertEquals(MESSAGES / 2, received[1], "lane 1, round-robin");
-            sender.assertExits(0, DEADLINE);
+            sender.assertExits(0, deadline);
             assertEquals(List.of(
                 "lane 0 sent 500000",
                 "lane 1 sent 500000",
@@ -128,24 +155,27 @@ class PythonPipeTest
         }
     }
 
-    @Test
-    void shouldDeliverAMillionMessagesFromCToPython() throws Exception
+    @ParameterizedTest
+    @EnumSource(Language.class)
+    void shouldDeliverAMillionMessagesFromC(final Language language) throws Exception
     {
+        final Duration deadline = deadline(language);
+        final String path = "c-to-" + language.prefix();
         final Pipe pipe = Pipe.create(LANE_CAPACITY);
         try (Handle lane = pipe.newLane();
-             CWorker receiver = PythonWorker.startTest("c-to-python-receiver", "python-receiver.py", List.of());
-             CWorker sender = CWorker.start("c-to-python-sender", "trindle-c-sender",
-                 List.of(Integer.toString(MESSAGES))))
+             CWorker receiver = language.start(path + "-receiver", "receiver", List.of());
+             CWorker sender = Language.C.start(path + "-sender", "sender", List.of(Integer.toString(MESSAGES))))
         {
             receiver.setUp(CWorker.grant("numbers", Rights.of(Right.RECEIVE), ObjectKind.PIPE,
                 List.of(lane.duplicate(RECEIVE))));
-            sender.setUp(CWorker.grant("numbers", Rights.of(Right.SEND), ObjectKind.PIPE, List.of(lane.duplicate(SEND))));
-            receiver.awaitReady(DEADLINE);
+            sender.setUp(CWorker.grant("numbers", Rights.of(Right.SEND), ObjectKind.PIPE,
+                List.of(lane.duplicate(SEND))));
+            receiver.awaitReady(deadline);
             final long start = System.nanoTime();
-            sender.awaitReady(DEADLINE);
-            sender.assertExits(0, DEADLINE);
-            receiver.assertExits(0, DEADLINE);
-            report("C -> Python", start);
+            sender.awaitReady(deadline);
+            sender.assertExits(0, deadline);
+            receiver.assertExits(0, deadline);
+            report("C -> " + language.label(), 1, start);
             assertEquals(List.of("lane 0 sent 1000000", "after close fds: 0 1 2", "after close memfd mappings: 0"),
                 sender.stdoutLines(), sender.logs());
             assertEquals(List.of(
@@ -156,17 +186,20 @@ class PythonPipeTest
         }
     }
 
-    @Test
-    void shouldStopAPythonSourceThatIsAskedToAndEndItsStream() throws Exception
+    @ParameterizedTest
+    @EnumSource(Language.class)
+    void shouldStopASourceThatIsAskedToAndEndItsStream(final Language language) throws Exception
     {
+        final Duration deadline = deadline(language);
         final Pipe pipe = Pipe.create(1 << 16);
         try (Handle lane = pipe.newLane();
              PipeReceiver receiver = PipeReceiver.open(List.of(lane.duplicate(RECEIVE)),
                  (pipeId, laneId, reason) -> fail("lane " + laneId + " broken: " + reason));
-             CWorker source = PythonWorker.startTest("python-source", "python-sender.py", List.of("0")))
+             CWorker source = language.start(language.prefix() + "-source", "sender", List.of("0")))
         {
-            source.setUp(CWorker.grant("numbers", Rights.of(Right.SEND), ObjectKind.PIPE, List.of(lane.duplicate(SEND))));
-            source.awaitReady(DEADLINE);
+            source.setUp(CWorker.grant("numbers", Rights.of(Right.SEND), ObjectKind.PIPE,
+                List.of(lane.duplicate(SEND))));
+            source.awaitReady(deadline);
             final Inbox inbox = new Inbox(256);
             final byte[] scratch = new byte[TestMessages.MAX_LENGTH];
             long received = 0;
@@ -186,26 +219,31 @@ class PythonPipeTest
                     stopped = true;
                 }
             }
-            source.assertExits(0, DEADLINE);
+            source.assertExits(0, deadline);
             assertEquals("lane 0 sent " + received, source.stdoutLines().getFirst(), source.logs());
         }
     }
 
-    private static void report(final String what, final long start)
+    private static void report(final String what, final int lanes, final long start)
     {
         final long millis = (System.nanoTime() - start) / 1_000_000;
-        System.out.printf("%s: %,d messages in %,d ms (%,.0f msg/s)%n", what, MESSAGES, millis,
+        System.out.printf("%s: %,d messages over %d lane(s) in %,d ms (%,.0f msg/s)%n", what, MESSAGES, lanes, millis,
             MESSAGES * 1000.0 / Math.max(1, millis));
     }
 
-    /** As CPipeTest's: an attachment block as a Java runtime writes one, then the message. */
+    /**
+     * Sends test message {@code index} as a message with handles, as a Java runtime writes one: an attachment
+     * block (token index + 1; 1 + index % 3 entries, entry i of kind 1 + i % 2, rights 0x41 + i, size
+     * 4096 * (i + 1) — what test-support.h and test_messages.py expect), then the message. No supervisor issued
+     * the token: this is only the lane record.
+     */
     private static void sendWithHandles(final LaneSender sender, final byte[] message, final int length,
-        final long index)
+        final long index, final long timeoutSeconds)
     {
         final int count = 1 + (int)(index % 3);
         final int block = LaneDescriptor.attachmentBlockLength(count);
-        final long claim = sender.claimWithHandles(block + length, 60_000_000_000L);
-        assertTrue(claim != LaneSender.FULL, "lane full for 60 s");
+        final long claim = sender.claimWithHandles(block + length, timeoutSeconds * 1_000_000_000L);
+        assertTrue(claim != LaneSender.FULL, "lane full for " + timeoutSeconds + " s");
         final MemorySegment ring = sender.buffer();
         final long at = sender.payloadOffset(claim);
         ring.set(ValueLayout.JAVA_LONG, at + LaneDescriptor.ATTACHMENT_TOKEN_OFFSET, index + 1);

@@ -1,0 +1,269 @@
+/*
+ * trindle-lane-reader.c — reading one lane as its receiver (docs/pipe-format.md §5, §8): every position checked
+ * against the receiver's own copies, a broken lane marked corrupt with the reason, a claim whose sender died
+ * turned into padding, and releases published for the sender.
+ */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "trindle-internal.h"
+
+static void corrupt(struct trindle_lane_reader *reader, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
+/** Marks the lane corrupt with the reason; the receiver reports it once and reads the lane no more. */
+static void corrupt(struct trindle_lane_reader *reader, const char *format, ...)
+{
+    int length = snprintf(reader->fault, sizeof reader->fault, "lane %" PRIu32 " of pipe 0x%" PRIx64 " is corrupt: ",
+        reader->lane.lane_id, reader->lane.pipe_id);
+    if (length > 0 && (size_t)length < sizeof reader->fault)
+    {
+        va_list arguments;
+        va_start(arguments, format);
+        vsnprintf(reader->fault + length, sizeof reader->fault - (size_t)length, format, arguments);
+        va_end(arguments);
+    }
+    reader->state = TRINDLE_LANE_CORRUPT;
+    reader->fault_reported = false;
+}
+
+/** @return whether the tail moved on; marks the lane corrupt if the new tail is impossible (§5 step 1). */
+static bool refresh_tail(struct trindle_lane_reader *reader)
+{
+    const uint64_t tail = atomic_load_explicit(trindle_u64(reader->lane.header, TRINDLE_LANE_TAIL_OFFSET),
+        memory_order_acquire);
+    if (tail == reader->tail)
+    {
+        return false;
+    }
+    if (tail < reader->position || tail - reader->released > reader->lane.capacity ||
+        (tail & (TRINDLE_RECORD_ALIGNMENT - 1)) != 0)
+    {
+        corrupt(reader, "tail=%" PRIu64 " is impossible: read position=%" PRIu64 ", released=%" PRIu64
+            ", capacity=%" PRIu32, tail, reader->position, reader->released, reader->lane.capacity);
+        return false;
+    }
+    reader->tail = tail;
+    return true;
+}
+
+/**
+ * Turns the record claimed at the read position and never committed (its sender died mid-send) into padding that
+ * reaches the next committed record, or the tail, or the ring's end, whichever is first (§8). `tail` was checked.
+ */
+static void pad_dead_claim(struct trindle_lane_reader *reader, uint64_t tail)
+{
+    struct trindle_lane *lane = &reader->lane;
+    const uint64_t position = reader->position;
+    uint8_t *record = lane->ring + (position & lane->mask);
+    const uint64_t to_end = lane->capacity - (position & lane->mask);
+    const uint64_t limit = tail < position + to_end ? tail : position + to_end;
+    uint64_t next = position + TRINDLE_RECORD_ALIGNMENT;
+    while (next < limit && atomic_load_explicit(trindle_u64(lane->ring + (next & lane->mask),
+        TRINDLE_RECORD_STAMP_OFFSET), memory_order_acquire) != next + 1)
+    {
+        next += TRINDLE_RECORD_ALIGNMENT;
+    }
+    const uint64_t gap = (next < limit ? next : limit) - position;
+    atomic_store_explicit(trindle_u32(record, TRINDLE_RECORD_LENGTH_OFFSET),
+        (uint32_t)(gap - TRINDLE_RECORD_HEADER_LENGTH), memory_order_relaxed);
+    atomic_store_explicit(trindle_u32(record, TRINDLE_RECORD_TYPE_OFFSET), TRINDLE_RECORD_TYPE_PADDING,
+        memory_order_relaxed);
+    atomic_store_explicit(trindle_u64(record, TRINDLE_RECORD_STAMP_OFFSET), position + 1, memory_order_release);
+}
+
+/**
+ * Called when nothing is committed at the read position (§5, "at the end of what was committed"): if the lane's
+ * ended word is set, either the lane has ended here, or something is still to be read after all.
+ *
+ * @return whether to look at the read position again: the tail moved on, or a claim its sender never committed
+ *         was turned into padding. When false, the lane is empty for now, or no longer open.
+ */
+static bool ended_here(struct trindle_lane_reader *reader)
+{
+    if (reader->state != TRINDLE_LANE_OPEN ||
+        atomic_load_explicit(trindle_u32(reader->lane.header, TRINDLE_LANE_ENDED_OFFSET), memory_order_acquire) == 0)
+    {
+        return false;
+    }
+    /* Loaded after the ended word (acquire): everything the sender committed before ending is visible now. */
+    (void)refresh_tail(reader);
+    if (reader->state != TRINDLE_LANE_OPEN)
+    {
+        return false;
+    }
+    const uint64_t position = reader->position;
+    if (position == reader->tail)
+    {
+        /* Ended is never cleared, and the head stays where it was released: a later receiver sees the end too. */
+        reader->state = TRINDLE_LANE_ENDED;
+        return false;
+    }
+    if (atomic_load_explicit(trindle_u64(reader->lane.ring + (position & reader->lane.mask),
+        TRINDLE_RECORD_STAMP_OFFSET), memory_order_acquire) != position + 1)
+    {
+        pad_dead_claim(reader, reader->tail); /* claimed, never committed: its sender will send no more */
+    }
+    return true;
+}
+
+int64_t trindle_lane_reader_next(struct trindle_lane_reader *reader, uint32_t lane_index, trindle_message_t *message)
+{
+    struct trindle_lane *lane = &reader->lane;
+    while (reader->state == TRINDLE_LANE_OPEN)
+    {
+        const uint64_t position = reader->position;
+        const uint32_t index = (uint32_t)(position & lane->mask);
+        uint8_t *record = lane->ring + index;
+        if ((position == reader->tail && !refresh_tail(reader)) ||
+            atomic_load_explicit(trindle_u64(record, TRINDLE_RECORD_STAMP_OFFSET), memory_order_acquire) !=
+            position + 1) /* nothing more, or claimed and not yet committed */
+        {
+            if (!ended_here(reader))
+            {
+                return reader->state == TRINDLE_LANE_OPEN ? TRINDLE_READ_EMPTY : TRINDLE_READ_STOPPED;
+            }
+            continue;
+        }
+        /* Each loaded once: a hostile sender changing them now cannot make a checked value differ from the used. */
+        const uint32_t length = atomic_load_explicit(trindle_u32(record, TRINDLE_RECORD_LENGTH_OFFSET),
+            memory_order_relaxed);
+        const uint32_t type = atomic_load_explicit(trindle_u32(record, TRINDLE_RECORD_TYPE_OFFSET),
+            memory_order_relaxed);
+        uint32_t limit;
+        switch (type)
+        {
+            case TRINDLE_RECORD_TYPE_MESSAGE:
+            case TRINDLE_RECORD_TYPE_MESSAGE_WITH_HANDLES:
+                limit = lane->max_payload_length;
+                break;
+            case TRINDLE_RECORD_TYPE_PADDING:
+                limit = lane->capacity - TRINDLE_RECORD_HEADER_LENGTH;
+                break;
+            default:
+                corrupt(reader, "record at position=%" PRIu64 " has unknown type=%" PRIu32 " (length=%" PRIu32 ")",
+                    position, type, length);
+                return TRINDLE_READ_STOPPED;
+        }
+        if (length > limit)
+        {
+            corrupt(reader, "record at position=%" PRIu64 " of type=%" PRIu32 ": length=%" PRIu32
+                " exceeds its limit=%" PRIu32, position, type, length, limit);
+            return TRINDLE_READ_STOPPED;
+        }
+        const uint32_t record_length = trindle_record_length(length);
+        if ((uint64_t)index + record_length > lane->capacity || position + record_length > reader->tail)
+        {
+            corrupt(reader, "record at position=%" PRIu64 ": length=%" PRIu32 " runs past the ring's end "
+                "(capacity=%" PRIu32 ") or the tail=%" PRIu64, position, length, lane->capacity, reader->tail);
+            return TRINDLE_READ_STOPPED;
+        }
+        uint8_t *payload = record + TRINDLE_RECORD_HEADER_LENGTH;
+        uint32_t attachments = 0;
+        if (type == TRINDLE_RECORD_TYPE_MESSAGE_WITH_HANDLES)
+        {
+            /* §3.4: the block must hold 1 … 64 entries and fit the record; the count is loaded once. */
+            const uint32_t count = length < TRINDLE_ATTACHMENT_ENTRIES_OFFSET ? 0 : atomic_load_explicit(
+                trindle_u32(payload, TRINDLE_ATTACHMENT_COUNT_OFFSET), memory_order_relaxed);
+            if (count < 1 || count > TRINDLE_MAX_ATTACHMENTS ||
+                TRINDLE_ATTACHMENT_ENTRIES_OFFSET + count * TRINDLE_ATTACHMENT_ENTRY_LENGTH > length)
+            {
+                corrupt(reader, "record at position=%" PRIu64 " with handles: count=%" PRIu32 " does not fit "
+                    "length=%" PRIu32 " (1..%d handles)", position, count, length, TRINDLE_MAX_ATTACHMENTS);
+                return TRINDLE_READ_STOPPED;
+            }
+            attachments = count;
+        }
+        switch (type)
+        {
+            case TRINDLE_RECORD_TYPE_MESSAGE:
+            case TRINDLE_RECORD_TYPE_MESSAGE_WITH_HANDLES:
+            {
+                const uint32_t block = attachments == 0 ? 0 :
+                    TRINDLE_ATTACHMENT_ENTRIES_OFFSET + attachments * TRINDLE_ATTACHMENT_ENTRY_LENGTH;
+                reader->position = position + record_length;
+                reader->delivered_count++;
+                message->payload = payload + block;
+                message->length = length - block;
+                message->lane_id = lane->lane_id;
+                message->pipe_id = lane->pipe_id;
+                message->sequence = position;
+                message->lane_index = lane_index;
+                message->reserved = 0;
+                message->release_position = reader->position;
+                message->release_count = reader->delivered_count;
+                message->attachment_count = attachments;
+                message->reserved2 = 0;
+                message->attachment_token = attachments == 0 ? 0 : atomic_load_explicit(
+                    trindle_u64(payload, TRINDLE_ATTACHMENT_TOKEN_OFFSET), memory_order_relaxed);
+                message->attachments = attachments == 0 ? NULL : payload + TRINDLE_ATTACHMENT_ENTRIES_OFFSET;
+                return message->length;
+            }
+            default: /* padding: the types were checked above */
+                reader->position = position + record_length;
+                break;
+        }
+    }
+    return TRINDLE_READ_STOPPED;
+}
+
+/* Head, then count, then a full fence, then wake senders. */
+void trindle_lane_reader_release(struct trindle_lane_reader *reader, uint64_t end, uint64_t count)
+{
+    if (end <= reader->released)
+    {
+        return;
+    }
+    reader->released = end;
+    if (count > reader->released_count)
+    {
+        reader->released_count = count;
+    }
+    atomic_store_explicit(trindle_u64(reader->lane.header, TRINDLE_LANE_HEAD_OFFSET), end, memory_order_release);
+    atomic_store_explicit(trindle_u64(reader->lane.header, TRINDLE_LANE_RELEASED_COUNT_OFFSET),
+        reader->released_count, memory_order_release);
+    /* Pairs with a sender's announce-then-claim: the head store is visible before the load of its word. */
+    atomic_thread_fence(memory_order_seq_cst);
+    trindle_lane_wake_senders(&reader->lane);
+}
+
+void trindle_lane_reader_start(struct trindle_lane_reader *reader)
+{
+    /* A new receiver starts where the last one released: everything after is delivered (again). */
+    const uint64_t head = atomic_load_explicit(trindle_u64(reader->lane.header, TRINDLE_LANE_HEAD_OFFSET),
+        memory_order_acquire);
+    reader->state = TRINDLE_LANE_OPEN;
+    reader->position = head;
+    reader->released = head;
+    reader->tail = head;
+    reader->released_count = atomic_load_explicit(
+        trindle_u64(reader->lane.header, TRINDLE_LANE_RELEASED_COUNT_OFFSET), memory_order_acquire);
+    reader->delivered_count = reader->released_count;
+    if (head > (uint64_t)INT64_MAX || (head & (TRINDLE_RECORD_ALIGNMENT - 1)) != 0)
+    {
+        corrupt(reader, "head=%" PRIu64 " is not a valid release position", head);
+    }
+    /* An earlier receiver may have died between releasing and waking a sender that waits for room. */
+    trindle_lane_wake_senders(&reader->lane);
+}
+
+int trindle_lane_reader_unblock(struct trindle_lane_reader *reader)
+{
+    struct trindle_lane *lane = &reader->lane;
+    if (reader->state != TRINDLE_LANE_OPEN)
+    {
+        return 0;
+    }
+    const uint64_t position = reader->position;
+    const uint64_t tail = atomic_load_explicit(trindle_u64(lane->header, TRINDLE_LANE_TAIL_OFFSET),
+        memory_order_acquire);
+    uint8_t *record = lane->ring + (position & lane->mask);
+    if (tail <= position || tail - reader->released > lane->capacity || (tail & (TRINDLE_RECORD_ALIGNMENT - 1)) != 0 ||
+        atomic_load_explicit(trindle_u64(record, TRINDLE_RECORD_STAMP_OFFSET), memory_order_acquire) == position + 1)
+    {
+        return 0;
+    }
+    pad_dead_claim(reader, tail);
+    return 1;
+}

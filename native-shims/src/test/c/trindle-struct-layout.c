@@ -1,0 +1,54 @@
+/*
+ * trindle-struct-layout — prints the layout of the public structs of trindle.h as this compiler lays them out,
+ * for the test that holds the Python binding's ctypes structs (python/trindle/_native.py) to them.
+ *
+ * usage: trindle-struct-layout
+ * prints: per struct "struct NAME SIZE", then per field, in declaration order, "field NAME.FIELD OFFSET SIZE".
+ * The test also checks this list against the header's own field list, so a field added there and missed here
+ * fails too.
+ */
+#include <stddef.h>
+#include <stdio.h>
+
+#include "trindle.h"
+
+#define STRUCT(type) printf("struct %s %zu\n", #type, sizeof(type))
+#define FIELD(type, field) \
+    printf("field %s.%s %zu %zu\n", #type, #field, offsetof(type, field), sizeof(((type *)0)->field))
+
+int main(void)
+{
+    STRUCT(trindle_claim_t);
+    FIELD(trindle_claim_t, payload);
+    FIELD(trindle_claim_t, length);
+    FIELD(trindle_claim_t, position);
+
+    STRUCT(trindle_message_t);
+    FIELD(trindle_message_t, payload);
+    FIELD(trindle_message_t, length);
+    FIELD(trindle_message_t, lane_id);
+    FIELD(trindle_message_t, pipe_id);
+    FIELD(trindle_message_t, sequence);
+    FIELD(trindle_message_t, lane_index);
+    FIELD(trindle_message_t, reserved);
+    FIELD(trindle_message_t, release_position);
+    FIELD(trindle_message_t, release_count);
+    FIELD(trindle_message_t, attachment_count);
+    FIELD(trindle_message_t, reserved2);
+    FIELD(trindle_message_t, attachment_token);
+    FIELD(trindle_message_t, attachments);
+
+    STRUCT(trindle_attachment_t);
+    FIELD(trindle_attachment_t, kind);
+    FIELD(trindle_attachment_t, rights);
+    FIELD(trindle_attachment_t, size);
+
+    STRUCT(trindle_lane_info_t);
+    FIELD(trindle_lane_info_t, pipe_id);
+    FIELD(trindle_lane_info_t, lane_id);
+    FIELD(trindle_lane_info_t, state);
+    FIELD(trindle_lane_info_t, position);
+    FIELD(trindle_lane_info_t, released);
+    FIELD(trindle_lane_info_t, fault);
+    return 0;
+}
