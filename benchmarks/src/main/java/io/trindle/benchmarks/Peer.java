@@ -2,7 +2,7 @@ package io.trindle.benchmarks;
 
 import io.trindle.ipc.Handle;
 import io.trindle.ipc.HandleChannel;
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Fds;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -114,7 +114,7 @@ public final class Peer
      */
     static void awaitRun()
     {
-        if (Linux.read(PeerProcess.COMMAND_FD, COMMAND) == 0)
+        if (Fds.read(PeerProcess.COMMAND_FD, COMMAND) == 0)
         {
             System.err.println("peer: the measuring process closed the command pipe before the last run; exiting");
             System.exit(EXIT_ORPHANED);

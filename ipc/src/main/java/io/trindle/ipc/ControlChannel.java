@@ -1,7 +1,8 @@
 package io.trindle.ipc;
 
 import io.trindle.ipc.linux.Errno;
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Fds;
+import io.trindle.ipc.linux.Sockets;
 import io.trindle.ipc.linux.SystemCallException;
 
 import java.lang.foreign.Arena;
@@ -75,7 +76,7 @@ public final class ControlChannel implements AutoCloseable
     /** @return a connected pair: the supervisor keeps the first, the worker inherits the second. */
     public static ControlChannel[] pair()
     {
-        final int[] fds = Linux.socketpair();
+        final int[] fds = Sockets.socketpair();
         return new ControlChannel[] {new ControlChannel(fds[0]), new ControlChannel(fds[1])};
     }
 
@@ -143,7 +144,7 @@ public final class ControlChannel implements AutoCloseable
                     handles.get(i));
                 fds[i] = handles.get(i).fd();
             }
-            Linux.sendWithFds(fd, frame, fds);
+            Sockets.sendWithFds(fd, frame, fds);
         }
         finally
         {
@@ -165,10 +166,10 @@ public final class ControlChannel implements AutoCloseable
         try (Arena arena = Arena.ofConfined())
         {
             final MemorySegment buffer = arena.allocate(MAX_FRAME_LENGTH, 8);
-            final Linux.Received received;
+            final Sockets.Received received;
             try
             {
-                received = Linux.receiveWithFds(fd, buffer, MAX_HANDLES);
+                received = Sockets.receiveWithFds(fd, buffer, MAX_HANDLES);
             }
             catch (final SystemCallException e)
             {
@@ -198,7 +199,7 @@ public final class ControlChannel implements AutoCloseable
         }
     }
 
-    private static ControlMessage decode(final MemorySegment frame, final Linux.Received received,
+    private static ControlMessage decode(final MemorySegment frame, final Sockets.Received received,
         final List<Handle> handles)
     {
         final int length = received.length();
@@ -551,7 +552,7 @@ public final class ControlChannel implements AutoCloseable
     {
         try
         {
-            Linux.shutdown(fd, Linux.SHUT_RDWR);
+            Sockets.shutdown(fd, Sockets.SHUT_RDWR);
         }
         catch (final io.trindle.ipc.linux.SystemCallException ignored)
         {
@@ -569,7 +570,7 @@ public final class ControlChannel implements AutoCloseable
         if (!closed)
         {
             closed = true;
-            Linux.close(fd);
+            Fds.close(fd);
         }
     }
 

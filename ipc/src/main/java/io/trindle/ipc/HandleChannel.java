@@ -1,6 +1,7 @@
 package io.trindle.ipc;
 
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Fds;
+import io.trindle.ipc.linux.Sockets;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -86,7 +87,7 @@ public final class HandleChannel implements AutoCloseable
      */
     public static HandleChannel[] pair()
     {
-        final int[] fds = Linux.socketpair();
+        final int[] fds = Sockets.socketpair();
         return new HandleChannel[] {new HandleChannel(fds[0]), new HandleChannel(fds[1])};
     }
 
@@ -145,7 +146,7 @@ public final class HandleChannel implements AutoCloseable
                 HandleEntries.encode(message, HEADER_LENGTH + (long)i * ENTRY_LENGTH, handle);
                 fds[i] = handle.fd();
             }
-            Linux.sendWithFds(fd, message, fds);
+            Sockets.sendWithFds(fd, message, fds);
         }
         finally
         {
@@ -165,12 +166,12 @@ public final class HandleChannel implements AutoCloseable
     public List<Handle> receive()
     {
         checkOpen();
-        final Linux.Received received;
+        final Sockets.Received received;
         final MemorySegment message;
         try (Arena arena = Arena.ofConfined())
         {
             message = arena.allocate(MAX_MESSAGE_LENGTH, 8);
-            received = Linux.receiveWithFds(fd, message, MAX_HANDLES);
+            received = Sockets.receiveWithFds(fd, message, MAX_HANDLES);
             if (received.length() == 0 && received.fds().length == 0)
             {
                 return List.of();
@@ -179,7 +180,7 @@ public final class HandleChannel implements AutoCloseable
         }
     }
 
-    private static List<Handle> decode(final MemorySegment message, final Linux.Received received)
+    private static List<Handle> decode(final MemorySegment message, final Sockets.Received received)
     {
         final int[] fds = received.fds();
         final List<Handle> handles = new ArrayList<>(fds.length);
@@ -231,7 +232,7 @@ public final class HandleChannel implements AutoCloseable
         if (!closed)
         {
             closed = true;
-            Linux.close(fd);
+            Fds.close(fd);
         }
     }
 

@@ -1,6 +1,6 @@
 package io.trindle.ipc;
 
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Sockets;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -146,7 +146,7 @@ class ControlChannelTest
             frame.set(SHORT, ControlChannel.HANDLE_COUNT_OFFSET, (short)1);
             HandleEntries.encode(frame, ControlChannel.HEADER_LENGTH, segment.handle());
             final long before = ProcFs.fdTargets().size();
-            Linux.sendWithFds(supervisor.fd(), frame, new int[] {segment.handle().fd()});
+            Sockets.sendWithFds(supervisor.fd(), frame, new int[] {segment.handle().fd()});
             final MalformedMessageException e = assertThrows(MalformedMessageException.class, worker::receive);
             assertTrue(e.getMessage().contains("may not carry handles"), e.getMessage());
             assertEquals(before, ProcFs.fdTargets().size(), "the fd that came with it was closed");
@@ -161,7 +161,7 @@ class ControlChannelTest
         {
             final MemorySegment native_ = arena.allocate(frame.length, 8);
             MemorySegment.copy(frame, 0, native_, ValueLayout.JAVA_BYTE, 0, frame.length);
-            Linux.sendWithFds(supervisor.fd(), native_, new int[0]);
+            Sockets.sendWithFds(supervisor.fd(), native_, new int[0]);
         }
         final MalformedMessageException e = assertThrows(MalformedMessageException.class, worker::receive);
         assertTrue(e.getMessage().contains(reason), "expected '" + reason + "' in: " + e.getMessage());

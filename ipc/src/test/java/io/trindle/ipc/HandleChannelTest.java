@@ -1,6 +1,9 @@
 package io.trindle.ipc;
 
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Fds;
+import io.trindle.ipc.linux.Memfd;
+import io.trindle.ipc.linux.Memory;
+import io.trindle.ipc.linux.Sockets;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -19,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class HandleChannelTest
 {
-    private static final long PAGE = Linux.pageSize();
+    private static final long PAGE = Memory.pageSize();
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -95,7 +98,7 @@ class HandleChannelTest
         {
             // A lying sender claims READ|WRITE for a read-only fd.
             final MemorySegment message = entryMessage(arena, owner.handle().objectId(), 1, 0x03, 0, PAGE);
-            Linux.sendWithFds(sender.fd(), message, new int[] {readOnly.fd()});
+            Sockets.sendWithFds(sender.fd(), message, new int[] {readOnly.fd()});
             try (Handle received = receiver.receive().getFirst())
             {
                 assertEquals(Rights.of(Right.READ), received.rights());
@@ -124,18 +127,18 @@ class HandleChannelTest
             assertRefused(arena, badVersion, fd, "version mismatch: file=2, app=1");
 
             // Not a memfd at all.
-            final int devNull = Linux.open("/dev/null", Linux.O_RDONLY | Linux.O_CLOEXEC, 0);
+            final int devNull = Fds.open("/dev/null", Fds.O_RDONLY | Fds.O_CLOEXEC, 0);
             assertRefused(arena, entryMessage(arena, id, 1, 0x01, 0, PAGE), devNull, "fd is not a memfd");
-            Linux.close(devNull);
+            Fds.close(devNull);
 
             // A memfd the sender could still shrink under the receiver's mapping.
-            final int unsealed = Linux.memfdCreate("trindle-segment", Linux.MFD_CLOEXEC | Linux.MFD_ALLOW_SEALING);
-            Linux.ftruncate(unsealed, PAGE);
+            final int unsealed = Memfd.memfdCreate("trindle-segment", Memfd.MFD_CLOEXEC | Memfd.MFD_ALLOW_SEALING);
+            Memfd.ftruncate(unsealed, PAGE);
             assertRefused(arena, entryMessage(arena, id, 1, 0x01, 0, PAGE), unsealed, "not sealed against shrinking");
-            Linux.close(unsealed);
+            Fds.close(unsealed);
 
             // Fewer fds than entries.
-            Linux.sendWithFds(sender.fd(), entryMessage(arena, id, 1, 0x01, 0, PAGE), new int[0]);
+            Sockets.sendWithFds(sender.fd(), entryMessage(arena, id, 1, 0x01, 0, PAGE), new int[0]);
             final MalformedMessageException e = assertThrows(MalformedMessageException.class, receiver::receive);
             assertTrue(e.getMessage().contains("disagrees with fds=0"), e.getMessage());
 
@@ -152,7 +155,7 @@ class HandleChannelTest
 
     private void assertRefused(final Arena arena, final MemorySegment message, final int fd, final String reason)
     {
-        Linux.sendWithFds(sender.fd(), message, new int[] {fd});
+        Sockets.sendWithFds(sender.fd(), message, new int[] {fd});
         final MalformedMessageException e = assertThrows(MalformedMessageException.class, receiver::receive);
         assertTrue(e.getMessage().contains(reason), "expected '" + reason + "' in: " + e.getMessage());
     }

@@ -8,7 +8,8 @@ import io.trindle.ipc.Pipe;
 import io.trindle.ipc.Rights;
 import io.trindle.ipc.Right;
 import io.trindle.ipc.linux.Errno;
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Fds;
+import io.trindle.ipc.linux.Processes;
 import io.trindle.ipc.linux.SystemCallException;
 import io.trindle.supervisor.config.PipelineConfig;
 import io.trindle.supervisor.config.RestartPolicy;
@@ -195,7 +196,7 @@ final class Supervisor
         catch (final InterruptedException e)
         {
             Thread.currentThread().interrupt();
-            workers.stream().filter(WorkerProcess::alive).forEach(w -> signal(w, Linux.SIGKILL));
+            workers.stream().filter(WorkerProcess::alive).forEach(w -> signal(w, Processes.SIGKILL));
             return EXIT_WORKER_FAILED;
         }
         finally
@@ -293,7 +294,7 @@ final class Supervisor
             if (worker.alive())
             {
                 worker.stopping = true;
-                signal(worker, Linux.SIGKILL);
+                signal(worker, Processes.SIGKILL);
             }
             else if (worker.state == WorkerProcess.State.BACKOFF)
             {
@@ -344,7 +345,7 @@ final class Supervisor
                 {
                     say("worker %s did not say it was ready within %s; killing it", worker.label,
                         worker.config.readyTimeout());
-                    signal(worker, Linux.SIGKILL);
+                    signal(worker, Processes.SIGKILL);
                 }
             }
             case Restart restart ->
@@ -388,9 +389,9 @@ final class Supervisor
         try
         {
             channel = ControlChannel.pair();
-            out = Linux.pipe();
-            err = Linux.pipe();
-            pid = Linux.spawn(commands.argv(worker.config, Linux.getpid(), false).toArray(String[]::new),
+            out = Fds.pipe();
+            err = Fds.pipe();
+            pid = Processes.spawn(commands.argv(worker.config, Processes.getpid(), false).toArray(String[]::new),
                 commands.environment(worker.config, worker.replica).entrySet().stream()
                     .map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new),
                 out[1], err[1], new int[] {channel[1].fd()});
@@ -410,8 +411,8 @@ final class Supervisor
             return;
         }
         channel[1].close();
-        Linux.close(out[1]);
-        Linux.close(err[1]);
+        Fds.close(out[1]);
+        Fds.close(err[1]);
         worker.generation++;
         final long generation = worker.generation;
         worker.pid = pid;
@@ -433,21 +434,21 @@ final class Supervisor
                 .start(new OutputPump(err[0], worker.label, labelWidth, colourNumber, settings.err()));
             threads++;
             Thread.ofPlatform().daemon().name("wait-" + worker.label)
-                .start(() -> events.add(new Exited(worker, generation, Linux.waitpid(pid))));
+                .start(() -> events.add(new Exited(worker, generation, Processes.waitpid(pid))));
         }
         catch (final OutOfMemoryError e)
         {
             say("cannot start worker %s: %s", worker.label, e.getMessage());
-            signal(worker, Linux.SIGKILL);
-            Linux.waitpid(pid);
+            signal(worker, Processes.SIGKILL);
+            Processes.waitpid(pid);
             // A pump that started closes its own end when the worker's output ends, which its death just did.
             if (threads < 1)
             {
-                Linux.close(out[0]);
+                Fds.close(out[0]);
             }
             if (threads < 2)
             {
-                Linux.close(err[0]);
+                Fds.close(err[0]);
             }
             events.add(new Exited(worker, generation, 111 << 8));
             return;
@@ -475,7 +476,7 @@ final class Supervisor
                 (call.errno() == Errno.EPIPE || "ECONNRESET".equals(call.errnoName()))))
             {
                 say("cannot start worker %s: cannot send its grants: %s", worker.label, reason(e));
-                signal(worker, Linux.SIGKILL);
+                signal(worker, Processes.SIGKILL);
             }
             return;
         }
@@ -489,7 +490,7 @@ final class Supervisor
         {
             // Its waiter reports the exit this brings, and the restart policy applies as to any failed start.
             say("cannot start worker %s: %s", worker.label, e.getMessage());
-            signal(worker, Linux.SIGKILL);
+            signal(worker, Processes.SIGKILL);
             return;
         }
         timers.schedule(() -> events.add(new ReadyTimeout(worker, generation)),
@@ -551,7 +552,7 @@ final class Supervisor
         capabilities.forget(worker);
         final int status = exited.status();
         worker.lastExit = describe(status);
-        final boolean success = Linux.exitCode(status) == 0;
+        final boolean success = Processes.exitCode(status) == 0;
         if (stopping || worker.stopping)
         {
             worker.state = success ? WorkerProcess.State.EXITED : WorkerProcess.State.STOPPED;
@@ -885,7 +886,7 @@ final class Supervisor
                 say("worker %s did not stop within its stop timeout; sending %s", worker.label,
                     phase == 1 ? "SIGTERM" : "SIGKILL");
                 worker.stopping = true;
-                signal(worker, phase == 1 ? Linux.SIGTERM : Linux.SIGKILL);
+                signal(worker, phase == 1 ? Processes.SIGTERM : Processes.SIGKILL);
             }
         }
     }
@@ -898,7 +899,7 @@ final class Supervisor
         }
         try
         {
-            Linux.kill(worker.pid, signal);
+            Processes.kill(worker.pid, signal);
         }
         catch (final SystemCallException e)
         {
@@ -912,17 +913,17 @@ final class Supervisor
         {
             for (final int fd : fds)
             {
-                Linux.close(fd);
+                Fds.close(fd);
             }
         }
     }
 
     static String describe(final int status)
     {
-        final int signal = Linux.terminatingSignal(status);
+        final int signal = Processes.terminatingSignal(status);
         if (signal == 0)
         {
-            return "exited with status " + Linux.exitCode(status);
+            return "exited with status " + Processes.exitCode(status);
         }
         final String name = switch (signal)
         {
