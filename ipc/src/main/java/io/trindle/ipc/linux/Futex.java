@@ -218,7 +218,8 @@ public final class Futex
         final long result;
         try
         {
-            result = (long)SYSCALL_4.invokeExact(capture(), SYS_MEMBARRIER, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0L, 0L, 0L);
+            result = (long)SYSCALL_4.invokeExact(capture(), SYS_MEMBARRIER, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0L, 0L,
+                0L);
         }
         catch (final Throwable t)
         {
