@@ -3,7 +3,7 @@ package io.trindle.benchmarks;
 import io.trindle.ipc.Right;
 import io.trindle.ipc.Rights;
 import io.trindle.ipc.Segment;
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Memory;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -50,7 +50,7 @@ final class CacheLine
         RoundTrip(final Config config, final int roundTrips, final int runs)
         {
             samples = new long[roundTrips];
-            segment = Segment.allocate(Linux.pageSize());
+            segment = Segment.allocate(Memory.pageSize());
             memory = segment.memory();
             try
             {

@@ -7,7 +7,7 @@ import io.trindle.ipc.ObjectKind;
 import io.trindle.ipc.Pipe;
 import io.trindle.ipc.Right;
 import io.trindle.ipc.Rights;
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Processes;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,13 +89,13 @@ public final class CrossLanguageBenchmark
             final int sourcePid = spawn(source, sourceChannel[1], logs.resolve("source.out"));
             grant(sinkChannel[0], "in", Right.RECEIVE, lane);
             grant(sourceChannel[0], "out", Right.SEND, lane);
-            final int sinkStatus = Linux.waitpid(sinkPid);
-            final int sourceStatus = Linux.waitpid(sourcePid);
+            final int sinkStatus = Processes.waitpid(sinkPid);
+            final int sourceStatus = Processes.waitpid(sourcePid);
             sinkChannel[0].close();
             sourceChannel[0].close();
             final String output = Files.readString(logs.resolve("sink.out"));
             final Matcher matcher = RECEIVED.matcher(output);
-            if (Linux.exitCode(sinkStatus) != 0 || Linux.exitCode(sourceStatus) != 0 || !matcher.find() ||
+            if (Processes.exitCode(sinkStatus) != 0 || Processes.exitCode(sourceStatus) != 0 || !matcher.find() ||
                 Long.parseLong(matcher.group(1)) != count)
             {
                 throw new IllegalStateException("a run failed: " + source.getFirst() + " -> " + sink.getFirst() +
@@ -113,7 +113,7 @@ public final class CrossLanguageBenchmark
         environment.add(ControlChannel.WORKER_FD_ENVIRONMENT + "=3");
         try (workerEnd)
         {
-            return Linux.spawn(argv.toArray(String[]::new), environment.toArray(String[]::new), output.toString(),
+            return Processes.spawn(argv.toArray(String[]::new), environment.toArray(String[]::new), output.toString(),
                 output.toString() + ".err", new int[] {workerEnd.fd()});
         }
     }

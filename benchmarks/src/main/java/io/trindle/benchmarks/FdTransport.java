@@ -1,6 +1,7 @@
 package io.trindle.benchmarks;
 
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Fds;
+import io.trindle.ipc.linux.Sockets;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -53,13 +54,13 @@ final class FdTransport
             }
             catch (final RuntimeException e)
             {
-                Linux.close(fd);
+                Fds.close(fd);
                 arena.close();
                 throw e;
             }
             finally
             {
-                Linux.close(theirs);
+                Fds.close(theirs);
             }
         }
 
@@ -100,7 +101,7 @@ final class FdTransport
             }
             finally
             {
-                Linux.close(fd);
+                Fds.close(fd);
                 arena.close();
             }
         }
@@ -128,8 +129,8 @@ final class FdTransport
             final int theirOut;
             if (transport == Transport.PIPE)
             {
-                final int[] there = Linux.pipe();
-                final int[] back = Linux.pipe();
+                final int[] there = Fds.pipe();
+                final int[] back = Fds.pipe();
                 out = there[1];
                 theirIn = there[0];
                 theirOut = back[1];
@@ -224,7 +225,7 @@ final class FdTransport
                 final long end = expected + count;
                 while (expected < end)
                 {
-                    final long read = Linux.read(IN_FD, carried == 0 ? buffer : buffer.asSlice(carried));
+                    final long read = Fds.read(IN_FD, carried == 0 ? buffer : buffer.asSlice(carried));
                     if (read == 0)
                     {
                         throw new BenchmarkFailure("end of file after " + expected + " messages");
@@ -278,8 +279,8 @@ final class FdTransport
     {
         return switch (transport)
         {
-            case PIPE -> Linux.pipe();
-            case SOCKET -> Linux.socketpair(Linux.SOCK_STREAM);
+            case PIPE -> Fds.pipe();
+            case SOCKET -> Sockets.socketpair(Sockets.SOCK_STREAM);
             case TRINDLE -> throw new IllegalArgumentException("not a file-descriptor transport: " + transport);
         };
     }
@@ -290,7 +291,7 @@ final class FdTransport
         long got = 0;
         while (got < Payload.LENGTH)
         {
-            final long read = Linux.read(fd, got == 0 ? message : message.asSlice(got));
+            final long read = Fds.read(fd, got == 0 ? message : message.asSlice(got));
             if (read == 0)
             {
                 throw new BenchmarkFailure("end of file on fd " + fd + " while waiting for a message");
@@ -301,10 +302,10 @@ final class FdTransport
 
     private static void closeBoth(final int first, final int second)
     {
-        Linux.close(first);
+        Fds.close(first);
         if (second != first)
         {
-            Linux.close(second);
+            Fds.close(second);
         }
     }
 }

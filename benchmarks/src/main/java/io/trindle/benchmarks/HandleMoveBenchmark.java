@@ -1,6 +1,8 @@
 package io.trindle.benchmarks;
 
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Fds;
+import io.trindle.ipc.linux.Processes;
+import io.trindle.ipc.linux.Sockets;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -53,10 +55,10 @@ public final class HandleMoveBenchmark
     private static long socketRoundTrip(final String java, final String classPath, final int count, final int runs)
         throws Exception
     {
-        final int[] pair = Linux.socketpair(Linux.SOCK_STREAM);
-        final int pid = Linux.spawn(new String[] {java, "--enable-native-access=ALL-UNNAMED", "-cp", classPath,
+        final int[] pair = Sockets.socketpair(Sockets.SOCK_STREAM);
+        final int pid = Processes.spawn(new String[] {java, "--enable-native-access=ALL-UNNAMED", "-cp", classPath,
             SocketEcho.class.getName()}, environment(), null, null, new int[] {pair[1]});
-        Linux.close(pair[1]);
+        Fds.close(pair[1]);
         final List<Long> medians = new ArrayList<>();
         try (Arena arena = Arena.ofConfined())
         {
@@ -67,7 +69,7 @@ public final class HandleMoveBenchmark
                 for (int i = 0; i < count; i++)
                 {
                     final long start = System.nanoTime();
-                    Linux.writeFully(pair[0], message);
+                    Fds.writeFully(pair[0], message);
                     if (!readFully(pair[0], message))
                     {
                         throw new IllegalStateException("the echo process went away");
@@ -83,8 +85,8 @@ public final class HandleMoveBenchmark
         }
         finally
         {
-            Linux.close(pair[0]);
-            Linux.waitpid(pid);
+            Fds.close(pair[0]);
+            Processes.waitpid(pid);
         }
         return median(medians);
     }
@@ -139,7 +141,7 @@ public final class HandleMoveBenchmark
         long read = 0;
         while (read < message.byteSize())
         {
-            final long n = Linux.read(fd, message.asSlice(read));
+            final long n = Fds.read(fd, message.asSlice(read));
             if (n == 0)
             {
                 return false;

@@ -1,9 +1,9 @@
 package io.trindle.benchmarks;
 
+import io.trindle.ipc.linux.Fds;
 import io.trindle.ipc.ControlChannel;
 import io.trindle.ipc.ControlMessage;
 import io.trindle.ipc.Handle;
-import io.trindle.ipc.linux.Linux;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -117,7 +117,7 @@ public final class Peer
      */
     static void awaitRun()
     {
-        if (Linux.read(PeerProcess.COMMAND_FD, COMMAND) == 0)
+        if (Fds.read(PeerProcess.COMMAND_FD, COMMAND) == 0)
         {
             System.err.println("peer: the measuring process closed the command pipe before the last run; exiting");
             System.exit(EXIT_ORPHANED);

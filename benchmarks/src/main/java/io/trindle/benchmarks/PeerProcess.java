@@ -1,9 +1,10 @@
 package io.trindle.benchmarks;
 
+import io.trindle.ipc.linux.Fds;
+import io.trindle.ipc.linux.Processes;
 import io.trindle.ipc.ControlChannel;
 import io.trindle.ipc.ControlMessage;
 import io.trindle.ipc.Handle;
-import io.trindle.ipc.linux.Linux;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -42,7 +43,7 @@ final class PeerProcess implements AutoCloseable
     private final Arena arena = Arena.ofShared();
     private final MemorySegment report = arena.allocate(REPORT_LENGTH, Long.BYTES);
     private final MemorySegment command = arena.allocate(1);
-    private int status = Linux.STILL_RUNNING;
+    private int status = Processes.STILL_RUNNING;
     private long runDeadline = Long.MAX_VALUE;
     private boolean ready;
     private boolean commandPipeClosed;
@@ -63,16 +64,16 @@ final class PeerProcess implements AutoCloseable
     static PeerProcess start(final Config config, final String role, final long count, final int runs,
         final int... fds)
     {
-        final int[] reportPipe = Linux.pipe();
+        final int[] reportPipe = Fds.pipe();
         final int[] commandPipe;
         try
         {
-            commandPipe = Linux.pipe();
+            commandPipe = Fds.pipe();
         }
         catch (final RuntimeException e)
         {
-            Linux.close(reportPipe[0]);
-            Linux.close(reportPipe[1]);
+            Fds.close(reportPipe[0]);
+            Fds.close(reportPipe[1]);
             throw e;
         }
         try
@@ -88,20 +89,20 @@ final class PeerProcess implements AutoCloseable
                 Integer.toString(runs)));
             final String[] environment = System.getenv().entrySet().stream()
                 .map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new);
-            final int pid = Linux.spawn(argv.toArray(String[]::new), environment, null, null, inherited);
+            final int pid = Processes.spawn(argv.toArray(String[]::new), environment, null, null, inherited);
             return new PeerProcess(role, pid, reportPipe[0], commandPipe[1]);
         }
         catch (final RuntimeException e)
         {
-            Linux.close(reportPipe[0]);
-            Linux.close(commandPipe[1]);
+            Fds.close(reportPipe[0]);
+            Fds.close(commandPipe[1]);
             throw e;
         }
         finally
         {
             // Only the peer holds these ends now: its death reads as end of file here, and ours there.
-            Linux.close(reportPipe[1]);
-            Linux.close(commandPipe[0]);
+            Fds.close(reportPipe[1]);
+            Fds.close(commandPipe[0]);
         }
     }
 
@@ -159,7 +160,7 @@ final class PeerProcess implements AutoCloseable
         long got = 0;
         while (got < REPORT_LENGTH)
         {
-            final long read = Linux.read(reportFd, got == 0 ? report : report.asSlice(got));
+            final long read = Fds.read(reportFd, got == 0 ? report : report.asSlice(got));
             if (read == 0)
             {
                 throw new BenchmarkFailure("peer " + role + " (pid " + pid + ") closed its report pipe without " +
@@ -227,7 +228,7 @@ final class PeerProcess implements AutoCloseable
             }
             Thread.sleep(1);
         }
-        if (Linux.exitCode(status) != 0)
+        if (Processes.exitCode(status) != 0)
         {
             throw new BenchmarkFailure("peer " + role + " (pid " + pid + ") failed: " + describeExit());
         }
@@ -244,14 +245,14 @@ final class PeerProcess implements AutoCloseable
             {
                 if (!hasExited())
                 {
-                    Linux.kill(pid, Linux.SIGKILL);
-                    status = Linux.waitpid(pid);
+                    Processes.kill(pid, Processes.SIGKILL);
+                    status = Processes.waitpid(pid);
                 }
             }
             finally
             {
                 closeCommandPipe();
-                Linux.close(reportFd);
+                Fds.close(reportFd);
                 arena.close();
             }
         }
@@ -262,17 +263,17 @@ final class PeerProcess implements AutoCloseable
         if (!commandPipeClosed)
         {
             commandPipeClosed = true;
-            Linux.close(commandFd);
+            Fds.close(commandFd);
         }
     }
 
     private boolean hasExited()
     {
-        if (status == Linux.STILL_RUNNING)
+        if (status == Processes.STILL_RUNNING)
         {
-            status = Linux.tryWaitpid(pid);
+            status = Processes.tryWaitpid(pid);
         }
-        return status != Linux.STILL_RUNNING;
+        return status != Processes.STILL_RUNNING;
     }
 
     private String describeExit()
@@ -292,8 +293,8 @@ final class PeerProcess implements AutoCloseable
         {
             return "it is still running";
         }
-        final int signal = Linux.terminatingSignal(status);
-        return signal != 0 ? "killed by signal " + signal : "exit code " + Linux.exitCode(status) +
+        final int signal = Processes.terminatingSignal(status);
+        return signal != 0 ? "killed by signal " + signal : "exit code " + Processes.exitCode(status) +
             " (its stderr is above)";
     }
 }

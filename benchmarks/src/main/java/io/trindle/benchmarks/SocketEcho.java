@@ -1,6 +1,6 @@
 package io.trindle.benchmarks;
 
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Fds;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -22,7 +22,7 @@ public final class SocketEcho
             final MemorySegment message = arena.allocate(HandleMoveBenchmark.MESSAGE_LENGTH);
             while (HandleMoveBenchmark.readFully(3, message))
             {
-                Linux.writeFully(3, message);
+                Fds.writeFully(3, message);
             }
         }
     }

@@ -17,12 +17,12 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * A stopgap {@code write(2)}, bound the way {@code io.trindle.ipc.linux.Linux} binds its calls, because
- * {@code Linux.writeFully} cannot be called at all in this version of ipc: it passes
+ * A stopgap {@code write(2)}, bound the way {@code io.trindle.ipc.linux} binds its calls, because
+ * {@code Fds.writeFully} cannot be called at all in this version of ipc: it passes
  * {@code written == 0 ? bytes : bytes.asSlice(written)} to {@code invokeExact}, and javac types that
  * conditional as {@code Object}, so every call throws {@code WrongMethodTypeException}
  * ("handle's method type (MemorySegment,int,MemorySegment,long)long but found (MemorySegment,int,Object,long)long").
- * Delete this class and call {@code Linux.writeFully} once ipc is fixed.
+ * Delete this class and call {@code Fds.writeFully} once ipc is fixed.
  *
  * @see <a href="https://man7.org/linux/man-pages/man2/write.2.html">write(2)</a>
  */
@@ -42,7 +42,7 @@ final class Write
     {
     }
 
-    /** {@code write(fd, bytes, length)}, looping over short writes and EINTR, as {@code Linux.writeFully}. */
+    /** {@code write(fd, bytes, length)}, looping over short writes and EINTR, as {@code Fds.writeFully}. */
     static void writeFully(final int fd, final MemorySegment bytes)
     {
         if (!bytes.isNative())

@@ -1,6 +1,7 @@
 package io.trindle.ipc;
 
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Fds;
+import io.trindle.ipc.linux.Memory;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -36,7 +37,7 @@ public final class Bundles
         {
             memory.seal();
             bundle = new Handle(Handle.nextObjectId(), ObjectKind.BUNDLE, ObjectKind.BUNDLE.validRights(),
-                Linux.dup(memory.handle().fd()), 0, memory.size());
+                Fds.dup(memory.handle().fd()), 0, memory.size());
         }
         finally
         {
@@ -56,7 +57,7 @@ public final class Bundles
             throw new IllegalArgumentException(bundle.describe() + " is not a bundle");
         }
         bundle.require(Right.READ, "read a bundle");
-        try (Mapping mapping = Mapping.map(bundle.fd(), bundle.offset(), bundle.size(), Linux.PROT_READ))
+        try (Mapping mapping = Mapping.map(bundle.fd(), bundle.offset(), bundle.size(), Memory.PROT_READ))
         {
             final MemorySegment memory = mapping.memory();
             final int length = memory.get(INT, 0);

@@ -1,7 +1,8 @@
 package io.trindle.ipc;
 
 import io.trindle.ipc.linux.Errno;
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Fds;
+import io.trindle.ipc.linux.Sockets;
 import io.trindle.ipc.linux.SystemCallException;
 
 import java.lang.foreign.Arena;
@@ -37,7 +38,7 @@ public final class ControlChannel implements AutoCloseable
     /** @return a connected pair: the supervisor keeps the first, the worker inherits the second. */
     public static ControlChannel[] pair()
     {
-        final int[] fds = Linux.socketpair();
+        final int[] fds = Sockets.socketpair();
         return new ControlChannel[] {new ControlChannel(fds[0]), new ControlChannel(fds[1])};
     }
 
@@ -81,7 +82,7 @@ public final class ControlChannel implements AutoCloseable
             {
                 fds[i] = handles.get(i).fd();
             }
-            Linux.sendWithFds(fd, frame, fds);
+            Sockets.sendWithFds(fd, frame, fds);
         }
         finally
         {
@@ -103,10 +104,10 @@ public final class ControlChannel implements AutoCloseable
         try (Arena arena = Arena.ofConfined())
         {
             final MemorySegment buffer = arena.allocate(ControlFrame.MAX_FRAME_LENGTH, 8);
-            final Linux.Received received;
+            final Sockets.Received received;
             try
             {
-                received = Linux.receiveWithFds(fd, buffer, ControlFrame.MAX_HANDLES);
+                received = Sockets.receiveWithFds(fd, buffer, ControlFrame.MAX_HANDLES);
             }
             catch (final SystemCallException e)
             {
@@ -137,7 +138,7 @@ public final class ControlChannel implements AutoCloseable
     {
         try
         {
-            Linux.shutdown(fd, Linux.SHUT_RDWR);
+            Sockets.shutdown(fd, Sockets.SHUT_RDWR);
         }
         catch (final SystemCallException ignored)
         {
@@ -155,7 +156,7 @@ public final class ControlChannel implements AutoCloseable
         if (!closed)
         {
             closed = true;
-            Linux.close(fd);
+            Fds.close(fd);
         }
     }
 

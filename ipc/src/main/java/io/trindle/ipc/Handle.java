@@ -1,6 +1,7 @@
 package io.trindle.ipc;
 
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Fds;
+import io.trindle.ipc.linux.Processes;
 import io.trindle.ipc.linux.SystemCallException;
 
 import java.util.ArrayList;
@@ -27,7 +28,7 @@ public final class Handle implements AutoCloseable
     private static final int CLOSED = 1;
 
     private static final AtomicLong OBJECT_COUNTER = new AtomicLong();
-    private static final long PID_BITS = (long)Linux.getpid() << 32;
+    private static final long PID_BITS = (long)Processes.getpid() << 32;
 
     private final long objectId;
     private final ObjectKind kind;
@@ -136,7 +137,7 @@ public final class Handle implements AutoCloseable
                 "; rights can only be reduced");
         }
         final boolean readOnlySegment = kind == ObjectKind.SEGMENT && !newRights.contains(Right.WRITE);
-        final int newFd = readOnlySegment && Linux.accessMode(fd) != Linux.O_RDONLY ? reopenReadOnly(fd) : Linux.dup(fd);
+        final int newFd = readOnlySegment && Fds.accessMode(fd) != Fds.O_RDONLY ? reopenReadOnly(fd) : Fds.dup(fd);
         return new Handle(objectId, kind, newRights, newFd, offset, size);
     }
 
@@ -145,7 +146,7 @@ public final class Handle implements AutoCloseable
         final String path = "/proc/self/fd/" + fd;
         try
         {
-            return Linux.open(path, Linux.O_RDONLY | Linux.O_CLOEXEC, 0);
+            return Fds.open(path, Fds.O_RDONLY | Fds.O_CLOEXEC, 0);
         }
         catch (final SystemCallException e)
         {
@@ -179,7 +180,7 @@ public final class Handle implements AutoCloseable
     {
         if (state.compareAndSet(OPEN, CLOSED))
         {
-            Linux.close(fd);
+            Fds.close(fd);
         }
     }
 

@@ -1,6 +1,8 @@
 package io.trindle.ipc;
 
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Fds;
+import io.trindle.ipc.linux.Memfd;
+import io.trindle.ipc.linux.Memory;
 import io.trindle.ipc.linux.SystemCallException;
 
 import java.lang.foreign.MemorySegment;
@@ -56,7 +58,7 @@ final class HandleEntries
             }
             else
             {
-                Linux.close(fds[i]);
+                Fds.close(fds[i]);
             }
         }
     }
@@ -80,7 +82,7 @@ final class HandleEntries
             throw new MalformedMessageException(where + " has rights=0x" + Integer.toHexString(rightsBits) +
                 " not valid for a " + kind + " (valid: " + kind.validRights() + ")");
         }
-        final long page = Linux.pageSize();
+        final long page = Memory.pageSize();
         if (offset < 0 || size <= 0 || offset % page != 0 || size % page != 0)
         {
             throw new MalformedMessageException(where + " has offset=" + offset + ", size=" + size +
@@ -91,15 +93,15 @@ final class HandleEntries
         final int accessMode;
         try
         {
-            seals = Linux.seals(fd);
-            fileSize = Linux.fileSize(fd);
-            accessMode = Linux.accessMode(fd);
+            seals = Memfd.seals(fd);
+            fileSize = Memfd.fileSize(fd);
+            accessMode = Fds.accessMode(fd);
         }
         catch (final SystemCallException e)
         {
             throw new MalformedMessageException(where + ": fd is not a memfd: " + e.getMessage(), e);
         }
-        if ((seals & Linux.F_SEAL_SHRINK) == 0)
+        if ((seals & Memfd.F_SEAL_SHRINK) == 0)
         {
             throw new MalformedMessageException(where + ": memfd is not sealed against shrinking (seals=0x" +
                 Integer.toHexString(seals) + "); mapping it would let the sender fault this process");
@@ -109,12 +111,12 @@ final class HandleEntries
             throw new MalformedMessageException(where + ": window offset=" + offset + ", size=" + size +
                 " lies outside the memfd of size=" + fileSize);
         }
-        if (accessMode == Linux.O_WRONLY)
+        if (accessMode == Fds.O_WRONLY)
         {
             throw new MalformedMessageException(where + ": fd is write-only");
         }
         Rights rights = Rights.fromBits(rightsBits);
-        if (accessMode == Linux.O_RDONLY)
+        if (accessMode == Fds.O_RDONLY)
         {
             rights = rights.without(Right.WRITE);
         }

@@ -1,6 +1,6 @@
 package io.trindle.ipc;
 
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Memory;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -76,7 +76,7 @@ final class Lane implements AutoCloseable
             {
                 throw new MalformedMessageException(handle.describe() + " is too small to be a lane: size=" + size);
             }
-            mapping = Mapping.map(handle.fd(), handle.offset(), size, Linux.PROT_READ | Linux.PROT_WRITE);
+            mapping = Mapping.map(handle.fd(), handle.offset(), size, Memory.PROT_READ | Memory.PROT_WRITE);
             final MemorySegment memory = mapping.memory();
             final int ready = (int)INT.getAcquire(memory, (long)READY_OFFSET);
             final int magic = memory.get(ValueLayout.JAVA_INT, MAGIC_OFFSET);

@@ -1,6 +1,6 @@
 package io.trindle.ipc;
 
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Futex;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -279,7 +279,7 @@ final class LaneReader
         if ((int)INT.getVolatile(header, (long)SENDER_SLEEPING_OFFSET) != 0 &&
             INT.compareAndSet(header, (long)SENDER_SLEEPING_OFFSET, 1, 0))
         {
-            Linux.futexWake(lane.headerAddress(SENDER_SLEEPING_OFFSET), Integer.MAX_VALUE);
+            Futex.wake(lane.headerAddress(SENDER_SLEEPING_OFFSET), Integer.MAX_VALUE);
         }
     }
 

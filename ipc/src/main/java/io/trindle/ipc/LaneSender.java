@@ -1,6 +1,6 @@
 package io.trindle.ipc;
 
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Futex;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -46,7 +46,7 @@ public final class LaneSender implements AutoCloseable
      * about to sleep forces a full barrier on this process's threads itself, and a commit needs no fence of its
      * own (docs/pipe-format.md, section 6). Without it, every commit pays a full fence.
      */
-    private static final boolean ASYMMETRIC_WAKE = Linux.membarrierRegisterGlobalExpedited();
+    private static final boolean ASYMMETRIC_WAKE = Futex.membarrierRegisterGlobalExpedited();
 
     private final Lane lane;
     private final MemorySegment header;
@@ -272,7 +272,7 @@ public final class LaneSender implements AutoCloseable
         if ((int)INT.getVolatile(header, (long)RECEIVER_SLEEPING_OFFSET) != 0 &&
             INT.compareAndSet(header, (long)RECEIVER_SLEEPING_OFFSET, 1, 0))
         {
-            Linux.futexWake(receiverSleepingAddress, 1);
+            Futex.wake(receiverSleepingAddress, 1);
         }
     }
 
@@ -387,7 +387,7 @@ public final class LaneSender implements AutoCloseable
             {
                 return FULL;
             }
-            Linux.futexWait(sleepingWord, 1, Math.min(remaining, LaneDescriptor.MAX_SLEEP_NANOS));
+            Futex.wait(sleepingWord, 1, Math.min(remaining, LaneDescriptor.MAX_SLEEP_NANOS));
         }
     }
 
@@ -464,7 +464,7 @@ public final class LaneSender implements AutoCloseable
         if ((int)INT.getOpaque(header, (long)RECEIVER_SLEEPING_OFFSET) != 0 &&
             INT.compareAndSet(header, (long)RECEIVER_SLEEPING_OFFSET, 1, 0))
         {
-            Linux.futexWake(lane.headerAddress(RECEIVER_SLEEPING_OFFSET), 1);
+            Futex.wake(lane.headerAddress(RECEIVER_SLEEPING_OFFSET), 1);
         }
     }
 

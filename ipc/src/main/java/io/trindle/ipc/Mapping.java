@@ -1,6 +1,6 @@
 package io.trindle.ipc;
 
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Memory;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -22,10 +22,10 @@ final class Mapping implements AutoCloseable
 
     static Mapping map(final int fd, final long offset, final long size, final int prot)
     {
-        final long address = Linux.mmap(size, prot, Linux.MAP_SHARED, fd, offset);
+        final long address = Memory.mmap(size, prot, Memory.MAP_SHARED, fd, offset);
         final Arena arena = Arena.ofShared();
         return new Mapping(arena,
-            MemorySegment.ofAddress(address).reinterpret(size, arena, ignored -> Linux.munmap(address, size)));
+            MemorySegment.ofAddress(address).reinterpret(size, arena, ignored -> Memory.munmap(address, size)));
     }
 
     MemorySegment memory()

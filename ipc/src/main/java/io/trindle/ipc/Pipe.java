@@ -1,6 +1,8 @@
 package io.trindle.ipc;
 
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Fds;
+import io.trindle.ipc.linux.Memfd;
+import io.trindle.ipc.linux.Memory;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -64,12 +66,12 @@ public final class Pipe
     {
         final int laneId = nextLaneId.getAndIncrement();
         final long size = HEADER_LENGTH + (long)laneCapacity;
-        final int fd = Linux.memfdCreate("trindle-lane", Linux.MFD_CLOEXEC | Linux.MFD_ALLOW_SEALING);
+        final int fd = Memfd.memfdCreate("trindle-lane", Memfd.MFD_CLOEXEC | Memfd.MFD_ALLOW_SEALING);
         try
         {
-            Linux.ftruncate(fd, size);
-            Linux.addSeals(fd, Linux.F_SEAL_SHRINK | Linux.F_SEAL_GROW);
-            try (Mapping mapping = Mapping.map(fd, 0, HEADER_LENGTH, Linux.PROT_READ | Linux.PROT_WRITE))
+            Memfd.ftruncate(fd, size);
+            Memfd.addSeals(fd, Memfd.F_SEAL_SHRINK | Memfd.F_SEAL_GROW);
+            try (Mapping mapping = Mapping.map(fd, 0, HEADER_LENGTH, Memory.PROT_READ | Memory.PROT_WRITE))
             {
                 final MemorySegment header = mapping.memory();
                 header.set(ValueLayout.JAVA_INT, LaneDescriptor.MAGIC_OFFSET, LaneDescriptor.MAGIC);
@@ -84,7 +86,7 @@ public final class Pipe
         }
         catch (final RuntimeException e)
         {
-            Linux.close(fd);
+            Fds.close(fd);
             throw e;
         }
     }
@@ -101,7 +103,7 @@ public final class Pipe
     {
         lane.checkOpen();
         try (Mapping mapping = Mapping.map(lane.fd(), lane.offset(), HEADER_LENGTH,
-            Linux.PROT_READ | Linux.PROT_WRITE))
+            Memory.PROT_READ | Memory.PROT_WRITE))
         {
             final MemorySegment header = mapping.memory();
             LaneSender.endLane(header, header.address() + LaneDescriptor.RECEIVER_SLEEPING_OFFSET);
@@ -122,7 +124,7 @@ public final class Pipe
     {
         lane.checkOpen();
         final int capacity = (int)(lane.size() - HEADER_LENGTH);
-        try (Mapping mapping = Mapping.map(lane.fd(), lane.offset(), lane.size(), Linux.PROT_READ))
+        try (Mapping mapping = Mapping.map(lane.fd(), lane.offset(), lane.size(), Memory.PROT_READ))
         {
             final MemorySegment header = mapping.memory().asSlice(0, HEADER_LENGTH);
             final MemorySegment ring = mapping.memory().asSlice(HEADER_LENGTH, capacity);

@@ -1,6 +1,6 @@
 package io.trindle.ipc;
 
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Futex;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -40,7 +40,7 @@ public final class PipeReceiver implements AutoCloseable
     private final WaitStrategy waitStrategy;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment waiters =
-        arena.allocate(Linux.FUTEX_WAITV_LENGTH * Linux.FUTEX_WAITV_MAX, 8);
+        arena.allocate(Futex.FUTEX_WAITV_LENGTH * Futex.FUTEX_WAITV_MAX, 8);
     private LaneReader[] readers = new LaneReader[0];
     private int nextLane;
     private boolean closed;
@@ -272,7 +272,7 @@ public final class PipeReceiver implements AutoCloseable
             final int waiting = announceSleep();
             // Senders that registered for it skip their fence after a commit: force one on them now, before
             // the last look, so that a message committed before it is seen below (docs/pipe-format.md §6).
-            Linux.membarrierGlobalExpedited();
+            Futex.membarrierGlobalExpedited();
             // Announce, then look again: a sender commits, then reads the word (a full fence between), so
             // either it sees our 1 and wakes us, or we see its message here.
             added = poll(inbox);
@@ -289,7 +289,7 @@ public final class PipeReceiver implements AutoCloseable
                 }
                 if (waiting > 0)
                 {
-                    Linux.futexWaitv(waiters.address(), waiting, wakeBy);
+                    Futex.waitv(waiters.address(), waiting, wakeBy);
                 }
                 else
                 {
@@ -373,17 +373,17 @@ public final class PipeReceiver implements AutoCloseable
         int count = 0;
         for (final LaneReader reader : readers)
         {
-            if (reader.state() != LaneState.OPEN || count == Linux.FUTEX_WAITV_MAX)
+            if (reader.state() != LaneState.OPEN || count == Futex.FUTEX_WAITV_MAX)
             {
                 continue;
             }
             INT.setVolatile(reader.header, (long)RECEIVER_SLEEPING_OFFSET, 1);
             reader.wakeSenders(); // on the way to sleep anyway: repair a wake-up lost to a dead receiver
-            final long entry = count * Linux.FUTEX_WAITV_LENGTH;
-            waiters.set(ValueLayout.JAVA_LONG, entry + Linux.FUTEX_WAITV_VAL_OFFSET, 1L);
-            waiters.set(ValueLayout.JAVA_LONG, entry + Linux.FUTEX_WAITV_UADDR_OFFSET,
+            final long entry = count * Futex.FUTEX_WAITV_LENGTH;
+            waiters.set(ValueLayout.JAVA_LONG, entry + Futex.FUTEX_WAITV_VAL_OFFSET, 1L);
+            waiters.set(ValueLayout.JAVA_LONG, entry + Futex.FUTEX_WAITV_UADDR_OFFSET,
                 reader.lane.headerAddress(RECEIVER_SLEEPING_OFFSET));
-            waiters.set(ValueLayout.JAVA_INT, entry + Linux.FUTEX_WAITV_FLAGS_OFFSET, Linux.FUTEX2_SIZE_U32);
+            waiters.set(ValueLayout.JAVA_INT, entry + Futex.FUTEX_WAITV_FLAGS_OFFSET, Futex.FUTEX2_SIZE_U32);
             count++;
         }
         return count;

@@ -1,6 +1,8 @@
 package io.trindle.ipc;
 
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Fds;
+import io.trindle.ipc.linux.Memfd;
+import io.trindle.ipc.linux.Memory;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -251,9 +253,9 @@ public final class Segment implements AutoCloseable
         }
         final int fd = handle.fd();
         final long end = handle.offset() + rounded;
-        if (Linux.fileSize(fd) < end)
+        if (Memfd.fileSize(fd) < end)
         {
-            Linux.ftruncate(fd, end);
+            Memfd.ftruncate(fd, end);
         }
         unmapNow();
         handle.setSize(rounded);
@@ -277,7 +279,7 @@ public final class Segment implements AutoCloseable
         checkOpen();
         handle.require(Right.WRITE, "split");
         final long size = memory.byteSize();
-        final long page = Linux.pageSize();
+        final long page = Memory.pageSize();
         if (at <= 0 || at >= size || at % page != 0)
         {
             throw new IllegalArgumentException("split: at=" + at + " must be a multiple of the page size (" +
@@ -292,12 +294,12 @@ public final class Segment implements AutoCloseable
         final int movedFd = newMemfd(movedSize);
         try
         {
-            Linux.copyFileRange(fd, movedOffset, movedFd, 0, movedSize);
-            Linux.fallocate(fd, Linux.FALLOC_FL_PUNCH_HOLE | Linux.FALLOC_FL_KEEP_SIZE, movedOffset, movedSize);
+            Memfd.copyFileRange(fd, movedOffset, movedFd, 0, movedSize);
+            Memfd.fallocate(fd, Memfd.FALLOC_FL_PUNCH_HOLE | Memfd.FALLOC_FL_KEEP_SIZE, movedOffset, movedSize);
         }
         catch (final RuntimeException e)
         {
-            Linux.close(movedFd);
+            Fds.close(movedFd);
             throw e;
         }
 
@@ -337,7 +339,7 @@ public final class Segment implements AutoCloseable
         if (secondSize > firstSize && second.handle.offset() >= firstSize)
         {
             newOffset = second.handle.offset() - firstSize;
-            Linux.copyFileRange(first.handle.fd(), first.handle.offset(), second.handle.fd(), newOffset, firstSize);
+            Memfd.copyFileRange(first.handle.fd(), first.handle.offset(), second.handle.fd(), newOffset, firstSize);
             kept = second;
             copied = first;
         }
@@ -345,11 +347,11 @@ public final class Segment implements AutoCloseable
         {
             final int fd = first.handle.fd();
             final long end = first.handle.offset() + firstSize;
-            if (Linux.fileSize(fd) < end + secondSize)
+            if (Memfd.fileSize(fd) < end + secondSize)
             {
-                Linux.ftruncate(fd, end + secondSize);
+                Memfd.ftruncate(fd, end + secondSize);
             }
-            Linux.copyFileRange(second.handle.fd(), second.handle.offset(), fd, end, secondSize);
+            Memfd.copyFileRange(second.handle.fd(), second.handle.offset(), fd, end, secondSize);
             newOffset = first.handle.offset();
             kept = first;
             copied = second;
@@ -380,9 +382,9 @@ public final class Segment implements AutoCloseable
     {
         checkOpen();
         handle.require(Right.WRITE, "seal");
-        Linux.addSeals(handle.fd(), Linux.F_SEAL_FUTURE_WRITE);
+        Memfd.addSeals(handle.fd(), Memfd.F_SEAL_FUTURE_WRITE);
         handle.reduceRights(Rights.SEGMENT_ALL.without(Right.WRITE));
-        Linux.mprotect(memory.address(), memory.byteSize(), protection(handle.rights()));
+        Memory.mprotect(memory.address(), memory.byteSize(), protection(handle.rights()));
         writable = false;
     }
 
@@ -417,41 +419,41 @@ public final class Segment implements AutoCloseable
 
     private static int protection(final Rights rights)
     {
-        int prot = Linux.PROT_NONE;
+        int prot = Memory.PROT_NONE;
         if (rights.contains(Right.READ))
         {
-            prot |= Linux.PROT_READ;
+            prot |= Memory.PROT_READ;
         }
         if (rights.contains(Right.WRITE))
         {
-            prot |= Linux.PROT_WRITE;
+            prot |= Memory.PROT_WRITE;
         }
         if (rights.contains(Right.EXECUTE))
         {
-            prot |= Linux.PROT_EXEC;
+            prot |= Memory.PROT_EXEC;
         }
         return prot;
     }
 
     private static int newMemfd(final long size)
     {
-        final int fd = Linux.memfdCreate("trindle-segment", Linux.MFD_CLOEXEC | Linux.MFD_ALLOW_SEALING);
+        final int fd = Memfd.memfdCreate("trindle-segment", Memfd.MFD_CLOEXEC | Memfd.MFD_ALLOW_SEALING);
         try
         {
-            Linux.ftruncate(fd, size);
-            Linux.addSeals(fd, Linux.F_SEAL_SHRINK);
+            Memfd.ftruncate(fd, size);
+            Memfd.addSeals(fd, Memfd.F_SEAL_SHRINK);
             return fd;
         }
         catch (final RuntimeException e)
         {
-            Linux.close(fd);
+            Fds.close(fd);
             throw e;
         }
     }
 
     static long pageAlign(final long size)
     {
-        final long page = Linux.pageSize();
+        final long page = Memory.pageSize();
         return Math.ceilDiv(size, page) * page;
     }
 

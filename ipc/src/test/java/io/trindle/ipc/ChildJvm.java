@@ -1,6 +1,6 @@
 package io.trindle.ipc;
 
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Processes;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,7 +22,7 @@ final class ChildJvm implements AutoCloseable
     private final int pid;
     private final Path stdout;
     private final Path stderr;
-    private int status = Linux.STILL_RUNNING;
+    private int status = Processes.STILL_RUNNING;
 
     private ChildJvm(final String name, final int pid, final Path stdout, final Path stderr)
     {
@@ -49,7 +49,7 @@ final class ChildJvm implements AutoCloseable
             command.addAll(arguments);
             final String[] environment = System.getenv().entrySet().stream()
                 .map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new);
-            final int pid = Linux.spawn(command.toArray(String[]::new), environment, stdout.toString(),
+            final int pid = Processes.spawn(command.toArray(String[]::new), environment, stdout.toString(),
                 stderr.toString(), fds);
             return new ChildJvm(name, pid, stdout, stderr);
         }
@@ -84,11 +84,11 @@ final class ChildJvm implements AutoCloseable
     /** @return whether the process has ended (and reaps it if so). */
     boolean hasExited()
     {
-        if (status == Linux.STILL_RUNNING)
+        if (status == Processes.STILL_RUNNING)
         {
-            status = Linux.tryWaitpid(pid);
+            status = Processes.tryWaitpid(pid);
         }
-        return status != Linux.STILL_RUNNING;
+        return status != Processes.STILL_RUNNING;
     }
 
     /**
@@ -115,7 +115,7 @@ final class ChildJvm implements AutoCloseable
     void assertSucceeds(final Duration timeout) throws InterruptedException
     {
         final int result = waitFor(timeout);
-        if (Linux.exitCode(result) != 0)
+        if (Processes.exitCode(result) != 0)
         {
             fail(name + " ended with wait status " + result + ". " + logs());
         }
@@ -125,8 +125,8 @@ final class ChildJvm implements AutoCloseable
     {
         if (!hasExited())
         {
-            Linux.kill(pid, Linux.SIGKILL);
-            status = Linux.waitpid(pid);
+            Processes.kill(pid, Processes.SIGKILL);
+            status = Processes.waitpid(pid);
         }
     }
 

@@ -1,6 +1,9 @@
 package io.trindle.ipc;
 
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Memory;
+import io.trindle.ipc.linux.Memfd;
+import io.trindle.ipc.linux.Fds;
+import io.trindle.ipc.linux.Sockets;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,7 +30,7 @@ class ControlChannelTest
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final long PAGE = Linux.pageSize();
+    private static final long PAGE = Memory.pageSize();
     /** A handles frame's body: request (u64) 0, status (u32) OK, reason "" (u16 0). */
     private static final int HANDLES_BODY_LENGTH = 14;
 
@@ -205,7 +208,7 @@ class ControlChannelTest
             frame.set(SHORT, ControlFrame.HANDLE_COUNT_OFFSET, (short)1);
             HandleEntries.encode(frame, ControlFrame.HEADER_LENGTH, segment.handle());
             final long before = ProcFs.fdTargets().size();
-            Linux.sendWithFds(supervisor.fd(), frame, new int[] {segment.handle().fd()});
+            Sockets.sendWithFds(supervisor.fd(), frame, new int[] {segment.handle().fd()});
             final MalformedMessageException e = assertThrows(MalformedMessageException.class, worker::receive);
             assertTrue(e.getMessage().contains("may not carry handles"), e.getMessage());
             assertEquals(before, ProcFs.fdTargets().size(), "the fd that came with it was closed");
@@ -251,7 +254,7 @@ class ControlChannelTest
         {
             // A lying sender claims READ|WRITE for a read-only fd.
             final MemorySegment frame = handlesFrame(arena, owner.handle().objectId(), 1, 0x03, 0, PAGE);
-            Linux.sendWithFds(supervisor.fd(), frame, new int[] {readOnly.fd()});
+            Sockets.sendWithFds(supervisor.fd(), frame, new int[] {readOnly.fd()});
             try (Handle received = worker.receive().handles().getFirst())
             {
                 assertEquals(Rights.of(Right.READ), received.rights());
@@ -274,18 +277,18 @@ class ControlChannelTest
             assertRefused(handlesFrame(arena, id, 1, 0x01, 100, PAGE), fd, "must be page-aligned");
 
             // Not a memfd at all.
-            final int devNull = Linux.open("/dev/null", Linux.O_RDONLY | Linux.O_CLOEXEC, 0);
+            final int devNull = Fds.open("/dev/null", Fds.O_RDONLY | Fds.O_CLOEXEC, 0);
             assertRefused(handlesFrame(arena, id, 1, 0x01, 0, PAGE), devNull, "fd is not a memfd");
-            Linux.close(devNull);
+            Fds.close(devNull);
 
             // A memfd the sender could still shrink under the receiver's mapping.
-            final int unsealed = Linux.memfdCreate("trindle-segment", Linux.MFD_CLOEXEC | Linux.MFD_ALLOW_SEALING);
-            Linux.ftruncate(unsealed, PAGE);
+            final int unsealed = Memfd.memfdCreate("trindle-segment", Memfd.MFD_CLOEXEC | Memfd.MFD_ALLOW_SEALING);
+            Memfd.ftruncate(unsealed, PAGE);
             assertRefused(handlesFrame(arena, id, 1, 0x01, 0, PAGE), unsealed, "not sealed against shrinking");
-            Linux.close(unsealed);
+            Fds.close(unsealed);
 
             // Fewer fds than entries.
-            Linux.sendWithFds(supervisor.fd(), handlesFrame(arena, id, 1, 0x01, 0, PAGE), new int[0]);
+            Sockets.sendWithFds(supervisor.fd(), handlesFrame(arena, id, 1, 0x01, 0, PAGE), new int[0]);
             final MalformedMessageException e = assertThrows(MalformedMessageException.class, worker::receive);
             assertTrue(e.getMessage().contains("handle count=1, fds=0"), e.getMessage());
 
@@ -297,7 +300,7 @@ class ControlChannelTest
 
     private void assertRefused(final MemorySegment frame, final int fd, final String reason)
     {
-        Linux.sendWithFds(supervisor.fd(), frame, new int[] {fd});
+        Sockets.sendWithFds(supervisor.fd(), frame, new int[] {fd});
         final MalformedMessageException e = assertThrows(MalformedMessageException.class, worker::receive);
         assertTrue(e.getMessage().contains(reason), "expected '" + reason + "' in: " + e.getMessage());
     }
@@ -325,7 +328,7 @@ class ControlChannelTest
         {
             final MemorySegment native_ = arena.allocate(frame.length, 8);
             MemorySegment.copy(frame, 0, native_, ValueLayout.JAVA_BYTE, 0, frame.length);
-            Linux.sendWithFds(supervisor.fd(), native_, new int[0]);
+            Sockets.sendWithFds(supervisor.fd(), native_, new int[0]);
         }
         final MalformedMessageException e = assertThrows(MalformedMessageException.class, worker::receive);
         assertTrue(e.getMessage().contains(reason), "expected '" + reason + "' in: " + e.getMessage());

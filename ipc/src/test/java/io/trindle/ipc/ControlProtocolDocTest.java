@@ -1,6 +1,7 @@
 package io.trindle.ipc;
 
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Fds;
+import io.trindle.ipc.linux.Sockets;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -101,10 +102,10 @@ class ControlProtocolDocTest
                 ControlMessage.Grant.ROUND_ROBIN, List.of(lane0.duplicate(Rights.of(Right.SEND, Right.TRANSFER)),
                     lane1.duplicate(Rights.of(Right.SEND, Right.TRANSFER)))));
             final MemorySegment buffer = arena.allocate(ControlFrame.MAX_FRAME_LENGTH);
-            final Linux.Received received = Linux.receiveWithFds(worker.fd(), buffer, 64);
+            final Sockets.Received received = Sockets.receiveWithFds(worker.fd(), buffer, 64);
             for (final int fd : received.fds())
             {
-                Linux.close(fd);
+                Fds.close(fd);
             }
             assertEquals(expected.length + 2 * 32, received.length());
             assertArrayEquals(expected, buffer.asSlice(0, expected.length).toArray(ValueLayout.JAVA_BYTE));

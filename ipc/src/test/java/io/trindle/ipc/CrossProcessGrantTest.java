@@ -1,7 +1,7 @@
 package io.trindle.ipc;
 
 import io.trindle.ipc.linux.Errno;
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Memory;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class CrossProcessGrantTest
 {
-    private static final long PAGE = Linux.pageSize();
+    private static final long PAGE = Memory.pageSize();
 
     @Test
     void shouldGiveAnotherProcessReadButNeverWrite() throws InterruptedException

@@ -1,6 +1,6 @@
 package io.trindle.ipc;
 
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Memory;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -12,7 +12,7 @@ final class LaneTamper implements AutoCloseable
 
     LaneTamper(final Handle lane)
     {
-        mapping = Mapping.map(lane.fd(), 0, lane.size(), Linux.PROT_READ | Linux.PROT_WRITE);
+        mapping = Mapping.map(lane.fd(), 0, lane.size(), Memory.PROT_READ | Memory.PROT_WRITE);
     }
 
     MemorySegment file()

@@ -1,6 +1,6 @@
 package io.trindle.ipc;
 
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Memory;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class LeakTest
 {
-    private static final long PAGE = Linux.pageSize();
+    private static final long PAGE = Memory.pageSize();
     private static final int CYCLES = 1000;
 
     @Test

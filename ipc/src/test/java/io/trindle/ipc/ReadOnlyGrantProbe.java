@@ -1,6 +1,7 @@
 package io.trindle.ipc;
 
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Fds;
+import io.trindle.ipc.linux.Memory;
 import io.trindle.ipc.linux.SystemCallException;
 
 import java.util.List;
@@ -43,25 +44,26 @@ public final class ReadOnlyGrantProbe
 
                 final int mmapErrno = attempt(() ->
                 {
-                    final long address = Linux.mmap(size, Linux.PROT_READ | Linux.PROT_WRITE, Linux.MAP_SHARED, fd, 0);
-                    Linux.munmap(address, size);
+                    final long address =
+                        Memory.mmap(size, Memory.PROT_READ | Memory.PROT_WRITE, Memory.MAP_SHARED, fd, 0);
+                    Memory.munmap(address, size);
                 });
-                final long readable = Linux.mmap(size, Linux.PROT_READ, Linux.MAP_SHARED, fd, 0);
+                final long readable = Memory.mmap(size, Memory.PROT_READ, Memory.MAP_SHARED, fd, 0);
                 final int mprotectErrno =
-                    attempt(() -> Linux.mprotect(readable, size, Linux.PROT_READ | Linux.PROT_WRITE));
-                Linux.munmap(readable, size);
+                    attempt(() -> Memory.mprotect(readable, size, Memory.PROT_READ | Memory.PROT_WRITE));
+                Memory.munmap(readable, size);
                 final int procErrno = attempt(() ->
                 {
-                    final int reopened = Linux.open("/proc/self/fd/" + fd, Linux.O_RDWR | Linux.O_CLOEXEC, 0);
+                    final int reopened = Fds.open("/proc/self/fd/" + fd, Fds.O_RDWR | Fds.O_CLOEXEC, 0);
                     try
                     {
                         final long address =
-                            Linux.mmap(size, Linux.PROT_READ | Linux.PROT_WRITE, Linux.MAP_SHARED, reopened, 0);
-                        Linux.munmap(address, size);
+                            Memory.mmap(size, Memory.PROT_READ | Memory.PROT_WRITE, Memory.MAP_SHARED, reopened, 0);
+                        Memory.munmap(address, size);
                     }
                     finally
                     {
-                        Linux.close(reopened);
+                        Fds.close(reopened);
                     }
                 });
 

@@ -1,6 +1,6 @@
 package io.trindle.ipc;
 
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Processes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -41,7 +41,7 @@ class ReceiverCrashTest
             }
             first.kill();
             final int status = first.waitFor(Duration.ofSeconds(10));
-            assertEquals(Linux.SIGKILL, Linux.terminatingSignal(status), "killed by SIGKILL, not finished");
+            assertEquals(Processes.SIGKILL, Processes.terminatingSignal(status), "killed by SIGKILL, not finished");
             final long handledByFirst = record.getLong(CrashingReceiverProcess.HANDLED_OFFSET);
             assertTrue(handledByFirst < MESSAGES, "killed mid-stream: handled " + handledByFirst);
 

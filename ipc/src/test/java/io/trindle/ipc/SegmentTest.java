@@ -1,7 +1,9 @@
 package io.trindle.ipc;
 
 import io.trindle.ipc.linux.Errno;
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Fds;
+import io.trindle.ipc.linux.Memfd;
+import io.trindle.ipc.linux.Memory;
 import io.trindle.ipc.linux.SystemCallException;
 import org.junit.jupiter.api.Test;
 
@@ -19,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SegmentTest
 {
-    private static final long PAGE = Linux.pageSize();
+    private static final long PAGE = Memory.pageSize();
 
     private static byte[] randomBytes(final int length, final long seed)
     {
@@ -60,8 +62,8 @@ class SegmentTest
             System.arraycopy(last, 0, expected, 9000, last.length);
             assertArrayEquals(expected, read(segment, 0, (int)segment.size()));
             assertEquals(Rights.SEGMENT_OWNER, segment.rights());
-            assertTrue((Linux.seals(segment.handle().fd()) & Linux.F_SEAL_SHRINK) != 0, "sealed against shrinking");
-            assertEquals(Linux.MEMFD_MODE, (int)java.nio.file.Files.getAttribute(
+            assertTrue((Memfd.seals(segment.handle().fd()) & Memfd.F_SEAL_SHRINK) != 0, "sealed against shrinking");
+            assertEquals(Memfd.MEMFD_MODE, (int)java.nio.file.Files.getAttribute(
                 java.nio.file.Path.of("/proc/self/fd/" + segment.handle().fd()), "unix:mode") & 0777,
                 "only the creator's uid may reopen it");
         }
@@ -235,8 +237,8 @@ class SegmentTest
             final Handle readOnly = owner.duplicate(Rights.of(Right.READ, Right.TRANSFER));
             assertEquals(Rights.of(Right.READ, Right.TRANSFER), readOnly.rights());
             assertEquals(owner.handle().objectId(), readOnly.objectId());
-            assertEquals(Linux.O_RDONLY, Linux.accessMode(readOnly.fd()));
-            assertEquals(Linux.O_RDWR, Linux.accessMode(owner.handle().fd()));
+            assertEquals(Fds.O_RDONLY, Fds.accessMode(readOnly.fd()));
+            assertEquals(Fds.O_RDWR, Fds.accessMode(owner.handle().fd()));
 
             try (Segment reader = Segment.map(readOnly))
             {
@@ -250,11 +252,11 @@ class SegmentTest
                 // The kernel, not only this class, refuses: the fd itself is read-only.
                 final int fd = reader.handle().fd();
                 final SystemCallException mmap = assertThrows(SystemCallException.class,
-                    () -> Linux.mmap(PAGE, Linux.PROT_READ | Linux.PROT_WRITE, Linux.MAP_SHARED, fd, 0));
+                    () -> Memory.mmap(PAGE, Memory.PROT_READ | Memory.PROT_WRITE, Memory.MAP_SHARED, fd, 0));
                 assertEquals(Errno.EACCES, mmap.errno());
                 final long address = reader.memory().address();
                 final SystemCallException mprotect = assertThrows(SystemCallException.class,
-                    () -> Linux.mprotect(address, PAGE, Linux.PROT_READ | Linux.PROT_WRITE));
+                    () -> Memory.mprotect(address, PAGE, Memory.PROT_READ | Memory.PROT_WRITE));
                 assertEquals(Errno.EACCES, mprotect.errno());
 
                 // A writer's change is seen by the reader: one object, two handles.
@@ -287,7 +289,7 @@ class SegmentTest
             // Duplicating a read-only handle to the same rights keeps it read-only.
             try (Handle again = readOnly.duplicate(Rights.of(Right.READ)))
             {
-                assertEquals(Linux.O_RDONLY, Linux.accessMode(again.fd()));
+                assertEquals(Fds.O_RDONLY, Fds.accessMode(again.fd()));
             }
         }
     }
@@ -354,9 +356,9 @@ class SegmentTest
             // Even an fd opened for writing cannot make a writable mapping now.
             try (writerCopy)
             {
-                assertEquals(Linux.O_RDWR, Linux.accessMode(writerCopy.fd()));
-                final SystemCallException e = assertThrows(SystemCallException.class, () -> Linux.mmap(PAGE,
-                    Linux.PROT_READ | Linux.PROT_WRITE, Linux.MAP_SHARED, writerCopy.fd(), 0));
+                assertEquals(Fds.O_RDWR, Fds.accessMode(writerCopy.fd()));
+                final SystemCallException e = assertThrows(SystemCallException.class, () -> Memory.mmap(PAGE,
+                    Memory.PROT_READ | Memory.PROT_WRITE, Memory.MAP_SHARED, writerCopy.fd(), 0));
                 assertEquals(Errno.EPERM, e.errno());
                 assertTrue(e.getMessage().startsWith("mmap(length=" + PAGE + ", prot=READ|WRITE, flags=SHARED, fd="),
                     e.getMessage());
@@ -376,21 +378,21 @@ class SegmentTest
         try (Segment segment = Segment.allocate(PAGE);
             Handle readOnly = segment.duplicate(Rights.of(Right.READ)))
         {
-            final int reopened = Linux.open("/proc/self/fd/" + readOnly.fd(), Linux.O_RDWR | Linux.O_CLOEXEC, 0);
+            final int reopened = Fds.open("/proc/self/fd/" + readOnly.fd(), Fds.O_RDWR | Fds.O_CLOEXEC, 0);
             try
             {
-                final long address = Linux.mmap(PAGE, Linux.PROT_READ | Linux.PROT_WRITE, Linux.MAP_SHARED,
+                final long address = Memory.mmap(PAGE, Memory.PROT_READ | Memory.PROT_WRITE, Memory.MAP_SHARED,
                     reopened, 0);
-                Linux.munmap(address, PAGE);
+                Memory.munmap(address, PAGE);
 
                 segment.seal();
-                final SystemCallException e = assertThrows(SystemCallException.class, () -> Linux.mmap(PAGE,
-                    Linux.PROT_READ | Linux.PROT_WRITE, Linux.MAP_SHARED, reopened, 0));
+                final SystemCallException e = assertThrows(SystemCallException.class, () -> Memory.mmap(PAGE,
+                    Memory.PROT_READ | Memory.PROT_WRITE, Memory.MAP_SHARED, reopened, 0));
                 assertEquals(Errno.EPERM, e.errno());
             }
             finally
             {
-                Linux.close(reopened);
+                Fds.close(reopened);
             }
         }
     }

@@ -1,6 +1,8 @@
 package io.trindle.ipc;
 
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Fds;
+import io.trindle.ipc.linux.Memory;
+import io.trindle.ipc.linux.Processes;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -18,15 +20,15 @@ class SpawnTest
     void shouldGiveTheChildOnlyItsStandardFdsAndTheInheritedOnes() throws IOException
     {
         final ControlChannel[] pair = ControlChannel.pair();
-        final Segment segment = Segment.allocate(Linux.pageSize());
+        final Segment segment = Segment.allocate(Memory.pageSize());
         try (segment; ControlChannel kept = pair[0]; ControlChannel given = pair[1])
         {
-            assertEquals(Linux.O_RDWR, Linux.accessMode(segment.handle().fd()));
-            assertEquals(Linux.O_RDWR, Linux.accessMode(kept.fd()));
+            assertEquals(Fds.O_RDWR, Fds.accessMode(segment.handle().fd()));
+            assertEquals(Fds.O_RDWR, Fds.accessMode(kept.fd()));
             // This JVM holds many fds (jars, the segment's memfd, the kept socket end): none may reach the child.
-            final int pid = Linux.spawn(new String[] {"sleep", "30"}, new String[] {"PATH=/usr/bin:/bin"}, null,
+            final int pid = Processes.spawn(new String[] {"sleep", "30"}, new String[] {"PATH=/usr/bin:/bin"}, null,
                 null, new int[] {given.fd()});
-            final int pidfd = Linux.pidfdOpen(pid);
+            final int pidfd = Processes.pidfdOpen(pid);
             try
             {
                 awaitAsleep(pid);
@@ -42,10 +44,10 @@ class SpawnTest
             }
             finally
             {
-                Linux.pidfdSendSignal(pidfd, Linux.SIGKILL);
-                Linux.close(pidfd);
+                Processes.pidfdSendSignal(pidfd, Processes.SIGKILL);
+                Fds.close(pidfd);
             }
-            assertEquals(Linux.SIGKILL, Linux.terminatingSignal(Linux.waitpid(pid)));
+            assertEquals(Processes.SIGKILL, Processes.terminatingSignal(Processes.waitpid(pid)));
         }
     }
 

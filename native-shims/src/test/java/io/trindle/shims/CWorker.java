@@ -5,7 +5,7 @@ import io.trindle.ipc.ControlMessage;
 import io.trindle.ipc.Handle;
 import io.trindle.ipc.ObjectKind;
 import io.trindle.ipc.Rights;
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Processes;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -38,7 +38,7 @@ final class CWorker implements AutoCloseable
     private final ControlChannel supervisor;
     private final Path stdout;
     private final Path stderr;
-    private int status = Linux.STILL_RUNNING;
+    private int status = Processes.STILL_RUNNING;
     private boolean channelClosed;
 
     private CWorker(final String name, final int pid, final ControlChannel supervisor, final Path stdout,
@@ -70,7 +70,7 @@ final class CWorker implements AutoCloseable
             // The worker's end lives on only in the child: with ours closed, the child's exit closes the channel.
             try (ControlChannel theirs = pair[1])
             {
-                pid = Linux.spawn(argv.toArray(String[]::new), environment, stdout.toString(), stderr.toString(),
+                pid = Processes.spawn(argv.toArray(String[]::new), environment, stdout.toString(), stderr.toString(),
                     new int[] {theirs.fd()});
             }
             return new CWorker(name, pid, pair[0], stdout, stderr);
@@ -158,11 +158,11 @@ final class CWorker implements AutoCloseable
 
     boolean hasExited()
     {
-        if (status == Linux.STILL_RUNNING)
+        if (status == Processes.STILL_RUNNING)
         {
-            status = Linux.tryWaitpid(pid);
+            status = Processes.tryWaitpid(pid);
         }
-        return status != Linux.STILL_RUNNING;
+        return status != Processes.STILL_RUNNING;
     }
 
     /** Waits for the worker to end; fails the test, with its output, past {@code timeout}. @return the wait status. */
@@ -185,7 +185,7 @@ final class CWorker implements AutoCloseable
     void assertExits(final int exitCode, final Duration timeout) throws InterruptedException
     {
         final int result = waitFor(timeout);
-        assertEquals(exitCode, Linux.exitCode(result), name + " ended with wait status " + result + ". " + logs());
+        assertEquals(exitCode, Processes.exitCode(result), name + " ended with wait status " + result + ". " + logs());
     }
 
     List<String> stdoutLines()
@@ -219,8 +219,8 @@ final class CWorker implements AutoCloseable
     {
         if (!hasExited())
         {
-            Linux.kill(pid, Linux.SIGKILL);
-            status = Linux.waitpid(pid);
+            Processes.kill(pid, Processes.SIGKILL);
+            status = Processes.waitpid(pid);
         }
     }
 

@@ -97,7 +97,7 @@ class HeaderConstantsTest
         {
             assertEquals(javaValue(LaneDescriptor.class, entry.getValue()), header.get(entry.getKey()), entry.getKey());
         }
-        assertEquals(io.trindle.ipc.linux.Linux.FUTEX_WAITV_MAX, header.get("TRINDLE_FUTEX_WAITV_MAX"));
+        assertEquals(io.trindle.ipc.linux.Futex.FUTEX_WAITV_MAX, header.get("TRINDLE_FUTEX_WAITV_MAX"));
     }
 
     @Test

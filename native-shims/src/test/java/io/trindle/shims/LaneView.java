@@ -2,7 +2,7 @@ package io.trindle.shims;
 
 import io.trindle.ipc.Handle;
 import io.trindle.ipc.LaneDescriptor;
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Memory;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -22,7 +22,7 @@ final class LaneView implements AutoCloseable
     LaneView(final Handle lane)
     {
         size = lane.size();
-        address = Linux.mmap(size, Linux.PROT_READ | Linux.PROT_WRITE, Linux.MAP_SHARED, lane.fd(), 0);
+        address = Memory.mmap(size, Memory.PROT_READ | Memory.PROT_WRITE, Memory.MAP_SHARED, lane.fd(), 0);
         file = MemorySegment.ofAddress(address).reinterpret(size);
         capacity = file.get(ValueLayout.JAVA_INT, LaneDescriptor.CAPACITY_OFFSET);
     }
@@ -54,6 +54,6 @@ final class LaneView implements AutoCloseable
     @Override
     public void close()
     {
-        Linux.munmap(address, size);
+        Memory.munmap(address, size);
     }
 }

@@ -1,6 +1,6 @@
 package io.trindle.shims;
 
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Processes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,9 +34,10 @@ class LauncherTest
         final Path err = directory.resolve("err");
         Files.deleteIfExists(out);
         Files.deleteIfExists(err);
-        final int pid = Linux.spawn(argv.toArray(String[]::new), ENVIRONMENT, out.toString(), err.toString(), new int[0]);
-        final int status = Linux.waitpid(pid);
-        return new Run(Linux.exitCode(status), Files.readString(out), Files.readString(err));
+        final int pid =
+            Processes.spawn(argv.toArray(String[]::new), ENVIRONMENT, out.toString(), err.toString(), new int[0]);
+        final int status = Processes.waitpid(pid);
+        return new Run(Processes.exitCode(status), Files.readString(out), Files.readString(err));
     }
 
     @Test
@@ -93,7 +94,7 @@ class LauncherTest
         // A shell plays the supervisor: it starts a worker through the launcher and reports the worker's pid.
         final Path pidFile = directory.resolve("worker.pid");
         final String script = LAUNCHER + " --die-with-parent $$ -- sleep 60 & echo $! > " + pidFile + "; wait";
-        final int shell = Linux.spawn(new String[] {"sh", "-c", script}, ENVIRONMENT, null, null, new int[0]);
+        final int shell = Processes.spawn(new String[] {"sh", "-c", script}, ENVIRONMENT, null, null, new int[0]);
         final long deadline = System.nanoTime() + 10_000_000_000L;
         while (!Files.exists(pidFile) || Files.readString(pidFile).isBlank())
         {
@@ -104,8 +105,8 @@ class LauncherTest
         Thread.sleep(100); // let the launcher reach execvp
         assertTrue(alive(worker), "the worker runs");
 
-        Linux.kill(shell, Linux.SIGKILL);
-        Linux.waitpid(shell);
+        Processes.kill(shell, Processes.SIGKILL);
+        Processes.waitpid(shell);
         final long killedBy = System.nanoTime() + 1_000_000_000L;
         while (alive(worker) && System.nanoTime() < killedBy)
         {

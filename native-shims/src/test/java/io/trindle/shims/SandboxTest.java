@@ -1,6 +1,8 @@
 package io.trindle.shims;
 
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Fds;
+import io.trindle.ipc.linux.Memfd;
+import io.trindle.ipc.linux.Processes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,9 +51,10 @@ class SandboxTest
         final Path err = directory.resolve("err");
         Files.deleteIfExists(out);
         Files.deleteIfExists(err);
-        final int pid = Linux.spawn(argv.toArray(String[]::new), ENVIRONMENT, out.toString(), err.toString(), new int[0]);
-        final int status = Linux.waitpid(pid);
-        return new Run(Linux.exitCode(status), Files.readString(out), Files.readString(err));
+        final int pid =
+            Processes.spawn(argv.toArray(String[]::new), ENVIRONMENT, out.toString(), err.toString(), new int[0]);
+        final int status = Processes.waitpid(pid);
+        return new Run(Processes.exitCode(status), Files.readString(out), Files.readString(err));
     }
 
     private Run strict(final String... rest) throws IOException
@@ -206,16 +209,17 @@ class SandboxTest
     {
         // The second guard behind the hidden /proc: every memfd is 0600, so only its creator's uid may reopen it.
         // No mount namespace here, so /proc is in reach; the worker is nobody when the launcher runs as root.
-        final int memfd = Linux.memfdCreate("reopen-probe", Linux.MFD_CLOEXEC);
-        final int open = Linux.memfdCreate("reopen-contrast", Linux.MFD_CLOEXEC);
+        final int memfd = Memfd.memfdCreate("reopen-probe", Memfd.MFD_CLOEXEC);
+        final int open = Memfd.memfdCreate("reopen-contrast", Memfd.MFD_CLOEXEC);
         final Path out = directory.resolve("out");
         final Path err = directory.resolve("err");
         final int pid;
         try
         {
-            assertEquals(Linux.MEMFD_MODE, (int)Files.getAttribute(Path.of("/proc/self/fd/" + memfd), "unix:mode") & 0777);
-            Linux.fchmod(open, 0666); // the mode memfd_create gives, less execute: the contrast
-            pid = Linux.spawn(new String[] {SANDBOX, "--profile", "none", "--namespaces", "user", "--keep-fd", "3",
+            assertEquals(Memfd.MEMFD_MODE,
+                (int)Files.getAttribute(Path.of("/proc/self/fd/" + memfd), "unix:mode") & 0777);
+            Memfd.fchmod(open, 0666); // the mode memfd_create gives, less execute: the contrast
+            pid = Processes.spawn(new String[] {SANDBOX, "--profile", "none", "--namespaces", "user", "--keep-fd", "3",
                 "--keep-fd", "4", "--", "/usr/bin/python3", "-c", """
                 import errno, os
                 print(os.getuid())
@@ -230,13 +234,13 @@ class SandboxTest
         }
         finally
         {
-            Linux.close(memfd);
-            Linux.close(open);
+            Fds.close(memfd);
+            Fds.close(open);
         }
-        assertEquals(0, Linux.exitCode(Linux.waitpid(pid)), Files.readString(err));
+        assertEquals(0, Processes.exitCode(Processes.waitpid(pid)), Files.readString(err));
         // Run by root, the worker is nobody outside too and is refused the 0600 memfd but not the 0666 one; run by
         // another user, it is that user outside, the owner of both, and may: that case relies on the hidden /proc.
-        assertEquals("65534\n" + (Linux.geteuid() == 0 ? "EACCES" : "opened") + "\nopened\n", Files.readString(out),
+        assertEquals("65534\n" + (Processes.geteuid() == 0 ? "EACCES" : "opened") + "\nopened\n", Files.readString(out),
             Files.readString(err));
     }
 
@@ -289,15 +293,15 @@ class SandboxTest
         final int[] fds = new int[3];
         for (int f = 0; f < fds.length; f++)
         {
-            fds[f] = Linux.open("/dev/null", Linux.O_RDONLY | Linux.O_CLOEXEC, 0);
+            fds[f] = Fds.open("/dev/null", Fds.O_RDONLY | Fds.O_CLOEXEC, 0);
         }
         final List<String> argv = new ArrayList<>(List.of(SANDBOX, "--profile", "strict", "--keep-fd", "4"));
         argv.addAll(RUNTIME);
         argv.addAll(List.of("--", "sleep", "30"));
-        final int launcher = Linux.spawn(argv.toArray(String[]::new), ENVIRONMENT, null, null, fds); // fds 3, 4, 5
+        final int launcher = Processes.spawn(argv.toArray(String[]::new), ENVIRONMENT, null, null, fds); // fds 3, 4, 5
         for (final int fd : fds)
         {
-            Linux.close(fd);
+            Fds.close(fd);
         }
         try
         {
@@ -305,13 +309,14 @@ class SandboxTest
             awaitExec(worker, "sleep");
             assertEquals(List.of(0, 1, 2, 4), fdsOf(worker), "the worker holds only 0, 1, 2 and the kept fd");
             assertFalse(fdsOf(launcher).contains(4), "the launcher let go of the granted fd");
-            Linux.kill(worker, Linux.SIGKILL);
-            assertEquals(128 + Linux.SIGKILL, Linux.exitCode(Linux.waitpid(launcher)), "128 + the worker's signal");
+            Processes.kill(worker, Processes.SIGKILL);
+            assertEquals(128 + Processes.SIGKILL, Processes.exitCode(Processes.waitpid(launcher)),
+                "128 + the worker's signal");
         }
         catch (final AssertionError | Exception failure)
         {
-            Linux.kill(launcher, Linux.SIGKILL);
-            Linux.waitpid(launcher);
+            Processes.kill(launcher, Processes.SIGKILL);
+            Processes.waitpid(launcher);
             throw failure;
         }
     }
@@ -323,7 +328,7 @@ class SandboxTest
         final Path pidFile = directory.resolve("launcher.pid");
         final String script = SANDBOX + " --profile strict --die-with-parent $$ " + String.join(" ", RUNTIME)
             + " -- sleep 60 & echo $! > " + pidFile + "; wait";
-        final int shell = Linux.spawn(new String[] {"sh", "-c", script}, ENVIRONMENT, null, null, new int[0]);
+        final int shell = Processes.spawn(new String[] {"sh", "-c", script}, ENVIRONMENT, null, null, new int[0]);
         final long deadline = System.nanoTime() + 10_000_000_000L;
         while (!Files.exists(pidFile) || Files.readString(pidFile).isBlank())
         {
@@ -334,8 +339,8 @@ class SandboxTest
         final int worker = awaitChild(launcher);
         awaitExec(worker, "sleep");
 
-        Linux.kill(shell, Linux.SIGKILL);
-        Linux.waitpid(shell);
+        Processes.kill(shell, Processes.SIGKILL);
+        Processes.waitpid(shell);
         final long killedBy = System.nanoTime() + 1_000_000_000L;
         while ((alive(worker) || alive(launcher)) && System.nanoTime() < killedBy)
         {

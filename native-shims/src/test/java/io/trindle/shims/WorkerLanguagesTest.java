@@ -12,7 +12,9 @@ import io.trindle.ipc.Rights;
 import io.trindle.ipc.Segment;
 import io.trindle.ipc.Source;
 import io.trindle.ipc.TestMessages;
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Fds;
+import io.trindle.ipc.linux.Memfd;
+import io.trindle.ipc.linux.Sockets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -204,7 +206,7 @@ class WorkerLanguagesTest
     @Test
     void shouldRefuseAGrantWhoseFdIsNoMemfdAndCloseIt() throws Exception
     {
-        final int[] pipeFds = Linux.pipe();
+        final int[] pipeFds = Fds.pipe();
         try (CWorker probe = CWorker.start("c-probe-not-memfd", "trindle-c-probe", List.of()))
         {
             probe.send(new ControlMessage.Hello("test", "c-probe-not-memfd", 0, 1));
@@ -214,18 +216,18 @@ class WorkerLanguagesTest
         }
         finally
         {
-            Linux.close(pipeFds[0]);
-            Linux.close(pipeFds[1]);
+            Fds.close(pipeFds[0]);
+            Fds.close(pipeFds[1]);
         }
     }
 
     @Test
     void shouldRefuseAGrantOfAnUnsealedMemfdAndCloseIt() throws Exception
     {
-        final int memfd = Linux.memfdCreate("unsealed", Linux.MFD_CLOEXEC);
+        final int memfd = Memfd.memfdCreate("unsealed", Memfd.MFD_CLOEXEC);
         try (CWorker probe = CWorker.start("c-probe-unsealed", "trindle-c-probe", List.of()))
         {
-            Linux.ftruncate(memfd, 8192);
+            Memfd.ftruncate(memfd, 8192);
             probe.send(new ControlMessage.Hello("test", "c-probe-unsealed", 0, 1));
             sendRaw(probe, grantFrame("lines", Right.SEND.bit() | Right.TRANSFER.bit(), 8192), new int[] {memfd});
             assertRefused(probe, "error trindle_connect: control frame refused: handle entry 0 (object 0x77) fd 4 is " +
@@ -233,7 +235,7 @@ class WorkerLanguagesTest
         }
         finally
         {
-            Linux.close(memfd);
+            Fds.close(memfd);
         }
     }
 
@@ -316,7 +318,7 @@ class WorkerLanguagesTest
         {
             final MemorySegment bytes = arena.allocate(frame.length);
             MemorySegment.copy(frame, 0, bytes, ValueLayout.JAVA_BYTE, 0, frame.length);
-            Linux.sendWithFds(probe.channelFd(), bytes, fds);
+            Sockets.sendWithFds(probe.channelFd(), bytes, fds);
         }
     }
 

@@ -1,8 +1,10 @@
 package io.trindle.supervisor;
 
 import io.trindle.ipc.ControlMessage;
+import io.trindle.ipc.Bundles;
 import io.trindle.ipc.Handle;
 import io.trindle.ipc.ObjectKind;
+import io.trindle.ipc.Pipe;
 import io.trindle.ipc.Right;
 import io.trindle.ipc.Rights;
 
@@ -17,7 +19,8 @@ import java.util.Map;
  * The truth about who holds what: for each worker process, the objects it holds a handle to and with which
  * rights; and the transfers in flight, each under an unguessable token. A worker never names an object by a
  * number it could forge into authority: the supervisor checks every transfer against this table, and a token
- * is good for one redemption by the one receiver it was issued for.
+ * is good for one redemption by the one receiver it was issued for. Every check the supervisor makes before a
+ * handle moves is here; {@link HandleBroker} only finds the parties and answers.
  *
  * <p>Touched only by the supervisor's loop thread.
  */
@@ -54,6 +57,8 @@ final class CapabilityTable
     private final Map<Long, String> redeemed = new HashMap<>();
     /** What each bundle holds, by the bundle's object id, until it is unpacked. */
     private final Map<Long, List<Capability>> bundles = new HashMap<>();
+    /** The supervisor's handles to the pipes workers created for themselves. */
+    private final List<Handle> createdPipes = new ArrayList<>();
 
     /** Records that {@code worker} holds {@code objectId} with {@code rights} (a grant, a redemption, a creation). */
     void grant(final WorkerProcess worker, final long objectId, final ObjectKind kind, final Rights rights,
@@ -66,6 +71,23 @@ final class CapabilityTable
     void forget(final WorkerProcess worker)
     {
         held.remove(worker);
+    }
+
+    /**
+     * A worker may attach handles only to a message on a lane it sends on itself: the token goes into that lane,
+     * and only its receiver may redeem it.
+     *
+     * @return {@code null} if lane {@code laneId} of {@code instance} (pipe {@code pipeId}, {@code null} if there
+     *         is no such pipe) is one {@code from} sends on; otherwise the refusal.
+     */
+    <T> Outcome<T> refuseForeignLane(final WorkerProcess from, final ObjectTable.PipeInstance instance,
+        final long pipeId, final int laneId)
+    {
+        final boolean ownLane = instance != null && laneId >= 0 && laneId < instance.lanes().size() &&
+            instance.lanes().get(laneId).senderWorker().equals(from.config.name()) &&
+            instance.lanes().get(laneId).senderReplica() == from.replica;
+        return ownLane ? null : Outcome.refused(ControlMessage.Status.BAD_LANE, "lane " + laneId + " of pipe 0x" +
+            Long.toHexString(pipeId) + " is not a lane worker " + from.label + " sends on");
     }
 
     /**
@@ -94,18 +116,24 @@ final class CapabilityTable
     }
 
     /**
-     * Packs handles {@code from} holds into a new bundle, checked as a transfer is (all or nothing); the bundle
-     * enters {@code from}'s table with READ and TRANSFER.
+     * Packs handles {@code from} holds into a new bundle of at most {@link ControlMessage.CreateBundle#MAX_BYTES}
+     * bytes, checked as a transfer is (all or nothing); the bundle enters {@code from}'s table with READ and
+     * TRANSFER.
      */
     Outcome<Handle> bundle(final WorkerProcess from, final List<ControlMessage.Attachment> attachments,
         final byte[] bytes)
     {
+        if (bytes.length > ControlMessage.CreateBundle.MAX_BYTES)
+        {
+            return Outcome.refused(ControlMessage.Status.INVALID, "a bundle carries at most " +
+                ControlMessage.CreateBundle.MAX_BYTES + " bytes, not " + bytes.length);
+        }
         final Outcome<List<Capability>> checked = take(from, attachments);
         if (checked.status() != ControlMessage.Status.OK)
         {
             return Outcome.refused(checked.status(), checked.reason());
         }
-        final Handle master = io.trindle.ipc.Bundles.create(bytes);
+        final Handle master = Bundles.create(bytes);
         bundles.put(master.objectId(), checked.value());
         grant(from, master.objectId(), ObjectKind.BUNDLE, Rights.of(Right.READ, Right.TRANSFER), master);
         return Outcome.ok(master);
@@ -203,20 +231,63 @@ final class CapabilityTable
         return Outcome.ok(transfer);
     }
 
-    /** Takes back a transfer whose message was rejected before its handles were redeemed. */
-    Pending cancel(final long token)
+    /**
+     * Takes back the transfer behind a message that {@code receiver} rejected before redeeming its handles: the
+     * token is spent, and if it was issued from {@code sender} to {@code receiver}, the handles return to
+     * {@code sender}'s table.
+     *
+     * @param token the token in the rejected message, or 0 if it carried no handles.
+     * @return what returns to the sender; empty if nothing does.
+     */
+    List<Capability> returnToSender(final long token, final WorkerProcess sender, final WorkerProcess receiver)
     {
-        final Pending transfer = pending.remove(token);
-        if (transfer != null)
+        if (token == 0)
         {
-            redeemed.put(token, "returned to " + transfer.from().label + " in a bounce");
+            return List.of();
         }
-        return transfer;
+        final Pending transfer = pending.remove(token);
+        if (transfer == null)
+        {
+            return List.of();
+        }
+        redeemed.put(token, "returned to " + transfer.from().label + " in a bounce");
+        if (transfer.from() != sender || transfer.to() != receiver)
+        {
+            return List.of();
+        }
+        for (final Capability capability : transfer.capabilities())
+        {
+            grant(sender, capability.objectId(), capability.kind(), capability.rights(), capability.master());
+        }
+        return transfer.capabilities();
     }
 
-    /** Closes the supervisor's handles to bundles never unpacked. */
+    /**
+     * Makes a pipe for the worker that asked, with one lane, and enters it in that worker's table with every pipe
+     * right; the supervisor keeps its own handle until it closes.
+     *
+     * @return the supervisor's handle to the lane, or the refusal of a capacity {@link Pipe#create} refuses.
+     */
+    Outcome<Handle> createPipe(final WorkerProcess by, final int laneCapacity)
+    {
+        try
+        {
+            final Pipe pipe = Pipe.create(laneCapacity);
+            final Handle lane = pipe.newLane();
+            createdPipes.add(lane);
+            grant(by, pipe.objectId(), ObjectKind.PIPE, Rights.PIPE_ALL, lane);
+            return Outcome.ok(lane);
+        }
+        catch (final IllegalArgumentException e)
+        {
+            return Outcome.refused(ControlMessage.Status.INVALID, e.getMessage());
+        }
+    }
+
+    /** Closes the supervisor's handles to bundles never unpacked and to the pipes workers created. */
     void close()
     {
+        createdPipes.forEach(Handle::close);
         for (final Map<Long, Capability> table : held.values())
         {
             table.values().stream().filter(c -> c.kind() == ObjectKind.BUNDLE).forEach(c -> c.master().close());

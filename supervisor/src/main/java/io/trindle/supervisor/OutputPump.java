@@ -1,6 +1,6 @@
 package io.trindle.supervisor;
 
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Fds;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -52,7 +52,7 @@ final class OutputPump implements Runnable
         {
             final MemorySegment buffer = arena.allocate(BUFFER);
             long read;
-            while ((read = Linux.read(fd, buffer)) > 0)
+            while ((read = Fds.read(fd, buffer)) > 0)
             {
                 for (long i = 0; i < read; i++)
                 {
@@ -78,7 +78,7 @@ final class OutputPump implements Runnable
             {
                 emit(line);
             }
-            Linux.close(fd);
+            Fds.close(fd);
         }
     }
 

@@ -1,7 +1,7 @@
 package io.trindle.supervisor;
 
 import io.trindle.ipc.Right;
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Processes;
 import io.trindle.supervisor.config.PipelineConfig;
 import io.trindle.supervisor.config.WorkerConfig;
 
@@ -55,7 +55,8 @@ final class SandboxExplanation
         {
             out.printf("refused: every inherited fd but 0, 1, 2 and the control channel (by trindle-launch)%n");
             out.printf("allowed: everything else uid %d may do: every file it may open, /proc, the network, " +
-                "signalling that uid's processes; give the worker 'sandbox: strict' to refuse them%n", Linux.geteuid());
+                "signalling that uid's processes; give the worker 'sandbox: strict' to refuse them%n",
+                Processes.geteuid());
             return 0;
         }
         out.println("read-only paths the supervisor gives the sandbox:");
@@ -63,10 +64,10 @@ final class SandboxExplanation
         {
             out.printf("  %s %s (%s)%s%n", path.passed() ? "+" : "-", path.path(), path.why(),
                 path.passed() ? (path.reachable() ? "" : ": NOT REACHABLE, the launcher will refuse to start") :
-                    Linux.geteuid() == 0 ? ": left out, it does not exist or uid 65534 (nobody), which the worker " +
-                        "runs as, cannot read it" : ": left out, it does not exist");
+                    Processes.geteuid() == 0 ? ": left out, it does not exist or uid 65534 (nobody), which the " +
+                        "worker runs as, cannot read it" : ": left out, it does not exist");
         }
-        final List<String> argv = commands.argv(worker, Linux.getpid(), true);
+        final List<String> argv = commands.argv(worker, Processes.getpid(), true);
         // The launcher's own part ends at the first "--": the sandbox launcher starts right after it.
         final List<String> sandbox = argv.subList(argv.indexOf("--") + 1, argv.size());
         try

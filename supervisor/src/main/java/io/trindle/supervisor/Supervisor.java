@@ -1,26 +1,17 @@
 package io.trindle.supervisor;
 
-import io.trindle.ipc.ClosedHandleException;
-import io.trindle.ipc.ControlChannel;
 import io.trindle.ipc.ControlMessage;
-import io.trindle.ipc.Handle;
 import io.trindle.ipc.Pipe;
-import io.trindle.ipc.Rights;
-import io.trindle.ipc.Right;
 import io.trindle.ipc.linux.Errno;
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Processes;
 import io.trindle.ipc.linux.SystemCallException;
 import io.trindle.supervisor.config.PipelineConfig;
-import io.trindle.supervisor.config.RestartPolicy;
 import io.trindle.supervisor.config.WorkerConfig;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,10 +25,16 @@ import java.util.concurrent.TimeUnit;
  * The kernel role: makes a pipeline's objects, starts its workers with exactly their grants, restarts them as
  * their policy says, stops them in order, and answers status queries.
  *
- * <p>Everything that changes state happens on one thread, the loop in {@link #run()}: other threads (one
- * waiting for each process to exit, one reading each control channel, timers, the status socket) only post
- * events to it. That thread also spawns every worker, which matters: the launcher's parent-death signal fires
- * when the spawning <em>thread</em> ends, and this one lives as long as the supervisor.
+ * <p>Everything that changes state happens on one thread, the loop in {@link #run()}: events come in, each has
+ * one handler, and the handlers are where a worker's state changes. Other threads (one waiting for each process to
+ * exit, one reading each control channel, timers, the status socket) only post events. The loop's helpers do the
+ * mechanics: {@link WorkerSpawner} makes processes, {@link HandleBroker} answers the requests that move handles
+ * (checked by the {@link CapabilityTable}), and {@link StopSequence} stops the pipeline in order. The loop thread
+ * also spawns every worker, which matters: the launcher's parent-death signal fires when the spawning
+ * <em>thread</em> ends, and this one lives as long as the supervisor.
+ *
+ * <p>Longer than the ~400 lines a class here should stay under, on purpose: it holds the loop and every handler
+ * that changes a worker's state, so that all of a worker's transitions read in one file.
  */
 final class Supervisor
 {
@@ -102,20 +99,17 @@ final class Supervisor
     }
 
     private final PipelineConfig config;
-    private final Settings settings;
-    private final WorkerCommand commands;
+    private final Reporter reporter;
     private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
     private final ScheduledExecutorService timers =
         Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("trindle-timer").factory());
     private final List<WorkerProcess> workers = new ArrayList<>();
-    private final Map<String, Deque<Instant>> restartTimes = new HashMap<>();
+    private final Restarts restarts = new Restarts();
     private final Map<String, long[]> lastReleased = new HashMap<>();
-    private final CapabilityTable capabilities = new CapabilityTable();
-    /** The supervisor's handles to the pipes workers created for themselves. */
-    private final List<Handle> createdPipes = new ArrayList<>();
-    private final int labelWidth;
-    private final boolean colour;
+    private final WorkerSpawner spawner;
     private ObjectTable objects;
+    private HandleBroker broker;
+    private StopSequence stopSequence;
     private boolean stopping;
     private int exitCode = EXIT_SUCCESS;
     /** Whether an internal error was said already: a second one, during the stop, kills what still runs. */
@@ -124,8 +118,7 @@ final class Supervisor
     Supervisor(final PipelineConfig config, final Settings settings)
     {
         this.config = config;
-        this.settings = settings;
-        this.commands = new WorkerCommand(config, settings);
+        this.reporter = new Reporter(settings.err());
         for (final WorkerConfig worker : config.workers().values())
         {
             for (int replica = 0; replica < worker.replicas(); replica++)
@@ -133,8 +126,21 @@ final class Supervisor
                 workers.add(new WorkerProcess(worker, replica));
             }
         }
-        labelWidth = workers.stream().mapToInt(w -> w.label.length()).max().orElse(1);
-        colour = OutputPump.terminal();
+        final int labelWidth = workers.stream().mapToInt(w -> w.label.length()).max().orElse(1);
+        spawner = new WorkerSpawner(settings, new WorkerCommand(config, settings), new WorkerSpawner.Events()
+        {
+            @Override
+            public void exited(final WorkerProcess worker, final long generation, final int status)
+            {
+                events.add(new Exited(worker, generation, status));
+            }
+
+            @Override
+            public void received(final WorkerProcess worker, final long generation, final ControlMessage message)
+            {
+                events.add(new FromWorker(worker, generation, message));
+            }
+        }, reporter, labelWidth);
     }
 
     /**
@@ -152,9 +158,11 @@ final class Supervisor
         {
             // Nothing runs yet: say why (out of descriptors or memory, most likely) and start nothing.
             timers.shutdownNow();
-            say("cannot make the pipeline's objects: %s", reason(e));
+            say("cannot make the pipeline's objects: %s", Reporter.reason(e));
             return EXIT_WORKER_FAILED;
         }
+        broker = new HandleBroker(objects, workers, reporter);
+        stopSequence = new StopSequence(objects, timers, phase -> events.add(new StopPhase(phase)), reporter);
         try
         {
             say("starting pipeline '%s': %d worker process(es), %d pipe instance(s), %d segment(s)",
@@ -176,7 +184,7 @@ final class Supervisor
             }
             // A result is never silently wrong: restarts of a worker that is not restart-safe are said, and turn a
             // success into EXIT_UNSAFE_RESTARTS.
-            final String unsafe = unsafeRestarts();
+            final String unsafe = Restarts.unsafe(workers);
             if (exitCode == EXIT_SUCCESS && !unsafe.isEmpty())
             {
                 exitCode = EXIT_UNSAFE_RESTARTS;
@@ -195,40 +203,15 @@ final class Supervisor
         catch (final InterruptedException e)
         {
             Thread.currentThread().interrupt();
-            workers.stream().filter(WorkerProcess::alive).forEach(w -> signal(w, Linux.SIGKILL));
+            workers.stream().filter(WorkerProcess::alive).forEach(w -> w.signal(Processes.SIGKILL));
             return EXIT_WORKER_FAILED;
         }
         finally
         {
             timers.shutdownNow();
             objects.close();
-            createdPipes.forEach(Handle::close);
-            capabilities.close();
+            broker.close();
         }
-    }
-
-    /**
-     * @return "reader was restarted 2 times and is not restart-safe", or for several "reader was restarted 2 times
-     *         and counter once, and they are not restart-safe"; empty if no such worker was restarted.
-     */
-    private String unsafeRestarts()
-    {
-        final List<String> restarted = new ArrayList<>();
-        for (final WorkerProcess worker : workers)
-        {
-            if (worker.restarts > 0 && !worker.config.restartSafe())
-            {
-                restarted.add(worker.label + (restarted.isEmpty() ? " was restarted " : " ") +
-                    (worker.restarts == 1 ? "once" : worker.restarts + " times"));
-            }
-        }
-        return switch (restarted.size())
-        {
-            case 0 -> "";
-            case 1 -> restarted.getFirst() + " and is not restart-safe";
-            default -> String.join(", ", restarted.subList(0, restarted.size() - 1)) + " and " + restarted.getLast() +
-                ", and they are not restart-safe";
-        };
     }
 
     /** Asks the pipeline to stop: sources stop, the end of stream flows downstream, workers exit. */
@@ -277,7 +260,7 @@ final class Supervisor
         if (!internalError)
         {
             internalError = true;
-            say("internal error handling %s: %s", what, reason(e));
+            say("internal error handling %s: %s", what, Reporter.reason(e));
             try
             {
                 stop("the supervisor met an internal error", EXIT_WORKER_FAILED);
@@ -293,7 +276,7 @@ final class Supervisor
             if (worker.alive())
             {
                 worker.stopping = true;
-                signal(worker, Linux.SIGKILL);
+                worker.signal(Processes.SIGKILL);
             }
             else if (worker.state == WorkerProcess.State.BACKOFF)
             {
@@ -319,12 +302,6 @@ final class Supervisor
         };
     }
 
-    /** @return an exception in one line, its kind and message, e.g. {@code OutOfMemoryError: unable to …}. */
-    private static String reason(final Throwable e)
-    {
-        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
-    }
-
     private void handle(final Event event)
     {
         switch (event)
@@ -344,7 +321,7 @@ final class Supervisor
                 {
                     say("worker %s did not say it was ready within %s; killing it", worker.label,
                         worker.config.readyTimeout());
-                    signal(worker, Linux.SIGKILL);
+                    worker.signal(Processes.SIGKILL);
                 }
             }
             case Restart restart ->
@@ -361,7 +338,17 @@ final class Supervisor
                 }
             }
             case StopRequested stop -> stop(stop.why(), EXIT_STOPPED);
-            case StopPhase phase -> onStopPhase(phase.phase());
+            case StopPhase phase ->
+            {
+                for (final WorkerProcess worker : workers)
+                {
+                    if (worker.alive())
+                    {
+                        worker.stopping = true; // its exit is then no failure to restart
+                        stopSequence.escalate(worker, phase.phase());
+                    }
+                }
+            }
             case StatusQuery query -> query.answer().complete(Status.render(config, workers, objects, lastReleased,
                 query.json()));
             case StartNext next ->
@@ -379,93 +366,42 @@ final class Supervisor
         }
     }
 
+    /**
+     * Starts a worker's process, sends it its grants, and sets the ready timer. A start that fails at any step is
+     * handled as the process's exit: with status 111 when the process could not be made or watched, with the
+     * process's own status otherwise (it is killed, or it died already).
+     */
     private void start(final WorkerProcess worker)
     {
-        ControlChannel[] channel = null;
-        int[] out = null;
-        int[] err = null;
-        final int pid;
+        final WorkerSpawner.Spawned spawned;
         try
         {
-            channel = ControlChannel.pair();
-            out = Linux.pipe();
-            err = Linux.pipe();
-            pid = Linux.spawn(commands.argv(worker.config, Linux.getpid(), false).toArray(String[]::new),
-                commands.environment(worker.config, worker.replica).entrySet().stream()
-                    .map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new),
-                out[1], err[1], new int[] {channel[1].fd()});
+            spawned = spawner.spawn(worker);
         }
         catch (final SystemCallException | IllegalStateException e)
         {
-            if (channel != null)
-            {
-                channel[0].close();
-                channel[1].close();
-            }
-            closeAll(out);
-            closeAll(err);
             say("cannot start worker %s: %s", worker.label, e.getMessage());
             worker.generation++;
-            events.add(new Exited(worker, worker.generation, 111 << 8));
+            events.add(new Exited(worker, worker.generation, WorkerSpawner.FAILED_START_STATUS));
             return;
         }
-        channel[1].close();
-        Linux.close(out[1]);
-        Linux.close(err[1]);
         worker.generation++;
         final long generation = worker.generation;
-        worker.pid = pid;
-        worker.channel = channel[0];
+        worker.pid = spawned.pid();
+        worker.channel = spawned.channel();
         worker.state = WorkerProcess.State.STARTING;
         worker.startedAt = Instant.now();
         worker.stopping = false;
-        final int colourNumber = colour ? workers.indexOf(worker) : -1;
-        // At the process or thread limit the JVM cannot make these threads (OutOfMemoryError: unable to create
-        // native thread). Without its waiter no one would reap the worker, so it is killed and reaped here, and
-        // counts as a failed start, as when the spawn itself fails.
-        int threads = 0;
-        try
+        if (!spawner.watch(worker, generation, spawned, workers.indexOf(worker)))
         {
-            Thread.ofPlatform().daemon().name("out-" + worker.label)
-                .start(new OutputPump(out[0], worker.label, labelWidth, colourNumber, settings.out()));
-            threads++;
-            Thread.ofPlatform().daemon().name("err-" + worker.label)
-                .start(new OutputPump(err[0], worker.label, labelWidth, colourNumber, settings.err()));
-            threads++;
-            Thread.ofPlatform().daemon().name("wait-" + worker.label)
-                .start(() -> events.add(new Exited(worker, generation, Linux.waitpid(pid))));
-        }
-        catch (final OutOfMemoryError e)
-        {
-            say("cannot start worker %s: %s", worker.label, e.getMessage());
-            signal(worker, Linux.SIGKILL);
-            Linux.waitpid(pid);
-            // A pump that started closes its own end when the worker's output ends, which its death just did.
-            if (threads < 1)
-            {
-                Linux.close(out[0]);
-            }
-            if (threads < 2)
-            {
-                Linux.close(err[0]);
-            }
-            events.add(new Exited(worker, generation, 111 << 8));
+            events.add(new Exited(worker, generation, WorkerSpawner.FAILED_START_STATUS));
             return;
         }
         try
         {
-            channel[0].send(new ControlMessage.Hello(config.name(), worker.config.name(), worker.replica,
+            worker.channel.send(new ControlMessage.Hello(config.name(), worker.config.name(), worker.replica,
                 worker.config.replicas()));
-            for (final ObjectTable.GrantPlan grant : objects.grantsOf(worker.config, worker.replica))
-            {
-                if (grant.kind() == io.trindle.ipc.ObjectKind.SEGMENT)
-                {
-                    final Handle master = grant.handles().getFirst();
-                    capabilities.grant(worker, master.objectId(), grant.kind(), grant.rights(), master);
-                }
-                channel[0].send(grant.toMessage());
-            }
-            channel[0].send(new ControlMessage.GrantsDone());
+            broker.grant(worker);
         }
         catch (final RuntimeException e)
         {
@@ -474,65 +410,20 @@ final class Supervisor
             if (!(e instanceof SystemCallException call &&
                 (call.errno() == Errno.EPIPE || "ECONNRESET".equals(call.errnoName()))))
             {
-                say("cannot start worker %s: cannot send its grants: %s", worker.label, reason(e));
-                signal(worker, Linux.SIGKILL);
+                say("cannot start worker %s: cannot send its grants: %s", worker.label, Reporter.reason(e));
+                worker.signal(Processes.SIGKILL);
             }
             return;
         }
-        final ControlChannel control = channel[0];
-        try
+        if (!spawner.read(worker, generation, worker.channel))
         {
-            Thread.ofPlatform().daemon().name("control-" + worker.label)
-                .start(() -> readControl(worker, generation, control));
-        }
-        catch (final OutOfMemoryError e)
-        {
-            // Its waiter reports the exit this brings, and the restart policy applies as to any failed start.
-            say("cannot start worker %s: %s", worker.label, e.getMessage());
-            signal(worker, Linux.SIGKILL);
             return;
         }
         timers.schedule(() -> events.add(new ReadyTimeout(worker, generation)),
             worker.config.readyTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        if (stopping && !objects.receivesAnything(worker.config))
+        if (stopping)
         {
-            sendStop(worker);
-        }
-    }
-
-    private void readControl(final WorkerProcess worker, final long generation, final ControlChannel control)
-    {
-        try
-        {
-            ControlMessage message;
-            while ((message = control.receive()) != null)
-            {
-                events.add(new FromWorker(worker, generation, message));
-            }
-        }
-        catch (final SystemCallException e)
-        {
-            // A worker that dies with frames unread (its grants, say, or a late reply) resets the channel rather
-            // than closing it: that is its end, as EOF is, and its exit event tells the rest. Once the worker is
-            // gone, its channel is also closed under this reader: that is no news either.
-            if (e.errno() != Errno.ECONNRESET && generation == worker.generation && worker.alive())
-            {
-                settings.err().printf("trindle: cannot read worker %s's control channel: %s%n", worker.label,
-                    e.getMessage());
-            }
-        }
-        catch (final ClosedHandleException e)
-        {
-            // The supervisor closed the channel when the worker exited, before this reader looked again: its end.
-        }
-        catch (final RuntimeException e)
-        {
-            // Said even when the worker has exited since: what it sent is there to be read either way.
-            if (generation == worker.generation)
-            {
-                settings.err().printf("trindle: worker %s sent a bad control message: %s%n", worker.label,
-                    e.getMessage());
-            }
+            stopSequence.ask(worker);
         }
     }
 
@@ -548,58 +439,41 @@ final class Supervisor
             worker.channel.close();
             worker.channel = null;
         }
-        capabilities.forget(worker);
+        broker.forget(worker);
         final int status = exited.status();
-        worker.lastExit = describe(status);
-        final boolean success = Linux.exitCode(status) == 0;
+        worker.lastExit = WorkerProcess.describeExit(status);
+        final boolean success = Processes.exitCode(status) == 0;
         if (stopping || worker.stopping)
         {
             worker.state = success ? WorkerProcess.State.EXITED : WorkerProcess.State.STOPPED;
-            endStreamsOf(worker);
+            stopSequence.endStreams(worker);
             return;
         }
-        final RestartPolicy policy = worker.config.restart();
-        if (success && policy.policy() != RestartPolicy.Policy.ALWAYS)
+        switch (restarts.decide(worker, success, Instant.now()))
         {
-            worker.state = WorkerProcess.State.EXITED;
-            endStreamsOf(worker);
-            return;
+            case Restarts.Done ignored ->
+            {
+                worker.state = WorkerProcess.State.EXITED;
+                stopSequence.endStreams(worker);
+            }
+            case Restarts.GiveUp giveUp ->
+            {
+                worker.state = WorkerProcess.State.FAILED;
+                stopSequence.endStreams(worker);
+                stop(giveUp.why(), EXIT_WORKER_FAILED);
+            }
+            case Restarts.Backoff backoff ->
+            {
+                worker.consecutiveFailures = backoff.consecutiveFailures();
+                clearDeadClaims(worker);
+                worker.state = WorkerProcess.State.BACKOFF;
+                say("worker %s %s; restarting in %s (restart %d)%s", worker.label, worker.lastExit,
+                    Restarts.human(backoff.delay()), worker.restarts + 1, worker.config.restartSafe() ? "" :
+                        "; it is not restart-safe, so what it did before may be lost or done again");
+                timers.schedule(() -> events.add(new Restart(worker)), backoff.delay().toMillis(),
+                    TimeUnit.MILLISECONDS);
+            }
         }
-        if (policy.policy() == RestartPolicy.Policy.NEVER)
-        {
-            worker.state = WorkerProcess.State.FAILED;
-            endStreamsOf(worker);
-            stop("worker " + worker.label + " " + worker.lastExit + " and its restart policy is never",
-                EXIT_WORKER_FAILED);
-            return;
-        }
-        final Deque<Instant> times = restartTimes.computeIfAbsent(worker.config.name(), name -> new ArrayDeque<>());
-        final Instant now = Instant.now();
-        while (!times.isEmpty() && times.peekFirst().isBefore(now.minus(policy.intensityPeriod())))
-        {
-            times.removeFirst();
-        }
-        if (times.size() >= policy.intensityMaxRestarts())
-        {
-            worker.state = WorkerProcess.State.FAILED;
-            endStreamsOf(worker);
-            stop("worker " + worker.config.name() + " was restarted " + times.size() + " times within " +
-                human(policy.intensityPeriod()) + " (the limit is " + policy.intensityMaxRestarts() + "/" +
-                human(policy.intensityPeriod()) + "); giving up: replica " + worker.label + " " + worker.lastExit,
-                EXIT_WORKER_FAILED);
-            return;
-        }
-        times.addLast(now);
-        // A process that ran longer than the longest backoff was healthy: start counting failures afresh.
-        final Duration ran = Duration.between(worker.startedAt, now);
-        worker.consecutiveFailures = ran.compareTo(policy.backoffMax()) > 0 ? 1 : worker.consecutiveFailures + 1;
-        final Duration delay = policy.backoff(worker.consecutiveFailures);
-        clearDeadClaims(worker);
-        worker.state = WorkerProcess.State.BACKOFF;
-        say("worker %s %s; restarting in %s (restart %d)%s", worker.label, worker.lastExit, human(delay),
-            worker.restarts + 1, worker.config.restartSafe() ? "" :
-                "; it is not restart-safe, so what it did before may be lost or done again");
-        timers.schedule(() -> events.add(new Restart(worker)), delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** A control message from a running worker: readiness, or a request about handles. */
@@ -614,175 +488,13 @@ final class Supervisor
                     worker.state = WorkerProcess.State.RUNNING;
                 }
             }
-            case ControlMessage.Transfer transfer -> onTransfer(worker, transfer);
-            case ControlMessage.Redeem redeem -> onRedeem(worker, redeem);
-            case ControlMessage.Reject reject -> onReject(worker, reject);
-            case ControlMessage.CreatePipe create -> onCreatePipe(worker, create);
-            case ControlMessage.CreateBundle create ->
-            {
-                final CapabilityTable.Outcome<Handle> outcome = create.bytes().length > ControlMessage.CreateBundle.MAX_BYTES ?
-                    CapabilityTable.Outcome.refused(ControlMessage.Status.INVALID, "a bundle carries at most " +
-                        ControlMessage.CreateBundle.MAX_BYTES + " bytes, not " + create.bytes().length) :
-                    capabilities.bundle(worker, create.attachments(), create.bytes());
-                if (outcome.status() != ControlMessage.Status.OK)
-                {
-                    say("refused a bundle by worker %s: %s", worker.label, outcome.reason());
-                }
-                reply(worker, new ControlMessage.Handles(create.request(), outcome.status(), outcome.reason(),
-                    outcome.value() == null ? List.of() :
-                        List.of(outcome.value().duplicate(Rights.of(Right.READ, Right.TRANSFER)))));
-            }
-            case ControlMessage.Unpack unpack ->
-            {
-                final CapabilityTable.Outcome<List<CapabilityTable.Capability>> outcome =
-                    capabilities.unpack(worker, unpack.bundleId());
-                reply(worker, new ControlMessage.Handles(unpack.request(), outcome.status(), outcome.reason(),
-                    outcome.value() == null ? List.of() : duplicates(outcome.value())));
-            }
+            case ControlMessage.Transfer transfer -> broker.onTransfer(worker, transfer);
+            case ControlMessage.Redeem redeem -> broker.onRedeem(worker, redeem);
+            case ControlMessage.Reject reject -> broker.onReject(worker, reject);
+            case ControlMessage.CreatePipe create -> broker.onCreatePipe(worker, create);
+            case ControlMessage.CreateBundle create -> broker.onCreateBundle(worker, create);
+            case ControlMessage.Unpack unpack -> broker.onUnpack(worker, unpack);
             default -> say("worker %s sent %s, which a worker may not send; ignored", worker.label, message);
-        }
-    }
-
-    private void onTransfer(final WorkerProcess worker, final ControlMessage.Transfer transfer)
-    {
-        final ObjectTable.PipeInstance instance = objects.instance(transfer.pipeId());
-        final boolean ownLane = instance != null && transfer.laneId() >= 0 &&
-            transfer.laneId() < instance.lanes().size() &&
-            instance.lanes().get(transfer.laneId()).senderWorker().equals(worker.config.name()) &&
-            instance.lanes().get(transfer.laneId()).senderReplica() == worker.replica;
-        final CapabilityTable.Outcome<Long> outcome = !ownLane ?
-            CapabilityTable.Outcome.refused(ControlMessage.Status.BAD_LANE, "lane " + transfer.laneId() + " of pipe 0x" +
-                Long.toHexString(transfer.pipeId()) + " is not a lane worker " + worker.label + " sends on") :
-            capabilities.transfer(worker, receiverOf(instance), transfer.pipeId(), transfer.laneId(),
-                transfer.attachments());
-        if (outcome.status() != ControlMessage.Status.OK)
-        {
-            say("refused a transfer by worker %s: %s", worker.label, outcome.reason());
-        }
-        reply(worker, new ControlMessage.TransferReply(transfer.request(), outcome.status(),
-            outcome.value() == null ? 0 : outcome.value(), outcome.reason()));
-    }
-
-    private void onRedeem(final WorkerProcess worker, final ControlMessage.Redeem redeem)
-    {
-        final CapabilityTable.Outcome<CapabilityTable.Pending> outcome =
-            capabilities.redeem(worker, redeem.token(), redeem.pipeId(), redeem.laneId());
-        if (outcome.status() != ControlMessage.Status.OK)
-        {
-            say("worker %s presented a bad token in the message at sequence %d on lane %d of pipe 0x%x (%s): %s",
-                worker.label, redeem.sequence(), redeem.laneId(), redeem.pipeId(), senderOf(redeem.pipeId(),
-                    redeem.laneId()), outcome.reason());
-            reply(worker, new ControlMessage.Handles(redeem.request(), outcome.status(), outcome.reason(), List.of()));
-            return;
-        }
-        reply(worker, new ControlMessage.Handles(redeem.request(), ControlMessage.Status.OK, "",
-            duplicates(outcome.value().capabilities())));
-    }
-
-    private void onReject(final WorkerProcess worker, final ControlMessage.Reject reject)
-    {
-        final ObjectTable.PipeInstance instance = objects.instance(reject.pipeId());
-        if (instance == null || receiverOf(instance) != worker || reject.laneId() < 0 ||
-            reject.laneId() >= instance.lanes().size())
-        {
-            say("worker %s rejected a message on lane %d of pipe 0x%x, which it does not receive; ignored",
-                worker.label, reject.laneId(), reject.pipeId());
-            return;
-        }
-        final ObjectTable.Lane lane = instance.lanes().get(reject.laneId());
-        final WorkerProcess sender = workers.stream().filter(w -> w.config.name().equals(lane.senderWorker()) &&
-            w.replica == lane.senderReplica()).findFirst().orElseThrow();
-        List<Handle> returned = List.of();
-        if (reject.token() != 0)
-        {
-            final CapabilityTable.Pending transfer = capabilities.cancel(reject.token());
-            if (transfer != null && transfer.from() == sender && transfer.to() == worker)
-            {
-                for (final CapabilityTable.Capability capability : transfer.capabilities())
-                {
-                    capabilities.grant(sender, capability.objectId(), capability.kind(), capability.rights(),
-                        capability.master());
-                }
-                returned = duplicates(transfer.capabilities());
-            }
-        }
-        if (sender.alive() && sender.channel != null)
-        {
-            reply(sender, new ControlMessage.Bounce(instance.name(), reject.sequence(), reject.reason(), reject.head(),
-                returned));
-        }
-        else
-        {
-            returned.forEach(Handle::close);
-            say("a message of %s was rejected by %s (%s), but its sender is not running to hear it", sender.label,
-                worker.label, reject.reason());
-        }
-    }
-
-    private void onCreatePipe(final WorkerProcess worker, final ControlMessage.CreatePipe create)
-    {
-        try
-        {
-            final Pipe pipe = Pipe.create(create.laneCapacity());
-            final Handle lane = pipe.newLane();
-            createdPipes.add(lane);
-            capabilities.grant(worker, pipe.objectId(), io.trindle.ipc.ObjectKind.PIPE, Rights.PIPE_ALL, lane);
-            reply(worker, new ControlMessage.Handles(create.request(), ControlMessage.Status.OK, "",
-                List.of(lane.duplicate(Rights.PIPE_ALL))));
-        }
-        catch (final IllegalArgumentException e)
-        {
-            reply(worker, new ControlMessage.Handles(create.request(), ControlMessage.Status.INVALID, e.getMessage(),
-                List.of()));
-        }
-    }
-
-    private static List<Handle> duplicates(final List<CapabilityTable.Capability> capabilities)
-    {
-        final List<Handle> handles = new ArrayList<>();
-        for (final CapabilityTable.Capability capability : capabilities)
-        {
-            handles.add(capability.master().duplicate(capability.rights()));
-        }
-        return handles;
-    }
-
-    private WorkerProcess receiverOf(final ObjectTable.PipeInstance instance)
-    {
-        for (final WorkerProcess worker : workers)
-        {
-            final Rights rights = worker.config.grants().get(instance.name());
-            if (rights != null && rights.contains(Right.RECEIVE) && worker.replica == instance.receiverReplica())
-            {
-                return worker;
-            }
-        }
-        throw new IllegalStateException("pipe " + instance.name() + " has no receiver");
-    }
-
-    private String senderOf(final long pipeId, final int laneId)
-    {
-        final ObjectTable.PipeInstance instance = objects.instance(pipeId);
-        if (instance == null || laneId < 0 || laneId >= instance.lanes().size())
-        {
-            return "no such lane";
-        }
-        final ObjectTable.Lane lane = instance.lanes().get(laneId);
-        // Named as its output lines are labelled: "name" for a lone replica, "name.N" for one of several.
-        return "sent by worker " + workers.stream()
-            .filter(w -> w.config.name().equals(lane.senderWorker()) && w.replica == lane.senderReplica())
-            .map(w -> w.label).findFirst().orElse(lane.senderWorker() + "." + lane.senderReplica());
-    }
-
-    private void reply(final WorkerProcess worker, final ControlMessage message)
-    {
-        try
-        {
-            worker.channel.send(message);
-        }
-        catch (final RuntimeException e)
-        {
-            say("cannot answer worker %s: %s", worker.label, e.getMessage());
         }
     }
 
@@ -803,32 +515,9 @@ final class Supervisor
     }
 
     /**
-     * Ends the lanes of a worker that will not run again (it finished, failed for good, or was stopped), whether
-     * or not it ended them itself, so the end of stream flows downstream. Ending needs no room in a lane and
-     * trusts nothing its sender wrote; a lane the sender damaged ends too, and is reported as broken.
+     * Begins the stop of the whole pipeline (once): a worker waiting to start or to restart will not, and its
+     * receivers learn the end of its streams; the running ones are asked to stop, and the stop phases are set.
      */
-    private void endStreamsOf(final WorkerProcess worker)
-    {
-        for (final ObjectTable.Lane lane : objects.sendLanesOf(worker.config.name(), worker.replica))
-        {
-            try
-            {
-                final String damage = Pipe.damage(lane.handle());
-                if (damage != null)
-                {
-                    say("the lane worker %s sends on in pipe 0x%x is broken: %s", worker.label,
-                        lane.handle().objectId(), damage);
-                }
-                Pipe.endLane(lane.handle());
-            }
-            catch (final RuntimeException e)
-            {
-                say("cannot end the stream of %s on pipe 0x%x: %s", worker.label, lane.handle().objectId(),
-                    e.getMessage());
-            }
-        }
-    }
-
     private void stop(final String why, final int code)
     {
         if (stopping)
@@ -838,114 +527,23 @@ final class Supervisor
         stopping = true;
         exitCode = code;
         say("stopping: %s", why);
-        Duration longest = Duration.ZERO;
         for (final WorkerProcess worker : workers)
         {
             if (worker.state == WorkerProcess.State.BACKOFF || worker.state == WorkerProcess.State.PENDING)
             {
-                // Not running, and now it will not start: its receivers learn the end of its streams.
                 worker.state = WorkerProcess.State.STOPPED;
-                endStreamsOf(worker);
+                stopSequence.endStreams(worker);
             }
             else if (worker.alive())
             {
-                longest = longest.compareTo(worker.config.stopTimeout()) < 0 ? worker.config.stopTimeout() : longest;
-                if (!objects.receivesAnything(worker.config))
-                {
-                    sendStop(worker);
-                }
+                stopSequence.ask(worker);
             }
         }
-        final long millis = longest.toMillis();
-        timers.schedule(() -> events.add(new StopPhase(1)), millis, TimeUnit.MILLISECONDS);
-        timers.schedule(() -> events.add(new StopPhase(2)), 2 * millis, TimeUnit.MILLISECONDS);
-    }
-
-    private void sendStop(final WorkerProcess worker)
-    {
-        try
-        {
-            if (worker.channel != null)
-            {
-                worker.channel.send(new ControlMessage.Stop());
-            }
-        }
-        catch (final RuntimeException e)
-        {
-            // It is exiting already; its exit event will come.
-        }
-    }
-
-    private void onStopPhase(final int phase)
-    {
-        for (final WorkerProcess worker : workers)
-        {
-            if (worker.alive())
-            {
-                say("worker %s did not stop within its stop timeout; sending %s", worker.label,
-                    phase == 1 ? "SIGTERM" : "SIGKILL");
-                worker.stopping = true;
-                signal(worker, phase == 1 ? Linux.SIGTERM : Linux.SIGKILL);
-            }
-        }
-    }
-
-    private static void signal(final WorkerProcess worker, final int signal)
-    {
-        if (worker.pid <= 0)
-        {
-            return; // never spawned: kill(0, …) would signal the supervisor's own process group
-        }
-        try
-        {
-            Linux.kill(worker.pid, signal);
-        }
-        catch (final SystemCallException e)
-        {
-            // Already gone: its exit event is on the way.
-        }
-    }
-
-    private static void closeAll(final int[] fds)
-    {
-        if (fds != null)
-        {
-            for (final int fd : fds)
-            {
-                Linux.close(fd);
-            }
-        }
-    }
-
-    static String describe(final int status)
-    {
-        final int signal = Linux.terminatingSignal(status);
-        if (signal == 0)
-        {
-            return "exited with status " + Linux.exitCode(status);
-        }
-        final String name = switch (signal)
-        {
-            case 1 -> "SIGHUP";
-            case 2 -> "SIGINT";
-            case 6 -> "SIGABRT";
-            case 9 -> "SIGKILL";
-            case 11 -> "SIGSEGV";
-            case 15 -> "SIGTERM";
-            default -> "signal " + signal;
-        };
-        return "was killed by " + name;
-    }
-
-    static String human(final Duration duration)
-    {
-        final long millis = duration.toMillis();
-        return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
+        stopSequence.schedulePhases(workers);
     }
 
     private void say(final String format, final Object... arguments)
     {
-        // One println per line, so a line is never split by a worker's output interleaving with it.
-        settings.err().println("trindle: " + String.format(format, arguments));
+        reporter.say(format, arguments);
     }
 }

@@ -1,7 +1,7 @@
 package io.trindle.supervisor;
 
 import io.trindle.ipc.ControlChannel;
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Processes;
 import io.trindle.supervisor.config.Launch;
 import io.trindle.supervisor.config.PipelineConfig;
 import io.trindle.supervisor.config.SandboxConfig;
@@ -152,7 +152,7 @@ final class WorkerCommand
     List<ReadOnly> readOnlyPaths(final WorkerConfig worker)
     {
         final Map<Path, ReadOnly> paths = new LinkedHashMap<>();
-        final boolean nobody = Linux.geteuid() == 0;
+        final boolean nobody = Processes.geteuid() == 0;
         final Path cwd = config.workingDirectoryOf(worker);
         final Map<String, String> environment = environment(worker, 0);
         for (final Path system : SYSTEM_PATHS)

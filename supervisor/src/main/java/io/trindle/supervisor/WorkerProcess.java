@@ -1,6 +1,8 @@
 package io.trindle.supervisor;
 
 import io.trindle.ipc.ControlChannel;
+import io.trindle.ipc.linux.Processes;
+import io.trindle.ipc.linux.SystemCallException;
 import io.trindle.supervisor.config.WorkerConfig;
 
 import java.time.Duration;
@@ -70,5 +72,49 @@ final class WorkerProcess
     boolean finished()
     {
         return state == State.EXITED || state == State.FAILED || state == State.STOPPED;
+    }
+
+    /** @return how a process ended, from its wait status: "exited with status 1", "was killed by SIGKILL". */
+    static String describeExit(final int status)
+    {
+        final int signal = Processes.terminatingSignal(status);
+        if (signal == 0)
+        {
+            return "exited with status " + Processes.exitCode(status);
+        }
+        final String name = switch (signal)
+        {
+            case 1 -> "SIGHUP";
+            case 2 -> "SIGINT";
+            case 6 -> "SIGABRT";
+            case 9 -> "SIGKILL";
+            case 11 -> "SIGSEGV";
+            case 15 -> "SIGTERM";
+            default -> "signal " + signal;
+        };
+        return "was killed by " + name;
+    }
+
+    static String human(final Duration duration)
+    {
+        final long millis = duration.toMillis();
+        return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
+    }
+
+    /** Sends a signal to the current process, if there is one; one that is already gone is no error. */
+    void signal(final int signal)
+    {
+        if (pid <= 0)
+        {
+            return; // never spawned: kill(0, …) would signal the supervisor's own process group
+        }
+        try
+        {
+            Processes.kill(pid, signal);
+        }
+        catch (final SystemCallException e)
+        {
+            // Already gone: its exit event is on the way.
+        }
     }
 }

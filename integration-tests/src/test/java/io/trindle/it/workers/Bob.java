@@ -8,7 +8,7 @@ import io.trindle.ipc.Right;
 import io.trindle.ipc.Rights;
 import io.trindle.ipc.RightsException;
 import io.trindle.ipc.Segment;
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Memory;
 import io.trindle.ipc.linux.SystemCallException;
 import io.trindle.runtime.Outbox;
 import io.trindle.runtime.Trindle;
@@ -80,7 +80,7 @@ public final class Bob
                     String write;
                     try
                     {
-                        Linux.munmap(Linux.mmap(4096, Linux.PROT_READ | Linux.PROT_WRITE, Linux.MAP_SHARED,
+                        Memory.munmap(Memory.mmap(4096, Memory.PROT_READ | Memory.PROT_WRITE, Memory.MAP_SHARED,
                             segment.handle().fd(), 0), 4096);
                         write = "a writable mapping was allowed";
                     }

@@ -10,7 +10,10 @@ import io.trindle.ipc.Right;
 import io.trindle.ipc.Rights;
 import io.trindle.ipc.Segment;
 import io.trindle.ipc.linux.Errno;
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Fds;
+import io.trindle.ipc.linux.Memory;
+import io.trindle.ipc.linux.Processes;
+import io.trindle.ipc.linux.Sockets;
 import io.trindle.ipc.linux.SystemCallException;
 import io.trindle.runtime.PipeSender;
 import io.trindle.runtime.Trindle;
@@ -132,9 +135,9 @@ public final class Hostile
 
     private static void tryFiles(final String cwdFile)
     {
-        reportOpen("open-file", "/etc/passwd", Linux.O_RDONLY);
-        reportOpen("open-cwd-file", cwdFile, Linux.O_RDONLY);
-        reportOpen("create-tmp-file", "/tmp/trindle-hostile-java-was-here", Linux.O_WRONLY | Linux.O_CREAT);
+        reportOpen("open-file", "/etc/passwd", Fds.O_RDONLY);
+        reportOpen("open-cwd-file", cwdFile, Fds.O_RDONLY);
+        reportOpen("create-tmp-file", "/tmp/trindle-hostile-java-was-here", Fds.O_WRONLY | Fds.O_CREAT);
         try
         {
             Files.readAllBytes(Path.of("/etc/passwd"));
@@ -150,10 +153,10 @@ public final class Hostile
     private static void trySegment(final Segment segment)
     {
         final int fd = segment.handle().fd();
-        reportOpen("proc-reopen-segment", "/proc/self/fd/" + fd, Linux.O_RDWR);
+        reportOpen("proc-reopen-segment", "/proc/self/fd/" + fd, Fds.O_RDWR);
         try
         {
-            Linux.munmap(Linux.mmap(segment.size(), Linux.PROT_READ | Linux.PROT_WRITE, Linux.MAP_SHARED, fd, 0),
+            Memory.munmap(Memory.mmap(segment.size(), Memory.PROT_READ | Memory.PROT_WRITE, Memory.MAP_SHARED, fd, 0),
                 segment.size());
             System.out.println("ALLOWED mmap-segment-writable");
         }
@@ -163,7 +166,7 @@ public final class Hostile
         }
         try
         {
-            Linux.mprotect(segment.memory().address(), segment.size(), Linux.PROT_READ | Linux.PROT_WRITE);
+            Memory.mprotect(segment.memory().address(), segment.size(), Memory.PROT_READ | Memory.PROT_WRITE);
             System.out.println("ALLOWED mprotect-segment-writable");
         }
         catch (final SystemCallException e)
@@ -201,7 +204,7 @@ public final class Hostile
             }
             try
             {
-                Linux.kill(pid, Linux.SIGKILL);
+                Processes.kill(pid, Processes.SIGKILL);
                 System.out.println("ALLOWED kill-" + who);
             }
             catch (final SystemCallException e)
@@ -243,7 +246,7 @@ public final class Hostile
                 report(family == AF_INET ? "socket-inet" : "socket-inet6", fd < 0, (int)ERRNO.get(errno, 0L));
                 if (fd >= 0)
                 {
-                    Linux.close(fd);
+                    Fds.close(fd);
                 }
             }
         }
@@ -372,7 +375,7 @@ public final class Hostile
                 }
                 default -> throw new IllegalArgumentException("unknown malformed frame " + kind);
             }
-            Linux.sendWithFds(ControlChannel.WORKER_FD, frame, fds);
+            Sockets.sendWithFds(ControlChannel.WORKER_FD, frame, fds);
             System.out.println("sent malformed-" + kind);
             return true;
         }
@@ -399,7 +402,7 @@ public final class Hostile
     {
         try
         {
-            Linux.close(Linux.open(path, flags | Linux.O_CLOEXEC, 0644));
+            Fds.close(Fds.open(path, flags | Fds.O_CLOEXEC, 0644));
             System.out.println("ALLOWED " + name);
         }
         catch (final SystemCallException e)

@@ -17,7 +17,7 @@ class LinuxTest
     @Test
     void shouldWriteAndReadThroughAUnixPipe()
     {
-        final int[] pipe = Linux.pipe();
+        final int[] pipe = Fds.pipe();
         try (Arena arena = Arena.ofConfined())
         {
             final MemorySegment out = arena.allocate(100);
@@ -25,35 +25,35 @@ class LinuxTest
             {
                 out.set(ValueLayout.JAVA_BYTE, i, (byte)i);
             }
-            Linux.writeFully(pipe[1], out);
-            Linux.writeFully(pipe[1], out.asSlice(50));
+            Fds.writeFully(pipe[1], out);
+            Fds.writeFully(pipe[1], out.asSlice(50));
             final MemorySegment in = arena.allocate(150);
             long read = 0;
             while (read < 150)
             {
-                read += Linux.read(pipe[0], in.asSlice(read));
+                read += Fds.read(pipe[0], in.asSlice(read));
             }
             assertArrayEquals(out.toArray(ValueLayout.JAVA_BYTE), in.asSlice(0, 100).toArray(ValueLayout.JAVA_BYTE));
             assertArrayEquals(out.asSlice(50).toArray(ValueLayout.JAVA_BYTE),
                 in.asSlice(100, 50).toArray(ValueLayout.JAVA_BYTE));
-            Linux.close(pipe[1]);
-            assertEquals(0, Linux.read(pipe[0], in), "end of file once the write end is closed");
+            Fds.close(pipe[1]);
+            assertEquals(0, Fds.read(pipe[0], in), "end of file once the write end is closed");
         }
         finally
         {
-            Linux.close(pipe[0]);
+            Fds.close(pipe[0]);
         }
     }
 
     @Test
     void shouldNameTheCallTheArgumentsAndTheErrno()
     {
-        final SystemCallException e = assertThrows(SystemCallException.class, () -> Linux.close(-1));
+        final SystemCallException e = assertThrows(SystemCallException.class, () -> Fds.close(-1));
         assertEquals("close(fd=-1) failed: EBADF (9, Bad file descriptor)", e.getMessage());
         assertEquals("close", e.call());
         assertEquals(Errno.EBADF, e.errno());
         assertEquals("EBADF", e.errnoName());
         assertEquals("errno-999", Errno.name(999));
-        assertTrue(Linux.pageSize() >= 4096);
+        assertTrue(Memory.pageSize() >= 4096);
     }
 }

@@ -8,7 +8,9 @@ import io.trindle.ipc.Right;
 import io.trindle.ipc.Rights;
 import io.trindle.ipc.Segment;
 import io.trindle.ipc.Source;
-import io.trindle.ipc.linux.Linux;
+import io.trindle.ipc.linux.Fds;
+import io.trindle.ipc.linux.Memory;
+import io.trindle.ipc.linux.Processes;
 import io.trindle.ipc.linux.SystemCallException;
 
 import java.nio.charset.StandardCharsets;
@@ -63,7 +65,7 @@ public final class GrantDemo
         java.nio.ByteBuffer.wrap(header).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(text.length);
         try (Segment textSegment = Segment.allocate(0, Source.bytes(header),
                 Source.zeros(TEXT_OFFSET - header.length), Source.bytes(text));
-            Segment result = Segment.allocate(Linux.pageSize()))
+            Segment result = Segment.allocate(Memory.pageSize()))
         {
             say("parent", "allocated text segment 0x%x: %d bytes from 3 sources (length, zero gap, %d bytes " +
                 "of text)", textSegment.handle().objectId(), textSegment.size(), text.length);
@@ -76,7 +78,7 @@ public final class GrantDemo
             {
                 try (ControlChannel workerEnd = pair[1])
                 {
-                    pid = Linux.spawn(workerCommand(), environment(), null, null, new int[] {workerEnd.fd()});
+                    pid = Processes.spawn(workerCommand(), environment(), null, null, new int[] {workerEnd.fd()});
                 }
                 say("parent", "spawned worker pid %d holding fds 0, 1, 2 and its channel on fd %d, nothing else",
                     pid, CHANNEL_FD);
@@ -89,8 +91,8 @@ public final class GrantDemo
                 say("parent", "moved READ on the text and READ|WRITE on a %d-byte result segment to the worker",
                     result.size());
             }
-            final int status = Linux.waitpid(pid);
-            if (Linux.exitCode(status) != 0 || result.getInt(RESULT_DONE_OFFSET) != DONE)
+            final int status = Processes.waitpid(pid);
+            if (Processes.exitCode(status) != 0 || result.getInt(RESULT_DONE_OFFSET) != DONE)
             {
                 say("parent", "worker failed: wait status %d", status);
                 return 1;
@@ -125,22 +127,23 @@ public final class GrantDemo
                 final long size = text.size();
                 int refusals = 0;
                 refusals += refused("mmap(PROT_WRITE) of the text", () ->
-                    Linux.munmap(Linux.mmap(size, Linux.PROT_READ | Linux.PROT_WRITE, Linux.MAP_SHARED, fd, 0), size));
-                final long mapping = Linux.mmap(size, Linux.PROT_READ, Linux.MAP_SHARED, fd, 0);
+                    Memory.munmap(Memory.mmap(size, Memory.PROT_READ | Memory.PROT_WRITE, Memory.MAP_SHARED, fd, 0),
+                        size));
+                final long mapping = Memory.mmap(size, Memory.PROT_READ, Memory.MAP_SHARED, fd, 0);
                 refusals += refused("mprotect(PROT_WRITE) of a read-only mapping",
-                    () -> Linux.mprotect(mapping, size, Linux.PROT_READ | Linux.PROT_WRITE));
-                Linux.munmap(mapping, size);
+                    () -> Memory.mprotect(mapping, size, Memory.PROT_READ | Memory.PROT_WRITE));
+                Memory.munmap(mapping, size);
                 refusals += refused("reopening /proc/self/fd/" + fd + " for writing, then mmap(PROT_WRITE)", () ->
                 {
-                    final int reopened = Linux.open("/proc/self/fd/" + fd, Linux.O_RDWR | Linux.O_CLOEXEC, 0);
+                    final int reopened = Fds.open("/proc/self/fd/" + fd, Fds.O_RDWR | Fds.O_CLOEXEC, 0);
                     try
                     {
-                        Linux.munmap(Linux.mmap(size, Linux.PROT_READ | Linux.PROT_WRITE, Linux.MAP_SHARED,
+                        Memory.munmap(Memory.mmap(size, Memory.PROT_READ | Memory.PROT_WRITE, Memory.MAP_SHARED,
                             reopened, 0), size);
                     }
                     finally
                     {
-                        Linux.close(reopened);
+                        Fds.close(reopened);
                     }
                 });
 

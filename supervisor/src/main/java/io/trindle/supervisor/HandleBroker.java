@@ -1,0 +1,202 @@
+package io.trindle.supervisor;
+
+import io.trindle.ipc.ControlMessage;
+import io.trindle.ipc.Handle;
+import io.trindle.ipc.ObjectKind;
+import io.trindle.ipc.Right;
+import io.trindle.ipc.Rights;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Answers the requests that move handles: a worker's grants at its start, and then transfer, redeem, reject (a
+ * bounce to the sender), create pipe, create bundle and unpack. It finds the parties (which worker receives a
+ * pipe, which one sends on a lane), asks the {@link CapabilityTable} whether the move is allowed and makes it
+ * there, and sends the answer with duplicates of the supervisor's own handles, cut to the rights granted.
+ *
+ * <p>Touched only by the supervisor's loop thread.
+ */
+final class HandleBroker
+{
+    private final ObjectTable objects;
+    private final List<WorkerProcess> workers;
+    private final Reporter reporter;
+    private final CapabilityTable capabilities = new CapabilityTable();
+
+    HandleBroker(final ObjectTable objects, final List<WorkerProcess> workers, final Reporter reporter)
+    {
+        this.objects = objects;
+        this.workers = workers;
+        this.reporter = reporter;
+    }
+
+    /**
+     * Sends a new process its grants, then the end of them; a segment it is granted enters its table, so it may
+     * attach it to a message.
+     *
+     * @throws RuntimeException if the channel fails, e.g. {@code EPIPE} when the worker has died already.
+     */
+    void grant(final WorkerProcess worker)
+    {
+        for (final ObjectTable.GrantPlan grant : objects.grantsOf(worker.config, worker.replica))
+        {
+            if (grant.kind() == ObjectKind.SEGMENT)
+            {
+                final Handle master = grant.handles().getFirst();
+                capabilities.grant(worker, master.objectId(), grant.kind(), grant.rights(), master);
+            }
+            worker.channel.send(grant.toMessage());
+        }
+        worker.channel.send(new ControlMessage.GrantsDone());
+    }
+
+    /** Forgets what a process held: it exited (a restarted process is granted afresh). */
+    void forget(final WorkerProcess worker)
+    {
+        capabilities.forget(worker);
+    }
+
+    void onTransfer(final WorkerProcess worker, final ControlMessage.Transfer transfer)
+    {
+        final ObjectTable.PipeInstance instance = objects.instance(transfer.pipeId());
+        final CapabilityTable.Outcome<Long> refused =
+            capabilities.refuseForeignLane(worker, instance, transfer.pipeId(), transfer.laneId());
+        final CapabilityTable.Outcome<Long> outcome = refused != null ? refused :
+            capabilities.transfer(worker, receiverOf(instance), transfer.pipeId(), transfer.laneId(),
+                transfer.attachments());
+        if (outcome.status() != ControlMessage.Status.OK)
+        {
+            reporter.say("refused a transfer by worker %s: %s", worker.label, outcome.reason());
+        }
+        reply(worker, new ControlMessage.TransferReply(transfer.request(), outcome.status(),
+            outcome.value() == null ? 0 : outcome.value(), outcome.reason()));
+    }
+
+    void onRedeem(final WorkerProcess worker, final ControlMessage.Redeem redeem)
+    {
+        final CapabilityTable.Outcome<CapabilityTable.Pending> outcome =
+            capabilities.redeem(worker, redeem.token(), redeem.pipeId(), redeem.laneId());
+        if (outcome.status() != ControlMessage.Status.OK)
+        {
+            reporter.say("worker %s presented a bad token in the message at sequence %d on lane %d of pipe 0x%x " +
+                "(%s): %s", worker.label, redeem.sequence(), redeem.laneId(), redeem.pipeId(),
+                senderOf(redeem.pipeId(), redeem.laneId()), outcome.reason());
+            reply(worker, new ControlMessage.Handles(redeem.request(), outcome.status(), outcome.reason(), List.of()));
+            return;
+        }
+        reply(worker, new ControlMessage.Handles(redeem.request(), ControlMessage.Status.OK, "",
+            duplicates(outcome.value().capabilities())));
+    }
+
+    /** A receiver rejected a message: the sender hears of it in a bounce, with the handles it attached. */
+    void onReject(final WorkerProcess worker, final ControlMessage.Reject reject)
+    {
+        final ObjectTable.PipeInstance instance = objects.instance(reject.pipeId());
+        if (instance == null || receiverOf(instance) != worker || reject.laneId() < 0 ||
+            reject.laneId() >= instance.lanes().size())
+        {
+            reporter.say("worker %s rejected a message on lane %d of pipe 0x%x, which it does not receive; ignored",
+                worker.label, reject.laneId(), reject.pipeId());
+            return;
+        }
+        final ObjectTable.Lane lane = instance.lanes().get(reject.laneId());
+        final WorkerProcess sender = workers.stream().filter(w -> w.config.name().equals(lane.senderWorker()) &&
+            w.replica == lane.senderReplica()).findFirst().orElseThrow();
+        final List<Handle> returned = duplicates(capabilities.returnToSender(reject.token(), sender, worker));
+        if (sender.alive() && sender.channel != null)
+        {
+            reply(sender, new ControlMessage.Bounce(instance.name(), reject.sequence(), reject.reason(), reject.head(),
+                returned));
+        }
+        else
+        {
+            returned.forEach(Handle::close);
+            reporter.say("a message of %s was rejected by %s (%s), but its sender is not running to hear it",
+                sender.label, worker.label, reject.reason());
+        }
+    }
+
+    void onCreatePipe(final WorkerProcess worker, final ControlMessage.CreatePipe create)
+    {
+        final CapabilityTable.Outcome<Handle> outcome = capabilities.createPipe(worker, create.laneCapacity());
+        reply(worker, new ControlMessage.Handles(create.request(), outcome.status(), outcome.reason(),
+            outcome.value() == null ? List.of() : List.of(outcome.value().duplicate(Rights.PIPE_ALL))));
+    }
+
+    void onCreateBundle(final WorkerProcess worker, final ControlMessage.CreateBundle create)
+    {
+        final CapabilityTable.Outcome<Handle> outcome =
+            capabilities.bundle(worker, create.attachments(), create.bytes());
+        if (outcome.status() != ControlMessage.Status.OK)
+        {
+            reporter.say("refused a bundle by worker %s: %s", worker.label, outcome.reason());
+        }
+        reply(worker, new ControlMessage.Handles(create.request(), outcome.status(), outcome.reason(),
+            outcome.value() == null ? List.of() :
+                List.of(outcome.value().duplicate(Rights.of(Right.READ, Right.TRANSFER)))));
+    }
+
+    void onUnpack(final WorkerProcess worker, final ControlMessage.Unpack unpack)
+    {
+        final CapabilityTable.Outcome<List<CapabilityTable.Capability>> outcome =
+            capabilities.unpack(worker, unpack.bundleId());
+        reply(worker, new ControlMessage.Handles(unpack.request(), outcome.status(), outcome.reason(),
+            outcome.value() == null ? List.of() : duplicates(outcome.value())));
+    }
+
+    /** Closes the supervisor's handles to bundles never unpacked and to the pipes workers created. */
+    void close()
+    {
+        capabilities.close();
+    }
+
+    private static List<Handle> duplicates(final List<CapabilityTable.Capability> capabilities)
+    {
+        final List<Handle> handles = new ArrayList<>();
+        for (final CapabilityTable.Capability capability : capabilities)
+        {
+            handles.add(capability.master().duplicate(capability.rights()));
+        }
+        return handles;
+    }
+
+    private WorkerProcess receiverOf(final ObjectTable.PipeInstance instance)
+    {
+        for (final WorkerProcess worker : workers)
+        {
+            final Rights rights = worker.config.grants().get(instance.name());
+            if (rights != null && rights.contains(Right.RECEIVE) && worker.replica == instance.receiverReplica())
+            {
+                return worker;
+            }
+        }
+        throw new IllegalStateException("pipe " + instance.name() + " has no receiver");
+    }
+
+    private String senderOf(final long pipeId, final int laneId)
+    {
+        final ObjectTable.PipeInstance instance = objects.instance(pipeId);
+        if (instance == null || laneId < 0 || laneId >= instance.lanes().size())
+        {
+            return "no such lane";
+        }
+        final ObjectTable.Lane lane = instance.lanes().get(laneId);
+        // Named as its output lines are labelled: "name" for a lone replica, "name.N" for one of several.
+        return "sent by worker " + workers.stream()
+            .filter(w -> w.config.name().equals(lane.senderWorker()) && w.replica == lane.senderReplica())
+            .map(w -> w.label).findFirst().orElse(lane.senderWorker() + "." + lane.senderReplica());
+    }
+
+    private void reply(final WorkerProcess worker, final ControlMessage message)
+    {
+        try
+        {
+            worker.channel.send(message);
+        }
+        catch (final RuntimeException e)
+        {
+            reporter.say("cannot answer worker %s: %s", worker.label, e.getMessage());
+        }
+    }
+}

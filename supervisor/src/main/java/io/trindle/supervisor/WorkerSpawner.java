@@ -1,0 +1,210 @@
+package io.trindle.supervisor;
+
+import io.trindle.ipc.ClosedHandleException;
+import io.trindle.ipc.ControlChannel;
+import io.trindle.ipc.ControlMessage;
+import io.trindle.ipc.linux.Errno;
+import io.trindle.ipc.linux.Fds;
+import io.trindle.ipc.linux.Processes;
+import io.trindle.ipc.linux.SystemCallException;
+
+/**
+ * Makes worker processes: the control channel and the output pipes, the launcher's argv and environment, the
+ * process itself, and the threads that pump its output, wait for its exit and read its control channel. Those
+ * threads only report, through {@link Events}; they change nothing.
+ *
+ * <p>Called only on the supervisor's loop thread, which must be the thread that spawns every worker: the
+ * launcher's parent-death signal fires when the spawning <em>thread</em> ends.
+ */
+final class WorkerSpawner
+{
+    /** What the threads of a worker report, each tagged with the generation of the process they watch. */
+    interface Events
+    {
+        void exited(WorkerProcess worker, long generation, int status);
+
+        void received(WorkerProcess worker, long generation, ControlMessage message);
+    }
+
+    /**
+     * The wait status a start that failed is reported with: as if the process had exited with 111, the launchers'
+     * code for a system call that failed.
+     */
+    static final int FAILED_START_STATUS = 111 << 8;
+
+    /** A new process: its pid, the supervisor's end of its control channel, and the read ends of its output. */
+    record Spawned(int pid, ControlChannel channel, int stdout, int stderr)
+    {
+    }
+
+    private final Supervisor.Settings settings;
+    private final WorkerCommand commands;
+    private final Events events;
+    private final Reporter reporter;
+    private final int labelWidth;
+    private final boolean colour;
+
+    WorkerSpawner(final Supervisor.Settings settings, final WorkerCommand commands, final Events events,
+        final Reporter reporter, final int labelWidth)
+    {
+        this.settings = settings;
+        this.commands = commands;
+        this.events = events;
+        this.reporter = reporter;
+        this.labelWidth = labelWidth;
+        this.colour = OutputPump.terminal();
+    }
+
+    /**
+     * Starts the worker's program through the launcher, holding exactly stdin (/dev/null), stdout and stderr (pipes
+     * to this process) and its control channel as fd 3. On failure nothing is left open.
+     *
+     * @throws SystemCallException   if a channel, a pipe or the process could not be made.
+     * @throws IllegalStateException if the launcher's command could not be built.
+     */
+    Spawned spawn(final WorkerProcess worker)
+    {
+        ControlChannel[] channel = null;
+        int[] out = null;
+        int[] err = null;
+        final int pid;
+        try
+        {
+            channel = ControlChannel.pair();
+            out = Fds.pipe();
+            err = Fds.pipe();
+            pid = Processes.spawn(commands.argv(worker.config, Processes.getpid(), false).toArray(String[]::new),
+                commands.environment(worker.config, worker.replica).entrySet().stream()
+                    .map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new),
+                out[1], err[1], new int[] {channel[1].fd()});
+        }
+        catch (final SystemCallException | IllegalStateException e)
+        {
+            if (channel != null)
+            {
+                channel[0].close();
+                channel[1].close();
+            }
+            closeAll(out);
+            closeAll(err);
+            throw e;
+        }
+        channel[1].close();
+        Fds.close(out[1]);
+        Fds.close(err[1]);
+        return new Spawned(pid, channel[0], out[0], err[0]);
+    }
+
+    /**
+     * Starts the threads that pump the worker's stdout and stderr and the one that waits for its exit.
+     *
+     * <p>At the process or thread limit the JVM cannot make them (OutOfMemoryError: unable to create native
+     * thread). Without its waiter no one would reap the worker, so it is killed and reaped here, and counts as a
+     * failed start, as when the spawn itself fails.
+     *
+     * @param colourNumber the worker's colour on a terminal.
+     * @return whether the threads run; if not, the process is gone and its output closed.
+     */
+    boolean watch(final WorkerProcess worker, final long generation, final Spawned spawned, final int colourNumber)
+    {
+        final int colourOrNone = colour ? colourNumber : -1;
+        int threads = 0;
+        try
+        {
+            Thread.ofPlatform().daemon().name("out-" + worker.label)
+                .start(new OutputPump(spawned.stdout(), worker.label, labelWidth, colourOrNone, settings.out()));
+            threads++;
+            Thread.ofPlatform().daemon().name("err-" + worker.label)
+                .start(new OutputPump(spawned.stderr(), worker.label, labelWidth, colourOrNone, settings.err()));
+            threads++;
+            Thread.ofPlatform().daemon().name("wait-" + worker.label)
+                .start(() -> events.exited(worker, generation, Processes.waitpid(spawned.pid())));
+            return true;
+        }
+        catch (final OutOfMemoryError e)
+        {
+            reporter.say("cannot start worker %s: %s", worker.label, e.getMessage());
+            worker.signal(Processes.SIGKILL);
+            Processes.waitpid(spawned.pid());
+            // A pump that started closes its own end when the worker's output ends, which its death just did.
+            if (threads < 1)
+            {
+                Fds.close(spawned.stdout());
+            }
+            if (threads < 2)
+            {
+                Fds.close(spawned.stderr());
+            }
+            return false;
+        }
+    }
+
+    /**
+     * Starts the thread that reads the worker's control channel and reports each message.
+     *
+     * @return whether it runs; if not (no thread could be made), the worker has been killed and its waiter will
+     *         report the exit, to which the restart policy applies as to any failed start.
+     */
+    boolean read(final WorkerProcess worker, final long generation, final ControlChannel control)
+    {
+        try
+        {
+            Thread.ofPlatform().daemon().name("control-" + worker.label)
+                .start(() -> readControl(worker, generation, control));
+            return true;
+        }
+        catch (final OutOfMemoryError e)
+        {
+            reporter.say("cannot start worker %s: %s", worker.label, e.getMessage());
+            worker.signal(Processes.SIGKILL);
+            return false;
+        }
+    }
+
+    private void readControl(final WorkerProcess worker, final long generation, final ControlChannel control)
+    {
+        try
+        {
+            ControlMessage message;
+            while ((message = control.receive()) != null)
+            {
+                events.received(worker, generation, message);
+            }
+        }
+        catch (final SystemCallException e)
+        {
+            // A worker that dies with frames unread (its grants, say, or a late reply) resets the channel rather
+            // than closing it: that is its end, as EOF is, and its exit event tells the rest. Once the worker is
+            // gone, its channel is also closed under this reader: that is no news either.
+            if (e.errno() != Errno.ECONNRESET && generation == worker.generation && worker.alive())
+            {
+                settings.err().printf("trindle: cannot read worker %s's control channel: %s%n", worker.label,
+                    e.getMessage());
+            }
+        }
+        catch (final ClosedHandleException e)
+        {
+            // The supervisor closed the channel when the worker exited, before this reader looked again: its end.
+        }
+        catch (final RuntimeException e)
+        {
+            // Said even when the worker has exited since: what it sent is there to be read either way.
+            if (generation == worker.generation)
+            {
+                settings.err().printf("trindle: worker %s sent a bad control message: %s%n", worker.label,
+                    e.getMessage());
+            }
+        }
+    }
+
+    private static void closeAll(final int[] fds)
+    {
+        if (fds != null)
+        {
+            for (final int fd : fds)
+            {
+                Fds.close(fd);
+            }
+        }
+    }
+}
