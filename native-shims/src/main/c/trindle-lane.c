@@ -312,7 +312,9 @@ static int claim_waiting(trindle_lane_sender_t *sender, uint32_t length, uint32_
     for (;;)
     {
         /* Announce, then look again: the receiver stores the head, fences, then reads this word, so either it
-         * sees the 1 and wakes us, or the claim below sees its release. */
+         * sees the 1 and wakes us, or the claim below sees its release. A claim that succeeds leaves the 1 behind
+         * on purpose: another thread may sleep on the same word, and clearing it would lose that thread's wake; a
+         * stale 1 costs the next release one needless wake (§6). */
         atomic_store_explicit(sleeping, 1, memory_order_seq_cst);
         if ((result = claim_now(sender, length, type, claim)) != TRINDLE_E_FULL)
         {

@@ -700,7 +700,9 @@ static void should_sleep_on_futexes_and_be_woken(void)
     /* Receiving from an empty lane times out, and leaves no "receiver sleeping" behind. */
     int64_t start = trindle_now_nanos();
     CHECK_CODE(trindle_pipe_receiver_receive(receiver, inbox, 30000000LL), 0);
-    CHECK(millis_since(start) >= 30 && millis_since(start) < 1000, "waited %lld ms", (long long)millis_since(start));
+    /* The upper bounds only catch a wait that never ends: a loaded machine may run the waiter long after its
+     * timeout. */
+    CHECK(millis_since(start) >= 30 && millis_since(start) < 10000, "waited %lld ms", (long long)millis_since(start));
     CHECK(header_u32(&view, TRINDLE_LANE_RECEIVER_SLEEPING_OFFSET) == 0, "receiver sleeping cleared");
 
     /* A sender that finds the lane full times out, having announced that it sleeps. */
@@ -711,26 +713,28 @@ static void should_sleep_on_futexes_and_be_woken(void)
     }
     start = trindle_now_nanos();
     CHECK_CODE(trindle_lane_sender_send(sender, data, sizeof data, 50000000LL), TRINDLE_E_TIMEOUT);
-    CHECK(millis_since(start) >= 50 && millis_since(start) < 1000, "waited %lld ms", (long long)millis_since(start));
+    CHECK(millis_since(start) >= 50 && millis_since(start) < 10000, "waited %lld ms", (long long)millis_since(start));
     CHECK_ERROR_CONTAINS("stayed full for the timeout=50000000 ns");
     CHECK(header_u32(&view, TRINDLE_LANE_SENDER_SLEEPING_OFFSET) == 1, "sender sleeping announced");
 
-    /* A sender asleep for room is woken by the release: the receiver clears its word. */
+    /* A sender asleep for room is woken by the release. The timed-out send above left its announcement behind (a
+     * stale sleeping word, §6): clear it, so that the 1 awaited is the new sender's own. */
     struct waiting_sender waiting = {.sender = sender, .timeout_ns = 10000000000LL, .result = 1};
     atomic_init(&waiting.done, false);
     pthread_t thread;
     atomic_store(trindle_u32(view.file, TRINDLE_LANE_SENDER_SLEEPING_OFFSET), 0);
     CHECK(pthread_create(&thread, NULL, send_waiting, &waiting) == 0, "pthread_create");
-    CHECK(await_word(&view, TRINDLE_LANE_SENDER_SLEEPING_OFFSET, 1, 5000), "the sender announces its sleep");
-    sleep_millis(5);
+    CHECK(await_word(&view, TRINDLE_LANE_SENDER_SLEEPING_OFFSET, 1, 30000), "the sender announces its sleep");
     CHECK(!atomic_load(&waiting.done), "still waiting");
     CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), 8);
     CHECK_CODE(trindle_inbox_release(inbox), TRINDLE_OK);
-    CHECK(header_u32(&view, TRINDLE_LANE_SENDER_SLEEPING_OFFSET) == 0, "the release cleared the word and woke it");
     pthread_join(thread, NULL);
     CHECK_CODE(waiting.result, TRINDLE_OK);
+    /* The word may hold 1 here, though no sender sleeps: the woken sender announces again before it looks (§6). The
+     * protocol guarantees only that the next release clears it, at the cost of one needless wake. */
     CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), 1);
     CHECK_CODE(trindle_inbox_release(inbox), TRINDLE_OK);
+    CHECK(header_u32(&view, TRINDLE_LANE_SENDER_SLEEPING_OFFSET) == 0, "a release clears a stale sleeping word");
     munmap(view.file, view.size);
     trindle_inbox_destroy(inbox);
     trindle_pipe_receiver_close(receiver);
@@ -747,7 +751,7 @@ struct late_sender
 static void *send_once_receiver_sleeps(void *argument)
 {
     struct late_sender *self = argument;
-    if (!await_word(self->view, TRINDLE_LANE_RECEIVER_SLEEPING_OFFSET, 1, 5000))
+    if (!await_word(self->view, TRINDLE_LANE_RECEIVER_SLEEPING_OFFSET, 1, 30000))
     {
         self->result = -100;
         return NULL;
@@ -771,10 +775,10 @@ static void should_wake_a_sleeping_receiver_on_commit(void)
     pthread_t thread;
     CHECK(pthread_create(&thread, NULL, send_once_receiver_sleeps, &late) == 0, "pthread_create");
     const int64_t start = trindle_now_nanos();
-    CHECK_CODE(trindle_pipe_receiver_receive(receiver, inbox, 5000000000LL), 1);
+    CHECK_CODE(trindle_pipe_receiver_receive(receiver, inbox, 30000000000LL), 1);
     pthread_join(thread, NULL);
     CHECK_CODE(late.result, TRINDLE_OK);
-    CHECK(millis_since(start) < 5000, "woken");
+    CHECK(millis_since(start) < 30000, "woken");
     CHECK(header_u32(&view, TRINDLE_LANE_RECEIVER_SLEEPING_OFFSET) == 0, "cleared");
     munmap(view.file, view.size);
     trindle_inbox_destroy(inbox);

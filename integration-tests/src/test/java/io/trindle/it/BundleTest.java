@@ -35,10 +35,12 @@ class BundleTest
             workers:
               carol:
                 java: io.trindle.it.workers.Carol
+                ready-timeout: 600s
                 grants: { post: send, letter: [read, write, transfer], sealed: read }
                 restart: never
               dave:
                 java: io.trindle.it.workers.Dave
+                ready-timeout: 600s
                 grants: { post: receive }
                 restart: never
             """);

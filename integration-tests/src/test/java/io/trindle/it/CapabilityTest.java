@@ -37,14 +37,17 @@ class CapabilityTest
             workers:
               alice:
                 java: io.trindle.it.workers.Alice
+                ready-timeout: 600s
                 grants: { mail: send, doc: [read, write, duplicate, transfer], secret: read }
                 restart: never
               mallory:
                 java: io.trindle.it.workers.Mallory
+                ready-timeout: 600s
                 grants: { mail: send }
                 restart: never
               bob:
                 java: io.trindle.it.workers.Bob
+                ready-timeout: 600s
                 grants: { mail: receive }
                 restart: never
             """);

@@ -22,7 +22,8 @@ class DispatchSampleTest
     @Test
     void shouldHandOutWorkPipesAndGetEverySumRight() throws Exception
     {
-        Files.copy(Path.of("..", "samples", "dispatch", "dispatch.yaml"), directory.resolve("dispatch.yaml"));
+        Files.writeString(directory.resolve("dispatch.yaml"),
+            ReadyTimeouts.generous(Files.readString(Path.of("..", "samples", "dispatch", "dispatch.yaml"))));
         try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "dispatch.yaml"))
         {
             assertEquals(0, trindle.waitFor(Duration.ofSeconds(90)), trindle.output());

@@ -48,6 +48,7 @@ class EndOfStreamTest
             workers:
               java-source:
                 java: io.trindle.it.workers.LaneFiller
+                ready-timeout: 600s
                 grants: { numbers: send }
               c-source:
                 command: [%s/trindle-c-sender, fill]
@@ -58,6 +59,7 @@ class EndOfStreamTest
                 grants: { numbers: send }
               sink:
                 java: io.trindle.it.workers.GatedSink
+                ready-timeout: 600s
                 grants: { numbers: receive }
             """.formatted(bin, tests, python, library));
         try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "full.yaml"))
@@ -85,6 +87,7 @@ class EndOfStreamTest
             scribblers.append("""
                   scribble-%s:
                     java: io.trindle.it.workers.Scribbler %s
+                    ready-timeout: 600s
                     grants: { numbers: send }
                 """.formatted(field, field));
         }
@@ -94,10 +97,12 @@ class EndOfStreamTest
             workers:
               honest:
                 java: io.trindle.it.workers.LaneFiller
+                ready-timeout: 600s
                 grants: { numbers: send }
             %s
               sink:
                 java: io.trindle.it.workers.GatedSink --fail-once
+                ready-timeout: 600s
                 grants: { numbers: receive }
                 restart: { policy: on-failure, backoff: 10ms..10ms }
                 restart-safe: true             # it released nothing before it failed: its restart reads it all

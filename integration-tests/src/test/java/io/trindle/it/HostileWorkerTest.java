@@ -95,32 +95,32 @@ class HostileWorkerTest
                 java: io.trindle.it.workers.ChecksumSource
                 grants: { work: send }
                 restart: never
-                ready-timeout: 60s
+                ready-timeout: 600s
               sink:
                 java: io.trindle.it.workers.ChecksumSink
                 grants: { work: receive, table: [read, write] }
                 restart: never
-                ready-timeout: 60s
+                ready-timeout: 600s
               mallory-strict:
                 command: [%s, work, table, hostile.yaml, "version,truncated,oversize"]
                 replicas: 3
                 grants: { work: send, table: read }
                 sandbox: { profile: strict, memory: 256MiB, processes: 16 }
                 restart: never
-                ready-timeout: 60s
+                ready-timeout: 600s
               mallory-standard:
                 command: [%s, work, table, hostile.yaml, "kind,length"]
                 replicas: 2
                 grants: { work: send, table: read }
                 sandbox: { profile: standard, memory: 256MiB, processes: 16 }
                 restart: never
-                ready-timeout: 60s
+                ready-timeout: 600s
               mallory-java:
                 java: io.trindle.it.workers.Hostile work table hostile.yaml fds
                 grants: { work: send, table: read }
                 sandbox: standard
                 restart: never
-                ready-timeout: 60s
+                ready-timeout: 600s
             """.formatted(name, hostile, hostile));
         Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-r--r--"));
         final List<String> hostiles = new ArrayList<>(STRICT);

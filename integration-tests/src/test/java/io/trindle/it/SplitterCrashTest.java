@@ -40,15 +40,18 @@ class SplitterCrashTest
             workers:
               reader:
                 java: io.trindle.samples.wordcount.Reader --repeat %d
+                ready-timeout: 600s
                 grants: { lines: send }
               splitter:
                 java: io.trindle.samples.wordcount.Splitter
+                ready-timeout: 600s
                 replicas: 2
                 grants: { lines: receive, words: send }
                 restart: { policy: on-failure, backoff: 50ms..200ms, intensity: 20/10s }
                 restart-safe: true     # it keeps nothing; the counter counts a line sent again once
               counter:
                 java: io.trindle.samples.wordcount.Counter --output counts.txt
+                ready-timeout: 600s
                 grants: { words: receive }
             """.formatted(REPEAT));
         try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "crashing.yaml"))

@@ -28,13 +28,16 @@ class StopTest
         workers:
           reader:
             java: io.trindle.samples.wordcount.Reader --repeat 100000000
+            ready-timeout: 600s
             grants: { lines: send }
           splitter:
             java: io.trindle.samples.wordcount.Splitter
+            ready-timeout: 600s
             replicas: 2
             grants: { lines: receive, words: send }
           counter:
             java: io.trindle.samples.wordcount.Counter --top 3
+            ready-timeout: 600s
             grants: { words: receive }
         """;
 

@@ -30,13 +30,16 @@ class SupervisorDeathTest
             workers:
               reader:
                 java: io.trindle.samples.wordcount.Reader --repeat 100000000
+                ready-timeout: 600s
                 grants: { lines: send }
               splitter:
                 java: io.trindle.samples.wordcount.Splitter
+                ready-timeout: 600s
                 replicas: 2
                 grants: { lines: receive, words: send }
               counter:
                 java: io.trindle.samples.wordcount.Counter
+                ready-timeout: 600s
                 grants: { words: receive }
               sleeper:
                 command: [sleep, "600"]

@@ -16,10 +16,13 @@ final class WordcountSample
     {
     }
 
-    /** @return the text of {@code samples/wordcount/FILE} with every relative path it holds made absolute. */
+    /**
+     * @return the text of {@code samples/wordcount/FILE} with every relative path it holds made absolute, and a
+     * generous ready timeout for its JVM worker ({@link ReadyTimeouts}).
+     */
     static String config(final String file) throws IOException
     {
-        return Files.readString(SAMPLES.resolve("wordcount").resolve(file))
+        return ReadyTimeouts.generous(Files.readString(SAMPLES.resolve("wordcount").resolve(file)))
             .replace("../target/bin/wordcount-splitter", SAMPLES.resolve("target/bin/wordcount-splitter").toString())
             .replace("counter.py", SAMPLES.resolve("wordcount/counter.py").toString())
             .replace("../../python", SAMPLES.resolveSibling("python").toString())

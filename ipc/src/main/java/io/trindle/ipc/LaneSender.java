@@ -376,7 +376,9 @@ public final class LaneSender implements AutoCloseable
         while (true)
         {
             // Announce the sleep, then look again: the receiver releases, then reads this word (both with a
-            // full fence between), so either it sees the 1 and wakes us, or we see its release here.
+            // full fence between), so either it sees the 1 and wakes us, or we see its release here. A claim
+            // that succeeds leaves the 1 behind on purpose: another thread may sleep on the same word, and
+            // clearing it would lose that thread's wake; a stale 1 costs the next release one needless wake.
             INT.setVolatile(header, (long)SENDER_SLEEPING_OFFSET, 1);
             if ((claim = claim(length, type)) != FULL)
             {

@@ -7,10 +7,13 @@ import org.junit.jupiter.api.Test;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -18,11 +21,16 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** docs/control-protocol.md matches the code: its offsets, kinds, and the bytes of its example grant. */
+/**
+ * docs/control-protocol.md matches the code: its offsets, kinds, which kinds carry handles, the codes of rights and
+ * object kinds in a handle entry, and the bytes of its example grant.
+ */
 class ControlProtocolDocTest
 {
     private static final Pattern ROW = Pattern.compile("^\\| *(\\d+) *\\| *\\d+ *\\|.*`([A-Z_]+_OFFSET)`.*$");
     private static final Pattern KIND = Pattern.compile("^\\| (\\d+) \\| ([a-z ]+) \\| (supervisor|worker) .*$");
+    /** A row of §3's table of kinds, its last column: what handles the frame carries. */
+    private static final Pattern KIND_HANDLES = Pattern.compile("^\\| \\d+ \\| ([a-z ]+) \\| .*\\| ([^|]+) \\|$");
 
     @Test
     void shouldNameTheOffsetsAndKindsAsTheCodeDoes() throws Exception
@@ -78,6 +86,58 @@ class ControlProtocolDocTest
             ControlMessage.Status.WIDENING, ControlMessage.Status.UNKNOWN_TOKEN, ControlMessage.Status.ALREADY_REDEEMED,
             ControlMessage.Status.NOT_YOURS, ControlMessage.Status.BAD_LANE, ControlMessage.Status.INVALID));
         assertEquals(64, ControlFrame.MAX_HANDLES);
+    }
+
+    @Test
+    void shouldSayWhichKindsCarryHandlesAsTheMessagesDo() throws Exception
+    {
+        final List<String> lines = Files.readAllLines(Path.of("..", "docs", "control-protocol.md"));
+        final List<String> documented = new ArrayList<>();
+        for (final String line : lines)
+        {
+            final Matcher row = KIND_HANDLES.matcher(line);
+            if (KIND.matcher(line).matches() && row.matches() && !row.group(2).strip().equals("none"))
+            {
+                documented.add(row.group(1).strip());
+            }
+        }
+        // A kind carries handles exactly when its message has a list of them.
+        final List<String> inCode = new ArrayList<>();
+        for (final Class<?> kind : ControlMessage.class.getPermittedSubclasses())
+        {
+            for (final RecordComponent component : kind.isRecord() ? kind.getRecordComponents() : new RecordComponent[0])
+            {
+                if (component.getGenericType().getTypeName().equals("java.util.List<io.trindle.ipc.Handle>"))
+                {
+                    inCode.add(kind.getSimpleName());
+                }
+            }
+        }
+        assertEquals(List.of("grant", "handles", "bounce"), documented);
+        assertEquals(List.of("Bounce", "Grant", "Handles"), inCode.stream().sorted().toList());
+        final String text = String.join(" ", lines).replaceAll("\\s+", " ");
+        assertTrue(text.contains("(only **grant**, **handles** and **bounce** frames carry handles: the Handles " +
+            "column of §3)"), "§2 names the same kinds");
+    }
+
+    @Test
+    void shouldCodeRightsAndObjectKindsAsTheCodeDoes() throws Exception
+    {
+        final String text = Files.readString(Path.of("..", "docs", "control-protocol.md")).replaceAll("\\s+", " ");
+        final StringBuilder rights = new StringBuilder("rights mask of the handle: ");
+        for (final Right right : Right.values())
+        {
+            rights.append(right.ordinal() == 0 ? "" : ", ").append(right.name()).append(" `0x")
+                .append(String.format("%02x", right.bit())).append('`');
+        }
+        assertTrue(text.contains(rights + " |"), rights.toString());
+        final StringBuilder kinds = new StringBuilder("object kind: ");
+        for (final ObjectKind kind : ObjectKind.values())
+        {
+            kinds.append(kind.ordinal() == 0 ? "" : ", ").append(kind.code()).append(' ')
+                .append(kind.name().toLowerCase(Locale.ROOT));
+        }
+        assertTrue(text.contains("| 8 | 4 | " + kinds + " |"), kinds.toString());
     }
 
     @Test

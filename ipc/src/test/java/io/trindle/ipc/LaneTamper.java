@@ -35,6 +35,24 @@ final class LaneTamper implements AutoCloseable
         return (long)Lane.LONG.getVolatile(mapping.memory(), (long)LaneDescriptor.TAIL_OFFSET);
     }
 
+    /**
+     * Waits until the header word at {@code offset} holds {@code value}: a test that means to wake a sleeper
+     * waits for its sleeping word (RECEIVER_SLEEPING, SENDER_SLEEPING), not for time, so it proves that the
+     * sleeper announced its sleep before it is woken. The test's own timeout bounds the wait.
+     */
+    void awaitWord(final long offset, final int value)
+    {
+        while ((int)Lane.INT.getVolatile(mapping.memory(), offset) != value)
+        {
+            Thread.yield(); // on a loaded machine, leave the core to the thread that is to store the word
+        }
+    }
+
+    void putWord(final long offset, final int value)
+    {
+        Lane.INT.setVolatile(mapping.memory(), offset, value);
+    }
+
     void putLong(final long fileOffset, final long value)
     {
         mapping.memory().set(ValueLayout.JAVA_LONG_UNALIGNED, fileOffset, value);

@@ -2,6 +2,8 @@ package io.trindle.ipc;
 
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -9,6 +11,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -52,5 +55,85 @@ class PipeFormatDocTest
         assertTrue(text.contains("**16** (`RECORD_ALIGNMENT`)") && LaneDescriptor.RECORD_ALIGNMENT == 16);
         assertTrue(text.contains("at most 100 ms (`MAX_SLEEP_NANOS`)") &&
             LaneDescriptor.MAX_SLEEP_NANOS == 100_000_000L);
+        assertTrue(text.contains("| 16 + 16·i | 4 | handle i: object kind (1 segment, 2 pipe, 3 bundle) |") &&
+            ObjectKind.SEGMENT.code() == 1 && ObjectKind.PIPE.code() == 2 && ObjectKind.BUNDLE.code() == 3);
+    }
+
+    /** §6: a sender leaves its announcement behind when it stops waiting, and the next release clears it. */
+    @Test
+    void shouldLeaveAStaleSleepingWordThatTheNextReleaseClears()
+    {
+        final String text = docText();
+        assertTrue(text.contains("**A stale sleeping word.** A sleeping word holding 1 means \"someone *may* sleep " +
+            "on this word\", never \"someone sleeps\"."));
+        final Handle lane = Pipe.create(4096).newLane();
+        try (lane; LaneSender sender = LaneSender.open(lane.duplicate(SEND));
+            PipeReceiver receiver = PipeReceiver.open(List.of(lane.duplicate(RECEIVE)), null);
+            LaneTamper view = new LaneTamper(lane))
+        {
+            final byte[] payload = new byte[496];
+            while (sender.trySend(payload, 0, payload.length))
+            {
+            }
+            assertFalse(sender.send(payload, 0, payload.length, 1_000_000L), "full: times out");
+            assertEquals(1, sleepingWord(view), "the sender no longer waits, and its 1 stays");
+            final Inbox inbox = new Inbox(1);
+            assertEquals(1, receiver.poll(inbox));
+            inbox.release();
+            assertEquals(0, sleepingWord(view), "the release cleared it");
+        }
+    }
+
+    /** §5: RELEASED_COUNT goes on counting for a new receiver. */
+    @Test
+    void shouldCountReleasesOverEveryReceiverOfTheLane()
+    {
+        assertTrue(docText().contains("**RELEASED_COUNT** does not restart for a new receiver"));
+        final Handle lane = Pipe.create(4096).newLane();
+        try (lane; LaneSender sender = LaneSender.open(lane.duplicate(SEND)); LaneTamper view = new LaneTamper(lane))
+        {
+            for (int i = 0; i < 5; i++)
+            {
+                assertTrue(sender.trySend(new byte[] {(byte)i}, 0, 1));
+            }
+            final Inbox inbox = new Inbox(3);
+            try (PipeReceiver first = PipeReceiver.open(List.of(lane.duplicate(RECEIVE)), null))
+            {
+                assertEquals(3, first.poll(inbox));
+                inbox.release();
+            }
+            assertEquals(3, releasedCount(view));
+            try (PipeReceiver second = PipeReceiver.open(List.of(lane.duplicate(RECEIVE)), null))
+            {
+                assertEquals(2, second.poll(inbox));
+                inbox.release();
+            }
+            assertEquals(5, releasedCount(view));
+        }
+    }
+
+    private static final Rights SEND = Rights.of(Right.SEND);
+    private static final Rights RECEIVE = Rights.of(Right.RECEIVE);
+
+    private static String docText()
+    {
+        try
+        {
+            return Files.readString(Path.of("..", "docs", "pipe-format.md")).replaceAll("\\s+", " ");
+        }
+        catch (final IOException e)
+        {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static int sleepingWord(final LaneTamper view)
+    {
+        return (int)Lane.INT.getVolatile(view.file(), (long)LaneDescriptor.SENDER_SLEEPING_OFFSET);
+    }
+
+    private static long releasedCount(final LaneTamper view)
+    {
+        return (long)Lane.LONG.getVolatile(view.file(), (long)LaneDescriptor.RELEASED_COUNT_OFFSET);
     }
 }

@@ -294,9 +294,11 @@ class PipeTest
         final Fixture fixture = new Fixture(4096, 2);
         final PipeReceiver receiver = fixture.receiver(null);
         final Inbox inbox = new Inbox(4);
+        final LaneTamper view = closeLater(new LaneTamper(fixture.lanes.get(1)));
         final CompletableFuture<Integer> received = CompletableFuture.supplyAsync(() ->
             receiver.receive(inbox, TimeUnit.SECONDS.toNanos(30)));
-        Thread.sleep(200); // long enough to be asleep in futex_waitv, past spinning and yielding
+        // Past spinning and yielding, the receiver announces its sleep in every lane before its last look.
+        view.awaitWord(LaneDescriptor.RECEIVER_SLEEPING_OFFSET, 1);
         assertFalse(received.isDone());
         fixture.senders.get(1).trySend(new byte[] {9}, 0, 1);
         assertEquals(1, received.get(10, TimeUnit.SECONDS));
@@ -331,9 +333,13 @@ class PipeTest
         assertEquals(4096 / 512, sent, "the ring holds capacity / record length messages");
         assertFalse(sender.send(payload, 0, payload.length, 20 * MS), "a full lane times out");
 
+        // The sender that timed out left its announcement behind (pipe-format §6, a stale sleeping word): clear
+        // it, so that the 1 awaited below is the blocked sender's own.
+        final LaneTamper view = closeLater(new LaneTamper(fixture.lanes.getFirst()));
+        view.putWord(LaneDescriptor.SENDER_SLEEPING_OFFSET, 0);
         final CompletableFuture<Boolean> blocked = CompletableFuture.supplyAsync(() ->
             sender.send(payload, 0, payload.length, TimeUnit.SECONDS.toNanos(30)));
-        Thread.sleep(200);
+        view.awaitWord(LaneDescriptor.SENDER_SLEEPING_OFFSET, 1);
         assertFalse(blocked.isDone(), "the sender waits for room");
         final PipeReceiver receiver = fixture.receiver(null);
         final Inbox inbox = new Inbox(1);
@@ -375,8 +381,10 @@ class PipeTest
         final Fixture fixture = new Fixture(4096, 1);
         final PipeReceiver receiver = fixture.receiver(null);
         final Inbox inbox = new Inbox(4);
+        final LaneTamper view = closeLater(new LaneTamper(fixture.lanes.getFirst()));
         final CompletableFuture<Integer> received = CompletableFuture.supplyAsync(() -> receiver.receive(inbox, -1));
-        Thread.sleep(200);
+        view.awaitWord(LaneDescriptor.RECEIVER_SLEEPING_OFFSET, 1);
+        assertFalse(received.isDone());
         fixture.senders.getFirst().close();
         assertEquals(PipeReceiver.END_OF_STREAM, received.get(10, TimeUnit.SECONDS));
     }

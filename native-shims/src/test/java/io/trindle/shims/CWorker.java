@@ -188,6 +188,25 @@ final class CWorker implements AutoCloseable
         assertEquals(exitCode, Processes.exitCode(result), name + " ended with wait status " + result + ". " + logs());
     }
 
+    /** Waits until the worker has written {@code text} to its stderr; fails the test, with its output, otherwise. */
+    void awaitStderr(final String text, final Duration timeout) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (true)
+        {
+            final boolean exited = hasExited(); // before the read: it may write the text and then exit
+            if (read(stderr).contains(text))
+            {
+                return;
+            }
+            if (exited || System.nanoTime() - deadline > 0)
+            {
+                fail(name + " wrote no '" + text + "' to its stderr within " + timeout + ". " + logs());
+            }
+            Thread.sleep(2);
+        }
+    }
+
     List<String> stdoutLines()
     {
         return read(stdout).lines().toList();

@@ -42,6 +42,18 @@ final class LaneView implements AutoCloseable
         LONG.setVolatile(file, (long)LaneDescriptor.TAIL_OFFSET, tail);
     }
 
+    /**
+     * Waits until the header word at {@code offset} holds {@code value}, such as a sleeping word before a test
+     * wakes its sleeper: a state, not a time. The test's own timeout bounds the wait.
+     */
+    void awaitWord(final long offset, final int value)
+    {
+        while ((int)INT.getVolatile(file, offset) != value)
+        {
+            Thread.yield();
+        }
+    }
+
     /** Writes a record that looks committed (its stamp last) at {@code position}. */
     void writeRecord(final long position, final int length, final int type)
     {

@@ -102,7 +102,14 @@ class LauncherTest
             Thread.sleep(5);
         }
         final int worker = Integer.parseInt(Files.readString(pidFile).strip());
-        Thread.sleep(100); // let the launcher reach execvp
+        // The launcher arms --die-with-parent before it execs the worker: wait for the exec (the process's name
+        // becomes the worker's), not for time.
+        final Path name = Path.of("/proc/" + worker + "/comm");
+        while (alive(worker) && !Files.readString(name).strip().equals("sleep"))
+        {
+            assertTrue(System.nanoTime() < deadline, "the launcher did not exec the worker");
+            Thread.sleep(5);
+        }
         assertTrue(alive(worker), "the worker runs");
 
         Processes.kill(shell, Processes.SIGKILL);

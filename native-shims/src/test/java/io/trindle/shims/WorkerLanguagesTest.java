@@ -264,7 +264,8 @@ class WorkerLanguagesTest
             receiver.awaitReady(DEADLINE);
             receiver.send(new ControlMessage.Handles(7, 0, "",
                 List.of(stray.duplicate(Rights.of(Right.READ, Right.TRANSFER)))));
-            Thread.sleep(300); // the worker looks at its channel after each empty-handed sleep (at most 100 ms)
+            // The worker looks at its channel after each empty-handed sleep: wait until it has dropped the frame.
+            receiver.awaitStderr("trindle: dropped a control frame of kind 9 (handles) with 1 handles", DEADLINE);
             try (LaneSender sender = LaneSender.open(lane.duplicate(SEND)))
             {
                 sender.endStream();
@@ -290,7 +291,10 @@ class WorkerLanguagesTest
             receiver.setUp(CWorker.grant("numbers", Rights.of(Right.RECEIVE), ObjectKind.PIPE,
                 List.of(lane.duplicate(RECEIVE))));
             receiver.awaitReady(DEADLINE);
-            Thread.sleep(200); // asleep in trindle_exchange by now
+            try (LaneView view = new LaneView(lane))
+            {
+                view.awaitWord(LaneDescriptor.RECEIVER_SLEEPING_OFFSET, 1); // asleep in trindle_exchange
+            }
             final long start = System.nanoTime();
             receiver.closeChannel();
             receiver.assertExits(70, DEADLINE);
