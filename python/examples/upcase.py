@@ -1,8 +1,11 @@
 """upcase — a Trindle worker in Python: receives lines on the pipe granted as "lines", sends each in upper case on
 the pipe granted as "shouts", and exits when every input has ended.
 
-Config:  upcase: { command: [python3, upcase.py], env: { PYTHONPATH: python }, grants: { lines: receive, shouts: send } }
+Config:
+    upcase: { command: [python3, upcase.py], env: { PYTHONPATH: python },
+              grants: { lines: receive, shouts: send } }
 """
+
 import sys
 
 import trindle

@@ -3,6 +3,7 @@
 Private to the package: the classes of ``trindle`` wrap these calls. The structs mirror
 ``native-shims/src/main/c/trindle.h`` field for field; the codes are the fixed numbers of its ``trindle_code``.
 """
+
 import ctypes
 import os
 from pathlib import Path
@@ -56,7 +57,10 @@ def _load():
     tried = []
     named = os.environ.get(LIBRARY_ENVIRONMENT)
     # A library named explicitly is the only one tried: falling back would hide a wrong setting.
-    candidates = [(Path(named), f"${LIBRARY_ENVIRONMENT}")] if named else [(_BESIDE_REPOSITORY, "next to the repository")]
+    if named:
+        candidates = [(Path(named), f"${LIBRARY_ENVIRONMENT}")]
+    else:
+        candidates = [(_BESIDE_REPOSITORY, "next to the repository")]
     for path, where in candidates:
         if not path.is_file():
             tried.append(f"{path} ({where}): no such file")
@@ -66,8 +70,10 @@ def _load():
         except OSError as e:
             tried.append(f"{path} ({where}): {e}")
     raise LibraryNotFound(
-        "trindle: cannot load libtrindle.so; looked at " + "; ".join(tried) +
-        f". Build it with ./mvnw -pl native-shims -am package, or set {LIBRARY_ENVIRONMENT} to its path")
+        "trindle: cannot load libtrindle.so; looked at "
+        + "; ".join(tried)
+        + f". Build it with ./mvnw -pl native-shims -am package, or set {LIBRARY_ENVIRONMENT} to its path"
+    )
 
 
 lib = _load()
@@ -75,6 +81,7 @@ lib = _load()
 
 class Message(ctypes.Structure):
     """trindle_message_t."""
+
     _fields_ = [
         ("payload", ctypes.c_void_p),
         ("length", ctypes.c_uint32),
@@ -94,16 +101,19 @@ class Message(ctypes.Structure):
 
 class Attachment(ctypes.Structure):
     """trindle_attachment_t."""
+
     _fields_ = [("kind", ctypes.c_uint32), ("rights", ctypes.c_uint32), ("size", ctypes.c_uint64)]
 
 
 class Claim(ctypes.Structure):
     """trindle_claim_t."""
+
     _fields_ = [("payload", ctypes.c_void_p), ("length", ctypes.c_uint32), ("position", ctypes.c_uint64)]
 
 
 class LaneInfo(ctypes.Structure):
     """trindle_lane_info_t."""
+
     _fields_ = [
         ("pipe_id", ctypes.c_uint64),
         ("lane_id", ctypes.c_uint32),

@@ -16,6 +16,7 @@ The ``Checkpoint`` class runs libtrindle's commit and restore (trindle_checkpoin
 below mirror trindle-checkpoint-layout.h and io.trindle.runtime.CheckpointDescriptor (CheckpointConstantsTest
 holds the three equal), and ``read`` decodes a region in pure Python, for tools and tests.
 """
+
 import collections
 import ctypes
 import struct
@@ -127,8 +128,15 @@ class Checkpoint:
         in ``batch`` (the inbox about to be released): the new slot is written whole, then the commit word.
         Release the batch afterwards (the next exchange does). On failure nothing was committed."""
         pointer, length, keepalive = _native.address_of(state)
-        _check(_lib.trindle_checkpoint_commit(self._live(), None if outbox is None else outbox._live(),
-                                              None if batch is None else batch._live(), pointer, length))
+        _check(
+            _lib.trindle_checkpoint_commit(
+                self._live(),
+                None if outbox is None else outbox._live(),
+                None if batch is None else batch._live(),
+                pointer,
+                length,
+            )
+        )
         del keepalive
 
     def close(self):
@@ -181,18 +189,22 @@ def read(memory, region=0, regions=1):
         return None
     magic, version, stored_slots = struct.unpack_from("<IHxxI", memory, base + MAGIC_OFFSET)
     if magic != MAGIC or version != VERSION or stored_slots != slots:
-        raise ValueError(f"no checkpoint of version {VERSION} with {slots}-byte slots: magic={magic:#x}, "
-                         f"version={version}, slot length={stored_slots}")
+        raise ValueError(
+            f"no checkpoint of version {VERSION} with {slots}-byte slots: magic={magic:#x}, "
+            f"version={version}, slot length={stored_slots}"
+        )
     slot = base + HEADER_LENGTH + (generation & 1) * slots
     checksum, written, lanes, state_length = struct.unpack_from("<I4xQII", memory, slot)
     end = SLOT_HEADER_LENGTH + lanes * LANE_LENGTH + state_length
     if written != generation or lanes > MAX_LANES or end > slots:
-        raise ValueError(f"generation {generation}: slot holds generation {written}, {lanes} lanes, "
-                         f"{state_length} state bytes in a {slots}-byte slot")
-    computed = zlib.crc32(bytes(memory[slot + SLOT_CHECKED_OFFSET:slot + end]))
+        raise ValueError(
+            f"generation {generation}: slot holds generation {written}, {lanes} lanes, "
+            f"{state_length} state bytes in a {slots}-byte slot"
+        )
+    computed = zlib.crc32(bytes(memory[slot + SLOT_CHECKED_OFFSET : slot + end]))
     if computed != checksum:
-        raise ValueError(f"generation {generation} fails its checksum (stored {checksum:#010x}, "
-                         f"computed {computed:#010x})")
-    entries = [struct.unpack_from("<QI4xQ", memory, slot + SLOT_HEADER_LENGTH + i * LANE_LENGTH)
-               for i in range(lanes)]
-    return Committed(generation, entries, bytes(memory[slot + end - state_length:slot + end]))
+        raise ValueError(
+            f"generation {generation} fails its checksum (stored {checksum:#010x}, computed {computed:#010x})"
+        )
+    entries = [struct.unpack_from("<QI4xQ", memory, slot + SLOT_HEADER_LENGTH + i * LANE_LENGTH) for i in range(lanes)]
+    return Committed(generation, entries, bytes(memory[slot + end - state_length : slot + end]))

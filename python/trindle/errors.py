@@ -1,4 +1,5 @@
 """TrindleError: a failed libtrindle call, with the library's fixed code and its own description."""
+
 from . import _native
 
 

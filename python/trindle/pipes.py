@@ -4,6 +4,7 @@ The classes a worker gets from a connection (``t.sender(name)``, ``t.receiver()`
 the ``open`` class methods make stand-alone ones over fds, which the caller owns and closes (useful in tests and
 in tools). Timeouts are seconds (``None``: no limit, ``0``: do not wait).
 """
+
 import ctypes
 from collections import namedtuple
 
@@ -382,8 +383,16 @@ class PipeReceiver:
         found = []
         for i in range(_lib.trindle_pipe_receiver_lane_count(handle)):
             check(_lib.trindle_pipe_receiver_lane_info(handle, i, ctypes.byref(info)))
-            found.append(LaneInfo(info.pipe_id, info.lane_id, info.state, info.position, info.released,
-                                  info.fault.decode("utf-8", "replace") if info.fault else None))
+            found.append(
+                LaneInfo(
+                    info.pipe_id,
+                    info.lane_id,
+                    info.state,
+                    info.position,
+                    info.released,
+                    info.fault.decode("utf-8", "replace") if info.fault else None,
+                )
+            )
         return found
 
     def poll(self, inbox):

@@ -1,4 +1,5 @@
 """Segments: blocks of shared memory, mapped with exactly the protection their rights allow."""
+
 import ctypes
 
 from . import _native

@@ -1,4 +1,5 @@
 """The worker's connection to its supervisor: connect, grants by name, ready, stop, exchange, close."""
+
 import ctypes
 import sys
 
@@ -92,6 +93,7 @@ class Connection:
         replica's region, restored (see trindle.checkpoint). The caller closes it; raises NotFound, or
         CorruptCheckpoint if its committed slot was written over."""
         from .checkpoint import Checkpoint
+
         return Checkpoint.open(self.segment(segment_name), self.replica, self.replicas)
 
     def input_name(self, message):
@@ -129,8 +131,12 @@ class Connection:
         did not send)."""
         if inbox is not None:
             inbox._invalidate()
-        code = _lib.trindle_exchange(self._live(), None if outbox is None else outbox._live(),
-                                     None if inbox is None else inbox._live(), _native.nanos(timeout))
+        code = _lib.trindle_exchange(
+            self._live(),
+            None if outbox is None else outbox._live(),
+            None if inbox is None else inbox._live(),
+            _native.nanos(timeout),
+        )
         if code >= 0 or code == END_OF_STREAM:
             return code
         raise error(code)

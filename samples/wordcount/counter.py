@@ -20,6 +20,7 @@ loses the counts.
 
 usage: counter.py [--top N] [--output FILE] [--checkpoint SEGMENT]
 """
+
 import argparse
 import array
 import struct
@@ -53,7 +54,7 @@ class Counts:
             return
         self.above[lane] = line + 1
         self.lines += 1
-        words = payload[NUMBER.size:].tobytes()
+        words = payload[NUMBER.size :].tobytes()
         if not words:
             return
         index, counts = self.index, self.counts
@@ -67,8 +68,14 @@ class Counts:
 
     def encode(self):
         lanes = b"".join(LANE.pack(pipe, lane, above) for (pipe, lane), above in self.above.items())
-        return b"".join((HEAD.pack(self.lines, self.repeated, len(self.above), len(self.counts)), lanes,
-                         self.counts.tobytes(), self.vocabulary))
+        return b"".join(
+            (
+                HEAD.pack(self.lines, self.repeated, len(self.above), len(self.counts)),
+                lanes,
+                self.counts.tobytes(),
+                self.vocabulary,
+            )
+        )
 
     @classmethod
     def decode(cls, state):
@@ -81,7 +88,7 @@ class Counts:
             pipe, lane, above = LANE.unpack_from(state, at)
             counts.above[(pipe, lane)] = above
             at += LANE.size
-        counts.counts.frombytes(state[at:at + 8 * words])
+        counts.counts.frombytes(state[at : at + 8 * words])
         at += 8 * words
         counts.vocabulary = bytearray(state[at:])
         for i, word in enumerate(bytes(counts.vocabulary).split(b"\n")[:words]):
@@ -113,10 +120,14 @@ def main():
         if checkpoint is not None:
             checkpoint.close()
 
-    ranked = sorted(((word.decode("utf-8"), counts.counts[i]) for word, i in counts.index.items()),
-                    key=lambda item: (-item[1], item[0]))
-    print("%d words, %d distinct, from %d lines (%d repeated deliveries ignored); top %d (in Python):"
-          % (sum(counts.counts), len(ranked), counts.lines, counts.repeated, options.top))
+    ranked = sorted(
+        ((word.decode("utf-8"), counts.counts[i]) for word, i in counts.index.items()),
+        key=lambda item: (-item[1], item[0]),
+    )
+    print(
+        "%d words, %d distinct, from %d lines (%d repeated deliveries ignored); top %d (in Python):"
+        % (sum(counts.counts), len(ranked), counts.lines, counts.repeated, options.top)
+    )
     for word, count in ranked[: options.top]:
         print("  %s %d" % (word, count))
     if options.output:

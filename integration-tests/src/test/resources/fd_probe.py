@@ -2,6 +2,7 @@
 """A minimal Trindle worker for the fd-table test: speaks just enough of the control protocol
 (docs/control-protocol.md) to take its grants, keeping their fds open, and to say it is ready; then it
 waits to be looked at from outside."""
+
 import os
 import socket
 import struct

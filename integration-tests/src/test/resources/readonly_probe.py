@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """A hostile Python worker for ReadOnlyGrantTest: takes its grants over the control channel, then tries to
 write the segment it was granted read-only, behind any library's back, and prints what the kernel said."""
+
 import ctypes
-import errno
 import mmap
 import os
 import socket

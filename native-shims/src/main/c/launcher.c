@@ -54,8 +54,8 @@ void die_with_parent(pid_t expected, const char *who, const char *program)
     /* The parent may have died before the request took effect: then no signal will come. */
     if (expected != 0 && getppid() != expected)
     {
-        fprintf(stderr, "%s: parent %d is gone (parent is now %d)%s%s\n", LAUNCHER_NAME, (int)expected,
-            (int)getppid(), program ? "; not starting " : "", program ? program : "");
+        fprintf(stderr, "%s: parent %d is gone (parent is now %d)%s%s\n", LAUNCHER_NAME, (int)expected, (int)getppid(),
+            program ? "; not starting " : "", program ? program : "");
         _exit(EXIT_SYSCALL);
     }
 }

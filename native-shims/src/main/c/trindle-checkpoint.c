@@ -71,8 +71,8 @@ static uint8_t *slot_of(const trindle_checkpoint_t *checkpoint, uint64_t generat
     return checkpoint->region + TRINDLE_CHECKPOINT_HEADER_LENGTH + (generation & 1) * checkpoint->slot_length;
 }
 
-static int64_t find(const struct checkpoint_lane *lanes, uint32_t count, uint32_t hint, uint64_t pipe_id,
-    uint32_t lane_id)
+static int64_t find(
+    const struct checkpoint_lane *lanes, uint32_t count, uint32_t hint, uint64_t pipe_id, uint32_t lane_id)
 {
     if (hint < count && lanes[hint].pipe_id == pipe_id && lanes[hint].lane_id == lane_id)
     {
@@ -98,28 +98,35 @@ static int restore(trindle_checkpoint_t *checkpoint, uint64_t generation)
     const uint32_t length = trindle_get_u32(slot + TRINDLE_CHECKPOINT_SLOT_STATE_LENGTH_OFFSET);
     if (written != generation)
     {
-        return trindle_fail(TRINDLE_E_CORRUPT, 0, "%s: the commit word names generation %" PRIu64 ", but its slot "
-            "holds generation %" PRIu64 ": something wrote over the checkpoint", call, generation, written);
+        return trindle_fail(TRINDLE_E_CORRUPT, 0,
+            "%s: the commit word names generation %" PRIu64 ", but its slot "
+            "holds generation %" PRIu64 ": something wrote over the checkpoint",
+            call, generation, written);
     }
-    const uint64_t end = TRINDLE_CHECKPOINT_SLOT_HEADER_LENGTH + (uint64_t)lanes * TRINDLE_CHECKPOINT_LANE_LENGTH +
-        length;
+    const uint64_t end =
+        TRINDLE_CHECKPOINT_SLOT_HEADER_LENGTH + (uint64_t)lanes * TRINDLE_CHECKPOINT_LANE_LENGTH + length;
     if (lanes > TRINDLE_CHECKPOINT_MAX_LANES || end > checkpoint->slot_length)
     {
-        return trindle_fail(TRINDLE_E_CORRUPT, 0, "%s: generation %" PRIu64 " has lane count=%" PRIu32 " (at most %d) "
+        return trindle_fail(TRINDLE_E_CORRUPT, 0,
+            "%s: generation %" PRIu64 " has lane count=%" PRIu32 " (at most %d) "
             "and state length=%" PRIu32 ", which do not fit its slot of %" PRIu32 " bytes: something wrote over the "
-            "checkpoint", call, generation, lanes, TRINDLE_CHECKPOINT_MAX_LANES, length, checkpoint->slot_length);
+            "checkpoint",
+            call, generation, lanes, TRINDLE_CHECKPOINT_MAX_LANES, length, checkpoint->slot_length);
     }
     const uint32_t stored = trindle_get_u32(slot + TRINDLE_CHECKPOINT_SLOT_CHECKSUM_OFFSET);
     const uint32_t computed = crc32_of(checkpoint->crc_table, slot + TRINDLE_CHECKPOINT_SLOT_CHECKED_OFFSET,
         (size_t)end - TRINDLE_CHECKPOINT_SLOT_CHECKED_OFFSET);
     if (stored != computed)
     {
-        return trindle_fail(TRINDLE_E_CORRUPT, 0, "%s: generation %" PRIu64 " fails its checksum (stored 0x%08" PRIx32
-            ", computed 0x%08" PRIx32 "): something wrote over the checkpoint", call, generation, stored, computed);
+        return trindle_fail(TRINDLE_E_CORRUPT, 0,
+            "%s: generation %" PRIu64 " fails its checksum (stored 0x%08" PRIx32 ", computed 0x%08" PRIx32
+            "): something wrote over the checkpoint",
+            call, generation, stored, computed);
     }
     for (uint32_t i = 0; i < lanes; i++)
     {
-        const uint8_t *entry = slot + TRINDLE_CHECKPOINT_SLOT_HEADER_LENGTH + (size_t)i * TRINDLE_CHECKPOINT_LANE_LENGTH;
+        const uint8_t *entry =
+            slot + TRINDLE_CHECKPOINT_SLOT_HEADER_LENGTH + (size_t)i * TRINDLE_CHECKPOINT_LANE_LENGTH;
         checkpoint->lanes[i].pipe_id = trindle_get_u64(entry + TRINDLE_CHECKPOINT_LANE_PIPE_ID_OFFSET);
         checkpoint->lanes[i].lane_id = trindle_get_u32(entry + TRINDLE_CHECKPOINT_LANE_LANE_ID_OFFSET);
         checkpoint->lanes[i].sequence = trindle_get_u64(entry + TRINDLE_CHECKPOINT_LANE_SEQUENCE_OFFSET);
@@ -139,33 +146,37 @@ static int restore(trindle_checkpoint_t *checkpoint, uint64_t generation)
     return TRINDLE_OK;
 }
 
-int trindle_checkpoint_open_segment(trindle_segment_t *segment, uint32_t region, uint32_t regions,
-    trindle_checkpoint_t **checkpoint)
+int trindle_checkpoint_open_segment(
+    trindle_segment_t *segment, uint32_t region, uint32_t regions, trindle_checkpoint_t **checkpoint)
 {
     static const char call[] = "trindle_checkpoint_open";
     if (segment == NULL || checkpoint == NULL || regions == 0 || region >= regions)
     {
-        return trindle_fail(TRINDLE_E_INVALID, 0, "%s: segment=%p, checkpoint=%p, region=%" PRIu32 " of %" PRIu32,
-            call, (void *)segment, (void *)checkpoint, region, regions);
+        return trindle_fail(TRINDLE_E_INVALID, 0, "%s: segment=%p, checkpoint=%p, region=%" PRIu32 " of %" PRIu32, call,
+            (void *)segment, (void *)checkpoint, region, regions);
     }
     if ((trindle_segment_rights(segment) & TRINDLE_RIGHT_WRITE) == 0)
     {
-        return trindle_fail(TRINDLE_E_ACCESS, 0, "%s: the segment is mapped without WRITE (rights=0x%" PRIx32 "): "
-            "grant it [read, write] to keep a checkpoint in it", call, trindle_segment_rights(segment));
+        return trindle_fail(TRINDLE_E_ACCESS, 0,
+            "%s: the segment is mapped without WRITE (rights=0x%" PRIx32 "): "
+            "grant it [read, write] to keep a checkpoint in it",
+            call, trindle_segment_rights(segment));
     }
-    const uint64_t region_length = (trindle_segment_size(segment) / regions) &
-        ~(uint64_t)(TRINDLE_CHECKPOINT_REGION_ALIGNMENT - 1);
-    uint64_t slot_length = region_length < TRINDLE_CHECKPOINT_HEADER_LENGTH ? 0 :
-        ((region_length - TRINDLE_CHECKPOINT_HEADER_LENGTH) / 2) & ~(uint64_t)(TRINDLE_CHECKPOINT_SLOT_ALIGNMENT - 1);
+    const uint64_t region_length =
+        (trindle_segment_size(segment) / regions) & ~(uint64_t)(TRINDLE_CHECKPOINT_REGION_ALIGNMENT - 1);
+    uint64_t slot_length = region_length < TRINDLE_CHECKPOINT_HEADER_LENGTH
+        ? 0
+        : ((region_length - TRINDLE_CHECKPOINT_HEADER_LENGTH) / 2) & ~(uint64_t)(TRINDLE_CHECKPOINT_SLOT_ALIGNMENT - 1);
     if (slot_length > TRINDLE_CHECKPOINT_MAX_SLOT_LENGTH)
     {
         slot_length = TRINDLE_CHECKPOINT_MAX_SLOT_LENGTH;
     }
     if (slot_length < TRINDLE_CHECKPOINT_SLOT_HEADER_LENGTH)
     {
-        return trindle_fail(TRINDLE_E_INVALID, 0, "%s: a segment of %" PRIu64 " bytes split in %" PRIu32 " regions "
-            "leaves %" PRIu64 " bytes each, too few for a header and two slots: grant a larger segment", call,
-            trindle_segment_size(segment), regions, region_length);
+        return trindle_fail(TRINDLE_E_INVALID, 0,
+            "%s: a segment of %" PRIu64 " bytes split in %" PRIu32 " regions "
+            "leaves %" PRIu64 " bytes each, too few for a header and two slots: grant a larger segment",
+            call, trindle_segment_size(segment), regions, region_length);
     }
     trindle_checkpoint_t *opened = calloc(1, sizeof *opened);
     if (opened == NULL)
@@ -177,15 +188,15 @@ int trindle_checkpoint_open_segment(trindle_segment_t *segment, uint32_t region,
     crc_init(opened->crc_table);
 
     uint8_t *header = opened->region;
-    const uint64_t generation = atomic_load_explicit(trindle_u64(header, TRINDLE_CHECKPOINT_COMMIT_OFFSET),
-        memory_order_acquire);
+    const uint64_t generation =
+        atomic_load_explicit(trindle_u64(header, TRINDLE_CHECKPOINT_COMMIT_OFFSET), memory_order_acquire);
     if (generation == 0)
     {
         /* Nothing committed: (re)write the header, which a crash may have left half written. */
         trindle_put_u32(header + TRINDLE_CHECKPOINT_SLOT_LENGTH_OFFSET, opened->slot_length);
-        memcpy(header + TRINDLE_CHECKPOINT_VERSION_OFFSET, &(uint16_t){TRINDLE_CHECKPOINT_VERSION}, sizeof(uint16_t));
-        atomic_store_explicit(trindle_u32(header, TRINDLE_CHECKPOINT_MAGIC_OFFSET), TRINDLE_CHECKPOINT_MAGIC,
-            memory_order_release);
+        memcpy(header + TRINDLE_CHECKPOINT_VERSION_OFFSET, &(uint16_t){ TRINDLE_CHECKPOINT_VERSION }, sizeof(uint16_t));
+        atomic_store_explicit(
+            trindle_u32(header, TRINDLE_CHECKPOINT_MAGIC_OFFSET), TRINDLE_CHECKPOINT_MAGIC, memory_order_release);
         *checkpoint = opened;
         return TRINDLE_OK;
     }
@@ -196,20 +207,25 @@ int trindle_checkpoint_open_segment(trindle_segment_t *segment, uint32_t region,
     int result = TRINDLE_OK;
     if (magic != TRINDLE_CHECKPOINT_MAGIC)
     {
-        result = trindle_fail(TRINDLE_E_FORMAT, 0, "%s: region %" PRIu32 " of the segment holds no checkpoint "
-            "(magic=0x%08" PRIx32 ", expected 0x%08x): is the segment granted to another use too?", call, region,
-            magic, TRINDLE_CHECKPOINT_MAGIC);
+        result = trindle_fail(TRINDLE_E_FORMAT, 0,
+            "%s: region %" PRIu32 " of the segment holds no checkpoint "
+            "(magic=0x%08" PRIx32 ", expected 0x%08x): is the segment granted to another use too?",
+            call, region, magic, TRINDLE_CHECKPOINT_MAGIC);
     }
     else if (version != TRINDLE_CHECKPOINT_VERSION)
     {
-        result = trindle_fail(TRINDLE_E_FORMAT, 0, "%s: the checkpoint has layout version %u; this library reads "
-            "version %d", call, (unsigned)version, TRINDLE_CHECKPOINT_VERSION);
+        result = trindle_fail(TRINDLE_E_FORMAT, 0,
+            "%s: the checkpoint has layout version %u; this library reads "
+            "version %d",
+            call, (unsigned)version, TRINDLE_CHECKPOINT_VERSION);
     }
     else if (stored_slot_length != opened->slot_length)
     {
-        result = trindle_fail(TRINDLE_E_FORMAT, 0, "%s: the checkpoint's slots are %" PRIu32 " bytes, but region %"
-            PRIu32 " of %" PRIu32 " of this segment gives %" PRIu32 ": did the segment's size or the replica count "
-            "change?", call, stored_slot_length, region, regions, opened->slot_length);
+        result = trindle_fail(TRINDLE_E_FORMAT, 0,
+            "%s: the checkpoint's slots are %" PRIu32 " bytes, but region %" PRIu32 " of %" PRIu32
+            " of this segment gives %" PRIu32 ": did the segment's size or the replica count "
+            "change?",
+            call, stored_slot_length, region, regions, opened->slot_length);
     }
     else
     {
@@ -228,15 +244,17 @@ int trindle_checkpoint_open(trindle_t *trindle, const char *segment_name, trindl
 {
     if (trindle == NULL || segment_name == NULL || checkpoint == NULL)
     {
-        return trindle_fail(TRINDLE_E_INVALID, 0, "trindle_checkpoint_open: trindle=%p, segment_name=%p, "
-            "checkpoint=%p", (void *)trindle, (const void *)segment_name, (void *)checkpoint);
+        return trindle_fail(TRINDLE_E_INVALID, 0,
+            "trindle_checkpoint_open: trindle=%p, segment_name=%p, "
+            "checkpoint=%p",
+            (void *)trindle, (const void *)segment_name, (void *)checkpoint);
     }
     trindle_segment_t *segment;
     int result = trindle_segment(trindle, segment_name, &segment);
     if (result == TRINDLE_OK)
     {
-        result = trindle_checkpoint_open_segment(segment, trindle_replica(trindle), trindle_replicas(trindle),
-            checkpoint);
+        result =
+            trindle_checkpoint_open_segment(segment, trindle_replica(trindle), trindle_replicas(trindle), checkpoint);
     }
     if (result != TRINDLE_OK)
     {
@@ -276,8 +294,8 @@ uint32_t trindle_checkpoint_lane_count(const trindle_checkpoint_t *checkpoint)
     return checkpoint == NULL ? 0 : checkpoint->lane_count;
 }
 
-int trindle_checkpoint_position(const trindle_checkpoint_t *checkpoint, uint64_t pipe_id, uint32_t lane_id,
-    uint64_t *sequence)
+int trindle_checkpoint_position(
+    const trindle_checkpoint_t *checkpoint, uint64_t pipe_id, uint32_t lane_id, uint64_t *sequence)
 {
     if (checkpoint == NULL || sequence == NULL)
     {
@@ -287,8 +305,9 @@ int trindle_checkpoint_position(const trindle_checkpoint_t *checkpoint, uint64_t
     const int64_t at = find(checkpoint->lanes, checkpoint->lane_count, checkpoint->hint, pipe_id, lane_id);
     if (at < 0)
     {
-        return trindle_fail(TRINDLE_E_NOT_FOUND, 0, "trindle_checkpoint_position: no position committed for lane %"
-            PRIu32 " of pipe 0x%" PRIx64, lane_id, pipe_id);
+        return trindle_fail(TRINDLE_E_NOT_FOUND, 0,
+            "trindle_checkpoint_position: no position committed for lane %" PRIu32 " of pipe 0x%" PRIx64, lane_id,
+            pipe_id);
     }
     *sequence = checkpoint->lanes[at].sequence;
     return TRINDLE_OK;
@@ -300,13 +319,13 @@ bool trindle_checkpoint_is_new(const trindle_checkpoint_t *checkpoint, const tri
     {
         return false;
     }
-    const int64_t at = find(checkpoint->lanes, checkpoint->lane_count, checkpoint->hint, message->pipe_id,
-        message->lane_id);
+    const int64_t at =
+        find(checkpoint->lanes, checkpoint->lane_count, checkpoint->hint, message->pipe_id, message->lane_id);
     return at < 0 || message->sequence > checkpoint->lanes[at].sequence;
 }
 
-int trindle_checkpoint_commit(trindle_checkpoint_t *checkpoint, trindle_outbox_t *outbox,
-    const trindle_inbox_t *batch, const void *state, uint32_t length)
+int trindle_checkpoint_commit(trindle_checkpoint_t *checkpoint, trindle_outbox_t *outbox, const trindle_inbox_t *batch,
+    const void *state, uint32_t length)
 {
     static const char call[] = "trindle_checkpoint_commit";
     if (checkpoint == NULL || (state == NULL && length > 0))
@@ -337,9 +356,10 @@ int trindle_checkpoint_commit(trindle_checkpoint_t *checkpoint, trindle_outbox_t
         {
             if (count == TRINDLE_CHECKPOINT_MAX_LANES)
             {
-                return trindle_fail(TRINDLE_E_INVALID, 0, "%s: a checkpoint records at most %d lanes; lane %" PRIu32
-                    " of pipe 0x%" PRIx64 " would be one more", call, TRINDLE_CHECKPOINT_MAX_LANES, message->lane_id,
-                    message->pipe_id);
+                return trindle_fail(TRINDLE_E_INVALID, 0,
+                    "%s: a checkpoint records at most %d lanes; lane %" PRIu32 " of pipe 0x%" PRIx64
+                    " would be one more",
+                    call, TRINDLE_CHECKPOINT_MAX_LANES, message->lane_id, message->pipe_id);
             }
             at = count++;
             checkpoint->next[at].pipe_id = message->pipe_id;
@@ -352,23 +372,26 @@ int trindle_checkpoint_commit(trindle_checkpoint_t *checkpoint, trindle_outbox_t
         }
         hint = (uint32_t)at;
     }
-    const uint64_t end = TRINDLE_CHECKPOINT_SLOT_HEADER_LENGTH + (uint64_t)count * TRINDLE_CHECKPOINT_LANE_LENGTH +
-        length;
+    const uint64_t end =
+        TRINDLE_CHECKPOINT_SLOT_HEADER_LENGTH + (uint64_t)count * TRINDLE_CHECKPOINT_LANE_LENGTH + length;
     if (end > checkpoint->slot_length)
     {
-        return trindle_fail(TRINDLE_E_INVALID, 0, "%s: a state of %" PRIu32 " bytes with %" PRIu32 " lanes needs %"
-            PRIu64 " bytes, but a slot has %" PRIu32 ": grant a segment of at least %" PRIu64 " bytes per replica",
+        return trindle_fail(TRINDLE_E_INVALID, 0,
+            "%s: a state of %" PRIu32 " bytes with %" PRIu32 " lanes needs %" PRIu64 " bytes, but a slot has %" PRIu32
+            ": grant a segment of at least %" PRIu64 " bytes per replica",
             call, length, count, end, checkpoint->slot_length,
             TRINDLE_CHECKPOINT_HEADER_LENGTH + 2 * end + TRINDLE_CHECKPOINT_REGION_ALIGNMENT);
     }
     uint8_t *header = checkpoint->region;
-    const uint64_t committed = atomic_load_explicit(trindle_u64(header, TRINDLE_CHECKPOINT_COMMIT_OFFSET),
-        memory_order_acquire);
+    const uint64_t committed =
+        atomic_load_explicit(trindle_u64(header, TRINDLE_CHECKPOINT_COMMIT_OFFSET), memory_order_acquire);
     if (committed != checkpoint->generation)
     {
-        return trindle_fail(TRINDLE_E_CORRUPT, 0, "%s: the commit word holds generation %" PRIu64 ", but this "
+        return trindle_fail(TRINDLE_E_CORRUPT, 0,
+            "%s: the commit word holds generation %" PRIu64 ", but this "
             "process committed %" PRIu64 " last: another process uses the same region; give each worker (each "
-            "replica) a checkpoint of its own", call, committed, checkpoint->generation);
+            "replica) a checkpoint of its own",
+            call, committed, checkpoint->generation);
     }
 
     /* 2. The slot nobody reads: the one the commit word does not name. */
@@ -390,8 +413,9 @@ int trindle_checkpoint_commit(trindle_checkpoint_t *checkpoint, trindle_outbox_t
         memcpy(slot + end - length, state, length);
     }
     trindle_put_u32(slot + TRINDLE_CHECKPOINT_SLOT_CHECKSUM_OFFSET + 4, 0);
-    trindle_put_u32(slot + TRINDLE_CHECKPOINT_SLOT_CHECKSUM_OFFSET, crc32_of(checkpoint->crc_table,
-        slot + TRINDLE_CHECKPOINT_SLOT_CHECKED_OFFSET, (size_t)end - TRINDLE_CHECKPOINT_SLOT_CHECKED_OFFSET));
+    trindle_put_u32(slot + TRINDLE_CHECKPOINT_SLOT_CHECKSUM_OFFSET,
+        crc32_of(checkpoint->crc_table, slot + TRINDLE_CHECKPOINT_SLOT_CHECKED_OFFSET,
+            (size_t)end - TRINDLE_CHECKPOINT_SLOT_CHECKED_OFFSET));
 
     /* 3. The commit: every store above is visible before the commit word names the slot. */
     atomic_store_explicit(trindle_u64(header, TRINDLE_CHECKPOINT_COMMIT_OFFSET), generation, memory_order_release);

@@ -27,8 +27,10 @@ static bool need(struct body *body, size_t bytes)
     {
         if (!body->failed)
         {
-            trindle_fail(TRINDLE_E_PROTOCOL, 0, "control frame kind=%u refused: a body field needs %zu bytes, %zu "
-                "are left", body->kind, bytes, (size_t)(body->end - body->at));
+            trindle_fail(TRINDLE_E_PROTOCOL, 0,
+                "control frame kind=%u refused: a body field needs %zu bytes, %zu "
+                "are left",
+                body->kind, bytes, (size_t)(body->end - body->at));
         }
         body->failed = true;
         return false;
@@ -84,9 +86,10 @@ static const char *body_string(struct body *body, uint16_t *length)
 
 static uint32_t valid_rights(uint32_t kind)
 {
-    return kind == TRINDLE_OBJECT_SEGMENT ? TRINDLE_RIGHTS_SEGMENT_ALL :
-        kind == TRINDLE_OBJECT_PIPE ? TRINDLE_RIGHTS_PIPE_ALL :
-        kind == TRINDLE_OBJECT_BUNDLE ? TRINDLE_RIGHTS_BUNDLE_ALL : 0;
+    return kind == TRINDLE_OBJECT_SEGMENT ? TRINDLE_RIGHTS_SEGMENT_ALL
+        : kind == TRINDLE_OBJECT_PIPE     ? TRINDLE_RIGHTS_PIPE_ALL
+        : kind == TRINDLE_OBJECT_BUNDLE   ? TRINDLE_RIGHTS_BUNDLE_ALL
+                                          : 0;
 }
 
 /**
@@ -152,8 +155,10 @@ static int walk_body(struct body *body, const char *fields)
                 if (!body->failed && (count < 1 || count > TRINDLE_CONTROL_MAX_HANDLES))
                 {
                     body->failed = true;
-                    return trindle_fail(TRINDLE_E_PROTOCOL, 0, "control frame kind=%u refused: attachments: count=%u; "
-                        "1..%d", body->kind, count, TRINDLE_CONTROL_MAX_HANDLES);
+                    return trindle_fail(TRINDLE_E_PROTOCOL, 0,
+                        "control frame kind=%u refused: attachments: count=%u; "
+                        "1..%d",
+                        body->kind, count, TRINDLE_CONTROL_MAX_HANDLES);
                 }
                 for (uint16_t i = 0; i < count && !body->failed; i++)
                 {
@@ -164,8 +169,10 @@ static int walk_body(struct body *body, const char *fields)
                     if (!body->failed && ((rights & ~TRINDLE_RIGHTS_VALID) != 0 || mode > 1))
                     {
                         body->failed = true;
-                        return trindle_fail(TRINDLE_E_PROTOCOL, 0, "control frame kind=%u refused: attachment %u: "
-                            "rights=0x%" PRIx32 ", mode=%u are not valid", body->kind, i, rights, mode);
+                        return trindle_fail(TRINDLE_E_PROTOCOL, 0,
+                            "control frame kind=%u refused: attachment %u: "
+                            "rights=0x%" PRIx32 ", mode=%u are not valid",
+                            body->kind, i, rights, mode);
                     }
                 }
             }
@@ -179,8 +186,10 @@ static int decode(const uint8_t *buffer, size_t length, const int *fds, uint32_t
 {
     if (length < TRINDLE_CONTROL_HEADER_LENGTH)
     {
-        return trindle_fail(TRINDLE_E_PROTOCOL, 0, "control frame refused: %zu bytes is shorter than its %d-byte "
-            "header", length, TRINDLE_CONTROL_HEADER_LENGTH);
+        return trindle_fail(TRINDLE_E_PROTOCOL, 0,
+            "control frame refused: %zu bytes is shorter than its %d-byte "
+            "header",
+            length, TRINDLE_CONTROL_HEADER_LENGTH);
     }
     const uint32_t magic = trindle_get_u32(buffer + TRINDLE_CONTROL_MAGIC_OFFSET);
     const uint16_t version = trindle_get_u16(buffer + TRINDLE_CONTROL_VERSION_OFFSET);
@@ -200,8 +209,10 @@ static int decode(const uint8_t *buffer, size_t length, const int *fds, uint32_t
     if (count > TRINDLE_CONTROL_MAX_HANDLES || count != fd_count ||
         (uint64_t)TRINDLE_CONTROL_HEADER_LENGTH + body_length + (uint64_t)count * TRINDLE_HANDLE_ENTRY_LENGTH != length)
     {
-        return trindle_fail(TRINDLE_E_PROTOCOL, 0, "control frame refused: handle count=%u, fds=%" PRIu32 ", body "
-            "length=%" PRIu32 " disagree with frame length=%zu", count, fd_count, body_length, length);
+        return trindle_fail(TRINDLE_E_PROTOCOL, 0,
+            "control frame refused: handle count=%u, fds=%" PRIu32 ", body "
+            "length=%" PRIu32 " disagree with frame length=%zu",
+            count, fd_count, body_length, length);
     }
     if (kind < TRINDLE_CONTROL_KIND_HELLO || kind > TRINDLE_CONTROL_KIND_UNPACK)
     {
@@ -209,16 +220,16 @@ static int decode(const uint8_t *buffer, size_t length, const int *fds, uint32_t
     }
     if (count > 0 && !carries_handles(kind))
     {
-        return trindle_fail(TRINDLE_E_PROTOCOL, 0, "control frame refused: kind=%u may not carry handles (it has %u)",
-            kind, count);
+        return trindle_fail(
+            TRINDLE_E_PROTOCOL, 0, "control frame refused: kind=%u may not carry handles (it has %u)", kind, count);
     }
     memset(frame, 0, offsetof(struct trindle_frame, handles));
     frame->kind = kind;
     frame->handle_count = count;
     for (uint32_t i = 0; i < count; i++)
     {
-        const uint8_t *entry = buffer + TRINDLE_CONTROL_HEADER_LENGTH + body_length +
-            (size_t)i * TRINDLE_HANDLE_ENTRY_LENGTH;
+        const uint8_t *entry =
+            buffer + TRINDLE_CONTROL_HEADER_LENGTH + body_length + (size_t)i * TRINDLE_HANDLE_ENTRY_LENGTH;
         struct trindle_handle_entry *handle = &frame->handles[i];
         handle->object_id = trindle_get_u64(entry + TRINDLE_HANDLE_ENTRY_OBJECT_ID_OFFSET);
         handle->kind = trindle_get_u32(entry + TRINDLE_HANDLE_ENTRY_KIND_OFFSET);
@@ -229,19 +240,21 @@ static int decode(const uint8_t *buffer, size_t length, const int *fds, uint32_t
         const uint32_t valid = valid_rights(handle->kind);
         if (valid == 0)
         {
-            return trindle_fail(TRINDLE_E_PROTOCOL, 0, "control frame refused: handle entry %" PRIu32 " (object 0x%"
-                PRIx64 ") has unknown kind=%" PRIu32, i, handle->object_id, handle->kind);
+            return trindle_fail(TRINDLE_E_PROTOCOL, 0,
+                "control frame refused: handle entry %" PRIu32 " (object 0x%" PRIx64 ") has unknown kind=%" PRIu32, i,
+                handle->object_id, handle->kind);
         }
         if ((handle->rights & ~valid) != 0)
         {
-            return trindle_fail(TRINDLE_E_PROTOCOL, 0, "control frame refused: handle entry %" PRIu32 " (object 0x%"
-                PRIx64 ") has rights=0x%" PRIx32 " not valid for kind=%" PRIu32 " (valid: 0x%" PRIx32 ")", i,
-                handle->object_id, handle->rights, handle->kind, valid);
+            return trindle_fail(TRINDLE_E_PROTOCOL, 0,
+                "control frame refused: handle entry %" PRIu32 " (object 0x%" PRIx64 ") has rights=0x%" PRIx32
+                " not valid for kind=%" PRIu32 " (valid: 0x%" PRIx32 ")",
+                i, handle->object_id, handle->rights, handle->kind, valid);
         }
         char what[96];
         snprintf(what, sizeof what, "handle entry %" PRIu32 " (object 0x%" PRIx64 ")", i, handle->object_id);
-        if (trindle_check_memfd("control frame refused", what, handle->fd, handle->offset, handle->size,
-            &handle->rights) != TRINDLE_OK)
+        if (trindle_check_memfd(
+                "control frame refused", what, handle->fd, handle->offset, handle->size, &handle->rights) != TRINDLE_OK)
         {
             return TRINDLE_E_PROTOCOL; /* the reason is already this thread's last error */
         }
@@ -285,17 +298,19 @@ static int decode(const uint8_t *buffer, size_t length, const int *fds, uint32_t
         if (valid == 0 || (frame->rights & ~valid) != 0 ||
             (frame->partition != TRINDLE_PARTITION_ROUND_ROBIN && frame->partition != TRINDLE_PARTITION_KEY))
         {
-            return trindle_fail(TRINDLE_E_PROTOCOL, 0, "control frame refused: grant '%.*s': kind=%u, rights=0x%"
-                PRIx32 ", partition=%u do not make a valid grant", (int)frame->name_length, frame->name,
-                frame->object_kind, frame->rights, frame->partition);
+            return trindle_fail(TRINDLE_E_PROTOCOL, 0,
+                "control frame refused: grant '%.*s': kind=%u, rights=0x%" PRIx32
+                ", partition=%u do not make a valid grant",
+                (int)frame->name_length, frame->name, frame->object_kind, frame->rights, frame->partition);
         }
         for (uint32_t i = 0; i < count; i++)
         {
             if (frame->handles[i].kind != frame->object_kind)
             {
-                return trindle_fail(TRINDLE_E_PROTOCOL, 0, "control frame refused: grant '%.*s' of kind=%u carries a "
-                    "handle of kind=%" PRIu32, (int)frame->name_length, frame->name, frame->object_kind,
-                    frame->handles[i].kind);
+                return trindle_fail(TRINDLE_E_PROTOCOL, 0,
+                    "control frame refused: grant '%.*s' of kind=%u carries a "
+                    "handle of kind=%" PRIu32,
+                    (int)frame->name_length, frame->name, frame->object_kind, frame->handles[i].kind);
             }
         }
     }
@@ -311,7 +326,7 @@ int trindle_control_receive(int fd, uint8_t *buffer, bool wait, struct trindle_f
         struct cmsghdr align;
         char bytes[CMSG_SPACE(sizeof(int) * (TRINDLE_CONTROL_MAX_HANDLES + 1))];
     } control;
-    struct iovec vector = {.iov_base = buffer, .iov_len = TRINDLE_CONTROL_MAX_FRAME_LENGTH};
+    struct iovec vector = { .iov_base = buffer, .iov_len = TRINDLE_CONTROL_MAX_FRAME_LENGTH };
     struct msghdr message = {
         .msg_iov = &vector,
         .msg_iovlen = 1,
@@ -323,8 +338,7 @@ int trindle_control_receive(int fd, uint8_t *buffer, bool wait, struct trindle_f
     {
         /* MSG_CMSG_CLOEXEC: a program this worker runs inherits none of its handles. */
         length = recvmsg(fd, &message, MSG_CMSG_CLOEXEC | (wait ? 0 : MSG_DONTWAIT));
-    }
-    while (length < 0 && errno == EINTR);
+    } while (length < 0 && errno == EINTR);
     if (length < 0)
     {
         if (!wait && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -367,13 +381,15 @@ int trindle_control_receive(int fd, uint8_t *buffer, bool wait, struct trindle_f
     int result;
     if ((message.msg_flags & MSG_TRUNC) != 0)
     {
-        result = trindle_fail(TRINDLE_E_PROTOCOL, 0, "control frame refused: longer than %d bytes",
-            TRINDLE_CONTROL_MAX_FRAME_LENGTH);
+        result = trindle_fail(
+            TRINDLE_E_PROTOCOL, 0, "control frame refused: longer than %d bytes", TRINDLE_CONTROL_MAX_FRAME_LENGTH);
     }
     else if ((message.msg_flags & MSG_CTRUNC) != 0)
     {
-        result = trindle_fail(TRINDLE_E_PROTOCOL, 0, "control frame refused: more than %d handles (fds were "
-            "dropped)", TRINDLE_CONTROL_MAX_HANDLES);
+        result = trindle_fail(TRINDLE_E_PROTOCOL, 0,
+            "control frame refused: more than %d handles (fds were "
+            "dropped)",
+            TRINDLE_CONTROL_MAX_HANDLES);
     }
     else
     {
@@ -401,7 +417,7 @@ void trindle_frame_close(struct trindle_frame *frame)
 
 int trindle_control_send_empty(int fd, uint16_t kind)
 {
-    uint8_t frame[TRINDLE_CONTROL_HEADER_LENGTH] = {0};
+    uint8_t frame[TRINDLE_CONTROL_HEADER_LENGTH] = { 0 };
     trindle_put_u32(frame + TRINDLE_CONTROL_MAGIC_OFFSET, TRINDLE_CONTROL_MAGIC);
     trindle_put_u16(frame + TRINDLE_CONTROL_VERSION_OFFSET, TRINDLE_CONTROL_VERSION);
     trindle_put_u16(frame + TRINDLE_CONTROL_KIND_OFFSET, kind);
@@ -410,18 +426,18 @@ int trindle_control_send_empty(int fd, uint16_t kind)
     {
         /* MSG_NOSIGNAL: a gone supervisor is an EPIPE to report, not a SIGPIPE that kills the worker. */
         sent = send(fd, frame, sizeof frame, MSG_NOSIGNAL);
-    }
-    while (sent < 0 && errno == EINTR);
+    } while (sent < 0 && errno == EINTR);
     if (sent < 0)
     {
         const int error = errno;
-        return trindle_fail(error == EPIPE || error == ECONNRESET || error == ENOTCONN ? TRINDLE_E_SUPERVISOR_GONE :
-            TRINDLE_E_SYSTEM, error, "send(control fd=%d, kind=%u)", fd, kind);
+        return trindle_fail(
+            error == EPIPE || error == ECONNRESET || error == ENOTCONN ? TRINDLE_E_SUPERVISOR_GONE : TRINDLE_E_SYSTEM,
+            error, "send(control fd=%d, kind=%u)", fd, kind);
     }
     if ((size_t)sent != sizeof frame)
     {
-        return trindle_fail(TRINDLE_E_SYSTEM, 0, "send(control fd=%d, kind=%u): sent %zd of %zu bytes", fd, kind, sent,
-            sizeof frame);
+        return trindle_fail(
+            TRINDLE_E_SYSTEM, 0, "send(control fd=%d, kind=%u): sent %zd of %zu bytes", fd, kind, sent, sizeof frame);
     }
     return TRINDLE_OK;
 }

@@ -49,8 +49,10 @@ int trindle_inbox_create(uint32_t capacity, trindle_inbox_t **inbox)
 {
     if (inbox == NULL || capacity < 1)
     {
-        return trindle_fail(TRINDLE_E_INVALID, 0, "trindle_inbox_create: capacity=%" PRIu32 " must be at least 1 "
-            "(inbox=%p)", capacity, (void *)inbox);
+        return trindle_fail(TRINDLE_E_INVALID, 0,
+            "trindle_inbox_create: capacity=%" PRIu32 " must be at least 1 "
+            "(inbox=%p)",
+            capacity, (void *)inbox);
     }
     trindle_inbox_t *created = calloc(1, sizeof *created);
     trindle_message_t *messages = calloc(capacity, sizeof *messages);
@@ -60,8 +62,8 @@ int trindle_inbox_create(uint32_t capacity, trindle_inbox_t **inbox)
         free(created);
         free(messages);
         free(touched);
-        return trindle_fail(TRINDLE_E_NO_MEMORY, ENOMEM, "trindle_inbox_create: calloc(capacity=%" PRIu32 ")",
-            capacity);
+        return trindle_fail(
+            TRINDLE_E_NO_MEMORY, ENOMEM, "trindle_inbox_create: calloc(capacity=%" PRIu32 ")", capacity);
     }
     created->messages = messages;
     created->touched = touched;
@@ -147,13 +149,14 @@ int trindle_message_attachment(const trindle_message_t *message, uint32_t index,
 {
     if (message == NULL || attachment == NULL || index >= message->attachment_count || message->attachments == NULL)
     {
-        return trindle_fail(TRINDLE_E_INVALID, 0, "trindle_message_attachment: index=%" PRIu32 " of %" PRIu32
-            " attachments", index, message == NULL ? 0 : message->attachment_count);
+        return trindle_fail(TRINDLE_E_INVALID, 0,
+            "trindle_message_attachment: index=%" PRIu32 " of %" PRIu32 " attachments", index,
+            message == NULL ? 0 : message->attachment_count);
     }
     uint8_t *entry = (uint8_t *)(uintptr_t)message->attachments + (size_t)index * TRINDLE_ATTACHMENT_ENTRY_LENGTH;
     attachment->kind = atomic_load_explicit(trindle_u32(entry, TRINDLE_ATTACHMENT_KIND_OFFSET), memory_order_relaxed);
-    attachment->rights = atomic_load_explicit(trindle_u32(entry, TRINDLE_ATTACHMENT_RIGHTS_OFFSET),
-        memory_order_relaxed);
+    attachment->rights =
+        atomic_load_explicit(trindle_u32(entry, TRINDLE_ATTACHMENT_RIGHTS_OFFSET), memory_order_relaxed);
     attachment->size = atomic_load_explicit(trindle_u64(entry, TRINDLE_ATTACHMENT_SIZE_OFFSET), memory_order_relaxed);
     return TRINDLE_OK;
 }

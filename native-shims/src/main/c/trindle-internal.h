@@ -35,8 +35,7 @@ _Static_assert(sizeof(unsigned long long) == 8 && sizeof(unsigned int) == 4, "at
  * `return trindle_fail(TRINDLE_E_INVALID, 0, "trindle_x: length=%u exceeds %u", ...)`. With `error` non-zero
  * the text ends in ": strerror (errno N)".
  */
-TRINDLE_INTERNAL int trindle_fail(int code, int error, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
+TRINDLE_INTERNAL int trindle_fail(int code, int error, const char *format, ...) __attribute__((format(printf, 3, 4)));
 
 /**
  * Puts `prefix` before and `suffix` after this thread's last error text, keeping its errno, and returns `code`:
@@ -192,8 +191,8 @@ TRINDLE_INTERNAL void trindle_lane_wake_senders(struct trindle_lane *lane);
  * window [offset, offset + size) page-aligned, non-empty and inside the file. A read-only fd loses WRITE from
  * `*rights`. @return TRINDLE_OK, TRINDLE_E_FORMAT, TRINDLE_E_ACCESS or TRINDLE_E_INVALID, with the error set.
  */
-TRINDLE_INTERNAL int trindle_check_memfd(const char *call, const char *what, int fd, uint64_t offset, uint64_t size,
-    uint32_t *rights);
+TRINDLE_INTERNAL int trindle_check_memfd(
+    const char *call, const char *what, int fd, uint64_t offset, uint64_t size, uint32_t *rights);
 
 /* ------------------------------------------------------------------------------------------------------------
  * Objects
@@ -252,8 +251,8 @@ TRINDLE_INTERNAL void trindle_lane_reader_start(struct trindle_lane_reader *read
  * @return the payload length (0 or more), TRINDLE_READ_EMPTY, or TRINDLE_READ_STOPPED (ended, corrupt, or found
  *         so now).
  */
-TRINDLE_INTERNAL int64_t trindle_lane_reader_next(struct trindle_lane_reader *reader, uint32_t lane_index,
-    trindle_message_t *message);
+TRINDLE_INTERNAL int64_t trindle_lane_reader_next(
+    struct trindle_lane_reader *reader, uint32_t lane_index, trindle_message_t *message);
 
 /** Releases everything before `end` (§5), publishing `count` as the released count, and wakes waiting senders. */
 TRINDLE_INTERNAL void trindle_lane_reader_release(struct trindle_lane_reader *reader, uint64_t end, uint64_t count);
@@ -268,8 +267,8 @@ TRINDLE_INTERNAL int trindle_lane_reader_unblock(struct trindle_lane_reader *rea
  * As trindle_pipe_receiver_add_lane, for lane `lane_id` of a receive grant (the i-th handle is lane i): a lane
  * whose header names another id is set aside as broken. TRINDLE_LANE_ID_UNKNOWN accepts any id.
  */
-TRINDLE_INTERNAL int trindle_pipe_receiver_add_granted_lane(trindle_pipe_receiver_t *receiver, int fd,
-    uint32_t lane_id);
+TRINDLE_INTERNAL int trindle_pipe_receiver_add_granted_lane(
+    trindle_pipe_receiver_t *receiver, int fd, uint32_t lane_id);
 
 struct trindle_pipe_receiver
 {

@@ -15,8 +15,8 @@ static void corrupt(struct trindle_lane_reader *reader, const char *format, ...)
 /** Marks the lane corrupt with the reason; the receiver reports it once and reads the lane no more. */
 static void corrupt(struct trindle_lane_reader *reader, const char *format, ...)
 {
-    int length = snprintf(reader->fault, sizeof reader->fault, "lane %" PRIu32 " of pipe 0x%" PRIx64 " is corrupt: ",
-        reader->lane.lane_id, reader->lane.pipe_id);
+    int length = snprintf(reader->fault, sizeof reader->fault,
+        "lane %" PRIu32 " of pipe 0x%" PRIx64 " is corrupt: ", reader->lane.lane_id, reader->lane.pipe_id);
     if (length > 0 && (size_t)length < sizeof reader->fault)
     {
         va_list arguments;
@@ -31,8 +31,8 @@ static void corrupt(struct trindle_lane_reader *reader, const char *format, ...)
 /** @return whether the tail moved on; marks the lane corrupt if the new tail is impossible (§5 step 1). */
 static bool refresh_tail(struct trindle_lane_reader *reader)
 {
-    const uint64_t tail = atomic_load_explicit(trindle_u64(reader->lane.header, TRINDLE_LANE_TAIL_OFFSET),
-        memory_order_acquire);
+    const uint64_t tail =
+        atomic_load_explicit(trindle_u64(reader->lane.header, TRINDLE_LANE_TAIL_OFFSET), memory_order_acquire);
     if (tail == reader->tail)
     {
         return false;
@@ -40,8 +40,9 @@ static bool refresh_tail(struct trindle_lane_reader *reader)
     if (tail < reader->position || tail - reader->released > reader->lane.capacity ||
         (tail & (TRINDLE_RECORD_ALIGNMENT - 1)) != 0)
     {
-        corrupt(reader, "tail=%" PRIu64 " is impossible: read position=%" PRIu64 ", released=%" PRIu64
-            ", capacity=%" PRIu32, tail, reader->position, reader->released, reader->lane.capacity);
+        corrupt(reader,
+            "tail=%" PRIu64 " is impossible: read position=%" PRIu64 ", released=%" PRIu64 ", capacity=%" PRIu32, tail,
+            reader->position, reader->released, reader->lane.capacity);
         return false;
     }
     reader->tail = tail;
@@ -60,16 +61,17 @@ static void pad_dead_claim(struct trindle_lane_reader *reader, uint64_t tail)
     const uint64_t to_end = lane->capacity - (position & lane->mask);
     const uint64_t limit = tail < position + to_end ? tail : position + to_end;
     uint64_t next = position + TRINDLE_RECORD_ALIGNMENT;
-    while (next < limit && atomic_load_explicit(trindle_u64(lane->ring + (next & lane->mask),
-        TRINDLE_RECORD_STAMP_OFFSET), memory_order_acquire) != next + 1)
+    while (next < limit &&
+        atomic_load_explicit(trindle_u64(lane->ring + (next & lane->mask), TRINDLE_RECORD_STAMP_OFFSET),
+            memory_order_acquire) != next + 1)
     {
         next += TRINDLE_RECORD_ALIGNMENT;
     }
     const uint64_t gap = (next < limit ? next : limit) - position;
     atomic_store_explicit(trindle_u32(record, TRINDLE_RECORD_LENGTH_OFFSET),
         (uint32_t)(gap - TRINDLE_RECORD_HEADER_LENGTH), memory_order_relaxed);
-    atomic_store_explicit(trindle_u32(record, TRINDLE_RECORD_TYPE_OFFSET), TRINDLE_RECORD_TYPE_PADDING,
-        memory_order_relaxed);
+    atomic_store_explicit(
+        trindle_u32(record, TRINDLE_RECORD_TYPE_OFFSET), TRINDLE_RECORD_TYPE_PADDING, memory_order_relaxed);
     atomic_store_explicit(trindle_u64(record, TRINDLE_RECORD_STAMP_OFFSET), position + 1, memory_order_release);
 }
 
@@ -100,8 +102,9 @@ static bool ended_here(struct trindle_lane_reader *reader)
         reader->state = TRINDLE_LANE_ENDED;
         return false;
     }
-    if (atomic_load_explicit(trindle_u64(reader->lane.ring + (position & reader->lane.mask),
-        TRINDLE_RECORD_STAMP_OFFSET), memory_order_acquire) != position + 1)
+    if (atomic_load_explicit(
+            trindle_u64(reader->lane.ring + (position & reader->lane.mask), TRINDLE_RECORD_STAMP_OFFSET),
+            memory_order_acquire) != position + 1)
     {
         pad_dead_claim(reader, reader->tail); /* claimed, never committed: its sender will send no more */
     }
@@ -118,7 +121,7 @@ int64_t trindle_lane_reader_next(struct trindle_lane_reader *reader, uint32_t la
         uint8_t *record = lane->ring + index;
         if ((position == reader->tail && !refresh_tail(reader)) ||
             atomic_load_explicit(trindle_u64(record, TRINDLE_RECORD_STAMP_OFFSET), memory_order_acquire) !=
-            position + 1) /* nothing more, or claimed and not yet committed */
+                position + 1) /* nothing more, or claimed and not yet committed */
         {
             if (!ended_here(reader))
             {
@@ -127,10 +130,10 @@ int64_t trindle_lane_reader_next(struct trindle_lane_reader *reader, uint32_t la
             continue;
         }
         /* Each loaded once: a hostile sender changing them now cannot make a checked value differ from the used. */
-        const uint32_t length = atomic_load_explicit(trindle_u32(record, TRINDLE_RECORD_LENGTH_OFFSET),
-            memory_order_relaxed);
-        const uint32_t type = atomic_load_explicit(trindle_u32(record, TRINDLE_RECORD_TYPE_OFFSET),
-            memory_order_relaxed);
+        const uint32_t length =
+            atomic_load_explicit(trindle_u32(record, TRINDLE_RECORD_LENGTH_OFFSET), memory_order_relaxed);
+        const uint32_t type =
+            atomic_load_explicit(trindle_u32(record, TRINDLE_RECORD_TYPE_OFFSET), memory_order_relaxed);
         uint32_t limit;
         switch (type)
         {
@@ -148,15 +151,18 @@ int64_t trindle_lane_reader_next(struct trindle_lane_reader *reader, uint32_t la
         }
         if (length > limit)
         {
-            corrupt(reader, "record at position=%" PRIu64 " of type=%" PRIu32 ": length=%" PRIu32
-                " exceeds its limit=%" PRIu32, position, type, length, limit);
+            corrupt(reader,
+                "record at position=%" PRIu64 " of type=%" PRIu32 ": length=%" PRIu32 " exceeds its limit=%" PRIu32,
+                position, type, length, limit);
             return TRINDLE_READ_STOPPED;
         }
         const uint32_t record_length = trindle_record_length(length);
         if ((uint64_t)index + record_length > lane->capacity || position + record_length > reader->tail)
         {
-            corrupt(reader, "record at position=%" PRIu64 ": length=%" PRIu32 " runs past the ring's end "
-                "(capacity=%" PRIu32 ") or the tail=%" PRIu64, position, length, lane->capacity, reader->tail);
+            corrupt(reader,
+                "record at position=%" PRIu64 ": length=%" PRIu32 " runs past the ring's end "
+                "(capacity=%" PRIu32 ") or the tail=%" PRIu64,
+                position, length, lane->capacity, reader->tail);
             return TRINDLE_READ_STOPPED;
         }
         uint8_t *payload = record + TRINDLE_RECORD_HEADER_LENGTH;
@@ -164,13 +170,16 @@ int64_t trindle_lane_reader_next(struct trindle_lane_reader *reader, uint32_t la
         if (type == TRINDLE_RECORD_TYPE_MESSAGE_WITH_HANDLES)
         {
             /* §3.4: the block must hold 1 … 64 entries and fit the record; the count is loaded once. */
-            const uint32_t count = length < TRINDLE_ATTACHMENT_ENTRIES_OFFSET ? 0 : atomic_load_explicit(
-                trindle_u32(payload, TRINDLE_ATTACHMENT_COUNT_OFFSET), memory_order_relaxed);
+            const uint32_t count = length < TRINDLE_ATTACHMENT_ENTRIES_OFFSET
+                ? 0
+                : atomic_load_explicit(trindle_u32(payload, TRINDLE_ATTACHMENT_COUNT_OFFSET), memory_order_relaxed);
             if (count < 1 || count > TRINDLE_MAX_ATTACHMENTS ||
                 TRINDLE_ATTACHMENT_ENTRIES_OFFSET + count * TRINDLE_ATTACHMENT_ENTRY_LENGTH > length)
             {
-                corrupt(reader, "record at position=%" PRIu64 " with handles: count=%" PRIu32 " does not fit "
-                    "length=%" PRIu32 " (1..%d handles)", position, count, length, TRINDLE_MAX_ATTACHMENTS);
+                corrupt(reader,
+                    "record at position=%" PRIu64 " with handles: count=%" PRIu32 " does not fit "
+                    "length=%" PRIu32 " (1..%d handles)",
+                    position, count, length, TRINDLE_MAX_ATTACHMENTS);
                 return TRINDLE_READ_STOPPED;
             }
             attachments = count;
@@ -180,8 +189,9 @@ int64_t trindle_lane_reader_next(struct trindle_lane_reader *reader, uint32_t la
             case TRINDLE_RECORD_TYPE_MESSAGE:
             case TRINDLE_RECORD_TYPE_MESSAGE_WITH_HANDLES:
             {
-                const uint32_t block = attachments == 0 ? 0 :
-                    TRINDLE_ATTACHMENT_ENTRIES_OFFSET + attachments * TRINDLE_ATTACHMENT_ENTRY_LENGTH;
+                const uint32_t block = attachments == 0
+                    ? 0
+                    : TRINDLE_ATTACHMENT_ENTRIES_OFFSET + attachments * TRINDLE_ATTACHMENT_ENTRY_LENGTH;
                 reader->position = position + record_length;
                 reader->delivered_count++;
                 message->payload = payload + block;
@@ -195,8 +205,9 @@ int64_t trindle_lane_reader_next(struct trindle_lane_reader *reader, uint32_t la
                 message->release_count = reader->delivered_count;
                 message->attachment_count = attachments;
                 message->reserved2 = 0;
-                message->attachment_token = attachments == 0 ? 0 : atomic_load_explicit(
-                    trindle_u64(payload, TRINDLE_ATTACHMENT_TOKEN_OFFSET), memory_order_relaxed);
+                message->attachment_token = attachments == 0
+                    ? 0
+                    : atomic_load_explicit(trindle_u64(payload, TRINDLE_ATTACHMENT_TOKEN_OFFSET), memory_order_relaxed);
                 message->attachments = attachments == 0 ? NULL : payload + TRINDLE_ATTACHMENT_ENTRIES_OFFSET;
                 return message->length;
             }
@@ -221,8 +232,8 @@ void trindle_lane_reader_release(struct trindle_lane_reader *reader, uint64_t en
         reader->released_count = count;
     }
     atomic_store_explicit(trindle_u64(reader->lane.header, TRINDLE_LANE_HEAD_OFFSET), end, memory_order_release);
-    atomic_store_explicit(trindle_u64(reader->lane.header, TRINDLE_LANE_RELEASED_COUNT_OFFSET),
-        reader->released_count, memory_order_release);
+    atomic_store_explicit(trindle_u64(reader->lane.header, TRINDLE_LANE_RELEASED_COUNT_OFFSET), reader->released_count,
+        memory_order_release);
     /* Pairs with a sender's announce-then-claim: the head store is visible before the load of its word. */
     atomic_thread_fence(memory_order_seq_cst);
     trindle_lane_wake_senders(&reader->lane);
@@ -231,8 +242,8 @@ void trindle_lane_reader_release(struct trindle_lane_reader *reader, uint64_t en
 void trindle_lane_reader_start(struct trindle_lane_reader *reader)
 {
     /* A new receiver starts where the last one released: everything after is delivered (again). */
-    const uint64_t head = atomic_load_explicit(trindle_u64(reader->lane.header, TRINDLE_LANE_HEAD_OFFSET),
-        memory_order_acquire);
+    const uint64_t head =
+        atomic_load_explicit(trindle_u64(reader->lane.header, TRINDLE_LANE_HEAD_OFFSET), memory_order_acquire);
     reader->state = TRINDLE_LANE_OPEN;
     reader->position = head;
     reader->released = head;
@@ -256,8 +267,8 @@ int trindle_lane_reader_unblock(struct trindle_lane_reader *reader)
         return 0;
     }
     const uint64_t position = reader->position;
-    const uint64_t tail = atomic_load_explicit(trindle_u64(lane->header, TRINDLE_LANE_TAIL_OFFSET),
-        memory_order_acquire);
+    const uint64_t tail =
+        atomic_load_explicit(trindle_u64(lane->header, TRINDLE_LANE_TAIL_OFFSET), memory_order_acquire);
     uint8_t *record = lane->ring + (position & lane->mask);
     if (tail <= position || tail - reader->released > lane->capacity || (tail & (TRINDLE_RECORD_ALIGNMENT - 1)) != 0 ||
         atomic_load_explicit(trindle_u64(record, TRINDLE_RECORD_STAMP_OFFSET), memory_order_acquire) == position + 1)

@@ -29,8 +29,10 @@ int trindle_lane_map(const char *call, int fd, struct trindle_lane *lane)
     }
     if ((seals & F_SEAL_SHRINK) == 0)
     {
-        return trindle_fail(TRINDLE_E_FORMAT, 0, "%s: lane fd %d is not sealed against shrinking (seals=0x%x); "
-            "mapping it would let another holder fault this process", call, fd, (unsigned)seals);
+        return trindle_fail(TRINDLE_E_FORMAT, 0,
+            "%s: lane fd %d is not sealed against shrinking (seals=0x%x); "
+            "mapping it would let another holder fault this process",
+            call, fd, (unsigned)seals);
     }
     struct stat status;
     if (fstat(fd, &status) != 0)
@@ -40,16 +42,18 @@ int trindle_lane_map(const char *call, int fd, struct trindle_lane *lane)
     const uint64_t size = (uint64_t)status.st_size;
     if (size < TRINDLE_LANE_HEADER_LENGTH + (uint64_t)TRINDLE_LANE_MIN_CAPACITY || size > SIZE_MAX)
     {
-        return trindle_fail(TRINDLE_E_FORMAT, 0, "%s: fd %d is too small to be a lane: size=%llu", call, fd,
-            (unsigned long long)size);
+        return trindle_fail(
+            TRINDLE_E_FORMAT, 0, "%s: fd %d is too small to be a lane: size=%llu", call, fd, (unsigned long long)size);
     }
     /* The whole file, read-write and shared: the sender writes records and the tail, the receiver the head and
      * its wake-up words. */
     uint8_t *file = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (file == MAP_FAILED)
     {
-        return trindle_fail(TRINDLE_E_SYSTEM, errno, "%s: mmap(lane fd=%d, size=%llu, PROT_READ|PROT_WRITE, "
-            "MAP_SHARED)", call, fd, (unsigned long long)size);
+        return trindle_fail(TRINDLE_E_SYSTEM, errno,
+            "%s: mmap(lane fd=%d, size=%llu, PROT_READ|PROT_WRITE, "
+            "MAP_SHARED)",
+            call, fd, (unsigned long long)size);
     }
     /* Ready first, with acquire: it is stored last by the creator, so the fields below are complete. */
     const uint32_t ready = atomic_load_explicit(trindle_u32(file, TRINDLE_LANE_READY_OFFSET), memory_order_acquire);
@@ -61,8 +65,8 @@ int trindle_lane_map(const char *call, int fd, struct trindle_lane *lane)
     int result = TRINDLE_OK;
     if (ready != 1 || magic != TRINDLE_LANE_MAGIC)
     {
-        result = trindle_fail(TRINDLE_E_FORMAT, 0, "%s: fd %d is not a ready lane: magic=0x%x, ready=%u", call, fd,
-            magic, ready);
+        result = trindle_fail(
+            TRINDLE_E_FORMAT, 0, "%s: fd %d is not a ready lane: magic=0x%x, ready=%u", call, fd, magic, ready);
     }
     else if (version != TRINDLE_LANE_VERSION)
     {
@@ -78,8 +82,10 @@ int trindle_lane_map(const char *call, int fd, struct trindle_lane *lane)
     else if (size < TRINDLE_LANE_HEADER_LENGTH + (uint64_t)capacity ||
         max_payload != trindle_max_payload_length(capacity))
     {
-        result = trindle_fail(TRINDLE_E_FORMAT, 0, "%s: lane fd %d: capacity=%u, maxPayloadLength=%u do not fit "
-            "size=%llu", call, fd, capacity, max_payload, (unsigned long long)size);
+        result = trindle_fail(TRINDLE_E_FORMAT, 0,
+            "%s: lane fd %d: capacity=%u, maxPayloadLength=%u do not fit "
+            "size=%llu",
+            call, fd, capacity, max_payload, (unsigned long long)size);
     }
     if (result != TRINDLE_OK)
     {
@@ -192,23 +198,26 @@ uint32_t trindle_lane_sender_max_payload_length(const trindle_lane_sender_t *sen
     return sender == NULL ? 0 : sender->lane.max_payload_length;
 }
 
-static int check_sendable(const char *call, const trindle_lane_sender_t *sender, uint32_t length,
-    const void *claim_or_data)
+static int check_sendable(
+    const char *call, const trindle_lane_sender_t *sender, uint32_t length, const void *claim_or_data)
 {
     if (sender == NULL || claim_or_data == NULL)
     {
-        return trindle_fail(TRINDLE_E_INVALID, 0, "%s: sender=%p, %p: NULL", call, (const void *)sender,
-            claim_or_data);
+        return trindle_fail(TRINDLE_E_INVALID, 0, "%s: sender=%p, %p: NULL", call, (const void *)sender, claim_or_data);
     }
     if (length > sender->lane.max_payload_length)
     {
-        return trindle_fail(TRINDLE_E_INVALID, 0, "%s: message length=%u exceeds the lane's maxPayloadLength=%u "
-            "(lane capacity=%u)", call, length, sender->lane.max_payload_length, sender->lane.capacity);
+        return trindle_fail(TRINDLE_E_INVALID, 0,
+            "%s: message length=%u exceeds the lane's maxPayloadLength=%u "
+            "(lane capacity=%u)",
+            call, length, sender->lane.max_payload_length, sender->lane.capacity);
     }
     if (atomic_load_explicit(&sender->ended, memory_order_relaxed))
     {
-        return trindle_fail(TRINDLE_E_ENDED, 0, "%s: lane %u of pipe 0x%llx was ended: nothing more can be sent on "
-            "it", call, sender->lane.lane_id, (unsigned long long)sender->lane.pipe_id);
+        return trindle_fail(TRINDLE_E_ENDED, 0,
+            "%s: lane %u of pipe 0x%llx was ended: nothing more can be sent on "
+            "it",
+            call, sender->lane.lane_id, (unsigned long long)sender->lane.pipe_id);
     }
     return TRINDLE_OK;
 }
@@ -231,9 +240,10 @@ static int claim_now(trindle_lane_sender_t *sender, uint32_t length, uint32_t ty
         tail = atomic_load_explicit(tail_word, memory_order_seq_cst);
         if ((tail & (TRINDLE_RECORD_ALIGNMENT - 1)) != 0 || tail < head)
         {
-            return trindle_fail(TRINDLE_E_CORRUPT, 0, "lane %u of pipe 0x%llx is corrupt, nothing was sent: "
-                "tail=%llu, head=%llu: the tail must be a multiple of %d and not behind the head", lane->lane_id,
-                (unsigned long long)lane->pipe_id, (unsigned long long)tail, (unsigned long long)head,
+            return trindle_fail(TRINDLE_E_CORRUPT, 0,
+                "lane %u of pipe 0x%llx is corrupt, nothing was sent: "
+                "tail=%llu, head=%llu: the tail must be a multiple of %d and not behind the head",
+                lane->lane_id, (unsigned long long)lane->pipe_id, (unsigned long long)tail, (unsigned long long)head,
                 TRINDLE_RECORD_ALIGNMENT);
         }
         const uint64_t to_end = capacity - (tail & lane->mask);
@@ -254,8 +264,8 @@ static int claim_now(trindle_lane_sender_t *sender, uint32_t length, uint32_t ty
             refreshed = true;
             continue;
         }
-        if (atomic_compare_exchange_strong_explicit(tail_word, &tail, tail + needed, memory_order_seq_cst,
-            memory_order_seq_cst))
+        if (atomic_compare_exchange_strong_explicit(
+                tail_word, &tail, tail + needed, memory_order_seq_cst, memory_order_seq_cst))
         {
             break;
         }
@@ -266,8 +276,8 @@ static int claim_now(trindle_lane_sender_t *sender, uint32_t length, uint32_t ty
         uint8_t *record = lane->ring + (tail & lane->mask);
         atomic_store_explicit(trindle_u32(record, TRINDLE_RECORD_LENGTH_OFFSET),
             (uint32_t)(padding - TRINDLE_RECORD_HEADER_LENGTH), memory_order_relaxed);
-        atomic_store_explicit(trindle_u32(record, TRINDLE_RECORD_TYPE_OFFSET), TRINDLE_RECORD_TYPE_PADDING,
-            memory_order_relaxed);
+        atomic_store_explicit(
+            trindle_u32(record, TRINDLE_RECORD_TYPE_OFFSET), TRINDLE_RECORD_TYPE_PADDING, memory_order_relaxed);
         atomic_store_explicit(trindle_u64(record, TRINDLE_RECORD_STAMP_OFFSET), tail + 1, memory_order_release);
     }
     const uint64_t position = tail + padding;
@@ -283,8 +293,8 @@ static int claim_now(trindle_lane_sender_t *sender, uint32_t length, uint32_t ty
 }
 
 /** claim_now, waiting up to `timeout_ns` for room: spin, yield, then the sender-sleeping protocol (§6). */
-static int claim_waiting(trindle_lane_sender_t *sender, uint32_t length, uint32_t type, int64_t timeout_ns,
-    trindle_claim_t *claim)
+static int claim_waiting(
+    trindle_lane_sender_t *sender, uint32_t length, uint32_t type, int64_t timeout_ns, trindle_claim_t *claim)
 {
     int result = claim_now(sender, length, type, claim);
     if (result != TRINDLE_E_FULL || timeout_ns == 0)
@@ -323,12 +333,14 @@ static int claim_waiting(trindle_lane_sender_t *sender, uint32_t length, uint32_
         const int64_t remaining = deadline - trindle_now_nanos();
         if (remaining <= 0)
         {
-            return trindle_fail(TRINDLE_E_TIMEOUT, 0, "lane %u of pipe 0x%llx stayed full for the timeout=%lld ns "
-                "(record of %u bytes, capacity=%u)", sender->lane.lane_id, (unsigned long long)sender->lane.pipe_id,
-                (long long)timeout_ns, trindle_record_length(length), sender->lane.capacity);
+            return trindle_fail(TRINDLE_E_TIMEOUT, 0,
+                "lane %u of pipe 0x%llx stayed full for the timeout=%lld ns "
+                "(record of %u bytes, capacity=%u)",
+                sender->lane.lane_id, (unsigned long long)sender->lane.pipe_id, (long long)timeout_ns,
+                trindle_record_length(length), sender->lane.capacity);
         }
-        const int error = trindle_futex_wait(sleeping, 1,
-            remaining < TRINDLE_MAX_SLEEP_NANOS ? remaining : TRINDLE_MAX_SLEEP_NANOS);
+        const int error =
+            trindle_futex_wait(sleeping, 1, remaining < TRINDLE_MAX_SLEEP_NANOS ? remaining : TRINDLE_MAX_SLEEP_NANOS);
         if (error != 0 && error != EAGAIN && error != ETIMEDOUT && error != EINTR)
         {
             return trindle_fail(TRINDLE_E_SYSTEM, error, "futex(FUTEX_WAIT) on the sender-sleeping word of lane %u",
@@ -370,8 +382,8 @@ int trindle_lane_sender_claim(trindle_lane_sender_t *sender, uint32_t length, tr
     return claim_now(sender, length, TRINDLE_RECORD_TYPE_MESSAGE, claim);
 }
 
-int trindle_lane_sender_claim_wait(trindle_lane_sender_t *sender, uint32_t length, int64_t timeout_ns,
-    trindle_claim_t *claim)
+int trindle_lane_sender_claim_wait(
+    trindle_lane_sender_t *sender, uint32_t length, int64_t timeout_ns, trindle_claim_t *claim)
 {
     const int result = check_sendable("trindle_lane_sender_claim_wait", sender, length, claim);
     if (result != TRINDLE_OK)
@@ -389,8 +401,7 @@ int trindle_lane_sender_commit(trindle_lane_sender_t *sender, const trindle_clai
             (const void *)claim);
     }
     uint8_t *record = sender->lane.ring + (claim->position & sender->lane.mask);
-    atomic_store_explicit(trindle_u64(record, TRINDLE_RECORD_STAMP_OFFSET), claim->position + 1,
-        memory_order_release);
+    atomic_store_explicit(trindle_u64(record, TRINDLE_RECORD_STAMP_OFFSET), claim->position + 1, memory_order_release);
     wake_receiver(sender);
     return TRINDLE_OK;
 }
@@ -403,10 +414,9 @@ int trindle_lane_sender_abort(trindle_lane_sender_t *sender, const trindle_claim
             (const void *)claim);
     }
     uint8_t *record = sender->lane.ring + (claim->position & sender->lane.mask);
-    atomic_store_explicit(trindle_u32(record, TRINDLE_RECORD_TYPE_OFFSET), TRINDLE_RECORD_TYPE_PADDING,
-        memory_order_relaxed);
-    atomic_store_explicit(trindle_u64(record, TRINDLE_RECORD_STAMP_OFFSET), claim->position + 1,
-        memory_order_release);
+    atomic_store_explicit(
+        trindle_u32(record, TRINDLE_RECORD_TYPE_OFFSET), TRINDLE_RECORD_TYPE_PADDING, memory_order_relaxed);
+    atomic_store_explicit(trindle_u64(record, TRINDLE_RECORD_STAMP_OFFSET), claim->position + 1, memory_order_release);
     wake_receiver(sender);
     return TRINDLE_OK;
 }
@@ -415,8 +425,8 @@ int trindle_lane_sender_try_send(trindle_lane_sender_t *sender, const void *data
 {
     static const uint8_t nothing[1];
     trindle_claim_t claim;
-    int result = check_sendable("trindle_lane_sender_try_send", sender, length,
-        data == NULL && length == 0 ? nothing : data);
+    int result =
+        check_sendable("trindle_lane_sender_try_send", sender, length, data == NULL && length == 0 ? nothing : data);
     if (result != TRINDLE_OK)
     {
         return result;
@@ -436,8 +446,8 @@ int trindle_lane_sender_send(trindle_lane_sender_t *sender, const void *data, ui
 {
     static const uint8_t nothing[1];
     trindle_claim_t claim;
-    int result = check_sendable("trindle_lane_sender_send", sender, length,
-        data == NULL && length == 0 ? nothing : data);
+    int result =
+        check_sendable("trindle_lane_sender_send", sender, length, data == NULL && length == 0 ? nothing : data);
     if (result != TRINDLE_OK)
     {
         return result;

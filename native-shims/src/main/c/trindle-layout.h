@@ -242,11 +242,12 @@
 /** Every bit that names a right; anything else in a mask is invalid. */
 #define TRINDLE_RIGHTS_VALID 0x7fu
 /** Every right a segment handle may carry. */
-#define TRINDLE_RIGHTS_SEGMENT_ALL (TRINDLE_RIGHT_READ | TRINDLE_RIGHT_WRITE | TRINDLE_RIGHT_EXECUTE | \
-    TRINDLE_RIGHT_DUPLICATE | TRINDLE_RIGHT_TRANSFER)
+#define TRINDLE_RIGHTS_SEGMENT_ALL                                                                                     \
+    (TRINDLE_RIGHT_READ | TRINDLE_RIGHT_WRITE | TRINDLE_RIGHT_EXECUTE | TRINDLE_RIGHT_DUPLICATE |                      \
+        TRINDLE_RIGHT_TRANSFER)
 /** Every right a pipe handle may carry. */
-#define TRINDLE_RIGHTS_PIPE_ALL (TRINDLE_RIGHT_SEND | TRINDLE_RIGHT_RECEIVE | TRINDLE_RIGHT_DUPLICATE | \
-    TRINDLE_RIGHT_TRANSFER)
+#define TRINDLE_RIGHTS_PIPE_ALL                                                                                        \
+    (TRINDLE_RIGHT_SEND | TRINDLE_RIGHT_RECEIVE | TRINDLE_RIGHT_DUPLICATE | TRINDLE_RIGHT_TRANSFER)
 /** Every right a bundle handle may carry. */
 #define TRINDLE_RIGHTS_BUNDLE_ALL (TRINDLE_RIGHT_READ | TRINDLE_RIGHT_DUPLICATE | TRINDLE_RIGHT_TRANSFER)
 

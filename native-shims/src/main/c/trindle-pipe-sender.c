@@ -128,8 +128,8 @@ int trindle_pipe_sender_send(trindle_pipe_sender_t *sender, const void *data, ui
     return trindle_pipe_sender_send_key(sender, 0, data, length, timeout_ns);
 }
 
-int trindle_pipe_sender_send_key(trindle_pipe_sender_t *sender, uint64_t key, const void *data, uint32_t length,
-    int64_t timeout_ns)
+int trindle_pipe_sender_send_key(
+    trindle_pipe_sender_t *sender, uint64_t key, const void *data, uint32_t length, int64_t timeout_ns)
 {
     if (sender == NULL)
     {
@@ -180,8 +180,10 @@ int trindle_outbox_create(uint32_t max_messages, size_t max_bytes, trindle_outbo
 {
     if (outbox == NULL || max_messages < 1 || max_bytes < 1)
     {
-        return trindle_fail(TRINDLE_E_INVALID, 0, "trindle_outbox_create: max_messages=%" PRIu32 ", max_bytes=%zu "
-            "must be positive (outbox=%p)", max_messages, max_bytes, (void *)outbox);
+        return trindle_fail(TRINDLE_E_INVALID, 0,
+            "trindle_outbox_create: max_messages=%" PRIu32 ", max_bytes=%zu "
+            "must be positive (outbox=%p)",
+            max_messages, max_bytes, (void *)outbox);
     }
     trindle_outbox_t *created = calloc(1, sizeof *created);
     uint8_t *buffer = malloc(max_bytes);
@@ -191,8 +193,8 @@ int trindle_outbox_create(uint32_t max_messages, size_t max_bytes, trindle_outbo
         free(created);
         free(buffer);
         free(entries);
-        return trindle_fail(TRINDLE_E_NO_MEMORY, ENOMEM, "trindle_outbox_create: max_messages=%" PRIu32
-            ", max_bytes=%zu", max_messages, max_bytes);
+        return trindle_fail(TRINDLE_E_NO_MEMORY, ENOMEM,
+            "trindle_outbox_create: max_messages=%" PRIu32 ", max_bytes=%zu", max_messages, max_bytes);
     }
     created->buffer = buffer;
     created->max_bytes = max_bytes;
@@ -202,8 +204,8 @@ int trindle_outbox_create(uint32_t max_messages, size_t max_bytes, trindle_outbo
     return TRINDLE_OK;
 }
 
-static int add(trindle_outbox_t *outbox, trindle_pipe_sender_t *pipe, bool keyed, uint64_t key, const void *data,
-    uint32_t length)
+static int add(
+    trindle_outbox_t *outbox, trindle_pipe_sender_t *pipe, bool keyed, uint64_t key, const void *data, uint32_t length)
 {
     if (outbox == NULL || pipe == NULL || (data == NULL && length > 0))
     {
@@ -213,8 +215,10 @@ static int add(trindle_outbox_t *outbox, trindle_pipe_sender_t *pipe, bool keyed
     const uint32_t largest = trindle_pipe_sender_max_payload_length(pipe);
     if (length > largest)
     {
-        return trindle_fail(TRINDLE_E_INVALID, 0, "trindle_outbox_add: message length=%" PRIu32 " exceeds pipe '%s' "
-            "maxPayloadLength=%" PRIu32, length, pipe->name, largest);
+        return trindle_fail(TRINDLE_E_INVALID, 0,
+            "trindle_outbox_add: message length=%" PRIu32 " exceeds pipe '%s' "
+            "maxPayloadLength=%" PRIu32,
+            length, pipe->name, largest);
     }
     if (outbox->size == outbox->max_messages || outbox->used > outbox->max_bytes ||
         length > outbox->max_bytes - outbox->used)
@@ -240,8 +244,8 @@ int trindle_outbox_add(trindle_outbox_t *outbox, trindle_pipe_sender_t *pipe, co
     return add(outbox, pipe, false, 0, data, length);
 }
 
-int trindle_outbox_add_key(trindle_outbox_t *outbox, trindle_pipe_sender_t *pipe, uint64_t key, const void *data,
-    uint32_t length)
+int trindle_outbox_add_key(
+    trindle_outbox_t *outbox, trindle_pipe_sender_t *pipe, uint64_t key, const void *data, uint32_t length)
 {
     return add(outbox, pipe, true, key, data, length);
 }
@@ -260,8 +264,9 @@ int trindle_outbox_send_all(trindle_outbox_t *outbox, int64_t timeout_ns)
     for (uint32_t i = outbox->first; i < outbox->size; i++)
     {
         const struct trindle_outbox_entry *entry = &outbox->entries[i];
-        const int result = trindle_lane_sender_send(trindle_pipe_sender_lane(entry->pipe, entry->keyed ? entry->key : 0),
-            outbox->buffer + entry->offset, entry->length, timeout_ns);
+        const int result =
+            trindle_lane_sender_send(trindle_pipe_sender_lane(entry->pipe, entry->keyed ? entry->key : 0),
+                outbox->buffer + entry->offset, entry->length, timeout_ns);
         if (result != TRINDLE_OK)
         {
             outbox->first = i;

@@ -87,9 +87,10 @@ int trindle_pipe_receiver_add_granted_lane(trindle_pipe_receiver_t *receiver, in
     if (lane_id != TRINDLE_LANE_ID_UNKNOWN && reader->lane.lane_id != lane_id)
     {
         /* Its sender rewrote the id to pass for another lane: set it aside, as a lane that fails the checks. */
-        snprintf(reader->fault, sizeof reader->fault, "a lane was set aside at open: %s: fd %d names itself lane %"
-            PRIu32 " of pipe 0x%" PRIx64 ", but was granted as lane %" PRIu32, call, fd, reader->lane.lane_id,
-            reader->lane.pipe_id, lane_id);
+        snprintf(reader->fault, sizeof reader->fault,
+            "a lane was set aside at open: %s: fd %d names itself lane %" PRIu32 " of pipe 0x%" PRIx64
+            ", but was granted as lane %" PRIu32,
+            call, fd, reader->lane.lane_id, reader->lane.pipe_id, lane_id);
         trindle_lane_unmap(&reader->lane);
         reader->lane.header = NULL;
         reader->lane.pipe_id = 0;
@@ -104,8 +105,9 @@ int trindle_pipe_receiver_add_granted_lane(trindle_pipe_receiver_t *receiver, in
         if (receiver->lanes[i]->lane.pipe_id == reader->lane.pipe_id &&
             receiver->lanes[i]->lane.lane_id == reader->lane.lane_id)
         {
-            const int duplicate = trindle_fail(TRINDLE_E_INVALID, 0, "%s: lane %" PRIu32 " of pipe 0x%" PRIx64
-                " is already being received (index %" PRIu32 ")", call, reader->lane.lane_id, reader->lane.pipe_id, i);
+            const int duplicate = trindle_fail(TRINDLE_E_INVALID, 0,
+                "%s: lane %" PRIu32 " of pipe 0x%" PRIx64 " is already being received (index %" PRIu32 ")", call,
+                reader->lane.lane_id, reader->lane.pipe_id, i);
             reader->lane.fd = -1; /* still the caller's */
             trindle_lane_unmap(&reader->lane);
             free(reader);
@@ -122,14 +124,13 @@ uint32_t trindle_pipe_receiver_lane_count(const trindle_pipe_receiver_t *receive
     return receiver == NULL ? 0 : receiver->count;
 }
 
-int trindle_pipe_receiver_lane_info(const trindle_pipe_receiver_t *receiver, uint32_t index,
-    trindle_lane_info_t *info)
+int trindle_pipe_receiver_lane_info(const trindle_pipe_receiver_t *receiver, uint32_t index, trindle_lane_info_t *info)
 {
     if (receiver == NULL || info == NULL || index >= receiver->count)
     {
-        return trindle_fail(TRINDLE_E_INVALID, 0, "trindle_pipe_receiver_lane_info: index=%" PRIu32 " of %" PRIu32
-            " lanes (receiver=%p, info=%p)", index, receiver == NULL ? 0 : receiver->count, (const void *)receiver,
-            (void *)info);
+        return trindle_fail(TRINDLE_E_INVALID, 0,
+            "trindle_pipe_receiver_lane_info: index=%" PRIu32 " of %" PRIu32 " lanes (receiver=%p, info=%p)", index,
+            receiver == NULL ? 0 : receiver->count, (const void *)receiver, (void *)info);
     }
     const struct trindle_lane_reader *reader = receiver->lanes[index];
     info->pipe_id = reader->lane.pipe_id;
@@ -190,8 +191,10 @@ static int check_inbox(const char *call, trindle_pipe_receiver_t *receiver, trin
     }
     if (inbox->receiver != NULL && inbox->receiver != receiver)
     {
-        return trindle_fail(TRINDLE_E_INVALID, 0, "%s: the inbox holds %" PRIu32 " messages of another receiver: "
-            "release it first", call, inbox->size);
+        return trindle_fail(TRINDLE_E_INVALID, 0,
+            "%s: the inbox holds %" PRIu32 " messages of another receiver: "
+            "release it first",
+            call, inbox->size);
     }
     return TRINDLE_OK;
 }
@@ -215,7 +218,7 @@ static int poll_lanes(trindle_pipe_receiver_t *receiver, trindle_inbox_t *inbox)
         {
             progress = false;
             for (uint32_t k = 0, i = start; k < count && inbox->size < inbox->capacity;
-                k++, i = i + 1 == count ? 0 : i + 1)
+                 k++, i = i + 1 == count ? 0 : i + 1)
             {
                 if (trindle_lane_reader_next(receiver->lanes[i], i, &inbox->messages[inbox->size]) >= 0)
                 {
@@ -289,7 +292,8 @@ static void sleep_until(int64_t deadline)
     const int64_t nanos = deadline - trindle_now_nanos();
     if (nanos > 0)
     {
-        const struct timespec pause = {.tv_sec = (time_t)(nanos / 1000000000LL), .tv_nsec = (long)(nanos % 1000000000LL)};
+        const struct timespec pause = { .tv_sec = (time_t)(nanos / 1000000000LL),
+            .tv_nsec = (long)(nanos % 1000000000LL) };
         nanosleep(&pause, NULL);
     }
 }
@@ -354,8 +358,8 @@ int trindle_pipe_receiver_receive_interruptibly(trindle_pipe_receiver_t *receive
                 if (error == ENOSYS)
                 {
                     /* A kernel before 5.16: no futex_waitv. Poll every millisecond instead. */
-                    sleep_until(now + POLL_WHEN_TOO_MANY_LANES_NANOS < wake_by ? now + POLL_WHEN_TOO_MANY_LANES_NANOS :
-                        wake_by);
+                    sleep_until(now + POLL_WHEN_TOO_MANY_LANES_NANOS < wake_by ? now + POLL_WHEN_TOO_MANY_LANES_NANOS
+                                                                               : wake_by);
                     error = 0;
                 }
             }
@@ -366,8 +370,8 @@ int trindle_pipe_receiver_receive_interruptibly(trindle_pipe_receiver_t *receive
             if (error != 0 && error != EAGAIN && error != ETIMEDOUT && error != EINTR)
             {
                 cancel_sleep(receiver);
-                return trindle_fail(TRINDLE_E_SYSTEM, error, "trindle_pipe_receiver_receive: futex_waitv(%" PRIu32
-                    " lanes)", waiting);
+                return trindle_fail(
+                    TRINDLE_E_SYSTEM, error, "trindle_pipe_receiver_receive: futex_waitv(%" PRIu32 " lanes)", waiting);
             }
         }
         cancel_sleep(receiver);
@@ -392,24 +396,25 @@ int trindle_pipe_receiver_receive(trindle_pipe_receiver_t *receiver, trindle_inb
 }
 
 /** @return the lane a message came from, or NULL (with the error set) if it is not one of this receiver's. */
-static struct trindle_lane_reader *reader_of(const char *call, trindle_pipe_receiver_t *receiver,
-    const trindle_message_t *message)
+static struct trindle_lane_reader *reader_of(
+    const char *call, trindle_pipe_receiver_t *receiver, const trindle_message_t *message)
 {
     if (receiver == NULL || message == NULL)
     {
-        trindle_fail(TRINDLE_E_INVALID, 0, "%s: receiver=%p, message=%p", call, (void *)receiver,
-            (const void *)message);
+        trindle_fail(
+            TRINDLE_E_INVALID, 0, "%s: receiver=%p, message=%p", call, (void *)receiver, (const void *)message);
         return NULL;
     }
-    struct trindle_lane_reader *reader = message->lane_index < receiver->count ?
-        receiver->lanes[message->lane_index] : NULL;
+    struct trindle_lane_reader *reader =
+        message->lane_index < receiver->count ? receiver->lanes[message->lane_index] : NULL;
     if (reader == NULL || reader->lane.pipe_id != message->pipe_id || reader->lane.lane_id != message->lane_id ||
         message->release_position > reader->position ||
         (message->release_position & (TRINDLE_RECORD_ALIGNMENT - 1)) != 0)
     {
-        trindle_fail(TRINDLE_E_INVALID, 0, "%s: message (pipe 0x%" PRIx64 ", lane %" PRIu32 ", index %" PRIu32
-            ", sequence %" PRIu64 ") was not read by this receiver", call, message->pipe_id, message->lane_id,
-            message->lane_index, message->sequence);
+        trindle_fail(TRINDLE_E_INVALID, 0,
+            "%s: message (pipe 0x%" PRIx64 ", lane %" PRIu32 ", index %" PRIu32 ", sequence %" PRIu64
+            ") was not read by this receiver",
+            call, message->pipe_id, message->lane_id, message->lane_index, message->sequence);
         return NULL;
     }
     return reader;
@@ -430,8 +435,9 @@ int trindle_pipe_receiver_unblock(trindle_pipe_receiver_t *receiver, uint32_t in
 {
     if (receiver == NULL || index >= receiver->count)
     {
-        return trindle_fail(TRINDLE_E_INVALID, 0, "trindle_pipe_receiver_unblock: index=%" PRIu32 " of %" PRIu32
-            " lanes", index, receiver == NULL ? 0 : receiver->count);
+        return trindle_fail(TRINDLE_E_INVALID, 0,
+            "trindle_pipe_receiver_unblock: index=%" PRIu32 " of %" PRIu32 " lanes", index,
+            receiver == NULL ? 0 : receiver->count);
     }
     return trindle_lane_reader_unblock(receiver->lanes[index]);
 }

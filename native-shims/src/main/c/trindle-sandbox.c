@@ -116,28 +116,31 @@ struct seccomp_group
     struct seccomp_rule rules[SECCOMP_GROUP_SIZE];
 };
 
-#define RULE(call, answer) {__NR_##call, #call, answer}
+#define RULE(call, answer)                                                                                             \
+    {                                                                                                                  \
+        __NR_##call, #call, answer                                                                                     \
+    }
 #define REFUSE(call) RULE(call, SECCOMP_REFUSE)
 
 static const struct seccomp_group SECCOMP_GROUPS[] = {
     /* Other processes' memory. */
-    {{REFUSE(ptrace), REFUSE(process_vm_readv), REFUSE(process_vm_writev)}},
+    { { REFUSE(ptrace), REFUSE(process_vm_readv), REFUSE(process_vm_writev) } },
     /* The filesystem's shape (also out of reach without capabilities; refused in case of a kernel bug). */
-    {{REFUSE(mount), REFUSE(umount2), REFUSE(pivot_root), REFUSE(chroot), REFUSE(open_tree), REFUSE(move_mount),
-        REFUSE(fsopen), REFUSE(fsconfig), REFUSE(fsmount), REFUSE(fspick), REFUSE(mount_setattr)}},
+    { { REFUSE(mount), REFUSE(umount2), REFUSE(pivot_root), REFUSE(chroot), REFUSE(open_tree), REFUSE(move_mount),
+        REFUSE(fsopen), REFUSE(fsconfig), REFUSE(fsmount), REFUSE(fspick), REFUSE(mount_setattr) } },
     /* Large kernel attack surfaces no worker needs; io_uring runs socket and open operations this filter never
      * sees. */
-    {{REFUSE(bpf), REFUSE(perf_event_open), REFUSE(userfaultfd), REFUSE(io_uring_setup), REFUSE(io_uring_enter),
-        REFUSE(io_uring_register)}},
-    {{REFUSE(kexec_load), REFUSE(kexec_file_load), REFUSE(init_module), REFUSE(finit_module),
-        REFUSE(delete_module)}},
-    {{REFUSE(keyctl), REFUSE(add_key), REFUSE(request_key)}},
+    { { REFUSE(bpf), REFUSE(perf_event_open), REFUSE(userfaultfd), REFUSE(io_uring_setup), REFUSE(io_uring_enter),
+        REFUSE(io_uring_register) } },
+    { { REFUSE(kexec_load), REFUSE(kexec_file_load), REFUSE(init_module), REFUSE(finit_module),
+        REFUSE(delete_module) } },
+    { { REFUSE(keyctl), REFUSE(add_key), REFUSE(request_key) } },
     /* A nested user namespace would give the worker capabilities again, over new namespaces. clone3 passes its
      * flags in memory: said not to exist, it makes the C library use clone, whose flags the filter reads. */
-    {{REFUSE(unshare), REFUSE(setns), RULE(clone3, SECCOMP_NOT_IMPLEMENTED),
-        RULE(clone, SECCOMP_REFUSE_NEW_NAMESPACE)}},
+    { { REFUSE(unshare), REFUSE(setns), RULE(clone3, SECCOMP_NOT_IMPLEMENTED),
+        RULE(clone, SECCOMP_REFUSE_NEW_NAMESPACE) } },
     /* New sockets: only AF_UNIX; socketpair is always AF_UNIX. */
-    {{RULE(socket, SECCOMP_ONLY_AF_UNIX)}},
+    { { RULE(socket, SECCOMP_ONLY_AF_UNIX) } },
 };
 #define SECCOMP_GROUP_COUNT (sizeof SECCOMP_GROUPS / sizeof SECCOMP_GROUPS[0])
 
@@ -145,8 +148,8 @@ static const struct seccomp_group SECCOMP_GROUPS[] = {
 #undef RULE
 
 /* The clone flags SECCOMP_REFUSE_NEW_NAMESPACE refuses. */
-#define NEW_NAMESPACE_FLAGS \
-    ((uint32_t)(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS | \
+#define NEW_NAMESPACE_FLAGS                                                                                            \
+    ((uint32_t)(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS |              \
         CLONE_NEWCGROUP | CLONE_NEWTIME))
 
 const char LAUNCHER_NAME[] = "trindle-sandbox";
@@ -189,12 +192,12 @@ static const struct
     int bit;
     int clone_flag;
 } NAMESPACES[] = {
-    {"user", NS_USER, CLONE_NEWUSER},
-    {"pid", NS_PID, CLONE_NEWPID},
-    {"net", NS_NET, CLONE_NEWNET},
-    {"ipc", NS_IPC, CLONE_NEWIPC},
-    {"uts", NS_UTS, CLONE_NEWUTS},
-    {"mount", NS_MOUNT, CLONE_NEWNS},
+    { "user", NS_USER, CLONE_NEWUSER },
+    { "pid", NS_PID, CLONE_NEWPID },
+    { "net", NS_NET, CLONE_NEWNET },
+    { "ipc", NS_IPC, CLONE_NEWIPC },
+    { "uts", NS_UTS, CLONE_NEWUTS },
+    { "mount", NS_MOUNT, CLONE_NEWNS },
 };
 #define NAMESPACE_COUNT (sizeof NAMESPACES / sizeof NAMESPACES[0])
 
@@ -345,8 +348,7 @@ static void explain_seccomp(void)
                     printf("%s", rule->name);
                     break;
                 case SECCOMP_NOT_IMPLEMENTED:
-                    printf("%s (answered ENOSYS, so that the C library falls back to an older call)",
-                        rule->name);
+                    printf("%s (answered ENOSYS, so that the C library falls back to an older call)", rule->name);
                     break;
                 case SECCOMP_REFUSE_NEW_NAMESPACE:
                     printf("%s with a new namespace", rule->name);
@@ -394,8 +396,9 @@ static void explain(const struct options *o, const char *program)
                    "it (by Landlock)\n");
         }
         printf("note: Landlock ABI %d on this kernel%s\n", abi,
-            abi == 0 ? ": NOT AVAILABLE, the launcher will refuse to start" :
-            abi < 6  ? " (older than 6: fewer rights handled, see above)" : "");
+            abi == 0      ? ": NOT AVAILABLE, the launcher will refuse to start"
+                : abi < 6 ? " (older than 6: fewer rights handled, see above)"
+                          : "");
     }
     else
     {
@@ -449,10 +452,10 @@ static void explain(const struct options *o, const char *program)
         unsigned long long value;
         const char *unit;
     } limits[] = {
-        {"address space", o->limit_memory, "bytes"},
-        {"CPU time", o->limit_cpu, "seconds"},
-        {"open files", o->limit_files, "fds"},
-        {"processes and threads", o->limit_processes, "in the sandbox"},
+        { "address space", o->limit_memory, "bytes" },
+        { "CPU time", o->limit_cpu, "seconds" },
+        { "open files", o->limit_files, "fds" },
+        { "processes and threads", o->limit_processes, "in the sandbox" },
     };
     for (size_t l = 0; l < sizeof limits / sizeof limits[0]; l++)
     {
@@ -494,7 +497,7 @@ static void set_limit(int resource, const char *name, unsigned long long value)
     {
         return;
     }
-    const struct rlimit limit = {.rlim_cur = (rlim_t)value, .rlim_max = (rlim_t)value};
+    const struct rlimit limit = { .rlim_cur = (rlim_t)value, .rlim_max = (rlim_t)value };
     if (setrlimit(resource, &limit) != 0)
     {
         die(EXIT_SYSCALL, "setrlimit(%s, %llu)", name, value);
@@ -519,7 +522,7 @@ static void apply_landlock(const struct options *o)
             abi < 3 ? "truncate not handled; " : "", abi < 4 ? "TCP not handled; " : "",
             "signals and abstract sockets outside the sandbox not scoped");
     }
-    struct ruleset_attr attr = {.handled_access_fs = landlock_fs_rights(abi)};
+    struct ruleset_attr attr = { .handled_access_fs = landlock_fs_rights(abi) };
     if (abi >= 4)
     {
         attr.handled_access_net = LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP;
@@ -542,8 +545,9 @@ static void apply_landlock(const struct options *o)
             if (errno == EACCES && dropped_root)
             {
                 /* The usual cause: a checkout under a 0700 directory (a home, mktemp -d) that root could read. */
-                fprintf(stderr, "trindle-sandbox: the worker runs as uid %d (nobody): every directory above \"%s\" "
-                                "must be searchable by others (chmod o+x) and the path readable (chmod o+r)\n",
+                fprintf(stderr,
+                    "trindle-sandbox: the worker runs as uid %d (nobody): every directory above \"%s\" "
+                    "must be searchable by others (chmod o+x) and the path readable (chmod o+r)\n",
                     SANDBOX_ID, o->read_only[p]);
                 errno = EACCES;
             }
@@ -552,7 +556,7 @@ static void apply_landlock(const struct options *o)
         /* A file takes only file rights: READ_DIR on it is EINVAL. */
         struct landlock_path_beneath_attr rule = {
             .allowed_access = LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_READ_FILE |
-                              (S_ISDIR(status.st_mode) ? LANDLOCK_ACCESS_FS_READ_DIR : 0),
+                (S_ISDIR(status.st_mode) ? LANDLOCK_ACCESS_FS_READ_DIR : 0),
             .parent_fd = fd,
         };
         if (syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0) != 0)
@@ -599,8 +603,8 @@ static void apply_seccomp(void)
                 case SECCOMP_REFUSE:
                 case SECCOMP_NOT_IMPLEMENTED:
                     EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)rule->nr, 0, 1));
-                    EMIT(BPF_STMT(BPF_RET | BPF_K,
-                        SECCOMP_RET_ERRNO | (rule->answer == SECCOMP_REFUSE ? EPERM : ENOSYS)));
+                    EMIT(BPF_STMT(
+                        BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (rule->answer == SECCOMP_REFUSE ? EPERM : ENOSYS)));
                     break;
                 case SECCOMP_REFUSE_NEW_NAMESPACE:
                     EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)rule->nr, 0, 4));
@@ -621,7 +625,7 @@ static void apply_seccomp(void)
     }
     EMIT(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
 #undef EMIT
-    const struct sock_fprog program = {.len = (unsigned short)n, .filter = filter};
+    const struct sock_fprog program = { .len = (unsigned short)n, .filter = filter };
     if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program, 0, 0) != 0)
     {
         die(EXIT_SYSCALL, "prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER)");
@@ -663,7 +667,7 @@ static int find_program(const char *program, char *found, size_t size)
         return snprintf(found, size, "%s", program) < (int)size;
     }
     const char *path = getenv("PATH");
-    for (const char *start = path != NULL ? path : "/usr/bin:/bin";; )
+    for (const char *start = path != NULL ? path : "/usr/bin:/bin";;)
     {
         const size_t length = strcspn(start, ":");
         if (snprintf(found, size, "%.*s/%s", (int)length, length == 0 ? "." : start, program) < (int)size &&
@@ -730,18 +734,17 @@ static void forward_signal(int signal)
     }
 }
 
-static const int FORWARDED[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+static const int FORWARDED[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
 #define FORWARDED_COUNT (sizeof FORWARDED / sizeof FORWARDED[0])
 
 /* The launcher's half after the fork into a pid namespace: forward stop signals, wait, pass the status on. */
-__attribute__((noreturn))
-static void wait_for_worker(pid_t worker, const sigset_t *previous, int alive)
+__attribute__((noreturn)) static void wait_for_worker(pid_t worker, const sigset_t *previous, int alive)
 {
     worker_pid = worker;
     /* The worker holds the granted fds; the launcher lets go of them so that their ends see the worker's exit.
      * It keeps only its end of the pipe by which the worker learns that it is alive. */
     close_all_but(&alive, 1);
-    struct sigaction action = {.sa_handler = forward_signal};
+    struct sigaction action = { .sa_handler = forward_signal };
     sigemptyset(&action.sa_mask);
     for (size_t s = 0; s < FORWARDED_COUNT; s++)
     {
@@ -767,7 +770,7 @@ static void wait_for_worker(pid_t worker, const sigset_t *previous, int alive)
 
 int main(int argc, char **argv)
 {
-    struct options o = {.profile = "none"};
+    struct options o = { .profile = "none" };
     apply_profile(&o, "none");
     int i = 1;
 
@@ -944,8 +947,7 @@ int main(int argc, char **argv)
          * file of the kernel's internal mount, which Landlock does not govern, so a read-only segment could be
          * reopened for writing. An empty, read-only tmpfs over /proc leaves no such link (the /proc beneath is
          * locked in place and cannot be unmounted from inside). */
-        if (mount("trindle-no-proc", "/proc", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                "mode=0555") != 0)
+        if (mount("trindle-no-proc", "/proc", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0555") != 0)
         {
             die(EXIT_SYSCALL, "mount(tmpfs, \"/proc\", MS_RDONLY)");
         }
@@ -993,7 +995,7 @@ int main(int argc, char **argv)
          * whether the launcher lived past the request from the pipe instead (a hang-up means it is gone). */
         close(alive[1]);
         die_with_parent(0, "worker", NULL);
-        struct pollfd hangup = {.fd = alive[0], .events = POLLIN};
+        struct pollfd hangup = { .fd = alive[0], .events = POLLIN };
         if (poll(&hangup, 1, 0) != 0)
         {
             fprintf(stderr, "trindle-sandbox: the launcher is gone; not starting %s\n", program);

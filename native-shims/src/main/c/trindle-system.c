@@ -45,7 +45,8 @@ int64_t trindle_deadline(int64_t timeout_ns)
 
 static struct timespec to_timespec(int64_t nanos)
 {
-    struct timespec time = {.tv_sec = (time_t)(nanos / NANOS_PER_SECOND), .tv_nsec = (long)(nanos % NANOS_PER_SECOND)};
+    struct timespec time = { .tv_sec = (time_t)(nanos / NANOS_PER_SECOND),
+        .tv_nsec = (long)(nanos % NANOS_PER_SECOND) };
     return time;
 }
 
@@ -86,20 +87,22 @@ int trindle_check_memfd(const char *call, const char *what, int fd, uint64_t off
     const long page = sysconf(_SC_PAGESIZE);
     if (size == 0 || offset % (uint64_t)page != 0 || size % (uint64_t)page != 0)
     {
-        return trindle_fail(TRINDLE_E_INVALID, 0, "%s: %s has offset=%llu, size=%llu; both must be multiples of the "
-            "page size=%ld and the size positive", call, what, (unsigned long long)offset, (unsigned long long)size,
-            page);
+        return trindle_fail(TRINDLE_E_INVALID, 0,
+            "%s: %s has offset=%llu, size=%llu; both must be multiples of the "
+            "page size=%ld and the size positive",
+            call, what, (unsigned long long)offset, (unsigned long long)size, page);
     }
     const int seals = fcntl(fd, F_GET_SEALS);
     if (seals < 0)
     {
-        return trindle_fail(TRINDLE_E_FORMAT, errno, "%s: %s fd %d is not a memfd: fcntl(F_GET_SEALS)", call, what,
-            fd);
+        return trindle_fail(TRINDLE_E_FORMAT, errno, "%s: %s fd %d is not a memfd: fcntl(F_GET_SEALS)", call, what, fd);
     }
     if ((seals & F_SEAL_SHRINK) == 0)
     {
-        return trindle_fail(TRINDLE_E_FORMAT, 0, "%s: %s fd %d is not sealed against shrinking (seals=0x%x); "
-            "mapping it would let another holder fault this process", call, what, fd, (unsigned)seals);
+        return trindle_fail(TRINDLE_E_FORMAT, 0,
+            "%s: %s fd %d is not sealed against shrinking (seals=0x%x); "
+            "mapping it would let another holder fault this process",
+            call, what, fd, (unsigned)seals);
     }
     struct stat status;
     if (fstat(fd, &status) != 0)
@@ -109,9 +112,10 @@ int trindle_check_memfd(const char *call, const char *what, int fd, uint64_t off
     const uint64_t file_size = (uint64_t)status.st_size;
     if (size > file_size || offset > file_size - size)
     {
-        return trindle_fail(TRINDLE_E_FORMAT, 0, "%s: %s window offset=%llu, size=%llu lies outside the memfd of "
-            "size=%llu", call, what, (unsigned long long)offset, (unsigned long long)size,
-            (unsigned long long)file_size);
+        return trindle_fail(TRINDLE_E_FORMAT, 0,
+            "%s: %s window offset=%llu, size=%llu lies outside the memfd of "
+            "size=%llu",
+            call, what, (unsigned long long)offset, (unsigned long long)size, (unsigned long long)file_size);
     }
     const int flags = fcntl(fd, F_GETFL);
     if (flags < 0)

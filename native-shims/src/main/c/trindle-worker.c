@@ -111,8 +111,8 @@ static int grant_refused(struct trindle_frame *frame, int code, const char *form
     vsnprintf(reason, sizeof reason, format, arguments);
     va_end(arguments);
     trindle_frame_close(frame);
-    return trindle_fail(code, 0, "trindle_connect: grant '%.*s' refused: %s", (int)frame->name_length, frame->name,
-        reason);
+    return trindle_fail(
+        code, 0, "trindle_connect: grant '%.*s' refused: %s", (int)frame->name_length, frame->name, reason);
 }
 
 /** After a failed call that set the error itself: closes what the grant still holds and passes the code on. */
@@ -133,12 +133,12 @@ static int add_segment(trindle_t *trindle, struct trindle_frame *frame)
     }
     if (frame->handle_count != 1)
     {
-        return grant_refused(frame, TRINDLE_E_PROTOCOL, "a segment grant carries one handle, not %" PRIu32,
-            frame->handle_count);
+        return grant_refused(
+            frame, TRINDLE_E_PROTOCOL, "a segment grant carries one handle, not %" PRIu32, frame->handle_count);
     }
     struct trindle_handle_entry *handle = &frame->handles[0];
-    struct trindle_named_segment *segments = realloc(trindle->segments,
-        (trindle->segment_count + 1) * sizeof *segments);
+    struct trindle_named_segment *segments =
+        realloc(trindle->segments, (trindle->segment_count + 1) * sizeof *segments);
     if (segments == NULL)
     {
         return grant_refused(frame, TRINDLE_E_NO_MEMORY, "realloc");
@@ -190,9 +190,11 @@ static int add_sender(trindle_t *trindle, struct trindle_frame *frame)
         struct trindle_handle_entry *handle = &frame->handles[i];
         if ((handle->rights & TRINDLE_RIGHT_SEND) == 0 || handle->offset != 0)
         {
-            result = trindle_fail(handle->offset != 0 ? TRINDLE_E_PROTOCOL : TRINDLE_E_ACCESS, 0, "trindle_connect: "
+            result = trindle_fail(handle->offset != 0 ? TRINDLE_E_PROTOCOL : TRINDLE_E_ACCESS, 0,
+                "trindle_connect: "
                 "grant '%.*s': lane handle %" PRIu32 " has rights=0x%" PRIx32 ", offset=%" PRIu64 "; sending needs "
-                "SEND on a whole lane file", (int)frame->name_length, frame->name, i, handle->rights, handle->offset);
+                "SEND on a whole lane file",
+                (int)frame->name_length, frame->name, i, handle->rights, handle->offset);
         }
         else if ((result = trindle_lane_sender_open(handle->fd, &lanes[opened])) == TRINDLE_OK)
         {
@@ -233,10 +235,11 @@ static int add_input(trindle_t *trindle, struct trindle_frame *frame)
         struct trindle_handle_entry *handle = &frame->handles[i];
         if ((handle->rights & TRINDLE_RIGHT_RECEIVE) == 0 || handle->offset != 0)
         {
-            return grant_failed(frame, trindle_fail(handle->offset != 0 ? TRINDLE_E_PROTOCOL : TRINDLE_E_ACCESS, 0,
-                "trindle_connect: grant '%.*s': lane handle %" PRIu32 " has rights=0x%" PRIx32 ", offset=%" PRIu64
-                "; receiving needs RECEIVE on a whole lane file", (int)frame->name_length, frame->name, i,
-                handle->rights, handle->offset));
+            return grant_failed(frame,
+                trindle_fail(handle->offset != 0 ? TRINDLE_E_PROTOCOL : TRINDLE_E_ACCESS, 0,
+                    "trindle_connect: grant '%.*s': lane handle %" PRIu32 " has rights=0x%" PRIx32 ", offset=%" PRIu64
+                    "; receiving needs RECEIVE on a whole lane file",
+                    (int)frame->name_length, frame->name, i, handle->rights, handle->offset));
         }
         struct trindle_input *inputs = realloc(trindle->inputs, (trindle->input_count + 1) * sizeof *inputs);
         if (inputs == NULL)
@@ -281,8 +284,8 @@ static int add_grant(trindle_t *trindle, struct trindle_frame *frame)
     {
         return add_input(trindle, frame);
     }
-    return grant_refused(frame, TRINDLE_E_PROTOCOL, "a pipe grant needs SEND or RECEIVE; rights=0x%" PRIx32,
-        frame->rights);
+    return grant_refused(
+        frame, TRINDLE_E_PROTOCOL, "a pipe grant needs SEND or RECEIVE; rights=0x%" PRIx32, frame->rights);
 }
 
 /** @return a frame kind's name in control-protocol.md §3 (the decoder has refused unknown kinds). */
@@ -314,12 +317,15 @@ static int receive_start(trindle_t *trindle, struct trindle_frame *frame, bool h
     if (result < 0)
     {
         /* A failing system call here usually means no supervisor started this process: fd 3 is no channel. */
-        return trindle_fail_within(result, "trindle_connect: ", result != TRINDLE_E_SYSTEM ? "" :
-            "; set " TRINDLE_CONTROL_FD_ENVIRONMENT " if the control channel is not fd 3 - is this process running "
-            "under trindle?");
+        return trindle_fail_within(result, "trindle_connect: ",
+            result != TRINDLE_E_SYSTEM ? ""
+                                       : "; set " TRINDLE_CONTROL_FD_ENVIRONMENT
+                                         " if the control channel is not fd 3 - is this process running "
+                                         "under trindle?");
     }
-    const bool expected = hello ? frame->kind == TRINDLE_CONTROL_KIND_HELLO :
-        frame->kind == TRINDLE_CONTROL_KIND_GRANT || frame->kind == TRINDLE_CONTROL_KIND_GRANTS_DONE;
+    const bool expected = hello
+        ? frame->kind == TRINDLE_CONTROL_KIND_HELLO
+        : frame->kind == TRINDLE_CONTROL_KIND_GRANT || frame->kind == TRINDLE_CONTROL_KIND_GRANTS_DONE;
     if (!expected)
     {
         trindle_frame_close(frame);
@@ -432,13 +438,13 @@ static int missing(const trindle_t *trindle, const char *call, const char *what,
     size_t used = 0;
     for (uint32_t i = 0; i < trindle->sender_count && used < sizeof granted; i++)
     {
-        used += (size_t)snprintf(granted + used, sizeof granted - used, "%s%s (send)", used == 0 ? "" : ", ",
-            trindle->senders[i]->name);
+        used += (size_t)snprintf(
+            granted + used, sizeof granted - used, "%s%s (send)", used == 0 ? "" : ", ", trindle->senders[i]->name);
     }
     for (uint32_t i = 0; i < trindle->segment_count && used < sizeof granted; i++)
     {
-        used += (size_t)snprintf(granted + used, sizeof granted - used, "%s%s (segment)", used == 0 ? "" : ", ",
-            trindle->segments[i].name);
+        used += (size_t)snprintf(
+            granted + used, sizeof granted - used, "%s%s (segment)", used == 0 ? "" : ", ", trindle->segments[i].name);
     }
     for (uint32_t i = 0; i < trindle->input_count && used < sizeof granted; i++)
     {
@@ -453,9 +459,10 @@ static int missing(const trindle_t *trindle, const char *call, const char *what,
                 trindle->inputs[i].name);
         }
     }
-    return trindle_fail(TRINDLE_E_NOT_FOUND, 0, "%s: worker '%s' has no grant of %s named '%s'; its grants are [%s]: "
-        "add it under grants in the pipeline config", call, trindle->worker, what, name == NULL ? "(null)" : name,
-        granted);
+    return trindle_fail(TRINDLE_E_NOT_FOUND, 0,
+        "%s: worker '%s' has no grant of %s named '%s'; its grants are [%s]: "
+        "add it under grants in the pipeline config",
+        call, trindle->worker, what, name == NULL ? "(null)" : name, granted);
 }
 
 int trindle_sender(trindle_t *trindle, const char *name, trindle_pipe_sender_t **sender)
@@ -480,8 +487,8 @@ int trindle_receiver(trindle_t *trindle, trindle_pipe_receiver_t **receiver)
 {
     if (trindle == NULL || receiver == NULL)
     {
-        return trindle_fail(TRINDLE_E_INVALID, 0, "trindle_receiver: trindle=%p, receiver=%p", (void *)trindle,
-            (void *)receiver);
+        return trindle_fail(
+            TRINDLE_E_INVALID, 0, "trindle_receiver: trindle=%p, receiver=%p", (void *)trindle, (void *)receiver);
     }
     if (trindle->receiver == NULL)
     {
@@ -566,8 +573,10 @@ static int look_at_channel(trindle_t *trindle)
         }
         else
         {
-            fprintf(stderr, "trindle: dropped a control frame of kind %u (%s) with %" PRIu32 " handles: libtrindle "
-                "does not use it\n", frame.kind, kind_name(frame.kind), frame.handle_count);
+            fprintf(stderr,
+                "trindle: dropped a control frame of kind %u (%s) with %" PRIu32 " handles: libtrindle "
+                "does not use it\n",
+                frame.kind, kind_name(frame.kind), frame.handle_count);
         }
         trindle_frame_close(&frame);
     }
@@ -635,8 +644,8 @@ int trindle_exchange(trindle_t *trindle, trindle_outbox_t *outbox, trindle_inbox
     {
         return 0;
     }
-    return trindle_pipe_receiver_receive_interruptibly(trindle->receiver, inbox, timeout_ns, channel_interrupts,
-        trindle);
+    return trindle_pipe_receiver_receive_interruptibly(
+        trindle->receiver, inbox, timeout_ns, channel_interrupts, trindle);
 }
 
 void trindle_close(trindle_t *trindle)

@@ -177,8 +177,8 @@ TRINDLE_API int trindle_lane_sender_claim(trindle_lane_sender_t *sender, uint32_
  * @return as trindle_lane_sender_claim, with TRINDLE_E_TIMEOUT instead of TRINDLE_E_FULL when the time ran
  *         out (TRINDLE_E_FULL only for a timeout of 0); TRINDLE_E_SYSTEM if the futex wait failed.
  */
-TRINDLE_API int trindle_lane_sender_claim_wait(trindle_lane_sender_t *sender, uint32_t length, int64_t timeout_ns,
-    trindle_claim_t *claim);
+TRINDLE_API int trindle_lane_sender_claim_wait(
+    trindle_lane_sender_t *sender, uint32_t length, int64_t timeout_ns, trindle_claim_t *claim);
 
 /**
  * Commits a claimed message: release-stores its stamp, after which the receiver may read it, then wakes the
@@ -207,8 +207,8 @@ TRINDLE_API int trindle_lane_sender_try_send(trindle_lane_sender_t *sender, cons
  *
  * @return as trindle_lane_sender_claim_wait: TRINDLE_OK, or TRINDLE_E_TIMEOUT and nothing was sent.
  */
-TRINDLE_API int trindle_lane_sender_send(trindle_lane_sender_t *sender, const void *data, uint32_t length,
-    int64_t timeout_ns);
+TRINDLE_API int trindle_lane_sender_send(
+    trindle_lane_sender_t *sender, const void *data, uint32_t length, int64_t timeout_ns);
 
 /**
  * Ends the stream: stores the lane's ended word after every message committed, then wakes the receiver
@@ -305,8 +305,8 @@ typedef struct trindle_attachment
  *
  * @return TRINDLE_OK; TRINDLE_E_INVALID if an argument is NULL or `index` is not below attachment_count.
  */
-TRINDLE_API int trindle_message_attachment(const trindle_message_t *message, uint32_t index,
-    trindle_attachment_t *attachment);
+TRINDLE_API int trindle_message_attachment(
+    const trindle_message_t *message, uint32_t index, trindle_attachment_t *attachment);
 
 /** What a receiver knows of one of its lanes. */
 typedef struct trindle_lane_info
@@ -356,8 +356,8 @@ TRINDLE_API uint32_t trindle_pipe_receiver_lane_count(const trindle_pipe_receive
  *
  * @return TRINDLE_OK; TRINDLE_E_INVALID if an argument is NULL or the index out of range.
  */
-TRINDLE_API int trindle_pipe_receiver_lane_info(const trindle_pipe_receiver_t *receiver, uint32_t index,
-    trindle_lane_info_t *info);
+TRINDLE_API int trindle_pipe_receiver_lane_info(
+    const trindle_pipe_receiver_t *receiver, uint32_t index, trindle_lane_info_t *info);
 
 /**
  * Adds to `inbox` what is waiting now, fairly across lanes, without waiting. The inbox must be empty or
@@ -379,8 +379,8 @@ TRINDLE_API int trindle_pipe_receiver_poll(trindle_pipe_receiver_t *receiver, tr
  *         TRINDLE_E_SYSTEM if futex_waitv failed other than by timing out, being interrupted or finding the word
  *         changed.
  */
-TRINDLE_API int trindle_pipe_receiver_receive(trindle_pipe_receiver_t *receiver, trindle_inbox_t *inbox,
-    int64_t timeout_ns);
+TRINDLE_API int trindle_pipe_receiver_receive(
+    trindle_pipe_receiver_t *receiver, trindle_inbox_t *inbox, int64_t timeout_ns);
 
 /**
  * Releases `message` and every earlier record of its lane (release is cumulative per lane): stores the head
@@ -457,8 +457,8 @@ typedef struct trindle_segment trindle_segment_t;
  *         with a write-only fd; TRINDLE_E_FORMAT if the fd is not a memfd sealed against shrinking or the window
  *         lies outside it; TRINDLE_E_SYSTEM if mmap failed; TRINDLE_E_NO_MEMORY.
  */
-TRINDLE_API int trindle_segment_map(int fd, uint64_t offset, uint64_t size, uint32_t rights,
-    trindle_segment_t **segment);
+TRINDLE_API int trindle_segment_map(
+    int fd, uint64_t offset, uint64_t size, uint32_t rights, trindle_segment_t **segment);
 
 /** @return the mapping's first byte (NULL for NULL). Writable only if the rights hold WRITE. */
 TRINDLE_API void *trindle_segment_address(const trindle_segment_t *segment);
@@ -572,8 +572,8 @@ TRINDLE_API int trindle_stop_requested(trindle_t *trindle);
  *         trindle_last_error(); go on calling); TRINDLE_E_SUPERVISOR_GONE; or the error of a send (the outbox
  *         then still holds the messages not yet sent, first the one that failed).
  */
-TRINDLE_API int trindle_exchange(trindle_t *trindle, trindle_outbox_t *outbox, trindle_inbox_t *inbox,
-    int64_t timeout_ns);
+TRINDLE_API int trindle_exchange(
+    trindle_t *trindle, trindle_outbox_t *outbox, trindle_inbox_t *inbox, int64_t timeout_ns);
 
 /**
  * Ends every output stream (the lanes' ended words: it never waits), so receivers downstream see the end; unmaps every pipe and segment; closes the control channel; frees the connection
@@ -612,16 +612,16 @@ TRINDLE_API trindle_lane_sender_t *trindle_pipe_sender_lane(trindle_pipe_sender_
  *
  * @return as trindle_lane_sender_send.
  */
-TRINDLE_API int trindle_pipe_sender_send(trindle_pipe_sender_t *sender, const void *data, uint32_t length,
-    int64_t timeout_ns);
+TRINDLE_API int trindle_pipe_sender_send(
+    trindle_pipe_sender_t *sender, const void *data, uint32_t length, int64_t timeout_ns);
 
 /**
  * Sends a message to the replica `key` belongs to (on a round-robin pipe: to the next in turn).
  *
  * @return as trindle_lane_sender_send.
  */
-TRINDLE_API int trindle_pipe_sender_send_key(trindle_pipe_sender_t *sender, uint64_t key, const void *data,
-    uint32_t length, int64_t timeout_ns);
+TRINDLE_API int trindle_pipe_sender_send_key(
+    trindle_pipe_sender_t *sender, uint64_t key, const void *data, uint32_t length, int64_t timeout_ns);
 
 /**
  * Ends the stream on every lane of the pipe (trindle_lane_sender_end_stream); never waits.
@@ -649,12 +649,12 @@ TRINDLE_API int trindle_outbox_create(uint32_t max_messages, size_t max_bytes, t
  * @return TRINDLE_OK; TRINDLE_E_FULL if the outbox has no room left (exchange first); TRINDLE_E_INVALID if an
  *         argument is NULL or the length exceeds the pipe's largest message.
  */
-TRINDLE_API int trindle_outbox_add(trindle_outbox_t *outbox, trindle_pipe_sender_t *pipe, const void *data,
-    uint32_t length);
+TRINDLE_API int trindle_outbox_add(
+    trindle_outbox_t *outbox, trindle_pipe_sender_t *pipe, const void *data, uint32_t length);
 
 /** As trindle_outbox_add, for the replica `key` belongs to (as trindle_pipe_sender_send_key). */
-TRINDLE_API int trindle_outbox_add_key(trindle_outbox_t *outbox, trindle_pipe_sender_t *pipe, uint64_t key,
-    const void *data, uint32_t length);
+TRINDLE_API int trindle_outbox_add_key(
+    trindle_outbox_t *outbox, trindle_pipe_sender_t *pipe, uint64_t key, const void *data, uint32_t length);
 
 /** @return the number of messages waiting to be sent (0 for NULL). */
 TRINDLE_API uint32_t trindle_outbox_size(const trindle_outbox_t *outbox);
@@ -695,8 +695,8 @@ typedef struct trindle_checkpoint trindle_checkpoint_t;
  *                   the connection's).
  * @return as trindle_checkpoint_open_segment, or TRINDLE_E_NOT_FOUND if no segment has that name.
  */
-TRINDLE_API int trindle_checkpoint_open(trindle_t *trindle, const char *segment_name,
-    trindle_checkpoint_t **checkpoint);
+TRINDLE_API int trindle_checkpoint_open(
+    trindle_t *trindle, const char *segment_name, trindle_checkpoint_t **checkpoint);
 
 /**
  * Opens the checkpoint in region `region` of `regions` of a mapped segment and restores it.
@@ -708,8 +708,8 @@ TRINDLE_API int trindle_checkpoint_open(trindle_t *trindle, const char *segment_
  *         lengths, checksum): something wrote over it, and the worker must not guess (never falls back to the
  *         older slot, whose positions may lie behind messages already released); TRINDLE_E_NO_MEMORY.
  */
-TRINDLE_API int trindle_checkpoint_open_segment(trindle_segment_t *segment, uint32_t region, uint32_t regions,
-    trindle_checkpoint_t **checkpoint);
+TRINDLE_API int trindle_checkpoint_open_segment(
+    trindle_segment_t *segment, uint32_t region, uint32_t regions, trindle_checkpoint_t **checkpoint);
 
 /** @return the generation committed last: 0 before the first commit, then 1, 2, … (0 for NULL). */
 TRINDLE_API uint64_t trindle_checkpoint_generation(const trindle_checkpoint_t *checkpoint);
@@ -732,8 +732,8 @@ TRINDLE_API uint32_t trindle_checkpoint_lane_count(const trindle_checkpoint_t *c
  * @return TRINDLE_OK with *sequence set; TRINDLE_E_NOT_FOUND if nothing was committed for that lane;
  *         TRINDLE_E_INVALID for NULL.
  */
-TRINDLE_API int trindle_checkpoint_position(const trindle_checkpoint_t *checkpoint, uint64_t pipe_id,
-    uint32_t lane_id, uint64_t *sequence);
+TRINDLE_API int trindle_checkpoint_position(
+    const trindle_checkpoint_t *checkpoint, uint64_t pipe_id, uint32_t lane_id, uint64_t *sequence);
 
 /**
  * @return whether `message` lies above its lane's committed position, i.e. was not handled before: false for a

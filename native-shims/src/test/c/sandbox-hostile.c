@@ -55,8 +55,8 @@ int main(int argc, char **argv)
 
     /* The kernel interfaces the seccomp filter refuses: each must fail with EPERM, whatever else would refuse it. */
     char byte = 0;
-    struct iovec local = {.iov_base = &byte, .iov_len = 1};
-    struct iovec remote = {.iov_base = &byte, .iov_len = 1};
+    struct iovec local = { .iov_base = &byte, .iov_len = 1 };
+    struct iovec remote = { .iov_base = &byte, .iov_len = 1 };
     report("process-vm-readv", (int)process_vm_readv((pid_t)atoi(argv[3]), &local, 1, &remote, 1, 0));
     report("mount", mount("none", "/", "tmpfs", 0, NULL));
     report("umount2", umount2("/proc", MNT_DETACH));
@@ -99,7 +99,7 @@ int main(int argc, char **argv)
     report("malloc-past-limit", big == NULL ? -1 : 0);
     report("mmap-past-limit",
         mmap(NULL, (size_t)512 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED ? -1
-                                                                                                              : 0);
+                                                                                                                : 0);
     int fd = 0;
     int opened = 0;
     while ((fd = dup(1)) >= 0 && opened < 100000)

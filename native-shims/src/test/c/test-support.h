@@ -87,8 +87,8 @@ static inline const char *test_message_check(const uint8_t *payload, uint32_t le
     }
     if (length != test_message_length(lane, index))
     {
-        snprintf(problem, sizeof problem, "lane %u index %llu: length=%u, expected=%u", lane,
-            (unsigned long long)index, length, test_message_length(lane, index));
+        snprintf(problem, sizeof problem, "lane %u index %llu: length=%u, expected=%u", lane, (unsigned long long)index,
+            length, test_message_length(lane, index));
         return problem;
     }
     if (test_crc32(payload + 12, length - 12) != crc)

@@ -39,9 +39,9 @@ int main(void)
     {
         return fail("set up", result);
     }
-    uint64_t received[MAX_LANES] = {0};
-    uint64_t bad[MAX_LANES] = {0};
-    uint64_t with_handles[MAX_LANES] = {0};
+    uint64_t received[MAX_LANES] = { 0 };
+    uint64_t bad[MAX_LANES] = { 0 };
+    uint64_t with_handles[MAX_LANES] = { 0 };
     while ((result = trindle_exchange(trindle, NULL, inbox, -1)) != TRINDLE_END_OF_STREAM)
     {
         if (result == TRINDLE_E_CORRUPT)
@@ -79,7 +79,7 @@ int main(void)
             received[lane]++;
         }
     }
-    static const char *const states[] = {"open", "ended", "corrupt"};
+    static const char *const states[] = { "open", "ended", "corrupt" };
     for (uint32_t i = 0; i < trindle_pipe_receiver_lane_count(receiver); i++)
     {
         trindle_lane_info_t info;

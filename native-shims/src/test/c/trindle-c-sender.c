@@ -44,7 +44,7 @@ int main(int argc, char **argv)
     {
         return fail("set up", result);
     }
-    uint64_t sent[MAX_LANES] = {0};
+    uint64_t sent[MAX_LANES] = { 0 };
     const int fill = strcmp(argv[1], "fill") == 0;
     for (uint64_t i = 0; fill || messages == 0 || i < messages; i++)
     {
@@ -67,8 +67,8 @@ int main(int argc, char **argv)
             return 1;
         }
         trindle_claim_t claim;
-        result = fill ? trindle_lane_sender_claim(lane, test_message_length(id, sent[id]), &claim) :
-            trindle_lane_sender_claim_wait(lane, test_message_length(id, sent[id]), -1, &claim);
+        result = fill ? trindle_lane_sender_claim(lane, test_message_length(id, sent[id]), &claim)
+                      : trindle_lane_sender_claim_wait(lane, test_message_length(id, sent[id]), -1, &claim);
         if (fill && result == TRINDLE_E_FULL)
         {
             break;

@@ -21,28 +21,26 @@
 
 #include "trindle-internal.h"
 
-#define CHECK(condition, ...)                                                                                        \
-    do                                                                                                               \
-    {                                                                                                                \
-        if (!(condition))                                                                                            \
-        {                                                                                                            \
-            printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #condition);                                              \
-            printf(__VA_ARGS__);                                                                                     \
-            printf(" (last error: %s)\n", trindle_last_error());                                                     \
-            exit(1);                                                                                                 \
-        }                                                                                                            \
-    }                                                                                                                \
-    while (0)
+#define CHECK(condition, ...)                                                                                          \
+    do                                                                                                                 \
+    {                                                                                                                  \
+        if (!(condition))                                                                                              \
+        {                                                                                                              \
+            printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #condition);                                                \
+            printf(__VA_ARGS__);                                                                                       \
+            printf(" (last error: %s)\n", trindle_last_error());                                                       \
+            exit(1);                                                                                                   \
+        }                                                                                                              \
+    } while (0)
 
-#define CHECK_CODE(expression, expected)                                                                             \
-    do                                                                                                               \
-    {                                                                                                                \
-        const int code_ = (expression);                                                                              \
-        CHECK(code_ == (expected), "got %d (%s), expected %d", code_, trindle_strerror(code_), (int)(expected));      \
-    }                                                                                                                \
-    while (0)
+#define CHECK_CODE(expression, expected)                                                                               \
+    do                                                                                                                 \
+    {                                                                                                                  \
+        const int code_ = (expression);                                                                                \
+        CHECK(code_ == (expected), "got %d (%s), expected %d", code_, trindle_strerror(code_), (int)(expected));       \
+    } while (0)
 
-#define CHECK_ERROR_CONTAINS(text)                                                                                   \
+#define CHECK_ERROR_CONTAINS(text)                                                                                     \
     CHECK(strstr(trindle_last_error(), (text)) != NULL, "the error should contain \"%s\"", (text))
 
 /* ------------------------------------------------------------------------------------------------------------
@@ -52,8 +50,8 @@
 static uint64_t next_pipe_id = 0x100;
 
 /** Makes a lane file as pipe-format.md §3 says (a memfd sealed against shrinking and growing, ready last). */
-static int make_lane_file(uint32_t capacity, uint64_t pipe_id, uint32_t lane_id, uint32_t magic, uint16_t version,
-    uint32_t ready)
+static int make_lane_file(
+    uint32_t capacity, uint64_t pipe_id, uint32_t lane_id, uint32_t magic, uint16_t version, uint32_t ready)
 {
     const int fd = memfd_create("test-lane", MFD_CLOEXEC | MFD_ALLOW_SEALING);
     CHECK(fd >= 0, "memfd_create: %s", strerror(errno));
@@ -119,11 +117,10 @@ static void write_record(const struct tamper *tamper, uint64_t position, uint32_
 }
 
 /** Writes `length` bytes into the payload of the record at ring position `position`, from `offset`. */
-static void write_payload(const struct tamper *tamper, uint64_t position, uint32_t offset, const void *bytes,
-    size_t length)
+static void write_payload(
+    const struct tamper *tamper, uint64_t position, uint32_t offset, const void *bytes, size_t length)
 {
-    memcpy(tamper->file + TRINDLE_LANE_HEADER_LENGTH + position + TRINDLE_RECORD_HEADER_LENGTH + offset, bytes,
-        length);
+    memcpy(tamper->file + TRINDLE_LANE_HEADER_LENGTH + position + TRINDLE_RECORD_HEADER_LENGTH + offset, bytes, length);
 }
 
 /** Writes an attachment block of `count` entries (as a sender's runtime would) at the record at `position`. */
@@ -150,7 +147,7 @@ static int64_t millis_since(int64_t start)
 
 static void sleep_millis(int millis)
 {
-    const struct timespec pause = {.tv_sec = millis / 1000, .tv_nsec = (long)(millis % 1000) * 1000000L};
+    const struct timespec pause = { .tv_sec = millis / 1000, .tv_nsec = (long)(millis % 1000) * 1000000L };
     nanosleep(&pause, NULL);
 }
 
@@ -222,7 +219,7 @@ static void should_refuse_when_full_until_released(void)
     CHECK_CODE(trindle_pipe_receiver_open(&receiver), TRINDLE_OK);
     CHECK_CODE(trindle_pipe_receiver_add_lane(receiver, fd), 0);
     CHECK_CODE(trindle_inbox_create(16, &inbox), TRINDLE_OK);
-    uint8_t data[496] = {0};
+    uint8_t data[496] = { 0 };
     for (int i = 0; i < 8; i++)
     {
         CHECK_CODE(trindle_lane_sender_try_send(sender, data, sizeof data), TRINDLE_OK);
@@ -416,7 +413,8 @@ static void should_isolate_every_kind_of_corrupt_lane(void)
     corrupt_case("message too long", spoil_message_too_long, "length=497 exceeds its limit=496");
     corrupt_case("huge length", spoil_huge_length, "length=4294967280 exceeds its limit=4080");
     corrupt_case("unknown type", spoil_unknown_type, "unknown type=7");
-    corrupt_case("record past the tail", spoil_record_past_tail, "runs past the ring's end (capacity=4096) or the "
+    corrupt_case("record past the tail", spoil_record_past_tail,
+        "runs past the ring's end (capacity=4096) or the "
         "tail=144");
     corrupt_case("padding past the ring's end", spoil_padding_past_ring_end, "length=4080 runs past");
     corrupt_case("version 1's end-of-stream record", spoil_retired_end_of_stream, "unknown type=3");
@@ -451,7 +449,7 @@ static void should_isolate_every_kind_of_corrupt_lane(void)
     set_u64(&view, TRINDLE_LANE_TAIL_OFFSET, 64);
     set_u64(&view, TRINDLE_LANE_HEAD_OFFSET, 4096);
     CHECK_CODE(trindle_lane_sender_try_send(sender, NULL, 0), TRINDLE_OK); /* its cached head is still 0 */
-    uint8_t fill[496] = {0};
+    uint8_t fill[496] = { 0 };
     int result;
     while ((result = trindle_lane_sender_try_send(sender, fill, sizeof fill)) == TRINDLE_OK)
     {
@@ -521,9 +519,10 @@ static void should_refuse_what_is_not_a_ready_lane_of_this_version(void)
 {
     expect_refused(make_lane_file(4096, 1, 0, 0x12345678, TRINDLE_LANE_VERSION, 1), TRINDLE_E_FORMAT,
         "is not a ready lane: magic=0x12345678, ready=1");
-    expect_refused(make_lane_file(4096, 1, 0, TRINDLE_LANE_MAGIC, TRINDLE_LANE_VERSION, 0), TRINDLE_E_FORMAT, "ready=0");
-    expect_refused(make_lane_file(4096, 1, 0, TRINDLE_LANE_MAGIC, 1, 1), TRINDLE_E_FORMAT,
-        "version mismatch: file=1, app=2");
+    expect_refused(
+        make_lane_file(4096, 1, 0, TRINDLE_LANE_MAGIC, TRINDLE_LANE_VERSION, 0), TRINDLE_E_FORMAT, "ready=0");
+    expect_refused(
+        make_lane_file(4096, 1, 0, TRINDLE_LANE_MAGIC, 1, 1), TRINDLE_E_FORMAT, "version mismatch: file=1, app=2");
     const int odd = make_lane_file(4096, 1, 0, TRINDLE_LANE_MAGIC, TRINDLE_LANE_VERSION, 1);
     struct tamper view = tamper_open(odd);
     const uint32_t capacity = 6000;
@@ -612,10 +611,10 @@ static void should_take_messages_from_several_threads_whole_and_in_order_per_thr
     const int64_t start = trindle_now_nanos();
     for (uint32_t t = 0; t < SENDING_THREADS; t++)
     {
-        state[t] = (struct sending_thread){.sender = sender, .thread = t, .result = 1};
+        state[t] = (struct sending_thread){ .sender = sender, .thread = t, .result = 1 };
         CHECK(pthread_create(&threads[t], NULL, send_from_thread, &state[t]) == 0, "pthread_create");
     }
-    uint32_t next[SENDING_THREADS] = {0};
+    uint32_t next[SENDING_THREADS] = { 0 };
     uint64_t received = 0;
     uint64_t last_sequence = 0;
     while (received < (uint64_t)SENDING_THREADS * MESSAGES_PER_THREAD)
@@ -665,7 +664,7 @@ struct waiting_sender
 static void *send_waiting(void *argument)
 {
     struct waiting_sender *self = argument;
-    uint8_t data[496] = {0};
+    uint8_t data[496] = { 0 };
     self->result = trindle_lane_sender_send(self->sender, data, sizeof data, self->timeout_ns);
     atomic_store(&self->done, true);
     return NULL;
@@ -706,7 +705,7 @@ static void should_sleep_on_futexes_and_be_woken(void)
     CHECK(header_u32(&view, TRINDLE_LANE_RECEIVER_SLEEPING_OFFSET) == 0, "receiver sleeping cleared");
 
     /* A sender that finds the lane full times out, having announced that it sleeps. */
-    uint8_t data[496] = {0};
+    uint8_t data[496] = { 0 };
     for (int i = 0; i < 8; i++)
     {
         CHECK_CODE(trindle_lane_sender_try_send(sender, data, sizeof data), TRINDLE_OK);
@@ -719,7 +718,7 @@ static void should_sleep_on_futexes_and_be_woken(void)
 
     /* A sender asleep for room is woken by the release. The timed-out send above left its announcement behind (a
      * stale sleeping word, §6): clear it, so that the 1 awaited is the new sender's own. */
-    struct waiting_sender waiting = {.sender = sender, .timeout_ns = 10000000000LL, .result = 1};
+    struct waiting_sender waiting = { .sender = sender, .timeout_ns = 10000000000LL, .result = 1 };
     atomic_init(&waiting.done, false);
     pthread_t thread;
     atomic_store(trindle_u32(view.file, TRINDLE_LANE_SENDER_SLEEPING_OFFSET), 0);
@@ -771,7 +770,7 @@ static void should_wake_a_sleeping_receiver_on_commit(void)
     CHECK_CODE(trindle_pipe_receiver_open(&receiver), TRINDLE_OK);
     CHECK_CODE(trindle_pipe_receiver_add_lane(receiver, fd), 0);
     CHECK_CODE(trindle_inbox_create(16, &inbox), TRINDLE_OK);
-    struct late_sender late = {.sender = sender, .view = &view, .result = 1};
+    struct late_sender late = { .sender = sender, .view = &view, .result = 1 };
     pthread_t thread;
     CHECK(pthread_create(&thread, NULL, send_once_receiver_sleeps, &late) == 0, "pthread_create");
     const int64_t start = trindle_now_nanos();
@@ -835,7 +834,7 @@ static void should_release_cumulatively_and_publish_the_count(void)
     CHECK_CODE(trindle_inbox_release(inbox), TRINDLE_OK);
     CHECK(header_u64(&view, TRINDLE_LANE_HEAD_OFFSET) == 96, "head after the batch");
     CHECK(header_u64(&view, TRINDLE_LANE_RELEASED_COUNT_OFFSET) == 3, "count after the batch");
-    trindle_message_t forged = {.lane_index = 0, .pipe_id = next_pipe_id, .lane_id = 0, .release_position = 4096};
+    trindle_message_t forged = { .lane_index = 0, .pipe_id = next_pipe_id, .lane_id = 0, .release_position = 4096 };
     CHECK_CODE(trindle_pipe_receiver_release(receiver, &forged), TRINDLE_E_INVALID);
     CHECK_ERROR_CONTAINS("was not read by this receiver");
     munmap(view.file, view.size);
@@ -891,7 +890,7 @@ static void should_take_batches_fairly(void)
         }
     }
     CHECK_CODE(trindle_inbox_create(4, &inbox), TRINDLE_OK);
-    static const uint32_t expected[3][4] = {{0, 1, 2, 0}, {1, 2, 0, 1}, {2, 0, 1, 2}};
+    static const uint32_t expected[3][4] = { { 0, 1, 2, 0 }, { 1, 2, 0, 1 }, { 2, 0, 1, 2 } };
     for (int batch = 0; batch < 3; batch++)
     {
         CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), 4);
@@ -943,15 +942,15 @@ static void should_map_segments_with_the_protection_their_rights_allow(void)
 {
     const int fd = make_segment_memfd(3 * 4096, true);
     trindle_segment_t *segment;
-    CHECK_CODE(trindle_segment_map(dup(fd), 4096, 8192, TRINDLE_RIGHT_READ | TRINDLE_RIGHT_WRITE, &segment),
-        TRINDLE_OK);
+    CHECK_CODE(
+        trindle_segment_map(dup(fd), 4096, 8192, TRINDLE_RIGHT_READ | TRINDLE_RIGHT_WRITE, &segment), TRINDLE_OK);
     CHECK(trindle_segment_size(segment) == 8192 && trindle_segment_rights(segment) == 3, "read-write");
     memcpy(trindle_segment_address(segment), "hello", 5);
     trindle_segment_close(segment);
 
     const int read_only = reopen(fd, O_RDONLY);
-    CHECK_CODE(trindle_segment_map(read_only, 4096, 4096, TRINDLE_RIGHT_READ | TRINDLE_RIGHT_WRITE, &segment),
-        TRINDLE_OK);
+    CHECK_CODE(
+        trindle_segment_map(read_only, 4096, 4096, TRINDLE_RIGHT_READ | TRINDLE_RIGHT_WRITE, &segment), TRINDLE_OK);
     CHECK(trindle_segment_rights(segment) == TRINDLE_RIGHT_READ, "a read-only fd never yields WRITE");
     CHECK(memcmp(trindle_segment_address(segment), "hello", 5) == 0, "same bytes");
     CHECK(mprotect(trindle_segment_address(segment), 4096, PROT_READ | PROT_WRITE) != 0 && errno == EACCES,
@@ -987,8 +986,8 @@ static void should_spread_by_key_as_the_java_runtime_and_send_outboxes_in_order(
     }
     trindle_pipe_sender_t *by_key;
     CHECK_CODE(trindle_pipe_sender_create("keyed", 5, lanes, 3, true, &by_key), TRINDLE_OK);
-    static const uint64_t keys[] = {0, 1, 2, 3, 4, 5, 42, 1000, 123456789, 0xFFFFFFFFFFFFFFFFull, 0x8000000000000000ull,
-        0x7FFFFFFFFFFFFFFFull, 0xDEADBEEFCAFEBABEull};
+    static const uint64_t keys[] = { 0, 1, 2, 3, 4, 5, 42, 1000, 123456789, 0xFFFFFFFFFFFFFFFFull,
+        0x8000000000000000ull, 0x7FFFFFFFFFFFFFFFull, 0xDEADBEEFCAFEBABEull };
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
     {
         const uint32_t lane = trindle_lane_sender_lane_id(trindle_pipe_sender_lane(by_key, keys[i]));
@@ -1024,7 +1023,7 @@ static void should_spread_by_key_as_the_java_runtime_and_send_outboxes_in_order(
     }
     CHECK_CODE(trindle_inbox_create(8, &inbox), TRINDLE_OK);
     CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), 3);
-    uint32_t per_lane[3] = {0};
+    uint32_t per_lane[3] = { 0 };
     for (uint32_t i = 0; i < 3; i++)
     {
         per_lane[trindle_inbox_message(inbox, i)->lane_id]++;
@@ -1034,7 +1033,7 @@ static void should_spread_by_key_as_the_java_runtime_and_send_outboxes_in_order(
     CHECK_CODE(trindle_outbox_send_all(NULL, 0), TRINDLE_E_INVALID);
 
     /* A send that fails keeps the failed message and what follows, for the next try. */
-    uint8_t big[496] = {0};
+    uint8_t big[496] = { 0 };
     for (int i = 0; i < 3; i++)
     {
         CHECK_CODE(trindle_outbox_add(outbox, turns, big, 100), TRINDLE_OK);
@@ -1071,7 +1070,7 @@ static void should_describe_every_code_and_name_the_call(void)
     trindle_lane_sender_t *sender;
     CHECK_CODE(trindle_lane_sender_open(999, &sender), TRINDLE_E_FORMAT);
     CHECK_ERROR_CONTAINS("trindle_lane_sender_open: fd 999 is not a lane's memfd: fcntl(F_GET_SEALS): Bad file "
-        "descriptor (EBADF, errno 9)");
+                         "descriptor (EBADF, errno 9)");
     CHECK(trindle_last_errno() == EBADF, "errno");
     CHECK_CODE(trindle_inbox_release(NULL), TRINDLE_E_INVALID);
     CHECK_CODE(trindle_pipe_receiver_poll(NULL, NULL), TRINDLE_E_INVALID);

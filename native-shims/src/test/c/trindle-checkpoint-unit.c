@@ -22,28 +22,26 @@
 #include "test-support.h"
 #include "trindle-internal.h"
 
-#define CHECK(condition, ...)                                                                                        \
-    do                                                                                                               \
-    {                                                                                                                \
-        if (!(condition))                                                                                            \
-        {                                                                                                            \
-            printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #condition);                                              \
-            printf(__VA_ARGS__);                                                                                     \
-            printf(" (last error: %s)\n", trindle_last_error());                                                     \
-            exit(1);                                                                                                 \
-        }                                                                                                            \
-    }                                                                                                                \
-    while (0)
+#define CHECK(condition, ...)                                                                                          \
+    do                                                                                                                 \
+    {                                                                                                                  \
+        if (!(condition))                                                                                              \
+        {                                                                                                              \
+            printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #condition);                                                \
+            printf(__VA_ARGS__);                                                                                       \
+            printf(" (last error: %s)\n", trindle_last_error());                                                       \
+            exit(1);                                                                                                   \
+        }                                                                                                              \
+    } while (0)
 
-#define CHECK_CODE(expression, expected)                                                                             \
-    do                                                                                                               \
-    {                                                                                                                \
-        const int code_ = (expression);                                                                              \
-        CHECK(code_ == (expected), "got %d (%s), expected %d", code_, trindle_strerror(code_), (int)(expected));      \
-    }                                                                                                                \
-    while (0)
+#define CHECK_CODE(expression, expected)                                                                               \
+    do                                                                                                                 \
+    {                                                                                                                  \
+        const int code_ = (expression);                                                                                \
+        CHECK(code_ == (expected), "got %d (%s), expected %d", code_, trindle_strerror(code_), (int)(expected));       \
+    } while (0)
 
-#define CHECK_ERROR_CONTAINS(text)                                                                                   \
+#define CHECK_ERROR_CONTAINS(text)                                                                                     \
     CHECK(strstr(trindle_last_error(), (text)) != NULL, "the error should contain \"%s\"", (text))
 
 /* ------------------------------------------------------------------------------------------------------------
@@ -155,14 +153,15 @@ static void close_lanes(struct lanes *lanes)
 
 static uint8_t *region_of(trindle_segment_t *segment, uint32_t region, uint32_t regions)
 {
-    const uint64_t length = (trindle_segment_size(segment) / regions) & ~(uint64_t)(TRINDLE_CHECKPOINT_REGION_ALIGNMENT - 1);
+    const uint64_t length =
+        (trindle_segment_size(segment) / regions) & ~(uint64_t)(TRINDLE_CHECKPOINT_REGION_ALIGNMENT - 1);
     return (uint8_t *)trindle_segment_address(segment) + region * length;
 }
 
 static uint64_t committed_generation(const uint8_t *region)
 {
-    return atomic_load_explicit((_Atomic uint64_t *)(void *)(region + TRINDLE_CHECKPOINT_COMMIT_OFFSET),
-        memory_order_acquire);
+    return atomic_load_explicit(
+        (_Atomic uint64_t *)(void *)(region + TRINDLE_CHECKPOINT_COMMIT_OFFSET), memory_order_acquire);
 }
 
 static uint32_t slot_length_of(const uint8_t *region)
@@ -200,8 +199,10 @@ static void should_start_empty_and_restore_what_was_committed(void)
     uint8_t *region = region_of(segment, 0, 1);
     uint32_t magic;
     memcpy(&magic, region, 4);
-    CHECK(magic == TRINDLE_CHECKPOINT_MAGIC && slot_length_of(region) == (16384 - 64) / 2, "header written at open: "
-        "magic=0x%08x slot=%u", magic, slot_length_of(region));
+    CHECK(magic == TRINDLE_CHECKPOINT_MAGIC && slot_length_of(region) == (16384 - 64) / 2,
+        "header written at open: "
+        "magic=0x%08x slot=%u",
+        magic, slot_length_of(region));
     CHECK(trindle_checkpoint_max_state_length(fresh) == (16384 - 64) / 2 - TRINDLE_CHECKPOINT_SLOT_HEADER_LENGTH,
         "max state length %u", trindle_checkpoint_max_state_length(fresh));
 
@@ -249,7 +250,7 @@ static void should_skip_what_was_committed_and_deliver_the_rest(void)
     trindle_inbox_t *inbox;
     CHECK_CODE(trindle_inbox_create(16, &inbox), TRINDLE_OK);
     CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), 3);
-    uint64_t last[2] = {0, 0};
+    uint64_t last[2] = { 0, 0 };
     for (uint32_t i = 0; i < 3; i++)
     {
         const trindle_message_t *message = trindle_inbox_message(inbox, i);
@@ -473,8 +474,8 @@ static void should_give_each_replica_a_region_of_its_own(void)
         char text[16];
         snprintf(text, sizeof text, "replica %u", r);
         check_state(replicas[r], text);
-        CHECK(region_of(segment, r, 3) - region_of(segment, 0, 3) == (ptrdiff_t)(r * (16384 / 3 & ~63)),
-            "region %u", r);
+        CHECK(
+            region_of(segment, r, 3) - region_of(segment, 0, 3) == (ptrdiff_t)(r * (16384 / 3 & ~63)), "region %u", r);
         trindle_checkpoint_close(replicas[r]);
     }
     trindle_segment_close(segment);
@@ -507,8 +508,8 @@ static void torture_check(const trindle_checkpoint_t *checkpoint)
         (unsigned long long)generation, length, torture_length(generation));
     for (uint32_t i = 0; i < length; i++)
     {
-        CHECK(state[i] == (uint8_t)((generation + i) % 251), "generation %llu byte %u is %u", (unsigned long long)generation,
-            i, state[i]);
+        CHECK(state[i] == (uint8_t)((generation + i) % 251), "generation %llu byte %u is %u",
+            (unsigned long long)generation, i, state[i]);
     }
 }
 

@@ -132,7 +132,7 @@ static int64_t now_ms(void)
 
 static void sleep_ms(int ms)
 {
-    struct timespec pause = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+    struct timespec pause = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
     nanosleep(&pause, NULL);
 }
 
@@ -184,7 +184,7 @@ static int await_reply(uint64_t request, uint16_t kind, int timeout_ms, reply_t 
     while (1)
     {
         const int64_t left = deadline - now_ms();
-        struct pollfd readable = {.fd = control_fd, .events = POLLIN};
+        struct pollfd readable = { .fd = control_fd, .events = POLLIN };
         if (left <= 0 || poll(&readable, 1, (int)left) <= 0)
         {
             return -1;
@@ -194,9 +194,10 @@ static int await_reply(uint64_t request, uint16_t kind, int timeout_ms, reply_t 
             char bytes[CMSG_SPACE(sizeof(int) * TRINDLE_CONTROL_MAX_HANDLES)];
             struct cmsghdr align;
         } control;
-        struct iovec iov = {.iov_base = frame, .iov_len = sizeof frame};
-        struct msghdr message = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.bytes,
-            .msg_controllen = sizeof control.bytes};
+        struct iovec iov = { .iov_base = frame, .iov_len = sizeof frame };
+        struct msghdr message = {
+            .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.bytes, .msg_controllen = sizeof control.bytes
+        };
         const ssize_t length = recvmsg(control_fd, &message, MSG_CMSG_CLOEXEC);
         if (length <= 0)
         {
@@ -215,8 +216,7 @@ static int await_reply(uint64_t request, uint16_t kind, int timeout_ms, reply_t 
                 }
             }
         }
-        if (length < TRINDLE_CONTROL_HEADER_LENGTH + 12 ||
-            get_u16(frame + TRINDLE_CONTROL_KIND_OFFSET) != kind ||
+        if (length < TRINDLE_CONTROL_HEADER_LENGTH + 12 || get_u16(frame + TRINDLE_CONTROL_KIND_OFFSET) != kind ||
             get_u64(frame + TRINDLE_CONTROL_HEADER_LENGTH) != request)
         {
             continue; /* not the answer: a stop, or an answer to an earlier request that timed out */
@@ -243,15 +243,17 @@ static int await_reply(uint64_t request, uint16_t kind, int timeout_ms, reply_t 
         }
         memcpy(reply->reason, body + at, copied);
         reply->reason[copied] = '\0';
-        reply->object_id = handles > 0 && (size_t)length >= TRINDLE_CONTROL_HEADER_LENGTH + body_length +
-            TRINDLE_HANDLE_ENTRY_LENGTH ? get_u64(body + body_length + TRINDLE_HANDLE_ENTRY_OBJECT_ID_OFFSET) : 0;
+        reply->object_id =
+            handles > 0 && (size_t)length >= TRINDLE_CONTROL_HEADER_LENGTH + body_length + TRINDLE_HANDLE_ENTRY_LENGTH
+            ? get_u64(body + body_length + TRINDLE_HANDLE_ENTRY_OBJECT_ID_OFFSET)
+            : 0;
         return 0;
     }
 }
 
 /** Sends redeem (token, lane, sequence) and waits up to `timeout_ms` for the answer. @return 0, or -1. */
-static int redeem_within(uint64_t token, uint64_t pipe_id, uint32_t lane_id, uint64_t sequence, int timeout_ms,
-    reply_t *reply)
+static int redeem_within(
+    uint64_t token, uint64_t pipe_id, uint32_t lane_id, uint64_t sequence, int timeout_ms, reply_t *reply)
 {
     uint8_t body[36];
     const uint64_t request = ++next_request;
@@ -273,8 +275,8 @@ static int redeem(uint64_t token, uint64_t pipe_id, uint32_t lane_id, uint64_t s
 }
 
 /** Sends transfer of one handle (object, rights, move or duplicate) on a lane, and waits for the answer. */
-static int transfer(uint64_t pipe_id, uint32_t lane_id, uint64_t object_id, uint32_t rights, int duplicate,
-    reply_t *reply)
+static int transfer(
+    uint64_t pipe_id, uint32_t lane_id, uint64_t object_id, uint32_t rights, int duplicate, reply_t *reply)
 {
     uint8_t body[40];
     const uint64_t request = ++next_request;
@@ -345,8 +347,8 @@ static void try_segment(trindle_segment_t *segment)
 static void try_processes(pid_t worker, pid_t supervisor)
 {
     char name[64];
-    const pid_t targets[] = {worker, supervisor};
-    const char *const names[] = {"worker", "supervisor"};
+    const pid_t targets[] = { worker, supervisor };
+    const char *const names[] = { "worker", "supervisor" };
     for (int t = 0; t < 2; t++)
     {
         snprintf(name, sizeof name, "ptrace-%s", names[t]);
@@ -360,8 +362,8 @@ static void try_processes(pid_t worker, pid_t supervisor)
         report(name, kill(targets[t], SIGKILL) != 0);
     }
     uint8_t stolen[64];
-    struct iovec local = {.iov_base = stolen, .iov_len = sizeof stolen};
-    struct iovec remote = {.iov_base = (void *)0x400000, .iov_len = sizeof stolen};
+    struct iovec local = { .iov_base = stolen, .iov_len = sizeof stolen };
+    struct iovec remote = { .iov_base = (void *)0x400000, .iov_len = sizeof stolen };
     report("process-vm-readv-worker", process_vm_readv(worker, &local, 1, &remote, 1, 0) < 0);
     const pid_t parent = getppid();
     if (parent != 0)
@@ -401,7 +403,7 @@ static void try_network(const char *pipeline)
         printf("no TRINDLE_RUN_DIR: connect-status-socket not tried\n");
         return;
     }
-    struct sockaddr_un address = {.sun_family = AF_UNIX};
+    struct sockaddr_un address = { .sun_family = AF_UNIX };
     snprintf(address.sun_path, sizeof address.sun_path, "%s/%s.sock", run, pipeline);
     const int unix_socket = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (unix_socket < 0)
@@ -435,8 +437,8 @@ static void try_fork_bomb(void)
     getrlimit(RLIMIT_NPROC, &limit);
     if (pid < 0)
     {
-        printf("refused fork errno=%d (%s) after %d children (limit %llu processes)\n", error,
-            strerrorname_np(error), count, (unsigned long long)limit.rlim_cur);
+        printf("refused fork errno=%d (%s) after %d children (limit %llu processes)\n", error, strerrorname_np(error),
+            count, (unsigned long long)limit.rlim_cur);
     }
     else
     {
@@ -463,7 +465,11 @@ static void try_memory(void)
     void *whole = malloc(limit.rlim_cur == RLIM_INFINITY ? (size_t)1 << 30 : (size_t)limit.rlim_cur);
     report("malloc-past-limit", whole == NULL);
     free(whole);
-    enum { CHUNK = 16 << 20, MAX_CHUNKS = 1024 };
+    enum
+    {
+        CHUNK = 16 << 20,
+        MAX_CHUNKS = 1024
+    };
     static void *chunks[MAX_CHUNKS];
     int count = 0;
     void *chunk = NULL;
@@ -504,8 +510,8 @@ static uint8_t *try_tokens(trindle_lane_sender_t *lane)
     const uint32_t other_lane = lane_id == 0 ? 1 : 0;
     reply_t reply;
     report_status("redeem-forged", redeem(FORGED_TOKEN, pipe_id, lane_id, 0, &reply), &reply);
-    report_status("transfer-forged-object",
-        transfer(pipe_id, lane_id, FORGED_OBJECT, TRINDLE_RIGHT_SEND, 0, &reply), &reply);
+    report_status(
+        "transfer-forged-object", transfer(pipe_id, lane_id, FORGED_OBJECT, TRINDLE_RIGHT_SEND, 0, &reply), &reply);
 
     /* A pipe of its own, the one thing it may attach. */
     uint8_t body[12];
@@ -520,8 +526,8 @@ static uint8_t *try_tokens(trindle_lane_sender_t *lane)
         return NULL;
     }
     const uint64_t own_pipe = reply.object_id;
-    report_status("transfer-other-lane",
-        transfer(pipe_id, other_lane, own_pipe, TRINDLE_RIGHTS_PIPE_ALL, 0, &reply), &reply);
+    report_status(
+        "transfer-other-lane", transfer(pipe_id, other_lane, own_pipe, TRINDLE_RIGHTS_PIPE_ALL, 0, &reply), &reply);
     report_status("transfer-widening",
         transfer(pipe_id, lane_id, own_pipe, TRINDLE_RIGHTS_PIPE_ALL | TRINDLE_RIGHT_READ, 0, &reply), &reply);
     if (transfer(pipe_id, lane_id, own_pipe, TRINDLE_RIGHTS_PIPE_ALL, 0, &reply) != 0 || reply.status != 0)
@@ -531,8 +537,8 @@ static uint8_t *try_tokens(trindle_lane_sender_t *lane)
     }
     const uint64_t token = reply.token;
     printf("issued a token for its own pipe\n");
-    report_status("transfer-moved-again",
-        transfer(pipe_id, lane_id, own_pipe, TRINDLE_RIGHTS_PIPE_ALL, 0, &reply), &reply);
+    report_status(
+        "transfer-moved-again", transfer(pipe_id, lane_id, own_pipe, TRINDLE_RIGHTS_PIPE_ALL, 0, &reply), &reply);
     /* The token is bound to the receiver of this lane: presenting it itself is theft. */
     report_status("redeem-stolen", redeem(token, pipe_id, lane_id, 0, &reply), &reply);
 
@@ -569,8 +575,7 @@ static uint8_t *try_tokens(trindle_lane_sender_t *lane)
             sleep_ms(20);
         }
         result = redeem(token, pipe_id, lane_id, claim.position, &reply);
-    }
-    while (result == 0 && reply.status == 7 && now_ms() < deadline);
+    } while (result == 0 && reply.status == 7 && now_ms() < deadline);
     report_status("redeem-replayed", result, &reply);
     const uint32_t capacity = trindle_lane_sender_capacity(lane);
     return claim.payload - TRINDLE_RECORD_HEADER_LENGTH - (claim.position & (capacity - 1)) -
@@ -675,8 +680,9 @@ int main(int argc, char **argv)
     trindle_pipe_sender_t *pipe;
     trindle_segment_t *segment;
     int result;
-    if ((result = trindle_connect(&trindle)) != TRINDLE_OK || (result = trindle_sender(trindle, argv[1], &pipe)) !=
-        TRINDLE_OK || (result = trindle_segment(trindle, argv[2], &segment)) != TRINDLE_OK ||
+    if ((result = trindle_connect(&trindle)) != TRINDLE_OK ||
+        (result = trindle_sender(trindle, argv[1], &pipe)) != TRINDLE_OK ||
+        (result = trindle_segment(trindle, argv[2], &segment)) != TRINDLE_OK ||
         (result = trindle_ready(trindle)) != TRINDLE_OK)
     {
         fprintf(stderr, "trindle-hostile-worker: %s: %s\n", trindle_strerror(result), trindle_last_error());
@@ -722,8 +728,8 @@ int main(int argc, char **argv)
         /* A supervisor that stopped reading the channel answers nothing more: ask, and see. */
         reply_t reply;
         const int answered = redeem_within(FORGED_TOKEN, 0, 0, 0, 1000, &reply) == 0;
-        printf("sent malformed-%s; %s\n", malformed, answered ? "the supervisor still answers" :
-            "the supervisor no longer answers on this channel");
+        printf("sent malformed-%s; %s\n", malformed,
+            answered ? "the supervisor still answers" : "the supervisor no longer answers on this channel");
     }
     trindle_close(trindle);
     printf("done\n");

@@ -13,7 +13,7 @@
 #include "trindle.h"
 
 #define STRUCT(type) printf("struct %s %zu\n", #type, sizeof(type))
-#define FIELD(type, field) \
+#define FIELD(type, field)                                                                                             \
     printf("field %s.%s %zu %zu\n", #type, #field, offsetof(type, field), sizeof(((type *)0)->field))
 
 int main(void)

@@ -8,6 +8,7 @@ usage: python3 checkpoint-probe.py NEW NAME
 prints: "restored generation=G lanes=L state=S", "read generation=G lanes=L state=S", "new PAYLOAD" or
 "skip PAYLOAD" per message, "committed generation=G state=S", then "read generation=G lanes=L state=S" again.
 """
+
 import sys
 
 import trindle

@@ -5,6 +5,7 @@ usage: python3 python-probe.py SEGMENT...
 prints: the hello, then per segment its rights, size and CRC-32 and what each write attempt did; then what
 asking for a segment never granted says.
 """
+
 import ctypes
 import errno
 import mmap
@@ -18,8 +19,10 @@ libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
 
 
 def probe(segment):
-    print(f"segment {segment.name} rights={segment.rights:#x} size={segment.size} "
-          f"crc={zlib.crc32(segment.memory)} readonly={segment.memory.readonly}")
+    print(
+        f"segment {segment.name} rights={segment.rights:#x} size={segment.size} "
+        f"crc={zlib.crc32(segment.memory)} readonly={segment.memory.readonly}"
+    )
     if segment.writable:
         segment.memory[:17] = b"written by Python"
         print(f"wrote {segment.name}")
@@ -56,4 +59,5 @@ def main(names):
 
 if __name__ == "__main__":
     import sys
+
     main(sys.argv[1:])

@@ -7,6 +7,7 @@ prints: "fault REASON" per broken lane; at the end "lane ID received N bad B sta
 with handles N" if some came with handles), "end-of-stream", then the fds left after close.
 exit status: 0 every input ended, 1 failure, 70 the supervisor is gone.
 """
+
 import sys
 from collections import defaultdict
 
@@ -46,8 +47,10 @@ def main():
                 received[lane] = index + 1
         states = {trindle.LANE_OPEN: "open", trindle.LANE_ENDED: "ended", trindle.LANE_CORRUPT: "corrupt"}
         for lane in receiver.lanes:
-            print(f"lane {lane.lane_id} received {received[lane.lane_id]} bad {bad[lane.lane_id]} "
-                  f"state {states[lane.state]}")
+            print(
+                f"lane {lane.lane_id} received {received[lane.lane_id]} bad {bad[lane.lane_id]} "
+                f"state {states[lane.state]}"
+            )
             if with_handles[lane.lane_id]:
                 print(f"lane {lane.lane_id} with handles {with_handles[lane.lane_id]}")
         print("end-of-stream")

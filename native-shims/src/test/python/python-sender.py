@@ -7,6 +7,7 @@ usage: python3 python-sender.py MESSAGES    (0: send until the supervisor asks t
 prints: "lane ID sent N" per lane, then the fds left after close.
 exit status: 0 done, 1 failure, 70 the supervisor is gone.
 """
+
 import itertools
 import sys
 

@@ -6,6 +6,7 @@ with length 12 + (index * 37 + lane * 11) % 500. A check reads the index, the le
 java.util.zip.CRC32's); the bytes Python writes are slices of one random pool, which is enough for a checksum and
 cheap in Python (Java and C derive theirs from (lane, index) with xorshift).
 """
+
 import os
 import struct
 import sys
@@ -25,13 +26,13 @@ def length(lane, index):
 
 def make(lane, index):
     """Message ``index`` of ``lane`` as bytes."""
-    body = _POOL[index % 60000:index % 60000 + length(lane, index) - 12]
+    body = _POOL[index % 60000 : index % 60000 + length(lane, index) - 12]
     return _HEADER.pack(index, zlib.crc32(body)) + body
 
 
 def fill(buffer, lane, index):
     """Writes message ``index`` of ``lane`` into the writable memoryview ``buffer`` (exactly its length)."""
-    body = _POOL[index % 60000:index % 60000 + length(lane, index) - 12]
+    body = _POOL[index % 60000 : index % 60000 + length(lane, index) - 12]
     _HEADER.pack_into(buffer, 0, index, zlib.crc32(body))
     buffer[12:] = body
 
@@ -52,12 +53,14 @@ def check(data, lane, expected):
 
 def open_fds():
     """This process's open fds, as text: "0 1 2" once everything is closed."""
+
     def is_open(fd):
         try:
             os.fstat(fd)
             return True
         except OSError:
             return False
+
     return " ".join(str(fd) for fd in sorted(map(int, os.listdir("/proc/self/fd"))) if is_open(fd))
 
 

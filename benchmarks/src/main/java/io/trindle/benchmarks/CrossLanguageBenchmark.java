@@ -60,7 +60,8 @@ public final class CrossLanguageBenchmark
                 }
             }
         }
-        System.out.printf("PIPE THROUGHPUT ACROSS LANGUAGES: one lane, 64-byte messages, %,d per run (M msg/s; %d runs " +
+        System.out.printf(
+            "PIPE THROUGHPUT ACROSS LANGUAGES: one lane, 64-byte messages, %,d per run (M msg/s; %d runs " +
             "after 1 warm-up)%n", count, runs);
         final double base = median(rates[0]);
         for (int pair = 0; pair < names.length; pair++)

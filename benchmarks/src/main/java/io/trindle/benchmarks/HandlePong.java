@@ -6,7 +6,10 @@ import io.trindle.runtime.Outbox;
 import io.trindle.runtime.PipeSender;
 import io.trindle.runtime.Trindle;
 
-/** A worker of HandleMoveBenchmark: takes each handle that arrives on {@code there} and moves it back on {@code back}. */
+/**
+ * A worker of HandleMoveBenchmark: takes each handle that arrives on {@code there} and moves it back on
+ * {@code back}.
+ */
 public final class HandlePong
 {
     private HandlePong()

@@ -200,7 +200,8 @@ public final class Checkpoint
             throw new IllegalStateException("checkpoint: the commit word names generation " + committed +
                 ", but its slot holds generation " + written + ": something wrote over the checkpoint");
         }
-        final long end = SLOT_HEADER_LENGTH + Integer.toUnsignedLong(lanes) * LANE_LENGTH + Integer.toUnsignedLong(length);
+        final long end = SLOT_HEADER_LENGTH + Integer.toUnsignedLong(lanes) * LANE_LENGTH + Integer.toUnsignedLong(
+            length);
         if (Integer.compareUnsigned(lanes, MAX_LANES) > 0 || end > slotLength)
         {
             throw new IllegalStateException("checkpoint: generation " + committed + " has lane count=" +
@@ -285,7 +286,8 @@ public final class Checkpoint
      * released), after sending {@code outbox}:
      * <ol>
      * <li>sends every message in the outbox (waiting for room as long as it must), so what the batch produced
-     *     is in its lanes before the batch counts as handled: a crash before step 3 sends it again, never loses it;</li>
+     *     is in its lanes before the batch counts as handled: a crash before step 3 sends it again, never loses
+     * it;</li>
      * <li>writes the state and the positions (those committed before, raised to each lane's last sequence in
      *     the batch) into the slot that is not the committed one, with its generation and checksum;</li>
      * <li>release-stores the new generation into the commit word: the commit.</li>

@@ -119,7 +119,8 @@ public final class CheckpointDescriptor
         return (segmentSize / regions) & ~(long)(REGION_ALIGNMENT - 1);
     }
 
-    /** @return the slot length of a region of {@code regionLength} bytes (below {@link #SLOT_HEADER_LENGTH}: too small). */
+    /** @return the slot length of a region of {@code regionLength} bytes (
+        below {@link #SLOT_HEADER_LENGTH}: too small). */
     public static long slotLength(final long regionLength)
     {
         if (regionLength < HEADER_LENGTH)

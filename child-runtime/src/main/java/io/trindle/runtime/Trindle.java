@@ -505,9 +505,11 @@ public final class Trindle implements AutoCloseable
         ring.set(ValueLayout.JAVA_INT_UNALIGNED, at + LaneDescriptor.ATTACHMENT_COUNT_OFFSET, attachments.length);
         for (int i = 0; i < attachments.length; i++)
         {
-            final long entry = at + LaneDescriptor.ATTACHMENT_ENTRIES_OFFSET + (long)i * LaneDescriptor.ATTACHMENT_ENTRY_LENGTH;
+            final long entry = at + LaneDescriptor.ATTACHMENT_ENTRIES_OFFSET + (
+                long)i * LaneDescriptor.ATTACHMENT_ENTRY_LENGTH;
             final Handle handle = attached.get(i);
-            ring.set(ValueLayout.JAVA_INT_UNALIGNED, entry + LaneDescriptor.ATTACHMENT_KIND_OFFSET, handle.kind().code());
+            ring.set(ValueLayout.JAVA_INT_UNALIGNED, entry + LaneDescriptor.ATTACHMENT_KIND_OFFSET, handle.kind(
+                ).code());
             ring.set(ValueLayout.JAVA_INT_UNALIGNED, entry + LaneDescriptor.ATTACHMENT_RIGHTS_OFFSET,
                 attachments[i].rights().bits());
             ring.set(ValueLayout.JAVA_LONG_UNALIGNED, entry + LaneDescriptor.ATTACHMENT_SIZE_OFFSET, handle.size());

@@ -141,7 +141,8 @@ class CheckpointTest
             Outbox outbox = new Outbox(4, 64);
             PipeReceiver downstream = PipeReceiver.open(List.of(lane.duplicate(Rights.of(Right.RECEIVE))), null))
         {
-            final PipeSender pipe = new PipeSender("out", List.of(LaneSender.open(lane.duplicate(Rights.of(Right.SEND)))),
+            final PipeSender pipe = new PipeSender("out", List.of(LaneSender.open(lane.duplicate(Rights.of(
+                Right.SEND)))),
                 false);
             final Checkpoint checkpoint = Checkpoint.open(segment, 0, 1);
             assertTrue(outbox.add(pipe, bytes("produced"), 0, 8));
@@ -160,7 +161,8 @@ class CheckpointTest
         {
             commit(Checkpoint.open(segment, 0, 1), null, "kept");
             // A commit cut short: it wrote part of generation 2's slot (slot 0) but not the commit word.
-            final long torn = CheckpointDescriptor.slotOffset(2, segment.getInt(CheckpointDescriptor.SLOT_LENGTH_OFFSET));
+            final long torn = CheckpointDescriptor.slotOffset(2, segment.getInt(
+                CheckpointDescriptor.SLOT_LENGTH_OFFSET));
             for (int i = 0; i < 100; i++)
             {
                 segment.putByte(torn + i, (byte)0xa5);
@@ -180,7 +182,8 @@ class CheckpointTest
         try (Segment segment = Segment.allocate(8192))
         {
             commit(Checkpoint.open(segment, 0, 1), null, "precious");
-            final long slot = CheckpointDescriptor.slotOffset(1, segment.getInt(CheckpointDescriptor.SLOT_LENGTH_OFFSET));
+            final long slot = CheckpointDescriptor.slotOffset(1, segment.getInt(
+                CheckpointDescriptor.SLOT_LENGTH_OFFSET));
             final long stateByte = slot + CheckpointDescriptor.SLOT_HEADER_LENGTH + 3;
             segment.putByte(stateByte, (byte)(segment.getByte(stateByte) ^ 1));
             assertRefused(segment, "generation 1 fails its checksum");

@@ -47,9 +47,11 @@ class TrindleTest
                 ControlMessage.Grant.KEY, List.of(words0.duplicate(Rights.of(Right.SEND, Right.TRANSFER)),
                     words1.duplicate(Rights.of(Right.SEND, Right.TRANSFER)))));
             supervisor.send(new ControlMessage.Grant("lines", Rights.of(Right.RECEIVE), ObjectKind.PIPE,
-                ControlMessage.Grant.ROUND_ROBIN, List.of(linesLane.duplicate(Rights.of(Right.RECEIVE, Right.TRANSFER)))));
+                ControlMessage.Grant.ROUND_ROBIN, List.of(linesLane.duplicate(Rights.of(Right.RECEIVE,
+                    Right.TRANSFER)))));
             supervisor.send(new ControlMessage.Grant("dictionary", Rights.of(Right.READ), ObjectKind.SEGMENT,
-                ControlMessage.Grant.ROUND_ROBIN, List.of(dictionary.duplicate(Rights.of(Right.READ, Right.TRANSFER)))));
+                ControlMessage.Grant.ROUND_ROBIN, List.of(dictionary.duplicate(Rights.of(Right.READ,
+                    Right.TRANSFER)))));
             supervisor.send(new ControlMessage.GrantsDone());
 
             final Trindle trindle = Trindle.connect(pair[1], WaitStrategy.DEFAULT);

@@ -51,11 +51,13 @@ class BundleTest
             expect(out, "carol | bundle refused whole: the supervisor refused to make a bundle: moving object 0x");
             expect(out, "needs TRANSFER, but worker carol holds only READ; letter still open: true");
             expect(out, "carol | packed a bundle of 3 with READ|TRANSFER; letter handle closed: true");
-            expect(out, "dave  | unpacked 'three things' from a BUNDLE: a segment with READ|WRITE|TRANSFER reading 'in the " +
+            expect(out,
+                "dave  | unpacked 'three things' from a BUNDLE: a segment with READ|WRITE|TRANSFER reading 'in the " +
                 "bundle'; a pipe with SEND|RECEIVE|DUPLICATE|TRANSFER that carried 42; a pipe with " +
                 "SEND|RECEIVE|DUPLICATE|TRANSFER that carried 42; ");
             expect(out, "dave  | rejected a message with a BUNDLE");
-            expect(out, "carol | the rejected bundle came back whole: a BUNDLE, unpacked 'for nobody' and 1 handle(s) " +
+            expect(out,
+                "carol | the rejected bundle came back whole: a BUNDLE, unpacked 'for nobody' and 1 handle(s) " +
                 "with SEND|RECEIVE|DUPLICATE|TRANSFER");
             expect(trindle.stderr(), "trindle: refused a bundle by worker carol: moving object 0x");
         }

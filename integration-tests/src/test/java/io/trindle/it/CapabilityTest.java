@@ -57,12 +57,16 @@ class CapabilityTest
             final String out = trindle.stdout();
             final String err = trindle.stderr();
 
-            // Duplicate with fewer rights: the sender keeps its handle; the receiver can read, the kernel refuses writing.
+            // Duplicate with fewer rights: the sender keeps its handle; the receiver can read, the kernel refuses
+            // writing.
             expect(out, "alice   | sent a READ duplicate of doc; still holds doc with READ|WRITE|DUPLICATE|TRANSFER");
             expect(out, "bob     | got 'dup' from lane 0 with [SEGMENT READ 4096 bytes]");
-            expect(out, "bob     | 'dup': took a segment with READ, read 'shared text', a writable mapping was refused with EACCES");
+            expect(out,
+                "bob     | 'dup': took a segment with READ, read 'shared text', " +
+                "a writable mapping was refused with EACCES");
             // Refused widening and refused move without TRANSFER: nothing moves, nothing arrives.
-            expect(out, "alice   | widening refused: the supervisor refused to attach handles to a message on 'mail': " +
+            expect(out,
+                "alice   | widening refused: the supervisor refused to attach handles to a message on 'mail': " +
                 "worker alice asked to give READ|WRITE|EXECUTE on object 0x");
             expect(out, "(would add EXECUTE); rights can only be reduced");
             expect(out, "alice   | moving secret refused: the supervisor refused to attach handles to a message on " +
@@ -79,13 +83,16 @@ class CapabilityTest
                 "in order: true, then its end");
             // A bounce: reason, sequence, first bytes, and the handle back.
             expect(out, "bob     | rejected 'reject me'");
-            assertTrue(Pattern.compile("alice   \\| bounce on mail: sequence=\\d+ reason='no thanks' head='reject me' " +
+            assertTrue(Pattern.compile(
+                "alice   \\| bounce on mail: sequence=\\d+ reason='no thanks' head='reject me' " +
                 "handles=1, the first with SEND\\|RECEIVE\\|DUPLICATE\\|TRANSFER").matcher(out).find(), out);
             // Forged and replayed tokens: refused on the receiving side, logged by the supervisor with the sender.
-            expect(out, "bob     | refused 'forged': the supervisor refused the handles of the message at sequence 0 on " +
+            expect(out,
+                "bob     | refused 'forged': the supervisor refused the handles of the message at sequence 0 on " +
                 "'mail': token 0x5eedf00ddeadbeef was never issued: a forged message");
             expect(out, "bob     | 'legit': took 1 handle(s) with SEND|RECEIVE|DUPLICATE|TRANSFER");
-            assertTrue(Pattern.compile("bob     \\| refused 'replay': .*token 0x[0-9a-f]+ was already redeemed \\(by bob\\): " +
+            assertTrue(Pattern.compile(
+                "bob     \\| refused 'replay': .*token 0x[0-9a-f]+ was already redeemed \\(by bob\\): " +
                 "a replayed message").matcher(out).find(), out);
             expect(err, "trindle: worker bob presented a bad token in the message at sequence 0 on lane 1 of pipe 0x");
             expect(err, "(sent by worker mallory): token 0x5eedf00ddeadbeef was never issued: a forged message");

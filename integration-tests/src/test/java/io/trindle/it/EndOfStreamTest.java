@@ -30,7 +30,8 @@ class EndOfStreamTest
 {
     private static final Duration DEADLINE = Duration.ofSeconds(90);
     private static final Pattern SENT = Pattern.compile("(\\S+) +\\| lane (\\d+) sent (\\d+)");
-    private static final Pattern RECEIVED = Pattern.compile("sink +\\| lane (\\d+) received (\\d+) out-of-order (\\d+)");
+    private static final Pattern RECEIVED = Pattern.compile(
+        "sink +\\| lane (\\d+) received (\\d+) out-of-order (\\d+)");
 
     @TempDir
     Path directory;
@@ -41,7 +42,8 @@ class EndOfStreamTest
         final Path bin = Path.of("..", "native-shims", "target", "bin").toAbsolutePath().normalize();
         final Path tests = Path.of("..", "native-shims", "src", "test", "python").toAbsolutePath().normalize();
         final Path python = Path.of("..", "python").toAbsolutePath().normalize();
-        final Path library = Path.of("..", "native-shims", "target", "lib", "libtrindle.so").toAbsolutePath().normalize();
+        final Path library = Path.of("..", "native-shims", "target", "lib", "libtrindle.so").toAbsolutePath(
+            ).normalize();
         Files.writeString(directory.resolve("full.yaml"), """
             pipes:
               numbers: { lane: 8KiB }
@@ -120,7 +122,8 @@ class EndOfStreamTest
             final String err = trindle.stderr();
             for (final String field : fields)
             {
-                assertTrue(Pattern.compile("scribble-" + field + " +\\| damaged the lane's " + field).matcher(out).find(),
+                assertTrue(Pattern.compile("scribble-" + field + " +\\| damaged the lane's " + field).matcher(
+                    out).find(),
                     trindle.output());
             }
             assertTrue(Pattern.compile("sink +\\| failing once").matcher(out).find(), trindle.output());
@@ -137,7 +140,8 @@ class EndOfStreamTest
             }
             assertFalse(err.contains("cannot end"), trindle.output());
             // The restarted receiver set the damaged lanes aside at its start, and said so.
-            final long setAside = err.lines().filter(line -> line.contains("sink") && line.contains("is broken")).count();
+            final long setAside = err.lines().filter(line -> line.contains("sink") && line.contains(
+                "is broken")).count();
             assertTrue(setAside >= 5, "the receiver reported the lanes it set aside or found broken (the ring's " +
                 "scribbled stamps read as never committed, and that lane just ends). " + trindle.output());
         }

@@ -66,10 +66,12 @@ class FdTableTest
             final SupervisorProcess status = SupervisorProcess.start(directory, "status");
             assertEquals(0, status.waitFor(Duration.ofSeconds(30)), status.output());
             final String table = status.stdout();
-            assertTrue(table.startsWith("pipeline fds\nWORKER                PID  STATE    RESTARTS     UPTIME  LAST EXIT\n"),
+            assertTrue(table.startsWith(
+                "pipeline fds\nWORKER                PID  STATE    RESTARTS     UPTIME  LAST EXIT\n"),
                 table);
             assertTrue(table.contains(String.format("%-16s %8d  %-8s %8d", "a", a, "running", 0)), table);
-            assertTrue(table.contains("PIPE               QUEUED        BYTES        MSG/S\np                       0            0"),
+            assertTrue(table.contains(
+                "PIPE               QUEUED        BYTES        MSG/S\np                       0            0"),
                 table);
 
             // Without the key beside the socket (a sandboxed worker of the same user may connect but not read

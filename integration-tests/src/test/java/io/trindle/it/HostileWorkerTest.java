@@ -172,7 +172,8 @@ class HostileWorkerTest
             final String err = trindle.stderr();
             final Map<String, List<String>> lines = linesOf(out, hostiles);
             final List<Executable> checks = new ArrayList<>();
-            checks.add(() -> assertTrue(aliveAfterHostiles && statusAnswered, "the supervisor stays up and answers status " +
+            checks.add(() -> assertTrue(aliveAfterHostiles && statusAnswered,
+                "the supervisor stays up and answers status " +
                 "once every hostile process is done; it answered " + states + " and is " +
                 (aliveAfterHostiles ? "alive" : "dead") + "\n" + err));
             checks.add(() -> assertTrue(states.containsAll(List.of("source.0=running", "sink.0=running")),
@@ -242,7 +243,8 @@ class HostileWorkerTest
         final int children = Integer.parseInt(fork.group(1));
         assertTrue(children > 0 && children < 16, worker + " forked " + children);
         find(own, worker, "reaped " + children + " children");
-        final Matcher memory = find(own, worker, "refused allocate errno=12 \\(ENOMEM\\) after (\\d+) MiB \\(limit 256 MiB\\)");
+        final Matcher memory = find(own, worker,
+            "refused allocate errno=12 \\(ENOMEM\\) after (\\d+) MiB \\(limit 256 MiB\\)");
         assertTrue(Integer.parseInt(memory.group(1)) < 256, worker + " allocated " + memory.group(1) + " MiB");
         // The capability table: nothing it does not hold, no lane not its own, no wider rights, no second move,
         // no token issued to another, no token twice.
@@ -263,14 +265,16 @@ class HostileWorkerTest
         find(own, worker, "scribbled over lane \\d+ of pipe " + HEX + " \\(\\d+ bytes\\)");
 
         // The supervisor's log names the worker for each.
-        final String presented = "trindle: worker " + label + " presented a bad token in the message at sequence \\d+ " +
+        final String presented = "trindle: worker " + label
+            + " presented a bad token in the message at sequence \\d+ " +
             "on lane \\d+ of pipe " + HEX + " \\(sent by worker [^)]+\\): ";
         logged(err, presented + Pattern.quote(FORGED));
         logged(err, presented + "token " + HEX + " was issued to worker sink .*");
         logged(err, presented + "token " + HEX + " was already redeemed \\(by sink\\): a replayed message");
         logged(err, "trindle: refused a transfer by worker " + label + ": worker " + label +
             " holds no handle to object 0xbadc0ffee0dd .*");
-        logged(err, "trindle: refused a transfer by worker " + label + ": lane \\d+ of pipe " + HEX + " is not a lane .*");
+        logged(err, "trindle: refused a transfer by worker " + label + ": lane \\d+ of pipe " + HEX
+            + " is not a lane .*");
         logged(err, "trindle: worker " + label + " sent a bad control message: .*" +
             Pattern.quote(MALFORMED_LOGGED.get(MALFORMED.get(worker))) + ".*");
     }
@@ -305,7 +309,8 @@ class HostileWorkerTest
         find(own, JAVA, "refused transfer-without-right: the supervisor refused to attach handles to a message on " +
             "'work': moving object " + HEX + " needs TRANSFER, but worker mallory-java holds only READ");
         find(own, JAVA, "refused duplicate-widening: the supervisor refused to attach handles to a message on " +
-            "'work': attaching a duplicate of object " + HEX + " needs DUPLICATE, but worker mallory-java holds only READ");
+            "'work': attaching a duplicate of object " + HEX
+                + " needs DUPLICATE, but worker mallory-java holds only READ");
         find(own, JAVA, "scribbled a garbage record on lane \\d+");
 
         // Its tokens reach the capability table through the receiver, which names it as the sender.
@@ -327,7 +332,8 @@ class HostileWorkerTest
      */
     private static void assertPipelineBesideCompleted(final String out, final String err, final int hostileProcesses)
     {
-        final Matcher sent = Pattern.compile("(?m)^source +\\| sent (\\d+) messages, checksum (" + HEX + ")$").matcher(out);
+        final Matcher sent = Pattern.compile("(?m)^source +\\| sent (\\d+) messages, checksum (" + HEX
+            + ")$").matcher(out);
         final Matcher received = Pattern.compile("(?m)^sink +\\| received (\\d+) messages, in order: (\\w+), " +
             "checksum (" + HEX + ")$").matcher(out);
         assertTrue(sent.find(), "the source said what it sent\n" + out);
@@ -336,14 +342,16 @@ class HostileWorkerTest
         assertEquals(sent.group(1) + " " + sent.group(2), received.group(1) + " " + received.group(3),
             "the sink received exactly what the source sent");
         assertEquals("true", received.group(2), "in order");
-        assertEquals(hostileProcesses, count(out, "(?m)^sink +\\| took 1 handle\\(s\\) \\(PIPE\\) from lane \\d+$"), out);
+        assertEquals(hostileProcesses, count(out, "(?m)^sink +\\| took 1 handle\\(s\\) \\(PIPE\\) from lane \\d+$"),
+            out);
         assertEquals(1, count(out, "(?m)^sink +\\| refused the handles of a message on lane \\d+: .*" +
             Pattern.quote(FORGED) + "$"), out);
         assertEquals(1, count(out, "(?m)^sink +\\| refused the handles of a message on lane \\d+: .*was already " +
             "redeemed \\(by sink\\): a replayed message$"), out);
         assertTrue(!out.contains("ignored a message"), out);
         final Set<String> broken = new TreeSet<>();
-        final Matcher lane = Pattern.compile("(?m)^sink +\\| trindle: input 'work' lane (\\d+) is broken and no longer " +
+        final Matcher lane = Pattern.compile(
+            "(?m)^sink +\\| trindle: input 'work' lane (\\d+) is broken and no longer " +
             "read: ").matcher(err);
         while (lane.find())
         {
@@ -381,7 +389,8 @@ class HostileWorkerTest
                     if (indexOf(environment, marker) >= 0 && SupervisorProcess.alive(
                         Long.parseLong(process.getFileName().toString())))
                     {
-                        left.add(process.getFileName() + " " + new String(Files.readAllBytes(process.resolve("cmdline")),
+                        left.add(process.getFileName() + " " + new String(Files.readAllBytes(process.resolve(
+                            "cmdline")),
                             StandardCharsets.UTF_8).replace('\0', ' '));
                     }
                 }

@@ -28,7 +28,8 @@ class OtherLanguagesReadOnlyTest
     {
         Files.copy(Path.of(OtherLanguagesReadOnlyTest.class.getResource("/readonly_probe.py").toURI()),
             directory.resolve("readonly_probe.py"));
-        final Path cProbe = Path.of("..", "native-shims", "target", "bin", "trindle-c-probe").toAbsolutePath().normalize();
+        final Path cProbe = Path.of("..", "native-shims", "target", "bin", "trindle-c-probe").toAbsolutePath(
+            ).normalize();
         Files.writeString(directory.resolve("readonly.yaml"), """
             segments:
               table: { size: 4KiB }

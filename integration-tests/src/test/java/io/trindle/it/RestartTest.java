@@ -36,12 +36,15 @@ class RestartTest
         {
             assertEquals(1, trindle.waitFor(Duration.ofSeconds(60)), "a worker failed for good. " + trindle.output());
             final String err = trindle.stderr();
-            assertTrue(err.contains("trindle: worker crasher exited with status 3; restarting in 10ms (restart 1)"), err);
+            assertTrue(err.contains("trindle: worker crasher exited with status 3; restarting in 10ms (restart 1)"),
+                err);
             assertTrue(err.contains("restarting in 20ms (restart 2)"), err);
             assertTrue(err.contains("restarting in 40ms (restart 3)"), err);
-            assertTrue(err.contains("trindle: stopping: worker crasher was restarted 3 times within 10s (the limit is " +
+            assertTrue(err.contains(
+                "trindle: stopping: worker crasher was restarted 3 times within 10s (the limit is " +
                 "3/10s); giving up: replica crasher exited with status 3"), err);
-            assertTrue(err.contains("trindle: worker bystander did not stop within its stop timeout; sending SIGTERM"), err);
+            assertTrue(err.contains(
+                "trindle: worker bystander did not stop within its stop timeout; sending SIGTERM"), err);
             assertTrue(err.contains("trindle: pipeline 'crashy' stopped: a worker failed"), err);
             assertEquals(4, trindle.stdout().split("crasher +\\| starting", -1).length - 1, "started 1 + 3 times");
         }
@@ -59,7 +62,8 @@ class RestartTest
         try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "once.yaml"))
         {
             assertEquals(1, trindle.waitFor(Duration.ofSeconds(60)), trindle.output());
-            assertTrue(trindle.stderr().contains("trindle: stopping: worker once exited with status 7 and its restart " +
+            assertTrue(trindle.stderr().contains(
+                "trindle: stopping: worker once exited with status 7 and its restart " +
                 "policy is never"), trindle.stderr());
         }
     }

@@ -94,7 +94,8 @@ class SplitterCrashTest
             assertEquals(0, trindle.waitFor(Duration.ofSeconds(180)), trindle.output());
 
             final String err = trindle.stderr();
-            final Matcher restarts = Pattern.compile("worker splitter\\.\\d was killed by SIGKILL; restarting").matcher(err);
+            final Matcher restarts = Pattern.compile(
+                "worker splitter\\.\\d was killed by SIGKILL; restarting").matcher(err);
             int restarted = 0;
             while (restarts.find())
             {

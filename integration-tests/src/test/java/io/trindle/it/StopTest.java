@@ -54,7 +54,8 @@ class StopTest
             Thread.sleep(500);
             final SupervisorProcess stop = SupervisorProcess.start(directory, "stop", "endless");
             assertEquals(0, stop.waitFor(Duration.ofSeconds(30)), stop.output());
-            assertEquals(3, trindle.waitFor(Duration.ofSeconds(60)), "status 3: stopped on request. " + trindle.output());
+            assertEquals(3, trindle.waitFor(Duration.ofSeconds(60)), "status 3: stopped on request. "
+                + trindle.output());
             assertDrained(trindle);
         }
     }
@@ -68,7 +69,8 @@ class StopTest
             trindle.awaitRunning("endless", Duration.ofSeconds(60));
             Thread.sleep(500);
             ProcessHandle.of(trindle.pid()).orElseThrow().destroy(); // SIGTERM
-            assertEquals(3, trindle.waitFor(Duration.ofSeconds(60)), "status 3: stopped on request. " + trindle.output());
+            assertEquals(3, trindle.waitFor(Duration.ofSeconds(60)), "status 3: stopped on request. "
+                + trindle.output());
             assertDrained(trindle);
         }
     }
@@ -78,7 +80,8 @@ class StopTest
     {
         final String out = trindle.stdout();
         final Matcher sent = Pattern.compile("reader +\\| sent (\\d+) lines \\(stopped early\\)").matcher(out);
-        final Matcher counted = Pattern.compile("counter +\\| \\d+ words, \\d+ distinct, from (\\d+) lines").matcher(out);
+        final Matcher counted = Pattern.compile("counter +\\| \\d+ words, \\d+ distinct, from (\\d+) lines").matcher(
+            out);
         assertTrue(sent.find(), "the reader stopped early on request. " + trindle.output());
         assertTrue(counted.find(), "the counter saw the end of stream and reported. " + trindle.output());
         assertEquals(sent.group(1), counted.group(1), "every line sent was counted");

@@ -6,7 +6,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -60,8 +59,10 @@ class SupervisorDeathTest
                     Thread.sleep(50);
                     continue;
                 }
-                if (workers.size() == 5 && workers.stream().allMatch(w -> w.pid() > 0 && SupervisorProcess.alive(w.pid())) &&
-                    workers.stream().filter(w -> !w.name().equals("sleeper")).allMatch(w -> w.state().equals("running")))
+                if (workers.size() == 5 && workers.stream().allMatch(w -> w.pid() > 0 && SupervisorProcess.alive(
+                    w.pid())) &&
+                    workers.stream().filter(w -> !w.name().equals("sleeper")).allMatch(w -> w.state().equals(
+                        "running")))
                 {
                     break;
                 }

@@ -49,10 +49,13 @@ class UnsafeRestartTest
         {
             assertEquals(4, trindle.waitFor(Duration.ofSeconds(60)), trindle.output());
             final String err = trindle.stderr();
-            assertTrue(err.contains("trindle: worker flaky exited with status 3; restarting in 10ms (restart 1); it is " +
+            assertTrue(err.contains(
+                "trindle: worker flaky exited with status 3; restarting in 10ms (restart 1); it is " +
                 "not restart-safe, so what it did before may be lost or done again"), err);
-            assertTrue(err.contains("trindle: worker safe exited with status 3; restarting in 10ms (restart 1)\n"), err);
-            assertTrue(err.contains("trindle: pipeline 'unsafe' finished, but flaky was restarted once, other.0 once and " +
+            assertTrue(err.contains("trindle: worker safe exited with status 3; restarting in 10ms (restart 1)\n"),
+                err);
+            assertTrue(err.contains(
+                "trindle: pipeline 'unsafe' finished, but flaky was restarted once, other.0 once and " +
                 "other.1 once, and they are not restart-safe: results may be incomplete or repeated"), err);
             assertFalse(err.contains("safe was restarted"), err);
         }
@@ -73,7 +76,8 @@ class UnsafeRestartTest
             assertEquals(0, trindle.waitFor(Duration.ofSeconds(60)), trindle.output());
             assertTrue(trindle.stderr().contains("trindle: worker safe exited with status 3; restarting in 10ms " +
                 "(restart 1)\n"), trindle.stderr());
-            assertTrue(trindle.stderr().contains("trindle: pipeline 'safe' finished: every worker exited with status 0"),
+            assertTrue(trindle.stderr().contains(
+                "trindle: pipeline 'safe' finished: every worker exited with status 0"),
                 trindle.stderr());
         }
     }

@@ -43,7 +43,8 @@ class ControlProtocolDocTest
             final Matcher row = ROW.matcher(line);
             if (row.matches())
             {
-                assertEquals(Integer.parseInt(row.group(1)), ControlFrame.class.getField(row.group(2)).getInt(null), line);
+                assertEquals(Integer.parseInt(row.group(1)), ControlFrame.class.getField(row.group(2)).getInt(null),
+                    line);
                 offsets++;
             }
             final Matcher kind = KIND.matcher(line);
@@ -78,10 +79,12 @@ class ControlProtocolDocTest
         assertTrue(text.contains("`HEADER_LENGTH` = " + ControlFrame.HEADER_LENGTH));
         assertTrue(text.contains("at most 65 536 bytes (`MAX_FRAME_LENGTH`) and 64 handles (`MAX_HANDLES`)"));
         assertEquals(65_536, ControlFrame.MAX_FRAME_LENGTH);
-        assertTrue(text.contains("Status codes (fixed, never renumbered): 0 OK, 1 not held, 2 no TRANSFER right, 3 no " +
-            "DUPLICATE right, 4 rights wider than held, 5 unknown token (forged), 6 already redeemed (replayed), 7 not " +
-            "this process's token, 8 not this process's lane, 9 invalid request."));
-        assertEquals(List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), List.of(ControlMessage.Status.OK, ControlMessage.Status.NOT_HELD,
+        assertTrue(text.contains(
+            "Status codes (fixed, never renumbered): 0 OK, 1 not held, 2 no TRANSFER right, 3 no " +
+            "DUPLICATE right, 4 rights wider than held, 5 unknown token (forged), 6 already redeemed (replayed), " +
+            "7 not this process's token, 8 not this process's lane, 9 invalid request."));
+        assertEquals(List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), List.of(ControlMessage.Status.OK,
+            ControlMessage.Status.NOT_HELD,
             ControlMessage.Status.NO_TRANSFER_RIGHT, ControlMessage.Status.NO_DUPLICATE_RIGHT,
             ControlMessage.Status.WIDENING, ControlMessage.Status.UNKNOWN_TOKEN, ControlMessage.Status.ALREADY_REDEEMED,
             ControlMessage.Status.NOT_YOURS, ControlMessage.Status.BAD_LANE, ControlMessage.Status.INVALID));
@@ -105,7 +108,8 @@ class ControlProtocolDocTest
         final List<String> inCode = new ArrayList<>();
         for (final Class<?> kind : ControlMessage.class.getPermittedSubclasses())
         {
-            for (final RecordComponent component : kind.isRecord() ? kind.getRecordComponents() : new RecordComponent[0])
+            for (final RecordComponent component : kind.isRecord() ? kind.getRecordComponents()
+                : new RecordComponent[0])
             {
                 if (component.getGenericType().getTypeName().equals("java.util.List<io.trindle.ipc.Handle>"))
                 {

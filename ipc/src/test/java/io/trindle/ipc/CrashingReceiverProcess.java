@@ -10,7 +10,8 @@ import java.util.concurrent.locks.LockSupport;
  * every batch, so that the test can kill it mid-stream.
  *
  * <pre>
- *   0: messages handled by every receiver so far, duplicates included (i64)    BITMAP_OFFSET..: one bit per message index
+ *   0: messages handled by every receiver so far, duplicates included (i64)    BITMAP_OFFSET..: one bit per message
+ * index
  * </pre>
  */
 public final class CrashingReceiverProcess

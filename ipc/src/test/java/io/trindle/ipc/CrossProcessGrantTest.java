@@ -67,7 +67,8 @@ class CrossProcessGrantTest
             final CRC32 crc = new CRC32();
             crc.update(expected);
             assertEquals(data.size(), result.getLong(ReadOnlyGrantProbe.SIZE_OFFSET));
-            assertEquals(crc.getValue(), result.getLong(ReadOnlyGrantProbe.CRC_OFFSET), "the bytes read are the bytes written");
+            assertEquals(crc.getValue(), result.getLong(ReadOnlyGrantProbe.CRC_OFFSET),
+                "the bytes read are the bytes written");
             return new Probe(result.getInt(ReadOnlyGrantProbe.MMAP_WRITE_ERRNO_OFFSET),
                 result.getInt(ReadOnlyGrantProbe.MPROTECT_WRITE_ERRNO_OFFSET),
                 result.getInt(ReadOnlyGrantProbe.PROC_REOPEN_WRITE_ERRNO_OFFSET));

@@ -69,7 +69,8 @@ class LaneFuzzTest
                 goodSender.endStream();
             });
             final long tamperSeed = random.nextLong();
-            final CompletableFuture<Void> garbage = CompletableFuture.runAsync(() -> scribble(seed, tamperSeed, tamper));
+            final CompletableFuture<Void> garbage = CompletableFuture.runAsync(() -> scribble(seed, tamperSeed,
+                tamper));
 
             final Inbox inbox = new Inbox(32);
             final byte[] scratch = new byte[TestMessages.MAX_LENGTH];

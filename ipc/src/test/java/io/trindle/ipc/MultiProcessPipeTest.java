@@ -41,7 +41,8 @@ class MultiProcessPipeTest
             processes.add(ChildJvm.startWithHandles("pipe-receiver", PipeReceiverProcess.class, List.of(), toReceiver));
             for (int i = 0; i < SENDERS; i++)
             {
-                processes.add(ChildJvm.startWithHandles("pipe-sender-" + i, PipeSenderProcess.class, List.of(Long.toString(MESSAGES)),
+                processes.add(ChildJvm.startWithHandles("pipe-sender-" + i, PipeSenderProcess.class, List.of(
+                    Long.toString(MESSAGES)),
                     List.of(lanes.get(i).duplicate(Rights.of(Right.SEND, Right.TRANSFER)))));
             }
             for (final ChildJvm process : processes.reversed())

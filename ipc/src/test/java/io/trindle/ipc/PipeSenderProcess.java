@@ -27,7 +27,8 @@ public final class PipeSenderProcess
                 final int length = TestMessages.fill(buffer, sender.laneId(), i);
                 if (!sender.send(buffer, 0, length, 60_000_000_000L))
                 {
-                    throw new IllegalStateException("lane " + sender.laneId() + " stayed full for 60 s at message " + i);
+                    throw new IllegalStateException("lane " + sender.laneId() + " stayed full for 60 s at message "
+                        + i);
                 }
             }
             sender.endStream();

@@ -165,7 +165,8 @@ class PipeTest
             sending.add(CompletableFuture.runAsync(() ->
             {
                 final byte[] bytes = new byte[16];
-                final java.nio.ByteBuffer view = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                final java.nio.ByteBuffer view = java.nio.ByteBuffer.wrap(bytes).order(
+                    java.nio.ByteOrder.LITTLE_ENDIAN);
                 for (int i = 0; i < perThread; i++)
                 {
                     view.putInt(0, thread).putInt(4, i).putLong(8, thread * 1_000_003L + i);

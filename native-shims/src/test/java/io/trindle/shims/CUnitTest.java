@@ -35,7 +35,8 @@ class CUnitTest
         try (CWorker unit = CWorker.start("c-unit-keys", "trindle-c-unit", List.of()))
         {
             unit.assertExits(0, Duration.ofSeconds(50));
-            final List<String> keyLanes = unit.stdoutLines().stream().filter(line -> line.startsWith("key-lane ")).toList();
+            final List<String> keyLanes = unit.stdoutLines().stream().filter(line -> line.startsWith(
+                "key-lane ")).toList();
             assertTrue(keyLanes.size() >= 10, unit.logs());
             for (final String line : keyLanes)
             {

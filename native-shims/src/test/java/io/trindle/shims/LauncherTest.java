@@ -49,7 +49,8 @@ class LauncherTest
 
         final Run unknown = run("--frobnicate", "--", "true");
         assertEquals(100, unknown.exitCode());
-        assertTrue(unknown.stderr().startsWith("trindle-launch: unknown option: --frobnicate\nusage:"), unknown.stderr());
+        assertTrue(unknown.stderr().startsWith("trindle-launch: unknown option: --frobnicate\nusage:"),
+            unknown.stderr());
 
         assertEquals(100, run("--cwd").exitCode());
         assertEquals(100, run("--die-with-parent", "x", "--", "true").exitCode());

@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -74,7 +73,8 @@ class SandboxTest
 
         final Run unknown = run(List.of("--frobnicate", "--", "true"));
         assertEquals(100, unknown.exitCode());
-        assertTrue(unknown.stderr().startsWith("trindle-sandbox: unknown option: --frobnicate\nusage:"), unknown.stderr());
+        assertTrue(unknown.stderr().startsWith("trindle-sandbox: unknown option: --frobnicate\nusage:"),
+            unknown.stderr());
         assertEquals(100, run(List.of("--profile", "lax", "--", "true")).exitCode());
         assertEquals(100, run(List.of("--namespaces", "user,time", "--", "true")).exitCode());
         assertEquals(100, run(List.of("--keep-fd", "2", "--", "true")).exitCode());
@@ -163,14 +163,16 @@ class SandboxTest
         assertEquals(0, python.exitCode(), python.stderr());
         assertEquals("2\n", python.stdout());
 
-        final Run java = strict("--read-only", JAVA_HOME, "--", JAVA_HOME + "/bin/java", "-XX:-UsePerfData", "-version");
+        final Run java = strict("--read-only", JAVA_HOME, "--", JAVA_HOME + "/bin/java", "-XX:-UsePerfData",
+            "-version");
         assertEquals(0, java.exitCode(), java.stderr());
         assertTrue(java.stderr().contains("version \"" + Runtime.version().feature()), java.stderr());
 
         assertEquals(3, strict("--", "sh", "-c", "exit 3").exitCode(), "the worker's exit code is passed through");
         final Run missing = strict("--", "no-such-program-here");
         assertEquals(127, missing.exitCode());
-        assertTrue(missing.stderr().startsWith("trindle-sandbox: execvp(\"no-such-program-here\"): "), missing.stderr());
+        assertTrue(missing.stderr().startsWith("trindle-sandbox: execvp(\"no-such-program-here\"): "), missing.stderr(
+            ));
         final Run identity = strict("--", "sh", "-c", "id -u; hostname");
         assertEquals("65534\ntrindle-sandbox\n", identity.stdout(), identity.stderr());
     }
@@ -257,7 +259,8 @@ class SandboxTest
             "allowed: the machine's network namespace",
             "allowed: any processes and threads (no limit)");
 
-        final Run standard = run(List.of("--profile", "standard", "--read-only", "/usr", "--keep-fd", "3", "--explain"));
+        final Run standard = run(List.of("--profile", "standard", "--read-only", "/usr", "--keep-fd", "3",
+            "--explain"));
         assertEquals(0, standard.exitCode(), standard.stderr());
         assertLines(standard.stdout(),
             "allowed: fds 0, 1, 2, 3",

@@ -84,7 +84,8 @@ class UpcaseExampleTest
              })
         {
             upcase.setUp(
-                CWorker.grant("lines", Rights.of(Right.RECEIVE), ObjectKind.PIPE, List.of(linesLane.duplicate(receive))),
+                CWorker.grant("lines", Rights.of(Right.RECEIVE), ObjectKind.PIPE, List.of(linesLane.duplicate(
+                    receive))),
                 CWorker.grant("shouts", Rights.of(Right.SEND), ObjectKind.PIPE, List.of(shoutsLane.duplicate(send))));
             upcase.awaitReady(Duration.ofSeconds(30));
 

@@ -211,7 +211,8 @@ class WorkerLanguagesTest
         {
             probe.send(new ControlMessage.Hello("test", "c-probe-not-memfd", 0, 1));
             sendRaw(probe, grantFrame("lines", Right.SEND.bit() | Right.TRANSFER.bit(), 8192), new int[] {pipeFds[0]});
-            assertRefused(probe, "error trindle_connect: control frame refused: handle entry 0 (object 0x77) fd 4 is not a memfd: " +
+            assertRefused(probe,
+                "error trindle_connect: control frame refused: handle entry 0 (object 0x77) fd 4 is not a memfd: " +
                 "fcntl(F_GET_SEALS): Invalid argument (EINVAL, errno 22)");
         }
         finally
@@ -248,7 +249,8 @@ class WorkerLanguagesTest
         {
             final byte[] entry = entry(lane.objectId(), ObjectKind.PIPE.code(), Right.SEND.bit(), lane.size());
             sendRaw(probe, frame(1, ControlMessage.Hello.KIND, helloBody(), 1, entry), new int[] {lane.fd()});
-            assertRefused(probe, "error trindle_connect: control frame refused: kind=1 may not carry handles (it has 1)");
+            assertRefused(probe,
+                "error trindle_connect: control frame refused: kind=1 may not carry handles (it has 1)");
         }
     }
 
@@ -271,7 +273,8 @@ class WorkerLanguagesTest
                 sender.endStream();
             }
             receiver.assertExits(0, DEADLINE);
-            assertTrue(receiver.stderr().contains("trindle: dropped a control frame of kind 9 (handles) with 1 handles"),
+            assertTrue(receiver.stderr().contains(
+                "trindle: dropped a control frame of kind 9 (handles) with 1 handles"),
                 receiver.logs());
             assertEquals(List.of(
                 "lane 0 received 0 bad 0 state ended",

@@ -64,7 +64,8 @@ final class CapabilityTable
     void grant(final WorkerProcess worker, final long objectId, final ObjectKind kind, final Rights rights,
         final Handle master)
     {
-        held.computeIfAbsent(worker, w -> new HashMap<>()).put(objectId, new Capability(objectId, kind, rights, master));
+        held.computeIfAbsent(worker, w -> new HashMap<>()).put(objectId, new Capability(objectId, kind, rights,
+            master));
     }
 
     /** Forgets what a process held: it exited (a restarted process is granted afresh). */

@@ -100,7 +100,8 @@ public final class Alice
             for (final Bounce bounce : bounces)
             {
                 System.out.printf("bounce on %s: sequence=%d reason='%s' head='%s' handles=%d, the first with %s%n",
-                    bounce.pipe(), bounce.sequence(), bounce.reason(), new String(bounce.head(), StandardCharsets.UTF_8),
+                    bounce.pipe(), bounce.sequence(), bounce.reason(), new String(bounce.head(),
+                        StandardCharsets.UTF_8),
                     bounce.handles().size(), bounce.handles().getFirst().rights());
             }
         }

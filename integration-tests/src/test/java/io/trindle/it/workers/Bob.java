@@ -94,7 +94,8 @@ public final class Bob
             }
             case "pipe" ->
             {
-                try (PipeReceiver receiver = PipeReceiver.open(List.of(handle.duplicate(Rights.of(Right.RECEIVE))), null))
+                try (PipeReceiver receiver = PipeReceiver.open(List.of(handle.duplicate(Rights.of(Right.RECEIVE))),
+                    null))
                 {
                     final Inbox queued = new Inbox(256);
                     long expected = 0;
@@ -113,7 +114,8 @@ public final class Bob
                         "its end" : "nothing"));
                 }
             }
-            default -> System.out.println("'" + text + "': took " + handles.size() + " handle(s) with " + handle.rights());
+            default -> System.out.println("'" + text + "': took " + handles.size() + " handle(s) with "
+                + handle.rights());
         }
     }
 }

@@ -47,7 +47,8 @@ public final class Dave
                     {
                         used.append(use(handle)).append("; ");
                     }
-                    System.out.println("unpacked '" + new String(unpacked.bytes(), StandardCharsets.UTF_8) + "' from a " +
+                    System.out.println("unpacked '" + new String(unpacked.bytes(), StandardCharsets.UTF_8)
+                        + "' from a " +
                         bundle.kind() + ": " + used);
                 }
             }
@@ -62,7 +63,8 @@ public final class Dave
             {
                 final byte[] bytes = new byte[13];
                 segment.getBytes(0, bytes, 0, bytes.length);
-                return "a segment with " + segment.rights() + " reading '" + new String(bytes, StandardCharsets.UTF_8) + "'";
+                return "a segment with " + segment.rights() + " reading '" + new String(bytes,
+                    StandardCharsets.UTF_8) + "'";
             }
         }
         try (LaneSender sender = LaneSender.open(handle.duplicate(Rights.of(Right.SEND)));

@@ -59,7 +59,8 @@ public final class GatedSink
                     lane[0]++;
                 }
             }
-            lanes.forEach((id, lane) -> System.out.printf("lane %d received %d out-of-order %d%n", id, lane[0], lane[1]));
+            lanes.forEach((id, lane) -> System.out.printf("lane %d received %d out-of-order %d%n", id, lane[0],
+                lane[1]));
             System.out.println("end of stream");
         }
     }

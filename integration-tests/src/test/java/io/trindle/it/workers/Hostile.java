@@ -257,7 +257,8 @@ public final class Hostile
         }
         catch (final IOException e)
         {
-            System.out.println("refused java-net-socket (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
+            System.out.println("refused java-net-socket (" + e.getClass().getSimpleName() + ": " + e.getMessage()
+                + ")");
         }
     }
 
@@ -276,7 +277,8 @@ public final class Hostile
         }
         try
         {
-            trindle.send(pipe, text, 0, text.length, Trindle.duplicate(segment.handle(), Rights.of(Right.READ, Right.WRITE)));
+            trindle.send(pipe, text, 0, text.length, Trindle.duplicate(segment.handle(), Rights.of(Right.READ,
+                Right.WRITE)));
             System.out.println("ALLOWED duplicate-widening");
         }
         catch (final RuntimeException e)
@@ -298,7 +300,8 @@ public final class Hostile
         trindle.send(pipe, legit, 0, legit.length, Trindle.move(own));
         // This thread alone sends on the lane, so the real message is the record right after the forged one; its
         // token is there for a process that can read its own lane.
-        final long real = forged + LaneDescriptor.recordLength(LaneDescriptor.attachmentBlockLength(1) + "forged".length());
+        final long real = forged + LaneDescriptor.recordLength(LaneDescriptor.attachmentBlockLength(1)
+            + "forged".length());
         final long at = lane.payloadOffset(real);
         final byte[] check = new byte[legit.length];
         MemorySegment.copy(lane.buffer(), ValueLayout.JAVA_BYTE, at + LaneDescriptor.attachmentBlockLength(1), check, 0,
@@ -308,7 +311,8 @@ public final class Hostile
             System.out.println("FAILED to find the real message's token in the lane");
             return;
         }
-        final long token = lane.buffer().get(ValueLayout.JAVA_LONG_UNALIGNED, at + LaneDescriptor.ATTACHMENT_TOKEN_OFFSET);
+        final long token = lane.buffer().get(ValueLayout.JAVA_LONG_UNALIGNED, at
+            + LaneDescriptor.ATTACHMENT_TOKEN_OFFSET);
         forge(lane, token, "replay");
         System.out.println("replayed the token of its real message");
     }

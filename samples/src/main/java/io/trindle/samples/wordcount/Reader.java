@@ -53,7 +53,8 @@ public final class Reader
         {
             throw new IllegalArgumentException("options come in pairs: --repeat N, --checkpoint SEGMENT");
         }
-        final List<byte[]> text = WordCount.builtInText().stream().map(l -> l.getBytes(StandardCharsets.UTF_8)).toList();
+        final List<byte[]> text = WordCount.builtInText().stream().map(l -> l.getBytes(
+            StandardCharsets.UTF_8)).toList();
         final long total = (long)repeat * text.size();
         try (Trindle trindle = Trindle.connect())
         {

@@ -72,7 +72,8 @@ public final class WordCount
     public static List<String> render(final Map<String, Long> counts, final int limit)
     {
         return counts.entrySet().stream()
-            .sorted(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder()).thenComparing(Map.Entry.comparingByKey()))
+            .sorted(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder()).thenComparing(
+                Map.Entry.comparingByKey()))
             .limit(limit).map(e -> e.getKey() + " " + e.getValue()).toList();
     }
 }

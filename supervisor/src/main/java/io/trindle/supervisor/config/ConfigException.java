@@ -23,14 +23,29 @@ public final class ConfigException extends Exception
      */
     public ConfigException(final List<Problem> problems)
     {
+        this(sorted(problems));
+    }
+
+    private ConfigException(final SortedProblems sorted)
+    {
+        super(sorted.problems().stream().map(Problem::toString).collect(Collectors.joining("\n")));
+        this.problems = sorted.problems();
+    }
+
+    /** The problems sorted once, before the message is made of them. */
+    private record SortedProblems(List<Problem> problems)
+    {
+    }
+
+    private static SortedProblems sorted(final List<Problem> problems)
+    {
         if (problems.isEmpty())
         {
             throw new IllegalArgumentException("a ConfigException needs at least one problem");
         }
         final List<Problem> sorted = new ArrayList<>(problems);
         sorted.sort(null); // stable: problems at one position keep the order they were found in
-        this.problems = List.copyOf(sorted);
-        super(sorted.stream().map(Problem::toString).collect(Collectors.joining("\n")));
+        return new SortedProblems(List.copyOf(sorted));
     }
 
     /**

@@ -721,7 +721,8 @@ final class ConfigReader
             final Long bytes = nodes.size(limit, "'memory' of " + what);
             if (bytes != null && bytes < Limits.MIN_SANDBOX_MEMORY)
             {
-                problems.add(limit, "'memory' of " + what + " must be at least " + Sizes.format(Limits.MIN_SANDBOX_MEMORY) +
+                problems.add(limit, "'memory' of " + what + " must be at least " + Sizes.format(
+                    Limits.MIN_SANDBOX_MEMORY) +
                     " (a process needs that much address space to start), not " + Sizes.format(bytes));
             }
             else if (bytes != null)

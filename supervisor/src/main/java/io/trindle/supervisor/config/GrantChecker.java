@@ -138,7 +138,8 @@ final class GrantChecker
         }
         final String kindNoun = isPipe ? "a pipe" : "a segment";
         final List<String> valid = isPipe ? PIPE_RIGHTS : SEGMENT_RIGHTS;
-        final String takes = kindNoun + " takes only " + (isPipe ? "send or receive" : "read, write, execute, duplicate and transfer");
+        final String takes = kindNoun + " takes only " + (isPipe ? "send or receive"
+            : "read, write, execute, duplicate and transfer");
         final String target = (isPipe ? "pipe '" : "segment '") + object + "'";
         final String what = "the grant of '" + object + "' to worker '" + worker + "'";
 

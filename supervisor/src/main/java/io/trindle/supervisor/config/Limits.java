@@ -100,7 +100,10 @@ public final class Limits
      */
     public static final long MAX_SEGMENT_SIZE = 1L << 46;
 
-    /** The least address space ({@code memory}) of a sandboxed worker, in bytes: 16 MiB; below it not even the C library starts. */
+    /**
+     * The least address space ({@code memory}) of a sandboxed worker, in bytes: 16 MiB; below it not even the C
+     * library starts.
+     */
     public static final long MIN_SANDBOX_MEMORY = 16L << 20;
 
     // Durations and restarts.

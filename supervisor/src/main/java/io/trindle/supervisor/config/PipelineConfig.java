@@ -55,9 +55,11 @@ public record PipelineConfig(
             {
                 final Rights rights = worker.grants().get(pipe);
                 senders += rights != null && rights.contains(Right.SEND) ? worker.replicas() : 0;
-                if (rights != null && rights.contains(Right.RECEIVE) && worker.replicas() > Limits.MAX_RECEIVER_REPLICAS)
+                if (rights != null && rights.contains(Right.RECEIVE) && worker.replicas(
+                    ) > Limits.MAX_RECEIVER_REPLICAS)
                 {
-                    throw new IllegalArgumentException("pipe " + pipe + ": receiver " + worker.name() + " has replicas=" +
+                    throw new IllegalArgumentException("pipe " + pipe + ": receiver " + worker.name()
+                        + " has replicas=" +
                         worker.replicas() + ", more than " + Limits.MAX_RECEIVER_REPLICAS);
                 }
             }
