@@ -106,7 +106,7 @@ class ControlProtocolDocTest
         }
         // A kind carries handles exactly when its message has a list of them.
         final List<String> inCode = new ArrayList<>();
-        for (final Class<?> kind : ControlMessage.class.getPermittedSubclasses())
+        for (final Class<?> kind : kinds(ControlMessage.class))
         {
             for (final RecordComponent component : kind.isRecord() ? kind.getRecordComponents()
                 : new RecordComponent[0])
@@ -174,5 +174,23 @@ class ControlProtocolDocTest
             assertEquals(expected.length + 2 * 32, received.length());
             assertArrayEquals(expected, buffer.asSlice(0, expected.length).toArray(ValueLayout.JAVA_BYTE));
         }
+    }
+
+    /** @return every record that is a control message, through the sealed interfaces between (requests, replies). */
+    private static List<Class<?>> kinds(final Class<?> type)
+    {
+        final List<Class<?>> kinds = new ArrayList<>();
+        for (final Class<?> sub : type.getPermittedSubclasses())
+        {
+            if (sub.isRecord())
+            {
+                kinds.add(sub);
+            }
+            else if (sub.isSealed())
+            {
+                kinds(sub).stream().filter(kind -> !kinds.contains(kind)).forEach(kinds::add);
+            }
+        }
+        return kinds;
     }
 }
