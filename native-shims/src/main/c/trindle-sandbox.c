@@ -7,6 +7,10 @@
  * launcher stays outside to wait and pass the worker's status on); then, in the worker: parent-death signal, new
  * session, no_new_privs, rlimits, Landlock, seccomp, closes every fd it was not told to keep, and execs.
  *
+ * One program in one file, as bubblewrap keeps its own: the steps must run in this order in one process, and the
+ * tables they read (the seccomp groups, the profiles) also serve --explain, so what is enforced and what is
+ * explained stay one text.
+ *
  * Exit status: the worker's own once it runs (in a pid namespace, passed through by the launcher: its exit code,
  * or 128 + the signal that killed it); before that 100 for a usage error, 111 for a failed system call, 126 if
  * the program cannot be executed, 127 if it was not found.

@@ -1,6 +1,7 @@
 /*
  * trindle-worker.c — a worker's connection to its supervisor (docs/control-protocol.md §4): connect, the grants
- * by name, ready, stop, exchange, close. The C counterpart of child-runtime's io.trindle.runtime.Trindle.
+ * by name, ready, stop, exchange, close. The C counterpart of child-runtime's io.trindle.runtime.Trindle, and
+ * like it one file: the worker's side of the control protocol, whose steps share the connection's state.
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -35,6 +35,10 @@ import static io.trindle.ipc.LaneDescriptor.TYPE_PADDING;
  *     sender.commit(claim);                   // or abort(claim): the receiver skips it
  * }
  * }</pre>
+ *
+ * <p>Longer than the ~400 lines a class here should stay under, on purpose: claim, commit, abort, the wait for room
+ * and the end of the stream are one protocol (docs/pipe-format.md §4, §6, §7), and most of the length is its
+ * documentation; the hot claim and commit stay small.
  */
 public final class LaneSender implements AutoCloseable
 {

@@ -26,6 +26,10 @@ import static io.trindle.ipc.LaneDescriptor.RECEIVER_SLEEPING_OFFSET;
  * open lane that it sleeps and sleeps in one {@code futex_waitv} call on all of them (up to
  * 128 lanes; with more, it also wakes every millisecond to look). Receiving
  * allocates nothing. One thread receives (one receiver per pipe, the Trindle rule).
+ *
+ * <p>Longer than the ~400 lines a class here should stay under, on purpose: opening lanes, the fair batch and the
+ * announce-then-sleep handshake are one protocol (docs/pipe-format.md §5, §6) that reads best in one place; one
+ * lane's checks live apart, in {@link LaneReader}.
  */
 public final class PipeReceiver implements AutoCloseable
 {

@@ -36,6 +36,10 @@ import java.nio.ByteOrder;
  * Accessors may be used from many threads; {@code grow}, {@code split}, {@code join}, {@code seal} and
  * {@code close} must not race with them (a racing access fails with an exception, never a crash: the mapping
  * belongs to a shared arena).
+ *
+ * <p>Longer than the ~400 lines a class here should stay under, on purpose: a segment's calls (allocate from
+ * sources, split, join, grow, seal, the bounds-checked accessors) each need the same checks of rights and bounds,
+ * kept in one place so no call can skip them.
  */
 public final class Segment implements AutoCloseable
 {

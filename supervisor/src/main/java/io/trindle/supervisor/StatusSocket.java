@@ -43,6 +43,10 @@ import java.util.concurrent.TimeoutException;
  * its own, at most {@link #MAX_CLIENTS} at once (one more is refused at once), and has {@link #CLIENT_TIMEOUT}
  * to send its line and again to take its answer; past that its connection is closed. No client can hold up
  * another, or the supervisor.
+ * <p>
+ * Longer than the ~400 lines a class here should stay under, on purpose: both ends of one small protocol (the
+ * supervisor's server and the CLI's client) are kept side by side, so that the request, the key and the limits
+ * cannot drift apart.
  */
 final class StatusSocket implements AutoCloseable
 {

@@ -23,6 +23,10 @@ import java.util.regex.Pattern;
  * Turns the YAML node tree of one pipeline config into a {@link PipelineConfig}, reporting every problem on the
  * way. Each section is read as far as it can be, with a default standing in for a bad value, so that one mistake
  * does not hide the next; the model is built only when no problem was found.
+ *
+ * <p>Longer than the ~400 lines a class here should stay under, on purpose: it reads every key of the config format,
+ * in the order supervisor/README.md documents them, so the format has one reader to compare with its doc; the
+ * checks that span sections live apart ({@link GrantChecker}, {@link Limits}).
  */
 final class ConfigReader
 {
