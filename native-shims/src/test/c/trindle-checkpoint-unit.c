@@ -21,28 +21,7 @@
 
 #include "test-support.h"
 #include "trindle-internal.h"
-
-#define CHECK(condition, ...)                                                                                          \
-    do                                                                                                                 \
-    {                                                                                                                  \
-        if (!(condition))                                                                                              \
-        {                                                                                                              \
-            printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #condition);                                                \
-            printf(__VA_ARGS__);                                                                                       \
-            printf(" (last error: %s)\n", trindle_last_error());                                                       \
-            exit(1);                                                                                                   \
-        }                                                                                                              \
-    } while (0)
-
-#define CHECK_CODE(expression, expected)                                                                               \
-    do                                                                                                                 \
-    {                                                                                                                  \
-        const int code_ = (expression);                                                                                \
-        CHECK(code_ == (expected), "got %d (%s), expected %d", code_, trindle_strerror(code_), (int)(expected));       \
-    } while (0)
-
-#define CHECK_ERROR_CONTAINS(text)                                                                                     \
-    CHECK(strstr(trindle_last_error(), (text)) != NULL, "the error should contain \"%s\"", (text))
+#include "unit-check.h"
 
 /* ------------------------------------------------------------------------------------------------------------
  * A supervisor's part: segments and lanes
