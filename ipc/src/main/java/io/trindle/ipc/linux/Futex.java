@@ -69,6 +69,22 @@ public final class Futex
         Linker.Option.firstVariadicArg(1));
 
     /**
+     * @return the address of this thread's timespec holding {@code nanos} (a duration or a deadline, as the call
+     * reads it), or 0 (NULL: no limit) when {@code nanos} is negative. Allocates nothing.
+     */
+    private static long timespec(final long nanos)
+    {
+        if (nanos < 0)
+        {
+            return 0L;
+        }
+        final MemorySegment timespec = TIMESPEC.get();
+        timespec.set(JAVA_LONG, 0, nanos / 1_000_000_000L);
+        timespec.set(JAVA_LONG, 8, nanos % 1_000_000_000L);
+        return timespec.address();
+    }
+
+    /**
      * Waits on a futex word in shared memory: sleeps while the int at {@code address} equals
      * {@code expected}, for at most {@code timeoutNanos} (negative for no limit). Uses the non-private
      * operation because the word is shared between processes. Allocates nothing.
@@ -79,14 +95,7 @@ public final class Futex
     public static int wait(final long address, final int expected, final long timeoutNanos)
     {
         final MemorySegment errno = capture();
-        long timeout = 0L;
-        if (timeoutNanos >= 0)
-        {
-            final MemorySegment timespec = TIMESPEC.get();
-            timespec.set(JAVA_LONG, 0, timeoutNanos / 1_000_000_000L);
-            timespec.set(JAVA_LONG, 8, timeoutNanos % 1_000_000_000L);
-            timeout = timespec.address();
-        }
+        final long timeout = timespec(timeoutNanos);
         final long result;
         try
         {
@@ -154,14 +163,7 @@ public final class Futex
     public static int waitv(final long waiters, final int count, final long deadlineNanos)
     {
         final MemorySegment errno = capture();
-        long timeout = 0L;
-        if (deadlineNanos >= 0)
-        {
-            final MemorySegment timespec = TIMESPEC.get();
-            timespec.set(JAVA_LONG, 0, deadlineNanos / 1_000_000_000L);
-            timespec.set(JAVA_LONG, 8, deadlineNanos % 1_000_000_000L);
-            timeout = timespec.address();
-        }
+        final long timeout = timespec(deadlineNanos);
         final long result;
         try
         {
