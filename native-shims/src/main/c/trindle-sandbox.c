@@ -1017,7 +1017,8 @@ int main(int argc, char **argv)
         set_origin_path(program);
     }
     /* The worker's own setup, in the order the kernel needs: no_new_privs before Landlock and seccomp. */
-    if (o.new_session && setsid() < 0)
+    /* A worker the supervisor started leads its own session already; setsid() would then fail with EPERM. */
+    if (o.new_session && getsid(0) != getpid() && setsid() < 0)
     {
         die(EXIT_SYSCALL, "setsid()");
     }

@@ -10,7 +10,6 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 
 /**
@@ -131,36 +130,23 @@ public final class Main
             err.println("trindle: " + e.getMessage());
             return Supervisor.EXIT_USAGE;
         }
-        // SIGINT and SIGTERM run shutdown hooks: this one turns them into a graceful stop, waits for it, and
-        // then ends the JVM with the supervisor's own exit status.
-        final CountDownLatch finished = new CountDownLatch(1);
-        final int[] exitCode = {Supervisor.EXIT_STOPPED};
-        final Thread hook = new Thread(() ->
-        {
-            if (finished.getCount() > 0)
-            {
-                supervisor.requestStop("a signal asked the supervisor to stop");
-                try
-                {
-                    finished.await();
-                }
-                catch (final InterruptedException e)
-                {
-                    Thread.currentThread().interrupt();
-                }
-                Runtime.getRuntime().halt(exitCode[0]);
-            }
-        }, "trindle-stop-on-signal");
-        Runtime.getRuntime().addShutdownHook(hook);
         try
         {
-            exitCode[0] = supervisor.run();
-            return exitCode[0];
+            StopOnSignal.install(supervisor::signalled);
+        }
+        catch (final IllegalStateException e)
+        {
+            socket.close();
+            err.println("trindle: " + e.getMessage() + "; nothing was started");
+            return Supervisor.EXIT_WORKER_FAILED;
+        }
+        try
+        {
+            return supervisor.run();
         }
         finally
         {
             socket.close();
-            finished.countDown();
         }
     }
 

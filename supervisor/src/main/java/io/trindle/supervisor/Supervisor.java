@@ -79,6 +79,11 @@ final class Supervisor
     {
     }
 
+    /** A stop signal (SIGINT, SIGTERM, SIGHUP), the {@code count}-th so far. */
+    private record Signalled(String signal, int count) implements Event
+    {
+    }
+
     private record StopPhase(int phase) implements Event
     {
     }
@@ -220,6 +225,18 @@ final class Supervisor
         events.add(new StopRequested(why));
     }
 
+    /**
+     * Says that the supervisor received a stop signal: the first starts the graceful stop, any later one stops at
+     * once. Called on the JVM's signal thread.
+     *
+     * @param signal its name, e.g. {@code SIGINT}.
+     * @param count  how many stop signals came so far, this one included.
+     */
+    void signalled(final String signal, final int count)
+    {
+        events.add(new Signalled(signal, count));
+    }
+
     /** @return the status as text or JSON, answered by the loop thread. */
     CompletableFuture<String> status(final boolean json)
     {
@@ -271,6 +288,37 @@ final class Supervisor
                 // fall through to the kill
             }
         }
+        killAll();
+    }
+
+    /**
+     * A stop signal: the first starts the graceful stop; one that comes while the pipeline stops already (a second
+     * Ctrl-C during a slow drain, say) stops it at once.
+     */
+    private void onSignal(final String signal, final int count)
+    {
+        final String again = signal.equals("SIGINT") ? "press Ctrl-C again" : "send " + signal + " again";
+        if (count == 1 && !stopping)
+        {
+            stop(signal + (signal.equals("SIGINT") ? " (Ctrl-C)" : "") + "; the pipes drain and the workers exit, " +
+                "then the results are in; " + again + " to stop at once", EXIT_STOPPED);
+        }
+        else if (count == 1)
+        {
+            say("%s: the pipeline is stopping already; %s to stop at once", signal, again);
+        }
+        else
+        {
+            final long running = workers.stream().filter(WorkerProcess::alive).count();
+            say("stopping at once: %s again; killing %d running worker(s), whose results are lost", signal, running);
+            stop(signal + " twice", EXIT_STOPPED);
+            killAll();
+        }
+    }
+
+    /** Kills every worker still running; one waiting to start or restart will not. */
+    private void killAll()
+    {
         for (final WorkerProcess worker : workers)
         {
             if (worker.alive())
@@ -296,6 +344,7 @@ final class Supervisor
             case ReadyTimeout timeout -> "the ready timeout of worker " + timeout.worker().label;
             case Restart restart -> "the restart of worker " + restart.worker().label;
             case StopRequested ignored -> "a request to stop";
+            case Signalled signalled -> signalled.signal();
             case StopPhase phase -> "phase " + phase.phase() + " of the stop";
             case StatusQuery ignored -> "a status query";
             case StartNext next -> "the start of worker " + workers.get(next.index()).label;
@@ -338,6 +387,7 @@ final class Supervisor
                 }
             }
             case StopRequested stop -> stop(stop.why(), EXIT_STOPPED);
+            case Signalled signalled -> onSignal(signalled.signal(), signalled.count());
             case StopPhase phase ->
             {
                 for (final WorkerProcess worker : workers)

@@ -101,7 +101,11 @@ final class WorkerProcess
         return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
     }
 
-    /** Sends a signal to the current process, if there is one; one that is already gone is no error. */
+    /**
+     * Sends a signal to the current process and every process it started that stayed in its process group (a
+     * shell's pipeline, a bridge's program), if there is one; one that is already gone is no error. The worker
+     * leads a session of its own ({@link WorkerSpawner#spawn}), so its pid is its group's id.
+     */
     void signal(final int signal)
     {
         if (pid <= 0)
@@ -110,7 +114,7 @@ final class WorkerProcess
         }
         try
         {
-            Processes.kill(pid, signal);
+            Processes.kill(-pid, signal);
         }
         catch (final SystemCallException e)
         {

@@ -57,7 +57,9 @@ final class WorkerSpawner
 
     /**
      * Starts the worker's program through the launcher, holding exactly stdin (/dev/null), stdout and stderr (pipes
-     * to this process) and its control channel as fd 3. On failure nothing is left open.
+     * to this process) and its control channel as fd 3, in a session of its own: the signals a terminal sends to
+     * the supervisor's foreground process group (Ctrl-C) never reach a worker, and the supervisor alone decides
+     * how the workers stop. On failure nothing is left open.
      *
      * @throws SystemCallException   if a channel, a pipe or the process could not be made.
      * @throws IllegalStateException if the launcher's command could not be built.
@@ -76,7 +78,7 @@ final class WorkerSpawner
             pid = Processes.spawn(commands.argv(worker.config, Processes.getpid(), false).toArray(String[]::new),
                 commands.environment(worker.config, worker.replica).entrySet().stream()
                     .map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new),
-                out[1], err[1], new int[] {channel[1].fd()});
+                out[1], err[1], new int[] {channel[1].fd()}, true);
         }
         catch (final SystemCallException | IllegalStateException e)
         {

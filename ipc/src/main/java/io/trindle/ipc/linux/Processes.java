@@ -88,6 +88,8 @@ public final class Processes
     private static final long SIGSET_SIZE = 128;
     private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
     private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
+    /** glibc's flag (since 2.26) for a child that calls setsid() before it execs. */
+    private static final short POSIX_SPAWN_SETSID = 0x80;
 
     /**
      * {@code pidfd_open(pid, 0)}: an fd that refers to the process itself, not to a pid that may be reused.
@@ -256,7 +258,7 @@ public final class Processes
     public static int spawn(final String[] argv, final String[] environment, final String stdoutPath,
         final String stderrPath, final int[] inherited)
     {
-        return spawn(argv, environment, stdoutPath, -1, stderrPath, -1, inherited);
+        return spawn(argv, environment, stdoutPath, -1, stderrPath, -1, inherited, false);
     }
 
     /**
@@ -266,11 +268,24 @@ public final class Processes
     public static int spawn(final String[] argv, final String[] environment, final int stdoutFd,
         final int stderrFd, final int[] inherited)
     {
-        return spawn(argv, environment, null, stdoutFd, null, stderrFd, inherited);
+        return spawn(argv, environment, null, stdoutFd, null, stderrFd, inherited, false);
+    }
+
+    /**
+     * As {@link #spawn(String[], String[], int, int, int[])}, the child in a session of its own when
+     * {@code newSession}: it is then the leader of its own process group, with no controlling terminal, so the
+     * signals a terminal sends its foreground group (Ctrl-C's SIGINT, SIGQUIT, SIGTSTP, a hang-up's SIGHUP) never
+     * reach it. The child calls setsid() before it execs, so there is no moment in which they could.
+     */
+    public static int spawn(final String[] argv, final String[] environment, final int stdoutFd,
+        final int stderrFd, final int[] inherited, final boolean newSession)
+    {
+        return spawn(argv, environment, null, stdoutFd, null, stderrFd, inherited, newSession);
     }
 
     private static int spawn(final String[] argv, final String[] environment, final String stdoutPath,
-        final int stdoutFd, final String stderrPath, final int stderrFd, final int[] inherited)
+        final int stdoutFd, final String stderrPath, final int stderrFd, final int[] inherited,
+        final boolean newSession)
     {
         final int firstFree = 3 + inherited.length;
         // Copies numbered above every target, so no dup2 in the child can overwrite a source it still needs
@@ -308,9 +323,10 @@ public final class Processes
                 check("posix_spawnattr_setsigmask", "", (int)SPAWNATTR_SETSIGMASK.invokeExact(attributes, empty));
                 check("posix_spawnattr_setsigdefault", "",
                     (int)SPAWNATTR_SETSIGDEFAULT.invokeExact(attributes, all));
-                check("posix_spawnattr_setflags", "SETSIGMASK|SETSIGDEF",
-                    (int)SPAWNATTR_SETFLAGS.invokeExact(attributes,
-                        (short)(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)));
+                final short flags = (short)(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+                    (newSession ? POSIX_SPAWN_SETSID : 0));
+                check("posix_spawnattr_setflags", newSession ? "SETSIGMASK|SETSIGDEF|SETSID" : "SETSIGMASK|SETSIGDEF",
+                    (int)SPAWNATTR_SETFLAGS.invokeExact(attributes, flags));
 
                 final MemorySegment pid = arena.allocate(JAVA_INT);
                 final int error = (int)POSIX_SPAWNP.invokeExact(pid, arena.allocateFrom(argv[0]), actions,
