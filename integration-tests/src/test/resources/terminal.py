@@ -25,6 +25,10 @@ def main():
     command = sys.argv[2:]
     pid, terminal = pty.fork()
     if pid == 0:
+        # As a terminal emulator starts its shell: whatever this program was started ignoring (SIGINT, say, when
+        # a shell ran it in the background), the command starts with every signal's default.
+        for number in (signal.SIGINT, signal.SIGQUIT, signal.SIGHUP, signal.SIGTERM):
+            signal.signal(number, signal.SIG_DFL)
         try:
             os.execvp(command[0], command)
         except OSError as e:
