@@ -5,6 +5,8 @@ import io.trindle.ipc.Pipe;
 import io.trindle.ipc.linux.Errno;
 import io.trindle.ipc.linux.Processes;
 import io.trindle.ipc.linux.SystemCallException;
+import io.trindle.supervisor.config.Durations;
+import io.trindle.supervisor.config.PipeCycles;
 import io.trindle.supervisor.config.PipelineConfig;
 import io.trindle.supervisor.config.WorkerConfig;
 
@@ -99,6 +101,7 @@ final class Supervisor
     }
 
     private final PipelineConfig config;
+    private final Settings settings;
     private final Reporter reporter;
     private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
     private final ScheduledExecutorService timers =
@@ -118,6 +121,7 @@ final class Supervisor
     Supervisor(final PipelineConfig config, final Settings settings)
     {
         this.config = config;
+        this.settings = settings;
         this.reporter = new Reporter(settings.err());
         for (final WorkerConfig worker : config.workers().values())
         {
@@ -165,6 +169,7 @@ final class Supervisor
         stopSequence = new StopSequence(objects, timers, phase -> events.add(new StopPhase(phase)), reporter);
         try
         {
+            PipeCycles.warnings(config).forEach(settings.err()::println);
             say("starting pipeline '%s': %d worker process(es), %d pipe instance(s), %d segment(s)",
                 config.name(), workers.size(), objects.pipeInstances().size(), objects.segmentCount());
             // One worker per event, each posting the next behind whatever else is queued: a status query or a
@@ -320,7 +325,7 @@ final class Supervisor
                 if (timeout.generation() == worker.generation && worker.state == WorkerProcess.State.STARTING)
                 {
                     say("worker %s did not say it was ready within %s; killing it", worker.label,
-                        worker.config.readyTimeout());
+                        Durations.format(worker.config.readyTimeout()));
                     worker.signal(Processes.SIGKILL);
                 }
             }
@@ -468,7 +473,7 @@ final class Supervisor
                 clearDeadClaims(worker);
                 worker.state = WorkerProcess.State.BACKOFF;
                 say("worker %s %s; restarting in %s (restart %d)%s", worker.label, worker.lastExit,
-                    Restarts.human(backoff.delay()), worker.restarts + 1, worker.config.restartSafe() ? "" :
+                    Durations.format(backoff.delay()), worker.restarts + 1, worker.config.restartSafe() ? "" :
                         "; it is not restart-safe, so what it did before may be lost or done again");
                 timers.schedule(() -> events.add(new Restart(worker)), backoff.delay().toMillis(),
                     TimeUnit.MILLISECONDS);

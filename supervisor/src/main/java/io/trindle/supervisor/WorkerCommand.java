@@ -4,6 +4,7 @@ import io.trindle.ipc.ControlChannel;
 import io.trindle.ipc.linux.Processes;
 import io.trindle.supervisor.config.Launch;
 import io.trindle.supervisor.config.PipelineConfig;
+import io.trindle.supervisor.config.Programs;
 import io.trindle.supervisor.config.SandboxConfig;
 import io.trindle.supervisor.config.WorkerConfig;
 
@@ -163,7 +164,7 @@ final class WorkerCommand
         {
             case Launch.Command command ->
             {
-                final Path program = onPath(command.program(), cwd, environment.get("PATH"));
+                final Path program = Programs.onPath(command.program(), cwd, environment.get("PATH"));
                 if (program != null)
                 {
                     found(paths, program, "the program", nobody);
@@ -249,27 +250,6 @@ final class WorkerCommand
     }
 
     /**
-     * @return {@code name} as {@code execvp} would find it: relative to {@code cwd} if it holds a slash, else in
-     *         the first directory of {@code searchPath} that has it executable; {@code null} if none does.
-     */
-    static Path onPath(final String name, final Path cwd, final String searchPath)
-    {
-        if (name.contains("/"))
-        {
-            return cwd.resolve(name).normalize();
-        }
-        for (final String directory : (searchPath == null ? "/usr/bin:/bin" : searchPath).split(":"))
-        {
-            final Path candidate = cwd.resolve(directory.isEmpty() ? "." : directory).resolve(name).normalize();
-            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate))
-            {
-                return candidate;
-            }
-        }
-        return null;
-    }
-
-    /**
      * @return the interpreter a {@code #!} script names (for {@code #!/usr/bin/env NAME}, NAME found on the
      *         path), or {@code null} if {@code program} is no script.
      */
@@ -301,7 +281,7 @@ final class WorkerCommand
             {
                 if (!words[w].startsWith("-"))
                 {
-                    return onPath(words[w], cwd, searchPath);
+                    return Programs.onPath(words[w], cwd, searchPath);
                 }
             }
         }

@@ -95,12 +95,6 @@ final class WorkerProcess
         return "was killed by " + name;
     }
 
-    static String human(final Duration duration)
-    {
-        final long millis = duration.toMillis();
-        return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
-    }
-
     /** Sends a signal to the current process, if there is one; one that is already gone is no error. */
     void signal(final int signal)
     {

@@ -144,8 +144,8 @@ public final class Limits
     {
         if (!isUsable(duration))
         {
-            throw new IllegalArgumentException(what + "=" + duration + " must be positive and at most " +
-                MAX_DURATION);
+            throw new IllegalArgumentException(what + "=" + (duration == null ? null : Durations.format(duration)) +
+                " must be positive and at most " + Durations.format(MAX_DURATION));
         }
         return duration;
     }

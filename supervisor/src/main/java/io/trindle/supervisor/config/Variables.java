@@ -1,0 +1,160 @@
+package io.trindle.supervisor.config;
+
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.NodeTuple;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
+import org.snakeyaml.engine.v2.nodes.Tag;
+import org.snakeyaml.engine.v2.resolver.ScalarResolver;
+import org.snakeyaml.engine.v2.schema.CoreSchema;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Expands variables in a config's values from the supervisor's environment, as docker compose and systemd do,
+ * before any value is read: {@code ${NAME}} is the variable's value, {@code ${NAME:-default}} the default when
+ * the variable is unset or empty, {@code $$} one {@code $}. Any other {@code $} stays as it is. Keys are not
+ * expanded, only values. A plain value that expands to a number, a boolean or the like reads as one
+ * ({@code replicas: ${SPLITTERS:-2}}); a quoted one stays a string.
+ *
+ * <p>An unset variable without a default, and a {@code ${} that is not one of these forms, is a problem at the
+ * value. The tree is walked once, each node once however many aliases name it.
+ */
+final class Variables
+{
+    private static final ScalarResolver RESOLVER = new CoreSchema().getScalarResolver();
+    private static final String FORMS = "write ${NAME} or ${NAME:-default}, and $$ for a literal $";
+
+    private final Map<String, String> environment;
+    private final Problems problems;
+    /** Each scalar already expanded, with what it became: an alias names the same node as its anchor. */
+    private final Map<Node, Node> expanded = new IdentityHashMap<>();
+    private final Set<Node> visited = Collections.newSetFromMap(new IdentityHashMap<>());
+
+    Variables(final Map<String, String> environment, final Problems problems)
+    {
+        this.environment = environment;
+        this.problems = problems;
+    }
+
+    /**
+     * @param node a value of the tree; its collections are changed in place.
+     * @return the node to stand in its place: itself, or for a scalar holding a {@code $}, the expanded scalar.
+     */
+    Node expand(final Node node)
+    {
+        switch (node)
+        {
+            case ScalarNode scalar ->
+            {
+                return expanded.computeIfAbsent(scalar, ignored -> expandScalar(scalar));
+            }
+            case SequenceNode sequence ->
+            {
+                if (visited.add(sequence))
+                {
+                    sequence.getValue().replaceAll(this::expand);
+                }
+            }
+            case MappingNode mapping ->
+            {
+                if (visited.add(mapping))
+                {
+                    final List<NodeTuple> tuples = new ArrayList<>(mapping.getValue().size());
+                    for (final NodeTuple tuple : mapping.getValue())
+                    {
+                        tuples.add(new NodeTuple(tuple.getKeyNode(), expand(tuple.getValueNode())));
+                    }
+                    mapping.setValue(tuples);
+                }
+            }
+            default ->
+            {
+                // an anchor node or the like: nothing to expand
+            }
+        }
+        return node;
+    }
+
+    private Node expandScalar(final ScalarNode scalar)
+    {
+        final String text = scalar.getValue();
+        if (text.indexOf('$') < 0 || !Tag.STR.equals(scalar.getTag()))
+        {
+            return scalar;
+        }
+        final String value = expand(text, scalar);
+        if (value == null || value.equals(text))
+        {
+            return scalar;
+        }
+        // A plain value is typed by what it expands to; an empty one stays an empty string, not "nothing".
+        final Tag tag = scalar.isPlain() && !value.isEmpty() ? RESOLVER.resolve(value, true) : Tag.STR;
+        return new ScalarNode(tag, true, value, scalar.getScalarStyle(), scalar.getStartMark(), scalar.getEndMark());
+    }
+
+    /**
+     * @param at where to report a problem.
+     * @return the text with its variables expanded, or {@code null} (reported) if one is unset or malformed.
+     */
+    String expand(final String text, final Node at)
+    {
+        final StringBuilder out = new StringBuilder(text.length());
+        int i = 0;
+        while (i < text.length())
+        {
+            final char c = text.charAt(i);
+            if (c != '$' || i + 1 == text.length() || text.charAt(i + 1) != '$' && text.charAt(i + 1) != '{')
+            {
+                out.append(c);
+                i++;
+                continue;
+            }
+            if (text.charAt(i + 1) == '$')
+            {
+                out.append('$');
+                i += 2;
+                continue;
+            }
+            final int close = text.indexOf('}', i + 2);
+            if (close < 0)
+            {
+                problems.add(at, "'" + text + "' has a '${' with no closing '}': " + FORMS);
+                return null;
+            }
+            final String reference = text.substring(i + 2, close);
+            final int operator = reference.indexOf(":-");
+            final String name = operator < 0 ? reference : reference.substring(0, operator);
+            if (!ConfigReader.ENVIRONMENT_NAME.matcher(name).matches() ||
+                operator < 0 && !reference.equals(name))
+            {
+                problems.add(at, "'${" + reference + "}' in '" + text + "' is not a variable: " + FORMS +
+                    " (a NAME holds letters, digits and '_', not starting with a digit)");
+                return null;
+            }
+            final String value = environment.get(name);
+            if (operator >= 0 && (value == null || value.isEmpty()))
+            {
+                out.append(reference, operator + 2, reference.length());
+            }
+            else if (value == null)
+            {
+                problems.add(at, "environment variable " + name + " is not set, and '" + text + "' uses it " +
+                    "without a default: set it where the supervisor runs, or write ${" + name + ":-default}");
+                return null;
+            }
+            else
+            {
+                out.append(value);
+            }
+            i = close + 1;
+        }
+        return out.toString();
+    }
+}
