@@ -1,6 +1,8 @@
 package io.trindle.supervisor.config;
 
 import io.trindle.supervisor.config.ConfigReader.WorkerDraft;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -66,7 +68,7 @@ final class LaunchChecker
         {
             final List<Path> searched = Programs.directories(searchPath).stream()
                 .map(d -> cwd.resolve(d.isEmpty() ? "." : d).normalize()).toList();
-            problems.add(worker.launchNode, what + " is not on the PATH (" + String.join(":",
+            problems.add(at(worker), what + " is not on the PATH (" + String.join(":",
                 Programs.directories(searchPath)) + ")" + Suggestions.didYouMean(name, Programs.namesIn(searched)) +
                 "; install it, or give its path (with a '/', relative to the worker's directory " + cwd.normalize() +
                 ")");
@@ -76,9 +78,9 @@ final class LaunchChecker
         if (why != null)
         {
             final Path parent = program.getParent();
-            final String near = parent == null || program.getFileName() == null ? "" : Suggestions.didYouMean(
-                program.getFileName().toString(), Programs.namesIn(List.of(parent)));
-            problems.add(worker.launchNode, what + " cannot be started: " + program + ": " + why + near +
+            final String near = parent == null || program.getFileName() == null || Files.exists(program) ? "" :
+                Suggestions.didYouMean(program.getFileName().toString(), Programs.namesIn(List.of(parent)));
+            problems.add(at(worker), what + " cannot be started: " + program + ": " + why + near +
                 (Files.exists(program) ? "" : "; build it first, or fix the path (relative to the worker's " +
                     "directory " + cwd.normalize() + ")"));
         }
@@ -98,11 +100,18 @@ final class LaunchChecker
                 }
             }
         }
-        problems.add(worker.launchNode, "the main class " + mainClass + " of worker '" + worker.name + "' is on " +
+        problems.add(at(worker), "the main class " + mainClass + " of worker '" + worker.name + "' is on " +
             "no entry of the worker class path" + Suggestions.didYouMean(mainClass, classNames(classPath)) +
             "; searched: " + (classPath.isEmpty() ? "nothing (the class path is empty)" : String.join(":", classPath)) +
             ". Add the jar or directory that holds it to TRINDLE_WORKER_CLASSPATH (entries separated by ':'), " +
             "which the ./trindle script adds to -D" + Surroundings.WORKER_CLASSPATH_PROPERTY);
+    }
+
+    /** @return where the program or class is written: the launch value, or the first item of a list. */
+    private static Node at(final WorkerDraft worker)
+    {
+        return worker.launchNode instanceof SequenceNode list && !list.getValue().isEmpty() ?
+            list.getValue().getFirst() : worker.launchNode;
     }
 
     /** @return the jar or directory a class path entry names, or for {@code dir/*} every jar in {@code dir}. */

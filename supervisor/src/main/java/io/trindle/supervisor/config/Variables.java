@@ -19,12 +19,13 @@ import java.util.Set;
 /**
  * Expands variables in a config's values from the supervisor's environment, as docker compose and systemd do,
  * before any value is read: {@code ${NAME}} is the variable's value, {@code ${NAME:-default}} the default when
- * the variable is unset or empty, {@code $$} one {@code $}. Any other {@code $} stays as it is. Keys are not
- * expanded, only values. A plain value that expands to a number, a boolean or the like reads as one
- * ({@code replicas: ${SPLITTERS:-2}}); a quoted one stays a string.
+ * the variable is unset or empty (the default is taken as written, up to the first closing brace), {@code $$}
+ * one dollar sign. Any other dollar sign stays as it is. Keys are not expanded, only values. A value that held a
+ * variable is typed by what it expands to, so {@code replicas: ${SPLITTERS:-2}} is a number; where text is
+ * expected any value reads as its text, and one that expands to nothing is an empty string.
  *
- * <p>An unset variable without a default, and a {@code ${} that is not one of these forms, is a problem at the
- * value. The tree is walked once, each node once however many aliases name it.
+ * <p>An unset variable without a default, and a reference that is not one of these forms, is a problem at the
+ * reference. The tree is walked once, each node once however many aliases name it.
  */
 final class Variables
 {
@@ -44,22 +45,30 @@ final class Variables
     }
 
     /**
-     * @param node a value of the tree; its collections are changed in place.
+     * @param node the root of the tree; its collections are changed in place.
      * @return the node to stand in its place: itself, or for a scalar holding a {@code $}, the expanded scalar.
      */
     Node expand(final Node node)
+    {
+        return expand(node, "the value");
+    }
+
+    /**
+     * @param what the value's name in a problem: its key, e.g. {@code 'lane'}, or the key of its list.
+     */
+    private Node expand(final Node node, final String what)
     {
         switch (node)
         {
             case ScalarNode scalar ->
             {
-                return expanded.computeIfAbsent(scalar, ignored -> expandScalar(scalar));
+                return expanded.computeIfAbsent(scalar, ignored -> expandScalar(scalar, what));
             }
             case SequenceNode sequence ->
             {
                 if (visited.add(sequence))
                 {
-                    sequence.getValue().replaceAll(this::expand);
+                    sequence.getValue().replaceAll(item -> expand(item, what));
                 }
             }
             case MappingNode mapping ->
@@ -69,7 +78,9 @@ final class Variables
                     final List<NodeTuple> tuples = new ArrayList<>(mapping.getValue().size());
                     for (final NodeTuple tuple : mapping.getValue())
                     {
-                        tuples.add(new NodeTuple(tuple.getKeyNode(), expand(tuple.getValueNode())));
+                        final String key = tuple.getKeyNode() instanceof ScalarNode scalar ?
+                            "'" + scalar.getValue() + "'" : "the value";
+                        tuples.add(new NodeTuple(tuple.getKeyNode(), expand(tuple.getValueNode(), key)));
                     }
                     mapping.setValue(tuples);
                 }
@@ -82,28 +93,30 @@ final class Variables
         return node;
     }
 
-    private Node expandScalar(final ScalarNode scalar)
+    private Node expandScalar(final ScalarNode scalar, final String what)
     {
         final String text = scalar.getValue();
-        if (text.indexOf('$') < 0 || !Tag.STR.equals(scalar.getTag()))
+        // The YAML library tags a plain value that is one whole ${…} as an environment variable of its own.
+        if (text.indexOf('$') < 0 || !Tag.STR.equals(scalar.getTag()) && !Tag.ENV_TAG.equals(scalar.getTag()))
         {
             return scalar;
         }
-        final String value = expand(text, scalar);
+        final String value = expand(text, scalar, what);
         if (value == null || value.equals(text))
         {
             return scalar;
         }
-        // A plain value is typed by what it expands to; an empty one stays an empty string, not "nothing".
-        final Tag tag = scalar.isPlain() && !value.isEmpty() ? RESOLVER.resolve(value, true) : Tag.STR;
+        // Typed by what it expands to; an empty one stays an empty string, not "nothing".
+        final Tag tag = value.isEmpty() ? Tag.STR : RESOLVER.resolve(value, true);
         return new ScalarNode(tag, true, value, scalar.getScalarStyle(), scalar.getStartMark(), scalar.getEndMark());
     }
 
     /**
-     * @param at where to report a problem.
+     * @param at   the scalar {@code text} is the value of, where a problem is reported.
+     * @param what its name in a problem.
      * @return the text with its variables expanded, or {@code null} (reported) if one is unset or malformed.
      */
-    String expand(final String text, final Node at)
+    private String expand(final String text, final ScalarNode at, final String what)
     {
         final StringBuilder out = new StringBuilder(text.length());
         int i = 0;
@@ -125,7 +138,7 @@ final class Variables
             final int close = text.indexOf('}', i + 2);
             if (close < 0)
             {
-                problems.add(at, "'" + text + "' has a '${' with no closing '}': " + FORMS);
+                problems.add(at(at, i), what + " has '${' with no closing '}': " + FORMS);
                 return null;
             }
             final String reference = text.substring(i + 2, close);
@@ -134,7 +147,7 @@ final class Variables
             if (!ConfigReader.ENVIRONMENT_NAME.matcher(name).matches() ||
                 operator < 0 && !reference.equals(name))
             {
-                problems.add(at, "'${" + reference + "}' in '" + text + "' is not a variable: " + FORMS +
+                problems.add(at(at, i), what + " has '${" + reference + "}', which is not a variable: " + FORMS +
                     " (a NAME holds letters, digits and '_', not starting with a digit)");
                 return null;
             }
@@ -145,8 +158,8 @@ final class Variables
             }
             else if (value == null)
             {
-                problems.add(at, "environment variable " + name + " is not set, and '" + text + "' uses it " +
-                    "without a default: set it where the supervisor runs, or write ${" + name + ":-default}");
+                problems.add(at(at, i), what + " uses ${" + name + "}, but environment variable " + name + " is not " +
+                    "set: set it where the supervisor runs, or give a default: ${" + name + ":-default}");
                 return null;
             }
             else
@@ -156,5 +169,17 @@ final class Variables
             i = close + 1;
         }
         return out.toString();
+    }
+
+    /**
+     * @return where the {@code index}-th character of a scalar's value is: exact for a plain value on one line,
+     *         where the value is the text as written; the value's start otherwise (a quoted value may hold escapes).
+     */
+    private Position at(final ScalarNode scalar, final int index)
+    {
+        final Position start = problems.positionOf(scalar);
+        final boolean oneLine = scalar.getEndMark().isPresent() && scalar.getStartMark().isPresent() &&
+            scalar.getEndMark().get().getLine() == scalar.getStartMark().get().getLine();
+        return scalar.isPlain() && oneLine ? new Position(start.file(), start.line(), start.column() + index) : start;
     }
 }
