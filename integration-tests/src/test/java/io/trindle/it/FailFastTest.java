@@ -120,6 +120,24 @@ class FailFastTest
         assertFalse(err.contains("trindle:   | line 5\n"), "only the last ten lines are kept: " + err);
     }
 
+    @Test
+    void shouldSayTheReadyTimeoutAsTheConfigWritesIt() throws Exception
+    {
+        Files.writeString(directory.resolve("slow.yaml"), """
+            workers:
+              slow:
+                command: [sleep, "600"]
+                ready-timeout: 1s
+                restart: never
+            """);
+
+        final String err = finished(1, "run", "slow.yaml").stderr();
+
+        assertTrue(err.contains("trindle: worker slow did not say it was ready within 1s; killing it\n"), err);
+        assertTrue(err.contains("trindle: stopping: worker slow died before it was ready: it was killed by SIGKILL " +
+            "and its restart policy is never"), err);
+    }
+
     private static String tail()
     {
         final StringBuilder lines = new StringBuilder();
