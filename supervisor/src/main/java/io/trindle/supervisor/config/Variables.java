@@ -37,6 +37,8 @@ final class Variables
     /** Each scalar already expanded, with what it became: an alias names the same node as its anchor. */
     private final Map<Node, Node> expanded = new IdentityHashMap<>();
     private final Set<Node> visited = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Characters of the expanded values so far, against {@link Limits#MAX_EXPANSION_SIZE}. */
+    private long expandedLength;
 
     Variables(final Map<String, String> environment, final Problems problems)
     {
@@ -105,6 +107,13 @@ final class Variables
         if (value == null || value.equals(text))
         {
             return scalar;
+        }
+        expandedLength += value.length();
+        if (expandedLength > Limits.MAX_EXPANSION_SIZE)
+        {
+            problems.add(scalar, "the values expand to more than " + Sizes.format(Limits.MAX_EXPANSION_SIZE) +
+                " characters in all, more than a config may; a variable this long is most likely not the one meant");
+            throw new Problems.TooMany();
         }
         // Typed by what it expands to; an empty one stays an empty string, not "nothing".
         final Tag tag = value.isEmpty() ? Tag.STR : RESOLVER.resolve(value, true);

@@ -145,4 +145,19 @@ class VariablesTest
                     run: ${}
                 """));
     }
+
+    @Test
+    void shouldStopALongVariableUsedOftenFromExpandingWithoutEnd()
+    {
+        final StringBuilder text = new StringBuilder("workers:\n  solo:\n    run: ./solo\n    env:\n");
+        for (int i = 0; i < 200; i++)
+        {
+            text.append("      V").append(i).append(": ${LONG}\n");
+        }
+
+        final String refusal = refusal(Map.of("LONG", "x".repeat(100_000)), text.toString());
+
+        assertEquals("vars.yaml:172:13: the values expand to more than 16MiB characters in all, more than a config " +
+            "may; a variable this long is most likely not the one meant", refusal);
+    }
 }
