@@ -46,12 +46,6 @@ final class WorkerCommand
     /** The environment variable that tells a sandboxed worker its sandbox profile. */
     static final String SANDBOX_ENVIRONMENT = "TRINDLE_SANDBOX";
 
-    /** The C client library's file name, as a program linked with it names it. */
-    static final String LIBRARY = "libtrindle.so";
-
-    /** How much of a program is searched for {@link #LIBRARY}: its dynamic section is near the start. */
-    private static final int MAX_SCANNED_BYTES = 32 << 20;
-
     /** The launcher takes at most this many read-only paths. */
     static final int MAX_READ_ONLY = 64;
 
@@ -224,10 +218,11 @@ final class WorkerCommand
                 }
             }
         }
-        final String loader = libraryLoader(program, interpreter, pythonPath, cwd);
+        final String loader = TrindleLibrary.loader(program, interpreter, pythonPath, cwd);
         if (loader != null)
         {
-            found(paths, library().getParent(), "libtrindle.so, which " + loader, nobody);
+            found(paths, TrindleLibrary.of(settings.launcher()).getParent(), TrindleLibrary.NAME + ", which " + loader,
+                nobody);
         }
         for (final Path listed : worker.sandbox().readOnly())
         {
@@ -243,77 +238,6 @@ final class WorkerCommand
                 "libraries under fewer directories and list those in 'sandbox: read-only'");
         }
         return all;
-    }
-
-    /**
-     * @return libtrindle.so as the build puts it: in the {@code lib} directory beside the launcher's {@code bin}
-     *         ({@code native-shims/target/lib}).
-     */
-    Path library()
-    {
-        final Path bin = settings.launcher().toAbsolutePath().normalize().getParent();
-        return bin.resolveSibling("lib").resolve(LIBRARY);
-    }
-
-    /**
-     * Whether a worker loads libtrindle: its program names the library (an ELF program linked with it; its
-     * dynamic section holds the name), or it is a Python worker (its program or its {@code #!} interpreter is a
-     * {@code python}), or its {@code PYTHONPATH} holds the {@code trindle} package, which loads it.
-     *
-     * @return what loads it, for a reason such as {@code the program links}; {@code null} if nothing does.
-     */
-    private static String libraryLoader(final Path program, final Path interpreter, final String pythonPath,
-        final Path cwd)
-    {
-        if (program != null && names(program, LIBRARY))
-        {
-            return "the program links";
-        }
-        if (isPython(program) || isPython(interpreter))
-        {
-            return "the trindle package of a Python worker loads";
-        }
-        for (final String entry : pythonPath == null ? new String[0] : pythonPath.split(File.pathSeparator))
-        {
-            if (!entry.isEmpty() && Files.isRegularFile(cwd.resolve(entry).resolve("trindle").resolve("__init__.py")))
-            {
-                return "the trindle package on its PYTHONPATH loads";
-            }
-        }
-        return null;
-    }
-
-    private static boolean isPython(final Path program)
-    {
-        return program != null && program.getFileName() != null &&
-            program.getFileName().toString().startsWith("python");
-    }
-
-    /** @return whether the first {@link #MAX_SCANNED_BYTES} of {@code file} hold {@code name}. */
-    private static boolean names(final Path file, final String name)
-    {
-        final byte[] wanted = name.getBytes(StandardCharsets.US_ASCII);
-        try (InputStream in = Files.newInputStream(file))
-        {
-            final byte[] bytes = in.readNBytes(MAX_SCANNED_BYTES);
-            outer:
-            for (int i = 0; i + wanted.length <= bytes.length; i++)
-            {
-                for (int j = 0; j < wanted.length; j++)
-                {
-                    if (bytes[i + j] != wanted[j])
-                    {
-                        continue outer;
-                    }
-                }
-                return true;
-            }
-            return false;
-        }
-        catch (final IOException e)
-        {
-            return false;
-        }
     }
 
     private static void found(final Map<Path, ReadOnly> paths, final Path path, final String why,
