@@ -77,9 +77,8 @@ final class TrindleLibrary
     /** @return whether the first {@link #MAX_SCANNED_BYTES} of {@code file} hold {@link #NAME}, read in chunks. */
     private static boolean names(final Path file)
     {
-        final byte[] wanted = NAME.getBytes(StandardCharsets.US_ASCII);
         // Each chunk is searched with the last bytes of the one before, so a name across two chunks is found too.
-        final byte[] buffer = new byte[BUFFER + wanted.length];
+        final byte[] buffer = new byte[BUFFER + NAME.length()];
         try (InputStream in = Files.newInputStream(file))
         {
             int kept = 0;
@@ -92,11 +91,12 @@ final class TrindleLibrary
                 }
                 scanned += read;
                 final int length = kept + read;
-                if (indexOf(buffer, length, wanted) >= 0)
+                // ISO-8859-1 maps each byte to one char, so the bytes are searched as they are.
+                if (new String(buffer, 0, length, StandardCharsets.ISO_8859_1).contains(NAME))
                 {
                     return true;
                 }
-                kept = Math.min(wanted.length - 1, length);
+                kept = Math.min(NAME.length() - 1, length);
                 System.arraycopy(buffer, length - kept, buffer, 0, kept);
             }
             return false;
@@ -105,22 +105,5 @@ final class TrindleLibrary
         {
             return false; // not readable: whether it links the library cannot be said, nor can it be run
         }
-    }
-
-    private static int indexOf(final byte[] bytes, final int length, final byte[] wanted)
-    {
-        for (int i = 0; i + wanted.length <= length; i++)
-        {
-            int j = 0;
-            while (j < wanted.length && bytes[i + j] == wanted[j])
-            {
-                j++;
-            }
-            if (j == wanted.length)
-            {
-                return i;
-            }
-        }
-        return -1;
     }
 }
