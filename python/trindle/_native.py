@@ -50,30 +50,39 @@ LANE_CORRUPT = 2
 
 
 class LibraryNotFound(ImportError):
-    """libtrindle.so could not be loaded; the message says every place that was tried and how to fix it."""
+    """libtrindle.so could not be loaded; the message says which path was tried, why it failed, and the fix."""
+
+
+SANDBOX_ENVIRONMENT = "TRINDLE_SANDBOX"
+"""Set by the supervisor for a sandboxed worker, to its sandbox profile."""
 
 
 def _load():
-    tried = []
     named = os.environ.get(LIBRARY_ENVIRONMENT)
     # A library named explicitly is the only one tried: falling back would hide a wrong setting.
     if named:
-        candidates = [(Path(named), f"${LIBRARY_ENVIRONMENT}")]
+        path, where = Path(named), f"${LIBRARY_ENVIRONMENT}"
     else:
-        candidates = [(_BESIDE_REPOSITORY, "next to the repository")]
-    for path, where in candidates:
-        if not path.is_file():
-            tried.append(f"{path} ({where}): no such file")
-            continue
-        try:
-            return ctypes.CDLL(str(path), use_errno=True)
-        except OSError as e:
-            tried.append(f"{path} ({where}): {e}")
-    raise LibraryNotFound(
-        "trindle: cannot load libtrindle.so; looked at "
-        + "; ".join(tried)
-        + f". Build it with ./mvnw -pl native-shims -am package, or set {LIBRARY_ENVIRONMENT} to its path"
-    )
+        path, where = _BESIDE_REPOSITORY, "the build's, next to the package"
+    try:
+        return ctypes.CDLL(str(path), use_errno=True)
+    except OSError as e:
+        reason = e
+    raise LibraryNotFound(f"trindle: cannot load libtrindle.so from {path} ({where}): {reason}. {_fix(path, named)}")
+
+
+def _fix(path, named):
+    """What to do when the library at path could not be loaded."""
+    profile = os.environ.get(SANDBOX_ENVIRONMENT)
+    if profile:
+        return (
+            f"This worker runs in a sandbox (profile {profile}), where it may read only its read-only paths: "
+            f"list {path.parent} in its 'sandbox: read-only' in the pipeline config (the supervisor gives it "
+            "the build's own library, native-shims/target/lib, by itself)"
+        )
+    if named:
+        return f"Set {LIBRARY_ENVIRONMENT} to the path of libtrindle.so, or unset it to use the build's"
+    return f"Build it with ./mvnw -pl native-shims -am package, or set {LIBRARY_ENVIRONMENT} to its path"
 
 
 lib = _load()

@@ -73,7 +73,8 @@ class CliTest
     @Test
     void shouldValidateAGoodFile() throws Exception
     {
-        Files.copy(Path.of("..", "samples", "wordcount", "wordcount.yaml"), directory.resolve("wordcount.yaml"));
+        // Its programs are looked for: with its paths made absolute, they are found from here as from the sample.
+        Files.writeString(directory.resolve("wordcount.yaml"), WordcountSample.config("wordcount.yaml"));
         final SupervisorProcess trindle = SupervisorProcess.start(directory, "validate", "wordcount.yaml");
         assertEquals(0, trindle.waitFor(Duration.ofSeconds(30)), trindle.output());
         assertEquals("wordcount.yaml: valid: pipeline 'wordcount' with 3 worker(s), 2 pipe(s), 2 segment(s)\n",

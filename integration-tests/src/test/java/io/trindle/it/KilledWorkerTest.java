@@ -55,8 +55,8 @@ class KilledWorkerTest
             final String err = trindle.stderr();
             for (int restart = 1; restart <= KILLS; restart++)
             {
-                assertTrue(err.contains("trindle: worker sleeper was killed by SIGKILL; restarting in 10ms (restart " +
-                    restart + ")"), err);
+                assertTrue(err.contains("trindle: worker sleeper died before it was ready: it was killed by SIGKILL; " +
+                    "restarting in 10ms (restart " + restart + ")"), err);
             }
             assertFalse(err.contains("control channel"), err);
             assertFalse(err.contains("ECONNRESET"), err);

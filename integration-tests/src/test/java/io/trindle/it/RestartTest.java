@@ -36,13 +36,13 @@ class RestartTest
         {
             assertEquals(1, trindle.waitFor(Duration.ofSeconds(60)), "a worker failed for good. " + trindle.output());
             final String err = trindle.stderr();
-            assertTrue(err.contains("trindle: worker crasher exited with status 3; restarting in 10ms (restart 1)"),
-                err);
+            assertTrue(err.contains("trindle: worker crasher died before it was ready: it exited with status 3; " +
+                "restarting in 10ms (restart 1)"), err);
             assertTrue(err.contains("restarting in 20ms (restart 2)"), err);
             assertTrue(err.contains("restarting in 40ms (restart 3)"), err);
             assertTrue(err.contains(
                 "trindle: stopping: worker crasher was restarted 3 times within 10s (the limit is " +
-                "3/10s); giving up: replica crasher exited with status 3"), err);
+                "3/10s); giving up: replica crasher died before it was ready: it exited with status 3"), err);
             assertTrue(err.contains(
                 "trindle: worker bystander did not stop within its stop timeout; sending SIGTERM"), err);
             assertTrue(err.contains("trindle: pipeline 'crashy' stopped: a worker failed"), err);
@@ -63,8 +63,8 @@ class RestartTest
         {
             assertEquals(1, trindle.waitFor(Duration.ofSeconds(60)), trindle.output());
             assertTrue(trindle.stderr().contains(
-                "trindle: stopping: worker once exited with status 7 and its restart " +
-                "policy is never"), trindle.stderr());
+                "trindle: stopping: worker once died before it was ready: it exited with status 7 and its " +
+                "restart policy is never"), trindle.stderr());
         }
     }
 }

@@ -89,7 +89,7 @@ class StatusSocketTest
                 Thread.sleep(20);
             }
             assertTrue(!dropped.isEmpty() &&
-                dropped.getFirst().startsWith("refused: no request line within 2000ms; a request is one line"),
+                dropped.getFirst().startsWith("refused: no request line within 2s; a request is one line"),
                 "an idle client was dropped with the reason: " + dropped);
             final SupervisorProcess stop = SupervisorProcess.start(directory, "stop", "idle");
             assertEquals(0, stop.waitFor(Duration.ofSeconds(60)), stop.output());
@@ -105,7 +105,7 @@ class StatusSocketTest
             for (final String answer : dropped)
             {
                 assertTrue(answer.isEmpty() ||
-                    answer.startsWith("refused: no request line within 2000ms; a request is one line"), answer);
+                    answer.startsWith("refused: no request line within 2s; a request is one line"), answer);
             }
         }
     }

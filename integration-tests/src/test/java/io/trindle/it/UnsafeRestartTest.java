@@ -50,10 +50,10 @@ class UnsafeRestartTest
             assertEquals(4, trindle.waitFor(Duration.ofSeconds(60)), trindle.output());
             final String err = trindle.stderr();
             assertTrue(err.contains(
-                "trindle: worker flaky exited with status 3; restarting in 10ms (restart 1); it is " +
-                "not restart-safe, so what it did before may be lost or done again"), err);
-            assertTrue(err.contains("trindle: worker safe exited with status 3; restarting in 10ms (restart 1)\n"),
-                err);
+                "trindle: worker flaky died before it was ready: it exited with status 3; restarting in 10ms " +
+                "(restart 1); it is not restart-safe, so what it did before may be lost or done again"), err);
+            assertTrue(err.contains("trindle: worker safe died before it was ready: it exited with status 3; " +
+                "restarting in 10ms (restart 1)\n"), err);
             assertTrue(err.contains(
                 "trindle: pipeline 'unsafe' finished, but flaky was restarted once, other.0 once and " +
                 "other.1 once, and they are not restart-safe: results may be incomplete or repeated"), err);
@@ -74,8 +74,8 @@ class UnsafeRestartTest
         try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "safe.yaml"))
         {
             assertEquals(0, trindle.waitFor(Duration.ofSeconds(60)), trindle.output());
-            assertTrue(trindle.stderr().contains("trindle: worker safe exited with status 3; restarting in 10ms " +
-                "(restart 1)\n"), trindle.stderr());
+            assertTrue(trindle.stderr().contains("trindle: worker safe died before it was ready: it exited with " +
+                "status 3; restarting in 10ms (restart 1)\n"), trindle.stderr());
             assertTrue(trindle.stderr().contains(
                 "trindle: pipeline 'safe' finished: every worker exited with status 0"),
                 trindle.stderr());

@@ -1,8 +1,10 @@
 package io.trindle.supervisor;
 
 import io.trindle.supervisor.config.ConfigException;
+import io.trindle.supervisor.config.PipeCycles;
 import io.trindle.supervisor.config.PipelineConfig;
 import io.trindle.supervisor.config.PipelineConfigParser;
+import io.trindle.supervisor.config.Surroundings;
 import io.trindle.supervisor.config.WorkerConfig;
 
 import java.io.IOException;
@@ -32,7 +34,7 @@ public final class Main
     /** The system property naming the launcher binary (native-shims' trindle-launch). */
     public static final String LAUNCHER_PROPERTY = "trindle.launcher";
     /** The system property giving Java workers' class path; the supervisor's own by default. */
-    public static final String WORKER_CLASSPATH_PROPERTY = "trindle.worker.classpath";
+    public static final String WORKER_CLASSPATH_PROPERTY = Surroundings.WORKER_CLASSPATH_PROPERTY;
 
     private static final String USAGE = """
         usage: trindle COMMAND [ARGUMENTS]
@@ -99,6 +101,7 @@ public final class Main
         try
         {
             final PipelineConfig config = PipelineConfigParser.parse(file);
+            PipeCycles.warnings(config).forEach(err::println);
             out.printf("%s: valid: pipeline '%s' with %d worker(s), %d pipe(s), %d segment(s)%n", file,
                 config.name(), config.workers().size(), config.pipes().size(), config.segments().size());
             return 0;

@@ -23,19 +23,23 @@ final class OutputPump implements Runnable
     private final int fd;
     private final String prefix;
     private final PrintStream out;
+    private final StderrTail tail;
 
     /**
      * @param fd     the read end of the worker's stdout or stderr pipe; the pump closes it at the end.
      * @param label  e.g. {@code splitter.1}.
      * @param width  the widest label, so the bars line up.
      * @param colour the worker's colour number, or -1 for none.
+     * @param tail   where to keep the last lines too, or {@code null}.
      */
-    OutputPump(final int fd, final String label, final int width, final int colour, final PrintStream out)
+    OutputPump(final int fd, final String label, final int width, final int colour, final PrintStream out,
+        final StderrTail tail)
     {
         this.fd = fd;
         final String padded = String.format("%-" + width + "s | ", label);
         this.prefix = colour < 0 ? padded : COLOURS[colour % COLOURS.length] + padded + RESET;
         this.out = out;
+        this.tail = tail;
     }
 
     static boolean terminal()
@@ -79,6 +83,10 @@ final class OutputPump implements Runnable
                 emit(line);
             }
             Fds.close(fd);
+            if (tail != null)
+            {
+                tail.end();
+            }
         }
     }
 
@@ -86,6 +94,10 @@ final class OutputPump implements Runnable
     {
         final String text = line.toString(StandardCharsets.UTF_8);
         line.reset();
+        if (tail != null)
+        {
+            tail.add(text);
+        }
         synchronized (out)
         {
             out.println(prefix + text);

@@ -1,5 +1,6 @@
 package io.trindle.supervisor;
 
+import io.trindle.supervisor.config.Durations;
 import io.trindle.supervisor.config.RestartPolicy;
 
 import java.time.Duration;
@@ -66,9 +67,10 @@ final class Restarts
         }
         if (recent.size() >= policy.intensityMaxRestarts())
         {
+            final String period = Durations.format(policy.intensityPeriod());
             return new GiveUp("worker " + worker.config.name() + " was restarted " + recent.size() + " times within " +
-                human(policy.intensityPeriod()) + " (the limit is " + policy.intensityMaxRestarts() + "/" +
-                human(policy.intensityPeriod()) + "); giving up: replica " + worker.label + " " + worker.lastExit);
+                period + " (the limit is " + policy.intensityMaxRestarts() + "/" + period + "); giving up: replica " +
+                worker.label + " " + worker.lastExit);
         }
         recent.addLast(now);
         // A process that ran longer than the longest backoff was healthy: start counting failures afresh.
@@ -99,12 +101,5 @@ final class Restarts
             default -> String.join(", ", restarted.subList(0, restarted.size() - 1)) + " and " + restarted.getLast() +
                 ", and they are not restart-safe";
         };
-    }
-
-    /** @return a duration as the config writes it: {@code 5s}, or {@code 100ms} when not whole seconds. */
-    static String human(final Duration duration)
-    {
-        final long millis = duration.toMillis();
-        return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
     }
 }

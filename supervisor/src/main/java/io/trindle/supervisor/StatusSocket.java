@@ -1,5 +1,7 @@
 package io.trindle.supervisor;
 
+import io.trindle.supervisor.config.Durations;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -185,7 +187,7 @@ final class StatusSocket implements AutoCloseable
                 {
                     lastFailure = String.valueOf(e.getMessage());
                     err.println("trindle: the status socket " + path + " cannot accept a client: " + lastFailure +
-                        "; trying again every " + ACCEPT_RETRY_PAUSE.toMillis() + "ms");
+                        "; trying again every " + Durations.format(ACCEPT_RETRY_PAUSE));
                 }
                 pause(ACCEPT_RETRY_PAUSE);
                 continue;
@@ -228,7 +230,7 @@ final class StatusSocket implements AutoCloseable
             client.register(selector, SelectionKey.OP_READ);
             final String line = readRequest(client, selector, deadline(CLIENT_TIMEOUT));
             final String answer = line == null ?
-                REFUSED + "no request line within " + CLIENT_TIMEOUT.toMillis() + "ms; a request is one line of " +
+                REFUSED + "no request line within " + Durations.format(CLIENT_TIMEOUT) + "; a request is one line of " +
                     "at most " + MAX_REQUEST_BYTES + " bytes: the key, a space and the command\n" :
                 answer(line, supervisor);
             write(client, selector, ByteBuffer.wrap(answer.getBytes(StandardCharsets.UTF_8)), deadline(CLIENT_TIMEOUT));
@@ -270,7 +272,7 @@ final class StatusSocket implements AutoCloseable
         }
         catch (final TimeoutException e)
         {
-            return ERROR + "the supervisor's loop did not answer within " + ANSWER_TIMEOUT.toSeconds() + "s; " +
+            return ERROR + "the supervisor's loop did not answer within " + Durations.format(ANSWER_TIMEOUT) + "; " +
                 "it may be stuck: see its stderr, or stop it with a signal (SIGTERM)\n";
         }
         catch (final ExecutionException e)
@@ -439,7 +441,7 @@ final class StatusSocket implements AutoCloseable
                 }
                 if (read == 0 && !await(selector, deadline))
                 {
-                    throw new IOException("no answer within " + ASK_TIMEOUT.toSeconds() + "s");
+                    throw new IOException("no answer within " + Durations.format(ASK_TIMEOUT));
                 }
             }
         }

@@ -5,11 +5,14 @@ import io.trindle.ipc.Pipe;
 import io.trindle.ipc.linux.Errno;
 import io.trindle.ipc.linux.Processes;
 import io.trindle.ipc.linux.SystemCallException;
+import io.trindle.supervisor.config.Durations;
+import io.trindle.supervisor.config.PipeCycles;
 import io.trindle.supervisor.config.PipelineConfig;
 import io.trindle.supervisor.config.WorkerConfig;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -54,6 +57,9 @@ final class Supervisor
      * did before a restart may be lost or done twice, so the result is not to be trusted as it would be with 0.
      */
     static final int EXIT_UNSAFE_RESTARTS = 4;
+
+    /** How long a worker's stderr may take to end after its exit, for its last lines to be said. */
+    private static final Duration STDERR_WAIT = Duration.ofSeconds(1);
 
     private sealed interface Event
     {
@@ -104,6 +110,7 @@ final class Supervisor
     }
 
     private final PipelineConfig config;
+    private final Settings settings;
     private final Reporter reporter;
     private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
     private final ScheduledExecutorService timers =
@@ -111,6 +118,7 @@ final class Supervisor
     private final List<WorkerProcess> workers = new ArrayList<>();
     private final Restarts restarts = new Restarts();
     private final Map<String, long[]> lastReleased = new HashMap<>();
+    private final WorkerCommand commands;
     private final WorkerSpawner spawner;
     private ObjectTable objects;
     private HandleBroker broker;
@@ -123,6 +131,7 @@ final class Supervisor
     Supervisor(final PipelineConfig config, final Settings settings)
     {
         this.config = config;
+        this.settings = settings;
         this.reporter = new Reporter(settings.err());
         for (final WorkerConfig worker : config.workers().values())
         {
@@ -132,7 +141,8 @@ final class Supervisor
             }
         }
         final int labelWidth = workers.stream().mapToInt(w -> w.label.length()).max().orElse(1);
-        spawner = new WorkerSpawner(settings, new WorkerCommand(config, settings), new WorkerSpawner.Events()
+        commands = new WorkerCommand(config, settings);
+        spawner = new WorkerSpawner(settings, commands, new WorkerSpawner.Events()
         {
             @Override
             public void exited(final WorkerProcess worker, final long generation, final int status)
@@ -170,6 +180,7 @@ final class Supervisor
         stopSequence = new StopSequence(objects, timers, phase -> events.add(new StopPhase(phase)), reporter);
         try
         {
+            PipeCycles.warnings(config).forEach(settings.err()::println);
             say("starting pipeline '%s': %d worker process(es), %d pipe instance(s), %d segment(s)",
                 config.name(), workers.size(), objects.pipeInstances().size(), objects.segmentCount());
             // One worker per event, each posting the next behind whatever else is queued: a status query or a
@@ -369,7 +380,7 @@ final class Supervisor
                 if (timeout.generation() == worker.generation && worker.state == WorkerProcess.State.STARTING)
                 {
                     say("worker %s did not say it was ready within %s; killing it", worker.label,
-                        worker.config.readyTimeout());
+                        Durations.format(worker.config.readyTimeout()));
                     worker.signal(Processes.SIGKILL);
                 }
             }
@@ -491,12 +502,29 @@ final class Supervisor
         }
         broker.forget(worker);
         final int status = exited.status();
-        worker.lastExit = WorkerProcess.describeExit(status);
         final boolean success = Processes.exitCode(status) == 0;
+        // Not ready yet, and not stopped by the supervisor: it died of itself during its start.
+        final boolean beforeReady = worker.state == WorkerProcess.State.STARTING && !success && !stopping &&
+            !worker.stopping;
+        worker.lastExit = (beforeReady ? "died before it was ready: it " : "") + WorkerProcess.describeExit(status);
         if (stopping || worker.stopping)
         {
             worker.state = success ? WorkerProcess.State.EXITED : WorkerProcess.State.STOPPED;
             stopSequence.endStreams(worker);
+            return;
+        }
+        final List<String> stderr = beforeReady && worker.stderrTail != null ?
+            worker.stderrTail.lastLines(STDERR_WAIT) : List.of();
+        if (beforeReady && Processes.terminatingSignal(status) == 0 &&
+            LaunchFailure.isLaunchFailure(Processes.exitCode(status)))
+        {
+            // It fails the same way at every start: once is enough, whatever its restart policy.
+            worker.state = WorkerProcess.State.FAILED;
+            stopSequence.endStreams(worker);
+            say("worker %s could not be started: %s; it is not restarted", worker.label,
+                LaunchFailure.explain(config, commands, worker, Processes.exitCode(status)));
+            sayStderr(stderr);
+            stop("worker " + worker.label + " could not be started", EXIT_WORKER_FAILED);
             return;
         }
         switch (restarts.decide(worker, success, Instant.now()))
@@ -511,6 +539,7 @@ final class Supervisor
                 worker.state = WorkerProcess.State.FAILED;
                 stopSequence.endStreams(worker);
                 stop(giveUp.why(), EXIT_WORKER_FAILED);
+                sayStderr(stderr);
             }
             case Restarts.Backoff backoff ->
             {
@@ -518,11 +547,22 @@ final class Supervisor
                 clearDeadClaims(worker);
                 worker.state = WorkerProcess.State.BACKOFF;
                 say("worker %s %s; restarting in %s (restart %d)%s", worker.label, worker.lastExit,
-                    Restarts.human(backoff.delay()), worker.restarts + 1, worker.config.restartSafe() ? "" :
+                    Durations.format(backoff.delay()), worker.restarts + 1, worker.config.restartSafe() ? "" :
                         "; it is not restart-safe, so what it did before may be lost or done again");
+                sayStderr(stderr);
                 timers.schedule(() -> events.add(new Restart(worker)), backoff.delay().toMillis(),
                     TimeUnit.MILLISECONDS);
             }
+        }
+    }
+
+    /** Says the last lines of a worker's stderr, after the line that reports its death before it was ready. */
+    private void sayStderr(final List<String> lines)
+    {
+        if (!lines.isEmpty())
+        {
+            say("  the last %s of its stderr:", lines.size() == 1 ? "line" : lines.size() + " lines");
+            lines.forEach(line -> say("  | %s", line));
         }
     }
 

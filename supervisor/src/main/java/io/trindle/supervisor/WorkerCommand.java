@@ -4,6 +4,7 @@ import io.trindle.ipc.ControlChannel;
 import io.trindle.ipc.linux.Processes;
 import io.trindle.supervisor.config.Launch;
 import io.trindle.supervisor.config.PipelineConfig;
+import io.trindle.supervisor.config.Programs;
 import io.trindle.supervisor.config.SandboxConfig;
 import io.trindle.supervisor.config.WorkerConfig;
 
@@ -41,6 +42,9 @@ final class WorkerCommand
 
     /** The JVM writes its performance counters to /tmp, which a sandboxed worker may not: it keeps them in memory. */
     static final String JVM_SANDBOX_OPTION = "-XX:-UsePerfData";
+
+    /** The environment variable that tells a sandboxed worker its sandbox profile. */
+    static final String SANDBOX_ENVIRONMENT = "TRINDLE_SANDBOX";
 
     /** The launcher takes at most this many read-only paths. */
     static final int MAX_READ_ONLY = 64;
@@ -131,7 +135,7 @@ final class WorkerCommand
 
     /**
      * @return the environment of one of {@code worker}'s processes: the supervisor's, the config's additions,
-     *         and where to find the control channel and who the worker is.
+     *         where to find the control channel, who the worker is, and its sandbox profile if it has one.
      */
     Map<String, String> environment(final WorkerConfig worker, final int replica)
     {
@@ -141,6 +145,11 @@ final class WorkerCommand
         environment.put("TRINDLE_PIPELINE", config.name());
         environment.put("TRINDLE_WORKER", worker.name());
         environment.put("TRINDLE_REPLICA", Integer.toString(replica));
+        if (worker.sandbox().sandboxed())
+        {
+            // So that a library it cannot load says what to list in 'sandbox: read-only' (python/trindle).
+            environment.put(SANDBOX_ENVIRONMENT, worker.sandbox().profile().configName());
+        }
         return environment;
     }
 
@@ -159,16 +168,18 @@ final class WorkerCommand
         {
             found(paths, system, "system libraries", nobody);
         }
+        Path program = null;
+        Path interpreter = null;
         switch (worker.launch())
         {
             case Launch.Command command ->
             {
-                final Path program = onPath(command.program(), cwd, environment.get("PATH"));
+                program = Programs.onPath(command.program(), cwd, environment.get("PATH"));
                 if (program != null)
                 {
                     found(paths, program, "the program", nobody);
                     installation(paths, program, nobody);
-                    final Path interpreter = interpreter(program, cwd, environment.get("PATH"));
+                    interpreter = interpreter(program, cwd, environment.get("PATH"));
                     if (interpreter != null)
                     {
                         found(paths, interpreter, "the program's interpreter (#!)", nobody);
@@ -206,6 +217,12 @@ final class WorkerCommand
                     found(paths, cwd.resolve(entry).normalize(), "PYTHONPATH", nobody);
                 }
             }
+        }
+        final String loader = TrindleLibrary.loader(program, interpreter, pythonPath, cwd);
+        if (loader != null)
+        {
+            found(paths, TrindleLibrary.of(settings.launcher()).getParent(), TrindleLibrary.NAME + ", which " + loader,
+                nobody);
         }
         for (final Path listed : worker.sandbox().readOnly())
         {
@@ -249,27 +266,6 @@ final class WorkerCommand
     }
 
     /**
-     * @return {@code name} as {@code execvp} would find it: relative to {@code cwd} if it holds a slash, else in
-     *         the first directory of {@code searchPath} that has it executable; {@code null} if none does.
-     */
-    static Path onPath(final String name, final Path cwd, final String searchPath)
-    {
-        if (name.contains("/"))
-        {
-            return cwd.resolve(name).normalize();
-        }
-        for (final String directory : (searchPath == null ? "/usr/bin:/bin" : searchPath).split(":"))
-        {
-            final Path candidate = cwd.resolve(directory.isEmpty() ? "." : directory).resolve(name).normalize();
-            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate))
-            {
-                return candidate;
-            }
-        }
-        return null;
-    }
-
-    /**
      * @return the interpreter a {@code #!} script names (for {@code #!/usr/bin/env NAME}, NAME found on the
      *         path), or {@code null} if {@code program} is no script.
      */
@@ -301,7 +297,7 @@ final class WorkerCommand
             {
                 if (!words[w].startsWith("-"))
                 {
-                    return onPath(words[w], cwd, searchPath);
+                    return Programs.onPath(words[w], cwd, searchPath);
                 }
             }
         }

@@ -43,6 +43,8 @@ final class WorkerProcess
     volatile int restarts;
     volatile String lastExit = "";
     ControlChannel channel;
+    /** The last lines of the current process's stderr, or {@code null} before its first start. */
+    volatile StderrTail stderrTail;
     /** Failures since the last time it ran long enough to count as healthy. */
     int consecutiveFailures;
     /** Set when the supervisor itself signalled it, so its exit is not a failure to restart. */
@@ -93,12 +95,6 @@ final class WorkerProcess
             default -> "signal " + signal;
         };
         return "was killed by " + name;
-    }
-
-    static String human(final Duration duration)
-    {
-        final long millis = duration.toMillis();
-        return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
     }
 
     /**

@@ -114,10 +114,11 @@ final class WorkerSpawner
         try
         {
             Thread.ofPlatform().daemon().name("out-" + worker.label)
-                .start(new OutputPump(spawned.stdout(), worker.label, labelWidth, colourOrNone, settings.out()));
+                .start(new OutputPump(spawned.stdout(), worker.label, labelWidth, colourOrNone, settings.out(), null));
             threads++;
-            Thread.ofPlatform().daemon().name("err-" + worker.label)
-                .start(new OutputPump(spawned.stderr(), worker.label, labelWidth, colourOrNone, settings.err()));
+            worker.stderrTail = new StderrTail();
+            Thread.ofPlatform().daemon().name("err-" + worker.label).start(new OutputPump(spawned.stderr(),
+                worker.label, labelWidth, colourOrNone, settings.err(), worker.stderrTail));
             threads++;
             Thread.ofPlatform().daemon().name("wait-" + worker.label)
                 .start(() -> events.exited(worker, generation, Processes.waitpid(spawned.pid())));

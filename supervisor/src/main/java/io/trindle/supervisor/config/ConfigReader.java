@@ -53,15 +53,18 @@ final class ConfigReader
 
     private final Problems problems;
     private final NodeReader nodes;
+    private final Surroundings surroundings;
     /** False when 'pipes' or 'segments' was not a mapping: a grant naming no known object may be right. */
     private boolean objectsKnown = true;
     /** False when 'workers' was missing, empty or not a mapping: no pipe can be said to lack a worker. */
     private boolean workersKnown = true;
 
-    ConfigReader(final Problems problems)
+    /** @param surroundings what programs and main classes are checked against ({@link LaunchChecker}). */
+    ConfigReader(final Problems problems, final Surroundings surroundings)
     {
         this.problems = problems;
         this.nodes = new NodeReader(problems);
+        this.surroundings = surroundings;
     }
 
     /**
@@ -92,6 +95,7 @@ final class ConfigReader
             Suggestions.closest(entry.key(), TOP_KEYS).filter("workers"::equals).isPresent());
         final List<WorkerDraft> workers = readWorkers(keys.get("workers"), root, misspeltWorkers);
         new GrantChecker(nodes, pipes, segments, objectsKnown).check(workers, workersKnown);
+        new LaunchChecker(problems, surroundings).check(workers);
 
         if (!problems.isEmpty())
         {
@@ -360,6 +364,7 @@ final class ConfigReader
                     String.join(", ", LAUNCH_KEYS));
             }
             worker.launch = readLaunch(first, what);
+            worker.launchNode = first.value();
         }
 
         if (keys.containsKey("env"))
@@ -836,6 +841,8 @@ final class ConfigReader
         final String name;
         final Position position;
         Launch launch;
+        /** The value of its launch key, where a program or class not found is reported. */
+        Node launchNode;
         final Map<String, String> environment = new LinkedHashMap<>();
         Path workingDirectory;
         int replicas = 1;

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  * {@code h} ({@code 100ms}, {@code 5s}, {@code 2m}, {@code 1h}). A bare number is refused: whether {@code 5}
  * means seconds or milliseconds is exactly the guess a config should not make.
  */
-final class Durations
+public final class Durations
 {
     /** How every refusal ends, so the reader learns the whole syntax from any one of them. */
     static final String ACCEPTED = "write a whole number followed by ms, s, m or h (e.g. 500ms, 5s, 2m)";
@@ -75,10 +75,12 @@ final class Durations
     }
 
     /**
+     * The one way a duration reaches a user, in a message, a status table or an explanation: as a config writes it.
+     *
      * @return {@code duration} in the largest of h, m, s, ms that holds it exactly, e.g. {@code 5s}; finer
      *         durations in ns.
      */
-    static String format(final Duration duration)
+    public static String format(final Duration duration)
     {
         final long nanos = duration.toNanos();
         final String[] units = {"h", "m", "s", "ms"};

@@ -39,6 +39,13 @@ public final class Limits
     public static final int MAX_NODES = 1 << 18;
 
     /**
+     * The most characters the values of a config may amount to once their variables are expanded
+     * ({@code ${NAME}}): 16MiB. A variable may be long and used often; without a bound, a small file naming one
+     * long variable many times would expand into memory without end.
+     */
+    public static final int MAX_EXPANSION_SIZE = 16 << 20;
+
+    /**
      * The most problems reported for one file: 100, as a compiler stops after so many errors. Reading stops at
      * the next problem, so a file of a hundred thousand mistakes costs no more than one of a hundred.
      */
@@ -144,8 +151,8 @@ public final class Limits
     {
         if (!isUsable(duration))
         {
-            throw new IllegalArgumentException(what + "=" + duration + " must be positive and at most " +
-                MAX_DURATION);
+            throw new IllegalArgumentException(what + "=" + (duration == null ? null : Durations.format(duration)) +
+                " must be positive and at most " + Durations.format(MAX_DURATION));
         }
         return duration;
     }

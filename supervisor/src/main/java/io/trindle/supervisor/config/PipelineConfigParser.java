@@ -48,11 +48,25 @@ public final class PipelineConfigParser
     }
 
     /**
+     * Reads a config file as {@code trindle validate} and {@code trindle run} do: against
+     * {@link Surroundings#current()}, this supervisor's environment, files and worker class path.
+     *
      * @param file the config file; named in every problem as given, so a relative path stays relative.
      * @return the config, valid in every respect {@link PipelineConfig} promises.
      * @throws ConfigException if the file cannot be read, is not YAML, or breaks any rule of the format.
      */
     public static PipelineConfig parse(final Path file) throws ConfigException
+    {
+        return parse(file, Surroundings.current());
+    }
+
+    /**
+     * @param file         the config file; named in every problem as given, so a relative path stays relative.
+     * @param surroundings what its variables expand from, and whether its programs and classes are looked for.
+     * @return the config, valid in every respect {@link PipelineConfig} promises.
+     * @throws ConfigException if the file cannot be read, is not YAML, or breaks any rule of the format.
+     */
+    public static PipelineConfig parse(final Path file, final Surroundings surroundings) throws ConfigException
     {
         final String text;
         try
@@ -69,7 +83,7 @@ public final class PipelineConfigParser
         {
             throw refusal(file, "cannot read the file: " + describe(e));
         }
-        return parse(file, text);
+        return parse(file, text, surroundings);
     }
 
     /**
@@ -131,7 +145,8 @@ public final class PipelineConfigParser
     }
 
     /**
-     * Parses {@code text} as if it were the content of {@code file}; the file itself is not read.
+     * Parses {@code text} as if it were the content of {@code file}, alone ({@link Surroundings#NONE}): the file
+     * itself is not read, no variable is set, no program or class is looked for.
      *
      * @param file the name to give in problems and in {@link PipelineConfig#file()}, and the default name.
      * @param text the YAML.
@@ -139,6 +154,21 @@ public final class PipelineConfigParser
      * @throws ConfigException if the text is not YAML or breaks any rule of the format.
      */
     public static PipelineConfig parse(final Path file, final String text) throws ConfigException
+    {
+        return parse(file, text, Surroundings.NONE);
+    }
+
+    /**
+     * Parses {@code text} as if it were the content of {@code file}, in {@code surroundings}.
+     *
+     * @param file         the name to give in problems and in {@link PipelineConfig#file()}, and the default name.
+     * @param text         the YAML.
+     * @param surroundings what its variables expand from, and whether its programs and classes are looked for.
+     * @return the config.
+     * @throws ConfigException if the text is not YAML or breaks any rule of the format.
+     */
+    public static PipelineConfig parse(final Path file, final String text, final Surroundings surroundings)
+        throws ConfigException
     {
         if (text.length() > Limits.MAX_CONFIG_BYTES)
         {
@@ -182,7 +212,15 @@ public final class PipelineConfigParser
         final PipelineConfig config;
         try
         {
-            config = new ConfigReader(problems).read(root);
+            // Variables first, so that each value is read as what it expands to (lane: ${LANE:-1MiB}). A value
+            // whose variable is unset cannot be read at all: those problems are reported alone.
+            final Node expanded = root == null ? null : new Variables(surroundings.environment(), problems)
+                .expand(root);
+            if (!problems.isEmpty())
+            {
+                throw problems.toException();
+            }
+            config = new ConfigReader(problems, surroundings).read(expanded);
         }
         catch (final Problems.TooMany e)
         {

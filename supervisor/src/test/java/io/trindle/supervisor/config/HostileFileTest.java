@@ -57,7 +57,7 @@ class HostileFileTest
     @Test
     void shouldReadAFileOfExactlyTheLimit() throws Exception
     {
-        final String config = "workers:\n  solo:\n    run: ./solo\n";
+        final String config = "workers:\n  solo:\n    run: sh\n";
         final Path file = directory.resolve("largest.yaml");
         Files.writeString(file, config + "#" + "x".repeat(Limits.MAX_CONFIG_BYTES - config.length() - 1),
             StandardCharsets.US_ASCII);

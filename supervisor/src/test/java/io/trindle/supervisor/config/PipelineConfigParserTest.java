@@ -176,7 +176,7 @@ class PipelineConfigParserTest
     void shouldReadARealFileAndNameItAsGiven(@TempDir final Path directory) throws Exception
     {
         final Path file = directory.resolve("bad.yaml");
-        Files.writeString(file, "workers:\n  solo:\n    run: ./solo\n    replica: 2\n");
+        Files.writeString(file, "workers:\n  solo:\n    run: sh\n    replica: 2\n");
 
         final ConfigException e = assertThrows(ConfigException.class, () -> PipelineConfigParser.parse(file));
 
