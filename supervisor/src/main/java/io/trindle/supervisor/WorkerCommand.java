@@ -23,7 +23,8 @@ import java.util.Set;
 /**
  * The command line and environment that start one worker: {@code trindle-launch} (working directory, death with
  * the supervisor), then, for a sandboxed worker, {@code trindle-sandbox} with the worker's profile, limits and
- * read-only paths, then the worker's own program.
+ * read-only paths, then, for a worker whose stdin or stdout is a pipe, {@code trindle-bridge}, then the worker's own
+ * program.
  * <p>
  * A sandboxed worker may read nothing but its read-only paths, so the supervisor works out what its program needs
  * to start, each for a stated reason ({@link ReadOnly}): the system's libraries, the program and the directory it
@@ -41,6 +42,9 @@ final class WorkerCommand
 
     /** The JVM writes its performance counters to /tmp, which a sandboxed worker may not: it keeps them in memory. */
     static final String JVM_SANDBOX_OPTION = "-XX:-UsePerfData";
+
+    /** The stdio bridge's file name, in the launcher's directory (docs/stdio-bridge.md). */
+    static final String BRIDGE = "trindle-bridge";
 
     /** The launcher takes at most this many read-only paths. */
     static final int MAX_READ_ONLY = 64;
@@ -104,6 +108,10 @@ final class WorkerCommand
             }
             argv.add("--");
         }
+        if (worker.bridged())
+        {
+            argv.addAll(bridge(worker));
+        }
         switch (worker.launch())
         {
             case Launch.Command command -> argv.addAll(command.argv());
@@ -119,6 +127,31 @@ final class WorkerCommand
             }
         }
         return argv;
+    }
+
+    /**
+     * @return the stdio bridge and its options, up to and including the {@code --} before the program.
+     */
+    private List<String> bridge(final WorkerConfig worker)
+    {
+        final List<String> argv = new ArrayList<>(List.of(bridgePath().toString()));
+        if (worker.stdin() != null)
+        {
+            argv.addAll(List.of("--stdin", worker.stdin().bridgeArgument()));
+        }
+        if (worker.stdout() != null)
+        {
+            argv.addAll(List.of("--stdout", worker.stdout().bridgeArgument(), "--stdout-pipe",
+                worker.stdout().pipe()));
+        }
+        argv.add("--");
+        return argv;
+    }
+
+    /** @return the stdio bridge, built beside the launcher. */
+    Path bridgePath()
+    {
+        return settings.launcher().resolveSibling(BRIDGE);
     }
 
     private static void limit(final List<String> argv, final String option, final long value)
@@ -158,6 +191,11 @@ final class WorkerCommand
         for (final Path system : SYSTEM_PATHS)
         {
             found(paths, system, "system libraries", nobody);
+        }
+        if (worker.bridged())
+        {
+            // Linked with libtrindle statically: the bridge needs no library but the C library.
+            found(paths, bridgePath(), "the stdio bridge", nobody);
         }
         switch (worker.launch())
         {
