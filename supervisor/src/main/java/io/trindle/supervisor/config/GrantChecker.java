@@ -257,9 +257,8 @@ final class GrantChecker
             if (pipes.containsKey(grant.key()) && !bridgedPipe)
             {
                 problems.add(grant.keyNode(), "worker '" + worker.name + "' is granted pipe '" + grant.key() +
-                    "', but its program runs under the stdio bridge, which reads only the 'stdin' pipe and writes " +
-                    "only the 'stdout' pipe: drop the grant, or make '" + grant.key() + "' the worker's " +
-                    (worker.stdin == null ? "stdin" : "stdout") + " instead");
+                    "', which its program cannot reach: under the stdio bridge it reads only its 'stdin' pipe and " +
+                    "writes only its 'stdout' pipe; drop the grant");
             }
         }
     }
