@@ -1,0 +1,311 @@
+package io.trindle.it;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Ordinary programs as workers through the stdio bridge ({@code trindle-bridge}): every framing in both
+ * directions byte for byte, the end of stream closing a program's stdin and a program's exit ending its stream,
+ * back-pressure from a stopped program to the program feeding it, a bridged source stopped by {@code trindle stop},
+ * replicas, and a sandboxed bridged worker.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class BridgeTest
+{
+    private static final Duration DEADLINE = Duration.ofSeconds(90);
+
+    @TempDir
+    Path directory;
+
+    /**
+     * Four sources and four sinks, each pair over one pipe: the sinks exit only when their stdin closes, which
+     * happens only once their source's program exited and its stream ended, so the pipeline ending is that proof.
+     */
+    @Test
+    void shouldFrameEveryFramingInBothDirectionsExactly() throws Exception
+    {
+        final byte[] rawBytes = new byte[300_000];
+        for (int i = 0; i < rawBytes.length; i++)
+        {
+            rawBytes[i] = (byte)(i * 31 + i / 7);
+        }
+        Files.write(directory.resolve("raw.in"), rawBytes);
+        final ByteArrayOutputStream prefixed = new ByteArrayOutputStream();
+        for (final String message : List.of("x", "yy\nz", "", "last one"))
+        {
+            prefixed.write(prefix(message.length()));
+            prefixed.write(message.getBytes(StandardCharsets.UTF_8));
+        }
+        Files.write(directory.resolve("prefixed.in"), prefixed.toByteArray());
+        Files.writeString(directory.resolve("framings.yaml"), """
+            pipes:
+              lines: {}
+              prefixed: {}
+              raw: {}
+              lines-to-raw: {}
+            workers:
+              lines-source:
+                command: [printf, 'a\\nbb\\n\\nlast']
+                stdout: lines
+              lines-sink:
+                command: [sh, -c, 'cat > lines.out']
+                stdin: { pipe: lines, framing: length-prefixed }
+              prefixed-source:
+                command: [cat, prefixed.in]
+                stdout: { pipe: prefixed, framing: length-prefixed }
+              prefixed-sink:
+                command: [sh, -c, 'cat > prefixed.out']
+                stdin: prefixed
+              raw-source:
+                command: [cat, raw.in]
+                stdout: { pipe: raw, framing: raw, chunk: 1000 }
+              raw-sink:
+                command: [sh, -c, 'cat > raw.out']
+                stdin: { pipe: raw, framing: length-prefixed }
+              lines-to-raw-source:
+                command: [printf, 'a\\nbb\\n']
+                stdout: lines-to-raw
+              lines-to-raw-sink:
+                command: [sh, -c, 'cat > lines-to-raw.out']
+                stdin: { pipe: lines-to-raw, framing: raw }
+            """);
+        try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "framings.yaml"))
+        {
+            assertEquals(0, trindle.waitFor(DEADLINE), "every stream ends and every program exits. " +
+                trindle.output());
+        }
+        // lines out, length-prefixed in: a message per line, the newline removed, a last line without one kept.
+        final ByteArrayOutputStream lines = new ByteArrayOutputStream();
+        for (final String line : List.of("a", "bb", "", "last"))
+        {
+            lines.write(prefix(line.length()));
+            lines.write(line.getBytes(StandardCharsets.UTF_8));
+        }
+        assertArrayEquals(lines.toByteArray(), Files.readAllBytes(directory.resolve("lines.out")));
+        // length-prefixed out, lines in: each message and a newline.
+        assertEquals("x\nyy\nz\n\nlast one\n", Files.readString(directory.resolve("prefixed.out")));
+        // raw out in chunks of at most 1000 bytes, length-prefixed in: the chunks are the bytes, in order.
+        final ByteBuffer chunks = ByteBuffer.wrap(Files.readAllBytes(directory.resolve("raw.out")))
+            .order(ByteOrder.LITTLE_ENDIAN);
+        final ByteArrayOutputStream joined = new ByteArrayOutputStream();
+        while (chunks.hasRemaining())
+        {
+            final int length = chunks.getInt();
+            assertTrue(length >= 1 && length <= 1000, "a chunk of " + length + " bytes");
+            final byte[] chunk = new byte[length];
+            chunks.get(chunk);
+            joined.write(chunk);
+        }
+        assertArrayEquals(rawBytes, joined.toByteArray());
+        // raw in: the messages' bytes as they are, nothing added.
+        assertEquals("abb", Files.readString(directory.resolve("lines-to-raw.out")));
+    }
+
+    /**
+     * A stopped program stops its bridge, whose input lane fills, which stops the bridge of the program feeding it
+     * in its claim, which stops that program on its full stdout: nothing grows. Then {@code trindle stop} stops the
+     * endless source through its bridge, and everything drains.
+     */
+    @Test
+    void shouldHoldBackASourceWhileItsReceiverIsStoppedAndStopItOnRequest() throws Exception
+    {
+        Files.writeString(directory.resolve("endless.yaml"), """
+            pipes:
+              lines: { lane: 64KiB }
+            workers:
+              yes:
+                command: [yes, a line of text]
+                stdout: lines
+                stop-timeout: 60s
+              sink:
+                command: [sh, -c, 'kill -STOP $$; wc -l > count.out']
+                stdin: lines
+                stop-timeout: 60s
+            """);
+        try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "endless.yaml"))
+        {
+            final List<SupervisorProcess.Worker> workers = trindle.awaitRunning("endless", DEADLINE);
+            final int yesBridge = pidOf(workers, "yes");
+            final int sinkProgram = awaitChild(pidOf(workers, "sink"));
+            final int yesProgram = awaitChild(yesBridge);
+            awaitState(sinkProgram, "T", "the sink's program stopped itself");
+            // yes blocks writing its stdout, since its bridge blocks claiming room in the full lane.
+            awaitWchan(yesProgram, "pipe_write");
+            awaitWchan(yesBridge, "futex");
+            final long rss = rssKiB(yesBridge);
+            assertTrue(rss < 32 * 1024, "the source's bridge holds " + rss + " KiB while held back");
+
+            Runtime.getRuntime().exec(new String[] {"kill", "-CONT", Integer.toString(sinkProgram)}).waitFor();
+            final SupervisorProcess stop = SupervisorProcess.start(directory, "stop", "endless");
+            assertEquals(0, stop.waitFor(DEADLINE), stop.output());
+            assertEquals(3, trindle.waitFor(DEADLINE), "stopped on request: " + trindle.output());
+            assertTrue(Long.parseLong(Files.readString(directory.resolve("count.out")).strip()) > 0,
+                trindle.output());
+            assertTrue(trindle.stderr().contains("pipeline 'endless'"), trindle.output());
+        }
+    }
+
+    @Test
+    void shouldSpreadLinesOverReplicasOfABridgedWorker() throws Exception
+    {
+        Files.writeString(directory.resolve("replicas.yaml"), """
+            pipes:
+              numbers: {}
+              copies: {}
+            workers:
+              seq:
+                command: [seq, 1, 3000]
+                stdout: numbers
+              cat:
+                command: [cat]
+                replicas: 3
+                stdin: numbers
+                stdout: copies
+              sort:
+                command: [sh, -c, 'sort -n > sorted.out']
+                stdin: copies
+            """);
+        try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "replicas.yaml"))
+        {
+            assertEquals(0, trindle.waitFor(DEADLINE), trindle.output());
+            assertTrue(trindle.stderr().contains("5 worker process(es)"), "seq, three cats, sort: " +
+                trindle.output());
+        }
+        assertEquals(IntStream.rangeClosed(1, 3000).mapToObj(Integer::toString).collect(Collectors.joining("\n",
+            "", "\n")), Files.readString(directory.resolve("sorted.out")));
+    }
+
+    @Test
+    void shouldRunABridgedProgramInAStrictSandbox() throws Exception
+    {
+        Files.writeString(directory.resolve("sandboxed.yaml"), """
+            pipes:
+              words: {}
+              upper: {}
+            workers:
+              words:
+                command: [printf, 'one\\ntwo\\nthree\\n']
+                stdout: words
+              tr:
+                command: [tr, a-z, A-Z]
+                sandbox: strict
+                stdin: words
+                stdout: upper
+              sink:
+                command: [sh, -c, 'cat > upper.out']
+                stdin: upper
+            """);
+        try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "sandboxed.yaml"))
+        {
+            assertEquals(0, trindle.waitFor(DEADLINE), trindle.output());
+        }
+        assertEquals("ONE\nTWO\nTHREE\n", Files.readString(directory.resolve("upper.out")));
+    }
+
+    private static byte[] prefix(final int length)
+    {
+        return ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(length).array();
+    }
+
+    private static int pidOf(final List<SupervisorProcess.Worker> workers, final String name)
+    {
+        return workers.stream().filter(w -> w.name().equals(name)).findFirst().orElseThrow().pid();
+    }
+
+    /** @return the one child of {@code pid} (the bridge's program), waiting for it to be started. */
+    private static int awaitChild(final int pid) throws Exception
+    {
+        final Path children = Path.of("/proc", Integer.toString(pid), "task", Integer.toString(pid), "children");
+        final long deadline = System.nanoTime() + DEADLINE.toNanos();
+        while (System.nanoTime() < deadline)
+        {
+            final String text = Files.readString(children).strip();
+            if (!text.isEmpty())
+            {
+                return Integer.parseInt(text.split(" ")[0]);
+            }
+            Thread.sleep(10);
+        }
+        fail("process " + pid + " started no program");
+        return -1;
+    }
+
+    private static void awaitState(final int pid, final String state, final String what) throws Exception
+    {
+        final long deadline = System.nanoTime() + DEADLINE.toNanos();
+        while (System.nanoTime() < deadline)
+        {
+            final String stat = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"));
+            if (stat.substring(stat.lastIndexOf(')') + 2).startsWith(state))
+            {
+                return;
+            }
+            Thread.sleep(10);
+        }
+        fail(what + ": process " + pid + " never reached state " + state);
+    }
+
+    /** Waits until some thread of {@code pid} sleeps in the kernel function {@code wchan}. */
+    private static void awaitWchan(final int pid, final String wchan) throws Exception
+    {
+        final long deadline = System.nanoTime() + DEADLINE.toNanos();
+        String seen = "";
+        while (System.nanoTime() < deadline)
+        {
+            try (var tasks = Files.list(Path.of("/proc", Integer.toString(pid), "task")))
+            {
+                final List<String> channels = tasks.map(task -> read(task.resolve("wchan"))).toList();
+                seen = channels.toString();
+                if (channels.stream().anyMatch(channel -> channel.contains(wchan)))
+                {
+                    return;
+                }
+            }
+            Thread.sleep(10);
+        }
+        fail("no thread of process " + pid + " came to sleep in " + wchan + "; last seen: " + seen);
+    }
+
+    private static String read(final Path path)
+    {
+        try
+        {
+            return Files.readString(path);
+        }
+        catch (final IOException e)
+        {
+            return "";
+        }
+    }
+
+    private static long rssKiB(final int pid) throws IOException
+    {
+        for (final String line : Files.readAllLines(Path.of("/proc", Integer.toString(pid), "status")))
+        {
+            if (line.startsWith("VmRSS:"))
+            {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new IOException("no VmRSS for " + pid);
+    }
+}
