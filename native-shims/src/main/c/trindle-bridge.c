@@ -85,7 +85,7 @@ enum framing
     FRAMING_RAW,
 };
 
-static const char *const FRAMING_NAMES[] = {"none", "lines", "length-prefixed", "raw"};
+static const char *const FRAMING_NAMES[] = { "none", "lines", "length-prefixed", "raw" };
 
 /** What the threads share, set up by main before they start. */
 struct bridge
@@ -266,12 +266,12 @@ static void *input_thread(void *argument)
             if (bridge->input_framing == FRAMING_LENGTH_PREFIXED)
             {
                 prefixes[m] = htole32(message->length);
-                iov[count++] = (struct iovec){&prefixes[m], PREFIX_LENGTH};
+                iov[count++] = (struct iovec){ &prefixes[m], PREFIX_LENGTH };
             }
-            iov[count++] = (struct iovec){(void *)message->payload, message->length};
+            iov[count++] = (struct iovec){ (void *)message->payload, message->length };
             if (bridge->input_framing == FRAMING_LINES)
             {
-                iov[count++] = (struct iovec){&newline, 1};
+                iov[count++] = (struct iovec){ &newline, 1 };
             }
         }
         const int error = write_all(bridge->input_fd, iov, count);
@@ -337,7 +337,7 @@ static int readable_bytes(struct bridge *bridge)
         {
             break;
         }
-        struct pollfd wait = {.fd = bridge->output_fd, .events = POLLIN};
+        struct pollfd wait = { .fd = bridge->output_fd, .events = POLLIN };
         while (poll(&wait, 1, -1) < 0)
         {
             if (errno != EINTR)
@@ -360,8 +360,8 @@ static void output_raw(struct bridge *bridge)
         trindle_claim_t claim;
         if (trindle_lane_sender_claim_wait(lane, length, -1, &claim) != TRINDLE_OK)
         {
-            output_fails(bridge, "claiming %u bytes on pipe '%s': %s", length, bridge->output_pipe,
-                trindle_last_error());
+            output_fails(
+                bridge, "claiming %u bytes on pipe '%s': %s", length, bridge->output_pipe, trindle_last_error());
             return;
         }
         uint32_t filled = 0;
@@ -409,8 +409,9 @@ static bool send_framed(struct bridge *bridge, uint8_t *buffer, size_t *have, ui
             const size_t length = (size_t)(end - (buffer + start));
             if (length > max)
             {
-                output_fails(bridge, "a line of %zu bytes in the stdout of %s is longer than the largest message "
-                                     "pipe '%s' takes (%u bytes): give the pipe a larger lane or use framing raw",
+                output_fails(bridge,
+                    "a line of %zu bytes in the stdout of %s is longer than the largest message "
+                    "pipe '%s' takes (%u bytes): give the pipe a larger lane or use framing raw",
                     length, bridge->program, bridge->output_pipe, max);
                 return false;
             }
@@ -431,8 +432,9 @@ static bool send_framed(struct bridge *bridge, uint8_t *buffer, size_t *have, ui
             length = le32toh(length);
             if (length > max)
             {
-                output_fails(bridge, "the stdout of %s announces a message of %u bytes, longer than the largest "
-                                     "pipe '%s' takes (%u bytes): give the pipe a larger lane",
+                output_fails(bridge,
+                    "the stdout of %s announces a message of %u bytes, longer than the largest "
+                    "pipe '%s' takes (%u bytes): give the pipe a larger lane",
                     bridge->program, length, bridge->output_pipe, max);
                 return false;
             }
@@ -557,7 +559,7 @@ static int supervise(trindle_t *trindle, struct bridge *bridge, int signals, boo
         {
             die(EXIT_SYSCALL, "waitpid(%d) for %s", (int)bridge->child, bridge->program);
         }
-        struct pollfd wait = {.fd = signals, .events = POLLIN};
+        struct pollfd wait = { .fd = signals, .events = POLLIN };
         if (poll(&wait, 1, CONTROL_LOOK_MILLIS) > 0)
         {
             struct signalfd_siginfo info;
@@ -583,7 +585,7 @@ static int supervise(trindle_t *trindle, struct bridge *bridge, int signals, boo
 
 int main(int argc, char **argv)
 {
-    struct bridge bridge = {.input_fd = -1, .output_fd = -1};
+    struct bridge bridge = { .input_fd = -1, .output_fd = -1 };
     int i = 1;
     for (; i < argc; i++)
     {
@@ -593,8 +595,7 @@ int main(int argc, char **argv)
             i++;
             break;
         }
-        if (strcmp(option, "--stdin") != 0 && strcmp(option, "--stdout") != 0 &&
-            strcmp(option, "--stdout-pipe") != 0)
+        if (strcmp(option, "--stdin") != 0 && strcmp(option, "--stdout") != 0 && strcmp(option, "--stdout-pipe") != 0)
         {
             usage_error("unknown option", option);
         }
@@ -647,8 +648,9 @@ int main(int argc, char **argv)
         {
             if (bridge.chunk > max)
             {
-                fprintf(stderr, "trindle-bridge: chunk %u is larger than the largest message pipe '%s' takes; "
-                                "sending chunks of %u bytes\n",
+                fprintf(stderr,
+                    "trindle-bridge: chunk %u is larger than the largest message pipe '%s' takes; "
+                    "sending chunks of %u bytes\n",
                     bridge.chunk, bridge.output_pipe, max);
             }
             bridge.chunk = max;
@@ -673,8 +675,8 @@ int main(int argc, char **argv)
     }
     signal(SIGPIPE, SIG_IGN);
 
-    int input[2] = {-1, -1};
-    int output[2] = {-1, -1};
+    int input[2] = { -1, -1 };
+    int output[2] = { -1, -1 };
     if (bridge.receiver != NULL)
     {
         open_pipe(input, "the program's stdin");
