@@ -14,11 +14,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -26,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Ordinary programs as workers through the stdio bridge ({@code trindle-bridge}): every framing in both
  * directions byte for byte, the end of stream closing a program's stdin and a program's exit ending its stream,
  * back-pressure from a stopped program to the program feeding it, a bridged source stopped by {@code trindle stop},
- * replicas, and a sandboxed bridged worker.
+ * replicas, a sandboxed bridged worker; and {@code ready: started} for a plain program.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class BridgeTest
@@ -88,11 +91,7 @@ class BridgeTest
                 command: [sh, -c, 'cat > lines-to-raw.out']
                 stdin: { pipe: lines-to-raw, framing: raw }
             """);
-        try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "framings.yaml"))
-        {
-            assertEquals(0, trindle.waitFor(DEADLINE), "every stream ends and every program exits. " +
-                trindle.output());
-        }
+        runToItsEnd("framings.yaml"); // every stream ends and every program exits
         // lines out, length-prefixed in: a message per line, the newline removed, a last line without one kept.
         final ByteArrayOutputStream lines = new ByteArrayOutputStream();
         for (final String line : List.of("a", "bb", "", "last"))
@@ -184,12 +183,8 @@ class BridgeTest
                 command: [sh, -c, 'sort -n > sorted.out']
                 stdin: copies
             """);
-        try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "replicas.yaml"))
-        {
-            assertEquals(0, trindle.waitFor(DEADLINE), trindle.output());
-            assertTrue(trindle.stderr().contains("5 worker process(es)"), "seq, three cats, sort: " +
-                trindle.output());
-        }
+        final SupervisorProcess trindle = runToItsEnd("replicas.yaml");
+        assertTrue(trindle.stderr().contains("5 worker process(es)"), "seq, three cats, sort: " + trindle.output());
         assertEquals(IntStream.rangeClosed(1, 3000).mapToObj(Integer::toString).collect(Collectors.joining("\n",
             "", "\n")), Files.readString(directory.resolve("sorted.out")));
     }
@@ -214,11 +209,52 @@ class BridgeTest
                 command: [sh, -c, 'cat > upper.out']
                 stdin: upper
             """);
-        try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "sandboxed.yaml"))
+        runToItsEnd("sandboxed.yaml");
+        assertEquals("ONE\nTWO\nTHREE\n", Files.readString(directory.resolve("upper.out")));
+    }
+
+    /**
+     * A plain program (no bridge) that never reads its control channel runs past its ready timeout with
+     * {@code ready: started}: it counts as ready once started, and is not killed.
+     */
+    @Test
+    void shouldCountAPlainProgramReadyOnceStartedWithReadyStarted() throws Exception
+    {
+        Files.writeString(directory.resolve("plain.yaml"), """
+            workers:
+              plain:
+                command: [sh, -c, 'while [ ! -e go ]; do sleep 0.05; done; echo went']
+                ready: started
+                ready-timeout: 1s
+            """);
+        try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "plain.yaml"))
+        {
+            trindle.awaitRunning("plain", DEADLINE);
+            final Pattern uptime = Pattern.compile("\"uptimeSeconds\":(\\d+)");
+            final long deadline = System.nanoTime() + DEADLINE.toNanos();
+            long seconds = 0;
+            while (seconds < 2 && System.nanoTime() < deadline)
+            {
+                final Matcher matcher = uptime.matcher(trindle.ask("plain", "status --json"));
+                seconds = matcher.find() ? Long.parseLong(matcher.group(1)) : 0;
+                Thread.sleep(50);
+            }
+            assertTrue(seconds >= 2, "the program ran past its ready timeout. " + trindle.output());
+            Files.createFile(directory.resolve("go"));
+            assertEquals(0, trindle.waitFor(DEADLINE), trindle.output());
+            assertTrue(trindle.stdout().contains("plain | went"), trindle.output());
+            assertFalse(trindle.stderr().contains("did not say it was ready"), trindle.output());
+        }
+    }
+
+    /** Runs the pipeline of {@code file} (in the test's directory) and asserts that it ends by itself, status 0. */
+    private SupervisorProcess runToItsEnd(final String file) throws Exception
+    {
+        try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", file))
         {
             assertEquals(0, trindle.waitFor(DEADLINE), trindle.output());
+            return trindle; // its output stays readable: it is in files
         }
-        assertEquals("ONE\nTWO\nTHREE\n", Files.readString(directory.resolve("upper.out")));
     }
 
     private static byte[] prefix(final int length)

@@ -815,7 +815,7 @@ final class ConfigReader
     /**
      * @return the constant whose config name is {@code word}, or {@code fallback} if none is.
      */
-    private static <E extends Enum<E>> E byConfigName(
+    static <E extends Enum<E>> E byConfigName(
         final E[] constants, final Function<E, String> configName, final String word, final E fallback)
     {
         for (final E constant : constants)

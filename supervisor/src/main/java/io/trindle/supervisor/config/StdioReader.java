@@ -67,8 +67,7 @@ final class StdioReader
         if (keys.containsKey("ready"))
         {
             final String word = nodes.word(keys.get("ready").value(), "'ready' of " + what, "readiness", READINESS);
-            worker.ready = word == null ? null : Arrays.stream(Readiness.values())
-                .filter(ready -> ready.configName().equals(word)).findFirst().orElseThrow();
+            worker.ready = ConfigReader.byConfigName(Readiness.values(), Readiness::configName, word, null);
         }
     }
 
@@ -106,8 +105,7 @@ final class StdioReader
         if (keys.containsKey("framing"))
         {
             final String word = nodes.word(keys.get("framing").value(), "'framing' of " + what, "framing", FRAMINGS);
-            framing = word == null ? null : Arrays.stream(Stdio.Framing.values())
-                .filter(f -> f.configName().equals(word)).findFirst().orElseThrow();
+            framing = ConfigReader.byConfigName(Stdio.Framing.values(), Stdio.Framing::configName, word, null);
         }
         int chunk = 0;
         if (keys.containsKey("chunk"))
