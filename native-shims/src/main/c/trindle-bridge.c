@@ -68,6 +68,8 @@ const char USAGE[] =
 #define INPUT_WAIT_NANOS 100000000LL
 /** How often the main thread looks at the control channel for a stop (a look is one recvmsg). */
 #define CONTROL_LOOK_MILLIS 50
+/** How long a claim waits for room before the output thread looks whether it should give up. */
+#define CLAIM_WAIT_NANOS 100000000LL
 /** The most messages written to the program's stdin in one batch (each takes up to two iovecs). */
 #define INPUT_BATCH 512
 /** The output buffer of lines and length-prefixed holds at least this much, or the largest message and more. */
@@ -104,6 +106,10 @@ struct bridge
     int output_fd;
     /* Set by main once the program exited: the input thread stops waiting for messages. */
     atomic_bool program_exited;
+    /* Set by the output thread when it sent everything it will and ended the stream. */
+    atomic_bool output_done;
+    /* Set by main when SIGTERM, SIGINT or SIGHUP reached the bridge (and was forwarded to the program). */
+    atomic_bool terminated;
     /* Set by the output thread when the program's output broke its framing or a send failed. */
     atomic_bool output_failed;
 };
@@ -311,15 +317,47 @@ static void output_fails(struct bridge *bridge, const char *format, ...)
     kill(bridge->child, SIGKILL);
 }
 
+/**
+ * Claims `length` bytes on the pipe's next lane, waiting as long as the lane is full — unless the bridge itself was
+ * told to terminate and the program is gone: then a lane that stays full is given up, so that the bridge exits
+ * rather than wait for a receiver that may never read again. Failures are reported.
+ * @return the lane, or NULL.
+ */
+static trindle_lane_sender_t *claim_room(struct bridge *bridge, uint32_t length, trindle_claim_t *claim)
+{
+    trindle_lane_sender_t *lane = trindle_pipe_sender_lane(bridge->sender, 0);
+    for (;;)
+    {
+        const int result = trindle_lane_sender_claim_wait(lane, length, CLAIM_WAIT_NANOS, claim);
+        if (result == TRINDLE_OK)
+        {
+            return lane;
+        }
+        if (result != TRINDLE_E_TIMEOUT)
+        {
+            output_fails(bridge, "claiming %u bytes on pipe '%s' for the stdout of %s: %s", length, bridge->output_pipe,
+                bridge->program, trindle_last_error());
+            return NULL;
+        }
+        if (atomic_load(&bridge->terminated) && atomic_load(&bridge->program_exited))
+        {
+            output_fails(bridge, "%s was terminated and pipe '%s' stays full: the rest of its stdout is not sent",
+                bridge->program, bridge->output_pipe);
+            return NULL;
+        }
+    }
+}
+
 static bool send_message(struct bridge *bridge, const uint8_t *data, uint32_t length)
 {
-    const int result = trindle_pipe_sender_send(bridge->sender, data, length, -1);
-    if (result != TRINDLE_OK)
+    trindle_claim_t claim;
+    trindle_lane_sender_t *lane = claim_room(bridge, length, &claim);
+    if (lane == NULL)
     {
-        output_fails(bridge, "sending the stdout of %s on pipe '%s': %s", bridge->program, bridge->output_pipe,
-            trindle_last_error());
         return false;
     }
+    memcpy(claim.payload, data, length);
+    trindle_lane_sender_commit(lane, &claim);
     return true;
 }
 
@@ -356,12 +394,10 @@ static void output_raw(struct bridge *bridge)
     while ((available = readable_bytes(bridge)) > 0)
     {
         const uint32_t length = (uint32_t)available < bridge->chunk ? (uint32_t)available : bridge->chunk;
-        trindle_lane_sender_t *lane = trindle_pipe_sender_lane(bridge->sender, 0);
         trindle_claim_t claim;
-        if (trindle_lane_sender_claim_wait(lane, length, -1, &claim) != TRINDLE_OK)
+        trindle_lane_sender_t *lane = claim_room(bridge, length, &claim);
+        if (lane == NULL)
         {
-            output_fails(
-                bridge, "claiming %u bytes on pipe '%s': %s", length, bridge->output_pipe, trindle_last_error());
             return;
         }
         uint32_t filled = 0;
@@ -516,6 +552,7 @@ static void *output_thread(void *argument)
     }
     close(bridge->output_fd);
     trindle_pipe_sender_end_streams(bridge->sender);
+    atomic_store(&bridge->output_done, true);
     return NULL;
 }
 
@@ -565,6 +602,7 @@ static int supervise(trindle_t *trindle, struct bridge *bridge, int signals, boo
             struct signalfd_siginfo info;
             if (read(signals, &info, sizeof info) == (ssize_t)sizeof info && info.ssi_signo != SIGCHLD)
             {
+                atomic_store(&bridge->terminated, true);
                 kill(bridge->child, (int)info.ssi_signo);
             }
         }
@@ -718,7 +756,18 @@ int main(int argc, char **argv)
     atomic_store(&bridge.program_exited, true);
     if (bridge.sender != NULL)
     {
-        /* Everything the program wrote before it exited is sent, then the stream ends. */
+        /* Everything the program wrote before it exited is sent, then the stream ends; a termination signal
+         * meanwhile lets the output thread give up a lane that stays full. */
+        while (!atomic_load(&bridge.output_done))
+        {
+            struct pollfd wait = { .fd = signals, .events = POLLIN };
+            struct signalfd_siginfo info;
+            if (poll(&wait, 1, CONTROL_LOOK_MILLIS) > 0 && read(signals, &info, sizeof info) == (ssize_t)sizeof info &&
+                info.ssi_signo != SIGCHLD)
+            {
+                atomic_store(&bridge.terminated, true);
+            }
+        }
         pthread_join(output_id, NULL);
     }
     if (bridge.receiver != NULL)
