@@ -154,12 +154,52 @@ class BridgeTest
             assertTrue(rss < 32 * 1024, "the source's bridge holds " + rss + " KiB while held back");
 
             Runtime.getRuntime().exec(new String[] {"kill", "-CONT", Integer.toString(sinkProgram)}).waitFor();
-            final SupervisorProcess stop = SupervisorProcess.start(directory, "stop", "endless");
-            assertEquals(0, stop.waitFor(DEADLINE), stop.output());
+            trindle.ask("endless", "stop"); // as trindle stop does
             assertEquals(3, trindle.waitFor(DEADLINE), "stopped on request: " + trindle.output());
             assertTrue(Long.parseLong(Files.readString(directory.resolve("count.out")).strip()) > 0,
                 trindle.output());
             assertTrue(trindle.stderr().contains("pipeline 'endless'"), trindle.output());
+        }
+    }
+
+    /**
+     * A bridged source whose receiver never reads again is stopped, does not stop, and gets the supervisor's
+     * SIGTERM: once its program is gone, the bridge gives up the full lane and exits, before the SIGKILL.
+     */
+    @Test
+    void shouldGiveUpAFullLaneOnceTerminated() throws Exception
+    {
+        Files.writeString(directory.resolve("stuck.yaml"), """
+            pipes:
+              lines: { lane: 64KiB }
+            workers:
+              yes:
+                command: [yes]
+                stdout: lines
+                stop-timeout: 10s
+              sink:
+                command: [sh, -c, 'kill -STOP $$; cat > /dev/null']
+                stdin: lines
+                stop-timeout: 10s
+            """);
+        try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "stuck.yaml"))
+        {
+            final List<SupervisorProcess.Worker> workers = trindle.awaitRunning("stuck", DEADLINE);
+            final int sinkProgram = awaitChild(pidOf(workers, "sink"));
+            awaitState(sinkProgram, "T", "the sink's program stopped itself");
+            awaitWchan(awaitChild(pidOf(workers, "yes")), "pipe_write");
+            trindle.ask("stuck", "stop"); // as trindle stop does
+            final long deadline = System.nanoTime() + DEADLINE.toNanos();
+            while (!trindle.stderr().contains("pipe 'lines' stays full") && System.nanoTime() < deadline)
+            {
+                Thread.sleep(20);
+            }
+            assertTrue(trindle.stderr().contains("yes  | trindle-bridge: yes was terminated and pipe 'lines' stays " +
+                "full: the rest of its stdout is not sent"), trindle.output());
+            Runtime.getRuntime().exec(new String[] {"kill", "-CONT", Integer.toString(sinkProgram)}).waitFor();
+            assertEquals(3, trindle.waitFor(DEADLINE), trindle.output());
+            assertFalse(trindle.stderr().contains("worker yes did not stop within its stop timeout; sending SIGKILL"),
+                trindle.output());
         }
     }
 
