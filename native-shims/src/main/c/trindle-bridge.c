@@ -18,6 +18,10 @@
  * Exit status: the program's (128 + N if signal N killed it); before that 100 for a usage error, 111 for a failed
  * system call or libtrindle call, 70 when the supervisor went away, 126/127 if the program cannot be executed or
  * was not found. A program whose output breaks its framing is killed and the bridge exits 111.
+ *
+ * Longer than the ~400 lines a file here should stay under, on purpose: it is one program, as each launcher is one
+ * file, and its parts (options, the program's start, the input and output threads, the main loop) share one
+ * struct and one signal mask that would otherwise cross file boundaries. docs/stdio-bridge.md says why it works so.
  */
 #define _GNU_SOURCE
 #include <endian.h>
