@@ -287,6 +287,32 @@ class BridgeTest
         }
     }
 
+    @Test
+    void shouldRefuseABadBridgeInValidateAndRunStartingNothing() throws Exception
+    {
+        Files.writeString(directory.resolve("bad.yaml"), """
+            pipes:
+              lines: {}
+            workers:
+              reader:
+                command: [seq, "3"]
+                stdout: lines
+              grep:
+                command: [grep, x]
+                stdin: lnes
+            """);
+        for (final String verb : new String[] {"validate", "run"})
+        {
+            final SupervisorProcess trindle = SupervisorProcess.start(directory, verb, "bad.yaml");
+            assertEquals(2, trindle.waitFor(DEADLINE), trindle.output());
+            assertEquals("bad.yaml:9:5: 'stdin' of worker 'grep' names 'lnes', which is not a declared pipe; did you " +
+                "mean 'lines'? (pipes: lines)", trindle.stderr().lines().findFirst().orElse(""), trindle.stderr());
+            assertEquals(1, trindle.stderr().lines().filter(line -> line.startsWith("bad.yaml:")).count(),
+                "one problem, not also that the pipe it meant has no receiver. " + trindle.stderr());
+            assertFalse(trindle.stderr().contains("starting pipeline"), "nothing was started. " + trindle.output());
+        }
+    }
+
     /** Runs the pipeline of {@code file} (in the test's directory) and asserts that it ends by itself, status 0. */
     private SupervisorProcess runToItsEnd(final String file) throws Exception
     {

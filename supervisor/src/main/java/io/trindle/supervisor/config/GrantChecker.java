@@ -280,6 +280,8 @@ final class GrantChecker
                 problems.add(node, what + " names '" + pipe + "', which is not a declared pipe" +
                     Suggestions.didYouMean(pipe, pipes.keySet()) +
                     (pipes.isEmpty() ? " (no pipes are declared)" : " (pipes: " + listed(pipes.keySet()) + ")"));
+                // As for a misspelt grant: do not also say the pipe it meant lacks this worker.
+                Suggestions.closest(pipe, pipes.keySet()).ifPresent(unsure::add);
             }
             return;
         }
