@@ -127,33 +127,16 @@ class BridgeTest
     @Test
     void shouldHoldBackASourceWhileItsReceiverIsStoppedAndStopItOnRequest() throws Exception
     {
-        Files.writeString(directory.resolve("endless.yaml"), """
-            pipes:
-              lines: { lane: 64KiB }
-            workers:
-              yes:
-                command: [yes, a line of text]
-                stdout: lines
-                stop-timeout: 60s
-              sink:
-                command: [sh, -c, 'kill -STOP $$; wc -l > count.out']
-                stdin: lines
-                stop-timeout: 60s
-            """);
-        try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "endless.yaml"))
+        final HeldBack held = holdBack("endless", "wc -l > count.out", "60s");
+        try (SupervisorProcess trindle = held.trindle())
         {
-            final List<SupervisorProcess.Worker> workers = trindle.awaitRunning("endless", DEADLINE);
-            final int yesBridge = pidOf(workers, "yes");
-            final int sinkProgram = awaitChild(pidOf(workers, "sink"));
-            final int yesProgram = awaitChild(yesBridge);
-            awaitState(sinkProgram, "T", "the sink's program stopped itself");
-            // yes blocks writing its stdout, since its bridge blocks claiming room in the full lane.
-            awaitWchan(yesProgram, "pipe_write");
-            awaitWchan(yesBridge, "futex");
-            final long rss = rssKiB(yesBridge);
+            // yes blocks writing its stdout (holdBack waited for it), since its bridge blocks claiming room in the
+            // full lane.
+            awaitWchan(held.yesBridge(), "futex");
+            final long rss = rssKiB(held.yesBridge());
             assertTrue(rss < 32 * 1024, "the source's bridge holds " + rss + " KiB while held back");
 
-            Runtime.getRuntime().exec(new String[] {"kill", "-CONT", Integer.toString(sinkProgram)}).waitFor();
+            Runtime.getRuntime().exec(new String[] {"kill", "-CONT", Integer.toString(held.sinkProgram())}).waitFor();
             trindle.ask("endless", "stop"); // as trindle stop does
             assertEquals(3, trindle.waitFor(DEADLINE), "stopped on request: " + trindle.output());
             assertTrue(Long.parseLong(Files.readString(directory.resolve("count.out")).strip()) > 0,
@@ -169,25 +152,9 @@ class BridgeTest
     @Test
     void shouldGiveUpAFullLaneOnceTerminated() throws Exception
     {
-        Files.writeString(directory.resolve("stuck.yaml"), """
-            pipes:
-              lines: { lane: 64KiB }
-            workers:
-              yes:
-                command: [yes]
-                stdout: lines
-                stop-timeout: 10s
-              sink:
-                command: [sh, -c, 'kill -STOP $$; cat > /dev/null']
-                stdin: lines
-                stop-timeout: 10s
-            """);
-        try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "stuck.yaml"))
+        final HeldBack held = holdBack("stuck", "cat > /dev/null", "10s");
+        try (SupervisorProcess trindle = held.trindle())
         {
-            final List<SupervisorProcess.Worker> workers = trindle.awaitRunning("stuck", DEADLINE);
-            final int sinkProgram = awaitChild(pidOf(workers, "sink"));
-            awaitState(sinkProgram, "T", "the sink's program stopped itself");
-            awaitWchan(awaitChild(pidOf(workers, "yes")), "pipe_write");
             trindle.ask("stuck", "stop"); // as trindle stop does
             final long deadline = System.nanoTime() + DEADLINE.toNanos();
             while (!trindle.stderr().contains("pipe 'lines' stays full") && System.nanoTime() < deadline)
@@ -196,7 +163,7 @@ class BridgeTest
             }
             assertTrue(trindle.stderr().contains("yes  | trindle-bridge: yes was terminated and pipe 'lines' stays " +
                 "full: the rest of its stdout is not sent"), trindle.output());
-            Runtime.getRuntime().exec(new String[] {"kill", "-CONT", Integer.toString(sinkProgram)}).waitFor();
+            Runtime.getRuntime().exec(new String[] {"kill", "-CONT", Integer.toString(held.sinkProgram())}).waitFor();
             assertEquals(3, trindle.waitFor(DEADLINE), trindle.output());
             assertFalse(trindle.stderr().contains("worker yes did not stop within its stop timeout; sending SIGKILL"),
                 trindle.output());
@@ -310,6 +277,48 @@ class BridgeTest
             assertEquals(1, trindle.stderr().lines().filter(line -> line.startsWith("bad.yaml:")).count(),
                 "one problem, not also that the pipe it meant has no receiver. " + trindle.stderr());
             assertFalse(trindle.stderr().contains("starting pipeline"), "nothing was started. " + trindle.output());
+        }
+    }
+
+    /** A running pipeline whose source is held back by a stopped sink, and the pids that show it. */
+    private record HeldBack(SupervisorProcess trindle, int yesBridge, int sinkProgram)
+    {
+    }
+
+    /**
+     * Runs {@code yes} (bridged) into a 64 KiB lane read by a bridged {@code sh} that stops itself (SIGSTOP) before
+     * running {@code sinkRest}, and waits until the sink's program is stopped and {@code yes} blocks writing its
+     * full stdout.
+     */
+    private HeldBack holdBack(final String pipeline, final String sinkRest, final String stopTimeout) throws Exception
+    {
+        Files.writeString(directory.resolve(pipeline + ".yaml"), """
+            pipes:
+              lines: { lane: 64KiB }
+            workers:
+              yes:
+                command: [yes, a line of text]
+                stdout: lines
+                stop-timeout: %s
+              sink:
+                command: [sh, -c, 'kill -STOP $$; %s']
+                stdin: lines
+                stop-timeout: %s
+            """.formatted(stopTimeout, sinkRest, stopTimeout));
+        final SupervisorProcess trindle = SupervisorProcess.start(directory, "run", pipeline + ".yaml");
+        try
+        {
+            final List<SupervisorProcess.Worker> workers = trindle.awaitRunning(pipeline, DEADLINE);
+            final int yesBridge = pidOf(workers, "yes");
+            final int sinkProgram = awaitChild(pidOf(workers, "sink"));
+            awaitState(sinkProgram, "T", "the sink's program stopped itself");
+            awaitWchan(awaitChild(yesBridge), "pipe_write");
+            return new HeldBack(trindle, yesBridge, sinkProgram);
+        }
+        catch (final Exception | AssertionError e)
+        {
+            trindle.close();
+            throw e;
         }
     }
 
