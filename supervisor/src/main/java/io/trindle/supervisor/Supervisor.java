@@ -8,6 +8,7 @@ import io.trindle.ipc.linux.SystemCallException;
 import io.trindle.supervisor.config.Durations;
 import io.trindle.supervisor.config.PipeCycles;
 import io.trindle.supervisor.config.PipelineConfig;
+import io.trindle.supervisor.config.Readiness;
 import io.trindle.supervisor.config.WorkerConfig;
 
 import java.io.PrintStream;
@@ -480,8 +481,15 @@ final class Supervisor
         {
             return;
         }
-        timers.schedule(() -> events.add(new ReadyTimeout(worker, generation)),
-            worker.config.readyTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        if (worker.config.ready() == Readiness.STARTED)
+        {
+            worker.state = WorkerProcess.State.RUNNING; // spawned and granted is ready enough
+        }
+        else
+        {
+            timers.schedule(() -> events.add(new ReadyTimeout(worker, generation)),
+                worker.config.readyTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        }
         if (stopping)
         {
             stopSequence.ask(worker);

@@ -24,7 +24,8 @@ import java.util.Set;
 /**
  * The command line and environment that start one worker: {@code trindle-launch} (working directory, death with
  * the supervisor), then, for a sandboxed worker, {@code trindle-sandbox} with the worker's profile, limits and
- * read-only paths, then the worker's own program.
+ * read-only paths, then, for a worker whose stdin or stdout is a pipe, {@code trindle-bridge}, then the worker's own
+ * program.
  * <p>
  * A sandboxed worker may read nothing but its read-only paths, so the supervisor works out what its program needs
  * to start, each for a stated reason ({@link ReadOnly}): the system's libraries, the program and the directory it
@@ -45,6 +46,8 @@ final class WorkerCommand
 
     /** The environment variable that tells a sandboxed worker its sandbox profile. */
     static final String SANDBOX_ENVIRONMENT = "TRINDLE_SANDBOX";
+    /** The stdio bridge's file name, in the launcher's directory (docs/stdio-bridge.md). */
+    static final String BRIDGE = "trindle-bridge";
 
     /** The launcher takes at most this many read-only paths. */
     static final int MAX_READ_ONLY = 64;
@@ -108,6 +111,10 @@ final class WorkerCommand
             }
             argv.add("--");
         }
+        if (worker.bridged())
+        {
+            argv.addAll(bridge(worker));
+        }
         switch (worker.launch())
         {
             case Launch.Command command -> argv.addAll(command.argv());
@@ -123,6 +130,31 @@ final class WorkerCommand
             }
         }
         return argv;
+    }
+
+    /**
+     * @return the stdio bridge and its options, up to and including the {@code --} before the program.
+     */
+    private List<String> bridge(final WorkerConfig worker)
+    {
+        final List<String> argv = new ArrayList<>(List.of(bridgePath().toString()));
+        if (worker.stdin() != null)
+        {
+            argv.addAll(List.of("--stdin", worker.stdin().bridgeArgument()));
+        }
+        if (worker.stdout() != null)
+        {
+            argv.addAll(List.of("--stdout", worker.stdout().bridgeArgument(), "--stdout-pipe",
+                worker.stdout().pipe()));
+        }
+        argv.add("--");
+        return argv;
+    }
+
+    /** @return the stdio bridge, built beside the launcher. */
+    Path bridgePath()
+    {
+        return settings.launcher().resolveSibling(BRIDGE);
     }
 
     private static void limit(final List<String> argv, final String option, final long value)
@@ -170,6 +202,11 @@ final class WorkerCommand
         }
         Path program = null;
         Path interpreter = null;
+        if (worker.bridged())
+        {
+            // Linked with libtrindle statically: the bridge needs no library but the C library.
+            found(paths, bridgePath(), "the stdio bridge", nobody);
+        }
         switch (worker.launch())
         {
             case Launch.Command command ->

@@ -44,7 +44,7 @@ final class ConfigReader
     static final List<String> SEGMENT_KEYS = List.of("size");
     static final List<String> WORKER_KEYS = List.of(
         "command", "run", "java", "env", "cwd", "replicas", "grants", "restart", "stop-timeout", "ready-timeout",
-        "sandbox", "restart-safe");
+        "sandbox", "restart-safe", "stdin", "stdout", "ready");
     static final List<String> LAUNCH_KEYS = List.of("command", "run", "java");
     static final List<String> RESTART_KEYS = List.of("policy", "backoff", "intensity");
     static final List<String> SANDBOX_KEYS = List.of("profile", "read-only", "memory", "cpu", "files", "processes");
@@ -418,6 +418,7 @@ final class ConfigReader
             final Boolean safe = nodes.bool(keys.get("restart-safe").value(), "'restart-safe' of " + what);
             worker.restartSafe = safe != null && safe;
         }
+        new StdioReader(nodes).read(worker, keys, what);
     }
 
     private Launch readLaunch(final Entry entry, final String worker)
@@ -819,7 +820,7 @@ final class ConfigReader
     /**
      * @return the constant whose config name is {@code word}, or {@code fallback} if none is.
      */
-    private static <E extends Enum<E>> E byConfigName(
+    static <E extends Enum<E>> E byConfigName(
         final E[] constants, final Function<E, String> configName, final String word, final E fallback)
     {
         for (final E constant : constants)
@@ -857,6 +858,13 @@ final class ConfigReader
         Duration readyTimeout = WorkerConfig.DEFAULT_READY_TIMEOUT;
         SandboxConfig sandbox = SandboxConfig.NONE;
         boolean restartSafe;
+        Stdio stdin;
+        Stdio stdout;
+        /** Where 'stdin' and 'stdout' are written, or {@code null} when they are not. */
+        Node stdinNode;
+        Node stdoutNode;
+        /** {@code null} until the config says: then it follows from whether the worker is bridged. */
+        Readiness ready;
 
         WorkerDraft(final String name, final Position position)
         {
@@ -866,8 +874,10 @@ final class ConfigReader
 
         WorkerConfig toConfig()
         {
+            final boolean bridged = stdin != null || stdout != null;
             return new WorkerConfig(name, launch, environment, workingDirectory, replicas, grants, restart,
-                stopTimeout, readyTimeout, sandbox, restartSafe, position);
+                stopTimeout, readyTimeout, sandbox, restartSafe, stdin, stdout,
+                ready != null ? ready : bridged ? Readiness.STARTED : Readiness.MESSAGE, position);
         }
     }
 }

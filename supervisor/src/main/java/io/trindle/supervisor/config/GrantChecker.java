@@ -1,6 +1,7 @@
 package io.trindle.supervisor.config;
 
 import io.trindle.ipc.ControlFrame;
+import io.trindle.ipc.LaneDescriptor;
 import io.trindle.ipc.Right;
 import io.trindle.ipc.Rights;
 import io.trindle.supervisor.config.ConfigReader.WorkerDraft;
@@ -24,7 +25,8 @@ import java.util.Set;
  * Checks every worker's grants against the declared pipes and segments, and turns each valid one into
  * {@link Rights}: the object exists; each right is one a user may grant and applies to the object's kind; a
  * worker holds one end of a pipe, not both; a writable segment is also readable; and each pipe ends up with
- * exactly one receiving worker and at least one sender.
+ * exactly one receiving worker and at least one sender. A worker's {@code stdin} implies a receive grant of its
+ * pipe, and its {@code stdout} a send grant; a bridged program reads and writes no other pipe.
  */
 final class GrantChecker
 {
@@ -88,6 +90,7 @@ final class GrantChecker
                     worker.grants.put(grant.key(), rights);
                 }
             }
+            checkStdio(worker);
         }
         checkLanesPerFrame();
         if (!allReadable)
@@ -203,21 +206,107 @@ final class GrantChecker
             }
             return null;
         }
-        if (rights.contains(Right.RECEIVE))
+        register(draft, object, grant.keyNode(), rights.contains(Right.RECEIVE) ? Right.RECEIVE : Right.SEND,
+            isPipe);
+        return Rights.of(rights.toArray(new Right[0]));
+    }
+
+    /** Counts a worker among a pipe's receiver or senders; a second receiving worker is reported. */
+    private void register(final WorkerDraft draft, final String object, final Node keyNode, final Right end,
+        final boolean isPipe)
+    {
+        if (isPipe && end == Right.RECEIVE)
         {
-            final WorkerGrant first = receivers.putIfAbsent(object, new WorkerGrant(draft, grant.keyNode()));
+            final WorkerGrant first = receivers.putIfAbsent(object, new WorkerGrant(draft, keyNode));
             if (first != null)
             {
-                problems.add(grant.keyNode(), "pipe '" + object + "' already has a receiving worker, '" +
+                problems.add(keyNode, "pipe '" + object + "' already has a receiving worker, '" +
                     first.worker.name + "' (line " + nodes.line(first.keyNode) + "); a pipe has exactly one " +
                     "receiving worker (to share its messages, give '" + first.worker.name + "' more replicas)");
             }
         }
-        if (rights.contains(Right.SEND))
+        if (isPipe && end == Right.SEND)
         {
             senders.computeIfAbsent(object, name -> new ArrayList<>()).add(draft);
         }
-        return Rights.of(rights.toArray(new Right[0]));
+    }
+
+    /**
+     * Checks a bridged worker's {@code stdin} and {@code stdout} against the pipes and its grants, and adds the
+     * grants they imply: receive for {@code stdin}, send for {@code stdout}.
+     */
+    private void checkStdio(final WorkerDraft worker)
+    {
+        if (worker.stdin == null && worker.stdout == null)
+        {
+            return;
+        }
+        if (worker.stdin != null && worker.stdout != null && worker.stdin.pipe().equals(worker.stdout.pipe()))
+        {
+            problems.add(worker.stdoutNode, "worker '" + worker.name + "' has pipe '" + worker.stdin.pipe() +
+                "' as both its stdin and its stdout; a worker holds one end of a pipe, not both");
+            unsure.add(worker.stdin.pipe());
+            return;
+        }
+        implyGrant(worker, worker.stdin, worker.stdinNode, "stdin", Right.RECEIVE);
+        implyGrant(worker, worker.stdout, worker.stdoutNode, "stdout", Right.SEND);
+        for (final Entry grant : worker.grantEntries)
+        {
+            final boolean bridgedPipe = worker.stdin != null && grant.key().equals(worker.stdin.pipe()) ||
+                worker.stdout != null && grant.key().equals(worker.stdout.pipe());
+            if (pipes.containsKey(grant.key()) && !bridgedPipe)
+            {
+                problems.add(grant.keyNode(), "worker '" + worker.name + "' is granted pipe '" + grant.key() +
+                    "', which its program cannot reach: under the stdio bridge it reads only its 'stdin' pipe and " +
+                    "writes only its 'stdout' pipe; drop the grant");
+            }
+        }
+    }
+
+    private void implyGrant(final WorkerDraft worker, final Stdio stdio, final Node node, final String end,
+        final Right right)
+    {
+        if (stdio == null)
+        {
+            return;
+        }
+        final String pipe = stdio.pipe();
+        final String what = "'" + end + "' of worker '" + worker.name + "'";
+        final String needs = right.name().toLowerCase(Locale.ROOT);
+        if (!pipes.containsKey(pipe))
+        {
+            if (objectsKnown)
+            {
+                problems.add(node, what + " names '" + pipe + "', which is not a declared pipe" +
+                    Suggestions.didYouMean(pipe, pipes.keySet()) +
+                    (pipes.isEmpty() ? " (no pipes are declared)" : " (pipes: " + listed(pipes.keySet()) + ")"));
+                // As for a misspelt grant: do not also say the pipe it meant lacks this worker.
+                Suggestions.closest(pipe, pipes.keySet()).ifPresent(unsure::add);
+            }
+            return;
+        }
+        final int maxPayload = LaneDescriptor.maxPayloadLength(pipes.get(pipe).laneCapacity());
+        if (stdio.chunk() > maxPayload)
+        {
+            problems.add(node, what + " has chunk " + Sizes.format(stdio.chunk()) + ", larger than the largest " +
+                "message pipe '" + pipe + "' takes (" + maxPayload + " bytes, an eighth of its lane less 16): give " +
+                "a smaller chunk or the pipe a larger lane");
+        }
+        final boolean listed = worker.grantEntries.stream().anyMatch(grant -> grant.key().equals(pipe));
+        if (listed)
+        {
+            final Rights granted = worker.grants.get(pipe);
+            if (granted != null && !granted.equals(Rights.of(right)))
+            {
+                problems.add(node, what + " needs a " + needs + " grant of pipe '" + pipe + "', but the worker is " +
+                    "granted " + (granted.contains(Right.SEND) ? "send" : "receive") + " on it; grant " + needs +
+                    " only, or leave the grant out (" + end + " implies it)");
+                unsure.add(pipe);
+            }
+            return; // listed in 'grants' too: registered there, or reported there
+        }
+        register(worker, pipe, node, right, true);
+        worker.grants.put(pipe, Rights.of(right));
     }
 
     /**

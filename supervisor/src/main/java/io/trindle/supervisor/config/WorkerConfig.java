@@ -32,6 +32,9 @@ import java.util.Objects;
  * @param restartSafe      whether the worker says a restart neither loses nor repeats an effect (it keeps its
  *                         state in a checkpoint, or keeps none, and what it sends again is recognised downstream);
  *                         when it is not, its restarts are reported at the end and change the exit status.
+ * @param stdin            the pipe the program's stdin reads through the stdio bridge, or {@code null}.
+ * @param stdout           the pipe the program's stdout writes through the stdio bridge, or {@code null}.
+ * @param ready            when a started process counts as ready.
  * @param position         where the worker is declared (its name).
  */
 public record WorkerConfig(
@@ -46,6 +49,9 @@ public record WorkerConfig(
     Duration readyTimeout,
     SandboxConfig sandbox,
     boolean restartSafe,
+    Stdio stdin,
+    Stdio stdout,
+    Readiness ready,
     Position position)
 {
     /**
@@ -66,6 +72,16 @@ public record WorkerConfig(
             false, position);
     }
 
+    /** A worker with no stdio bridge, counted ready when it says so. */
+    public WorkerConfig(final String name, final Launch launch, final Map<String, String> environment,
+        final Path workingDirectory, final int replicas, final Map<String, Rights> grants, final RestartPolicy restart,
+        final Duration stopTimeout, final Duration readyTimeout, final SandboxConfig sandbox,
+        final boolean restartSafe, final Position position)
+    {
+        this(name, launch, environment, workingDirectory, replicas, grants, restart, stopTimeout, readyTimeout, sandbox,
+            restartSafe, null, null, Readiness.MESSAGE, position);
+    }
+
     /**
      * @throws IllegalArgumentException if {@code replicas} is not within [1, {@link Limits#MAX_WORKER_PROCESSES}]
      *                                  or a timeout is not within (0, {@link Limits#MAX_DURATION}].
@@ -76,6 +92,7 @@ public record WorkerConfig(
         Objects.requireNonNull(launch, "launch");
         Objects.requireNonNull(restart, "restart");
         Objects.requireNonNull(sandbox, "sandbox");
+        Objects.requireNonNull(ready, "ready");
         Objects.requireNonNull(position, "position");
         environment = Collections.unmodifiableMap(new LinkedHashMap<>(environment));
         grants = Collections.unmodifiableMap(new LinkedHashMap<>(grants));
@@ -86,5 +103,13 @@ public record WorkerConfig(
         }
         Limits.checkDuration("stopTimeout", stopTimeout);
         Limits.checkDuration("readyTimeout", readyTimeout);
+    }
+
+    /**
+     * @return whether the program runs under the stdio bridge: its stdin or stdout is a pipe.
+     */
+    public boolean bridged()
+    {
+        return stdin != null || stdout != null;
     }
 }

@@ -58,7 +58,7 @@ class BadConfigTest
             "send-and-receive", "unknown-right", "write-without-read", "no-launch", "two-launches", "empty-command",
             "bad-replicas", "bad-timeouts", "bad-names", "missing-workers", "empty-workers", "unknown-top-level-key",
             "too-many-senders", "too-many-receiver-replicas", "too-many-replicas", "too-long-durations",
-            "too-large-numbers", "too-deep", "too-long-names", "alias-bomb", "too-many-problems"))
+            "too-large-numbers", "too-deep", "too-long-names", "alias-bomb", "too-many-problems", "stdio"))
         {
             assertTrue(names.contains(rule + ".yaml"), "no bad file for rule " + rule);
         }

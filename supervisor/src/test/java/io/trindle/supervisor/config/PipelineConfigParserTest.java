@@ -118,6 +118,40 @@ class PipelineConfigParserTest
     }
 
     @Test
+    void shouldReadBridgedStdioWithTheGrantsItImpliesAndReadinessDefaults() throws Exception
+    {
+        final PipelineConfig config = PipelineConfigParser.parse(FILE, """
+            pipes:
+              lines: {}
+              chunks: {}
+            workers:
+              source: { run: ./source, grants: { lines: send } }
+              grep: { command: [grep, x], stdin: lines, stdout: { pipe: chunks, framing: raw, chunk: 4KiB } }
+              sink:
+                run: ./sink
+                stdin: { pipe: chunks, framing: length-prefixed }
+                grants: { chunks: receive }
+                ready: message
+              plain: { run: ./plain, ready: started }
+            """);
+
+        final WorkerConfig grep = config.workers().get("grep");
+        assertEquals(new Stdio("lines", Stdio.Framing.LINES, 0, grep.stdin().position()), grep.stdin());
+        assertEquals(new Stdio("chunks", Stdio.Framing.RAW, 4096, grep.stdout().position()), grep.stdout());
+        assertEquals("raw:4096", grep.stdout().bridgeArgument());
+        assertEquals(Map.of("lines", Rights.of(Right.RECEIVE), "chunks", Rights.of(Right.SEND)), grep.grants());
+        assertEquals(Readiness.STARTED, grep.ready(), "a bridged worker is ready once started by default");
+        final WorkerConfig sink = config.workers().get("sink");
+        assertEquals(Stdio.Framing.LENGTH_PREFIXED, sink.stdin().framing());
+        assertNull(sink.stdout());
+        assertEquals(Map.of("chunks", Rights.of(Right.RECEIVE)), sink.grants(), "the same grant listed is fine");
+        assertEquals(Readiness.MESSAGE, sink.ready());
+        assertEquals(Readiness.STARTED, config.workers().get("plain").ready());
+        assertEquals(false, config.workers().get("plain").bridged());
+        assertEquals(Readiness.MESSAGE, config.workers().get("source").ready());
+    }
+
+    @Test
     void shouldTakeTheNameFromTheNameKeyOverTheFileName() throws Exception
     {
         final PipelineConfig config = PipelineConfigParser.parse(Path.of("pipeline.v2.yaml"), """
@@ -182,7 +216,7 @@ class PipelineConfigParserTest
 
         assertEquals(file + ":4:5: unknown key 'replica' in worker 'solo'; did you mean 'replicas'? (valid keys: " +
             "command, run, java, env, cwd, replicas, grants, restart, stop-timeout, ready-timeout, sandbox, " +
-            "restart-safe)", e.getMessage());
+            "restart-safe, stdin, stdout, ready)", e.getMessage());
         assertEquals(new Position(file, 4, 5), e.problems().getFirst().position());
     }
 
