@@ -64,7 +64,7 @@ final class StatusSocket implements AutoCloseable
     static final String RESTART = "restart ";
     /** How long a status or restart request waits for the supervisor's loop, which answers it between two events. */
     static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(5);
-    /** How long {@code trindle status} and {@code trindle stop} wait for the whole answer. */
+    /** How long {@code trindle status}, {@code trindle stop} and {@code trindle restart} wait for the whole answer. */
     static final Duration ASK_TIMEOUT = ANSWER_TIMEOUT.plus(CLIENT_TIMEOUT).plus(CLIENT_TIMEOUT);
     /** The pause before accepting again after accept failed (say, with EMFILE), so a lasting failure does not spin. */
     static final Duration ACCEPT_RETRY_PAUSE = Duration.ofMillis(100);
