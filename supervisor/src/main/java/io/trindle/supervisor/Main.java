@@ -12,7 +12,6 @@ import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
@@ -201,35 +200,55 @@ public final class Main implements Callable<Integer>
         }
     }
 
+    /** What every verb has: the streams of the command line it runs under. */
+    abstract static class Verb implements Callable<Integer>
+    {
+        @Spec
+        private CommandSpec spec;
+
+        PrintStream out()
+        {
+            return ((Main)spec.root().userObject()).out;
+        }
+
+        PrintStream err()
+        {
+            return ((Main)spec.root().userObject()).err;
+        }
+
+        /** @return this verb's command line, for a usage error found after parsing. */
+        CommandLine commandLine()
+        {
+            return spec.commandLine();
+        }
+    }
+
+    /** A verb whose first argument is a pipeline's config. */
+    abstract static class FileVerb extends Verb
+    {
+        @Parameters(index = "0", paramLabel = "FILE", description = "the pipeline's config")
+        Path file;
+    }
+
     @Command(name = "run", description = "start the pipeline FILE describes and supervise it until it ends",
         exitCodeList = {EXIT_RUN_0, EXIT_RUN_1, EXIT_RUN_2, EXIT_RUN_3, EXIT_RUN_4})
-    static final class RunCommand implements Callable<Integer>
+    static final class RunCommand extends FileVerb
     {
-        @ParentCommand
-        private Main main;
-        @Parameters(paramLabel = "FILE", description = "the pipeline's config")
-        private Path file;
-
         @Override
         public Integer call()
         {
-            return runPipeline(file, main.out, main.err);
+            return runPipeline(file, out(), err());
         }
     }
 
     @Command(name = "validate", description = "check FILE; print each problem as file:line:column; start nothing",
         exitCodeList = {"0:FILE is valid", "2:usage error, or FILE is not valid"})
-    static final class ValidateCommand implements Callable<Integer>
+    static final class ValidateCommand extends FileVerb
     {
-        @ParentCommand
-        private Main main;
-        @Parameters(paramLabel = "FILE", description = "the pipeline's config")
-        private Path file;
-
         @Override
         public Integer call()
         {
-            return validate(file, main.out, main.err);
+            return validate(file, out(), err());
         }
     }
 
@@ -237,10 +256,8 @@ public final class Main implements Callable<Integer>
         "Workers with their pid, state, restarts, uptime and last exit; pipes with the messages queued and " +
         "released per second. Without NAME, every running pipeline, one after another."},
         exitCodeList = {EXIT_ASK_0, EXIT_ASK_1, EXIT_USAGE})
-    static final class StatusCommand implements Callable<Integer>
+    static final class StatusCommand extends Verb
     {
-        @ParentCommand
-        private Main main;
         @Parameters(paramLabel = "NAME", arity = "0..1", description = "the pipeline, as its config names it")
         private String name;
         @Option(names = "--json", description = "as JSON: an object, or without NAME an array of them")
@@ -249,24 +266,22 @@ public final class Main implements Callable<Integer>
         @Override
         public Integer call()
         {
-            return new PipelineClient(main.out, main.err).status(name, json);
+            return new PipelineClient(out(), err()).status(name, json);
         }
     }
 
     @Command(name = "stop", description = {"stop a running pipeline: sources stop, pipes drain, workers exit",
         "Without NAME, the only one running; with several running, name one."},
         exitCodeList = {EXIT_ASK_0, EXIT_ASK_1, EXIT_USAGE})
-    static final class StopCommand implements Callable<Integer>
+    static final class StopCommand extends Verb
     {
-        @ParentCommand
-        private Main main;
         @Parameters(paramLabel = "NAME", arity = "0..1", description = "the pipeline, as its config names it")
         private String name;
 
         @Override
         public Integer call()
         {
-            return new PipelineClient(main.out, main.err).stop(name);
+            return new PipelineClient(out(), err()).stop(name);
         }
     }
 
@@ -274,10 +289,8 @@ public final class Main implements Callable<Integer>
         "Each of its processes gets SIGTERM, SIGKILL after its stop timeout, and is started again at once, " +
         "whatever its restart policy and intensity; the pipeline goes on, and the restart counts in its status."},
         exitCodeList = {EXIT_ASK_0, EXIT_ASK_1, EXIT_USAGE})
-    static final class RestartCommand implements Callable<Integer>
+    static final class RestartCommand extends Verb
     {
-        @ParentCommand
-        private Main main;
         @Parameters(index = "0", paramLabel = "NAME", description = "the pipeline, as its config names it")
         private String name;
         @Parameters(index = "1", paramLabel = "WORKER[.N]", description = "the worker, or its replica N")
@@ -286,7 +299,7 @@ public final class Main implements Callable<Integer>
         @Override
         public Integer call()
         {
-            return new PipelineClient(main.out, main.err).restart(name, worker);
+            return new PipelineClient(out(), err()).restart(name, worker);
         }
     }
 
@@ -294,37 +307,28 @@ public final class Main implements Callable<Integer>
         subcommands = ExplainCommand.class)
     static final class SandboxCommand
     {
-        @ParentCommand
-        private Main main;
     }
 
     @Command(name = "explain", description = "say what each worker of FILE (or WORKER) may and may not do, and " +
         "what enforces it", exitCodeList = {"0:said", "2:usage error, invalid config, or the sandbox launcher " +
         "could not explain"})
-    static final class ExplainCommand implements Callable<Integer>
+    static final class ExplainCommand extends FileVerb
     {
-        @ParentCommand
-        private SandboxCommand sandbox;
-        @Parameters(index = "0", paramLabel = "FILE", description = "the pipeline's config")
-        private Path file;
         @Parameters(index = "1", paramLabel = "WORKER", arity = "0..1", description = "only this worker")
         private String worker;
 
         @Override
         public Integer call()
         {
-            return explain(file, worker, sandbox.main.out, sandbox.main.err);
+            return explain(file, worker, out(), err());
         }
     }
 
     @Command(name = "demo", description = {"run the built-in word-count pipeline",
         "It is samples/wordcount/wordcount.yaml of the checkout the ./trindle script is in."},
         exitCodeList = {EXIT_RUN_0, EXIT_RUN_1, EXIT_RUN_2, EXIT_RUN_3, EXIT_RUN_4})
-    static final class DemoCommand implements Callable<Integer>
+    static final class DemoCommand extends Verb
     {
-        @ParentCommand
-        private Main main;
-
         @Override
         public Integer call()
         {
@@ -332,12 +336,12 @@ public final class Main implements Callable<Integer>
             final Path file = home == null ? null : Path.of(home).resolve(DEMO);
             if (file == null || !Files.isRegularFile(file))
             {
-                main.err.println("trindle: the demo runs " + DEMO + " of a Trindle checkout, and " +
+                err().println("trindle: the demo runs " + DEMO + " of a Trindle checkout, and " +
                     (home == null ? "-D" + HOME_PROPERTY + " names none" : home + " has none") + ": run it as " +
                     "./trindle demo from the checkout, or run: trindle run " + DEMO);
                 return Supervisor.EXIT_USAGE;
             }
-            return runPipeline(file, main.out, main.err);
+            return runPipeline(file, out(), err());
         }
     }
 
@@ -345,7 +349,7 @@ public final class Main implements Callable<Integer>
         "It completes commands, options and file names. To load it in a shell: eval \"$(trindle completion bash)\" " +
         "(or zsh); supervisor/README.md says how to install it."},
         exitCodeList = {"0:printed", EXIT_USAGE})
-    static final class CompletionCommand implements Callable<Integer>
+    static final class CompletionCommand extends Verb
     {
         /**
          * What the zsh script says before the bash one, which zsh runs through bashcompinit, its emulation of bash
@@ -357,23 +361,19 @@ public final class Main implements Callable<Integer>
             # (bashcompinit, which it loads itself, after compinit). Load it with: eval "$(trindle completion zsh)"
             """;
 
-        @ParentCommand
-        private Main main;
-        @Spec
-        private CommandSpec spec;
         @Parameters(paramLabel = "SHELL", completionCandidates = Shells.class, description = "bash or zsh")
         private String shell;
 
         @Override
         public Integer call()
         {
-            final String script = AutoComplete.bash(main.spec.name(), main.spec.commandLine());
+            final CommandLine trindle = commandLine().getCommandSpec().root().commandLine();
+            final String script = AutoComplete.bash(trindle.getCommandName(), trindle);
             switch (shell)
             {
-                case "bash" -> main.out.print(script);
-                case "zsh" -> main.out.print(ZSH_HEADER + script);
-                default -> throw new ParameterException(spec.commandLine(), "unknown shell '" + shell +
-                    "': bash or zsh");
+                case "bash" -> out().print(script);
+                case "zsh" -> out().print(ZSH_HEADER + script);
+                default -> throw new ParameterException(commandLine(), "unknown shell '" + shell + "': bash or zsh");
             }
             return 0;
         }
