@@ -69,6 +69,13 @@ final class Verbs
         Path file;
     }
 
+    /** A verb for the running pipeline NAME, or without NAME for every one or the only one. */
+    abstract static class PipelineVerb extends Verb
+    {
+        @Parameters(paramLabel = "NAME", arity = "0..1", description = "the pipeline, as its config names it")
+        String name;
+    }
+
     @Command(name = "run", description = "start the pipeline FILE describes and supervise it until it ends",
         exitCodeList = {EXIT_RUN_0, EXIT_RUN_1, EXIT_RUN_2, EXIT_RUN_3, EXIT_RUN_4})
     static final class RunCommand extends FileVerb
@@ -95,10 +102,8 @@ final class Verbs
         "Workers with their pid, state, restarts, uptime and last exit; pipes with the messages queued and " +
         "released per second. Without NAME, every running pipeline, one after another."},
         exitCodeList = {EXIT_ASK_0, EXIT_ASK_1, EXIT_USAGE})
-    static final class StatusCommand extends Verb
+    static final class StatusCommand extends PipelineVerb
     {
-        @Parameters(paramLabel = "NAME", arity = "0..1", description = "the pipeline, as its config names it")
-        private String name;
         @Option(names = "--json", description = "as JSON: an object, or without NAME an array of them")
         private boolean json;
 
@@ -112,11 +117,8 @@ final class Verbs
     @Command(name = "stop", description = {"stop a running pipeline: sources stop, pipes drain, workers exit",
         "Without NAME, the only one running; with several running, name one."},
         exitCodeList = {EXIT_ASK_0, EXIT_ASK_1, EXIT_USAGE})
-    static final class StopCommand extends Verb
+    static final class StopCommand extends PipelineVerb
     {
-        @Parameters(paramLabel = "NAME", arity = "0..1", description = "the pipeline, as its config names it")
-        private String name;
-
         @Override
         public Integer call()
         {
