@@ -34,7 +34,6 @@ final class Verbs
     static final String EXIT_ASK_1 = "1:no pipeline is running, no supervisor answered, or it refused";
     static final String EXIT_USAGE = "2:usage error";
 
-
     private Verbs()
     {
     }
