@@ -301,7 +301,7 @@ class BridgeTest
                 stdout: lines
                 stop-timeout: %s
               sink:
-                command: [sh, -c, 'kill -STOP $$; %s']
+                command: [sh, -c, 'kill -STOP $$$$; %s']   # $$ is one $ in a config
                 stdin: lines
                 stop-timeout: %s
             """.formatted(stopTimeout, sinkRest, stopTimeout));

@@ -91,4 +91,78 @@ class CliTest
         assertEquals(2, usage.waitFor(Duration.ofSeconds(30)), usage.output());
         assertTrue(usage.stderr().startsWith("trindle: unknown command 'frobnicate'\nusage: trindle COMMAND"));
     }
+
+    @Test
+    void shouldPrintTheProjectVersion() throws Exception
+    {
+        final SupervisorProcess version = SupervisorProcess.start(directory, "--version");
+        assertEquals(0, version.waitFor(Duration.ofSeconds(30)), version.output());
+        assertEquals("trindle " + System.getProperty("trindle.version") + "\n", version.stdout());
+    }
+
+    @Test
+    void shouldAnswerHelpWithoutOpeningAFileOrStartingAnything() throws Exception
+    {
+        for (final String verb : new String[] {"run", "validate", "status", "stop", "restart", "demo"})
+        {
+            final SupervisorProcess help = SupervisorProcess.start(directory, verb, "--help");
+            assertEquals(0, help.waitFor(Duration.ofSeconds(30)), help.output());
+            assertTrue(help.stdout().startsWith("usage: trindle " + verb + " [-h]"), help.stdout());
+            assertEquals("", help.stderr());
+            assertTrue(!Files.exists(directory.resolve("run")), "no supervisor started, none asked");
+        }
+    }
+
+    @Test
+    void shouldShowEveryRunningPipelineAndStopOnlyANamedOne() throws Exception
+    {
+        for (final String name : new String[] {"one", "two"})
+        {
+            Files.writeString(directory.resolve(name + ".yaml"), """
+                workers:
+                  idle:
+                    command: [sleep, "600"]
+                    ready-timeout: 600s
+                    stop-timeout: 1s
+                """);
+        }
+        try (SupervisorProcess one = SupervisorProcess.start(directory, output("one"), "run", "one.yaml");
+            SupervisorProcess two = SupervisorProcess.start(directory, output("two"), "run", "two.yaml"))
+        {
+            for (final String name : new String[] {"one", "two"})
+            {
+                (name.equals("one") ? one : two).awaitWorkers(name, workers -> workers.size() == 1 &&
+                    workers.getFirst().pid() > 0, "started", Duration.ofSeconds(60));
+            }
+            final SupervisorProcess status = SupervisorProcess.start(directory, output("status"), "status");
+            assertEquals(0, status.waitFor(Duration.ofSeconds(30)), status.output());
+            assertTrue(status.stdout().startsWith("pipeline one\nWORKER "), status.stdout());
+            assertTrue(status.stdout().contains("\n\npipeline two\nWORKER "), status.stdout());
+
+            final SupervisorProcess json = SupervisorProcess.start(directory, output("json"), "status", "--json");
+            assertEquals(0, json.waitFor(Duration.ofSeconds(30)), json.output());
+            assertTrue(json.stdout().matches("\\[\\{\"pipeline\":\"one\",.*\\},\\{\"pipeline\":\"two\",.*\\}\\]\n"),
+                json.stdout());
+
+            final SupervisorProcess stop = SupervisorProcess.start(directory, output("stop"), "stop");
+            assertEquals(1, stop.waitFor(Duration.ofSeconds(30)), stop.output());
+            assertEquals("trindle: several pipelines are running (one, two); name the one to stop: trindle stop " +
+                "NAME\n", stop.stderr());
+            assertTrue(one.isAlive() && two.isAlive(), "neither was stopped");
+
+            for (final String name : new String[] {"one", "two"})
+            {
+                final SupervisorProcess named = SupervisorProcess.start(directory, output("stop-" + name), "stop",
+                    name);
+                assertEquals(0, named.waitFor(Duration.ofSeconds(30)), named.output());
+                assertEquals(3, (name.equals("one") ? one : two).waitFor(Duration.ofSeconds(60)));
+            }
+        }
+    }
+
+    /** @return a directory of its own for the output of one of several processes run side by side. */
+    private Path output(final String name) throws Exception
+    {
+        return Files.createDirectories(directory.resolve("output").resolve(name));
+    }
 }

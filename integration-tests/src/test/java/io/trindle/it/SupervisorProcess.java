@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -31,12 +32,12 @@ final class SupervisorProcess implements AutoCloseable
     private final Path stdout;
     private final Path stderr;
 
-    private SupervisorProcess(final Path directory, final Process process)
+    private SupervisorProcess(final Path directory, final Path output, final Process process)
     {
         this.directory = directory;
         this.process = process;
-        this.stdout = directory.resolve("supervisor.out");
-        this.stderr = directory.resolve("supervisor.err");
+        this.stdout = output.resolve("supervisor.out");
+        this.stderr = output.resolve("supervisor.err");
     }
 
     /** Runs {@code trindle VERB ARGS...} with {@code directory} as working and run directory. */
@@ -46,11 +47,26 @@ final class SupervisorProcess implements AutoCloseable
     }
 
     /**
+     * Runs {@code trindle VERB ARGS...} as {@link #start(Path, String...)} does, with its output in the files of
+     * {@code output} instead: several supervisors then share one run directory, as a user's do.
+     */
+    static SupervisorProcess start(final Path directory, final Path output, final String... arguments)
+    {
+        return start(directory, output, List.of(), classPath(), arguments);
+    }
+
+    /**
      * Runs {@code trindle VERB ARGS...} as {@link #start(Path, String...)} does, under {@code wrapper} (a command
      * that runs the rest, such as {@code setpriv …}), with the supervisor on {@code classPath}.
      */
     static SupervisorProcess start(final Path directory, final List<String> wrapper, final String classPath,
         final String... arguments)
+    {
+        return start(directory, directory, wrapper, classPath, arguments);
+    }
+
+    private static SupervisorProcess start(final Path directory, final Path output, final List<String> wrapper,
+        final String classPath, final String... arguments)
     {
         final List<String> command = new ArrayList<>(wrapper);
         command.addAll(List.of(
@@ -61,12 +77,12 @@ final class SupervisorProcess implements AutoCloseable
         command.addAll(List.of(arguments));
         final ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile())
             .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-            .redirectOutput(directory.resolve("supervisor.out").toFile())
-            .redirectError(directory.resolve("supervisor.err").toFile());
+            .redirectOutput(output.resolve("supervisor.out").toFile())
+            .redirectError(output.resolve("supervisor.err").toFile());
         builder.environment().put("TRINDLE_RUN_DIR", directory.resolve("run").toString());
         try
         {
-            return new SupervisorProcess(directory, builder.start());
+            return new SupervisorProcess(directory, output, builder.start());
         }
         catch (final IOException e)
         {
@@ -138,17 +154,30 @@ final class SupervisorProcess implements AutoCloseable
     /** Waits until every worker says it is running, and returns them. */
     List<Worker> awaitRunning(final String pipeline, final Duration timeout) throws Exception
     {
+        return awaitWorkers(pipeline, workers -> !workers.isEmpty() &&
+            workers.stream().allMatch(w -> w.state().equals("running")), "the workers were not all running", timeout);
+    }
+
+    /**
+     * Waits until the workers, as {@code trindle status --json} shows them, meet {@code condition}, and returns them.
+     *
+     * @param what what is said when they do not within {@code timeout}.
+     */
+    List<Worker> awaitWorkers(final String pipeline, final Predicate<List<Worker>> condition, final String what,
+        final Duration timeout) throws Exception
+    {
         final long deadline = System.nanoTime() + timeout.toNanos();
+        List<Worker> last = List.of();
         while (System.nanoTime() < deadline)
         {
             if (process.isAlive())
             {
                 try
                 {
-                    final List<Worker> workers = workers(pipeline);
-                    if (!workers.isEmpty() && workers.stream().allMatch(w -> w.state().equals("running")))
+                    last = workers(pipeline);
+                    if (condition.test(last))
                     {
-                        return workers;
+                        return last;
                     }
                 }
                 catch (final IOException notYet)
@@ -162,7 +191,7 @@ final class SupervisorProcess implements AutoCloseable
             }
             Thread.sleep(20);
         }
-        fail("the workers were not all running within " + timeout + "\n" + output());
+        fail(what + " within " + timeout + "; last seen: " + last + "\n" + output());
         return List.of();
     }
 

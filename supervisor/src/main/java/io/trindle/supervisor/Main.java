@@ -6,12 +6,23 @@ import io.trindle.supervisor.config.PipelineConfig;
 import io.trindle.supervisor.config.PipelineConfigParser;
 import io.trindle.supervisor.config.Surroundings;
 import io.trindle.supervisor.config.WorkerConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
 /**
@@ -20,42 +31,62 @@ import java.util.stream.Stream;
  * <pre>
  *   trindle run FILE              start the pipeline FILE describes and supervise it until it ends
  *   trindle validate FILE         check FILE and say what is wrong, with file:line:column; start nothing
- *   trindle status [NAME] [--json]  show a running pipeline's workers and pipes
+ *   trindle status [NAME] [--json]  show a running pipeline's workers and pipes; without NAME, every one's
  *   trindle stop [NAME]           stop a running pipeline: sources stop, the rest drains, workers exit
+ *   trindle restart NAME WORKER[.N]  restart every replica of a worker, or replica N, and go on
  *   trindle sandbox explain FILE [WORKER]  say what each worker may and may not do, and what enforces it
+ *   trindle demo                  run the built-in word-count pipeline (needs -Dtrindle.home, as ./trindle sets)
+ *   trindle completion bash|zsh   print a completion script for the shell
+ *   trindle help [COMMAND]        show the usage of trindle or of a command
+ *   trindle --version             print trindle VERSION
  * </pre>
  *
+ * Every verb answers {@code -h} and {@code --help} with its usage on stdout, exit 0, and does nothing else.
  * Exit status: 0 success; 1 a worker failed or the supervisor met an internal error (run), or no pipeline
- * answered or it refused the request (status, stop); 2 usage error or invalid config; 3 the pipeline was
+ * answered or it refused the request (status, stop, restart); 2 usage error or invalid config; 3 the pipeline was
  * stopped on request; 4 the pipeline finished, but a worker that is not restart-safe was restarted (run).
+ * <p>
+ * The verbs are picocli commands ({@link Verbs}): the parsing, the usage and the completion script all come from
+ * their annotations, so they cannot disagree. This class is the entry, the usage layout and the usage errors, and
+ * the work of the verbs that read a config.
  */
-public final class Main
+@Command(name = "trindle", customSynopsis = "trindle COMMAND [ARGUMENTS]",
+    description = "Runs pipelines of worker processes joined by pipes in shared memory, and answers for them.",
+    versionProvider = Main.Version.class,
+    subcommands = {Verbs.RunCommand.class, Verbs.ValidateCommand.class, Verbs.StatusCommand.class,
+        Verbs.StopCommand.class, Verbs.RestartCommand.class, Verbs.SandboxCommand.class, Verbs.DemoCommand.class,
+        Verbs.CompletionCommand.class, CommandLine.HelpCommand.class},
+    exitCodeList = {"0:success", "1:a worker failed, the supervisor met an internal error, or no pipeline " +
+        "answered", Verbs.EXIT_RUN_2, Verbs.EXIT_RUN_3, Verbs.EXIT_RUN_4},
+    footer = "%nEvery command answers --help (and: trindle help COMMAND).")
+public final class Main implements Callable<Integer>
 {
     /** The system property naming the launcher binary (native-shims' trindle-launch). */
     public static final String LAUNCHER_PROPERTY = "trindle.launcher";
     /** The system property giving Java workers' class path; the supervisor's own by default. */
     public static final String WORKER_CLASSPATH_PROPERTY = Surroundings.WORKER_CLASSPATH_PROPERTY;
+    /** The system property naming the checkout {@code trindle demo} runs its pipeline from (./trindle sets it). */
+    public static final String HOME_PROPERTY = "trindle.home";
+    /** The demo's pipeline, in the checkout. */
+    static final Path DEMO = Path.of("samples", "wordcount", "wordcount.yaml");
+    /** Where {@code trindle --version} reads the version: written by the build. */
+    static final String VERSION_RESOURCE = "version.txt";
 
-    private static final String USAGE = """
-        usage: trindle COMMAND [ARGUMENTS]
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
+    private boolean help;
+    @Option(names = {"-V", "--version"}, versionHelp = true, description = "print trindle's version and exit")
+    private boolean version;
+    @Spec
+    private CommandSpec spec;
 
-        commands:
-          run FILE                 start the pipeline FILE describes and supervise it until it ends
-          validate FILE            check FILE; print each problem as file:line:column; start nothing
-          status [NAME] [--json]   show a running pipeline's workers and pipes
-          stop [NAME]              stop a running pipeline: sources stop, pipes drain, workers exit
-          sandbox explain FILE [WORKER]
-                                   say what each worker (or WORKER) may and may not do, and what enforces it
-          demo                     run the built-in word-count pipeline (samples/wordcount/wordcount.yaml)
-          help                     show this help
+    /** Where the verbs print. */
+    final PrintStream out;
+    final PrintStream err;
 
-        exit status: 0 success; 1 a worker failed, the supervisor met an internal error, or no pipeline
-        answered; 2 usage error or invalid config; 3 the pipeline was stopped on request; 4 it finished, but
-        a worker that is not restart-safe was restarted
-        """;
-
-    private Main()
+    private Main(final PrintStream out, final PrintStream err)
     {
+        this.out = out;
+        this.err = err;
     }
 
     public static void main(final String[] args)
@@ -63,40 +94,103 @@ public final class Main
         System.exit(run(List.of(args), System.out, System.err));
     }
 
+    /** @return the exit status of the verb {@code args} name, run with its output on {@code out} and {@code err}. */
     static int run(final List<String> args, final PrintStream out, final PrintStream err)
     {
-        if (args.isEmpty() || List.of("help", "-h", "--help").contains(args.getFirst()))
+        final PrintWriter outWriter = new PrintWriter(out, true, StandardCharsets.UTF_8);
+        final PrintWriter errWriter = new PrintWriter(err, true, StandardCharsets.UTF_8);
+        final CommandLine line = commandLine(out, err).setOut(outWriter).setErr(errWriter);
+        try
         {
-            out.print(USAGE);
-            return args.isEmpty() ? Supervisor.EXIT_USAGE : 0;
+            return line.execute(args.toArray(String[]::new));
         }
-        final String verb = args.getFirst();
-        final List<String> rest = args.subList(1, args.size());
-        return switch (verb)
+        finally
         {
-            case "run" -> rest.size() == 1 ? runPipeline(Path.of(rest.getFirst()), out, err) : usage(err, verb);
-            case "validate" -> rest.size() == 1 ? validate(Path.of(rest.getFirst()), out, err) : usage(err, verb);
-            case "status" -> status(rest, out, err);
-            case "stop" -> rest.size() <= 1 ? stop(rest, out, err) : usage(err, verb);
-            case "sandbox" -> (rest.size() == 2 || rest.size() == 3) && rest.getFirst().equals("explain") ?
-                explain(Path.of(rest.get(1)), rest.size() == 3 ? rest.get(2) : null, out, err) : usage(err, verb);
-            default ->
-            {
-                err.println("trindle: unknown command '" + verb + "'");
-                err.print(USAGE);
-                yield Supervisor.EXIT_USAGE;
-            }
-        };
+            outWriter.flush();
+            errWriter.flush();
+        }
     }
 
-    private static int usage(final PrintStream err, final String verb)
+    /** @return the verbs, ready to parse: one usage layout for all, and {@code -h}/{@code --help} on each. */
+    static CommandLine commandLine(final PrintStream out, final PrintStream err)
     {
-        err.println("trindle: wrong arguments for '" + verb + "'");
-        err.print(USAGE);
+        final CommandLine line = new CommandLine(new Main(out, err));
+        // An argument starting with '@' is a file name here, never a file of more arguments.
+        line.setExpandAtFiles(false);
+        line.setParameterExceptionHandler(Main::onBadArguments);
+        line.getSubcommands().get("help").getCommandSpec().usageMessage()
+            .header("show the usage of trindle, or of COMMAND");
+        layout(line);
+        return line;
+    }
+
+    private static void layout(final CommandLine line)
+    {
+        final CommandSpec command = line.getCommandSpec();
+        command.usageMessage().synopsisHeading("usage: ").parameterListHeading("%narguments:%n")
+            .optionListHeading("%noptions:%n").commandListHeading("%ncommands:%n")
+            .exitCodeListHeading(command.usageMessage().exitCodeList().isEmpty() ? "" : "%nexit status:%n");
+        if (command.findOption("--help") == null)
+        {
+            command.addOption(OptionSpec.builder("-h", "--help").usageHelp(true)
+                .description("show this help and exit").build());
+        }
+        line.getSubcommands().values().forEach(Main::layout);
+    }
+
+    /** A usage error: what is wrong, then the usage of the verb it was for, on stderr; status 2. */
+    private static int onBadArguments(final ParameterException e, final String[] args)
+    {
+        final CommandLine line = e.getCommandLine();
+        final PrintWriter err = line.getErr();
+        err.println("trindle: " + describe(e));
+        line.usage(err);
         return Supervisor.EXIT_USAGE;
     }
 
-    private static int validate(final Path file, final PrintStream out, final PrintStream err)
+    private static String describe(final ParameterException e)
+    {
+        final CommandSpec command = e.getCommandLine().getCommandSpec();
+        if (command.parent() == null && e instanceof CommandLine.UnmatchedArgumentException unmatched &&
+            !unmatched.getUnmatched().isEmpty() && !unmatched.getUnmatched().getFirst().startsWith("-"))
+        {
+            return "unknown command '" + unmatched.getUnmatched().getFirst() + "'";
+        }
+        final String message = e.getMessage();
+        final String said = message.isEmpty() ? message : Character.toLowerCase(message.charAt(0)) +
+            message.substring(1);
+        return command.parent() == null ? said : "wrong arguments for '" +
+            command.qualifiedName().substring(command.root().name().length() + 1) + "': " + said;
+    }
+
+    /** {@code trindle} alone: the usage, as an error. */
+    @Override
+    public Integer call()
+    {
+        err.println("trindle: no command given");
+        spec.commandLine().usage(err);
+        return Supervisor.EXIT_USAGE;
+    }
+
+    /** {@code trindle --version}: {@code trindle VERSION}, the version the build wrote beside this class. */
+    static final class Version implements CommandLine.IVersionProvider
+    {
+        @Override
+        public String[] getVersion() throws IOException
+        {
+            try (InputStream in = Main.class.getResourceAsStream(VERSION_RESOURCE))
+            {
+                if (in == null)
+                {
+                    throw new IOException("the build did not write " + VERSION_RESOURCE + " beside " +
+                        Main.class.getName() + ": rebuild with ./mvnw package");
+                }
+                return new String[] {"trindle " + new String(in.readAllBytes(), StandardCharsets.UTF_8).strip()};
+            }
+        }
+    }
+
+    static int validate(final Path file, final PrintStream out, final PrintStream err)
     {
         try
         {
@@ -113,7 +207,7 @@ public final class Main
         }
     }
 
-    private static int runPipeline(final Path file, final PrintStream out, final PrintStream err)
+    static int runPipeline(final Path file, final PrintStream out, final PrintStream err)
     {
         final PipelineConfig config = parse(file, err);
         final Supervisor.Settings settings = config == null ? null : settings(config, out, err);
@@ -214,7 +308,7 @@ public final class Main
         return settings;
     }
 
-    private static int explain(final Path file, final String workerName, final PrintStream out,
+    static int explain(final Path file, final String workerName, final PrintStream out,
         final PrintStream err)
     {
         final PipelineConfig config = parse(file, err);
@@ -252,71 +346,4 @@ public final class Main
             .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
     }
 
-    private static int status(final List<String> args, final PrintStream out, final PrintStream err)
-    {
-        final boolean json = args.contains("--json");
-        final List<String> names = args.stream().filter(a -> !a.equals("--json")).toList();
-        if (names.size() > 1)
-        {
-            return usage(err, "status");
-        }
-        return ask(names, json ? "status --json" : "status", out, err);
-    }
-
-    private static int stop(final List<String> args, final PrintStream out, final PrintStream err)
-    {
-        return ask(args, "stop", out, err);
-    }
-
-    private static int ask(final List<String> names, final String command, final PrintStream out,
-        final PrintStream err)
-    {
-        final String name;
-        if (names.isEmpty())
-        {
-            final List<String> running = running();
-            if (running.size() != 1)
-            {
-                err.println(running.isEmpty() ? "trindle: no pipeline is running (no socket in " +
-                    StatusSocket.runDirectory() + ")" : "trindle: several pipelines are running: " + running +
-                    "; name one");
-                return Supervisor.EXIT_WORKER_FAILED;
-            }
-            name = running.getFirst();
-        }
-        else
-        {
-            name = names.getFirst();
-        }
-        try
-        {
-            final String answer = StatusSocket.ask(name, command);
-            if (answer.startsWith(StatusSocket.REFUSED) || answer.startsWith(StatusSocket.ERROR))
-            {
-                err.print("trindle: pipeline '" + name + "': " + answer);
-                return Supervisor.EXIT_WORKER_FAILED;
-            }
-            out.print(answer);
-            return 0;
-        }
-        catch (final IOException e)
-        {
-            err.println("trindle: no supervisor of pipeline '" + name + "' answers on " + StatusSocket.pathOf(name) +
-                ": " + e.getMessage());
-            return Supervisor.EXIT_WORKER_FAILED;
-        }
-    }
-
-    private static List<String> running()
-    {
-        try (Stream<Path> sockets = Files.list(StatusSocket.runDirectory()))
-        {
-            return sockets.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".sock"))
-                .map(n -> n.substring(0, n.length() - ".sock".length())).sorted().toList();
-        }
-        catch (final IOException e)
-        {
-            return List.of();
-        }
-    }
 }

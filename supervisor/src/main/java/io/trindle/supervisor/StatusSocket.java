@@ -25,15 +25,17 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The Unix socket through which {@code trindle status} and {@code trindle stop} reach a running supervisor:
- * {@code $TRINDLE_RUN_DIR/NAME.sock} (default {@code /tmp/trindle-$USER/NAME.sock}), in a directory of its
- * owner's only. A client writes one line — the key, a space, and {@code status}, {@code status --json} or
- * {@code stop} — and reads the answer until the supervisor closes the connection. An answer that starts with
+ * The Unix socket through which {@code trindle status}, {@code trindle stop} and {@code trindle restart} reach a
+ * running supervisor: {@code $TRINDLE_RUN_DIR/NAME.sock} (default {@code /tmp/trindle-$USER/NAME.sock}), in a
+ * directory of its owner's only. A client writes one line — the key, a space, and {@code status},
+ * {@code status --json}, {@code stop} or {@code restart WORKER[.N]} — and reads the answer until the supervisor
+ * closes the connection. An answer that starts with
  * {@code "refused: "} (the request was not served) or {@code "error: "} (it could not be answered) is one line
  * saying why.
  * <p>
@@ -60,9 +62,11 @@ final class StatusSocket implements AutoCloseable
     static final int MAX_CLIENTS = 8;
     /** The longest request line: a key (64 hex digits), a space and the longest command, with room to spare. */
     static final int MAX_REQUEST_BYTES = 256;
-    /** How long a status request waits for the supervisor's loop, which answers it between two events. */
+    /** The command that restarts a worker: this, then the worker's name or {@code NAME.N}. */
+    static final String RESTART = "restart ";
+    /** How long a status or restart request waits for the supervisor's loop, which answers it between two events. */
     static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(5);
-    /** How long {@code trindle status} and {@code trindle stop} wait for the whole answer. */
+    /** How long {@code trindle status}, {@code trindle stop} and {@code trindle restart} wait for the whole answer. */
     static final Duration ASK_TIMEOUT = ANSWER_TIMEOUT.plus(CLIENT_TIMEOUT).plus(CLIENT_TIMEOUT);
     /** The pause before accepting again after accept failed (say, with EMFILE), so a lasting failure does not spin. */
     static final Duration ACCEPT_RETRY_PAUSE = Duration.ofMillis(100);
@@ -253,22 +257,29 @@ final class StatusSocket implements AutoCloseable
         final String command = line.substring(space + 1);
         return switch (command)
         {
-            case "status" -> status(supervisor, false);
-            case "status --json" -> status(supervisor, true);
+            case "status" -> fromLoop(supervisor.status(false), "the status");
+            case "status --json" -> fromLoop(supervisor.status(true), "the status");
             case "stop" ->
             {
                 supervisor.requestStop("trindle stop was run");
                 yield "stopping\n";
             }
-            default -> REFUSED + "unknown command '" + command + "': expected status, status --json or stop\n";
+            default -> command.startsWith(RESTART) ?
+                fromLoop(supervisor.restart(command.substring(RESTART.length())), "the restart") :
+                REFUSED + "unknown command '" + command + "': expected status, status --json, stop or " +
+                    "restart WORKER[.N]\n";
         };
     }
 
-    private static String status(final Supervisor supervisor, final boolean json)
+    /**
+     * @param what what the loop makes, for an error: {@code the status}.
+     * @return the answer the supervisor's loop made, or an error when it did not within {@link #ANSWER_TIMEOUT}.
+     */
+    private static String fromLoop(final Future<String> answer, final String what)
     {
         try
         {
-            return supervisor.status(json).get(ANSWER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            return answer.get(ANSWER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         }
         catch (final TimeoutException e)
         {
@@ -277,7 +288,7 @@ final class StatusSocket implements AutoCloseable
         }
         catch (final ExecutionException e)
         {
-            return ERROR + "the status could not be made: " + e.getCause() + "\n";
+            return ERROR + what + " could not be made: " + e.getCause() + "\n";
         }
         catch (final InterruptedException e)
         {

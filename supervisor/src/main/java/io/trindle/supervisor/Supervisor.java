@@ -99,6 +99,16 @@ final class Supervisor
     {
     }
 
+    /** {@code trindle restart}: restart every replica of a worker ({@code splitter}) or one ({@code splitter.1}). */
+    private record RestartRequested(String target, CompletableFuture<String> answer) implements Event
+    {
+    }
+
+    /** A worker asked to restart that has not exited within its stop timeout: it gets SIGKILL. */
+    private record RestartTimeout(WorkerProcess worker, long generation) implements Event
+    {
+    }
+
     /** Spawn the worker at this index of {@link #workers}, then post the next one's. */
     private record StartNext(int index) implements Event
     {
@@ -258,6 +268,22 @@ final class Supervisor
     }
 
     /**
+     * Restarts the running processes of a worker, or of one replica, without stopping the pipeline: each gets
+     * SIGTERM, SIGKILL after its stop timeout, and is started again as soon as it exited, whatever its restart
+     * policy, without counting against its restart intensity; the restart counts in its status. Answered by the
+     * loop thread.
+     *
+     * @param target a worker's name, or {@code NAME.N} for its replica N.
+     * @return the answer for the status socket: what is restarted, or {@link StatusSocket#REFUSED} and why not.
+     */
+    CompletableFuture<String> restart(final String target)
+    {
+        final CompletableFuture<String> answer = new CompletableFuture<>();
+        events.add(new RestartRequested(target, answer));
+        return answer;
+    }
+
+    /**
      * Any exception while handling an event: a bug, or the supervisor out of a resource (descriptors, memory,
      * threads). It is said in one line, without a stack trace, and the pipeline is stopped in order, ending with
      * status {@link #EXIT_WORKER_FAILED}, so that no worker is left running under a dead supervisor. Should a
@@ -277,6 +303,10 @@ final class Supervisor
         if (event instanceof StatusQuery query)
         {
             query.answer().completeExceptionally(e); // its client is waiting
+        }
+        if (event instanceof RestartRequested request)
+        {
+            request.answer().completeExceptionally(e);
         }
         for (final WorkerProcess worker : workers)
         {
@@ -359,6 +389,8 @@ final class Supervisor
             case Signalled signalled -> signalled.signal();
             case StopPhase phase -> "phase " + phase.phase() + " of the stop";
             case StatusQuery ignored -> "a status query";
+            case RestartRequested request -> "a request to restart " + request.target();
+            case RestartTimeout timeout -> "the restart timeout of worker " + timeout.worker().label;
             case StartNext next -> "the start of worker " + workers.get(next.index()).label;
         };
     }
@@ -413,6 +445,17 @@ final class Supervisor
             }
             case StatusQuery query -> query.answer().complete(Status.render(config, workers, objects, lastReleased,
                 query.json()));
+            case RestartRequested request -> request.answer().complete(onRestartRequest(request.target()));
+            case RestartTimeout timeout ->
+            {
+                final WorkerProcess worker = timeout.worker();
+                if (timeout.generation() == worker.generation && worker.alive() && worker.restarting)
+                {
+                    say("worker %s did not exit within its stop timeout (%s) of a restart; sending SIGKILL",
+                        worker.label, Durations.format(worker.config.stopTimeout()));
+                    worker.signal(Processes.SIGKILL);
+                }
+            }
             case StartNext next ->
             {
                 final WorkerProcess worker = workers.get(next.index());
@@ -454,6 +497,7 @@ final class Supervisor
         worker.state = WorkerProcess.State.STARTING;
         worker.startedAt = Instant.now();
         worker.stopping = false;
+        worker.restarting = false;
         if (!spawner.watch(worker, generation, spawned, workers.indexOf(worker)))
         {
             events.add(new Exited(worker, generation, WorkerSpawner.FAILED_START_STATUS));
@@ -513,12 +557,22 @@ final class Supervisor
         final boolean success = Processes.exitCode(status) == 0;
         // Not ready yet, and not stopped by the supervisor: it died of itself during its start.
         final boolean beforeReady = worker.state == WorkerProcess.State.STARTING && !success && !stopping &&
-            !worker.stopping;
+            !worker.stopping && !worker.restarting;
         worker.lastExit = (beforeReady ? "died before it was ready: it " : "") + WorkerProcess.describeExit(status);
         if (stopping || worker.stopping)
         {
             worker.state = success ? WorkerProcess.State.EXITED : WorkerProcess.State.STOPPED;
             stopSequence.endStreams(worker);
+            return;
+        }
+        if (worker.restarting)
+        {
+            // Restarted on request: at once, whatever its policy, and not counted against its intensity.
+            worker.restarts++;
+            clearDeadClaims(worker);
+            say("worker %s %s; starting it again, as asked (restart %d)%s", worker.label, worker.lastExit,
+                worker.restarts, notRestartSafe(worker));
+            start(worker);
             return;
         }
         final List<String> stderr = beforeReady && worker.stderrTail != null ?
@@ -555,8 +609,7 @@ final class Supervisor
                 clearDeadClaims(worker);
                 worker.state = WorkerProcess.State.BACKOFF;
                 say("worker %s %s; restarting in %s (restart %d)%s", worker.label, worker.lastExit,
-                    Durations.format(backoff.delay()), worker.restarts + 1, worker.config.restartSafe() ? "" :
-                        "; it is not restart-safe, so what it did before may be lost or done again");
+                    Durations.format(backoff.delay()), worker.restarts + 1, notRestartSafe(worker));
                 sayStderr(stderr);
                 timers.schedule(() -> events.add(new Restart(worker)), backoff.delay().toMillis(),
                     TimeUnit.MILLISECONDS);
@@ -572,6 +625,81 @@ final class Supervisor
             say("  the last %s of its stderr:", lines.size() == 1 ? "line" : lines.size() + " lines");
             lines.forEach(line -> say("  | %s", line));
         }
+    }
+
+    /** @return the caveat said with a restart of a worker that is not restart-safe, or nothing. */
+    private static String notRestartSafe(final WorkerProcess worker)
+    {
+        return worker.config.restartSafe() ? "" :
+            "; it is not restart-safe, so what it did before may be lost or done again";
+    }
+
+    /**
+     * Restarts the running replicas {@code target} names (see {@link #restart(String)}): each gets SIGTERM now
+     * and SIGKILL after its stop timeout, and {@link #onExit} starts it again.
+     *
+     * @return the answer: what is restarted, or why nothing is.
+     */
+    private String onRestartRequest(final String target)
+    {
+        if (stopping)
+        {
+            return StatusSocket.REFUSED + "pipeline '" + config.name() + "' is stopping; nothing is restarted\n";
+        }
+        final int dot = target.lastIndexOf('.');
+        final String name = dot < 0 ? target : target.substring(0, dot);
+        final WorkerConfig worker = config.workers().get(name);
+        if (worker == null)
+        {
+            return StatusSocket.REFUSED + "pipeline '" + config.name() + "' has no worker '" + name + "' (its " +
+                "workers: " + String.join(", ", config.workers().keySet()) + ")\n";
+        }
+        final List<WorkerProcess> named = new ArrayList<>();
+        for (final WorkerProcess process : workers)
+        {
+            if (process.config == worker && (dot < 0 || target.substring(dot + 1).equals(
+                Integer.toString(process.replica))))
+            {
+                named.add(process);
+            }
+        }
+        if (named.isEmpty())
+        {
+            return StatusSocket.REFUSED + "worker " + name + " has no replica '" + target.substring(dot + 1) +
+                "': " + (worker.replicas() == 1 ? "it has one process, " + name : "its replicas are " + name +
+                ".0 to " + name + "." + (worker.replicas() - 1)) + "\n";
+        }
+        final List<String> skipped = new ArrayList<>();
+        int restarted = 0;
+        for (final WorkerProcess process : named)
+        {
+            if (process.alive())
+            {
+                restarted++;
+                process.restarting = true;
+                say("restarting worker %s, as asked: sending SIGTERM", process.label);
+                process.signal(Processes.SIGTERM);
+                final long generation = process.generation;
+                timers.schedule(() -> events.add(new RestartTimeout(process, generation)),
+                    process.config.stopTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            }
+            else
+            {
+                skipped.add(process.label + " " + switch (process.state)
+                {
+                    case PENDING -> "has not started yet";
+                    case BACKOFF -> "is waiting to restart already";
+                    default -> "has finished for good (it " + process.lastExit + ") and is not started again";
+                });
+            }
+        }
+        if (restarted == 0)
+        {
+            return StatusSocket.REFUSED + "worker " + String.join("; ", skipped) + "\n";
+        }
+        final String what = named.size() == 1 ? named.getFirst().label : name + " (" + restarted +
+            (restarted == 1 ? " replica" : " replicas") + ")";
+        return "restarting worker " + what + (skipped.isEmpty() ? "" : "; " + String.join("; ", skipped)) + "\n";
     }
 
     /** A control message from a running worker: readiness, or a request about handles. */

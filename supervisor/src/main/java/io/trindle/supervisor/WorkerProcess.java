@@ -49,6 +49,8 @@ final class WorkerProcess
     int consecutiveFailures;
     /** Set when the supervisor itself signalled it, so its exit is not a failure to restart. */
     boolean stopping;
+    /** Set when {@code trindle restart} asked for it: its exit starts it again at once, whatever its policy. */
+    boolean restarting;
     long generation;
 
     WorkerProcess(final WorkerConfig config, final int replica)

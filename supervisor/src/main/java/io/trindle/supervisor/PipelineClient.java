@@ -1,0 +1,155 @@
+package io.trindle.supervisor;
+
+import io.trindle.supervisor.config.Limits;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * What {@code trindle status}, {@code trindle stop} and {@code trindle restart} do: find the running pipelines by
+ * their sockets in {@link StatusSocket#runDirectory()}, send a supervisor one command through its
+ * {@link StatusSocket}, and print its answer on stdout, or on stderr when it refused or could not answer.
+ * <p>
+ * Exit status: 0 answered; 1 no pipeline is running, no supervisor answered, or it refused the request.
+ */
+final class PipelineClient
+{
+    /** What {@code trindle restart} takes as its worker: a worker's name, or {@code NAME.N} for replica N. */
+    private static final Pattern WORKER = Pattern.compile("[A-Za-z][A-Za-z0-9_-]{0," + (Limits.MAX_NAME_LENGTH - 1) +
+        "}(\\.[0-9]{1,9})?");
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    PipelineClient(final PrintStream out, final PrintStream err)
+    {
+        this.out = out;
+        this.err = err;
+    }
+
+    /**
+     * Shows the pipeline {@code name}, or with {@code null} every running pipeline, one after another (each
+     * headed by its name; with {@code json}, a JSON array of them).
+     */
+    int status(final String name, final boolean json)
+    {
+        final String command = json ? "status --json" : "status";
+        if (name != null)
+        {
+            return print(ask(name, command));
+        }
+        final List<String> running = running();
+        if (running.isEmpty())
+        {
+            err.println(noneRunning());
+            return Supervisor.EXIT_WORKER_FAILED;
+        }
+        final List<String> answers = new ArrayList<>();
+        for (final String pipeline : running)
+        {
+            final String answer = ask(pipeline, command);
+            if (answer != null)
+            {
+                answers.add(json ? answer.strip() : answer);
+            }
+        }
+        out.print(json ? "[" + String.join(",", answers) + "]\n" : String.join("\n", answers));
+        return answers.size() == running.size() ? 0 : Supervisor.EXIT_WORKER_FAILED;
+    }
+
+    /**
+     * Stops the pipeline {@code name}; with {@code null}, the only one running. With several running, none is
+     * stopped: stopping them all would surprise.
+     */
+    int stop(final String name)
+    {
+        if (name != null)
+        {
+            return print(ask(name, "stop"));
+        }
+        final List<String> running = running();
+        if (running.size() != 1)
+        {
+            err.println(running.isEmpty() ? noneRunning() : "trindle: several pipelines are running (" +
+                String.join(", ", running) + "); name the one to stop: trindle stop NAME");
+            return Supervisor.EXIT_WORKER_FAILED;
+        }
+        return print(ask(running.getFirst(), "stop"));
+    }
+
+    /**
+     * Restarts every replica of {@code worker} in the pipeline {@code name}, or one replica ({@code WORKER.N}).
+     *
+     * @return the exit status, or {@link Supervisor#EXIT_USAGE} when {@code worker} is no worker's name at all.
+     */
+    int restart(final String name, final String worker)
+    {
+        if (!WORKER.matcher(worker).matches())
+        {
+            err.println("trindle: wrong arguments for 'restart': '" + worker + "' is not a worker: a worker's name " +
+                "(a letter, then letters, digits, '-' or '_', at most " + Limits.MAX_NAME_LENGTH + "), or NAME.N " +
+                "for its replica N");
+            return Supervisor.EXIT_USAGE;
+        }
+        return print(ask(name, StatusSocket.RESTART + worker));
+    }
+
+    /** @return the names of the pipelines with a socket in the run directory, sorted. */
+    static List<String> running()
+    {
+        try (Stream<Path> sockets = Files.list(StatusSocket.runDirectory()))
+        {
+            return sockets.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".sock"))
+                .map(n -> n.substring(0, n.length() - ".sock".length())).sorted().toList();
+        }
+        catch (final IOException e)
+        {
+            return List.of();
+        }
+    }
+
+    private static String noneRunning()
+    {
+        return "trindle: no pipeline is running (no socket in " + StatusSocket.runDirectory() + ")";
+    }
+
+    private int print(final String answer)
+    {
+        if (answer == null)
+        {
+            return Supervisor.EXIT_WORKER_FAILED;
+        }
+        out.print(answer);
+        return 0;
+    }
+
+    /**
+     * @return the answer of the supervisor of {@code name}; or {@code null} when it refused, could not answer, or
+     *         none answered (said on stderr).
+     */
+    private String ask(final String name, final String command)
+    {
+        try
+        {
+            final String answer = StatusSocket.ask(name, command);
+            if (answer.startsWith(StatusSocket.REFUSED) || answer.startsWith(StatusSocket.ERROR))
+            {
+                err.print("trindle: pipeline '" + name + "': " + answer);
+                return null;
+            }
+            return answer;
+        }
+        catch (final IOException e)
+        {
+            err.println("trindle: no supervisor of pipeline '" + name + "' answers on " + StatusSocket.pathOf(name) +
+                ": " + e.getMessage());
+            return null;
+        }
+    }
+}

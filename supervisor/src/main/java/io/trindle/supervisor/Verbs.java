@@ -1,0 +1,232 @@
+package io.trindle.supervisor;
+
+import picocli.AutoComplete;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * The verbs of the {@code trindle} command line, as picocli commands: each one's arguments, usage and exit statuses
+ * are its annotations; its work is done by {@link Main} (the verbs that read a config) or {@link PipelineClient}
+ * (the verbs that ask a running supervisor).
+ */
+final class Verbs
+{
+    // The exit status each verb's usage lists, as "status:meaning"; run's are Supervisor's EXIT_* codes.
+    static final String EXIT_RUN_0 = "0:every worker finished with status 0";
+    static final String EXIT_RUN_1 = "1:a worker failed for good, or the supervisor met an internal error";
+    static final String EXIT_RUN_2 = "2:usage error or invalid config";
+    static final String EXIT_RUN_3 = "3:the pipeline was stopped on request";
+    static final String EXIT_RUN_4 = "4:every worker finished, but a worker that is not restart-safe was " +
+        "restarted on the way";
+    static final String EXIT_ASK_0 = "0:the supervisor answered";
+    static final String EXIT_ASK_1 = "1:no pipeline is running, no supervisor answered, or it refused";
+    static final String EXIT_USAGE = "2:usage error";
+
+    private Verbs()
+    {
+    }
+
+    /** What every verb has: the streams of the command line it runs under. */
+    abstract static class Verb implements Callable<Integer>
+    {
+        @Spec
+        private CommandSpec spec;
+
+        PrintStream out()
+        {
+            return ((Main)spec.root().userObject()).out;
+        }
+
+        PrintStream err()
+        {
+            return ((Main)spec.root().userObject()).err;
+        }
+
+        /** @return this verb's command line, for a usage error found after parsing. */
+        CommandLine commandLine()
+        {
+            return spec.commandLine();
+        }
+    }
+
+    /** A verb whose first argument is a pipeline's config. */
+    abstract static class FileVerb extends Verb
+    {
+        @Parameters(index = "0", paramLabel = "FILE", description = "the pipeline's config")
+        Path file;
+    }
+
+    /** A verb for the running pipeline NAME, or without NAME for every one or the only one. */
+    abstract static class PipelineVerb extends Verb
+    {
+        @Parameters(paramLabel = "NAME", arity = "0..1", description = "the pipeline, as its config names it")
+        String name;
+    }
+
+    @Command(name = "run", description = "start the pipeline FILE describes and supervise it until it ends",
+        exitCodeList = {EXIT_RUN_0, EXIT_RUN_1, EXIT_RUN_2, EXIT_RUN_3, EXIT_RUN_4})
+    static final class RunCommand extends FileVerb
+    {
+        @Override
+        public Integer call()
+        {
+            return Main.runPipeline(file, out(), err());
+        }
+    }
+
+    @Command(name = "validate", description = "check FILE; print each problem as file:line:column; start nothing",
+        exitCodeList = {"0:FILE is valid", "2:usage error, or FILE is not valid"})
+    static final class ValidateCommand extends FileVerb
+    {
+        @Override
+        public Integer call()
+        {
+            return Main.validate(file, out(), err());
+        }
+    }
+
+    @Command(name = "status", description = {"show a running pipeline's workers and pipes, or every one's",
+        "Workers with their pid, state, restarts, uptime and last exit; pipes with the messages queued and " +
+        "released per second. Without NAME, every running pipeline, one after another."},
+        exitCodeList = {EXIT_ASK_0, EXIT_ASK_1, EXIT_USAGE})
+    static final class StatusCommand extends PipelineVerb
+    {
+        @Option(names = "--json", description = "as JSON: an object, or without NAME an array of them")
+        private boolean json;
+
+        @Override
+        public Integer call()
+        {
+            return new PipelineClient(out(), err()).status(name, json);
+        }
+    }
+
+    @Command(name = "stop", description = {"stop a running pipeline: sources stop, pipes drain, workers exit",
+        "Without NAME, the only one running; with several running, name one."},
+        exitCodeList = {EXIT_ASK_0, EXIT_ASK_1, EXIT_USAGE})
+    static final class StopCommand extends PipelineVerb
+    {
+        @Override
+        public Integer call()
+        {
+            return new PipelineClient(out(), err()).stop(name);
+        }
+    }
+
+    @Command(name = "restart", description = {"restart a worker (every replica, or WORKER.N) and go on",
+        "Each of its processes gets SIGTERM, SIGKILL after its stop timeout, and is started again at once, " +
+        "whatever its restart policy and intensity; the pipeline goes on, and the restart counts in its status."},
+        exitCodeList = {EXIT_ASK_0, EXIT_ASK_1, EXIT_USAGE})
+    static final class RestartCommand extends Verb
+    {
+        @Parameters(index = "0", paramLabel = "NAME", description = "the pipeline, as its config names it")
+        private String name;
+        @Parameters(index = "1", paramLabel = "WORKER[.N]", description = "the worker, or its replica N")
+        private String worker;
+
+        @Override
+        public Integer call()
+        {
+            return new PipelineClient(out(), err()).restart(name, worker);
+        }
+    }
+
+    @Command(name = "sandbox", description = "say what the sandbox lets each worker do: sandbox explain FILE",
+        subcommands = ExplainCommand.class)
+    static final class SandboxCommand
+    {
+    }
+
+    @Command(name = "explain", description = "say what each worker of FILE (or WORKER) may and may not do, and " +
+        "what enforces it", exitCodeList = {"0:said", "2:usage error, invalid config, or the sandbox launcher " +
+        "could not explain"})
+    static final class ExplainCommand extends FileVerb
+    {
+        @Parameters(index = "1", paramLabel = "WORKER", arity = "0..1", description = "only this worker")
+        private String worker;
+
+        @Override
+        public Integer call()
+        {
+            return Main.explain(file, worker, out(), err());
+        }
+    }
+
+    @Command(name = "demo", description = {"run the built-in word-count pipeline",
+        "It is samples/wordcount/wordcount.yaml of the checkout the ./trindle script is in."},
+        exitCodeList = {EXIT_RUN_0, EXIT_RUN_1, EXIT_RUN_2, EXIT_RUN_3, EXIT_RUN_4})
+    static final class DemoCommand extends Verb
+    {
+        @Override
+        public Integer call()
+        {
+            final String home = System.getProperty(Main.HOME_PROPERTY);
+            final Path file = home == null ? null : Path.of(home).resolve(Main.DEMO);
+            if (file == null || !Files.isRegularFile(file))
+            {
+                err().println("trindle: the demo runs " + Main.DEMO + " of a Trindle checkout, and " +
+                    (home == null ? "-D" + Main.HOME_PROPERTY + " names none" : home + " has none") + ": run it as " +
+                    "./trindle demo from the checkout, or run: trindle run " + Main.DEMO);
+                return Supervisor.EXIT_USAGE;
+            }
+            return Main.runPipeline(file, out(), err());
+        }
+    }
+
+    @Command(name = "completion", description = {"print a bash or zsh script that completes trindle's arguments",
+        "It completes commands, options and file names. To load it in a shell: eval \"$(trindle completion bash)\" " +
+        "(or zsh); supervisor/README.md says how to install it."},
+        exitCodeList = {"0:printed", EXIT_USAGE})
+    static final class CompletionCommand extends Verb
+    {
+        /**
+         * What the zsh script says before the bash one, which zsh runs through bashcompinit, its emulation of bash
+         * completion: the script itself loads compinit (unless loaded already) and bashcompinit when it finds
+         * itself in zsh, so nothing more is needed.
+         */
+        static final String ZSH_HEADER = """
+            # trindle completion for zsh: the bash script below, run by zsh's emulation of bash completion
+            # (bashcompinit, which it loads itself, after compinit). Load it with: eval "$(trindle completion zsh)"
+            """;
+
+        @Parameters(paramLabel = "SHELL", completionCandidates = Shells.class, description = "bash or zsh")
+        private String shell;
+
+        @Override
+        public Integer call()
+        {
+            final CommandLine trindle = commandLine().getCommandSpec().root().commandLine();
+            final String script = AutoComplete.bash(trindle.getCommandName(), trindle);
+            switch (shell)
+            {
+                case "bash" -> out().print(script);
+                case "zsh" -> out().print(ZSH_HEADER + script);
+                default -> throw new ParameterException(commandLine(), "unknown shell '" + shell + "': bash or zsh");
+            }
+            return 0;
+        }
+    }
+
+    /** The shells {@code trindle completion} writes for. */
+    static final class Shells extends ArrayList<String>
+    {
+        private static final long serialVersionUID = 1L;
+
+        Shells()
+        {
+            super(List.of("bash", "zsh"));
+        }
+    }
+}

@@ -1,0 +1,213 @@
+package io.trindle.supervisor;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The command line's parsing, usage and completion scripts, run in this JVM: every verb answers {@code --help},
+ * misuse is status 2 with the usage, and the completion scripts are valid and complete what the verbs are.
+ */
+class MainTest
+{
+    /** Every verb, as typed before {@code --help}. */
+    private static final List<List<String>> VERBS = List.of(List.of("run"), List.of("validate"), List.of("status"),
+        List.of("stop"), List.of("restart"), List.of("sandbox"), List.of("sandbox", "explain"), List.of("demo"),
+        List.of("completion"), List.of("help"));
+
+    @TempDir
+    Path directory;
+
+    /** What one run of the command line printed, and its exit status. */
+    private record Outcome(int status, String out, String err)
+    {
+    }
+
+    private static Outcome trindle(final String... args)
+    {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        final int status = Main.run(List.of(args), new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Outcome(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void shouldAnswerHelpOnEveryVerbWithItsUsageAndDoNothingElse()
+    {
+        for (final List<String> verb : VERBS)
+        {
+            for (final String help : new String[] {"--help", "-h"})
+            {
+                final List<String> args = new ArrayList<>(verb);
+                args.add(help);
+                final Outcome outcome = trindle(args.toArray(String[]::new));
+                assertEquals(0, outcome.status(), args + ": " + outcome);
+                final String usage = "usage: trindle " + String.join(" ", verb);
+                // help's own usage comes after its one-line header
+                assertTrue(outcome.out().startsWith(usage) || outcome.out().contains("\n" + usage + " "),
+                    args + ": " + outcome);
+                assertEquals("", outcome.err(), args + ": nothing opened, nothing said on stderr");
+            }
+        }
+        // A file named --help, put after the verb's option, is still taken as the option: never opened.
+        final Outcome run = trindle("run", "--help", "pipeline.yaml");
+        assertEquals(0, run.status(), run.toString());
+        assertEquals("", run.err());
+    }
+
+    @Test
+    void shouldShowTheUsageOfTrindleAndOfEachVerb()
+    {
+        final Outcome usage = trindle("help");
+        assertEquals(0, usage.status());
+        for (final String verb : new String[] {"run", "validate", "status", "stop", "restart", "sandbox", "demo",
+            "completion", "help"})
+        {
+            assertTrue(usage.out().contains("\n  " + verb + " "), verb + " is listed: " + usage.out());
+        }
+        assertEquals(trindle("restart", "--help").out(), trindle("help", "restart").out());
+        assertTrue(trindle("restart", "--help").out().startsWith("usage: trindle restart [-h] NAME WORKER[.N]\n"));
+        assertEquals(trindle("--help").out(), trindle("-h").out());
+    }
+
+    @Test
+    void shouldRefuseMisuseWithStatus2AndTheUsage()
+    {
+        final Outcome none = trindle();
+        assertEquals(2, none.status());
+        assertTrue(none.err().startsWith("trindle: no command given\nusage: trindle COMMAND [ARGUMENTS]\n"),
+            none.err());
+
+        final Outcome unknown = trindle("frobnicate");
+        assertEquals(2, unknown.status());
+        assertTrue(unknown.err().startsWith("trindle: unknown command 'frobnicate'\nusage: trindle COMMAND"),
+            unknown.err());
+        assertEquals("", unknown.out());
+
+        final String[][] misuses = {
+            {"--frob"},
+            {"status", "--frob"},
+            {"run"},
+            {"run", "a.yaml", "b.yaml"},
+            {"restart", "pipeline"},
+            {"stop", "one", "two"},
+            {"sandbox"},
+            {"sandbox", "explain"},
+            {"completion", "fish"},
+            {"demo", "extra"},
+        };
+        for (final String[] misuse : misuses)
+        {
+            final Outcome outcome = trindle(misuse);
+            assertEquals(2, outcome.status(), List.of(misuse) + ": " + outcome);
+            final String verb = misuse[0].startsWith("-") ? "" : misuse[0];
+            assertTrue(outcome.err().startsWith(verb.isEmpty() ? "trindle: unknown option: '--frob'\n" :
+                "trindle: wrong arguments for '" + verb), List.of(misuse) + ": " + outcome);
+            assertTrue(outcome.err().contains("\nusage: trindle " + verb), List.of(misuse) + ": " + outcome);
+        }
+        final Outcome help = trindle("help", "frobnicate");
+        assertEquals(2, help.status());
+        assertTrue(help.err().startsWith("trindle: unknown subcommand 'frobnicate'.\nusage: trindle COMMAND"),
+            help.err());
+        assertTrue(trindle("completion", "fish").err().startsWith("trindle: wrong arguments for 'completion': " +
+            "unknown shell 'fish': bash or zsh\n"));
+    }
+
+    @Test
+    void shouldRefuseAWorkerNameThatNoWorkerCanHaveBeforeAskingAnySupervisor()
+    {
+        for (final String worker : new String[] {"two words", "splitter.x", "1st", "a\nstop", "x".repeat(65)})
+        {
+            final Outcome outcome = trindle("restart", "pipeline", worker);
+            assertEquals(2, outcome.status(), outcome.toString());
+            assertTrue(outcome.err().startsWith("trindle: wrong arguments for 'restart': '" + worker + "' is not a " +
+                "worker: a worker's name"), outcome.err());
+        }
+    }
+
+    @Test
+    void shouldPrintTheVersionTheBuildWrote()
+    {
+        final Outcome version = trindle("--version");
+        assertEquals(0, version.status());
+        assertTrue(version.out().matches("trindle [0-9]+\\.[0-9]+\\.[0-9]+(-SNAPSHOT)?\n"), version.out());
+        assertEquals(version, trindle("-V"));
+    }
+
+    @Test
+    void shouldWriteABashCompletionScriptThatCompletesTheVerbs() throws Exception
+    {
+        final Outcome bash = trindle("completion", "bash");
+        assertEquals(0, bash.status(), bash.err());
+        final Path script = Files.writeString(directory.resolve("trindle.bash"), bash.out());
+        assertEquals("", shell("bash", "-n", script.toString()), "bash -n finds no syntax error");
+        final String completed = shell("bash", "-c", "source " + script + "\n" + """
+            complete_words() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _complete_trindle; echo "${COMPREPLY[*]}"; }
+            complete_words trindle re
+            complete_words trindle completion ''
+            complete_words trindle status --
+            complete_words trindle ''
+            """);
+        assertEquals(List.of("restart", "bash zsh", "--json --help",
+            "run validate status stop restart sandbox demo completion help"), completed.lines().toList());
+    }
+
+    @Test
+    void shouldWriteAZshCompletionScriptThatZshRuns() throws Exception
+    {
+        final Outcome zsh = trindle("completion", "zsh");
+        assertEquals(0, zsh.status(), zsh.err());
+        assertTrue(zsh.out().endsWith(trindle("completion", "bash").out()), "the bash script, run by bashcompinit");
+        assumeTrue(onPath("zsh"), "zsh is not installed");
+        final Path script = Files.writeString(directory.resolve("trindle.zsh"), zsh.out());
+        assertEquals("", shell("zsh", "-n", script.toString()), "zsh -n finds no syntax error");
+        // As bashcompinit's compgen calls a completion function: in sh emulation, arrays counted from 0. zsh itself
+        // then keeps the candidates that start with the word typed.
+        final String completed = shell("zsh", "-f", "-c", "source " + script + "\n" + """
+            complete_words() {
+              emulate -L sh
+              setopt kshglob noshglob braceexpand
+              COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _complete_trindle; echo "${COMPREPLY[*]}"
+            }
+            complete_words trindle completion ''
+            complete_words trindle ''
+            whence -w _bash_complete
+            """);
+        assertEquals(List.of("bash zsh", "run validate status stop restart sandbox demo completion help",
+            "_bash_complete: function"), completed.lines().toList());
+    }
+
+    private static boolean onPath(final String program)
+    {
+        return Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
+            .anyMatch(dir -> !dir.isEmpty() && Files.isExecutable(Path.of(dir, program)));
+    }
+
+    /** @return what the command printed on stdout; fails the test if it failed or wrote on stderr. */
+    private static String shell(final String... command) throws IOException, InterruptedException
+    {
+        final Process process = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(
+            new java.io.File("/dev/null"))).start();
+        final String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        final String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), List.of(command).toString());
+        assertEquals(0, process.exitValue(), List.of(command) + ": " + err);
+        assertEquals("", err, List.of(command) + " wrote on stderr");
+        return out;
+    }
+}
