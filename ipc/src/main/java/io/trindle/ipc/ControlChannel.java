@@ -136,6 +136,10 @@ public final class ControlChannel implements AutoCloseable
      */
     public void shutdown()
     {
+        if (closed)
+        {
+            return; // its fd number may belong to something else by now
+        }
         try
         {
             Sockets.shutdown(fd, Sockets.SHUT_RDWR);

@@ -1,5 +1,6 @@
 package io.trindle.supervisor;
 
+import io.trindle.ipc.ControlChannel;
 import io.trindle.ipc.ControlMessage;
 import io.trindle.ipc.Pipe;
 import io.trindle.ipc.linux.Errno;
@@ -95,6 +96,11 @@ final class Supervisor
     {
     }
 
+    /** The reader of a control channel is done with it. */
+    private record ChannelEnded(ControlChannel channel) implements Event
+    {
+    }
+
     private record StatusQuery(boolean json, CompletableFuture<String> answer) implements Event
     {
     }
@@ -165,6 +171,12 @@ final class Supervisor
             public void received(final WorkerProcess worker, final long generation, final ControlMessage message)
             {
                 events.add(new FromWorker(worker, generation, message));
+            }
+
+            @Override
+            public void channelEnded(final ControlChannel channel)
+            {
+                events.add(new ChannelEnded(channel));
             }
         }, reporter, labelWidth);
     }
@@ -388,6 +400,7 @@ final class Supervisor
             case StopRequested ignored -> "a request to stop";
             case Signalled signalled -> signalled.signal();
             case StopPhase phase -> "phase " + phase.phase() + " of the stop";
+            case ChannelEnded ignored -> "the end of a control channel";
             case StatusQuery ignored -> "a status query";
             case RestartRequested request -> "a request to restart " + request.target();
             case RestartTimeout timeout -> "the restart timeout of worker " + timeout.worker().label;
@@ -445,6 +458,7 @@ final class Supervisor
             }
             case StatusQuery query -> query.answer().complete(Status.render(config, workers, objects, lastReleased,
                 query.json()));
+            case ChannelEnded ended -> ended.channel().close();
             case RestartRequested request -> request.answer().complete(onRestartRequest(request.target()));
             case RestartTimeout timeout ->
             {
@@ -523,6 +537,8 @@ final class Supervisor
         }
         if (!spawner.read(worker, generation, worker.channel))
         {
+            worker.channel.close(); // no reader will report its end
+            worker.channel = null;
             return;
         }
         if (worker.config.ready() == Readiness.STARTED)
@@ -549,7 +565,9 @@ final class Supervisor
         }
         if (worker.channel != null)
         {
-            worker.channel.close();
+            // Its reader closes it once done with it (ChannelEnded): closing it here could hand its fd number to
+            // the next worker's pipe while the reader still calls recvmsg on it.
+            worker.channel.shutdown();
             worker.channel = null;
         }
         broker.forget(worker);

@@ -24,6 +24,13 @@ final class WorkerSpawner
         void exited(WorkerProcess worker, long generation, int status);
 
         void received(WorkerProcess worker, long generation, ControlMessage message);
+
+        /**
+         * The reader of a worker's control channel is done with it: the channel may be closed now. Only then,
+         * and only on the loop thread, which alone sends on it, so that no thread ever uses its fd number after
+         * the kernel gave the number to something else (a new worker's pipe, say).
+         */
+        void channelEnded(ControlChannel channel);
     }
 
     /**
@@ -143,7 +150,8 @@ final class WorkerSpawner
     }
 
     /**
-     * Starts the thread that reads the worker's control channel and reports each message.
+     * Starts the thread that reads the worker's control channel and reports each message, then reports the end
+     * of the channel ({@link Events#channelEnded}) when the worker closed it or the supervisor shut it down.
      *
      * @return whether it runs; if not (no thread could be made), the worker has been killed and its waiter will
      *         report the exit, to which the restart policy applies as to any failed start.
@@ -197,6 +205,10 @@ final class WorkerSpawner
                 settings.err().printf("trindle: worker %s sent a bad control message: %s%n", worker.label,
                     e.getMessage());
             }
+        }
+        finally
+        {
+            events.channelEnded(control);
         }
     }
 
