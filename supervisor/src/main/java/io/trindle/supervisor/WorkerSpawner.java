@@ -3,6 +3,7 @@ package io.trindle.supervisor;
 import io.trindle.ipc.ClosedHandleException;
 import io.trindle.ipc.ControlChannel;
 import io.trindle.ipc.ControlMessage;
+import io.trindle.ipc.Handle;
 import io.trindle.ipc.linux.Errno;
 import io.trindle.ipc.linux.Fds;
 import io.trindle.ipc.linux.Processes;
@@ -174,19 +175,51 @@ final class WorkerSpawner
 
     private void readControl(final WorkerProcess worker, final long generation, final ControlChannel control)
     {
+        boolean deaf = false;
         try
         {
-            ControlMessage message;
-            while ((message = control.receive()) != null)
+            while (true)
             {
-                events.received(worker, generation, message);
+                final ControlMessage message;
+                try
+                {
+                    message = control.receive();
+                }
+                catch (final SystemCallException | ClosedHandleException e)
+                {
+                    throw e;
+                }
+                catch (final RuntimeException e)
+                {
+                    // A worker that breaks the protocol is not heard again: said once (even when the worker has
+                    // exited since: what it sent is there to be read either way), and every later frame is
+                    // taken off the socket unread, until the channel ends and this reader can report its end.
+                    if (!deaf && generation == worker.generation)
+                    {
+                        settings.err().printf("trindle: worker %s sent a bad control message: %s%n", worker.label,
+                            e.getMessage());
+                    }
+                    deaf = true;
+                    continue;
+                }
+                if (message == null)
+                {
+                    return;
+                }
+                if (deaf)
+                {
+                    message.handles().forEach(Handle::close); // unread, but not left open
+                }
+                else
+                {
+                    events.received(worker, generation, message);
+                }
             }
         }
         catch (final SystemCallException e)
         {
             // A worker that dies with frames unread (its grants, say, or a late reply) resets the channel rather
-            // than closing it: that is its end, as EOF is, and its exit event tells the rest. Once the worker is
-            // gone, its channel is also closed under this reader: that is no news either.
+            // than closing it: that is its end, as EOF is, and its exit event tells the rest.
             if (e.errno() != Errno.ECONNRESET && generation == worker.generation && worker.alive())
             {
                 settings.err().printf("trindle: cannot read worker %s's control channel: %s%n", worker.label,
@@ -195,16 +228,7 @@ final class WorkerSpawner
         }
         catch (final ClosedHandleException e)
         {
-            // The supervisor closed the channel when the worker exited, before this reader looked again: its end.
-        }
-        catch (final RuntimeException e)
-        {
-            // Said even when the worker has exited since: what it sent is there to be read either way.
-            if (generation == worker.generation)
-            {
-                settings.err().printf("trindle: worker %s sent a bad control message: %s%n", worker.label,
-                    e.getMessage());
-            }
+            // Closed when no reader could start: there is nothing to read.
         }
         finally
         {
