@@ -98,6 +98,40 @@ class FailFastTest
     }
 
     @Test
+    void shouldSayOnceAndNotRetryABridgedProgramThatCannotBeStarted() throws Exception
+    {
+        // A bridged program counts as ready once started (ready: started): the bridge's own word that it could
+        // not exec the program is what tells its start failed.
+        final Path script = directory.resolve("stage.sh");
+        Files.writeString(script, "#!/no/such/interpreter\ntr a-z A-Z\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.writeString(directory.resolve("bridged.yaml"), """
+            pipes:
+              lines: {}
+            workers:
+              source:
+                command: [seq, "1", "1000000000"]
+                stdout: lines
+                stop-timeout: 1s
+              ghost:
+                command: [./stage.sh]
+                stdin: lines
+                restart: always
+            """);
+
+        final SupervisorProcess trindle = finished(1, "run", "bridged.yaml");
+
+        final String err = trindle.stderr();
+        assertEquals(1, count(err, "trindle: worker ghost could not be started: its program " +
+            directory.toRealPath().resolve("stage.sh") + " is a script whose interpreter (its #! line) " +
+            "/no/such/interpreter does not exist: install it, or change the script's first line; it is not " +
+            "restarted\n"), err);
+        assertTrue(err.contains("trindle:   | trindle-bridge: execvp(\"./stage.sh\")"), err);
+        assertFalse(err.contains("restarting"), err);
+        assertTrue(err.contains("trindle: pipeline 'bridged' stopped: a worker failed"), err);
+    }
+
+    @Test
     void shouldReportADeathBeforeReadyWithTheLastLinesOfItsStderr() throws Exception
     {
         Files.writeString(directory.resolve("early.yaml"), """

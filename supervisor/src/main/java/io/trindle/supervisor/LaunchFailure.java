@@ -7,7 +7,9 @@ import io.trindle.supervisor.config.WorkerConfig;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * Why a worker's program could not be started, when the launcher exits with 127 (not found) or 126 (cannot
@@ -29,6 +31,19 @@ final class LaunchFailure
     static boolean isLaunchFailure(final int exitCode)
     {
         return exitCode == NOT_FOUND || exitCode == CANNOT_EXECUTE;
+    }
+
+    /**
+     * The launchers ({@code trindle-launch}, {@code trindle-sandbox}, {@code trindle-bridge}) say why an exec failed
+     * on stderr, as {@code NAME: execvp("PROGRAM"): REASON (errno N)}, then exit with 126 or 127.
+     */
+    private static final Pattern LAUNCHER_EXEC_FAILED =
+        Pattern.compile("^trindle-(launch|sandbox|bridge): execvp\\(\".*\"\\): .* \\(errno \\d+\\)$");
+
+    /** @return whether one of {@code stderr}'s lines is a launcher saying that it could not exec the program. */
+    static boolean saidByLauncher(final List<String> stderr)
+    {
+        return stderr.stream().anyMatch(line -> LAUNCHER_EXEC_FAILED.matcher(line).matches());
     }
 
     /**

@@ -593,10 +593,13 @@ final class Supervisor
             start(worker);
             return;
         }
-        final List<String> stderr = beforeReady && worker.stderrTail != null ?
+        final boolean launchStatus = Processes.terminatingSignal(status) == 0 &&
+            LaunchFailure.isLaunchFailure(Processes.exitCode(status));
+        final List<String> stderr = (beforeReady || launchStatus) && worker.stderrTail != null ?
             worker.stderrTail.lastLines(STDERR_WAIT) : List.of();
-        if (beforeReady && Processes.terminatingSignal(status) == 0 &&
-            LaunchFailure.isLaunchFailure(Processes.exitCode(status)))
+        // Before ready, such a status can only be the launcher's; a worker counted ready once started (ready:
+        // started, a bridged program) failed to start when a launcher says so in its last words.
+        if (launchStatus && (beforeReady || LaunchFailure.saidByLauncher(stderr)))
         {
             // It fails the same way at every start: once is enough, whatever its restart policy.
             worker.state = WorkerProcess.State.FAILED;
