@@ -134,7 +134,7 @@ class RestartCommandTest
                 command: %s
                 replicas: 2
                 ready-timeout: 600s
-                stop-timeout: 1s
+                stop-timeout: 10m      # the pipeline stays stopping until the test makes 'finish'
               done:
                 command: ["true"]
                 ready-timeout: 600s
@@ -170,6 +170,7 @@ class RestartCommandTest
             assertEquals(1, late.waitFor(WAIT), late.output());
             assertEquals("trindle: pipeline 'r': refused: pipeline 'r' is stopping; nothing is restarted\n",
                 late.stderr());
+            Files.createFile(directory.resolve("finish"));
             assertEquals(3, trindle.waitFor(WAIT), trindle.output());
             assertTrue(trindle.stdout().split("sleeper.\\d \\| started", -1).length - 1 == 2, "none restarted");
         }
