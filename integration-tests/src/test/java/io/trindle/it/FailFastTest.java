@@ -197,7 +197,7 @@ class FailFastTest
                 "'alice' is on no entry of the worker class path; did you mean 'io.trindle.it.workers.Alice'?; " +
                 "searched: "), err);
             assertTrue(err.contains("test-classes"), "the class path searched is named: " + err);
-            assertTrue(err.contains("Add the jar or directory that holds it to TRINDLE_WORKER_CLASSPATH"), err);
+            assertTrue(err.contains("Give the jar or directory that holds it in the worker's 'classpath'"), err);
         }
     }
 
