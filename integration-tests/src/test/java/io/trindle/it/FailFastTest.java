@@ -202,6 +202,27 @@ class FailFastTest
     }
 
     @Test
+    void shouldRefuseAClassPathEntryThatDoesNotExistInValidateAndRun() throws Exception
+    {
+        Files.writeString(directory.resolve("jars.yaml"), """
+            workers:
+              alice:
+                java: io.trindle.it.workers.Alice
+                classpath: [target/alice.jar]
+            """);
+        for (final String verb : List.of("validate", "run"))
+        {
+            final SupervisorProcess trindle = finished(2, verb, "jars.yaml");
+            assertEquals("jars.yaml:4:17: the 'classpath' entry target/alice.jar of worker 'alice' does not exist: " +
+                directory.toRealPath().resolve("target/alice.jar") + "; build it first (e.g. ./mvnw package in the " +
+                "worker's project), or fix the path (relative to the config file's directory " +
+                directory.toRealPath() + ")\n" + (verb.equals("run") ? "trindle: nothing was started\n" : ""),
+                trindle.stderr());
+            assertEquals("", trindle.stdout());
+        }
+    }
+
+    @Test
     void shouldTellASandboxedPythonWorkerThatCannotLoadTheLibraryWhatToList() throws Exception
     {
         // A copy of the library the sandbox is not given: the worker is told which directory to list.
