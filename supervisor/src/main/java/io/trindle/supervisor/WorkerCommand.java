@@ -144,7 +144,10 @@ final class WorkerCommand
         {
             entries.add(entry.toString());
         }
-        entries.add(settings.workerClasspath());
+        if (!settings.workerClasspath().isEmpty())
+        {
+            entries.add(settings.workerClasspath());
+        }
         return String.join(File.pathSeparator, entries);
     }
 

@@ -108,9 +108,9 @@ final class LaunchChecker
             {
                 found = false;
                 problems.add(worker.classPathNodes.get(i), "the 'classpath' entry " + entry + " of worker '" +
-                    worker.name + "' does not exist: " + place + (wildcard ? " is no directory" : "") +
-                    "; build it first (e.g. ./mvnw package in the worker's project), or fix the path (relative " +
-                    "to the config file's directory " + directory + ")");
+                    worker.name + (wildcard ? "' means every jar in " + place + ", which is no directory" :
+                    "' does not exist: " + place) + "; build it first (e.g. ./mvnw package in the worker's " +
+                    "project), or fix the path (relative to the config file's directory " + directory + ")");
             }
         }
         return found;

@@ -178,9 +178,9 @@ class LaunchCheckerTest
         assertEquals("launch.yaml:4:17: the 'classpath' entry target/worker.jar of worker 'reader' does not " +
             "exist: " + directory + "/target/worker.jar; build it first (e.g. ./mvnw package in the worker's " +
             "project), or fix the path (relative to the config file's directory " + directory + ")\n" +
-            "launch.yaml:5:7: the 'classpath' entry not-a-directory/* of worker 'reader' does not exist: " +
-            directory + "/not-a-directory is no directory; build it first (e.g. ./mvnw package in the worker's " +
-            "project), or fix the path (relative to the config file's directory " + directory + ")",
+            "launch.yaml:5:7: the 'classpath' entry not-a-directory/* of worker 'reader' means every jar in " +
+            directory + "/not-a-directory, which is no directory; build it first (e.g. ./mvnw package in the " +
+            "worker's project), or fix the path (relative to the config file's directory " + directory + ")",
             refusal(machine("/bin"), """
                 workers:
                   reader:
