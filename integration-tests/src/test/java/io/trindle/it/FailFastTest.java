@@ -197,7 +197,28 @@ class FailFastTest
                 "'alice' is on no entry of the worker class path; did you mean 'io.trindle.it.workers.Alice'?; " +
                 "searched: "), err);
             assertTrue(err.contains("test-classes"), "the class path searched is named: " + err);
-            assertTrue(err.contains("Add the jar or directory that holds it to TRINDLE_WORKER_CLASSPATH"), err);
+            assertTrue(err.contains("Give the jar or directory that holds it in the worker's 'classpath'"), err);
+        }
+    }
+
+    @Test
+    void shouldRefuseAClassPathEntryThatDoesNotExistInValidateAndRun() throws Exception
+    {
+        Files.writeString(directory.resolve("jars.yaml"), """
+            workers:
+              alice:
+                java: io.trindle.it.workers.Alice
+                classpath: [target/alice.jar]
+            """);
+        for (final String verb : List.of("validate", "run"))
+        {
+            final SupervisorProcess trindle = finished(2, verb, "jars.yaml");
+            assertEquals("jars.yaml:4:17: the 'classpath' entry target/alice.jar of worker 'alice' does not exist: " +
+                directory.toRealPath().resolve("target/alice.jar") + "; build it first (e.g. ./mvnw package in the " +
+                "worker's project), or fix the path (relative to the config file's directory " +
+                directory.toRealPath() + ")\n" + (verb.equals("run") ? "trindle: nothing was started\n" : ""),
+                trindle.stderr());
+            assertEquals("", trindle.stdout());
         }
     }
 

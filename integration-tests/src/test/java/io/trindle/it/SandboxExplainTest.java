@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -121,6 +122,26 @@ class SandboxExplainTest
         has(jvm, "  + " + System.getProperty("java.home") + " (the JDK)",
             "trindle-sandbox: profile strict, program " + ProcessHandle.current().info().command().orElseThrow());
         assertTrue(jvm.contains(" (the class path)\n"), jvm);
+    }
+
+    @Test
+    void shouldLetASandboxedJavaWorkerReadItsOwnClassPath() throws Exception
+    {
+        // As the root running the tests, the worker is nobody: the directory must let others in.
+        Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.createDirectories(directory.resolve("worker/classes"));
+        Files.createDirectories(directory.resolve("lib"));
+        Files.writeString(directory.resolve("pipeline.yaml"), """
+            workers:
+              jvm:
+                java: io.trindle.it.workers.Alice
+                classpath: [worker/classes, lib/*]
+                sandbox: strict
+            """);
+
+        final Path real = directory.toRealPath();
+        has(explain("jvm"), "  + " + real.resolve("worker/classes") + " (the worker's 'classpath')",
+            "  + " + real.resolve("lib") + " (the worker's 'classpath')");
     }
 
     @Test

@@ -125,11 +125,30 @@ final class WorkerCommand
                 {
                     argv.add(JVM_SANDBOX_OPTION);
                 }
-                argv.addAll(List.of("-cp", settings.workerClasspath(), java.mainClass()));
+                argv.addAll(List.of("-cp", classPath(worker), java.mainClass()));
                 argv.addAll(java.arguments());
             }
         }
         return argv;
+    }
+
+    /**
+     * @return the class path a Java {@code worker} runs with: its config's {@code classpath} entries (absolute),
+     *         then the worker class path every Java worker has (the runtime, and what {@code -D}
+     *         {@value io.trindle.supervisor.config.Surroundings#WORKER_CLASSPATH_PROPERTY} adds).
+     */
+    String classPath(final WorkerConfig worker)
+    {
+        final List<String> entries = new ArrayList<>();
+        for (final Path entry : config.classPathOf(worker))
+        {
+            entries.add(entry.toString());
+        }
+        if (!settings.workerClasspath().isEmpty())
+        {
+            entries.add(settings.workerClasspath());
+        }
+        return String.join(File.pathSeparator, entries);
     }
 
     /**
@@ -235,6 +254,13 @@ final class WorkerCommand
             case Launch.Java ignored ->
             {
                 found(paths, Path.of(System.getProperty("java.home")), "the JDK", nobody);
+                for (final Path entry : config.classPathOf(worker))
+                {
+                    // dir/* is every jar in dir: the directory is read.
+                    final Path path = entry.endsWith("*") ? entry.getParent() : entry;
+                    paths.putIfAbsent(path, new ReadOnly(path, "the worker's 'classpath'", reachable(path, nobody),
+                        true));
+                }
                 for (final String entry : settings.workerClasspath().split(File.pathSeparator))
                 {
                     if (!entry.isEmpty())

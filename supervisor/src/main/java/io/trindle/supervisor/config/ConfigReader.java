@@ -43,8 +43,8 @@ final class ConfigReader
     static final List<String> PIPE_KEYS = List.of("lane", "partition");
     static final List<String> SEGMENT_KEYS = List.of("size");
     static final List<String> WORKER_KEYS = List.of(
-        "command", "run", "java", "env", "cwd", "replicas", "grants", "restart", "stop-timeout", "ready-timeout",
-        "sandbox", "restart-safe", "stdin", "stdout", "ready");
+        "command", "run", "java", "classpath", "env", "cwd", "replicas", "grants", "restart", "stop-timeout",
+        "ready-timeout", "sandbox", "restart-safe", "stdin", "stdout", "ready");
     static final List<String> LAUNCH_KEYS = List.of("command", "run", "java");
     static final List<String> RESTART_KEYS = List.of("policy", "backoff", "intensity");
     static final List<String> SANDBOX_KEYS = List.of("profile", "read-only", "memory", "cpu", "files", "processes");
@@ -366,6 +366,10 @@ final class ConfigReader
             worker.launch = readLaunch(first, what);
             worker.launchNode = first.value();
         }
+        if (keys.containsKey("classpath"))
+        {
+            readClassPath(worker, keys.get("classpath"), what);
+        }
 
         if (keys.containsKey("env"))
         {
@@ -419,6 +423,39 @@ final class ConfigReader
             worker.restartSafe = safe != null && safe;
         }
         new StdioReader(nodes).read(worker, keys, what);
+    }
+
+    /**
+     * Reads {@code classpath}: one path or a list of them (jars, directories, {@code dir/*}), for a {@code java}
+     * worker only. Whether each exists is for {@link LaunchChecker}, which looks at this machine's files.
+     */
+    private void readClassPath(final WorkerDraft worker, final Entry entry, final String what)
+    {
+        if (worker.launch != null && !(worker.launch instanceof Launch.Java))
+        {
+            problems.add(entry.keyNode(), "'classpath' of " + what + " is for a Java worker only (one started " +
+                "with 'java: MAIN.CLASS'); a program finds its own libraries: remove 'classpath', or start the " +
+                "worker with 'java'");
+            return;
+        }
+        final Node node = entry.value();
+        final List<Node> items = node instanceof ScalarNode ? List.of(node) : nodes.list(node,
+            "'classpath' of " + what, " (e.g. classpath: target/worker.jar, or classpath: [target/classes, lib/*])");
+        if (items != null && items.isEmpty())
+        {
+            problems.add(node, "'classpath' of " + what + " is an empty list: give the jars or directories that " +
+                "hold the worker's classes, or leave 'classpath' out");
+        }
+        for (final Node item : items == null ? List.<Node>of() : items)
+        {
+            final Path path = readPath(item, "a 'classpath' entry of " + what,
+                ": give a jar, a directory, or dir/* for every jar in dir");
+            if (path != null)
+            {
+                worker.classPath.add(path);
+                worker.classPathNodes.add(item);
+            }
+        }
     }
 
     private Launch readLaunch(final Entry entry, final String worker)
@@ -844,6 +881,9 @@ final class ConfigReader
         Launch launch;
         /** The value of its launch key, where a program or class not found is reported. */
         Node launchNode;
+        /** Its {@code classpath} entries as written, and where each is, for a {@code java} worker. */
+        final List<Path> classPath = new ArrayList<>();
+        final List<Node> classPathNodes = new ArrayList<>();
         final Map<String, String> environment = new LinkedHashMap<>();
         Path workingDirectory;
         int replicas = 1;
@@ -875,7 +915,9 @@ final class ConfigReader
         WorkerConfig toConfig()
         {
             final boolean bridged = stdin != null || stdout != null;
-            return new WorkerConfig(name, launch, environment, workingDirectory, replicas, grants, restart,
+            final Launch launched = launch instanceof Launch.Java java ?
+                new Launch.Java(java.mainClass(), java.arguments(), classPath) : launch;
+            return new WorkerConfig(name, launched, environment, workingDirectory, replicas, grants, restart,
                 stopTimeout, readyTimeout, sandbox, restartSafe, stdin, stdout,
                 ready != null ? ready : bridged ? Readiness.STARTED : Readiness.MESSAGE, position);
         }

@@ -1,5 +1,6 @@
 package io.trindle.supervisor.config;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 
@@ -45,17 +46,29 @@ public sealed interface Launch
      * A Java main class, run by the supervisor on its own JDK with Trindle's worker runtime on the class path.
      * Written in the config as {@code java: io.trindle.samples.wordcount.Reader --lines 100} (split on whitespace
      * like {@code run}: the first word is the class, the rest its arguments) or as a YAML list
-     * {@code java: [io.trindle.samples.wordcount.Reader, --lines, 100]}.
+     * {@code java: [io.trindle.samples.wordcount.Reader, --lines, 100]}. The worker's own classes are given by
+     * {@code classpath: target/my-worker.jar} or a list of jars, directories and {@code dir/*} (every jar in
+     * {@code dir}), relative to the config file's directory.
      *
      * @param mainClass the fully qualified name of the class with {@code main}.
      * @param arguments the arguments given to {@code main}.
+     * @param classPath the config's {@code classpath} entries as written, in order: put before the worker class
+     *                  path the supervisor runs every Java worker with; see
+     *                  {@link PipelineConfig#classPathOf(WorkerConfig)}.
      */
-    record Java(String mainClass, List<String> arguments) implements Launch
+    record Java(String mainClass, List<String> arguments, List<Path> classPath) implements Launch
     {
         public Java
         {
             Objects.requireNonNull(mainClass, "mainClass");
             arguments = List.copyOf(arguments);
+            classPath = List.copyOf(classPath);
+        }
+
+        /** A main class with no {@code classpath} of its own. */
+        public Java(final String mainClass, final List<String> arguments)
+        {
+            this(mainClass, arguments, List.of());
         }
     }
 }

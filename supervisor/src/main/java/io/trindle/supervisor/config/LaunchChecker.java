@@ -50,7 +50,13 @@ final class LaunchChecker
             {
                 case Launch.Command command -> checkProgram(worker, command.program(),
                     worker.workingDirectory == null ? directory : directory.resolve(worker.workingDirectory));
-                case Launch.Java java -> checkClass(worker, java.mainClass());
+                case Launch.Java java ->
+                {
+                    if (checkClassPath(worker, directory))
+                    {
+                        checkClass(worker, java.mainClass(), directory);
+                    }
+                }
                 case null ->
                 {
                     // its launch was reported already
@@ -86,10 +92,39 @@ final class LaunchChecker
         }
     }
 
-    private void checkClass(final WorkerDraft worker, final String mainClass)
+    /**
+     * @return whether every {@code classpath} entry of {@code worker} exists (a jar or directory; for
+     *         {@code dir/*}, the directory); each that does not is a problem at its entry.
+     */
+    private boolean checkClassPath(final WorkerDraft worker, final Path directory)
+    {
+        boolean found = true;
+        for (int i = 0; i < worker.classPath.size(); i++)
+        {
+            final String entry = worker.classPath.get(i).toString();
+            final Path place = directory.resolve(Surroundings.entryPath(entry)).normalize();
+            final boolean wildcard = entry.endsWith("/*");
+            if (wildcard ? !Files.isDirectory(place) : !Files.exists(place))
+            {
+                found = false;
+                problems.add(worker.classPathNodes.get(i), "the 'classpath' entry " + entry + " of worker '" +
+                    worker.name + (wildcard ? "' means every jar in " + place + ", which is no directory" :
+                    "' does not exist: " + place) + "; build it first (e.g. ./mvnw package in the worker's " +
+                    "project), or fix the path (relative to the config file's directory " + directory + ")");
+            }
+        }
+        return found;
+    }
+
+    private void checkClass(final WorkerDraft worker, final String mainClass, final Path directory)
     {
         final String file = mainClass.replace('.', '/') + ".class";
-        final List<String> classPath = surroundings.workerClassPath();
+        final List<String> classPath = new ArrayList<>();
+        for (final Path entry : worker.classPath)
+        {
+            classPath.add(directory.resolve(entry).normalize().toString());
+        }
+        classPath.addAll(surroundings.workerClassPath());
         for (final String entry : classPath)
         {
             for (final Path place : places(entry))
@@ -103,8 +138,8 @@ final class LaunchChecker
         problems.add(at(worker), "the main class " + mainClass + " of worker '" + worker.name + "' is on " +
             "no entry of the worker class path" + Suggestions.didYouMean(mainClass, classNames(classPath)) +
             "; searched: " + (classPath.isEmpty() ? "nothing (the class path is empty)" : String.join(":", classPath)) +
-            ". Add the jar or directory that holds it to TRINDLE_WORKER_CLASSPATH (entries separated by ':'), " +
-            "which the ./trindle script adds to -D" + Surroundings.WORKER_CLASSPATH_PROPERTY);
+            ". Give the jar or directory that holds it in the worker's 'classpath' (e.g. classpath: " +
+            "target/worker.jar, relative to the config file's directory), or check the class name");
     }
 
     /** @return where the program or class is written: the launch value, or the first item of a list. */

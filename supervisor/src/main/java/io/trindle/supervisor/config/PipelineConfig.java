@@ -6,6 +6,7 @@ import io.trindle.ipc.Rights;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -87,5 +88,15 @@ public record PipelineConfig(
     {
         return worker.workingDirectory() == null ?
             directory() : directory().resolve(worker.workingDirectory()).normalize();
+    }
+
+    /**
+     * @return the {@code classpath} entries of a {@code java} worker, each resolved against {@link #directory()}
+     *         ({@code dir/*} stays a wildcard: {@code /abs/dir/*}); empty for any other worker.
+     */
+    public List<Path> classPathOf(final WorkerConfig worker)
+    {
+        return worker.launch() instanceof Launch.Java java ?
+            java.classPath().stream().map(entry -> directory().resolve(entry).normalize()).toList() : List.of();
     }
 }

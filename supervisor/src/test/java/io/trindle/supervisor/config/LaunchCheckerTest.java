@@ -136,15 +136,57 @@ class LaunchCheckerTest
             """);
 
         assertEquals("launch.yaml:4:21: the main class io.example.Spliter of worker 'splitter' is on no entry of " +
-            "the worker class path; searched: " + classes + ":" + directory + "/lib/*. Add the jar or directory " +
-            "that holds it to TRINDLE_WORKER_CLASSPATH (entries separated by ':'), which the ./trindle script adds " +
-            "to -Dtrindle.worker.classpath", text);
+            "the worker class path; searched: " + classes + ":" + directory + "/lib/*. Give the jar or directory " +
+            "that holds it in the worker's 'classpath' (e.g. classpath: target/worker.jar, relative to the config " +
+            "file's directory), or check the class name", text);
         assertEquals("launch.yaml:2:19: the main class io.example.Raeder of worker 'reader' is on no entry of the " +
-            "worker class path; did you mean 'io.example.Reader'?; searched: " + classes + ". Add the jar or " +
-            "directory that holds it to TRINDLE_WORKER_CLASSPATH (entries separated by ':'), which the ./trindle " +
-            "script adds to -Dtrindle.worker.classpath", refusal(machine("/bin", classes.toString()), """
+            "worker class path; did you mean 'io.example.Reader'?; searched: " + classes + ". Give the jar or " +
+            "directory that holds it in the worker's 'classpath' (e.g. classpath: target/worker.jar, relative to " +
+            "the config file's directory), or check the class name", refusal(machine("/bin", classes.toString()), """
                 workers:
                   reader: { java: io.example.Raeder }
+                """));
+    }
+
+    @Test
+    void shouldFindTheMainClassOnTheWorkersOwnClassPathRelativeToTheConfig() throws Exception
+    {
+        final Path classes = Files.createDirectories(directory.resolve("worker/classes/io/example"));
+        Files.write(classes.resolve("Reader.class"), new byte[] {(byte)0xCA, (byte)0xFE});
+        Files.createDirectories(directory.resolve("lib"));
+        final Path file = directory.resolve("own.yaml");
+        Files.writeString(file, """
+            workers:
+              reader: { java: io.example.Reader, classpath: [worker/classes, lib/*] }
+            """);
+
+        final PipelineConfig config = PipelineConfigParser.parse(file, machine("/usr/bin:/bin"));
+
+        final WorkerConfig reader = config.workers().get("reader");
+        assertEquals(new Launch.Java("io.example.Reader", List.of(), List.of(Path.of("worker/classes"),
+            Path.of("lib/*"))), reader.launch());
+        assertEquals(List.of(directory.resolve("worker/classes"), directory.resolve("lib/*")),
+            config.classPathOf(reader));
+    }
+
+    @Test
+    void shouldRefuseEachClassPathEntryThatDoesNotExistAtItsPlace() throws Exception
+    {
+        Files.createDirectories(directory.resolve("present"));
+        Files.writeString(directory.resolve("not-a-directory"), "");
+
+        assertEquals("launch.yaml:4:17: the 'classpath' entry target/worker.jar of worker 'reader' does not " +
+            "exist: " + directory + "/target/worker.jar; build it first (e.g. ./mvnw package in the worker's " +
+            "project), or fix the path (relative to the config file's directory " + directory + ")\n" +
+            "launch.yaml:5:7: the 'classpath' entry not-a-directory/* of worker 'reader' means every jar in " +
+            directory + "/not-a-directory, which is no directory; build it first (e.g. ./mvnw package in the " +
+            "worker's project), or fix the path (relative to the config file's directory " + directory + ")",
+            refusal(machine("/bin"), """
+                workers:
+                  reader:
+                    java: io.example.Reader
+                    classpath: [target/worker.jar, present,
+                      not-a-directory/*]
                 """));
     }
 

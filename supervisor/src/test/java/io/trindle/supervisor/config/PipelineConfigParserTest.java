@@ -215,8 +215,8 @@ class PipelineConfigParserTest
         final ConfigException e = assertThrows(ConfigException.class, () -> PipelineConfigParser.parse(file));
 
         assertEquals(file + ":4:5: unknown key 'replica' in worker 'solo'; did you mean 'replicas'? (valid keys: " +
-            "command, run, java, env, cwd, replicas, grants, restart, stop-timeout, ready-timeout, sandbox, " +
-            "restart-safe, stdin, stdout, ready)", e.getMessage());
+            "command, run, java, classpath, env, cwd, replicas, grants, restart, stop-timeout, ready-timeout, " +
+            "sandbox, restart-safe, stdin, stdout, ready)", e.getMessage());
         assertEquals(new Position(file, 4, 5), e.problems().getFirst().position());
     }
 
