@@ -71,12 +71,13 @@ def _candidates() -> list[tuple[str, str]]:
     # A library named explicitly is the only one tried: falling back would hide a wrong setting.
     if named:
         return [(named, f"${LIBRARY_ENVIRONMENT}")]
-    return [
-        (str(_BUNDLED), "the copy bundled with the package"),
-        (str(_BESIDE_REPOSITORY), "the build's, next to the package"),
-        # A bare name: dlopen searches LD_LIBRARY_PATH, the loader's cache (ldconfig) and the system directories.
-        (SONAME, "the system's library path"),
-    ]
+    candidates = [(str(_BUNDLED), "the copy bundled with the package")]
+    # Only a package in a checkout (python/trindle) has the build beside it; an installed one has not.
+    if _BESIDE_REPOSITORY.parent.parent.parent.is_dir():
+        candidates.append((str(_BESIDE_REPOSITORY), "the build's, next to the package"))
+    # A bare name: dlopen searches LD_LIBRARY_PATH, the loader's cache (ldconfig) and the system directories.
+    candidates.append((SONAME, "the system's library path"))
+    return candidates
 
 
 def _load() -> ctypes.CDLL:
