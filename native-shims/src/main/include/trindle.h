@@ -775,7 +775,7 @@ TRINDLE_API void trindle_checkpoint_close(trindle_checkpoint_t *checkpoint);
 #else
 #define TRINDLE_STATIC_ASSERT _Static_assert
 #endif
-#define TRINDLE_ASSERT_FIELD(type, field, offset) \
+#define TRINDLE_ASSERT_FIELD(type, field, offset)                                                                      \
     TRINDLE_STATIC_ASSERT(offsetof(type, field) == (offset), #type "." #field " is at offset " #offset)
 #define TRINDLE_ASSERT_SIZE(type, size) TRINDLE_STATIC_ASSERT(sizeof(type) == (size), #type " is " #size " bytes")
 
