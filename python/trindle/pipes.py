@@ -65,7 +65,7 @@ class Claim:
         self.payload.release()
         check(_lib.trindle_lane_sender_abort(self._lane, ctypes.byref(self._claim)))
 
-    def __enter__(self):
+    def __enter__(self) -> Claim:
         return self
 
     def __exit__(self, kind: Optional[type], value: Optional[BaseException], traceback: Any) -> bool:
@@ -143,7 +143,7 @@ class LaneSender:
             _lib.trindle_lane_sender_close(self._handle)
         self._handle = None
 
-    def __enter__(self):
+    def __enter__(self) -> LaneSender:
         return self
 
     def __exit__(self, *exception: object) -> bool:
@@ -440,7 +440,7 @@ class PipeReceiver:
             _lib.trindle_pipe_receiver_close(self._handle)
         self._handle = None
 
-    def __enter__(self):
+    def __enter__(self) -> PipeReceiver:
         return self
 
     def __exit__(self, *exception: object) -> bool:
