@@ -26,7 +26,8 @@ def test_a_named_library_is_the_only_one_tried(library, tmp_path):
     last = result.stderr.strip().splitlines()[-1]
     assert last == (
         f"trindle._native.LibraryNotFound: trindle: cannot load libtrindle.so from {missing} ($TRINDLE_LIBRARY): "
-        "no such file. Set TRINDLE_LIBRARY to the path of libtrindle.so, or unset it to use the build's"
+        f"{missing}: cannot open shared object file: No such file or directory. "
+        "Set TRINDLE_LIBRARY to the path of libtrindle.so, or unset it to use the build's"
     )
 
     result = run_python(WHICH, PYTHON, tmp_path, TRINDLE_LIBRARY=str(library))
@@ -58,7 +59,8 @@ def test_found_nowhere_every_place_tried_is_named(library, tmp_path):
     bundled = package / "trindle" / "_lib" / "libtrindle.so.0"
     assert last.startswith(
         "trindle._native.LibraryNotFound: trindle: cannot load libtrindle.so; tried "
-        f"{bundled} (the copy bundled with the package): no such file; "
+        f"{bundled} (the copy bundled with the package): {bundled}: cannot open shared object file: "
+        "No such file or directory; "
         "libtrindle.so.0 (the system's library path): libtrindle.so.0: cannot open shared object file"
     ), last
     assert "Install the trindle wheel, which bundles the library (python/build-wheel.sh)" in last

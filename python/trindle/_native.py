@@ -83,9 +83,7 @@ def _candidates() -> list[tuple[str, str]]:
 def _load() -> ctypes.CDLL:
     tried = []
     for path, where in _candidates():
-        if os.sep in path and not os.path.exists(path):
-            tried.append((path, where, "no such file"))
-            continue
+        # Tried even if it seems absent: in a sandbox, a file outside the read-only paths cannot even be seen.
         try:
             return ctypes.CDLL(path, use_errno=True)
         except OSError as e:
@@ -98,9 +96,10 @@ def _load() -> ctypes.CDLL:
         message = "trindle: cannot load libtrindle.so; tried " + "; ".join(
             f"{path} ({where}): {reason}" for path, where, reason in tried
         )
-    # The file that is there but could not be loaded is the one to fix (a sandbox refuses to read it).
-    present = [Path(path) for path, _, reason in tried if os.sep in path and reason != "no such file"]
-    raise LibraryNotFound(f"{message}. {_fix(present[0] if present else _BUNDLED, named)}")
+    # The one to fix: the file named, else the first there that did not load (a sandbox refuses to read it).
+    present = [Path(path) for path, _, reason in tried if os.sep in path and "No such file" not in reason]
+    fix = Path(named) if named else present[0] if present else _BUNDLED
+    raise LibraryNotFound(f"{message}. {_fix(fix, named)}")
 
 
 def _fix(path: Path, named: Optional[str]) -> str:
