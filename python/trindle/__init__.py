@@ -11,8 +11,10 @@
                 outbox.add(shouts, message.bytes().upper())
     # leaving the block normally ends every output stream
 
-libtrindle.so is found through $TRINDLE_LIBRARY, else at native-shims/target/lib/libtrindle.so next to this
-package in the repository. The guide is docs/workers-in-c-and-python.md.
+libtrindle (libtrindle.so.0) is loaded from $TRINDLE_LIBRARY if it is set (and only from there); else from the copy
+bundled with the package (a wheel built by python/build-wheel.sh), else from native-shims/target/lib next to this
+package in the repository, else from the system's library path; LibraryNotFound lists what was tried. The guide is
+docs/workers-in-c-and-python.md; installing: python/README.md.
 """
 
 from ._native import (
@@ -23,13 +25,6 @@ from ._native import (
     OBJECT_BUNDLE,
     OBJECT_PIPE,
     OBJECT_SEGMENT,
-    RIGHT_DUPLICATE,
-    RIGHT_EXECUTE,
-    RIGHT_READ,
-    RIGHT_RECEIVE,
-    RIGHT_SEND,
-    RIGHT_TRANSFER,
-    RIGHT_WRITE,
     SUPERVISOR_GONE_EXIT,
     LibraryNotFound,
 )
@@ -47,8 +42,18 @@ from .pipes import (
     PipeReceiver,
     PipeSender,
 )
+from .rights import Rights
 from .segments import Segment
 from .worker import Connection, connect
+
+# The rights as flags of Rights, and ints all the same: RIGHT_READ | RIGHT_WRITE == 3.
+RIGHT_READ = Rights.READ
+RIGHT_WRITE = Rights.WRITE
+RIGHT_EXECUTE = Rights.EXECUTE
+RIGHT_SEND = Rights.SEND
+RIGHT_RECEIVE = Rights.RECEIVE
+RIGHT_DUPLICATE = Rights.DUPLICATE
+RIGHT_TRANSFER = Rights.TRANSFER
 
 __all__ = [
     "connect",
@@ -72,6 +77,7 @@ __all__ = [
     "NotFound",
     "SupervisorGone",
     "LibraryNotFound",
+    "Rights",
     "END_OF_STREAM",
     "SUPERVISOR_GONE_EXIT",
     "LIBRARY_ENVIRONMENT",

@@ -1,17 +1,25 @@
 """The ctypes binding of libtrindle: finding and loading the library, the C structs, and every prototype.
 
 Private to the package: the classes of ``trindle`` wrap these calls. The structs mirror
-``native-shims/src/main/c/trindle.h`` field for field; the codes are the fixed numbers of its ``trindle_code``.
+``native-shims/src/main/include/trindle.h`` field for field; the codes are the fixed numbers of its ``trindle_code``.
 """
+
+from __future__ import annotations
 
 import ctypes
 import os
 from pathlib import Path
+from typing import Optional
 
 LIBRARY_ENVIRONMENT = "TRINDLE_LIBRARY"
-"""The environment variable naming libtrindle.so, if it is not next to the repository."""
+"""The environment variable naming the libtrindle file to load; when set, it is the only one tried."""
 
-_BESIDE_REPOSITORY = Path(__file__).resolve().parent.parent.parent / "native-shims" / "target" / "lib" / "libtrindle.so"
+SONAME = "libtrindle.so.0"
+"""The library's soname: the file loaded from each place tried."""
+
+_PACKAGE = Path(__file__).resolve().parent
+_BUNDLED = _PACKAGE / "_lib" / SONAME
+_BESIDE_REPOSITORY = _PACKAGE.parent.parent / "native-shims" / "target" / "lib" / SONAME
 
 # Result codes (trindle.h, enum trindle_code): fixed, never renumbered.
 OK = 0
@@ -57,21 +65,44 @@ SANDBOX_ENVIRONMENT = "TRINDLE_SANDBOX"
 """Set by the supervisor for a sandboxed worker, to its sandbox profile."""
 
 
-def _load():
+def _candidates() -> list[tuple[str, str]]:
+    """Where the library is looked for, in order, each as (what dlopen is given, where that is)."""
     named = os.environ.get(LIBRARY_ENVIRONMENT)
     # A library named explicitly is the only one tried: falling back would hide a wrong setting.
     if named:
-        path, where = Path(named), f"${LIBRARY_ENVIRONMENT}"
+        return [(named, f"${LIBRARY_ENVIRONMENT}")]
+    candidates = [(str(_BUNDLED), "the copy bundled with the package")]
+    # Only a package in a checkout (python/trindle) has the build beside it; an installed one has not.
+    if _BESIDE_REPOSITORY.parent.parent.parent.is_dir():
+        candidates.append((str(_BESIDE_REPOSITORY), "the build's, next to the package"))
+    # A bare name: dlopen searches LD_LIBRARY_PATH, the loader's cache (ldconfig) and the system directories.
+    candidates.append((SONAME, "the system's library path"))
+    return candidates
+
+
+def _load() -> ctypes.CDLL:
+    tried = []
+    for path, where in _candidates():
+        # Tried even if it seems absent: in a sandbox, a file outside the read-only paths cannot even be seen.
+        try:
+            return ctypes.CDLL(path, use_errno=True)
+        except OSError as e:
+            tried.append((path, where, str(e)))
+    named = os.environ.get(LIBRARY_ENVIRONMENT)
+    if len(tried) == 1:
+        path, where, reason = tried[0]
+        message = f"trindle: cannot load libtrindle.so from {path} ({where}): {reason}"
     else:
-        path, where = _BESIDE_REPOSITORY, "the build's, next to the package"
-    try:
-        return ctypes.CDLL(str(path), use_errno=True)
-    except OSError as e:
-        reason = e
-    raise LibraryNotFound(f"trindle: cannot load libtrindle.so from {path} ({where}): {reason}. {_fix(path, named)}")
+        message = "trindle: cannot load libtrindle.so; tried " + "; ".join(
+            f"{path} ({where}): {reason}" for path, where, reason in tried
+        )
+    # The one to fix: the file named, else the first there that did not load (a sandbox refuses to read it).
+    present = [Path(path) for path, _, reason in tried if os.sep in path and "No such file" not in reason]
+    fix = Path(named) if named else present[0] if present else _BUNDLED
+    raise LibraryNotFound(f"{message}. {_fix(fix, named)}")
 
 
-def _fix(path, named):
+def _fix(path: Path, named: Optional[str]) -> str:
     """What to do when the library at path could not be loaded."""
     profile = os.environ.get(SANDBOX_ENVIRONMENT)
     if profile:
@@ -82,10 +113,14 @@ def _fix(path, named):
         )
     if named:
         return f"Set {LIBRARY_ENVIRONMENT} to the path of libtrindle.so, or unset it to use the build's"
-    return f"Build it with ./mvnw -pl native-shims -am package, or set {LIBRARY_ENVIRONMENT} to its path"
+    return (
+        "Install the trindle wheel, which bundles the library (python/build-wheel.sh), or build it with "
+        f"./mvnw -pl native-shims -am package, or install it (native-shims/install.sh PREFIX) where the system "
+        f"finds it (LD_LIBRARY_PATH=PREFIX/lib), or set {LIBRARY_ENVIRONMENT} to its path"
+    )
 
 
-lib = _load()
+lib: ctypes.CDLL = _load()
 
 
 class Message(ctypes.Structure):

@@ -17,15 +17,22 @@ below mirror trindle-checkpoint-layout.h and io.trindle.runtime.CheckpointDescri
 holds the three equal), and ``read`` decodes a region in pure Python, for tools and tests.
 """
 
+from __future__ import annotations
+
 import collections
 import ctypes
 import struct
 import zlib
+from typing import TYPE_CHECKING, Optional, Union
 
 from . import _native
 from .errors import TrindleError, error
 
 _lib = _native.lib
+
+if TYPE_CHECKING:
+    from .pipes import Buffer, Inbox, Message, Outbox
+    from .segments import Segment
 
 # The layout (docs/checkpoint-format.md). All integers little-endian.
 MAGIC = 0x504B4354  # "TCKP"
@@ -71,12 +78,12 @@ class Checkpoint:
     region, regions)``), restored at once: ``generation`` (0 before the first commit), ``state`` (bytes),
     ``lane_count`` and ``position(pipe_id, lane_id)``."""
 
-    def __init__(self, handle, segment):
+    def __init__(self, handle: int, segment: Segment) -> None:
         self._handle = handle
         self._segment = segment  # kept alive: the checkpoint writes into its mapping
 
     @classmethod
-    def open(cls, segment, region=0, regions=1):
+    def open(cls, segment: Segment, region: int = 0, regions: int = 1) -> Checkpoint:
         """Opens the checkpoint in region ``region`` of ``regions`` of a Segment and restores it. Raises
         TrindleError (CorruptCheckpoint if its committed slot was written over)."""
         handle = ctypes.c_void_p()
@@ -89,27 +96,27 @@ class Checkpoint:
         return self._handle
 
     @property
-    def generation(self):
+    def generation(self) -> int:
         """The generation committed last: 0 before the first commit, then 1, 2, ..."""
         return _lib.trindle_checkpoint_generation(self._live())
 
     @property
-    def state(self):
+    def state(self) -> bytes:
         """The state restored at open, as bytes (b"" if nothing was committed)."""
         length = ctypes.c_uint32()
         address = _lib.trindle_checkpoint_state(self._live(), ctypes.byref(length))
         return ctypes.string_at(address, length.value) if address else b""
 
     @property
-    def max_state_length(self):
+    def max_state_length(self) -> int:
         """The longest state a commit takes with the lanes recorded so far."""
         return _lib.trindle_checkpoint_max_state_length(self._live())
 
     @property
-    def lane_count(self):
+    def lane_count(self) -> int:
         return _lib.trindle_checkpoint_lane_count(self._live())
 
-    def position(self, pipe_id, lane_id):
+    def position(self, pipe_id: int, lane_id: int) -> Optional[int]:
         """The last sequence handled on that lane, or None if nothing was committed for it."""
         sequence = ctypes.c_uint64()
         code = _lib.trindle_checkpoint_position(self._live(), pipe_id, lane_id, ctypes.byref(sequence))
@@ -118,12 +125,12 @@ class Checkpoint:
         _check(code)
         return sequence.value
 
-    def is_new(self, message):
+    def is_new(self, message: Message) -> bool:
         """Whether ``message`` lies above its lane's committed position: False for a message delivered again
         after a restart whose effect is already in the committed state."""
         return _lib.trindle_checkpoint_is_new(self._live(), message._live())
 
-    def commit(self, state, batch=None, outbox=None):
+    def commit(self, state: Buffer, batch: Optional[Inbox] = None, outbox: Optional[Outbox] = None) -> None:
         """Sends ``outbox`` (if given), then commits ``state`` (bytes-like) with the positions of every message
         in ``batch`` (the inbox about to be released): the new slot is written whole, then the commit word.
         Release the batch afterwards (the next exchange does). On failure nothing was committed."""
@@ -139,16 +146,16 @@ class Checkpoint:
         )
         del keepalive
 
-    def close(self):
+    def close(self) -> None:
         """Frees the checkpoint; what was committed stays in the segment."""
         if self._handle is not None:
             _lib.trindle_checkpoint_close(self._handle)
             self._handle = None
 
-    def __enter__(self):
+    def __enter__(self) -> Checkpoint:
         return self
 
-    def __exit__(self, *exception):
+    def __exit__(self, *exception: object) -> bool:
         self.close()
         return False
 
@@ -157,7 +164,7 @@ class Checkpoint:
         if _lib is not None:
             self.close()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Checkpoint(generation={self.generation}, lanes={self.lane_count})"
 
 
@@ -177,7 +184,7 @@ def slot_length(region_bytes):
     return min(((region_bytes - HEADER_LENGTH) // 2) & ~(SLOT_ALIGNMENT - 1), MAX_SLOT_LENGTH)
 
 
-def read(memory, region=0, regions=1):
+def read(memory: Union[bytes, memoryview], region: int = 0, regions: int = 1) -> Optional[Committed]:
     """Decodes what region ``region`` of ``regions`` of a segment's memory (bytes or a memoryview) holds, in pure
     Python, checking it as a restore does: a Committed, or None if nothing was committed. Raises ValueError
     naming what is wrong. For a checkpoint no process is committing to at the time (tools, tests)."""

@@ -1,5 +1,7 @@
 """TrindleError: a failed libtrindle call, with the library's fixed code and its own description."""
 
+from __future__ import annotations
+
 from . import _native
 
 
@@ -18,12 +20,12 @@ class TrindleError(Exception):
     call, the values involved and, for a system call, its errno) and ``errno`` (trindle_last_errno(), or 0).
     """
 
-    def __init__(self, code, detail, errno=0):
-        self.code = code
-        self.description = _native.lib.trindle_strerror(code).decode("utf-8", "replace")
-        self.name = _name(code, self.description)
-        self.detail = detail
-        self.errno = errno
+    def __init__(self, code: int, detail: str, errno: int = 0) -> None:
+        self.code: int = code
+        self.description: str = _native.lib.trindle_strerror(code).decode("utf-8", "replace")
+        self.name: str = _name(code, self.description)
+        self.detail: str = detail
+        self.errno: int = errno
         super().__init__(f"{self.description} ({code}): {detail}" if detail else f"{self.description} ({code})")
 
 
@@ -56,13 +58,13 @@ _CLASSES = {
 }
 
 
-def error(code):
+def error(code: int) -> TrindleError:
     """The exception for a failed call's code, with this thread's last error text (read right after the call)."""
     detail = _native.lib.trindle_last_error().decode("utf-8", "replace")
     return _CLASSES.get(code, TrindleError)(code, detail, _native.lib.trindle_last_errno())
 
 
-def check(code):
+def check(code: int) -> int:
     """Raises the exception for a negative code; returns a non-negative one."""
     if code < 0:
         raise error(code)

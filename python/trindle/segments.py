@@ -1,9 +1,13 @@
 """Segments: blocks of shared memory, mapped with exactly the protection their rights allow."""
 
+from __future__ import annotations
+
 import ctypes
+from typing import Any, Optional
 
 from . import _native
 from .errors import check
+from .rights import Rights
 
 _lib = _native.lib
 
@@ -17,29 +21,29 @@ class Segment:
     is the mapping's first byte (an int), ``fd`` its memfd (still owned by the segment).
     """
 
-    def __init__(self, handle, name, owner):
+    def __init__(self, handle: int, name: Optional[str], owner: Any) -> None:
         self._handle = handle
         self._owner = owner
-        self.name = name
-        self.size = _lib.trindle_segment_size(handle)
-        self.rights = _lib.trindle_segment_rights(handle)
-        self.fd = _lib.trindle_segment_fd(handle)
-        self.address = _lib.trindle_segment_address(handle)
-        self.memory = _native.memory(self.address, self.size, self.writable)
+        self.name: Optional[str] = name
+        self.size: int = _lib.trindle_segment_size(handle)
+        self.rights: Rights = Rights(_lib.trindle_segment_rights(handle))
+        self.fd: int = _lib.trindle_segment_fd(handle)
+        self.address: int = _lib.trindle_segment_address(handle)
+        self.memory: memoryview = _native.memory(self.address, self.size, self.writable)
 
     @classmethod
-    def map(cls, fd, size, rights, offset=0):
-        """Maps ``size`` bytes at ``offset`` of segment memfd ``fd`` with ``rights`` (RIGHT_*, READ required);
-        the segment then owns the fd."""
+    def map(cls, fd: int, size: int, rights: int, offset: int = 0) -> Segment:
+        """Maps ``size`` bytes at ``offset`` of segment memfd ``fd`` with ``rights`` (``Rights``, or an int of
+        RIGHT_*; READ required); the segment then owns the fd."""
         handle = ctypes.c_void_p()
         check(_lib.trindle_segment_map(fd, offset, size, rights, ctypes.byref(handle)))
         return cls(handle.value, None, None)
 
     @property
-    def writable(self):
-        return bool(self.rights & _native.RIGHT_WRITE)
+    def writable(self) -> bool:
+        return bool(self.rights & Rights.WRITE)
 
-    def close(self):
+    def close(self) -> None:
         """Releases ``memory``; for a segment made by ``map``, also unmaps it and closes its fd."""
         if self._handle is not None:
             self.memory.release()
@@ -47,12 +51,12 @@ class Segment:
                 _lib.trindle_segment_close(self._handle)
             self._handle = None
 
-    def __enter__(self):
+    def __enter__(self) -> Segment:
         return self
 
-    def __exit__(self, *exception):
+    def __exit__(self, *exception: object) -> bool:
         self.close()
         return False
 
-    def __repr__(self):
-        return f"Segment(name={self.name!r}, size={self.size}, rights={self.rights:#x})"
+    def __repr__(self) -> str:
+        return f"Segment(name={self.name!r}, size={self.size}, rights={int(self.rights):#x})"

@@ -1,17 +1,24 @@
 """The worker's connection to its supervisor: connect, grants by name, ready, stop, exchange, close."""
 
+from __future__ import annotations
+
 import ctypes
 import sys
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 from . import _native
 from .errors import CorruptLane, check, error
 from .pipes import END_OF_STREAM, Inbox, Outbox, PipeReceiver, PipeSender
 from .segments import Segment
 
+if TYPE_CHECKING:
+    from .checkpoint import Checkpoint
+    from .pipes import Message
+
 _lib = _native.lib
 
 
-def connect(fd=None):
+def connect(fd: Optional[int] = None) -> Connection:
     """Connects to the supervisor: reads the hello and every grant from the control channel (``fd``, else the
     fd in $TRINDLE_CONTROL_FD, else 3), checking every frame, and maps every lane and segment. Then call
     ``ready()``. Raises TrindleError (SupervisorGone if the channel closed first); on failure everything
@@ -31,11 +38,11 @@ class Connection:
     ended stream is final, and a failing worker should exit non-zero and be restarted on the same lanes; the
     kernel releases its mappings when the process exits."""
 
-    def __init__(self, handle):
+    def __init__(self, handle: int) -> None:
         self._handle = handle
-        self._senders = {}
-        self._segments = {}
-        self._receiver = None
+        self._senders: dict[str, PipeSender] = {}
+        self._segments: dict[str, Segment] = {}
+        self._receiver: Optional[PipeReceiver] = None
 
     def _live(self):
         if self._handle is None:
@@ -43,26 +50,26 @@ class Connection:
         return self._handle
 
     @property
-    def pipeline(self):
+    def pipeline(self) -> str:
         return _lib.trindle_pipeline(self._live()).decode()
 
     @property
-    def worker(self):
+    def worker(self) -> str:
         return _lib.trindle_worker(self._live()).decode()
 
     @property
-    def replica(self):
+    def replica(self) -> int:
         return _lib.trindle_replica(self._live())
 
     @property
-    def replicas(self):
+    def replicas(self) -> int:
         return _lib.trindle_replicas(self._live())
 
     @property
-    def control_fd(self):
+    def control_fd(self) -> int:
         return _lib.trindle_control_fd(self._live())
 
-    def sender(self, name):
+    def sender(self, name: str) -> PipeSender:
         """The pipe granted SEND under ``name``; raises NotFound (listing the grants there are)."""
         sender = self._senders.get(name)
         if sender is None:
@@ -71,7 +78,7 @@ class Connection:
             sender = self._senders[name] = PipeSender(handle.value, self)
         return sender
 
-    def receiver(self):
+    def receiver(self) -> PipeReceiver:
         """One receiver over every lane of every pipe granted RECEIVE; raises NotFound if there is none."""
         if self._receiver is None:
             handle = ctypes.c_void_p()
@@ -79,7 +86,7 @@ class Connection:
             self._receiver = PipeReceiver(handle.value, self)
         return self._receiver
 
-    def segment(self, name):
+    def segment(self, name: str) -> Segment:
         """The segment granted under ``name``, mapped with its rights; raises NotFound."""
         segment = self._segments.get(name)
         if segment is None:
@@ -88,7 +95,7 @@ class Connection:
             segment = self._segments[name] = Segment(handle.value, name, self)
         return segment
 
-    def checkpoint(self, segment_name):
+    def checkpoint(self, segment_name: str) -> Checkpoint:
         """Opens the checkpoint kept in the segment granted [read, write] under ``segment_name``, in this
         replica's region, restored (see trindle.checkpoint). The caller closes it; raises NotFound, or
         CorruptCheckpoint if its committed slot was written over."""
@@ -96,32 +103,34 @@ class Connection:
 
         return Checkpoint.open(self.segment(segment_name), self.replica, self.replicas)
 
-    def input_name(self, message):
+    def input_name(self, message: Message) -> Optional[str]:
         """The config's name of the pipe ``message`` came through, or None."""
         name = _lib.trindle_input_name(self._live(), message._live())
         return None if name is None else name.decode()
 
-    def ready(self):
+    def ready(self) -> None:
         """Tells the supervisor this worker is set up (it kills one that does not within its ready-timeout)."""
         check(_lib.trindle_ready(self._live()))
 
     @property
-    def stop_requested(self):
+    def stop_requested(self) -> bool:
         """Whether the supervisor asked this worker to stop (a non-blocking look at the channel, at most one
         system call every 10 ms). Raises SupervisorGone if the supervisor is gone."""
         return check(_lib.trindle_stop_requested(self._live())) == 1
 
     @staticmethod
-    def outbox(max_messages=256, max_bytes=1 << 20):
+    def outbox(max_messages: int = 256, max_bytes: int = 1 << 20) -> Outbox:
         """A new Outbox: messages added to it are sent by the next exchange."""
         return Outbox(max_messages, max_bytes)
 
     @staticmethod
-    def inbox(capacity=256):
+    def inbox(capacity: int = 256) -> Inbox:
         """A new Inbox holding up to ``capacity`` messages per batch."""
         return Inbox(capacity)
 
-    def exchange(self, outbox=None, inbox=None, timeout=None):
+    def exchange(
+        self, outbox: Optional[Outbox] = None, inbox: Optional[Inbox] = None, timeout: Optional[float] = None
+    ) -> int:
         """The one call of the Trindle drafts: sends everything in ``outbox``, releases ``inbox``'s last batch,
         then waits up to ``timeout`` s to fill ``inbox`` with the next batch from every input.
 
@@ -141,7 +150,13 @@ class Connection:
             return code
         raise error(code)
 
-    def batches(self, timeout=None, outbox=None, capacity=256, on_corrupt=None):
+    def batches(
+        self,
+        timeout: Optional[float] = None,
+        outbox: Optional[Outbox] = None,
+        capacity: int = 256,
+        on_corrupt: Optional[Callable[[CorruptLane], Any]] = None,
+    ) -> Iterator[Inbox]:
         """Yields each batch (an Inbox) until every input has ended, exchanging between batches: what was added
         to ``outbox`` while handling a batch is sent before that batch is released. With a ``timeout`` (or on a
         stop request) an empty batch is yielded when nothing came. A broken lane is passed to
@@ -165,13 +180,19 @@ class Connection:
         finally:
             inbox._invalidate()
 
-    def messages(self, timeout=None, outbox=None, capacity=256, on_corrupt=None):
+    def messages(
+        self,
+        timeout: Optional[float] = None,
+        outbox: Optional[Outbox] = None,
+        capacity: int = 256,
+        on_corrupt: Optional[Callable[[CorruptLane], Any]] = None,
+    ) -> Iterator[Message]:
         """Yields every message, batch after batch (as ``batches``), until every input has ended. A message is
         valid until the next batch is fetched."""
         for batch in self.batches(timeout, outbox, capacity, on_corrupt):
             yield from batch
 
-    def close(self):
+    def close(self) -> None:
         """Ends every output stream (final), unmaps every pipe and segment and closes the control channel."""
         if self._handle is not None:
             for segment in self._segments.values():
@@ -181,10 +202,10 @@ class Connection:
             _lib.trindle_close(self._handle)
             self._handle = None
 
-    def __enter__(self):
+    def __enter__(self) -> Connection:
         return self
 
-    def __exit__(self, kind, value, traceback):
+    def __exit__(self, kind: Optional[type], value: Optional[BaseException], traceback: Any) -> bool:
         if kind is None:
             self.close()
         return False

@@ -3,8 +3,8 @@
  * the pipe granted as "shouts", and exits when every input has ended.
  *
  * Config:  upcase: { command: [./upcase], grants: { lines: receive, shouts: send } }
- * Build:   cc -std=c11 -I native-shims/src/main/c -o upcase upcase.c \
- *              -L native-shims/target/lib -ltrindle -Wl,-rpath,native-shims/target/lib
+ * Build:   cc -std=c11 -o upcase upcase.c $(pkg-config --cflags --libs trindle)
+ *          with PKG_CONFIG_PATH=/absolute/path/to/native-shims/target/lib/pkgconfig, or an installation's
  */
 #include <ctype.h>
 #include <stdio.h>

@@ -145,6 +145,32 @@ class SandboxExplainTest
     }
 
     @Test
+    void shouldGiveAPythonOfAVirtualEnvironmentItsEnvironment() throws Exception
+    {
+        // As python3 -m venv lays one out: bin/python3 a link to the system's interpreter, pyvenv.cfg beside bin.
+        final Path venv = Files.createDirectories(directory.resolve("venv/bin")).getParent();
+        Files.createSymbolicLink(venv.resolve("bin/python3"), Path.of("/usr/bin/python3"));
+        Files.writeString(venv.resolve("pyvenv.cfg"), "home = /usr/bin\n");
+        Files.writeString(directory.resolve("pipeline.yaml"), """
+            workers:
+              stage: { command: [venv/bin/python3, -c, "import trindle"], sandbox: strict }
+            """);
+
+        // Run as root, the worker is nobody, who cannot read this test's directory: then it is named and left out.
+        final String stage = explain("stage");
+        final String line = venv + " (the program's virtual environment)";
+        if (isRoot())
+        {
+            has(stage, "  - " + line + ": left out, it does not exist or uid 65534 (nobody), which the worker runs " +
+                "as, cannot read it");
+        }
+        else
+        {
+            has(stage, "  + " + line);
+        }
+    }
+
+    @Test
     void shouldExplainEveryWorkerWhenNoneIsNamedAndRefuseAnUnknownOne() throws Exception
     {
         Files.writeString(directory.resolve("pipeline.yaml"), """

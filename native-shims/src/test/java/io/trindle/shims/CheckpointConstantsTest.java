@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Keeps the checkpoint layout's constants (docs/checkpoint-format.md) the same in its three mirrors: the C header
- * src/main/c/trindle-checkpoint-layout.h ({@code TRINDLE_CHECKPOINT_X}), the Java
+ * src/main/include/trindle-checkpoint-layout.h ({@code TRINDLE_CHECKPOINT_X}), the Java
  * {@link CheckpointDescriptor} ({@code X}) and the Python module trindle.checkpoint ({@code X}). Every name in
  * one must be in the others, with the same value, so a change on one side that misses another fails the build.
  */

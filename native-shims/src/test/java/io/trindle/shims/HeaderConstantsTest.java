@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Keeps every layout constant of the C header (src/main/c/trindle-layout.h) equal to its Java twin, so that a
+ * Keeps every layout constant of the C header (src/main/include/trindle-layout.h) equal to its Java twin, so that a
  * change on one side that misses the other fails the build. The header's values are evaluated from its own
  * text: numbers, names defined before, +, |, &lt;&lt; and parentheses.
  */
@@ -35,10 +35,10 @@ class HeaderConstantsTest
         return header("trindle-layout.h");
     }
 
-    /** @return every numeric #define of header {@code file} (in src/main/c), evaluated. */
+    /** @return every numeric #define of header {@code file} (in src/main/include), evaluated. */
     static Map<String, Long> header(final String file) throws IOException
     {
-        final String text = Files.readString(Path.of("src", "main", "c", file)).replace("\\\n", " ");
+        final String text = Files.readString(Path.of("src", "main", "include", file)).replace("\\\n", " ");
         final Map<String, Long> values = new HashMap<>();
         final Matcher define = DEFINE.matcher(text);
         while (define.find())
@@ -121,7 +121,7 @@ class HeaderConstantsTest
         {
             assertEquals(javaValue(ControlFrame.class, entry.getValue()), header.get(entry.getKey()), entry.getKey());
         }
-        final String text = Files.readString(Path.of("src", "main", "c", "trindle-layout.h"));
+        final String text = Files.readString(Path.of("src", "main", "include", "trindle-layout.h"));
         assertTrue(text.contains("#define TRINDLE_CONTROL_FD_ENVIRONMENT \"" + ControlChannel.WORKER_FD_ENVIRONMENT +
             "\""), "the environment variable's name");
 

@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PythonBindingTest
 {
-    private static final Path C = Path.of("src", "main", "c");
+    private static final Path INCLUDE = Path.of("src", "main", "include");
     private static final Pattern ENUM = Pattern.compile("enum (trindle_\\w+)\\s*\\{(.*?)\\};", Pattern.DOTALL);
     private static final Pattern ENUMERATOR = Pattern.compile("TRINDLE_(\\w+) = (-?\\d+),");
     private static final Pattern STRUCT = Pattern.compile(
@@ -54,7 +54,7 @@ class PythonBindingTest
     @Test
     void shouldHoldTheHeadersCodesRightsKindsAndLaneStates() throws Exception
     {
-        final String header = Files.readString(C.resolve("trindle.h"));
+        final String header = Files.readString(INCLUDE.resolve("trindle.h"));
         final Map<String, Long> c = new TreeMap<>();
         final Matcher enumeration = ENUM.matcher(header);
         final List<String> enums = new ArrayList<>();
@@ -121,7 +121,7 @@ class PythonBindingTest
     private static Map<String, List<String>> declaredFields() throws IOException
     {
         final Map<String, List<String>> structs = new LinkedHashMap<>();
-        final Matcher struct = STRUCT.matcher(Files.readString(C.resolve("trindle.h")));
+        final Matcher struct = STRUCT.matcher(Files.readString(INCLUDE.resolve("trindle.h")));
         while (struct.find())
         {
             final List<String> fields = new ArrayList<>();

@@ -14,7 +14,7 @@ final class PythonWorker
     static final String PYTHON = System.getProperty("trindle.python", "/usr/bin/python3");
     static final Path PACKAGE = Path.of("..", "python").toAbsolutePath().normalize();
     static final Path SCRIPTS = Path.of("src", "test", "python").toAbsolutePath();
-    static final Path LIBRARY = CWorker.BIN.toAbsolutePath().getParent().resolve("lib").resolve("libtrindle.so");
+    static final Path LIBRARY = CWorker.BIN.toAbsolutePath().getParent().resolve("lib").resolve("libtrindle.so.0");
 
     private PythonWorker()
     {

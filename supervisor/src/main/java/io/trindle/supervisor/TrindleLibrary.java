@@ -6,15 +6,20 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * libtrindle.so, the C client library: where the build puts it, and whether a worker loads it, so that a sandboxed
+ * libtrindle.so.0, the C client library: where the build puts it, and whether a worker loads it, so that a sandboxed
  * worker that does is given its directory read-only without the config listing it.
  */
 final class TrindleLibrary
 {
-    /** The library's file name, as a program linked with it names it. */
+    /** The library's name without its version, which a program linked with it names (as {@link #SONAME}). */
     static final String NAME = "libtrindle.so";
+
+    /** The library's soname, the file a program linked with it loads: {@code libtrindle.so.0}. */
+    static final String SONAME = NAME + ".0";
 
     /** How much of a program is searched for {@link #NAME}: its dynamic section is near the start. */
     private static final long MAX_SCANNED_BYTES = 32 << 20;
@@ -25,14 +30,24 @@ final class TrindleLibrary
     }
 
     /**
-     * @param launcher the launcher, {@code native-shims/target/bin/trindle-launch} in a build.
-     * @return the library as the build puts it: in the {@code lib} directory beside the launcher's {@code bin}
-     *         ({@code native-shims/target/lib/libtrindle.so}).
+     * @param launcher the launcher, {@code native-shims/target/bin/trindle-launch} in a build,
+     *                 {@code PREFIX/libexec/trindle/trindle-launch} where {@code native-shims/install.sh} put it.
+     * @return the library ({@link #SONAME}) where the build or an installation puts it: in the {@code lib} directory
+     *         beside the launcher's directory ({@code native-shims/target/lib}), beside its parent (an
+     *         installation's {@code PREFIX/lib}), or the launcher's own directory; the first that holds it, else the
+     *         build's.
      */
     static Path of(final Path launcher)
     {
-        final Path bin = launcher.toAbsolutePath().normalize().getParent();
-        return bin.resolveSibling("lib").resolve(NAME);
+        final Path directory = launcher.toAbsolutePath().normalize().getParent();
+        final Path build = directory.resolveSibling("lib").resolve(SONAME);
+        final List<Path> candidates = new ArrayList<>(List.of(build));
+        if (directory.getParent() != null && directory.getParent().getParent() != null)
+        {
+            candidates.add(directory.getParent().resolveSibling("lib").resolve(SONAME));
+        }
+        candidates.add(directory.resolve(SONAME));
+        return candidates.stream().filter(Files::exists).findFirst().orElse(build);
     }
 
     /**

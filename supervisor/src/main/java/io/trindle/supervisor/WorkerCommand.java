@@ -234,6 +234,7 @@ final class WorkerCommand
                 if (program != null)
                 {
                     found(paths, program, "the program", nobody);
+                    virtualEnvironment(paths, program, nobody);
                     installation(paths, program, nobody);
                     interpreter = interpreter(program, cwd, environment.get("PATH"));
                     if (interpreter != null)
@@ -307,6 +308,20 @@ final class WorkerCommand
         final boolean nobody)
     {
         paths.putIfAbsent(path, new ReadOnly(path, why, reachable(path, nobody), false));
+    }
+
+    /**
+     * A program in some {@code X/bin} beside {@code X/pyvenv.cfg} is a Python virtual environment's: its packages
+     * (the {@code trindle} wheel with its own libtrindle) live in {@code X}, which its link to the real interpreter
+     * does not lead to.
+     */
+    private static void virtualEnvironment(final Map<Path, ReadOnly> paths, final Path program, final boolean nobody)
+    {
+        final Path bin = program.toAbsolutePath().normalize().getParent();
+        if (bin != null && bin.getParent() != null && Files.isRegularFile(bin.resolveSibling("pyvenv.cfg")))
+        {
+            found(paths, bin.getParent(), "the program's virtual environment", nobody);
+        }
     }
 
     /** A program in some {@code X/bin} is installed in {@code X}: its libraries and data live beside it there. */

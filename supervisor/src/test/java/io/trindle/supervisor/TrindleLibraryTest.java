@@ -19,8 +19,22 @@ class TrindleLibraryTest
     @Test
     void shouldFindTheLibraryBesideTheLaunchersBin()
     {
-        assertEquals(Path.of("/src/native-shims/target/lib/libtrindle.so"),
+        assertEquals(Path.of("/src/native-shims/target/lib/libtrindle.so.0"),
             TrindleLibrary.of(Path.of("/src/native-shims/target/bin/trindle-launch")));
+    }
+
+    @Test
+    void shouldFindTheLibraryOfAnInstallationOrBesideTheLaunchers() throws Exception
+    {
+        // native-shims/install.sh: PREFIX/libexec/trindle/trindle-launch and PREFIX/lib/libtrindle.so.0.
+        final Path installed = Files.createDirectories(directory.resolve("prefix/lib")).resolve("libtrindle.so.0");
+        Files.write(installed, new byte[0]);
+        assertEquals(installed, TrindleLibrary.of(directory.resolve("prefix/libexec/trindle/trindle-launch")));
+
+        // The launchers and the library in one directory.
+        final Path beside = Files.createDirectories(directory.resolve("flat")).resolve("libtrindle.so.0");
+        Files.write(beside, new byte[0]);
+        assertEquals(beside, TrindleLibrary.of(directory.resolve("flat/trindle-launch")));
     }
 
     @Test

@@ -764,6 +764,59 @@ TRINDLE_API int trindle_checkpoint_commit(trindle_checkpoint_t *checkpoint, trin
 /** Frees the checkpoint (what was committed stays in the segment). NULL is ignored. */
 TRINDLE_API void trindle_checkpoint_close(trindle_checkpoint_t *checkpoint);
 
+/* ============================================================================================================
+ * The public structs' layout on LP64 (x86_64, aarch64), checked at compile time: the language bindings mirror
+ * these sizes and offsets (python/trindle/_native.py), so a change here is a change of the ABI (a new soname)
+ * and of every binding, never a silent one.
+ * ============================================================================================================ */
+#if defined(__LP64__)
+#ifdef __cplusplus
+#define TRINDLE_STATIC_ASSERT static_assert
+#else
+#define TRINDLE_STATIC_ASSERT _Static_assert
+#endif
+#define TRINDLE_ASSERT_FIELD(type, field, offset)                                                                      \
+    TRINDLE_STATIC_ASSERT(offsetof(type, field) == (offset), #type "." #field " is at offset " #offset)
+#define TRINDLE_ASSERT_SIZE(type, size) TRINDLE_STATIC_ASSERT(sizeof(type) == (size), #type " is " #size " bytes")
+
+TRINDLE_ASSERT_SIZE(trindle_claim_t, 24);
+TRINDLE_ASSERT_FIELD(trindle_claim_t, payload, 0);
+TRINDLE_ASSERT_FIELD(trindle_claim_t, length, 8);
+TRINDLE_ASSERT_FIELD(trindle_claim_t, position, 16);
+
+TRINDLE_ASSERT_SIZE(trindle_message_t, 80);
+TRINDLE_ASSERT_FIELD(trindle_message_t, payload, 0);
+TRINDLE_ASSERT_FIELD(trindle_message_t, length, 8);
+TRINDLE_ASSERT_FIELD(trindle_message_t, lane_id, 12);
+TRINDLE_ASSERT_FIELD(trindle_message_t, pipe_id, 16);
+TRINDLE_ASSERT_FIELD(trindle_message_t, sequence, 24);
+TRINDLE_ASSERT_FIELD(trindle_message_t, lane_index, 32);
+TRINDLE_ASSERT_FIELD(trindle_message_t, reserved, 36);
+TRINDLE_ASSERT_FIELD(trindle_message_t, release_position, 40);
+TRINDLE_ASSERT_FIELD(trindle_message_t, release_count, 48);
+TRINDLE_ASSERT_FIELD(trindle_message_t, attachment_count, 56);
+TRINDLE_ASSERT_FIELD(trindle_message_t, reserved2, 60);
+TRINDLE_ASSERT_FIELD(trindle_message_t, attachment_token, 64);
+TRINDLE_ASSERT_FIELD(trindle_message_t, attachments, 72);
+
+TRINDLE_ASSERT_SIZE(trindle_attachment_t, 16);
+TRINDLE_ASSERT_FIELD(trindle_attachment_t, kind, 0);
+TRINDLE_ASSERT_FIELD(trindle_attachment_t, rights, 4);
+TRINDLE_ASSERT_FIELD(trindle_attachment_t, size, 8);
+
+TRINDLE_ASSERT_SIZE(trindle_lane_info_t, 40);
+TRINDLE_ASSERT_FIELD(trindle_lane_info_t, pipe_id, 0);
+TRINDLE_ASSERT_FIELD(trindle_lane_info_t, lane_id, 8);
+TRINDLE_ASSERT_FIELD(trindle_lane_info_t, state, 12);
+TRINDLE_ASSERT_FIELD(trindle_lane_info_t, position, 16);
+TRINDLE_ASSERT_FIELD(trindle_lane_info_t, released, 24);
+TRINDLE_ASSERT_FIELD(trindle_lane_info_t, fault, 32);
+
+#undef TRINDLE_ASSERT_SIZE
+#undef TRINDLE_ASSERT_FIELD
+#undef TRINDLE_STATIC_ASSERT
+#endif
+
 #ifdef __cplusplus
 }
 #endif
