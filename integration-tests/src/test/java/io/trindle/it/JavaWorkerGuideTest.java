@@ -4,11 +4,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.lang.module.ModuleDescriptor;
 import java.lang.module.ModuleFinder;
 import java.lang.module.ModuleReference;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,7 +24,6 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * docs/workers-in-java.md as a new user follows it: the guide shows exactly the files of samples/java-worker; that
@@ -42,13 +39,12 @@ import static org.junit.jupiter.api.Assertions.fail;
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class JavaWorkerGuideTest
 {
-    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    private static final Path ROOT = ExampleProject.ROOT;
     private static final Path GUIDE = ROOT.resolve("docs/workers-in-java.md");
-    private static final Path PROJECT = ROOT.resolve("samples/java-worker");
+    private static final Path PROJECT = ExampleProject.PROJECT;
     private static final Pattern EXAMPLE = Pattern.compile("<!-- example: (\\S+) -->\\n```[a-z]*\\n(.*?)```",
         Pattern.DOTALL);
-    private static final String VERSION = System.getProperty("trindle.version");
-    private static final String JAR = "target/squares-1.0.jar";
+    private static final String JAR = ExampleProject.JAR;
 
     @TempDir
     Path directory;
@@ -80,10 +76,10 @@ class JavaWorkerGuideTest
     @Test
     void shouldBuildTheProjectAgainstThePublishedCoordinatesAndRunItsJarFromTheConfigsClassPath() throws Exception
     {
-        final Path repository = publish();
-        final Path project = copyProject("squares");
+        final Path repository = ExampleProject.publish(directory);
+        final Path project = ExampleProject.copy(directory, "squares");
 
-        build(project, repository, Map.of());
+        ExampleProject.build(directory, project, repository, Map.of());
 
         assertTrue(Files.isRegularFile(project.resolve(JAR)), "the build made " + JAR);
         assertRunsAndSums(project);
@@ -92,12 +88,12 @@ class JavaWorkerGuideTest
     @Test
     void shouldBuildTheProjectAsAJavaModuleRequiringTheRuntimesModuleNames() throws Exception
     {
-        final Path repository = publish();
-        final Path project = copyProject("squares-module");
+        final Path repository = ExampleProject.publish(directory);
+        final Path project = ExampleProject.copy(directory, "squares-module");
         Files.copy(PROJECT.resolve("jpms/module-info.java"), project.resolve("src/main/java/module-info.java"));
 
         // As the guide says: Maven runs on a JDK 25 for a modular jar.
-        build(project, repository, Map.of("JAVA_HOME", System.getProperty("java.home")));
+        ExampleProject.build(directory, project, repository, Map.of("JAVA_HOME", System.getProperty("java.home")));
 
         final Set<ModuleReference> modules = ModuleFinder.of(project.resolve(JAR)).findAll();
         assertEquals(1, modules.size(), modules.toString());
@@ -106,77 +102,6 @@ class JavaWorkerGuideTest
         assertEquals(Set.of("io.trindle.runtime", "io.trindle.ipc", "java.base"),
             module.requires().stream().map(ModuleDescriptor.Requires::name).collect(Collectors.toSet()));
         assertRunsAndSums(project);
-    }
-
-    /**
-     * @return a local repository holding {@code io.trindle:trindle} (the parent pom), {@code trindle-ipc} and
-     *         {@code trindle-child-runtime} at this build's version, where {@code mvn install} puts them.
-     */
-    private Path publish() throws IOException
-    {
-        final Path repository = directory.resolve("repository");
-        put(repository, "trindle", ROOT.resolve("pom.xml"), null);
-        for (final String module : List.of("ipc", "child-runtime"))
-        {
-            final String artifact = "trindle-" + module;
-            final Path jar = ROOT.resolve(module).resolve("target").resolve(artifact + "-" + VERSION + ".jar");
-            assertTrue(Files.isRegularFile(jar), jar + " is not built: run this test with package or verify " +
-                "(./mvnw verify -pl integration-tests -am ...), which make the jars before the tests");
-            put(repository, artifact, ROOT.resolve(module).resolve("pom.xml"), jar);
-        }
-        return repository;
-    }
-
-    private static void put(final Path repository, final String artifact, final Path pom, final Path jar)
-        throws IOException
-    {
-        final Path place = Files.createDirectories(repository.resolve("io/trindle").resolve(artifact).resolve(VERSION));
-        Files.copy(pom, place.resolve(artifact + "-" + VERSION + ".pom"));
-        if (jar != null)
-        {
-            Files.copy(jar, place.resolve(artifact + "-" + VERSION + ".jar"));
-        }
-    }
-
-    /** @return a copy of the example project, without its module declaration or anything built in the checkout. */
-    private Path copyProject(final String name) throws IOException
-    {
-        final Path project = directory.resolve(name);
-        try (Stream<Path> walk = Files.walk(PROJECT))
-        {
-            for (final Path file : walk.filter(Files::isRegularFile).toList())
-            {
-                final String relative = PROJECT.relativize(file).toString();
-                if (relative.startsWith("target/") || relative.startsWith("jpms/"))
-                {
-                    continue;
-                }
-                Files.createDirectories(project.resolve(relative).getParent());
-                Files.copy(file, project.resolve(relative));
-            }
-        }
-        return project;
-    }
-
-    /** Runs {@code ./mvnw -o package} on the project, offline, against {@code repository}. */
-    private void build(final Path project, final Path repository, final Map<String, String> environment)
-        throws Exception
-    {
-        final String plugins = System.getProperty("trindle.maven.repository");
-        assertTrue(plugins != null && !plugins.isBlank(), "trindle.maven.repository is set by the pom");
-        final ProcessBuilder maven = new ProcessBuilder(ROOT.resolve("mvnw").toString(), "-B", "-q", "-o",
-            "-f", project.resolve("pom.xml").toString(), "package", "-Dmaven.repo.local=" + repository,
-            "-Dmaven.repo.local.tail=" + plugins).directory(project.toFile()).redirectErrorStream(true)
-            .redirectOutput(directory.resolve(project.getFileName() + "-build.log").toFile());
-        maven.environment().putAll(environment);
-        final Process process = maven.start();
-        if (!process.waitFor(8, TimeUnit.MINUTES))
-        {
-            process.destroyForcibly();
-            fail("the build of " + project + " is still running after 8 minutes");
-        }
-        assertEquals(0, process.exitValue(), "the build of " + project + " failed:\n" +
-            Files.readString(directory.resolve(project.getFileName() + "-build.log"), StandardCharsets.UTF_8));
     }
 
     /**
