@@ -22,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
@@ -48,7 +49,8 @@ import java.util.stream.Stream;
  * <p>
  * The verbs are picocli commands ({@link Verbs}): the parsing, the usage and the completion script all come from
  * their annotations, so they cannot disagree. This class is the entry, the usage layout and the usage errors, and
- * the work of the verbs that read a config.
+ * the work of the verbs that read a config. The verbs a user types most are run without the picocli model when
+ * their arguments are plain ({@link QuickVerbs}): the same work, output and status, sooner.
  */
 @Command(name = "trindle", customSynopsis = "trindle COMMAND [ARGUMENTS]",
     description = "Runs pipelines of worker processes joined by pipes in shared memory, and answers for them.",
@@ -94,8 +96,18 @@ public final class Main implements Callable<Integer>
         System.exit(run(List.of(args), System.out, System.err));
     }
 
-    /** @return the exit status of the verb {@code args} name, run with its output on {@code out} and {@code err}. */
+    /**
+     * @return the exit status of the verb {@code args} name, run with its output on {@code out} and {@code err}:
+     *         by {@link QuickVerbs} when it is one of the verbs a short-lived JVM answers, else by picocli.
+     */
     static int run(final List<String> args, final PrintStream out, final PrintStream err)
+    {
+        final OptionalInt quick = QuickVerbs.run(args, out, err);
+        return quick.isPresent() ? quick.getAsInt() : runParsed(args, out, err);
+    }
+
+    /** @return the exit status of the verb {@code args} name, always parsed by picocli. */
+    static int runParsed(final List<String> args, final PrintStream out, final PrintStream err)
     {
         final PrintWriter outWriter = new PrintWriter(out, true, StandardCharsets.UTF_8);
         final PrintWriter errWriter = new PrintWriter(err, true, StandardCharsets.UTF_8);

@@ -5,12 +5,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -137,6 +139,89 @@ class MainTest
             assertEquals(2, outcome.status(), outcome.toString());
             assertTrue(outcome.err().startsWith("trindle: wrong arguments for 'restart': '" + worker + "' is not a " +
                 "worker: a worker's name"), outcome.err());
+        }
+    }
+
+    /** @return what the verb printed and its status, run by the quick path; fails when it left it to picocli. */
+    private static Outcome quickly(final String... args)
+    {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        final OptionalInt status = QuickVerbs.run(List.of(args), new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertTrue(status.isPresent(), List.of(args) + " was left to picocli");
+        return new Outcome(status.getAsInt(), out.toString(StandardCharsets.UTF_8),
+            err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** @return what the verb printed and its status, parsed by picocli. */
+    private static Outcome parsed(final String... args)
+    {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        final int status = Main.runParsed(List.of(args), new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Outcome(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void shouldAnswerThePlainShortVerbsWithoutPicocliAsPicocliDoes() throws IOException
+    {
+        final String valid = Files.writeString(directory.resolve("valid.yaml"), """
+            name: quick
+            pipes:
+              lines: {}
+            workers:
+              writer:
+                command: [sh, -c, "true"]
+                grants: { lines: send }
+              reader:
+                command: [sh, -c, "true"]
+                grants: { lines: receive }
+            """).toString();
+        final String invalid = Files.writeString(directory.resolve("invalid.yaml"), """
+            workers:
+              writer:
+                command: [sh, -c, "true"]
+                grants: { lnes: send }
+            """).toString();
+        // A pipeline no supervisor runs: every verb that asks one says so, with status 1.
+        final String nobody = "nobody-" + ProcessHandle.current().pid();
+        final List<String[]> verbs = List.of(new String[] {"validate", valid}, new String[] {"validate", invalid},
+            new String[] {"validate", directory.resolve("missing.yaml").toString()},
+            new String[] {"sandbox", "explain", invalid}, new String[] {"sandbox", "explain", valid, "nobody"},
+            new String[] {"status", nobody}, new String[] {"status", nobody, "--json"},
+            new String[] {"status", "--json", nobody}, new String[] {"stop", nobody},
+            new String[] {"restart", nobody, "writer"}, new String[] {"restart", nobody, "writer.1"},
+            new String[] {"restart", nobody, "two words"}, new String[] {"restart", nobody, "1st"});
+        for (final String[] verb : verbs)
+        {
+            final Outcome quick = quickly(verb);
+            assertEquals(parsed(verb), quick, List.of(verb).toString());
+            assertEquals(quick, trindle(verb), List.of(verb).toString());
+        }
+        assertEquals(0, quickly("validate", valid).status());
+        assertEquals(2, quickly("validate", invalid).status());
+        assertEquals(1, quickly("status", nobody).status());
+        assertTrue(quickly("stop", nobody).err().startsWith("trindle: no supervisor of pipeline '" + nobody +
+            "' answers on "), quickly("stop", nobody).err());
+        assertEquals(2, quickly("restart", nobody, "1st").status());
+    }
+
+    @Test
+    void shouldLeaveEveryOtherShapeOfTheShortVerbsToPicocli()
+    {
+        final PrintStream discard = new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
+        for (final List<String> args : List.of(List.<String>of(), List.of("status", "--help"), List.of("status", "-h"),
+            List.of("status", "a", "b"), List.of("status", "--json", "--json"), List.of("status", "--"),
+            List.of("status", "-x"), List.of("status", ""), List.of("stop", "a", "b"), List.of("stop", "--help"),
+            List.of("restart", "a"), List.of("restart", "a", "b", "c"), List.of("restart", "-h", "a"),
+            List.of("validate"), List.of("validate", "a", "b"), List.of("validate", "--help"),
+            List.of("validate", "bad\0path"), List.of("sandbox"), List.of("sandbox", "explain"),
+            List.of("sandbox", "explain", "a", "b", "c"), List.of("sandbox", "explain", "--help"),
+            List.of("run", "a.yaml"), List.of("demo"), List.of("--version"), List.of("help", "status")))
+        {
+            assertTrue(QuickVerbs.run(args, discard, discard).isEmpty(), args.toString());
         }
     }
 
