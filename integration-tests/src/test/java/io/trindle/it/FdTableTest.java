@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -67,11 +68,16 @@ class FdTableTest
             assertEquals(0, status.waitFor(Duration.ofSeconds(30)), status.output());
             final String table = status.stdout();
             assertTrue(table.startsWith(
-                "pipeline fds\nWORKER                PID  STATE    RESTARTS     UPTIME  LAST EXIT\n"),
+                "pipeline fds\nWORKER                PID  STATE    RESTARTS     UPTIME       CPU       RSS  " +
+                "LAST EXIT\n"),
                 table);
             assertTrue(table.contains(String.format("%-16s %8d  %-8s %8d", "a", a, "running", 0)), table);
+            // Its CPU time and resident memory, from /proc: a running Python has used some of both.
+            assertTrue(Pattern.compile("(?m)^a +" + a + " +running +0 +\\d+s +\\d+\\.\\d\\ds +[1-9]\\d*MiB ")
+                .matcher(table).find(), table);
             assertTrue(table.contains(
-                "PIPE               QUEUED        BYTES        MSG/S\np                       0            0"),
+                "PIPE               QUEUED        BYTES     CAPACITY   FILL        MSG/S\n" +
+                "p                       0            0"),
                 table);
 
             // Without the key beside the socket (a sandboxed worker of the same user may connect but not read

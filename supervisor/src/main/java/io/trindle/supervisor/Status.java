@@ -8,9 +8,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * What {@code trindle status} shows: each worker process (pid, state, restarts, uptime, last exit) and each
- * pipe instance (messages queued, bytes queued, messages released per second since the last query, lanes that
- * are broken), as a table or as JSON for scripts.
+ * What {@code trindle status} shows: each worker process (pid, state, restarts, uptime, CPU time, resident memory,
+ * last exit) and each pipe instance (messages queued, bytes queued, capacity and how full it is, messages released
+ * per second since the last query, lanes that are broken), as a table or as JSON for scripts.
  * <p>
  * A worker's state is one of {@link WorkerProcess.State}, in lower case: {@code pending} (not spawned yet; pid 0,
  * shown as {@code -}), {@code starting}, {@code running}, {@code backoff}, {@code exited}, {@code failed},
@@ -39,27 +39,32 @@ final class Status
         else
         {
             text.append("pipeline ").append(config.name()).append('\n');
-            text.append(String.format("%-16s %8s  %-8s %8s %10s  %s%n", "WORKER", "PID", "STATE", "RESTARTS",
-                "UPTIME", "LAST EXIT"));
+            text.append(String.format("%-16s %8s  %-8s %8s %10s %9s %9s  %s%n", "WORKER", "PID", "STATE",
+                "RESTARTS", "UPTIME", "CPU", "RSS", "LAST EXIT"));
         }
         for (int i = 0; i < workers.size(); i++)
         {
             final WorkerProcess worker = workers.get(i);
             final long uptime = worker.uptime().toSeconds();
+            final ProcessUsage usage = worker.alive() ? ProcessUsage.of(worker.pid) : ProcessUsage.NONE;
             if (json)
             {
                 text.append(i == 0 ? "" : ",").append("{\"name\":").append(quote(worker.config.name()))
                     .append(",\"replica\":").append(worker.replica).append(",\"pid\":").append(worker.pid)
                     .append(",\"state\":").append(quote(worker.state.name().toLowerCase(Locale.ROOT)))
                     .append(",\"restarts\":").append(worker.restarts).append(",\"uptimeSeconds\":").append(uptime)
-                    .append(",\"lastExit\":").append(quote(worker.lastExit)).append('}');
+                    .append(",\"cpuSeconds\":").append(String.format(Locale.ROOT, "%.2f", usage.cpuSeconds()))
+                    .append(",\"rssBytes\":").append(usage.rssBytes()).append(",\"lastExit\":")
+                    .append(quote(worker.lastExit)).append('}');
             }
             else
             {
-                // A pending worker has no process yet: "-" rather than a pid of 0.
-                text.append(String.format("%-16s %8s  %-8s %8d %9ds  %s%n", worker.label,
+                // No process (pending, or ended): "-" rather than a pid, CPU time or memory of 0.
+                final boolean none = usage == ProcessUsage.NONE;
+                text.append(String.format(Locale.ROOT, "%-16s %8s  %-8s %8d %9ds %9s %9s  %s%n", worker.label,
                     worker.pid == 0 ? "-" : Integer.toString(worker.pid), worker.state.name().toLowerCase(Locale.ROOT),
-                    worker.restarts, uptime, worker.lastExit));
+                    worker.restarts, uptime, none ? "-" : String.format(Locale.ROOT, "%.2fs", usage.cpuSeconds()),
+                    none ? "-" : (usage.rssBytes() >> 20) + "MiB", worker.lastExit));
             }
         }
         if (json)
@@ -68,7 +73,8 @@ final class Status
         }
         else
         {
-            text.append(String.format("%n%-16s %8s %12s %12s%n", "PIPE", "QUEUED", "BYTES", "MSG/S"));
+            text.append(String.format("%n%-16s %8s %12s %12s %6s %12s%n", "PIPE", "QUEUED", "BYTES", "CAPACITY",
+                "FILL", "MSG/S"));
         }
         final List<ObjectTable.PipeInstance> pipes = objects.pipeInstances();
         for (int i = 0; i < pipes.size(); i++)
@@ -78,6 +84,7 @@ final class Status
             long bytes = 0;
             long released = 0;
             int broken = 0;
+            final long capacity = (long)pipe.lanes().size() * config.pipes().get(pipe.name()).laneCapacity();
             for (final ObjectTable.Lane lane : pipe.lanes())
             {
                 try
@@ -100,16 +107,20 @@ final class Status
             final double seconds = Math.max(1e-3, (now - last[1]) / 1e9);
             final long rate = last[1] == now ? 0 : Math.round((released - last[0]) / seconds);
             lastReleased.put(name, new long[] {released, now});
+            final double fill = capacity == 0 ? 0 : 100.0 * bytes / capacity;
             if (json)
             {
                 text.append(i == 0 ? "" : ",").append("{\"name\":").append(quote(name)).append(",\"queued\":")
-                    .append(queued).append(",\"bytes\":").append(bytes).append(",\"released\":").append(released)
+                    .append(queued).append(",\"bytes\":").append(bytes).append(",\"capacity\":").append(capacity)
+                    .append(",\"fillPercent\":").append(String.format(Locale.ROOT, "%.1f", fill))
+                    .append(",\"released\":").append(released)
                     .append(",\"messagesPerSecond\":").append(rate).append(",\"brokenLanes\":").append(broken)
                     .append('}');
             }
             else
             {
-                text.append(String.format("%-16s %8d %12d %12d%s%n", name, queued, bytes, rate,
+                text.append(String.format(Locale.ROOT, "%-16s %8d %12d %12d %5.1f%% %12d%s%n", name, queued, bytes,
+                    capacity, fill, rate,
                     broken == 0 ? "" : "  " + broken + " broken lane(s)"));
             }
         }
