@@ -53,9 +53,10 @@ final class Status
                     .append(",\"replica\":").append(worker.replica).append(",\"pid\":").append(worker.pid)
                     .append(",\"state\":").append(quote(worker.state.name().toLowerCase(Locale.ROOT)))
                     .append(",\"restarts\":").append(worker.restarts).append(",\"uptimeSeconds\":").append(uptime)
+                    .append(",\"lastExit\":").append(quote(worker.lastExit))
+                    // New keys go last, so that a reader that matched the keys in their order still does.
                     .append(",\"cpuSeconds\":").append(String.format(Locale.ROOT, "%.2f", usage.cpuSeconds()))
-                    .append(",\"rssBytes\":").append(usage.rssBytes()).append(",\"lastExit\":")
-                    .append(quote(worker.lastExit)).append('}');
+                    .append(",\"rssBytes\":").append(usage.rssBytes()).append('}');
             }
             else
             {
@@ -111,11 +112,10 @@ final class Status
             if (json)
             {
                 text.append(i == 0 ? "" : ",").append("{\"name\":").append(quote(name)).append(",\"queued\":")
-                    .append(queued).append(",\"bytes\":").append(bytes).append(",\"capacity\":").append(capacity)
-                    .append(",\"fillPercent\":").append(String.format(Locale.ROOT, "%.1f", fill))
-                    .append(",\"released\":").append(released)
+                    .append(queued).append(",\"bytes\":").append(bytes).append(",\"released\":").append(released)
                     .append(",\"messagesPerSecond\":").append(rate).append(",\"brokenLanes\":").append(broken)
-                    .append('}');
+                    .append(",\"capacity\":").append(capacity)
+                    .append(",\"fillPercent\":").append(String.format(Locale.ROOT, "%.1f", fill)).append('}');
             }
             else
             {
