@@ -365,8 +365,7 @@ class BridgeTest
         final long deadline = System.nanoTime() + DEADLINE.toNanos();
         while (System.nanoTime() < deadline)
         {
-            final String stat = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"));
-            if (stat.substring(stat.lastIndexOf(')') + 2).startsWith(state))
+            if (SupervisorProcess.stat(pid)[0].equals(state))
             {
                 return;
             }

@@ -224,13 +224,24 @@ final class SupervisorProcess implements AutoCloseable
     {
         try
         {
-            final String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+            return !stat(pid)[0].equals("Z");
         }
         catch (final IOException gone)
         {
             return false;
         }
+    }
+
+    /**
+     * @return the fields of {@code /proc/PID/stat} after the command's name, from the state (index 0): the parent
+     *         at 1, the process group at 2, the session at 3, user and system time at 11 and 12.
+     * @throws IOException if there is no such process.
+     */
+    static String[] stat(final long pid) throws IOException
+    {
+        final String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        // The name is in parentheses and may hold spaces or parentheses: the fields start after the last ')'.
+        return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     }
 
     private static String read(final Path path)

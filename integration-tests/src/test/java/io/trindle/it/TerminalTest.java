@@ -48,9 +48,9 @@ class TerminalTest
             assertEquals(4, workers.size(), trindle.output());
             for (final SupervisorProcess.Worker worker : workers)
             {
-                final long[] stat = stat(worker.pid());
-                assertEquals(worker.pid(), stat[SESSION], worker + " leads a session of its own");
-                assertNotEquals(stat(stat[PARENT])[SESSION], stat[SESSION],
+                final String[] stat = SupervisorProcess.stat(worker.pid());
+                assertEquals(Integer.toString(worker.pid()), stat[SESSION], worker + " leads a session of its own");
+                assertNotEquals(SupervisorProcess.stat(Long.parseLong(stat[PARENT]))[SESSION], stat[SESSION],
                     worker + " is not in the supervisor's session, which the terminal signals");
             }
             pressCtrlC(trindle);
@@ -106,20 +106,6 @@ class TerminalTest
                 "whose results are lost").matcher(out).find(), out);
             assertTrue(out.contains("trindle: pipeline 'stuck' stopped on request"), out);
         }
-    }
-
-    /** @return the numeric fields of {@code /proc/PID/stat} that follow the state. */
-    private static long[] stat(final long pid) throws IOException
-    {
-        final String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-        // The command's name is in parentheses and may hold spaces: the fields start after the last ')'.
-        final String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        final long[] numbers = new long[5];
-        for (int i = 0; i < numbers.length; i++)
-        {
-            numbers[i] = i == 0 ? 0 : Long.parseLong(fields[i]);
-        }
-        return numbers;
     }
 
     /** @return what the terminal shows, without its colours and carriage returns. */
