@@ -223,13 +223,22 @@ public final class Pipe
     }
 
     /**
-     * What a status tool shows of one lane, read without disturbing sender or receiver.
+     * What a status tool shows of one lane, read without disturbing sender or receiver. The counts are of the moment
+     * they were read; a lane in use moves meanwhile, so a count may fall short of the truth by the messages released
+     * while it was read, but never exceeds it. A tool that reports counters keeps the highest it saw.
      *
-     * @param queued   committed messages not yet released (counted up to the first record not committed).
-     * @param released messages the receiver has released in all.
-     * @param bytes    bytes between the release position and the claim position.
+     * @param queued           committed messages not yet released (counted up to the first record not committed).
+     * @param released         messages the receiver has released in all.
+     * @param bytes            bytes between the release position and the claim position.
+     * @param sent             messages committed in all: released and queued.
+     * @param bytesSent        ring bytes committed in all (record headers and padding included).
+     * @param bytesReleased    ring bytes released in all: the head.
+     * @param senderSleeping   the sender's word "sleeping, waiting for room" is set: a sender blocked on a full lane.
+     * @param receiverSleeping the receiver's word "sleeping" is set on this lane: it waits for a message.
+     * @param ended            the lane has ended: nothing more will be committed.
      */
-    public record LaneStatus(int queued, long released, long bytes)
+    public record LaneStatus(int queued, long released, long bytes, long sent, long bytesSent, long bytesReleased,
+        boolean senderSleeping, boolean receiverSleeping, boolean ended)
     {
     }
 
@@ -260,18 +269,21 @@ public final class Pipe
     static LaneStatus status(final Lane mapped)
     {
         final String where = "lane " + mapped.laneId + " of pipe 0x" + Long.toHexString(mapped.pipeId);
+        // The released count is read before the head: the receiver stores it after the head, so every message it
+        // counts lies before the head read next, and none is counted both as released and as queued.
+        final long released =
+            (long)Lane.LONG.getAcquire(mapped.header, (long)LaneDescriptor.RELEASED_COUNT_OFFSET);
         final long firstHead = (long)Lane.LONG.getAcquire(mapped.header, (long)LaneDescriptor.HEAD_OFFSET);
         final long tail = (long)Lane.LONG.getAcquire(mapped.header, (long)LaneDescriptor.TAIL_OFFSET);
         final long head = (long)Lane.LONG.getAcquire(mapped.header, (long)LaneDescriptor.HEAD_OFFSET);
-        final long released =
-            (long)Lane.LONG.getAcquire(mapped.header, (long)LaneDescriptor.RELEASED_COUNT_OFFSET);
         final long unaligned = (firstHead | head | tail) & (LaneDescriptor.RECORD_ALIGNMENT - 1);
         if (firstHead < 0 || head < firstHead || tail < firstHead || tail - head > mapped.capacity ||
-            unaligned != 0)
+            unaligned != 0 || released < 0)
         {
             throw new MalformedMessageException(where + ": head=" + firstHead + " then " + head + ", tail=" +
-                tail + " are impossible: positions are multiples of " + LaneDescriptor.RECORD_ALIGNMENT +
-                ", the head never moves back, and 0 <= tail - head <= capacity=" + mapped.capacity);
+                tail + ", released=" + released + " are impossible: positions are multiples of " +
+                LaneDescriptor.RECORD_ALIGNMENT + ", the head never moves back, 0 <= tail - head <= capacity=" +
+                mapped.capacity + " and the released count is not negative");
         }
         final MemorySegment ring = mapped.ring;
         int queued = 0;
@@ -302,7 +314,13 @@ public final class Pipe
             position += LaneDescriptor.recordLength(length);
         }
         // The receiver may have released past the tail read above, which is no fault: nothing is queued then.
-        return new LaneStatus(queued, released, Math.max(0, tail - head));
+        final boolean senderSleeping =
+            (int)Lane.INT.getAcquire(mapped.header, (long)LaneDescriptor.SENDER_SLEEPING_OFFSET) != 0;
+        final boolean receiverSleeping =
+            (int)Lane.INT.getAcquire(mapped.header, (long)LaneDescriptor.RECEIVER_SLEEPING_OFFSET) != 0;
+        final boolean ended = (int)Lane.INT.getAcquire(mapped.header, (long)LaneDescriptor.ENDED_OFFSET) != 0;
+        return new LaneStatus(queued, released, Math.max(0, tail - head), released + queued, position, head,
+            senderSleeping, receiverSleeping, ended);
     }
 
     /** @return why a receiver would refuse this committed record (the checks of {@link LaneReader}), or null. */

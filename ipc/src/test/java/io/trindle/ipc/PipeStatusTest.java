@@ -42,10 +42,11 @@ class PipeStatusTest
             {
                 assertTrue(sender.trySend(new byte[10], 0, 10));
             }
-            assertEquals(new Pipe.LaneStatus(MESSAGES, 0, MESSAGES * RECORD), Pipe.status(lane));
+            assertEquals(new Pipe.LaneStatus(MESSAGES, 0, MESSAGES * RECORD, MESSAGES, MESSAGES * RECORD, 0, false,
+                false, false), Pipe.status(lane));
             sender.endStream();
-            assertEquals(new Pipe.LaneStatus(MESSAGES, 0, MESSAGES * RECORD), Pipe.status(lane),
-                "the end of stream is no message, and takes no room");
+            assertEquals(new Pipe.LaneStatus(MESSAGES, 0, MESSAGES * RECORD, MESSAGES, MESSAGES * RECORD, 0, false,
+                false, true), Pipe.status(lane), "the end of stream is no message, and takes no room");
         }
     }
 
@@ -163,6 +164,9 @@ class PipeStatusTest
                     final Pipe.LaneStatus status = Pipe.status(mapped);
                     assertTrue(status.bytes() >= 0 && status.bytes() <= CAPACITY, status.toString());
                     assertTrue(status.queued() >= 0 && status.released() >= 0, status.toString());
+                    // Read while both ends move, a count may fall short, but never counts a message twice.
+                    assertTrue(status.sent() <= total, status.toString());
+                    assertTrue(status.bytesReleased() <= status.bytesSent(), status.toString());
                     reads++;
                 }
             }
@@ -170,7 +174,12 @@ class PipeStatusTest
             sending.get();
             assertEquals(total, received);
             assertTrue(reads > 0);
-            assertEquals(new Pipe.LaneStatus(0, total, 0), Pipe.status(lane), "at rest again: nothing queued");
+            final Pipe.LaneStatus rest = Pipe.status(lane);
+            assertEquals(0, rest.queued(), "at rest again: nothing queued");
+            assertEquals(0, rest.bytes(), rest.toString());
+            assertEquals(total, rest.released(), rest.toString());
+            assertEquals(total, rest.sent(), "at rest, every message sent is counted: " + rest);
+            assertEquals(rest.bytesSent(), rest.bytesReleased(), rest.toString());
         }
     }
 }

@@ -22,13 +22,16 @@ final class HandleBroker
     private final ObjectTable objects;
     private final List<WorkerProcess> workers;
     private final Reporter reporter;
+    private final Tally tally;
     private final CapabilityTable capabilities = new CapabilityTable();
 
-    HandleBroker(final ObjectTable objects, final List<WorkerProcess> workers, final Reporter reporter)
+    HandleBroker(final ObjectTable objects, final List<WorkerProcess> workers, final Reporter reporter,
+        final Tally tally)
     {
         this.objects = objects;
         this.workers = workers;
         this.reporter = reporter;
+        this.tally = tally;
     }
 
     /**
@@ -47,6 +50,7 @@ final class HandleBroker
                 capabilities.grant(worker, master.objectId(), grant.kind(), grant.rights(), master);
             }
             worker.channel.send(grant.toMessage());
+            tally.operation(Tally.GRANT, ControlMessage.Status.OK);
         }
         worker.channel.send(new ControlMessage.GrantsDone());
     }
@@ -65,6 +69,7 @@ final class HandleBroker
         final CapabilityTable.Outcome<Long> outcome = refused != null ? refused :
             capabilities.transfer(worker, receiverOf(instance), transfer.pipeId(), transfer.laneId(),
                 transfer.attachments());
+        tally.operation(Tally.TRANSFER, outcome.status());
         if (outcome.status() != ControlMessage.Status.OK)
         {
             reporter.say("refused a transfer by worker %s: %s", worker.label, outcome.reason());
@@ -77,6 +82,7 @@ final class HandleBroker
     {
         final CapabilityTable.Outcome<CapabilityTable.Pending> outcome =
             capabilities.redeem(worker, redeem.token(), redeem.pipeId(), redeem.laneId());
+        tally.operation(Tally.REDEEM, outcome.status());
         if (outcome.status() != ControlMessage.Status.OK)
         {
             reporter.say("worker %s presented a bad token in the message at sequence %d on lane %d of pipe 0x%x " +
@@ -96,6 +102,7 @@ final class HandleBroker
         if (instance == null || receiverOf(instance) != worker || reject.laneId() < 0 ||
             reject.laneId() >= instance.lanes().size())
         {
+            tally.operation(Tally.REJECT, ControlMessage.Status.BAD_LANE);
             reporter.say("worker %s rejected a message on lane %d of pipe 0x%x, which it does not receive; ignored",
                 worker.label, reject.laneId(), reject.pipeId());
             return;
@@ -104,8 +111,10 @@ final class HandleBroker
         final WorkerProcess sender = workers.stream().filter(w -> w.config.name().equals(lane.senderWorker()) &&
             w.replica == lane.senderReplica()).findFirst().orElseThrow();
         final List<Handle> returned = duplicates(capabilities.returnToSender(reject.token(), sender, worker));
+        tally.operation(Tally.REJECT, ControlMessage.Status.OK);
         if (sender.alive() && sender.channel != null)
         {
+            tally.bounce();
             reply(sender, new ControlMessage.Bounce(instance.name(), reject.sequence(), reject.reason(), reject.head(),
                 returned));
         }
@@ -120,6 +129,7 @@ final class HandleBroker
     void onCreatePipe(final WorkerProcess worker, final ControlMessage.CreatePipe create)
     {
         final CapabilityTable.Outcome<Handle> outcome = capabilities.createPipe(worker, create.laneCapacity());
+        tally.operation(Tally.CREATE_PIPE, outcome.status());
         reply(worker, new ControlMessage.Handles(create.request(), outcome.status(), outcome.reason(),
             outcome.value() == null ? List.of() : List.of(outcome.value().duplicate(Rights.PIPE_ALL))));
     }
@@ -128,6 +138,7 @@ final class HandleBroker
     {
         final CapabilityTable.Outcome<Handle> outcome =
             capabilities.bundle(worker, create.attachments(), create.bytes());
+        tally.operation(Tally.CREATE_BUNDLE, outcome.status());
         if (outcome.status() != ControlMessage.Status.OK)
         {
             reporter.say("refused a bundle by worker %s: %s", worker.label, outcome.reason());
@@ -141,6 +152,7 @@ final class HandleBroker
     {
         final CapabilityTable.Outcome<List<CapabilityTable.Capability>> outcome =
             capabilities.unpack(worker, unpack.bundleId());
+        tally.operation(Tally.UNPACK, outcome.status());
         reply(worker, new ControlMessage.Handles(unpack.request(), outcome.status(), outcome.reason(),
             outcome.value() == null ? List.of() : duplicates(outcome.value())));
     }

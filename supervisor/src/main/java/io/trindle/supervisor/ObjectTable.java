@@ -2,6 +2,7 @@ package io.trindle.supervisor;
 
 import io.trindle.ipc.ControlMessage;
 import io.trindle.ipc.Handle;
+import io.trindle.ipc.LaneWatch;
 import io.trindle.ipc.ObjectKind;
 import io.trindle.ipc.Pipe;
 import io.trindle.ipc.Right;
@@ -35,8 +36,11 @@ final class ObjectTable implements AutoCloseable
     {
     }
 
-    /** One lane: the sending process it belongs to and the creator's handle. */
-    record Lane(String senderWorker, int senderReplica, Handle handle)
+    /**
+     * One lane: the sending process it belongs to, the creator's handle, and the lane mapped once for status
+     * ({@link Observer}).
+     */
+    record Lane(String senderWorker, int senderReplica, Handle handle, LaneWatch watch)
     {
     }
 
@@ -84,7 +88,16 @@ final class ObjectTable implements AutoCloseable
                     {
                         for (int senderReplica = 0; senderReplica < sender.replicas(); senderReplica++)
                         {
-                            lanes.add(new Lane(sender.name(), senderReplica, instance.newLane()));
+                            final Handle lane = instance.newLane();
+                            try
+                            {
+                                lanes.add(new Lane(sender.name(), senderReplica, lane, LaneWatch.open(lane)));
+                            }
+                            catch (final RuntimeException e)
+                            {
+                                lane.close();
+                                throw e;
+                            }
                         }
                     }
                     instances.add(new PipeInstance(pipe.name(), replica, instance, List.copyOf(lanes)));
@@ -198,6 +211,12 @@ final class ObjectTable implements AutoCloseable
         return all;
     }
 
+    /** @return the name of the worker that receives the pipe {@code pipe}. */
+    String receiverOf(final String pipe)
+    {
+        return workerWith(pipe, Right.RECEIVE).getFirst().name();
+    }
+
     /** @return the number of segments. */
     int segmentCount()
     {
@@ -223,7 +242,11 @@ final class ObjectTable implements AutoCloseable
         {
             for (final PipeInstance instance : instances)
             {
-                instance.lanes().forEach(lane -> lane.handle().close());
+                instance.lanes().forEach(lane ->
+                {
+                    lane.watch().close();
+                    lane.handle().close();
+                });
             }
         }
         segments.values().forEach(Segment::close);

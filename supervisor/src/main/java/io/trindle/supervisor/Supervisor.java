@@ -105,6 +105,11 @@ final class Supervisor
     {
     }
 
+    /** A snapshot for the metrics endpoint. */
+    private record SnapshotQuery(CompletableFuture<Snapshot> answer) implements Event
+    {
+    }
+
     /** {@code trindle restart}: restart every replica of a worker ({@code splitter}) or one ({@code splitter.1}). */
     private record RestartRequested(String target, CompletableFuture<String> answer) implements Event
     {
@@ -135,6 +140,8 @@ final class Supervisor
     private final List<WorkerProcess> workers = new ArrayList<>();
     private final Restarts restarts = new Restarts();
     private final Map<String, long[]> lastReleased = new HashMap<>();
+    private final Tally tally = new Tally();
+    private Observer observer;
     private final WorkerCommand commands;
     private final WorkerSpawner spawner;
     private ObjectTable objects;
@@ -199,7 +206,8 @@ final class Supervisor
             say("cannot make the pipeline's objects: %s", Reporter.reason(e));
             return EXIT_WORKER_FAILED;
         }
-        broker = new HandleBroker(objects, workers, reporter);
+        observer = new Observer(config, workers, objects, tally);
+        broker = new HandleBroker(objects, workers, reporter, tally);
         stopSequence = new StopSequence(objects, timers, phase -> events.add(new StopPhase(phase)), reporter);
         try
         {
@@ -279,6 +287,14 @@ final class Supervisor
         return answer;
     }
 
+    /** @return a snapshot of the pipeline, made by the loop thread. */
+    CompletableFuture<Snapshot> snapshot()
+    {
+        final CompletableFuture<Snapshot> answer = new CompletableFuture<>();
+        events.add(new SnapshotQuery(answer));
+        return answer;
+    }
+
     /**
      * Restarts the running processes of a worker, or of one replica, without stopping the pipeline: each gets
      * SIGTERM, SIGKILL after its stop timeout, and is started again as soon as it exited, whatever its restart
@@ -315,6 +331,10 @@ final class Supervisor
         if (event instanceof StatusQuery query)
         {
             query.answer().completeExceptionally(e); // its client is waiting
+        }
+        if (event instanceof SnapshotQuery query)
+        {
+            query.answer().completeExceptionally(e);
         }
         if (event instanceof RestartRequested request)
         {
@@ -402,6 +422,7 @@ final class Supervisor
             case StopPhase phase -> "phase " + phase.phase() + " of the stop";
             case ChannelEnded ignored -> "the end of a control channel";
             case StatusQuery ignored -> "a status query";
+            case SnapshotQuery ignored -> "a metrics scrape";
             case RestartRequested request -> "a request to restart " + request.target();
             case RestartTimeout timeout -> "the restart timeout of worker " + timeout.worker().label;
             case StartNext next -> "the start of worker " + workers.get(next.index()).label;
@@ -456,8 +477,9 @@ final class Supervisor
                     }
                 }
             }
-            case StatusQuery query -> query.answer().complete(Status.render(config, workers, objects, lastReleased,
+            case StatusQuery query -> query.answer().complete(Status.render(observer.snapshot(), lastReleased,
                 query.json()));
+            case SnapshotQuery query -> query.answer().complete(observer.snapshot());
             case ChannelEnded ended -> ended.channel().close();
             case RestartRequested request -> request.answer().complete(onRestartRequest(request.target()));
             case RestartTimeout timeout ->
