@@ -1,6 +1,7 @@
 package io.trindle.supervisor;
 
 import io.trindle.supervisor.config.ConfigException;
+import io.trindle.supervisor.config.MetricsConfig;
 import io.trindle.supervisor.config.PipeCycles;
 import io.trindle.supervisor.config.PipelineConfig;
 import io.trindle.supervisor.config.PipelineConfigParser;
@@ -221,7 +222,18 @@ public final class Main implements Callable<Integer>
 
     static int runPipeline(final Path file, final PrintStream out, final PrintStream err)
     {
-        final PipelineConfig config = parse(file, err);
+        return runPipeline(file, null, out, err);
+    }
+
+    /**
+     * @param metrics where to serve the metrics instead of where the config says ({@code trindle run --metrics}),
+     *                or {@code null} to keep the config's.
+     */
+    static int runPipeline(final Path file, final MetricsConfig metrics, final PrintStream out,
+        final PrintStream err)
+    {
+        final PipelineConfig parsed = parse(file, err);
+        final PipelineConfig config = parsed == null || metrics == null ? parsed : parsed.withMetrics(metrics);
         final Supervisor.Settings settings = config == null ? null : settings(config, out, err);
         if (settings == null)
         {
@@ -239,12 +251,27 @@ public final class Main implements Callable<Integer>
             err.println("trindle: " + e.getMessage());
             return Supervisor.EXIT_USAGE;
         }
+        MetricsEndpoint endpoint = null;
+        try
+        {
+            endpoint = config.metrics() == null ? null : MetricsEndpoint.serve(config.metrics(),
+                metrics != null ? "--metrics" : "'metrics: listen' of " + file, supervisor::snapshot,
+                StatusSocket.ANSWER_TIMEOUT, supervisor.reporter());
+        }
+        catch (final IllegalStateException e)
+        {
+            // Like an invalid config: what was asked for cannot be done, and nothing has started.
+            socket.close();
+            err.println("trindle: " + e.getMessage() + "; nothing was started");
+            return Supervisor.EXIT_USAGE;
+        }
         try
         {
             StopOnSignal.install(supervisor::signalled);
         }
         catch (final IllegalStateException e)
         {
+            close(endpoint);
             socket.close();
             err.println("trindle: " + e.getMessage() + "; nothing was started");
             return Supervisor.EXIT_WORKER_FAILED;
@@ -255,7 +282,16 @@ public final class Main implements Callable<Integer>
         }
         finally
         {
+            close(endpoint);
             socket.close();
+        }
+    }
+
+    private static void close(final MetricsEndpoint endpoint)
+    {
+        if (endpoint != null)
+        {
+            endpoint.close();
         }
     }
 

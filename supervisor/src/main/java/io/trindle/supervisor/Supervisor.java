@@ -287,6 +287,12 @@ final class Supervisor
         return answer;
     }
 
+    /** @return where the supervisor's own lines go: the metrics endpoint says there where it listens. */
+    Reporter reporter()
+    {
+        return reporter;
+    }
+
     /** @return a snapshot of the pipeline, made by the loop thread. */
     CompletableFuture<Snapshot> snapshot()
     {

@@ -2,8 +2,10 @@ package io.trindle.supervisor;
 
 import io.trindle.ipc.ControlMessage;
 
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /**
  * The supervisor's own counts, for status and metrics: capability operations by kind, the operations it refused by
@@ -21,6 +23,19 @@ final class Tally
     static final String CREATE_BUNDLE = "create_bundle";
     static final String UNPACK = "unpack";
 
+    /** Every kind of operation, in the order metrics list them. */
+    static final List<String> OPERATIONS = List.of(GRANT, TRANSFER, REDEEM, REJECT, CREATE_PIPE, CREATE_BUNDLE,
+        UNPACK);
+    /**
+     * Every reason {@link #reason(int)} gives for a refusal the control protocol defines: the metrics show each
+     * from 0, so that a query over a reason finds it before its first refusal.
+     */
+    static final List<String> REASONS = Stream.of(ControlMessage.Status.NOT_HELD,
+        ControlMessage.Status.NO_TRANSFER_RIGHT, ControlMessage.Status.NO_DUPLICATE_RIGHT,
+        ControlMessage.Status.WIDENING, ControlMessage.Status.UNKNOWN_TOKEN, ControlMessage.Status.ALREADY_REDEEMED,
+        ControlMessage.Status.NOT_YOURS, ControlMessage.Status.BAD_LANE, ControlMessage.Status.INVALID)
+        .map(Tally::reason).toList();
+
     /**
      * @param operations capability operations asked for, by kind, refused or not.
      * @param refused    operations refused, by reason ({@link #reason(int)}).
@@ -36,10 +51,7 @@ final class Tally
 
     Tally()
     {
-        for (final String kind : new String[] {GRANT, TRANSFER, REDEEM, REJECT, CREATE_PIPE, CREATE_BUNDLE, UNPACK})
-        {
-            operations.put(kind, 0L);
-        }
+        OPERATIONS.forEach(kind -> operations.put(kind, 0L));
     }
 
     /** Counts one operation of {@code kind}: refused, with the reason {@code status} names, unless it is OK. */

@@ -1,5 +1,6 @@
 package io.trindle.supervisor;
 
+import io.trindle.supervisor.config.MetricsConfig;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -79,10 +80,26 @@ final class Verbs
         exitCodeList = {EXIT_RUN_0, EXIT_RUN_1, EXIT_RUN_2, EXIT_RUN_3, EXIT_RUN_4})
     static final class RunCommand extends FileVerb
     {
+        @Option(names = "--metrics", paramLabel = "HOST:PORT", description = {"serve Prometheus metrics at " +
+            "http://HOST:PORT/metrics (port 0: a free one), whatever the config's 'metrics' says"})
+        private String metrics;
+
         @Override
         public Integer call()
         {
-            return Main.runPipeline(file, out(), err());
+            MetricsConfig listen = null;
+            if (metrics != null)
+            {
+                try
+                {
+                    listen = MetricsConfig.parse(metrics);
+                }
+                catch (final IllegalArgumentException e)
+                {
+                    throw new ParameterException(commandLine(), "--metrics " + e.getMessage());
+                }
+            }
+            return Main.runPipeline(file, listen, out(), err());
         }
     }
 

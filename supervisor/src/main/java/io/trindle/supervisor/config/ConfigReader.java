@@ -39,7 +39,7 @@ final class ConfigReader
     /** Portable environment variable names (POSIX): anything else some shell or program mishandles. */
     static final Pattern ENVIRONMENT_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
-    static final List<String> TOP_KEYS = List.of("name", "pipes", "segments", "workers");
+    static final List<String> TOP_KEYS = List.of("name", "pipes", "segments", "workers", "metrics");
     static final List<String> PIPE_KEYS = List.of("lane", "partition");
     static final List<String> SEGMENT_KEYS = List.of("size");
     static final List<String> WORKER_KEYS = List.of(
@@ -47,6 +47,7 @@ final class ConfigReader
         "ready-timeout", "sandbox", "restart-safe", "stdin", "stdout", "ready");
     static final List<String> LAUNCH_KEYS = List.of("command", "run", "java");
     static final List<String> RESTART_KEYS = List.of("policy", "backoff", "intensity");
+    static final List<String> METRICS_KEYS = List.of("listen");
     static final List<String> SANDBOX_KEYS = List.of("profile", "read-only", "memory", "cpu", "files", "processes");
 
     private static final String EXAMPLE_MAIN_CLASS = "io.trindle.samples.wordcount.Reader";
@@ -96,6 +97,7 @@ final class ConfigReader
         final List<WorkerDraft> workers = readWorkers(keys.get("workers"), root, misspeltWorkers);
         new GrantChecker(nodes, pipes, segments, objectsKnown).check(workers, workersKnown);
         new LaunchChecker(problems, surroundings).check(workers);
+        final MetricsConfig metrics = readMetrics(keys.get("metrics"));
 
         if (!problems.isEmpty())
         {
@@ -106,7 +108,46 @@ final class ConfigReader
         {
             workerConfigs.put(worker.name, worker.toConfig());
         }
-        return new PipelineConfig(file, name, pipes, segments, workerConfigs);
+        return new PipelineConfig(file, name, pipes, segments, workerConfigs, metrics);
+    }
+
+    /**
+     * @return where the metrics are served, or {@code null} when the config has no {@code metrics} section or it
+     *         is wrong (reported).
+     */
+    private MetricsConfig readMetrics(final Entry section)
+    {
+        if (section == null)
+        {
+            return null;
+        }
+        final List<Entry> entries = nodes.mapping(section.value(), "'metrics'", "key", " in 'metrics'");
+        if (entries == null)
+        {
+            return null;
+        }
+        final Map<String, Entry> keys = nodes.keys(entries, METRICS_KEYS, "in 'metrics'");
+        final Entry listen = keys.get("listen");
+        if (listen == null)
+        {
+            problems.add(section.keyNode(), "'metrics' has no 'listen': give the address to serve them at, e.g. " +
+                "metrics: { listen: 127.0.0.1:9464 } (or leave 'metrics' out for none)");
+            return null;
+        }
+        final String text = nodes.text(listen.value(), "'listen' of 'metrics'");
+        if (text == null)
+        {
+            return null;
+        }
+        try
+        {
+            return MetricsConfig.parse(text);
+        }
+        catch (final IllegalArgumentException e)
+        {
+            problems.add(listen.value(), "'listen' of 'metrics': " + e.getMessage());
+            return null;
+        }
     }
 
     private String readName(final Entry entry)

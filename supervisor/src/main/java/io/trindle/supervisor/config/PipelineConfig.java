@@ -22,13 +22,15 @@ import java.util.Objects;
  * @param pipes    pipe name → pipe, in file order.
  * @param segments segment name → segment, in file order.
  * @param workers  worker name → worker, in file order.
+ * @param metrics  where the supervisor serves its metrics ({@code metrics: listen:}), or {@code null}: none.
  */
 public record PipelineConfig(
     Path file,
     String name,
     Map<String, PipeConfig> pipes,
     Map<String, SegmentConfig> segments,
-    Map<String, WorkerConfig> workers)
+    Map<String, WorkerConfig> workers,
+    MetricsConfig metrics)
 {
     /**
      * @throws IllegalArgumentException if the pipeline passes a limit that spans workers: more than
@@ -70,6 +72,21 @@ public record PipelineConfig(
                     Limits.MAX_SENDERS_PER_PIPE);
             }
         }
+    }
+
+    /** A pipeline without metrics. */
+    public PipelineConfig(final Path file, final String name, final Map<String, PipeConfig> pipes,
+        final Map<String, SegmentConfig> segments, final Map<String, WorkerConfig> workers)
+    {
+        this(file, name, pipes, segments, workers, null);
+    }
+
+    /**
+     * @return this pipeline with its metrics served at {@code listen} instead ({@code trindle run --metrics}).
+     */
+    public PipelineConfig withMetrics(final MetricsConfig listen)
+    {
+        return new PipelineConfig(file, name, pipes, segments, workers, listen);
     }
 
     /**

@@ -1,0 +1,139 @@
+package io.trindle.supervisor;
+
+import io.prometheus.metrics.config.PrometheusProperties;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.trindle.supervisor.config.MetricsConfig;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The metrics endpoint: {@code http://HOST:PORT/metrics} in the Prometheus text format (or OpenMetrics, when the
+ * scraper asks for it), served by the Prometheus client's HTTP server (the JDK's {@code com.sun.net.httpserver})
+ * with {@link Metrics} as its only collector. Bound before any worker starts, closed when the pipeline has ended.
+ * <p>
+ * Its threads are daemons — the server's dispatcher too, as it is started from one of them — so that a scrape
+ * under way never keeps a supervisor's JVM alive, and {@link #close()} waits for them to end, so that a supervisor
+ * run in a longer-lived JVM (the tests) leaves neither a thread nor a port behind.
+ */
+final class MetricsEndpoint implements AutoCloseable
+{
+    /** Scrapes served at once: Prometheus scrapes one target one at a time, so two leave room for a person's curl. */
+    static final int THREADS = 2;
+    /** Scrapes that may wait for a thread; one more is refused by the HTTP server. */
+    static final int QUEUE = 16;
+    /** How long {@link #close()} waits for a scrape under way (itself waiting for the loop) to end. */
+    static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(1);
+
+    /** strerror texts of the usual bind failures, so that the message names the errno as well. */
+    private static final Map<String, String> ERRNOS = Map.of(
+        "Address already in use", "EADDRINUSE",
+        "Permission denied", "EACCES",
+        "Cannot assign requested address", "EADDRNOTAVAIL");
+
+    private final HTTPServer server;
+    private final ExecutorService threads;
+    private final String url;
+
+    private MetricsEndpoint(final HTTPServer server, final ExecutorService threads, final String url)
+    {
+        this.server = server;
+        this.threads = threads;
+        this.url = url;
+    }
+
+    /**
+     * Binds {@code listen} and serves the metrics there, then says where on {@code reporter}:
+     * {@code metrics at http://127.0.0.1:PORT/metrics}.
+     *
+     * @param where     where {@code listen} was asked for, for an error: {@code --metrics}, or the config's key.
+     * @param snapshots asks the supervisor's loop for a snapshot, once per scrape.
+     * @param timeout   how long a scrape waits for the loop.
+     * @throws IllegalStateException if it cannot bind: the host does not resolve, the port is taken or not
+     *                               allowed, the address is not this machine's. The message names the address and
+     *                               the reason.
+     */
+    static MetricsEndpoint serve(final MetricsConfig listen, final String where,
+        final Supplier<CompletableFuture<Snapshot>> snapshots, final Duration timeout, final Reporter reporter)
+    {
+        final InetAddress address;
+        try
+        {
+            address = InetAddress.getByName(listen.host());
+        }
+        catch (final UnknownHostException e)
+        {
+            throw new IllegalStateException("cannot serve metrics at " + listen + " (" + where + "): host '" +
+                listen.host() + "' does not resolve (" + e.getMessage() + "); give an IP address or a name this " +
+                "machine knows");
+        }
+        final PrometheusRegistry registry = new PrometheusRegistry();
+        registry.register(new Metrics(snapshots, timeout));
+        final ThreadPoolExecutor threads = new ThreadPoolExecutor(THREADS, THREADS, 0, TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(QUEUE), Thread.ofPlatform().daemon().name("trindle-metrics-", 0).factory());
+        try
+        {
+            // Properties of their own, never read from a prometheus.properties or io.prometheus.* system
+            // properties of the environment: the address is the config's alone.
+            final HTTPServer server = HTTPServer.builder(PrometheusProperties.builder().build()).inetAddress(address)
+                .port(listen.port()).registry(registry).executorService(threads).buildAndStart();
+            final String url = "http://" + listen.address(server.getPort()) + "/metrics";
+            reporter.say("metrics at %s", url);
+            return new MetricsEndpoint(server, threads, url);
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            threads.shutdownNow();
+            final String message = String.valueOf(e.getMessage());
+            final String errno = ERRNOS.get(message);
+            throw new IllegalStateException("cannot serve metrics at " + listen + " (" + where + "): " + message +
+                (errno == null ? "" : " (" + errno + ")") + hint(errno), e);
+        }
+    }
+
+    private static String hint(final String errno)
+    {
+        if (errno == null)
+        {
+            return "";
+        }
+        return switch (errno)
+        {
+            case "EADDRINUSE" -> "; another process listens there: choose another port, or port 0 for a free one";
+            case "EACCES" -> "; ports below 1024 need privileges: choose a port from 1024";
+            default -> "; the host is not an address of this machine: use 127.0.0.1, 0.0.0.0 or one of its own";
+        };
+    }
+
+    /** @return where the metrics are served, e.g. {@code http://127.0.0.1:9464/metrics}. */
+    String url()
+    {
+        return url;
+    }
+
+    /** Stops serving: the port is free again, and the endpoint's threads have ended (within a second). */
+    @Override
+    public void close()
+    {
+        server.close();
+        threads.shutdownNow();
+        try
+        {
+            threads.awaitTermination(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
