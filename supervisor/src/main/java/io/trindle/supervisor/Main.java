@@ -31,7 +31,7 @@ import java.util.stream.Stream;
  * The {@code trindle} command line: one verb, one job.
  *
  * <pre>
- *   trindle run FILE              start the pipeline FILE describes and supervise it until it ends
+ *   trindle run [--metrics HOST:PORT] FILE  start the pipeline FILE describes and supervise it until it ends
  *   trindle validate FILE         check FILE and say what is wrong, with file:line:column; start nothing
  *   trindle status [NAME] [--json]  show a running pipeline's workers and pipes; without NAME, every one's
  *   trindle stop [NAME]           stop a running pipeline: sources stop, the rest drains, workers exit
