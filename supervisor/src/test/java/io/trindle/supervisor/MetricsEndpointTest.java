@@ -11,8 +11,12 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
@@ -109,6 +113,24 @@ class MetricsEndpointTest
             }
         }
         assertNoThreadLeft();
+    }
+
+    @Test
+    void shouldListEveryFamilyInTheDocsTableWithItsTypeAndLabels() throws Exception
+    {
+        final Pattern row = Pattern.compile("^\\| `(trindle_[a-z_]+)` \\| (counter|gauge) \\| ([^|]+) \\| .+\\|$");
+        final List<String> documented = new ArrayList<>();
+        for (final String line : Files.readAllLines(Path.of("../docs/operations.md")))
+        {
+            final Matcher matcher = row.matcher(line);
+            if (matcher.matches())
+            {
+                documented.add(matcher.group(1) + " " + matcher.group(2) + " " + matcher.group(3).replace("`", ""));
+            }
+        }
+        assertEquals(Metrics.FAMILIES.stream().map(family -> family.name() + " " +
+            family.type().name().toLowerCase(Locale.ROOT) + " " + String.join(", ", family.labels())).toList(),
+            documented, "docs/operations.md's metrics table against Metrics.FAMILIES");
     }
 
     @Test
