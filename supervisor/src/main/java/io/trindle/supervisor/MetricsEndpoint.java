@@ -2,6 +2,7 @@ package io.trindle.supervisor;
 
 import io.prometheus.metrics.config.PrometheusProperties;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.exporter.httpserver.HttpErrorHandlingPolicy;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.trindle.supervisor.config.MetricsConfig;
 
@@ -16,6 +17,9 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 /**
  * The metrics endpoint: {@code http://HOST:PORT/metrics} in the Prometheus text format (or OpenMetrics, when the
@@ -25,6 +29,11 @@ import java.util.function.Supplier;
  * Its threads are daemons — the server's dispatcher too, as it is started from one of them — so that a scrape
  * under way never keeps a supervisor's JVM alive, and {@link #close()} waits for them to end, so that a supervisor
  * run in a longer-lived JVM (the tests) leaves neither a thread nor a port behind.
+ * <p>
+ * A scrape that fails — the loop did not answer in time, the scraper went away — is one line among the
+ * supervisor's own ({@code trindle: metrics: a scrape could not be answered: …}), never the client library's
+ * multi-line {@code java.util.logging} record; and a scrape cut short because the pipeline ended, and its endpoint
+ * with it, is not an error and is not said.
  */
 final class MetricsEndpoint implements AutoCloseable
 {
@@ -41,15 +50,43 @@ final class MetricsEndpoint implements AutoCloseable
         "Permission denied", "EACCES",
         "Cannot assign requested address", "EADDRNOTAVAIL");
 
-    private final HTTPServer server;
-    private final ExecutorService threads;
-    private final String url;
+    /**
+     * The client library's logger, held here: a logger only referred to by name may be collected, and with it the
+     * handler set on it.
+     */
+    private static final Logger CLIENT_LOG = Logger.getLogger("io.prometheus.metrics");
 
-    private MetricsEndpoint(final HTTPServer server, final ExecutorService threads, final String url)
+    private final Reporter reporter;
+    private final ExecutorService threads;
+    private final Handler logged;
+    private HTTPServer server;
+    private String url;
+    /** Set once the endpoint closes: what fails from then on is the end of the pipeline, not a fault. */
+    private volatile boolean closing;
+
+    private MetricsEndpoint(final Reporter reporter, final ExecutorService threads)
     {
-        this.server = server;
+        this.reporter = reporter;
         this.threads = threads;
-        this.url = url;
+        this.logged = new Handler()
+        {
+            @Override
+            public void publish(final LogRecord record)
+            {
+                final Throwable thrown = record.getThrown();
+                failed(record.getMessage() + (thrown == null ? "" : " " + Reporter.reason(thrown)));
+            }
+
+            @Override
+            public void flush()
+            {
+            }
+
+            @Override
+            public void close()
+            {
+            }
+        };
     }
 
     /**
@@ -81,18 +118,25 @@ final class MetricsEndpoint implements AutoCloseable
         registry.register(new Metrics(snapshots, timeout));
         final ThreadPoolExecutor threads = new ThreadPoolExecutor(THREADS, THREADS, 0, TimeUnit.SECONDS,
             new LinkedBlockingQueue<>(QUEUE), Thread.ofPlatform().daemon().name("trindle-metrics-", 0).factory());
+        final MetricsEndpoint endpoint = new MetricsEndpoint(reporter, threads);
+        CLIENT_LOG.setUseParentHandlers(false);
+        CLIENT_LOG.addHandler(endpoint.logged);
         try
         {
             // Properties of their own, never read from a prometheus.properties or io.prometheus.* system
             // properties of the environment: the address is the config's alone.
-            final HTTPServer server = HTTPServer.builder(PrometheusProperties.builder().build()).inetAddress(address)
-                .port(listen.port()).registry(registry).executorService(threads).buildAndStart();
-            final String url = "http://" + listen.address(server.getPort()) + "/metrics";
-            reporter.say("metrics at %s", url);
-            return new MetricsEndpoint(server, threads, url);
+            endpoint.server = HTTPServer.builder(PrometheusProperties.builder().build()).inetAddress(address)
+                .port(listen.port()).registry(registry).executorService(threads)
+                .errorHandlingPolicy(HttpErrorHandlingPolicy.builder()
+                    .errorReporter(e -> endpoint.failed(Reporter.reason(e))).build())
+                .buildAndStart();
+            endpoint.url = "http://" + listen.address(endpoint.server.getPort()) + "/metrics";
+            reporter.say("metrics at %s", endpoint.url);
+            return endpoint;
         }
         catch (final IOException | RuntimeException e)
         {
+            CLIENT_LOG.removeHandler(endpoint.logged);
             threads.shutdownNow();
             final String message = String.valueOf(e.getMessage());
             final String errno = ERRNOS.get(message);
@@ -121,10 +165,20 @@ final class MetricsEndpoint implements AutoCloseable
         return url;
     }
 
+    /** Says that a scrape failed, unless the endpoint is closing, when that is only the end of the pipeline. */
+    private void failed(final String why)
+    {
+        if (!closing)
+        {
+            reporter.say("metrics: a scrape could not be answered: %s", why);
+        }
+    }
+
     /** Stops serving: the port is free again, and the endpoint's threads have ended (within a second). */
     @Override
     public void close()
     {
+        closing = true;
         server.close();
         threads.shutdownNow();
         try
@@ -135,5 +189,6 @@ final class MetricsEndpoint implements AutoCloseable
         {
             Thread.currentThread().interrupt();
         }
+        CLIENT_LOG.removeHandler(logged);
     }
 }

@@ -184,15 +184,20 @@ class MetricsEndpointTest
     void shouldFailTheScrapeWhenTheLoopDoesNotAnswerAndStillCloseAtOnce() throws Exception
     {
         final CompletableFuture<Snapshot> never = new CompletableFuture<>();
+        final ByteArrayOutputStream said = new ByteArrayOutputStream();
         try (MetricsEndpoint endpoint = MetricsEndpoint.serve(new MetricsConfig("127.0.0.1", 0), "--metrics",
-            () -> never, Duration.ofMillis(100),
-            new Reporter(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))))
+            () -> never, Duration.ofMillis(100), new Reporter(new PrintStream(said, true, StandardCharsets.UTF_8))))
         {
             final int port = Integer.parseInt(endpoint.url().replaceAll(".*:(\\d+)/metrics", "$1"));
             final String[] answer = get(port);
             assertTrue(answer[0].startsWith("HTTP/1.1 500"), answer[0] + answer[1]);
         }
         assertNoThreadLeft();
+        // Said as one line of the supervisor's own, after the line that says where.
+        final List<String> lines = said.toString(StandardCharsets.UTF_8).lines().toList();
+        assertEquals(2, lines.size(), lines.toString());
+        assertEquals("trindle: metrics: a scrape could not be answered: IllegalStateException: the supervisor's " +
+            "loop did not answer within 100ms: it may be stuck, or the pipeline has ended", lines.get(1));
     }
 
     private static MetricsEndpoint serve(final Supplier<CompletableFuture<Snapshot>> snapshots,
