@@ -51,7 +51,8 @@ public final class MetricsBenchmark
      * answered with an error, and those cut short (the connection closed: the one under way when the pipeline ended
      * and its endpoint closed).
      */
-    private record Run(double messagesPerSecond, int scrapes, int failedScrapes, int cutScrapes, long scrapeNanos)
+    private record Run(double messagesPerSecond, int scrapes, int failedScrapes, int cutScrapes, long scrapeNanos,
+        Duration supervisorCpu)
     {
     }
 
@@ -74,6 +75,7 @@ public final class MetricsBenchmark
         final List<Double> off = new ArrayList<>();
         final List<Double> on = new ArrayList<>();
         final List<Run> onRuns = new ArrayList<>();
+        final List<Run> offRuns = new ArrayList<>();
         for (int turn = 0; turn <= turns; turn++) // turn 0: the warm-up, not counted
         {
             final Run without = run(java, classPath, directory, count, false);
@@ -87,6 +89,7 @@ public final class MetricsBenchmark
                 off.add(without.messagesPerSecond());
                 on.add(with.messagesPerSecond());
                 onRuns.add(with);
+                offRuns.add(without);
             }
         }
         final double medianOff = median(off);
@@ -101,6 +104,11 @@ public final class MetricsBenchmark
         // A turn's two runs follow each other, so its ratio is the least touched by the machine's slow drifts.
         System.out.printf("median of the turns' ratios on/off: %.3f (turns: %s)%n", median(ratios),
             ratios.stream().map(ratio -> String.format("%.2f", ratio)).toList());
+        final double cpuOff = median(offRuns.stream().map(run -> run.supervisorCpu().toNanos() / 1e9).toList());
+        final double cpuOn = median(onRuns.stream().map(run -> run.supervisorCpu().toNanos() / 1e9).toList());
+        final double scrapesPerRun = median(onRuns.stream().map(run -> (double)run.scrapes()).toList());
+        System.out.printf("supervisor JVM CPU per run (median): off %.2f s, on %.2f s: %.1f ms per scrape (%.0f " +
+            "scrapes per run)%n", cpuOff, cpuOn, (cpuOn - cpuOff) * 1e3 / scrapesPerRun, scrapesPerRun);
         System.out.printf("scrapes while on: %d in all, %d answered with an error, %d cut short by the end of the " +
             "pipeline%n", onRuns.stream().mapToInt(Run::scrapes).sum(), onRuns.stream().mapToInt(Run::failedScrapes)
             .sum(), onRuns.stream().mapToInt(Run::cutScrapes).sum());
@@ -149,8 +157,15 @@ public final class MetricsBenchmark
                         SCRAPE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
                 }
             }));
+        // The supervisor's CPU time, read as long as it runs: the last reading is its whole run but the last moments.
+        final AtomicLong cpuNanos = new AtomicLong();
+        final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("sampler").factory());
+        sampler.scheduleAtFixedRate(() -> supervisor.toHandle().info().totalCpuDuration()
+            .ifPresent(cpu -> cpuNanos.set(cpu.toNanos())), 0, SCRAPE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         final int status = supervisor.waitFor();
         final long exited = System.nanoTime();
+        sampler.shutdownNow();
         scraper.shutdownNow();
         scraper.awaitTermination(10, TimeUnit.SECONDS);
         reading.join();
@@ -172,7 +187,7 @@ public final class MetricsBenchmark
         // one earlier is a failure like any other.
         final int atTheEnd = (int)cuts.stream().filter(at -> exited - at < END.toNanos()).count();
         return new Run(count * 1e9 / Long.parseLong(received.group(2)), scrapes.get(),
-            failed.get() + cuts.size() - atTheEnd, atTheEnd, scrapeNanos.get());
+            failed.get() + cuts.size() - atTheEnd, atTheEnd, scrapeNanos.get(), Duration.ofNanos(cpuNanos.get()));
     }
 
     /** One scrape, its time counted; an answer other than 200, or a connection cut, counted as such. */
