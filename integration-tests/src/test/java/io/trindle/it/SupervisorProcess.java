@@ -65,7 +65,8 @@ final class SupervisorProcess implements AutoCloseable
         return start(directory, directory, wrapper, classPath, arguments);
     }
 
-    private static SupervisorProcess start(final Path directory, final Path output, final List<String> wrapper,
+    /** As {@link #start(Path, List, String, String...)}, with its output kept in {@code output}. */
+    static SupervisorProcess start(final Path directory, final Path output, final List<String> wrapper,
         final String classPath, final String... arguments)
     {
         final List<String> command = new ArrayList<>(wrapper);

@@ -12,7 +12,7 @@ import java.util.TreeMap;
  * {@link LinkedHashMap}s in their order, arrays {@link List}s, numbers {@link Long} when integral else
  * {@link Double}, and {@code true}, {@code false}, {@code null} themselves.
  */
-final class Json
+public final class Json
 {
     /** Nesting deeper than this is refused, so a hostile answer cannot overflow the reader's stack. */
     static final int MAX_DEPTH = 64;
@@ -26,7 +26,7 @@ final class Json
     }
 
     /** @return {@code value} as a JSON string, quotes included. */
-    static String quote(final String value)
+    public static String quote(final String value)
     {
         final StringBuilder quoted = new StringBuilder(value.length() + 2).append('"');
         for (int i = 0; i < value.length(); i++)
@@ -75,7 +75,7 @@ final class Json
      * @return the value {@code text} holds.
      * @throws IllegalArgumentException saying where, if {@code text} is not exactly one JSON value.
      */
-    static Object parse(final String text)
+    public static Object parse(final String text)
     {
         final Json json = new Json(text);
         final Object value = json.value(0);

@@ -33,6 +33,7 @@ import java.util.stream.Stream;
  *   trindle run FILE              start the pipeline FILE describes and supervise it until it ends
  *   trindle validate FILE         check FILE and say what is wrong, with file:line:column; start nothing
  *   trindle status [NAME] [--json]  show a running pipeline's workers and pipes; without NAME, every one's
+ *   trindle top [NAME]            show running pipelines live, redrawn every second (--once --json: one frame)
  *   trindle stop [NAME]           stop a running pipeline: sources stop, the rest drains, workers exit
  *   trindle restart NAME WORKER[.N]  restart every replica of a worker, or replica N, and go on
  *   trindle sandbox explain FILE [WORKER]  say what each worker may and may not do, and what enforces it
@@ -56,8 +57,8 @@ import java.util.stream.Stream;
     description = "Runs pipelines of worker processes joined by pipes in shared memory, and answers for them.",
     versionProvider = Main.Version.class,
     subcommands = {Verbs.RunCommand.class, Verbs.ValidateCommand.class, Verbs.StatusCommand.class,
-        Verbs.StopCommand.class, Verbs.RestartCommand.class, Verbs.SandboxCommand.class, Verbs.DemoCommand.class,
-        Verbs.CompletionCommand.class, CommandLine.HelpCommand.class},
+        Verbs.TopCommand.class, Verbs.StopCommand.class, Verbs.RestartCommand.class, Verbs.SandboxCommand.class,
+        Verbs.DemoCommand.class, Verbs.CompletionCommand.class, CommandLine.HelpCommand.class},
     exitCodeList = {"0:success", "1:a worker failed, the supervisor met an internal error, or no pipeline " +
         "answered", Verbs.EXIT_RUN_2, Verbs.EXIT_RUN_3, Verbs.EXIT_RUN_4},
     footer = "%nEvery command answers --help (and: trindle help COMMAND).")

@@ -1,5 +1,6 @@
 package io.trindle.supervisor;
 
+import io.trindle.supervisor.config.Durations;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -12,8 +13,10 @@ import picocli.CommandLine.Spec;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
@@ -110,6 +113,77 @@ final class Verbs
         public Integer call()
         {
             return new PipelineClient(out(), err()).status(name, json);
+        }
+    }
+
+    @Command(name = "top", description = {"show running pipelines live: workers, pipes and lanes, with their rates",
+        "Every worker's pid, state, restarts, uptime, CPU %, memory and messages in and out per second; every " +
+        "pipe's queue, fill, messages and bytes per second, waiting senders, sleeping receiver and broken lanes " +
+        "(and with l, each lane's), redrawn every interval. Keys: q quits, s changes the order of the workers, l " +
+        "shows the lanes. Not on a terminal, or with --once or --json, it prints frames one after another.",
+        "Without NAME, every running pipeline."},
+        exitCodeList = {"0:shown", "1:no pipeline is running, or the one named does not answer", EXIT_USAGE})
+    static final class TopCommand extends PipelineVerb
+    {
+        @Option(names = "--once", description = "print one frame (the rates over one interval) and exit")
+        private boolean once;
+        @Option(names = "--json", description = "frames as JSON, one object per line")
+        private boolean json;
+        @Option(names = {"-n", "--frames"}, paramLabel = "N", description = "exit after N frames")
+        private int frames;
+        @Option(names = {"-d", "--interval"}, paramLabel = "DURATION", defaultValue = "1s",
+            description = "time between frames, e.g. 500ms, 2s (default: ${DEFAULT-VALUE})")
+        private String interval;
+        @Option(names = "--sort", paramLabel = "KEY", defaultValue = "name", completionCandidates = SortKeys.class,
+            description = "order of the workers: name (the config's), cpu, rss, in, out or restarts " +
+                "(default: ${DEFAULT-VALUE})")
+        private String sort;
+        @Option(names = "--lanes", description = "show each pipe's lanes")
+        private boolean lanes;
+
+        @Override
+        public Integer call()
+        {
+            final Duration every;
+            try
+            {
+                every = Durations.parse(interval);
+            }
+            catch (final IllegalArgumentException e)
+            {
+                throw new ParameterException(commandLine(), "wrong --interval: " + e.getMessage());
+            }
+            if (every.toMillis() < 100 || every.toHours() > 1)
+            {
+                throw new ParameterException(commandLine(), "wrong --interval: '" + interval + "' is outside " +
+                    "100ms to 1h");
+            }
+            if (frames < 0)
+            {
+                throw new ParameterException(commandLine(), "wrong --frames: " + frames + " is negative");
+            }
+            final TopFrame.Sort key;
+            try
+            {
+                key = TopFrame.Sort.valueOf(sort.toUpperCase(Locale.ROOT));
+            }
+            catch (final IllegalArgumentException e)
+            {
+                throw new ParameterException(commandLine(), "wrong --sort: '" + sort + "'; one of " +
+                    String.join(", ", new SortKeys()));
+            }
+            return new Top(out(), err(), name, every, key, lanes, json, once ? 1 : frames).run();
+        }
+    }
+
+    /** The keys {@code trindle top --sort} takes. */
+    static final class SortKeys extends ArrayList<String>
+    {
+        private static final long serialVersionUID = 1L;
+
+        SortKeys()
+        {
+            super(java.util.Arrays.stream(TopFrame.Sort.values()).map(TopFrame.Sort::label).toList());
         }
     }
 
