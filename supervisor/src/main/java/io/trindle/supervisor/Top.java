@@ -67,13 +67,12 @@ final class Top
         Map<String, Map<String, Object>> before = sample(problems);
         if (before.isEmpty())
         {
-            err.println(name == null ? "trindle: no pipeline is running (no socket in " +
-                StatusSocket.runDirectory() + ")" : "trindle: pipeline '" + name + "': " + problems.get(name));
+            err.println("trindle: no pipeline is running (no socket in " + StatusSocket.runDirectory() + ")");
             return Supervisor.EXIT_WORKER_FAILED;
         }
         if (name != null && before.get(name) == null)
         {
-            err.println("trindle: pipeline '" + name + "': " + problems.get(name));
+            err.println(problems.get(name));
             return Supervisor.EXIT_WORKER_FAILED;
         }
         final boolean screen = !json && frames != 1 && Terminals.isTerminal(STDOUT);
@@ -106,7 +105,7 @@ final class Top
             }
             if (name != null && now.get(name) == null)
             {
-                err.println("trindle: pipeline '" + name + "': " + problems.get(name));
+                err.println(problems.get(name));
                 return Supervisor.EXIT_WORKER_FAILED;
             }
             before = now;
@@ -255,7 +254,7 @@ final class Top
                 final String answer = StatusSocket.ask(pipeline, "status --json");
                 if (answer.startsWith(StatusSocket.REFUSED) || answer.startsWith(StatusSocket.ERROR))
                 {
-                    problems.put(pipeline, answer.strip());
+                    problems.put(pipeline, "trindle: pipeline '" + pipeline + "': " + answer.strip());
                     snapshots.put(pipeline, null);
                     continue;
                 }
@@ -263,9 +262,14 @@ final class Top
                 final Map<String, Object> snapshot = (Map<String, Object>)Json.parse(answer);
                 snapshots.put(pipeline, snapshot);
             }
-            catch (final IOException | RuntimeException e)
+            catch (final IOException e)
             {
-                problems.put(pipeline, "no supervisor answers on " + StatusSocket.pathOf(pipeline) + ": " +
+                problems.put(pipeline, PipelineClient.unanswered(pipeline, e));
+                snapshots.put(pipeline, null);
+            }
+            catch (final RuntimeException e)
+            {
+                problems.put(pipeline, "trindle: pipeline '" + pipeline + "' gave an answer top cannot read: " +
                     e.getMessage());
                 snapshots.put(pipeline, null);
             }

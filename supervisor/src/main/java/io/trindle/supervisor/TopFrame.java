@@ -150,7 +150,7 @@ final class TopFrame
                 lines.add("pipeline " + pipeline.name() + ": " + pipeline.problem());
                 continue;
             }
-            lines.add(summary(pipeline));
+            lines.addAll(summary(pipeline));
             lines.add(String.format("%-16s %8s  %-8s %8s %8s %6s %9s %10s %10s", "WORKER", "PID", "STATE",
                 "RESTARTS", "UPTIME", "CPU%", "RSS", "IN/S", "OUT/S"));
             for (final WorkerRow row : sorted(pipeline.workers(), sort))
@@ -183,7 +183,8 @@ final class TopFrame
                     {
                         final Map<String, Object> laneCounts = lane.counts();
                         lines.add(String.format(Locale.ROOT, "  lane %-9s %-12s %8d %10s %6s %10.0f %10s %7s %8s %6s",
-                            number(laneCounts, "lane"), text(laneCounts, "sender"), number(laneCounts, "queued"),
+                            number(laneCounts, "lane"), "from " + text(laneCounts, "sender"),
+                            number(laneCounts, "queued"),
                             bytes(number(laneCounts, "bytes")), "", lane.messagesPerSecond(),
                             bytes(Math.round(lane.bytesPerSecond())),
                             Boolean.TRUE.equals(laneCounts.get("senderWaiting")) ? "yes" : "no",
@@ -197,13 +198,13 @@ final class TopFrame
         final int shown = height > 0 ? Math.min(height, lines.size()) : lines.size();
         for (int i = 0; i < shown; i++)
         {
-            final String line = lines.get(i);
+            final String line = lines.get(i).stripTrailing();
             screen.append(width > 0 && line.length() > width ? line.substring(0, width) : line).append('\n');
         }
         return screen.toString();
     }
 
-    private static String summary(final PipelineRows pipeline)
+    private static List<String> summary(final PipelineRows pipeline)
     {
         long running = 0;
         long restarts = 0;
@@ -225,10 +226,10 @@ final class TopFrame
             queued += number(pipe.counts(), "queued");
             broken += number(pipe.counts(), "brokenLanes");
         }
-        return String.format(Locale.ROOT, "pipeline %s (supervisor %d): %d workers, %d running, %d restarts, " +
-            "CPU %.1f%%, RSS %s; %.0f msg/s released, %d queued, %d broken lanes", pipeline.name(),
-            number(pipeline.now(), "supervisorPid"), pipeline.workers().size(), running, restarts, cpu, bytes(rss),
-            released, queued, broken);
+        return List.of(String.format(Locale.ROOT, "pipeline %s (supervisor %d): %d workers, %d running, %d restarts, " +
+            "CPU %.1f%%, RSS %s", pipeline.name(), number(pipeline.now(), "supervisorPid"), pipeline.workers().size(),
+            running, restarts, cpu, bytes(rss)), String.format(Locale.ROOT, "messages: %.0f/s released, %d queued, " +
+            "%d broken lanes", released, queued, broken), "");
     }
 
     private static List<WorkerRow> sorted(final List<WorkerRow> workers, final Sort sort)

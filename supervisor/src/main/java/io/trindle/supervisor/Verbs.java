@@ -117,7 +117,7 @@ final class Verbs
     }
 
     @Command(name = "top", description = {"show running pipelines live: workers, pipes and lanes, with their rates",
-        "Every worker's pid, state, restarts, uptime, CPU %, memory and messages in and out per second; every " +
+        "Every worker's pid, state, restarts, uptime, CPU %%, memory and messages in and out per second; every " +
         "pipe's queue, fill, messages and bytes per second, waiting senders, sleeping receiver and broken lanes " +
         "(and with l, each lane's), redrawn every interval. Keys: q quits, s changes the order of the workers, l " +
         "shows the lanes. Not on a terminal, or with --once or --json, it prints frames one after another.",
