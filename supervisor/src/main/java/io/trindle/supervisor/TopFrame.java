@@ -182,10 +182,13 @@ final class TopFrame
                     for (final Flow lane : pipeline.lanes().get(index))
                     {
                         final Map<String, Object> laneCounts = lane.counts();
-                        lines.add(String.format(Locale.ROOT, "  lane %-9s %-12s %8d %10s %6s %10.0f %10s %7s %8s %6s",
+                        final long laneCapacity = number(counts, "laneCapacity");
+                        lines.add(String.format(Locale.ROOT,
+                            "  lane %-9s %-12s %8d %10s %5.1f%% %10.0f %10s %7s %8s %6s",
                             number(laneCounts, "lane"), "from " + text(laneCounts, "sender"),
-                            number(laneCounts, "queued"),
-                            bytes(number(laneCounts, "bytes")), "", lane.messagesPerSecond(),
+                            number(laneCounts, "queued"), bytes(number(laneCounts, "bytes")),
+                            laneCapacity == 0 ? 0.0 : 100.0 * number(laneCounts, "bytes") / laneCapacity,
+                            lane.messagesPerSecond(),
                             bytes(Math.round(lane.bytesPerSecond())),
                             Boolean.TRUE.equals(laneCounts.get("senderWaiting")) ? "yes" : "no",
                             Boolean.TRUE.equals(laneCounts.get("ended")) ? "ended" : "",
