@@ -34,7 +34,7 @@ final class Status
         final long now = System.nanoTime();
         if (json)
         {
-            text.append("{\"pipeline\":").append(quote(config.name())).append(",\"workers\":[");
+            text.append("{\"pipeline\":").append(Json.quote(config.name())).append(",\"workers\":[");
         }
         else
         {
@@ -49,11 +49,11 @@ final class Status
             final ProcessUsage usage = worker.alive() ? ProcessUsage.of(worker.pid) : ProcessUsage.NONE;
             if (json)
             {
-                text.append(i == 0 ? "" : ",").append("{\"name\":").append(quote(worker.config.name()))
+                text.append(i == 0 ? "" : ",").append("{\"name\":").append(Json.quote(worker.config.name()))
                     .append(",\"replica\":").append(worker.replica).append(",\"pid\":").append(worker.pid)
-                    .append(",\"state\":").append(quote(worker.state.name().toLowerCase(Locale.ROOT)))
+                    .append(",\"state\":").append(Json.quote(worker.state.name().toLowerCase(Locale.ROOT)))
                     .append(",\"restarts\":").append(worker.restarts).append(",\"uptimeSeconds\":").append(uptime)
-                    .append(",\"lastExit\":").append(quote(worker.lastExit))
+                    .append(",\"lastExit\":").append(Json.quote(worker.lastExit))
                     // New keys go last, so that a reader that matched the keys in their order still does.
                     .append(",\"cpuSeconds\":").append(String.format(Locale.ROOT, "%.2f", usage.cpuSeconds()))
                     .append(",\"rssBytes\":").append(usage.rssBytes()).append('}');
@@ -111,7 +111,7 @@ final class Status
             final double fill = capacity == 0 ? 0 : 100.0 * bytes / capacity;
             if (json)
             {
-                text.append(i == 0 ? "" : ",").append("{\"name\":").append(quote(name)).append(",\"queued\":")
+                text.append(i == 0 ? "" : ",").append("{\"name\":").append(Json.quote(name)).append(",\"queued\":")
                     .append(queued).append(",\"bytes\":").append(bytes).append(",\"released\":").append(released)
                     .append(",\"messagesPerSecond\":").append(rate).append(",\"brokenLanes\":").append(broken)
                     .append(",\"capacity\":").append(capacity)
@@ -129,31 +129,5 @@ final class Status
             text.append("]}\n");
         }
         return text.toString();
-    }
-
-    private static String quote(final String value)
-    {
-        final StringBuilder quoted = new StringBuilder("\"");
-        for (final char c : value.toCharArray())
-        {
-            switch (c)
-            {
-                case '"' -> quoted.append("\\\"");
-                case '\\' -> quoted.append("\\\\");
-                case '\n' -> quoted.append("\\n");
-                default ->
-                {
-                    if (c < 0x20)
-                    {
-                        quoted.append(String.format("\\u%04x", (int)c));
-                    }
-                    else
-                    {
-                        quoted.append(c);
-                    }
-                }
-            }
-        }
-        return quoted.append('"').toString();
     }
 }

@@ -12,7 +12,6 @@ import io.trindle.supervisor.config.PipelineConfig;
 import io.trindle.supervisor.config.Readiness;
 import io.trindle.supervisor.config.WorkerConfig;
 
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -67,7 +66,8 @@ final class Supervisor
     {
     }
 
-    private record Exited(WorkerProcess worker, long generation, int status) implements Event
+    /** The process {@code pid} (0 when none was made) of a worker ended with the wait status {@code status}. */
+    private record Exited(WorkerProcess worker, long generation, int pid, int status) implements Event
     {
     }
 
@@ -121,13 +121,11 @@ final class Supervisor
     }
 
     /** Where things are: the launchers (plain and sandboxing), and how Java workers are run. */
-    record Settings(Path launcher, Path sandbox, String javaCommand, String workerClasspath, PrintStream out,
-        PrintStream err)
+    record Settings(Path launcher, Path sandbox, String javaCommand, String workerClasspath)
     {
     }
 
     private final PipelineConfig config;
-    private final Settings settings;
     private final Reporter reporter;
     private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
     private final ScheduledExecutorService timers =
@@ -145,11 +143,11 @@ final class Supervisor
     /** Whether an internal error was said already: a second one, during the stop, kills what still runs. */
     private boolean internalError;
 
-    Supervisor(final PipelineConfig config, final Settings settings)
+    /** @param log where the workers' output and the supervisor's own lines go. */
+    Supervisor(final PipelineConfig config, final Settings settings, final Log log)
     {
         this.config = config;
-        this.settings = settings;
-        this.reporter = new Reporter(settings.err());
+        this.reporter = new Reporter(log);
         for (final WorkerConfig worker : config.workers().values())
         {
             for (int replica = 0; replica < worker.replicas(); replica++)
@@ -159,12 +157,12 @@ final class Supervisor
         }
         final int labelWidth = workers.stream().mapToInt(w -> w.label.length()).max().orElse(1);
         commands = new WorkerCommand(config, settings);
-        spawner = new WorkerSpawner(settings, commands, new WorkerSpawner.Events()
+        spawner = new WorkerSpawner(commands, new WorkerSpawner.Events()
         {
             @Override
-            public void exited(final WorkerProcess worker, final long generation, final int status)
+            public void exited(final WorkerProcess worker, final long generation, final int pid, final int status)
             {
-                events.add(new Exited(worker, generation, status));
+                events.add(new Exited(worker, generation, pid, status));
             }
 
             @Override
@@ -178,7 +176,7 @@ final class Supervisor
             {
                 events.add(new ChannelEnded(channel));
             }
-        }, reporter, labelWidth);
+        }, reporter, log, labelWidth);
     }
 
     /**
@@ -196,16 +194,19 @@ final class Supervisor
         {
             // Nothing runs yet: say why (out of descriptors or memory, most likely) and start nothing.
             timers.shutdownNow();
-            say("cannot make the pipeline's objects: %s", Reporter.reason(e));
+            reporter.event(LogEvent.FINISH, null).with("status", EXIT_WORKER_FAILED)
+                .say("cannot make the pipeline's objects: %s", Reporter.reason(e));
             return EXIT_WORKER_FAILED;
         }
         broker = new HandleBroker(objects, workers, reporter);
         stopSequence = new StopSequence(objects, timers, phase -> events.add(new StopPhase(phase)), reporter);
         try
         {
-            PipeCycles.warnings(config).forEach(settings.err()::println);
-            say("starting pipeline '%s': %d worker process(es), %d pipe instance(s), %d segment(s)",
-                config.name(), workers.size(), objects.pipeInstances().size(), objects.segmentCount());
+            PipeCycles.warnings(config).forEach(reporter::sayAsIs);
+            reporter.event(LogEvent.START, null).with("workers", workers.size())
+                .with("pipes", objects.pipeInstances().size()).with("segments", objects.segmentCount())
+                .say("starting pipeline '%s': %d worker process(es), %d pipe instance(s), %d segment(s)",
+                    config.name(), workers.size(), objects.pipeInstances().size(), objects.segmentCount());
             // One worker per event, each posting the next behind whatever else is queued: a status query or a
             // stop waits for one spawn, not for all of them.
             events.add(new StartNext(0));
@@ -229,7 +230,8 @@ final class Supervisor
                 exitCode = EXIT_UNSAFE_RESTARTS;
             }
             final String caveat = unsafe.isEmpty() ? "" : "; " + unsafe + ": results may be incomplete or repeated";
-            say("pipeline '%s' %s", config.name(), internalError ? "stopped after an internal error" + caveat :
+            reporter.event(LogEvent.FINISH, null).with("status", exitCode).say("pipeline '%s' %s", config.name(),
+                internalError ? "stopped after an internal error" + caveat :
                 switch (exitCode)
             {
                 case EXIT_SUCCESS -> "finished: every worker exited with status 0";
@@ -501,7 +503,7 @@ final class Supervisor
         {
             say("cannot start worker %s: %s", worker.label, e.getMessage());
             worker.generation++;
-            events.add(new Exited(worker, worker.generation, WorkerSpawner.FAILED_START_STATUS));
+            events.add(new Exited(worker, worker.generation, 0, WorkerSpawner.FAILED_START_STATUS));
             return;
         }
         worker.generation++;
@@ -512,9 +514,11 @@ final class Supervisor
         worker.startedAt = Instant.now();
         worker.stopping = false;
         worker.restarting = false;
+        // Said before its output can be, which its pumps start to copy.
+        reporter.event(LogEvent.SPAWN, worker).say("worker %s started, pid %d", worker.label, worker.pid);
         if (!spawner.watch(worker, generation, spawned, workers.indexOf(worker)))
         {
-            events.add(new Exited(worker, generation, WorkerSpawner.FAILED_START_STATUS));
+            events.add(new Exited(worker, generation, spawned.pid(), WorkerSpawner.FAILED_START_STATUS));
             return;
         }
         try
@@ -577,6 +581,11 @@ final class Supervisor
         final boolean beforeReady = worker.state == WorkerProcess.State.STARTING && !success && !stopping &&
             !worker.stopping && !worker.restarting;
         worker.lastExit = (beforeReady ? "died before it was ready: it " : "") + WorkerProcess.describeExit(status);
+        final int signal = Processes.terminatingSignal(status);
+        reporter.event(LogEvent.EXIT, worker).with("pid", exited.pid() > 0 ? exited.pid() : null)
+            .with(signal == 0 ? "exit" : "signal", signal == 0 ? Processes.exitCode(status) :
+                WorkerProcess.signalName(signal))
+            .say("worker %s %s", worker.label, worker.lastExit);
         if (stopping || worker.stopping)
         {
             worker.state = success ? WorkerProcess.State.EXITED : WorkerProcess.State.STOPPED;
@@ -588,7 +597,8 @@ final class Supervisor
             // Restarted on request: at once, whatever its policy, and not counted against its intensity.
             worker.restarts++;
             clearDeadClaims(worker);
-            say("worker %s %s; starting it again, as asked (restart %d)%s", worker.label, worker.lastExit,
+            reporter.event(LogEvent.RESTART, worker).with("restart", worker.restarts).say(
+                "worker %s %s; starting it again, as asked (restart %d)%s", worker.label, worker.lastExit,
                 worker.restarts, notRestartSafe(worker));
             start(worker);
             return;
@@ -629,8 +639,10 @@ final class Supervisor
                 worker.consecutiveFailures = backoff.consecutiveFailures();
                 clearDeadClaims(worker);
                 worker.state = WorkerProcess.State.BACKOFF;
-                say("worker %s %s; restarting in %s (restart %d)%s", worker.label, worker.lastExit,
-                    Durations.format(backoff.delay()), worker.restarts + 1, notRestartSafe(worker));
+                reporter.event(LogEvent.RESTART, worker).with("restart", worker.restarts + 1)
+                    .with("delayMs", backoff.delay().toMillis())
+                    .say("worker %s %s; restarting in %s (restart %d)%s", worker.label, worker.lastExit,
+                        Durations.format(backoff.delay()), worker.restarts + 1, notRestartSafe(worker));
                 sayStderr(stderr);
                 timers.schedule(() -> events.add(new Restart(worker)), backoff.delay().toMillis(),
                     TimeUnit.MILLISECONDS);
@@ -773,7 +785,7 @@ final class Supervisor
         }
         stopping = true;
         exitCode = code;
-        say("stopping: %s", why);
+        reporter.event(LogEvent.STOP, null).with("reason", why).say("stopping: %s", why);
         for (final WorkerProcess worker : workers)
         {
             if (worker.state == WorkerProcess.State.BACKOFF || worker.state == WorkerProcess.State.PENDING)
