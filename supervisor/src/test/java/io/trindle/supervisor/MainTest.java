@@ -112,6 +112,8 @@ class MainTest
             {"sandbox", "explain"},
             {"completion", "fish"},
             {"demo", "extra"},
+            {"run", "--log-format", "xml", "a.yaml"},
+            {"demo", "--log-time", "gmt"},
         };
         for (final String[] misuse : misuses)
         {
@@ -128,6 +130,8 @@ class MainTest
             help.err());
         assertTrue(trindle("completion", "fish").err().startsWith("trindle: wrong arguments for 'completion': " +
             "unknown shell 'fish': bash or zsh\n"));
+        assertTrue(trindle("run", "--log-format", "xml", "a.yaml").err().startsWith("trindle: wrong arguments for " +
+            "'run': --log-format is 'xml', which is none of text|json\n"));
     }
 
     @Test
