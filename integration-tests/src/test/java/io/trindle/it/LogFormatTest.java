@@ -52,6 +52,8 @@ class LogFormatTest
     private void writePipeline() throws IOException
     {
         final Path once = directory.resolve("once");
+        final String flaky = "echo try; echo oops >&2; if [ -e " + once + " ]; then echo again; exit 0; fi; touch " +
+            once + "; exit 3";
         Files.writeString(directory.resolve("two.yaml"), """
             name: two
             workers:
@@ -59,10 +61,10 @@ class LogFormatTest
                 command: [sh, -c, "for i in 1 2 3 4 5; do echo out $i; echo err $i >&2; done"]
                 ready: started
               flaky:
-                command: [sh, -c, "echo try; echo oops >&2; if [ -e %1$s ]; then echo again; exit 0; fi; touch %1$s; exit 3"]
+                command: [sh, -c, "%s"]
                 ready: started
                 restart: { policy: on-failure, backoff: 10ms..1s, intensity: 3/10s }
-            """.formatted(once));
+            """.formatted(flaky));
     }
 
     @Test

@@ -32,6 +32,7 @@ import java.util.stream.Stream;
  *
  * <pre>
  *   trindle run FILE              start the pipeline FILE describes and supervise it until it ends
+ *       [--log-format text|json] [--log-time local|utc|none]   its log: see {@link Log}
  *   trindle validate FILE         check FILE and say what is wrong, with file:line:column; start nothing
  *   trindle status [NAME] [--json]  show a running pipeline's workers and pipes; without NAME, every one's
  *   trindle stop [NAME]           stop a running pipeline: sources stop, the rest drains, workers exit
