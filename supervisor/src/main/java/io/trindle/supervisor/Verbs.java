@@ -83,12 +83,12 @@ final class Verbs
     static final class LogOptions
     {
         @Option(names = "--log-format", paramLabel = "text|json", completionCandidates = LogFormats.class,
-            description = {"each line as text (the default), or as one JSON object, for a log collector;",
-                "also set by $" + Log.FORMAT_ENV})
+            description = "each line of the log as text (the default), or as a JSON object for a log collector " +
+                "(docs/operations.md); also set by $" + Log.FORMAT_ENV)
         private String format;
         @Option(names = "--log-time", paramLabel = "local|utc|none", completionCandidates = LogTimes.class,
-            description = {"each line starts with the time, RFC 3339 with milliseconds: local (the default), utc, " +
-                "or none;", "also set by $" + Log.TIME_ENV})
+            description = "the time each line starts with, RFC 3339 in milliseconds: local (the default), utc, " +
+                "or none; also set by $" + Log.TIME_ENV)
         private String time;
 
         /**

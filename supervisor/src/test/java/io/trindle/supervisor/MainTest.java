@@ -223,7 +223,8 @@ class MainTest
             List.of("validate"), List.of("validate", "a", "b"), List.of("validate", "--help"),
             List.of("validate", "bad\0path"), List.of("sandbox"), List.of("sandbox", "explain"),
             List.of("sandbox", "explain", "a", "b", "c"), List.of("sandbox", "explain", "--help"),
-            List.of("run", "a.yaml"), List.of("demo"), List.of("--version"), List.of("help", "status")))
+            List.of("run", "a.yaml"), List.of("run", "--log-format", "json", "a.yaml"), List.of("demo"),
+            List.of("demo", "--log-time", "utc"), List.of("--version"), List.of("help", "status")))
         {
             assertTrue(QuickVerbs.run(args, discard, discard).isEmpty(), args.toString());
         }
