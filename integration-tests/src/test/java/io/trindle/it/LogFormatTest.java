@@ -197,6 +197,42 @@ class LogFormatTest
         }
     }
 
+    @Test
+    void shouldSayAConfigsProblemsAndThatNothingStartedAsJson() throws Exception
+    {
+        Files.writeString(directory.resolve("bad.yaml"), """
+            workers:
+              writer:
+                command: [sh, -c, "true"]
+                grants: { lnes: send }
+            """);
+        try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "--log-format", "json",
+            "bad.yaml"))
+        {
+            assertEquals(2, trindle.waitFor(Duration.ofSeconds(60)), trindle.output());
+            assertEquals(List.of(), jsonLines(directory.resolve("supervisor.out")), trindle.output());
+            final List<Map<String, Object>> err = jsonLines(directory.resolve("supervisor.err"));
+            assertTrue(err.size() >= 2, trindle.output());
+            for (final Map<String, Object> line : err)
+            {
+                assertTrue(line.containsKey("pipeline") && line.get("pipeline") == null, "no pipeline yet: " + line);
+                assertEquals("supervisor", line.get("stream"), trindle.output());
+            }
+            assertEquals("message", err.getFirst().get("event"), trindle.output());
+            assertTrue(((String)err.getFirst().get("message")).startsWith("bad.yaml:4:"), trindle.output());
+            assertEquals(Map.of("pipeline", "null", "stream", "supervisor", "event", "finish", "message",
+                "nothing was started", "status", "2"), strings(err.getLast()), trindle.output());
+        }
+    }
+
+    /** @return the object with every value as a string, {@code null} as {@code "null"}. */
+    private static Map<String, String> strings(final Map<String, Object> object)
+    {
+        final Map<String, String> strings = new HashMap<>();
+        object.forEach((key, value) -> strings.put(key, String.valueOf(value)));
+        return strings;
+    }
+
     /** @return the messages of {@code worker}'s lines, in order. */
     private static List<Object> messages(final List<Map<String, Object>> lines, final String worker)
     {

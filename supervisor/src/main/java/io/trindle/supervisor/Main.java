@@ -236,7 +236,7 @@ public final class Main implements Callable<Integer>
         final Supervisor.Settings settings = config == null ? null : settings(config, reporter::sayAsIs);
         if (settings == null)
         {
-            reporter.say("nothing was started");
+            finish(reporter, Supervisor.EXIT_USAGE, "nothing was started");
             return Supervisor.EXIT_USAGE;
         }
         final Supervisor supervisor = new Supervisor(config, settings, log);
@@ -247,7 +247,7 @@ public final class Main implements Callable<Integer>
         }
         catch (final RuntimeException e)
         {
-            reporter.say("%s", e.getMessage());
+            finish(reporter, Supervisor.EXIT_USAGE, e.getMessage());
             return Supervisor.EXIT_USAGE;
         }
         try
@@ -257,7 +257,7 @@ public final class Main implements Callable<Integer>
         catch (final IllegalStateException e)
         {
             socket.close();
-            reporter.say("%s; nothing was started", e.getMessage());
+            finish(reporter, Supervisor.EXIT_WORKER_FAILED, e.getMessage() + "; nothing was started");
             return Supervisor.EXIT_WORKER_FAILED;
         }
         try
@@ -268,6 +268,12 @@ public final class Main implements Callable<Integer>
         {
             socket.close();
         }
+    }
+
+    /** Says the last line of a run that started nothing: in JSON the {@link LogEvent#FINISH}, with its status. */
+    private static void finish(final Reporter reporter, final int status, final String why)
+    {
+        reporter.event(LogEvent.FINISH, null).with("status", status).say("%s", why);
     }
 
     /**

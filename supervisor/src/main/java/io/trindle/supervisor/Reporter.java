@@ -22,6 +22,12 @@ final class Reporter
         event(LogEvent.MESSAGE, null).say(format, arguments);
     }
 
+    /** Says one line about {@code worker}, formatted as {@link String#format}: a {@link LogEvent#MESSAGE} with it. */
+    void sayAbout(final WorkerProcess worker, final String format, final Object... arguments)
+    {
+        event(LogEvent.MESSAGE, worker).say(format, arguments);
+    }
+
     /**
      * Says a line as it is, without {@code trindle: } in text: a config's problem or warning, which starts with
      * its file and line as a compiler's message does, so that an editor can jump to it.

@@ -427,7 +427,7 @@ final class Supervisor
                 final WorkerProcess worker = timeout.worker();
                 if (timeout.generation() == worker.generation && worker.state == WorkerProcess.State.STARTING)
                 {
-                    say("worker %s did not say it was ready within %s; killing it", worker.label,
+                    sayAbout(worker, "worker %s did not say it was ready within %s; killing it", worker.label,
                         Durations.format(worker.config.readyTimeout()));
                     worker.signal(Processes.SIGKILL);
                 }
@@ -467,8 +467,8 @@ final class Supervisor
                 final WorkerProcess worker = timeout.worker();
                 if (timeout.generation() == worker.generation && worker.alive() && worker.restarting)
                 {
-                    say("worker %s did not exit within its stop timeout (%s) of a restart; sending SIGKILL",
-                        worker.label, Durations.format(worker.config.stopTimeout()));
+                    sayAbout(worker, "worker %s did not exit within its stop timeout (%s) of a restart; sending " +
+                        "SIGKILL", worker.label, Durations.format(worker.config.stopTimeout()));
                     worker.signal(Processes.SIGKILL);
                 }
             }
@@ -501,7 +501,7 @@ final class Supervisor
         }
         catch (final SystemCallException | IllegalStateException e)
         {
-            say("cannot start worker %s: %s", worker.label, e.getMessage());
+            sayAbout(worker, "cannot start worker %s: %s", worker.label, e.getMessage());
             worker.generation++;
             events.add(new Exited(worker, worker.generation, 0, WorkerSpawner.FAILED_START_STATUS));
             return;
@@ -534,7 +534,8 @@ final class Supervisor
             if (!(e instanceof SystemCallException call &&
                 (call.errno() == Errno.EPIPE || "ECONNRESET".equals(call.errnoName()))))
             {
-                say("cannot start worker %s: cannot send its grants: %s", worker.label, Reporter.reason(e));
+                sayAbout(worker, "cannot start worker %s: cannot send its grants: %s", worker.label,
+                    Reporter.reason(e));
                 worker.signal(Processes.SIGKILL);
             }
             return;
@@ -614,7 +615,7 @@ final class Supervisor
             // It fails the same way at every start: once is enough, whatever its restart policy.
             worker.state = WorkerProcess.State.FAILED;
             stopSequence.endStreams(worker);
-            say("worker %s could not be started: %s; it is not restarted", worker.label,
+            sayAbout(worker, "worker %s could not be started: %s; it is not restarted", worker.label,
                 LaunchFailure.explain(config, commands, worker, Processes.exitCode(status)));
             sayStderr(stderr);
             stop("worker " + worker.label + " could not be started", EXIT_WORKER_FAILED);
@@ -710,7 +711,7 @@ final class Supervisor
             {
                 restarted++;
                 process.restarting = true;
-                say("restarting worker %s, as asked: sending SIGTERM", process.label);
+                sayAbout(process, "restarting worker %s, as asked: sending SIGTERM", process.label);
                 process.signal(Processes.SIGTERM);
                 final long generation = process.generation;
                 timers.schedule(() -> events.add(new RestartTimeout(process, generation)),
@@ -753,7 +754,8 @@ final class Supervisor
             case ControlMessage.CreatePipe create -> broker.onCreatePipe(worker, create);
             case ControlMessage.CreateBundle create -> broker.onCreateBundle(worker, create);
             case ControlMessage.Unpack unpack -> broker.onUnpack(worker, unpack);
-            default -> say("worker %s sent %s, which a worker may not send; ignored", worker.label, message);
+            default -> sayAbout(worker, "worker %s sent %s, which a worker may not send; ignored", worker.label,
+                message);
         }
     }
 
@@ -768,7 +770,7 @@ final class Supervisor
             }
             catch (final RuntimeException e)
             {
-                say("lane of %s is broken and was left as it is: %s", worker.label, e.getMessage());
+                sayAbout(worker, "lane of %s is broken and was left as it is: %s", worker.label, e.getMessage());
             }
         }
     }
@@ -804,5 +806,10 @@ final class Supervisor
     private void say(final String format, final Object... arguments)
     {
         reporter.say(format, arguments);
+    }
+
+    private void sayAbout(final WorkerProcess worker, final String format, final Object... arguments)
+    {
+        reporter.sayAbout(worker, format, arguments);
     }
 }

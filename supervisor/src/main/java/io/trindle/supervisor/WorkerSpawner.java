@@ -136,7 +136,7 @@ final class WorkerSpawner
         }
         catch (final OutOfMemoryError e)
         {
-            reporter.say("cannot start worker %s: %s", worker.label, e.getMessage());
+            reporter.sayAbout(worker, "cannot start worker %s: %s", worker.label, e.getMessage());
             worker.signal(Processes.SIGKILL);
             Processes.waitpid(spawned.pid());
             // A pump that started closes its own end when the worker's output ends, which its death just did.
@@ -169,7 +169,7 @@ final class WorkerSpawner
         }
         catch (final OutOfMemoryError e)
         {
-            reporter.say("cannot start worker %s: %s", worker.label, e.getMessage());
+            reporter.sayAbout(worker, "cannot start worker %s: %s", worker.label, e.getMessage());
             worker.signal(Processes.SIGKILL);
             return false;
         }
@@ -198,7 +198,8 @@ final class WorkerSpawner
                     // taken off the socket unread, until the channel ends and this reader can report its end.
                     if (!deaf && generation == worker.generation)
                     {
-                        reporter.say("worker %s sent a bad control message: %s", worker.label, e.getMessage());
+                        reporter.sayAbout(worker, "worker %s sent a bad control message: %s", worker.label,
+                            e.getMessage());
                     }
                     deaf = true;
                     continue;
@@ -223,7 +224,7 @@ final class WorkerSpawner
             // than closing it: that is its end, as EOF is, and its exit event tells the rest.
             if (e.errno() != Errno.ECONNRESET && generation == worker.generation && worker.alive())
             {
-                reporter.say("cannot read worker %s's control channel: %s", worker.label, e.getMessage());
+                reporter.sayAbout(worker, "cannot read worker %s's control channel: %s", worker.label, e.getMessage());
             }
         }
         catch (final ClosedHandleException e)
