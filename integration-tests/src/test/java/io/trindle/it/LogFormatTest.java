@@ -225,6 +225,56 @@ class LogFormatTest
         }
     }
 
+    @Test
+    void shouldSayEachRefusedOperationAsAnEventWithItsWorkerAndReason() throws Exception
+    {
+        // CapabilityTest's pipeline: alice tries a widening and a move without TRANSFER, mallory forges a token
+        // that bob presents.
+        Files.writeString(directory.resolve("caps.yaml"), """
+            name: caps
+            pipes:
+              mail: { lane: 1MiB }
+            segments:
+              doc: { size: 4KiB }
+              secret: { size: 4KiB }
+            workers:
+              alice:
+                java: io.trindle.it.workers.Alice
+                ready-timeout: 600s
+                grants: { mail: send, doc: [read, write, duplicate, transfer], secret: read }
+                restart: never
+              mallory:
+                java: io.trindle.it.workers.Mallory
+                ready-timeout: 600s
+                grants: { mail: send }
+                restart: never
+              bob:
+                java: io.trindle.it.workers.Bob
+                ready-timeout: 600s
+                grants: { mail: receive }
+                restart: never
+            """);
+        try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "--log-format", "json",
+            "caps.yaml"))
+        {
+            assertEquals(0, trindle.waitFor(Duration.ofSeconds(120)), trindle.output());
+            final List<Map<String, Object>> refused = jsonLines(directory.resolve("supervisor.err")).stream()
+                .filter(l -> "refused".equals(l.get("event"))).toList();
+            final Map<String, Object> transfer = refused.stream().filter(l -> "transfer".equals(l.get("operation")))
+                .findFirst().orElseThrow(() -> new AssertionError("no refused transfer. " + trindle.output()));
+            assertEquals("alice", transfer.get("worker"), trindle.output());
+            assertTrue(((BigDecimal)transfer.get("pid")).signum() > 0, trindle.output());
+            assertTrue(((String)transfer.get("reason")).startsWith("moving object 0x") ||
+                ((String)transfer.get("reason")).startsWith("worker alice asked to give"), trindle.output());
+            assertEquals("refused a transfer by worker alice: " + transfer.get("reason"), transfer.get("message"));
+            final Map<String, Object> redeem = refused.stream().filter(l -> "redeem".equals(l.get("operation")))
+                .findFirst().orElseThrow(() -> new AssertionError("no refused redeem. " + trindle.output()));
+            assertEquals("bob", redeem.get("worker"), trindle.output());
+            assertTrue(((String)redeem.get("reason")).contains("token 0x5eedf00ddeadbeef was never issued"),
+                trindle.output());
+        }
+    }
+
     /** @return the object with every value as a string, {@code null} as {@code "null"}. */
     private static Map<String, String> strings(final Map<String, Object> object)
     {
