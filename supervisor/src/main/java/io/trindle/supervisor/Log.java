@@ -30,7 +30,7 @@ final class Log
     /** The environment variable that sets the time when {@code --log-time} does not. */
     static final String TIME_ENV = "TRINDLE_LOG_TIME";
 
-    /** How each line is written. */
+    /** How each line is written; the first is the default. */
     enum Format
     {
         /** As a person reads it; the default. */
@@ -39,7 +39,7 @@ final class Log
         JSON
     }
 
-    /** The time at the start of each line. */
+    /** The time at the start of each line; the first is the default. */
     enum Time
     {
         /** Local time with its offset from UTC; the default. */

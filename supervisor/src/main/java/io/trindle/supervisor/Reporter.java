@@ -9,6 +9,9 @@ import java.util.Map;
  */
 final class Reporter
 {
+    /** How a line of the supervisor's starts in the text log. */
+    static final String PREFIX = "trindle: ";
+
     private final Log log;
 
     Reporter(final Log log)
@@ -34,7 +37,9 @@ final class Reporter
      */
     void sayAsIs(final String line)
     {
-        log.supervisor(LogEvent.MESSAGE, null, 0, Map.of(), line, line);
+        // A line made for stderr before the log (the missing launcher's) may say "trindle: " itself: JSON does not.
+        log.supervisor(LogEvent.MESSAGE, null, 0, Map.of(), line.startsWith(PREFIX) ? line.substring(PREFIX.length()) :
+            line, line);
     }
 
     /**
@@ -91,7 +96,7 @@ final class Reporter
         {
             final String message = String.format(format, arguments);
             log.supervisor(event, worker == null ? null : worker.config.name(), worker == null ? 0 : worker.replica,
-                fields, message, "trindle: " + message);
+                fields, message, PREFIX + message);
         }
     }
 }

@@ -109,7 +109,7 @@ final class Verbs
             final String given = value != null ? value : environment;
             if (given == null || given.isEmpty())
             {
-                return type.getEnumConstants()[0];
+                return type.getEnumConstants()[0]; // the default
             }
             final E chosen = Log.named(type, given);
             if (chosen == null)
