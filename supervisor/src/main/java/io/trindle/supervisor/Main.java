@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -31,6 +32,7 @@ import java.util.stream.Stream;
  *
  * <pre>
  *   trindle run FILE              start the pipeline FILE describes and supervise it until it ends
+ *       [--log-format text|json] [--log-time local|utc|none]   its log: see {@link Log}
  *   trindle validate FILE         check FILE and say what is wrong, with file:line:column; start nothing
  *   trindle status [NAME] [--json]  show a running pipeline's workers and pipes; without NAME, every one's
  *   trindle top [NAME]            show running pipelines live, redrawn every second (--once --json: one frame)
@@ -220,24 +222,33 @@ public final class Main implements Callable<Integer>
         }
     }
 
-    static int runPipeline(final Path file, final PrintStream out, final PrintStream err)
+    /**
+     * Runs the pipeline {@code file} describes to its end. Everything it says from here on, its config's problems
+     * included, is a line of {@code log}.
+     */
+    static int runPipeline(final Path file, final Log log)
     {
-        final PipelineConfig config = parse(file, err);
-        final Supervisor.Settings settings = config == null ? null : settings(config, out, err);
+        final Reporter reporter = new Reporter(log);
+        final PipelineConfig config = parse(file, reporter::sayAsIs);
+        if (config != null)
+        {
+            log.pipeline(config.name());
+        }
+        final Supervisor.Settings settings = config == null ? null : settings(config, reporter::sayAsIs);
         if (settings == null)
         {
-            err.println("trindle: nothing was started");
+            finish(reporter, Supervisor.EXIT_USAGE, "nothing was started");
             return Supervisor.EXIT_USAGE;
         }
-        final Supervisor supervisor = new Supervisor(config, settings);
+        final Supervisor supervisor = new Supervisor(config, settings, log);
         final StatusSocket socket;
         try
         {
-            socket = StatusSocket.serve(config.name(), supervisor, err);
+            socket = StatusSocket.serve(config.name(), supervisor, reporter);
         }
         catch (final RuntimeException e)
         {
-            err.println("trindle: " + e.getMessage());
+            finish(reporter, Supervisor.EXIT_USAGE, e.getMessage());
             return Supervisor.EXIT_USAGE;
         }
         try
@@ -247,7 +258,7 @@ public final class Main implements Callable<Integer>
         catch (final IllegalStateException e)
         {
             socket.close();
-            err.println("trindle: " + e.getMessage() + "; nothing was started");
+            finish(reporter, Supervisor.EXIT_WORKER_FAILED, e.getMessage() + "; nothing was started");
             return Supervisor.EXIT_WORKER_FAILED;
         }
         try
@@ -260,10 +271,16 @@ public final class Main implements Callable<Integer>
         }
     }
 
+    /** Says the last line of a run that started nothing: in JSON the {@link LogEvent#FINISH}, with its status. */
+    private static void finish(final Reporter reporter, final int status, final String why)
+    {
+        reporter.event(LogEvent.FINISH, null).with("status", status).say("%s", why);
+    }
+
     /**
-     * @return the config, or {@code null} when it is invalid (its problems printed on {@code err}).
+     * @return the config, or {@code null} when it is invalid (its problems said to {@code problems}).
      */
-    private static PipelineConfig parse(final Path file, final PrintStream err)
+    private static PipelineConfig parse(final Path file, final Consumer<String> problems)
     {
         try
         {
@@ -271,22 +288,21 @@ public final class Main implements Callable<Integer>
         }
         catch (final ConfigException e)
         {
-            err.println(e.getMessage());
+            problems.accept(e.getMessage());
             return null;
         }
     }
 
     /**
      * @return where the launchers and the worker class path are, checked against what {@code config} needs; or
-     *         {@code null} when something is missing (said on {@code err}).
+     *         {@code null} when something is missing (said to {@code problems}, a line each).
      */
-    private static Supervisor.Settings settings(final PipelineConfig config, final PrintStream out,
-        final PrintStream err)
+    private static Supervisor.Settings settings(final PipelineConfig config, final Consumer<String> problems)
     {
         final String launcher = System.getProperty(LAUNCHER_PROPERTY);
         if (launcher == null || !Files.isExecutable(Path.of(launcher)))
         {
-            err.println("trindle: the worker launcher is missing: set -D" + LAUNCHER_PROPERTY + " to " +
+            problems.accept("trindle: the worker launcher is missing: set -D" + LAUNCHER_PROPERTY + " to " +
                 "native-shims/target/bin/trindle-launch (the ./trindle script does), or build it with ./mvnw package");
             return null;
         }
@@ -294,7 +310,7 @@ public final class Main implements Callable<Integer>
         final Path sandbox = Path.of(launcher).resolveSibling("trindle-sandbox");
         final Supervisor.Settings settings = new Supervisor.Settings(Path.of(launcher), sandbox,
             ProcessHandle.current().info().command().orElse("java"),
-            absolute(System.getProperty(WORKER_CLASSPATH_PROPERTY, System.getProperty("java.class.path"))), out, err);
+            absolute(System.getProperty(WORKER_CLASSPATH_PROPERTY, System.getProperty("java.class.path"))));
         final WorkerCommand commands = new WorkerCommand(config, settings);
         for (final WorkerConfig worker : config.workers().values())
         {
@@ -304,8 +320,9 @@ public final class Main implements Callable<Integer>
             }
             if (!Files.isExecutable(sandbox))
             {
-                err.printf("%s:%d: worker '%s' is sandboxed, but the sandbox launcher %s is missing: build it with " +
-                    "./mvnw package%n", config.file(), worker.position().line(), worker.name(), sandbox);
+                problems.accept(String.format("%s:%d: worker '%s' is sandboxed, but the sandbox launcher %s is " +
+                    "missing: build it with ./mvnw package", config.file(), worker.position().line(), worker.name(),
+                    sandbox));
                 return null;
             }
             try
@@ -314,7 +331,7 @@ public final class Main implements Callable<Integer>
             }
             catch (final IllegalStateException e)
             {
-                err.printf("%s:%d: %s%n", config.file(), worker.position().line(), e.getMessage());
+                problems.accept(String.format("%s:%d: %s", config.file(), worker.position().line(), e.getMessage()));
                 return null;
             }
         }
@@ -324,8 +341,8 @@ public final class Main implements Callable<Integer>
     static int explain(final Path file, final String workerName, final PrintStream out,
         final PrintStream err)
     {
-        final PipelineConfig config = parse(file, err);
-        final Supervisor.Settings settings = config == null ? null : settings(config, out, err);
+        final PipelineConfig config = parse(file, err::println);
+        final Supervisor.Settings settings = config == null ? null : settings(config, err::println);
         if (settings == null)
         {
             return Supervisor.EXIT_USAGE;

@@ -1,5 +1,6 @@
 package io.trindle.supervisor;
 
+import io.trindle.ipc.linux.Fds;
 import io.trindle.ipc.linux.Terminals;
 
 import java.io.IOException;
@@ -75,7 +76,7 @@ final class Top
             err.println(problems.get(name));
             return Supervisor.EXIT_WORKER_FAILED;
         }
-        final boolean screen = !json && frames != 1 && Terminals.isTerminal(STDOUT);
+        final boolean screen = !json && frames != 1 && Fds.isTerminal(STDOUT);
         return screen ? live(before) : printed(before, problems);
     }
 
@@ -117,7 +118,7 @@ final class Top
     private int live(final Map<String, Map<String, Object>> first)
     {
         final LinkedBlockingQueue<Integer> keys = new LinkedBlockingQueue<>();
-        final byte[] saved = Terminals.isTerminal(STDIN) ? Terminals.attributes(STDIN) : null;
+        final byte[] saved = Fds.isTerminal(STDIN) ? Terminals.attributes(STDIN) : null;
         final Thread restore = new Thread(() -> leave(saved), "trindle-top-restore");
         Runtime.getRuntime().addShutdownHook(restore);
         try

@@ -4,6 +4,7 @@ import io.trindle.supervisor.config.Durations;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -78,14 +79,84 @@ final class Verbs
         String name;
     }
 
+    /**
+     * The options of the verbs that run a pipeline, for its log: each also read from the environment, where a
+     * service manager or a container sets it once for every run; the option wins.
+     */
+    static final class LogOptions
+    {
+        @Option(names = "--log-format", paramLabel = "text|json", completionCandidates = LogFormats.class,
+            description = "each line of the log as text (the default), or as a JSON object for a log collector " +
+                "(docs/operations.md); also set by $" + Log.FORMAT_ENV)
+        private String format;
+        @Option(names = "--log-time", paramLabel = "local|utc|none", completionCandidates = LogTimes.class,
+            description = "the time each line starts with, RFC 3339 in milliseconds: local (the default), utc, " +
+                "or none; also set by $" + Log.TIME_ENV)
+        private String time;
+
+        /**
+         * @return the log the options (or the environment, or the defaults) describe, on {@code out} and
+         *         {@code err}.
+         * @throws ParameterException if a value is none of the choices.
+         */
+        Log log(final CommandLine line, final PrintStream out, final PrintStream err)
+        {
+            return Log.of(out, err, choose(line, Log.Format.class, "--log-format", format, Log.FORMAT_ENV),
+                choose(line, Log.Time.class, "--log-time", time, Log.TIME_ENV));
+        }
+
+        private static <E extends Enum<E>> E choose(final CommandLine line, final Class<E> type, final String option,
+            final String value, final String variable)
+        {
+            final String environment = System.getenv(variable);
+            final String given = value != null ? value : environment;
+            if (given == null || given.isEmpty())
+            {
+                return type.getEnumConstants()[0]; // the default
+            }
+            final E chosen = Log.named(type, given);
+            if (chosen == null)
+            {
+                throw new ParameterException(line, (value != null ? option : "$" + variable) + " is '" + given +
+                    "', which is none of " + Log.choices(type));
+            }
+            return chosen;
+        }
+    }
+
+    /** What {@code --log-format} may be. */
+    static final class LogFormats extends ArrayList<String>
+    {
+        private static final long serialVersionUID = 1L;
+
+        LogFormats()
+        {
+            super(List.of(Log.choices(Log.Format.class).split("\\|")));
+        }
+    }
+
+    /** What {@code --log-time} may be. */
+    static final class LogTimes extends ArrayList<String>
+    {
+        private static final long serialVersionUID = 1L;
+
+        LogTimes()
+        {
+            super(List.of(Log.choices(Log.Time.class).split("\\|")));
+        }
+    }
+
     @Command(name = "run", description = "start the pipeline FILE describes and supervise it until it ends",
         exitCodeList = {EXIT_RUN_0, EXIT_RUN_1, EXIT_RUN_2, EXIT_RUN_3, EXIT_RUN_4})
     static final class RunCommand extends FileVerb
     {
+        @Mixin
+        private LogOptions logOptions;
+
         @Override
         public Integer call()
         {
-            return Main.runPipeline(file, out(), err());
+            return Main.runPipeline(file, logOptions.log(commandLine(), out(), err()));
         }
     }
 
@@ -243,19 +314,23 @@ final class Verbs
         exitCodeList = {EXIT_RUN_0, EXIT_RUN_1, EXIT_RUN_2, EXIT_RUN_3, EXIT_RUN_4})
     static final class DemoCommand extends Verb
     {
+        @Mixin
+        private LogOptions logOptions;
+
         @Override
         public Integer call()
         {
+            final Log log = logOptions.log(commandLine(), out(), err());
             final String home = System.getProperty(Main.HOME_PROPERTY);
             final Path file = home == null ? null : Path.of(home).resolve(Main.DEMO);
             if (file == null || !Files.isRegularFile(file))
             {
-                err().println("trindle: the demo runs " + Main.DEMO + " of a Trindle checkout, and " +
-                    (home == null ? "-D" + Main.HOME_PROPERTY + " names none" : home + " has none") + ": run it as " +
-                    "./trindle demo from the checkout, or run: trindle run " + Main.DEMO);
+                new Reporter(log).say("the demo runs %s of a Trindle checkout, and %s: run it as ./trindle demo " +
+                    "from the checkout, or run: trindle run %s", Main.DEMO, home == null ? "-D" +
+                    Main.HOME_PROPERTY + " names none" : home + " has none", Main.DEMO);
                 return Supervisor.EXIT_USAGE;
             }
-            return Main.runPipeline(file, out(), err());
+            return Main.runPipeline(file, log);
         }
     }
 

@@ -16,8 +16,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * Terminals, for a full-screen view ({@code trindle top}): whether an fd is one, its size, and its line discipline
- * switched to keys without echo and back.
+ * Terminals, for a full-screen view ({@code trindle top}): a terminal's size, and its line discipline switched to
+ * keys without echo and back. Whether an fd is a terminal at all is {@link Fds#isTerminal}.
  *
  * @see <a href="https://man7.org/linux/man-pages/man3/termios.3.html">termios(3)</a>
  * @see <a href="https://man7.org/linux/man-pages/man2/TIOCGWINSZ.2const.html">TIOCGWINSZ(2const)</a>
@@ -41,7 +41,6 @@ public final class Terminals
     /** {@code ioctl} request for the window size. */
     public static final long TIOCGWINSZ = 0x5413;
 
-    private static final MethodHandle ISATTY = downcall("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle TCGETATTR = downcall("tcgetattr",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle TCSETATTR = downcall("tcsetattr",
@@ -51,19 +50,6 @@ public final class Terminals
 
     private Terminals()
     {
-    }
-
-    /** @return whether {@code fd} is a terminal. */
-    public static boolean isTerminal(final int fd)
-    {
-        try
-        {
-            return (int)ISATTY.invokeExact(capture(), fd) == 1;
-        }
-        catch (final Throwable t)
-        {
-            throw unexpected(t);
-        }
     }
 
     /**
