@@ -165,14 +165,14 @@ final class TopFrame
                     running ? bytes(number(worker, "rssBytes")) : "-", row.inPerSecond(), row.outPerSecond()));
             }
             lines.add("");
-            lines.add(String.format("%-16s %-12s %8s %10s %6s %10s %10s %7s %8s %6s", "PIPE", "RECEIVER", "QUEUED",
+            lines.add(String.format("%-16s %-16s %8s %10s %6s %10s %10s %7s %8s %6s", "PIPE", "RECEIVER", "QUEUED",
                 "BYTES", "FILL", "MSG/S", "BYTES/S", "WAITING", "SLEEPING", "BROKEN"));
             final List<Integer> order = pipeOrder(pipeline.pipes(), sort);
             for (final int index : order)
             {
                 final Flow pipe = pipeline.pipes().get(index);
                 final Map<String, Object> counts = pipe.counts();
-                lines.add(String.format(Locale.ROOT, "%-16s %-12s %8d %10s %5.1f%% %10.0f %10s %7d %8s %6d",
+                lines.add(String.format(Locale.ROOT, "%-16s %-16s %8d %10s %5.1f%% %10.0f %10s %7d %8s %6d",
                     text(counts, "name"), text(counts, "receiver"), number(counts, "queued"),
                     bytes(number(counts, "bytes")), decimal(counts, "fillPercent"), pipe.messagesPerSecond(),
                     bytes(Math.round(pipe.bytesPerSecond())), number(counts, "sendersWaiting"),
@@ -184,7 +184,7 @@ final class TopFrame
                         final Map<String, Object> laneCounts = lane.counts();
                         final long laneCapacity = number(counts, "laneCapacity");
                         lines.add(String.format(Locale.ROOT,
-                            "  lane %-9s %-12s %8d %10s %5.1f%% %10.0f %10s %7s %8s %6s",
+                            "  lane %-9s %-16s %8d %10s %5.1f%% %10.0f %10s %7s %8s %6s",
                             number(laneCounts, "lane"), "from " + text(laneCounts, "sender"),
                             number(laneCounts, "queued"), bytes(number(laneCounts, "bytes")),
                             laneCapacity == 0 ? 0.0 : 100.0 * number(laneCounts, "bytes") / laneCapacity,
