@@ -1,11 +1,11 @@
 package io.trindle.it;
 
+import io.trindle.supervisor.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -87,7 +86,7 @@ class LogFormatTest
                     List.copyOf(line.keySet()), all);
                 assertEquals("two", line.get("pipeline"));
                 assertEquals("stdout", line.get("stream"));
-                assertEquals(BigDecimal.ZERO, line.get("replica"));
+                assertEquals(0L, line.get("replica"));
             }
             assertEquals(List.of("out 1", "out 2", "out 3", "out 4", "out 5"), messages(out, "talker"), all);
             assertEquals(List.of("try", "try", "again"), messages(out, "flaky"), all);
@@ -110,10 +109,10 @@ class LogFormatTest
             counts.remove("message");
             assertEquals(Map.of("start", 1L, "spawn", 3L, "exit", 3L, "restart", 1L, "finish", 1L), counts, all);
             assertEquals("start", events.getFirst().get("event"), all);
-            assertEquals(new BigDecimal(2), events.getFirst().get("workers"), all);
+            assertEquals(2L, events.getFirst().get("workers"), all);
             final Map<String, Object> finish = events.getLast();
             assertEquals("finish", finish.get("event"), all);
-            assertEquals(new BigDecimal(status), finish.get("status"), all);
+            assertEquals((long)status, finish.get("status"), all);
             assertTrue(status == 0 || status == 4, "finished, flaky being restarted once. " + all);
 
             final List<Map<String, Object>> flaky = events.stream().filter(e -> "flaky".equals(e.get("worker")))
@@ -121,16 +120,16 @@ class LogFormatTest
             assertEquals(List.of("spawn", "exit", "restart", "spawn", "exit"),
                 flaky.stream().map(e -> e.get("event")).toList(), all);
             final Object firstPid = flaky.get(0).get("pid");
-            assertTrue(((BigDecimal)firstPid).signum() > 0, all);
+            assertTrue((Long)firstPid > 0, all);
             assertEquals(firstPid, flaky.get(1).get("pid"), "the exit names the process that started. " + all);
-            assertEquals(new BigDecimal(3), flaky.get(1).get("exit"), all);
-            assertEquals(BigDecimal.ONE, flaky.get(2).get("restart"), all);
-            assertEquals(new BigDecimal(10), flaky.get(2).get("delayMs"), all);
+            assertEquals(3L, flaky.get(1).get("exit"), all);
+            assertEquals(1L, flaky.get(2).get("restart"), all);
+            assertEquals(10L, flaky.get(2).get("delayMs"), all);
             assertFalse(firstPid.equals(flaky.get(3).get("pid")), "a new process. " + all);
-            assertEquals(BigDecimal.ZERO, flaky.get(4).get("exit"), all);
+            assertEquals(0L, flaky.get(4).get("exit"), all);
             for (final Map<String, Object> event : flaky)
             {
-                assertEquals(BigDecimal.ZERO, event.get("replica"), all);
+                assertEquals(0L, event.get("replica"), all);
                 assertTrue(event.get("message") instanceof String text && text.contains("flaky"), all);
             }
             assertEquals(List.of("spawn", "exit"), events.stream().filter(e -> "talker".equals(e.get("worker")))
@@ -263,7 +262,7 @@ class LogFormatTest
             final Map<String, Object> transfer = refused.stream().filter(l -> "transfer".equals(l.get("operation")))
                 .findFirst().orElseThrow(() -> new AssertionError("no refused transfer. " + trindle.output()));
             assertEquals("alice", transfer.get("worker"), trindle.output());
-            assertTrue(((BigDecimal)transfer.get("pid")).signum() > 0, trindle.output());
+            assertTrue((Long)transfer.get("pid") > 0, trindle.output());
             assertTrue(((String)transfer.get("reason")).startsWith("moving object 0x") ||
                 ((String)transfer.get("reason")).startsWith("worker alice asked to give"), trindle.output());
             assertEquals("refused a transfer by worker alice: " + transfer.get("reason"), transfer.get("message"));
@@ -342,7 +341,7 @@ class LogFormatTest
         final List<Map<String, Object>> lines = new ArrayList<>();
         for (final String line : text.lines().toList())
         {
-            final Object value = new StrictJson(line).document();
+            final Object value = Json.parse(line);
             if (!(value instanceof Map<?, ?>))
             {
                 fail("not a JSON object: " + line);
@@ -352,221 +351,5 @@ class LogFormatTest
             lines.add(object);
         }
         return lines;
-    }
-
-    /**
-     * A JSON parser as strict as RFC 8259: one value and nothing after it, no control character unescaped in a
-     * string, every escape one of the eight and {@code \}{@code uXXXX}, numbers in the grammar's form, no key twice.
-     * Objects keep their keys' order.
-     */
-    static final class StrictJson
-    {
-        private final String text;
-        private int at;
-
-        StrictJson(final String text)
-        {
-            this.text = text;
-        }
-
-        Object document()
-        {
-            final Object value = value();
-            space();
-            if (at != text.length())
-            {
-                throw error("text after the value");
-            }
-            return value;
-        }
-
-        private Object value()
-        {
-            space();
-            if (at >= text.length())
-            {
-                throw error("a value expected");
-            }
-            final char c = text.charAt(at);
-            return switch (c)
-            {
-                case '{' -> object();
-                case '[' -> array();
-                case '"' -> string();
-                case 't' -> word("true", Boolean.TRUE);
-                case 'f' -> word("false", Boolean.FALSE);
-                case 'n' -> word("null", null);
-                default -> number();
-            };
-        }
-
-        private Map<String, Object> object()
-        {
-            final Map<String, Object> object = new LinkedHashMap<>();
-            at++;
-            space();
-            if (peek() == '}')
-            {
-                at++;
-                return object;
-            }
-            while (true)
-            {
-                space();
-                if (peek() != '"')
-                {
-                    throw error("a key expected");
-                }
-                final String key = string();
-                space();
-                expect(':');
-                if (object.containsKey(key))
-                {
-                    throw error("key '" + key + "' twice");
-                }
-                object.put(key, value());
-                space();
-                if (peek() == ',')
-                {
-                    at++;
-                    continue;
-                }
-                expect('}');
-                return object;
-            }
-        }
-
-        private List<Object> array()
-        {
-            final List<Object> array = new ArrayList<>();
-            at++;
-            space();
-            if (peek() == ']')
-            {
-                at++;
-                return array;
-            }
-            while (true)
-            {
-                array.add(value());
-                space();
-                if (peek() == ',')
-                {
-                    at++;
-                    continue;
-                }
-                expect(']');
-                return array;
-            }
-        }
-
-        private String string()
-        {
-            at++;
-            final StringBuilder string = new StringBuilder();
-            while (true)
-            {
-                if (at >= text.length())
-                {
-                    throw error("an unterminated string");
-                }
-                final char c = text.charAt(at++);
-                if (c == '"')
-                {
-                    return string.toString();
-                }
-                if (c < 0x20)
-                {
-                    throw error("control character " + (int)c + " in a string");
-                }
-                if (Character.isHighSurrogate(c) && at < text.length() && Character.isLowSurrogate(text.charAt(at)))
-                {
-                    string.append(c).append(text.charAt(at++));
-                    continue;
-                }
-                if (Character.isSurrogate(c))
-                {
-                    throw error("a lone surrogate");
-                }
-                if (c != '\\')
-                {
-                    string.append(c);
-                    continue;
-                }
-                if (at >= text.length())
-                {
-                    throw error("an escape cut short");
-                }
-                final char escaped = text.charAt(at++);
-                switch (escaped)
-                {
-                    case '"', '\\', '/' -> string.append(escaped);
-                    case 'b' -> string.append('\b');
-                    case 'f' -> string.append('\f');
-                    case 'n' -> string.append('\n');
-                    case 'r' -> string.append('\r');
-                    case 't' -> string.append('\t');
-                    case 'u' ->
-                    {
-                        if (at + 4 > text.length() || !text.substring(at, at + 4).matches("[0-9a-fA-F]{4}"))
-                        {
-                            throw error("a bad \\u escape");
-                        }
-                        string.append((char)Integer.parseInt(text.substring(at, at + 4), 16));
-                        at += 4;
-                    }
-                    default -> throw error("a bad escape \\" + escaped);
-                }
-            }
-        }
-
-        private BigDecimal number()
-        {
-            final java.util.regex.Matcher number = java.util.regex.Pattern
-                .compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?").matcher(text).region(at, text.length());
-            if (!number.lookingAt())
-            {
-                throw error("a value expected");
-            }
-            at = number.end();
-            return new BigDecimal(number.group());
-        }
-
-        private Object word(final String word, final Object value)
-        {
-            if (!text.startsWith(word, at))
-            {
-                throw error("'" + word + "' expected");
-            }
-            at += word.length();
-            return value;
-        }
-
-        private void expect(final char c)
-        {
-            if (peek() != c)
-            {
-                throw error("'" + c + "' expected");
-            }
-            at++;
-        }
-
-        private char peek()
-        {
-            return at < text.length() ? text.charAt(at) : 0;
-        }
-
-        private void space()
-        {
-            while (at < text.length() && " \t\r\n".indexOf(text.charAt(at)) >= 0)
-            {
-                at++;
-            }
-        }
-
-        private AssertionError error(final String what)
-        {
-            return new AssertionError("not valid JSON: " + what + " at column " + at + " of: " + text);
-        }
     }
 }

@@ -9,9 +9,9 @@ import java.util.TreeMap;
 /**
  * The little JSON the supervisor speaks: the one escaping of everything it writes as JSON ({@code status --json},
  * the log's {@code --log-format json}), and the reader of what {@code trindle top} reads back. The reader is strict
- * (RFC 8259, one value, nothing after it) and small: objects become {@link LinkedHashMap}s in their order, arrays
- * {@link List}s, numbers {@link Long} when integral else {@link Double}, and {@code true}, {@code false},
- * {@code null} themselves.
+ * (RFC 8259, one value, nothing after it, no key twice in an object) and small: objects become
+ * {@link LinkedHashMap}s in their order, arrays {@link List}s, numbers {@link Long} when integral else
+ * {@link Double}, and {@code true}, {@code false}, {@code null} themselves.
  */
 public final class Json
 {
@@ -147,6 +147,10 @@ public final class Json
             final String key = string();
             space();
             expect(':');
+            if (object.containsKey(key))
+            {
+                throw error("the key '" + key + "' twice in one object");
+            }
             object.put(key, value(depth + 1));
             space();
             if (peek() == ',')

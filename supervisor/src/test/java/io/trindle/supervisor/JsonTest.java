@@ -34,7 +34,7 @@ class JsonTest
     void shouldRefuseWhatIsNotJson()
     {
         for (final String bad : new String[] {"", "{", "[1,]", "{\"a\" 1}", "01", "1.", "-", "tru", "\"\\x\"",
-            "\"a", "{} {}", "[\"\u0001\"]", "{1: 2}", "[".repeat(Json.MAX_DEPTH + 2)})
+            "\"a", "{} {}", "{\"a\":1,\"a\":2}", "[\"\u0001\"]", "{1: 2}", "[".repeat(Json.MAX_DEPTH + 2)})
         {
             final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Json.parse(bad),
                 bad);
