@@ -103,7 +103,7 @@ class CliTest
     @Test
     void shouldAnswerHelpWithoutOpeningAFileOrStartingAnything() throws Exception
     {
-        for (final String verb : new String[] {"run", "validate", "status", "stop", "restart", "demo"})
+        for (final String verb : new String[] {"run", "validate", "status", "top", "stop", "restart", "demo"})
         {
             final SupervisorProcess help = SupervisorProcess.start(directory, verb, "--help");
             assertEquals(0, help.waitFor(Duration.ofSeconds(30)), help.output());

@@ -99,6 +99,8 @@ class DistributionTest
             .redirectErrorStream(true).redirectOutput(log.toFile())
             .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         builder.environment().put("TRINDLE_RUN_DIR", directory.resolve("run").toString());
+        // Lines without the time, as they are matched.
+        builder.environment().put(SupervisorProcess.LOG_TIME, "none");
         final Process process = builder.start();
         if (!process.waitFor(10, TimeUnit.MINUTES))
         {

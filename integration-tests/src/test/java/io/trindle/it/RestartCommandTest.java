@@ -159,8 +159,8 @@ class RestartCommandTest
             final SupervisorProcess nowhere = client("restart",
                 "elsewhere", "sleeper");
             assertEquals(1, nowhere.waitFor(WAIT), nowhere.output());
-            assertTrue(nowhere.stderr().startsWith("trindle: no supervisor of pipeline 'elsewhere' answers on "),
-                nowhere.stderr());
+            assertTrue(nowhere.stderr().startsWith("trindle: no pipeline 'elsewhere' is running (running: r; a " +
+                "pipeline's name is its config's 'name:', or its file's name without .yaml)"), nowhere.stderr());
 
             // Once the pipeline stops, nothing is restarted: the stop is handled before a restart asked after it.
             final SupervisorProcess stop = client("stop", "r");

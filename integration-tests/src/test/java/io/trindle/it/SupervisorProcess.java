@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
@@ -20,10 +21,14 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * {@code trindle} run as a user runs it: a separate JVM with the supervisor's Main, its own run directory (so
- * tests never meet each other's sockets), output captured to files.
+ * tests never meet each other's sockets), output captured to files. Its lines carry no time
+ * ({@value #LOG_TIME}={@code none}), so that a test matches them as they are, {@code trindle: ...} at the start;
+ * a test of the times themselves sets them in {@link #start(Path, Map, String...)}.
  */
 final class SupervisorProcess implements AutoCloseable
 {
+    /** The environment variable that says whether and how the supervisor's lines start with the time. */
+    static final String LOG_TIME = "TRINDLE_LOG_TIME";
     private static final Pattern WORKER = Pattern.compile(
         "\\{\"name\":\"([^\"]+)\",\"replica\":(\\d+),\"pid\":(\\d+),\"state\":\"([a-z]+)\",\"restarts\":(\\d+)");
 
@@ -47,12 +52,23 @@ final class SupervisorProcess implements AutoCloseable
     }
 
     /**
+     * Runs {@code trindle VERB ARGS...} as {@link #start(Path, String...)} does, with {@code environment} on top of
+     * the tests' own: a variable mapped to {@code null} is taken out ({@value #LOG_TIME}, say, for the default
+     * time).
+     */
+    static SupervisorProcess start(final Path directory, final Map<String, String> environment,
+        final String... arguments)
+    {
+        return start(directory, directory, List.of(), classPath(), environment, arguments);
+    }
+
+    /**
      * Runs {@code trindle VERB ARGS...} as {@link #start(Path, String...)} does, with its output in the files of
      * {@code output} instead: several supervisors then share one run directory, as a user's do.
      */
     static SupervisorProcess start(final Path directory, final Path output, final String... arguments)
     {
-        return start(directory, output, List.of(), classPath(), arguments);
+        return start(directory, output, List.of(), classPath(), Map.of(), arguments);
     }
 
     /**
@@ -62,11 +78,18 @@ final class SupervisorProcess implements AutoCloseable
     static SupervisorProcess start(final Path directory, final List<String> wrapper, final String classPath,
         final String... arguments)
     {
-        return start(directory, directory, wrapper, classPath, arguments);
+        return start(directory, directory, wrapper, classPath, Map.of(), arguments);
+    }
+
+    /** As {@link #start(Path, List, String, String...)}, with its output kept in {@code output}. */
+    static SupervisorProcess start(final Path directory, final Path output, final List<String> wrapper,
+        final String classPath, final String... arguments)
+    {
+        return start(directory, output, wrapper, classPath, Map.of(), arguments);
     }
 
     private static SupervisorProcess start(final Path directory, final Path output, final List<String> wrapper,
-        final String classPath, final String... arguments)
+        final String classPath, final Map<String, String> environment, final String... arguments)
     {
         final List<String> command = new ArrayList<>(wrapper);
         command.addAll(List.of(
@@ -80,6 +103,18 @@ final class SupervisorProcess implements AutoCloseable
             .redirectOutput(output.resolve("supervisor.out").toFile())
             .redirectError(output.resolve("supervisor.err").toFile());
         builder.environment().put("TRINDLE_RUN_DIR", directory.resolve("run").toString());
+        builder.environment().put(LOG_TIME, "none");
+        environment.forEach((name, value) ->
+        {
+            if (value == null)
+            {
+                builder.environment().remove(name);
+            }
+            else
+            {
+                builder.environment().put(name, value);
+            }
+        });
         try
         {
             return new SupervisorProcess(directory, output, builder.start());

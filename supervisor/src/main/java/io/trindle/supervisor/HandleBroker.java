@@ -72,7 +72,8 @@ final class HandleBroker
         tally.operation(Tally.TRANSFER, outcome.status());
         if (outcome.status() != ControlMessage.Status.OK)
         {
-            reporter.say("refused a transfer by worker %s: %s", worker.label, outcome.reason());
+            refused(worker, "transfer", outcome.reason()).say("refused a transfer by worker %s: %s", worker.label,
+                outcome.reason());
         }
         reply(worker, new ControlMessage.TransferReply(transfer.request(), outcome.status(),
             outcome.value() == null ? 0 : outcome.value(), outcome.reason()));
@@ -85,9 +86,9 @@ final class HandleBroker
         tally.operation(Tally.REDEEM, outcome.status());
         if (outcome.status() != ControlMessage.Status.OK)
         {
-            reporter.say("worker %s presented a bad token in the message at sequence %d on lane %d of pipe 0x%x " +
-                "(%s): %s", worker.label, redeem.sequence(), redeem.laneId(), redeem.pipeId(),
-                senderOf(redeem.pipeId(), redeem.laneId()), outcome.reason());
+            refused(worker, "redeem", outcome.reason()).say("worker %s presented a bad token in the message at " +
+                "sequence %d on lane %d of pipe 0x%x (%s): %s", worker.label, redeem.sequence(), redeem.laneId(),
+                redeem.pipeId(), senderOf(redeem.pipeId(), redeem.laneId()), outcome.reason());
             reply(worker, new ControlMessage.Handles(redeem.request(), outcome.status(), outcome.reason(), List.of()));
             return;
         }
@@ -103,8 +104,9 @@ final class HandleBroker
             reject.laneId() >= instance.lanes().size())
         {
             tally.operation(Tally.REJECT, ControlMessage.Status.BAD_LANE);
-            reporter.say("worker %s rejected a message on lane %d of pipe 0x%x, which it does not receive; ignored",
-                worker.label, reject.laneId(), reject.pipeId());
+            refused(worker, "reject", "it does not receive lane " + reject.laneId() + " of pipe 0x" +
+                Long.toHexString(reject.pipeId())).say("worker %s rejected a message on lane %d of pipe 0x%x, " +
+                "which it does not receive; ignored", worker.label, reject.laneId(), reject.pipeId());
             return;
         }
         final ObjectTable.Lane lane = instance.lanes().get(reject.laneId());
@@ -130,6 +132,11 @@ final class HandleBroker
     {
         final CapabilityTable.Outcome<Handle> outcome = capabilities.createPipe(worker, create.laneCapacity());
         tally.operation(Tally.CREATE_PIPE, outcome.status());
+        if (outcome.status() != ControlMessage.Status.OK)
+        {
+            refused(worker, "create-pipe", outcome.reason()).say("refused a new pipe to worker %s: %s", worker.label,
+                outcome.reason());
+        }
         reply(worker, new ControlMessage.Handles(create.request(), outcome.status(), outcome.reason(),
             outcome.value() == null ? List.of() : List.of(outcome.value().duplicate(Rights.PIPE_ALL))));
     }
@@ -141,7 +148,8 @@ final class HandleBroker
         tally.operation(Tally.CREATE_BUNDLE, outcome.status());
         if (outcome.status() != ControlMessage.Status.OK)
         {
-            reporter.say("refused a bundle by worker %s: %s", worker.label, outcome.reason());
+            refused(worker, "bundle", outcome.reason()).say("refused a bundle by worker %s: %s", worker.label,
+                outcome.reason());
         }
         reply(worker, new ControlMessage.Handles(create.request(), outcome.status(), outcome.reason(),
             outcome.value() == null ? List.of() :
@@ -153,6 +161,11 @@ final class HandleBroker
         final CapabilityTable.Outcome<List<CapabilityTable.Capability>> outcome =
             capabilities.unpack(worker, unpack.bundleId());
         tally.operation(Tally.UNPACK, outcome.status());
+        if (outcome.status() != ControlMessage.Status.OK)
+        {
+            refused(worker, "unpack", outcome.reason()).say("refused an unpack by worker %s: %s", worker.label,
+                outcome.reason());
+        }
         reply(worker, new ControlMessage.Handles(unpack.request(), outcome.status(), outcome.reason(),
             outcome.value() == null ? List.of() : duplicates(outcome.value())));
     }
@@ -161,6 +174,12 @@ final class HandleBroker
     void close()
     {
         capabilities.close();
+    }
+
+    /** @return the line that says a request of {@code worker}'s was refused, and why. */
+    private Reporter.Line refused(final WorkerProcess worker, final String operation, final String reason)
+    {
+        return reporter.event(LogEvent.REFUSED, worker).with("operation", operation).with("reason", reason);
     }
 
     private static List<Handle> duplicates(final List<CapabilityTable.Capability> capabilities)

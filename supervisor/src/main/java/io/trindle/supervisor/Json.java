@@ -7,15 +7,17 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The little JSON the supervisor speaks: it writes its status by hand ({@link Status}), and {@code trindle top}
- * reads it back. The reader is strict (RFC 8259, one value, nothing after it) and small: objects become
+ * The little JSON the supervisor speaks: the one escaping of everything it writes as JSON ({@code status --json},
+ * the log's {@code --log-format json}), and the reader of what {@code trindle top} reads back. The reader is strict
+ * (RFC 8259, one value, nothing after it, no key twice in an object) and small: objects become
  * {@link LinkedHashMap}s in their order, arrays {@link List}s, numbers {@link Long} when integral else
  * {@link Double}, and {@code true}, {@code false}, {@code null} themselves.
  */
-final class Json
+public final class Json
 {
     /** Nesting deeper than this is refused, so a hostile answer cannot overflow the reader's stack. */
     static final int MAX_DEPTH = 64;
+    private static final char REPLACEMENT = '\uFFFD';
 
     private final String text;
     private int at;
@@ -26,40 +28,54 @@ final class Json
     }
 
     /** @return {@code value} as a JSON string, quotes included. */
-    static String quote(final String value)
+    public static String quote(final String value)
     {
-        final StringBuilder quoted = new StringBuilder(value.length() + 2).append('"');
+        return quote(new StringBuilder(value.length() + 2), value).toString();
+    }
+
+    /**
+     * Appends {@code value} as a JSON string: quotes and backslashes escaped, control characters as {@code \n},
+     * {@code \t}, {@code \r} or a six-character escape (a backslash, {@code u}, four hex digits), and a lone
+     * surrogate (which no UTF-8 can encode) as U+FFFD, so that whatever a worker printed, the text is valid JSON.
+     *
+     * @return {@code into}.
+     */
+    static StringBuilder quote(final StringBuilder into, final String value)
+    {
+        into.append('"');
         for (int i = 0; i < value.length(); i++)
         {
             final char c = value.charAt(i);
             switch (c)
             {
-                case '"' -> quoted.append("\\\"");
-                case '\\' -> quoted.append("\\\\");
-                case '\n' -> quoted.append("\\n");
-                case '\r' -> quoted.append("\\r");
-                case '\t' -> quoted.append("\\t");
+                case '"' -> into.append("\\\"");
+                case '\\' -> into.append("\\\\");
+                case '\n' -> into.append("\\n");
+                case '\r' -> into.append("\\r");
+                case '\t' -> into.append("\\t");
                 default ->
                 {
-                    if (c < 0x20 || Character.isSurrogate(c) && !wellPaired(value, i))
+                    if (c < 0x20)
                     {
-                        quoted.append(String.format("\\u%04x", c < 0x20 ? (int)c : 0xfffd));
+                        into.append(String.format("\\u%04x", (int)c));
+                    }
+                    else if (Character.isHighSurrogate(c) && i + 1 < value.length() &&
+                        Character.isLowSurrogate(value.charAt(i + 1)))
+                    {
+                        into.append(c).append(value.charAt(++i));
+                    }
+                    else if (Character.isSurrogate(c))
+                    {
+                        into.append(REPLACEMENT);
                     }
                     else
                     {
-                        quoted.append(c);
+                        into.append(c);
                     }
                 }
             }
         }
-        return quoted.append('"').toString();
-    }
-
-    private static boolean wellPaired(final String value, final int i)
-    {
-        final char c = value.charAt(i);
-        return Character.isHighSurrogate(c) ? i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1)) :
-            i > 0 && Character.isHighSurrogate(value.charAt(i - 1));
+        return into.append('"');
     }
 
     /** @return counts by name as a JSON object, in name order. */
@@ -75,7 +91,7 @@ final class Json
      * @return the value {@code text} holds.
      * @throws IllegalArgumentException saying where, if {@code text} is not exactly one JSON value.
      */
-    static Object parse(final String text)
+    public static Object parse(final String text)
     {
         final Json json = new Json(text);
         final Object value = json.value(0);
@@ -131,6 +147,10 @@ final class Json
             final String key = string();
             space();
             expect(':');
+            if (object.containsKey(key))
+            {
+                throw error("the key '" + key + "' twice in one object");
+            }
             object.put(key, value(depth + 1));
             space();
             if (peek() == ',')

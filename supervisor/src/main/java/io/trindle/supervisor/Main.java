@@ -25,15 +25,19 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
  * The {@code trindle} command line: one verb, one job.
  *
  * <pre>
- *   trindle run [--metrics HOST:PORT] FILE  start the pipeline FILE describes and supervise it until it ends
+ *   trindle run FILE              start the pipeline FILE describes and supervise it until it ends
+ *       [--log-format text|json] [--log-time local|utc|none]   its log: see {@link Log}
+ *       [--metrics HOST:PORT]     serve Prometheus metrics there: see {@link MetricsEndpoint}
  *   trindle validate FILE         check FILE and say what is wrong, with file:line:column; start nothing
  *   trindle status [NAME] [--json]  show a running pipeline's workers and pipes; without NAME, every one's
+ *   trindle top [NAME]            show running pipelines live, redrawn every second (--once --json: one frame)
  *   trindle stop [NAME]           stop a running pipeline: sources stop, the rest drains, workers exit
  *   trindle restart NAME WORKER[.N]  restart every replica of a worker, or replica N, and go on
  *   trindle sandbox explain FILE [WORKER]  say what each worker may and may not do, and what enforces it
@@ -57,8 +61,8 @@ import java.util.stream.Stream;
     description = "Runs pipelines of worker processes joined by pipes in shared memory, and answers for them.",
     versionProvider = Main.Version.class,
     subcommands = {Verbs.RunCommand.class, Verbs.ValidateCommand.class, Verbs.StatusCommand.class,
-        Verbs.StopCommand.class, Verbs.RestartCommand.class, Verbs.SandboxCommand.class, Verbs.DemoCommand.class,
-        Verbs.CompletionCommand.class, CommandLine.HelpCommand.class},
+        Verbs.TopCommand.class, Verbs.StopCommand.class, Verbs.RestartCommand.class, Verbs.SandboxCommand.class,
+        Verbs.DemoCommand.class, Verbs.CompletionCommand.class, CommandLine.HelpCommand.class},
     exitCodeList = {"0:success", "1:a worker failed, the supervisor met an internal error, or no pipeline " +
         "answered", Verbs.EXIT_RUN_2, Verbs.EXIT_RUN_3, Verbs.EXIT_RUN_4},
     footer = "%nEvery command answers --help (and: trindle help COMMAND).")
@@ -220,35 +224,45 @@ public final class Main implements Callable<Integer>
         }
     }
 
-    static int runPipeline(final Path file, final PrintStream out, final PrintStream err)
+    /**
+     * Runs the pipeline {@code file} describes to its end. Everything it says from here on, its config's problems
+     * included, is a line of {@code log}.
+     */
+    static int runPipeline(final Path file, final Log log)
     {
-        return runPipeline(file, null, out, err);
+        return runPipeline(file, null, log);
     }
 
     /**
+     * Runs the pipeline {@code file} describes to its end, as {@link #runPipeline(Path, Log)} does.
+     *
      * @param metrics where to serve the metrics instead of where the config says ({@code trindle run --metrics}),
      *                or {@code null} to keep the config's.
      */
-    static int runPipeline(final Path file, final MetricsConfig metrics, final PrintStream out,
-        final PrintStream err)
+    static int runPipeline(final Path file, final MetricsConfig metrics, final Log log)
     {
-        final PipelineConfig parsed = parse(file, err);
+        final Reporter reporter = new Reporter(log);
+        final PipelineConfig parsed = parse(file, reporter::sayAsIs);
         final PipelineConfig config = parsed == null || metrics == null ? parsed : parsed.withMetrics(metrics);
-        final Supervisor.Settings settings = config == null ? null : settings(config, out, err);
+        if (config != null)
+        {
+            log.pipeline(config.name());
+        }
+        final Supervisor.Settings settings = config == null ? null : settings(config, reporter::sayAsIs);
         if (settings == null)
         {
-            err.println("trindle: nothing was started");
+            finish(reporter, Supervisor.EXIT_USAGE, "nothing was started");
             return Supervisor.EXIT_USAGE;
         }
-        final Supervisor supervisor = new Supervisor(config, settings);
+        final Supervisor supervisor = new Supervisor(config, settings, log);
         final StatusSocket socket;
         try
         {
-            socket = StatusSocket.serve(config.name(), supervisor, err);
+            socket = StatusSocket.serve(config.name(), supervisor, reporter);
         }
         catch (final RuntimeException e)
         {
-            err.println("trindle: " + e.getMessage());
+            finish(reporter, Supervisor.EXIT_USAGE, e.getMessage());
             return Supervisor.EXIT_USAGE;
         }
         MetricsEndpoint endpoint = null;
@@ -256,13 +270,13 @@ public final class Main implements Callable<Integer>
         {
             endpoint = config.metrics() == null ? null : MetricsEndpoint.serve(config.metrics(),
                 metrics != null ? "--metrics" : "'metrics: listen' of " + file, supervisor::snapshot,
-                StatusSocket.ANSWER_TIMEOUT, supervisor.reporter());
+                StatusSocket.ANSWER_TIMEOUT, reporter);
         }
         catch (final IllegalStateException e)
         {
             // Like an invalid config: what was asked for cannot be done, and nothing has started.
             socket.close();
-            err.println("trindle: " + e.getMessage() + "; nothing was started");
+            finish(reporter, Supervisor.EXIT_USAGE, e.getMessage() + "; nothing was started");
             return Supervisor.EXIT_USAGE;
         }
         try
@@ -273,7 +287,7 @@ public final class Main implements Callable<Integer>
         {
             close(endpoint);
             socket.close();
-            err.println("trindle: " + e.getMessage() + "; nothing was started");
+            finish(reporter, Supervisor.EXIT_WORKER_FAILED, e.getMessage() + "; nothing was started");
             return Supervisor.EXIT_WORKER_FAILED;
         }
         try
@@ -295,10 +309,16 @@ public final class Main implements Callable<Integer>
         }
     }
 
+    /** Says the last line of a run that started nothing: in JSON the {@link LogEvent#FINISH}, with its status. */
+    private static void finish(final Reporter reporter, final int status, final String why)
+    {
+        reporter.event(LogEvent.FINISH, null).with("status", status).say("%s", why);
+    }
+
     /**
-     * @return the config, or {@code null} when it is invalid (its problems printed on {@code err}).
+     * @return the config, or {@code null} when it is invalid (its problems said to {@code problems}).
      */
-    private static PipelineConfig parse(final Path file, final PrintStream err)
+    private static PipelineConfig parse(final Path file, final Consumer<String> problems)
     {
         try
         {
@@ -306,22 +326,21 @@ public final class Main implements Callable<Integer>
         }
         catch (final ConfigException e)
         {
-            err.println(e.getMessage());
+            problems.accept(e.getMessage());
             return null;
         }
     }
 
     /**
      * @return where the launchers and the worker class path are, checked against what {@code config} needs; or
-     *         {@code null} when something is missing (said on {@code err}).
+     *         {@code null} when something is missing (said to {@code problems}, a line each).
      */
-    private static Supervisor.Settings settings(final PipelineConfig config, final PrintStream out,
-        final PrintStream err)
+    private static Supervisor.Settings settings(final PipelineConfig config, final Consumer<String> problems)
     {
         final String launcher = System.getProperty(LAUNCHER_PROPERTY);
         if (launcher == null || !Files.isExecutable(Path.of(launcher)))
         {
-            err.println("trindle: the worker launcher is missing: set -D" + LAUNCHER_PROPERTY + " to " +
+            problems.accept("trindle: the worker launcher is missing: set -D" + LAUNCHER_PROPERTY + " to " +
                 "native-shims/target/bin/trindle-launch (the ./trindle script does), or build it with ./mvnw package");
             return null;
         }
@@ -329,7 +348,7 @@ public final class Main implements Callable<Integer>
         final Path sandbox = Path.of(launcher).resolveSibling("trindle-sandbox");
         final Supervisor.Settings settings = new Supervisor.Settings(Path.of(launcher), sandbox,
             ProcessHandle.current().info().command().orElse("java"),
-            absolute(System.getProperty(WORKER_CLASSPATH_PROPERTY, System.getProperty("java.class.path"))), out, err);
+            absolute(System.getProperty(WORKER_CLASSPATH_PROPERTY, System.getProperty("java.class.path"))));
         final WorkerCommand commands = new WorkerCommand(config, settings);
         for (final WorkerConfig worker : config.workers().values())
         {
@@ -339,8 +358,9 @@ public final class Main implements Callable<Integer>
             }
             if (!Files.isExecutable(sandbox))
             {
-                err.printf("%s:%d: worker '%s' is sandboxed, but the sandbox launcher %s is missing: build it with " +
-                    "./mvnw package%n", config.file(), worker.position().line(), worker.name(), sandbox);
+                problems.accept(String.format("%s:%d: worker '%s' is sandboxed, but the sandbox launcher %s is " +
+                    "missing: build it with ./mvnw package", config.file(), worker.position().line(), worker.name(),
+                    sandbox));
                 return null;
             }
             try
@@ -349,7 +369,7 @@ public final class Main implements Callable<Integer>
             }
             catch (final IllegalStateException e)
             {
-                err.printf("%s:%d: %s%n", config.file(), worker.position().line(), e.getMessage());
+                problems.accept(String.format("%s:%d: %s", config.file(), worker.position().line(), e.getMessage()));
                 return null;
             }
         }
@@ -359,8 +379,8 @@ public final class Main implements Callable<Integer>
     static int explain(final Path file, final String workerName, final PrintStream out,
         final PrintStream err)
     {
-        final PipelineConfig config = parse(file, err);
-        final Supervisor.Settings settings = config == null ? null : settings(config, out, err);
+        final PipelineConfig config = parse(file, err::println);
+        final Supervisor.Settings settings = config == null ? null : settings(config, err::println);
         if (settings == null)
         {
             return Supervisor.EXIT_USAGE;

@@ -3,14 +3,13 @@ package io.trindle.supervisor;
 import io.trindle.ipc.linux.Fds;
 
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Copies one worker's stdout or stderr to the supervisor's, line by line, each line prefixed with the
- * worker's name and replica ({@code splitter.1 | ...}), coloured per worker on a terminal, as
+ * Copies one worker's stdout or stderr to the supervisor's {@link Log}, line by line: in text each line prefixed
+ * with the worker's name and replica ({@code splitter.1 | ...}), coloured per worker on a terminal, as
  * {@code docker compose up} does. Runs on its own thread until the worker closes its end of the pipe.
  */
 final class OutputPump implements Runnable
@@ -21,31 +20,32 @@ final class OutputPump implements Runnable
     private static final int BUFFER = 64 * 1024;
 
     private final int fd;
+    private final String worker;
+    private final int replica;
+    private final boolean stderr;
     private final String prefix;
-    private final PrintStream out;
+    private final Log log;
     private final StderrTail tail;
 
     /**
      * @param fd     the read end of the worker's stdout or stderr pipe; the pump closes it at the end.
-     * @param label  e.g. {@code splitter.1}.
+     * @param worker the process it is of, e.g. {@code splitter.1}.
+     * @param stderr whether it is the worker's stderr (else its stdout).
      * @param width  the widest label, so the bars line up.
-     * @param colour the worker's colour number, or -1 for none.
+     * @param colour the worker's colour number, used where the log may colour this stream.
      * @param tail   where to keep the last lines too, or {@code null}.
      */
-    OutputPump(final int fd, final String label, final int width, final int colour, final PrintStream out,
-        final StderrTail tail)
+    OutputPump(final int fd, final WorkerProcess worker, final boolean stderr, final int width, final int colour,
+        final Log log, final StderrTail tail)
     {
         this.fd = fd;
-        final String padded = String.format("%-" + width + "s | ", label);
-        this.prefix = colour < 0 ? padded : COLOURS[colour % COLOURS.length] + padded + RESET;
-        this.out = out;
+        this.worker = worker.config.name();
+        this.replica = worker.replica;
+        this.stderr = stderr;
+        final String padded = String.format("%-" + width + "s | ", worker.label);
+        this.prefix = log.colours(stderr) ? COLOURS[colour % COLOURS.length] + padded + RESET : padded;
+        this.log = log;
         this.tail = tail;
-    }
-
-    static boolean terminal()
-    {
-        final java.io.Console console = System.console();
-        return console != null && console.isTerminal() && System.getenv("NO_COLOR") == null;
     }
 
     @Override
@@ -74,7 +74,7 @@ final class OutputPump implements Runnable
         }
         catch (final RuntimeException e)
         {
-            out.println(prefix + "(output lost: " + e.getMessage() + ")");
+            log.worker(worker, replica, stderr, prefix, "(output lost: " + e.getMessage() + ")");
         }
         finally
         {
@@ -98,9 +98,6 @@ final class OutputPump implements Runnable
         {
             tail.add(text);
         }
-        synchronized (out)
-        {
-            out.println(prefix + text);
-        }
+        log.worker(worker, replica, stderr, prefix, text);
     }
 }

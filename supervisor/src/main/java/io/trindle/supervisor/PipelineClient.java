@@ -114,6 +114,23 @@ final class PipelineClient
         }
     }
 
+    /**
+     * @return why the supervisor of {@code name} did not answer, for a line on stderr: no such pipeline runs (and
+     *         which do), or its socket failed.
+     */
+    static String unanswered(final String name, final IOException e)
+    {
+        if (!Files.exists(StatusSocket.pathOf(name)))
+        {
+            final List<String> running = running();
+            return "trindle: no pipeline '" + name + "' is running (" + (running.isEmpty() ? "none is running at all" :
+                "running: " + String.join(", ", running)) + "; a pipeline's name is its config's 'name:', or its " +
+                "file's name without .yaml)";
+        }
+        return "trindle: no supervisor of pipeline '" + name + "' answers on " + StatusSocket.pathOf(name) + ": " +
+            e.getMessage();
+    }
+
     private static String noneRunning()
     {
         return "trindle: no pipeline is running (no socket in " + StatusSocket.runDirectory() + ")";
@@ -147,8 +164,7 @@ final class PipelineClient
         }
         catch (final IOException e)
         {
-            err.println("trindle: no supervisor of pipeline '" + name + "' answers on " + StatusSocket.pathOf(name) +
-                ": " + e.getMessage());
+            err.println(unanswered(name, e));
             return null;
         }
     }

@@ -4,7 +4,6 @@ import io.trindle.supervisor.config.Durations;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -79,17 +78,17 @@ final class StatusSocket implements AutoCloseable
     private final Path keyFile;
     private final byte[] key;
     private final ServerSocketChannel server;
-    private final PrintStream err;
+    private final Reporter reporter;
     private final Semaphore clients = new Semaphore(MAX_CLIENTS);
 
     private StatusSocket(final Path path, final Path keyFile, final String key, final ServerSocketChannel server,
-        final PrintStream err)
+        final Reporter reporter)
     {
         this.path = path;
         this.keyFile = keyFile;
         this.key = key.getBytes(StandardCharsets.US_ASCII);
         this.server = server;
-        this.err = err;
+        this.reporter = reporter;
     }
 
     /** @return the directory the sockets live in. */
@@ -113,10 +112,10 @@ final class StatusSocket implements AutoCloseable
     /**
      * Binds the socket of {@code pipeline} and serves it on daemon threads.
      *
-     * @param err where a failure to accept clients is said.
+     * @param reporter where a failure to accept clients is said.
      * @throws IllegalStateException if a supervisor of that pipeline already answers there.
      */
-    static StatusSocket serve(final String pipeline, final Supervisor supervisor, final PrintStream err)
+    static StatusSocket serve(final String pipeline, final Supervisor supervisor, final Reporter reporter)
     {
         final Path path = pathOf(pipeline);
         try
@@ -155,7 +154,7 @@ final class StatusSocket implements AutoCloseable
             }
             final ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             server.bind(UnixDomainSocketAddress.of(path));
-            final StatusSocket socket = new StatusSocket(path, keyFile, key, server, err);
+            final StatusSocket socket = new StatusSocket(path, keyFile, key, server, reporter);
             Thread.ofPlatform().daemon().name("trindle-status").start(() -> socket.acceptClients(supervisor));
             return socket;
         }
@@ -190,8 +189,8 @@ final class StatusSocket implements AutoCloseable
                 if (!String.valueOf(e.getMessage()).equals(lastFailure))
                 {
                     lastFailure = String.valueOf(e.getMessage());
-                    err.println("trindle: the status socket " + path + " cannot accept a client: " + lastFailure +
-                        "; trying again every " + Durations.format(ACCEPT_RETRY_PAUSE));
+                    reporter.say("the status socket %s cannot accept a client: %s; trying again every %s", path,
+                        lastFailure, Durations.format(ACCEPT_RETRY_PAUSE));
                 }
                 pause(ACCEPT_RETRY_PAUSE);
                 continue;

@@ -80,7 +80,7 @@ final class StopSequence
      */
     void escalate(final WorkerProcess worker, final int phase)
     {
-        reporter.say("worker %s did not stop within its stop timeout; sending %s", worker.label,
+        reporter.sayAbout(worker, "worker %s did not stop within its stop timeout; sending %s", worker.label,
             phase == 1 ? "SIGTERM" : "SIGKILL");
         worker.signal(phase == 1 ? Processes.SIGTERM : Processes.SIGKILL);
     }
@@ -99,15 +99,15 @@ final class StopSequence
                 final String damage = Pipe.damage(lane.handle());
                 if (damage != null)
                 {
-                    reporter.say("the lane worker %s sends on in pipe 0x%x is broken: %s", worker.label,
+                    reporter.sayAbout(worker, "the lane worker %s sends on in pipe 0x%x is broken: %s", worker.label,
                         lane.handle().objectId(), damage);
                 }
                 Pipe.endLane(lane.handle());
             }
             catch (final RuntimeException e)
             {
-                reporter.say("cannot end the stream of %s on pipe 0x%x: %s", worker.label, lane.handle().objectId(),
-                    e.getMessage());
+                reporter.sayAbout(worker, "cannot end the stream of %s on pipe 0x%x: %s", worker.label,
+                    lane.handle().objectId(), e.getMessage());
             }
         }
     }

@@ -12,7 +12,6 @@ import io.trindle.supervisor.config.PipelineConfig;
 import io.trindle.supervisor.config.Readiness;
 import io.trindle.supervisor.config.WorkerConfig;
 
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -67,7 +66,8 @@ final class Supervisor
     {
     }
 
-    private record Exited(WorkerProcess worker, long generation, int status) implements Event
+    /** The process {@code pid} (0 when none was made) of a worker ended with the wait status {@code status}. */
+    private record Exited(WorkerProcess worker, long generation, int pid, int status) implements Event
     {
     }
 
@@ -126,13 +126,11 @@ final class Supervisor
     }
 
     /** Where things are: the launchers (plain and sandboxing), and how Java workers are run. */
-    record Settings(Path launcher, Path sandbox, String javaCommand, String workerClasspath, PrintStream out,
-        PrintStream err)
+    record Settings(Path launcher, Path sandbox, String javaCommand, String workerClasspath)
     {
     }
 
     private final PipelineConfig config;
-    private final Settings settings;
     private final Reporter reporter;
     private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
     private final ScheduledExecutorService timers =
@@ -152,11 +150,11 @@ final class Supervisor
     /** Whether an internal error was said already: a second one, during the stop, kills what still runs. */
     private boolean internalError;
 
-    Supervisor(final PipelineConfig config, final Settings settings)
+    /** @param log where the workers' output and the supervisor's own lines go. */
+    Supervisor(final PipelineConfig config, final Settings settings, final Log log)
     {
         this.config = config;
-        this.settings = settings;
-        this.reporter = new Reporter(settings.err());
+        this.reporter = new Reporter(log);
         for (final WorkerConfig worker : config.workers().values())
         {
             for (int replica = 0; replica < worker.replicas(); replica++)
@@ -166,12 +164,12 @@ final class Supervisor
         }
         final int labelWidth = workers.stream().mapToInt(w -> w.label.length()).max().orElse(1);
         commands = new WorkerCommand(config, settings);
-        spawner = new WorkerSpawner(settings, commands, new WorkerSpawner.Events()
+        spawner = new WorkerSpawner(commands, new WorkerSpawner.Events()
         {
             @Override
-            public void exited(final WorkerProcess worker, final long generation, final int status)
+            public void exited(final WorkerProcess worker, final long generation, final int pid, final int status)
             {
-                events.add(new Exited(worker, generation, status));
+                events.add(new Exited(worker, generation, pid, status));
             }
 
             @Override
@@ -185,7 +183,7 @@ final class Supervisor
             {
                 events.add(new ChannelEnded(channel));
             }
-        }, reporter, labelWidth);
+        }, reporter, log, labelWidth);
     }
 
     /**
@@ -203,7 +201,8 @@ final class Supervisor
         {
             // Nothing runs yet: say why (out of descriptors or memory, most likely) and start nothing.
             timers.shutdownNow();
-            say("cannot make the pipeline's objects: %s", Reporter.reason(e));
+            reporter.event(LogEvent.FINISH, null).with("status", EXIT_WORKER_FAILED)
+                .say("cannot make the pipeline's objects: %s", Reporter.reason(e));
             return EXIT_WORKER_FAILED;
         }
         observer = new Observer(config, workers, objects, tally);
@@ -211,9 +210,11 @@ final class Supervisor
         stopSequence = new StopSequence(objects, timers, phase -> events.add(new StopPhase(phase)), reporter);
         try
         {
-            PipeCycles.warnings(config).forEach(settings.err()::println);
-            say("starting pipeline '%s': %d worker process(es), %d pipe instance(s), %d segment(s)",
-                config.name(), workers.size(), objects.pipeInstances().size(), objects.segmentCount());
+            PipeCycles.warnings(config).forEach(reporter::sayAsIs);
+            reporter.event(LogEvent.START, null).with("workers", workers.size())
+                .with("pipes", objects.pipeInstances().size()).with("segments", objects.segmentCount())
+                .say("starting pipeline '%s': %d worker process(es), %d pipe instance(s), %d segment(s)",
+                    config.name(), workers.size(), objects.pipeInstances().size(), objects.segmentCount());
             // One worker per event, each posting the next behind whatever else is queued: a status query or a
             // stop waits for one spawn, not for all of them.
             events.add(new StartNext(0));
@@ -237,7 +238,8 @@ final class Supervisor
                 exitCode = EXIT_UNSAFE_RESTARTS;
             }
             final String caveat = unsafe.isEmpty() ? "" : "; " + unsafe + ": results may be incomplete or repeated";
-            say("pipeline '%s' %s", config.name(), internalError ? "stopped after an internal error" + caveat :
+            reporter.event(LogEvent.FINISH, null).with("status", exitCode).say("pipeline '%s' %s", config.name(),
+                internalError ? "stopped after an internal error" + caveat :
                 switch (exitCode)
             {
                 case EXIT_SUCCESS -> "finished: every worker exited with status 0";
@@ -285,12 +287,6 @@ final class Supervisor
         final CompletableFuture<String> answer = new CompletableFuture<>();
         events.add(new StatusQuery(json, answer));
         return answer;
-    }
-
-    /** @return where the supervisor's own lines go: the metrics endpoint says there where it listens. */
-    Reporter reporter()
-    {
-        return reporter;
     }
 
     /** @return a snapshot of the pipeline, made by the loop thread. */
@@ -452,7 +448,7 @@ final class Supervisor
                 final WorkerProcess worker = timeout.worker();
                 if (timeout.generation() == worker.generation && worker.state == WorkerProcess.State.STARTING)
                 {
-                    say("worker %s did not say it was ready within %s; killing it", worker.label,
+                    sayAbout(worker, "worker %s did not say it was ready within %s; killing it", worker.label,
                         Durations.format(worker.config.readyTimeout()));
                     worker.signal(Processes.SIGKILL);
                 }
@@ -493,8 +489,8 @@ final class Supervisor
                 final WorkerProcess worker = timeout.worker();
                 if (timeout.generation() == worker.generation && worker.alive() && worker.restarting)
                 {
-                    say("worker %s did not exit within its stop timeout (%s) of a restart; sending SIGKILL",
-                        worker.label, Durations.format(worker.config.stopTimeout()));
+                    sayAbout(worker, "worker %s did not exit within its stop timeout (%s) of a restart; sending " +
+                        "SIGKILL", worker.label, Durations.format(worker.config.stopTimeout()));
                     worker.signal(Processes.SIGKILL);
                 }
             }
@@ -527,9 +523,9 @@ final class Supervisor
         }
         catch (final SystemCallException | IllegalStateException e)
         {
-            say("cannot start worker %s: %s", worker.label, e.getMessage());
+            sayAbout(worker, "cannot start worker %s: %s", worker.label, e.getMessage());
             worker.generation++;
-            events.add(new Exited(worker, worker.generation, WorkerSpawner.FAILED_START_STATUS));
+            events.add(new Exited(worker, worker.generation, 0, WorkerSpawner.FAILED_START_STATUS));
             return;
         }
         worker.generation++;
@@ -540,9 +536,11 @@ final class Supervisor
         worker.startedAt = Instant.now();
         worker.stopping = false;
         worker.restarting = false;
+        // Said before its output can be, which its pumps start to copy.
+        reporter.event(LogEvent.SPAWN, worker).say("worker %s started, pid %d", worker.label, worker.pid);
         if (!spawner.watch(worker, generation, spawned, workers.indexOf(worker)))
         {
-            events.add(new Exited(worker, generation, WorkerSpawner.FAILED_START_STATUS));
+            events.add(new Exited(worker, generation, spawned.pid(), WorkerSpawner.FAILED_START_STATUS));
             return;
         }
         try
@@ -558,7 +556,8 @@ final class Supervisor
             if (!(e instanceof SystemCallException call &&
                 (call.errno() == Errno.EPIPE || "ECONNRESET".equals(call.errnoName()))))
             {
-                say("cannot start worker %s: cannot send its grants: %s", worker.label, Reporter.reason(e));
+                sayAbout(worker, "cannot start worker %s: cannot send its grants: %s", worker.label,
+                    Reporter.reason(e));
                 worker.signal(Processes.SIGKILL);
             }
             return;
@@ -605,6 +604,11 @@ final class Supervisor
         final boolean beforeReady = worker.state == WorkerProcess.State.STARTING && !success && !stopping &&
             !worker.stopping && !worker.restarting;
         worker.lastExit = (beforeReady ? "died before it was ready: it " : "") + WorkerProcess.describeExit(status);
+        final int signal = Processes.terminatingSignal(status);
+        reporter.event(LogEvent.EXIT, worker).with("pid", exited.pid() > 0 ? exited.pid() : null)
+            .with(signal == 0 ? "exit" : "signal", signal == 0 ? Processes.exitCode(status) :
+                WorkerProcess.signalName(signal))
+            .say("worker %s %s", worker.label, worker.lastExit);
         if (stopping || worker.stopping)
         {
             worker.state = success ? WorkerProcess.State.EXITED : WorkerProcess.State.STOPPED;
@@ -616,7 +620,8 @@ final class Supervisor
             // Restarted on request: at once, whatever its policy, and not counted against its intensity.
             worker.restarts++;
             clearDeadClaims(worker);
-            say("worker %s %s; starting it again, as asked (restart %d)%s", worker.label, worker.lastExit,
+            reporter.event(LogEvent.RESTART, worker).with("restart", worker.restarts).say(
+                "worker %s %s; starting it again, as asked (restart %d)%s", worker.label, worker.lastExit,
                 worker.restarts, notRestartSafe(worker));
             start(worker);
             return;
@@ -632,7 +637,7 @@ final class Supervisor
             // It fails the same way at every start: once is enough, whatever its restart policy.
             worker.state = WorkerProcess.State.FAILED;
             stopSequence.endStreams(worker);
-            say("worker %s could not be started: %s; it is not restarted", worker.label,
+            sayAbout(worker, "worker %s could not be started: %s; it is not restarted", worker.label,
                 LaunchFailure.explain(config, commands, worker, Processes.exitCode(status)));
             sayStderr(stderr);
             stop("worker " + worker.label + " could not be started", EXIT_WORKER_FAILED);
@@ -657,8 +662,10 @@ final class Supervisor
                 worker.consecutiveFailures = backoff.consecutiveFailures();
                 clearDeadClaims(worker);
                 worker.state = WorkerProcess.State.BACKOFF;
-                say("worker %s %s; restarting in %s (restart %d)%s", worker.label, worker.lastExit,
-                    Durations.format(backoff.delay()), worker.restarts + 1, notRestartSafe(worker));
+                reporter.event(LogEvent.RESTART, worker).with("restart", worker.restarts + 1)
+                    .with("delayMs", backoff.delay().toMillis())
+                    .say("worker %s %s; restarting in %s (restart %d)%s", worker.label, worker.lastExit,
+                        Durations.format(backoff.delay()), worker.restarts + 1, notRestartSafe(worker));
                 sayStderr(stderr);
                 timers.schedule(() -> events.add(new Restart(worker)), backoff.delay().toMillis(),
                     TimeUnit.MILLISECONDS);
@@ -726,7 +733,7 @@ final class Supervisor
             {
                 restarted++;
                 process.restarting = true;
-                say("restarting worker %s, as asked: sending SIGTERM", process.label);
+                sayAbout(process, "restarting worker %s, as asked: sending SIGTERM", process.label);
                 process.signal(Processes.SIGTERM);
                 final long generation = process.generation;
                 timers.schedule(() -> events.add(new RestartTimeout(process, generation)),
@@ -769,7 +776,8 @@ final class Supervisor
             case ControlMessage.CreatePipe create -> broker.onCreatePipe(worker, create);
             case ControlMessage.CreateBundle create -> broker.onCreateBundle(worker, create);
             case ControlMessage.Unpack unpack -> broker.onUnpack(worker, unpack);
-            default -> say("worker %s sent %s, which a worker may not send; ignored", worker.label, message);
+            default -> sayAbout(worker, "worker %s sent %s, which a worker may not send; ignored", worker.label,
+                message);
         }
     }
 
@@ -784,7 +792,7 @@ final class Supervisor
             }
             catch (final RuntimeException e)
             {
-                say("lane of %s is broken and was left as it is: %s", worker.label, e.getMessage());
+                sayAbout(worker, "lane of %s is broken and was left as it is: %s", worker.label, e.getMessage());
             }
         }
     }
@@ -801,7 +809,7 @@ final class Supervisor
         }
         stopping = true;
         exitCode = code;
-        say("stopping: %s", why);
+        reporter.event(LogEvent.STOP, null).with("reason", why).say("stopping: %s", why);
         for (final WorkerProcess worker : workers)
         {
             if (worker.state == WorkerProcess.State.BACKOFF || worker.state == WorkerProcess.State.PENDING)
@@ -820,5 +828,10 @@ final class Supervisor
     private void say(final String format, final Object... arguments)
     {
         reporter.say(format, arguments);
+    }
+
+    private void sayAbout(final WorkerProcess worker, final String format, final Object... arguments)
+    {
+        reporter.sayAbout(worker, format, arguments);
     }
 }

@@ -1,9 +1,11 @@
 package io.trindle.supervisor;
 
+import io.trindle.supervisor.config.Durations;
 import io.trindle.supervisor.config.MetricsConfig;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -13,8 +15,10 @@ import picocli.CommandLine.Spec;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
@@ -76,10 +80,79 @@ final class Verbs
         String name;
     }
 
+    /**
+     * The options of the verbs that run a pipeline, for its log: each also read from the environment, where a
+     * service manager or a container sets it once for every run; the option wins.
+     */
+    static final class LogOptions
+    {
+        @Option(names = "--log-format", paramLabel = "text|json", completionCandidates = LogFormats.class,
+            description = "each line of the log as text (the default), or as a JSON object for a log collector " +
+                "(docs/operations.md); also set by $" + Log.FORMAT_ENV)
+        private String format;
+        @Option(names = "--log-time", paramLabel = "local|utc|none", completionCandidates = LogTimes.class,
+            description = "the time each line starts with, RFC 3339 in milliseconds: local (the default), utc, " +
+                "or none; also set by $" + Log.TIME_ENV)
+        private String time;
+
+        /**
+         * @return the log the options (or the environment, or the defaults) describe, on {@code out} and
+         *         {@code err}.
+         * @throws ParameterException if a value is none of the choices.
+         */
+        Log log(final CommandLine line, final PrintStream out, final PrintStream err)
+        {
+            return Log.of(out, err, choose(line, Log.Format.class, "--log-format", format, Log.FORMAT_ENV),
+                choose(line, Log.Time.class, "--log-time", time, Log.TIME_ENV));
+        }
+
+        private static <E extends Enum<E>> E choose(final CommandLine line, final Class<E> type, final String option,
+            final String value, final String variable)
+        {
+            final String environment = System.getenv(variable);
+            final String given = value != null ? value : environment;
+            if (given == null || given.isEmpty())
+            {
+                return type.getEnumConstants()[0]; // the default
+            }
+            final E chosen = Log.named(type, given);
+            if (chosen == null)
+            {
+                throw new ParameterException(line, (value != null ? option : "$" + variable) + " is '" + given +
+                    "', which is none of " + Log.choices(type));
+            }
+            return chosen;
+        }
+    }
+
+    /** What {@code --log-format} may be. */
+    static final class LogFormats extends ArrayList<String>
+    {
+        private static final long serialVersionUID = 1L;
+
+        LogFormats()
+        {
+            super(List.of(Log.choices(Log.Format.class).split("\\|")));
+        }
+    }
+
+    /** What {@code --log-time} may be. */
+    static final class LogTimes extends ArrayList<String>
+    {
+        private static final long serialVersionUID = 1L;
+
+        LogTimes()
+        {
+            super(List.of(Log.choices(Log.Time.class).split("\\|")));
+        }
+    }
+
     @Command(name = "run", description = "start the pipeline FILE describes and supervise it until it ends",
         exitCodeList = {EXIT_RUN_0, EXIT_RUN_1, EXIT_RUN_2, EXIT_RUN_3, EXIT_RUN_4})
     static final class RunCommand extends FileVerb
     {
+        @Mixin
+        private LogOptions logOptions;
         @Option(names = "--metrics", paramLabel = "HOST:PORT", description = {"serve Prometheus metrics at " +
             "http://HOST:PORT/metrics (port 0: a free one), whatever the config's 'metrics' says"})
         private String metrics;
@@ -99,7 +172,7 @@ final class Verbs
                     throw new ParameterException(commandLine(), "--metrics " + e.getMessage());
                 }
             }
-            return Main.runPipeline(file, listen, out(), err());
+            return Main.runPipeline(file, listen, logOptions.log(commandLine(), out(), err()));
         }
     }
 
@@ -127,6 +200,77 @@ final class Verbs
         public Integer call()
         {
             return new PipelineClient(out(), err()).status(name, json);
+        }
+    }
+
+    @Command(name = "top", description = {"show running pipelines live: workers, pipes and lanes, with their rates",
+        "Every worker's pid, state, restarts, uptime, CPU %%, memory and messages in and out per second; every " +
+        "pipe's queue, fill, messages and bytes per second, waiting senders, sleeping receiver and broken lanes " +
+        "(and with l, each lane's), redrawn every interval. Keys: q quits, s changes the order of the workers, l " +
+        "shows the lanes. Not on a terminal, or with --once or --json, it prints frames one after another.",
+        "Without NAME, every running pipeline."},
+        exitCodeList = {"0:shown", "1:no pipeline is running, or the one named does not answer", EXIT_USAGE})
+    static final class TopCommand extends PipelineVerb
+    {
+        @Option(names = "--once", description = "print one frame (the rates over one interval) and exit")
+        private boolean once;
+        @Option(names = "--json", description = "frames as JSON, one object per line")
+        private boolean json;
+        @Option(names = {"-n", "--frames"}, paramLabel = "N", description = "exit after N frames")
+        private int frames;
+        @Option(names = {"-d", "--interval"}, paramLabel = "DURATION", defaultValue = "1s",
+            description = "time between frames, e.g. 500ms, 2s (default: ${DEFAULT-VALUE})")
+        private String interval;
+        @Option(names = "--sort", paramLabel = "KEY", defaultValue = "name", completionCandidates = SortKeys.class,
+            description = "order of the workers: name (the config's), cpu, rss, in, out or restarts " +
+                "(default: ${DEFAULT-VALUE})")
+        private String sort;
+        @Option(names = "--lanes", description = "show each pipe's lanes")
+        private boolean lanes;
+
+        @Override
+        public Integer call()
+        {
+            final Duration every;
+            try
+            {
+                every = Durations.parse(interval);
+            }
+            catch (final IllegalArgumentException e)
+            {
+                throw new ParameterException(commandLine(), "wrong --interval: " + e.getMessage());
+            }
+            if (every.toMillis() < 100 || every.toHours() > 1)
+            {
+                throw new ParameterException(commandLine(), "wrong --interval: '" + interval + "' is outside " +
+                    "100ms to 1h");
+            }
+            if (frames < 0)
+            {
+                throw new ParameterException(commandLine(), "wrong --frames: " + frames + " is negative");
+            }
+            final TopFrame.Sort key;
+            try
+            {
+                key = TopFrame.Sort.valueOf(sort.toUpperCase(Locale.ROOT));
+            }
+            catch (final IllegalArgumentException e)
+            {
+                throw new ParameterException(commandLine(), "wrong --sort: '" + sort + "'; one of " +
+                    String.join(", ", new SortKeys()));
+            }
+            return new Top(out(), err(), name, every, key, lanes, json, once ? 1 : frames).run();
+        }
+    }
+
+    /** The keys {@code trindle top --sort} takes. */
+    static final class SortKeys extends ArrayList<String>
+    {
+        private static final long serialVersionUID = 1L;
+
+        SortKeys()
+        {
+            super(java.util.Arrays.stream(TopFrame.Sort.values()).map(TopFrame.Sort::label).toList());
         }
     }
 
@@ -186,19 +330,23 @@ final class Verbs
         exitCodeList = {EXIT_RUN_0, EXIT_RUN_1, EXIT_RUN_2, EXIT_RUN_3, EXIT_RUN_4})
     static final class DemoCommand extends Verb
     {
+        @Mixin
+        private LogOptions logOptions;
+
         @Override
         public Integer call()
         {
+            final Log log = logOptions.log(commandLine(), out(), err());
             final String home = System.getProperty(Main.HOME_PROPERTY);
             final Path file = home == null ? null : Path.of(home).resolve(Main.DEMO);
             if (file == null || !Files.isRegularFile(file))
             {
-                err().println("trindle: the demo runs " + Main.DEMO + " of a Trindle checkout, and " +
-                    (home == null ? "-D" + Main.HOME_PROPERTY + " names none" : home + " has none") + ": run it as " +
-                    "./trindle demo from the checkout, or run: trindle run " + Main.DEMO);
+                new Reporter(log).say("the demo runs %s of a Trindle checkout, and %s: run it as ./trindle demo " +
+                    "from the checkout, or run: trindle run %s", Main.DEMO, home == null ? "-D" +
+                    Main.HOME_PROPERTY + " names none" : home + " has none", Main.DEMO);
                 return Supervisor.EXIT_USAGE;
             }
-            return Main.runPipeline(file, out(), err());
+            return Main.runPipeline(file, log);
         }
     }
 

@@ -86,7 +86,13 @@ final class WorkerProcess
         {
             return "exited with status " + Processes.exitCode(status);
         }
-        final String name = switch (signal)
+        return "was killed by " + signalName(signal);
+    }
+
+    /** @return the name of a signal that kills a worker, e.g. {@code SIGKILL}, or {@code signal N}. */
+    static String signalName(final int signal)
+    {
+        return switch (signal)
         {
             case 1 -> "SIGHUP";
             case 2 -> "SIGINT";
@@ -96,7 +102,6 @@ final class WorkerProcess
             case 15 -> "SIGTERM";
             default -> "signal " + signal;
         };
-        return "was killed by " + name;
     }
 
     /**

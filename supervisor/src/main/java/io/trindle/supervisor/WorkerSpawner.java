@@ -22,7 +22,8 @@ final class WorkerSpawner
     /** What the threads of a worker report, each tagged with the generation of the process they watch. */
     interface Events
     {
-        void exited(WorkerProcess worker, long generation, int status);
+        /** The process {@code pid} of the worker ended with the wait status {@code status}. */
+        void exited(WorkerProcess worker, long generation, int pid, int status);
 
         void received(WorkerProcess worker, long generation, ControlMessage message);
 
@@ -45,22 +46,24 @@ final class WorkerSpawner
     {
     }
 
-    private final Supervisor.Settings settings;
     private final WorkerCommand commands;
     private final Events events;
     private final Reporter reporter;
+    private final Log log;
     private final int labelWidth;
-    private final boolean colour;
 
-    WorkerSpawner(final Supervisor.Settings settings, final WorkerCommand commands, final Events events,
-        final Reporter reporter, final int labelWidth)
+    /**
+     * @param log        where the workers' output goes, through their pumps.
+     * @param labelWidth the widest worker label, so the bars of the text log line up.
+     */
+    WorkerSpawner(final WorkerCommand commands, final Events events, final Reporter reporter, final Log log,
+        final int labelWidth)
     {
-        this.settings = settings;
         this.commands = commands;
         this.events = events;
         this.reporter = reporter;
+        this.log = log;
         this.labelWidth = labelWidth;
-        this.colour = OutputPump.terminal();
     }
 
     /**
@@ -117,24 +120,23 @@ final class WorkerSpawner
      */
     boolean watch(final WorkerProcess worker, final long generation, final Spawned spawned, final int colourNumber)
     {
-        final int colourOrNone = colour ? colourNumber : -1;
         int threads = 0;
         try
         {
-            Thread.ofPlatform().daemon().name("out-" + worker.label)
-                .start(new OutputPump(spawned.stdout(), worker.label, labelWidth, colourOrNone, settings.out(), null));
+            Thread.ofPlatform().daemon().name("out-" + worker.label).start(new OutputPump(spawned.stdout(), worker,
+                false, labelWidth, colourNumber, log, null));
             threads++;
             worker.stderrTail = new StderrTail();
-            Thread.ofPlatform().daemon().name("err-" + worker.label).start(new OutputPump(spawned.stderr(),
-                worker.label, labelWidth, colourOrNone, settings.err(), worker.stderrTail));
+            Thread.ofPlatform().daemon().name("err-" + worker.label).start(new OutputPump(spawned.stderr(), worker,
+                true, labelWidth, colourNumber, log, worker.stderrTail));
             threads++;
             Thread.ofPlatform().daemon().name("wait-" + worker.label)
-                .start(() -> events.exited(worker, generation, Processes.waitpid(spawned.pid())));
+                .start(() -> events.exited(worker, generation, spawned.pid(), Processes.waitpid(spawned.pid())));
             return true;
         }
         catch (final OutOfMemoryError e)
         {
-            reporter.say("cannot start worker %s: %s", worker.label, e.getMessage());
+            reporter.sayAbout(worker, "cannot start worker %s: %s", worker.label, e.getMessage());
             worker.signal(Processes.SIGKILL);
             Processes.waitpid(spawned.pid());
             // A pump that started closes its own end when the worker's output ends, which its death just did.
@@ -167,7 +169,7 @@ final class WorkerSpawner
         }
         catch (final OutOfMemoryError e)
         {
-            reporter.say("cannot start worker %s: %s", worker.label, e.getMessage());
+            reporter.sayAbout(worker, "cannot start worker %s: %s", worker.label, e.getMessage());
             worker.signal(Processes.SIGKILL);
             return false;
         }
@@ -196,7 +198,7 @@ final class WorkerSpawner
                     // taken off the socket unread, until the channel ends and this reader can report its end.
                     if (!deaf && generation == worker.generation)
                     {
-                        settings.err().printf("trindle: worker %s sent a bad control message: %s%n", worker.label,
+                        reporter.sayAbout(worker, "worker %s sent a bad control message: %s", worker.label,
                             e.getMessage());
                     }
                     deaf = true;
@@ -222,8 +224,7 @@ final class WorkerSpawner
             // than closing it: that is its end, as EOF is, and its exit event tells the rest.
             if (e.errno() != Errno.ECONNRESET && generation == worker.generation && worker.alive())
             {
-                settings.err().printf("trindle: cannot read worker %s's control channel: %s%n", worker.label,
-                    e.getMessage());
+                reporter.sayAbout(worker, "cannot read worker %s's control channel: %s", worker.label, e.getMessage());
             }
         }
         catch (final ClosedHandleException e)

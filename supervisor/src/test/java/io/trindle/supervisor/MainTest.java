@@ -112,6 +112,8 @@ class MainTest
             {"sandbox", "explain"},
             {"completion", "fish"},
             {"demo", "extra"},
+            {"run", "--log-format", "xml", "a.yaml"},
+            {"demo", "--log-time", "gmt"},
         };
         for (final String[] misuse : misuses)
         {
@@ -128,6 +130,8 @@ class MainTest
             help.err());
         assertTrue(trindle("completion", "fish").err().startsWith("trindle: wrong arguments for 'completion': " +
             "unknown shell 'fish': bash or zsh\n"));
+        assertTrue(trindle("run", "--log-format", "xml", "a.yaml").err().startsWith("trindle: wrong arguments for " +
+            "'run': --log-format is 'xml', which is none of text|json\n"));
     }
 
     @Test
@@ -203,8 +207,8 @@ class MainTest
         assertEquals(0, quickly("validate", valid).status());
         assertEquals(2, quickly("validate", invalid).status());
         assertEquals(1, quickly("status", nobody).status());
-        assertTrue(quickly("stop", nobody).err().startsWith("trindle: no supervisor of pipeline '" + nobody +
-            "' answers on "), quickly("stop", nobody).err());
+        assertTrue(quickly("stop", nobody).err().startsWith("trindle: no pipeline '" + nobody + "' is running ("),
+            quickly("stop", nobody).err());
         assertEquals(2, quickly("restart", nobody, "1st").status());
     }
 
@@ -219,7 +223,8 @@ class MainTest
             List.of("validate"), List.of("validate", "a", "b"), List.of("validate", "--help"),
             List.of("validate", "bad\0path"), List.of("sandbox"), List.of("sandbox", "explain"),
             List.of("sandbox", "explain", "a", "b", "c"), List.of("sandbox", "explain", "--help"),
-            List.of("run", "a.yaml"), List.of("demo"), List.of("--version"), List.of("help", "status")))
+            List.of("run", "a.yaml"), List.of("run", "--log-format", "json", "a.yaml"), List.of("demo"),
+            List.of("demo", "--log-time", "utc"), List.of("--version"), List.of("help", "status")))
         {
             assertTrue(QuickVerbs.run(args, discard, discard).isEmpty(), args.toString());
         }
@@ -249,7 +254,7 @@ class MainTest
             complete_words trindle ''
             """);
         assertEquals(List.of("restart", "bash zsh", "--json --help",
-            "run validate status stop restart sandbox demo completion help"), completed.lines().toList());
+            "run validate status top stop restart sandbox demo completion help"), completed.lines().toList());
     }
 
     @Test
@@ -273,7 +278,7 @@ class MainTest
             complete_words trindle ''
             whence -w _bash_complete
             """);
-        assertEquals(List.of("bash zsh", "run validate status stop restart sandbox demo completion help",
+        assertEquals(List.of("bash zsh", "run validate status top stop restart sandbox demo completion help",
             "_bash_complete: function"), completed.lines().toList());
     }
 

@@ -158,7 +158,7 @@ class MetricsEndpointTest
             final IllegalStateException e = assertThrows(IllegalStateException.class, () ->
                 MetricsEndpoint.serve(new MetricsConfig("127.0.0.1", taken.getLocalPort()), "--metrics",
                     () -> CompletableFuture.completedFuture(snapshot()), Duration.ofSeconds(5),
-                    new Reporter(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))));
+                    reporter(new ByteArrayOutputStream())));
             assertEquals("cannot serve metrics at 127.0.0.1:" + taken.getLocalPort() + " (--metrics): Address " +
                 "already in use (EADDRINUSE); another process listens there: choose another port, or port 0 for a " +
                 "free one", e.getMessage());
@@ -173,7 +173,7 @@ class MetricsEndpointTest
         final IllegalStateException e = assertThrows(IllegalStateException.class, () ->
             MetricsEndpoint.serve(new MetricsConfig("192.0.2.1", 0), "'metrics: listen' of p.yaml",
                 () -> CompletableFuture.completedFuture(snapshot()), Duration.ofSeconds(5),
-                new Reporter(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))));
+                reporter(new ByteArrayOutputStream())));
         assertEquals("cannot serve metrics at 192.0.2.1:0 ('metrics: listen' of p.yaml): Cannot assign requested " +
             "address (EADDRNOTAVAIL); the host is not an address of this machine: use 127.0.0.1, 0.0.0.0 or one of " +
             "its own", e.getMessage());
@@ -186,7 +186,7 @@ class MetricsEndpointTest
         final CompletableFuture<Snapshot> never = new CompletableFuture<>();
         final ByteArrayOutputStream said = new ByteArrayOutputStream();
         try (MetricsEndpoint endpoint = MetricsEndpoint.serve(new MetricsConfig("127.0.0.1", 0), "--metrics",
-            () -> never, Duration.ofMillis(100), new Reporter(new PrintStream(said, true, StandardCharsets.UTF_8))))
+            () -> never, Duration.ofMillis(100), reporter(said)))
         {
             final int port = Integer.parseInt(endpoint.url().replaceAll(".*:(\\d+)/metrics", "$1"));
             final String[] answer = get(port);
@@ -204,7 +204,14 @@ class MetricsEndpointTest
         final ByteArrayOutputStream said)
     {
         return MetricsEndpoint.serve(new MetricsConfig("127.0.0.1", 0), "--metrics", snapshots,
-            Duration.ofSeconds(5), new Reporter(new PrintStream(said, true, StandardCharsets.UTF_8)));
+            Duration.ofSeconds(5), reporter(said));
+    }
+
+    /** @return a reporter that writes the supervisor's lines to {@code said}, in text without a time. */
+    private static Reporter reporter(final ByteArrayOutputStream said)
+    {
+        final PrintStream stream = new PrintStream(said, true, StandardCharsets.UTF_8);
+        return new Reporter(Log.of(stream, stream, Log.Format.TEXT, Log.Time.NONE));
     }
 
     /** @return the status line and headers, and the body, of {@code GET /metrics} over HTTP/1.0. */

@@ -10,6 +10,7 @@ import static io.trindle.ipc.linux.Libc.capture;
 import static io.trindle.ipc.linux.Libc.downcall;
 import static io.trindle.ipc.linux.Libc.errno;
 import static io.trindle.ipc.linux.Libc.failure;
+import static io.trindle.ipc.linux.Libc.plainDowncall;
 import static io.trindle.ipc.linux.Libc.requireNative;
 import static io.trindle.ipc.linux.Libc.unexpected;
 import static java.lang.foreign.ValueLayout.ADDRESS;
@@ -53,6 +54,8 @@ public final class Fds
         FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle PIPE2 = downcall("pipe2",
         FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle ISATTY = plainDowncall("isatty",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 
     /**
      * {@code fcntl(fd, command, argument)}, for the integer-argument commands.
@@ -101,6 +104,24 @@ public final class Fds
     public static int dupAtLeast(final int fd, final int lowest)
     {
         return fcntl(fd, F_DUPFD_CLOEXEC, lowest);
+    }
+
+    /**
+     * {@code isatty(fd)}: whether {@code fd} is a terminal. Its failures (ENOTTY for a file or a pipe, EBADF for a
+     * closed fd) all mean no.
+     *
+     * @see <a href="https://man7.org/linux/man-pages/man3/isatty.3.html">isatty(3)</a>
+     */
+    public static boolean isTerminal(final int fd)
+    {
+        try
+        {
+            return (int)ISATTY.invokeExact(fd) == 1;
+        }
+        catch (final Throwable t)
+        {
+            throw unexpected(t);
+        }
     }
 
     /**

@@ -40,7 +40,7 @@ public final class Durations
      * @return the duration; may be zero or negative (the caller says which durations make sense).
      * @throws IllegalArgumentException with a message that quotes {@code text} and says what is accepted.
      */
-    static Duration parse(final String text)
+    public static Duration parse(final String text)
     {
         final Matcher matcher = DURATION.matcher(text);
         if (!matcher.matches())

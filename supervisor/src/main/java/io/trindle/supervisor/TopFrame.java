@@ -1,0 +1,450 @@
+package io.trindle.supervisor;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One frame of {@code trindle top}: the pipelines' snapshots ({@link Snapshot}, as {@code status --json} gives them)
+ * at two moments, and the rates between them — CPU %, messages in and out per second per worker, messages and bytes
+ * released per second per pipe and lane — as a screen of text or one JSON object. The rates are the differences of
+ * counters the lanes and the supervisor keep anyway, over the supervisor's own clock; nothing is counted for them.
+ */
+final class TopFrame
+{
+    /** How the workers are ordered; {@code trindle top} cycles through these with the key {@code s}. */
+    enum Sort
+    {
+        NAME, CPU, RSS, IN, OUT, RESTARTS;
+
+        Sort next()
+        {
+            return values()[(ordinal() + 1) % values().length];
+        }
+
+        String label()
+        {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** A worker and its rates. */
+    record WorkerRow(Map<String, Object> worker, double cpuPercent, double inPerSecond, double outPerSecond)
+    {
+    }
+
+    /** A lane or a pipe and its rates. */
+    record Flow(Map<String, Object> counts, double messagesPerSecond, double bytesPerSecond)
+    {
+    }
+
+    /** One pipeline in the frame: what it said, or why it said nothing. */
+    record PipelineRows(String name, Map<String, Object> now, String problem, double seconds, List<WorkerRow> workers,
+        List<Flow> pipes, List<List<Flow>> lanes)
+    {
+    }
+
+    private final List<PipelineRows> pipelines;
+    private final double interval;
+
+    private TopFrame(final List<PipelineRows> pipelines, final double interval)
+    {
+        this.pipelines = pipelines;
+        this.interval = interval;
+    }
+
+    /**
+     * @param before   each pipeline's snapshot at the start of the interval, by name (a name missing: no rates).
+     * @param now      each pipeline's snapshot now, by name, or {@code null} with the reason in {@code problems}.
+     * @param interval the interval asked for, in seconds, to show.
+     */
+    static TopFrame of(final Map<String, Map<String, Object>> before, final Map<String, Map<String, Object>> now,
+        final Map<String, String> problems, final double interval)
+    {
+        final List<PipelineRows> rows = new ArrayList<>();
+        for (final Map.Entry<String, Map<String, Object>> entry : now.entrySet())
+        {
+            final Map<String, Object> current = entry.getValue();
+            if (current == null)
+            {
+                rows.add(new PipelineRows(entry.getKey(), null, problems.get(entry.getKey()), 0, List.of(), List.of(),
+                    List.of()));
+                continue;
+            }
+            Map<String, Object> previous = before.get(entry.getKey());
+            // Another supervisor of the same name since: its counters started again, and no rate spans the two.
+            if (previous != null && number(previous, "supervisorPid") != number(current, "supervisorPid"))
+            {
+                previous = null;
+            }
+            final double seconds = previous == null ? 0 :
+                (number(current, "sampledNanos") - number(previous, "sampledNanos")) / 1e9;
+            final List<WorkerRow> workers = new ArrayList<>();
+            for (final Map<String, Object> worker : list(current, "workers"))
+            {
+                final Map<String, Object> old = previous == null ? null :
+                    find(list(previous, "workers"), "label", text(worker, "label"));
+                // A new process since (restarted): its CPU time started again; the rate is what it used since.
+                final boolean sameProcess = old != null && number(old, "pid") == number(worker, "pid");
+                final double cpu = rate(decimal(worker, "cpuSeconds") - (sameProcess ? decimal(old, "cpuSeconds") : 0),
+                    seconds) * 100;
+                workers.add(new WorkerRow(worker, old == null ? 0 : cpu,
+                    old == null ? 0 : rate(number(worker, "messagesIn") - number(old, "messagesIn"), seconds),
+                    old == null ? 0 : rate(number(worker, "messagesOut") - number(old, "messagesOut"), seconds)));
+            }
+            final List<Flow> pipes = new ArrayList<>();
+            final List<List<Flow>> lanes = new ArrayList<>();
+            for (final Map<String, Object> pipe : list(current, "pipes"))
+            {
+                final Map<String, Object> old = previous == null ? null :
+                    find(list(previous, "pipes"), "name", text(pipe, "name"));
+                pipes.add(flow(pipe, old, seconds));
+                final List<Flow> laneFlows = new ArrayList<>();
+                for (final Map<String, Object> lane : list(pipe, "lanes"))
+                {
+                    laneFlows.add(flow(lane, old == null ? null :
+                        find(list(old, "lanes"), "lane", String.valueOf(number(lane, "lane"))), seconds));
+                }
+                lanes.add(laneFlows);
+            }
+            rows.add(new PipelineRows(entry.getKey(), current, null, seconds, workers, pipes, lanes));
+        }
+        return new TopFrame(rows, interval);
+    }
+
+    private static Flow flow(final Map<String, Object> now, final Map<String, Object> before, final double seconds)
+    {
+        if (before == null)
+        {
+            return new Flow(now, 0, 0);
+        }
+        return new Flow(now, rate(number(now, "released") - number(before, "released"), seconds),
+            rate(number(now, "bytesReleased") - number(before, "bytesReleased"), seconds));
+    }
+
+    private static double rate(final double difference, final double seconds)
+    {
+        return seconds <= 0 ? 0 : Math.max(0, difference) / seconds;
+    }
+
+    /**
+     * @param width  the terminal's columns: longer lines are cut there (0: no limit).
+     * @param height the terminal's rows: the screen stops there (0: no limit).
+     * @param sort   how to order the workers (the pipes follow their rate, but for {@link Sort#NAME}).
+     * @param lanes  whether to show each pipe's lanes under it.
+     * @param keys   the line of keys to show at the top, or {@code null} for none.
+     */
+    String text(final int width, final int height, final Sort sort, final boolean lanes, final String keys)
+    {
+        final List<String> lines = new ArrayList<>();
+        lines.add(String.format(Locale.ROOT, "trindle top - %d pipeline%s, every %s, workers sorted by %s%s",
+            pipelines.size(), pipelines.size() == 1 ? "" : "s", seconds(interval), sort.label(),
+            keys == null ? "" : "   " + keys));
+        for (final PipelineRows pipeline : pipelines)
+        {
+            lines.add("");
+            if (pipeline.now() == null)
+            {
+                lines.add("pipeline " + pipeline.name() + ": " + pipeline.problem());
+                continue;
+            }
+            lines.addAll(summary(pipeline));
+            lines.add(String.format("%-16s %8s  %-8s %8s %8s %6s %9s %10s %10s", "WORKER", "PID", "STATE",
+                "RESTARTS", "UPTIME", "CPU%", "RSS", "IN/S", "OUT/S"));
+            for (final WorkerRow row : sorted(pipeline.workers(), sort))
+            {
+                final Map<String, Object> worker = row.worker();
+                // Memory is 0 exactly when no process runs (pending, backing off, ended): "-" rather than 0.
+                final boolean running = number(worker, "rssBytes") > 0;
+                lines.add(String.format(Locale.ROOT, "%-16s %8s  %-8s %8d %8s %6s %9s %10.0f %10.0f",
+                    text(worker, "label"), number(worker, "pid") == 0 ? "-" : Long.toString(number(worker, "pid")),
+                    text(worker, "state"), number(worker, "restarts"), uptime(number(worker, "uptimeSeconds")),
+                    running ? String.format(Locale.ROOT, "%.1f", row.cpuPercent()) : "-",
+                    running ? bytes(number(worker, "rssBytes")) : "-", row.inPerSecond(), row.outPerSecond()));
+            }
+            lines.add("");
+            lines.add(String.format("%-16s %-16s %8s %10s %6s %10s %10s %7s %8s %6s", "PIPE", "RECEIVER", "QUEUED",
+                "BYTES", "FILL", "MSG/S", "BYTES/S", "WAITING", "SLEEPING", "BROKEN"));
+            final List<Integer> order = pipeOrder(pipeline.pipes(), sort);
+            for (final int index : order)
+            {
+                final Flow pipe = pipeline.pipes().get(index);
+                final Map<String, Object> counts = pipe.counts();
+                lines.add(String.format(Locale.ROOT, "%-16s %-16s %8d %10s %5.1f%% %10.0f %10s %7d %8s %6d",
+                    text(counts, "name"), text(counts, "receiver"), number(counts, "queued"),
+                    bytes(number(counts, "bytes")), decimal(counts, "fillPercent"), pipe.messagesPerSecond(),
+                    bytes(Math.round(pipe.bytesPerSecond())), number(counts, "sendersWaiting"),
+                    Boolean.TRUE.equals(counts.get("receiverSleeping")) ? "yes" : "no", number(counts, "brokenLanes")));
+                if (lanes)
+                {
+                    for (final Flow lane : pipeline.lanes().get(index))
+                    {
+                        final Map<String, Object> laneCounts = lane.counts();
+                        final long laneCapacity = number(counts, "laneCapacity");
+                        lines.add(String.format(Locale.ROOT,
+                            "  lane %-9s %-16s %8d %10s %5.1f%% %10.0f %10s %7s %8s %6s",
+                            number(laneCounts, "lane"), "from " + text(laneCounts, "sender"),
+                            number(laneCounts, "queued"), bytes(number(laneCounts, "bytes")),
+                            laneCapacity == 0 ? 0.0 : 100.0 * number(laneCounts, "bytes") / laneCapacity,
+                            lane.messagesPerSecond(),
+                            bytes(Math.round(lane.bytesPerSecond())),
+                            Boolean.TRUE.equals(laneCounts.get("senderWaiting")) ? "yes" : "no",
+                            Boolean.TRUE.equals(laneCounts.get("ended")) ? "ended" : "",
+                            Boolean.TRUE.equals(laneCounts.get("broken")) ? "yes" : ""));
+                    }
+                }
+            }
+        }
+        final StringBuilder screen = new StringBuilder();
+        final int shown = height > 0 ? Math.min(height, lines.size()) : lines.size();
+        for (int i = 0; i < shown; i++)
+        {
+            final String line = lines.get(i).stripTrailing();
+            screen.append(width > 0 && line.length() > width ? line.substring(0, width) : line).append('\n');
+        }
+        return screen.toString();
+    }
+
+    private static List<String> summary(final PipelineRows pipeline)
+    {
+        long running = 0;
+        long restarts = 0;
+        long rss = 0;
+        double cpu = 0;
+        for (final WorkerRow row : pipeline.workers())
+        {
+            running += "running".equals(text(row.worker(), "state")) ? 1 : 0;
+            restarts += number(row.worker(), "restarts");
+            rss += number(row.worker(), "rssBytes");
+            cpu += row.cpuPercent();
+        }
+        double released = 0;
+        long queued = 0;
+        long broken = 0;
+        for (final Flow pipe : pipeline.pipes())
+        {
+            released += pipe.messagesPerSecond();
+            queued += number(pipe.counts(), "queued");
+            broken += number(pipe.counts(), "brokenLanes");
+        }
+        return List.of(String.format(Locale.ROOT, "pipeline %s (supervisor %d): %d workers, %d running, %d restarts, " +
+            "CPU %.1f%%, RSS %s", pipeline.name(), number(pipeline.now(), "supervisorPid"), pipeline.workers().size(),
+            running, restarts, cpu, bytes(rss)), String.format(Locale.ROOT, "messages: %.0f/s released, %d queued, " +
+            "%d broken lanes", released, queued, broken), "");
+    }
+
+    private static List<WorkerRow> sorted(final List<WorkerRow> workers, final Sort sort)
+    {
+        final Comparator<WorkerRow> order = switch (sort)
+        {
+            case NAME -> null;
+            case CPU -> Comparator.comparingDouble(WorkerRow::cpuPercent);
+            case RSS -> Comparator.comparingLong(row -> number(row.worker(), "rssBytes"));
+            case IN -> Comparator.comparingDouble(WorkerRow::inPerSecond);
+            case OUT -> Comparator.comparingDouble(WorkerRow::outPerSecond);
+            case RESTARTS -> Comparator.comparingLong(row -> number(row.worker(), "restarts"));
+        };
+        if (order == null)
+        {
+            return workers;
+        }
+        final List<WorkerRow> sorted = new ArrayList<>(workers);
+        sorted.sort(order.reversed()); // the busiest first, as top does; a stable sort keeps the config's order
+        return sorted;
+    }
+
+    private static List<Integer> pipeOrder(final List<Flow> pipes, final Sort sort)
+    {
+        final List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < pipes.size(); i++)
+        {
+            order.add(i);
+        }
+        if (sort != Sort.NAME)
+        {
+            order.sort(Comparator.comparingDouble((Integer i) -> pipes.get(i).messagesPerSecond()).reversed());
+        }
+        return order;
+    }
+
+    /** @return the frame as one line of JSON: every pipeline's snapshot with the rates added to each row. */
+    String json()
+    {
+        final StringBuilder json = new StringBuilder();
+        json.append("{\"intervalSeconds\":").append(String.format(Locale.ROOT, "%.3f", interval))
+            .append(",\"pipelines\":[");
+        for (int p = 0; p < pipelines.size(); p++)
+        {
+            final PipelineRows pipeline = pipelines.get(p);
+            json.append(p == 0 ? "" : ",");
+            if (pipeline.now() == null)
+            {
+                json.append("{\"pipeline\":").append(Json.quote(pipeline.name())).append(",\"error\":")
+                    .append(Json.quote(pipeline.problem())).append('}');
+                continue;
+            }
+            json.append("{\"pipeline\":").append(Json.quote(pipeline.name())).append(",\"supervisorPid\":")
+                .append(number(pipeline.now(), "supervisorPid")).append(",\"seconds\":")
+                .append(String.format(Locale.ROOT, "%.3f", pipeline.seconds())).append(",\"workers\":[");
+            for (int i = 0; i < pipeline.workers().size(); i++)
+            {
+                final WorkerRow row = pipeline.workers().get(i);
+                json.append(i == 0 ? "" : ",").append(withRates(row.worker(), Map.of("cpuPercent", row.cpuPercent(),
+                    "messagesInPerSecond", row.inPerSecond(), "messagesOutPerSecond", row.outPerSecond()), null));
+            }
+            json.append("],\"pipes\":[");
+            for (int i = 0; i < pipeline.pipes().size(); i++)
+            {
+                final Flow pipe = pipeline.pipes().get(i);
+                final StringBuilder lanes = new StringBuilder("[");
+                for (final Flow lane : pipeline.lanes().get(i))
+                {
+                    lanes.append(lanes.length() == 1 ? "" : ",").append(withRates(lane.counts(), rates(lane), null));
+                }
+                json.append(i == 0 ? "" : ",").append(withRates(pipe.counts(), rates(pipe), lanes.append(']')));
+            }
+            json.append("],\"supervisor\":").append(write(pipeline.now().get("supervisor"))).append('}');
+        }
+        return json.append("]}").toString();
+    }
+
+    private static Map<String, Double> rates(final Flow flow)
+    {
+        return Map.of("messagesPerSecond", flow.messagesPerSecond(), "bytesPerSecond", flow.bytesPerSecond());
+    }
+
+    /** @return {@code row} as JSON with {@code rates} in place of the keys of the same name, and its lanes. */
+    private static String withRates(final Map<String, Object> row, final Map<String, Double> rates,
+        final CharSequence lanes)
+    {
+        final StringBuilder json = new StringBuilder("{");
+        for (final Map.Entry<String, Object> entry : row.entrySet())
+        {
+            if (rates.containsKey(entry.getKey()) || entry.getKey().equals("lanes"))
+            {
+                continue;
+            }
+            json.append(json.length() == 1 ? "" : ",").append(Json.quote(entry.getKey())).append(':')
+                .append(write(entry.getValue()));
+        }
+        for (final Map.Entry<String, Double> rate : new java.util.TreeMap<>(rates).entrySet())
+        {
+            json.append(',').append(Json.quote(rate.getKey())).append(':')
+                .append(String.format(Locale.ROOT, "%.1f", rate.getValue()));
+        }
+        if (lanes != null)
+        {
+            json.append(",\"lanes\":").append(lanes);
+        }
+        return json.append('}').toString();
+    }
+
+    /** @return a value read by {@link Json#parse} written back as JSON. */
+    @SuppressWarnings("unchecked")
+    private static String write(final Object value)
+    {
+        if (value == null)
+        {
+            return "null";
+        }
+        if (value instanceof String string)
+        {
+            return Json.quote(string);
+        }
+        if (value instanceof Map<?, ?> map)
+        {
+            final StringBuilder json = new StringBuilder("{");
+            ((Map<String, Object>)map).forEach((key, item) ->
+                json.append(json.length() == 1 ? "" : ",").append(Json.quote(key)).append(':').append(write(item)));
+            return json.append('}').toString();
+        }
+        if (value instanceof List<?> list)
+        {
+            final StringBuilder json = new StringBuilder("[");
+            list.forEach(item -> json.append(json.length() == 1 ? "" : ",").append(write(item)));
+            return json.append(']').toString();
+        }
+        return value.toString(); // a number or a boolean, as read
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> list(final Map<String, Object> object, final String key)
+    {
+        final Object value = object.get(key);
+        return value instanceof List<?> list ? (List<Map<String, Object>>)list : List.of();
+    }
+
+    private static Map<String, Object> find(final List<Map<String, Object>> rows, final String key, final String value)
+    {
+        for (final Map<String, Object> row : rows)
+        {
+            if (value.equals(String.valueOf(row.get(key))))
+            {
+                return row;
+            }
+        }
+        return null;
+    }
+
+    static long number(final Map<String, Object> object, final String key)
+    {
+        final Object value = object.get(key);
+        return value instanceof Number number ? Math.round(number.doubleValue()) : 0;
+    }
+
+    private static double decimal(final Map<String, Object> object, final String key)
+    {
+        final Object value = object.get(key);
+        return value instanceof Number number ? number.doubleValue() : 0;
+    }
+
+    static String text(final Map<String, Object> object, final String key)
+    {
+        final Object value = object.get(key);
+        return value == null ? "" : value.toString();
+    }
+
+    private static String seconds(final double seconds)
+    {
+        return seconds == Math.rint(seconds) ? (long)seconds + "s" : String.format(Locale.ROOT, "%.1fs", seconds);
+    }
+
+    /** @return whole seconds as top shows them: {@code 42s}, {@code 12m05s}, {@code 3h07m}, {@code 2d04h}. */
+    static String uptime(final long seconds)
+    {
+        if (seconds < 60)
+        {
+            return seconds + "s";
+        }
+        if (seconds < 3600)
+        {
+            return String.format(Locale.ROOT, "%dm%02ds", seconds / 60, seconds % 60);
+        }
+        if (seconds < 86_400)
+        {
+            return String.format(Locale.ROOT, "%dh%02dm", seconds / 3600, seconds % 3600 / 60);
+        }
+        return String.format(Locale.ROOT, "%dd%02dh", seconds / 86_400, seconds % 86_400 / 3600);
+    }
+
+    /** @return a byte count in binary units: {@code 512B}, {@code 4.0KiB}, {@code 120MiB}, {@code 1.5GiB}. */
+    static String bytes(final long bytes)
+    {
+        if (bytes < 1024)
+        {
+            return bytes + "B";
+        }
+        final String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double value = bytes / 1024.0;
+        int unit = 0;
+        while (value >= 1024 && unit < units.length - 1)
+        {
+            value /= 1024;
+            unit++;
+        }
+        return value < 10 ? String.format(Locale.ROOT, "%.1f%s", value, units[unit]) :
+            String.format(Locale.ROOT, "%.0f%s", value, units[unit]);
+    }
+}
