@@ -119,8 +119,11 @@ final class MetricsEndpoint implements AutoCloseable
         final ThreadPoolExecutor threads = new ThreadPoolExecutor(THREADS, THREADS, 0, TimeUnit.SECONDS,
             new LinkedBlockingQueue<>(QUEUE), Thread.ofPlatform().daemon().name("trindle-metrics-", 0).factory());
         final MetricsEndpoint endpoint = new MetricsEndpoint(reporter, threads);
-        CLIENT_LOG.setUseParentHandlers(false);
-        CLIENT_LOG.addHandler(endpoint.logged);
+        synchronized (CLIENT_LOG)
+        {
+            CLIENT_LOG.setUseParentHandlers(false);
+            CLIENT_LOG.addHandler(endpoint.logged);
+        }
         try
         {
             // Properties of their own, never read from a prometheus.properties or io.prometheus.* system
@@ -136,7 +139,7 @@ final class MetricsEndpoint implements AutoCloseable
         }
         catch (final IOException | RuntimeException e)
         {
-            CLIENT_LOG.removeHandler(endpoint.logged);
+            endpoint.unhook();
             threads.shutdownNow();
             final String message = String.valueOf(e.getMessage());
             final String errno = ERRNOS.get(message);
@@ -189,6 +192,19 @@ final class MetricsEndpoint implements AutoCloseable
         {
             Thread.currentThread().interrupt();
         }
-        CLIENT_LOG.removeHandler(logged);
+        unhook();
+    }
+
+    /** Gives the client library's log back as it was once no endpoint is left to say its lines. */
+    private void unhook()
+    {
+        synchronized (CLIENT_LOG)
+        {
+            CLIENT_LOG.removeHandler(logged);
+            if (CLIENT_LOG.getHandlers().length == 0)
+            {
+                CLIENT_LOG.setUseParentHandlers(true);
+            }
+        }
     }
 }
