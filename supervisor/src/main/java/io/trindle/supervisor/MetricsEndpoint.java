@@ -96,6 +96,7 @@ final class MetricsEndpoint implements AutoCloseable
      * @param where     where {@code listen} was asked for, for an error: {@code --metrics}, or the config's key.
      * @param snapshots asks the supervisor's loop for a snapshot, once per scrape.
      * @param timeout   how long a scrape waits for the loop.
+     * @param reporter  where it says where it listens, and each scrape that could not be answered.
      * @throws IllegalStateException if it cannot bind: the host does not resolve, the port is taken or not
      *                               allowed, the address is not this machine's. The message names the address and
      *                               the reason.
