@@ -10,10 +10,13 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -58,16 +61,18 @@ final class MetricsEndpoint implements AutoCloseable
 
     private final Reporter reporter;
     private final ExecutorService threads;
+    private final List<Thread> made;
     private final Handler logged;
     private HTTPServer server;
     private String url;
     /** Set once the endpoint closes: what fails from then on is the end of the pipeline, not a fault. */
     private volatile boolean closing;
 
-    private MetricsEndpoint(final Reporter reporter, final ExecutorService threads)
+    private MetricsEndpoint(final Reporter reporter, final ExecutorService threads, final List<Thread> made)
     {
         this.reporter = reporter;
         this.threads = threads;
+        this.made = made;
         this.logged = new Handler()
         {
             @Override
@@ -117,9 +122,18 @@ final class MetricsEndpoint implements AutoCloseable
         }
         final PrometheusRegistry registry = new PrometheusRegistry();
         registry.register(new Metrics(snapshots, timeout));
+        // Each thread is kept, so that close() can wait until it has ended, not only until the pool says it is done
+        // (a pool terminates just before its last thread exits).
+        final List<Thread> made = new CopyOnWriteArrayList<>();
+        final ThreadFactory factory = Thread.ofPlatform().daemon().name("trindle-metrics-", 0).factory();
         final ThreadPoolExecutor threads = new ThreadPoolExecutor(THREADS, THREADS, 0, TimeUnit.SECONDS,
-            new LinkedBlockingQueue<>(QUEUE), Thread.ofPlatform().daemon().name("trindle-metrics-", 0).factory());
-        final MetricsEndpoint endpoint = new MetricsEndpoint(reporter, threads);
+            new LinkedBlockingQueue<>(QUEUE), task ->
+            {
+                final Thread thread = factory.newThread(task);
+                made.add(thread);
+                return thread;
+            });
+        final MetricsEndpoint endpoint = new MetricsEndpoint(reporter, threads, made);
         synchronized (CLIENT_LOG)
         {
             CLIENT_LOG.setUseParentHandlers(false);
@@ -187,7 +201,12 @@ final class MetricsEndpoint implements AutoCloseable
         threads.shutdownNow();
         try
         {
+            final long deadline = System.nanoTime() + CLOSE_TIMEOUT.toNanos();
             threads.awaitTermination(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            for (final Thread thread : made)
+            {
+                thread.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            }
         }
         catch (final InterruptedException e)
         {
