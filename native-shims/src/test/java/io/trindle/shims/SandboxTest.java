@@ -310,6 +310,8 @@ class SandboxTest
         {
             final int worker = awaitChild(launcher);
             awaitExec(worker, "sleep");
+            // Just after exec, the dynamic loader may hold a library open; once asleep, sleep holds what it kept.
+            awaitSleeping(worker);
             assertEquals(List.of(0, 1, 2, 4), fdsOf(worker), "the worker holds only 0, 1, 2 and the kept fd");
             assertFalse(fdsOf(launcher).contains(4), "the launcher let go of the granted fd");
             Processes.kill(worker, Processes.SIGKILL);
@@ -384,6 +386,18 @@ class SandboxTest
         while (!Files.readString(Path.of("/proc/" + pid + "/comm")).strip().equals(name))
         {
             assertTrue(System.nanoTime() < deadline, "the worker did not exec " + name);
+            Thread.sleep(5);
+        }
+    }
+
+    /** Waits until {@code pid} is blocked in nanosleep or clock_nanosleep (x86-64: 35, 230; aarch64: 101, 115). */
+    private static void awaitSleeping(final int pid) throws Exception
+    {
+        final long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!List.of("35", "230", "101", "115").contains(
+            Files.readString(Path.of("/proc/" + pid + "/syscall")).split(" ")[0].strip()))
+        {
+            assertTrue(System.nanoTime() < deadline, "the worker never went to sleep");
             Thread.sleep(5);
         }
     }
