@@ -123,6 +123,7 @@ public final class HandleMoveBenchmark
         {
             throw new IllegalStateException("the handle pipeline failed:\n" + output);
         }
+        output.lines().filter(line -> line.contains("handle-move run")).forEach(System.out::println);
         final List<Long> moves = new ArrayList<>();
         final Matcher matcher = MOVE.matcher(output);
         while (matcher.find())
