@@ -47,7 +47,7 @@ public final class HandleMoveBenchmark
         for (int turn = 0; turn < turns; turn++)
         {
             final long socket = socketRoundTrip(java, classPath, rounds * 4, 1);
-            final long move = handleMoves(java, classPath, rounds, 1).getFirst();
+            final long move = handleMoves(java, classPath, rounds, 1, "4KiB").getFirst();
             sockets.add(socket);
             moves.add(move);
             ratios.add((double)move / socket);
@@ -107,9 +107,12 @@ public final class HandleMoveBenchmark
         return median(medians);
     }
 
-    /** @return each run's median time of one move, from the ping worker's report. */
-    private static List<Long> handleMoves(final String java, final String classPath, final int rounds, final int runs)
-        throws IOException, InterruptedException
+    /**
+     * @param segmentSize the size of the segment whose handle moves, as the config writes it ("4KiB", "1GiB").
+     * @return each run's median time of one move, from the ping worker's report.
+     */
+    static List<Long> handleMoves(final String java, final String classPath, final int rounds, final int runs,
+        final String segmentSize) throws IOException, InterruptedException
     {
         final Path directory = Files.createTempDirectory("trindle-handle-benchmark");
         Files.writeString(directory.resolve("handles.yaml"), """
@@ -117,7 +120,7 @@ public final class HandleMoveBenchmark
               there: { lane: 64KiB }
               back: { lane: 64KiB }
             segments:
-              token: { size: 4KiB }
+              token: { size: %s }
             workers:
               ping:
                 java: io.trindle.benchmarks.HandlePing %d %d %d
@@ -127,7 +130,7 @@ public final class HandleMoveBenchmark
                 java: io.trindle.benchmarks.HandlePong
                 grants: { there: receive, back: send }
                 restart: never
-            """.formatted(rounds, runs, rounds / 5));
+            """.formatted(segmentSize, rounds, runs, rounds / 5));
         final ProcessBuilder builder = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED",
             "-Dtrindle.launcher=" + System.getProperty("trindle.launcher"), "-cp", classPath,
             "io.trindle.supervisor.Main", "run", "handles.yaml").directory(directory.toFile())
@@ -168,14 +171,14 @@ public final class HandleMoveBenchmark
         return true;
     }
 
-    private static long median(final List<Long> values)
+    static long median(final List<Long> values)
     {
         final List<Long> sorted = new ArrayList<>(values);
         sorted.sort(null);
         return sorted.get(sorted.size() / 2);
     }
 
-    private static String[] environment()
+    static String[] environment()
     {
         return System.getenv().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new);
     }
