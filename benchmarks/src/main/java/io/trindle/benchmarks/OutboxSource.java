@@ -1,0 +1,47 @@
+package io.trindle.benchmarks;
+
+import io.trindle.ipc.Inbox;
+import io.trindle.runtime.Outbox;
+import io.trindle.runtime.PipeSender;
+import io.trindle.runtime.Trindle;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * The runtime-path twin of {@link CrossSource}: COUNT messages of 64 bytes, index first, added to an
+ * {@link Outbox} of 256 and sent by {@link Trindle#exchange} each time it is full, as a worker written against
+ * the runtime sends; then the end of stream.
+ */
+public final class OutboxSource
+{
+    static final int BATCH = 256;
+
+    private OutboxSource()
+    {
+    }
+
+    public static void main(final String[] args)
+    {
+        final long count = Long.parseLong(args[0]);
+        final byte[] message = new byte[64];
+        final ByteBuffer index = ByteBuffer.wrap(message).order(ByteOrder.LITTLE_ENDIAN);
+        try (Trindle trindle = Trindle.connect(); Outbox outbox = new Outbox(BATCH, BATCH * 64L))
+        {
+            final PipeSender out = trindle.sender("out");
+            final Inbox nothing = new Inbox(1);
+            trindle.ready();
+            for (long i = 0; i < count; i++)
+            {
+                index.putLong(0, i);
+                if (!outbox.add(out, message, 0, message.length))
+                {
+                    trindle.exchange(outbox, nothing, 0);
+                    outbox.add(out, message, 0, message.length);
+                }
+            }
+            trindle.exchange(outbox, nothing, 0);
+            out.laneForReplica(0).endStream();
+        }
+    }
+}
