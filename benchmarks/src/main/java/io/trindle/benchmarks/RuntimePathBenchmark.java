@@ -12,9 +12,10 @@ import java.util.regex.Pattern;
  * The Java runtime's sending path beside the raw lane, turn by turn in the same run:
  * {@code benchmarks/run runtime [COUNT [TURNS]]}. The same supervised pipeline of one lane carries COUNT messages of
  * 64 bytes from a sender to a receiver ({@link CrossSink}, which reads with {@code Trindle.exchange}, checks each
- * index and times itself from its first message to its last), the sender being either {@link CrossSource} (raw
+ * index and times itself from its first message to its last), the sender being {@link CrossSource} (raw
  * {@code LaneSender} claim and commit, written in place) or {@link OutboxSource} (the runtime's {@code Outbox} and
- * {@code exchange}, as a worker written against the runtime sends). Both receive the same way: {@code exchange}'s
+ * {@code exchange}, as a worker written against the runtime sends: each message added from a byte array, or
+ * claimed in the outbox and written there). Both receive the same way: {@code exchange}'s
  * receiving half is the {@code PipeReceiver} itself.
  */
 public final class RuntimePathBenchmark
@@ -35,24 +36,31 @@ public final class RuntimePathBenchmark
         System.out.printf("runtime path and raw lane: one lane, 64-byte messages, %,d per run, Java -> Java under " +
             "trindle run; %d turns after one warm-up%n", count, turns);
         final List<Double> raw = new ArrayList<>();
-        final List<Double> runtime = new ArrayList<>();
-        final List<Double> ratios = new ArrayList<>();
+        final List<Double> copied = new ArrayList<>();
+        final List<Double> claimed = new ArrayList<>();
+        final List<Double> copiedRatios = new ArrayList<>();
+        final List<Double> claimedRatios = new ArrayList<>();
         for (int turn = 0; turn <= turns; turn++) // turn 0: the warm-up, not counted
         {
             final double lane = run(java, classPath, directory, CrossSource.class.getName(), count);
-            final double outbox = run(java, classPath, directory, OutboxSource.class.getName(), count);
-            System.out.printf("  %-8s raw lane %7.2f M msg/s   outbox + exchange %7.2f M msg/s   (%.2f)%n",
-                turn == 0 ? "warm-up" : "turn " + turn, lane / 1e6, outbox / 1e6, outbox / lane);
+            final double copy = run(java, classPath, directory, OutboxSource.class.getName() + " copy", count);
+            final double claim = run(java, classPath, directory, OutboxSource.class.getName() + " claim", count);
+            System.out.printf("  %-8s raw lane %7.2f M msg/s   outbox add %7.2f (%.2f)   outbox claim %7.2f (%.2f)%n",
+                turn == 0 ? "warm-up" : "turn " + turn, lane / 1e6, copy / 1e6, copy / lane, claim / 1e6,
+                claim / lane);
             if (turn > 0)
             {
                 raw.add(lane);
-                runtime.add(outbox);
-                ratios.add(outbox / lane);
+                copied.add(copy);
+                claimed.add(claim);
+                copiedRatios.add(copy / lane);
+                claimedRatios.add(claim / lane);
             }
         }
-        System.out.printf("median: raw lane %.2f M msg/s, outbox + exchange %.2f M msg/s; ratio %.3f; median of the " +
-            "turns' ratios %.3f%n", median(raw) / 1e6, median(runtime) / 1e6, median(runtime) / median(raw),
-            median(ratios));
+        System.out.printf("median: raw lane %.2f M msg/s; outbox add + exchange %.2f M msg/s, ratio %.3f (median of " +
+            "the turns' ratios %.3f); outbox claim + exchange %.2f M msg/s, ratio %.3f (median of the turns' ratios " +
+            "%.3f)%n", median(raw) / 1e6, median(copied) / 1e6, median(copied) / median(raw), median(copiedRatios),
+            median(claimed) / 1e6, median(claimed) / median(raw), median(claimedRatios));
     }
 
     /** @return the receiver's messages per second in one run of the pipeline with {@code source} sending. */
