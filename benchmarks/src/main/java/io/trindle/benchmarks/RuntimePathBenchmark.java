@@ -42,9 +42,9 @@ public final class RuntimePathBenchmark
         final List<Double> claimedRatios = new ArrayList<>();
         for (int turn = 0; turn <= turns; turn++) // turn 0: the warm-up, not counted
         {
-            final double lane = run(java, classPath, directory, CrossSource.class.getName(), count);
-            final double copy = run(java, classPath, directory, OutboxSource.class.getName() + " copy", count);
-            final double claim = run(java, classPath, directory, OutboxSource.class.getName() + " claim", count);
+            final double lane = run(java, classPath, directory, CrossSource.class.getName(), "", count);
+            final double copy = run(java, classPath, directory, OutboxSource.class.getName(), " copy", count);
+            final double claim = run(java, classPath, directory, OutboxSource.class.getName(), " claim", count);
             System.out.printf("  %-8s raw lane %7.2f M msg/s   outbox add %7.2f (%.2f)   outbox claim %7.2f (%.2f)%n",
                 turn == 0 ? "warm-up" : "turn " + turn, lane / 1e6, copy / 1e6, copy / lane, claim / 1e6,
                 claim / lane);
@@ -63,23 +63,26 @@ public final class RuntimePathBenchmark
             median(claimed) / 1e6, median(claimed) / median(raw), median(claimedRatios));
     }
 
-    /** @return the receiver's messages per second in one run of the pipeline with {@code source} sending. */
+    /**
+     * @param after what follows COUNT on {@code source}'s command line.
+     * @return the receiver's messages per second in one run of the pipeline with {@code source} sending.
+     */
     private static double run(final String java, final String classPath, final Path directory, final String source,
-        final long count) throws IOException, InterruptedException
+        final String after, final long count) throws IOException, InterruptedException
     {
         Files.writeString(directory.resolve("runtime.yaml"), """
             pipes:
               out: { lane: 256KiB }
             workers:
               source:
-                java: %s %d
+                java: %s %d%s
                 grants: { out: send }
                 restart: never
               sink:
                 java: io.trindle.benchmarks.CrossSink
                 grants: { out: receive }
                 restart: never
-            """.formatted(source, count));
+            """.formatted(source, count, after));
         final ProcessBuilder builder = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED",
             "-Dtrindle.launcher=" + System.getProperty("trindle.launcher"), "-cp", classPath,
             "io.trindle.supervisor.Main", "run", "runtime.yaml").directory(directory.toFile())
