@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 
 /**
  * What moving one handle between two worker processes costs, beside a Unix-socket round trip between two
- * processes measured in the same run: {@code benchmarks/run handles [ROUNDS [RUNS]]}.
+ * processes measured in the same run, turn by turn: {@code benchmarks/run handles [ROUNDS [TURNS]]}.
  *
  * <p>A move is: the sender asks the supervisor to move the handle (a control-channel round trip), writes the
  * message with the token into its lane, the receiver reads it and redeems the token (another round trip, with
@@ -36,19 +36,35 @@ public final class HandleMoveBenchmark
     public static void main(final String[] args) throws Exception
     {
         final int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5_000;
-        final int runs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        final int turns = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         final String java = ProcessHandle.current().info().command().orElseThrow();
         final String classPath = System.getProperty("java.class.path");
 
-        final long socket = socketRoundTrip(java, classPath, rounds * 4, runs);
-        final List<Long> moves = handleMoves(java, classPath, rounds, runs);
+        // Turn by turn, a socket run and then a pipeline's run, so that both see the same state of a shared host.
+        final List<Long> sockets = new ArrayList<>();
+        final List<Long> moves = new ArrayList<>();
+        final List<Double> ratios = new ArrayList<>();
+        for (int turn = 0; turn < turns; turn++)
+        {
+            final long socket = socketRoundTrip(java, classPath, rounds * 4, 1);
+            final long move = handleMoves(java, classPath, rounds, 1, "4KiB").getFirst();
+            sockets.add(socket);
+            moves.add(move);
+            ratios.add((double)move / socket);
+            System.out.printf("turn %d: socket round trip %,d ns, move %,d ns: %.2f round trips%n", turn, socket, move,
+                (double)move / socket);
+        }
+        final long socket = median(sockets);
         final long move = median(moves);
+        final List<Double> sortedRatios = new ArrayList<>(ratios);
+        sortedRatios.sort(null);
         System.out.println();
-        System.out.println("figure                                         median of runs");
+        System.out.println("figure                                         median of turns");
         System.out.printf("Unix socket round trip, 64 bytes, 2 processes  %,10d ns%n", socket);
-        System.out.printf("moving one handle between 2 workers            %,10d ns   (%.1f socket round trips)%n", move,
-            (double)move / socket);
-        System.out.println("runs: socket " + runs + " x " + rounds * 4 + " round trips; handle " + moves + " ns");
+        System.out.printf("moving one handle between 2 workers            %,10d ns   (%.1f socket round trips; " +
+            "median of the turns' ratios %.2f)%n", move, (double)move / socket, sortedRatios.get(turns / 2));
+        System.out.println("turns: " + turns + ", each " + rounds * 4 + " socket round trips then a pipeline of " +
+            rounds + " round trips of two moves; socket " + sockets + " ns; move " + moves + " ns");
     }
 
     /** @return the median over runs of the median round trip of a 64-byte message through a socket pair. */
@@ -91,9 +107,12 @@ public final class HandleMoveBenchmark
         return median(medians);
     }
 
-    /** @return each run's median time of one move, from the ping worker's report. */
-    private static List<Long> handleMoves(final String java, final String classPath, final int rounds, final int runs)
-        throws IOException, InterruptedException
+    /**
+     * @param segmentSize the size of the segment whose handle moves, as the config writes it ("4KiB", "1GiB").
+     * @return each run's median time of one move, from the ping worker's report.
+     */
+    static List<Long> handleMoves(final String java, final String classPath, final int rounds, final int runs,
+        final String segmentSize) throws IOException, InterruptedException
     {
         final Path directory = Files.createTempDirectory("trindle-handle-benchmark");
         Files.writeString(directory.resolve("handles.yaml"), """
@@ -101,7 +120,7 @@ public final class HandleMoveBenchmark
               there: { lane: 64KiB }
               back: { lane: 64KiB }
             segments:
-              token: { size: 4KiB }
+              token: { size: %s }
             workers:
               ping:
                 java: io.trindle.benchmarks.HandlePing %d %d %d
@@ -111,7 +130,7 @@ public final class HandleMoveBenchmark
                 java: io.trindle.benchmarks.HandlePong
                 grants: { there: receive, back: send }
                 restart: never
-            """.formatted(rounds, runs, rounds / 5));
+            """.formatted(segmentSize, rounds, runs, rounds / 5));
         final ProcessBuilder builder = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED",
             "-Dtrindle.launcher=" + System.getProperty("trindle.launcher"), "-cp", classPath,
             "io.trindle.supervisor.Main", "run", "handles.yaml").directory(directory.toFile())
@@ -123,6 +142,7 @@ public final class HandleMoveBenchmark
         {
             throw new IllegalStateException("the handle pipeline failed:\n" + output);
         }
+        output.lines().filter(line -> line.contains("handle-move run")).forEach(System.out::println);
         final List<Long> moves = new ArrayList<>();
         final Matcher matcher = MOVE.matcher(output);
         while (matcher.find())
@@ -151,14 +171,14 @@ public final class HandleMoveBenchmark
         return true;
     }
 
-    private static long median(final List<Long> values)
+    static long median(final List<Long> values)
     {
         final List<Long> sorted = new ArrayList<>(values);
         sorted.sort(null);
         return sorted.get(sorted.size() / 2);
     }
 
-    private static String[] environment()
+    static String[] environment()
     {
         return System.getenv().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new);
     }

@@ -32,6 +32,8 @@ public final class HandlePing
             trindle.ready();
             final Inbox inbox = new Inbox(1);
             final long[] times = new long[rounds];
+            final long[] sends = new long[rounds];
+            final long[] takes = new long[rounds];
             for (int run = -1; run < runs; run++)
             {
                 final int count = run < 0 ? warmUp : rounds;
@@ -39,21 +41,29 @@ public final class HandlePing
                 {
                     final long start = System.nanoTime();
                     trindle.send(there, note, 0, 1, Trindle.move(token));
+                    final long sent = System.nanoTime();
                     while (trindle.exchange(nothing, inbox, -1) == 0)
                     {
                         // wait for the handle to come back
                     }
+                    final long arrived = System.nanoTime();
                     token = trindle.take(inbox.get(0)).getFirst();
                     if (run >= 0)
                     {
-                        times[i] = System.nanoTime() - start;
+                        final long end = System.nanoTime();
+                        times[i] = end - start;
+                        sends[i] = sent - start;
+                        takes[i] = end - arrived;
                     }
                 }
                 if (run >= 0)
                 {
                     Arrays.sort(times);
-                    System.out.printf("handle-move run %d: median %d ns per move (%d round trips of two moves)%n", run,
-                        times[rounds / 2] / 2, rounds);
+                    Arrays.sort(sends);
+                    Arrays.sort(takes);
+                    System.out.printf("handle-move run %d: median %d ns per move (%d round trips of two moves; " +
+                        "median send %d ns, take %d ns)%n", run, times[rounds / 2] / 2, rounds, sends[rounds / 2],
+                        takes[rounds / 2]);
                 }
             }
         }

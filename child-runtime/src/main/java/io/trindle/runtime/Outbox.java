@@ -6,7 +6,8 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * The messages a worker wants sent at its next {@link Trindle#exchange}: each added message is copied into the
- * outbox's own buffer at once, so the caller may reuse its bytes. Distinct from the {@link io.trindle.ipc.Inbox}
+ * outbox's own buffer at once, so the caller may reuse its bytes; or the caller {@link #claim claims} room in that
+ * buffer and writes the message there itself, one copy fewer. Distinct from the {@link io.trindle.ipc.Inbox}
  * (the Trindle notes' improvement over a shared mailbox). Allocates only when created. One thread at a time.
  */
 public final class Outbox implements AutoCloseable
@@ -70,6 +71,45 @@ public final class Outbox implements AutoCloseable
         MemorySegment.copy(bytes, offset, buffer, ValueLayout.JAVA_BYTE, used, length);
         commit(length, true, key);
         return true;
+    }
+
+    /**
+     * Adds a message of {@code length} bytes for {@code pipe} and says where to write it: at the returned offset of
+     * {@link #buffer()}, before the next {@link Trindle#exchange}, which copies it into the lane as it stands. The
+     * message is added whatever is written: bytes left unwritten are whatever the buffer held.
+     *
+     * @return the offset of the message in {@link #buffer()}, or -1 if the outbox is full: exchange first.
+     */
+    public long claim(final PipeSender pipe, final int length)
+    {
+        if (!reserve(pipe, length))
+        {
+            return -1;
+        }
+        final long at = used;
+        commit(length, false, 0);
+        return at;
+    }
+
+    /**
+     * Claims room for a message for {@code pipe} that goes to the replica {@code key} belongs to; as
+     * {@link #claim(PipeSender, int)}.
+     */
+    public long claim(final PipeSender pipe, final long key, final int length)
+    {
+        if (!reserve(pipe, length))
+        {
+            return -1;
+        }
+        final long at = used;
+        commit(length, true, key);
+        return at;
+    }
+
+    /** @return the outbox's buffer, where a {@link #claim claimed} message is written. */
+    public MemorySegment buffer()
+    {
+        return buffer;
     }
 
     /** @return the number of messages waiting. */

@@ -29,6 +29,8 @@ public final class ControlChannel implements AutoCloseable
 
     private final int fd;
     private volatile boolean closed;
+    /** The buffer {@link #receive} reads frames into, made at the first receive. */
+    private MemorySegment receiveBuffer;
 
     private ControlChannel(final int fd)
     {
@@ -99,34 +101,37 @@ public final class ControlChannel implements AutoCloseable
     public ControlMessage receive()
     {
         checkOpen();
-        // A buffer per frame, not one kept for the channel: close() may run on another thread while this one
-        // waits in recvmsg, and must not free memory the kernel is about to write into.
-        try (Arena arena = Arena.ofConfined())
+        // One buffer for all the channel's frames, not a fresh zeroed 64 KiB for each: one thread receives at a
+        // time. The garbage collector frees it, never close(), which may run on another thread while this one
+        // waits in recvmsg: no memory the kernel is about to write into is freed under it.
+        MemorySegment buffer = receiveBuffer;
+        if (buffer == null)
         {
-            final MemorySegment buffer = arena.allocate(ControlFrame.MAX_FRAME_LENGTH, 8);
-            final Sockets.Received received;
-            try
-            {
-                received = Sockets.receiveWithFds(fd, buffer, ControlFrame.MAX_HANDLES);
-            }
-            catch (final SystemCallException e)
-            {
-                // A frame too long, or with too many fds, was cut off by the kernel (and its fds closed): that is
-                // the peer breaking the format, not the channel failing.
-                if (e.errno() == Errno.EINVAL)
-                {
-                    throw new MalformedMessageException("control frame of more than " +
-                        ControlFrame.MAX_FRAME_LENGTH + " bytes or " + ControlFrame.MAX_HANDLES + " fds: " +
-                        e.getMessage(), e);
-                }
-                throw e;
-            }
-            if (received.length() == 0 && received.fds().length == 0)
-            {
-                return null;
-            }
-            return ControlFrame.decode(buffer, received.length(), received.fds());
+            buffer = Arena.ofAuto().allocate(ControlFrame.MAX_FRAME_LENGTH, 8);
+            receiveBuffer = buffer;
         }
+        final Sockets.Received received;
+        try
+        {
+            received = Sockets.receiveWithFds(fd, buffer, ControlFrame.MAX_HANDLES);
+        }
+        catch (final SystemCallException e)
+        {
+            // A frame too long, or with too many fds, was cut off by the kernel (and its fds closed): that is
+            // the peer breaking the format, not the channel failing.
+            if (e.errno() == Errno.EINVAL)
+            {
+                throw new MalformedMessageException("control frame of more than " +
+                    ControlFrame.MAX_FRAME_LENGTH + " bytes or " + ControlFrame.MAX_HANDLES + " fds: " +
+                    e.getMessage(), e);
+            }
+            throw e;
+        }
+        if (received.length() == 0 && received.fds().length == 0)
+        {
+            return null;
+        }
+        return ControlFrame.decode(buffer, received.length(), received.fds());
     }
 
     /**

@@ -7,7 +7,9 @@ import io.trindle.ipc.Right;
 import io.trindle.ipc.Rights;
 
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Answers the requests that move handles: a worker's grants at its start, and then transfer, redeem, reject (a
@@ -24,6 +26,12 @@ final class HandleBroker
     private final Reporter reporter;
     private final Tally tally;
     private final CapabilityTable capabilities = new CapabilityTable();
+    /**
+     * A read-only copy of each segment master that was given away without WRITE, opened once: a handle without
+     * WRITE needs a read-only fd, and reopening one through /proc for every redemption cost more than the rest of
+     * the move; a duplicate of this copy is a plain dup.
+     */
+    private final Map<Handle, Handle> readOnlyMasters = new IdentityHashMap<>();
 
     HandleBroker(final ObjectTable objects, final List<WorkerProcess> workers, final Reporter reporter,
         final Tally tally)
@@ -174,6 +182,8 @@ final class HandleBroker
     void close()
     {
         capabilities.close();
+        readOnlyMasters.values().forEach(Handle::close);
+        readOnlyMasters.clear();
     }
 
     /** @return the line that says a request of {@code worker}'s was refused, and why. */
@@ -182,14 +192,38 @@ final class HandleBroker
         return reporter.event(LogEvent.REFUSED, worker).with("operation", operation).with("reason", reason);
     }
 
-    private static List<Handle> duplicates(final List<CapabilityTable.Capability> capabilities)
+    private List<Handle> duplicates(final List<CapabilityTable.Capability> capabilities)
     {
         final List<Handle> handles = new ArrayList<>();
         for (final CapabilityTable.Capability capability : capabilities)
         {
-            handles.add(capability.master().duplicate(capability.rights()));
+            handles.add(source(capability).duplicate(capability.rights()));
         }
         return handles;
+    }
+
+    /** @return the handle to duplicate for {@code capability}: its master, or the master's read-only copy. */
+    private Handle source(final CapabilityTable.Capability capability)
+    {
+        final Handle master = capability.master();
+        if (master.kind() != ObjectKind.SEGMENT || capability.rights().contains(Right.WRITE))
+        {
+            return master;
+        }
+        final Handle cached = readOnlyMasters.get(master);
+        if (cached != null && !master.isClosed())
+        {
+            return cached;
+        }
+        if (cached != null)
+        {
+            cached.close(); // its master was closed: so is the copy
+            readOnlyMasters.remove(master);
+            return master; // duplicating a closed master fails as it always did, and says so
+        }
+        final Handle copy = master.duplicate(master.rights().minus(Rights.of(Right.WRITE)));
+        readOnlyMasters.put(master, copy);
+        return copy;
     }
 
     private WorkerProcess receiverOf(final ObjectTable.PipeInstance instance)
