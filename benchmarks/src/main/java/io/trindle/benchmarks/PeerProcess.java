@@ -64,6 +64,16 @@ final class PeerProcess implements AutoCloseable
     static PeerProcess start(final Config config, final String role, final long count, final int runs,
         final int... fds)
     {
+        return start(config, role, count, runs, List.of(), fds);
+    }
+
+    /**
+     * Starts a peer as {@link #start(Config, String, long, int, int...)} does, with the role's own
+     * {@code arguments} after the count and runs (a file to map, the sender's number...).
+     */
+    static PeerProcess start(final Config config, final String role, final long count, final int runs,
+        final List<String> arguments, final int... fds)
+    {
         final int[] reportPipe = Fds.pipe();
         final int[] commandPipe;
         try
@@ -87,6 +97,7 @@ final class PeerProcess implements AutoCloseable
             argv.addAll(config.jvmFlags());
             argv.addAll(List.of("-cp", config.classPath(), Peer.class.getName(), role, Long.toString(count),
                 Integer.toString(runs)));
+            argv.addAll(arguments);
             final String[] environment = System.getenv().entrySet().stream()
                 .map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new);
             final int pid = Processes.spawn(argv.toArray(String[]::new), environment, null, null, inherited);
@@ -113,13 +124,20 @@ final class PeerProcess implements AutoCloseable
     static PeerProcess startWithHandles(final Config config, final String role, final long count, final int runs,
         final Handle... handles)
     {
+        return startWithHandles(config, role, count, runs, List.of(), handles);
+    }
+
+    /** Starts a peer as {@link #startWithHandles(Config, String, long, int, Handle...)} does, with arguments. */
+    static PeerProcess startWithHandles(final Config config, final String role, final long count, final int runs,
+        final List<String> arguments, final Handle... handles)
+    {
         final ControlChannel[] pair = ControlChannel.pair();
         try (ControlChannel ours = pair[0])
         {
             final PeerProcess peer;
             try (ControlChannel theirs = pair[1])
             {
-                peer = start(config, role, count, runs, theirs.fd());
+                peer = start(config, role, count, runs, arguments, theirs.fd());
             }
             try
             {
