@@ -435,7 +435,7 @@ final class AgronaTransport
                     final int index = ring.tryClaim(MESSAGE_TYPE, Payload.LENGTH);
                     if (index < 0)
                     {
-                        idle = Peer.idle(idle);
+                        idle = Peer.idleYielding(idle);
                         continue;
                     }
                     write(buffer, index, ManySenders.sequence(number, n));

@@ -40,6 +40,8 @@ record Config(
     static final int DEFAULT_LANE_CAPACITY = 256 * 1024;
     /** The sender counts of the throughput tables: one sender process, then several into one receiver. */
     static final List<Integer> SENDER_COUNTS = List.of(1, 2, 4);
+    /** How many times fewer messages a many-senders run moves than a one-sender run. */
+    static final int MANY_SENDERS_DIVISOR = 2;
 
     Config
     {
@@ -121,10 +123,13 @@ record Config(
         return messages.get(transport);
     }
 
-    /** @return messages each of {@code senders} senders sends per run: the transport's count, split evenly. */
+    /**
+     * @return messages each of {@code senders} senders sends per run: the transport's count, halved when there are
+     * several senders (they share the CPUs with the receiver, so a run takes longer), split evenly.
+     */
     long messagesPerSender(final Transport transport, final int senders)
     {
-        return messages(transport) / senders;
+        return senders == 1 ? messages(transport) : Math.max(1, messages(transport) / MANY_SENDERS_DIVISOR / senders);
     }
 
     int roundTrips(final Transport transport)

@@ -99,8 +99,8 @@ final class ManySenders implements Figure<Double>
         }
 
         /**
-         * One idle spin of a waiting loop; every {@link PeerProcess#IDLE_CHECK_MASK} + 1, checks every sender is
-         * still alive.
+         * One idle spin of a waiting loop; every {@link PeerProcess#IDLE_CHECK_MASK} + 1, checks that no sender
+         * has failed.
          *
          * @return {@code idle + 1}.
          */
@@ -111,7 +111,7 @@ final class ManySenders implements Figure<Double>
             {
                 for (final PeerProcess peer : peers)
                 {
-                    peer.checkAlive();
+                    peer.checkNotFailed();
                 }
             }
             return idle + 1;

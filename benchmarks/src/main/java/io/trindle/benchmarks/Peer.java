@@ -167,6 +167,19 @@ public final class Peer
     }
 
     /**
+     * One idle spin of a sender among several, finding no room: as {@link #idle(long)}, and gives up the CPU
+     * ({@code sched_yield(2)}), so that on a machine with fewer CPUs than spinning processes the receiver gets to
+     * run. Every contender's senders wait this way; a Chronicle appender never waits for room.
+     *
+     * @return {@code idle + 1}.
+     */
+    static long idleYielding(final long idle)
+    {
+        Thread.yield();
+        return idle(idle);
+    }
+
+    /**
      * One idle spin of a waiting loop; every {@link PeerProcess#IDLE_CHECK_MASK} + 1 of them, checks that the
      * measuring process still lives (so a peer never spins on after it died) and exits if not.
      *

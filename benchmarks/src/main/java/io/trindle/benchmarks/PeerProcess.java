@@ -229,6 +229,25 @@ final class PeerProcess implements AutoCloseable
     }
 
     /**
+     * As {@link #checkAlive()}, for a sender among several whose receiver is here: such a peer may have sent its
+     * share of the last run and exited (status 0) while the others still send.
+     *
+     * @throws BenchmarkFailure if the peer has failed or the run has taken too long.
+     */
+    void checkNotFailed()
+    {
+        if (hasExited() && (Processes.terminatingSignal(status) != 0 || Processes.exitCode(status) != 0))
+        {
+            throw new BenchmarkFailure("peer " + role + " (pid " + pid + ") failed mid-run: " + describeExit());
+        }
+        if (System.nanoTime() - runDeadline > 0)
+        {
+            throw new BenchmarkFailure("peer " + role + " (pid " + pid + ") made no progress for " +
+                RUN_TIMEOUT_NANOS / 1_000_000_000L + " s");
+        }
+    }
+
+    /**
      * Waits for the peer to exit after its last run (it exits once it sees the command pipe's end).
      *
      * @throws BenchmarkFailure unless it exits with status 0 in time.

@@ -339,7 +339,7 @@ final class TrindleTransport
                     final long claim = sender.claim(Payload.LENGTH);
                     if (claim == LaneSender.FULL)
                     {
-                        idle = Peer.idle(idle);
+                        idle = Peer.idleYielding(idle);
                         continue;
                     }
                     Payload.write(ring, sender.payloadOffset(claim), ManySenders.sequence(number, n));
