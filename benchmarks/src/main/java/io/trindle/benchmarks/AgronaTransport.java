@@ -68,7 +68,18 @@ final class AgronaTransport
         {
             final File file = new File(DIRECTORY, "trindle-bench-agrona-" + ProcessHandle.current().pid() + "-" +
                 FILES.incrementAndGet());
-            return new RingFile(file, true, IoUtil.mapNewFile(file, capacity + RingBufferDescriptor.TRAILER_LENGTH));
+            final MappedByteBuffer mapped = IoUtil.mapNewFile(file, capacity + RingBufferDescriptor.TRAILER_LENGTH);
+            try
+            {
+                return new RingFile(file, true, mapped);
+            }
+            catch (final RuntimeException | Error e)
+            {
+                // An Error too: without the --add-exports Agrona needs, making the buffer fails to link.
+                IoUtil.unmap(mapped);
+                IoUtil.delete(file, true);
+                throw e;
+            }
         }
 
         /** Maps the ring file another process created. */

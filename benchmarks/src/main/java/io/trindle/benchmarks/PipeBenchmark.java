@@ -37,7 +37,8 @@ import java.util.function.Supplier;
 public final class PipeBenchmark
 {
     static final String USAGE = """
-        usage: benchmarks/run [--runs N] [--warmups N] [--lane-capacity BYTES] [--quick] [--out DIRECTORY]
+        usage: benchmarks/run [--runs N] [--warmups N] [--lane-capacity BYTES] [--quick] [--divide N]
+                              [--out DIRECTORY]
 
         Measures throughput (one sender, then 2 and 4 senders into one receiver) and round trip of 64-byte
         messages between JVMs through a Trindle pipe, an Agrona ring buffer, a Chronicle Queue, a Unix pipe
@@ -50,6 +51,8 @@ public final class PipeBenchmark
                                   (default %d)
           --quick                 a hundredth of the messages: checks that everything works, in seconds;
                                   its figures are not worth keeping
+          --divide N              every message and round-trip count divided by N: shorter runs, for a
+                                  machine so busy that the full counts would take too long
           --out DIRECTORY         write the chart (benchmarks.svg) and the tables in Markdown
                                   (benchmarks.md) there (benchmarks/run: benchmarks/target)
           --help                  show this help
@@ -308,6 +311,7 @@ public final class PipeBenchmark
                 case "--warmups" -> warmups = intValue(args, ++i);
                 case "--lane-capacity" -> config = config.withLaneCapacity(intValue(args, ++i));
                 case "--quick" -> config = config.scaledDown(QUICK_DIVISOR);
+                case "--divide" -> config = config.scaledDown(positive(args, ++i));
                 case "--out" -> out = Path.of(stringValue(args, ++i));
                 case "--help", "-h" ->
                 {
@@ -319,6 +323,16 @@ public final class PipeBenchmark
         // Checked here, before any process starts, rather than when the first lane is made.
         LaneDescriptor.checkCapacity(config.laneCapacity());
         return new Options(config.withRuns(runs, warmups), out);
+    }
+
+    private static int positive(final String[] args, final int index)
+    {
+        final int value = intValue(args, index);
+        if (value < 1)
+        {
+            throw new IllegalArgumentException(args[index - 1] + " needs a number of at least 1, not " + value);
+        }
+        return value;
     }
 
     private static String stringValue(final String[] args, final int index)
