@@ -65,7 +65,8 @@ final class Chart
                 }
             }
         }
-        top = niceCeiling(top);
+        // Room above the tallest bar for its label.
+        top = niceCeiling(top * 1.15);
         final int x0 = LEFT_PANEL_X;
         final double bottom = PLOT_TOP + PLOT_HEIGHT;
         text(svg, x0 + PANEL_WIDTH / 2.0, PLOT_TOP - 8, "middle", 12,
@@ -75,7 +76,8 @@ final class Chart
             final double value = top * tick / 5;
             final double y = bottom - PLOT_HEIGHT * tick / 5.0;
             gridLine(svg, x0, y);
-            text(svg, x0 - 6, y + 4, "end", 10, String.format(Locale.ROOT, "%.0f", value));
+            text(svg, x0 - 6, y + 4, "end", 10, String.format(Locale.ROOT, top < 5 ? "%.2f" : top < 50 ? "%.1f" :
+                "%.0f", value));
         }
         final List<String> groups = new ArrayList<>();
         for (final int senders : Config.SENDER_COUNTS)
@@ -119,7 +121,8 @@ final class Chart
             }
         }
         final double lowDecade = Math.floor(Math.log10(low));
-        final double highDecade = Math.max(lowDecade + 1, Math.ceil(Math.log10(high)));
+        // Room above the tallest bar for its label: a third of a decade at least.
+        final double highDecade = Math.max(lowDecade + 1, Math.ceil(Math.log10(high) + 0.35));
         final int x0 = RIGHT_PANEL_X;
         final double bottom = PLOT_TOP + PLOT_HEIGHT;
         text(svg, x0 + PANEL_WIDTH / 2.0, PLOT_TOP - 8, "middle", 12,

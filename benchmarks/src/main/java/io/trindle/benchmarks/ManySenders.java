@@ -154,6 +154,10 @@ final class ManySenders implements Figure<Double>
     public Double run()
     {
         receiver.beforeRun();
+        for (final PeerProcess peer : peers)
+        {
+            peer.awaitReady();
+        }
         final long start = System.nanoTime();
         for (final PeerProcess peer : peers)
         {

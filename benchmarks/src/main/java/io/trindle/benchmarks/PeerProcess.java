@@ -152,17 +152,23 @@ final class PeerProcess implements AutoCloseable
         }
     }
 
-    /**
-     * Tells the peer to start a run (the first time, once it has said it is set up), and starts the clock after
-     * which a stalled run fails the benchmark.
-     */
-    void startRun()
+    /** Waits, the first time, for the peer to say it is set up (its JVM started, its end mapped or opened). */
+    void awaitReady()
     {
         if (!ready)
         {
             expectReport(0, -1);
             ready = true;
         }
+    }
+
+    /**
+     * Tells the peer to start a run (the first time, once it has said it is set up), and starts the clock after
+     * which a stalled run fails the benchmark.
+     */
+    void startRun()
+    {
+        awaitReady();
         Write.writeFully(commandFd, command);
         runDeadline = System.nanoTime() + RUN_TIMEOUT_NANOS;
     }

@@ -294,15 +294,16 @@ final class Results
         }
         md.append("\n\n");
 
+        md.append("Trindle / peer, medians of the run: for throughput above 1 means Trindle moves more, for round " +
+            "trips below 1 means Trindle's is shorter.\n\n");
         md.append("| Trindle / peer |");
         for (final int senders : Config.SENDER_COUNTS)
         {
-            md.append(" throughput, ").append(senders).append(senders == 1 ? " sender" : " senders")
-                .append(" (higher: Trindle ahead) |");
+            md.append(" throughput, ").append(senders).append(senders == 1 ? " sender |" : " senders |");
         }
         for (final Percentile percentile : Percentile.values())
         {
-            md.append(" round trip ").append(percentile.label).append(" (lower: Trindle ahead) |");
+            md.append(" round trip ").append(percentile.label).append(" |");
         }
         md.append('\n').append("|---|").append("---:|".repeat(Config.SENDER_COUNTS.size() +
             Percentile.values().length)).append('\n');
