@@ -5,33 +5,28 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * What one benchmark run measures and how the peer process is started.
+ * What one benchmark run measures and how the peer processes are started.
  *
- * @param runs                measured runs of each figure; the median is reported.
- * @param warmups             unmeasured runs before them, in the same two processes.
- * @param trindleMessages     messages per throughput run over a Trindle lane.
- * @param pipeMessages        messages per throughput run over a Unix pipe.
- * @param socketMessages      messages per throughput run over a Unix socket.
- * @param trindleRoundTrips   round trips per ping-pong run over two Trindle lanes.
- * @param pipeRoundTrips      round trips per ping-pong run over two Unix pipes.
- * @param socketRoundTrips    round trips per ping-pong run over one Unix socket pair.
- * @param laneCapacity        bytes in each Trindle lane's ring.
- * @param java                the java binary to start the peer with.
- * @param jvmFlags            the peer JVM's flags (from {@code jvm.options}, set in the module pom).
- * @param classPath           the peer JVM's class path.
+ * @param runs         measured runs of each figure; the median is reported.
+ * @param warmups      unmeasured runs before them, in the same processes.
+ * @param messages     messages per throughput run, by transport (split evenly among the senders when there are
+ *                     several).
+ * @param roundTrips   round trips per ping-pong run, by transport.
+ * @param laneCapacity bytes in each Trindle lane's ring, and in each Agrona ring.
+ * @param java         the java binary to start the peers with.
+ * @param jvmFlags     the peer JVMs' flags (from {@code jvm.options}, set in the module pom).
+ * @param classPath    the peer JVMs' class path.
  */
 record Config(
     int runs,
     int warmups,
-    long trindleMessages,
-    long pipeMessages,
-    long socketMessages,
-    int trindleRoundTrips,
-    int pipeRoundTrips,
-    int socketRoundTrips,
+    Map<Transport, Long> messages,
+    Map<Transport, Integer> roundTrips,
     int laneCapacity,
     String java,
     List<String> jvmFlags,
@@ -42,14 +37,11 @@ record Config(
 
     static final int DEFAULT_RUNS = 5;
     static final int DEFAULT_WARMUPS = 1;
-    /** About 1 s per run at 20 M msg/s; the syscall transports get counts that take about as long. */
-    static final long DEFAULT_TRINDLE_MESSAGES = 20_000_000;
-    static final long DEFAULT_PIPE_MESSAGES = 3_000_000;
-    static final long DEFAULT_SOCKET_MESSAGES = 1_500_000;
-    static final int DEFAULT_TRINDLE_ROUND_TRIPS = 1_000_000;
-    static final int DEFAULT_PIPE_ROUND_TRIPS = 100_000;
-    static final int DEFAULT_SOCKET_ROUND_TRIPS = 100_000;
     static final int DEFAULT_LANE_CAPACITY = 256 * 1024;
+    /** The sender counts of the throughput tables: one sender process, then several into one receiver. */
+    static final List<Integer> SENDER_COUNTS = List.of(1, 2, 4);
+    /** How many times fewer messages a many-senders run moves than a one-sender run. */
+    static final int MANY_SENDERS_DIVISOR = 2;
 
     Config
     {
@@ -58,48 +50,63 @@ record Config(
             throw new IllegalArgumentException("runs=" + runs + " must be at least 1, warmups=" + warmups +
                 " not negative");
         }
-        if (trindleMessages < 1 || pipeMessages < 1 || socketMessages < 1 || trindleRoundTrips < 1 ||
-            pipeRoundTrips < 1 || socketRoundTrips < 1)
+        for (final Transport transport : Transport.values())
         {
-            throw new IllegalArgumentException("every count must be at least 1: " + this);
+            if (messages.getOrDefault(transport, 0L) < 1 || roundTrips.getOrDefault(transport, 0) < 1)
+            {
+                throw new IllegalArgumentException("every count must be at least 1: transport=" + transport +
+                    ", messages=" + messages + ", roundTrips=" + roundTrips);
+            }
         }
+        messages = Map.copyOf(messages);
+        roundTrips = Map.copyOf(roundTrips);
         jvmFlags = List.copyOf(jvmFlags);
     }
 
     /** The defaults, with this JVM's java binary and class path and the flags from {@code jvm.options}. */
     static Config defaults()
     {
-        return new Config(DEFAULT_RUNS, DEFAULT_WARMUPS, DEFAULT_TRINDLE_MESSAGES, DEFAULT_PIPE_MESSAGES,
-            DEFAULT_SOCKET_MESSAGES, DEFAULT_TRINDLE_ROUND_TRIPS, DEFAULT_PIPE_ROUND_TRIPS,
-            DEFAULT_SOCKET_ROUND_TRIPS, DEFAULT_LANE_CAPACITY, currentJava(), jvmOptions(),
-            System.getProperty("java.class.path"));
+        final Map<Transport, Long> messages = new EnumMap<>(Transport.class);
+        final Map<Transport, Integer> roundTrips = new EnumMap<>(Transport.class);
+        for (final Transport transport : Transport.values())
+        {
+            messages.put(transport, transport.defaultMessages);
+            roundTrips.put(transport, transport.defaultRoundTrips);
+        }
+        return new Config(DEFAULT_RUNS, DEFAULT_WARMUPS, messages, roundTrips, DEFAULT_LANE_CAPACITY, currentJava(),
+            jvmOptions(), System.getProperty("java.class.path"));
     }
 
-    /** Every message and round-trip count divided by {@code divisor} (at least 1 each). */
+    /**
+     * Every message and round-trip count divided by {@code divisor}, kept at least the largest sender count so
+     * that every sender sends something.
+     */
     Config scaledDown(final int divisor)
     {
-        return new Config(runs, warmups, Math.max(1, trindleMessages / divisor), Math.max(1, pipeMessages / divisor),
-            Math.max(1, socketMessages / divisor), Math.max(1, trindleRoundTrips / divisor),
-            Math.max(1, pipeRoundTrips / divisor), Math.max(1, socketRoundTrips / divisor), laneCapacity, java,
-            jvmFlags, classPath);
+        final long least = SENDER_COUNTS.getLast();
+        final Map<Transport, Long> fewerMessages = new EnumMap<>(Transport.class);
+        final Map<Transport, Integer> fewerRoundTrips = new EnumMap<>(Transport.class);
+        for (final Transport transport : Transport.values())
+        {
+            fewerMessages.put(transport, Math.max(least, messages.get(transport) / divisor));
+            fewerRoundTrips.put(transport, Math.max(1, roundTrips.get(transport) / divisor));
+        }
+        return new Config(runs, warmups, fewerMessages, fewerRoundTrips, laneCapacity, java, jvmFlags, classPath);
     }
 
     Config withRuns(final int newRuns, final int newWarmups)
     {
-        return new Config(newRuns, newWarmups, trindleMessages, pipeMessages, socketMessages, trindleRoundTrips,
-            pipeRoundTrips, socketRoundTrips, laneCapacity, java, jvmFlags, classPath);
+        return new Config(newRuns, newWarmups, messages, roundTrips, laneCapacity, java, jvmFlags, classPath);
     }
 
     Config withLaneCapacity(final int newLaneCapacity)
     {
-        return new Config(runs, warmups, trindleMessages, pipeMessages, socketMessages, trindleRoundTrips,
-            pipeRoundTrips, socketRoundTrips, newLaneCapacity, java, jvmFlags, classPath);
+        return new Config(runs, warmups, messages, roundTrips, newLaneCapacity, java, jvmFlags, classPath);
     }
 
     Config withClassPath(final String newClassPath)
     {
-        return new Config(runs, warmups, trindleMessages, pipeMessages, socketMessages, trindleRoundTrips,
-            pipeRoundTrips, socketRoundTrips, laneCapacity, java, jvmFlags, newClassPath);
+        return new Config(runs, warmups, messages, roundTrips, laneCapacity, java, jvmFlags, newClassPath);
     }
 
     /**
@@ -108,27 +115,26 @@ record Config(
      */
     int probeRoundTrips()
     {
-        return Math.max(1, trindleRoundTrips / 10);
+        return Math.max(1, roundTrips(Transport.TRINDLE) / 10);
     }
 
     long messages(final Transport transport)
     {
-        return switch (transport)
-        {
-            case TRINDLE -> trindleMessages;
-            case PIPE -> pipeMessages;
-            case SOCKET -> socketMessages;
-        };
+        return messages.get(transport);
+    }
+
+    /**
+     * @return messages each of {@code senders} senders sends per run: the transport's count, halved when there are
+     * several senders (they share the CPUs with the receiver, so a run takes longer), split evenly.
+     */
+    long messagesPerSender(final Transport transport, final int senders)
+    {
+        return senders == 1 ? messages(transport) : Math.max(1, messages(transport) / MANY_SENDERS_DIVISOR / senders);
     }
 
     int roundTrips(final Transport transport)
     {
-        return switch (transport)
-        {
-            case TRINDLE -> trindleRoundTrips;
-            case PIPE -> pipeRoundTrips;
-            case SOCKET -> socketRoundTrips;
-        };
+        return roundTrips.get(transport);
     }
 
     /** @return the java binary running this JVM, to start the peer with the same one. */

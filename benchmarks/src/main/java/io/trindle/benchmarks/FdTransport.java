@@ -5,6 +5,9 @@ import io.trindle.ipc.linux.Sockets;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Both sides of the Unix pipe and Unix socket measurements: one {@code write(2)} per 64-byte message, and
@@ -19,6 +22,8 @@ final class FdTransport
     static final String SINK = "fd-sink";
     /** Peer role: reads each ping from fd 5 and writes it back to fd 6, {@code count} per run. */
     static final String ECHO = "fd-echo";
+    /** Peer role: one of several senders, each on its own socket: writes {@code count} messages per run to fd 5. */
+    static final String SOURCE = "fd-source";
 
     private static final int IN_FD = Peer.FIRST_ROLE_FD;
     private static final int OUT_FD = Peer.FIRST_ROLE_FD + 1;
@@ -208,7 +213,184 @@ final class FdTransport
         }
     }
 
+    /**
+     * Several sender processes, each on its own Unix socket, into one receiver here: one thread per socket, each
+     * blocking in {@code read(2)} of up to 64 KiB as the one-sender reader does, checking every message.
+     */
+    static Figure<Double> manySenders(final Config config, final int senders, final int runs)
+    {
+        final long perSender = config.messagesPerSender(Transport.SOCKET, senders);
+        final int[] ours = new int[senders];
+        final List<PeerProcess> peers = new ArrayList<>();
+        int opened = 0;
+        try
+        {
+            for (; opened < senders; opened++)
+            {
+                final int[] pair = Sockets.socketpair(Sockets.SOCK_STREAM);
+                ours[opened] = pair[0];
+                try
+                {
+                    peers.add(PeerProcess.start(config, SOURCE, perSender, runs, List.of(Integer.toString(opened)),
+                        pair[1]));
+                }
+                finally
+                {
+                    Fds.close(pair[1]);
+                }
+            }
+            return new ManySenders(Transport.SOCKET, perSender, new SocketReceiver(ours), peers);
+        }
+        catch (final RuntimeException e)
+        {
+            peers.forEach(PeerProcess::close);
+            for (int i = 0; i < opened; i++)
+            {
+                Fds.close(ours[i]);
+            }
+            throw e;
+        }
+    }
+
+    /** One reading thread per socket, started for each run. */
+    private static final class SocketReceiver implements ManySenders.Receiver
+    {
+        private final int[] fds;
+        private final Arena arena = Arena.ofShared();
+        private final MemorySegment[] buffers;
+
+        SocketReceiver(final int[] fds)
+        {
+            this.fds = fds.clone();
+            buffers = new MemorySegment[fds.length];
+            for (int i = 0; i < fds.length; i++)
+            {
+                buffers[i] = arena.allocate(READ_BUFFER_LENGTH, Long.BYTES);
+            }
+        }
+
+        @Override
+        public void receive(final ManySenders.Checker checker, final long perSender)
+        {
+            final Thread[] threads = new Thread[fds.length];
+            final RuntimeException[] failures = new RuntimeException[fds.length];
+            for (int i = 0; i < fds.length; i++)
+            {
+                final int sender = i;
+                threads[i] = Thread.ofPlatform().name("socket-reader-" + i).start(() ->
+                {
+                    try
+                    {
+                        readChecked(fds[sender], buffers[sender], perSender,
+                            (first, last) -> checker.check(sender, first, last, Payload.LENGTH));
+                    }
+                    catch (final RuntimeException e)
+                    {
+                        failures[sender] = e;
+                    }
+                });
+            }
+            for (int i = 0; i < threads.length; i++)
+            {
+                try
+                {
+                    threads[i].join();
+                }
+                catch (final InterruptedException e)
+                {
+                    Thread.currentThread().interrupt();
+                    throw new BenchmarkFailure("interrupted while waiting for socket reader " + i);
+                }
+            }
+            for (final RuntimeException failure : failures)
+            {
+                if (failure != null)
+                {
+                    throw failure;
+                }
+            }
+        }
+
+        @Override
+        public void close()
+        {
+            for (final int fd : fds)
+            {
+                Fds.close(fd);
+            }
+            arena.close();
+        }
+    }
+
+    /** What a reader does with each whole message it read: checks it by its first and last words. */
+    @FunctionalInterface
+    private interface MessageCheck
+    {
+        void check(long first, long last);
+    }
+
+    /**
+     * Reads exactly {@code count} messages from {@code fd} through {@code buffer}, up to its length per
+     * {@code read(2)}, and checks each.
+     */
+    private static void readChecked(final int fd, final MemorySegment buffer, final long count,
+        final MessageCheck check)
+    {
+        long seen = 0;
+        int carried = 0;
+        while (seen < count)
+        {
+            final long read = Fds.read(fd, carried == 0 ? buffer : buffer.asSlice(carried));
+            if (read == 0)
+            {
+                throw new BenchmarkFailure("end of file on fd " + fd + " after " + seen + " of " + count +
+                    " messages");
+            }
+            final long filled = carried + read;
+            final long whole = filled - filled % Payload.LENGTH;
+            for (long offset = 0; offset < whole; offset += Payload.LENGTH)
+            {
+                check.check(buffer.get(ValueLayout.JAVA_LONG, offset),
+                    buffer.get(ValueLayout.JAVA_LONG, offset + Payload.LAST_WORD_OFFSET));
+                seen++;
+            }
+            // A read may end inside a message (a stream socket does not keep write boundaries).
+            carried = (int)(filled - whole);
+            if (carried > 0)
+            {
+                MemorySegment.copy(buffer, whole, buffer, 0, carried);
+            }
+        }
+        if (seen != count || carried != 0)
+        {
+            throw new BenchmarkFailure("read " + seen + " messages and " + carried + " bytes more on fd " + fd +
+                "; expected " + count + " messages");
+        }
+    }
+
     // ---- The peer's side.
+
+    /** Writes {@code count} messages per run to fd 5 as sender {@code number} of several, {@code runs} times. */
+    static void source(final long count, final int runs, final int number)
+    {
+        try (Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment message = arena.allocate(Payload.LENGTH, Long.BYTES);
+            Peer.reportReady();
+            long base = 0;
+            for (int run = 0; run < runs; run++)
+            {
+                Peer.awaitRun();
+                for (long n = base; n < base + count; n++)
+                {
+                    Payload.write(message, 0, ManySenders.sequence(number, n));
+                    Write.writeFully(IN_FD, message);
+                }
+                base += count;
+                Peer.report(count, ManySenders.sequence(number, base - 1));
+            }
+        }
+    }
 
     /** Reads and checks {@code count} messages per run, {@code runs} times, reporting after each run. */
     static void sink(final long count, final int runs)
@@ -281,7 +463,7 @@ final class FdTransport
         {
             case PIPE -> Fds.pipe();
             case SOCKET -> Sockets.socketpair(Sockets.SOCK_STREAM);
-            case TRINDLE -> throw new IllegalArgumentException("not a file-descriptor transport: " + transport);
+            default -> throw new IllegalArgumentException("not a file-descriptor transport: " + transport);
         };
     }
 

@@ -24,7 +24,8 @@ final class Payload
     /** Offset of the last word, the one checked beside the sequence number. */
     static final int LAST_WORD_OFFSET = LENGTH - Long.BYTES;
 
-    private static final int WORDS = LENGTH / Long.BYTES;
+    /** Words in every message. */
+    static final int WORDS = LENGTH / Long.BYTES;
     private static final long SPREAD = 0x9e37_79b9_7f4a_7c15L;
     /** Native order (little-endian on the only platform ipc supports), 8-byte aligned. */
     private static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG;
@@ -38,8 +39,14 @@ final class Payload
     {
         for (int k = 0; k < WORDS; k++)
         {
-            memory.set(WORD, offset + (long)k * Long.BYTES, sequence ^ (k * SPREAD));
+            memory.set(WORD, offset + (long)k * Long.BYTES, word(sequence, k));
         }
+    }
+
+    /** @return word {@code k} of message {@code sequence}: for the peers that write through their own API. */
+    static long word(final long sequence, final int k)
+    {
+        return sequence ^ (k * SPREAD);
     }
 
     /** @throws BenchmarkFailure unless the message at {@code offset} of {@code memory} is {@code expected}. */
@@ -59,7 +66,12 @@ final class Payload
         check(message.getLong(0), message.getLong(LAST_WORD_OFFSET), length, expected);
     }
 
-    private static void check(final long first, final long last, final int length, final long expected)
+    /**
+     * Checks a message read through another API by its first and last words and its length.
+     *
+     * @throws BenchmarkFailure unless they are those of message {@code expected}.
+     */
+    static void check(final long first, final long last, final int length, final long expected)
     {
         if (first != expected || last != lastWord(expected) || length != LENGTH)
         {

@@ -20,8 +20,12 @@ import java.util.List;
  */
 public final class Peer
 {
-    static final String USAGE = "usage: Peer ROLE COUNT RUNS   (ROLE: " + TrindleTransport.SINK + ", " +
-        TrindleTransport.ECHO + ", " + FdTransport.SINK + ", " + FdTransport.ECHO + ", " + CacheLine.ECHO + ")";
+    static final String USAGE = "usage: Peer ROLE COUNT RUNS [ARGUMENT...]   (ROLE: " + TrindleTransport.SINK +
+        ", " + TrindleTransport.ECHO + ", " + TrindleTransport.SOURCE + " SENDER, " + FdTransport.SINK + ", " +
+        FdTransport.ECHO + ", " + FdTransport.SOURCE + " SENDER, " + AgronaTransport.SINK + " FILE, " +
+        AgronaTransport.ECHO + " PING-FILE PONG-FILE, " + AgronaTransport.SOURCE + " FILE SENDER, " +
+        ChronicleTransport.SINK + " DIRECTORY, " + ChronicleTransport.ECHO + " PING-DIRECTORY PONG-DIRECTORY, " +
+        ChronicleTransport.SOURCE + " DIRECTORY SENDER, " + CacheLine.ECHO + ")";
     /** The first of the role's own fds, after the report and command pipes. */
     static final int FIRST_ROLE_FD = PeerProcess.COMMAND_FD + 1;
 
@@ -39,7 +43,7 @@ public final class Peer
 
     public static void main(final String[] args)
     {
-        if (args.length != 3)
+        if (args.length < 3)
         {
             System.err.println(USAGE);
             System.exit(EXIT_USAGE);
@@ -49,12 +53,25 @@ public final class Peer
         {
             final long count = Long.parseLong(args[1]);
             final int runs = Integer.parseInt(args[2]);
+            final List<String> arguments = List.of(args).subList(3, args.length);
             switch (role)
             {
                 case TrindleTransport.SINK -> TrindleTransport.sink(count, runs);
                 case TrindleTransport.ECHO -> TrindleTransport.echo(Math.toIntExact(count), runs);
                 case FdTransport.SINK -> FdTransport.sink(count, runs);
                 case FdTransport.ECHO -> FdTransport.echo(Math.toIntExact(count), runs);
+                case TrindleTransport.SOURCE -> TrindleTransport.source(count, runs, sender(arguments, 0));
+                case FdTransport.SOURCE -> FdTransport.source(count, runs, sender(arguments, 0));
+                case AgronaTransport.SINK -> AgronaTransport.sink(count, runs, argument(arguments, 0));
+                case AgronaTransport.ECHO -> AgronaTransport.echo(Math.toIntExact(count), runs,
+                    argument(arguments, 0), argument(arguments, 1));
+                case AgronaTransport.SOURCE -> AgronaTransport.source(count, runs, argument(arguments, 0),
+                    sender(arguments, 1));
+                case ChronicleTransport.SINK -> ChronicleTransport.sink(count, runs, argument(arguments, 0));
+                case ChronicleTransport.ECHO -> ChronicleTransport.echo(Math.toIntExact(count), runs,
+                    argument(arguments, 0), argument(arguments, 1));
+                case ChronicleTransport.SOURCE -> ChronicleTransport.source(count, runs, argument(arguments, 0),
+                    sender(arguments, 1));
                 case CacheLine.ECHO -> CacheLine.echo(Math.toIntExact(count), runs);
                 default ->
                 {
@@ -63,7 +80,7 @@ public final class Peer
                 }
             }
         }
-        catch (final NumberFormatException e)
+        catch (final NumberFormatException | UsageException e)
         {
             System.err.println("peer: " + e.getMessage() + "\n" + USAGE);
             System.exit(EXIT_USAGE);
@@ -74,6 +91,31 @@ public final class Peer
             e.printStackTrace();
             System.exit(EXIT_FAILED);
         }
+    }
+
+    /** A role's argument is missing. */
+    private static final class UsageException extends RuntimeException
+    {
+        private static final long serialVersionUID = 1L;
+
+        UsageException(final String message)
+        {
+            super(message);
+        }
+    }
+
+    private static String argument(final List<String> arguments, final int index)
+    {
+        if (index >= arguments.size())
+        {
+            throw new UsageException("missing argument " + (index + 1) + " of the role");
+        }
+        return arguments.get(index);
+    }
+
+    private static int sender(final List<String> arguments, final int index)
+    {
+        return Integer.parseInt(argument(arguments, index));
     }
 
     /**
@@ -122,6 +164,19 @@ public final class Peer
             System.err.println("peer: the measuring process closed the command pipe before the last run; exiting");
             System.exit(EXIT_ORPHANED);
         }
+    }
+
+    /**
+     * One idle spin of a sender among several, finding no room: as {@link #idle(long)}, and gives up the CPU
+     * ({@code sched_yield(2)}), so that on a machine with fewer CPUs than spinning processes the receiver gets to
+     * run. Every contender's senders wait this way; a Chronicle appender never waits for room.
+     *
+     * @return {@code idle + 1}.
+     */
+    static long idleYielding(final long idle)
+    {
+        Thread.yield();
+        return idle(idle);
     }
 
     /**

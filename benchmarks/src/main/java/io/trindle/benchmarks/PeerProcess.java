@@ -64,6 +64,16 @@ final class PeerProcess implements AutoCloseable
     static PeerProcess start(final Config config, final String role, final long count, final int runs,
         final int... fds)
     {
+        return start(config, role, count, runs, List.of(), fds);
+    }
+
+    /**
+     * Starts a peer as {@link #start(Config, String, long, int, int...)} does, with the role's own
+     * {@code arguments} after the count and runs (a file to map, the sender's number...).
+     */
+    static PeerProcess start(final Config config, final String role, final long count, final int runs,
+        final List<String> arguments, final int... fds)
+    {
         final int[] reportPipe = Fds.pipe();
         final int[] commandPipe;
         try
@@ -87,6 +97,7 @@ final class PeerProcess implements AutoCloseable
             argv.addAll(config.jvmFlags());
             argv.addAll(List.of("-cp", config.classPath(), Peer.class.getName(), role, Long.toString(count),
                 Integer.toString(runs)));
+            argv.addAll(arguments);
             final String[] environment = System.getenv().entrySet().stream()
                 .map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new);
             final int pid = Processes.spawn(argv.toArray(String[]::new), environment, null, null, inherited);
@@ -113,13 +124,20 @@ final class PeerProcess implements AutoCloseable
     static PeerProcess startWithHandles(final Config config, final String role, final long count, final int runs,
         final Handle... handles)
     {
+        return startWithHandles(config, role, count, runs, List.of(), handles);
+    }
+
+    /** Starts a peer as {@link #startWithHandles(Config, String, long, int, Handle...)} does, with arguments. */
+    static PeerProcess startWithHandles(final Config config, final String role, final long count, final int runs,
+        final List<String> arguments, final Handle... handles)
+    {
         final ControlChannel[] pair = ControlChannel.pair();
         try (ControlChannel ours = pair[0])
         {
             final PeerProcess peer;
             try (ControlChannel theirs = pair[1])
             {
-                peer = start(config, role, count, runs, theirs.fd());
+                peer = start(config, role, count, runs, arguments, theirs.fd());
             }
             try
             {
@@ -134,17 +152,23 @@ final class PeerProcess implements AutoCloseable
         }
     }
 
-    /**
-     * Tells the peer to start a run (the first time, once it has said it is set up), and starts the clock after
-     * which a stalled run fails the benchmark.
-     */
-    void startRun()
+    /** Waits, the first time, for the peer to say it is set up (its JVM started, its end mapped or opened). */
+    void awaitReady()
     {
         if (!ready)
         {
             expectReport(0, -1);
             ready = true;
         }
+    }
+
+    /**
+     * Tells the peer to start a run (the first time, once it has said it is set up), and starts the clock after
+     * which a stalled run fails the benchmark.
+     */
+    void startRun()
+    {
+        awaitReady();
         Write.writeFully(commandFd, command);
         runDeadline = System.nanoTime() + RUN_TIMEOUT_NANOS;
     }
@@ -202,6 +226,25 @@ final class PeerProcess implements AutoCloseable
         if (hasExited())
         {
             throw new BenchmarkFailure("peer " + role + " (pid " + pid + ") ended mid-run: " + describeExit());
+        }
+        if (System.nanoTime() - runDeadline > 0)
+        {
+            throw new BenchmarkFailure("peer " + role + " (pid " + pid + ") made no progress for " +
+                RUN_TIMEOUT_NANOS / 1_000_000_000L + " s");
+        }
+    }
+
+    /**
+     * As {@link #checkAlive()}, for a sender among several whose receiver is here: such a peer may have sent its
+     * share of the last run and exited (status 0) while the others still send.
+     *
+     * @throws BenchmarkFailure if the peer has failed or the run has taken too long.
+     */
+    void checkNotFailed()
+    {
+        if (hasExited() && (Processes.terminatingSignal(status) != 0 || Processes.exitCode(status) != 0))
+        {
+            throw new BenchmarkFailure("peer " + role + " (pid " + pid + ") failed mid-run: " + describeExit());
         }
         if (System.nanoTime() - runDeadline > 0)
         {

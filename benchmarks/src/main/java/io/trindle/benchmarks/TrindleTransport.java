@@ -3,6 +3,7 @@ package io.trindle.benchmarks;
 import io.trindle.ipc.Handle;
 import io.trindle.ipc.Inbox;
 import io.trindle.ipc.LaneSender;
+import io.trindle.ipc.Message;
 import io.trindle.ipc.Pipe;
 import io.trindle.ipc.PipeReceiver;
 import io.trindle.ipc.Right;
@@ -10,6 +11,7 @@ import io.trindle.ipc.Rights;
 import io.trindle.ipc.WaitStrategy;
 
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -26,6 +28,8 @@ final class TrindleTransport
     static final String SINK = "trindle-sink";
     /** Peer role: receives each ping on one lane and sends it back on the other, {@code count} per run. */
     static final String ECHO = "trindle-echo";
+    /** Peer role: one of several senders, each on its own lane of one pipe: {@code count} messages per run. */
+    static final String SOURCE = "trindle-source";
 
     /** Most messages one receive batch holds (and releases at once). */
     static final int INBOX_CAPACITY = 256;
@@ -181,6 +185,75 @@ final class TrindleTransport
         }
     }
 
+    /**
+     * Several sender processes, each on its own lane of one pipe, into one receiver here that polls all the lanes
+     * into one {@link Inbox}.
+     */
+    static Figure<Double> manySenders(final Config config, final int senders, final int runs)
+    {
+        final long perSender = config.messagesPerSender(Transport.TRINDLE, senders);
+        final Pipe pipe = Pipe.create(config.laneCapacity());
+        final List<Handle> receiveEnds = new ArrayList<>();
+        final List<PeerProcess> peers = new ArrayList<>();
+        try
+        {
+            for (int sender = 0; sender < senders; sender++)
+            {
+                try (Handle lane = pipe.newLane())
+                {
+                    receiveEnds.add(lane.duplicate(RECEIVE));
+                    peers.add(PeerProcess.startWithHandles(config, SOURCE, perSender, runs,
+                        List.of(Integer.toString(sender)), lane.duplicate(SEND)));
+                }
+            }
+            final PipeReceiver receiver = PipeReceiver.open(receiveEnds, null, WaitStrategy.SPIN);
+            return new ManySenders(Transport.TRINDLE, perSender, new ManyReceiver(receiver), peers);
+        }
+        catch (final RuntimeException e)
+        {
+            peers.forEach(PeerProcess::close);
+            receiveEnds.forEach(Handle::close);
+            throw e;
+        }
+    }
+
+    /** Polls every sender's lane into one inbox and checks each message by its sender. */
+    private record ManyReceiver(PipeReceiver receiver, Inbox inbox) implements ManySenders.Receiver
+    {
+        ManyReceiver(final PipeReceiver receiver)
+        {
+            this(receiver, new Inbox(INBOX_CAPACITY));
+        }
+
+        @Override
+        public void receive(final ManySenders.Checker checker, final long perSender)
+        {
+            final long end = checker.received() + perSender * checker.senders();
+            long idle = 0;
+            while (checker.received() < end)
+            {
+                final int received = receiver.poll(inbox);
+                if (received == 0)
+                {
+                    idle = checker.idle(idle);
+                    continue;
+                }
+                for (int i = 0; i < received; i++)
+                {
+                    final Message message = inbox.get(i);
+                    checker.check(message.getLong(0), message.getLong(Payload.LAST_WORD_OFFSET), message.length());
+                }
+                inbox.release();
+            }
+        }
+
+        @Override
+        public void close()
+        {
+            receiver.close();
+        }
+    }
+
     private static void send(final LaneSender sender, final long base, final long count, final PeerProcess peer)
     {
         final MemorySegment ring = sender.buffer();
@@ -245,6 +318,36 @@ final class TrindleTransport
                 receive(receiver, inbox, base, count);
                 Peer.report(count, base + count - 1);
                 base += count;
+            }
+        }
+    }
+
+    /** Sends {@code count} messages per run as sender {@code number} of several, {@code runs} times. */
+    static void source(final long count, final int runs, final int number)
+    {
+        try (LaneSender sender = LaneSender.openExclusive(Peer.receiveHandles(1).getFirst(), WaitStrategy.SPIN))
+        {
+            final MemorySegment ring = sender.buffer();
+            Peer.reportReady();
+            long base = 0;
+            for (int run = 0; run < runs; run++)
+            {
+                Peer.awaitRun();
+                long idle = 0;
+                for (long n = base; n < base + count; )
+                {
+                    final long claim = sender.claim(Payload.LENGTH);
+                    if (claim == LaneSender.FULL)
+                    {
+                        idle = Peer.idleYielding(idle);
+                        continue;
+                    }
+                    Payload.write(ring, sender.payloadOffset(claim), ManySenders.sequence(number, n));
+                    sender.commit(claim);
+                    n++;
+                }
+                base += count;
+                Peer.report(count, ManySenders.sequence(number, base - 1));
             }
         }
     }

@@ -9,6 +9,10 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * It asserts that the run completes and yields figures, never how fast anything is: timing belongs to
  * {@code benchmarks/run}, not to a test.
  */
-@Timeout(value = 3, unit = TimeUnit.MINUTES)
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
 class PipeBenchmarkTest
 {
     @Test
@@ -39,11 +43,33 @@ class PipeBenchmarkTest
         for (final Transport transport : Transport.values())
         {
             assertTrue(results.throughput(transport) > 0, transport + " throughput");
-            assertTrue(results.medianRoundTrip(transport) > 0, transport + " round trip");
+            for (final Results.Percentile percentile : Results.Percentile.values())
+            {
+                assertTrue(results.roundTrip(transport, percentile) > 0, transport + " round trip " + percentile);
+            }
+            for (final int senders : Config.SENDER_COUNTS)
+            {
+                assertEquals(senders == 1 || transport.manySenders, results.measured(transport, senders),
+                    transport + " with " + senders + " senders");
+            }
         }
+        assertTrue(results.throughput(Transport.AGRONA, 4) > 0, "Agrona with four senders");
+        assertTrue(results.throughput(Transport.CHRONICLE, 2) > 0, "Chronicle with two senders");
         assertTrue(results.medianCacheLineRoundTrip() > 0, "cache-line round trip");
         final String printed = table.toString(StandardCharsets.UTF_8);
         assertTrue(printed.contains("TARGET  Trindle pipe throughput >= 15x Unix pipe: "), printed);
+        assertTrue(printed.contains("RATIOS Trindle / peer"), printed);
+        final String markdown = results.markdown();
+        assertTrue(markdown.contains("| Agrona ring |") && markdown.contains("| Chronicle Queue |"), markdown);
+        final String svg = Chart.svg(results, "test");
+        assertTrue(svg.startsWith("<svg ") && svg.endsWith("</svg>\n") && !svg.contains("NaN"), svg);
+        // Every Agrona ring file and Chronicle queue directory is gone.
+        try (Stream<Path> files = Files.list(Path.of("/dev/shm")))
+        {
+            final String mine = "-" + ProcessHandle.current().pid() + "-";
+            assertEquals(List.of(), files.map(path -> path.getFileName().toString())
+                .filter(name -> name.startsWith("trindle-bench-") && name.contains(mine)).toList());
+        }
     }
 
     @Test
