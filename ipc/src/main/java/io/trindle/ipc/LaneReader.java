@@ -137,21 +137,27 @@ final class LaneReader
      */
     int next(final Message message)
     {
+        if (state != LaneState.OPEN)
+        {
+            return STOPPED;
+        }
         final long at = position;
         final long index = at & mask;
-        if (state == LaneState.OPEN && (long)LONG.getAcquire(ring, index + RECORD_STAMP_OFFSET) == at + 1)
+        if ((long)LONG.getAcquire(ring, index + RECORD_STAMP_OFFSET) != at + 1)
         {
-            // Each loaded once: a hostile sender changing them now cannot make a checked value differ from the used.
-            final int length = ring.get(ValueLayout.JAVA_INT, index + RECORD_LENGTH_OFFSET);
-            final int type = ring.get(ValueLayout.JAVA_INT, index + RECORD_TYPE_OFFSET);
-            final int recordLength = LaneDescriptor.recordLength(length);
-            if (type == TYPE_MESSAGE && length >= 0 && length <= maxPayloadLength &&
-                index + recordLength <= capacity && at + recordLength - released <= capacity)
-            {
-                position = at + recordLength;
-                message.set(this, at, position, index + RECORD_HEADER_LENGTH, length);
-                return length;
-            }
+            // Nothing committed: the common empty look, unless the lane has ended (then the slow way tells how).
+            return (int)INT.getAcquire(header, (long)ENDED_OFFSET) == 0 ? EMPTY : nextSlowly(message);
+        }
+        // Each loaded once: a hostile sender changing them now cannot make a checked value differ from the used.
+        final int length = ring.get(ValueLayout.JAVA_INT, index + RECORD_LENGTH_OFFSET);
+        final int type = ring.get(ValueLayout.JAVA_INT, index + RECORD_TYPE_OFFSET);
+        final int recordLength = LaneDescriptor.recordLength(length);
+        if (type == TYPE_MESSAGE && length >= 0 && length <= maxPayloadLength &&
+            index + recordLength <= capacity && at + recordLength - released <= capacity)
+        {
+            position = at + recordLength;
+            message.set(this, at, position, index + RECORD_HEADER_LENGTH, length);
+            return length;
         }
         return nextSlowly(message);
     }
