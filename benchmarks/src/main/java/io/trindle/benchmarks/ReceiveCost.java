@@ -27,7 +27,7 @@ import java.util.Locale;
  * (poll, read the long of every message, release) and times only the receiving; then it polls an empty ring and
  * times that. The same for Trindle ({@link LaneSender} / {@link PipeReceiver} over one lane) and for Agrona's
  * {@code OneToOneRingBuffer} ({@code tryClaim} / {@code commit}, {@code read}, which also releases), on rings of
- * the same capacity. The two take turns, after a warm-up of each; the result is each one's median over the turns
+ * the same capacity. The two take turns, after three unmeasured turns; the result is each one's median over the turns
  * and the ratio Trindle / Agrona.
  *
  * <p>Options: {@code --turns N} (default 7), {@code --batch N} messages per batch (default 256, the harness's
@@ -108,9 +108,13 @@ public final class ReceiveCost
         {
             System.out.printf(Locale.ROOT, "receive cost, one thread: batches of %d messages of %d bytes, rings of " +
                 "%d KiB, %d turns of %d ms each%n", batch, PAYLOAD, CAPACITY / 1024, turns, millis);
-            for (final Contender contender : contenders)
+            for (int warmUp = 0; warmUp < 3; warmUp++)
             {
-                measure(contender, batch, millis); // warm-up
+                // Three turns unmeasured: on a loaded machine the JIT needs them to finish compiling both.
+                for (final Contender contender : contenders)
+                {
+                    measure(contender, batch, millis);
+                }
             }
             final Cost[][] costs = new Cost[contenders.size()][turns];
             for (int turn = 0; turn < turns; turn++)
