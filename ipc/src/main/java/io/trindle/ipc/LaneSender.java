@@ -66,6 +66,12 @@ public final class LaneSender implements AutoCloseable
      * never loaded again, which keeps the sender off a cache line the receiver may be reading.
      */
     private long ownTail;
+    /**
+     * Whether {@link #claim(int, int)} may take its short way: an exclusive sender whose tail passed the checks of
+     * {@link #claimSlowly} when the lane was opened (from then on the tail is its own). A tail found damaged at open
+     * sends every claim the slow way, which refuses it.
+     */
+    private final boolean shortClaims;
     /** The last head read from the lane: free space is at least {@code capacity - (tail - headCache)}. */
     private volatile long headCache;
     private volatile boolean ended;
@@ -83,6 +89,8 @@ public final class LaneSender implements AutoCloseable
         this.waitStrategy = waitStrategy;
         this.headCache = (long)LONG.getAcquire(header, (long)HEAD_OFFSET);
         this.ownTail = (long)LONG.getAcquire(header, (long)TAIL_OFFSET);
+        this.shortClaims = exclusive && (ownTail & (LaneDescriptor.RECORD_ALIGNMENT - 1)) == 0 &&
+            ownTail >= headCache && ownTail - headCache <= capacity;
     }
 
     /**
@@ -412,7 +420,7 @@ public final class LaneSender implements AutoCloseable
     {
         final long at = ownTail;
         final int required = LaneDescriptor.recordLength(length);
-        if (exclusive && required <= capacity - (int)(at & mask) && at + required - headCache <= capacity)
+        if (shortClaims && required <= capacity - (int)(at & mask) && at + required - headCache <= capacity)
         {
             ownTail = at + required;
             LONG.setRelease(header, (long)TAIL_OFFSET, at + required);
