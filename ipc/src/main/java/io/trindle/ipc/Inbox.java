@@ -15,6 +15,8 @@ public final class Inbox
     private final Message[] messages;
     private final LaneReader[] touched;
     private int size;
+    /** Whether the batch holds messages of more than one lane; if not, {@link #release} needs no pass over them. */
+    private boolean mixed;
 
     /**
      * @param capacity the most messages one batch holds.
@@ -68,6 +70,15 @@ public final class Inbox
      */
     public void release()
     {
+        if (!mixed && size > 0)
+        {
+            // One lane: its messages came in order, so the last one's end releases them all.
+            final Message last = messages[size - 1];
+            last.reader.releaseTo(last.end, size);
+            size = 0;
+            return;
+        }
+        mixed = false;
         int count = 0;
         for (int i = 0; i < size; i++)
         {
@@ -110,6 +121,10 @@ public final class Inbox
 
     void added()
     {
+        if (size > 0 && messages[size].reader != messages[size - 1].reader)
+        {
+            mixed = true;
+        }
         size++;
     }
 

@@ -48,8 +48,6 @@ final class LaneReader
     private long position;
     /** Everything before this was released; this reader's own copy is the one it trusts. */
     private long released;
-    /** The last tail read that passed the checks. */
-    private long tail;
     private LaneState state = LaneState.OPEN;
     private String fault;
     /** Used by {@link Inbox#release()} to gather a batch's releases per lane. */
@@ -76,7 +74,6 @@ final class LaneReader
         released = head;
         releasedCount = (long)LONG.getAcquire(header, (long)LaneDescriptor.RELEASED_COUNT_OFFSET);
         position = head;
-        tail = head;
         if (head < 0 || (head & (RECORD_ALIGNMENT - 1)) != 0)
         {
             corrupt("head=" + head + " is not a valid release position");
@@ -131,15 +128,50 @@ final class LaneReader
     /**
      * Reads the next message into {@code message}, skipping padding.
      *
+     * <p>A record is found by its stamp alone (docs/pipe-format.md §5): the tail is read only once the lane has
+     * ended. The common case, a committed message record that passes every check, stays small enough for the JIT
+     * to inline; anything else (padding, handles, a record that fails a check, nothing committed) goes the slow
+     * way, which checks everything again.
+     *
      * @return the payload length (0 or more), {@link #EMPTY}, or {@link #STOPPED}.
      */
     int next(final Message message)
     {
+        if (state != LaneState.OPEN)
+        {
+            return STOPPED;
+        }
+        final long at = position;
+        final long index = at & mask;
+        if ((long)LONG.getAcquire(ring, index + RECORD_STAMP_OFFSET) != at + 1)
+        {
+            // Nothing committed: the common empty look, unless the lane has ended (then the slow way tells how).
+            return (int)INT.getAcquire(header, (long)ENDED_OFFSET) == 0 ? EMPTY : nextSlowly(message);
+        }
+        // Each loaded once: a hostile sender changing them now cannot make a checked value differ from the used.
+        final int length = ring.get(ValueLayout.JAVA_INT, index + RECORD_LENGTH_OFFSET);
+        final int type = ring.get(ValueLayout.JAVA_INT, index + RECORD_TYPE_OFFSET);
+        final int recordLength = LaneDescriptor.recordLength(length);
+        if (type == TYPE_MESSAGE && length >= 0 && length <= maxPayloadLength &&
+            index + recordLength <= capacity && at + recordLength - released <= capacity)
+        {
+            position = at + recordLength;
+            message.set(this, at, position, index + RECORD_HEADER_LENGTH, length);
+            return length;
+        }
+        return nextSlowly(message);
+    }
+
+    /** {@link #next} for everything but a plain committed message: padding, handles, damage, nothing there. */
+    private int nextSlowly(final Message message)
+    {
         while (state == LaneState.OPEN)
         {
             final long index = position & mask;
-            if (position == tail && !refreshTail() ||
-                (long)LONG.getAcquire(ring, index + RECORD_STAMP_OFFSET) != position + 1) // claimed, not committed
+            // Nothing can be committed at or past released + capacity before this reader releases: its stamp
+            // there would be an earlier lap's, so it is not even read.
+            if (position - released >= capacity ||
+                (long)LONG.getAcquire(ring, index + RECORD_STAMP_OFFSET) != position + 1) // nothing committed
             {
                 if (!endedHere())
                 {
@@ -158,10 +190,11 @@ final class LaneReader
                 break;
             }
             final int recordLength = LaneDescriptor.recordLength(length);
-            if (index + recordLength > capacity || position + recordLength > tail)
+            if (index + recordLength > capacity || position + recordLength - released > capacity)
             {
                 corrupt("record at position=" + position + ": length=" + length + " runs past the ring's end " +
-                    "(capacity=" + capacity + ") or the tail=" + tail);
+                    "(capacity=" + capacity + ") or past the room the receiver released (released=" + released +
+                    ")");
                 break;
             }
             switch (type)
@@ -207,8 +240,9 @@ final class LaneReader
      * ended word, docs/pipe-format.md section 7), either the lane has ended here, or something is still to be
      * read after it.
      *
-     * @return whether to look at the read position again: the tail moved on, or a claim its sender never
-     * committed was turned into padding. When {@code false}, the lane is empty for now, or no longer open.
+     * @return whether to look at the read position again: a record was committed there before the end, or a
+     * claim its sender never committed was turned into padding. When {@code false}, the lane is empty for now,
+     * or no longer open.
      */
     private boolean endedHere()
     {
@@ -217,9 +251,11 @@ final class LaneReader
             return false;
         }
         // Read after the ended word (acquire): everything the sender committed before ending is visible now.
-        refreshTail();
-        if (state != LaneState.OPEN)
+        final long tail = (long)LONG.getAcquire(header, (long)TAIL_OFFSET);
+        if (tail < position || tail - released > capacity || (tail & (RECORD_ALIGNMENT - 1)) != 0)
         {
+            corrupt("tail=" + tail + " is impossible: read position=" + position + ", released=" + released +
+                ", capacity=" + capacity);
             return false;
         }
         if (position == tail)
@@ -233,24 +269,6 @@ final class LaneReader
             // Claimed and never committed: the sender died mid-send, and will send no more.
             padDeadClaim(ring, capacity, position, tail);
         }
-        return true;
-    }
-
-    /** @return whether the tail moved on; marks the lane corrupt if the new tail is impossible. */
-    private boolean refreshTail()
-    {
-        final long newTail = (long)LONG.getAcquire(header, (long)TAIL_OFFSET);
-        if (newTail == tail)
-        {
-            return false;
-        }
-        if (newTail < position || newTail - released > capacity || (newTail & (RECORD_ALIGNMENT - 1)) != 0)
-        {
-            corrupt("tail=" + newTail + " is impossible: read position=" + position + ", released=" + released +
-                ", capacity=" + capacity);
-            return false;
-        }
-        tail = newTail;
         return true;
     }
 

@@ -59,8 +59,19 @@ public final class LaneSender implements AutoCloseable
     private final int mask;
     private final int maxPayloadLength;
     private final WaitStrategy waitStrategy;
-    /** One thread sends: the tail is stored, not compared-and-set. */
+    /** One thread sends: the tail is stored, not compared-and-set, and never read back (see {@link #ownTail}). */
     private final boolean exclusive;
+    /**
+     * An exclusive sender's own copy of the tail: nothing else writes the tail, so it is stored at every claim and
+     * never loaded again, which keeps the sender off a cache line the receiver may be reading.
+     */
+    private long ownTail;
+    /**
+     * Whether {@link #claim(int, int)} may take its short way: an exclusive sender whose tail passed the checks of
+     * {@link #claimSlowly} when the lane was opened (from then on the tail is its own). A tail found damaged at open
+     * sends every claim the slow way, which refuses it.
+     */
+    private final boolean shortClaims;
     /** The last head read from the lane: free space is at least {@code capacity - (tail - headCache)}. */
     private volatile long headCache;
     private volatile boolean ended;
@@ -77,6 +88,9 @@ public final class LaneSender implements AutoCloseable
         this.maxPayloadLength = lane.maxPayloadLength;
         this.waitStrategy = waitStrategy;
         this.headCache = (long)LONG.getAcquire(header, (long)HEAD_OFFSET);
+        this.ownTail = (long)LONG.getAcquire(header, (long)TAIL_OFFSET);
+        this.shortClaims = exclusive && (ownTail & (LaneDescriptor.RECORD_ALIGNMENT - 1)) == 0 &&
+            ownTail >= headCache && ownTail - headCache <= capacity;
     }
 
     /**
@@ -397,7 +411,28 @@ public final class LaneSender implements AutoCloseable
         }
     }
 
+    /**
+     * Claims a record now, or returns {@link #FULL}. The common case (an exclusive sender with room before the
+     * ring's end, as far as its cached head tells) stays small enough for the JIT to inline; the rest is
+     * {@link #claimSlowly}.
+     */
     private long claim(final int length, final int type)
+    {
+        final long at = ownTail;
+        final int required = LaneDescriptor.recordLength(length);
+        if (shortClaims && required <= capacity - (int)(at & mask) && at + required - headCache <= capacity)
+        {
+            ownTail = at + required;
+            LONG.setRelease(header, (long)TAIL_OFFSET, at + required);
+            final long index = at & mask;
+            ring.set(ValueLayout.JAVA_INT, index + RECORD_LENGTH_OFFSET, length);
+            ring.set(ValueLayout.JAVA_INT, index + RECORD_TYPE_OFFSET, type);
+            return at;
+        }
+        return claimSlowly(length, type);
+    }
+
+    private long claimSlowly(final int length, final int type)
     {
         final int required = LaneDescriptor.recordLength(length);
         boolean refreshed = false;
@@ -408,7 +443,7 @@ public final class LaneSender implements AutoCloseable
             // The head is read before the tail: any head once stored was at most the tail then, and the tail only
             // grows, so head <= tail here unless someone scribbled over the lane.
             final long head = headCache;
-            tail = (long)LONG.getVolatile(header, (long)TAIL_OFFSET);
+            tail = exclusive ? ownTail : (long)LONG.getVolatile(header, (long)TAIL_OFFSET);
             if ((tail & (LaneDescriptor.RECORD_ALIGNMENT - 1)) != 0 || tail < head)
             {
                 throw corrupt("tail=" + tail + ", head=" + head + ": the tail must be a multiple of " +
@@ -430,6 +465,7 @@ public final class LaneSender implements AutoCloseable
             }
             if (exclusive)
             {
+                ownTail = tail + needed;
                 LONG.setRelease(header, (long)TAIL_OFFSET, tail + needed);
                 break;
             }

@@ -35,15 +35,23 @@ public final class Message
     void set(final LaneReader reader, final long sequence, final long end, final long offset, final int length)
     {
         this.reader = reader;
-        this.pipeId = reader.pipeId;
-        this.laneId = reader.laneId;
-        this.buffer = reader.ring;
+        // A slot is usually filled from the same lane again: its ids and ring are rewritten only when it changes
+        // (each lane has a ring segment of its own).
+        if (buffer != reader.ring)
+        {
+            this.pipeId = reader.pipeId;
+            this.laneId = reader.laneId;
+            this.buffer = reader.ring;
+        }
         this.sequence = sequence;
         this.end = end;
         this.offset = offset;
         this.length = length;
-        this.attachmentCount = 0;
-        this.token = 0;
+        if (attachmentCount != 0)
+        {
+            this.attachmentCount = 0;
+            this.token = 0;
+        }
     }
 
     /**
@@ -194,11 +202,18 @@ public final class Message
 
     private void check(final int index, final int count)
     {
-        if (index < 0 || count < 0 || index > length - count)
+        // One test for all three ways out (a negative index or count, or past the end), in long so nothing wraps.
+        if ((index | count | ((long)length - count - index)) < 0)
         {
-            throw new IndexOutOfBoundsException("index=" + index + ", count=" + count + " is outside the message " +
-                "of length=" + length + " (lane " + laneId + ", sequence " + sequence + ")");
+            throw outside(index, count);
         }
+    }
+
+    /** Kept out of {@link #check}, so that the accessors stay small enough to inline. */
+    private IndexOutOfBoundsException outside(final int index, final int count)
+    {
+        return new IndexOutOfBoundsException("index=" + index + ", count=" + count + " is outside the message " +
+            "of length=" + length + " (lane " + laneId + ", sequence " + sequence + ")");
     }
 
     @Override

@@ -197,6 +197,10 @@ public final class PipeReceiver implements AutoCloseable
         {
             return 0;
         }
+        if (count == 1)
+        {
+            return pollOne(lanes[0], inbox);
+        }
         final int start = nextLane;
         nextLane = start + 1 >= count ? 0 : start + 1;
         int added = 0;
@@ -216,6 +220,22 @@ public final class PipeReceiver implements AutoCloseable
                         return added;
                     }
                 }
+            }
+        }
+        return added;
+    }
+
+    /** {@link #poll} of a pipe of one lane: no passes, no rotation, just read until empty or the inbox is full. */
+    private static int pollOne(final LaneReader lane, final Inbox inbox)
+    {
+        int added = 0;
+        while (lane.next(inbox.nextSlot()) >= 0)
+        {
+            inbox.added();
+            added++;
+            if (inbox.isFull())
+            {
+                break;
             }
         }
         return added;

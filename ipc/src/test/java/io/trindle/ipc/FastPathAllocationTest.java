@@ -44,6 +44,37 @@ class FastPathAllocationTest
         }
     }
 
+    /**
+     * The same with the exclusive sender (its own tail, never loaded back), a pipe of two lanes (the passes of
+     * {@link PipeReceiver#poll} over several lanes), and an empty poll after every batch.
+     */
+    @Test
+    void shouldAllocateNothingWithAnExclusiveSenderSeveralLanesAndEmptyPolls()
+    {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final Pipe pipe = Pipe.create(64 * 1024);
+        try (Handle lane = pipe.newLane(); Handle idle = pipe.newLane();
+            LaneSender sender = LaneSender.openExclusive(lane.duplicate(Rights.of(Right.SEND)), WaitStrategy.SPIN);
+            PipeReceiver receiver = PipeReceiver.open(List.of(lane.duplicate(Rights.of(Right.RECEIVE)),
+                idle.duplicate(Rights.of(Right.RECEIVE))), null);
+            Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment payload = arena.allocate(64);
+            final Inbox inbox = new Inbox(16);
+            for (int warmUp = 0; warmUp < 10; warmUp++)
+            {
+                roundTrips(sender, receiver, inbox, payload);
+            }
+            final long before = threads.getCurrentThreadAllocatedBytes();
+            final long sum = roundTrips(sender, receiver, inbox, payload);
+            final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+
+            assertEquals(ROUNDS * (ROUNDS - 1L) / 2, sum, "every message received once");
+            assertEquals(0, allocated, "bytes allocated over " + ROUNDS + " rounds with empty polls");
+        }
+    }
+
     /** @return the sum of the indexes received. */
     private static long roundTrips(final LaneSender sender, final PipeReceiver receiver, final Inbox inbox,
         final MemorySegment payload)
@@ -68,6 +99,7 @@ class FastPathAllocationTest
                 sum += inbox.get(m).getLong(0);
             }
             inbox.release();
+            assertEquals(0, receiver.poll(inbox), "nothing left after the batch");
         }
         return sum;
     }

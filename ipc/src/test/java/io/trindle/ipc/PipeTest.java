@@ -4,6 +4,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
@@ -448,8 +449,12 @@ class PipeTest
         assertTrue(sendOnly.isClosed(), "a receiver that fails to open closes every lane handle it was given");
     }
 
+    /**
+     * The receiver finds records by their stamps alone and reads the tail only once the lane has ended (to tell
+     * the end from a claim never committed): a scribbled tail costs nothing before, and is caught then.
+     */
     @Test
-    void shouldReportAnImpossibleTailAndKeepReadingTheOtherLanes()
+    void shouldReportAnImpossibleTailAtTheEndAndKeepReadingTheOtherLanes()
     {
         final Fixture fixture = new Fixture(4096, 2);
         final List<String> faults = new ArrayList<>();
@@ -462,6 +467,13 @@ class PipeTest
         fixture.senders.get(0).trySend(new byte[] {5}, 0, 1);
 
         final Inbox inbox = new Inbox(8);
+        assertEquals(2, receiver.poll(inbox), "both committed messages, whatever the tail says");
+        inbox.release();
+        assertEquals(LaneState.OPEN, receiver.laneState(1));
+        assertTrue(faults.isEmpty(), faults.toString());
+
+        Pipe.endLane(fixture.lanes.get(1));
+        fixture.senders.get(0).trySend(new byte[] {6}, 0, 1);
         assertEquals(1, receiver.poll(inbox));
         assertEquals(0, inbox.get(0).laneId());
         assertEquals(LaneState.CORRUPT, receiver.laneState(1));
@@ -469,5 +481,67 @@ class PipeTest
         assertEquals(List.of("1: " + receiver.laneFault(1)), faults);
         assertEquals(LaneState.OPEN, receiver.laneState(0));
         assertNull(receiver.laneFault(0));
+    }
+
+    /**
+     * A committed record that would reach past the room the receiver released (released + capacity) is corrupt,
+     * though it stays inside the ring: no honest sender can have claimed it. The receiver bounds records by its
+     * own released position, not by anything the sender wrote.
+     */
+    @Test
+    void shouldReportARecordPastTheRoomReleased()
+    {
+        final Fixture fixture = new Fixture(4096, 1);
+        final List<String> faults = new ArrayList<>();
+        final PipeReceiver receiver = fixture.receiver((pipe, lane, reason) -> faults.add(reason));
+        final LaneSender sender = fixture.senders.getFirst();
+        final Inbox inbox = new Inbox(16);
+        final byte[] payload = new byte[496]; // a record of 512 bytes
+        for (int i = 0; i < 7; i++)
+        {
+            assertTrue(sender.trySend(payload, 0, payload.length));
+        }
+        assertEquals(7, receiver.poll(inbox));
+        inbox.release(); // released = 3584
+        assertTrue(sender.trySend(payload, 0, payload.length)); // 3584 .. 4096, read and not released
+        assertEquals(1, receiver.poll(inbox));
+        try (LaneTamper tamper = new LaneTamper(fixture.lanes.getFirst()))
+        {
+            // At position 4096 (index 0): padding to the ring's end, 4096 bytes, past released + capacity = 7680.
+            final MemorySegment ring = tamper.ring();
+            ring.set(ValueLayout.JAVA_INT, LaneDescriptor.RECORD_LENGTH_OFFSET, 4096 - 16);
+            ring.set(ValueLayout.JAVA_INT, LaneDescriptor.RECORD_TYPE_OFFSET, LaneDescriptor.TYPE_PADDING);
+            Lane.LONG.setRelease(ring, (long)LaneDescriptor.RECORD_STAMP_OFFSET, 4096L + 1);
+        }
+        assertEquals(0, receiver.poll(inbox));
+        assertEquals(LaneState.CORRUPT, receiver.laneState(0));
+        assertTrue(receiver.laneFault(0).contains("past the room the receiver released (released=3584)"),
+            receiver.laneFault(0));
+        assertEquals(List.of(receiver.laneFault(0)), faults);
+    }
+
+    /** An exclusive sender keeps its own tail and never loads it back: a scribbled tail does not move its claims. */
+    @Test
+    void shouldKeepAnExclusiveSendersClaimsInPlaceWhateverTheTailSays()
+    {
+        final Fixture fixture = new Fixture(4096, 1);
+        final PipeReceiver receiver = fixture.receiver(null);
+        try (LaneSender sender = LaneSender.openExclusive(fixture.lanes.getFirst().duplicate(SEND),
+            WaitStrategy.SPIN))
+        {
+            assertTrue(sender.trySend(new byte[] {1}, 0, 1));
+            try (LaneTamper tamper = new LaneTamper(fixture.lanes.getFirst()))
+            {
+                tamper.setTail(1L << 40);
+                assertTrue(sender.trySend(new byte[] {2}, 0, 1));
+                assertEquals(64, tamper.tail(), "the next claim stored the tail from the sender's own copy");
+            }
+            final Inbox inbox = new Inbox(8);
+            assertEquals(2, receiver.poll(inbox));
+            assertEquals(1, inbox.get(0).getByte(0));
+            assertEquals(2, inbox.get(1).getByte(0));
+            assertEquals(32, inbox.get(1).sequence());
+            inbox.release();
+        }
     }
 }
