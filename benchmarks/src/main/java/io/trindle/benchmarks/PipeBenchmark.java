@@ -49,8 +49,8 @@ public final class PipeBenchmark
           --warmups N             unmeasured runs before them, in the same processes (default %d)
           --lane-capacity BYTES   bytes in each Trindle lane's ring and each Agrona ring, a power of two
                                   (default %d)
-          --quick                 a hundredth of the messages: checks that everything works, in seconds;
-                                  its figures are not worth keeping
+          --quick                 a hundredth of the messages: checks that everything works (a minute or two:
+                                  some forty JVMs start); its figures are not worth keeping
           --divide N              every message and round-trip count divided by N: shorter runs, for a
                                   machine so busy that the full counts would take too long
           --out DIRECTORY         write the chart (benchmarks.svg) and the tables in Markdown
