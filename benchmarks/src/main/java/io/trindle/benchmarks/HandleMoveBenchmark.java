@@ -131,12 +131,7 @@ public final class HandleMoveBenchmark
                 grants: { there: receive, back: send }
                 restart: never
             """.formatted(segmentSize, rounds, runs, rounds / 5));
-        final ProcessBuilder builder = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED",
-            "-Dtrindle.launcher=" + System.getProperty("trindle.launcher"), "-cp", classPath,
-            "io.trindle.supervisor.Main", "run", "handles.yaml").directory(directory.toFile())
-            .redirectErrorStream(true);
-        builder.environment().put("TRINDLE_RUN_DIR", directory.resolve("run").toString());
-        final Process supervisor = builder.start();
+        final Process supervisor = Supervised.start(java, classPath, directory, "handles.yaml");
         final String output = new String(supervisor.getInputStream().readAllBytes());
         if (supervisor.waitFor() != 0)
         {

@@ -132,12 +132,7 @@ public final class MetricsBenchmark
                 grants: { out: receive }
                 restart: never
             """.formatted(count));
-        final ProcessBuilder builder = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED",
-            "-Dtrindle.launcher=" + System.getProperty("trindle.launcher"), "-cp", classPath,
-            "io.trindle.supervisor.Main", "run", "throughput.yaml").directory(directory.toFile())
-            .redirectErrorStream(true);
-        builder.environment().put("TRINDLE_RUN_DIR", directory.resolve("run").toString());
-        final Process supervisor = builder.start();
+        final Process supervisor = Supervised.start(java, classPath, directory, "throughput.yaml");
         final StringBuilder output = new StringBuilder();
         final AtomicInteger scrapes = new AtomicInteger();
         final AtomicInteger failed = new AtomicInteger();

@@ -83,12 +83,7 @@ public final class RuntimePathBenchmark
                 grants: { out: receive }
                 restart: never
             """.formatted(source, count, after));
-        final ProcessBuilder builder = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED",
-            "-Dtrindle.launcher=" + System.getProperty("trindle.launcher"), "-cp", classPath,
-            "io.trindle.supervisor.Main", "run", "runtime.yaml").directory(directory.toFile())
-            .redirectErrorStream(true);
-        builder.environment().put("TRINDLE_RUN_DIR", directory.resolve("run").toString());
-        final Process supervisor = builder.start();
+        final Process supervisor = Supervised.start(java, classPath, directory, "runtime.yaml");
         final String output = new String(supervisor.getInputStream().readAllBytes());
         if (supervisor.waitFor() != 0)
         {
