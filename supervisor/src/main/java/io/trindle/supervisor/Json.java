@@ -87,6 +87,34 @@ public final class Json
         return object.append('}').toString();
     }
 
+    /** @return a value read by {@link Json#parse} written back as JSON. */
+    @SuppressWarnings("unchecked")
+    static String write(final Object value)
+    {
+        if (value == null)
+        {
+            return "null";
+        }
+        if (value instanceof String string)
+        {
+            return quote(string);
+        }
+        if (value instanceof Map<?, ?> map)
+        {
+            final StringBuilder json = new StringBuilder("{");
+            ((Map<String, Object>)map).forEach((key, item) ->
+                json.append(json.length() == 1 ? "" : ",").append(quote(key)).append(':').append(write(item)));
+            return json.append('}').toString();
+        }
+        if (value instanceof List<?> list)
+        {
+            final StringBuilder json = new StringBuilder("[");
+            list.forEach(item -> json.append(json.length() == 1 ? "" : ",").append(write(item)));
+            return json.append(']').toString();
+        }
+        return value.toString(); // a number or a boolean, as read
+    }
+
     /**
      * @return the value {@code text} holds.
      * @throws IllegalArgumentException saying where, if {@code text} is not exactly one JSON value.

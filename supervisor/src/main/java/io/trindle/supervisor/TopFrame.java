@@ -305,7 +305,7 @@ final class TopFrame
                 }
                 json.append(i == 0 ? "" : ",").append(withRates(pipe.counts(), rates(pipe), lanes.append(']')));
             }
-            json.append("],\"supervisor\":").append(write(pipeline.now().get("supervisor"))).append('}');
+            json.append("],\"supervisor\":").append(Json.write(pipeline.now().get("supervisor"))).append('}');
         }
         return json.append("]}").toString();
     }
@@ -327,7 +327,7 @@ final class TopFrame
                 continue;
             }
             json.append(json.length() == 1 ? "" : ",").append(Json.quote(entry.getKey())).append(':')
-                .append(write(entry.getValue()));
+                .append(Json.write(entry.getValue()));
         }
         for (final Map.Entry<String, Double> rate : new java.util.TreeMap<>(rates).entrySet())
         {
@@ -339,34 +339,6 @@ final class TopFrame
             json.append(",\"lanes\":").append(lanes);
         }
         return json.append('}').toString();
-    }
-
-    /** @return a value read by {@link Json#parse} written back as JSON. */
-    @SuppressWarnings("unchecked")
-    private static String write(final Object value)
-    {
-        if (value == null)
-        {
-            return "null";
-        }
-        if (value instanceof String string)
-        {
-            return Json.quote(string);
-        }
-        if (value instanceof Map<?, ?> map)
-        {
-            final StringBuilder json = new StringBuilder("{");
-            ((Map<String, Object>)map).forEach((key, item) ->
-                json.append(json.length() == 1 ? "" : ",").append(Json.quote(key)).append(':').append(write(item)));
-            return json.append('}').toString();
-        }
-        if (value instanceof List<?> list)
-        {
-            final StringBuilder json = new StringBuilder("[");
-            list.forEach(item -> json.append(json.length() == 1 ? "" : ",").append(write(item)));
-            return json.append(']').toString();
-        }
-        return value.toString(); // a number or a boolean, as read
     }
 
     @SuppressWarnings("unchecked")
