@@ -32,6 +32,11 @@ public final class Inbox
         {
             messages[i] = new Message();
         }
+        // Apart from the views, which a batch fills and reads in a row: see Message.attachments.
+        for (final Message message : messages)
+        {
+            message.attachments = new long[Message.ATTACHMENT_WORDS];
+        }
         touched = new LaneReader[capacity];
     }
 
@@ -117,6 +122,25 @@ public final class Inbox
     Message nextSlot()
     {
         return messages[size];
+    }
+
+    /**
+     * Fills the batch from one lane until it is full or the lane has nothing more now: the single-lane receiver's
+     * loop, kept apart from {@link #added()} so that it touches only the views it fills.
+     *
+     * @return the number of messages added.
+     */
+    int fill(final LaneReader lane)
+    {
+        final Message[] views = messages;
+        final int start = size;
+        final int next = lane.fill(views, start);
+        if (next > start && start > 0 && views[start - 1].reader != lane)
+        {
+            mixed = true;
+        }
+        size = next;
+        return next - start;
     }
 
     void added()

@@ -115,8 +115,17 @@ final class LaneReader
         }
     }
 
+    /**
+     * @return the lane's state. An ended lane is noticed here, not by {@link #next}: a poll of an empty lane then
+     * reads one word, the stamp at the read position, and not the header's ended word as well.
+     */
     LaneState state()
     {
+        if (state == LaneState.OPEN && (position - released >= capacity ||
+            (long)LONG.getAcquire(ring, (position & mask) + RECORD_STAMP_OFFSET) != position + 1))
+        {
+            endedHere();
+        }
         return state;
     }
 
@@ -129,9 +138,9 @@ final class LaneReader
      * Reads the next message into {@code message}, skipping padding.
      *
      * <p>A record is found by its stamp alone (docs/pipe-format.md §5): the tail is read only once the lane has
-     * ended. The common case, a committed message record that passes every check, stays small enough for the JIT
-     * to inline; anything else (padding, handles, a record that fails a check, nothing committed) goes the slow
-     * way, which checks everything again.
+     * ended, which {@link #state()} notices. The common case, a committed message record that passes every
+     * check, stays small enough for the JIT to inline; anything else (padding, handles, a record that fails a
+     * check) goes the slow way, which checks everything again.
      *
      * @return the payload length (0 or more), {@link #EMPTY}, or {@link #STOPPED}.
      */
@@ -145,14 +154,15 @@ final class LaneReader
         final long index = at & mask;
         if ((long)LONG.getAcquire(ring, index + RECORD_STAMP_OFFSET) != at + 1)
         {
-            // Nothing committed: the common empty look, unless the lane has ended (then the slow way tells how).
-            return (int)INT.getAcquire(header, (long)ENDED_OFFSET) == 0 ? EMPTY : nextSlowly(message);
+            // Nothing committed: the common empty look. Whether the lane has ended is for state() to tell.
+            return EMPTY;
         }
-        // Each loaded once: a hostile sender changing them now cannot make a checked value differ from the used.
-        final int length = ring.get(ValueLayout.JAVA_INT, index + RECORD_LENGTH_OFFSET);
-        final int type = ring.get(ValueLayout.JAVA_INT, index + RECORD_TYPE_OFFSET);
+        // Length and type in one load (they share the record header's second long, length in its low half): loaded
+        // once, so a hostile sender changing them now cannot make a checked value differ from the used.
+        final long lengthAndType = ring.get(ValueLayout.JAVA_LONG_UNALIGNED, index + RECORD_LENGTH_OFFSET);
+        final int length = (int)lengthAndType;
         final int recordLength = LaneDescriptor.recordLength(length);
-        if (type == TYPE_MESSAGE && length >= 0 && length <= maxPayloadLength &&
+        if (lengthAndType >>> Integer.SIZE == TYPE_MESSAGE && length >= 0 && length <= maxPayloadLength &&
             index + recordLength <= capacity && at + recordLength - released <= capacity)
         {
             position = at + recordLength;
@@ -160,6 +170,55 @@ final class LaneReader
             return length;
         }
         return nextSlowly(message);
+    }
+
+    /**
+     * Reads messages into {@code views} from index {@code from} on, until the views run out or nothing more is
+     * committed now: {@link #next} in a loop, for a receiver of one lane. The lane's fields are held in locals,
+     * which the JIT keeps in registers across each stamp's acquiring load; fields it would load again after every
+     * one. The position is stored once, at the end.
+     *
+     * @return the index after the last view filled ({@code from} when none was).
+     */
+    int fill(final Message[] views, final int from)
+    {
+        int next = from;
+        while (next < views.length && state == LaneState.OPEN)
+        {
+            final MemorySegment ring = this.ring;
+            final long mask = this.mask;
+            final long capacity = this.capacity;
+            final int maxPayloadLength = this.maxPayloadLength;
+            // Nothing can be committed at or past released + capacity before this reader releases.
+            final long limit = released + capacity;
+            long at = position;
+            while (next < views.length)
+            {
+                final long index = at & mask;
+                if ((long)LONG.getAcquire(ring, index + RECORD_STAMP_OFFSET) != at + 1)
+                {
+                    position = at;
+                    return next;
+                }
+                final long lengthAndType = ring.get(ValueLayout.JAVA_LONG_UNALIGNED, index + RECORD_LENGTH_OFFSET);
+                final int length = (int)lengthAndType;
+                final long end = at + LaneDescriptor.recordLength(length);
+                if (lengthAndType >>> Integer.SIZE != TYPE_MESSAGE || length < 0 || length > maxPayloadLength ||
+                    index + (end - at) > capacity || end > limit)
+                {
+                    break; // not a plain message, or it fails a check: the slow way tells which
+                }
+                views[next++].set(this, at, end, index + RECORD_HEADER_LENGTH, length);
+                at = end;
+            }
+            position = at;
+            if (next == views.length || nextSlowly(views[next]) < 0)
+            {
+                return next;
+            }
+            next++;
+        }
+        return next;
     }
 
     /** {@link #next} for everything but a plain committed message: padding, handles, damage, nothing there. */

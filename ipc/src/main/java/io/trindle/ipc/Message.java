@@ -28,17 +28,23 @@ public final class Message
     private int length;
     private int attachmentCount;
     private long token;
-    private final int[] kinds = new int[LaneDescriptor.MAX_ATTACHMENTS];
-    private final int[] rights = new int[LaneDescriptor.MAX_ATTACHMENTS];
-    private final long[] sizes = new long[LaneDescriptor.MAX_ATTACHMENTS];
+    /**
+     * The declared handles, two words each: kind in the high half and rights in the low half of the first, size in
+     * the second. Given by the {@link Inbox} after it made all its views, so that the views lie back to back in
+     * memory: a batch fills and reads them in a row, and this is seldom touched.
+     */
+    long[] attachments;
+
+    /** Words of {@link #attachments} a view needs. */
+    static final int ATTACHMENT_WORDS = 2 * LaneDescriptor.MAX_ATTACHMENTS;
 
     void set(final LaneReader reader, final long sequence, final long end, final long offset, final int length)
     {
-        this.reader = reader;
-        // A slot is usually filled from the same lane again: its ids and ring are rewritten only when it changes
-        // (each lane has a ring segment of its own).
-        if (buffer != reader.ring)
+        // A slot is usually filled from the same lane again: its lane, ids and ring are rewritten only when it
+        // changes (each lane has a ring segment of its own), which also spares the reference store's card mark.
+        if (this.reader != reader)
         {
+            this.reader = reader;
             this.pipeId = reader.pipeId;
             this.laneId = reader.laneId;
             this.buffer = reader.ring;
@@ -67,9 +73,10 @@ public final class Message
         {
             final long entry = block + LaneDescriptor.ATTACHMENT_ENTRIES_OFFSET +
                 (long)i * LaneDescriptor.ATTACHMENT_ENTRY_LENGTH;
-            kinds[i] = buffer.get(INT, entry + LaneDescriptor.ATTACHMENT_KIND_OFFSET);
-            rights[i] = buffer.get(INT, entry + LaneDescriptor.ATTACHMENT_RIGHTS_OFFSET);
-            sizes[i] = buffer.get(LONG, entry + LaneDescriptor.ATTACHMENT_SIZE_OFFSET);
+            final long kind = buffer.get(INT, entry + LaneDescriptor.ATTACHMENT_KIND_OFFSET);
+            final int rightBits = buffer.get(INT, entry + LaneDescriptor.ATTACHMENT_RIGHTS_OFFSET);
+            attachments[2 * i] = kind << Integer.SIZE | Integer.toUnsignedLong(rightBits);
+            attachments[2 * i + 1] = buffer.get(LONG, entry + LaneDescriptor.ATTACHMENT_SIZE_OFFSET);
         }
         final int blockLength = LaneDescriptor.attachmentBlockLength(count);
         offset += blockLength;
@@ -89,21 +96,21 @@ public final class Message
     public ObjectKind attachmentKind(final int index)
     {
         checkAttachment(index);
-        return ObjectKind.fromCode(kinds[index]);
+        return ObjectKind.fromCode((int)(attachments[2 * index] >>> Integer.SIZE));
     }
 
     /** @return the rights attachment {@code index} carries, as declared. */
     public Rights attachmentRights(final int index)
     {
         checkAttachment(index);
-        return Rights.fromBits(rights[index] & Rights.VALID_BITS);
+        return Rights.fromBits((int)attachments[2 * index] & Rights.VALID_BITS);
     }
 
     /** @return the size in bytes of attachment {@code index}, as declared. */
     public long attachmentSize(final int index)
     {
         checkAttachment(index);
-        return sizes[index];
+        return attachments[2 * index + 1];
     }
 
     /** @return the token to redeem the handles with, or 0 when the message carries none. */

@@ -199,7 +199,7 @@ public final class PipeReceiver implements AutoCloseable
         }
         if (count == 1)
         {
-            return pollOne(lanes[0], inbox);
+            return inbox.fill(lanes[0]);
         }
         final int start = nextLane;
         nextLane = start + 1 >= count ? 0 : start + 1;
@@ -220,22 +220,6 @@ public final class PipeReceiver implements AutoCloseable
                         return added;
                     }
                 }
-            }
-        }
-        return added;
-    }
-
-    /** {@link #poll} of a pipe of one lane: no passes, no rotation, just read until empty or the inbox is full. */
-    private static int pollOne(final LaneReader lane, final Inbox inbox)
-    {
-        int added = 0;
-        while (lane.next(inbox.nextSlot()) >= 0)
-        {
-            inbox.added();
-            added++;
-            if (inbox.isFull())
-            {
-                break;
             }
         }
         return added;
