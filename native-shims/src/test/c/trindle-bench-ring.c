@@ -3,9 +3,11 @@
  * single-consumer ring, no libtrindle, between two processes. The ring is a power of two of fixed 64-byte slots
  * in a memfd mapping; the producer's tail and the consumer's head each have a cache-line pair of their own; each
  * side keeps its own index and a copy of the other's it last read, and reads the other's again only when that copy
- * says full (producer) or empty (consumer); both spin. The producer publishes its tail after each message, the
- * consumer its head after each batch (everything up to the tail it last read), with release stores read with
- * acquire loads.
+ * says full (producer) or empty (consumer). The producer publishes its tail after each message, the consumer its
+ * head after each batch (everything up to the tail it last read), with release stores read with acquire loads.
+ * Both wait by spinning, and after as many spins as libtrindle's (TRINDLE_WAIT_SPINS) by yielding the processor
+ * between looks: on a machine with more runnable threads than cores a side that only spun would burn whole time
+ * slices while the other, on the same core, could not run, and the yardstick would measure the scheduler.
  *
  * The process forks: the child sends COUNT messages, each the benchmarks' 64-byte payload (word k is
  * sequence ^ (k * SPREAD), benchmarks' Payload.java), written in its slot; the parent receives and checks the
@@ -13,6 +15,7 @@
  * T from its first message to its last, as trindle-bench-sink does. Usage: trindle-bench-ring COUNT
  */
 #define _GNU_SOURCE
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -32,6 +35,8 @@
 #define SLOTS (1u << 14)
 #define WORDS (SLOT / 8)
 #define SPREAD 0x9e3779b97f4a7c15ull
+/** Looks spent spinning before each further one yields: libtrindle's TRINDLE_WAIT_SPINS. */
+#define SPINS 2000
 
 struct ring
 {
@@ -56,15 +61,27 @@ static inline void pause_cpu(void)
 #endif
 }
 
+/** Between two looks at the other side's index: a pause, or after `SPINS` looks in a row, a yield. */
+static inline void wait_once(uint32_t *looks)
+{
+    if (++*looks < SPINS)
+    {
+        pause_cpu();
+    }
+    else
+    {
+        sched_yield();
+    }
+}
+
 static void produce(struct ring *ring, uint64_t count)
 {
     uint64_t tail = 0;
     uint64_t head = 0; /* the consumer's head as last read */
     for (uint64_t sequence = 0; sequence < count; sequence++)
     {
-        while (tail - head == SLOTS)
+        for (uint32_t looks = 0; tail - head == SLOTS; wait_once(&looks))
         {
-            pause_cpu();
             head = atomic_load_explicit(&ring->head, memory_order_acquire);
         }
         uint64_t *slot = ring->slots[tail & (SLOTS - 1)];
@@ -84,9 +101,9 @@ static int consume(struct ring *ring, uint64_t count)
     uint64_t first = 0;
     while (head < count)
     {
-        while ((tail = atomic_load_explicit(&ring->tail, memory_order_acquire)) == head)
+        for (uint32_t looks = 0; (tail = atomic_load_explicit(&ring->tail, memory_order_acquire)) == head;
+            wait_once(&looks))
         {
-            pause_cpu();
         }
         if (first == 0)
         {
