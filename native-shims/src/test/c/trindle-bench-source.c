@@ -29,7 +29,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "trindle-bench-source: %s\n", trindle_last_error());
         return 1;
     }
+    /* One thread sends: the exclusive sender stores the tail instead of compare-and-setting it. */
     trindle_lane_sender_t *lane = trindle_pipe_sender_lane(out, 0);
+    if (trindle_lane_sender_set_exclusive(lane) != TRINDLE_OK)
+    {
+        fprintf(stderr, "trindle-bench-source: %s\n", trindle_last_error());
+        return 1;
+    }
     trindle_claim_t claim;
     for (unsigned long long i = 0; i < count; i++)
     {
