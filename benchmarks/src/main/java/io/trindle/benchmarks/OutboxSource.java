@@ -12,8 +12,8 @@ import java.nio.ByteOrder;
 /**
  * The runtime-path twin of {@link CrossSource}: COUNT messages of 64 bytes, each the benchmarks' {@link Payload},
  * put in an {@link Outbox} of 256 and sent by {@link Trindle#exchange} each time it is full, as a worker written
- * against the runtime sends; then the end of stream. Arguments: COUNT, then {@code copy} (each message added from a byte array) or
- * {@code claim} (each written in place in the outbox).
+ * against the runtime sends; then the end of stream. Arguments: COUNT, then {@code copy} (each message added from
+ * a byte array) or {@code claim} (each written in place in the outbox).
  */
 public final class OutboxSource
 {
