@@ -61,8 +61,9 @@ public final class CrossLanguageBenchmark
         final Row ring = new Row(RING, List.of(bin.resolve("trindle-bench-ring").toString(), Long.toString(count)),
             null);
         final Row cToC = new Row(C_TO_C, cSource, cSink);
+        // The ring just before C -> C, so that the two a ratio compares run one after the other.
         final List<Row> rows = cOnly ? List.of(ring, cToC) : List.of(new Row("Java -> Java", javaSource, javaSink),
-            new Row("Java -> C", javaSource, cSink), cToC, new Row("C -> Java", cSource, javaSink), ring);
+            new Row("Java -> C", javaSource, cSink), ring, cToC, new Row("C -> Java", cSource, javaSink));
 
         final double[][] rates = new double[rows.size()][runs];
         for (int run = -1; run < runs; run++) // run -1: warm-up, not counted
