@@ -207,6 +207,11 @@ struct trindle_lane_sender
     _Atomic bool ended;
     /** This process registered for membarrier: commits skip their full fence (pipe-format.md §6). */
     bool asymmetric_wake;
+    /** One thread sends (trindle_lane_sender_set_exclusive): the tail is stored, never compared-and-set or read. */
+    bool exclusive;
+    /** An exclusive sender's own copy of the tail: nothing else writes it, so the sender never loads it back and
+     *  stays off a cache line the receiver may be reading. */
+    uint64_t own_tail;
 };
 
 /** One lane as the receiver reads it; every position here is the receiver's own, trusted copy. */
@@ -253,6 +258,55 @@ TRINDLE_INTERNAL void trindle_lane_reader_start(struct trindle_lane_reader *read
  */
 TRINDLE_INTERNAL int64_t trindle_lane_reader_next(
     struct trindle_lane_reader *reader, uint32_t lane_index, trindle_message_t *message);
+
+/**
+ * trindle_lane_reader_next's common case, small enough to inline into the receiver's loop: an open lane with a
+ * plain message (no handles) committed at the read position, before the last tail accepted. The checks are those
+ * of trindle_lane_reader_next (§5 steps 2 and 3), in the same order; anything else, a record that fails one
+ * included, goes to trindle_lane_reader_next, which reads it again and says why.
+ */
+static inline int64_t trindle_lane_reader_next_inline(
+    struct trindle_lane_reader *reader, uint32_t lane_index, trindle_message_t *message)
+{
+    struct trindle_lane *lane = &reader->lane;
+    const uint64_t position = reader->position;
+    const uint32_t index = (uint32_t)(position & lane->mask);
+    uint8_t *record = lane->ring + index;
+    if (reader->state != TRINDLE_LANE_OPEN || position == reader->tail ||
+        atomic_load_explicit(trindle_u64(record, TRINDLE_RECORD_STAMP_OFFSET), memory_order_acquire) != position + 1)
+    {
+        return trindle_lane_reader_next(reader, lane_index, message);
+    }
+    /* Each loaded once, as trindle_lane_reader_next does: the slow path loads them again if they fail. */
+    const uint32_t length =
+        atomic_load_explicit(trindle_u32(record, TRINDLE_RECORD_LENGTH_OFFSET), memory_order_relaxed);
+    const uint32_t type = atomic_load_explicit(trindle_u32(record, TRINDLE_RECORD_TYPE_OFFSET), memory_order_relaxed);
+    if (type != TRINDLE_RECORD_TYPE_MESSAGE || length > lane->max_payload_length)
+    {
+        return trindle_lane_reader_next(reader, lane_index, message);
+    }
+    const uint32_t record_length = trindle_record_length(length);
+    if ((uint64_t)index + record_length > lane->capacity || position + record_length > reader->tail)
+    {
+        return trindle_lane_reader_next(reader, lane_index, message);
+    }
+    reader->position = position + record_length;
+    reader->delivered_count++;
+    message->payload = record + TRINDLE_RECORD_HEADER_LENGTH;
+    message->length = length;
+    message->lane_id = lane->lane_id;
+    message->pipe_id = lane->pipe_id;
+    message->sequence = position;
+    message->lane_index = lane_index;
+    message->reserved = 0;
+    message->release_position = reader->position;
+    message->release_count = reader->delivered_count;
+    message->attachment_count = 0;
+    message->reserved2 = 0;
+    message->attachment_token = 0;
+    message->attachments = NULL;
+    return length;
+}
 
 /** Releases everything before `end` (§5), publishing `count` as the released count, and wakes waiting senders. */
 TRINDLE_INTERNAL void trindle_lane_reader_release(struct trindle_lane_reader *reader, uint64_t end, uint64_t count);

@@ -178,6 +178,33 @@ int trindle_lane_sender_open(int fd, trindle_lane_sender_t **sender)
     return TRINDLE_OK;
 }
 
+int trindle_lane_sender_set_exclusive(trindle_lane_sender_t *sender)
+{
+    if (sender == NULL)
+    {
+        return trindle_fail(TRINDLE_E_INVALID, 0, "trindle_lane_sender_set_exclusive: sender=NULL");
+    }
+    if (sender->exclusive)
+    {
+        return TRINDLE_OK;
+    }
+    const struct trindle_lane *lane = &sender->lane;
+    const uint64_t head = atomic_load_explicit(&sender->head_cache, memory_order_acquire);
+    const uint64_t tail =
+        atomic_load_explicit(trindle_u64(lane->header, TRINDLE_LANE_TAIL_OFFSET), memory_order_acquire);
+    if ((tail & (TRINDLE_RECORD_ALIGNMENT - 1)) != 0 || tail < head)
+    {
+        return trindle_fail(TRINDLE_E_CORRUPT, 0,
+            "lane %u of pipe 0x%llx is corrupt: tail=%llu, head=%llu: the tail must be a multiple of %d and not "
+            "behind the head",
+            lane->lane_id, (unsigned long long)lane->pipe_id, (unsigned long long)tail, (unsigned long long)head,
+            TRINDLE_RECORD_ALIGNMENT);
+    }
+    sender->own_tail = tail;
+    sender->exclusive = true;
+    return TRINDLE_OK;
+}
+
 uint64_t trindle_lane_sender_pipe_id(const trindle_lane_sender_t *sender)
 {
     return sender == NULL ? 0 : sender->lane.pipe_id;
@@ -237,7 +264,7 @@ static int claim_now(trindle_lane_sender_t *sender, uint32_t length, uint32_t ty
         /* The head before the tail (acquire keeps the tail load after it): any head once read was at most the
          * tail then, and the tail only grows, so head <= tail here unless someone scribbled over the lane. */
         const uint64_t head = atomic_load_explicit(&sender->head_cache, memory_order_acquire);
-        tail = atomic_load_explicit(tail_word, memory_order_seq_cst);
+        tail = sender->exclusive ? sender->own_tail : atomic_load_explicit(tail_word, memory_order_seq_cst);
         if ((tail & (TRINDLE_RECORD_ALIGNMENT - 1)) != 0 || tail < head)
         {
             return trindle_fail(TRINDLE_E_CORRUPT, 0,
@@ -263,6 +290,14 @@ static int claim_now(trindle_lane_sender_t *sender, uint32_t length, uint32_t ty
                 memory_order_release);
             refreshed = true;
             continue;
+        }
+        if (sender->exclusive)
+        {
+            /* No other thread claims: a store does what the compare-and-set does, without its locked
+             * instruction, and the tail is never read back (§4). Release, as for Java's exclusive sender. */
+            sender->own_tail = tail + needed;
+            atomic_store_explicit(tail_word, tail + needed, memory_order_release);
+            break;
         }
         if (atomic_compare_exchange_strong_explicit(
                 tail_word, &tail, tail + needed, memory_order_seq_cst, memory_order_seq_cst))
@@ -290,6 +325,40 @@ static int claim_now(trindle_lane_sender_t *sender, uint32_t length, uint32_t ty
     claim->length = length;
     claim->position = position;
     return TRINDLE_OK;
+}
+
+/**
+ * An exclusive sender's common claim, checked and made without a call: a message of a valid length on an open
+ * lane, with room before the ring's end and, as far as the cached head tells, in the ring. Anything else (no
+ * room, padding needed, a bad argument, a damaged lane) returns false and is left to the full path.
+ */
+static inline bool claim_short(trindle_lane_sender_t *sender, uint32_t length, trindle_claim_t *claim)
+{
+    struct trindle_lane *lane = &sender->lane;
+    const uint64_t tail = sender->own_tail;
+    /* Only this thread stores the cached head (the sender is exclusive): relaxed reads back its own store,
+     * made after the acquire load of the lane's head. A head past the tail makes the difference wrap: no room. */
+    const uint64_t head = atomic_load_explicit(&sender->head_cache, memory_order_relaxed);
+    if (!sender->exclusive || length > lane->max_payload_length ||
+        atomic_load_explicit(&sender->ended, memory_order_relaxed))
+    {
+        return false;
+    }
+    const uint32_t required = trindle_record_length(length);
+    if (required > lane->capacity - (tail & lane->mask) || tail + required - head > lane->capacity)
+    {
+        return false;
+    }
+    sender->own_tail = tail + required;
+    atomic_store_explicit(trindle_u64(lane->header, TRINDLE_LANE_TAIL_OFFSET), tail + required, memory_order_release);
+    uint8_t *record = lane->ring + (tail & lane->mask);
+    atomic_store_explicit(trindle_u32(record, TRINDLE_RECORD_LENGTH_OFFSET), length, memory_order_relaxed);
+    atomic_store_explicit(
+        trindle_u32(record, TRINDLE_RECORD_TYPE_OFFSET), TRINDLE_RECORD_TYPE_MESSAGE, memory_order_relaxed);
+    claim->payload = record + TRINDLE_RECORD_HEADER_LENGTH;
+    claim->length = length;
+    claim->position = tail;
+    return true;
 }
 
 /** claim_now, waiting up to `timeout_ns` for room: spin, yield, then the sender-sleeping protocol (§6). */
@@ -374,6 +443,10 @@ static void wake_receiver(trindle_lane_sender_t *sender)
 
 int trindle_lane_sender_claim(trindle_lane_sender_t *sender, uint32_t length, trindle_claim_t *claim)
 {
+    if (sender != NULL && claim != NULL && claim_short(sender, length, claim))
+    {
+        return TRINDLE_OK;
+    }
     const int result = check_sendable("trindle_lane_sender_claim", sender, length, claim);
     if (result != TRINDLE_OK)
     {
@@ -385,6 +458,10 @@ int trindle_lane_sender_claim(trindle_lane_sender_t *sender, uint32_t length, tr
 int trindle_lane_sender_claim_wait(
     trindle_lane_sender_t *sender, uint32_t length, int64_t timeout_ns, trindle_claim_t *claim)
 {
+    if (sender != NULL && claim != NULL && claim_short(sender, length, claim))
+    {
+        return TRINDLE_OK;
+    }
     const int result = check_sendable("trindle_lane_sender_claim_wait", sender, length, claim);
     if (result != TRINDLE_OK)
     {

@@ -220,7 +220,7 @@ static int poll_lanes(trindle_pipe_receiver_t *receiver, trindle_inbox_t *inbox)
             for (uint32_t k = 0, i = start; k < count && inbox->size < inbox->capacity;
                  k++, i = i + 1 == count ? 0 : i + 1)
             {
-                if (trindle_lane_reader_next(receiver->lanes[i], i, &inbox->messages[inbox->size]) >= 0)
+                if (trindle_lane_reader_next_inline(receiver->lanes[i], i, &inbox->messages[inbox->size]) >= 0)
                 {
                     if (inbox->receiver == NULL)
                     {

@@ -150,6 +150,18 @@ typedef struct trindle_claim
  */
 TRINDLE_API int trindle_lane_sender_open(int fd, trindle_lane_sender_t **sender);
 
+/**
+ * Declares that from now on exactly one thread sends on this lane (claims, commits, aborts, sends): each claim
+ * then stores the lane's tail instead of compare-and-setting it, and never reads it back, which is cheaper
+ * (pipe-format.md §4; Java's LaneSender.openExclusive). Call it before the first claim, or with no claim open,
+ * from the thread that will send; claiming from two threads afterwards breaks the lane's order. Declaring it
+ * again does nothing.
+ *
+ * @return TRINDLE_OK; TRINDLE_E_INVALID if `sender` is NULL; TRINDLE_E_CORRUPT if the lane's tail is misaligned
+ *         or behind its head (the sender stays as it was, and its claims report the same).
+ */
+TRINDLE_API int trindle_lane_sender_set_exclusive(trindle_lane_sender_t *sender);
+
 /** @return the id of the pipe the lane belongs to (0 for NULL). */
 TRINDLE_API uint64_t trindle_lane_sender_pipe_id(const trindle_lane_sender_t *sender);
 /** @return the lane's id within its pipe (0 for NULL). */

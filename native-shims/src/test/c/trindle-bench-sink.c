@@ -1,7 +1,8 @@
 /*
  * trindle-bench-sink — the C receiving side of CrossLanguageBenchmark: reads the pipe granted as "in" to its
- * end, checks that the indexes arrive in order, and prints "received N messages in T ns", T from the first
- * message to the last. Usage: trindle-bench-sink
+ * end, checks every message's length and its first and last word against the sequence it expects (benchmarks'
+ * Payload.java), and prints "received N messages in T ns", T from the first message to the last.
+ * Usage: trindle-bench-sink
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -9,6 +10,10 @@
 #include <time.h>
 
 #include "trindle.h"
+
+#define LENGTH 64
+#define LAST_WORD (LENGTH - 8)
+#define SPREAD 0x9e3779b97f4a7c15ull
 
 static uint64_t now_ns(void)
 {
@@ -43,16 +48,21 @@ int main(void)
         {
             first = now_ns();
         }
-        for (uint32_t i = 0; i < trindle_inbox_size(inbox); i++)
+        for (int i = 0; i < count; i++) /* the batch: released below, so the inbox holds these alone */
         {
-            uint64_t index;
-            memcpy(&index, trindle_inbox_message(inbox, i)->payload, sizeof index);
-            if (index != expected++)
+            const trindle_message_t *message = trindle_inbox_message(inbox, (uint32_t)i);
+            uint64_t sequence;
+            uint64_t last_word;
+            memcpy(&sequence, message->payload, sizeof sequence);
+            memcpy(&last_word, (const uint8_t *)message->payload + LAST_WORD, sizeof last_word);
+            if (message->length != LENGTH || sequence != expected || last_word != (expected ^ (7 * SPREAD)))
             {
-                fprintf(stderr, "trindle-bench-sink: index %llu, expected %llu\n", (unsigned long long)index,
-                    (unsigned long long)(expected - 1));
+                fprintf(stderr, "trindle-bench-sink: expected sequence=%llu, got %llu (last word 0x%llx, length %u)\n",
+                    (unsigned long long)expected, (unsigned long long)sequence, (unsigned long long)last_word,
+                    (unsigned)message->length);
                 return 1;
             }
+            expected++;
         }
         trindle_inbox_release(inbox);
         last = now_ns();

@@ -1,13 +1,17 @@
 /*
- * trindle-bench-source — the C sending side of CrossLanguageBenchmark: sends COUNT messages of 64 bytes, the
- * first 8 bytes its index, on the pipe granted as "out", written in place (claim, write, commit), then ends
- * the stream. Usage: trindle-bench-source COUNT
+ * trindle-bench-source — the C sending side of CrossLanguageBenchmark: sends COUNT messages of 64 bytes, each
+ * the benchmarks' payload (word k is sequence ^ (k * SPREAD), benchmarks' Payload.java), on the pipe granted as
+ * "out", written in place (claim, write, commit), then ends the stream. Usage: trindle-bench-source COUNT
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "trindle.h"
+
+#define WORDS 8
+#define SPREAD 0x9e3779b97f4a7c15ull
 
 int main(int argc, char **argv)
 {
@@ -25,7 +29,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "trindle-bench-source: %s\n", trindle_last_error());
         return 1;
     }
+    /* One thread sends: the exclusive sender stores the tail instead of compare-and-setting it. */
     trindle_lane_sender_t *lane = trindle_pipe_sender_lane(out, 0);
+    if (trindle_lane_sender_set_exclusive(lane) != TRINDLE_OK)
+    {
+        fprintf(stderr, "trindle-bench-source: %s\n", trindle_last_error());
+        return 1;
+    }
     trindle_claim_t claim;
     for (unsigned long long i = 0; i < count; i++)
     {
@@ -34,7 +44,12 @@ int main(int argc, char **argv)
             fprintf(stderr, "trindle-bench-source: %s\n", trindle_last_error());
             return 1;
         }
-        memcpy(claim.payload, &i, sizeof i);
+        uint64_t words[WORDS];
+        for (uint64_t k = 0; k < WORDS; k++)
+        {
+            words[k] = i ^ (k * SPREAD);
+        }
+        memcpy(claim.payload, words, sizeof words);
         trindle_lane_sender_commit(lane, &claim);
     }
     trindle_lane_sender_end_stream(lane);

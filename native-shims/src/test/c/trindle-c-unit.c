@@ -187,6 +187,86 @@ static void should_wrap_with_padding_and_deliver_every_message_in_place(void)
     trindle_lane_sender_close(sender);
 }
 
+/** An exclusive sender stores the tail at every claim, wraps with padding, waits for room and refuses a bad tail. */
+static void should_claim_as_an_exclusive_sender_by_storing_the_tail(void)
+{
+    const int fd = make_lane(4096, 0);
+    trindle_lane_sender_t *sender;
+    trindle_pipe_receiver_t *receiver;
+    trindle_inbox_t *inbox;
+    CHECK_CODE(trindle_lane_sender_open(dup(fd), &sender), TRINDLE_OK);
+    struct tamper view = tamper_open(fd);
+    CHECK_CODE(trindle_pipe_receiver_open(&receiver), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_add_lane(receiver, fd), 0);
+    CHECK_CODE(trindle_inbox_create(16, &inbox), TRINDLE_OK);
+    CHECK_CODE(trindle_lane_sender_set_exclusive(NULL), TRINDLE_E_INVALID);
+    CHECK_CODE(trindle_lane_sender_try_send(sender, "shared", 6), TRINDLE_OK); /* before: compare-and-set */
+    CHECK_CODE(trindle_lane_sender_set_exclusive(sender), TRINDLE_OK);
+    CHECK_CODE(trindle_lane_sender_set_exclusive(sender), TRINDLE_OK);
+    uint64_t expected = 32;
+    int wraps = 0;
+    trindle_claim_t claim;
+    for (uint32_t i = 0; i < 500; i++)
+    {
+        const uint32_t length = (i * 97) % 497;
+        CHECK_CODE(i % 2 == 0 ? trindle_lane_sender_claim(sender, length, &claim)
+                              : trindle_lane_sender_claim_wait(sender, length, 1000000000LL, &claim),
+            TRINDLE_OK);
+        const uint32_t record = trindle_record_length(length);
+        if (record > 4096 - expected % 4096)
+        {
+            expected += 4096 - expected % 4096;
+            wraps++;
+        }
+        CHECK(claim.position == expected && claim.length == length, "claim %u: position=%llu, expected=%llu", i,
+            (unsigned long long)claim.position, (unsigned long long)expected);
+        expected += record;
+        CHECK(header_u64(&view, TRINDLE_LANE_TAIL_OFFSET) == expected, "tail stored at claim %u", i);
+        memset(claim.payload, (int)(i & 0xff), length);
+        CHECK_CODE(trindle_lane_sender_commit(sender, &claim), TRINDLE_OK);
+        CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), i == 0 ? 2 : 1);
+        const trindle_message_t *message = trindle_inbox_message(inbox, i == 0 ? 1 : 0);
+        CHECK(message->sequence == claim.position && message->length == length, "message %u", i);
+        CHECK(length == 0 || (message->payload[0] == (uint8_t)i && message->payload[length - 1] == (uint8_t)i),
+            "payload of %u", i);
+        CHECK_CODE(trindle_inbox_release(inbox), TRINDLE_OK);
+    }
+    CHECK(wraps > 10, "wraps=%d", wraps);
+    /* Full until released, as for any sender; then the head is read again and the claim goes through. */
+    int claimed = 0;
+    while (trindle_lane_sender_claim(sender, 496, &claim) == TRINDLE_OK)
+    {
+        CHECK_CODE(trindle_lane_sender_commit(sender, &claim), TRINDLE_OK);
+        claimed++;
+    }
+    CHECK(claimed >= 7 && claimed <= 8, "claimed=%d", claimed);
+    CHECK_CODE(trindle_lane_sender_claim_wait(sender, 496, 0, &claim), TRINDLE_E_FULL);
+    CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), claimed);
+    CHECK_CODE(trindle_inbox_release(inbox), TRINDLE_OK);
+    CHECK_CODE(trindle_lane_sender_claim(sender, 496, &claim), TRINDLE_OK);
+    CHECK_CODE(trindle_lane_sender_commit(sender, &claim), TRINDLE_OK);
+    CHECK_CODE(trindle_lane_sender_end_stream(sender), TRINDLE_OK);
+    CHECK_CODE(trindle_lane_sender_claim(sender, 1, &claim), TRINDLE_E_ENDED);
+    CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), 1);
+    CHECK_CODE(trindle_inbox_release(inbox), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), TRINDLE_END_OF_STREAM);
+    munmap(view.file, view.size);
+    trindle_inbox_destroy(inbox);
+    trindle_pipe_receiver_close(receiver);
+    trindle_lane_sender_close(sender);
+
+    /* A tail that is no record boundary: refused, and the sender's claims say the same. */
+    const int damaged = make_lane(4096, 1);
+    CHECK_CODE(trindle_lane_sender_open(damaged, &sender), TRINDLE_OK);
+    view = tamper_open(damaged);
+    set_u64(&view, TRINDLE_LANE_TAIL_OFFSET, 8);
+    CHECK_CODE(trindle_lane_sender_set_exclusive(sender), TRINDLE_E_CORRUPT);
+    CHECK_ERROR_CONTAINS("tail=8, head=0");
+    CHECK_CODE(trindle_lane_sender_claim(sender, 1, &claim), TRINDLE_E_CORRUPT);
+    munmap(view.file, view.size);
+    trindle_lane_sender_close(sender);
+}
+
 static void should_refuse_when_full_until_released(void)
 {
     const int fd = make_lane(4096, 0);
@@ -1070,6 +1150,8 @@ int main(void)
     printf("ok record lengths\n");
     should_wrap_with_padding_and_deliver_every_message_in_place();
     printf("ok wrap with padding\n");
+    should_claim_as_an_exclusive_sender_by_storing_the_tail();
+    printf("ok exclusive sender\n");
     should_refuse_when_full_until_released();
     printf("ok full until released\n");
     should_skip_aborted_claims_and_end_the_stream();

@@ -3,11 +3,10 @@ package io.trindle.benchmarks;
 import io.trindle.ipc.LaneSender;
 import io.trindle.runtime.Trindle;
 
-import java.lang.foreign.ValueLayout;
-
 /**
  * The Java sending side of CrossLanguageBenchmark, the twin of native-shims' trindle-bench-source: COUNT
- * messages of 64 bytes, index first, written in place on the pipe granted as "out", then the end of stream.
+ * messages of 64 bytes, each the benchmarks' {@link Payload}, written in place on the pipe granted as "out", then
+ * the end of stream.
  */
 public final class CrossSource
 {
@@ -24,8 +23,8 @@ public final class CrossSource
             trindle.ready();
             for (long i = 0; i < count; i++)
             {
-                final long claim = lane.claim(64, -1);
-                lane.buffer().set(ValueLayout.JAVA_LONG_UNALIGNED, lane.payloadOffset(claim), i);
+                final long claim = lane.claim(Payload.LENGTH, -1);
+                Payload.write(lane.buffer(), lane.payloadOffset(claim), i);
                 lane.commit(claim);
             }
             lane.endStream();

@@ -10,10 +10,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * The runtime-path twin of {@link CrossSource}: COUNT messages of 64 bytes, index first, put in an {@link Outbox}
- * of 256 and sent by {@link Trindle#exchange} each time it is full, as a worker written against the runtime
- * sends; then the end of stream. Arguments: COUNT, then {@code copy} (each message added from a byte array) or
- * {@code claim} (each written in place in the outbox).
+ * The runtime-path twin of {@link CrossSource}: COUNT messages of 64 bytes, each the benchmarks' {@link Payload},
+ * put in an {@link Outbox} of 256 and sent by {@link Trindle#exchange} each time it is full, as a worker written
+ * against the runtime sends; then the end of stream. Arguments: COUNT, then {@code copy} (each message added from
+ * a byte array) or {@code claim} (each written in place in the outbox).
  */
 public final class OutboxSource
 {
@@ -27,8 +27,8 @@ public final class OutboxSource
     {
         final long count = Long.parseLong(args[0]);
         final boolean inPlace = "claim".equals(args[1]);
-        final byte[] message = new byte[64];
-        final ByteBuffer index = ByteBuffer.wrap(message).order(ByteOrder.LITTLE_ENDIAN);
+        final byte[] message = new byte[Payload.LENGTH];
+        final ByteBuffer words = ByteBuffer.wrap(message).order(ByteOrder.LITTLE_ENDIAN);
         try (Trindle trindle = Trindle.connect(); Outbox outbox = new Outbox(BATCH, BATCH * 64L))
         {
             final PipeSender out = trindle.sender("out");
@@ -44,10 +44,17 @@ public final class OutboxSource
                         trindle.exchange(outbox, nothing, 0);
                         at = outbox.claim(out, message.length);
                     }
-                    outbox.buffer().set(ValueLayout.JAVA_LONG_UNALIGNED, at, i);
+                    for (int k = 0; k < Payload.WORDS; k++)
+                    {
+                        outbox.buffer().set(ValueLayout.JAVA_LONG_UNALIGNED, at + (long)k * Long.BYTES,
+                            Payload.word(i, k));
+                    }
                     continue;
                 }
-                index.putLong(0, i);
+                for (int k = 0; k < Payload.WORDS; k++)
+                {
+                    words.putLong(k * Long.BYTES, Payload.word(i, k));
+                }
                 if (!outbox.add(out, message, 0, message.length))
                 {
                     trindle.exchange(outbox, nothing, 0);

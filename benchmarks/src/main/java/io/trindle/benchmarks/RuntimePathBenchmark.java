@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * The Java runtime's sending path beside the raw lane, turn by turn in the same run:
  * {@code benchmarks/run runtime [COUNT [TURNS]]}. The same supervised pipeline of one lane carries COUNT messages of
  * 64 bytes from a sender to a receiver ({@link CrossSink}, which reads with {@code Trindle.exchange}, checks each
- * index and times itself from its first message to its last), the sender being {@link CrossSource} (raw
+ * message and times itself from its first message to its last), the sender being {@link CrossSource} (raw
  * {@code LaneSender} claim and commit, written in place) or {@link OutboxSource} (the runtime's {@code Outbox} and
  * {@code exchange}, as a worker written against the runtime sends: each message added from a byte array, or
  * claimed in the outbox and written there). Both receive the same way: {@code exchange}'s
