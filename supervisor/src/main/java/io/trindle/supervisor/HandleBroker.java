@@ -18,12 +18,13 @@ import java.util.Map;
  * pipe, which one sends on a lane), asks the {@link CapabilityTable} whether the move is allowed and makes it
  * there, and sends the answer with duplicates of the supervisor's own handles, cut to the rights granted.
  *
- * <p>Used by two kinds of thread, so every method holds the broker's lock: the loop thread (grants, forgets,
- * rejects, creations, and any request it is handed), and each control channel's reader thread, which answers its
- * worker's transfers and redemptions itself ({@link #answer}) so that a move does not wait for the loop thread to
- * wake. The lock covers the {@link CapabilityTable} and which process of each worker may be answered: a process
- * is served from its grants until the loop handles its exit ({@link #forget}), and a request from any other
- * process is left to the loop, which drops it as it drops every message of a process that is gone.
+ * <p>Used by two kinds of thread: the loop thread (grants, forgets, rejects, creations, and any request it is
+ * handed), and each control channel's reader thread, which answers its worker's transfers and redemptions itself
+ * ({@link #answer}) so that a move does not wait for the loop thread to wake. Every method holds the broker's lock
+ * while it reads or changes the tables (a reader sends its answer after letting go of it). The lock covers the
+ * {@link CapabilityTable} and which process of each worker may be answered: a process is served from its grants
+ * until the loop handles its exit ({@link #forget}), and a request from any other process is left to the loop,
+ * which drops it as it drops every message of a process that is gone.
  */
 final class HandleBroker
 {
@@ -90,27 +91,45 @@ final class HandleBroker
      * @return whether it was answered; if not (another request, a process that is gone or not granted yet, a
      *         broker closed), the caller hands it to the loop thread as before.
      */
-    synchronized boolean answer(final WorkerProcess worker, final long generation, final ControlChannel channel,
+    boolean answer(final WorkerProcess worker, final long generation, final ControlChannel channel,
         final ControlMessage message)
     {
-        final Long served = serving.get(worker);
-        if (closed || served == null || served != generation || !worker.alive())
+        final ControlMessage reply;
+        synchronized (this)
         {
-            return false;
-        }
-        switch (message)
-        {
-            case ControlMessage.Transfer transfer -> onTransfer(worker, channel, transfer);
-            case ControlMessage.Redeem redeem -> onRedeem(worker, channel, redeem);
-            default ->
+            final Long served = serving.get(worker);
+            if (closed || served == null || served != generation || !worker.alive())
             {
                 return false;
             }
+            reply = switch (message)
+            {
+                case ControlMessage.Transfer transfer -> transferReply(worker, transfer);
+                case ControlMessage.Redeem redeem -> redeemReply(worker, redeem);
+                default -> null;
+            };
         }
+        if (reply == null)
+        {
+            return false;
+        }
+        // Sent outside the lock: a worker that leaves its channel unread stalls its own reader here, not the loop
+        // nor the other readers. Its fds were duplicated under the lock and are closed once the send is tried.
+        reply(worker, channel, reply);
         return true;
     }
 
-    synchronized void onTransfer(final WorkerProcess worker, final ControlChannel channel,
+    void onTransfer(final WorkerProcess worker, final ControlChannel channel, final ControlMessage.Transfer transfer)
+    {
+        reply(worker, channel, transferReply(worker, transfer));
+    }
+
+    void onRedeem(final WorkerProcess worker, final ControlChannel channel, final ControlMessage.Redeem redeem)
+    {
+        reply(worker, channel, redeemReply(worker, redeem));
+    }
+
+    private synchronized ControlMessage transferReply(final WorkerProcess worker,
         final ControlMessage.Transfer transfer)
     {
         final ObjectTable.PipeInstance instance = objects.instance(transfer.pipeId());
@@ -125,12 +144,11 @@ final class HandleBroker
             refused(worker, "transfer", outcome.reason()).say("refused a transfer by worker %s: %s", worker.label,
                 outcome.reason());
         }
-        reply(worker, channel, new ControlMessage.TransferReply(transfer.request(), outcome.status(),
-            outcome.value() == null ? 0 : outcome.value(), outcome.reason()));
+        return new ControlMessage.TransferReply(transfer.request(), outcome.status(),
+            outcome.value() == null ? 0 : outcome.value(), outcome.reason());
     }
 
-    synchronized void onRedeem(final WorkerProcess worker, final ControlChannel channel,
-        final ControlMessage.Redeem redeem)
+    private synchronized ControlMessage redeemReply(final WorkerProcess worker, final ControlMessage.Redeem redeem)
     {
         final CapabilityTable.Outcome<CapabilityTable.Pending> outcome =
             capabilities.redeem(worker, redeem.token(), redeem.pipeId(), redeem.laneId());
@@ -140,12 +158,10 @@ final class HandleBroker
             refused(worker, "redeem", outcome.reason()).say("worker %s presented a bad token in the message at " +
                 "sequence %d on lane %d of pipe 0x%x (%s): %s", worker.label, redeem.sequence(), redeem.laneId(),
                 redeem.pipeId(), senderOf(redeem.pipeId(), redeem.laneId()), outcome.reason());
-            reply(worker, channel, new ControlMessage.Handles(redeem.request(), outcome.status(), outcome.reason(),
-                List.of()));
-            return;
+            return new ControlMessage.Handles(redeem.request(), outcome.status(), outcome.reason(), List.of());
         }
-        reply(worker, channel, new ControlMessage.Handles(redeem.request(), ControlMessage.Status.OK, "",
-            duplicates(outcome.value().capabilities())));
+        return new ControlMessage.Handles(redeem.request(), ControlMessage.Status.OK, "",
+            duplicates(outcome.value().capabilities()));
     }
 
     /** A receiver rejected a message: the sender hears of it in a bounce, with the handles it attached. */
