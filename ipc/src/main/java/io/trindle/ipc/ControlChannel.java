@@ -18,7 +18,8 @@ import java.util.List;
  *
  * <p>Sending a frame moves its handles (they are closed here once the send is attempted). Receiving trusts
  * nothing: a frame that breaks the format is refused whole with {@link MalformedMessageException} and every
- * fd that came with it is closed. One thread sends and one thread receives at a time.
+ * fd that came with it is closed. Several threads may send at once (each frame is one {@code sendmsg} of buffers
+ * of its own, whole on a {@code SOCK_SEQPACKET} socket); one thread receives at a time.
  */
 public final class ControlChannel implements AutoCloseable
 {

@@ -22,7 +22,8 @@ import java.util.Map;
  * is good for one redemption by the one receiver it was issued for. Every check the supervisor makes before a
  * handle moves is here; {@link HandleBroker} only finds the parties and answers.
  *
- * <p>Touched only by the supervisor's loop thread.
+ * <p>Touched only by its {@link HandleBroker}, under the broker's lock (by the loop thread, and by the control
+ * channels' reader threads answering transfers and redemptions).
  */
 final class CapabilityTable
 {

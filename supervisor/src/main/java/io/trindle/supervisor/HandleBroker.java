@@ -1,5 +1,6 @@
 package io.trindle.supervisor;
 
+import io.trindle.ipc.ControlChannel;
 import io.trindle.ipc.ControlMessage;
 import io.trindle.ipc.Handle;
 import io.trindle.ipc.ObjectKind;
@@ -17,7 +18,13 @@ import java.util.Map;
  * pipe, which one sends on a lane), asks the {@link CapabilityTable} whether the move is allowed and makes it
  * there, and sends the answer with duplicates of the supervisor's own handles, cut to the rights granted.
  *
- * <p>Touched only by the supervisor's loop thread.
+ * <p>Used by two kinds of thread: the loop thread (grants, forgets, rejects, creations, and any request it is
+ * handed), and each control channel's reader thread, which answers its worker's transfers and redemptions itself
+ * ({@link #answer}) so that a move does not wait for the loop thread to wake. Every method holds the broker's lock
+ * while it reads or changes the tables (a reader sends its answer after letting go of it). The lock covers the
+ * {@link CapabilityTable} and which process of each worker may be answered: a process is served from its grants
+ * until the loop handles its exit ({@link #forget}), and a request from any other process is left to the loop,
+ * which drops it as it drops every message of a process that is gone.
  */
 final class HandleBroker
 {
@@ -32,6 +39,9 @@ final class HandleBroker
      * the move; a duplicate of this copy is a plain dup.
      */
     private final Map<Handle, Handle> readOnlyMasters = new IdentityHashMap<>();
+    /** The generation of each worker whose requests are answered: from its grants until its exit is handled. */
+    private final Map<WorkerProcess, Long> serving = new IdentityHashMap<>();
+    private boolean closed;
 
     HandleBroker(final ObjectTable objects, final List<WorkerProcess> workers, final Reporter reporter,
         final Tally tally)
@@ -44,12 +54,13 @@ final class HandleBroker
 
     /**
      * Sends a new process its grants, then the end of them; a segment it is granted enters its table, so it may
-     * attach it to a message.
+     * attach it to a message, and from now on the process's requests are answered (its {@code generation}).
      *
      * @throws RuntimeException if the channel fails, e.g. {@code EPIPE} when the worker has died already.
      */
-    void grant(final WorkerProcess worker)
+    synchronized void grant(final WorkerProcess worker, final long generation)
     {
+        serving.put(worker, generation);
         for (final ObjectTable.GrantPlan grant : objects.grantsOf(worker.config, worker.replica))
         {
             if (grant.kind() == ObjectKind.SEGMENT)
@@ -63,13 +74,63 @@ final class HandleBroker
         worker.channel.send(new ControlMessage.GrantsDone());
     }
 
-    /** Forgets what a process held: it exited (a restarted process is granted afresh). */
-    void forget(final WorkerProcess worker)
+    /**
+     * Forgets what a process held, and answers it no more: it exited (a restarted process is granted afresh).
+     * Once this returns, no reader thread answers a request of that process.
+     */
+    synchronized void forget(final WorkerProcess worker)
     {
+        serving.remove(worker);
         capabilities.forget(worker);
     }
 
-    void onTransfer(final WorkerProcess worker, final ControlMessage.Transfer transfer)
+    /**
+     * Answers a transfer or a redemption on the thread that read it, replying on {@code channel}, if it comes from
+     * the process of {@code worker} that is being served ({@code generation}) and that process is alive.
+     *
+     * @return whether it was answered; if not (another request, a process that is gone or not granted yet, a
+     *         broker closed), the caller hands it to the loop thread as before.
+     */
+    boolean answer(final WorkerProcess worker, final long generation, final ControlChannel channel,
+        final ControlMessage message)
+    {
+        final ControlMessage reply;
+        synchronized (this)
+        {
+            final Long served = serving.get(worker);
+            if (closed || served == null || served != generation || !worker.alive())
+            {
+                return false;
+            }
+            reply = switch (message)
+            {
+                case ControlMessage.Transfer transfer -> transferReply(worker, transfer);
+                case ControlMessage.Redeem redeem -> redeemReply(worker, redeem);
+                default -> null;
+            };
+        }
+        if (reply == null)
+        {
+            return false;
+        }
+        // Sent outside the lock: a worker that leaves its channel unread stalls its own reader here, not the loop
+        // nor the other readers. Its fds were duplicated under the lock and are closed once the send is tried.
+        reply(worker, channel, reply);
+        return true;
+    }
+
+    void onTransfer(final WorkerProcess worker, final ControlChannel channel, final ControlMessage.Transfer transfer)
+    {
+        reply(worker, channel, transferReply(worker, transfer));
+    }
+
+    void onRedeem(final WorkerProcess worker, final ControlChannel channel, final ControlMessage.Redeem redeem)
+    {
+        reply(worker, channel, redeemReply(worker, redeem));
+    }
+
+    private synchronized ControlMessage transferReply(final WorkerProcess worker,
+        final ControlMessage.Transfer transfer)
     {
         final ObjectTable.PipeInstance instance = objects.instance(transfer.pipeId());
         final CapabilityTable.Outcome<Long> refused =
@@ -83,11 +144,11 @@ final class HandleBroker
             refused(worker, "transfer", outcome.reason()).say("refused a transfer by worker %s: %s", worker.label,
                 outcome.reason());
         }
-        reply(worker, new ControlMessage.TransferReply(transfer.request(), outcome.status(),
-            outcome.value() == null ? 0 : outcome.value(), outcome.reason()));
+        return new ControlMessage.TransferReply(transfer.request(), outcome.status(),
+            outcome.value() == null ? 0 : outcome.value(), outcome.reason());
     }
 
-    void onRedeem(final WorkerProcess worker, final ControlMessage.Redeem redeem)
+    private synchronized ControlMessage redeemReply(final WorkerProcess worker, final ControlMessage.Redeem redeem)
     {
         final CapabilityTable.Outcome<CapabilityTable.Pending> outcome =
             capabilities.redeem(worker, redeem.token(), redeem.pipeId(), redeem.laneId());
@@ -97,15 +158,14 @@ final class HandleBroker
             refused(worker, "redeem", outcome.reason()).say("worker %s presented a bad token in the message at " +
                 "sequence %d on lane %d of pipe 0x%x (%s): %s", worker.label, redeem.sequence(), redeem.laneId(),
                 redeem.pipeId(), senderOf(redeem.pipeId(), redeem.laneId()), outcome.reason());
-            reply(worker, new ControlMessage.Handles(redeem.request(), outcome.status(), outcome.reason(), List.of()));
-            return;
+            return new ControlMessage.Handles(redeem.request(), outcome.status(), outcome.reason(), List.of());
         }
-        reply(worker, new ControlMessage.Handles(redeem.request(), ControlMessage.Status.OK, "",
-            duplicates(outcome.value().capabilities())));
+        return new ControlMessage.Handles(redeem.request(), ControlMessage.Status.OK, "",
+            duplicates(outcome.value().capabilities()));
     }
 
     /** A receiver rejected a message: the sender hears of it in a bounce, with the handles it attached. */
-    void onReject(final WorkerProcess worker, final ControlMessage.Reject reject)
+    synchronized void onReject(final WorkerProcess worker, final ControlMessage.Reject reject)
     {
         final ObjectTable.PipeInstance instance = objects.instance(reject.pipeId());
         if (instance == null || receiverOf(instance) != worker || reject.laneId() < 0 ||
@@ -125,8 +185,8 @@ final class HandleBroker
         if (sender.alive() && sender.channel != null)
         {
             tally.bounce();
-            reply(sender, new ControlMessage.Bounce(instance.name(), reject.sequence(), reject.reason(), reject.head(),
-                returned));
+            reply(sender, sender.channel, new ControlMessage.Bounce(instance.name(), reject.sequence(),
+                reject.reason(), reject.head(), returned));
         }
         else
         {
@@ -136,7 +196,7 @@ final class HandleBroker
         }
     }
 
-    void onCreatePipe(final WorkerProcess worker, final ControlMessage.CreatePipe create)
+    synchronized void onCreatePipe(final WorkerProcess worker, final ControlMessage.CreatePipe create)
     {
         final CapabilityTable.Outcome<Handle> outcome = capabilities.createPipe(worker, create.laneCapacity());
         tally.operation(Tally.CREATE_PIPE, outcome.status());
@@ -145,11 +205,11 @@ final class HandleBroker
             refused(worker, "create-pipe", outcome.reason()).say("refused a new pipe to worker %s: %s", worker.label,
                 outcome.reason());
         }
-        reply(worker, new ControlMessage.Handles(create.request(), outcome.status(), outcome.reason(),
+        reply(worker, worker.channel, new ControlMessage.Handles(create.request(), outcome.status(), outcome.reason(),
             outcome.value() == null ? List.of() : List.of(outcome.value().duplicate(Rights.PIPE_ALL))));
     }
 
-    void onCreateBundle(final WorkerProcess worker, final ControlMessage.CreateBundle create)
+    synchronized void onCreateBundle(final WorkerProcess worker, final ControlMessage.CreateBundle create)
     {
         final CapabilityTable.Outcome<Handle> outcome =
             capabilities.bundle(worker, create.attachments(), create.bytes());
@@ -159,12 +219,12 @@ final class HandleBroker
             refused(worker, "bundle", outcome.reason()).say("refused a bundle by worker %s: %s", worker.label,
                 outcome.reason());
         }
-        reply(worker, new ControlMessage.Handles(create.request(), outcome.status(), outcome.reason(),
+        reply(worker, worker.channel, new ControlMessage.Handles(create.request(), outcome.status(), outcome.reason(),
             outcome.value() == null ? List.of() :
                 List.of(outcome.value().duplicate(Rights.of(Right.READ, Right.TRANSFER)))));
     }
 
-    void onUnpack(final WorkerProcess worker, final ControlMessage.Unpack unpack)
+    synchronized void onUnpack(final WorkerProcess worker, final ControlMessage.Unpack unpack)
     {
         final CapabilityTable.Outcome<List<CapabilityTable.Capability>> outcome =
             capabilities.unpack(worker, unpack.bundleId());
@@ -174,13 +234,14 @@ final class HandleBroker
             refused(worker, "unpack", outcome.reason()).say("refused an unpack by worker %s: %s", worker.label,
                 outcome.reason());
         }
-        reply(worker, new ControlMessage.Handles(unpack.request(), outcome.status(), outcome.reason(),
+        reply(worker, worker.channel, new ControlMessage.Handles(unpack.request(), outcome.status(), outcome.reason(),
             outcome.value() == null ? List.of() : duplicates(outcome.value())));
     }
 
     /** Closes the supervisor's handles to bundles never unpacked and to the pipes workers created. */
-    void close()
+    synchronized void close()
     {
+        closed = true;
         capabilities.close();
         readOnlyMasters.values().forEach(Handle::close);
         readOnlyMasters.clear();
@@ -253,11 +314,11 @@ final class HandleBroker
             .map(w -> w.label).findFirst().orElse(lane.senderWorker() + "." + lane.senderReplica());
     }
 
-    private void reply(final WorkerProcess worker, final ControlMessage message)
+    private void reply(final WorkerProcess worker, final ControlChannel channel, final ControlMessage message)
     {
         try
         {
-            worker.channel.send(message);
+            channel.send(message);
         }
         catch (final RuntimeException e)
         {

@@ -31,7 +31,11 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Everything that changes state happens on one thread, the loop in {@link #run()}: events come in, each has
  * one handler, and the handlers are where a worker's state changes. Other threads (one waiting for each process to
- * exit, one reading each control channel, timers, the status socket) only post events. The loop's helpers do the
+ * exit, one reading each control channel, timers, the status socket) only post events, with one exception: the
+ * reader of a control channel answers its worker's transfers and redemptions itself, under the
+ * {@link HandleBroker}'s lock, which the loop also holds to grant and to forget a process (so a process whose exit
+ * was handled is never answered there); a move of a handle then waits for no wake-up of the loop thread. Any other
+ * message, and any request from a process not served there, goes to the loop as an event. The loop's helpers do the
  * mechanics: {@link WorkerSpawner} makes processes, {@link HandleBroker} answers the requests that move handles
  * (checked by the {@link CapabilityTable}), and {@link StopSequence} stops the pipeline in order. The loop thread
  * also spawns every worker, which matters: the launcher's parent-death signal fires when the spawning
@@ -72,6 +76,11 @@ final class Supervisor
     }
 
     private record FromWorker(WorkerProcess worker, long generation, ControlMessage message) implements Event
+    {
+    }
+
+    /** Answering {@code message} on its channel's reader thread failed: handled as the loop's own failures are. */
+    private record AnswerFailed(WorkerProcess worker, ControlMessage message, Throwable error) implements Event
     {
     }
 
@@ -173,8 +182,21 @@ final class Supervisor
             }
 
             @Override
-            public void received(final WorkerProcess worker, final long generation, final ControlMessage message)
+            public void received(final WorkerProcess worker, final long generation, final ControlChannel control,
+                final ControlMessage message)
             {
+                try
+                {
+                    if (broker.answer(worker, generation, control, message))
+                    {
+                        return;
+                    }
+                }
+                catch (final RuntimeException | Error e)
+                {
+                    events.add(new AnswerFailed(worker, message, e));
+                    return;
+                }
                 events.add(new FromWorker(worker, generation, message));
             }
 
@@ -258,8 +280,8 @@ final class Supervisor
         finally
         {
             timers.shutdownNow();
+            broker.close(); // first: after it, no reader thread answers, so none duplicates a closed master
             objects.close();
-            broker.close();
         }
     }
 
@@ -417,6 +439,8 @@ final class Supervisor
             case Exited exited -> "the exit of worker " + exited.worker().label;
             case FromWorker from -> "a " + from.message().getClass().getSimpleName() + " message from worker " +
                 from.worker().label;
+            case AnswerFailed failed -> "a " + failed.message().getClass().getSimpleName() + " message from worker " +
+                failed.worker().label;
             case ReadyTimeout timeout -> "the ready timeout of worker " + timeout.worker().label;
             case Restart restart -> "the restart of worker " + restart.worker().label;
             case StopRequested ignored -> "a request to stop";
@@ -436,6 +460,15 @@ final class Supervisor
         switch (event)
         {
             case Exited exited -> onExit(exited);
+            case AnswerFailed failed ->
+            {
+                // Said and handled as if the loop had met it: the pipeline stops, in order.
+                if (failed.error() instanceof Error error)
+                {
+                    throw error;
+                }
+                throw (RuntimeException)failed.error();
+            }
             case FromWorker from ->
             {
                 if (from.generation() == from.worker().generation && from.worker().alive())
@@ -547,7 +580,7 @@ final class Supervisor
         {
             worker.channel.send(new ControlMessage.Hello(config.name(), worker.config.name(), worker.replica,
                 worker.config.replicas()));
-            broker.grant(worker);
+            broker.grant(worker, generation);
         }
         catch (final RuntimeException e)
         {
@@ -770,8 +803,8 @@ final class Supervisor
                     worker.state = WorkerProcess.State.RUNNING;
                 }
             }
-            case ControlMessage.Transfer transfer -> broker.onTransfer(worker, transfer);
-            case ControlMessage.Redeem redeem -> broker.onRedeem(worker, redeem);
+            case ControlMessage.Transfer transfer -> broker.onTransfer(worker, worker.channel, transfer);
+            case ControlMessage.Redeem redeem -> broker.onRedeem(worker, worker.channel, redeem);
             case ControlMessage.Reject reject -> broker.onReject(worker, reject);
             case ControlMessage.CreatePipe create -> broker.onCreatePipe(worker, create);
             case ControlMessage.CreateBundle create -> broker.onCreateBundle(worker, create);

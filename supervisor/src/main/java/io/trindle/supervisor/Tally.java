@@ -9,8 +9,9 @@ import java.util.stream.Stream;
 
 /**
  * The supervisor's own counts, for status and metrics: capability operations by kind, the operations it refused by
- * reason, and the bounces it delivered. Counted on the supervisor's loop thread only, and copied there
- * ({@link #counts()}) for a {@link Snapshot}.
+ * reason, and the bounces it delivered. Counted on the loop thread and on the control channels' reader threads (which
+ * answer transfers and redemptions), so each method holds the tally's lock; copied ({@link #counts()}) for a
+ * {@link Snapshot}.
  */
 final class Tally
 {
@@ -55,7 +56,7 @@ final class Tally
     }
 
     /** Counts one operation of {@code kind}: refused, with the reason {@code status} names, unless it is OK. */
-    void operation(final String kind, final int status)
+    synchronized void operation(final String kind, final int status)
     {
         operations.merge(kind, 1L, Long::sum);
         if (status != ControlMessage.Status.OK)
@@ -64,12 +65,12 @@ final class Tally
         }
     }
 
-    void bounce()
+    synchronized void bounce()
     {
         bounces++;
     }
 
-    Counts counts()
+    synchronized Counts counts()
     {
         return new Counts(Map.copyOf(operations), Map.copyOf(refused), bounces);
     }

@@ -11,7 +11,8 @@ import java.time.Instant;
 /**
  * One process of a worker (one replica) as the supervisor tracks it across restarts: its current pid and
  * control channel, its state, and its restart history. Touched only by the supervisor's loop thread, except
- * the fields marked volatile, which status readers see.
+ * the fields marked volatile, which status readers see and the control channels' reader threads check (the state,
+ * before answering a move, {@link HandleBroker#answer}).
  */
 final class WorkerProcess
 {

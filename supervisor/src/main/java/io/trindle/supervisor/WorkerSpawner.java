@@ -12,7 +12,8 @@ import io.trindle.ipc.linux.SystemCallException;
 /**
  * Makes worker processes: the control channel and the output pipes, the launcher's argv and environment, the
  * process itself, and the threads that pump its output, wait for its exit and read its control channel. Those
- * threads only report, through {@link Events}; they change nothing.
+ * threads only report, through {@link Events}; what they report is handled there (the reader's messages may be
+ * answered on the reader's thread, see {@link HandleBroker#answer}).
  *
  * <p>Called only on the supervisor's loop thread, which must be the thread that spawns every worker: the
  * launcher's parent-death signal fires when the spawning <em>thread</em> ends.
@@ -25,12 +26,17 @@ final class WorkerSpawner
         /** The process {@code pid} of the worker ended with the wait status {@code status}. */
         void exited(WorkerProcess worker, long generation, int pid, int status);
 
-        void received(WorkerProcess worker, long generation, ControlMessage message);
+        /**
+         * A message came on {@code control}, the channel of the process {@code generation}, on the thread that reads
+         * it: the place to answer a request without waiting for the loop thread.
+         */
+        void received(WorkerProcess worker, long generation, ControlChannel control, ControlMessage message);
 
         /**
-         * The reader of a worker's control channel is done with it: the channel may be closed now. Only then,
-         * and only on the loop thread, which alone sends on it, so that no thread ever uses its fd number after
-         * the kernel gave the number to something else (a new worker's pipe, say).
+         * The reader of a worker's control channel is done with it: the channel may be closed now. Only then
+         * (the reader answers requests on it until it ends), and only on the loop thread, which also sends on it,
+         * so that no thread ever uses its fd number after the kernel gave the number to something else (a new
+         * worker's pipe, say).
          */
         void channelEnded(ControlChannel channel);
     }
@@ -214,7 +220,7 @@ final class WorkerSpawner
                 }
                 else
                 {
-                    events.received(worker, generation, message);
+                    events.received(worker, generation, control, message);
                 }
             }
         }
