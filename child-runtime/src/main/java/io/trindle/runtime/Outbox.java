@@ -1,5 +1,8 @@
 package io.trindle.runtime;
 
+import io.trindle.ipc.LaneDescriptor;
+import io.trindle.ipc.LaneSender;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -149,17 +152,48 @@ public final class Outbox implements AutoCloseable
     }
 
     /**
-     * Sends every message in order, each waiting for room as long as it must, then empties the outbox.
+     * Sends every message in order, each waiting for room as long as it must, then empties the outbox. Consecutive
+     * messages bound for the same lane go as one run ({@link LaneSender#claimRun}): one claim and one wake-up for
+     * the run instead of one each per message.
      */
     void sendAll()
     {
         int sent = 0;
         try
         {
-            for (; sent < size; sent++)
+            // Each message's lane is chosen once, in order, as sending them one by one would: round-robin
+            // spreading moves on at every choice.
+            LaneSender lane = size > 0 ? laneOf(0) : null;
+            while (sent < size)
             {
-                final PipeSender pipe = pipes[sent];
-                pipe.lane(keyed[sent] ? keys[sent] : 0).send(buffer, offsets[sent], lengths[sent], -1);
+                final int maxRunLength = lane.maxRunLength();
+                int runLength = LaneDescriptor.recordLength(lengths[sent]);
+                int end = sent + 1;
+                LaneSender next = end < size ? laneOf(end) : null;
+                while (next == lane && runLength + LaneDescriptor.recordLength(lengths[end]) <= maxRunLength)
+                {
+                    runLength += LaneDescriptor.recordLength(lengths[end]);
+                    end++;
+                    next = end < size ? laneOf(end) : null;
+                }
+                final long run = lane.claimRun(runLength, -1);
+                long at = run;
+                try
+                {
+                    for (int i = sent; i < end; i++)
+                    {
+                        at = lane.putRecord(at, buffer, offsets[i], lengths[i]);
+                    }
+                }
+                catch (final RuntimeException | Error e)
+                {
+                    // A run claimed and never committed would block the lane: give it up, and keep its messages.
+                    lane.abortRun(run, run + runLength);
+                    throw e;
+                }
+                lane.commitRun(run, at);
+                sent = end;
+                lane = next;
             }
         }
         finally
@@ -178,6 +212,11 @@ public final class Outbox implements AutoCloseable
                 used = 0;
             }
         }
+    }
+
+    private LaneSender laneOf(final int message)
+    {
+        return pipes[message].lane(keyed[message] ? keys[message] : 0);
     }
 
     @Override
