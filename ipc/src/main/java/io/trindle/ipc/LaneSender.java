@@ -288,11 +288,14 @@ public final class LaneSender implements AutoCloseable
             final long index = at & mask;
             // The header this sender wrote, read back before the stamp gives the record to the receiver.
             final int length = ring.get(ValueLayout.JAVA_INT, index + RECORD_LENGTH_OFFSET);
-            if (length < 0 || length > maxPayloadLength || at + LaneDescriptor.recordLength(length) > end)
+            final int type = ring.get(ValueLayout.JAVA_INT, index + RECORD_TYPE_OFFSET);
+            if (type != TYPE_MESSAGE || length < 0 || length > maxPayloadLength ||
+                at + LaneDescriptor.recordLength(length) > end)
             {
                 abortRun(at, end);
                 throw new IllegalArgumentException("run from " + start + " to " + end + ": the record at " + at +
-                    " (length=" + length + ") does not end within it; the rest of the run was given up");
+                    " (type=" + type + ", length=" + length + ") was not laid out by putRecord or does not end " +
+                    "within the run; the rest of the run was given up");
             }
             LONG.setRelease(ring, index + RECORD_STAMP_OFFSET, at + 1);
             at += LaneDescriptor.recordLength(length);
