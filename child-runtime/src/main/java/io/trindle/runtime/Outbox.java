@@ -12,6 +12,9 @@ import java.lang.foreign.ValueLayout;
  * outbox's own buffer at once, so the caller may reuse its bytes; or the caller {@link #claim claims} room in that
  * buffer and writes the message there itself, one copy fewer. Distinct from the {@link io.trindle.ipc.Inbox}
  * (the Trindle notes' improvement over a shared mailbox). Allocates only when created. One thread at a time.
+ *
+ * <p>The buffer holds each message as the record it becomes in a lane ({@link LaneSender#layOutRecord}), one after
+ * the other, so that messages added one after the other for the same lane are copied into it in one piece.
  */
 public final class Outbox implements AutoCloseable
 {
@@ -22,8 +25,12 @@ public final class Outbox implements AutoCloseable
     private final long[] offsets;
     private final int[] lengths;
     private final boolean[] keyed;
+    private final long maxBytes;
     private int size;
+    /** The bytes of records laid out in the buffer. */
     private long used;
+    /** The payload bytes held, each message's rounded up to 8 as it always was: what {@code maxBytes} bounds. */
+    private long payloadBytes;
 
     /**
      * @param maxMessages the most messages one exchange sends.
@@ -36,7 +43,10 @@ public final class Outbox implements AutoCloseable
             throw new IllegalArgumentException("outbox maxMessages=" + maxMessages + ", maxBytes=" + maxBytes +
                 " must be positive");
         }
-        buffer = arena.allocate(maxBytes, 8);
+        this.maxBytes = maxBytes;
+        // Room for the payloads and, per message, a record header and the padding to the next record.
+        buffer = arena.allocate(maxBytes + (long)maxMessages *
+            (LaneDescriptor.RECORD_HEADER_LENGTH + LaneDescriptor.RECORD_ALIGNMENT), LaneDescriptor.RECORD_ALIGNMENT);
         pipes = new PipeSender[maxMessages];
         keys = new long[maxMessages];
         offsets = new long[maxMessages];
@@ -55,7 +65,8 @@ public final class Outbox implements AutoCloseable
         {
             return false;
         }
-        MemorySegment.copy(bytes, offset, buffer, ValueLayout.JAVA_BYTE, used, length);
+        MemorySegment.copy(bytes, offset, buffer, ValueLayout.JAVA_BYTE, used + LaneDescriptor.RECORD_HEADER_LENGTH,
+            length);
         commit(length, false, 0);
         return true;
     }
@@ -71,7 +82,8 @@ public final class Outbox implements AutoCloseable
         {
             return false;
         }
-        MemorySegment.copy(bytes, offset, buffer, ValueLayout.JAVA_BYTE, used, length);
+        MemorySegment.copy(bytes, offset, buffer, ValueLayout.JAVA_BYTE, used + LaneDescriptor.RECORD_HEADER_LENGTH,
+            length);
         commit(length, true, key);
         return true;
     }
@@ -89,7 +101,7 @@ public final class Outbox implements AutoCloseable
         {
             return -1;
         }
-        final long at = used;
+        final long at = used + LaneDescriptor.RECORD_HEADER_LENGTH;
         commit(length, false, 0);
         return at;
     }
@@ -104,7 +116,7 @@ public final class Outbox implements AutoCloseable
         {
             return -1;
         }
-        final long at = used;
+        final long at = used + LaneDescriptor.RECORD_HEADER_LENGTH;
         commit(length, true, key);
         return at;
     }
@@ -133,7 +145,7 @@ public final class Outbox implements AutoCloseable
             throw new IllegalArgumentException("message length=" + length + " exceeds pipe '" + pipe.name() +
                 "' maxPayloadLength=" + pipe.maxPayloadLength());
         }
-        if (size == pipes.length || used + length > buffer.byteSize())
+        if (size == pipes.length || payloadBytes + length > maxBytes)
         {
             return false;
         }
@@ -147,14 +159,15 @@ public final class Outbox implements AutoCloseable
         lengths[size] = length;
         keyed[size] = hasKey;
         keys[size] = key;
-        used += (length + 7) & ~7;
+        used = LaneSender.layOutRecord(buffer, used, length);
+        payloadBytes += (length + 7) & ~7;
         size++;
     }
 
     /**
      * Sends every message in order, each waiting for room as long as it must, then empties the outbox. Consecutive
-     * messages bound for the same lane go as one run ({@link LaneSender#claimRun}): one claim and one wake-up for
-     * the run instead of one each per message.
+     * messages bound for the same lane go as one run ({@link LaneSender#claimRun}): one claim, one copy and one
+     * wake-up for the run instead of one each per message.
      */
     void sendAll()
     {
@@ -176,14 +189,11 @@ public final class Outbox implements AutoCloseable
                     end++;
                     next = end < size ? laneOf(end) : null;
                 }
+                // The run's records lie one after the other in the buffer: one copy puts them all in the lane.
                 final long run = lane.claimRun(runLength, -1);
-                long at = run;
                 try
                 {
-                    for (int i = sent; i < end; i++)
-                    {
-                        at = lane.putRecord(at, buffer, offsets[i], lengths[i]);
-                    }
+                    lane.putRun(run, buffer, offsets[sent], runLength);
                 }
                 catch (final RuntimeException | Error e)
                 {
@@ -191,7 +201,7 @@ public final class Outbox implements AutoCloseable
                     lane.abortRun(run, run + runLength);
                     throw e;
                 }
-                lane.commitRun(run, at);
+                lane.commitRun(run, run + runLength);
                 sent = end;
                 lane = next;
             }
@@ -210,6 +220,7 @@ public final class Outbox implements AutoCloseable
             if (left == 0)
             {
                 used = 0;
+                payloadBytes = 0;
             }
         }
     }

@@ -52,12 +52,6 @@ public final class LaneSender implements AutoCloseable
      */
     private static final boolean ASYMMETRIC_WAKE = Futex.membarrierRegisterGlobalExpedited();
 
-    /**
-     * Payloads up to this many bytes are copied from a segment by longs: {@code MemorySegment.copy}'s fixed cost
-     * (its checks, then a copy stub) is several times the copy of so few bytes.
-     */
-    private static final int SMALL_COPY = 128;
-
     private final Lane lane;
     private final MemorySegment header;
     private final MemorySegment ring;
@@ -217,8 +211,9 @@ public final class LaneSender implements AutoCloseable
      * one check for room and one update of the tail for the whole run, where claiming them one by one costs one of
      * each per message. The run lies in one piece of the ring (padding before it, like a record's, if it would
      * cross the ring's end). Then, in order, each message is laid out with {@link #putRecord(long, int)} (payload
-     * written in place at {@link #payloadOffset}) or {@link #putRecord(long, MemorySegment, long, int)}, and the
-     * run committed with {@link #commitRun} or given up with {@link #abortRun}. The lane's format is unchanged: a
+     * written in place at {@link #payloadOffset}) or {@link #putRecord(long, MemorySegment, long, int)}, or all of
+     * them copied at once with {@link #putRun}, and the run committed with {@link #commitRun} or given up with
+     * {@link #abortRun}. The lane's format is unchanged: a
      * run is records claimed together, each committed by its own stamp, so the receiver sees each message only
      * once it is whole, in order.
      * <pre>{@code
@@ -268,8 +263,55 @@ public final class LaneSender implements AutoCloseable
         checkLength(length);
         final long index = at & mask;
         putHeader(index, length, TYPE_MESSAGE);
-        copyPayload(source, offset, index + RECORD_HEADER_LENGTH, length);
+        MemorySegment.copy(source, offset, ring, index + RECORD_HEADER_LENGTH, length);
         return at + LaneDescriptor.recordLength(length);
+    }
+
+    /**
+     * Lays out the header of a message of {@code length} bytes at {@code at} of {@code records}, a buffer of records
+     * to be copied into a run whole with {@link #putRun}: as in the lane (docs/pipe-format.md, section 3), its stamp
+     * word 0, which no record's commit ever stores. The payload goes at {@code at + RECORD_HEADER_LENGTH}.
+     *
+     * @return the offset of the next record in {@code records}.
+     */
+    public static long layOutRecord(final MemorySegment records, final long at, final int length)
+    {
+        records.set(ValueLayout.JAVA_LONG_UNALIGNED, at + RECORD_STAMP_OFFSET, 0L);
+        records.set(ValueLayout.JAVA_INT_UNALIGNED, at + RECORD_LENGTH_OFFSET, length);
+        records.set(ValueLayout.JAVA_INT_UNALIGNED, at + RECORD_TYPE_OFFSET, TYPE_MESSAGE);
+        return at + LaneDescriptor.recordLength(length);
+    }
+
+    /**
+     * Copies {@code runLength} bytes of records laid out with {@link #layOutRecord} in {@code records} from
+     * {@code offset} into the run claimed at {@code at}, in one bulk copy: where {@link #putRecord} copies each
+     * message on its own, whose fixed cost is most of the cost of a small one. The records are checked first
+     * (messages of allowed lengths, stamp words 0, ending exactly at {@code runLength}), so that the receiver sees
+     * none of them before {@link #commitRun} stores their stamps.
+     *
+     * @return the position after the records: what {@link #commitRun} takes as the run's end.
+     * @throws IllegalArgumentException if the records are not so laid out; nothing was copied.
+     */
+    public long putRun(final long at, final MemorySegment records, final long offset, final int runLength)
+    {
+        final long end = offset + runLength;
+        long record = offset;
+        while (record < end)
+        {
+            final long stamp = records.get(ValueLayout.JAVA_LONG_UNALIGNED, record + RECORD_STAMP_OFFSET);
+            final int length = records.get(ValueLayout.JAVA_INT_UNALIGNED, record + RECORD_LENGTH_OFFSET);
+            final int type = records.get(ValueLayout.JAVA_INT_UNALIGNED, record + RECORD_TYPE_OFFSET);
+            if (stamp != 0 || type != TYPE_MESSAGE || length < 0 || length > maxPayloadLength ||
+                record + LaneDescriptor.recordLength(length) > end)
+            {
+                throw new IllegalArgumentException("the record at " + (record - offset) + " of a run of " + runLength +
+                    " bytes (stamp=" + stamp + ", type=" + type + ", length=" + length + ") is not a message laid " +
+                    "out by layOutRecord within the run; nothing was copied");
+            }
+            record += LaneDescriptor.recordLength(length);
+        }
+        MemorySegment.copy(records, offset, ring, at & mask, runLength);
+        return at + runLength;
     }
 
     /**
@@ -294,8 +336,8 @@ public final class LaneSender implements AutoCloseable
             {
                 abortRun(at, end);
                 throw new IllegalArgumentException("run from " + start + " to " + end + ": the record at " + at +
-                    " (type=" + type + ", length=" + length + ") was not laid out by putRecord or does not end " +
-                    "within the run; the rest of the run was given up");
+                    " (type=" + type + ", length=" + length + ") was not laid out by putRecord or putRun, or does " +
+                    "not end within the run; the rest of the run was given up");
             }
             LONG.setRelease(ring, index + RECORD_STAMP_OFFSET, at + 1);
             at += LaneDescriptor.recordLength(length);
@@ -327,7 +369,7 @@ public final class LaneSender implements AutoCloseable
         {
             return false;
         }
-        copyPayload(source, offset, payloadOffset(claim), length);
+        MemorySegment.copy(source, offset, ring, payloadOffset(claim), length);
         commit(claim);
         return true;
     }
@@ -361,7 +403,7 @@ public final class LaneSender implements AutoCloseable
         {
             return false;
         }
-        copyPayload(source, offset, payloadOffset(claim), length);
+        MemorySegment.copy(source, offset, ring, payloadOffset(claim), length);
         commit(claim);
         return true;
     }
@@ -444,27 +486,6 @@ public final class LaneSender implements AutoCloseable
         {
             closed = true;
             lane.close();
-        }
-    }
-
-    /**
-     * Copies a payload into the ring at {@code to}: a small one by longs (then bytes), a larger one in bulk.
-     */
-    private void copyPayload(final MemorySegment source, final long offset, final long to, final int length)
-    {
-        if (length > SMALL_COPY)
-        {
-            MemorySegment.copy(source, offset, ring, to, length);
-            return;
-        }
-        int i = 0;
-        for (; i <= length - Long.BYTES; i += Long.BYTES)
-        {
-            ring.set(ValueLayout.JAVA_LONG_UNALIGNED, to + i, source.get(ValueLayout.JAVA_LONG_UNALIGNED, offset + i));
-        }
-        for (; i < length; i++)
-        {
-            ring.set(ValueLayout.JAVA_BYTE, to + i, source.get(ValueLayout.JAVA_BYTE, offset + i));
         }
     }
 
