@@ -213,9 +213,8 @@ public final class LaneSender implements AutoCloseable
      * cross the ring's end). Then, in order, each message is laid out with {@link #putRecord(long, int)} (payload
      * written in place at {@link #payloadOffset}) or {@link #putRecord(long, MemorySegment, long, int)}, or all of
      * them copied at once with {@link #putRun}, and the run committed with {@link #commitRun} or given up with
-     * {@link #abortRun}. The lane's format is unchanged: a
-     * run is records claimed together, each committed by its own stamp, so the receiver sees each message only
-     * once it is whole, in order.
+     * {@link #abortRun}. The lane's format is unchanged: a run is records claimed together, each committed by its
+     * own stamp, so the receiver sees each message only once it is whole, in order (docs/pipe-format.md, section 4).
      * <pre>{@code
      * long run = sender.claimRun(LaneDescriptor.recordLength(8) * 2, -1);
      * long at = sender.putRecord(run, source, 0, 8);
@@ -315,9 +314,9 @@ public final class LaneSender implements AutoCloseable
     }
 
     /**
-     * Commits the run claimed at {@code start}, laid out up to {@code end} (what the last {@link #putRecord}
-     * returned): stores each record's stamp in order, so the receiver may read each message from then on, then
-     * wakes the receiver once.
+     * Commits the run claimed at {@code start}, laid out up to {@code end} (what the last {@link #putRecord}, or
+     * {@link #putRun}, returned): stores each record's stamp in order, so the receiver may read each message from
+     * then on, then wakes the receiver once.
      *
      * @throws IllegalArgumentException if the records laid out from {@code start} do not end at {@code end}; the
      *                                  whole records before are committed, the rest is given up as padding.

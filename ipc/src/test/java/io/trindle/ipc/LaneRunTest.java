@@ -239,4 +239,46 @@ class LaneRunTest
         assertEquals(source.get(ValueLayout.JAVA_LONG, 32), inbox.get(1).getLong(0));
         inbox.release();
     }
+
+    @Test
+    void shouldCopyARunLaidOutAsRecordsInOnePieceAndRefuseOneThatIsNot()
+    {
+        final LaneSender sender = sender(false);
+        final PipeReceiver receiver = receiver();
+        final Inbox inbox = new Inbox(8);
+        final MemorySegment records = arena.allocate(512, LaneDescriptor.RECORD_ALIGNMENT);
+        long end = 0;
+        for (int i = 0; i < 3; i++)
+        {
+            MemorySegment.copy(source, i, records, end + LaneDescriptor.RECORD_HEADER_LENGTH, length(i));
+            end = LaneSender.layOutRecord(records, end, length(i));
+        }
+        final int runLength = (int)end;
+        final long run = sender.claimRun(runLength, 0);
+        assertEquals(run + runLength, sender.putRun(run, records, 0, runLength));
+        assertEquals(0, receiver.poll(inbox), "copied and not committed: nothing to see");
+        sender.commitRun(run, run + runLength);
+        assertEquals(3, receiver.poll(inbox));
+        for (int i = 0; i < 3; i++)
+        {
+            assertArrayEquals(expected(i), inbox.get(i).toByteArray());
+        }
+        inbox.release();
+
+        // A stamp word that is not 0 (it could read as committed while being copied), a record that is not a
+        // message, a run that ends within a record: refused before anything is copied.
+        final long next = sender.claimRun(runLength, 0);
+        records.set(ValueLayout.JAVA_LONG, 0, next + 1);
+        assertThrows(IllegalArgumentException.class, () -> sender.putRun(next, records, 0, runLength));
+        records.set(ValueLayout.JAVA_LONG, 0, 0L);
+        records.set(ValueLayout.JAVA_INT, LaneDescriptor.RECORD_TYPE_OFFSET, LaneDescriptor.TYPE_PADDING);
+        assertThrows(IllegalArgumentException.class, () -> sender.putRun(next, records, 0, runLength));
+        records.set(ValueLayout.JAVA_INT, LaneDescriptor.RECORD_TYPE_OFFSET, LaneDescriptor.TYPE_MESSAGE);
+        assertThrows(IllegalArgumentException.class, () -> sender.putRun(next, records, 0, runLength - 16));
+        sender.abortRun(next, next + runLength);
+        assertTrue(sender.trySend(source, 5, 8));
+        assertEquals(1, receiver.poll(inbox), "the run given up is skipped");
+        assertEquals(source.get(ValueLayout.JAVA_LONG_UNALIGNED, 5), inbox.get(0).getLong(0));
+        inbox.release();
+    }
 }
