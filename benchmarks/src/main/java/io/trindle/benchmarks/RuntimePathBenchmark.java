@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  * {@code LaneSender} claim and commit, written in place) or {@link OutboxSource} (the runtime's {@code Outbox} and
  * {@code exchange}, as a worker written against the runtime sends: each message added from a byte array, or
  * claimed in the outbox and written there). Both receive the same way: {@code exchange}'s
- * receiving half is the {@code PipeReceiver} itself.
+ * receiving half is the {@code PipeReceiver} itself. First, the sending half alone in one thread ({@link SendCost}),
+ * which the machine's load moves far less.
  */
 public final class RuntimePathBenchmark
 {
@@ -33,6 +34,7 @@ public final class RuntimePathBenchmark
         final String java = ProcessHandle.current().info().command().orElseThrow();
         final String classPath = System.getProperty("java.class.path");
         final Path directory = Files.createTempDirectory("trindle-runtime-benchmark");
+        SendCost.print(turns, 300);
         System.out.printf("runtime path and raw lane: one lane, 64-byte messages, %,d per run, Java -> Java under " +
             "trindle run; %d turns after one warm-up%n", count, turns);
         final List<Double> raw = new ArrayList<>();

@@ -1,5 +1,8 @@
 package io.trindle.runtime;
 
+import io.trindle.ipc.LaneDescriptor;
+import io.trindle.ipc.LaneSender;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -9,6 +12,9 @@ import java.lang.foreign.ValueLayout;
  * outbox's own buffer at once, so the caller may reuse its bytes; or the caller {@link #claim claims} room in that
  * buffer and writes the message there itself, one copy fewer. Distinct from the {@link io.trindle.ipc.Inbox}
  * (the Trindle notes' improvement over a shared mailbox). Allocates only when created. One thread at a time.
+ *
+ * <p>The buffer holds each message as the record it becomes in a lane ({@link LaneSender#layOutRecord}), one after
+ * the other, so that messages added one after the other for the same lane are copied into it in one piece.
  */
 public final class Outbox implements AutoCloseable
 {
@@ -19,8 +25,12 @@ public final class Outbox implements AutoCloseable
     private final long[] offsets;
     private final int[] lengths;
     private final boolean[] keyed;
+    private final long maxBytes;
     private int size;
+    /** The bytes of records laid out in the buffer. */
     private long used;
+    /** The payload bytes held, each message's rounded up to 8 as it always was: what {@code maxBytes} bounds. */
+    private long payloadBytes;
 
     /**
      * @param maxMessages the most messages one exchange sends.
@@ -33,7 +43,10 @@ public final class Outbox implements AutoCloseable
             throw new IllegalArgumentException("outbox maxMessages=" + maxMessages + ", maxBytes=" + maxBytes +
                 " must be positive");
         }
-        buffer = arena.allocate(maxBytes, 8);
+        this.maxBytes = maxBytes;
+        // Room for the payloads and, per message, a record header and the padding to the next record.
+        buffer = arena.allocate(maxBytes + (long)maxMessages *
+            (LaneDescriptor.RECORD_HEADER_LENGTH + LaneDescriptor.RECORD_ALIGNMENT), LaneDescriptor.RECORD_ALIGNMENT);
         pipes = new PipeSender[maxMessages];
         keys = new long[maxMessages];
         offsets = new long[maxMessages];
@@ -52,7 +65,8 @@ public final class Outbox implements AutoCloseable
         {
             return false;
         }
-        MemorySegment.copy(bytes, offset, buffer, ValueLayout.JAVA_BYTE, used, length);
+        MemorySegment.copy(bytes, offset, buffer, ValueLayout.JAVA_BYTE, used + LaneDescriptor.RECORD_HEADER_LENGTH,
+            length);
         commit(length, false, 0);
         return true;
     }
@@ -68,7 +82,8 @@ public final class Outbox implements AutoCloseable
         {
             return false;
         }
-        MemorySegment.copy(bytes, offset, buffer, ValueLayout.JAVA_BYTE, used, length);
+        MemorySegment.copy(bytes, offset, buffer, ValueLayout.JAVA_BYTE, used + LaneDescriptor.RECORD_HEADER_LENGTH,
+            length);
         commit(length, true, key);
         return true;
     }
@@ -86,7 +101,7 @@ public final class Outbox implements AutoCloseable
         {
             return -1;
         }
-        final long at = used;
+        final long at = used + LaneDescriptor.RECORD_HEADER_LENGTH;
         commit(length, false, 0);
         return at;
     }
@@ -101,7 +116,7 @@ public final class Outbox implements AutoCloseable
         {
             return -1;
         }
-        final long at = used;
+        final long at = used + LaneDescriptor.RECORD_HEADER_LENGTH;
         commit(length, true, key);
         return at;
     }
@@ -130,7 +145,7 @@ public final class Outbox implements AutoCloseable
             throw new IllegalArgumentException("message length=" + length + " exceeds pipe '" + pipe.name() +
                 "' maxPayloadLength=" + pipe.maxPayloadLength());
         }
-        if (size == pipes.length || used + length > buffer.byteSize())
+        if (size == pipes.length || payloadBytes + length > maxBytes)
         {
             return false;
         }
@@ -144,22 +159,51 @@ public final class Outbox implements AutoCloseable
         lengths[size] = length;
         keyed[size] = hasKey;
         keys[size] = key;
-        used += (length + 7) & ~7;
+        used = LaneSender.layOutRecord(buffer, used, length);
+        payloadBytes += (length + 7) & ~7;
         size++;
     }
 
     /**
-     * Sends every message in order, each waiting for room as long as it must, then empties the outbox.
+     * Sends every message in order, each waiting for room as long as it must, then empties the outbox. Consecutive
+     * messages bound for the same lane go as one run ({@link LaneSender#claimRun}): one claim, one copy and one
+     * wake-up for the run instead of one each per message.
      */
     void sendAll()
     {
         int sent = 0;
         try
         {
-            for (; sent < size; sent++)
+            // Each message's lane is chosen once, in order, as sending them one by one would: round-robin
+            // spreading moves on at every choice.
+            LaneSender lane = size > 0 ? laneOf(0) : null;
+            while (sent < size)
             {
-                final PipeSender pipe = pipes[sent];
-                pipe.lane(keyed[sent] ? keys[sent] : 0).send(buffer, offsets[sent], lengths[sent], -1);
+                final int maxRunLength = lane.maxRunLength();
+                int runLength = LaneDescriptor.recordLength(lengths[sent]);
+                int end = sent + 1;
+                LaneSender next = end < size ? laneOf(end) : null;
+                while (next == lane && runLength + LaneDescriptor.recordLength(lengths[end]) <= maxRunLength)
+                {
+                    runLength += LaneDescriptor.recordLength(lengths[end]);
+                    end++;
+                    next = end < size ? laneOf(end) : null;
+                }
+                // The run's records lie one after the other in the buffer: one copy puts them all in the lane.
+                final long run = lane.claimRun(runLength, -1);
+                try
+                {
+                    lane.putRun(run, buffer, offsets[sent], runLength);
+                }
+                catch (final RuntimeException | Error e)
+                {
+                    // A run claimed and never committed would block the lane: give it up, and keep its messages.
+                    lane.abortRun(run, run + runLength);
+                    throw e;
+                }
+                lane.commitRun(run, run + runLength);
+                sent = end;
+                lane = next;
             }
         }
         finally
@@ -176,8 +220,14 @@ public final class Outbox implements AutoCloseable
             if (left == 0)
             {
                 used = 0;
+                payloadBytes = 0;
             }
         }
+    }
+
+    private LaneSender laneOf(final int message)
+    {
+        return pipes[message].lane(keyed[message] ? keys[message] : 0);
     }
 
     @Override

@@ -67,9 +67,9 @@ public final class LaneSender implements AutoCloseable
      */
     private long ownTail;
     /**
-     * Whether {@link #claim(int, int)} may take its short way: an exclusive sender whose tail passed the checks of
-     * {@link #claimSlowly} when the lane was opened (from then on the tail is its own). A tail found damaged at open
-     * sends every claim the slow way, which refuses it.
+     * Whether {@link #claimRoom} may take its short way: an exclusive sender whose tail passed the checks of
+     * {@link #claimRoomSlowly} when the lane was opened (from then on the tail is its own). A tail found damaged at
+     * open sends every claim the slow way, which refuses it.
      */
     private final boolean shortClaims;
     /** The last head read from the lane: free space is at least {@code capacity - (tail - headCache)}. */
@@ -194,6 +194,165 @@ public final class LaneSender implements AutoCloseable
         final long index = claim & mask;
         ring.set(ValueLayout.JAVA_INT, index + RECORD_TYPE_OFFSET, TYPE_PADDING);
         LONG.setRelease(ring, index + RECORD_STAMP_OFFSET, claim + 1);
+        wakeReceiver();
+    }
+
+    /**
+     * @return the most bytes a run of records may take (see {@link #claimRun}): the length of the largest record,
+     * so that a run, like a record, always fits a ring its receiver has emptied.
+     */
+    public int maxRunLength()
+    {
+        return LaneDescriptor.recordLength(maxPayloadLength);
+    }
+
+    /**
+     * Claims room for a run of messages at once, waiting up to {@code timeoutNanos} for room (negative: no limit):
+     * one check for room and one update of the tail for the whole run, where claiming them one by one costs one of
+     * each per message. The run lies in one piece of the ring (padding before it, like a record's, if it would
+     * cross the ring's end). Then, in order, each message is laid out with {@link #putRecord(long, int)} (payload
+     * written in place at {@link #payloadOffset}) or {@link #putRecord(long, MemorySegment, long, int)}, or all of
+     * them copied at once with {@link #putRun}, and the run committed with {@link #commitRun} or given up with
+     * {@link #abortRun}. The lane's format is unchanged: a run is records claimed together, each committed by its
+     * own stamp, so the receiver sees each message only once it is whole, in order (docs/pipe-format.md, section 4).
+     * <pre>{@code
+     * long run = sender.claimRun(LaneDescriptor.recordLength(8) * 2, -1);
+     * long at = sender.putRecord(run, source, 0, 8);
+     * at = sender.putRecord(at, source, 8, 8);
+     * sender.commitRun(run, at);
+     * }</pre>
+     *
+     * @param runLength the sum of {@link LaneDescriptor#recordLength} of the messages' payload lengths.
+     * @return the position of the run's first record, or {@link #FULL} if the time ran out.
+     * @throws IllegalArgumentException if {@code runLength} is not a positive multiple of
+     *                                  {@link LaneDescriptor#RECORD_ALIGNMENT} up to {@link #maxRunLength()}.
+     */
+    public long claimRun(final int runLength, final long timeoutNanos)
+    {
+        if (runLength <= 0 || runLength > maxRunLength() || (runLength & (LaneDescriptor.RECORD_ALIGNMENT - 1)) != 0)
+        {
+            throw new IllegalArgumentException("run length=" + runLength + " must be a positive multiple of " +
+                LaneDescriptor.RECORD_ALIGNMENT + " up to the lane's maxRunLength=" + maxRunLength());
+        }
+        checkSendable(0);
+        return claimRoomWaiting(runLength, timeoutNanos);
+    }
+
+    /**
+     * Lays out a message of {@code length} bytes at position {@code at} of a claimed run (see {@link #claimRun}):
+     * writes its header; its payload goes at {@link #payloadOffset payloadOffset(at)}.
+     *
+     * @return the position of the run's next record.
+     */
+    public long putRecord(final long at, final int length)
+    {
+        checkLength(length);
+        putHeader(at & mask, length, TYPE_MESSAGE);
+        return at + LaneDescriptor.recordLength(length);
+    }
+
+    /**
+     * Lays out a message at position {@code at} of a claimed run (see {@link #claimRun}): its header, then
+     * {@code length} bytes of {@code source} from {@code offset} as its payload.
+     *
+     * @return the position of the run's next record.
+     */
+    public long putRecord(final long at, final MemorySegment source, final long offset, final int length)
+    {
+        checkLength(length);
+        final long index = at & mask;
+        putHeader(index, length, TYPE_MESSAGE);
+        MemorySegment.copy(source, offset, ring, index + RECORD_HEADER_LENGTH, length);
+        return at + LaneDescriptor.recordLength(length);
+    }
+
+    /**
+     * Lays out the header of a message of {@code length} bytes at {@code at} of {@code records}, a buffer of records
+     * to be copied into a run whole with {@link #putRun}: as in the lane (docs/pipe-format.md, section 3), its stamp
+     * word 0, which no record's commit ever stores. The payload goes at {@code at + RECORD_HEADER_LENGTH}.
+     *
+     * @return the offset of the next record in {@code records}.
+     */
+    public static long layOutRecord(final MemorySegment records, final long at, final int length)
+    {
+        records.set(ValueLayout.JAVA_LONG_UNALIGNED, at + RECORD_STAMP_OFFSET, 0L);
+        records.set(ValueLayout.JAVA_INT_UNALIGNED, at + RECORD_LENGTH_OFFSET, length);
+        records.set(ValueLayout.JAVA_INT_UNALIGNED, at + RECORD_TYPE_OFFSET, TYPE_MESSAGE);
+        return at + LaneDescriptor.recordLength(length);
+    }
+
+    /**
+     * Copies {@code runLength} bytes of records laid out with {@link #layOutRecord} in {@code records} from
+     * {@code offset} into the run claimed at {@code at}, in one bulk copy: where {@link #putRecord} copies each
+     * message on its own, whose fixed cost is most of the cost of a small one. The records are checked first
+     * (messages of allowed lengths, stamp words 0, ending exactly at {@code runLength}), so that the receiver sees
+     * none of them before {@link #commitRun} stores their stamps.
+     *
+     * @return the position after the records: what {@link #commitRun} takes as the run's end.
+     * @throws IllegalArgumentException if the records are not so laid out; nothing was copied.
+     */
+    public long putRun(final long at, final MemorySegment records, final long offset, final int runLength)
+    {
+        final long end = offset + runLength;
+        long record = offset;
+        while (record < end)
+        {
+            final long stamp = records.get(ValueLayout.JAVA_LONG_UNALIGNED, record + RECORD_STAMP_OFFSET);
+            final int length = records.get(ValueLayout.JAVA_INT_UNALIGNED, record + RECORD_LENGTH_OFFSET);
+            final int type = records.get(ValueLayout.JAVA_INT_UNALIGNED, record + RECORD_TYPE_OFFSET);
+            if (stamp != 0 || type != TYPE_MESSAGE || length < 0 || length > maxPayloadLength ||
+                record + LaneDescriptor.recordLength(length) > end)
+            {
+                throw new IllegalArgumentException("the record at " + (record - offset) + " of a run of " + runLength +
+                    " bytes (stamp=" + stamp + ", type=" + type + ", length=" + length + ") is not a message laid " +
+                    "out by layOutRecord within the run; nothing was copied");
+            }
+            record += LaneDescriptor.recordLength(length);
+        }
+        MemorySegment.copy(records, offset, ring, at & mask, runLength);
+        return at + runLength;
+    }
+
+    /**
+     * Commits the run claimed at {@code start}, laid out up to {@code end} (what the last {@link #putRecord}, or
+     * {@link #putRun}, returned): stores each record's stamp in order, so the receiver may read each message from
+     * then on, then wakes the receiver once.
+     *
+     * @throws IllegalArgumentException if the records laid out from {@code start} do not end at {@code end}; the
+     *                                  whole records before are committed, the rest is given up as padding.
+     */
+    public void commitRun(final long start, final long end)
+    {
+        long at = start;
+        while (at < end)
+        {
+            final long index = at & mask;
+            // The header this sender wrote, read back before the stamp gives the record to the receiver.
+            final int length = ring.get(ValueLayout.JAVA_INT, index + RECORD_LENGTH_OFFSET);
+            final int type = ring.get(ValueLayout.JAVA_INT, index + RECORD_TYPE_OFFSET);
+            if (type != TYPE_MESSAGE || length < 0 || length > maxPayloadLength ||
+                at + LaneDescriptor.recordLength(length) > end)
+            {
+                abortRun(at, end);
+                throw new IllegalArgumentException("run from " + start + " to " + end + ": the record at " + at +
+                    " (type=" + type + ", length=" + length + ") was not laid out by putRecord or putRun, or does " +
+                    "not end within the run; the rest of the run was given up");
+            }
+            LONG.setRelease(ring, index + RECORD_STAMP_OFFSET, at + 1);
+            at += LaneDescriptor.recordLength(length);
+        }
+        wakeReceiver();
+    }
+
+    /**
+     * Gives up the run claimed at {@code start} up to {@code end} (its claimed length added to {@code start}):
+     * it becomes one padding record, which the receiver skips.
+     */
+    public void abortRun(final long start, final long end)
+    {
+        final long index = start & mask;
+        putHeader(index, (int)(end - start) - RECORD_HEADER_LENGTH, TYPE_PADDING);
+        LONG.setRelease(ring, index + RECORD_STAMP_OFFSET, start + 1);
         wakeReceiver();
     }
 
@@ -329,6 +488,15 @@ public final class LaneSender implements AutoCloseable
         }
     }
 
+    private void checkLength(final int length)
+    {
+        if (length < 0 || length > maxPayloadLength)
+        {
+            throw new IllegalArgumentException("message length=" + length + " exceeds the lane's " +
+                "maxPayloadLength=" + maxPayloadLength + " (lane capacity=" + capacity + ")");
+        }
+    }
+
     private void checkSendable(final int length)
     {
         if (length < 0 || length > maxPayloadLength)
@@ -368,7 +536,23 @@ public final class LaneSender implements AutoCloseable
         {
             checkSendable(length);
         }
-        long claim = claim(length, type);
+        final long claim = claimRoomWaiting(LaneDescriptor.recordLength(length), timeoutNanos);
+        if (claim != FULL)
+        {
+            putHeader(claim & mask, length, type);
+        }
+        return claim;
+    }
+
+    /**
+     * Claims {@code required} bytes of records, waiting up to {@code timeoutNanos} for room (negative: no limit):
+     * spinning, then yielding, then sleeping on the sender's futex word (docs/pipe-format.md, section 6).
+     *
+     * @return the position of the room, or {@link #FULL} if the time ran out.
+     */
+    private long claimRoomWaiting(final int required, final long timeoutNanos)
+    {
+        long claim = claimRoom(required);
         if (claim != FULL || timeoutNanos == 0)
         {
             return claim;
@@ -377,7 +561,7 @@ public final class LaneSender implements AutoCloseable
         for (int i = 0; i < waitStrategy.spins(); i++)
         {
             Thread.onSpinWait();
-            if ((claim = claim(length, type)) != FULL)
+            if ((claim = claimRoom(required)) != FULL)
             {
                 return claim;
             }
@@ -385,7 +569,7 @@ public final class LaneSender implements AutoCloseable
         for (int i = 0; i < waitStrategy.yields(); i++)
         {
             Thread.yield();
-            if ((claim = claim(length, type)) != FULL)
+            if ((claim = claimRoom(required)) != FULL)
             {
                 return claim;
             }
@@ -398,7 +582,7 @@ public final class LaneSender implements AutoCloseable
             // that succeeds leaves the 1 behind on purpose: another thread may sleep on the same word, and
             // clearing it would lose that thread's wake; a stale 1 costs the next release one needless wake.
             INT.setVolatile(header, (long)SENDER_SLEEPING_OFFSET, 1);
-            if ((claim = claim(length, type)) != FULL)
+            if ((claim = claimRoom(required)) != FULL)
             {
                 return claim;
             }
@@ -412,29 +596,43 @@ public final class LaneSender implements AutoCloseable
     }
 
     /**
-     * Claims a record now, or returns {@link #FULL}. The common case (an exclusive sender with room before the
-     * ring's end, as far as its cached head tells) stays small enough for the JIT to inline; the rest is
-     * {@link #claimSlowly}.
+     * Claims a record now, or returns {@link #FULL}.
      */
     private long claim(final int length, final int type)
     {
+        final long claim = claimRoom(LaneDescriptor.recordLength(length));
+        if (claim != FULL)
+        {
+            putHeader(claim & mask, length, type);
+        }
+        return claim;
+    }
+
+    private void putHeader(final long index, final int length, final int type)
+    {
+        ring.set(ValueLayout.JAVA_INT, index + RECORD_LENGTH_OFFSET, length);
+        ring.set(ValueLayout.JAVA_INT, index + RECORD_TYPE_OFFSET, type);
+    }
+
+    /**
+     * Claims {@code required} bytes of records (one record, or a run) now, or returns {@link #FULL}. The common case
+     * (an exclusive sender with room before the ring's end, as far as its cached head tells) stays small enough for
+     * the JIT to inline; the rest is {@link #claimRoomSlowly}.
+     */
+    private long claimRoom(final int required)
+    {
         final long at = ownTail;
-        final int required = LaneDescriptor.recordLength(length);
         if (shortClaims && required <= capacity - (int)(at & mask) && at + required - headCache <= capacity)
         {
             ownTail = at + required;
             LONG.setRelease(header, (long)TAIL_OFFSET, at + required);
-            final long index = at & mask;
-            ring.set(ValueLayout.JAVA_INT, index + RECORD_LENGTH_OFFSET, length);
-            ring.set(ValueLayout.JAVA_INT, index + RECORD_TYPE_OFFSET, type);
             return at;
         }
-        return claimSlowly(length, type);
+        return claimRoomSlowly(required);
     }
 
-    private long claimSlowly(final int length, final int type)
+    private long claimRoomSlowly(final int required)
     {
-        final int required = LaneDescriptor.recordLength(length);
         boolean refreshed = false;
         long tail;
         int padding;
@@ -477,15 +675,10 @@ public final class LaneSender implements AutoCloseable
         if (padding > 0)
         {
             final long index = tail & mask;
-            ring.set(ValueLayout.JAVA_INT, index + RECORD_LENGTH_OFFSET, padding - RECORD_HEADER_LENGTH);
-            ring.set(ValueLayout.JAVA_INT, index + RECORD_TYPE_OFFSET, TYPE_PADDING);
+            putHeader(index, padding - RECORD_HEADER_LENGTH, TYPE_PADDING);
             LONG.setRelease(ring, index + RECORD_STAMP_OFFSET, tail + 1);
         }
-        final long claim = tail + padding;
-        final long index = claim & mask;
-        ring.set(ValueLayout.JAVA_INT, index + RECORD_LENGTH_OFFSET, length);
-        ring.set(ValueLayout.JAVA_INT, index + RECORD_TYPE_OFFSET, type);
-        return claim;
+        return tail + padding;
     }
 
     private IllegalStateException corrupt(final String reason)

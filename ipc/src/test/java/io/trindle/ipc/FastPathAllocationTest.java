@@ -10,7 +10,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * The fast path allocates nothing: sending (copy or claim/commit), receiving into an inbox, reading a message
+ * The fast path allocates nothing: sending (copy, claim/commit or a run), receiving into an inbox, reading a message
  * in place and releasing, once the JIT has compiled them. Measured with the JVM's per-thread allocation
  * counter, which counts every byte this thread allocates on the heap.
  */
@@ -83,15 +83,20 @@ class FastPathAllocationTest
         for (int i = 0; i < ROUNDS; i++)
         {
             payload.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, i);
-            if (i % 2 == 0)
+            if (i % 3 == 0)
             {
                 sender.trySend(payload, 0, 64);
             }
-            else
+            else if (i % 3 == 1)
             {
                 final long claim = sender.claim(64);
                 MemorySegment.copy(payload, 0, sender.buffer(), sender.payloadOffset(claim), 64);
                 sender.commit(claim);
+            }
+            else
+            {
+                final long run = sender.claimRun(LaneDescriptor.recordLength(64), 0);
+                sender.commitRun(run, sender.putRecord(run, payload, 0, 64));
             }
             receiver.poll(inbox);
             for (int m = 0; m < inbox.size(); m++)
