@@ -82,7 +82,8 @@ class SandboxTest
         assertEquals(100, run(List.of("--")).exitCode());
         final Run noPaths = run(List.of("--profile", "strict", "--", "true"));
         assertEquals(100, noPaths.exitCode());
-        assertTrue(noPaths.stderr().startsWith("trindle-sandbox: --landlock needs at least one --read-only path"),
+        assertTrue(noPaths.stderr().startsWith(
+            "trindle-sandbox: --landlock needs at least one --read-only or --executable path"),
             noPaths.stderr());
     }
 
