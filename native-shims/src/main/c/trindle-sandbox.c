@@ -259,7 +259,8 @@ static unsigned long long parse_number(const char *option, const char *text, uns
 /* The profiles' limits. The README's table, docs/security.md and the supervisor's SandboxConfig.Profile say the
  * same; SandboxDefaultsTest holds the supervisor's equal to these. Why each value: docs/security.md, "Default caps".
  * Address space: a few hundred MiB under strict, a GiB under standard; CPU time: an hour, eight; open files: the
- * usual soft limit, four times it; processes and threads: room for a JVM's threads, far short of a fork bomb. */
+ * usual soft limit, four times it; processes and threads: room for a JVM's threads, far short of a fork bomb, the
+ * same for both (what a runtime needs of threads does not depend on how far it is trusted). */
 #define STRICT_MEMORY (512ULL << 20)
 #define STRICT_CPU 3600ULL
 #define STRICT_FILES 1024ULL
@@ -267,7 +268,7 @@ static unsigned long long parse_number(const char *option, const char *text, uns
 #define STANDARD_MEMORY (1024ULL << 20)
 #define STANDARD_CPU (8 * 3600ULL)
 #define STANDARD_FILES 4096ULL
-#define STANDARD_PROCESSES 128ULL
+#define STANDARD_PROCESSES 64ULL
 
 static void set_profile_limits(struct options *options, unsigned long long memory, unsigned long long cpu,
     unsigned long long files, unsigned long long processes)

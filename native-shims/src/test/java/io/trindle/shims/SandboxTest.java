@@ -298,7 +298,7 @@ class SandboxTest
             "refused: address space beyond 1073741824 bytes (by rlimit; profile standard's default)",
             "refused: CPU time beyond 28800 seconds (by rlimit; profile standard's default)",
             "refused: open files beyond 4096 fds (by rlimit; profile standard's default)",
-            "refused: processes and threads beyond 128 in the sandbox (by rlimit; profile standard's default)",
+            "refused: processes and threads beyond 64 in the sandbox (by rlimit; profile standard's default)",
             "refused: reading or executing any other path, /proc and /sys included (by Landlock)",
             "refused: a socket of any family but AF_UNIX (by seccomp)",
             "refused: ptrace, process_vm_readv, process_vm_writev (by seccomp)",

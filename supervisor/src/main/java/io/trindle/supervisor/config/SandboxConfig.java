@@ -47,9 +47,9 @@ public record SandboxConfig(Profile profile, List<Path> readOnly, List<Path> exe
         NONE("none", 0, 0, 0, 0),
         /**
          * User, ipc, uts and mount namespaces, Landlock, seccomp, no_new_privs, a new session; 1 GiB of address
-         * space, 8 hours of CPU time, 4096 open files, 128 processes and threads.
+         * space, 8 hours of CPU time, 4096 open files, 64 processes and threads.
          */
-        STANDARD("standard", 1L << 30, 8 * 3600, 4096, 128),
+        STANDARD("standard", 1L << 30, 8 * 3600, 4096, 64),
         /**
          * Standard, and pid and net namespaces; 512 MiB of address space, an hour of CPU time, 1024 open files, 64
          * processes and threads.

@@ -65,7 +65,7 @@ class PipelineConfigParserTest
                 Duration.ofSeconds(10)),
             Duration.ofSeconds(2), Duration.ofMinutes(1),
             new SandboxConfig(SandboxConfig.Profile.STANDARD, List.of(Path.of("data"), Path.of("/usr/share/dict")),
-                List.of(), 512L << 20, Duration.ofSeconds(30), 256, 32), at(18, 3)));
+                List.of(Path.of("/usr/bin/sort")), 512L << 20, Duration.ofSeconds(30), 256, 32), at(18, 3)));
 
         assertEquals(new PipelineConfig(FILE, "wordcount", pipes, segments, workers), config);
         // Record equality of maps ignores order; the file's order is part of the model too.
