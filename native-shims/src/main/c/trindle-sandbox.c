@@ -565,7 +565,15 @@ static void explain(const struct options *o, const char *program)
         }
         for (int e = 0; e < found.count; e++)
         {
-            printf("allowed: executing %s, %s (Landlock rule)\n", found.paths[e], found.why[e]);
+            int listed = 0;
+            for (int x = 0; x < o->executable_count; x++)
+            {
+                listed |= strcmp(o->executable[x], found.paths[e]) == 0;
+            }
+            if (!listed)
+            {
+                printf("allowed: executing %s, %s (Landlock rule)\n", found.paths[e], found.why[e]);
+            }
         }
         printf("refused: executing any other file, /bin/sh included unless it is one of the above (by Landlock)\n");
         printf("refused: reading or executing any other path, /proc and /sys included (by Landlock)\n");
