@@ -349,6 +349,12 @@ class SandboxTest
             // Just after exec, the dynamic loader may hold a library open; once asleep, sleep holds what it kept.
             awaitSleeping(worker);
             assertEquals(List.of(0, 1, 2, 4), fdsOf(worker), "the worker holds only 0, 1, 2 and the kept fd");
+            // The launcher lets go of it just after its fork, but may be scheduled after the worker has gone to sleep.
+            final long deadline = System.nanoTime() + 10_000_000_000L;
+            while (fdsOf(launcher).contains(4) && System.nanoTime() < deadline)
+            {
+                Thread.sleep(5);
+            }
             assertFalse(fdsOf(launcher).contains(4), "the launcher let go of the granted fd");
             Processes.kill(worker, Processes.SIGKILL);
             assertEquals(128 + Processes.SIGKILL, Processes.exitCode(Processes.waitpid(launcher)),
