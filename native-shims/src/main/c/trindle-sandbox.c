@@ -125,7 +125,10 @@ struct seccomp_group
     struct seccomp_rule rules[SECCOMP_GROUP_SIZE];
 };
 
-#define RULE(call, answer) { __NR_##call, #call, answer }
+#define RULE(call, answer)                                                                                             \
+    {                                                                                                                  \
+        __NR_##call, #call, answer                                                                                     \
+    }
 #define REFUSE(call) RULE(call, SECCOMP_REFUSE)
 
 static const struct seccomp_group SECCOMP_GROUPS[] = {

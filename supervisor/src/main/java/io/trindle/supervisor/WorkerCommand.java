@@ -55,11 +55,11 @@ final class WorkerCommand
     static final int MAX_READ_ONLY = 64;
 
     /**
-     * What a JVM reserves of its address space beyond its heap before it runs any code: the modules image (about
-     * 140 MiB, mapped whole), its libraries, code cache, class space, metaspace, thread stacks and the C library's
-     * malloc arenas — about 450 MiB measured with the flags {@link #jvmOptions} gives. A sandboxed Java worker
-     * without a {@code memory} of its own gets its profile's memory plus this, so that it has the room a native
-     * worker has.
+     * Room for what a JVM reserves of its address space beside its heap before it runs any code: the modules
+     * image (mapped whole), its libraries, code cache, class space, metaspace, thread stacks and the C library's
+     * malloc arenas. A sandboxed Java worker without a {@code memory} of its own gets its profile's memory plus
+     * this, so that it has the room a native worker has; a bare JVM does not even start under strict's 512 MiB
+     * (docs/security.md shows the command).
      */
     static final long JVM_RESERVE = 512L << 20;
 
