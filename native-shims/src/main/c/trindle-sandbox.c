@@ -16,6 +16,7 @@
  * the program cannot be executed, 127 if it was not found.
  */
 #define _GNU_SOURCE
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -48,6 +49,10 @@
 
 #define MAX_KEPT_FDS 64
 #define MAX_READ_ONLY 64
+#define MAX_EXECUTABLE 64
+/* The program the launcher execs, its #! interpreter (and the program /usr/bin/env runs), and each one's dynamic
+ * loader: at most this many files the launcher grants EXECUTE by itself. */
+#define MAX_FOUND_EXECUTABLE 8
 
 /* Landlock rights newer than the C library's headers (Debian 12 ships ABI 2's); values from the kernel's UAPI. */
 #ifndef LANDLOCK_ACCESS_FS_TRUNCATE
@@ -162,11 +167,14 @@ const char USAGE[] =
     "usage: trindle-sandbox [OPTION]... -- PROGRAM [ARGUMENT]...\n"
     "Set an untrusted worker up inside a sandbox, then exec PROGRAM with ARGUMENTs in its place.\n"
     "\n"
-    "  --profile none|standard|strict  the defaults below (see the README's table); later options override\n"
+    "  --profile none|standard|strict  the defaults, limits included (see the README's table); later options\n"
+    "                         override\n"
     "  --namespaces LIST      the namespaces to enter: a comma list of user,pid,net,ipc,uts,mount, or none\n"
-    "  --landlock, --no-landlock   no filesystem access but the --read-only paths (read and execute)\n"
+    "  --landlock, --no-landlock   no filesystem access but the --read-only and --executable paths\n"
     "  --seccomp, --no-seccomp     refuse ptrace, mount, bpf, kexec, keyrings, modules, non-Unix sockets... (EPERM)\n"
-    "  --read-only PATH       allow reading and executing PATH and what is under it (repeatable)\n"
+    "  --read-only PATH       allow reading PATH and what is under it, not executing it (repeatable)\n"
+    "  --executable PATH      allow reading and executing PATH and what is under it (repeatable); PROGRAM, its\n"
+    "                         #! interpreter and each one's dynamic loader are always executable\n"
     "  --keep-fd N            keep fd N open (repeatable); every fd but 0, 1, 2 and the kept ones is closed\n"
     "  --die-with-parent PID  receive SIGKILL when the parent process dies; PID is the parent's pid\n"
     "  --new-session, --no-new-session   start a new session (setsid), or not\n"
@@ -219,11 +227,23 @@ struct options
     unsigned long long limit_cpu;
     unsigned long long limit_files;
     unsigned long long limit_processes;
+    /* Which limits an option set after the profile (LIMIT_* bits), so that --explain can say where each came from. */
+    int limits_set;
     int kept[MAX_KEPT_FDS];
     int kept_count;
     const char *read_only[MAX_READ_ONLY];
     int read_only_count;
+    const char *executable[MAX_EXECUTABLE];
+    int executable_count;
     int explain;
+};
+
+enum limit_bit
+{
+    LIMIT_MEMORY = 1,
+    LIMIT_CPU = 2,
+    LIMIT_FILES = 4,
+    LIMIT_PROCESSES = 8,
 };
 
 static unsigned long long parse_number(const char *option, const char *text, unsigned long long max)
@@ -239,6 +259,30 @@ static unsigned long long parse_number(const char *option, const char *text, uns
     return value;
 }
 
+/* The profiles' limits. The README's table, docs/security.md and the supervisor's SandboxConfig.Profile say the
+ * same; SandboxDefaultsTest holds the supervisor's equal to these. Why each value: docs/security.md, "Default caps".
+ * Address space: a few hundred MiB under strict, a GiB under standard; CPU time: an hour, eight; open files: the
+ * usual soft limit, four times it; processes and threads: room for a JVM's threads, far short of a fork bomb, the
+ * same for both (what a runtime needs of threads does not depend on how far it is trusted). */
+#define STRICT_MEMORY (512ULL << 20)
+#define STRICT_CPU 3600ULL
+#define STRICT_FILES 1024ULL
+#define STRICT_PROCESSES 64ULL
+#define STANDARD_MEMORY (1024ULL << 20)
+#define STANDARD_CPU (8 * 3600ULL)
+#define STANDARD_FILES 4096ULL
+#define STANDARD_PROCESSES 64ULL
+
+static void set_profile_limits(struct options *options, unsigned long long memory, unsigned long long cpu,
+    unsigned long long files, unsigned long long processes)
+{
+    options->limit_memory = memory;
+    options->limit_cpu = cpu;
+    options->limit_files = files;
+    options->limit_processes = processes;
+    options->limits_set = 0;
+}
+
 static void apply_profile(struct options *options, const char *profile)
 {
     /* The table in the README says the same; keep them equal. */
@@ -247,20 +291,19 @@ static void apply_profile(struct options *options, const char *profile)
     {
         options->namespaces = 0;
         options->landlock = options->seccomp = options->no_new_privs = options->new_session = 0;
-        options->limit_processes = options->limit_files = 0;
+        set_profile_limits(options, 0, 0, 0, 0);
     }
     else if (strcmp(profile, "standard") == 0)
     {
         options->namespaces = NS_USER | NS_IPC | NS_UTS | NS_MOUNT;
         options->landlock = options->seccomp = options->no_new_privs = options->new_session = 1;
-        options->limit_processes = options->limit_files = 0;
+        set_profile_limits(options, STANDARD_MEMORY, STANDARD_CPU, STANDARD_FILES, STANDARD_PROCESSES);
     }
     else if (strcmp(profile, "strict") == 0)
     {
         options->namespaces = NS_USER | NS_PID | NS_NET | NS_IPC | NS_UTS | NS_MOUNT;
         options->landlock = options->seccomp = options->no_new_privs = options->new_session = 1;
-        options->limit_processes = 64;
-        options->limit_files = 1024;
+        set_profile_limits(options, STRICT_MEMORY, STRICT_CPU, STRICT_FILES, STRICT_PROCESSES);
     }
     else
     {
@@ -335,6 +378,140 @@ static uint64_t landlock_fs_rights(int abi)
     return rights;
 }
 
+static int find_program(const char *program, char *found, size_t size);
+
+/* ------------------------------------------------------------------------------------------------------------
+ * What may be executed. Landlock grants EXECUTE only on the --executable paths and on what the worker itself needs
+ * to start: the program the launcher execs, its #! interpreter (and the program a #!/usr/bin/env line runs), and
+ * the dynamic loader each ELF one names (the kernel opens it for execution too). Everything else under the
+ * --read-only paths may be read (and a library mapped), not executed: execve("/bin/sh") fails with EACCES.
+ * ------------------------------------------------------------------------------------------------------------ */
+
+struct executables
+{
+    char paths[MAX_FOUND_EXECUTABLE][PATH_MAX];
+    const char *why[MAX_FOUND_EXECUTABLE];
+    int count;
+};
+
+static void add_executable(struct executables *found, const char *path, const char *why)
+{
+    for (int e = 0; e < found->count; e++)
+    {
+        if (strcmp(found->paths[e], path) == 0)
+        {
+            return;
+        }
+    }
+    if (found->count < MAX_FOUND_EXECUTABLE)
+    {
+        snprintf(found->paths[found->count], PATH_MAX, "%s", path);
+        found->why[found->count++] = why;
+    }
+}
+
+/* The dynamic loader an ELF file names (its PT_INTERP), into LOADER; 0 if it names none or is no 64-bit ELF. */
+static int elf_loader(const char *path, char *loader, size_t size)
+{
+    const int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+    {
+        return 0;
+    }
+    int found = 0;
+    Elf64_Ehdr header;
+    if (pread(fd, &header, sizeof header, 0) == (ssize_t)sizeof header &&
+        memcmp(header.e_ident, ELFMAG, SELFMAG) == 0 && header.e_ident[EI_CLASS] == ELFCLASS64 &&
+        header.e_phentsize == sizeof(Elf64_Phdr))
+    {
+        for (int p = 0; p < header.e_phnum && !found; p++)
+        {
+            Elf64_Phdr program;
+            if (pread(fd, &program, sizeof program, (off_t)(header.e_phoff + (uint64_t)p * sizeof program)) !=
+                (ssize_t)sizeof program)
+            {
+                break;
+            }
+            if (program.p_type == PT_INTERP && program.p_filesz > 1 && program.p_filesz <= size &&
+                pread(fd, loader, program.p_filesz, (off_t)program.p_offset) == (ssize_t)program.p_filesz)
+            {
+                loader[program.p_filesz - 1] = '\0';
+                found = loader[0] != '\0';
+            }
+        }
+    }
+    close(fd);
+    return found;
+}
+
+/* The interpreter a #! script names, into INTERPRETER, and its first argument, if any, into ARGUMENT; 0 if PATH
+ * is no script. */
+static int script_interpreter(const char *path, char *interpreter, char *argument, size_t size)
+{
+    char head[256];
+    const int fd = open(path, O_RDONLY | O_CLOEXEC);
+    const ssize_t length = fd < 0 ? -1 : read(fd, head, sizeof head - 1);
+    if (fd >= 0)
+    {
+        close(fd);
+    }
+    if (length < 3 || head[0] != '#' || head[1] != '!')
+    {
+        return 0;
+    }
+    head[length] = '\0';
+    char *word = head + 2 + strspn(head + 2, " \t");
+    const size_t word_length = strcspn(word, " \t\n");
+    char *rest = word + word_length + strspn(word + word_length, " \t");
+    const size_t rest_length = strcspn(rest, " \t\n");
+    snprintf(interpreter, size, "%.*s", (int)word_length, word);
+    snprintf(argument, size, "%.*s", (int)rest_length, rest);
+    return interpreter[0] == '/';
+}
+
+static void add_with_loader(struct executables *found, const char *path, const char *why)
+{
+    char loader[PATH_MAX];
+    add_executable(found, path, why);
+    if (elf_loader(path, loader, sizeof loader))
+    {
+        add_executable(found, loader, "the dynamic loader");
+    }
+}
+
+/* What the worker needs executable to start at all: PROGRAM as execvp finds it, and so on (see above); and the
+ * dynamic loader of each --executable file (a bridged program's, say). */
+static void find_executables(const struct options *o, const char *program, struct executables *found)
+{
+    char path[PATH_MAX];
+    char interpreter[PATH_MAX];
+    char argument[PATH_MAX];
+    found->count = 0;
+    for (int e = 0; e < o->executable_count; e++)
+    {
+        if (elf_loader(o->executable[e], path, sizeof path))
+        {
+            add_executable(found, path, "the dynamic loader");
+        }
+    }
+    if (program == NULL || !find_program(program, path, sizeof path))
+    {
+        return;
+    }
+    add_with_loader(found, path, "the program");
+    if (!script_interpreter(path, interpreter, argument, sizeof interpreter))
+    {
+        return;
+    }
+    add_with_loader(found, interpreter, "its #! interpreter");
+    const char *slash = strrchr(interpreter, '/');
+    if (strcmp(slash, "/env") == 0 && argument[0] != '\0' && argument[0] != '-' &&
+        find_program(argument, path, sizeof path))
+    {
+        add_with_loader(found, path, "the program its #!/usr/bin/env line runs");
+    }
+}
+
 /* The seccomp list as --explain says it: one line per group of the table the filter is built from. */
 static void explain_seccomp(void)
 {
@@ -370,6 +547,8 @@ static void explain_seccomp(void)
 static void explain(const struct options *o, const char *program)
 {
     const int abi = landlock_abi();
+    struct executables found;
+    find_executables(o, program, &found);
     printf("trindle-sandbox: profile %s%s%s\n", o->profile, program ? ", program " : "", program ? program : "");
     printf("allowed: fds 0, 1, 2");
     for (int k = 0; k < o->kept_count; k++)
@@ -381,8 +560,25 @@ static void explain(const struct options *o, const char *program)
     {
         for (int p = 0; p < o->read_only_count; p++)
         {
-            printf("allowed: reading and executing %s and what is under it (Landlock rule)\n", o->read_only[p]);
+            printf("allowed: reading %s and what is under it (Landlock rule)\n", o->read_only[p]);
         }
+        for (int e = 0; e < o->executable_count; e++)
+        {
+            printf("allowed: reading and executing %s and what is under it (Landlock rule)\n", o->executable[e]);
+        }
+        for (int e = 0; e < found.count; e++)
+        {
+            int listed = 0;
+            for (int x = 0; x < o->executable_count; x++)
+            {
+                listed |= strcmp(o->executable[x], found.paths[e]) == 0;
+            }
+            if (!listed)
+            {
+                printf("allowed: executing %s, %s (Landlock rule)\n", found.paths[e], found.why[e]);
+            }
+        }
+        printf("refused: executing any other file, /bin/sh included unless it is one of the above (by Landlock)\n");
         printf("refused: reading or executing any other path, /proc and /sys included (by Landlock)\n");
         printf("refused: writing, creating, removing, renaming, linking any file, even under a read-only path "
                "(by Landlock)\n");
@@ -455,21 +651,33 @@ static void explain(const struct options *o, const char *program)
         const char *what;
         unsigned long long value;
         const char *unit;
+        int bit;
+        const char *option;
     } limits[] = {
-        { "address space", o->limit_memory, "bytes" },
-        { "CPU time", o->limit_cpu, "seconds" },
-        { "open files", o->limit_files, "fds" },
-        { "processes and threads", o->limit_processes, "in the sandbox" },
+        { "address space", o->limit_memory, "bytes", LIMIT_MEMORY, "--limit-memory" },
+        { "CPU time", o->limit_cpu, "seconds", LIMIT_CPU, "--limit-cpu" },
+        { "open files", o->limit_files, "fds", LIMIT_FILES, "--limit-files" },
+        { "processes and threads", o->limit_processes, "in the sandbox", LIMIT_PROCESSES, "--limit-processes" },
     };
     for (size_t l = 0; l < sizeof limits / sizeof limits[0]; l++)
     {
-        if (limits[l].value == 0)
+        char source[64];
+        if (o->limits_set & limits[l].bit)
         {
-            printf("allowed: any %s (no limit)\n", limits[l].what);
+            snprintf(source, sizeof source, "set by %s", limits[l].option);
         }
         else
         {
-            printf("refused: %s beyond %llu %s (by rlimit)\n", limits[l].what, limits[l].value, limits[l].unit);
+            snprintf(source, sizeof source, "profile %s's default", o->profile);
+        }
+        if (limits[l].value == 0)
+        {
+            printf("allowed: any %s (no limit; %s)\n", limits[l].what, source);
+        }
+        else
+        {
+            printf("refused: %s beyond %llu %s (by rlimit; %s)\n", limits[l].what, limits[l].value, limits[l].unit,
+                source);
         }
     }
     if (o->limit_processes != 0 && !(o->namespaces & NS_USER) && geteuid() == 0)
@@ -511,7 +719,37 @@ static void set_limit(int resource, const char *name, unsigned long long value)
 /* Whether a root launcher became nobody outside: then the files the worker needs must be readable by others. */
 static int dropped_root;
 
-static void apply_landlock(const struct options *o)
+/* Adds the rule that PATH (a file or a directory) may be read and, if EXECUTE, executed. @return 0, or -1 with
+ * errno if PATH cannot be opened. */
+static int add_path_rule(int ruleset, const char *path, int execute)
+{
+    const int fd = open(path, O_PATH | O_CLOEXEC);
+    struct stat status;
+    if (fd < 0 || fstat(fd, &status) != 0)
+    {
+        const int error = errno;
+        if (fd >= 0)
+        {
+            close(fd);
+        }
+        errno = error;
+        return -1;
+    }
+    /* A file takes only file rights: READ_DIR on it is EINVAL. */
+    struct landlock_path_beneath_attr rule = {
+        .allowed_access = LANDLOCK_ACCESS_FS_READ_FILE | (execute ? LANDLOCK_ACCESS_FS_EXECUTE : 0) |
+            (S_ISDIR(status.st_mode) ? LANDLOCK_ACCESS_FS_READ_DIR : 0),
+        .parent_fd = fd,
+    };
+    if (syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0) != 0)
+    {
+        die(EXIT_SYSCALL, "landlock_add_rule(\"%s\")", path);
+    }
+    close(fd);
+    return 0;
+}
+
+static void apply_landlock(const struct options *o, const char *program)
 {
     const int abi = landlock_abi();
     if (abi == 0)
@@ -540,11 +778,11 @@ static void apply_landlock(const struct options *o)
     {
         die(EXIT_SYSCALL, "landlock_create_ruleset(ABI %d)", abi);
     }
-    for (int p = 0; p < o->read_only_count; p++)
+    for (int p = 0; p < o->read_only_count + o->executable_count; p++)
     {
-        const int fd = open(o->read_only[p], O_PATH | O_CLOEXEC);
-        struct stat status;
-        if (fd < 0 || fstat(fd, &status) != 0)
+        const int execute = p >= o->read_only_count;
+        const char *path = execute ? o->executable[p - o->read_only_count] : o->read_only[p];
+        if (add_path_rule(ruleset, path, execute) != 0)
         {
             if (errno == EACCES && dropped_root)
             {
@@ -552,22 +790,18 @@ static void apply_landlock(const struct options *o)
                 fprintf(stderr,
                     "trindle-sandbox: the worker runs as uid %d (nobody): every directory above \"%s\" "
                     "must be searchable by others (chmod o+x) and the path readable (chmod o+r)\n",
-                    SANDBOX_ID, o->read_only[p]);
+                    SANDBOX_ID, path);
                 errno = EACCES;
             }
-            die(EXIT_SYSCALL, "open(\"%s\", O_PATH) for --read-only", o->read_only[p]);
+            die(EXIT_SYSCALL, "open(\"%s\", O_PATH) for %s", path, execute ? "--executable" : "--read-only");
         }
-        /* A file takes only file rights: READ_DIR on it is EINVAL. */
-        struct landlock_path_beneath_attr rule = {
-            .allowed_access = LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_READ_FILE |
-                (S_ISDIR(status.st_mode) ? LANDLOCK_ACCESS_FS_READ_DIR : 0),
-            .parent_fd = fd,
-        };
-        if (syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0) != 0)
-        {
-            die(EXIT_SYSCALL, "landlock_add_rule(\"%s\")", o->read_only[p]);
-        }
-        close(fd);
+    }
+    /* What the worker needs to start; one it cannot reach makes its exec fail with its own message instead. */
+    struct executables found;
+    find_executables(o, program, &found);
+    for (int e = 0; e < found.count; e++)
+    {
+        add_path_rule(ruleset, found.paths[e], 1);
     }
     if (syscall(SYS_landlock_restrict_self, ruleset, 0) != 0)
     {
@@ -815,6 +1049,14 @@ int main(int argc, char **argv)
             }
             o.read_only[o.read_only_count++] = next_value(argc, argv, &i);
         }
+        else if (strcmp(option, "--executable") == 0)
+        {
+            if (o.executable_count == MAX_EXECUTABLE)
+            {
+                usage_error("too many --executable paths (at most 64)", NULL);
+            }
+            o.executable[o.executable_count++] = next_value(argc, argv, &i);
+        }
         else if (strcmp(option, "--keep-fd") == 0)
         {
             if (o.kept_count == MAX_KEPT_FDS)
@@ -834,18 +1076,22 @@ int main(int argc, char **argv)
         else if (strcmp(option, "--limit-memory") == 0)
         {
             o.limit_memory = parse_number(option, next_value(argc, argv, &i), RLIM_INFINITY - 1);
+            o.limits_set |= LIMIT_MEMORY;
         }
         else if (strcmp(option, "--limit-cpu") == 0)
         {
             o.limit_cpu = parse_number(option, next_value(argc, argv, &i), RLIM_INFINITY - 1);
+            o.limits_set |= LIMIT_CPU;
         }
         else if (strcmp(option, "--limit-files") == 0)
         {
             o.limit_files = parse_number(option, next_value(argc, argv, &i), INT_MAX);
+            o.limits_set |= LIMIT_FILES;
         }
         else if (strcmp(option, "--limit-processes") == 0)
         {
             o.limit_processes = parse_number(option, next_value(argc, argv, &i), INT_MAX);
+            o.limits_set |= LIMIT_PROCESSES;
         }
         else if (strcmp(option, "--explain") == 0)
         {
@@ -871,9 +1117,9 @@ int main(int argc, char **argv)
             usage_error("--keep-fd is for fds from 3 up (0, 1 and 2 are always kept)", NULL);
         }
     }
-    if (o.landlock && o.read_only_count == 0)
+    if (o.landlock && o.read_only_count + o.executable_count == 0)
     {
-        usage_error("--landlock needs at least one --read-only path (the program and its runtime)", NULL);
+        usage_error("--landlock needs at least one --read-only or --executable path (the program's runtime)", NULL);
     }
     if (o.landlock || o.seccomp)
     {
@@ -1032,7 +1278,7 @@ int main(int argc, char **argv)
     set_limit(RLIMIT_NPROC, "RLIMIT_NPROC", o.limit_processes);
     if (o.landlock)
     {
-        apply_landlock(&o);
+        apply_landlock(&o, program);
     }
     if (o.seccomp)
     {

@@ -5,6 +5,7 @@
  * errno or status of every refusal.
  *
  * usage: trindle-hostile-worker PIPE SEGMENT CWD_FILE MALFORMED[,MALFORMED]...
+ *        trindle-hostile-worker --caps
  *   PIPE       a pipe it was granted SEND on: it forges and replays tokens for messages on its own lane of it,
  *              then scribbles garbage over that lane (the receiver must report the lane corrupt and go on)
  *   SEGMENT    a segment it was granted READ on, which another worker may write (so it is not sealed, and only the
@@ -18,6 +19,9 @@
  * answer), "ALLOWED NAME ..." (a hole), or "FAILED NAME ..." (it could not even try) — and facts between them
  * ("parent is ...", "issued ...", "scribbled ...", "sent ..."; kill(-1) gets a line of its own, since its result
  * proves nothing), then "done".
+ * With --caps it tries only what its sandbox's caps and execute rule must refuse — execve("/bin/sh"), a fork bomb,
+ * a 1 GiB allocation touched page by page — needing no grant and no control channel (SandboxDefaultsTest runs it
+ * with `ready: started` under each profile's defaults).
  * exit status: 0 when every attempt was made (whatever its outcome: the test judges), 1 if it could not set up,
  * 100 on a usage error.
  *
@@ -455,6 +459,50 @@ static void try_fork_bomb(void)
     printf("reaped %d children\n", count);
 }
 
+/** Runs a shell: from a child, so that the attempts go on whatever happens. The shell, if it runs, says so. */
+static void try_exec_shell(void)
+{
+    fflush(stdout);
+    const pid_t child = fork();
+    if (child < 0)
+    {
+        printf("FAILED exec-shell: fork errno=%d (%s)\n", errno, strerrorname_np(errno));
+        return;
+    }
+    if (child == 0)
+    {
+        char *const argv[] = { "sh", "-c", "echo ALLOWED exec-shell: /bin/sh ran", NULL };
+        char *const environment[] = { "PATH=/usr/bin:/bin", NULL };
+        execve("/bin/sh", argv, environment);
+        report("exec-shell", 1);
+        fflush(stdout);
+        _exit(0);
+    }
+    waitpid(child, NULL, 0);
+}
+
+/** Allocates 1 GiB and touches every page of it, as a worker that means to use the memory would. */
+static void try_touch_gib(void)
+{
+    enum
+    {
+        GIB = 1 << 30
+    };
+    errno = 0;
+    char *block = malloc(GIB);
+    report("allocate-1gib", block == NULL);
+    if (block != NULL)
+    {
+        const long page = sysconf(_SC_PAGESIZE);
+        for (size_t at = 0; at < GIB; at += (size_t)page)
+        {
+            block[at] = 1;
+        }
+        printf("ALLOWED touch-1gib: every page of it\n");
+        free(block);
+    }
+}
+
 /** Allocates past the address-space limit: one large malloc, then 16 MiB mappings until refused. */
 static void try_memory(void)
 {
@@ -669,6 +717,15 @@ static void list_item(const char *list, uint32_t index, char *out, size_t size)
 
 int main(int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], "--caps") == 0)
+    {
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        try_exec_shell();
+        try_fork_bomb();
+        try_touch_gib();
+        printf("done\n");
+        return 0;
+    }
     if (argc != 5)
     {
         fprintf(stderr, "usage: trindle-hostile-worker PIPE SEGMENT CWD_FILE MALFORMED[,MALFORMED]...\n");
@@ -712,8 +769,10 @@ int main(int argc, char **argv)
     try_segment(segment);
     try_processes(worker, supervisor);
     try_network(trindle_pipeline(trindle));
+    try_exec_shell();
     try_fork_bomb();
     try_memory();
+    try_touch_gib();
     uint8_t *lane_file = try_tokens(lane);
     if (lane_file != NULL)
     {

@@ -261,7 +261,7 @@ class FailFastTest
             """.formatted(WordcountSample.SAMPLES.resolveSibling("python")));
 
         final SupervisorProcess explain = finished(0, "sandbox", "explain", "loads.yaml");
-        assertTrue(explain.stdout().contains("  + " + WordcountSample.SAMPLES.resolveSibling("native-shims")
+        assertTrue(explain.stdout().contains("  + r " + WordcountSample.SAMPLES.resolveSibling("native-shims")
             .resolve("target/lib") + " (libtrindle.so, which the trindle package of a Python worker loads)\n"),
             explain.stdout());
         final SupervisorProcess run = finished(0, "run", "loads.yaml");

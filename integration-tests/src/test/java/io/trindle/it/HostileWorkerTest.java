@@ -232,6 +232,8 @@ class HostileWorkerTest
             "refused socket-netlink errno=1 (EPERM)",
             "refused connect-status-socket errno=13 (EACCES)",
             "refused malloc-past-limit errno=12 (ENOMEM)",
+            "refused exec-shell errno=13 (EACCES)",
+            "refused allocate-1gib errno=12 (ENOMEM)",
             "refused redeem-forged status=5: " + FORGED,
             "issued a token for its own pipe",
             "sent malformed-" + MALFORMED.get(worker) + "; the supervisor no longer answers on this channel",

@@ -86,14 +86,14 @@ class SandboxExplainTest
             "allowed: every file the worker's uid may open (no Landlock)",
             "allowed: every system call (no seccomp)",
             "allowed: the machine's network namespace",
-            "refused: address space beyond 268435456 bytes (by rlimit)",
-            "refused: CPU time beyond 5 seconds (by rlimit)",
-            "allowed: any processes and threads (no limit)");
+            "refused: address space beyond 268435456 bytes (by rlimit; set by --limit-memory)",
+            "refused: CPU time beyond 5 seconds (by rlimit; set by --limit-cpu)",
+            "allowed: any processes and threads (no limit; profile none's default)");
 
         final String standard = explain("standard");
         has(standard, "worker 'standard' (pipeline.yaml:13), 1 replica(s): sandbox profile standard",
             "  pipe 'work': receive", "  segment 'table': read",
-            "  + /usr (system libraries)", "  + /bin/true (the program)",
+            "  + r /usr (system libraries)", "  + x /bin/true (the program)",
             "allowed: fds 0, 1, 2, 3",
             "refused: reading or executing any other path, /proc and /sys included (by Landlock)",
             "refused: ptrace, process_vm_readv, process_vm_writev (by seccomp)",
@@ -102,24 +102,25 @@ class SandboxExplainTest
             "allowed: seeing the other processes of the machine by pid",
             "allowed: the machine's network namespace",
             "refused: the caller's controlling terminal (by setsid)",
-            "allowed: any address space (no limit)");
+            "refused: address space beyond 1073741824 bytes (by rlimit; profile standard's default)",
+            "refused: executing any other file, /bin/sh included unless it is one of the above (by Landlock)");
 
         final String strict = explain("strict");
         has(strict, "worker 'strict' (pipeline.yaml:17), 1 replica(s): sandbox profile strict",
             "  (none)",
-            "  + /usr/bin/python3 (the program)",
-            "  - /no/such/directory (PYTHONPATH): left out, it does not exist" +
+            "  + x /usr/bin/python3 (the program)",
+            "  - r /no/such/directory (PYTHONPATH): left out, it does not exist" +
                 (isRoot() ? " or uid 65534 (nobody), which the worker runs as, cannot read it" : ""),
-            "  + /etc/hostname (the config's read-only list)",
-            "  + " + directory.toRealPath().resolve("missing") +
+            "  + r /etc/hostname (the config's read-only list)",
+            "  + r " + directory.toRealPath().resolve("missing") +
                 " (the config's read-only list): NOT REACHABLE, the launcher will refuse to start",
             "refused: seeing or signalling any process outside the sandbox (by namespace: pid)",
             "refused: any network, loopback included (by namespace: net)",
-            "refused: open files beyond 64 fds (by rlimit)",
-            "refused: processes and threads beyond 16 in the sandbox (by rlimit)");
+            "refused: open files beyond 64 fds (by rlimit; set by --limit-files)",
+            "refused: processes and threads beyond 16 in the sandbox (by rlimit; set by --limit-processes)");
 
         final String jvm = explain("jvm");
-        has(jvm, "  + " + System.getProperty("java.home") + " (the JDK)",
+        has(jvm, "  + x " + System.getProperty("java.home") + " (the JDK)",
             "trindle-sandbox: profile strict, program " + ProcessHandle.current().info().command().orElseThrow());
         assertTrue(jvm.contains(" (the class path)\n"), jvm);
     }
@@ -140,8 +141,8 @@ class SandboxExplainTest
             """);
 
         final Path real = directory.toRealPath();
-        has(explain("jvm"), "  + " + real.resolve("worker/classes") + " (the worker's 'classpath')",
-            "  + " + real.resolve("lib") + " (the worker's 'classpath')");
+        has(explain("jvm"), "  + r " + real.resolve("worker/classes") + " (the worker's 'classpath')",
+            "  + r " + real.resolve("lib") + " (the worker's 'classpath')");
     }
 
     @Test
@@ -161,12 +162,12 @@ class SandboxExplainTest
         final String line = venv + " (the program's virtual environment)";
         if (isRoot())
         {
-            has(stage, "  - " + line + ": left out, it does not exist or uid 65534 (nobody), which the worker runs " +
+            has(stage, "  - r " + line + ": left out, it does not exist or uid 65534 (nobody), which the worker runs " +
                 "as, cannot read it");
         }
         else
         {
-            has(stage, "  + " + line);
+            has(stage, "  + r " + line);
         }
     }
 

@@ -51,7 +51,8 @@ class SandboxedPipelineTest
                 {
                     if (!seen.containsKey(worker.getKey()))
                     {
-                        workerStatus(worker.getValue()).ifPresent(status -> seen.put(worker.getKey(), status));
+                        workerStatus(worker.getValue(), trindle.pid())
+                            .ifPresent(status -> seen.put(worker.getKey(), status));
                     }
                 }
                 Thread.sleep(10);
@@ -79,10 +80,12 @@ class SandboxedPipelineTest
     }
 
     /**
-     * @return the /proc status of a running process whose command line holds {@code marker}, not counting the
-     *         launchers (whose command lines hold the worker's too), if there is one.
+     * @return the /proc status of a running process of the supervisor {@code supervisor} (the machine may run
+     *         other pipelines) whose command line holds {@code marker}, not counting the launchers (whose command
+     *         lines hold the worker's too), if there is one.
      */
-    private static java.util.Optional<String> workerStatus(final String marker) throws IOException
+    private static java.util.Optional<String> workerStatus(final String marker, final long supervisor)
+        throws IOException
     {
         try (Stream<Path> processes = Files.list(Path.of("/proc")))
         {
@@ -93,7 +96,8 @@ class SandboxedPipelineTest
                     final String[] argv = new String(Files.readAllBytes(process.resolve("cmdline")),
                         StandardCharsets.UTF_8).split("\0");
                     if (argv.length == 0 || argv[0].endsWith("trindle-sandbox") || argv[0].endsWith("trindle-launch") ||
-                        !String.join(" ", argv).contains(marker))
+                        !String.join(" ", argv).contains(marker) ||
+                        !descends(Long.parseLong(process.getFileName().toString()), supervisor))
                     {
                         continue;
                     }
@@ -106,5 +110,18 @@ class SandboxedPipelineTest
             }
         }
         return java.util.Optional.empty();
+    }
+
+    /** @return whether {@code pid} is a descendant of {@code ancestor}. */
+    private static boolean descends(final long pid, final long ancestor)
+    {
+        for (ProcessHandle p = ProcessHandle.of(pid).orElse(null); p != null; p = p.parent().orElse(null))
+        {
+            if (p.pid() == ancestor)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 }

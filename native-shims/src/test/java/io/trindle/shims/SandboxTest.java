@@ -82,7 +82,8 @@ class SandboxTest
         assertEquals(100, run(List.of("--")).exitCode());
         final Run noPaths = run(List.of("--profile", "strict", "--", "true"));
         assertEquals(100, noPaths.exitCode());
-        assertTrue(noPaths.stderr().startsWith("trindle-sandbox: --landlock needs at least one --read-only path"),
+        assertTrue(noPaths.stderr().startsWith(
+            "trindle-sandbox: --landlock needs at least one --read-only or --executable path"),
             noPaths.stderr());
     }
 
@@ -163,8 +164,10 @@ class SandboxTest
         assertEquals(0, python.exitCode(), python.stderr());
         assertEquals("2\n", python.stdout());
 
-        final Run java = strict("--read-only", JAVA_HOME, "--", JAVA_HOME + "/bin/java", "-XX:-UsePerfData",
-            "-version");
+        // Bare, a JVM does not fit strict's 512 MiB of address space (the supervisor sizes one to its cap with
+        // options of its own, WorkerCommand.jvmOptions): no cap here.
+        final Run java = strict("--read-only", JAVA_HOME, "--limit-memory", "0", "--", JAVA_HOME + "/bin/java",
+            "-XX:-UsePerfData", "-version");
         assertEquals(0, java.exitCode(), java.stderr());
         assertTrue(java.stderr().contains("version \"" + Runtime.version().feature()), java.stderr());
 
@@ -173,8 +176,34 @@ class SandboxTest
         assertEquals(127, missing.exitCode());
         assertTrue(missing.stderr().startsWith("trindle-sandbox: execvp(\"no-such-program-here\"): "), missing.stderr(
             ));
-        final Run identity = strict("--", "sh", "-c", "id -u; hostname");
+        // sh runs id and hostname, which it may only with /usr/bin executable.
+        final Run identity = strict("--executable", "/usr/bin", "--", "sh", "-c", "id -u; hostname");
         assertEquals("65534\ntrindle-sandbox\n", identity.stdout(), identity.stderr());
+    }
+
+    @Test
+    void shouldExecuteOnlyTheProgramItsInterpreterTheirLoaderAndTheExecutablePaths() throws IOException
+    {
+        // Under /usr every file may be read, but only the program itself executed: not the shell.
+        final Run python = strict("--", "/usr/bin/python3", "-c", """
+            import errno, os
+            try:
+                os.execv("/bin/sh", ["sh", "-c", "echo ran"])
+            except OSError as e:
+                print(errno.errorcode[e.errno])
+            """);
+        assertEquals("EACCES\n", python.stdout(), python.stderr());
+
+        // A script runs: its interpreter is executable with it, but not what the script runs, unless listed.
+        Files.setPosixFilePermissions(directory, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        final Path script = Files.writeString(directory.resolve("stage.sh"),
+            "#!/bin/sh\necho script ran\nif /bin/true; then echo true ran; else echo true refused; fi\n");
+        Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        final Run alone = strict("--read-only", directory.toString(), "--", script.toString());
+        assertEquals("script ran\ntrue refused\n", alone.stdout(), alone.stderr());
+        final Run listed = strict("--read-only", directory.toString(), "--executable", "/bin/true", "--",
+            script.toString());
+        assertEquals("script ran\ntrue ran\n", listed.stdout(), listed.stderr());
     }
 
     @Test
@@ -257,14 +286,19 @@ class SandboxTest
             "allowed: every file the worker's uid may open (no Landlock)",
             "allowed: every system call (no seccomp)",
             "allowed: the machine's network namespace",
-            "allowed: any processes and threads (no limit)");
+            "allowed: any processes and threads (no limit; profile none's default)");
 
         final Run standard = run(List.of("--profile", "standard", "--read-only", "/usr", "--keep-fd", "3",
             "--explain"));
         assertEquals(0, standard.exitCode(), standard.stderr());
         assertLines(standard.stdout(),
             "allowed: fds 0, 1, 2, 3",
-            "allowed: reading and executing /usr and what is under it (Landlock rule)",
+            "allowed: reading /usr and what is under it (Landlock rule)",
+            "refused: executing any other file, /bin/sh included unless it is one of the above (by Landlock)",
+            "refused: address space beyond 1073741824 bytes (by rlimit; profile standard's default)",
+            "refused: CPU time beyond 28800 seconds (by rlimit; profile standard's default)",
+            "refused: open files beyond 4096 fds (by rlimit; profile standard's default)",
+            "refused: processes and threads beyond 64 in the sandbox (by rlimit; profile standard's default)",
             "refused: reading or executing any other path, /proc and /sys included (by Landlock)",
             "refused: a socket of any family but AF_UNIX (by seccomp)",
             "refused: ptrace, process_vm_readv, process_vm_writev (by seccomp)",
@@ -278,16 +312,18 @@ class SandboxTest
         assertLines(strict.stdout(),
             "refused: seeing or signalling any process outside the sandbox (by namespace: pid)",
             "refused: any network, loopback included (by namespace: net)",
-            "refused: address space beyond 1048576 bytes (by rlimit)",
-            "refused: open files beyond 1024 fds (by rlimit)",
-            "refused: processes and threads beyond 64 in the sandbox (by rlimit)",
+            "refused: address space beyond 1048576 bytes (by rlimit; set by --limit-memory)",
+            "refused: CPU time beyond 3600 seconds (by rlimit; profile strict's default)",
+            "refused: open files beyond 1024 fds (by rlimit; profile strict's default)",
+            "refused: processes and threads beyond 64 in the sandbox (by rlimit; profile strict's default)",
             "refused: outliving pid 1 (by PR_SET_PDEATHSIG)");
 
         // A later option overrides the profile.
         final Run overridden = run(List.of("--profile", "strict", "--no-landlock", "--namespaces", "user",
             "--limit-processes", "0", "--explain"));
         assertLines(overridden.stdout(), "allowed: every file the worker's uid may open (no Landlock)",
-            "allowed: the machine's network namespace", "allowed: any processes and threads (no limit)");
+            "allowed: the machine's network namespace",
+            "allowed: any processes and threads (no limit; set by --limit-processes)");
     }
 
     @Test
@@ -313,6 +349,12 @@ class SandboxTest
             // Just after exec, the dynamic loader may hold a library open; once asleep, sleep holds what it kept.
             awaitSleeping(worker);
             assertEquals(List.of(0, 1, 2, 4), fdsOf(worker), "the worker holds only 0, 1, 2 and the kept fd");
+            // The launcher lets go of it just after its fork, but may be scheduled after the worker has gone to sleep.
+            final long deadline = System.nanoTime() + 10_000_000_000L;
+            while (fdsOf(launcher).contains(4) && System.nanoTime() < deadline)
+            {
+                Thread.sleep(5);
+            }
             assertFalse(fdsOf(launcher).contains(4), "the launcher let go of the granted fd");
             Processes.kill(worker, Processes.SIGKILL);
             assertEquals(128 + Processes.SIGKILL, Processes.exitCode(Processes.waitpid(launcher)),

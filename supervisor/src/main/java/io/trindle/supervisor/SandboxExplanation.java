@@ -2,12 +2,16 @@ package io.trindle.supervisor;
 
 import io.trindle.ipc.Right;
 import io.trindle.ipc.linux.Processes;
+import io.trindle.supervisor.config.Durations;
+import io.trindle.supervisor.config.Launch;
 import io.trindle.supervisor.config.PipelineConfig;
+import io.trindle.supervisor.config.SandboxConfig;
 import io.trindle.supervisor.config.WorkerConfig;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -59,10 +63,12 @@ final class SandboxExplanation
                 Processes.geteuid());
             return 0;
         }
-        out.println("read-only paths the supervisor gives the sandbox:");
+        limits(worker, out);
+        out.println("paths the supervisor gives the sandbox (r: read only, x: read and execute):");
         for (final WorkerCommand.ReadOnly path : commands.readOnlyPaths(worker))
         {
-            out.printf("  %s %s (%s)%s%n", path.passed() ? "+" : "-", path.path(), path.why(),
+            out.printf("  %s %s %s (%s)%s%n", path.passed() ? "+" : "-", path.executable() ? "x" : "r", path.path(),
+                path.why(),
                 path.passed() ? (path.reachable() ? "" : ": NOT REACHABLE, the launcher will refuse to start") :
                     Processes.geteuid() == 0 ? ": left out, it does not exist or uid 65534 (nobody), which the " +
                         "worker runs as, cannot read it" : ": left out, it does not exist");
@@ -94,5 +100,40 @@ final class SandboxExplanation
             Thread.currentThread().interrupt();
             return Supervisor.EXIT_USAGE;
         }
+    }
+
+    /** The four caps the worker runs with, each with where it comes from: the config, or the profile's default. */
+    private static void limits(final WorkerConfig worker, final PrintStream out)
+    {
+        final SandboxConfig sandbox = worker.sandbox();
+        final String profile = "profile " + sandbox.profile().configName() + "'s default";
+        final String config = "the config";
+        out.println("limits (each overridable under the worker's 'sandbox' in the config: memory, cpu, files, " +
+            "processes):");
+        final long memory = WorkerCommand.memoryCap(worker);
+        out.printf("  memory %s: address space, RLIMIT_AS (%s)%n", memory == 0 ? "none" : size(memory),
+            sandbox.memoryBytes() != 0 ? config : worker.launch() instanceof Launch.Java && memory != 0 ?
+                profile + " for a JVM: " + size(sandbox.profile().memoryBytes()) + " and " +
+                    size(WorkerCommand.JVM_RESERVE) + " for what the JVM reserves; its heap is " +
+                    WorkerCommand.jvmOptions(memory).getFirst().substring("-Xmx".length()) : profile);
+        final long cpu = sandbox.effectiveCpuSeconds();
+        out.printf("  cpu %s: CPU time, RLIMIT_CPU (%s)%n", cpu == 0 ? "none" :
+            Durations.format(Duration.ofSeconds(cpu)), sandbox.cpu() != null ? config : profile);
+        out.printf("  files %s: open files, RLIMIT_NOFILE (%s)%n", none(sandbox.effectiveFiles()),
+            sandbox.files() != 0 ? config : profile);
+        out.printf("  processes %s: processes and threads, RLIMIT_NPROC (%s)%n", none(sandbox.effectiveProcesses()),
+            sandbox.processes() != 0 ? config : profile);
+    }
+
+    /** @return {@code bytes} as a config writes it: in GiB or MiB when whole, else in bytes. */
+    private static String size(final long bytes)
+    {
+        return bytes % (1L << 30) == 0 ? (bytes >> 30) + "GiB" : bytes % (1L << 20) == 0 ? (bytes >> 20) + "MiB" :
+            Long.toString(bytes);
+    }
+
+    private static String none(final int limit)
+    {
+        return limit == 0 ? "none" : Integer.toString(limit);
     }
 }

@@ -30,7 +30,9 @@ import java.util.Set;
  * A sandboxed worker may read nothing but its read-only paths, so the supervisor works out what its program needs
  * to start, each for a stated reason ({@link ReadOnly}): the system's libraries, the program and the directory it
  * is installed in, a script's interpreter, the script an interpreter is given, the JDK and class path of a Java
- * worker, the worker's {@code PYTHONPATH}, and the paths the config lists. Run as root, the launcher makes the
+ * worker, the worker's {@code PYTHONPATH}, and the paths the config lists. Of these it may execute only the
+ * program itself, a script's interpreter, the stdio bridge, the JDK and what the config's {@code execute} lists
+ * (and the dynamic loader, which the launcher adds): not the rest of {@code /usr}. Run as root, the launcher makes the
  * worker nobody outside its user namespace too, so a path nobody cannot reach would stop the launcher: such a
  * path, when the supervisor found it rather than the config naming it, is left out and said so by
  * {@code trindle sandbox explain}.
@@ -53,6 +55,18 @@ final class WorkerCommand
     static final int MAX_READ_ONLY = 64;
 
     /**
+     * Room for what a JVM reserves of its address space beside its heap before it runs any code: the modules
+     * image (mapped whole), its libraries, code cache, class space, metaspace, thread stacks and the C library's
+     * malloc arenas. A sandboxed Java worker without a {@code memory} of its own gets its profile's memory plus
+     * this, so that it has the room a native worker has; a bare JVM does not even start under strict's 512 MiB
+     * (docs/security.md shows the command).
+     */
+    static final long JVM_RESERVE = 512L << 20;
+
+    /** The environment variable of glibc's malloc that bounds its arenas, each of which reserves 64 MiB. */
+    static final String MALLOC_ARENA_MAX = "MALLOC_ARENA_MAX";
+
+    /**
      * A path a sandboxed worker may read and execute, and why.
      *
      * @param path     the path, absolute.
@@ -61,8 +75,9 @@ final class WorkerCommand
      *                 as root and nobody may not read it.
      * @param fromConfig whether the config named it: such a path is always passed on, so that the launcher
      *                 refuses to start rather than the worker failing for want of it.
+     * @param executable whether the worker may also execute it (the launcher's {@code --executable}).
      */
-    record ReadOnly(Path path, String why, boolean reachable, boolean fromConfig)
+    record ReadOnly(Path path, String why, boolean reachable, boolean fromConfig, boolean executable)
     {
         boolean passed()
         {
@@ -98,10 +113,12 @@ final class WorkerCommand
             {
                 if (path.passed())
                 {
-                    argv.addAll(List.of("--read-only", path.path().toString()));
+                    argv.addAll(List.of(path.executable() ? "--executable" : "--read-only", path.path().toString()));
                 }
             }
-            limit(argv, "--limit-memory", sandbox.memoryBytes());
+            // A limit the config leaves out is the launcher's profile default, but a JVM's (jvmMemory).
+            limit(argv, "--limit-memory", worker.launch() instanceof Launch.Java && sandbox.memoryBytes() == 0 ?
+                jvmMemory(sandbox) : sandbox.memoryBytes());
             limit(argv, "--limit-cpu", sandbox.cpu() == null ? 0 : sandbox.cpu().toSeconds());
             limit(argv, "--limit-files", sandbox.files());
             limit(argv, "--limit-processes", sandbox.processes());
@@ -124,12 +141,56 @@ final class WorkerCommand
                 if (sandbox.sandboxed())
                 {
                     argv.add(JVM_SANDBOX_OPTION);
+                    argv.addAll(jvmOptions(memoryCap(worker)));
                 }
                 argv.addAll(List.of("-cp", classPath(worker), java.mainClass()));
                 argv.addAll(java.arguments());
             }
         }
         return argv;
+    }
+
+    /**
+     * @return the address-space cap {@code worker} runs with: its config's {@code memory}, else its profile's
+     *         default (for a Java worker plus {@link #JVM_RESERVE}); 0 for none.
+     */
+    static long memoryCap(final WorkerConfig worker)
+    {
+        final SandboxConfig sandbox = worker.sandbox();
+        return worker.launch() instanceof Launch.Java && sandbox.memoryBytes() == 0 ? jvmMemory(sandbox) :
+            sandbox.effectiveMemoryBytes();
+    }
+
+    private static long jvmMemory(final SandboxConfig sandbox)
+    {
+        return sandbox.profile().memoryBytes() == 0 ? 0 : sandbox.profile().memoryBytes() + JVM_RESERVE;
+    }
+
+    /**
+     * A JVM sizes its heap, code cache and class space for the machine, not for an address-space cap, and does not
+     * start under one it does not fit: these options fit it into {@code memoryBytes}. A quarter for the heap, as
+     * the JVM gives itself of a machine's memory; a sixteenth each for the code cache and the class space; the
+     * serial collector below a 1 GiB heap, since G1 reserves more beside the heap (and the JVM picks serial by
+     * itself on a small machine).
+     *
+     * @return the options, none without a cap.
+     */
+    static List<String> jvmOptions(final long memoryBytes)
+    {
+        if (memoryBytes == 0)
+        {
+            return List.of();
+        }
+        final long mib = 1L << 20;
+        final long heap = memoryBytes / 4 / mib;
+        final List<String> options = new ArrayList<>(List.of("-Xmx" + heap + "m",
+            "-XX:ReservedCodeCacheSize=" + Math.min(memoryBytes / 16 / mib, 240) + "m",
+            "-XX:CompressedClassSpaceSize=" + Math.min(memoryBytes / 16 / mib, 1024) + "m"));
+        if (heap < 1024)
+        {
+            options.add("-XX:+UseSerialGC");
+        }
+        return options;
     }
 
     /**
@@ -200,6 +261,11 @@ final class WorkerCommand
         {
             // So that a library it cannot load says what to list in 'sandbox: read-only' (python/trindle).
             environment.put(SANDBOX_ENVIRONMENT, worker.sandbox().profile().configName());
+            if (worker.launch() instanceof Launch.Java && memoryCap(worker) != 0)
+            {
+                // Each thread's arena would reserve 64 MiB of the JVM's capped address space.
+                environment.putIfAbsent(MALLOC_ARENA_MAX, "2");
+            }
         }
         return environment;
     }
@@ -217,14 +283,14 @@ final class WorkerCommand
         final Map<String, String> environment = environment(worker, 0);
         for (final Path system : SYSTEM_PATHS)
         {
-            found(paths, system, "system libraries", nobody);
+            found(paths, system, "system libraries", nobody, false);
         }
         Path program = null;
         Path interpreter = null;
         if (worker.bridged())
         {
             // Linked with libtrindle statically: the bridge needs no library but the C library.
-            found(paths, bridgePath(), "the stdio bridge", nobody);
+            found(paths, bridgePath(), "the stdio bridge", nobody, true);
         }
         switch (worker.launch())
         {
@@ -233,13 +299,19 @@ final class WorkerCommand
                 program = Programs.onPath(command.program(), cwd, environment.get("PATH"));
                 if (program != null)
                 {
-                    found(paths, program, "the program", nobody);
+                    found(paths, program, "the program", nobody, true);
                     virtualEnvironment(paths, program, nobody);
                     installation(paths, program, nobody);
                     interpreter = interpreter(program, cwd, environment.get("PATH"));
                     if (interpreter != null)
                     {
-                        found(paths, interpreter, "the program's interpreter (#!)", nobody);
+                        final String[] line = shebang(program);
+                        if (line != null && !Path.of(line[0]).equals(interpreter))
+                        {
+                            // #!/usr/bin/env NAME: the kernel executes env, which executes NAME.
+                            found(paths, Path.of(line[0]), "the program's #! line", nobody, true);
+                        }
+                        found(paths, interpreter, "the program's interpreter (#!)", nobody, true);
                         installation(paths, interpreter, nobody);
                     }
                 }
@@ -248,25 +320,26 @@ final class WorkerCommand
                     final Path script = cwd.resolve(command.argv().get(1)).normalize();
                     if (Files.isRegularFile(script))
                     {
-                        found(paths, script, "the script the program runs", nobody);
+                        found(paths, script, "the script the program runs", nobody, false);
                     }
                 }
             }
             case Launch.Java ignored ->
             {
-                found(paths, Path.of(System.getProperty("java.home")), "the JDK", nobody);
+                // Executable whole: the JVM starts helpers of its own (lib/jspawnhelper) to start a process.
+                found(paths, Path.of(System.getProperty("java.home")), "the JDK", nobody, true);
                 for (final Path entry : config.classPathOf(worker))
                 {
                     // dir/* is every jar in dir: the directory is read.
                     final Path path = entry.endsWith("*") ? entry.getParent() : entry;
                     paths.putIfAbsent(path, new ReadOnly(path, "the worker's 'classpath'", reachable(path, nobody),
-                        true));
+                        true, false));
                 }
                 for (final String entry : settings.workerClasspath().split(File.pathSeparator))
                 {
                     if (!entry.isEmpty())
                     {
-                        found(paths, cwd.resolve(entry).normalize(), "the class path", nobody);
+                        found(paths, cwd.resolve(entry).normalize(), "the class path", nobody, false);
                     }
                 }
             }
@@ -278,7 +351,7 @@ final class WorkerCommand
             {
                 if (!entry.isEmpty())
                 {
-                    found(paths, cwd.resolve(entry).normalize(), "PYTHONPATH", nobody);
+                    found(paths, cwd.resolve(entry).normalize(), "PYTHONPATH", nobody, false);
                 }
             }
         }
@@ -286,12 +359,19 @@ final class WorkerCommand
         if (loader != null)
         {
             found(paths, TrindleLibrary.of(settings.launcher()).getParent(), TrindleLibrary.NAME + ", which " + loader,
-                nobody);
+                nobody, false);
         }
         for (final Path listed : worker.sandbox().readOnly())
         {
             final Path path = config.directory().resolve(listed).normalize();
-            paths.putIfAbsent(path, new ReadOnly(path, "the config's read-only list", reachable(path, nobody), true));
+            paths.putIfAbsent(path, new ReadOnly(path, "the config's read-only list", reachable(path, nobody), true,
+                false));
+        }
+        for (final Path listed : worker.sandbox().execute())
+        {
+            // A path also found read-only above is made executable: what the config says wins.
+            final Path path = config.directory().resolve(listed).normalize();
+            paths.put(path, new ReadOnly(path, "the config's execute list", reachable(path, nobody), true, true));
         }
         final List<ReadOnly> all = List.copyOf(paths.values());
         final long passed = all.stream().filter(ReadOnly::passed).count();
@@ -305,9 +385,9 @@ final class WorkerCommand
     }
 
     private static void found(final Map<Path, ReadOnly> paths, final Path path, final String why,
-        final boolean nobody)
+        final boolean nobody, final boolean executable)
     {
-        paths.putIfAbsent(path, new ReadOnly(path, why, reachable(path, nobody), false));
+        paths.putIfAbsent(path, new ReadOnly(path, why, reachable(path, nobody), false, executable));
     }
 
     /**
@@ -320,7 +400,7 @@ final class WorkerCommand
         final Path bin = program.toAbsolutePath().normalize().getParent();
         if (bin != null && bin.getParent() != null && Files.isRegularFile(bin.resolveSibling("pyvenv.cfg")))
         {
-            found(paths, bin.getParent(), "the program's virtual environment", nobody);
+            found(paths, bin.getParent(), "the program's virtual environment", nobody, false);
         }
     }
 
@@ -334,7 +414,7 @@ final class WorkerCommand
             if (bin != null && bin.getFileName() != null && bin.getFileName().toString().equals("bin") &&
                 bin.getParent() != null && bin.getParent().getParent() != null)
             {
-                found(paths, bin.getParent(), "the directory the program is installed in", nobody);
+                found(paths, bin.getParent(), "the directory the program is installed in", nobody, false);
             }
         }
         catch (final IOException e)
@@ -348,6 +428,27 @@ final class WorkerCommand
      *         path), or {@code null} if {@code program} is no script.
      */
     static Path interpreter(final Path program, final Path cwd, final String searchPath)
+    {
+        final String[] words = shebang(program);
+        if (words == null)
+        {
+            return null;
+        }
+        if (words[0].endsWith("/env"))
+        {
+            for (int w = 1; w < words.length; w++)
+            {
+                if (!words[w].startsWith("-"))
+                {
+                    return Programs.onPath(words[w], cwd, searchPath);
+                }
+            }
+        }
+        return Path.of(words[0]);
+    }
+
+    /** @return the words of a {@code #!} script's first line after the {@code #!}, or {@code null} for no script. */
+    private static String[] shebang(final Path program)
     {
         final byte[] head = new byte[256];
         int length;
@@ -365,21 +466,7 @@ final class WorkerCommand
         }
         final String line = new String(head, 2, length - 2, StandardCharsets.UTF_8).lines().findFirst().orElse("");
         final String[] words = line.strip().split("\\s+");
-        if (words[0].isEmpty())
-        {
-            return null;
-        }
-        if (words[0].endsWith("/env"))
-        {
-            for (int w = 1; w < words.length; w++)
-            {
-                if (!words[w].startsWith("-"))
-                {
-                    return Programs.onPath(words[w], cwd, searchPath);
-                }
-            }
-        }
-        return Path.of(words[0]);
+        return words[0].isEmpty() ? null : words;
     }
 
     /**

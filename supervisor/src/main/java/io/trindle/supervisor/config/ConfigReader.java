@@ -48,7 +48,8 @@ final class ConfigReader
     static final List<String> LAUNCH_KEYS = List.of("command", "run", "java");
     static final List<String> RESTART_KEYS = List.of("policy", "backoff", "intensity");
     static final List<String> METRICS_KEYS = List.of("listen");
-    static final List<String> SANDBOX_KEYS = List.of("profile", "read-only", "memory", "cpu", "files", "processes");
+    static final List<String> SANDBOX_KEYS =
+        List.of("profile", "read-only", "execute", "memory", "cpu", "files", "processes");
 
     private static final String EXAMPLE_MAIN_CLASS = "io.trindle.samples.wordcount.Reader";
 
@@ -769,7 +770,8 @@ final class ConfigReader
         {
             // The short form, e.g. sandbox: strict, keeps the profile's own limits and paths.
             final SandboxConfig.Profile profile = sandboxProfile(nodes.word(node, what, "sandbox profile", profiles));
-            return profile == null ? SandboxConfig.NONE : new SandboxConfig(profile, List.of(), 0, null, 0, 0);
+            return profile == null ? SandboxConfig.NONE :
+                new SandboxConfig(profile, List.of(), List.of(), 0, null, 0, 0);
         }
         if (!(node instanceof MappingNode))
         {
@@ -788,20 +790,10 @@ final class ConfigReader
         {
             problems.add(node, what + " has no 'profile': give one of " + String.join(", ", profiles));
         }
-        final List<Path> readOnly = new ArrayList<>();
-        if (keys.containsKey("read-only"))
-        {
-            final List<Node> items = nodes.list(keys.get("read-only").value(), "'read-only' of " + what,
-                " (e.g. read-only: [data, /usr/share/dict])");
-            for (final Node item : items == null ? List.<Node>of() : items)
-            {
-                final Path path = readPath(item, "a 'read-only' path of " + what, ": give a file or directory");
-                if (path != null)
-                {
-                    readOnly.add(path);
-                }
-            }
-        }
+        final List<Path> readOnly = readPaths(keys.get("read-only"), "read-only", what,
+            " (e.g. read-only: [data, /usr/share/dict])");
+        final List<Path> execute = readPaths(keys.get("execute"), "execute", what,
+            " (e.g. execute: [/usr/bin/sort, /usr/bin/uniq])");
         long memory = 0;
         if (keys.containsKey("memory"))
         {
@@ -836,7 +828,26 @@ final class ConfigReader
         final int files = positiveCount(keys.get("files"), "'files' of " + what);
         final int processes = positiveCount(keys.get("processes"), "'processes' of " + what);
         return profile == null ? SandboxConfig.NONE :
-            new SandboxConfig(profile, readOnly, memory, cpu, files, processes);
+            new SandboxConfig(profile, readOnly, execute, memory, cpu, files, processes);
+    }
+
+    /** @return the paths of a list entry of a sandbox ({@code read-only}, {@code execute}); none if absent. */
+    private List<Path> readPaths(final Entry entry, final String key, final String what, final String example)
+    {
+        final List<Path> paths = new ArrayList<>();
+        if (entry != null)
+        {
+            final List<Node> items = nodes.list(entry.value(), "'" + key + "' of " + what, example);
+            for (final Node item : items == null ? List.<Node>of() : items)
+            {
+                final Path path = readPath(item, "a '" + key + "' path of " + what, ": give a file or directory");
+                if (path != null)
+                {
+                    paths.add(path);
+                }
+            }
+        }
+        return paths;
     }
 
     /**

@@ -51,7 +51,7 @@ class PipelineConfigParserTest
             new RestartPolicy(RestartPolicy.Policy.ON_FAILURE, Duration.ofMillis(100), Duration.ofSeconds(5), 5,
                 Duration.ofSeconds(10)),
             Duration.ofSeconds(5), Duration.ofSeconds(10),
-            new SandboxConfig(SandboxConfig.Profile.STRICT, List.of(), 0, null, 0, 0), at(12, 3)));
+            new SandboxConfig(SandboxConfig.Profile.STRICT, List.of(), List.of(), 0, null, 0, 0), at(12, 3)));
         final Map<String, String> counterEnvironment = new LinkedHashMap<>();
         counterEnvironment.put("PYTHONUNBUFFERED", "1");
         counterEnvironment.put("LC_ALL", "C.UTF-8");
@@ -65,7 +65,7 @@ class PipelineConfigParserTest
                 Duration.ofSeconds(10)),
             Duration.ofSeconds(2), Duration.ofMinutes(1),
             new SandboxConfig(SandboxConfig.Profile.STANDARD, List.of(Path.of("data"), Path.of("/usr/share/dict")),
-                512L << 20, Duration.ofSeconds(30), 256, 32), at(18, 3)));
+                List.of(Path.of("/usr/bin/sort")), 512L << 20, Duration.ofSeconds(30), 256, 32), at(18, 3)));
 
         assertEquals(new PipelineConfig(FILE, "wordcount", pipes, segments, workers), config);
         // Record equality of maps ignores order; the file's order is part of the model too.
