@@ -102,7 +102,7 @@ static int consume(struct ring *ring, uint64_t count)
     while (head < count)
     {
         for (uint32_t looks = 0; (tail = atomic_load_explicit(&ring->tail, memory_order_acquire)) == head;
-            wait_once(&looks))
+             wait_once(&looks))
         {
         }
         if (first == 0)
