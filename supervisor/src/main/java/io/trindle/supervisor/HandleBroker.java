@@ -210,6 +210,7 @@ final class HandleBroker
     {
         final CapabilityTable.Outcome<Handle> outcome =
             capabilities.createSegment(worker, create.allocatorId(), create.size());
+        tally.operation(Tally.CREATE_SEGMENT, outcome.status());
         answerCreation(worker, create.request(), "create-segment", "a new segment", outcome, Rights.SEGMENT_OWNER);
     }
 
@@ -217,6 +218,7 @@ final class HandleBroker
     {
         final CapabilityTable.Outcome<Handle> outcome =
             capabilities.createAllocator(worker, create.parentId(), create.quota());
+        tally.operation(Tally.CREATE_ALLOCATOR, outcome.status());
         answerCreation(worker, create.request(), "create-allocator", "a new allocator", outcome,
             Rights.ALLOCATOR_ALL);
     }
@@ -224,6 +226,7 @@ final class HandleBroker
     synchronized void onRelease(final WorkerProcess worker, final ControlMessage.Release release)
     {
         final CapabilityTable.Outcome<Void> outcome = capabilities.release(worker, release.objectId());
+        tally.operation(Tally.RELEASE, outcome.status());
         if (outcome.status() != ControlMessage.Status.OK)
         {
             refused(worker, "release", outcome.reason()).say("refused a release by worker %s: %s", worker.label,
