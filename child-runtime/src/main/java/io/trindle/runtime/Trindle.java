@@ -48,8 +48,10 @@ import java.util.function.LongFunction;
  *
  * <p>Handles move with messages and bundles: {@link #send} with {@link #move} or {@link #duplicate}
  * {@link Attachment}s, {@link #take}, {@link #reject} (the sender sees a {@link Bounce}), {@link #createPipe},
- * {@link #bundle}, {@link #unpack}. The worker API has its own types for these; the wire records of the control
- * protocol stay behind it.
+ * {@link #bundle}, {@link #unpack}. Memory made at run time comes from allocators: {@link #allocator},
+ * {@link #createSegment}, {@link #createPipe(Handle, int)}, {@link #createAllocator}, {@link #release}; the
+ * supervisor's {@link Notice}s (an allocator's pressure, a lane that ended) are drained with {@link #notices}. The
+ * worker API has its own types for these; the wire records of the control protocol stay behind it.
  *
  * <p>Closing gives everything back; the supervisor ends the worker's output streams once it has exited for
  * good, so receivers downstream see the end.

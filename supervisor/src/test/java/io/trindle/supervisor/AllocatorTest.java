@@ -182,6 +182,20 @@ class AllocatorTest
     }
 
     @Test
+    void shouldFreeAChildAllocatorWhoseOnlyHolderExitedWithWhatWasChargedToIt()
+    {
+        final Handle child = created(call(makerEnd, new ControlMessage.CreateAllocator(++request, scratch,
+            5 * PAGE)));
+        final Handle segment = created(createSegment(child.objectId(), 3 * PAGE));
+        assertEquals(6 * PAGE, used("scratch"));
+        broker.forget(maker);
+        assertEquals(PAGE, used("scratch"), "the child and its segment, held by no one, are freed");
+        assertEquals(List.of("pipeline", "scratch"), objects.allocations().all().stream().map(a -> a.name).toList());
+        child.close();
+        segment.close();
+    }
+
+    @Test
     void shouldNotifyEveryHolderAsTheUseCrosses80And95PercentAndBackInOrder()
     {
         // 40 KiB: 80 % is 8 pages, 95 % 9.5 pages. The config's segment holds 1.
