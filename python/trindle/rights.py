@@ -23,3 +23,5 @@ class Rights(enum.IntFlag):
     """Copy the handle."""
     TRANSFER = _native.RIGHT_TRANSFER
     """Pass the handle on to another worker."""
+    ALLOCATE = _native.RIGHT_ALLOCATE
+    """Create objects charged to an allocator (the package has no calls for allocators yet)."""

@@ -110,13 +110,17 @@ static const char *const BODY_FIELDS[] = {
     [TRINDLE_CONTROL_KIND_CREATE_PIPE] = "84",
     [TRINDLE_CONTROL_KIND_CREATE_BUNDLE] = "8Ab",
     [TRINDLE_CONTROL_KIND_UNPACK] = "88",
+    [TRINDLE_CONTROL_KIND_CREATE_SEGMENT] = "888",
+    [TRINDLE_CONTROL_KIND_CREATE_ALLOCATOR] = "888",
+    [TRINDLE_CONTROL_KIND_NOTICE] = "22888s",
+    [TRINDLE_CONTROL_KIND_RELEASE] = "88",
 };
 
-/** @return whether frames of `kind` may carry handles: grants, handles, bounces. */
+/** @return whether frames of `kind` may carry handles: grants, handles, bounces, notices. */
 static bool carries_handles(uint16_t kind)
 {
     return kind == TRINDLE_CONTROL_KIND_GRANT || kind == TRINDLE_CONTROL_KIND_HANDLES ||
-        kind == TRINDLE_CONTROL_KIND_BOUNCE;
+        kind == TRINDLE_CONTROL_KIND_BOUNCE || kind == TRINDLE_CONTROL_KIND_NOTICE;
 }
 
 static void close_fds(const int *fds, uint32_t count)
@@ -214,7 +218,7 @@ static int decode(const uint8_t *buffer, size_t length, const int *fds, uint32_t
             "length=%" PRIu32 " disagree with frame length=%zu",
             count, fd_count, body_length, length);
     }
-    if (kind < TRINDLE_CONTROL_KIND_HELLO || kind > TRINDLE_CONTROL_KIND_UNPACK)
+    if (kind < TRINDLE_CONTROL_KIND_HELLO || kind > TRINDLE_CONTROL_KIND_RELEASE)
     {
         return trindle_fail(TRINDLE_E_PROTOCOL, 0, "control frame refused: unknown kind=%u", kind);
     }

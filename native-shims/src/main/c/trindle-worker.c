@@ -307,6 +307,10 @@ static const char *kind_name(uint16_t kind)
         [TRINDLE_CONTROL_KIND_CREATE_PIPE] = "create pipe",
         [TRINDLE_CONTROL_KIND_CREATE_BUNDLE] = "create bundle",
         [TRINDLE_CONTROL_KIND_UNPACK] = "unpack",
+        [TRINDLE_CONTROL_KIND_CREATE_SEGMENT] = "create segment",
+        [TRINDLE_CONTROL_KIND_CREATE_ALLOCATOR] = "create allocator",
+        [TRINDLE_CONTROL_KIND_NOTICE] = "notice",
+        [TRINDLE_CONTROL_KIND_RELEASE] = "release",
     };
     return kind < sizeof names / sizeof names[0] && names[kind] != NULL ? names[kind] : "unknown";
 }
@@ -543,8 +547,8 @@ int trindle_ready(trindle_t *trindle)
 }
 
 /**
- * Reads every frame waiting on the channel, without blocking: a stop sets the flags; anything else after the
- * start is dropped with its fds — this library makes no request that a transfer reply, handles or bounce would
+ * Reads every frame waiting on the channel, without blocking: a stop sets the flags; a notice is dropped quietly;
+ * anything else after the start is dropped with its fds — this library makes no request that a transfer reply, handles or bounce would
  * answer, so one arriving is the supervisor's mistake, said on stderr. A refused frame is dropped too: the
  * channel itself is still good.
  */
@@ -571,6 +575,11 @@ static int look_at_channel(trindle_t *trindle)
         {
             trindle->stop_requested = true;
             trindle->stop_arrived = true;
+        }
+        else if (frame.kind == TRINDLE_CONTROL_KIND_NOTICE)
+        {
+            /* Notices (an allocator's pressure, a lane that ended) are news, not requests: this library has no
+             * call that shows them yet, and a lane's end it sees in the lane itself. Dropped without a word. */
         }
         else
         {

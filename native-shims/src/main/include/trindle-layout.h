@@ -210,6 +210,10 @@
 #define TRINDLE_CONTROL_KIND_CREATE_PIPE 12
 #define TRINDLE_CONTROL_KIND_CREATE_BUNDLE 13
 #define TRINDLE_CONTROL_KIND_UNPACK 14
+#define TRINDLE_CONTROL_KIND_CREATE_SEGMENT 15
+#define TRINDLE_CONTROL_KIND_CREATE_ALLOCATOR 16
+#define TRINDLE_CONTROL_KIND_NOTICE 17
+#define TRINDLE_CONTROL_KIND_RELEASE 18
 
 /** A grant's partition: how a sender spreads messages over the lanes of several receiving replicas. */
 #define TRINDLE_PARTITION_ROUND_ROBIN 0
@@ -230,6 +234,7 @@
 #define TRINDLE_OBJECT_SEGMENT 1
 #define TRINDLE_OBJECT_PIPE 2
 #define TRINDLE_OBJECT_BUNDLE 3
+#define TRINDLE_OBJECT_ALLOCATOR 4
 
 /** Rights: fixed bits, never renumbered. A handle's rights can only be reduced. */
 #define TRINDLE_RIGHT_READ 0x01u
@@ -239,8 +244,9 @@
 #define TRINDLE_RIGHT_RECEIVE 0x10u
 #define TRINDLE_RIGHT_DUPLICATE 0x20u
 #define TRINDLE_RIGHT_TRANSFER 0x40u
+#define TRINDLE_RIGHT_ALLOCATE 0x80u
 /** Every bit that names a right; anything else in a mask is invalid. */
-#define TRINDLE_RIGHTS_VALID 0x7fu
+#define TRINDLE_RIGHTS_VALID 0xffu
 /** Every right a segment handle may carry. */
 #define TRINDLE_RIGHTS_SEGMENT_ALL                                                                                     \
     (TRINDLE_RIGHT_READ | TRINDLE_RIGHT_WRITE | TRINDLE_RIGHT_EXECUTE | TRINDLE_RIGHT_DUPLICATE |                      \

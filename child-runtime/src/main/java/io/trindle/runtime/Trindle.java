@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.LongFunction;
 
 /**
  * A Java worker's connection to its supervisor, and the Trindle drafts' single call, {@link #exchange}.
@@ -47,8 +48,10 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  *
  * <p>Handles move with messages and bundles: {@link #send} with {@link #move} or {@link #duplicate}
  * {@link Attachment}s, {@link #take}, {@link #reject} (the sender sees a {@link Bounce}), {@link #createPipe},
- * {@link #bundle}, {@link #unpack}. The worker API has its own types for these; the wire records of the control
- * protocol stay behind it.
+ * {@link #bundle}, {@link #unpack}. Memory made at run time comes from allocators: {@link #allocator},
+ * {@link #createSegment}, {@link #createPipe(Handle, int)}, {@link #createAllocator}, {@link #release}; the
+ * supervisor's {@link Notice}s (an allocator's pressure, a lane that ended) are drained with {@link #notices}. The
+ * worker API has its own types for these; the wire records of the control protocol stay behind it.
  *
  * <p>Closing gives everything back; the supervisor ends the worker's output streams once it has exited for
  * good, so receivers downstream see the end.
@@ -75,6 +78,8 @@ public final class Trindle implements AutoCloseable
     private final Map<Long, Handle> held = new ConcurrentHashMap<>();
     private final SupervisorProxy supervisor;
     private final ConcurrentLinkedQueue<Bounce> bounces = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Notice> notices = new ConcurrentLinkedQueue<>();
+    private final Map<String, Handle> allocators = new LinkedHashMap<>();
     private volatile boolean stopRequested;
     private volatile boolean closing;
 
@@ -88,7 +93,13 @@ public final class Trindle implements AutoCloseable
         final List<Integer> inputLaneIds = new ArrayList<>();
         for (final ControlMessage.Grant grant : grants)
         {
-            if (grant.objectKind() == ObjectKind.SEGMENT)
+            if (grant.objectKind() == ObjectKind.ALLOCATOR)
+            {
+                final Handle allocator = grant.handles().getFirst();
+                allocators.put(grant.name(), allocator);
+                held.put(allocator.objectId(), allocator);
+            }
+            else if (grant.objectKind() == ObjectKind.SEGMENT)
             {
                 final Segment segment = Segment.map(grant.handles().getFirst());
                 segments.put(grant.name(), segment);
@@ -286,8 +297,8 @@ public final class Trindle implements AutoCloseable
         {
             return 0;
         }
-        // A bounce waiting to be read cuts the wait short, so the worker sees it now.
-        return receiver.receive(inbox, bounces.isEmpty() ? timeoutNanos : 0);
+        // A bounce or notice waiting to be read cuts the wait short, so the worker sees it now.
+        return receiver.receive(inbox, bounces.isEmpty() && notices.isEmpty() ? timeoutNanos : 0);
     }
 
     /**
@@ -331,6 +342,12 @@ public final class Trindle implements AutoCloseable
                         bounces.add(new Bounce(bounce.pipe(), bounce.sequence(), bounce.reason(), bounce.head(),
                             bounce.handles()));
                     }
+                    case ControlMessage.Notice notice ->
+                    {
+                        notice.handles().forEach(handle -> held.put(handle.objectId(), handle));
+                        notices.add(new Notice(Notice.Kind.values()[notice.notice() - 1], notice.objectId(),
+                            notice.percent(), notice.used(), notice.quota(), notice.details(), notice.handles()));
+                    }
                     default ->
                     {
                         System.err.println("trindle: unexpected control message " + message + "; ignored");
@@ -356,21 +373,122 @@ public final class Trindle implements AutoCloseable
 
     /**
      * Asks the supervisor for a pipe of this worker's own: one lane of {@code laneCapacity} bytes, with SEND,
-     * RECEIVE, DUPLICATE and TRANSFER. Fill it (open a {@link LaneSender} on a duplicate), then send it to
-     * another worker with its contents.
+     * RECEIVE, DUPLICATE and TRANSFER, charged to the pipeline's own root allocator. Fill it (open a
+     * {@link LaneSender} on a duplicate), then send it to another worker with its contents.
      */
     public Handle createPipe(final int laneCapacity)
     {
-        final ControlMessage.Handles reply = supervisor.call(
-            request -> new ControlMessage.CreatePipe(request, laneCapacity), ControlMessage.Handles.class);
-        if (reply.status() != ControlMessage.Status.OK)
-        {
-            throw new IllegalArgumentException("createPipe(laneCapacity=" + laneCapacity + ") refused: " +
-                reply.reason());
-        }
-        final Handle pipe = reply.handles().getFirst();
+        return createPipe(null, laneCapacity);
+    }
+
+    /**
+     * As {@link #createPipe(int)}, charged to {@code allocator} (held with ALLOCATE; {@code null}: the pipeline's
+     * own root allocator): the lane file's size, {@code 4096 + laneCapacity} bytes.
+     *
+     * @throws AllocationException if the supervisor refused: nothing was created or charged.
+     */
+    public Handle createPipe(final Handle allocator, final int laneCapacity)
+    {
+        final long allocatorId = allocator == null ? ControlMessage.CreatePipe.NO_ALLOCATOR : allocator.objectId();
+        final Handle pipe = created("createPipe(laneCapacity=" + laneCapacity + ")",
+            request -> new ControlMessage.CreatePipe(request, laneCapacity, allocatorId));
         held.put(pipe.objectId(), pipe);
         return pipe;
+    }
+
+    /**
+     * @return the allocator granted under {@code name}.
+     * @throws IllegalArgumentException if no such grant exists.
+     */
+    public Handle allocator(final String name)
+    {
+        final Handle allocator = allocators.get(name);
+        if (allocator == null)
+        {
+            throw missing("an allocator", name);
+        }
+        return allocator;
+    }
+
+    /**
+     * Asks the supervisor for a segment of at least {@code size} bytes (whole pages), charged to
+     * {@code allocator}, which this worker holds with ALLOCATE; it comes mapped, with READ, WRITE, DUPLICATE and
+     * TRANSFER. Close it with {@link #release} to give its bytes back.
+     *
+     * @throws AllocationException if the supervisor refused (over quota: the message names the quota, the use and
+     *                             what was asked): nothing was created or charged.
+     */
+    public Segment createSegment(final Handle allocator, final long size)
+    {
+        final Handle handle = created("createSegment(size=" + size + ")",
+            request -> new ControlMessage.CreateSegment(request, allocator.objectId(), size));
+        held.put(handle.objectId(), handle);
+        return Segment.map(handle);
+    }
+
+    /**
+     * Asks the supervisor for a child of {@code parent} (held with ALLOCATE) with {@code quota} bytes reserved
+     * from the parent's, with ALLOCATE, DUPLICATE and TRANSFER: move or copy it to another worker like any handle.
+     *
+     * @throws AllocationException if the supervisor refused: nothing was created or reserved.
+     */
+    public Handle createAllocator(final Handle parent, final long quota)
+    {
+        final Handle child = created("createAllocator(quota=" + quota + ")",
+            request -> new ControlMessage.CreateAllocator(request, parent.objectId(), quota));
+        held.put(child.objectId(), child);
+        return child;
+    }
+
+    /**
+     * Closes this worker's handle to an object and tells the supervisor, which frees the object once no process
+     * holds it and no message or bundle carries it: its bytes return to its allocator (a child allocator's quota
+     * to its parent). A segment's mapping made by this runtime is closed too.
+     *
+     * @throws RightsException if the supervisor does not count this worker among the object's holders.
+     */
+    public void release(final Handle handle)
+    {
+        final ControlMessage.Handles reply = supervisor.call(
+            request -> new ControlMessage.Release(request, handle.objectId()), ControlMessage.Handles.class);
+        held.remove(handle.objectId());
+        allocators.values().removeIf(allocator -> allocator == handle);
+        dropHandle(handle);
+        if (reply.status() != ControlMessage.Status.OK)
+        {
+            throw new RightsException("the supervisor refused to release object 0x" +
+                Long.toHexString(handle.objectId()) + ": " + reply.reason());
+        }
+    }
+
+    /** Closes a segment this worker made or mapped, and tells the supervisor ({@link #release(Handle)}). */
+    public void release(final Segment segment)
+    {
+        final Handle handle = segment.handle();
+        segment.close();
+        release(handle);
+    }
+
+    /** @return the notices that arrived since the last call, in the order they came. */
+    public List<Notice> notices()
+    {
+        final List<Notice> drained = new ArrayList<>();
+        Notice notice;
+        while ((notice = notices.poll()) != null)
+        {
+            drained.add(notice);
+        }
+        return drained;
+    }
+
+    private Handle created(final String what, final LongFunction<ControlMessage.Request> make)
+    {
+        final ControlMessage.Handles reply = supervisor.call(make, ControlMessage.Handles.class);
+        if (reply.status() != ControlMessage.Status.OK)
+        {
+            throw new AllocationException(reply.status(), what + " refused: " + reply.reason());
+        }
+        return reply.handles().getFirst();
     }
 
     /** What {@link #unpack} gives back: the bytes packed in a bundle and its handles, with their rights. */
@@ -455,7 +573,7 @@ public final class Trindle implements AutoCloseable
             if (!attachments[i].duplicate())
             {
                 held.remove(attachments[i].objectId());
-                release(attached.get(i));
+                dropHandle(attached.get(i));
             }
         }
     }
@@ -570,7 +688,7 @@ public final class Trindle implements AutoCloseable
     }
 
     /** Closes a handle this worker gave away, and the mapping of it if the runtime made one. */
-    private void release(final Handle handle)
+    private void dropHandle(final Handle handle)
     {
         segments.entrySet().removeIf(entry ->
         {
@@ -589,6 +707,7 @@ public final class Trindle implements AutoCloseable
         final List<String> granted = new ArrayList<>();
         senders.keySet().forEach(n -> granted.add(n + " (send)"));
         segments.keySet().forEach(n -> granted.add(n + " (segment)"));
+        allocators.keySet().forEach(n -> granted.add(n + " (allocator)"));
         inputNames.values().stream().distinct().forEach(n -> granted.add(n + " (receive)"));
         return new IllegalArgumentException("worker '" + worker() + "' has no grant of " + what + " named '" + name +
             "'; its grants are " + granted + ": add it under grants in the pipeline config");

@@ -1,5 +1,6 @@
 package io.trindle.runtime;
 
+import io.trindle.ipc.Allocators;
 import io.trindle.ipc.ControlChannel;
 import io.trindle.ipc.ControlMessage;
 import io.trindle.ipc.Handle;
@@ -14,8 +15,10 @@ import io.trindle.ipc.Segment;
 import io.trindle.ipc.WaitStrategy;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -176,6 +179,75 @@ class TrindleTest
                 assertEquals(new Attachment(returned.handle().objectId(), Rights.of(Right.READ, Right.TRANSFER),
                     false), attachment);
                 bounce.handles().getFirst().close();
+            }
+        }
+    }
+
+    @Test
+    void shouldAskForObjectsFromAnAllocatorAndQueueNoticesInOrder() throws Exception
+    {
+        final ControlChannel[] pair = ControlChannel.pair();
+        try (ControlChannel supervisor = pair[0]; Handle scratch = Allocators.create(40960);
+            Segment given = Segment.allocate(4096))
+        {
+            supervisor.send(new ControlMessage.Hello("p", "maker", 0, 1));
+            supervisor.send(new ControlMessage.Grant("scratch", Rights.of(Right.ALLOCATE), ObjectKind.ALLOCATOR,
+                ControlMessage.Grant.ROUND_ROBIN, List.of(scratch.duplicate(Rights.of(Right.ALLOCATE)))));
+            supervisor.send(new ControlMessage.GrantsDone());
+            try (Trindle trindle = Trindle.connect(pair[1], WaitStrategy.DEFAULT))
+            {
+                final Handle allocator = trindle.allocator("scratch");
+                assertEquals(ObjectKind.ALLOCATOR, allocator.kind());
+                assertEquals(scratch.objectId(), allocator.objectId());
+
+                final CompletableFuture<Segment> refused =
+                    CompletableFuture.supplyAsync(() -> trindle.createSegment(allocator, 8192));
+                final ControlMessage.CreateSegment request =
+                    assertInstanceOf(ControlMessage.CreateSegment.class, supervisor.receive());
+                assertEquals(List.of(scratch.objectId(), 8192L), List.of(request.allocatorId(), request.size()));
+                supervisor.send(new ControlMessage.Handles(request.request(), ControlMessage.Status.OVER_QUOTA,
+                    "allocator 'scratch' cannot give 8192 bytes: quota 40960 bytes, in use 36864, asked 8192",
+                    List.of()));
+                final ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> refused.get(10, TimeUnit.SECONDS));
+                final AllocationException over = assertInstanceOf(AllocationException.class, e.getCause());
+                assertEquals(ControlMessage.Status.OVER_QUOTA, over.status());
+                assertEquals("createSegment(size=8192) refused: allocator 'scratch' cannot give 8192 bytes: quota " +
+                    "40960 bytes, in use 36864, asked 8192", over.getMessage());
+
+                final CompletableFuture<Handle> pipe = CompletableFuture.supplyAsync(
+                    () -> trindle.createPipe(allocator, 4096));
+                final ControlMessage.CreatePipe asked =
+                    assertInstanceOf(ControlMessage.CreatePipe.class, supervisor.receive());
+                assertEquals(scratch.objectId(), asked.allocatorId(), "the pipe names its allocator");
+                supervisor.send(new ControlMessage.Handles(asked.request(), ControlMessage.Status.NO_ALLOCATE_RIGHT,
+                    "no", List.of()));
+                final ExecutionException noRight = assertThrows(ExecutionException.class,
+                    () -> pipe.get(10, TimeUnit.SECONDS));
+                assertEquals(ControlMessage.Status.NO_ALLOCATE_RIGHT,
+                    assertInstanceOf(AllocationException.class, noRight.getCause()).status());
+
+                supervisor.send(new ControlMessage.Notice(ControlMessage.Notice.PRESSURE_ABOVE, 80,
+                    scratch.objectId(), 32768, 40960, "above 80", List.of()));
+                supervisor.send(new ControlMessage.Notice(ControlMessage.Notice.PRESSURE_ABOVE, 95,
+                    scratch.objectId(), 40960, 40960, "above 95", List.of()));
+                supervisor.send(new ControlMessage.Notice(ControlMessage.Notice.GRANTED, 0, given.handle().objectId(),
+                    0, 0, "yours", List.of(given.duplicate(Rights.of(Right.READ, Right.TRANSFER)))));
+                final List<Notice> notices = new ArrayList<>();
+                final long deadline = System.nanoTime() + 10 * SECOND;
+                while (notices.size() < 3 && System.nanoTime() < deadline)
+                {
+                    notices.addAll(trindle.notices());
+                    Thread.onSpinWait();
+                }
+                assertEquals(List.of(Notice.Kind.PRESSURE_ABOVE, Notice.Kind.PRESSURE_ABOVE, Notice.Kind.GRANTED),
+                    notices.stream().map(Notice::kind).toList());
+                assertEquals(List.of(80, 95), List.of(notices.get(0).percent(), notices.get(1).percent()));
+                assertEquals(40960, notices.get(1).used());
+                final Handle granted = notices.get(2).handles().getFirst();
+                assertEquals(new Attachment(given.handle().objectId(), Rights.of(Right.READ, Right.TRANSFER), false),
+                    Trindle.move(granted), "a granted handle is this worker's to attach");
+                granted.close();
             }
         }
     }

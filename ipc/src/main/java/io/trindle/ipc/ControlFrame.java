@@ -267,6 +267,12 @@ public final class ControlFrame
             return new String(bytes(), StandardCharsets.UTF_8);
         }
 
+        /** @return the body bytes not read yet (a kind whose body grew reads its new fields only if present). */
+        public long remaining()
+        {
+            return end - position;
+        }
+
         void end()
         {
             if (position != end)

@@ -56,6 +56,10 @@ public sealed interface ControlMessage
             case CreatePipe.KIND -> CreatePipe.decode(body);
             case CreateBundle.KIND -> CreateBundle.decode(body);
             case Unpack.KIND -> Unpack.decode(body);
+            case CreateSegment.KIND -> CreateSegment.decode(body);
+            case CreateAllocator.KIND -> CreateAllocator.decode(body);
+            case Notice.KIND -> Notice.decode(body, handles);
+            case Release.KIND -> Release.decode(body);
             default -> throw new MalformedMessageException("control frame has unknown kind=" + kind);
         };
     }
@@ -249,6 +253,10 @@ public sealed interface ControlMessage
         public static final int BAD_LANE = 8;
         /** The request is malformed (too many handles, a zero count, an impossible capacity). */
         public static final int INVALID = 9;
+        /** The allocator's quota cannot hold what was asked for (the reason names quota, in use and asked). */
+        public static final int OVER_QUOTA = 10;
+        /** Creating from an allocator needs ALLOCATE, which the process's handle lacks. */
+        public static final int NO_ALLOCATE_RIGHT = 11;
 
         private Status()
         {
@@ -395,8 +403,8 @@ public sealed interface ControlMessage
     }
 
     /**
-     * Supervisor to worker: handles for a {@link Redeem}, {@link CreatePipe}, {@link CreateBundle} or
-     * {@link Unpack}, or why not.
+     * Supervisor to worker: handles for a {@link Redeem}, {@link CreatePipe}, {@link CreateBundle},
+     * {@link Unpack}, {@link CreateSegment}, {@link CreateAllocator} or {@link Release}, or why not.
      */
     record Handles(long request, int status, String reason, List<Handle> handles) implements Reply
     {
@@ -523,11 +531,21 @@ public sealed interface ControlMessage
 
     /**
      * Worker to supervisor: make me a pipe of my own (one lane of {@code laneCapacity} bytes), with SEND,
-     * RECEIVE, DUPLICATE and TRANSFER, to fill and hand on.
+     * RECEIVE, DUPLICATE and TRANSFER, to fill and hand on, charged to the allocator {@code allocatorId} this
+     * worker holds with ALLOCATE. On the wire the allocator id follows the capacity; a body without it (the
+     * first form of this kind) reads as {@link #NO_ALLOCATOR}, charged to the pipeline's root allocator.
      */
-    record CreatePipe(long request, int laneCapacity) implements Request
+    record CreatePipe(long request, int laneCapacity, long allocatorId) implements Request
     {
         public static final int KIND = 12;
+        /** The allocator id of a request in the first form, which named none. */
+        public static final long NO_ALLOCATOR = 0;
+
+        /** A request in the first form: no allocator named. */
+        public CreatePipe(final long request, final int laneCapacity)
+        {
+            this(request, laneCapacity, NO_ALLOCATOR);
+        }
 
         @Override
         public int kind()
@@ -540,11 +558,17 @@ public sealed interface ControlMessage
         {
             body.u64(request);
             body.u32(laneCapacity);
+            if (allocatorId != NO_ALLOCATOR)
+            {
+                body.u64(allocatorId);
+            }
         }
 
         static CreatePipe decode(final ControlFrame.BodyReader body)
         {
-            return new CreatePipe(body.u64(), body.u32());
+            final long request = body.u64();
+            final int laneCapacity = body.u32();
+            return new CreatePipe(request, laneCapacity, body.remaining() == 0 ? NO_ALLOCATOR : body.u64());
         }
     }
 
@@ -619,6 +643,141 @@ public sealed interface ControlMessage
         static Unpack decode(final ControlFrame.BodyReader body)
         {
             return new Unpack(body.u64(), body.u64());
+        }
+    }
+
+    /**
+     * Worker to supervisor: make me a segment of at least {@code size} bytes (rounded up to whole pages), with
+     * READ, WRITE, DUPLICATE and TRANSFER, charged to the allocator {@code allocatorId} this worker holds with
+     * ALLOCATE; answered with {@link Handles}.
+     */
+    record CreateSegment(long request, long allocatorId, long size) implements Request
+    {
+        public static final int KIND = 15;
+
+        @Override
+        public int kind()
+        {
+            return KIND;
+        }
+
+        @Override
+        public void encode(final ControlFrame.BodyWriter body)
+        {
+            body.u64(request);
+            body.u64(allocatorId);
+            body.u64(size);
+        }
+
+        static CreateSegment decode(final ControlFrame.BodyReader body)
+        {
+            return new CreateSegment(body.u64(), body.u64(), body.u64());
+        }
+    }
+
+    /**
+     * Worker to supervisor: make a child of the allocator {@code parentId} this worker holds with ALLOCATE, with
+     * {@code quota} bytes reserved from the parent's; answered with {@link Handles}: the child, with ALLOCATE,
+     * DUPLICATE and TRANSFER.
+     */
+    record CreateAllocator(long request, long parentId, long quota) implements Request
+    {
+        public static final int KIND = 16;
+
+        @Override
+        public int kind()
+        {
+            return KIND;
+        }
+
+        @Override
+        public void encode(final ControlFrame.BodyWriter body)
+        {
+            body.u64(request);
+            body.u64(parentId);
+            body.u64(quota);
+        }
+
+        static CreateAllocator decode(final ControlFrame.BodyReader body)
+        {
+            return new CreateAllocator(body.u64(), body.u64(), body.u64());
+        }
+    }
+
+    /**
+     * Supervisor to worker: something happened to an object this worker holds or uses, delivered to the worker's
+     * inbox. {@code notice} says what: {@link #PRESSURE_ABOVE} / {@link #PRESSURE_BELOW} (an allocator's use
+     * crossed {@code percent} of its quota, up or down; {@code used} and {@code quota} say where it stands),
+     * {@link #LANE_ENDED} (a lane this worker receives ended because its sender will not run again; the object
+     * is the pipe), {@link #GRANTED} (handles given to this worker at run time, carried by this frame).
+     */
+    record Notice(int notice, int percent, long objectId, long used, long quota, String details,
+        List<Handle> handles) implements ControlMessage
+    {
+        public static final int KIND = 17;
+        public static final int PRESSURE_ABOVE = 1;
+        public static final int PRESSURE_BELOW = 2;
+        public static final int LANE_ENDED = 3;
+        public static final int GRANTED = 4;
+
+        public Notice
+        {
+            handles = List.copyOf(handles);
+        }
+
+        @Override
+        public int kind()
+        {
+            return KIND;
+        }
+
+        @Override
+        public void encode(final ControlFrame.BodyWriter body)
+        {
+            body.u16(notice);
+            body.u16(percent);
+            body.u64(objectId);
+            body.u64(used);
+            body.u64(quota);
+            body.string(details);
+        }
+
+        static Notice decode(final ControlFrame.BodyReader body, final List<Handle> handles)
+        {
+            final int notice = body.u16();
+            if (notice < PRESSURE_ABOVE || notice > GRANTED)
+            {
+                throw new MalformedMessageException("notice: unknown notice=" + notice);
+            }
+            return new Notice(notice, body.u16(), body.u64(), body.u64(), body.u64(), body.string(), handles);
+        }
+    }
+
+    /**
+     * Worker to supervisor: this worker closes its handle to {@code objectId}; answered with {@link Handles}
+     * (none). An object no process holds any more, and no message or bundle carries, is freed and its bytes
+     * return to its allocator.
+     */
+    record Release(long request, long objectId) implements Request
+    {
+        public static final int KIND = 18;
+
+        @Override
+        public int kind()
+        {
+            return KIND;
+        }
+
+        @Override
+        public void encode(final ControlFrame.BodyWriter body)
+        {
+            body.u64(request);
+            body.u64(objectId);
+        }
+
+        static Release decode(final ControlFrame.BodyReader body)
+        {
+            return new Release(body.u64(), body.u64());
         }
     }
 }

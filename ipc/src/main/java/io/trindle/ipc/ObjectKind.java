@@ -14,7 +14,12 @@ public enum ObjectKind
      * Several handles (and some bytes) packed into one object, to move as one: all of it arrives or none. Its fd
      * is a sealed memfd holding the bytes; the handles stay with the supervisor until the bundle is unpacked.
      */
-    BUNDLE(3, Rights.of(Right.READ, Right.DUPLICATE, Right.TRANSFER));
+    BUNDLE(3, Rights.of(Right.READ, Right.DUPLICATE, Right.TRANSFER)),
+    /**
+     * A byte quota that segments, pipes and smaller allocators are created from and charged to. Its fd is a
+     * sealed memfd holding the quota it was made with; the supervisor keeps the account.
+     */
+    ALLOCATOR(4, Rights.ALLOCATOR_ALL);
 
     private final int code;
     private final Rights validRights;

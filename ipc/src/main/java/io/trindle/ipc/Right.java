@@ -19,7 +19,9 @@ public enum Right
     /** Make another handle to the same object, with the same or fewer rights. */
     DUPLICATE(0x20),
     /** Pass the handle to another process. */
-    TRANSFER(0x40);
+    TRANSFER(0x40),
+    /** Allocators: create segments, pipes and child allocators charged to the allocator's quota. */
+    ALLOCATE(0x80);
 
     private final int bit;
 

@@ -9,7 +9,7 @@ import java.util.Locale;
 public final class Rights
 {
     /** Every bit that names a right; anything else in a mask is invalid. */
-    public static final int VALID_BITS = 0x7f;
+    public static final int VALID_BITS = 0xff;
 
     public static final Rights NONE = new Rights(0);
 
@@ -22,6 +22,9 @@ public final class Rights
 
     /** Every right a pipe handle may carry; what the creator of a lane receives. */
     public static final Rights PIPE_ALL = of(Right.SEND, Right.RECEIVE, Right.DUPLICATE, Right.TRANSFER);
+
+    /** Every right an allocator handle may carry; what the holder of a new child allocator receives. */
+    public static final Rights ALLOCATOR_ALL = of(Right.ALLOCATE, Right.DUPLICATE, Right.TRANSFER);
 
     private final int bits;
 

@@ -84,8 +84,21 @@ class ControlChannelTest
         assertEquals(new ControlMessage.Reject(0xabcdefL, 3, 4096, 99, "no thanks", new byte[] {1, 2, 3}),
             supervisor.receive());
         assertEquals(new ControlMessage.CreatePipe(9, 4096), supervisor.receive());
+        // The body that names an allocator, and the first form without one, both read.
+        worker.send(new ControlMessage.CreatePipe(10, 4096, 0x1234));
+        assertEquals(new ControlMessage.CreatePipe(10, 4096, 0x1234), supervisor.receive());
+        worker.send(new ControlMessage.CreateSegment(11, 0x1234, 5000));
+        assertEquals(new ControlMessage.CreateSegment(11, 0x1234, 5000), supervisor.receive());
+        worker.send(new ControlMessage.CreateAllocator(12, 0x1234, 1 << 20));
+        assertEquals(new ControlMessage.CreateAllocator(12, 0x1234, 1 << 20), supervisor.receive());
+        worker.send(new ControlMessage.Release(13, 0x99));
+        assertEquals(new ControlMessage.Release(13, 0x99), supervisor.receive());
         assertEquals(new ControlMessage.TransferReply(7, ControlMessage.Status.WIDENING, 0, "would add WRITE"),
             worker.receive());
+        supervisor.send(new ControlMessage.Notice(ControlMessage.Notice.PRESSURE_ABOVE, 80, 0x1234, 900, 1000,
+            "above 80%", List.of()));
+        assertEquals(new ControlMessage.Notice(ControlMessage.Notice.PRESSURE_ABOVE, 80, 0x1234, 900, 1000,
+            "above 80%", List.of()), worker.receive());
 
         try (Segment segment = Segment.allocate(4096))
         {
@@ -152,7 +165,7 @@ class ControlChannelTest
                 assertTrue(e.getMessage().contains("a field needs"), kind.getSimpleName() + ": " + e.getMessage());
             }
         }
-        assertEquals(14, codes.size());
+        assertEquals(18, codes.size());
     }
 
     @Test

@@ -66,6 +66,10 @@ class ControlProtocolDocTest
                     case "create pipe" -> ControlMessage.CreatePipe.KIND;
                     case "create bundle" -> ControlMessage.CreateBundle.KIND;
                     case "unpack" -> ControlMessage.Unpack.KIND;
+                    case "create segment" -> ControlMessage.CreateSegment.KIND;
+                    case "create allocator" -> ControlMessage.CreateAllocator.KIND;
+                    case "notice" -> ControlMessage.Notice.KIND;
+                    case "release" -> ControlMessage.Release.KIND;
                     default -> -1;
                 };
                 assertEquals(Integer.parseInt(kind.group(1)), code, line);
@@ -73,7 +77,7 @@ class ControlProtocolDocTest
             }
         }
         assertEquals(5, offsets, "magic, version, kind, body length, handle count");
-        assertEquals(14, kinds);
+        assertEquals(18, kinds);
         final String text = String.join(" ", lines).replaceAll("\\s+", " ");
         assertTrue(text.contains("magic `0x" + Integer.toHexString(ControlFrame.MAGIC) + "`"));
         assertTrue(text.contains("`HEADER_LENGTH` = " + ControlFrame.HEADER_LENGTH));
@@ -82,7 +86,10 @@ class ControlProtocolDocTest
         assertTrue(text.contains(
             "Status codes (fixed, never renumbered): 0 OK, 1 not held, 2 no TRANSFER right, 3 no " +
             "DUPLICATE right, 4 rights wider than held, 5 unknown token (forged), 6 already redeemed (replayed), " +
-            "7 not this process's token, 8 not this process's lane, 9 invalid request."));
+            "7 not this process's token, 8 not this process's lane, 9 invalid request, 10 over quota, 11 no ALLOCATE " +
+            "right."));
+        assertEquals(List.of(10, 11), List.of(ControlMessage.Status.OVER_QUOTA,
+            ControlMessage.Status.NO_ALLOCATE_RIGHT));
         assertEquals(List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), List.of(ControlMessage.Status.OK,
             ControlMessage.Status.NOT_HELD,
             ControlMessage.Status.NO_TRANSFER_RIGHT, ControlMessage.Status.NO_DUPLICATE_RIGHT,
@@ -117,11 +124,11 @@ class ControlProtocolDocTest
                 }
             }
         }
-        assertEquals(List.of("grant", "handles", "bounce"), documented);
-        assertEquals(List.of("Bounce", "Grant", "Handles"), inCode.stream().sorted().toList());
+        assertEquals(List.of("grant", "handles", "bounce", "notice"), documented);
+        assertEquals(List.of("Bounce", "Grant", "Handles", "Notice"), inCode.stream().sorted().toList());
         final String text = String.join(" ", lines).replaceAll("\\s+", " ");
-        assertTrue(text.contains("(only **grant**, **handles** and **bounce** frames carry handles: the Handles " +
-            "column of §3)"), "§2 names the same kinds");
+        assertTrue(text.contains("(only **grant**, **handles**, **bounce** and **notice** frames carry handles: the " +
+            "Handles column of §3)"), "§2 names the same kinds");
     }
 
     @Test

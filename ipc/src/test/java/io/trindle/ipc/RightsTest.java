@@ -19,7 +19,8 @@ class RightsTest
         assertEquals(0x10, Right.RECEIVE.bit());
         assertEquals(0x20, Right.DUPLICATE.bit());
         assertEquals(0x40, Right.TRANSFER.bit());
-        assertEquals(0x7f, Rights.VALID_BITS);
+        assertEquals(0x80, Right.ALLOCATE.bit());
+        assertEquals(0xff, Rights.VALID_BITS);
     }
 
     @Test
@@ -47,7 +48,7 @@ class RightsTest
     @Test
     void shouldRejectUnknownBits()
     {
-        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Rights.fromBits(0x80));
-        assertEquals("invalid rights mask: bits=0x80, valid=0x7f", e.getMessage());
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Rights.fromBits(0x100));
+        assertEquals("invalid rights mask: bits=0x100, valid=0xff", e.getMessage());
     }
 }

@@ -139,6 +139,10 @@ class HeaderConstantsTest
         assertEquals((long)ControlMessage.CreatePipe.KIND, header.get("TRINDLE_CONTROL_KIND_CREATE_PIPE"));
         assertEquals((long)ControlMessage.CreateBundle.KIND, header.get("TRINDLE_CONTROL_KIND_CREATE_BUNDLE"));
         assertEquals((long)ControlMessage.Unpack.KIND, header.get("TRINDLE_CONTROL_KIND_UNPACK"));
+        assertEquals((long)ControlMessage.CreateSegment.KIND, header.get("TRINDLE_CONTROL_KIND_CREATE_SEGMENT"));
+        assertEquals((long)ControlMessage.CreateAllocator.KIND, header.get("TRINDLE_CONTROL_KIND_CREATE_ALLOCATOR"));
+        assertEquals((long)ControlMessage.Notice.KIND, header.get("TRINDLE_CONTROL_KIND_NOTICE"));
+        assertEquals((long)ControlMessage.Release.KIND, header.get("TRINDLE_CONTROL_KIND_RELEASE"));
         assertEquals((long)ControlMessage.Grant.ROUND_ROBIN, header.get("TRINDLE_PARTITION_ROUND_ROBIN"));
         assertEquals((long)ControlMessage.Grant.KEY, header.get("TRINDLE_PARTITION_KEY"));
 
@@ -154,6 +158,7 @@ class HeaderConstantsTest
         assertEquals((long)ObjectKind.SEGMENT.code(), header.get("TRINDLE_OBJECT_SEGMENT"));
         assertEquals((long)ObjectKind.PIPE.code(), header.get("TRINDLE_OBJECT_PIPE"));
         assertEquals((long)ObjectKind.BUNDLE.code(), header.get("TRINDLE_OBJECT_BUNDLE"));
+        assertEquals((long)ObjectKind.ALLOCATOR.code(), header.get("TRINDLE_OBJECT_ALLOCATOR"));
         assertEquals((long)ObjectKind.BUNDLE.validRights().bits(), header.get("TRINDLE_RIGHTS_BUNDLE_ALL"));
         for (final Right right : Right.values())
         {

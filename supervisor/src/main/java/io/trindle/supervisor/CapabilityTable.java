@@ -1,19 +1,26 @@
 package io.trindle.supervisor;
 
-import io.trindle.ipc.ControlMessage;
+import io.trindle.ipc.Allocators;
 import io.trindle.ipc.Bundles;
+import io.trindle.ipc.ControlMessage;
 import io.trindle.ipc.Handle;
+import io.trindle.ipc.LaneDescriptor;
 import io.trindle.ipc.ObjectKind;
 import io.trindle.ipc.Pipe;
 import io.trindle.ipc.Right;
 import io.trindle.ipc.Rights;
+import io.trindle.ipc.Segment;
+import io.trindle.ipc.linux.Memory;
+import io.trindle.supervisor.config.Limits;
 
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The truth about who holds what: for each worker process, the objects it holds a handle to and with which
@@ -58,8 +65,22 @@ final class CapabilityTable
     private final Map<Long, String> redeemed = new HashMap<>();
     /** What each bundle holds, by the bundle's object id, until it is unpacked. */
     private final Map<Long, List<Capability>> bundles = new HashMap<>();
-    /** The supervisor's handles to the pipes workers created for themselves. */
-    private final List<Handle> createdPipes = new ArrayList<>();
+    /**
+     * The supervisor's handles to the objects workers created at run time (segments, pipes, child allocators), by
+     * object id, until they are freed: when no process holds one and no transfer or bundle carries it.
+     */
+    private final Map<Long, Handle> created = new HashMap<>();
+    private final Allocations allocations;
+
+    CapabilityTable(final Allocations allocations)
+    {
+        this.allocations = allocations;
+    }
+
+    CapabilityTable()
+    {
+        this(new Allocations());
+    }
 
     /** Records that {@code worker} holds {@code objectId} with {@code rights} (a grant, a redemption, a creation). */
     void grant(final WorkerProcess worker, final long objectId, final ObjectKind kind, final Rights rights,
@@ -73,6 +94,7 @@ final class CapabilityTable
     void forget(final WorkerProcess worker)
     {
         held.remove(worker);
+        sweep();
     }
 
     /**
@@ -265,31 +287,182 @@ final class CapabilityTable
     }
 
     /**
-     * Makes a pipe for the worker that asked, with one lane, and enters it in that worker's table with every pipe
-     * right; the supervisor keeps its own handle until it closes.
+     * Makes a pipe for the worker that asked, with one lane, charged to the allocator {@code allocatorId} it holds
+     * with ALLOCATE ({@link ControlMessage.CreatePipe#NO_ALLOCATOR}: the pipeline's root), and enters it in that
+     * worker's table with every pipe right; the supervisor keeps its own handle until the pipe is freed.
      *
-     * @return the supervisor's handle to the lane, or the refusal of a capacity {@link Pipe#create} refuses.
+     * @return the supervisor's handle to the lane, or the refusal: no such allocator held, no ALLOCATE, over its
+     *         quota, or a capacity {@link Pipe#create} refuses. Nothing is made unless all of it passes.
      */
-    Outcome<Handle> createPipe(final WorkerProcess by, final int laneCapacity)
+    Outcome<Handle> createPipe(final WorkerProcess by, final long allocatorId, final int laneCapacity)
     {
         try
         {
-            final Pipe pipe = Pipe.create(laneCapacity);
-            final Handle lane = pipe.newLane();
-            createdPipes.add(lane);
-            grant(by, pipe.objectId(), ObjectKind.PIPE, Rights.PIPE_ALL, lane);
-            return Outcome.ok(lane);
+            LaneDescriptor.checkCapacity(laneCapacity);
         }
         catch (final IllegalArgumentException e)
         {
             return Outcome.refused(ControlMessage.Status.INVALID, e.getMessage());
         }
+        final long bytes = LaneDescriptor.HEADER_LENGTH + (long)laneCapacity;
+        final Outcome<Allocations.Allocator> allocator = allocatorId == ControlMessage.CreatePipe.NO_ALLOCATOR ?
+            Outcome.ok(allocations.pipeline()) : allocator(by, allocatorId, bytes);
+        if (allocator.status() != ControlMessage.Status.OK)
+        {
+            return Outcome.refused(allocator.status(), allocator.reason());
+        }
+        final Pipe pipe = Pipe.create(laneCapacity);
+        final Handle lane = pipe.newLane();
+        created.put(pipe.objectId(), lane);
+        allocations.charge(allocator.value(), pipe.objectId(), lane.size());
+        grant(by, pipe.objectId(), ObjectKind.PIPE, Rights.PIPE_ALL, lane);
+        return Outcome.ok(lane);
+    }
+
+    /**
+     * Makes a segment of at least {@code size} bytes (whole pages) for the worker that asked, charged to the
+     * allocator {@code allocatorId} it holds with ALLOCATE, and enters it in that worker's table with READ,
+     * WRITE, DUPLICATE and TRANSFER. All or nothing, as {@link #createPipe}.
+     */
+    Outcome<Handle> createSegment(final WorkerProcess by, final long allocatorId, final long size)
+    {
+        if (size <= 0 || size > Limits.MAX_SEGMENT_SIZE)
+        {
+            return Outcome.refused(ControlMessage.Status.INVALID, "a segment has from 1 to " +
+                Limits.MAX_SEGMENT_SIZE + " bytes, not " + size);
+        }
+        final long page = Memory.pageSize();
+        final long bytes = (size + page - 1) / page * page;
+        final Outcome<Allocations.Allocator> allocator = allocator(by, allocatorId, bytes);
+        if (allocator.status() != ControlMessage.Status.OK)
+        {
+            return Outcome.refused(allocator.status(), allocator.reason());
+        }
+        final Handle master;
+        try (Segment segment = Segment.allocate(Rights.SEGMENT_OWNER, bytes))
+        {
+            master = segment.handle().duplicate(Rights.SEGMENT_OWNER); // the mapping goes; the memfd stays
+        }
+        created.put(master.objectId(), master);
+        allocations.charge(allocator.value(), master.objectId(), master.size());
+        grant(by, master.objectId(), ObjectKind.SEGMENT, Rights.SEGMENT_OWNER, master);
+        return Outcome.ok(master);
+    }
+
+    /**
+     * Makes a child of the allocator {@code parentId} that {@code by} holds with ALLOCATE, with {@code quota}
+     * bytes reserved from the parent's, and enters it in {@code by}'s table with ALLOCATE, DUPLICATE and
+     * TRANSFER.
+     */
+    Outcome<Handle> createAllocator(final WorkerProcess by, final long parentId, final long quota)
+    {
+        if (quota <= 0)
+        {
+            return Outcome.refused(ControlMessage.Status.INVALID, "an allocator's quota must be positive, not " +
+                quota);
+        }
+        final Outcome<Allocations.Allocator> parent = allocator(by, parentId, quota);
+        if (parent.status() != ControlMessage.Status.OK)
+        {
+            return Outcome.refused(parent.status(), parent.reason());
+        }
+        final Handle master = Allocators.create(quota);
+        created.put(master.objectId(), master);
+        allocations.child(parent.value(), quota, master);
+        grant(by, master.objectId(), ObjectKind.ALLOCATOR, Rights.ALLOCATOR_ALL, master);
+        return Outcome.ok(master);
+    }
+
+    /**
+     * Checks that {@code by} holds the allocator {@code allocatorId} with ALLOCATE and that it can take
+     * {@code bytes} more.
+     */
+    private Outcome<Allocations.Allocator> allocator(final WorkerProcess by, final long allocatorId,
+        final long bytes)
+    {
+        final Capability capability = held.getOrDefault(by, Map.of()).get(allocatorId);
+        final Allocations.Allocator allocator = allocations.get(allocatorId);
+        if (capability == null || capability.kind() != ObjectKind.ALLOCATOR || allocator == null)
+        {
+            return Outcome.refused(ControlMessage.Status.NOT_HELD, "worker " + by.label + " holds no allocator 0x" +
+                Long.toHexString(allocatorId));
+        }
+        if (!capability.rights().contains(Right.ALLOCATE))
+        {
+            return Outcome.refused(ControlMessage.Status.NO_ALLOCATE_RIGHT, "creating from " + allocator.describe() +
+                " needs ALLOCATE, but worker " + by.label + " holds only " + capability.rights());
+        }
+        final String refusal = allocations.refusal(allocator, bytes);
+        return refusal == null ? Outcome.ok(allocator) :
+            Outcome.refused(ControlMessage.Status.OVER_QUOTA, refusal);
+    }
+
+    /**
+     * {@code by} closes its handle to {@code objectId}: it leaves its table, and the object is freed if nothing
+     * else holds it ({@link #sweep}).
+     */
+    Outcome<Void> release(final WorkerProcess by, final long objectId)
+    {
+        final Map<Long, Capability> table = held.getOrDefault(by, Map.of());
+        if (table.remove(objectId) == null)
+        {
+            return Outcome.refused(ControlMessage.Status.NOT_HELD, "worker " + by.label + " holds no handle to " +
+                "object 0x" + Long.toHexString(objectId));
+        }
+        sweep();
+        return Outcome.ok(null);
+    }
+
+    /**
+     * Frees every object made at run time that no process holds and no transfer in flight or bundle carries:
+     * its bytes return to its allocator (a child allocator returns its quota to its parent), and the
+     * supervisor's handle closes.
+     */
+    void sweep()
+    {
+        final Set<Long> reachable = new HashSet<>();
+        held.values().forEach(table -> reachable.addAll(table.keySet()));
+        pending.values().forEach(transfer -> transfer.capabilities().forEach(c -> reachable.add(c.objectId())));
+        bundles.values().forEach(contents -> contents.forEach(c -> reachable.add(c.objectId())));
+        created.entrySet().removeIf(entry ->
+        {
+            if (reachable.contains(entry.getKey()))
+            {
+                return false;
+            }
+            final Allocations.Allocator allocator = allocations.get(entry.getKey());
+            if (allocator != null)
+            {
+                allocations.close(allocator);
+            }
+            else
+            {
+                allocations.free(entry.getKey());
+            }
+            entry.getValue().close();
+            return true;
+        });
+    }
+
+    /** @return the processes that hold a handle to {@code objectId}. */
+    List<WorkerProcess> holdersOf(final long objectId)
+    {
+        final List<WorkerProcess> holders = new ArrayList<>();
+        held.forEach((worker, table) ->
+        {
+            if (table.containsKey(objectId))
+            {
+                holders.add(worker);
+            }
+        });
+        return holders;
     }
 
     /** Closes the supervisor's handles to bundles never unpacked and to the pipes workers created. */
     void close()
     {
-        createdPipes.forEach(Handle::close);
+        created.values().forEach(Handle::close);
+        created.clear();
         for (final Map<Long, Capability> table : held.values())
         {
             table.values().stream().filter(c -> c.kind() == ObjectKind.BUNDLE).forEach(c -> c.master().close());

@@ -32,7 +32,7 @@ final class HandleBroker
     private final List<WorkerProcess> workers;
     private final Reporter reporter;
     private final Tally tally;
-    private final CapabilityTable capabilities = new CapabilityTable();
+    private final CapabilityTable capabilities;
     /**
      * A read-only copy of each segment master that was given away without WRITE, opened once: a handle without
      * WRITE needs a read-only fd, and reopening one through /proc for every redemption cost more than the rest of
@@ -50,6 +50,7 @@ final class HandleBroker
         this.workers = workers;
         this.reporter = reporter;
         this.tally = tally;
+        this.capabilities = new CapabilityTable(objects.allocations());
     }
 
     /**
@@ -63,7 +64,7 @@ final class HandleBroker
         serving.put(worker, generation);
         for (final ObjectTable.GrantPlan grant : objects.grantsOf(worker.config, worker.replica))
         {
-            if (grant.kind() == ObjectKind.SEGMENT)
+            if (grant.kind() == ObjectKind.SEGMENT || grant.kind() == ObjectKind.ALLOCATOR)
             {
                 final Handle master = grant.handles().getFirst();
                 capabilities.grant(worker, master.objectId(), grant.kind(), grant.rights(), master);
@@ -82,6 +83,7 @@ final class HandleBroker
     {
         serving.remove(worker);
         capabilities.forget(worker);
+        notifyPressure();
     }
 
     /**
@@ -198,15 +200,105 @@ final class HandleBroker
 
     synchronized void onCreatePipe(final WorkerProcess worker, final ControlMessage.CreatePipe create)
     {
-        final CapabilityTable.Outcome<Handle> outcome = capabilities.createPipe(worker, create.laneCapacity());
+        final CapabilityTable.Outcome<Handle> outcome =
+            capabilities.createPipe(worker, create.allocatorId(), create.laneCapacity());
         tally.operation(Tally.CREATE_PIPE, outcome.status());
+        answerCreation(worker, create.request(), "create-pipe", "a new pipe", outcome, Rights.PIPE_ALL);
+    }
+
+    synchronized void onCreateSegment(final WorkerProcess worker, final ControlMessage.CreateSegment create)
+    {
+        final CapabilityTable.Outcome<Handle> outcome =
+            capabilities.createSegment(worker, create.allocatorId(), create.size());
+        tally.operation(Tally.CREATE_SEGMENT, outcome.status());
+        answerCreation(worker, create.request(), "create-segment", "a new segment", outcome, Rights.SEGMENT_OWNER);
+    }
+
+    synchronized void onCreateAllocator(final WorkerProcess worker, final ControlMessage.CreateAllocator create)
+    {
+        final CapabilityTable.Outcome<Handle> outcome =
+            capabilities.createAllocator(worker, create.parentId(), create.quota());
+        tally.operation(Tally.CREATE_ALLOCATOR, outcome.status());
+        answerCreation(worker, create.request(), "create-allocator", "a new allocator", outcome,
+            Rights.ALLOCATOR_ALL);
+    }
+
+    synchronized void onRelease(final WorkerProcess worker, final ControlMessage.Release release)
+    {
+        final CapabilityTable.Outcome<Void> outcome = capabilities.release(worker, release.objectId());
+        tally.operation(Tally.RELEASE, outcome.status());
         if (outcome.status() != ControlMessage.Status.OK)
         {
-            refused(worker, "create-pipe", outcome.reason()).say("refused a new pipe to worker %s: %s", worker.label,
+            refused(worker, "release", outcome.reason()).say("refused a release by worker %s: %s", worker.label,
                 outcome.reason());
         }
-        reply(worker, worker.channel, new ControlMessage.Handles(create.request(), outcome.status(), outcome.reason(),
-            outcome.value() == null ? List.of() : List.of(outcome.value().duplicate(Rights.PIPE_ALL))));
+        reply(worker, worker.channel, new ControlMessage.Handles(release.request(), outcome.status(),
+            outcome.reason(), List.of()));
+        notifyPressure();
+    }
+
+    /** Answers a creation with the new object's handle, or the refusal; then the pressure notices it caused. */
+    private void answerCreation(final WorkerProcess worker, final long request, final String operation,
+        final String what, final CapabilityTable.Outcome<Handle> outcome, final Rights rights)
+    {
+        if (outcome.status() != ControlMessage.Status.OK)
+        {
+            refused(worker, operation, outcome.reason()).say("refused %s to worker %s: %s", what, worker.label,
+                outcome.reason());
+        }
+        reply(worker, worker.channel, new ControlMessage.Handles(request, outcome.status(), outcome.reason(),
+            outcome.value() == null ? List.of() : List.of(outcome.value().duplicate(rights))));
+        notifyPressure();
+    }
+
+    /**
+     * Sends each holder of an allocator whose use crossed a pressure threshold a notice, in the order the
+     * thresholds were crossed.
+     */
+    private void notifyPressure()
+    {
+        for (final Allocations.Crossing crossing : objects.allocations().drainCrossings())
+        {
+            final Allocations.Allocator allocator = crossing.allocator();
+            final String details = allocator.describe() + " is " + (crossing.above() ? "at or above " : "below ") +
+                crossing.percent() + "% of its quota: " + crossing.used() + " of " + crossing.quota() + " bytes in use";
+            for (final WorkerProcess holder : capabilities.holdersOf(allocator.id))
+            {
+                if (holder.alive() && holder.channel != null)
+                {
+                    reply(holder, holder.channel, new ControlMessage.Notice(crossing.above() ?
+                        ControlMessage.Notice.PRESSURE_ABOVE : ControlMessage.Notice.PRESSURE_BELOW,
+                        crossing.percent(), allocator.id, crossing.used(), crossing.quota(), details, List.of()));
+                }
+            }
+        }
+    }
+
+    /**
+     * Tells the receiver of {@code lane} that the lane ended: its sender {@code sender} will not run again.
+     */
+    synchronized void laneEnded(final ObjectTable.PipeInstance instance, final int laneId, final String sender)
+    {
+        final WorkerProcess receiver = receiverOf(instance);
+        if (receiver.alive() && receiver.channel != null)
+        {
+            reply(receiver, receiver.channel, new ControlMessage.Notice(ControlMessage.Notice.LANE_ENDED, 0,
+                instance.pipe().objectId(), laneId, 0, "lane " + laneId + " of pipe '" + instance.name() +
+                "' ended: worker " + sender + " will not run again", List.of()));
+        }
+    }
+
+    /** @return each allocator with its use and the labels of the processes that hold it, for status. */
+    synchronized List<Snapshot.Allocator> allocatorStatus()
+    {
+        final List<Snapshot.Allocator> rows = new ArrayList<>();
+        for (final Allocations.Allocator allocator : objects.allocations().all())
+        {
+            rows.add(new Snapshot.Allocator(allocator.name, allocator.id, allocator.parent == null ? "" :
+                allocator.parent.name, allocator.quota, allocator.used(), allocator.charged, allocator.reserved,
+                capabilities.holdersOf(allocator.id).stream().map(w -> w.label).sorted().toList()));
+        }
+        return rows;
     }
 
     synchronized void onCreateBundle(final WorkerProcess worker, final ControlMessage.CreateBundle create)

@@ -1,5 +1,6 @@
 package io.trindle.supervisor;
 
+import io.trindle.ipc.Allocators;
 import io.trindle.ipc.ControlMessage;
 import io.trindle.ipc.Handle;
 import io.trindle.ipc.LaneWatch;
@@ -8,6 +9,7 @@ import io.trindle.ipc.Pipe;
 import io.trindle.ipc.Right;
 import io.trindle.ipc.Rights;
 import io.trindle.ipc.Segment;
+import io.trindle.supervisor.config.AllocatorConfig;
 import io.trindle.supervisor.config.PipeConfig;
 import io.trindle.supervisor.config.PipelineConfig;
 import io.trindle.supervisor.config.SegmentConfig;
@@ -28,6 +30,10 @@ import java.util.Map;
  * replica). The supervisor keeps the creator's handle of every lane and segment (all rights) and hands out
  * duplicates with exactly the rights granted; a restarted worker gets the same lanes again and carries on
  * from their unreleased messages.
+ *
+ * <p>Every segment and lane is charged to an allocator ({@link Allocations}): a segment to the one its config
+ * names, or else, like every lane, to the pipeline's own root allocator, which is unlimited and held by no
+ * worker. The config's allocators are roots, granted like any object.
  */
 final class ObjectTable implements AutoCloseable
 {
@@ -63,18 +69,34 @@ final class ObjectTable implements AutoCloseable
     private final PipelineConfig config;
     private final Map<String, List<PipeInstance>> pipes = new LinkedHashMap<>();
     private final Map<String, Segment> segments = new LinkedHashMap<>();
+    private final Allocations allocations = new Allocations();
+    private final Map<String, Allocations.Allocator> allocators = new LinkedHashMap<>();
 
     ObjectTable(final PipelineConfig config)
     {
         this.config = config;
         try
         {
+            for (final AllocatorConfig allocator : config.allocators().values())
+            {
+                final Handle master = Allocators.create(allocator.quota());
+                allocators.put(allocator.name(), allocations.root(allocator.name(), allocator.quota(), master));
+            }
             for (final SegmentConfig segment : config.segments().values())
             {
                 // The supervisor maps a segment executable only if some worker is granted EXECUTE on it.
                 final Rights rights = workerWith(segment.name(), Right.EXECUTE).isEmpty() ?
                     Rights.SEGMENT_OWNER : Rights.SEGMENT_ALL;
-                segments.put(segment.name(), Segment.allocate(rights, segment.size()));
+                final Segment made = Segment.allocate(rights, segment.size());
+                segments.put(segment.name(), made);
+                final Allocations.Allocator charged = segment.allocator() == null ? allocations.pipeline() :
+                    allocators.get(segment.allocator());
+                final String refusal = allocations.refusal(charged, made.size());
+                if (refusal != null)
+                {
+                    throw new IllegalArgumentException("segment " + segment.name() + ": " + refusal);
+                }
+                allocations.charge(charged, made.handle().objectId(), made.size());
             }
             for (final PipeConfig pipe : config.pipes().values())
             {
@@ -89,6 +111,7 @@ final class ObjectTable implements AutoCloseable
                         for (int senderReplica = 0; senderReplica < sender.replicas(); senderReplica++)
                         {
                             final Handle lane = instance.newLane();
+                            allocations.charge(allocations.pipeline(), instance.objectId(), lane.size());
                             try
                             {
                                 lanes.add(new Lane(sender.name(), senderReplica, lane, LaneWatch.open(lane)));
@@ -134,6 +157,13 @@ final class ObjectTable implements AutoCloseable
         {
             final String name = grant.getKey();
             final Rights rights = grant.getValue();
+            final Allocations.Allocator allocator = allocators.get(name);
+            if (allocator != null)
+            {
+                grants.add(new GrantPlan(name, rights, ObjectKind.ALLOCATOR, ControlMessage.Grant.ROUND_ROBIN,
+                    List.of(allocator.master)));
+                continue;
+            }
             final Segment segment = segments.get(name);
             if (segment != null)
             {
@@ -217,6 +247,12 @@ final class ObjectTable implements AutoCloseable
         return workerWith(pipe, Right.RECEIVE).getFirst().name();
     }
 
+    /** @return the account of every allocator: the config's, the pipeline's own, and those made at run time. */
+    Allocations allocations()
+    {
+        return allocations;
+    }
+
     /** @return the number of segments. */
     int segmentCount()
     {
@@ -250,5 +286,6 @@ final class ObjectTable implements AutoCloseable
             }
         }
         segments.values().forEach(Segment::close);
+        allocators.values().forEach(allocator -> allocator.master.close());
     }
 }

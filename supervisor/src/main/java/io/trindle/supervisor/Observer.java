@@ -9,6 +9,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Makes {@link Snapshot}s of a running pipeline, on the supervisor's loop thread: the workers from the supervisor's
@@ -26,6 +27,7 @@ final class Observer
     private final List<WorkerProcess> workers;
     private final ObjectTable objects;
     private final Tally tally;
+    private final Supplier<List<Snapshot.Allocator>> allocators;
     /** Per lane: the highest sent, released, bytes sent and bytes released seen so far. */
     private final Map<ObjectTable.Lane, long[]> highs = new IdentityHashMap<>();
 
@@ -36,6 +38,20 @@ final class Observer
         this.workers = workers;
         this.objects = objects;
         this.tally = tally;
+        this.allocators = () -> objects.allocations().all().stream().map(allocator -> new Snapshot.Allocator(
+            allocator.name, allocator.id, allocator.parent == null ? "" : allocator.parent.name, allocator.quota,
+            allocator.used(), allocator.charged, allocator.reserved, List.<String>of())).toList();
+    }
+
+    /** An observer that reads the allocators, and who holds them, from {@code broker}. */
+    Observer(final PipelineConfig config, final List<WorkerProcess> workers, final ObjectTable objects,
+        final Tally tally, final HandleBroker broker)
+    {
+        this.config = config;
+        this.workers = workers;
+        this.objects = objects;
+        this.tally = tally;
+        this.allocators = broker::allocatorStatus;
     }
 
     Snapshot snapshot()
@@ -84,7 +100,7 @@ final class Observer
                 out));
         }
         return new Snapshot(config.name(), now, ProcessHandle.current().pid(), List.copyOf(rows), List.copyOf(pipes),
-            tally.counts());
+            tally.counts(), allocators.get());
     }
 
     private Snapshot.Lane lane(final int number, final ObjectTable.Lane lane, final String sender)

@@ -15,10 +15,39 @@ import java.util.List;
  * @param workers       every worker process, in the config's order.
  * @param pipes         every pipe instance of the config, in its order.
  * @param tally         the supervisor's own counts.
+ * @param allocators    every allocator: the pipeline's own root, the config's, and those made at run time.
  */
 record Snapshot(String pipeline, long sampledNanos, long supervisorPid, List<Worker> workers, List<Pipe> pipes,
-    Tally.Counts tally)
+    Tally.Counts tally, List<Allocator> allocators)
 {
+    /** A snapshot without allocators. */
+    Snapshot(final String pipeline, final long sampledNanos, final long supervisorPid, final List<Worker> workers,
+        final List<Pipe> pipes, final Tally.Counts tally)
+    {
+        this(pipeline, sampledNanos, supervisorPid, workers, pipes, tally, List.of());
+    }
+
+    /**
+     * One allocator and its account.
+     *
+     * @param name     the config's name; a child's is its parent's, a slash, and its id in hex.
+     * @param parent   the parent's name, or empty for a root.
+     * @param quota    its quota in bytes ({@link Allocations#UNLIMITED} for the pipeline's own root).
+     * @param used     charged plus reserved: what counts against the quota.
+     * @param charged  the bytes of the segments and pipes charged to it.
+     * @param reserved the quotas of its children.
+     * @param holders  the labels of the processes that hold a handle to it.
+     */
+    record Allocator(String name, long id, String parent, long quota, long used, long charged, long reserved,
+        List<String> holders)
+    {
+        /** @return the use in percent of the quota. */
+        double usePercent()
+        {
+            return quota == Allocations.UNLIMITED ? 0 : 100.0 * used / quota;
+        }
+    }
+
     /**
      * One worker process.
      *

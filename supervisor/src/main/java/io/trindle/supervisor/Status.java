@@ -132,8 +132,60 @@ final class Status
             text.append("],\"sampledNanos\":").append(now).append(",\"supervisorPid\":")
                 .append(snapshot.supervisorPid()).append(",\"supervisor\":{\"operations\":")
                 .append(Json.object(tally.operations())).append(",\"refused\":").append(Json.object(tally.refused()))
-                .append(",\"bounces\":").append(tally.bounces()).append("}}\n");
+                .append(",\"bounces\":").append(tally.bounces()).append("}");
+        }
+        appendAllocators(text, snapshot.allocators(), json);
+        if (json)
+        {
+            text.append("}\n");
         }
         return text.toString();
+    }
+
+    /** The allocators: quota, use and who holds each; in JSON, a key after every other. */
+    private static void appendAllocators(final StringBuilder text, final List<Snapshot.Allocator> allocators,
+        final boolean json)
+    {
+        if (json)
+        {
+            text.append(",\"allocators\":[");
+        }
+        else
+        {
+            text.append(String.format("%n%-24s %14s %14s %6s  %s%n", "ALLOCATOR", "QUOTA", "USED", "USE", "HOLDERS"));
+        }
+        for (int i = 0; i < allocators.size(); i++)
+        {
+            final Snapshot.Allocator allocator = allocators.get(i);
+            final boolean unlimited = allocator.quota() == Allocations.UNLIMITED;
+            if (json)
+            {
+                text.append(i == 0 ? "" : ",").append("{\"name\":").append(Json.quote(allocator.name()))
+                    .append(",\"id\":").append(allocator.id())
+                    .append(",\"parent\":").append(Json.quote(allocator.parent()))
+                    .append(",\"quota\":").append(unlimited ? "null" : Long.toString(allocator.quota()))
+                    .append(",\"used\":").append(allocator.used())
+                    .append(",\"charged\":").append(allocator.charged())
+                    .append(",\"reserved\":").append(allocator.reserved())
+                    .append(",\"usePercent\":").append(String.format(Locale.ROOT, "%.1f", allocator.usePercent()))
+                    .append(",\"holders\":[");
+                for (int h = 0; h < allocator.holders().size(); h++)
+                {
+                    text.append(h == 0 ? "" : ",").append(Json.quote(allocator.holders().get(h)));
+                }
+                text.append("]}");
+            }
+            else
+            {
+                text.append(String.format(Locale.ROOT, "%-24s %14s %14d %5s  %s%n", allocator.name(),
+                    unlimited ? "unlimited" : Long.toString(allocator.quota()), allocator.used(),
+                    unlimited ? "-" : String.format(Locale.ROOT, "%.1f%%", allocator.usePercent()),
+                    allocator.holders().isEmpty() ? "-" : String.join(",", allocator.holders())));
+            }
+        }
+        if (json)
+        {
+            text.append(']');
+        }
     }
 }

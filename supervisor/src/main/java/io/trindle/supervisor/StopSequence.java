@@ -23,6 +23,7 @@ final class StopSequence
     private final ScheduledExecutorService timers;
     private final IntConsumer phases;
     private final Reporter reporter;
+    private final HandleBroker broker;
 
     /**
      * @param phases posts a phase (1 or 2) to the loop when its time comes.
@@ -30,10 +31,21 @@ final class StopSequence
     StopSequence(final ObjectTable objects, final ScheduledExecutorService timers, final IntConsumer phases,
         final Reporter reporter)
     {
+        this(objects, timers, phases, reporter, null);
+    }
+
+    /**
+     * @param phases posts a phase (1 or 2) to the loop when its time comes.
+     * @param broker tells each receiver of an ended lane in a notice; {@code null}: no notices.
+     */
+    StopSequence(final ObjectTable objects, final ScheduledExecutorService timers, final IntConsumer phases,
+        final Reporter reporter, final HandleBroker broker)
+    {
         this.objects = objects;
         this.timers = timers;
         this.phases = phases;
         this.reporter = reporter;
+        this.broker = broker;
     }
 
     /**
@@ -103,6 +115,11 @@ final class StopSequence
                         lane.handle().objectId(), damage);
                 }
                 Pipe.endLane(lane.handle());
+                if (broker != null)
+                {
+                    final ObjectTable.PipeInstance instance = objects.instance(lane.handle().objectId());
+                    broker.laneEnded(instance, instance.lanes().indexOf(lane), worker.label);
+                }
             }
             catch (final RuntimeException e)
             {

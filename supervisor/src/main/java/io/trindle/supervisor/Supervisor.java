@@ -227,9 +227,10 @@ final class Supervisor
                 .say("cannot make the pipeline's objects: %s", Reporter.reason(e));
             return EXIT_WORKER_FAILED;
         }
-        observer = new Observer(config, workers, objects, tally);
         broker = new HandleBroker(objects, workers, reporter, tally);
-        stopSequence = new StopSequence(objects, timers, phase -> events.add(new StopPhase(phase)), reporter);
+        observer = new Observer(config, workers, objects, tally, broker);
+        stopSequence = new StopSequence(objects, timers, phase -> events.add(new StopPhase(phase)), reporter,
+            broker);
         try
         {
             PipeCycles.warnings(config).forEach(reporter::sayAsIs);
@@ -809,6 +810,9 @@ final class Supervisor
             case ControlMessage.CreatePipe create -> broker.onCreatePipe(worker, create);
             case ControlMessage.CreateBundle create -> broker.onCreateBundle(worker, create);
             case ControlMessage.Unpack unpack -> broker.onUnpack(worker, unpack);
+            case ControlMessage.CreateSegment create -> broker.onCreateSegment(worker, create);
+            case ControlMessage.CreateAllocator create -> broker.onCreateAllocator(worker, create);
+            case ControlMessage.Release release -> broker.onRelease(worker, release);
             default -> sayAbout(worker, "worker %s sent %s, which a worker may not send; ignored", worker.label,
                 message);
         }

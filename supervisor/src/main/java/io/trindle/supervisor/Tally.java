@@ -23,10 +23,13 @@ final class Tally
     static final String CREATE_PIPE = "create_pipe";
     static final String CREATE_BUNDLE = "create_bundle";
     static final String UNPACK = "unpack";
+    static final String CREATE_SEGMENT = "create_segment";
+    static final String CREATE_ALLOCATOR = "create_allocator";
+    static final String RELEASE = "release";
 
     /** Every kind of operation, in the order metrics list them. */
     static final List<String> OPERATIONS = List.of(GRANT, TRANSFER, REDEEM, REJECT, CREATE_PIPE, CREATE_BUNDLE,
-        UNPACK);
+        UNPACK, CREATE_SEGMENT, CREATE_ALLOCATOR, RELEASE);
     /**
      * Every reason {@link #reason(int)} gives for a refusal the control protocol defines: the metrics show each
      * from 0, so that a query over a reason finds it before its first refusal.
@@ -34,7 +37,8 @@ final class Tally
     static final List<String> REASONS = Stream.of(ControlMessage.Status.NOT_HELD,
         ControlMessage.Status.NO_TRANSFER_RIGHT, ControlMessage.Status.NO_DUPLICATE_RIGHT,
         ControlMessage.Status.WIDENING, ControlMessage.Status.UNKNOWN_TOKEN, ControlMessage.Status.ALREADY_REDEEMED,
-        ControlMessage.Status.NOT_YOURS, ControlMessage.Status.BAD_LANE, ControlMessage.Status.INVALID)
+        ControlMessage.Status.NOT_YOURS, ControlMessage.Status.BAD_LANE, ControlMessage.Status.INVALID,
+        ControlMessage.Status.OVER_QUOTA, ControlMessage.Status.NO_ALLOCATE_RIGHT)
         .map(Tally::reason).toList();
 
     /**
@@ -89,6 +93,8 @@ final class Tally
             case ControlMessage.Status.NOT_YOURS -> "not_yours";
             case ControlMessage.Status.BAD_LANE -> "bad_lane";
             case ControlMessage.Status.INVALID -> "invalid";
+            case ControlMessage.Status.OVER_QUOTA -> "over_quota";
+            case ControlMessage.Status.NO_ALLOCATE_RIGHT -> "no_allocate_right";
             default -> "status_" + status;
         };
     }

@@ -196,6 +196,7 @@ final class TopFrame
                     }
                 }
             }
+            lines.addAll(allocators(pipeline.now()));
         }
         final StringBuilder screen = new StringBuilder();
         final int shown = height > 0 ? Math.min(height, lines.size()) : lines.size();
@@ -205,6 +206,32 @@ final class TopFrame
             screen.append(width > 0 && line.length() > width ? line.substring(0, width) : line).append('\n');
         }
         return screen.toString();
+    }
+
+    /**
+     * @return the allocators' lines: quota, use and holders; none for a pipeline whose only allocator is its own
+     *         unlimited root (no config allocators, none made at run time), which says nothing worth a line.
+     */
+    private static List<String> allocators(final Map<String, Object> now)
+    {
+        final List<Map<String, Object>> allocators = list(now, "allocators");
+        if (allocators.stream().allMatch(allocator -> allocator.get("quota") == null))
+        {
+            return List.of();
+        }
+        final List<String> lines = new ArrayList<>();
+        lines.add("");
+        lines.add(String.format("%-24s %10s %10s %6s  %s", "ALLOCATOR", "QUOTA", "USED", "USE", "HOLDERS"));
+        for (final Map<String, Object> allocator : allocators)
+        {
+            final boolean unlimited = allocator.get("quota") == null;
+            final List<?> holders = allocator.get("holders") instanceof List<?> list ? list : List.of();
+            lines.add(String.format(Locale.ROOT, "%-24s %10s %10s %6s  %s", text(allocator, "name"),
+                unlimited ? "unlimited" : bytes(number(allocator, "quota")), bytes(number(allocator, "used")),
+                unlimited ? "-" : String.format(Locale.ROOT, "%.1f%%", decimal(allocator, "usePercent")),
+                holders.isEmpty() ? "-" : String.join(",", holders.stream().map(String::valueOf).toList())));
+        }
+        return lines;
     }
 
     private static List<String> summary(final PipelineRows pipeline)
@@ -305,7 +332,12 @@ final class TopFrame
                 }
                 json.append(i == 0 ? "" : ",").append(withRates(pipe.counts(), rates(pipe), lanes.append(']')));
             }
-            json.append("],\"supervisor\":").append(Json.write(pipeline.now().get("supervisor"))).append('}');
+            json.append("],\"supervisor\":").append(Json.write(pipeline.now().get("supervisor")));
+            if (pipeline.now().containsKey("allocators"))
+            {
+                json.append(",\"allocators\":").append(Json.write(pipeline.now().get("allocators")));
+            }
+            json.append('}');
         }
         return json.append("]}").toString();
     }

@@ -74,6 +74,29 @@ class TopFrameTest
         workers.add(busy);
     }
 
+    @Test
+    @SuppressWarnings("unchecked")
+    void shouldShowTheAllocatorsQuotaUseAndHolders()
+    {
+        final Map<String, Object> now = snapshot(1, SECOND, 100, 1.0, 0, 0);
+        final TopFrame plain = frame(snapshot(1, 0, 100, 1.0, 0, 0), now);
+        assertTrue(!plain.text(0, 0, TopFrame.Sort.NAME, false, null).contains("ALLOCATOR"),
+            "no allocator but the pipeline's own: no lines for it");
+        now.put("allocators", Json.parse("[{\"name\":\"pipeline\",\"id\":0,\"parent\":\"\",\"quota\":null," +
+            "\"used\":8192,\"charged\":8192,\"reserved\":0,\"usePercent\":0.0,\"holders\":[]},{\"name\":" +
+            "\"scratch\",\"id\":7,\"parent\":\"\",\"quota\":40960,\"used\":32768,\"charged\":16384," +
+            "\"reserved\":16384,\"usePercent\":80.0,\"holders\":[\"maker\",\"looker\"]}]"));
+        final TopFrame frame = frame(snapshot(1, 0, 100, 1.0, 0, 0), now);
+        final String text = frame.text(0, 0, TopFrame.Sort.NAME, false, null);
+        assertTrue(text.contains(String.format("%-24s %10s %10s %6s  %s%n", "scratch", "40KiB", "32KiB", "80.0%",
+            "maker,looker")), text);
+        assertTrue(text.contains(String.format("%-24s %10s %10s %6s  %s%n", "pipeline", "unlimited", "8.0KiB", "-",
+            "-")), text);
+        final Map<String, Object> scratch = TopFrame.list(onlyPipeline(frame), "allocators").get(1);
+        assertEquals(32768L, TopFrame.number(scratch, "used"));
+        assertEquals(List.of("maker", "looker"), (List<Object>)scratch.get("holders"));
+    }
+
     private static TopFrame frame(final Map<String, Object> before, final Map<String, Object> now)
     {
         return TopFrame.of(Map.of("p", before), Map.of("p", now), Map.of(), 1.0);

@@ -39,9 +39,11 @@ final class ConfigReader
     /** Portable environment variable names (POSIX): anything else some shell or program mishandles. */
     static final Pattern ENVIRONMENT_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
-    static final List<String> TOP_KEYS = List.of("name", "pipes", "segments", "workers", "metrics");
+    static final List<String> TOP_KEYS = List.of("name", "pipes", "segments", "workers", "metrics",
+        "allocators");
     static final List<String> PIPE_KEYS = List.of("lane", "partition");
-    static final List<String> SEGMENT_KEYS = List.of("size");
+    static final List<String> SEGMENT_KEYS = List.of("size", "allocator");
+    static final List<String> ALLOCATOR_KEYS = List.of("quota");
     static final List<String> WORKER_KEYS = List.of(
         "command", "run", "java", "classpath", "env", "cwd", "replicas", "grants", "restart", "stop-timeout",
         "ready-timeout", "sandbox", "restart-safe", "stdin", "stdout", "ready");
@@ -58,6 +60,8 @@ final class ConfigReader
     private final Surroundings surroundings;
     /** False when 'pipes' or 'segments' was not a mapping: a grant naming no known object may be right. */
     private boolean objectsKnown = true;
+    /** The node of each segment's 'allocator', to report a problem with it where it is written. */
+    private final Map<String, Node> segmentAllocators = new LinkedHashMap<>();
     /** False when 'workers' was missing, empty or not a mapping: no pipe can be said to lack a worker. */
     private boolean workersKnown = true;
 
@@ -93,10 +97,12 @@ final class ConfigReader
         final Map<String, PipeConfig> pipes = readPipes(keys.get("pipes"));
         final Map<String, SegmentConfig> segments = readSegments(keys.get("segments"));
         checkNoNameIsBoth(pipes, segments);
+        final Map<String, AllocatorConfig> allocators = readAllocators(keys.get("allocators"));
+        checkAllocatorNames(allocators, pipes, segments);
         final boolean misspeltWorkers = top.stream().anyMatch(entry -> !TOP_KEYS.contains(entry.key()) &&
             Suggestions.closest(entry.key(), TOP_KEYS).filter("workers"::equals).isPresent());
         final List<WorkerDraft> workers = readWorkers(keys.get("workers"), root, misspeltWorkers);
-        new GrantChecker(nodes, pipes, segments, objectsKnown).check(workers, workersKnown);
+        new GrantChecker(nodes, pipes, segments, allocators, objectsKnown).check(workers, workersKnown);
         new LaunchChecker(problems, surroundings).check(workers);
         final MetricsConfig metrics = readMetrics(keys.get("metrics"));
 
@@ -109,7 +115,7 @@ final class ConfigReader
         {
             workerConfigs.put(worker.name, worker.toConfig());
         }
-        return new PipelineConfig(file, name, pipes, segments, workerConfigs, metrics);
+        return new PipelineConfig(file, name, pipes, segments, workerConfigs, metrics, allocators);
     }
 
     /**
@@ -273,6 +279,7 @@ final class ConfigReader
             final List<Entry> settings = nodes.mapping(entry.value(), what, "key", " in " + what);
             // A stand-in size keeps the segment known to grants while its own problem is reported.
             long size = 1;
+            String allocator = null;
             if (settings != null)
             {
                 final Map<String, Entry> keys = nodes.keys(settings, SEGMENT_KEYS, "in " + what);
@@ -300,10 +307,101 @@ final class ConfigReader
                 {
                     problems.add(entry.keyNode(), what + " has no 'size'; give one, e.g. size: 64KiB");
                 }
+                if (keys.containsKey("allocator"))
+                {
+                    allocator = nodes.text(keys.get("allocator").value(), "'allocator' of " + what);
+                    segmentAllocators.put(name, keys.get("allocator").value());
+                }
             }
-            segments.put(name, new SegmentConfig(name, size, problems.positionOf(entry.keyNode())));
+            segments.put(name, new SegmentConfig(name, size, problems.positionOf(entry.keyNode()), allocator));
         }
         return segments;
+    }
+
+    private Map<String, AllocatorConfig> readAllocators(final Entry section)
+    {
+        final Map<String, AllocatorConfig> allocators = new LinkedHashMap<>();
+        if (section == null)
+        {
+            return allocators;
+        }
+        final List<Entry> entries = nodes.mapping(section.value(), "'allocators'", "allocator", "");
+        objectsKnown &= entries != null;
+        for (final Entry entry : entries == null ? List.<Entry>of() : entries)
+        {
+            final String name = entry.key();
+            checkName(entry, "allocator");
+            final String what = "allocator '" + name + "'";
+            final List<Entry> settings = nodes.mapping(entry.value(), what, "key", " in " + what);
+            long quota = 1; // a stand-in, as for a segment's size
+            if (settings != null)
+            {
+                final Map<String, Entry> keys = nodes.keys(settings, ALLOCATOR_KEYS, "in " + what);
+                if (keys.containsKey("quota"))
+                {
+                    final Node node = keys.get("quota").value();
+                    final Long value = nodes.size(node, "'quota' of " + what);
+                    if (value != null && value <= 0)
+                    {
+                        problems.add(node, "'quota' of " + what + " must be positive, not '" +
+                            ((ScalarNode)node).getValue() + "'");
+                    }
+                    else if (value != null)
+                    {
+                        quota = value;
+                    }
+                }
+                else
+                {
+                    problems.add(entry.keyNode(), what + " has no 'quota'; give one, e.g. quota: 64MiB");
+                }
+            }
+            allocators.put(name, new AllocatorConfig(name, quota, problems.positionOf(entry.keyNode())));
+        }
+        return allocators;
+    }
+
+    /**
+     * Checks that an allocator's name is no pipe's or segment's (a grant names one object), and that every
+     * segment's {@code allocator} names a declared allocator that can hold it.
+     */
+    private void checkAllocatorNames(final Map<String, AllocatorConfig> allocators,
+        final Map<String, PipeConfig> pipes, final Map<String, SegmentConfig> segments)
+    {
+        for (final AllocatorConfig allocator : allocators.values())
+        {
+            if (pipes.containsKey(allocator.name()) || segments.containsKey(allocator.name()))
+            {
+                problems.add(allocator.position(), "'" + allocator.name() + "' names both an allocator and a " +
+                    (pipes.containsKey(allocator.name()) ? "pipe" : "segment") + "; give each object a name of " +
+                    "its own");
+            }
+        }
+        final Map<String, Long> charged = new LinkedHashMap<>();
+        for (final SegmentConfig segment : segments.values())
+        {
+            if (segment.allocator() == null)
+            {
+                continue;
+            }
+            final AllocatorConfig allocator = allocators.get(segment.allocator());
+            final Node node = segmentAllocators.get(segment.name());
+            if (allocator == null)
+            {
+                problems.add(node, "'allocator' of segment '" + segment.name() + "' names '" + segment.allocator() +
+                    "', which is not a declared allocator" + Suggestions.didYouMean(segment.allocator(),
+                    allocators.keySet()) + (allocators.isEmpty() ? " (no allocators are declared)" : ""));
+                continue;
+            }
+            final long pages = Sizes.pageRounded(segment.size());
+            final long total = charged.merge(allocator.name(), pages, Long::sum);
+            if (total > allocator.quota())
+            {
+                problems.add(node, "segment '" + segment.name() + "' (" + Sizes.format(pages) + " in whole pages) " +
+                    "does not fit in allocator '" + allocator.name() + "': quota " + Sizes.format(allocator.quota()) +
+                    ", in use " + Sizes.format(total - pages) + ", asked " + Sizes.format(pages));
+            }
+        }
     }
 
     private void checkNoNameIsBoth(final Map<String, PipeConfig> pipes, final Map<String, SegmentConfig> segments)

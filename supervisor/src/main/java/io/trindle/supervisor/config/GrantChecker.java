@@ -34,11 +34,14 @@ final class GrantChecker
     static final List<String> PIPE_RIGHTS = List.of("send", "receive");
     /** What a user may grant on a segment, in the order messages list them. */
     static final List<String> SEGMENT_RIGHTS = List.of("read", "write", "execute", "duplicate", "transfer");
+    /** What a user may grant on an allocator, in the order messages list them. */
+    static final List<String> ALLOCATOR_RIGHTS = List.of("allocate", "duplicate", "transfer");
 
     private final NodeReader nodes;
     private final Problems problems;
     private final Map<String, PipeConfig> pipes;
     private final Map<String, SegmentConfig> segments;
+    private final Map<String, AllocatorConfig> allocators;
     private final boolean objectsKnown;
 
     /** Pipe → its receiving worker's grant, the first one met. */
@@ -61,8 +64,10 @@ final class GrantChecker
         final NodeReader nodes,
         final Map<String, PipeConfig> pipes,
         final Map<String, SegmentConfig> segments,
+        final Map<String, AllocatorConfig> allocators,
         final boolean objectsKnown)
     {
+        this.allocators = allocators;
         this.nodes = nodes;
         this.problems = nodes.problems();
         this.pipes = pipes;
@@ -131,6 +136,10 @@ final class GrantChecker
         final String worker = draft.name;
         final String object = grant.key();
         final boolean isPipe = pipes.containsKey(object);
+        if (!isPipe && !segments.containsKey(object) && allocators.containsKey(object))
+        {
+            return checkAllocatorGrant(draft, grant);
+        }
         if (!isPipe && !segments.containsKey(object))
         {
             if (objectsKnown)
@@ -209,6 +218,48 @@ final class GrantChecker
         register(draft, object, grant.keyNode(), rights.contains(Right.RECEIVE) ? Right.RECEIVE : Right.SEND,
             isPipe);
         return Rights.of(rights.toArray(new Right[0]));
+    }
+
+    /** @return the rights of a valid grant of an allocator, or {@code null} (reported). */
+    private Rights checkAllocatorGrant(final WorkerDraft draft, final Entry grant)
+    {
+        final String what = "the grant of '" + grant.key() + "' to worker '" + draft.name + "'";
+        final List<Node> items = rightNodes(grant, what);
+        if (items == null)
+        {
+            return null;
+        }
+        final EnumSet<Right> rights = EnumSet.noneOf(Right.class);
+        boolean faulty = false;
+        for (final Node item : items)
+        {
+            final String name = nodes.text(item, "a right in " + what);
+            if (name != null && ALLOCATOR_RIGHTS.contains(name))
+            {
+                if (!rights.add(Right.valueOf(name.toUpperCase(Locale.ROOT))))
+                {
+                    problems.add(item, "right '" + name + "' is listed twice in " + what);
+                }
+            }
+            else if (name != null)
+            {
+                faulty = true;
+                problems.add(item, "worker '" + draft.name + "' is granted " + name + " on allocator '" +
+                    grant.key() + "'" + Suggestions.didYouMean(name, ALLOCATOR_RIGHTS) + ", but an allocator " +
+                    "takes only allocate, duplicate and transfer");
+            }
+            else
+            {
+                faulty = true;
+            }
+        }
+        if (!faulty && rights.isEmpty())
+        {
+            problems.add(grant.keyNode(), what + " gives no right; an allocator takes only allocate, duplicate " +
+                "and transfer");
+            faulty = true;
+        }
+        return faulty ? null : Rights.of(rights.toArray(new Right[0]));
     }
 
     /** Counts a worker among a pipe's receiver or senders; a second receiving worker is reported. */
@@ -393,6 +444,7 @@ final class GrantChecker
         final String object = grant.key();
         final List<String> known = new ArrayList<>(pipes.keySet());
         known.addAll(segments.keySet());
+        known.addAll(allocators.keySet());
         final Optional<String> meant = Suggestions.closest(object, known);
         final String suggestion = meant.map(name -> "; did you mean '" + name + "'?").orElse("");
         final List<String> lists = new ArrayList<>();
@@ -403,6 +455,10 @@ final class GrantChecker
         if (!segments.isEmpty())
         {
             lists.add("segments: " + listed(segments.keySet()));
+        }
+        if (!allocators.isEmpty())
+        {
+            lists.add("allocators: " + listed(allocators.keySet()));
         }
         problems.add(grant.keyNode(), "worker '" + worker + "' is granted '" + object + "', which is not a " +
             "declared pipe or segment" + suggestion + " (" +

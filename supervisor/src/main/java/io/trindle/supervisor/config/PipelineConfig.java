@@ -23,6 +23,7 @@ import java.util.Objects;
  * @param segments segment name → segment, in file order.
  * @param workers  worker name → worker, in file order.
  * @param metrics  where the supervisor serves its metrics ({@code metrics: listen:}), or {@code null}: none.
+ * @param allocators allocator name → root allocator ({@code allocators:}), in file order.
  */
 public record PipelineConfig(
     Path file,
@@ -30,7 +31,8 @@ public record PipelineConfig(
     Map<String, PipeConfig> pipes,
     Map<String, SegmentConfig> segments,
     Map<String, WorkerConfig> workers,
-    MetricsConfig metrics)
+    MetricsConfig metrics,
+    Map<String, AllocatorConfig> allocators)
 {
     /**
      * @throws IllegalArgumentException if the pipeline passes a limit that spans workers: more than
@@ -46,6 +48,7 @@ public record PipelineConfig(
         pipes = Collections.unmodifiableMap(new LinkedHashMap<>(pipes));
         segments = Collections.unmodifiableMap(new LinkedHashMap<>(segments));
         workers = Collections.unmodifiableMap(new LinkedHashMap<>(workers));
+        allocators = Collections.unmodifiableMap(new LinkedHashMap<>(allocators));
         final long processes = workers.values().stream().mapToLong(WorkerConfig::replicas).sum();
         if (processes > Limits.MAX_WORKER_PROCESSES)
         {
@@ -78,7 +81,15 @@ public record PipelineConfig(
     public PipelineConfig(final Path file, final String name, final Map<String, PipeConfig> pipes,
         final Map<String, SegmentConfig> segments, final Map<String, WorkerConfig> workers)
     {
-        this(file, name, pipes, segments, workers, null);
+        this(file, name, pipes, segments, workers, null, Map.of());
+    }
+
+    /** A pipeline without allocators of its own. */
+    public PipelineConfig(final Path file, final String name, final Map<String, PipeConfig> pipes,
+        final Map<String, SegmentConfig> segments, final Map<String, WorkerConfig> workers,
+        final MetricsConfig metrics)
+    {
+        this(file, name, pipes, segments, workers, metrics, Map.of());
     }
 
     /**
@@ -86,7 +97,7 @@ public record PipelineConfig(
      */
     public PipelineConfig withMetrics(final MetricsConfig listen)
     {
-        return new PipelineConfig(file, name, pipes, segments, workers, listen);
+        return new PipelineConfig(file, name, pipes, segments, workers, listen, allocators);
     }
 
     /**

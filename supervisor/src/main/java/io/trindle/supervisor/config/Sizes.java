@@ -85,6 +85,16 @@ final class Sizes
         return Long.toString(bytes);
     }
 
+    /**
+     * @return {@code bytes} rounded up to whole pages of 4 KiB: what a segment of that size takes from its
+     *         allocator (the supervisor charges the memfd's size).
+     */
+    static long pageRounded(final long bytes)
+    {
+        final long page = 4096;
+        return (bytes + page - 1) / page * page;
+    }
+
     private static String refusal(final String text)
     {
         final Matcher nearMiss = NEAR_MISS.matcher(text);
