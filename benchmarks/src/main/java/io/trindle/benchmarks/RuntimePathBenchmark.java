@@ -29,8 +29,33 @@ public final class RuntimePathBenchmark
 
     public static void main(final String[] args) throws Exception
     {
-        final long count = args.length > 0 ? Long.parseLong(args[0]) : 20_000_000L;
-        final int turns = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        final String usage = "usage: benchmarks/run runtime [COUNT [TURNS]]\n  COUNT messages per run (default " +
+            "20000000) and TURNS measured turns (default 5), both at least 1: the sending half alone in one thread,\n" +
+            "  then a raw lane and the runtime's outbox + exchange taking turns in one supervised pipeline";
+        if (args.length > 0 && ("--help".equals(args[0]) || "-h".equals(args[0])))
+        {
+            System.out.println(usage);
+            return;
+        }
+        final long count;
+        final int turns;
+        try
+        {
+            count = args.length > 0 ? Long.parseLong(args[0]) : 20_000_000L;
+            turns = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        }
+        catch (final NumberFormatException e)
+        {
+            System.err.println("benchmarks/run runtime: COUNT and TURNS are whole numbers, not \"" +
+                String.join(" ", args) + "\"\n" + usage);
+            System.exit(2);
+            return;
+        }
+        if (args.length > 2 || count < 1 || turns < 1)
+        {
+            System.err.println("benchmarks/run runtime: " + String.join(" ", args) + ": out of range\n" + usage);
+            System.exit(2);
+        }
         final String java = ProcessHandle.current().info().command().orElseThrow();
         final String classPath = System.getProperty("java.class.path");
         final Path directory = Files.createTempDirectory("trindle-runtime-benchmark");
