@@ -262,16 +262,16 @@ final class HandleBroker
      * flight and the bundles name the copy from now on, and each holder that runs is sent a {@code rehome} with a
      * handle to the copy with the rights it held.
      *
-     * @return the labels of the holders told.
+     * @return the holders told.
      */
-    synchronized List<String> rehome(final Handle oldMaster, final Handle copy, final String name)
+    synchronized List<WorkerProcess> rehome(final Handle oldMaster, final Handle copy, final String name)
     {
         final Handle readOnly = readOnlyMasters.remove(oldMaster);
         if (readOnly != null)
         {
             readOnly.close();
         }
-        final List<String> told = new ArrayList<>();
+        final List<WorkerProcess> told = new ArrayList<>();
         for (final Map.Entry<WorkerProcess, Rights> holder : capabilities.rehome(oldMaster.objectId(), copy).entrySet())
         {
             final WorkerProcess worker = holder.getKey();
@@ -281,7 +281,7 @@ final class HandleBroker
                     ObjectKind.SEGMENT, holder.getValue(), copy);
                 reply(worker, worker.channel, new ControlMessage.Rehome(oldMaster.objectId(), name,
                     List.of(source(capability).duplicate(capability.rights()))));
-                told.add(worker.label);
+                told.add(worker);
             }
         }
         return told;

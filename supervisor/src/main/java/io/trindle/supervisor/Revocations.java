@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /**
  * {@code trindle revoke}: takes a worker process's handle to a segment away by <em>re-homing</em> the segment. A
@@ -23,13 +23,15 @@ import java.util.function.Consumer;
  * process is left with a dead one. In order (docs/control-protocol.md §4, Revocation): the revoked process's
  * capability is forgotten and it is sent {@code revoke}; it answers {@code revoked} once it unmapped the segment,
  * or is killed after {@link #TIMEOUT} (and started again without the grant); then the supervisor copies the
- * contents into a fresh memfd and sends every remaining holder a {@code rehome} with a handle to the copy.
+ * contents into a fresh memfd and sends every remaining holder a {@code rehome} with a handle to the copy. A holder
+ * that does not answer {@code rehomed} within {@link #TIMEOUT} (its runtime does not speak it) would go on with
+ * the dead copy, cut off from the others: it is killed, and started again on the copy.
  *
  * <p>One revocation at a time; touched only by the supervisor's loop thread.
  */
 final class Revocations
 {
-    /** How long a revoked process has to answer {@code revoked} before it is killed. */
+    /** How long a process has to answer {@code revoked} or {@code rehomed} before it is killed. */
     static final Duration TIMEOUT = Duration.ofSeconds(2);
 
     /** The revocation under way: the segment, the processes not yet answered, and the client waiting. */
@@ -54,13 +56,18 @@ final class Revocations
     private final ObjectTable objects;
     private final HandleBroker broker;
     private final Reporter reporter;
-    /** Arms the timeout of the revocation under way; the loop then calls {@link #onTimeout()}. */
-    private final Consumer<Duration> timer;
+    /** Arms the {@link #TIMEOUT} of a round of answers; the loop then calls {@link #onTimeout(long)} with it. */
+    private final LongConsumer timer;
     private Revocation current;
     private long started;
+    /** The remaining holders of the last revocation's segment that have not said {@code rehomed} yet. */
+    private final Set<WorkerProcess> moving = new LinkedHashSet<>();
+    private String movingSegment;
+    /** The number of the latest round of answers waited for: an older round's timeout is stale. */
+    private long round;
 
     Revocations(final PipelineConfig config, final List<WorkerProcess> workers, final ObjectTable objects,
-        final HandleBroker broker, final Reporter reporter, final Consumer<Duration> timer)
+        final HandleBroker broker, final Reporter reporter, final LongConsumer timer)
     {
         this.config = config;
         this.workers = workers;
@@ -116,7 +123,7 @@ final class Revocations
         }
         else
         {
-            timer.accept(TIMEOUT);
+            timer.accept(++round);
         }
     }
 
@@ -140,25 +147,45 @@ final class Revocations
         }
     }
 
-    /** The timeout of the revocation under way: every process that has not answered is killed. */
-    void onTimeout()
+    /**
+     * The timeout of a round of answers: a revoked process that has not answered is killed, and so is a remaining
+     * holder that has not moved to the copy.
+     */
+    void onTimeout(final long timedOut)
     {
-        final Revocation revocation = current;
-        if (revocation == null || revocation.awaiting.isEmpty())
+        if (timedOut != round)
         {
             return;
         }
-        for (final WorkerProcess process : List.copyOf(revocation.awaiting))
+        final Revocation revocation = current;
+        if (revocation != null)
         {
-            kill(process, "it did not answer within " + Durations.format(TIMEOUT));
+            for (final WorkerProcess process : List.copyOf(revocation.awaiting))
+            {
+                kill(process, "it did not answer within " + Durations.format(TIMEOUT));
+            }
+            finish();
+            return;
         }
-        finish();
+        for (final WorkerProcess process : moving)
+        {
+            if (process.alive())
+            {
+                reporter.sayAbout(process, "worker %s did not move to the copy of segment %s within %s; killing " +
+                    "it, to start it again on the copy", process.label, movingSegment, Durations.format(TIMEOUT));
+                process.restarting = true;
+                process.restartWhy = "on the copy of segment " + movingSegment;
+                process.signal(Processes.SIGKILL);
+            }
+        }
+        moving.clear();
     }
 
     /** A process ended: if the revocation waited for it, it waits no more (its memory is gone with it). */
     void onExit(final WorkerProcess process)
     {
         final Revocation revocation = current;
+        moving.remove(process);
         if (revocation != null && revocation.awaiting.remove(process))
         {
             revocation.outcomes.add(process.label + " exited");
@@ -172,6 +199,7 @@ final class Revocations
     /** A remaining holder said {@code rehomed}: it maps the copy now. */
     void onRehomed(final WorkerProcess process, final ControlMessage.Rehomed rehomed)
     {
+        moving.remove(process);
         String name = "0x" + Long.toHexString(rehomed.newObjectId());
         for (final String segment : objects.segmentNames())
         {
@@ -207,7 +235,18 @@ final class Revocations
         final Segment copy = Segment.allocate(old.handle().rights(), old.size());
         MemorySegment.copy(old.memory(), 0, copy.memory(), 0, old.size());
         objects.replaceSegment(revocation.segment, copy);
-        final List<String> told = broker.rehome(old.handle(), copy.handle(), revocation.segment);
+        final List<String> told = new ArrayList<>();
+        moving.clear();
+        for (final WorkerProcess holder : broker.rehome(old.handle(), copy.handle(), revocation.segment))
+        {
+            told.add(holder.label);
+            moving.add(holder);
+        }
+        movingSegment = revocation.segment;
+        if (!moving.isEmpty())
+        {
+            timer.accept(++round);
+        }
         old.close(); // the supervisor's own handle to the old memfd: the revoked process's dead copy is its alone
         final long micros = (System.nanoTime() - started) / 1000;
         reporter.say("revoked segment %s from %s; %s moved to a fresh copy of it (%d bytes, in %d us)",

@@ -134,8 +134,8 @@ final class Supervisor
     {
     }
 
-    /** The revocation under way waited {@link Revocations#TIMEOUT} for its answers. */
-    private record RevokeTimeout() implements Event
+    /** A revocation waited {@link Revocations#TIMEOUT} for the answers of its {@code round}. */
+    private record RevokeTimeout(long round) implements Event
     {
     }
 
@@ -240,8 +240,8 @@ final class Supervisor
         }
         observer = new Observer(config, workers, objects, tally);
         broker = new HandleBroker(objects, workers, reporter, tally);
-        revocations = new Revocations(config, workers, objects, broker, reporter, timeout -> timers.schedule(
-            () -> events.add(new RevokeTimeout()), timeout.toMillis(), TimeUnit.MILLISECONDS));
+        revocations = new Revocations(config, workers, objects, broker, reporter, round -> timers.schedule(
+            () -> events.add(new RevokeTimeout(round)), Revocations.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
         stopSequence = new StopSequence(objects, timers, phase -> events.add(new StopPhase(phase)), reporter);
         try
         {
@@ -554,7 +554,7 @@ final class Supervisor
             case RestartRequested request -> request.answer().complete(onRestartRequest(request.target()));
             case RevokeRequested request -> revocations.begin(request.target(), request.segment(), stopping,
                 request.answer());
-            case RevokeTimeout ignored -> revocations.onTimeout();
+            case RevokeTimeout timeout -> revocations.onTimeout(timeout.round());
             case RestartTimeout timeout ->
             {
                 final WorkerProcess worker = timeout.worker();
