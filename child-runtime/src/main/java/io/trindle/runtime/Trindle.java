@@ -333,8 +333,8 @@ public final class Trindle implements AutoCloseable
                         bounces.add(new Bounce(bounce.pipe(), bounce.sequence(), bounce.reason(), bounce.head(),
                             bounce.handles()));
                     }
-                    case ControlMessage.Revoke revoke -> onRevoke(revoke);
-                    case ControlMessage.Rehome rehome -> onRehome(rehome);
+                    case ControlMessage.Revoke revoke -> revocation(() -> onRevoke(revoke), "revoke", revoke.name());
+                    case ControlMessage.Rehome rehome -> revocation(() -> onRehome(rehome), "rehome", rehome.name());
                     default ->
                     {
                         System.err.println("trindle: unexpected control message " + message + "; ignored");
@@ -571,6 +571,23 @@ public final class Trindle implements AutoCloseable
             drained.add(bounce);
         }
         return drained;
+    }
+
+    /**
+     * Runs the answer to a revoke or rehome; one that fails is said and left unanswered, and the supervisor then
+     * kills the worker and starts it again (which a failure here must not do itself: the channel goes on).
+     */
+    private static void revocation(final Runnable answer, final String frame, final String segment)
+    {
+        try
+        {
+            answer.run();
+        }
+        catch (final RuntimeException e)
+        {
+            System.err.println("trindle: cannot " + frame + " segment '" + segment + "': " + e.getMessage() +
+                "; the supervisor will restart this worker");
+        }
     }
 
     /**

@@ -412,8 +412,16 @@ public final class Segment implements AutoCloseable
             throw new IllegalArgumentException("rehome: " + replacement.describe() + " cannot replace " +
                 old.describe() + (memory == null ? ", which is not mapped" : ""));
         }
-        Memory.mmap(memory.address(), memory.byteSize(), protection(old.rights()),
-            Memory.MAP_SHARED | Memory.MAP_FIXED, replacement.fd(), replacement.offset());
+        try
+        {
+            Memory.mmap(memory.address(), memory.byteSize(), protection(old.rights()),
+                Memory.MAP_SHARED | Memory.MAP_FIXED, replacement.fd(), replacement.offset());
+        }
+        catch (final RuntimeException e)
+        {
+            replacement.close(); // the old mapping stays as it was: MAP_FIXED failing leaves it alone
+            throw e;
+        }
         handle = replacement;
         old.close();
     }
