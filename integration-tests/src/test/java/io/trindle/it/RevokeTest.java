@@ -62,6 +62,8 @@ class RevokeTest
             assertEquals("revoked segment board: leaver unmapped it; moved to a fresh copy: keeper\n",
                 revoke.stdout());
             await(trindle::stderr, "trindle: worker keeper now maps the copy of segment board\n");
+            // The revocation has completed: from now on what the revoked worker writes reaches no one.
+            Files.createFile(directory.resolve("leak"));
             await(trindle::stdout, "leaver | wrote 'leaked' at 64 of its own mapping");
             final String out = trindle.stdout();
             assertTrue(out.contains("leaver | its mapping of board is revoked: a read threw ClosedHandleException; " +

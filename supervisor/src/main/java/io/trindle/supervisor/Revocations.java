@@ -39,14 +39,22 @@ final class Revocations
     {
         private final String segment;
         private final Segment old;
+        private final long size;
         private final Set<WorkerProcess> awaiting = new LinkedHashSet<>();
         private final List<String> outcomes = new ArrayList<>();
+        /** The remaining holders sent a {@code rehome} that have not answered yet. */
+        private final Set<WorkerProcess> moving = new LinkedHashSet<>();
+        /** What became of each remaining holder, for the answer. */
+        private final List<String> moved = new ArrayList<>();
+        /** Whether the contents were copied: the revoked processes are done with, the holders are moving. */
+        private boolean copied;
         private final CompletableFuture<String> answer;
 
         private Revocation(final String segment, final Segment old, final CompletableFuture<String> answer)
         {
             this.segment = segment;
             this.old = old;
+            this.size = old.size();
             this.answer = answer;
         }
     }
@@ -60,9 +68,6 @@ final class Revocations
     private final LongConsumer timer;
     private Revocation current;
     private long started;
-    /** The remaining holders of the last revocation's segment that have not said {@code rehomed} yet. */
-    private final Set<WorkerProcess> moving = new LinkedHashSet<>();
-    private String movingSegment;
     /** The number of the latest round of answers waited for: an older round's timeout is stale. */
     private long round;
 
@@ -119,7 +124,7 @@ final class Revocations
         }
         if (revocation.awaiting.isEmpty())
         {
-            finish();
+            copy();
         }
         else
         {
@@ -143,7 +148,7 @@ final class Revocations
         revocation.outcomes.add(process.label + " unmapped it");
         if (revocation.awaiting.isEmpty())
         {
-            finish();
+            copy();
         }
     }
 
@@ -153,62 +158,72 @@ final class Revocations
      */
     void onTimeout(final long timedOut)
     {
-        if (timedOut != round)
+        final Revocation revocation = current;
+        if (timedOut != round || revocation == null)
         {
             return;
         }
-        final Revocation revocation = current;
-        if (revocation != null)
+        if (!revocation.copied)
         {
             for (final WorkerProcess process : List.copyOf(revocation.awaiting))
             {
                 kill(process, "it did not answer within " + Durations.format(TIMEOUT));
             }
-            finish();
+            copy();
             return;
         }
-        for (final WorkerProcess process : moving)
+        for (final WorkerProcess process : revocation.moving)
         {
-            if (process.alive())
-            {
-                reporter.sayAbout(process, "worker %s did not move to the copy of segment %s within %s; killing " +
-                    "it, to start it again on the copy", process.label, movingSegment, Durations.format(TIMEOUT));
-                process.restarting = true;
-                process.restartWhy = "on the copy of segment " + movingSegment;
-                process.signal(Processes.SIGKILL);
-            }
+            reporter.sayAbout(process, "worker %s did not move to the copy of segment %s within %s; killing it, to " +
+                "start it again on the copy", process.label, revocation.segment, Durations.format(TIMEOUT));
+            revocation.moved.remove(process.label);
+            revocation.moved.add(process.label + " (killed: it did not move within " + Durations.format(TIMEOUT) +
+                ")");
+            process.restarting = true;
+            process.restartWhy = "on the copy of segment " + revocation.segment;
+            process.signal(Processes.SIGKILL);
         }
-        moving.clear();
+        revocation.moving.clear();
+        answer();
     }
 
     /** A process ended: if the revocation waited for it, it waits no more (its memory is gone with it). */
     void onExit(final WorkerProcess process)
     {
         final Revocation revocation = current;
-        moving.remove(process);
-        if (revocation != null && revocation.awaiting.remove(process))
+        if (revocation == null)
+        {
+            return;
+        }
+        if (revocation.awaiting.remove(process))
         {
             revocation.outcomes.add(process.label + " exited");
             if (revocation.awaiting.isEmpty())
             {
-                finish();
+                copy();
             }
+        }
+        else if (revocation.moving.remove(process) && revocation.moving.isEmpty())
+        {
+            answer();
         }
     }
 
     /** A remaining holder said {@code rehomed}: it maps the copy now. */
     void onRehomed(final WorkerProcess process, final ControlMessage.Rehomed rehomed)
     {
-        moving.remove(process);
-        String name = "0x" + Long.toHexString(rehomed.newObjectId());
-        for (final String segment : objects.segmentNames())
+        final Revocation revocation = current;
+        if (revocation == null || !revocation.copied || !revocation.moving.remove(process))
         {
-            if (objects.segment(segment).handle().objectId() == rehomed.newObjectId())
-            {
-                name = segment;
-            }
+            reporter.sayAbout(process, "worker %s said it moved to object 0x%x, which no revocation asked of it; " +
+                "ignored", process.label, rehomed.newObjectId());
+            return;
         }
-        reporter.sayAbout(process, "worker %s now maps the copy of segment %s", process.label, name);
+        reporter.sayAbout(process, "worker %s now maps the copy of segment %s", process.label, revocation.segment);
+        if (revocation.moving.isEmpty())
+        {
+            answer();
+        }
     }
 
     /**
@@ -226,35 +241,46 @@ final class Revocations
         process.signal(Processes.SIGKILL);
     }
 
-    /** Copies the segment into a fresh memfd, moves the remaining holders to it, and answers the client. */
-    private void finish()
+    /**
+     * Copies the segment into a fresh memfd and sends each remaining holder a {@code rehome}; the revocation is
+     * answered once every one of them has moved (or was killed).
+     */
+    private void copy()
     {
         final Revocation revocation = current;
-        current = null;
+        revocation.copied = true;
         final Segment old = revocation.old;
         final Segment copy = Segment.allocate(old.handle().rights(), old.size());
         MemorySegment.copy(old.memory(), 0, copy.memory(), 0, old.size());
         objects.replaceSegment(revocation.segment, copy);
-        final List<String> told = new ArrayList<>();
-        moving.clear();
         for (final WorkerProcess holder : broker.rehome(old.handle(), copy.handle(), revocation.segment))
         {
-            told.add(holder.label);
-            moving.add(holder);
+            revocation.moving.add(holder);
+            revocation.moved.add(holder.label);
         }
-        movingSegment = revocation.segment;
-        if (!moving.isEmpty())
+        old.close(); // the supervisor's own handle to the old memfd: the revoked process's dead copy is its alone
+        if (revocation.moving.isEmpty())
+        {
+            answer();
+        }
+        else
         {
             timer.accept(++round);
         }
-        old.close(); // the supervisor's own handle to the old memfd: the revoked process's dead copy is its alone
+    }
+
+    /** The revocation is complete: said, and answered. */
+    private void answer()
+    {
+        final Revocation revocation = current;
+        current = null;
         final long micros = (System.nanoTime() - started) / 1000;
-        reporter.say("revoked segment %s from %s; %s moved to a fresh copy of it (%d bytes, in %d us)",
-            revocation.segment, String.join(", ", revocation.outcomes),
-            told.isEmpty() ? "no other holder" : String.join(", ", told), copy.size(), micros);
+        final String moved = revocation.moved.isEmpty() ? "no other holder runs" :
+            "moved to a fresh copy: " + String.join(", ", revocation.moved);
+        reporter.say("revoked segment %s: %s; %s (%d bytes, in %d us)", revocation.segment,
+            String.join("; ", revocation.outcomes), moved, revocation.size, micros);
         revocation.answer.complete("revoked segment " + revocation.segment + ": " +
-            String.join("; ", revocation.outcomes) + "; " + (told.isEmpty() ? "no other holder runs" :
-            "moved to a fresh copy: " + String.join(", ", told)) + "\n");
+            String.join("; ", revocation.outcomes) + "; " + moved + "\n");
     }
 
     /** @return why nothing is revoked, or {@code null} if the revocation may begin. */

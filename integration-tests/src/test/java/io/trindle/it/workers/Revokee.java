@@ -23,8 +23,9 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>{@code keeper}: writes "v1" at 0; on {@code write-v2}, writes "v2" at 0; on {@code check}, says what it sees
  *   at 0 and at 64; exits on {@code finish}.</li>
  *   <li>{@code leaver}: a worker that would keep the segment: besides the runtime's mapping it maps the fd itself.
- *   It waits to see "v1", then until the runtime's mapping is revoked (reads throw); writes "leaked" at 64 of its
- *   own mapping; on {@code check}, says what its own mapping shows at 0; exits on {@code finish}.</li>
+ *   It waits to see "v1", then until the runtime's mapping is revoked (reads throw); on {@code leak}, writes
+ *   "leaked" at 64 of its own mapping; on {@code check}, says what its own mapping shows at 0; exits on
+ *   {@code finish}.</li>
  *   <li>{@code ignorer}: speaks the control protocol by hand and never answers a revoke: says which grants it got,
  *   then reads and ignores every frame; exits on {@code finish}.</li>
  * </ul>
@@ -101,6 +102,7 @@ public final class Revokee
                 lookup = e.getMessage();
             }
             say("its mapping of board is revoked: a read threw " + revoked + "; " + lookup);
+            await("leak"); // made once the revocation has completed: what is written before may be in the copy
             put(own, 64, "leaked");
             say("wrote 'leaked' at 64 of its own mapping");
             await("check");
