@@ -214,6 +214,12 @@
 #define TRINDLE_CONTROL_KIND_CREATE_ALLOCATOR 16
 #define TRINDLE_CONTROL_KIND_NOTICE 17
 #define TRINDLE_CONTROL_KIND_RELEASE 18
+/* Revocation (docs/control-protocol.md §4): the C client does not answer revoke, so a C worker holding a revoked
+ * segment is killed and started again without it. */
+#define TRINDLE_CONTROL_KIND_REVOKE 20
+#define TRINDLE_CONTROL_KIND_REVOKED 21
+#define TRINDLE_CONTROL_KIND_REHOME 22
+#define TRINDLE_CONTROL_KIND_REHOMED 23
 
 /** A grant's partition: how a sender spreads messages over the lanes of several receiving replicas. */
 #define TRINDLE_PARTITION_ROUND_ROBIN 0

@@ -19,6 +19,7 @@ import io.trindle.ipc.RightsException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,7 +71,8 @@ public final class Trindle implements AutoCloseable
     private final ControlChannel channel;
     private final ControlMessage.Hello hello;
     private final Map<String, PipeSender> senders = new LinkedHashMap<>();
-    private final Map<String, Segment> segments = new LinkedHashMap<>();
+    /** Changed by the control thread too, when a segment is revoked or moves to a fresh copy. */
+    private final Map<String, Segment> segments = Collections.synchronizedMap(new LinkedHashMap<>());
     private final Map<Long, String> inputNames = new LinkedHashMap<>();
     private final PipeReceiver receiver;
     private final Thread watcher;
@@ -348,6 +350,8 @@ public final class Trindle implements AutoCloseable
                         notices.add(new Notice(Notice.Kind.values()[notice.notice() - 1], notice.objectId(),
                             notice.percent(), notice.used(), notice.quota(), notice.details(), notice.handles()));
                     }
+                    case ControlMessage.Revoke revoke -> revocation(() -> onRevoke(revoke), "revoke", revoke.name());
+                    case ControlMessage.Rehome rehome -> revocation(() -> onRehome(rehome), "rehome", rehome.name());
                     default ->
                     {
                         System.err.println("trindle: unexpected control message " + message + "; ignored");
@@ -685,6 +689,99 @@ public final class Trindle implements AutoCloseable
             drained.add(bounce);
         }
         return drained;
+    }
+
+    /**
+     * Runs the answer to a revoke or rehome; one that fails is said and left unanswered, and the supervisor then
+     * kills the worker and starts it again (which a failure here must not do itself: the channel goes on).
+     */
+    private static void revocation(final Runnable answer, final String frame, final String segment)
+    {
+        try
+        {
+            answer.run();
+        }
+        catch (final RuntimeException e)
+        {
+            System.err.println("trindle: cannot " + frame + " segment '" + segment + "': " + e.getMessage() +
+                "; the supervisor will restart this worker");
+        }
+    }
+
+    /**
+     * The supervisor revoked this worker's handle to a segment: if the runtime mapped it (a grant), it unmaps it,
+     * closes its fd, and says so; any later access to the segment throws. A handle the runtime did not map (one
+     * that came in a message, which the worker may have mapped itself) cannot be vouched for: it is closed, no
+     * answer is sent, and the supervisor kills and restarts the worker.
+     */
+    private void onRevoke(final ControlMessage.Revoke revoke)
+    {
+        final Handle handle = held.remove(revoke.objectId());
+        Segment mapped = null;
+        synchronized (segments)
+        {
+            for (final Map.Entry<String, Segment> entry : segments.entrySet())
+            {
+                if (entry.getValue().handle().objectId() == revoke.objectId())
+                {
+                    mapped = entry.getValue();
+                    segments.remove(entry.getKey());
+                    break;
+                }
+            }
+        }
+        if (mapped == null)
+        {
+            if (handle != null)
+            {
+                handle.close();
+            }
+            System.err.println("trindle: the supervisor revoked segment '" + revoke.name() + "', which this " +
+                "runtime did not map; it cannot vouch for the worker's own mappings, so it does not answer");
+            return;
+        }
+        mapped.close();
+        channel.send(new ControlMessage.Revoked(revoke.objectId()));
+    }
+
+    /**
+     * Another holder's handle to a segment was revoked, and the segment moved to a fresh copy: the runtime maps the
+     * copy over its mapping of the old one, at the same address, and says so. A handle it did not map is replaced
+     * in what the worker may attach; a mapping the worker made of it itself stays on the old copy.
+     */
+    private void onRehome(final ControlMessage.Rehome rehome)
+    {
+        final Handle copy = rehome.handles().getFirst();
+        Segment mapped = null;
+        synchronized (segments)
+        {
+            for (final Segment segment : segments.values())
+            {
+                if (segment.handle().objectId() == rehome.oldObjectId())
+                {
+                    mapped = segment;
+                    break;
+                }
+            }
+        }
+        final Handle old = held.remove(rehome.oldObjectId());
+        if (mapped != null)
+        {
+            mapped.rehome(copy);
+            held.put(copy.objectId(), copy);
+        }
+        else if (old != null)
+        {
+            old.close();
+            held.put(copy.objectId(), copy);
+            System.err.println("trindle: segment '" + rehome.name() + "' moved to a fresh copy; a mapping the " +
+                "worker made of it itself stays on the old one");
+        }
+        else
+        {
+            copy.close(); // given away meanwhile: its receiver gets the copy from the supervisor
+        }
+        channel.send(new ControlMessage.Rehomed(rehome.oldObjectId(), copy.objectId()));
     }
 
     /** Closes a handle this worker gave away, and the mapping of it if the runtime made one. */

@@ -56,6 +56,10 @@ public sealed interface ControlMessage
             case CreatePipe.KIND -> CreatePipe.decode(body);
             case CreateBundle.KIND -> CreateBundle.decode(body);
             case Unpack.KIND -> Unpack.decode(body);
+            case Revoke.KIND -> Revoke.decode(body);
+            case Revoked.KIND -> Revoked.decode(body);
+            case Rehome.KIND -> Rehome.decode(body, handles);
+            case Rehomed.KIND -> Rehomed.decode(body);
             case CreateSegment.KIND -> CreateSegment.decode(body);
             case CreateAllocator.KIND -> CreateAllocator.decode(body);
             case Notice.KIND -> Notice.decode(body, handles);
@@ -778,6 +782,124 @@ public sealed interface ControlMessage
         static Release decode(final ControlFrame.BodyReader body)
         {
             return new Release(body.u64(), body.u64());
+        }
+    }
+
+    /**
+     * Supervisor to worker: your handle to segment {@code objectId} ({@code name} in the config) is revoked. A
+     * cooperating runtime unmaps the segment, closes its fd, and answers {@link Revoked}; a worker that does not
+     * within the revocation timeout is killed, and started again without the handle.
+     */
+    record Revoke(long objectId, String name) implements ControlMessage
+    {
+        public static final int KIND = 20;
+
+        @Override
+        public int kind()
+        {
+            return KIND;
+        }
+
+        @Override
+        public void encode(final ControlFrame.BodyWriter body)
+        {
+            body.u64(objectId);
+            body.string(name);
+        }
+
+        static Revoke decode(final ControlFrame.BodyReader body)
+        {
+            return new Revoke(body.u64(), body.string());
+        }
+    }
+
+    /** Worker to supervisor: segment {@code objectId} is unmapped and its fd closed, as {@link Revoke} asked. */
+    record Revoked(long objectId) implements ControlMessage
+    {
+        public static final int KIND = 21;
+
+        @Override
+        public int kind()
+        {
+            return KIND;
+        }
+
+        @Override
+        public void encode(final ControlFrame.BodyWriter body)
+        {
+            body.u64(objectId);
+        }
+
+        static Revoked decode(final ControlFrame.BodyReader body)
+        {
+            return new Revoked(body.u64());
+        }
+    }
+
+    /**
+     * Supervisor to worker: segment {@code oldObjectId} ({@code name}) moved to a fresh copy, because another
+     * holder's handle to it was revoked; the one handle is the copy, with the rights the worker held. The worker
+     * maps it in place of the old one and answers {@link Rehomed}.
+     */
+    record Rehome(long oldObjectId, String name, List<Handle> handles) implements ControlMessage
+    {
+        public static final int KIND = 22;
+
+        public Rehome
+        {
+            handles = List.copyOf(handles);
+        }
+
+        @Override
+        public int kind()
+        {
+            return KIND;
+        }
+
+        @Override
+        public void encode(final ControlFrame.BodyWriter body)
+        {
+            body.u64(oldObjectId);
+            body.string(name);
+        }
+
+        static Rehome decode(final ControlFrame.BodyReader body, final List<Handle> handles)
+        {
+            final long oldObjectId = body.u64();
+            final String name = body.string();
+            if (handles.size() != 1 || handles.getFirst().kind() != ObjectKind.SEGMENT)
+            {
+                throw new MalformedMessageException("rehome of '" + name + "' must carry one segment handle, not " +
+                    handles);
+            }
+            return new Rehome(oldObjectId, name, handles);
+        }
+    }
+
+    /**
+     * Worker to supervisor: it now maps {@code newObjectId} in place of {@code oldObjectId}, as {@link Rehome}
+     * asked.
+     */
+    record Rehomed(long oldObjectId, long newObjectId) implements ControlMessage
+    {
+        public static final int KIND = 23;
+
+        @Override
+        public int kind()
+        {
+            return KIND;
+        }
+
+        @Override
+        public void encode(final ControlFrame.BodyWriter body)
+        {
+            body.u64(oldObjectId);
+            body.u64(newObjectId);
+        }
+
+        static Rehomed decode(final ControlFrame.BodyReader body)
+        {
+            return new Rehomed(body.u64(), body.u64());
         }
     }
 }

@@ -47,7 +47,8 @@ public final class Segment implements AutoCloseable
     private static final ValueLayout.OfLong LONG =
         ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    private final Handle handle;
+    /** Replaced only by {@link #rehome}, on the thread that reads the control channel. */
+    private volatile Handle handle;
     private Mapping mapping;
     private MemorySegment memory;
     private boolean writable;
@@ -390,6 +391,39 @@ public final class Segment implements AutoCloseable
         handle.reduceRights(Rights.SEGMENT_ALL.without(Right.WRITE));
         Memory.mprotect(memory.address(), memory.byteSize(), protection(handle.rights()));
         writable = false;
+    }
+
+    /**
+     * Moves this segment onto {@code replacement}, a fresh copy of the object the supervisor made when it revoked
+     * another holder's handle: the new file is mapped over the old one at the same address ({@code MAP_FIXED}), in
+     * one step, so {@link #memory()} and every slice of it stay valid, and a thread that reads or writes meanwhile
+     * touches either the old copy or the new one. The old handle is closed.
+     *
+     * @param replacement a segment handle of the same size and rights; this segment now owns it.
+     * @throws IllegalArgumentException if its kind, size or rights differ (it is closed then).
+     */
+    public void rehome(final Handle replacement)
+    {
+        final Handle old = handle;
+        if (memory == null || replacement.kind() != ObjectKind.SEGMENT || replacement.size() != old.size() ||
+            !replacement.rights().equals(old.rights()))
+        {
+            replacement.close();
+            throw new IllegalArgumentException("rehome: " + replacement.describe() + " cannot replace " +
+                old.describe() + (memory == null ? ", which is not mapped" : ""));
+        }
+        try
+        {
+            Memory.mmap(memory.address(), memory.byteSize(), protection(old.rights()),
+                Memory.MAP_SHARED | Memory.MAP_FIXED, replacement.fd(), replacement.offset());
+        }
+        catch (final RuntimeException e)
+        {
+            replacement.close(); // the old mapping stays as it was: MAP_FIXED failing leaves it alone
+            throw e;
+        }
+        handle = replacement;
+        old.close();
     }
 
     /**

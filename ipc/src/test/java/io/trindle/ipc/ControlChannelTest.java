@@ -165,7 +165,7 @@ class ControlChannelTest
                 assertTrue(e.getMessage().contains("a field needs"), kind.getSimpleName() + ": " + e.getMessage());
             }
         }
-        assertEquals(18, codes.size());
+        assertEquals(22, codes.size());
     }
 
     @Test
@@ -193,6 +193,31 @@ class ControlChannelTest
             }
             grant.handles().getFirst().close();
         }
+    }
+
+    @Test
+    void shouldCarryTheRevocationFramesAndRefuseARehomeWithoutItsSegment()
+    {
+        supervisor.send(new ControlMessage.Revoke(0x1234L, "board"));
+        assertEquals(new ControlMessage.Revoke(0x1234L, "board"), worker.receive());
+        worker.send(new ControlMessage.Revoked(0x1234L));
+        assertEquals(new ControlMessage.Revoked(0x1234L), supervisor.receive());
+        try (Segment copy = Segment.allocate(4096))
+        {
+            supervisor.send(new ControlMessage.Rehome(0x1234L, "board",
+                List.of(copy.duplicate(Rights.of(Right.READ)))));
+            final ControlMessage.Rehome rehome = assertInstanceOf(ControlMessage.Rehome.class, worker.receive());
+            assertEquals(0x1234L, rehome.oldObjectId());
+            assertEquals(copy.handle().objectId(), rehome.handles().getFirst().objectId());
+            assertEquals(Rights.of(Right.READ), rehome.handles().getFirst().rights());
+            rehome.handles().getFirst().close();
+        }
+        worker.send(new ControlMessage.Rehomed(0x1234L, 0x5678L));
+        assertEquals(new ControlMessage.Rehomed(0x1234L, 0x5678L), supervisor.receive());
+        supervisor.send(new ControlMessage.Rehome(0x1234L, "board", List.of()));
+        final MalformedMessageException refused = assertThrows(MalformedMessageException.class, worker::receive);
+        assertTrue(refused.getMessage().contains("rehome of 'board' must carry one segment handle"),
+            refused.getMessage());
     }
 
     @Test

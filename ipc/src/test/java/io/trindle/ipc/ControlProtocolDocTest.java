@@ -66,6 +66,10 @@ class ControlProtocolDocTest
                     case "create pipe" -> ControlMessage.CreatePipe.KIND;
                     case "create bundle" -> ControlMessage.CreateBundle.KIND;
                     case "unpack" -> ControlMessage.Unpack.KIND;
+                    case "revoke" -> ControlMessage.Revoke.KIND;
+                    case "revoked" -> ControlMessage.Revoked.KIND;
+                    case "rehome" -> ControlMessage.Rehome.KIND;
+                    case "rehomed" -> ControlMessage.Rehomed.KIND;
                     case "create segment" -> ControlMessage.CreateSegment.KIND;
                     case "create allocator" -> ControlMessage.CreateAllocator.KIND;
                     case "notice" -> ControlMessage.Notice.KIND;
@@ -77,7 +81,7 @@ class ControlProtocolDocTest
             }
         }
         assertEquals(5, offsets, "magic, version, kind, body length, handle count");
-        assertEquals(18, kinds);
+        assertEquals(22, kinds);
         final String text = String.join(" ", lines).replaceAll("\\s+", " ");
         assertTrue(text.contains("magic `0x" + Integer.toHexString(ControlFrame.MAGIC) + "`"));
         assertTrue(text.contains("`HEADER_LENGTH` = " + ControlFrame.HEADER_LENGTH));
@@ -124,11 +128,11 @@ class ControlProtocolDocTest
                 }
             }
         }
-        assertEquals(List.of("grant", "handles", "bounce", "notice"), documented);
-        assertEquals(List.of("Bounce", "Grant", "Handles", "Notice"), inCode.stream().sorted().toList());
+        assertEquals(List.of("grant", "handles", "bounce", "notice", "rehome"), documented);
+        assertEquals(List.of("Bounce", "Grant", "Handles", "Notice", "Rehome"), inCode.stream().sorted().toList());
         final String text = String.join(" ", lines).replaceAll("\\s+", " ");
-        assertTrue(text.contains("(only **grant**, **handles**, **bounce** and **notice** frames carry handles: the " +
-            "Handles column of §3)"), "§2 names the same kinds");
+        assertTrue(text.contains("(only **grant**, **handles**, **bounce**, **notice** and **rehome** frames carry " +
+            "handles: the Handles column of §3)"), "§2 names the same kinds");
     }
 
     @Test

@@ -7,6 +7,7 @@ import io.trindle.ipc.linux.Memory;
 import io.trindle.ipc.linux.SystemCallException;
 import org.junit.jupiter.api.Test;
 
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.List;
@@ -47,6 +48,30 @@ class SegmentTest
             }
         }
         return true;
+    }
+
+    @Test
+    void shouldRehomeOntoACopyAtTheSameAddressSoEarlierSlicesReachTheCopy()
+    {
+        try (Segment holder = Segment.allocate(4096); Segment copy = Segment.allocate(4096);
+            Segment other = Segment.allocate(8192))
+        {
+            final MemorySegment slice = holder.memory();
+            holder.putInt(0, 1);
+            copy.putInt(0, 2);
+            final Handle old = holder.handle();
+            holder.rehome(copy.duplicate(copy.rights()));
+            assertTrue(old.isClosed(), "the old handle is closed");
+            assertEquals(copy.handle().objectId(), holder.handle().objectId());
+            assertEquals(2, slice.get(ValueLayout.JAVA_INT_UNALIGNED, 0), "a slice taken before reads the copy");
+            slice.set(ValueLayout.JAVA_INT_UNALIGNED, 0, 3);
+            assertEquals(3, copy.getInt(0), "and writes reach it");
+
+            final Handle wrongSize = other.duplicate(other.rights());
+            assertThrows(IllegalArgumentException.class, () -> holder.rehome(wrongSize));
+            assertTrue(wrongSize.isClosed(), "a refused replacement is closed");
+            assertEquals(3, holder.getInt(0), "and the mapping stays on the copy");
+        }
     }
 
     @Test

@@ -139,6 +139,10 @@ class HeaderConstantsTest
         assertEquals((long)ControlMessage.CreatePipe.KIND, header.get("TRINDLE_CONTROL_KIND_CREATE_PIPE"));
         assertEquals((long)ControlMessage.CreateBundle.KIND, header.get("TRINDLE_CONTROL_KIND_CREATE_BUNDLE"));
         assertEquals((long)ControlMessage.Unpack.KIND, header.get("TRINDLE_CONTROL_KIND_UNPACK"));
+        assertEquals((long)ControlMessage.Revoke.KIND, header.get("TRINDLE_CONTROL_KIND_REVOKE"));
+        assertEquals((long)ControlMessage.Revoked.KIND, header.get("TRINDLE_CONTROL_KIND_REVOKED"));
+        assertEquals((long)ControlMessage.Rehome.KIND, header.get("TRINDLE_CONTROL_KIND_REHOME"));
+        assertEquals((long)ControlMessage.Rehomed.KIND, header.get("TRINDLE_CONTROL_KIND_REHOMED"));
         assertEquals((long)ControlMessage.CreateSegment.KIND, header.get("TRINDLE_CONTROL_KIND_CREATE_SEGMENT"));
         assertEquals((long)ControlMessage.CreateAllocator.KIND, header.get("TRINDLE_CONTROL_KIND_CREATE_ALLOCATOR"));
         assertEquals((long)ControlMessage.Notice.KIND, header.get("TRINDLE_CONTROL_KIND_NOTICE"));

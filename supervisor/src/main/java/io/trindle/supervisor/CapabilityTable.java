@@ -97,6 +97,77 @@ final class CapabilityTable
         sweep();
     }
 
+    /** @return whether {@code worker} holds a handle to {@code objectId}. */
+    boolean holds(final WorkerProcess worker, final long objectId)
+    {
+        return held.getOrDefault(worker, Map.of()).containsKey(objectId);
+    }
+
+    /**
+     * Revokes {@code worker}'s handle to {@code objectId}: it leaves the worker's table, and every transfer in flight
+     * to the worker drops it, so no later transfer, bundle or redemption by the worker reaches the object.
+     */
+    void revoke(final WorkerProcess worker, final long objectId)
+    {
+        final Map<Long, Capability> table = held.getOrDefault(worker, new HashMap<>());
+        table.remove(objectId);
+        // A message on its way to the worker with the object in it is cancelled whole: its token is refused.
+        pending.values().removeIf(transfer ->
+        {
+            final boolean cancelled = transfer.to() == worker &&
+                transfer.capabilities().stream().anyMatch(c -> c.objectId() == objectId);
+            if (cancelled)
+            {
+                redeemed.put(transfer.token(), "cancelled: it carried a segment revoked from " + worker.label);
+            }
+            return cancelled;
+        });
+        // A bundle the worker holds gives up the object: unpacking it yields the rest.
+        for (final Capability capability : table.values())
+        {
+            if (capability.kind() == ObjectKind.BUNDLE)
+            {
+                bundles.computeIfPresent(capability.objectId(), (bundle, contents) ->
+                    contents.stream().filter(c -> c.objectId() != objectId).toList());
+            }
+        }
+    }
+
+    /**
+     * Moves every capability to {@code oldId} — held, in flight, in a bundle — to {@code copy}, with the same
+     * rights.
+     *
+     * @return the processes that held it, and the rights each held.
+     */
+    Map<WorkerProcess, Rights> rehome(final long oldId, final Handle copy)
+    {
+        final Map<WorkerProcess, Rights> holders = new IdentityHashMap<>();
+        for (final Map.Entry<WorkerProcess, Map<Long, Capability>> table : held.entrySet())
+        {
+            final Capability old = table.getValue().remove(oldId);
+            if (old != null)
+            {
+                table.getValue().put(copy.objectId(), moved(old, copy));
+                holders.put(table.getKey(), old.rights());
+            }
+        }
+        for (final Map.Entry<Long, Pending> entry : pending.entrySet())
+        {
+            final Pending transfer = entry.getValue();
+            entry.setValue(new Pending(transfer.token(), transfer.from(), transfer.to(), transfer.pipeId(),
+                transfer.laneId(), transfer.capabilities().stream()
+                .map(c -> c.objectId() == oldId ? moved(c, copy) : c).toList()));
+        }
+        bundles.replaceAll((bundle, contents) -> contents.stream()
+            .map(c -> c.objectId() == oldId ? moved(c, copy) : c).toList());
+        return holders;
+    }
+
+    private static Capability moved(final Capability old, final Handle copy)
+    {
+        return new Capability(copy.objectId(), old.kind(), old.rights(), copy);
+    }
+
     /**
      * A worker may attach handles only to a message on a lane it sends on itself: the token goes into that lane,
      * and only its receiver may redeem it.

@@ -64,6 +64,10 @@ final class HandleBroker
         serving.put(worker, generation);
         for (final ObjectTable.GrantPlan grant : objects.grantsOf(worker.config, worker.replica))
         {
+            if (worker.revoked.contains(grant.name()))
+            {
+                continue; // revoked from this worker: left out of every later start
+            }
             if (grant.kind() == ObjectKind.SEGMENT || grant.kind() == ObjectKind.ALLOCATOR)
             {
                 final Handle master = grant.handles().getFirst();
@@ -328,6 +332,51 @@ final class HandleBroker
         }
         reply(worker, worker.channel, new ControlMessage.Handles(unpack.request(), outcome.status(), outcome.reason(),
             outcome.value() == null ? List.of() : duplicates(outcome.value())));
+    }
+
+    /** @return whether the process of {@code worker} holds a handle to {@code objectId}. */
+    synchronized boolean holds(final WorkerProcess worker, final long objectId)
+    {
+        return capabilities.holds(worker, objectId);
+    }
+
+    /**
+     * Takes {@code worker}'s capability to {@code objectId} out of the table, and the object out of every transfer
+     * in flight to it: from now on it can neither attach nor redeem the object.
+     */
+    synchronized void revoke(final WorkerProcess worker, final long objectId)
+    {
+        capabilities.revoke(worker, objectId);
+    }
+
+    /**
+     * Moves every remaining holder of the segment {@code oldMaster} to {@code copy}: the table, the transfers in
+     * flight and the bundles name the copy from now on, and each holder that runs is sent a {@code rehome} with a
+     * handle to the copy with the rights it held.
+     *
+     * @return the holders told.
+     */
+    synchronized List<WorkerProcess> rehome(final Handle oldMaster, final Handle copy, final String name)
+    {
+        final Handle readOnly = readOnlyMasters.remove(oldMaster);
+        if (readOnly != null)
+        {
+            readOnly.close();
+        }
+        final List<WorkerProcess> told = new ArrayList<>();
+        for (final Map.Entry<WorkerProcess, Rights> holder : capabilities.rehome(oldMaster.objectId(), copy).entrySet())
+        {
+            final WorkerProcess worker = holder.getKey();
+            if (worker.alive() && worker.channel != null)
+            {
+                final CapabilityTable.Capability capability = new CapabilityTable.Capability(copy.objectId(),
+                    ObjectKind.SEGMENT, holder.getValue(), copy);
+                reply(worker, worker.channel, new ControlMessage.Rehome(oldMaster.objectId(), name,
+                    List.of(source(capability).duplicate(capability.rights()))));
+                told.add(worker);
+            }
+        }
+        return told;
     }
 
     /** Closes the supervisor's handles to bundles never unpacked and to the pipes workers created. */

@@ -40,6 +40,7 @@ import java.util.stream.Stream;
  *   trindle top [NAME]            show running pipelines live, redrawn every second (--once --json: one frame)
  *   trindle stop [NAME]           stop a running pipeline: sources stop, the rest drains, workers exit
  *   trindle restart NAME WORKER[.N]  restart every replica of a worker, or replica N, and go on
+ *   trindle revoke NAME WORKER[.N] SEGMENT  take a worker's handle to a segment away; its holders move to a copy
  *   trindle sandbox explain FILE [WORKER]  say what each worker may and may not do, and what enforces it
  *   trindle demo                  run the built-in word-count pipeline (needs -Dtrindle.home, as ./trindle sets)
  *   trindle completion bash|zsh   print a completion script for the shell
@@ -49,8 +50,8 @@ import java.util.stream.Stream;
  *
  * Every verb answers {@code -h} and {@code --help} with its usage on stdout, exit 0, and does nothing else.
  * Exit status: 0 success; 1 a worker failed or the supervisor met an internal error (run), or no pipeline
- * answered or it refused the request (status, stop, restart); 2 usage error or invalid config; 3 the pipeline was
- * stopped on request; 4 the pipeline finished, but a worker that is not restart-safe was restarted (run).
+ * answered or it refused the request (status, stop, restart, revoke); 2 usage error or invalid config; 3 the
+ * pipeline was stopped on request; 4 the pipeline finished, but a worker that is not restart-safe was restarted (run).
  * <p>
  * The verbs are picocli commands ({@link Verbs}): the parsing, the usage and the completion script all come from
  * their annotations, so they cannot disagree. This class is the entry, the usage layout and the usage errors, and
@@ -61,8 +62,9 @@ import java.util.stream.Stream;
     description = "Runs pipelines of worker processes joined by pipes in shared memory, and answers for them.",
     versionProvider = Main.Version.class,
     subcommands = {Verbs.RunCommand.class, Verbs.ValidateCommand.class, Verbs.StatusCommand.class,
-        Verbs.TopCommand.class, Verbs.StopCommand.class, Verbs.RestartCommand.class, Verbs.SandboxCommand.class,
-        Verbs.DemoCommand.class, Verbs.CompletionCommand.class, CommandLine.HelpCommand.class},
+        Verbs.TopCommand.class, Verbs.StopCommand.class, Verbs.RestartCommand.class, Verbs.RevokeCommand.class,
+        Verbs.SandboxCommand.class, Verbs.DemoCommand.class, Verbs.CompletionCommand.class,
+        CommandLine.HelpCommand.class},
     exitCodeList = {"0:success", "1:a worker failed, the supervisor met an internal error, or no pipeline " +
         "answered", Verbs.EXIT_RUN_2, Verbs.EXIT_RUN_3, Verbs.EXIT_RUN_4},
     footer = "%nEvery command answers --help (and: trindle help COMMAND).")

@@ -253,6 +253,29 @@ final class ObjectTable implements AutoCloseable
         return allocations;
     }
 
+    /** @return the segment the config names {@code name}, as it is now, or {@code null}. */
+    Segment segment(final String name)
+    {
+        return segments.get(name);
+    }
+
+    /** @return the names of the config's segments. */
+    List<String> segmentNames()
+    {
+        return List.copyOf(segments.keySet());
+    }
+
+    /**
+     * Puts {@code copy} in the place of the segment {@code name} (a revocation re-homed it): every later grant of
+     * the name hands out the copy.
+     *
+     * @return the segment it replaces, for the caller to close once no one is handed it any more.
+     */
+    Segment replaceSegment(final String name, final Segment copy)
+    {
+        return segments.put(name, copy);
+    }
+
     /** @return the number of segments. */
     int segmentCount()
     {

@@ -12,9 +12,9 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * What {@code trindle status}, {@code trindle stop} and {@code trindle restart} do: find the running pipelines by
- * their sockets in {@link StatusSocket#runDirectory()}, send a supervisor one command through its
- * {@link StatusSocket}, and print its answer on stdout, or on stderr when it refused or could not answer.
+ * What {@code trindle status}, {@code trindle stop}, {@code trindle restart} and {@code trindle revoke} do: find
+ * the running pipelines by their sockets in {@link StatusSocket#runDirectory()}, send a supervisor one command
+ * through its {@link StatusSocket}, and print its answer on stdout, or on stderr when it refused or could not answer.
  * <p>
  * Exit status: 0 answered; 1 no pipeline is running, no supervisor answered, or it refused the request.
  */
@@ -23,6 +23,9 @@ final class PipelineClient
     /** What {@code trindle restart} takes as its worker: a worker's name, or {@code NAME.N} for replica N. */
     private static final Pattern WORKER = Pattern.compile("[A-Za-z][A-Za-z0-9_-]{0," + (Limits.MAX_NAME_LENGTH - 1) +
         "}(\\.[0-9]{1,9})?");
+    /** What {@code trindle revoke} takes as its segment: a segment's name in the config. */
+    private static final Pattern SEGMENT = Pattern.compile("[A-Za-z][A-Za-z0-9_-]{0," +
+        (Limits.MAX_NAME_LENGTH - 1) + "}");
 
     private final PrintStream out;
     private final PrintStream err;
@@ -98,6 +101,33 @@ final class PipelineClient
             return Supervisor.EXIT_USAGE;
         }
         return print(ask(name, StatusSocket.RESTART + worker));
+    }
+
+    /**
+     * Revokes the handle of {@code worker}'s processes (or of replica {@code WORKER.N}) to the segment
+     * {@code segment} of the pipeline {@code name}: the supervisor answers once the segment's other holders moved
+     * to its fresh copy.
+     *
+     * @return the exit status, or {@link Supervisor#EXIT_USAGE} when {@code worker} or {@code segment} is no name
+     *         at all.
+     */
+    int revoke(final String name, final String worker, final String segment)
+    {
+        if (!WORKER.matcher(worker).matches())
+        {
+            err.println("trindle: wrong arguments for 'revoke': '" + worker + "' is not a worker: a worker's name " +
+                "(a letter, then letters, digits, '-' or '_', at most " + Limits.MAX_NAME_LENGTH + "), or NAME.N " +
+                "for its replica N");
+            return Supervisor.EXIT_USAGE;
+        }
+        if (!SEGMENT.matcher(segment).matches())
+        {
+            err.println("trindle: wrong arguments for 'revoke': '" + segment + "' is not a segment: a segment's " +
+                "name in the config (a letter, then letters, digits, '-' or '_', at most " + Limits.MAX_NAME_LENGTH +
+                ")");
+            return Supervisor.EXIT_USAGE;
+        }
+        return print(ask(name, StatusSocket.REVOKE + worker + " " + segment));
     }
 
     /** @return the names of the pipelines with a socket in the run directory, sorted. */

@@ -33,8 +33,8 @@ import java.util.concurrent.TimeoutException;
  * The Unix socket through which {@code trindle status}, {@code trindle stop} and {@code trindle restart} reach a
  * running supervisor: {@code $TRINDLE_RUN_DIR/NAME.sock} (default {@code /tmp/trindle-$USER/NAME.sock}), in a
  * directory of its owner's only. A client writes one line — the key, a space, and {@code status},
- * {@code status --json}, {@code stop} or {@code restart WORKER[.N]} — and reads the answer until the supervisor
- * closes the connection. An answer that starts with
+ * {@code status --json}, {@code stop}, {@code restart WORKER[.N]} or {@code revoke WORKER[.N] SEGMENT} — and
+ * reads the answer until the supervisor closes the connection. An answer that starts with
  * {@code "refused: "} (the request was not served) or {@code "error: "} (it could not be answered) is one line
  * saying why.
  * <p>
@@ -63,6 +63,8 @@ final class StatusSocket implements AutoCloseable
     static final int MAX_REQUEST_BYTES = 256;
     /** The command that restarts a worker: this, then the worker's name or {@code NAME.N}. */
     static final String RESTART = "restart ";
+    /** The command that revokes a worker's handle to a segment: this, then {@code WORKER[.N] SEGMENT}. */
+    static final String REVOKE = "revoke ";
     /** How long a status or restart request waits for the supervisor's loop, which answers it between two events. */
     static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(5);
     /** How long {@code trindle status}, {@code trindle stop} and {@code trindle restart} wait for the whole answer. */
@@ -265,8 +267,10 @@ final class StatusSocket implements AutoCloseable
             }
             default -> command.startsWith(RESTART) ?
                 fromLoop(supervisor.restart(command.substring(RESTART.length())), "the restart") :
-                REFUSED + "unknown command '" + command + "': expected status, status --json, stop or " +
-                    "restart WORKER[.N]\n";
+                command.startsWith(REVOKE) && command.split(" ").length == 3 ?
+                fromLoop(supervisor.revoke(command.split(" ")[1], command.split(" ")[2]), "the revocation") :
+                REFUSED + "unknown command '" + command + "': expected status, status --json, stop, " +
+                    "restart WORKER[.N] or revoke WORKER[.N] SEGMENT\n";
         };
     }
 

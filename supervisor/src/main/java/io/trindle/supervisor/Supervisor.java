@@ -129,6 +129,16 @@ final class Supervisor
     {
     }
 
+    /** {@code trindle revoke}: revoke the handles of a worker's processes to a segment. */
+    private record RevokeRequested(String target, String segment, CompletableFuture<String> answer) implements Event
+    {
+    }
+
+    /** A revocation waited {@link Revocations#TIMEOUT} for the answers of its {@code round}. */
+    private record RevokeTimeout(long round) implements Event
+    {
+    }
+
     /** Spawn the worker at this index of {@link #workers}, then post the next one's. */
     private record StartNext(int index) implements Event
     {
@@ -154,6 +164,7 @@ final class Supervisor
     private ObjectTable objects;
     private HandleBroker broker;
     private StopSequence stopSequence;
+    private Revocations revocations;
     private boolean stopping;
     private int exitCode = EXIT_SUCCESS;
     /** Whether an internal error was said already: a second one, during the stop, kills what still runs. */
@@ -229,6 +240,8 @@ final class Supervisor
         }
         broker = new HandleBroker(objects, workers, reporter, tally);
         observer = new Observer(config, workers, objects, tally, broker);
+        revocations = new Revocations(config, workers, objects, broker, reporter, round -> timers.schedule(
+            () -> events.add(new RevokeTimeout(round)), Revocations.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
         stopSequence = new StopSequence(objects, timers, phase -> events.add(new StopPhase(phase)), reporter,
             broker);
         try
@@ -337,6 +350,21 @@ final class Supervisor
     }
 
     /**
+     * Revokes the handles of a worker's running processes to a segment (see {@link Revocations}). Answered by the
+     * loop thread once the segment's remaining holders were moved to its fresh copy.
+     *
+     * @param target  a worker's name, or {@code NAME.N} for its replica N.
+     * @param segment the segment's name in the config.
+     * @return the answer for the status socket: what was revoked, or {@link StatusSocket#REFUSED} and why not.
+     */
+    CompletableFuture<String> revoke(final String target, final String segment)
+    {
+        final CompletableFuture<String> answer = new CompletableFuture<>();
+        events.add(new RevokeRequested(target, segment, answer));
+        return answer;
+    }
+
+    /**
      * Any exception while handling an event: a bug, or the supervisor out of a resource (descriptors, memory,
      * threads). It is said in one line, without a stack trace, and the pipeline is stopped in order, ending with
      * status {@link #EXIT_WORKER_FAILED}, so that no worker is left running under a dead supervisor. Should a
@@ -362,6 +390,10 @@ final class Supervisor
             query.answer().completeExceptionally(e);
         }
         if (event instanceof RestartRequested request)
+        {
+            request.answer().completeExceptionally(e);
+        }
+        if (event instanceof RevokeRequested request)
         {
             request.answer().completeExceptionally(e);
         }
@@ -453,6 +485,9 @@ final class Supervisor
             case RestartRequested request -> "a request to restart " + request.target();
             case RestartTimeout timeout -> "the restart timeout of worker " + timeout.worker().label;
             case StartNext next -> "the start of worker " + workers.get(next.index()).label;
+            case RevokeRequested request -> "a request to revoke segment " + request.segment() + " from " +
+                request.target();
+            case RevokeTimeout ignored -> "the timeout of a revocation";
         };
     }
 
@@ -518,6 +553,9 @@ final class Supervisor
             case SnapshotQuery query -> query.answer().complete(observer.snapshot());
             case ChannelEnded ended -> ended.channel().close();
             case RestartRequested request -> request.answer().complete(onRestartRequest(request.target()));
+            case RevokeRequested request -> revocations.begin(request.target(), request.segment(), stopping,
+                request.answer());
+            case RevokeTimeout timeout -> revocations.onTimeout(timeout.round());
             case RestartTimeout timeout ->
             {
                 final WorkerProcess worker = timeout.worker();
@@ -632,6 +670,7 @@ final class Supervisor
             worker.channel = null;
         }
         broker.forget(worker);
+        revocations.onExit(worker);
         final int status = exited.status();
         final boolean success = Processes.exitCode(status) == 0;
         // Not ready yet, and not stopped by the supervisor: it died of itself during its start.
@@ -655,8 +694,9 @@ final class Supervisor
             worker.restarts++;
             clearDeadClaims(worker);
             reporter.event(LogEvent.RESTART, worker).with("restart", worker.restarts).say(
-                "worker %s %s; starting it again, as asked (restart %d)%s", worker.label, worker.lastExit,
-                worker.restarts, notRestartSafe(worker));
+                "worker %s %s; starting it again, %s (restart %d)%s", worker.label, worker.lastExit,
+                worker.restartWhy, worker.restarts, notRestartSafe(worker));
+            worker.restartWhy = "as asked";
             start(worker);
             return;
         }
@@ -810,6 +850,8 @@ final class Supervisor
             case ControlMessage.CreatePipe create -> broker.onCreatePipe(worker, create);
             case ControlMessage.CreateBundle create -> broker.onCreateBundle(worker, create);
             case ControlMessage.Unpack unpack -> broker.onUnpack(worker, unpack);
+            case ControlMessage.Revoked revoked -> revocations.onRevoked(worker, revoked);
+            case ControlMessage.Rehomed rehomed -> revocations.onRehomed(worker, rehomed);
             case ControlMessage.CreateSegment create -> broker.onCreateSegment(worker, create);
             case ControlMessage.CreateAllocator create -> broker.onCreateAllocator(worker, create);
             case ControlMessage.Release release -> broker.onRelease(worker, release);

@@ -304,6 +304,28 @@ final class Verbs
         }
     }
 
+    @Command(name = "revoke", description = {"revoke a worker's handle to a segment while the pipeline runs",
+        "Its processes (every replica, or WORKER.N) give the segment up: a Java worker unmaps it; one that does not " +
+        "within 2s is killed and started again without it. The segment's other holders move to a fresh copy of " +
+        "its contents, which the revoked processes cannot reach; the revocation lasts until the pipeline is run " +
+        "again. See docs/security.md."},
+        exitCodeList = {EXIT_ASK_0, EXIT_ASK_1, EXIT_USAGE})
+    static final class RevokeCommand extends Verb
+    {
+        @Parameters(index = "0", paramLabel = "NAME", description = "the pipeline, as its config names it")
+        private String name;
+        @Parameters(index = "1", paramLabel = "WORKER[.N]", description = "the worker, or its replica N")
+        private String worker;
+        @Parameters(index = "2", paramLabel = "SEGMENT", description = "the segment, as the config names it")
+        private String segment;
+
+        @Override
+        public Integer call()
+        {
+            return new PipelineClient(out(), err()).revoke(name, worker, segment);
+        }
+    }
+
     @Command(name = "sandbox", description = "say what the sandbox lets each worker do: sandbox explain FILE",
         subcommands = ExplainCommand.class)
     static final class SandboxCommand

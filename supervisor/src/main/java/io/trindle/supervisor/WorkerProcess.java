@@ -7,6 +7,8 @@ import io.trindle.supervisor.config.WorkerConfig;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * One process of a worker (one replica) as the supervisor tracks it across restarts: its current pid and
@@ -52,6 +54,13 @@ final class WorkerProcess
     boolean stopping;
     /** Set when {@code trindle restart} asked for it: its exit starts it again at once, whatever its policy. */
     boolean restarting;
+    /** Why it is restarted at once, for the line that says so: {@code as asked}, unless a revocation killed it. */
+    String restartWhy = "as asked";
+    /**
+     * The segments revoked from this process ({@code trindle revoke}): its later starts are not granted them. Kept
+     * for as long as the supervisor runs; a new run of the pipeline grants them again.
+     */
+    final Set<String> revoked = new HashSet<>();
     long generation;
 
     WorkerProcess(final WorkerConfig config, final int replica)

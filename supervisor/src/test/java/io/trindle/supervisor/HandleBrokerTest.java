@@ -5,6 +5,7 @@ import io.trindle.ipc.ControlMessage;
 import io.trindle.ipc.Handle;
 import io.trindle.ipc.Right;
 import io.trindle.ipc.Rights;
+import io.trindle.ipc.Segment;
 import io.trindle.supervisor.config.PipelineConfig;
 import io.trindle.supervisor.config.PipelineConfigParser;
 import org.junit.jupiter.api.AfterEach;
@@ -133,6 +134,47 @@ class HandleBrokerTest
 
         broker.close();
         assertFalse(broker.answer(pong, 1, pong.channel, redeem(reply.token())), "a closed broker answers nothing");
+    }
+
+    @Test
+    void shouldRefuseEveryMoveOfARevokedSegmentAndCancelATransferBoundForItsFormerHolder()
+    {
+        // A message on its way to a process whose handle is then revoked is cancelled: its token is refused.
+        assertTrue(broker.answer(ping, 1, ping.channel, transfer()));
+        final long token = assertInstanceOf(ControlMessage.TransferReply.class, pingEnd.receive()).token();
+        broker.revoke(pong, segmentId);
+        assertTrue(broker.answer(pong, 1, pong.channel, redeem(token)));
+        final ControlMessage.Handles cancelled = assertInstanceOf(ControlMessage.Handles.class, pongEnd.receive());
+        assertEquals(ControlMessage.Status.ALREADY_REDEEMED, cancelled.status());
+        assertTrue(cancelled.reason().contains("cancelled: it carried a segment revoked from pong"),
+            cancelled.reason());
+        assertTrue(cancelled.handles().isEmpty());
+    }
+
+    @Test
+    void shouldForgetARevokedHandleAndMoveTheOtherHoldersToTheCopy() throws Exception
+    {
+        final Segment old = objects.segment("token");
+        try (Segment copy = Segment.allocate(old.handle().rights(), old.size()))
+        {
+            // The remaining holder is told, with a handle to the copy and exactly the rights it held.
+            assertEquals(List.of(ping), broker.rehome(old.handle(), copy.handle(), "token"));
+            final ControlMessage.Rehome rehome = assertInstanceOf(ControlMessage.Rehome.class, pingEnd.receive());
+            assertEquals(segmentId, rehome.oldObjectId());
+            assertEquals(copy.handle().objectId(), rehome.handles().getFirst().objectId());
+            assertEquals(MOVED, rehome.handles().getFirst().rights());
+            rehome.handles().forEach(Handle::close);
+            assertFalse(broker.holds(ping, segmentId));
+            assertTrue(broker.holds(ping, copy.handle().objectId()));
+
+            // Revoked, it may move the copy no more: the table refuses it.
+            broker.revoke(ping, copy.handle().objectId());
+            assertFalse(broker.holds(ping, copy.handle().objectId()));
+            assertTrue(broker.answer(ping, 1, ping.channel, new ControlMessage.Transfer(1, pipeId, 0,
+                List.of(new ControlMessage.Attachment(copy.handle().objectId(), MOVED, false)))));
+            assertEquals(ControlMessage.Status.NOT_HELD,
+                assertInstanceOf(ControlMessage.TransferReply.class, pingEnd.receive()).status());
+        }
     }
 
     @Test

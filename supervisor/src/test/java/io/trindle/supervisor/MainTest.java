@@ -28,7 +28,8 @@ class MainTest
 {
     /** Every verb, as typed before {@code --help}. */
     private static final List<List<String>> VERBS = List.of(List.of("run"), List.of("validate"), List.of("status"),
-        List.of("stop"), List.of("restart"), List.of("sandbox"), List.of("sandbox", "explain"), List.of("demo"),
+        List.of("stop"), List.of("restart"), List.of("revoke"),
+        List.of("sandbox"), List.of("sandbox", "explain"), List.of("demo"),
         List.of("completion"), List.of("help"));
 
     @TempDir
@@ -107,6 +108,7 @@ class MainTest
             {"run"},
             {"run", "a.yaml", "b.yaml"},
             {"restart", "pipeline"},
+            {"revoke", "pipeline", "worker"},
             {"stop", "one", "two"},
             {"sandbox"},
             {"sandbox", "explain"},
@@ -253,8 +255,8 @@ class MainTest
             complete_words trindle status --
             complete_words trindle ''
             """);
-        assertEquals(List.of("restart", "bash zsh", "--json --help",
-            "run validate status top stop restart sandbox demo completion help"), completed.lines().toList());
+        assertEquals(List.of("restart revoke", "bash zsh", "--json --help",
+            "run validate status top stop restart revoke sandbox demo completion help"), completed.lines().toList());
     }
 
     @Test
@@ -278,7 +280,7 @@ class MainTest
             complete_words trindle ''
             whence -w _bash_complete
             """);
-        assertEquals(List.of("bash zsh", "run validate status top stop restart sandbox demo completion help",
+        assertEquals(List.of("bash zsh", "run validate status top stop restart revoke sandbox demo completion help",
             "_bash_complete: function"), completed.lines().toList());
     }
 

@@ -26,6 +26,8 @@ public final class Memory
     public static final int PROT_EXEC = 4;
     public static final int MAP_SHARED = 0x01;
     public static final int MAP_PRIVATE = 0x02;
+    /** Place the mapping at exactly the address given, replacing whatever was mapped there, in one step. */
+    public static final int MAP_FIXED = 0x10;
     private static final long MAP_FAILED = -1L;
 
     // sysconf(3)
@@ -57,11 +59,24 @@ public final class Memory
      */
     public static long mmap(final long length, final int prot, final int flags, final int fd, final long offset)
     {
+        return mmap(0L, length, prot, flags, fd, offset);
+    }
+
+    /**
+     * {@code mmap(hint, length, prot, flags, fd, offset)}: with {@link #MAP_FIXED}, the new mapping replaces the
+     * pages at {@code hint} atomically, so a thread touching them sees either the old file or the new one, never a
+     * hole.
+     *
+     * @return the address of the new mapping.
+     */
+    public static long mmap(final long hint, final long length, final int prot, final int flags, final int fd,
+        final long offset)
+    {
         final MemorySegment errno = capture();
         final long address;
         try
         {
-            address = (long)MMAP.invokeExact(errno, 0L, length, prot, flags, fd, offset);
+            address = (long)MMAP.invokeExact(errno, hint, length, prot, flags, fd, offset);
         }
         catch (final Throwable t)
         {

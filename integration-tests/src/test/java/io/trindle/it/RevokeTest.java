@@ -1,0 +1,165 @@
+package io.trindle.it;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * {@code trindle revoke NAME WORKER SEGMENT} (workers: {@code io.trindle.it.workers.Revokee}): the revoked worker
+ * cannot read or write the segment's current contents — asserted from its side, even through a mapping of its
+ * own — while the other holder goes on with the same contents; a worker that ignores the revoke is killed and
+ * started again without the grant; what cannot be revoked is refused, saying why.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class RevokeTest
+{
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    @TempDir
+    Path directory;
+
+    private SupervisorProcess client(final String... arguments) throws Exception
+    {
+        return SupervisorProcess.start(directory, Files.createTempDirectory(directory, "client"), arguments);
+    }
+
+    @Test
+    void shouldLeaveTheRevokedWorkerADeadCopyAndMoveTheOtherHolderToTheLiveOne() throws Exception
+    {
+        Files.writeString(directory.resolve("rv.yaml"), """
+            segments:
+              board: { size: 4KiB }
+            workers:
+              keeper:
+                java: io.trindle.it.workers.Revokee keeper
+                ready-timeout: 600s
+                grants: { board: [read, write] }
+                restart: never
+              leaver:
+                java: io.trindle.it.workers.Revokee leaver
+                ready-timeout: 600s
+                grants: { board: [read, write] }
+                restart: never
+            """);
+        try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "rv.yaml"))
+        {
+            await(trindle::stdout, "keeper | wrote v1");
+            await(trindle::stdout, "leaver | sees 'v1'");
+
+            final SupervisorProcess revoke = client("revoke", "rv", "leaver", "board");
+            assertEquals(0, revoke.waitFor(WAIT), revoke.output());
+            assertEquals("revoked segment board: leaver unmapped it; moved to a fresh copy: keeper\n",
+                revoke.stdout());
+            await(trindle::stderr, "trindle: worker keeper now maps the copy of segment board\n");
+            // The revocation has completed: from now on what the revoked worker writes reaches no one.
+            Files.createFile(directory.resolve("leak"));
+            await(trindle::stdout, "leaver | wrote 'leaked' at 64 of its own mapping");
+            final String out = trindle.stdout();
+            assertTrue(out.contains("leaver | its mapping of board is revoked: a read threw ClosedHandleException; " +
+                "worker 'leaver' has no grant of a segment named 'board'; its grants are []"), out);
+
+            Files.createFile(directory.resolve("write-v2"));
+            await(trindle::stdout, "keeper | wrote v2, reads back 'v2'");
+            Files.createFile(directory.resolve("check"));
+            // The keeper sees its own write and not the revoked worker's; the revoked worker's mapping, which it
+            // kept against the rules, shows the old contents and never the keeper's later write.
+            await(trindle::stdout, "keeper | sees 'v2' at 0 and '' at 64");
+            await(trindle::stdout, "leaver | its own mapping shows 'v1' at 0");
+
+            final String[][] refusals = {
+                {"leaver", "board", "worker leaver does not hold segment board (it was revoked already)"},
+                {"nobody", "board", "pipeline 'rv' has no worker 'nobody' (its workers: keeper, leaver)"},
+                {"keeper", "nothing", "pipeline 'rv' has no segment 'nothing' (its segments: board)"},
+                {"keeper.1", "board", "worker keeper has no replica '1': it has one process, keeper"},
+            };
+            for (final String[] refusal : refusals)
+            {
+                final SupervisorProcess refused = client("revoke", "rv", refusal[0], refusal[1]);
+                assertEquals(1, refused.waitFor(WAIT), refused.output());
+                assertEquals("trindle: pipeline 'rv': refused: " + refusal[2] + "\n", refused.stderr());
+            }
+            final SupervisorProcess noPipeline = client("revoke", "nope", "keeper", "board");
+            assertEquals(1, noPipeline.waitFor(WAIT), noPipeline.output());
+            assertTrue(noPipeline.stderr().startsWith("trindle: no pipeline 'nope' is running"),
+                noPipeline.stderr());
+
+            Files.createFile(directory.resolve("finish"));
+            assertEquals(0, trindle.waitFor(WAIT), trindle.output());
+            final String err = trindle.stderr();
+            assertTrue(err.contains("trindle: revoking the handle of worker leaver to segment board\n"), err);
+            assertTrue(err.contains("trindle: worker leaver unmapped segment board and closed its handle\n"), err);
+        }
+    }
+
+    @Test
+    void shouldKillAWorkerThatIgnoresTheRevokeAndStartItAgainWithoutTheGrant() throws Exception
+    {
+        Files.writeString(directory.resolve("rv.yaml"), """
+            segments:
+              board: { size: 4KiB }
+            workers:
+              keeper:
+                java: io.trindle.it.workers.Revokee keeper
+                ready-timeout: 600s
+                grants: { board: [read, write] }
+                restart: never
+              ignorer:
+                java: io.trindle.it.workers.Revokee ignorer
+                ready-timeout: 600s
+                grants: { board: read }
+                restart: never
+                restart-safe: true
+            """);
+        try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "rv.yaml"))
+        {
+            await(trindle::stdout, "keeper  | wrote v1");
+            await(trindle::stdout, "ignorer | granted [board]");
+
+            final SupervisorProcess revoke = client("revoke", "rv", "ignorer", "board");
+            assertEquals(0, revoke.waitFor(WAIT), revoke.output());
+            assertEquals("revoked segment board: ignorer was killed: it did not answer within 2s; moved to a fresh " +
+                "copy: keeper\n", revoke.stdout());
+            await(trindle::stdout, "ignorer | granted []");
+            await(trindle::stderr, "trindle: worker keeper now maps the copy of segment board\n");
+            Files.createFile(directory.resolve("write-v2"));
+            await(trindle::stdout, "keeper  | wrote v2, reads back 'v2'");
+
+            Files.createFile(directory.resolve("check"));
+            Files.createFile(directory.resolve("finish"));
+            assertEquals(0, trindle.waitFor(WAIT), trindle.output());
+            final String out = trindle.stdout();
+            assertTrue(out.contains("ignorer | ignores Revoke"), out);
+            assertEquals(1, out.split("ignorer \\| granted \\[board]", -1).length - 1, "granted board once: " + out);
+            final String err = trindle.stderr();
+            assertTrue(err.contains("trindle: worker ignorer did not give up segment board: it did not answer " +
+                "within 2s; killing it, to start it again without the handle\n"), err);
+            assertTrue(err.contains("trindle: worker ignorer was killed by SIGKILL; starting it again, without " +
+                "segment board, which was revoked (restart 1)\n"), err);
+        }
+    }
+
+    /** Waits until {@code text} shows {@code expected}: a state, polled; fails after {@link #WAIT}. */
+    private static void await(final Supplier<String> text, final String expected)
+    {
+        final long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!text.get().contains(expected))
+        {
+            if (System.nanoTime() > deadline)
+            {
+                fail("expected:\n" + expected + "\nin:\n" + text.get());
+            }
+            LockSupport.parkNanos(10_000_000L);
+        }
+    }
+}
