@@ -147,6 +147,19 @@ final class Allocations
         return child;
     }
 
+    /**
+     * Object {@code from} was replaced by a copy, {@code to}, of the same size (a revocation re-homed a segment): the
+     * charge moves to the copy, and the allocator's use does not change.
+     */
+    void recharge(final long from, final long to)
+    {
+        final Charge charge = charges.remove(from);
+        if (charge != null)
+        {
+            charges.put(to, charge);
+        }
+    }
+
     /** @return whether object {@code objectId} is charged to some allocator. */
     boolean isCharged(final long objectId)
     {

@@ -253,6 +253,7 @@ final class Revocations
         final Segment copy = Segment.allocate(old.handle().rights(), old.size());
         MemorySegment.copy(old.memory(), 0, copy.memory(), 0, old.size());
         objects.replaceSegment(revocation.segment, copy);
+        objects.allocations().recharge(old.handle().objectId(), copy.handle().objectId());
         for (final WorkerProcess holder : broker.rehome(old.handle(), copy.handle(), revocation.segment))
         {
             revocation.moving.add(holder);
