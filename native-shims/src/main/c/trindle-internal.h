@@ -498,8 +498,9 @@ TRINDLE_INTERNAL void trindle_allocators_free(struct trindle_allocators *allocat
 TRINDLE_INTERNAL struct trindle_notices *trindle_notices_of(trindle_t *trindle);
 TRINDLE_INTERNAL struct trindle_allocators *trindle_allocators_of(trindle_t *trindle);
 TRINDLE_INTERNAL uint8_t *trindle_receive_buffer(trindle_t *trindle);
-/** Reads every frame waiting on the channel without blocking (stops, notices), as exchange does. */
-TRINDLE_INTERNAL int trindle_look_at_channel(trindle_t *trindle);
+/** Reads every frame waiting on the channel without blocking (stops, notices), if the last look was at least
+ *  10 ms ago, as trindle_stop_requested does: a clock read otherwise, no system call. */
+TRINDLE_INTERNAL int trindle_look_at_channel_when_due(trindle_t *trindle);
 /** Does what look_at_channel does with one frame that is no awaited reply: a stop, a notice, or one dropped. */
 TRINDLE_INTERNAL void trindle_take_frame(trindle_t *trindle, struct trindle_frame *frame);
 

@@ -82,15 +82,15 @@ int trindle_next_notice(trindle_t *trindle, trindle_notice_t *notice)
         return trindle_fail(
             TRINDLE_E_INVALID, 0, "trindle_next_notice: trindle=%p, notice=%p", (void *)trindle, (void *)notice);
     }
-    const int result = trindle_look_at_channel(trindle);
-    if (result < 0)
-    {
-        return result;
-    }
     struct trindle_notices *notices = trindle_notices_of(trindle);
     if (notices->count == 0)
     {
-        return 0;
+        /* At most one look every 10 ms: a worker may ask after every batch without a system call each time. */
+        const int result = trindle_look_at_channel_when_due(trindle);
+        if (result < 0 || notices->count == 0)
+        {
+            return result < 0 ? result : 0;
+        }
     }
     *notice = notices->ring[notices->head];
     notices->head = (notices->head + 1) % notices->capacity;

@@ -559,7 +559,7 @@ int trindle_ready(trindle_t *trindle)
     return trindle_control_send_empty(trindle->fd, TRINDLE_CONTROL_KIND_READY);
 }
 
-static int look_at_channel(trindle_t *trindle);
+static int look_when_due(trindle_t *trindle);
 
 struct trindle_notices *trindle_notices_of(trindle_t *trindle)
 {
@@ -597,9 +597,9 @@ void trindle_take_frame(trindle_t *trindle, struct trindle_frame *frame)
     trindle_frame_close(frame);
 }
 
-int trindle_look_at_channel(trindle_t *trindle)
+int trindle_look_at_channel_when_due(trindle_t *trindle)
 {
-    return look_at_channel(trindle);
+    return look_when_due(trindle);
 }
 
 /**

@@ -775,7 +775,9 @@ TRINDLE_API int trindle_release_segment(trindle_t *trindle, trindle_segment_t *s
 TRINDLE_API int trindle_release_allocator(trindle_t *trindle, trindle_allocator_t *allocator);
 
 /**
- * Takes the oldest notice not yet taken, reading the channel first (without blocking) for any that arrived.
+ * Takes the oldest notice not yet taken. When none is queued, it looks at the channel (without blocking) for any
+ * that arrived, at most every 10 ms as trindle_stop_requested does: calling it after every batch costs a clock
+ * read, not a system call. A worker that waits for a notice can poll trindle_control_fd for input first.
  *
  * @return 1 with `notice` filled; 0 if none waits; TRINDLE_E_SUPERVISOR_GONE; TRINDLE_E_SYSTEM;
  *         TRINDLE_E_INVALID.

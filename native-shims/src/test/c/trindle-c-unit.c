@@ -1309,6 +1309,18 @@ static void should_hold_allocators_create_from_them_and_queue_notices(void)
     const uint64_t scratch_id = 0x51;
     const uint64_t page = 4096;
     frame_send(supervisor, &frame, &allocator_kind, &allocate, &scratch_id, &page);
+    /* A lane to receive, so that an exchange waits. */
+    frame_start(&frame, TRINDLE_CONTROL_KIND_GRANT);
+    frame_string(&frame, "in");
+    frame_u32(&frame, TRINDLE_RIGHT_RECEIVE);
+    frame_u16(&frame, TRINDLE_OBJECT_PIPE);
+    frame_u16(&frame, TRINDLE_PARTITION_ROUND_ROBIN);
+    frame.fds[0] = make_lane(4096, 0);
+    frame.fd_count = 1;
+    const uint32_t pipe_kind = TRINDLE_OBJECT_PIPE;
+    const uint32_t receive = TRINDLE_RIGHT_RECEIVE;
+    const uint64_t lane_size = TRINDLE_LANE_HEADER_LENGTH + 4096;
+    frame_send(supervisor, &frame, &pipe_kind, &receive, &next_pipe_id, &lane_size);
     frame_start(&frame, TRINDLE_CONTROL_KIND_GRANTS_DONE);
     frame_send(supervisor, &frame, NULL, NULL, NULL, NULL);
 
@@ -1368,12 +1380,12 @@ static void should_hold_allocators_create_from_them_and_queue_notices(void)
     CHECK_CODE(trindle_release_segment(trindle, segment), TRINDLE_OK);
     expect_request(supervisor, TRINDLE_CONTROL_KIND_RELEASE, (const uint64_t[]){ 5, 0x61 }, 2);
     CHECK_CODE(trindle_release_segment(trindle, segment), TRINDLE_E_NOT_FOUND);
+    send_notice(supervisor, TRINDLE_NOTICE_LANE_ENDED, 0, 0x99, 2, 0, "lane 2 of pipe 'post' ended");
     send_handles(supervisor, 6, TRINDLE_STATUS_OK, "", 0, 0, 0, -1, 0);
     CHECK_CODE(trindle_release_allocator(trindle, child), TRINDLE_OK);
     expect_request(supervisor, TRINDLE_CONTROL_KIND_RELEASE, (const uint64_t[]){ 6, 0x71 }, 2);
 
-    /* A notice read by a look at the channel, then every notice in the order it came. */
-    send_notice(supervisor, TRINDLE_NOTICE_LANE_ENDED, 0, 0x99, 2, 0, "lane 2 of pipe 'post' ended");
+    /* Every notice read while waiting for an answer, in the order it came. */
     static const struct
     {
         uint32_t kind;
@@ -1399,9 +1411,22 @@ static void should_hold_allocators_create_from_them_and_queue_notices(void)
     CHECK_CODE(trindle_next_notice(trindle, &notice), 0);
     CHECK_CODE(trindle_next_notice(NULL, &notice), TRINDLE_E_INVALID);
 
-    /* A gone supervisor ends a request. */
+    /* A notice arriving ends an exchange's wait (here of 60 s), and one queued keeps the next from waiting. */
+    trindle_inbox_t *inbox;
+    CHECK_CODE(trindle_inbox_create(4, &inbox), TRINDLE_OK);
     send_notice(supervisor, TRINDLE_NOTICE_PRESSURE_ABOVE, 80, scratch_id, 32768, 40960, "again");
+    const int64_t minute = 60000000000LL;
+    int64_t started = trindle_now_nanos();
+    CHECK_CODE(trindle_exchange(trindle, NULL, inbox, minute), 0);
+    CHECK(trindle_now_nanos() - started < minute / 2, "the notice ended the wait");
+    started = trindle_now_nanos();
+    CHECK_CODE(trindle_exchange(trindle, NULL, inbox, minute), 0);
+    CHECK(trindle_now_nanos() - started < minute / 2, "a queued notice keeps an exchange from waiting");
     CHECK_CODE(trindle_next_notice(trindle, &notice), 1);
+    CHECK(strcmp(notice.details, "again") == 0, "details=%s", notice.details);
+    trindle_inbox_destroy(inbox);
+
+    /* A gone supervisor ends a request. */
     close(supervisor);
     CHECK_CODE(trindle_allocator_create_segment(trindle, scratch, 4096, &segment), TRINDLE_E_SUPERVISOR_GONE);
     CHECK_ERROR_CONTAINS("trindle_allocator_create_segment(size=4096): ");
