@@ -2,14 +2,16 @@
  * trindle-c-allocator — a test worker that fills an allocator, for the allocator test of the integration tests:
  * two segments bring it to 80 % and then 100 % of its quota (of 40 KiB), a third is refused; once the file "go"
  * exists (the test creates it when it has seen the status), it gives both back and prints the four pressure
- * notices in the order they came.
+ * notices in the order they came; with "lane-ended", it also waits for the notice that a lane it receives ended.
  *
- * usage: trindle-c-allocator ALLOCATOR
- * prints: "quota N", "refused CODE_NAME: REASON", "full", then "notice KIND PERCENT% used USED of QUOTA" four times.
+ * usage: trindle-c-allocator ALLOCATOR [lane-ended]
+ * prints: "quota N", "refused CODE_NAME: REASON", "full", then "notice KIND PERCENT% used USED of QUOTA: DETAILS"
+ * for each pressure notice, then (with lane-ended) "notice LANE_ENDED 0%: DETAILS".
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -36,11 +38,12 @@ static const char *kind_name(uint32_t kind)
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
-    if (argc != 2)
+    if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "lane-ended") != 0))
     {
-        fprintf(stderr, "usage: trindle-c-allocator ALLOCATOR\n");
+        fprintf(stderr, "usage: trindle-c-allocator ALLOCATOR [lane-ended]\n");
         return 2;
     }
+    const bool lane_ended = argc == 3;
     trindle_t *trindle;
     int result = trindle_connect(&trindle);
     if (result != TRINDLE_OK)
@@ -82,18 +85,28 @@ int main(int argc, char **argv)
     {
         return failed("release", result);
     }
-    trindle_notice_t notices[4];
+    /* The four pressure notices, and the lane's end if asked for, which may come before, between or after them. */
+    trindle_notice_t pressure[4];
     int count = 0;
-    while (count < 4)
+    trindle_notice_t ended = { 0 };
+    while (count < 4 || (lane_ended && ended.kind == 0))
     {
-        result = trindle_next_notice(trindle, &notices[count]);
+        trindle_notice_t notice;
+        result = trindle_next_notice(trindle, &notice);
         if (result < 0)
         {
             return failed("next notice", result);
         }
         if (result == 1)
         {
-            count++;
+            if (notice.kind == TRINDLE_NOTICE_LANE_ENDED)
+            {
+                ended = notice;
+            }
+            else if (count < 4)
+            {
+                pressure[count++] = notice;
+            }
             continue;
         }
         /* Nothing queued: sleep until the channel has something to read. */
@@ -102,8 +115,12 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < count; i++)
     {
-        printf("notice %s %u%% used %" PRIu64 " of %" PRIu64 ": %s\n", kind_name(notices[i].kind), notices[i].percent,
-            notices[i].used, notices[i].quota, notices[i].details);
+        printf("notice %s %u%% used %" PRIu64 " of %" PRIu64 ": %s\n", kind_name(pressure[i].kind), pressure[i].percent,
+            pressure[i].used, pressure[i].quota, pressure[i].details);
+    }
+    if (lane_ended)
+    {
+        printf("notice %s %u%%: %s\n", kind_name(ended.kind), ended.percent, ended.details);
     }
     trindle_close(trindle);
     return 0;

@@ -17,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * A C worker (over libtrindle) and a Python worker under the supervisor, each granted an allocator of its own, as
  * AllocatorTest does for Java: each fills its allocator with two segments, a third is refused with the reason
  * naming the quota, the use and what was asked, and the status shows the use; then each gives both back and
- * prints the pressure notices, 80 % and 95 % going up and then down, in the order they came.
+ * prints the pressure notices, 80 % and 95 % going up and then down, in the order they came. The C worker receives
+ * the pipe the Python worker sends on, and hears that its lane ended when the Python worker exits.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class OtherLanguagesAllocatorTest
@@ -39,16 +40,18 @@ class OtherLanguagesAllocatorTest
             allocators:
               c-scratch: { quota: 40KiB }
               p-scratch: { quota: 40KiB }
+            pipes:
+              post: { lane: 64KiB }
             workers:
               c-filler:
-                command: [%s/trindle-c-allocator, c-scratch]
-                grants: { c-scratch: allocate }
+                command: [%s/trindle-c-allocator, c-scratch, lane-ended]
+                grants: { c-scratch: allocate, post: receive }
                 ready-timeout: 60s
                 restart: never
               p-filler:
                 command: [/usr/bin/python3, %s/python-allocator.py, p-scratch]
                 env: { PYTHONPATH: "%s", TRINDLE_LIBRARY: "%s" }
-                grants: { p-scratch: allocate }
+                grants: { p-scratch: allocate, post: send }
                 ready-timeout: 60s
                 restart: never
             """.formatted(bin, tests, python, library));
@@ -91,6 +94,8 @@ class OtherLanguagesAllocatorTest
                     worker + " | notice PRESSURE_BELOW 95% used 8192 of 40960: ",
                     worker + " | notice PRESSURE_BELOW 80% used 8192 of 40960: ");
             }
+            expect(done, "c-filler | notice LANE_ENDED 0%: lane 0 of pipe 'post' ended: worker p-filler will not run " +
+                "again");
         }
     }
 
