@@ -200,7 +200,8 @@
 #define TRINDLE_CONTROL_KIND_GRANTS_DONE 3
 #define TRINDLE_CONTROL_KIND_READY 4
 #define TRINDLE_CONTROL_KIND_STOP 5
-/* Handles in motion (control-protocol.md §4). libtrindle decodes and checks them; it sends none yet. */
+/* Handles in motion (control-protocol.md §4). libtrindle decodes and checks them all; of the requests it sends
+ * only the allocators' (create segment, create allocator, release). */
 #define TRINDLE_CONTROL_KIND_TRANSFER 6
 #define TRINDLE_CONTROL_KIND_TRANSFER_REPLY 7
 #define TRINDLE_CONTROL_KIND_REDEEM 8
