@@ -192,10 +192,10 @@ class Connection:
         """The one call of the Trindle drafts: sends everything in ``outbox``, releases ``inbox``'s last batch,
         then waits up to ``timeout`` s to fill ``inbox`` with the next batch from every input.
 
-        Returns the number of messages received (0 if none came in time, if a stop request arrived, or if the
-        worker receives nothing), or END_OF_STREAM once every input has ended. Raises CorruptLane once per broken
-        input lane (call again: the others go on), SupervisorGone, or a send's error (the outbox keeps what it
-        did not send)."""
+        Returns the number of messages received (0 if none came in time, if a stop request or a notice arrived,
+        or if the worker receives nothing), or END_OF_STREAM once every input has ended. Raises CorruptLane once
+        per broken input lane (call again: the others go on), SupervisorGone, or a send's error (the outbox keeps
+        what it did not send)."""
         if inbox is not None:
             inbox._invalidate()
         code = _lib.trindle_exchange(

@@ -583,7 +583,8 @@ TRINDLE_API int trindle_stop_requested(trindle_t *trindle);
  * may be NULL.
  *
  * @return the number of messages received: 0 if none came in time, if the worker receives nothing, or if a
- *         stop request arrived while waiting (see trindle_stop_requested); TRINDLE_END_OF_STREAM once every pipe
+ *         stop request or a notice arrived while waiting (see trindle_stop_requested, trindle_next_notice; a
+ *         notice already queued keeps it from waiting at all); TRINDLE_END_OF_STREAM once every pipe
  *         it receives has ended; TRINDLE_E_CORRUPT once for each input lane found broken (reason in
  *         trindle_last_error(); go on calling); TRINDLE_E_SUPERVISOR_GONE; or the error of a send (the outbox
  *         then still holds the messages not yet sent, first the one that failed).
