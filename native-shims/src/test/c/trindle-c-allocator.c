@@ -2,11 +2,13 @@
  * trindle-c-allocator — a test worker that fills an allocator, for the allocator test of the integration tests:
  * two segments bring it to 80 % and then 100 % of its quota (of 40 KiB), a third is refused; once the file "go"
  * exists (the test creates it when it has seen the status), it gives both back and prints the four pressure
- * notices in the order they came; with "lane-ended", it also waits for the notice that a lane it receives ended.
+ * notices in the order they came; then it makes a child allocator of 16 KiB, is refused a segment of 20 KiB from
+ * it and releases it; with "lane-ended", it also waits for the notice that a lane it receives ended.
  *
  * usage: trindle-c-allocator ALLOCATOR [lane-ended]
  * prints: "quota N", "refused CODE_NAME: REASON", "full", then "notice KIND PERCENT% used USED of QUOTA: DETAILS"
- * for each pressure notice, then (with lane-ended) "notice LANE_ENDED 0%: DETAILS".
+ * for each pressure notice, "child quota 16384", "child refused CODE_NAME: REASON", "child released", then (with
+ * lane-ended) "notice LANE_ENDED 0%: DETAILS".
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
@@ -118,6 +120,19 @@ int main(int argc, char **argv)
         printf("notice %s %u%% used %" PRIu64 " of %" PRIu64 ": %s\n", kind_name(pressure[i].kind), pressure[i].percent,
             pressure[i].used, pressure[i].quota, pressure[i].details);
     }
+    trindle_allocator_t *child;
+    if ((result = trindle_allocator_create_allocator(trindle, scratch, 4 * PAGE, &child)) != TRINDLE_OK)
+    {
+        return failed("create allocator", result);
+    }
+    printf("child quota %" PRIu64 "\n", trindle_allocator_quota(child));
+    result = trindle_allocator_create_segment(trindle, child, 5 * PAGE, &more);
+    printf("child refused %s: %s\n", trindle_strerror(result), trindle_last_error());
+    if ((result = trindle_release_allocator(trindle, child)) != TRINDLE_OK)
+    {
+        return failed("release allocator", result);
+    }
+    printf("child released\n");
     if (lane_ended)
     {
         printf("notice %s %u%%: %s\n", kind_name(ended.kind), ended.percent, ended.details);

@@ -1,9 +1,11 @@
 """python-allocator — a test worker that fills an allocator, as trindle-c-allocator does: two segments bring it
 to 80 % and then 100 % of its quota (of 40 KiB), a third is refused; once the file "go" exists (the test creates
-it when it has seen the status), it gives both back and prints the four pressure notices in the order they came.
+it when it has seen the status), it gives both back and prints the four pressure notices in the order they came;
+then it makes a child allocator of 16 KiB, is refused a segment of 20 KiB from it and releases it.
 
 usage: python3 python-allocator.py ALLOCATOR
-prints: "quota N", "refused CODE_NAME: REASON", "full", then "notice KIND PERCENT% used USED of QUOTA" four times.
+prints: "quota N", "refused CODE_NAME: REASON", "full", "notice KIND PERCENT% used USED of QUOTA: DETAILS" four
+times, "child quota 16384", "child refused CODE_NAME: REASON", "child released".
 """
 
 import os
@@ -40,3 +42,12 @@ with trindle.connect() as t:
         notices.extend(taken)
     for notice in notices:
         print(f"notice {notice.kind.name} {notice.percent}% used {notice.used} of {notice.quota}: {notice.details}")
+    child = t.create_allocator(scratch, 4 * PAGE)
+    print(f"child quota {child.quota}", flush=True)
+    try:
+        t.create_segment(child, 5 * PAGE)
+        print("a segment over the child's quota was ALLOWED", flush=True)
+    except trindle.OverQuota as refused:
+        print(f"child refused {refused.name}: {refused.detail}", flush=True)
+    t.release(child)
+    print("child released", flush=True)

@@ -17,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * A C worker (over libtrindle) and a Python worker under the supervisor, each granted an allocator of its own, as
  * AllocatorTest does for Java: each fills its allocator with two segments, a third is refused with the reason
  * naming the quota, the use and what was asked, and the status shows the use; then each gives both back and
- * prints the pressure notices, 80 % and 95 % going up and then down, in the order they came. The C worker receives
+ * prints the pressure notices, 80 % and 95 % going up and then down, in the order they came; then each makes a
+ * child allocator, which cannot give more than its own quota, and releases it. The C worker receives
  * the pipe the Python worker sends on, and hears that its lane ended when the Python worker exits.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
@@ -92,7 +93,12 @@ class OtherLanguagesAllocatorTest
                 expectInOrder(done, worker + " | notice PRESSURE_ABOVE 80% used 32768 of 40960: ",
                     worker + " | notice PRESSURE_ABOVE 95% used 40960 of 40960: ",
                     worker + " | notice PRESSURE_BELOW 95% used 8192 of 40960: ",
-                    worker + " | notice PRESSURE_BELOW 80% used 8192 of 40960: ");
+                    worker + " | notice PRESSURE_BELOW 80% used 8192 of 40960: ",
+                    worker + " | child quota 16384",
+                    worker + " | child refused TRINDLE_E_OVER_QUOTA: ",
+                    worker + " | child released");
+                expect(done, "trindle_allocator_create_segment(size=20480) refused with status 10: allocator '" +
+                    worker.charAt(0) + "-scratch/");
             }
             expect(done, "c-filler | notice LANE_ENDED 0%: lane 0 of pipe 'post' ended: worker p-filler will not run " +
                 "again");
