@@ -29,8 +29,9 @@ from ._native import (
     SUPERVISOR_GONE_EXIT,
     LibraryNotFound,
 )
+from .allocators import Allocator, Notice, NoticeKind
 from .checkpoint import Checkpoint, CorruptCheckpoint
-from .errors import CorruptLane, Full, NotFound, SupervisorGone, Timeout, TrindleError
+from .errors import CorruptLane, Full, NotFound, OverQuota, SupervisorGone, Timeout, TrindleError
 from .pipes import (
     END_OF_STREAM,
     Attachment,
@@ -71,6 +72,9 @@ __all__ = [
     "LaneInfo",
     "Segment",
     "Checkpoint",
+    "Allocator",
+    "Notice",
+    "NoticeKind",
     "TrindleError",
     "Full",
     "Timeout",
@@ -78,6 +82,7 @@ __all__ = [
     "CorruptCheckpoint",
     "NotFound",
     "SupervisorGone",
+    "OverQuota",
     "LibraryNotFound",
     "Rights",
     "END_OF_STREAM",

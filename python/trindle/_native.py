@@ -36,6 +36,7 @@ E_ACCESS = -10
 E_ENDED = -11
 E_NOT_FOUND = -12
 E_SUPERVISOR_GONE = -13
+E_OVER_QUOTA = -14
 
 SUPERVISOR_GONE_EXIT = 70
 
@@ -52,6 +53,12 @@ OBJECT_SEGMENT = 1
 OBJECT_PIPE = 2
 OBJECT_BUNDLE = 3
 OBJECT_ALLOCATOR = 4
+
+# What a notice says (trindle-layout.h, TRINDLE_NOTICE_*).
+NOTICE_PRESSURE_ABOVE = 1
+NOTICE_PRESSURE_BELOW = 2
+NOTICE_LANE_ENDED = 3
+NOTICE_GRANTED = 4
 
 # Lane states (enum trindle_lane_state).
 LANE_OPEN = 0
@@ -157,6 +164,21 @@ class Claim(ctypes.Structure):
     _fields_ = [("payload", ctypes.c_void_p), ("length", ctypes.c_uint32), ("position", ctypes.c_uint64)]
 
 
+class Notice(ctypes.Structure):
+    """trindle_notice_t."""
+
+    _fields_ = [
+        ("kind", ctypes.c_uint32),
+        ("percent", ctypes.c_uint32),
+        ("object_id", ctypes.c_uint64),
+        ("used", ctypes.c_uint64),
+        ("quota", ctypes.c_uint64),
+        ("handle_count", ctypes.c_uint32),
+        ("reserved", ctypes.c_uint32),
+        ("details", ctypes.c_char * 256),
+    ]
+
+
 class LaneInfo(ctypes.Structure):
     """trindle_lane_info_t."""
 
@@ -237,6 +259,16 @@ _PROTOTYPES = {
     "trindle_stop_requested": (_I, [_P]),
     "trindle_exchange": (_I, [_P, _P, _P, _I64]),
     "trindle_close": (None, [_P]),
+    # allocators, notices
+    "trindle_allocator": (_I, [_P, _S, _PP]),
+    "trindle_allocator_id": (_U64, [_P]),
+    "trindle_allocator_rights": (_U32, [_P]),
+    "trindle_allocator_quota": (_U64, [_P]),
+    "trindle_allocator_create_segment": (_I, [_P, _P, _U64, _PP]),
+    "trindle_allocator_create_allocator": (_I, [_P, _P, _U64, _PP]),
+    "trindle_release_segment": (_I, [_P, _P]),
+    "trindle_release_allocator": (_I, [_P, _P]),
+    "trindle_next_notice": (_I, [_P, ctypes.POINTER(Notice)]),
     # pipe sender, outbox
     "trindle_pipe_sender_name": (_S, [_P]),
     "trindle_pipe_sender_replicas": (_U32, [_P]),

@@ -49,12 +49,18 @@ class SupervisorGone(TrindleError):
     """TRINDLE_E_SUPERVISOR_GONE: the control channel closed. Exit at once with SUPERVISOR_GONE_EXIT (70)."""
 
 
+class OverQuota(TrindleError):
+    """TRINDLE_E_OVER_QUOTA: the allocator's quota cannot hold what was asked for; the detail carries the
+    supervisor's reason, naming the quota, the use and what was asked. Nothing was created or charged."""
+
+
 _CLASSES = {
     _native.E_FULL: Full,
     _native.E_TIMEOUT: Timeout,
     _native.E_CORRUPT: CorruptLane,
     _native.E_NOT_FOUND: NotFound,
     _native.E_SUPERVISOR_GONE: SupervisorGone,
+    _native.E_OVER_QUOTA: OverQuota,
 }
 
 

@@ -7,6 +7,7 @@ import sys
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 from . import _native
+from .allocators import Allocator, Notice
 from .errors import CorruptLane, check, error
 from .pipes import END_OF_STREAM, Inbox, Outbox, PipeReceiver, PipeSender
 from .segments import Segment
@@ -43,6 +44,8 @@ class Connection:
         self._senders: dict[str, PipeSender] = {}
         self._segments: dict[str, Segment] = {}
         self._receiver: Optional[PipeReceiver] = None
+        self._allocators: dict[str, Allocator] = {}
+        self._made: list[Segment] = []
 
     def _live(self):
         if self._handle is None:
@@ -95,6 +98,61 @@ class Connection:
             segment = self._segments[name] = Segment(handle.value, name, self)
         return segment
 
+    def allocator(self, name: str) -> Allocator:
+        """The allocator granted under ``name`` (e.g. ``scratch: allocate``); raises NotFound (listing the
+        allocators there are)."""
+        allocator = self._allocators.get(name)
+        if allocator is None:
+            handle = ctypes.c_void_p()
+            check(_lib.trindle_allocator(self._live(), name.encode(), ctypes.byref(handle)))
+            allocator = self._allocators[name] = Allocator(handle.value, name)
+        return allocator
+
+    def create_segment(self, allocator: Allocator, size: int) -> Segment:
+        """Asks the supervisor for a segment of ``size`` bytes (rounded up to whole pages) charged to
+        ``allocator``, held with ALLOCATE; it comes mapped, with READ and WRITE (and DUPLICATE and TRANSFER).
+        Give it back with ``release``. Raises OverQuota (the detail names the quota, the use and what was asked),
+        TrindleError with E_ACCESS without ALLOCATE, NotFound if the allocator is not held; nothing is then made
+        or charged."""
+        handle = ctypes.c_void_p()
+        check(_lib.trindle_allocator_create_segment(self._live(), allocator._live(), size, ctypes.byref(handle)))
+        segment = Segment(handle.value, None, self)
+        self._made.append(segment)
+        return segment
+
+    def create_allocator(self, parent: Allocator, quota: int) -> Allocator:
+        """Asks the supervisor for a child of ``parent`` with ``quota`` bytes reserved from the parent's, with
+        ALLOCATE, DUPLICATE and TRANSFER. Raises as ``create_segment``."""
+        handle = ctypes.c_void_p()
+        check(_lib.trindle_allocator_create_allocator(self._live(), parent._live(), quota, ctypes.byref(handle)))
+        return Allocator(handle.value, None)
+
+    def release(self, held: Segment | Allocator) -> None:
+        """Gives back a segment made by ``create_segment`` (unmapping it) or an allocator: the supervisor frees
+        it once no process holds it, and its bytes return to its allocator. The object is gone here whatever the
+        answer; raises NotFound if the supervisor did not count this worker among its holders."""
+        if isinstance(held, Allocator):
+            handle = held._live()
+            held._handle = None
+            self._allocators = {n: a for n, a in self._allocators.items() if a is not held}
+            check(_lib.trindle_release_allocator(self._live(), handle))
+            return
+        if held not in self._made:
+            raise ValueError(f"{held!r} was not made by create_segment on this connection")
+        self._made.remove(held)
+        handle = held._handle
+        held.close()
+        check(_lib.trindle_release_segment(self._live(), handle))
+
+    def notices(self) -> list[Notice]:
+        """The notices that arrived since the last call, in the order they came (a non-blocking look at the
+        channel first). A notice waiting cuts an ``exchange`` wait short."""
+        notices = []
+        notice = _native.Notice()
+        while check(_lib.trindle_next_notice(self._live(), ctypes.byref(notice))) == 1:
+            notices.append(Notice._of(notice))
+        return notices
+
     def checkpoint(self, segment_name: str) -> Checkpoint:
         """Opens the checkpoint kept in the segment granted [read, write] under ``segment_name``, in this
         replica's region, restored (see trindle.checkpoint). The caller closes it; raises NotFound, or
@@ -134,10 +192,10 @@ class Connection:
         """The one call of the Trindle drafts: sends everything in ``outbox``, releases ``inbox``'s last batch,
         then waits up to ``timeout`` s to fill ``inbox`` with the next batch from every input.
 
-        Returns the number of messages received (0 if none came in time, if a stop request arrived, or if the
-        worker receives nothing), or END_OF_STREAM once every input has ended. Raises CorruptLane once per broken
-        input lane (call again: the others go on), SupervisorGone, or a send's error (the outbox keeps what it
-        did not send)."""
+        Returns the number of messages received (0 if none came in time, if a stop request or a notice arrived,
+        or if the worker receives nothing), or END_OF_STREAM once every input has ended. Raises CorruptLane once
+        per broken input lane (call again: the others go on), SupervisorGone, or a send's error (the outbox keeps
+        what it did not send)."""
         if inbox is not None:
             inbox._invalidate()
         code = _lib.trindle_exchange(
@@ -195,8 +253,10 @@ class Connection:
     def close(self) -> None:
         """Ends every output stream (final), unmaps every pipe and segment and closes the control channel."""
         if self._handle is not None:
-            for segment in self._segments.values():
+            for segment in [*self._segments.values(), *self._made]:
                 segment.close()
+            for allocator in self._allocators.values():
+                allocator._handle = None
             if self._receiver is not None:
                 self._receiver._handle = None
             _lib.trindle_close(self._handle)

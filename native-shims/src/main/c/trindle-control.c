@@ -86,10 +86,11 @@ static const char *body_string(struct body *body, uint16_t *length)
 
 static uint32_t valid_rights(uint32_t kind)
 {
-    return kind == TRINDLE_OBJECT_SEGMENT ? TRINDLE_RIGHTS_SEGMENT_ALL
-        : kind == TRINDLE_OBJECT_PIPE     ? TRINDLE_RIGHTS_PIPE_ALL
-        : kind == TRINDLE_OBJECT_BUNDLE   ? TRINDLE_RIGHTS_BUNDLE_ALL
-                                          : 0;
+    return kind == TRINDLE_OBJECT_SEGMENT  ? TRINDLE_RIGHTS_SEGMENT_ALL
+        : kind == TRINDLE_OBJECT_PIPE      ? TRINDLE_RIGHTS_PIPE_ALL
+        : kind == TRINDLE_OBJECT_BUNDLE    ? TRINDLE_RIGHTS_BUNDLE_ALL
+        : kind == TRINDLE_OBJECT_ALLOCATOR ? TRINDLE_RIGHTS_ALLOCATOR_ALL
+                                           : 0;
 }
 
 /**
@@ -229,6 +230,8 @@ static int decode(const uint8_t *buffer, size_t length, const int *fds, uint32_t
     }
     memset(frame, 0, offsetof(struct trindle_frame, handles));
     frame->kind = kind;
+    frame->body = buffer + TRINDLE_CONTROL_HEADER_LENGTH;
+    frame->body_length = body_length;
     frame->handle_count = count;
     for (uint32_t i = 0; i < count; i++)
     {

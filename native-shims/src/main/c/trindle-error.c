@@ -45,6 +45,8 @@ const char *trindle_strerror(int code)
             return "TRINDLE_E_NOT_FOUND: no such grant";
         case TRINDLE_E_SUPERVISOR_GONE:
             return "TRINDLE_E_SUPERVISOR_GONE: the supervisor closed the control channel";
+        case TRINDLE_E_OVER_QUOTA:
+            return "TRINDLE_E_OVER_QUOTA: the allocator's quota cannot hold what was asked for";
         default:
             return "unknown trindle code";
     }

@@ -423,6 +423,9 @@ struct trindle_frame
     uint32_t rights;
     uint16_t object_kind;
     uint16_t partition;
+    /* every kind: the body, in the receive buffer, checked as BODY_FIELDS says */
+    const uint8_t *body;
+    uint32_t body_length;
     uint32_t handle_count;
     struct trindle_handle_entry handles[TRINDLE_CONTROL_MAX_HANDLES];
 };
@@ -441,5 +444,64 @@ TRINDLE_INTERNAL void trindle_frame_close(struct trindle_frame *frame);
 
 /** Sends a frame of `kind` with an empty body and no handles (ready). */
 TRINDLE_INTERNAL int trindle_control_send_empty(int fd, uint16_t kind);
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Allocators and notices (trindle-allocator.c, trindle-notice.c): state a connection keeps for them, and the
+ * hooks through which the worker's connection (trindle-worker.c) hands them what it reads.
+ * ------------------------------------------------------------------------------------------------------------ */
+
+/** Notices read from the channel and not yet taken, oldest first (a ring that grows up to a bound). */
+struct trindle_notices
+{
+    trindle_notice_t *ring;
+    uint32_t capacity;
+    uint32_t head;
+    uint32_t count;
+};
+
+/** Queues the notice `frame` carries (closing any handles it has). */
+TRINDLE_INTERNAL void trindle_notices_push(struct trindle_notices *notices, struct trindle_frame *frame);
+
+/** Decodes a notice frame's body into `notice` (the frame was checked whole on receipt). */
+TRINDLE_INTERNAL void trindle_notice_decode(const struct trindle_frame *frame, trindle_notice_t *notice);
+
+/** Frees the queue. */
+TRINDLE_INTERNAL void trindle_notices_free(struct trindle_notices *notices);
+
+struct trindle_made_segment
+{
+    uint64_t object_id;
+    trindle_segment_t *segment;
+};
+
+/** The allocators a connection holds (granted, then made) and the segments it made from them. */
+struct trindle_allocators
+{
+    trindle_allocator_t **held;
+    uint32_t held_count;
+    struct trindle_made_segment *segments;
+    uint32_t segment_count;
+    uint64_t next_request;
+};
+
+/** Takes an allocator grant (every fd of the frame is taken or closed, whatever happens). */
+TRINDLE_INTERNAL int trindle_allocators_add_grant(struct trindle_allocators *allocators, struct trindle_frame *frame);
+
+/** Appends ", NAME (allocator)" for each granted allocator to `text`, for a list of grants. */
+TRINDLE_INTERNAL size_t trindle_allocators_list(
+    const struct trindle_allocators *allocators, char *text, size_t size, size_t used);
+
+/** Unmaps and closes everything held. */
+TRINDLE_INTERNAL void trindle_allocators_free(struct trindle_allocators *allocators);
+
+/** Hooks into the connection (trindle-worker.c). */
+TRINDLE_INTERNAL struct trindle_notices *trindle_notices_of(trindle_t *trindle);
+TRINDLE_INTERNAL struct trindle_allocators *trindle_allocators_of(trindle_t *trindle);
+TRINDLE_INTERNAL uint8_t *trindle_receive_buffer(trindle_t *trindle);
+/** Reads every frame waiting on the channel without blocking (stops, notices), if the last look was at least
+ *  10 ms ago, as trindle_stop_requested does: a clock read otherwise, no system call. */
+TRINDLE_INTERNAL int trindle_look_at_channel_when_due(trindle_t *trindle);
+/** Does what look_at_channel does with one frame that is no awaited reply: a stop, a notice, or one dropped. */
+TRINDLE_INTERNAL void trindle_take_frame(trindle_t *trindle, struct trindle_frame *frame);
 
 #endif

@@ -49,6 +49,9 @@ struct trindle
     /** When exchange and stop_requested look at the channel next (CLOCK_MONOTONIC ns): at most every
      *  LOOK_INTERVAL_NANOS, so that a busy worker makes no system call per call for it. */
     int64_t next_look;
+    /* Allocators and notices: trindle-allocator.c, trindle-notice.c. */
+    struct trindle_allocators allocators;
+    struct trindle_notices notices;
 };
 
 /** How often a busy worker looks at its control channel: stops and a gone supervisor wait at most this. */
@@ -90,6 +93,8 @@ static void release_all(trindle_t *trindle)
     }
     free(trindle->inputs);
     trindle_pipe_receiver_close(trindle->receiver);
+    trindle_allocators_free(&trindle->allocators);
+    trindle_notices_free(&trindle->notices);
     if (trindle->fd >= 0)
     {
         close(trindle->fd);
@@ -277,6 +282,10 @@ static int add_grant(trindle_t *trindle, struct trindle_frame *frame)
     {
         return add_segment(trindle, frame);
     }
+    if (frame->object_kind == TRINDLE_OBJECT_ALLOCATOR)
+    {
+        return trindle_allocators_add_grant(&trindle->allocators, frame);
+    }
     if ((frame->rights & TRINDLE_RIGHT_SEND) != 0)
     {
         return add_sender(trindle, frame);
@@ -451,6 +460,10 @@ static int missing(const trindle_t *trindle, const char *call, const char *what,
         used += (size_t)snprintf(
             granted + used, sizeof granted - used, "%s%s (segment)", used == 0 ? "" : ", ", trindle->segments[i].name);
     }
+    if (used < sizeof granted)
+    {
+        used = trindle_allocators_list(&trindle->allocators, granted, sizeof granted, used);
+    }
     for (uint32_t i = 0; i < trindle->input_count && used < sizeof granted; i++)
     {
         bool listed = false;
@@ -546,11 +559,54 @@ int trindle_ready(trindle_t *trindle)
     return trindle_control_send_empty(trindle->fd, TRINDLE_CONTROL_KIND_READY);
 }
 
+static int look_when_due(trindle_t *trindle);
+
+struct trindle_notices *trindle_notices_of(trindle_t *trindle)
+{
+    return &trindle->notices;
+}
+
+struct trindle_allocators *trindle_allocators_of(trindle_t *trindle)
+{
+    return &trindle->allocators;
+}
+
+uint8_t *trindle_receive_buffer(trindle_t *trindle)
+{
+    return trindle->buffer;
+}
+
+void trindle_take_frame(trindle_t *trindle, struct trindle_frame *frame)
+{
+    if (frame->kind == TRINDLE_CONTROL_KIND_STOP)
+    {
+        trindle->stop_requested = true;
+        trindle->stop_arrived = true;
+    }
+    else if (frame->kind == TRINDLE_CONTROL_KIND_NOTICE)
+    {
+        trindle_notices_push(&trindle->notices, frame);
+    }
+    else
+    {
+        fprintf(stderr,
+            "trindle: dropped a control frame of kind %u (%s) with %" PRIu32 " handles: libtrindle "
+            "does not use it\n",
+            frame->kind, kind_name(frame->kind), frame->handle_count);
+    }
+    trindle_frame_close(frame);
+}
+
+int trindle_look_at_channel_when_due(trindle_t *trindle)
+{
+    return look_when_due(trindle);
+}
+
 /**
- * Reads every frame waiting on the channel, without blocking: a stop sets the flags; a notice is dropped quietly;
- * anything else after the start is dropped with its fds — this library makes no request that a transfer reply, handles or bounce would
- * answer, so one arriving is the supervisor's mistake, said on stderr. A refused frame is dropped too: the
- * channel itself is still good.
+ * Reads every frame waiting on the channel, without blocking: a stop sets the flags; a notice is queued
+ * (trindle_next_notice); anything else after the start is dropped with its fds — a reply comes while its request
+ * waits for it (trindle-allocator.c), so one arriving here is the supervisor's mistake, said on stderr. A refused
+ * frame is dropped too: the channel itself is still good.
  */
 static int look_at_channel(trindle_t *trindle)
 {
@@ -571,24 +627,7 @@ static int look_at_channel(trindle_t *trindle)
         {
             return result;
         }
-        if (frame.kind == TRINDLE_CONTROL_KIND_STOP)
-        {
-            trindle->stop_requested = true;
-            trindle->stop_arrived = true;
-        }
-        else if (frame.kind == TRINDLE_CONTROL_KIND_NOTICE)
-        {
-            /* Notices (an allocator's pressure, a lane that ended) are news, not requests: this library has no
-             * call that shows them yet, and a lane's end it sees in the lane itself. Dropped without a word. */
-        }
-        else
-        {
-            fprintf(stderr,
-                "trindle: dropped a control frame of kind %u (%s) with %" PRIu32 " handles: libtrindle "
-                "does not use it\n",
-                frame.kind, kind_name(frame.kind), frame.handle_count);
-        }
-        trindle_frame_close(&frame);
+        trindle_take_frame(trindle, &frame);
     }
 }
 
@@ -625,7 +664,8 @@ static int channel_interrupts(void *context)
     {
         return result;
     }
-    return trindle->stop_arrived ? 1 : 0;
+    /* A notice waiting cuts the wait short too, so the worker sees it now. */
+    return trindle->stop_arrived || trindle->notices.count > 0 ? 1 : 0;
 }
 
 int trindle_exchange(trindle_t *trindle, trindle_outbox_t *outbox, trindle_inbox_t *inbox, int64_t timeout_ns)
@@ -654,8 +694,9 @@ int trindle_exchange(trindle_t *trindle, trindle_outbox_t *outbox, trindle_inbox
     {
         return 0;
     }
+    /* A notice waiting to be taken cuts the wait short (as in the Java runtime): the worker sees it now. */
     return trindle_pipe_receiver_receive_interruptibly(
-        trindle->receiver, inbox, timeout_ns, channel_interrupts, trindle);
+        trindle->receiver, inbox, trindle->notices.count > 0 ? 0 : timeout_ns, channel_interrupts, trindle);
 }
 
 void trindle_close(trindle_t *trindle)

@@ -200,7 +200,8 @@
 #define TRINDLE_CONTROL_KIND_GRANTS_DONE 3
 #define TRINDLE_CONTROL_KIND_READY 4
 #define TRINDLE_CONTROL_KIND_STOP 5
-/* Handles in motion (control-protocol.md §4). libtrindle decodes and checks them; it sends none yet. */
+/* Handles in motion (control-protocol.md §4). libtrindle decodes and checks them all; of the requests it sends
+ * only the allocators' (create segment, create allocator, release). */
 #define TRINDLE_CONTROL_KIND_TRANSFER 6
 #define TRINDLE_CONTROL_KIND_TRANSFER_REPLY 7
 #define TRINDLE_CONTROL_KIND_REDEEM 8
@@ -262,5 +263,20 @@
     (TRINDLE_RIGHT_SEND | TRINDLE_RIGHT_RECEIVE | TRINDLE_RIGHT_DUPLICATE | TRINDLE_RIGHT_TRANSFER)
 /** Every right a bundle handle may carry. */
 #define TRINDLE_RIGHTS_BUNDLE_ALL (TRINDLE_RIGHT_READ | TRINDLE_RIGHT_DUPLICATE | TRINDLE_RIGHT_TRANSFER)
+/** Every right an allocator handle may carry. */
+#define TRINDLE_RIGHTS_ALLOCATOR_ALL (TRINDLE_RIGHT_ALLOCATE | TRINDLE_RIGHT_DUPLICATE | TRINDLE_RIGHT_TRANSFER)
+
+/** What a notice frame says (control-protocol.md §4, notice): fixed numbers, never renumbered. */
+#define TRINDLE_NOTICE_PRESSURE_ABOVE 1
+#define TRINDLE_NOTICE_PRESSURE_BELOW 2
+#define TRINDLE_NOTICE_LANE_ENDED 3
+#define TRINDLE_NOTICE_GRANTED 4
+
+/** The status of a reply (control-protocol.md §4): fixed numbers, never renumbered. */
+#define TRINDLE_STATUS_OK 0
+#define TRINDLE_STATUS_NOT_HELD 1
+#define TRINDLE_STATUS_INVALID 9
+#define TRINDLE_STATUS_OVER_QUOTA 10
+#define TRINDLE_STATUS_NO_ALLOCATE_RIGHT 11
 
 #endif

@@ -87,6 +87,10 @@ enum trindle_code
     TRINDLE_E_NOT_FOUND = -12,
     /** The supervisor closed the control channel: it is gone. Exit at once, with TRINDLE_SUPERVISOR_GONE_EXIT. */
     TRINDLE_E_SUPERVISOR_GONE = -13,
+    /** The supervisor refused to create from an allocator: its quota cannot hold what was asked for
+     *  (trindle_last_error() carries the supervisor's reason, naming the quota, the use and what was asked).
+     *  Nothing was created or charged. */
+    TRINDLE_E_OVER_QUOTA = -14,
 };
 
 /** The exit status of a worker whose supervisor went away (the Java runtime's too). */
@@ -579,7 +583,8 @@ TRINDLE_API int trindle_stop_requested(trindle_t *trindle);
  * may be NULL.
  *
  * @return the number of messages received: 0 if none came in time, if the worker receives nothing, or if a
- *         stop request arrived while waiting (see trindle_stop_requested); TRINDLE_END_OF_STREAM once every pipe
+ *         stop request or a notice arrived while waiting (see trindle_stop_requested, trindle_next_notice; a
+ *         notice already queued keeps it from waiting at all); TRINDLE_END_OF_STREAM once every pipe
  *         it receives has ended; TRINDLE_E_CORRUPT once for each input lane found broken (reason in
  *         trindle_last_error(); go on calling); TRINDLE_E_SUPERVISOR_GONE; or the error of a send (the outbox
  *         then still holds the messages not yet sent, first the one that failed).
@@ -681,6 +686,104 @@ TRINDLE_API int trindle_outbox_send_all(trindle_outbox_t *outbox, int64_t timeou
 
 /** Frees the outbox (unsent messages are dropped). NULL is ignored. */
 TRINDLE_API void trindle_outbox_destroy(trindle_outbox_t *outbox);
+
+/* ============================================================================================================
+ * Allocators and notices (docs/control-protocol.md §4, Allocators). An allocator is a byte quota held by the
+ * supervisor: a worker granted one with ALLOCATE asks it for segments and child allocators at run time, and
+ * gives them back with a release. Each such call is one request to the supervisor and waits for its answer
+ * (a system call or two each way: not for the fast path); frames that arrive meanwhile (a stop, notices) are
+ * kept for trindle_stop_requested and trindle_next_notice.
+ *
+ * Notices are what the supervisor tells a worker unasked: an allocator it holds crossed 80 % or 95 % of its
+ * quota, up or down; a lane it receives ended. They are queued as they are read from the channel (by
+ * trindle_exchange, trindle_stop_requested and the calls here), in the order they came; a notice waiting
+ * cuts an exchange's wait short, as a stop does.
+ * ============================================================================================================ */
+typedef struct trindle_allocator trindle_allocator_t;
+
+/** One notice (control-protocol.md §4, notice), copied out of its frame. */
+typedef struct trindle_notice
+{
+    /** TRINDLE_NOTICE_PRESSURE_ABOVE, _PRESSURE_BELOW, _LANE_ENDED or _GRANTED. */
+    uint32_t kind;
+    /** For pressure, the threshold crossed: 80 or 95 (percent of the quota); else 0. */
+    uint32_t percent;
+    /** The object it is about: the allocator (pressure), the pipe (a lane ended). */
+    uint64_t object_id;
+    /** For pressure, the allocator's use in bytes after the change; for a lane that ended, its lane id. */
+    uint64_t used;
+    /** For pressure, the allocator's quota in bytes; else 0. */
+    uint64_t quota;
+    /** For TRINDLE_NOTICE_GRANTED, the number of handles the frame carried; libtrindle closes them (the
+     *  supervisor sends no such notice yet). Else 0. */
+    uint32_t handle_count;
+    uint32_t reserved;
+    /** The supervisor's words, for a log line: NUL-terminated, cut at 255 bytes. */
+    char details[256];
+} trindle_notice_t;
+
+/**
+ * Finds the allocator granted under `name` (a grant of an allocator, e.g. `scratch: allocate`).
+ *
+ * @param allocator where it is stored; it belongs to the connection (closed by trindle_close).
+ * @return TRINDLE_OK; TRINDLE_E_NOT_FOUND (trindle_last_error() lists the allocators there are);
+ *         TRINDLE_E_INVALID.
+ */
+TRINDLE_API int trindle_allocator(trindle_t *trindle, const char *name, trindle_allocator_t **allocator);
+
+/** @return the allocator's object id, the supervisor's (0 for NULL). */
+TRINDLE_API uint64_t trindle_allocator_id(const trindle_allocator_t *allocator);
+/** @return the rights this worker holds it with (TRINDLE_RIGHT_ALLOCATE, _DUPLICATE, _TRANSFER; 0 for NULL). */
+TRINDLE_API uint32_t trindle_allocator_rights(const trindle_allocator_t *allocator);
+/** @return the allocator's quota in bytes, read from its sealed page (0 for NULL). */
+TRINDLE_API uint64_t trindle_allocator_quota(const trindle_allocator_t *allocator);
+
+/**
+ * Asks the supervisor for a segment of `size` bytes (rounded up to whole pages) charged to `allocator`, and maps
+ * it with READ and WRITE (it holds DUPLICATE and TRANSFER too).
+ *
+ * @param segment where it is stored; it belongs to the connection until trindle_release_segment (or
+ *                trindle_close, which unmaps it).
+ * @return TRINDLE_OK; TRINDLE_E_OVER_QUOTA; TRINDLE_E_ACCESS without ALLOCATE; TRINDLE_E_NOT_FOUND if the
+ *         supervisor does not count this worker among the allocator's holders; TRINDLE_E_INVALID for NULL or a
+ *         size of 0 (or over 64 TiB); TRINDLE_E_SUPERVISOR_GONE; TRINDLE_E_PROTOCOL; TRINDLE_E_SYSTEM. A refusal's
+ *         trindle_last_error() holds the supervisor's reason. On failure nothing was created or charged.
+ */
+TRINDLE_API int trindle_allocator_create_segment(
+    trindle_t *trindle, trindle_allocator_t *allocator, uint64_t size, trindle_segment_t **segment);
+
+/**
+ * Asks the supervisor for a child of `parent` with `quota` bytes reserved from the parent's; the child comes
+ * with ALLOCATE, DUPLICATE and TRANSFER.
+ *
+ * @param child where it is stored; it belongs to the connection until trindle_release_allocator.
+ * @return as trindle_allocator_create_segment (a quota of 0 is TRINDLE_E_INVALID).
+ */
+TRINDLE_API int trindle_allocator_create_allocator(
+    trindle_t *trindle, trindle_allocator_t *parent, uint64_t quota, trindle_allocator_t **child);
+
+/**
+ * Unmaps `segment`, made by trindle_allocator_create_segment, closes its fd and tells the supervisor (a release),
+ * which frees it once no process holds it: its bytes return to its allocator. The segment is gone whatever the
+ * answer. (A segment granted by the config lives as long as the pipeline: it is not released.)
+ *
+ * @return TRINDLE_OK; TRINDLE_E_NOT_FOUND if the segment was not made on this connection, or the supervisor does
+ *         not count this worker among its holders; TRINDLE_E_SUPERVISOR_GONE; TRINDLE_E_INVALID.
+ */
+TRINDLE_API int trindle_release_segment(trindle_t *trindle, trindle_segment_t *segment);
+
+/** As trindle_release_segment, for an allocator (a child's reservation returns to its parent once freed). */
+TRINDLE_API int trindle_release_allocator(trindle_t *trindle, trindle_allocator_t *allocator);
+
+/**
+ * Takes the oldest notice not yet taken. When none is queued, it looks at the channel (without blocking) for any
+ * that arrived, at most every 10 ms as trindle_stop_requested does: calling it after every batch costs a clock
+ * read, not a system call. A worker that waits for a notice can poll trindle_control_fd for input first.
+ *
+ * @return 1 with `notice` filled; 0 if none waits; TRINDLE_E_SUPERVISOR_GONE; TRINDLE_E_SYSTEM;
+ *         TRINDLE_E_INVALID.
+ */
+TRINDLE_API int trindle_next_notice(trindle_t *trindle, trindle_notice_t *notice);
 
 /* ============================================================================================================
  * Checkpoint: a worker's state and its per-lane positions, committed together into a segment granted to it
@@ -815,6 +918,16 @@ TRINDLE_ASSERT_SIZE(trindle_attachment_t, 16);
 TRINDLE_ASSERT_FIELD(trindle_attachment_t, kind, 0);
 TRINDLE_ASSERT_FIELD(trindle_attachment_t, rights, 4);
 TRINDLE_ASSERT_FIELD(trindle_attachment_t, size, 8);
+
+TRINDLE_ASSERT_SIZE(trindle_notice_t, 296);
+TRINDLE_ASSERT_FIELD(trindle_notice_t, kind, 0);
+TRINDLE_ASSERT_FIELD(trindle_notice_t, percent, 4);
+TRINDLE_ASSERT_FIELD(trindle_notice_t, object_id, 8);
+TRINDLE_ASSERT_FIELD(trindle_notice_t, used, 16);
+TRINDLE_ASSERT_FIELD(trindle_notice_t, quota, 24);
+TRINDLE_ASSERT_FIELD(trindle_notice_t, handle_count, 32);
+TRINDLE_ASSERT_FIELD(trindle_notice_t, reserved, 36);
+TRINDLE_ASSERT_FIELD(trindle_notice_t, details, 40);
 
 TRINDLE_ASSERT_SIZE(trindle_lane_info_t, 40);
 TRINDLE_ASSERT_FIELD(trindle_lane_info_t, pipe_id, 0);

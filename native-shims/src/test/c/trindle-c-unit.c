@@ -11,11 +11,13 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1121,7 +1123,7 @@ static void should_spread_by_key_as_the_java_runtime_and_send_outboxes_in_order(
 
 static void should_describe_every_code_and_name_the_call(void)
 {
-    for (int code = 0; code >= TRINDLE_E_SUPERVISOR_GONE; code--)
+    for (int code = 0; code >= TRINDLE_E_OVER_QUOTA; code--)
     {
         CHECK(strncmp(trindle_strerror(code), "TRINDLE_", 8) == 0, "code %d: %s", code, trindle_strerror(code));
     }
@@ -1141,6 +1143,294 @@ static void should_describe_every_code_and_name_the_call(void)
     trindle_outbox_destroy(NULL);
     trindle_segment_close(NULL);
     trindle_close(NULL);
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Allocators and notices, against a supervisor played by hand: frames written to the other end of a socket pair
+ * before each call (the library numbers its requests 1, 2, … so their answers can be queued in advance).
+ * ------------------------------------------------------------------------------------------------------------ */
+
+struct test_frame
+{
+    uint8_t bytes[1024];
+    size_t length;
+    int fds[4];
+    uint32_t fd_count;
+};
+
+static void frame_start(struct test_frame *frame, uint16_t kind)
+{
+    memset(frame, 0, sizeof *frame);
+    trindle_put_u32(frame->bytes + TRINDLE_CONTROL_MAGIC_OFFSET, TRINDLE_CONTROL_MAGIC);
+    trindle_put_u16(frame->bytes + TRINDLE_CONTROL_VERSION_OFFSET, TRINDLE_CONTROL_VERSION);
+    trindle_put_u16(frame->bytes + TRINDLE_CONTROL_KIND_OFFSET, kind);
+    frame->length = TRINDLE_CONTROL_HEADER_LENGTH;
+}
+
+static void frame_u16(struct test_frame *frame, uint16_t value)
+{
+    trindle_put_u16(frame->bytes + frame->length, value);
+    frame->length += 2;
+}
+
+static void frame_u32(struct test_frame *frame, uint32_t value)
+{
+    trindle_put_u32(frame->bytes + frame->length, value);
+    frame->length += 4;
+}
+
+static void frame_u64(struct test_frame *frame, uint64_t value)
+{
+    trindle_put_u64(frame->bytes + frame->length, value);
+    frame->length += 8;
+}
+
+static void frame_string(struct test_frame *frame, const char *text)
+{
+    frame_u16(frame, (uint16_t)strlen(text));
+    memcpy(frame->bytes + frame->length, text, strlen(text));
+    frame->length += strlen(text);
+}
+
+/** Ends the body, appends one handle entry per fd, and sends the frame with its fds. */
+static void frame_send(int socket_fd, struct test_frame *frame, const uint32_t *kinds, const uint32_t *rights,
+    const uint64_t *ids, const uint64_t *sizes)
+{
+    trindle_put_u32(
+        frame->bytes + TRINDLE_CONTROL_BODY_LENGTH_OFFSET, (uint32_t)(frame->length - TRINDLE_CONTROL_HEADER_LENGTH));
+    trindle_put_u16(frame->bytes + TRINDLE_CONTROL_HANDLE_COUNT_OFFSET, (uint16_t)frame->fd_count);
+    for (uint32_t i = 0; i < frame->fd_count; i++)
+    {
+        uint8_t *entry = frame->bytes + frame->length;
+        memset(entry, 0, TRINDLE_HANDLE_ENTRY_LENGTH);
+        trindle_put_u64(entry + TRINDLE_HANDLE_ENTRY_OBJECT_ID_OFFSET, ids[i]);
+        trindle_put_u32(entry + TRINDLE_HANDLE_ENTRY_KIND_OFFSET, kinds[i]);
+        trindle_put_u32(entry + TRINDLE_HANDLE_ENTRY_RIGHTS_OFFSET, rights[i]);
+        trindle_put_u64(entry + TRINDLE_HANDLE_ENTRY_SIZE_OFFSET, sizes[i]);
+        frame->length += TRINDLE_HANDLE_ENTRY_LENGTH;
+    }
+    union
+    {
+        struct cmsghdr align;
+        char bytes[CMSG_SPACE(sizeof(int) * 4)];
+    } control;
+    struct iovec vector = { .iov_base = frame->bytes, .iov_len = frame->length };
+    struct msghdr message = { .msg_iov = &vector, .msg_iovlen = 1 };
+    if (frame->fd_count > 0)
+    {
+        message.msg_control = control.bytes;
+        message.msg_controllen = CMSG_SPACE(sizeof(int) * frame->fd_count);
+        struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+        header->cmsg_level = SOL_SOCKET;
+        header->cmsg_type = SCM_RIGHTS;
+        header->cmsg_len = CMSG_LEN(sizeof(int) * frame->fd_count);
+        memcpy(CMSG_DATA(header), frame->fds, sizeof(int) * frame->fd_count);
+    }
+    CHECK(sendmsg(socket_fd, &message, 0) == (ssize_t)frame->length, "sendmsg: %s", strerror(errno));
+    for (uint32_t i = 0; i < frame->fd_count; i++)
+    {
+        close(frame->fds[i]);
+    }
+}
+
+static void send_notice(int socket_fd, uint16_t notice, uint16_t percent, uint64_t object_id, uint64_t used,
+    uint64_t quota, const char *details)
+{
+    struct test_frame frame;
+    frame_start(&frame, TRINDLE_CONTROL_KIND_NOTICE);
+    frame_u16(&frame, notice);
+    frame_u16(&frame, percent);
+    frame_u64(&frame, object_id);
+    frame_u64(&frame, used);
+    frame_u64(&frame, quota);
+    frame_string(&frame, details);
+    frame_send(socket_fd, &frame, NULL, NULL, NULL, NULL);
+}
+
+/** A handles frame answering `request`, with one handle (kind 0: none). */
+static void send_handles(int socket_fd, uint64_t request, uint32_t status, const char *reason, uint32_t kind,
+    uint32_t rights, uint64_t object_id, int fd, uint64_t size)
+{
+    struct test_frame frame;
+    frame_start(&frame, TRINDLE_CONTROL_KIND_HANDLES);
+    frame_u64(&frame, request);
+    frame_u32(&frame, status);
+    frame_string(&frame, reason);
+    if (kind != 0)
+    {
+        frame.fds[0] = fd;
+        frame.fd_count = 1;
+    }
+    frame_send(socket_fd, &frame, &kind, &rights, &object_id, &size);
+}
+
+/** Reads one frame the library sent and checks its kind and body words. */
+static void expect_request(int socket_fd, uint16_t kind, const uint64_t *words, uint32_t count)
+{
+    uint8_t bytes[256];
+    const ssize_t length = recv(socket_fd, bytes, sizeof bytes, MSG_DONTWAIT);
+    CHECK(length == (ssize_t)(TRINDLE_CONTROL_HEADER_LENGTH + 8 * count), "request length %zd", length);
+    CHECK(trindle_get_u16(bytes + TRINDLE_CONTROL_KIND_OFFSET) == kind, "kind %u",
+        trindle_get_u16(bytes + TRINDLE_CONTROL_KIND_OFFSET));
+    for (uint32_t i = 0; i < count; i++)
+    {
+        CHECK(trindle_get_u64(bytes + TRINDLE_CONTROL_HEADER_LENGTH + 8 * i) == words[i], "word %u: %" PRIu64, i,
+            trindle_get_u64(bytes + TRINDLE_CONTROL_HEADER_LENGTH + 8 * i));
+    }
+}
+
+static void should_hold_allocators_create_from_them_and_queue_notices(void)
+{
+    int pair[2];
+    CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) == 0, "socketpair");
+    const int supervisor = pair[0];
+    struct test_frame frame;
+    frame_start(&frame, TRINDLE_CONTROL_KIND_HELLO);
+    frame_string(&frame, "pipeline");
+    frame_string(&frame, "worker");
+    frame_u16(&frame, 0);
+    frame_u16(&frame, 1);
+    frame_send(supervisor, &frame, NULL, NULL, NULL, NULL);
+    /* An allocator's handle: one sealed page holding its quota. */
+    const int quota_page = make_segment_memfd(4096, false);
+    uint8_t quota[8];
+    trindle_put_u64(quota, 40960);
+    CHECK(pwrite(quota_page, quota, sizeof quota, 0) == 8, "pwrite");
+    CHECK(fcntl(quota_page, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) == 0, "seal");
+    frame_start(&frame, TRINDLE_CONTROL_KIND_GRANT);
+    frame_string(&frame, "scratch");
+    frame_u32(&frame, TRINDLE_RIGHT_ALLOCATE);
+    frame_u16(&frame, TRINDLE_OBJECT_ALLOCATOR);
+    frame_u16(&frame, TRINDLE_PARTITION_ROUND_ROBIN);
+    frame.fds[0] = quota_page;
+    frame.fd_count = 1;
+    const uint32_t allocator_kind = TRINDLE_OBJECT_ALLOCATOR;
+    const uint32_t allocate = TRINDLE_RIGHT_ALLOCATE;
+    const uint64_t scratch_id = 0x51;
+    const uint64_t page = 4096;
+    frame_send(supervisor, &frame, &allocator_kind, &allocate, &scratch_id, &page);
+    /* A lane to receive, so that an exchange waits. */
+    frame_start(&frame, TRINDLE_CONTROL_KIND_GRANT);
+    frame_string(&frame, "in");
+    frame_u32(&frame, TRINDLE_RIGHT_RECEIVE);
+    frame_u16(&frame, TRINDLE_OBJECT_PIPE);
+    frame_u16(&frame, TRINDLE_PARTITION_ROUND_ROBIN);
+    frame.fds[0] = make_lane(4096, 0);
+    frame.fd_count = 1;
+    const uint32_t pipe_kind = TRINDLE_OBJECT_PIPE;
+    const uint32_t receive = TRINDLE_RIGHT_RECEIVE;
+    const uint64_t lane_size = TRINDLE_LANE_HEADER_LENGTH + 4096;
+    frame_send(supervisor, &frame, &pipe_kind, &receive, &next_pipe_id, &lane_size);
+    frame_start(&frame, TRINDLE_CONTROL_KIND_GRANTS_DONE);
+    frame_send(supervisor, &frame, NULL, NULL, NULL, NULL);
+
+    trindle_t *trindle;
+    CHECK_CODE(trindle_connect_fd(pair[1], &trindle), TRINDLE_OK);
+    trindle_allocator_t *scratch;
+    CHECK_CODE(trindle_allocator(trindle, "scratch", &scratch), TRINDLE_OK);
+    CHECK(trindle_allocator_id(scratch) == scratch_id, "id");
+    CHECK(trindle_allocator_rights(scratch) == TRINDLE_RIGHT_ALLOCATE, "rights");
+    CHECK(trindle_allocator_quota(scratch) == 40960, "quota %" PRIu64, trindle_allocator_quota(scratch));
+    trindle_allocator_t *none;
+    CHECK_CODE(trindle_allocator(trindle, "other", &none), TRINDLE_E_NOT_FOUND);
+    CHECK_ERROR_CONTAINS("its allocators are [scratch (allocator)]");
+
+    /* A refusal: the notices and the stop that came before the answer are kept. */
+    send_notice(supervisor, TRINDLE_NOTICE_PRESSURE_ABOVE, 80, scratch_id, 32768, 40960, "allocator 'scratch' at 80%");
+    frame_start(&frame, TRINDLE_CONTROL_KIND_STOP);
+    frame_send(supervisor, &frame, NULL, NULL, NULL, NULL);
+    send_handles(supervisor, 1, TRINDLE_STATUS_OVER_QUOTA,
+        "allocator 'scratch' (0x51) cannot give 8192 bytes: quota 40960 bytes, in use 36864, asked 8192", 0, 0, 0, -1,
+        0);
+    trindle_segment_t *segment = NULL;
+    CHECK_CODE(trindle_allocator_create_segment(trindle, scratch, 8192, &segment), TRINDLE_E_OVER_QUOTA);
+    CHECK_ERROR_CONTAINS("trindle_allocator_create_segment(size=8192) refused with status 10: allocator 'scratch' "
+                         "(0x51) cannot give 8192 bytes: quota 40960 bytes, in use 36864, asked 8192");
+    expect_request(supervisor, TRINDLE_CONTROL_KIND_CREATE_SEGMENT, (const uint64_t[]){ 1, scratch_id, 8192 }, 3);
+    CHECK(trindle_stop_requested(trindle) == 1, "the stop read while waiting is kept");
+
+    /* Granted: a segment of two pages, mapped writable. */
+    send_notice(supervisor, TRINDLE_NOTICE_PRESSURE_ABOVE, 95, scratch_id, 40960, 40960, "allocator 'scratch' at 95%");
+    send_handles(supervisor, 2, TRINDLE_STATUS_OK, "", TRINDLE_OBJECT_SEGMENT,
+        TRINDLE_RIGHT_READ | TRINDLE_RIGHT_WRITE | TRINDLE_RIGHT_DUPLICATE | TRINDLE_RIGHT_TRANSFER, 0x61,
+        make_segment_memfd(8192, true), 8192);
+    CHECK_CODE(trindle_allocator_create_segment(trindle, scratch, 5000, &segment), TRINDLE_OK);
+    expect_request(supervisor, TRINDLE_CONTROL_KIND_CREATE_SEGMENT, (const uint64_t[]){ 2, scratch_id, 5000 }, 3);
+    CHECK(trindle_segment_size(segment) == 8192, "size");
+    memset(trindle_segment_address(segment), 7, 8192);
+
+    /* A child allocator, then a refused one (no ALLOCATE). */
+    const int child_page = make_segment_memfd(4096, true);
+    send_handles(supervisor, 3, TRINDLE_STATUS_OK, "", TRINDLE_OBJECT_ALLOCATOR, TRINDLE_RIGHTS_ALLOCATOR_ALL, 0x71,
+        child_page, 4096);
+    trindle_allocator_t *child;
+    CHECK_CODE(trindle_allocator_create_allocator(trindle, scratch, 16384, &child), TRINDLE_OK);
+    expect_request(supervisor, TRINDLE_CONTROL_KIND_CREATE_ALLOCATOR, (const uint64_t[]){ 3, scratch_id, 16384 }, 3);
+    CHECK(trindle_allocator_id(child) == 0x71 && trindle_allocator_rights(child) == TRINDLE_RIGHTS_ALLOCATOR_ALL,
+        "child");
+    send_handles(supervisor, 4, TRINDLE_STATUS_NO_ALLOCATE_RIGHT, "no ALLOCATE", 0, 0, 0, -1, 0);
+    trindle_allocator_t *grandchild;
+    CHECK_CODE(trindle_allocator_create_allocator(trindle, child, 4096, &grandchild), TRINDLE_E_ACCESS);
+    expect_request(supervisor, TRINDLE_CONTROL_KIND_CREATE_ALLOCATOR, (const uint64_t[]){ 4, 0x71, 4096 }, 3);
+
+    /* Releases: a segment and the child. */
+    send_notice(supervisor, TRINDLE_NOTICE_PRESSURE_BELOW, 95, scratch_id, 8192, 40960, "below 95%");
+    send_notice(supervisor, TRINDLE_NOTICE_PRESSURE_BELOW, 80, scratch_id, 8192, 40960, "below 80%");
+    send_handles(supervisor, 5, TRINDLE_STATUS_OK, "", 0, 0, 0, -1, 0);
+    CHECK_CODE(trindle_release_segment(trindle, segment), TRINDLE_OK);
+    expect_request(supervisor, TRINDLE_CONTROL_KIND_RELEASE, (const uint64_t[]){ 5, 0x61 }, 2);
+    CHECK_CODE(trindle_release_segment(trindle, segment), TRINDLE_E_NOT_FOUND);
+    send_notice(supervisor, TRINDLE_NOTICE_LANE_ENDED, 0, 0x99, 2, 0, "lane 2 of pipe 'post' ended");
+    send_handles(supervisor, 6, TRINDLE_STATUS_OK, "", 0, 0, 0, -1, 0);
+    CHECK_CODE(trindle_release_allocator(trindle, child), TRINDLE_OK);
+    expect_request(supervisor, TRINDLE_CONTROL_KIND_RELEASE, (const uint64_t[]){ 6, 0x71 }, 2);
+
+    /* Every notice read while waiting for an answer, in the order it came. */
+    static const struct
+    {
+        uint32_t kind;
+        uint32_t percent;
+        uint64_t used;
+        const char *details;
+    } expected[] = {
+        { TRINDLE_NOTICE_PRESSURE_ABOVE, 80, 32768, "allocator 'scratch' at 80%" },
+        { TRINDLE_NOTICE_PRESSURE_ABOVE, 95, 40960, "allocator 'scratch' at 95%" },
+        { TRINDLE_NOTICE_PRESSURE_BELOW, 95, 8192, "below 95%" },
+        { TRINDLE_NOTICE_PRESSURE_BELOW, 80, 8192, "below 80%" },
+        { TRINDLE_NOTICE_LANE_ENDED, 0, 2, "lane 2 of pipe 'post' ended" },
+    };
+    trindle_notice_t notice;
+    for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++)
+    {
+        CHECK_CODE(trindle_next_notice(trindle, &notice), 1);
+        CHECK(notice.kind == expected[i].kind && notice.percent == expected[i].percent &&
+                notice.used == expected[i].used && strcmp(notice.details, expected[i].details) == 0,
+            "notice %zu: kind=%u percent=%u used=%" PRIu64 " details=%s", i, notice.kind, notice.percent, notice.used,
+            notice.details);
+    }
+    CHECK_CODE(trindle_next_notice(trindle, &notice), 0);
+    CHECK_CODE(trindle_next_notice(NULL, &notice), TRINDLE_E_INVALID);
+
+    /* A notice arriving ends an exchange's wait (here of 60 s), and one queued keeps the next from waiting. */
+    trindle_inbox_t *inbox;
+    CHECK_CODE(trindle_inbox_create(4, &inbox), TRINDLE_OK);
+    send_notice(supervisor, TRINDLE_NOTICE_PRESSURE_ABOVE, 80, scratch_id, 32768, 40960, "again");
+    const int64_t minute = 60000000000LL;
+    int64_t started = trindle_now_nanos();
+    CHECK_CODE(trindle_exchange(trindle, NULL, inbox, minute), 0);
+    CHECK(trindle_now_nanos() - started < minute / 2, "the notice ended the wait");
+    started = trindle_now_nanos();
+    CHECK_CODE(trindle_exchange(trindle, NULL, inbox, minute), 0);
+    CHECK(trindle_now_nanos() - started < minute / 2, "a queued notice keeps an exchange from waiting");
+    CHECK_CODE(trindle_next_notice(trindle, &notice), 1);
+    CHECK(strcmp(notice.details, "again") == 0, "details=%s", notice.details);
+    trindle_inbox_destroy(inbox);
+
+    /* A gone supervisor ends a request. */
+    close(supervisor);
+    CHECK_CODE(trindle_allocator_create_segment(trindle, scratch, 4096, &segment), TRINDLE_E_SUPERVISOR_GONE);
+    CHECK_ERROR_CONTAINS("trindle_allocator_create_segment(size=4096): ");
+    trindle_close(trindle);
 }
 
 int main(void)
@@ -1181,6 +1471,8 @@ int main(void)
     printf("ok partitions and outboxes\n");
     should_describe_every_code_and_name_the_call();
     printf("ok error texts\n");
+    should_hold_allocators_create_from_them_and_queue_notices();
+    printf("ok allocators and notices\n");
     printf("all passed\n");
     return 0;
 }

@@ -43,6 +43,16 @@ int main(void)
     FIELD(trindle_attachment_t, rights);
     FIELD(trindle_attachment_t, size);
 
+    STRUCT(trindle_notice_t);
+    FIELD(trindle_notice_t, kind);
+    FIELD(trindle_notice_t, percent);
+    FIELD(trindle_notice_t, object_id);
+    FIELD(trindle_notice_t, used);
+    FIELD(trindle_notice_t, quota);
+    FIELD(trindle_notice_t, handle_count);
+    FIELD(trindle_notice_t, reserved);
+    FIELD(trindle_notice_t, details);
+
     STRUCT(trindle_lane_info_t);
     FIELD(trindle_lane_info_t, pipe_id);
     FIELD(trindle_lane_info_t, lane_id);

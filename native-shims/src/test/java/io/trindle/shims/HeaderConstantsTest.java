@@ -164,6 +164,16 @@ class HeaderConstantsTest
         assertEquals((long)ObjectKind.BUNDLE.code(), header.get("TRINDLE_OBJECT_BUNDLE"));
         assertEquals((long)ObjectKind.ALLOCATOR.code(), header.get("TRINDLE_OBJECT_ALLOCATOR"));
         assertEquals((long)ObjectKind.BUNDLE.validRights().bits(), header.get("TRINDLE_RIGHTS_BUNDLE_ALL"));
+        assertEquals((long)ObjectKind.ALLOCATOR.validRights().bits(), header.get("TRINDLE_RIGHTS_ALLOCATOR_ALL"));
+        assertEquals((long)ControlMessage.Notice.PRESSURE_ABOVE, header.get("TRINDLE_NOTICE_PRESSURE_ABOVE"));
+        assertEquals((long)ControlMessage.Notice.PRESSURE_BELOW, header.get("TRINDLE_NOTICE_PRESSURE_BELOW"));
+        assertEquals((long)ControlMessage.Notice.LANE_ENDED, header.get("TRINDLE_NOTICE_LANE_ENDED"));
+        assertEquals((long)ControlMessage.Notice.GRANTED, header.get("TRINDLE_NOTICE_GRANTED"));
+        assertEquals((long)ControlMessage.Status.OK, header.get("TRINDLE_STATUS_OK"));
+        assertEquals((long)ControlMessage.Status.NOT_HELD, header.get("TRINDLE_STATUS_NOT_HELD"));
+        assertEquals((long)ControlMessage.Status.INVALID, header.get("TRINDLE_STATUS_INVALID"));
+        assertEquals((long)ControlMessage.Status.OVER_QUOTA, header.get("TRINDLE_STATUS_OVER_QUOTA"));
+        assertEquals((long)ControlMessage.Status.NO_ALLOCATE_RIGHT, header.get("TRINDLE_STATUS_NO_ALLOCATE_RIGHT"));
         for (final Right right : Right.values())
         {
             assertEquals((long)right.bit(), header.get("TRINDLE_RIGHT_" + right.name()), right.name());

@@ -33,7 +33,7 @@ class PythonBindingTest
     private static final Pattern STRUCT = Pattern.compile(
         "typedef struct trindle_\\w+\\s*\\{(.*?)\\}\\s*(trindle_\\w+_t);", Pattern.DOTALL);
     private static final Pattern COMMENT = Pattern.compile("/\\*.*?\\*/", Pattern.DOTALL);
-    private static final Pattern LAST_NAME = Pattern.compile("(\\w+)\\s*$");
+    private static final Pattern LAST_NAME = Pattern.compile("(\\w+)\\s*(?:\\[\\w+\\])?\\s*$");
 
     /** Prints _native's constants and its ctypes structs' layouts, in the format of trindle-struct-layout. */
     private static final String PYTHON_LAYOUT = """
@@ -73,12 +73,13 @@ class PythonBindingTest
         c.put(exit.group(1), Long.parseLong(exit.group(2)));
         HeaderConstantsTest.header("trindle-layout.h").forEach((name, value) ->
         {
-            if (name.startsWith("TRINDLE_RIGHT_") || name.startsWith("TRINDLE_OBJECT_"))
+            if (name.startsWith("TRINDLE_RIGHT_") || name.startsWith("TRINDLE_OBJECT_") ||
+                name.startsWith("TRINDLE_NOTICE_"))
             {
                 c.put(name.substring("TRINDLE_".length()), value);
             }
         });
-        assertTrue(c.size() >= 14 + 3 + 1 + 7 + 3, "the header's values: " + c);
+        assertTrue(c.size() >= 15 + 3 + 1 + 8 + 4 + 4, "the header's values: " + c);
 
         final Map<String, Long> python = new TreeMap<>();
         for (final String line : python())

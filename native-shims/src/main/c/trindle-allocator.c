@@ -1,0 +1,430 @@
+/*
+ * trindle-allocator.c — allocators (docs/control-protocol.md §4, Allocators): the allocators a worker was granted,
+ * and the requests that make segments and child allocators from them and release what it holds. Each request is
+ * synchronous: sent, then frames are read until its answer (a handles frame with its request number); a stop or a
+ * notice arriving meanwhile is kept, as trindle_exchange keeps them.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "trindle-internal.h"
+
+struct trindle_allocator
+{
+    /** The config's name for a granted allocator; NULL for one made at run time. */
+    char *name;
+    uint64_t object_id;
+    uint32_t rights;
+    uint64_t quota;
+    int fd;
+};
+
+/** Reads the quota from the allocator's sealed page (a u64 at the start of its window). */
+static uint64_t read_quota(int fd, uint64_t offset)
+{
+    uint8_t bytes[8];
+    ssize_t got;
+    do
+    {
+        got = pread(fd, bytes, sizeof bytes, (off_t)offset);
+    } while (got < 0 && errno == EINTR);
+    return got == (ssize_t)sizeof bytes ? trindle_get_u64(bytes) : 0;
+}
+
+static int hold(
+    struct trindle_allocators *allocators, char *name, struct trindle_handle_entry *handle, trindle_allocator_t **held)
+{
+    trindle_allocator_t **list = realloc(allocators->held, (allocators->held_count + 1) * sizeof *list);
+    trindle_allocator_t *allocator = malloc(sizeof *allocator);
+    if (list == NULL || allocator == NULL)
+    {
+        if (list != NULL)
+        {
+            allocators->held = list;
+        }
+        free(allocator);
+        return trindle_fail(TRINDLE_E_NO_MEMORY, ENOMEM, "malloc");
+    }
+    allocators->held = list;
+    allocator->name = name;
+    allocator->object_id = handle->object_id;
+    allocator->rights = handle->rights;
+    allocator->quota = read_quota(handle->fd, handle->offset);
+    allocator->fd = handle->fd;
+    handle->fd = -1;
+    list[allocators->held_count++] = allocator;
+    if (held != NULL)
+    {
+        *held = allocator;
+    }
+    return TRINDLE_OK;
+}
+
+int trindle_allocators_add_grant(struct trindle_allocators *allocators, struct trindle_frame *frame)
+{
+    int result;
+    char *name = NULL;
+    for (uint32_t i = 0; i < allocators->held_count; i++)
+    {
+        const char *held = allocators->held[i]->name;
+        if (held != NULL && strlen(held) == frame->name_length && memcmp(held, frame->name, frame->name_length) == 0)
+        {
+            result = trindle_fail(TRINDLE_E_PROTOCOL, 0,
+                "trindle_connect: grant '%.*s' refused: an allocator of that name was granted already",
+                (int)frame->name_length, frame->name);
+            trindle_frame_close(frame);
+            return result;
+        }
+    }
+    if (frame->handle_count != 1)
+    {
+        result = trindle_fail(TRINDLE_E_PROTOCOL, 0,
+            "trindle_connect: grant '%.*s' refused: an allocator grant carries one handle, not %" PRIu32,
+            (int)frame->name_length, frame->name, frame->handle_count);
+    }
+    else if ((name = malloc((size_t)frame->name_length + 1)) == NULL)
+    {
+        result = trindle_fail(TRINDLE_E_NO_MEMORY, ENOMEM, "trindle_connect: malloc");
+    }
+    else
+    {
+        memcpy(name, frame->name, frame->name_length);
+        name[frame->name_length] = '\0';
+        if ((result = hold(allocators, name, &frame->handles[0], NULL)) != TRINDLE_OK)
+        {
+            free(name);
+        }
+    }
+    trindle_frame_close(frame);
+    return result;
+}
+
+size_t trindle_allocators_list(const struct trindle_allocators *allocators, char *text, size_t size, size_t used)
+{
+    for (uint32_t i = 0; i < allocators->held_count && used < size; i++)
+    {
+        if (allocators->held[i]->name != NULL)
+        {
+            used += (size_t)snprintf(
+                text + used, size - used, "%s%s (allocator)", used == 0 ? "" : ", ", allocators->held[i]->name);
+        }
+    }
+    return used;
+}
+
+static void drop_allocator(trindle_allocator_t *allocator)
+{
+    close(allocator->fd);
+    free(allocator->name);
+    free(allocator);
+}
+
+void trindle_allocators_free(struct trindle_allocators *allocators)
+{
+    for (uint32_t i = 0; i < allocators->held_count; i++)
+    {
+        drop_allocator(allocators->held[i]);
+    }
+    free(allocators->held);
+    for (uint32_t i = 0; i < allocators->segment_count; i++)
+    {
+        trindle_segment_close(allocators->segments[i].segment);
+    }
+    free(allocators->segments);
+    memset(allocators, 0, sizeof *allocators);
+}
+
+int trindle_allocator(trindle_t *trindle, const char *name, trindle_allocator_t **allocator)
+{
+    if (trindle == NULL || name == NULL || allocator == NULL)
+    {
+        return trindle_fail(TRINDLE_E_INVALID, 0, "trindle_allocator: trindle=%p, name=%p, allocator=%p",
+            (void *)trindle, (const void *)name, (void *)allocator);
+    }
+    const struct trindle_allocators *allocators = trindle_allocators_of(trindle);
+    for (uint32_t i = 0; i < allocators->held_count; i++)
+    {
+        if (allocators->held[i]->name != NULL && strcmp(allocators->held[i]->name, name) == 0)
+        {
+            *allocator = allocators->held[i];
+            return TRINDLE_OK;
+        }
+    }
+    char granted[384] = "";
+    trindle_allocators_list(allocators, granted, sizeof granted, 0);
+    return trindle_fail(TRINDLE_E_NOT_FOUND, 0,
+        "trindle_allocator: worker '%s' has no grant of an allocator named '%s'; its allocators are [%s]: add it "
+        "under grants in the pipeline config (e.g. %s: allocate)",
+        trindle_worker(trindle), name, granted, name);
+}
+
+uint64_t trindle_allocator_id(const trindle_allocator_t *allocator)
+{
+    return allocator == NULL ? 0 : allocator->object_id;
+}
+
+uint32_t trindle_allocator_rights(const trindle_allocator_t *allocator)
+{
+    return allocator == NULL ? 0 : allocator->rights;
+}
+
+uint64_t trindle_allocator_quota(const trindle_allocator_t *allocator)
+{
+    return allocator == NULL ? 0 : allocator->quota;
+}
+
+/** Sends a request of `kind` whose body is `words` u64 values, the first the request number. */
+static int send_request(int fd, uint16_t kind, const uint64_t *words, uint32_t count)
+{
+    uint8_t frame[TRINDLE_CONTROL_HEADER_LENGTH + 3 * 8] = { 0 };
+    const uint32_t body_length = count * 8;
+    trindle_put_u32(frame + TRINDLE_CONTROL_MAGIC_OFFSET, TRINDLE_CONTROL_MAGIC);
+    trindle_put_u16(frame + TRINDLE_CONTROL_VERSION_OFFSET, TRINDLE_CONTROL_VERSION);
+    trindle_put_u16(frame + TRINDLE_CONTROL_KIND_OFFSET, kind);
+    trindle_put_u32(frame + TRINDLE_CONTROL_BODY_LENGTH_OFFSET, body_length);
+    for (uint32_t i = 0; i < count; i++)
+    {
+        trindle_put_u64(frame + TRINDLE_CONTROL_HEADER_LENGTH + i * 8, words[i]);
+    }
+    const size_t length = TRINDLE_CONTROL_HEADER_LENGTH + body_length;
+    ssize_t sent;
+    do
+    {
+        /* MSG_NOSIGNAL: a gone supervisor is an EPIPE to report, not a SIGPIPE that kills the worker. */
+        sent = send(fd, frame, length, MSG_NOSIGNAL);
+    } while (sent < 0 && errno == EINTR);
+    if (sent < 0)
+    {
+        const int error = errno;
+        return trindle_fail(
+            error == EPIPE || error == ECONNRESET || error == ENOTCONN ? TRINDLE_E_SUPERVISOR_GONE : TRINDLE_E_SYSTEM,
+            error, "send(control fd=%d, kind=%u)", fd, kind);
+    }
+    return (size_t)sent == length ? TRINDLE_OK
+                                  : trindle_fail(TRINDLE_E_SYSTEM, 0,
+                                        "send(control fd=%d, kind=%u): sent %zd of %zu bytes", fd, kind, sent, length);
+}
+
+/** The result code for a refusal's status (control-protocol.md §4). */
+static int refusal_code(uint32_t status)
+{
+    switch (status)
+    {
+        case TRINDLE_STATUS_OVER_QUOTA:
+            return TRINDLE_E_OVER_QUOTA;
+        case TRINDLE_STATUS_NO_ALLOCATE_RIGHT:
+            return TRINDLE_E_ACCESS;
+        case TRINDLE_STATUS_NOT_HELD:
+            return TRINDLE_E_NOT_FOUND;
+        case TRINDLE_STATUS_INVALID:
+            return TRINDLE_E_INVALID;
+        default:
+            return TRINDLE_E_PROTOCOL;
+    }
+}
+
+/**
+ * Sends the request and reads frames (blocking) until the handles frame that answers it, handing every other
+ * frame to the connection as a look at the channel would. On a refusal, fails with its code and "WHAT refused
+ * with status N: REASON". @return TRINDLE_OK with `reply` holding the answer's handles (the caller takes them).
+ */
+static int call(
+    trindle_t *trindle, const char *what, uint16_t kind, uint64_t *words, uint32_t count, struct trindle_frame *reply)
+{
+    struct trindle_allocators *allocators = trindle_allocators_of(trindle);
+    const uint64_t request = ++allocators->next_request;
+    words[0] = request;
+    const int fd = trindle_control_fd(trindle);
+    char prefix[128];
+    snprintf(prefix, sizeof prefix, "%s: ", what);
+    int result = send_request(fd, kind, words, count);
+    if (result != TRINDLE_OK)
+    {
+        return trindle_fail_within(result, prefix, "");
+    }
+    for (;;)
+    {
+        result = trindle_control_receive(fd, trindle_receive_buffer(trindle), true, reply);
+        if (result == TRINDLE_E_PROTOCOL)
+        {
+            fprintf(stderr, "trindle: ignored a control frame: %s\n", trindle_last_error());
+            continue;
+        }
+        if (result < 0)
+        {
+            return trindle_fail_within(result, prefix, "");
+        }
+        /* Handles: u64 request, u32 status, string reason. */
+        if (reply->kind != TRINDLE_CONTROL_KIND_HANDLES || trindle_get_u64(reply->body) != request)
+        {
+            trindle_take_frame(trindle, reply);
+            continue;
+        }
+        const uint32_t status = trindle_get_u32(reply->body + 8);
+        if (status == TRINDLE_STATUS_OK)
+        {
+            return TRINDLE_OK;
+        }
+        trindle_frame_close(reply);
+        const uint16_t length = trindle_get_u16(reply->body + 12);
+        return trindle_fail(refusal_code(status), 0, "%s refused with status %" PRIu32 ": %.*s", what, status,
+            (int)length, (const char *)reply->body + 14);
+    }
+}
+
+/** Checks that the answer carries exactly one handle of `kind`; else closes them and fails. */
+static int one_handle(const char *what, struct trindle_frame *reply, uint32_t kind)
+{
+    if (reply->handle_count == 1 && reply->handles[0].kind == kind)
+    {
+        return TRINDLE_OK;
+    }
+    trindle_frame_close(reply);
+    return trindle_fail(TRINDLE_E_PROTOCOL, 0,
+        "%s: the supervisor answered with %" PRIu32 " handles (kind %" PRIu32 "), not one of kind %" PRIu32, what,
+        reply->handle_count, reply->handle_count > 0 ? reply->handles[0].kind : 0, kind);
+}
+
+int trindle_allocator_create_segment(
+    trindle_t *trindle, trindle_allocator_t *allocator, uint64_t size, trindle_segment_t **segment)
+{
+    char what[96];
+    snprintf(what, sizeof what, "trindle_allocator_create_segment(size=%" PRIu64 ")", size);
+    if (trindle == NULL || allocator == NULL || segment == NULL)
+    {
+        return trindle_fail(TRINDLE_E_INVALID, 0, "%s: trindle=%p, allocator=%p, segment=%p", what, (void *)trindle,
+            (void *)allocator, (void *)segment);
+    }
+    struct trindle_allocators *allocators = trindle_allocators_of(trindle);
+    struct trindle_made_segment *made = realloc(allocators->segments, (allocators->segment_count + 1) * sizeof *made);
+    if (made == NULL)
+    {
+        return trindle_fail(TRINDLE_E_NO_MEMORY, ENOMEM, "%s: realloc", what);
+    }
+    allocators->segments = made;
+    struct trindle_frame *reply = malloc(sizeof *reply);
+    if (reply == NULL)
+    {
+        return trindle_fail(TRINDLE_E_NO_MEMORY, ENOMEM, "%s: malloc", what);
+    }
+    uint64_t words[3] = { 0, allocator->object_id, size };
+    int result = call(trindle, what, TRINDLE_CONTROL_KIND_CREATE_SEGMENT, words, 3, reply);
+    if (result == TRINDLE_OK && (result = one_handle(what, reply, TRINDLE_OBJECT_SEGMENT)) == TRINDLE_OK)
+    {
+        struct trindle_handle_entry *handle = &reply->handles[0];
+        result = trindle_segment_map(handle->fd, handle->offset, handle->size, handle->rights, segment);
+        if (result == TRINDLE_OK)
+        {
+            handle->fd = -1;
+            made[allocators->segment_count].object_id = handle->object_id;
+            made[allocators->segment_count].segment = *segment;
+            allocators->segment_count++;
+        }
+        trindle_frame_close(reply);
+    }
+    free(reply);
+    return result;
+}
+
+int trindle_allocator_create_allocator(
+    trindle_t *trindle, trindle_allocator_t *parent, uint64_t quota, trindle_allocator_t **child)
+{
+    char what[96];
+    snprintf(what, sizeof what, "trindle_allocator_create_allocator(quota=%" PRIu64 ")", quota);
+    if (trindle == NULL || parent == NULL || child == NULL)
+    {
+        return trindle_fail(TRINDLE_E_INVALID, 0, "%s: trindle=%p, parent=%p, child=%p", what, (void *)trindle,
+            (void *)parent, (void *)child);
+    }
+    struct trindle_frame *reply = malloc(sizeof *reply);
+    if (reply == NULL)
+    {
+        return trindle_fail(TRINDLE_E_NO_MEMORY, ENOMEM, "%s: malloc", what);
+    }
+    uint64_t words[3] = { 0, parent->object_id, quota };
+    int result = call(trindle, what, TRINDLE_CONTROL_KIND_CREATE_ALLOCATOR, words, 3, reply);
+    if (result == TRINDLE_OK && (result = one_handle(what, reply, TRINDLE_OBJECT_ALLOCATOR)) == TRINDLE_OK)
+    {
+        result = hold(trindle_allocators_of(trindle), NULL, &reply->handles[0], child);
+        trindle_frame_close(reply);
+    }
+    free(reply);
+    return result;
+}
+
+/** Sends a release of `object_id` and waits for its answer. */
+static int release(trindle_t *trindle, const char *what, uint64_t object_id)
+{
+    struct trindle_frame *reply = malloc(sizeof *reply);
+    if (reply == NULL)
+    {
+        return trindle_fail(TRINDLE_E_NO_MEMORY, ENOMEM, "%s: malloc", what);
+    }
+    uint64_t words[2] = { 0, object_id };
+    const int result = call(trindle, what, TRINDLE_CONTROL_KIND_RELEASE, words, 2, reply);
+    if (result == TRINDLE_OK)
+    {
+        trindle_frame_close(reply); /* a release is answered with no handle; any would be the supervisor's slip */
+    }
+    free(reply);
+    return result;
+}
+
+int trindle_release_segment(trindle_t *trindle, trindle_segment_t *segment)
+{
+    if (trindle == NULL || segment == NULL)
+    {
+        return trindle_fail(
+            TRINDLE_E_INVALID, 0, "trindle_release_segment: trindle=%p, segment=%p", (void *)trindle, (void *)segment);
+    }
+    struct trindle_allocators *allocators = trindle_allocators_of(trindle);
+    for (uint32_t i = 0; i < allocators->segment_count; i++)
+    {
+        if (allocators->segments[i].segment == segment)
+        {
+            const uint64_t object_id = allocators->segments[i].object_id;
+            allocators->segment_count--;
+            memmove(&allocators->segments[i], &allocators->segments[i + 1],
+                (allocators->segment_count - i) * sizeof allocators->segments[0]);
+            trindle_segment_close(segment);
+            char what[96];
+            snprintf(what, sizeof what, "trindle_release_segment(object 0x%" PRIx64 ")", object_id);
+            return release(trindle, what, object_id);
+        }
+    }
+    return trindle_fail(TRINDLE_E_NOT_FOUND, 0,
+        "trindle_release_segment: segment %p was not made by trindle_allocator_create_segment on this connection",
+        (void *)segment);
+}
+
+int trindle_release_allocator(trindle_t *trindle, trindle_allocator_t *allocator)
+{
+    if (trindle == NULL || allocator == NULL)
+    {
+        return trindle_fail(TRINDLE_E_INVALID, 0, "trindle_release_allocator: trindle=%p, allocator=%p",
+            (void *)trindle, (void *)allocator);
+    }
+    struct trindle_allocators *allocators = trindle_allocators_of(trindle);
+    for (uint32_t i = 0; i < allocators->held_count; i++)
+    {
+        if (allocators->held[i] == allocator)
+        {
+            const uint64_t object_id = allocator->object_id;
+            allocators->held_count--;
+            memmove(&allocators->held[i], &allocators->held[i + 1],
+                (allocators->held_count - i) * sizeof allocators->held[0]);
+            drop_allocator(allocator);
+            char what[96];
+            snprintf(what, sizeof what, "trindle_release_allocator(object 0x%" PRIx64 ")", object_id);
+            return release(trindle, what, object_id);
+        }
+    }
+    return trindle_fail(TRINDLE_E_NOT_FOUND, 0, "trindle_release_allocator: allocator %p is none of this connection's",
+        (void *)allocator);
+}
