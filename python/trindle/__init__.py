@@ -29,7 +29,8 @@ from ._native import (
     LibraryNotFound,
 )
 from .checkpoint import Checkpoint, CorruptCheckpoint
-from .errors import CorruptLane, Full, NotFound, SupervisorGone, Timeout, TrindleError
+from .errors import AccessDenied, CorruptLane, Full, NotFound, SupervisorGone, Timeout, TrindleError
+from .handles import Attach, Bounce, Handle, duplicate, move
 from .pipes import (
     END_OF_STREAM,
     Attachment,
@@ -68,6 +69,11 @@ __all__ = [
     "Attachment",
     "LaneInfo",
     "Segment",
+    "Handle",
+    "Attach",
+    "Bounce",
+    "move",
+    "duplicate",
     "Checkpoint",
     "TrindleError",
     "Full",
@@ -75,6 +81,7 @@ __all__ = [
     "CorruptLane",
     "CorruptCheckpoint",
     "NotFound",
+    "AccessDenied",
     "SupervisorGone",
     "LibraryNotFound",
     "Rights",

@@ -200,7 +200,7 @@
 #define TRINDLE_CONTROL_KIND_GRANTS_DONE 3
 #define TRINDLE_CONTROL_KIND_READY 4
 #define TRINDLE_CONTROL_KIND_STOP 5
-/* Handles in motion (control-protocol.md §4). libtrindle decodes and checks them; it sends none yet. */
+/* Handles in motion (control-protocol.md §4): libtrindle sends 6, 8, 10, 12 and reads their replies. */
 #define TRINDLE_CONTROL_KIND_TRANSFER 6
 #define TRINDLE_CONTROL_KIND_TRANSFER_REPLY 7
 #define TRINDLE_CONTROL_KIND_REDEEM 8
@@ -210,6 +210,18 @@
 #define TRINDLE_CONTROL_KIND_CREATE_PIPE 12
 #define TRINDLE_CONTROL_KIND_CREATE_BUNDLE 13
 #define TRINDLE_CONTROL_KIND_UNPACK 14
+
+/** The status of a transfer reply or a handles frame (control-protocol.md §4): fixed, never renumbered. */
+#define TRINDLE_STATUS_OK 0
+#define TRINDLE_STATUS_NOT_HELD 1
+#define TRINDLE_STATUS_NO_TRANSFER_RIGHT 2
+#define TRINDLE_STATUS_NO_DUPLICATE_RIGHT 3
+#define TRINDLE_STATUS_WIDENING 4
+#define TRINDLE_STATUS_UNKNOWN_TOKEN 5
+#define TRINDLE_STATUS_ALREADY_REDEEMED 6
+#define TRINDLE_STATUS_NOT_YOURS 7
+#define TRINDLE_STATUS_BAD_LANE 8
+#define TRINDLE_STATUS_INVALID_REQUEST 9
 
 /** A grant's partition: how a sender spreads messages over the lanes of several receiving replicas. */
 #define TRINDLE_PARTITION_ROUND_ROBIN 0

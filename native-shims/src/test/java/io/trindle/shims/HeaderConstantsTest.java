@@ -139,6 +139,17 @@ class HeaderConstantsTest
         assertEquals((long)ControlMessage.CreatePipe.KIND, header.get("TRINDLE_CONTROL_KIND_CREATE_PIPE"));
         assertEquals((long)ControlMessage.CreateBundle.KIND, header.get("TRINDLE_CONTROL_KIND_CREATE_BUNDLE"));
         assertEquals((long)ControlMessage.Unpack.KIND, header.get("TRINDLE_CONTROL_KIND_UNPACK"));
+        assertEquals((long)ControlMessage.Status.OK, header.get("TRINDLE_STATUS_OK"));
+        assertEquals((long)ControlMessage.Status.NOT_HELD, header.get("TRINDLE_STATUS_NOT_HELD"));
+        assertEquals((long)ControlMessage.Status.NO_TRANSFER_RIGHT, header.get("TRINDLE_STATUS_NO_TRANSFER_RIGHT"));
+        assertEquals((long)ControlMessage.Status.NO_DUPLICATE_RIGHT, header.get("TRINDLE_STATUS_NO_DUPLICATE_RIGHT"));
+        assertEquals((long)ControlMessage.Status.WIDENING, header.get("TRINDLE_STATUS_WIDENING"));
+        assertEquals((long)ControlMessage.Status.UNKNOWN_TOKEN, header.get("TRINDLE_STATUS_UNKNOWN_TOKEN"));
+        assertEquals((long)ControlMessage.Status.ALREADY_REDEEMED, header.get("TRINDLE_STATUS_ALREADY_REDEEMED"));
+        assertEquals((long)ControlMessage.Status.NOT_YOURS, header.get("TRINDLE_STATUS_NOT_YOURS"));
+        assertEquals((long)ControlMessage.Status.BAD_LANE, header.get("TRINDLE_STATUS_BAD_LANE"));
+        assertEquals((long)ControlMessage.Status.INVALID, header.get("TRINDLE_STATUS_INVALID_REQUEST"));
+        assertEquals((long)ControlMessage.Reject.MAX_HEAD, 256L);
         assertEquals((long)ControlMessage.Grant.ROUND_ROBIN, header.get("TRINDLE_PARTITION_ROUND_ROBIN"));
         assertEquals((long)ControlMessage.Grant.KEY, header.get("TRINDLE_PARTITION_KEY"));
 
