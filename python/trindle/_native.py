@@ -55,6 +55,7 @@ OBJECT_BUNDLE = 3
 MOVE = 0
 DUPLICATE = 1
 MAX_REASON_LENGTH = 1024
+MAX_BOUNCE_HEAD = 256
 
 # Lane states (enum trindle_lane_state).
 LANE_OPEN = 0

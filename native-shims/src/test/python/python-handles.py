@@ -43,7 +43,8 @@ def sender(t):
         t.send(mail, b"secret", trindle.move(secret))
         print("moving secret NOT REFUSED")
     except trindle.AccessDenied as e:
-        print(f"moving secret refused: {e.detail}; still holds secret: {t.segment('secret') is secret}", flush=True)
+        held = str(t.segment("secret") is secret).lower()
+        print(f"moving secret refused: {e.detail}; still holds secret: {held}", flush=True)
 
     doc_handle = trindle.Handle.of(doc)
     t.send(mail, b"move", trindle.move(doc))
