@@ -56,6 +56,7 @@ MOVE = 0
 DUPLICATE = 1
 MAX_REASON_LENGTH = 1024
 MAX_BOUNCE_HEAD = 256
+MAX_BUNDLE_BYTES = 4096
 
 # Lane states (enum trindle_lane_state).
 LANE_OPEN = 0
@@ -290,6 +291,8 @@ _PROTOTYPES = {
     "trindle_next_bounce": (_I, [_P, ctypes.POINTER(ctypes.POINTER(Bounce))]),
     "trindle_bounce_free": (None, [ctypes.POINTER(Bounce)]),
     "trindle_create_pipe": (_I, [_P, _U32, _HANDLE]),
+    "trindle_bundle_create": (_I, [_P, ctypes.POINTER(Attach), _U32, _P, _U32, _HANDLE]),
+    "trindle_bundle_unpack": (_I, [_P, _HANDLE, _P, _U32, ctypes.POINTER(_U32), _HANDLE, _U32]),
     # pipe sender, outbox
     "trindle_pipe_sender_name": (_S, [_P]),
     "trindle_pipe_sender_replicas": (_U32, [_P]),

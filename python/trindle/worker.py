@@ -1,5 +1,5 @@
 """The worker's connection to its supervisor: connect, grants by name, ready, stop, exchange, handles in motion
-(send with handles, take, reject, bounces, create pipe), close."""
+(send with handles, take, reject, bounces, create pipe, bundles), close."""
 
 from __future__ import annotations
 
@@ -199,16 +199,24 @@ class Connection:
         rights)``) on the next lane of ``pipe``, in order with its other messages. The supervisor checks every
         attachment first: if it refuses one, nothing is sent, nothing moves, and AccessDenied says which and why.
         A granted segment that moves is closed (its memory released); close other moved handles yourself."""
+        array = self._attachments("send", attachments)
+        pointer, length, keep = _native.address_of(data)
+        check(_lib.trindle_send_handles(self._live(), pipe._live(), array, len(attachments), pointer, length))
+        del keep
+        self._moved(attachments)
+
+    @staticmethod
+    def _attachments(call: str, attachments: tuple[Attach, ...]) -> ctypes.Array[_native.Attach]:
         if not attachments:
-            raise ValueError("send: no attachments; send plain messages with pipe.send or an outbox")
+            raise ValueError(f"{call}: no attachments")
         array = (_native.Attach * len(attachments))()
         for i, attach in enumerate(attachments):
             array[i].handle = ctypes.pointer(attach.handle._struct)
             array[i].rights = attach.rights
             array[i].mode = attach.mode
-        pointer, length, keep = _native.address_of(data)
-        check(_lib.trindle_send_handles(self._live(), pipe._live(), array, len(attachments), pointer, length))
-        del keep
+        return array
+
+    def _moved(self, attachments: tuple[Attach, ...]) -> None:
         for attach in attachments:
             segment = attach.segment
             if attach.mode == _native.MOVE and segment is not None and segment.name in self._segments:
@@ -246,6 +254,29 @@ class Connection:
         struct = _native.Handle()
         check(_lib.trindle_create_pipe(self._live(), lane_capacity, ctypes.byref(struct)))
         return Handle(struct)
+
+    def bundle(self, data: Any, *attachments: Attach) -> Handle:
+        """Packs handles (``trindle.move``/``duplicate``, checked as for ``send``: all or nothing) and up to 4096
+        bytes into a new bundle, a Handle with READ and TRANSFER to move in a message as one."""
+        array = self._attachments("bundle", attachments)
+        pointer, length, keep = _native.address_of(data)
+        struct = _native.Handle()
+        check(_lib.trindle_bundle_create(self._live(), array, len(attachments), pointer, length, ctypes.byref(struct)))
+        del keep
+        self._moved(attachments)
+        return Handle(struct)
+
+    def unpack(self, bundle: Handle) -> tuple[bytes, list[Handle]]:
+        """Uses up a bundle this worker holds: its bytes and its handles, this worker's now."""
+        data = ctypes.create_string_buffer(_native.MAX_BUNDLE_BYTES)
+        length = ctypes.c_uint32()
+        handles = (_native.Handle * 64)()
+        count = check(
+            _lib.trindle_bundle_unpack(
+                self._live(), ctypes.byref(bundle._struct), data, len(data), ctypes.byref(length), handles, 64
+            )
+        )
+        return data.raw[: length.value], [Handle._copy(handles[i]) for i in range(count)]
 
     def close(self) -> None:
         """Ends every output stream (final), unmaps every pipe and segment and closes the control channel."""

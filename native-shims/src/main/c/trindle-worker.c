@@ -1,6 +1,7 @@
 /*
  * trindle-worker.c — a worker's connection to its supervisor (docs/control-protocol.md §4): connect, the grants
- * by name, ready, stop, exchange, handles in motion (transfer, redeem, reject, bounces, create pipe), close. The C counterpart of child-runtime's io.trindle.runtime.Trindle, and
+ * by name, ready, stop, exchange, handles in motion (transfer, redeem, reject, bounces, create pipe, bundles),
+ * close. The C counterpart of child-runtime's io.trindle.runtime.Trindle, and
  * like it one file: the worker's side of the control protocol, whose steps share the connection's state.
  */
 #define _GNU_SOURCE
@@ -792,8 +793,8 @@ static void put_bytes(struct writer *writer, const void *bytes, size_t length)
     }
 }
 
-/** The body of a request: a frame buffer's bytes after the header. */
-#define REQUEST_FRAME_LENGTH 4096
+/** A request's frame: the largest, create bundle, has 64 entries and 4096 bytes. */
+#define REQUEST_FRAME_LENGTH 8192
 
 static struct writer body_writer(uint8_t *frame)
 {
@@ -929,6 +930,56 @@ static void forget_segment(trindle_t *trindle, int fd)
     }
 }
 
+/** The attachments of a transfer or a create bundle: a u16 count, a u16 reserved, then the entries (§3). */
+static void put_attachments(struct writer *writer, const trindle_attach_t *attachments, uint32_t count)
+{
+    put_u16(writer, (uint16_t)count);
+    put_u16(writer, 0);
+    for (uint32_t i = 0; i < count; i++)
+    {
+        put_u64(writer, attachments[i].handle->object_id);
+        put_u32(writer, attachments[i].rights);
+        put_u16(writer, (uint16_t)attachments[i].mode);
+        put_u16(writer, 0);
+    }
+}
+
+/** Checks the attachments of a transfer or a create bundle. */
+static int check_attachments(const char *name, const trindle_attach_t *attachments, uint32_t count)
+{
+    if (attachments == NULL || count == 0 || count > TRINDLE_MAX_ATTACHMENTS)
+    {
+        return trindle_fail(TRINDLE_E_INVALID, 0, "%s: attachments=%p, count=%" PRIu32 " (1..%d)", name,
+            (const void *)attachments, count, TRINDLE_MAX_ATTACHMENTS);
+    }
+    for (uint32_t i = 0; i < count; i++)
+    {
+        const trindle_attach_t *attach = &attachments[i];
+        if (attach->handle == NULL || attach->mode > TRINDLE_DUPLICATE || (attach->rights & ~TRINDLE_RIGHTS_VALID) != 0)
+        {
+            return trindle_fail(TRINDLE_E_INVALID, 0,
+                "%s: attachment %" PRIu32 ": handle=%p, rights=0x%" PRIx32 ", mode=%" PRIu32 " (0 move, 1 duplicate)",
+                name, i, (const void *)attach->handle, attach->rights, attach->mode);
+        }
+    }
+    return TRINDLE_OK;
+}
+
+/** Copies the one handle of a handles reply out (its fd becomes the caller's). */
+static void take_handle(struct trindle_frame *reply, uint32_t index, trindle_handle_t *handle)
+{
+    struct trindle_handle_entry *entry = &reply->handles[index];
+    *handle = (trindle_handle_t){
+        .object_id = entry->object_id,
+        .kind = entry->kind,
+        .rights = entry->rights,
+        .offset = entry->offset,
+        .size = entry->size,
+        .fd = entry->fd,
+    };
+    entry->fd = -1;
+}
+
 int trindle_send_handles(trindle_t *trindle, trindle_pipe_sender_t *pipe, const trindle_attach_t *attachments,
     uint32_t count, const void *data, uint32_t length)
 {
@@ -949,15 +1000,10 @@ int trindle_send_handles(trindle_t *trindle, trindle_pipe_sender_t *pipe, const 
             "-byte attachment block) exceeds the largest message of '%s', %" PRIu32 " bytes",
             name, length, count, block, pipe->name, largest);
     }
-    for (uint32_t i = 0; i < count; i++)
+    const int checked = check_attachments(name, attachments, count);
+    if (checked != TRINDLE_OK)
     {
-        const trindle_attach_t *attach = &attachments[i];
-        if (attach->handle == NULL || attach->mode > TRINDLE_DUPLICATE || (attach->rights & ~TRINDLE_RIGHTS_VALID) != 0)
-        {
-            return trindle_fail(TRINDLE_E_INVALID, 0,
-                "%s: attachment %" PRIu32 ": handle=%p, rights=0x%" PRIx32 ", mode=%" PRIu32 " (0 move, 1 duplicate)",
-                name, i, (const void *)attach->handle, attach->rights, attach->mode);
-        }
+        return checked;
     }
     trindle_lane_sender_t *lane = trindle_pipe_sender_lane(pipe, 0);
     const uint64_t request = ++trindle->last_request;
@@ -966,15 +1012,7 @@ int trindle_send_handles(trindle_t *trindle, trindle_pipe_sender_t *pipe, const 
     put_u64(&writer, request);
     put_u64(&writer, trindle_lane_sender_pipe_id(lane));
     put_u32(&writer, trindle_lane_sender_lane_id(lane));
-    put_u16(&writer, (uint16_t)count);
-    put_u16(&writer, 0);
-    for (uint32_t i = 0; i < count; i++)
-    {
-        put_u64(&writer, attachments[i].handle->object_id);
-        put_u32(&writer, attachments[i].rights);
-        put_u16(&writer, (uint16_t)attachments[i].mode);
-        put_u16(&writer, 0);
-    }
+    put_attachments(&writer, attachments, count);
     struct trindle_frame reply;
     int result = call(trindle, name, TRINDLE_CONTROL_KIND_TRANSFER, frame, &writer, TRINDLE_CONTROL_KIND_TRANSFER_REPLY,
         request, &reply);
@@ -1067,15 +1105,7 @@ int trindle_redeem(trindle_t *trindle, const trindle_message_t *message, trindle
     }
     for (uint32_t i = 0; i < reply.handle_count; i++)
     {
-        const struct trindle_handle_entry *entry = &reply.handles[i];
-        handles[i] = (trindle_handle_t){
-            .object_id = entry->object_id,
-            .kind = entry->kind,
-            .rights = entry->rights,
-            .offset = entry->offset,
-            .size = entry->size,
-            .fd = entry->fd,
-        };
+        take_handle(&reply, i, &handles[i]);
     }
     return (int)reply.handle_count;
 }
@@ -1174,16 +1204,125 @@ int trindle_create_pipe(trindle_t *trindle, uint32_t lane_capacity, trindle_hand
         return trindle_fail(TRINDLE_E_PROTOCOL, 0, "%s: the supervisor answered with %" PRIu32 " handles, not one pipe",
             name, reply.handle_count);
     }
-    const struct trindle_handle_entry *entry = &reply.handles[0];
-    *pipe = (trindle_handle_t){
-        .object_id = entry->object_id,
-        .kind = entry->kind,
-        .rights = entry->rights,
-        .offset = entry->offset,
-        .size = entry->size,
-        .fd = entry->fd,
-    };
+    take_handle(&reply, 0, pipe);
     return TRINDLE_OK;
+}
+
+int trindle_bundle_create(trindle_t *trindle, const trindle_attach_t *attachments, uint32_t count, const void *bytes,
+    uint32_t length, trindle_handle_t *bundle)
+{
+    static const char name[] = "trindle_bundle_create";
+    if (trindle == NULL || bundle == NULL || (bytes == NULL && length > 0) || length > TRINDLE_MAX_BUNDLE_BYTES)
+    {
+        return trindle_fail(TRINDLE_E_INVALID, 0,
+            "%s: trindle=%p, bundle=%p, bytes=%p, length=%" PRIu32 " (at most %d)", name, (void *)trindle,
+            (void *)bundle, bytes, length, TRINDLE_MAX_BUNDLE_BYTES);
+    }
+    const int checked = check_attachments(name, attachments, count);
+    if (checked != TRINDLE_OK)
+    {
+        return checked;
+    }
+    const uint64_t request = ++trindle->last_request;
+    uint8_t frame[REQUEST_FRAME_LENGTH];
+    struct writer writer = body_writer(frame);
+    put_u64(&writer, request);
+    put_attachments(&writer, attachments, count);
+    put_bytes(&writer, bytes, length);
+    struct trindle_frame reply;
+    const int result = call(trindle, name, TRINDLE_CONTROL_KIND_CREATE_BUNDLE, frame, &writer,
+        TRINDLE_CONTROL_KIND_HANDLES, request, &reply);
+    if (result != TRINDLE_OK)
+    {
+        return result;
+    }
+    if (reply.status != TRINDLE_STATUS_OK)
+    {
+        return refused(&reply, "%s: the supervisor refused to make a bundle", name);
+    }
+    if (reply.handle_count != 1 || reply.handles[0].kind != TRINDLE_OBJECT_BUNDLE)
+    {
+        trindle_frame_close(&reply);
+        return trindle_fail(TRINDLE_E_PROTOCOL, 0,
+            "%s: the supervisor answered with %" PRIu32 " handles, not one bundle", name, reply.handle_count);
+    }
+    take_handle(&reply, 0, bundle);
+    for (uint32_t i = 0; i < count; i++)
+    {
+        if (attachments[i].mode == TRINDLE_MOVE)
+        {
+            forget_segment(trindle, attachments[i].handle->fd);
+        }
+    }
+    return TRINDLE_OK;
+}
+
+int trindle_bundle_unpack(trindle_t *trindle, trindle_handle_t *bundle, void *bytes, uint32_t capacity,
+    uint32_t *length, trindle_handle_t *handles, uint32_t handle_capacity)
+{
+    static const char name[] = "trindle_bundle_unpack";
+    if (trindle == NULL || bundle == NULL || length == NULL || (bytes == NULL && capacity > 0) ||
+        (handles == NULL && handle_capacity > 0) || bundle->kind != TRINDLE_OBJECT_BUNDLE || bundle->fd < 0)
+    {
+        return trindle_fail(TRINDLE_E_INVALID, 0,
+            "%s: trindle=%p, bundle=%p (kind=%" PRIu32 ", fd=%d), bytes=%p, length=%p, handles=%p", name,
+            (void *)trindle, (void *)bundle, bundle == NULL ? 0 : bundle->kind, bundle == NULL ? -1 : bundle->fd, bytes,
+            (void *)length, (void *)handles);
+    }
+    /* The bytes first, from the bundle's memory (a u32 length, then the bytes), checked against its size: the
+     * bundle is used up by the unpack. */
+    uint8_t packed[4 + TRINDLE_MAX_BUNDLE_BYTES];
+    const ssize_t read = pread(bundle->fd, packed, sizeof packed, (off_t)bundle->offset);
+    uint32_t declared = 0;
+    if (read >= 4)
+    {
+        declared = trindle_get_u32(packed);
+    }
+    if (read < 4 || declared > (uint64_t)read - 4 || (uint64_t)declared + 4 > bundle->size)
+    {
+        return trindle_fail(read < 0 ? TRINDLE_E_SYSTEM : TRINDLE_E_FORMAT, read < 0 ? errno : 0,
+            "%s: bundle 0x%" PRIx64 " (%" PRIu64 " bytes) holds %zd bytes that declare %" PRIu32, name,
+            bundle->object_id, bundle->size, read, declared);
+    }
+    if (declared > capacity)
+    {
+        return trindle_fail(TRINDLE_E_INVALID, 0, "%s: bundle 0x%" PRIx64 " holds %" PRIu32 " bytes; capacity=%" PRIu32,
+            name, bundle->object_id, declared, capacity);
+    }
+    const uint64_t request = ++trindle->last_request;
+    uint8_t frame[REQUEST_FRAME_LENGTH];
+    struct writer writer = body_writer(frame);
+    put_u64(&writer, request);
+    put_u64(&writer, bundle->object_id);
+    struct trindle_frame reply;
+    const int result =
+        call(trindle, name, TRINDLE_CONTROL_KIND_UNPACK, frame, &writer, TRINDLE_CONTROL_KIND_HANDLES, request, &reply);
+    if (result != TRINDLE_OK)
+    {
+        return result;
+    }
+    if (reply.status != TRINDLE_STATUS_OK)
+    {
+        return refused(&reply, "%s: the supervisor refused to unpack bundle 0x%" PRIx64, name, bundle->object_id);
+    }
+    if (reply.handle_count > handle_capacity)
+    {
+        trindle_frame_close(&reply);
+        return trindle_fail(TRINDLE_E_INVALID, 0,
+            "%s: bundle 0x%" PRIx64 " held %" PRIu32 " handles; handle_capacity=%" PRIu32 " (they are closed)", name,
+            bundle->object_id, reply.handle_count, handle_capacity);
+    }
+    for (uint32_t i = 0; i < reply.handle_count; i++)
+    {
+        take_handle(&reply, i, &handles[i]);
+    }
+    if (declared > 0)
+    {
+        memcpy(bytes, packed + 4, declared);
+    }
+    *length = declared;
+    trindle_handle_close(bundle);
+    return (int)reply.handle_count;
 }
 
 void trindle_close(trindle_t *trindle)

@@ -596,7 +596,7 @@ TRINDLE_API void trindle_close(trindle_t *trindle);
 /* ------------------------------------------------------------------------------------------------------------
  * Handles in motion (control-protocol.md §4): send a message with handles (the supervisor moves or copies them
  * and issues a token the record carries), redeem the handles of a received one, reject one (its sender gets a
- * bounce with the handles back), create a pipe of one's own.
+ * bounce with the handles back), create a pipe of one's own, pack handles into a bundle and unpack one.
  *
  * Each request is synchronous: it sends its frame, then reads the control channel (blocking) until the reply
  * with its request id arrives. A stop read meanwhile is kept for trindle_stop_requested and exchange, and a
@@ -746,6 +746,36 @@ TRINDLE_API void trindle_bounce_free(trindle_bounce_t *bounce);
  *         TRINDLE_E_INVALID; TRINDLE_E_PROTOCOL; TRINDLE_E_SUPERVISOR_GONE; TRINDLE_E_SYSTEM.
  */
 TRINDLE_API int trindle_create_pipe(trindle_t *trindle, uint32_t lane_capacity, trindle_handle_t *pipe);
+
+/** The most bytes a bundle packs with its handles. */
+#define TRINDLE_MAX_BUNDLE_BYTES 4096
+
+/**
+ * Packs handles this worker holds and up to TRINDLE_MAX_BUNDLE_BYTES bytes into a new bundle, to move in a message
+ * as one handle: all of it arrives, or, rejected, all of it comes back. Each attachment is checked as for
+ * trindle_send_handles (all or nothing); a moved granted segment is closed here, as there.
+ *
+ * @param bundle filled with the bundle's handle (READ and TRANSFER); the caller owns its fd.
+ * @return TRINDLE_OK; TRINDLE_E_ACCESS if the supervisor refused (reason in trindle_last_error());
+ *         TRINDLE_E_INVALID; TRINDLE_E_PROTOCOL; TRINDLE_E_SUPERVISOR_GONE; TRINDLE_E_SYSTEM.
+ */
+TRINDLE_API int trindle_bundle_create(trindle_t *trindle, const trindle_attach_t *attachments, uint32_t count,
+    const void *bytes, uint32_t length, trindle_handle_t *bundle);
+
+/**
+ * Unpacks a bundle this worker holds (redeemed, or returned in a bounce): reads its bytes, then the supervisor
+ * uses it up and gives its handles to this worker. On success the bundle's fd is closed (`bundle->fd` becomes -1).
+ *
+ * @param bytes, capacity   where the bytes go (at most TRINDLE_MAX_BUNDLE_BYTES), and the room there.
+ * @param length            set to the number of bytes.
+ * @param handles, handle_capacity  where the handles go (the caller owns their fds), and the room there.
+ * @return the number of handles; TRINDLE_E_ACCESS if the supervisor refused; TRINDLE_E_FORMAT if the bundle's
+ *         memory declares more bytes than it holds; TRINDLE_E_INVALID for NULL, a handle that is no bundle, or too
+ *         little room (for the handles: the supervisor has then given them, and they are closed);
+ *         TRINDLE_E_PROTOCOL; TRINDLE_E_SUPERVISOR_GONE; TRINDLE_E_SYSTEM.
+ */
+TRINDLE_API int trindle_bundle_unpack(trindle_t *trindle, trindle_handle_t *bundle, void *bytes, uint32_t capacity,
+    uint32_t *length, trindle_handle_t *handles, uint32_t handle_capacity);
 
 /* ------------------------------------------------------------------------------------------------------------
  * Pipe sender: a pipe this worker may send on. When the receiving worker has replicas, the pipe has one

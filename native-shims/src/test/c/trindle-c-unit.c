@@ -1408,6 +1408,47 @@ static void should_move_redeem_reject_and_bounce_handles_over_the_control_protoc
     trindle_handle_close(&pipe);
     CHECK(pipe.fd == -1, "closed");
 
+    /* A bundle: made of a duplicate of a handle and some bytes, then unpacked into its bytes and handles. */
+    const int packed = make_segment_memfd(4096, true);
+    const uint32_t packed_length = 5;
+    CHECK(pwrite(packed, &packed_length, 4, 0) == 4 && pwrite(packed, "hello", 5, 4) == 5, "the bundle's memory");
+    frame_u64(&frame, 7);
+    frame_u32(&frame, TRINDLE_STATUS_OK);
+    frame_string(&frame, "");
+    frame_handle(&frame, packed, 0x70, TRINDLE_OBJECT_BUNDLE, TRINDLE_RIGHT_READ | TRINDLE_RIGHT_TRANSFER, 4096);
+    frame_send(supervisor, TRINDLE_CONTROL_KIND_HANDLES, &frame);
+    trindle_handle_t bundle;
+    const trindle_attach_t packing = { .handle = &handle, .rights = TRINDLE_RIGHT_READ, .mode = TRINDLE_DUPLICATE };
+    CHECK_CODE(trindle_bundle_create(trindle, &packing, 1, "hello", 5, &bundle), TRINDLE_OK);
+    body = frame_expect(supervisor, TRINDLE_CONTROL_KIND_CREATE_BUNDLE, buffer, sizeof buffer);
+    CHECK(trindle_get_u64(body) == 7 && trindle_get_u16(body + 8) == 1 && trindle_get_u64(body + 12) == 0x51 &&
+            trindle_get_u32(body + 20) == TRINDLE_RIGHT_READ && trindle_get_u16(body + 24) == TRINDLE_DUPLICATE &&
+            trindle_get_u16(body + 28) == 5 && memcmp(body + 30, "hello", 5) == 0,
+        "the create bundle frame");
+    CHECK(bundle.object_id == 0x70 && bundle.kind == TRINDLE_OBJECT_BUNDLE && bundle.fd >= 0, "the bundle");
+    const int inside = make_segment_memfd(4096, true);
+    frame_u64(&frame, 8);
+    frame_u32(&frame, TRINDLE_STATUS_OK);
+    frame_string(&frame, "");
+    frame_handle(&frame, inside, 0x71, TRINDLE_OBJECT_SEGMENT, TRINDLE_RIGHT_READ, 4096);
+    frame_send(supervisor, TRINDLE_CONTROL_KIND_HANDLES, &frame);
+    close(inside);
+    char bytes[TRINDLE_MAX_BUNDLE_BYTES];
+    uint32_t length = 0;
+    CHECK_CODE(trindle_bundle_unpack(trindle, &bundle, bytes, sizeof bytes, &length, handles, 4), 1);
+    body = frame_expect(supervisor, TRINDLE_CONTROL_KIND_UNPACK, buffer, sizeof buffer);
+    CHECK(trindle_get_u64(body) == 8 && trindle_get_u64(body + 8) == 0x70, "the unpack frame");
+    CHECK(length == 5 && memcmp(bytes, "hello", 5) == 0 && bundle.fd == -1 && handles[0].object_id == 0x71 &&
+            handles[0].fd >= 0,
+        "unpacked");
+    trindle_handle_close(&handles[0]);
+    const uint32_t lying = 5000;
+    CHECK(pwrite(packed, &lying, 4, 0) == 4, "a bundle that declares more than it holds");
+    bundle.fd = dup(packed);
+    CHECK_CODE(trindle_bundle_unpack(trindle, &bundle, bytes, sizeof bytes, &length, handles, 4), TRINDLE_E_FORMAT);
+    trindle_handle_close(&bundle);
+    close(packed);
+
     /* The supervisor gone while a request waits for its reply. */
     close(supervisor);
     CHECK_CODE(trindle_create_pipe(trindle, 4096, &pipe), TRINDLE_E_SUPERVISOR_GONE);

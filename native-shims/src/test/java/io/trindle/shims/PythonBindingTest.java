@@ -72,7 +72,8 @@ class PythonBindingTest
         assertTrue(exit.find(), "trindle.h defines TRINDLE_SUPERVISOR_GONE_EXIT");
         c.put(exit.group(1), Long.parseLong(exit.group(2)));
         final Matcher handles = Pattern.compile(
-            "#define TRINDLE_(MOVE|DUPLICATE|MAX_REASON_LENGTH|MAX_BOUNCE_HEAD) (\\d+)u?\\b").matcher(header);
+            "#define TRINDLE_(MOVE|DUPLICATE|MAX_REASON_LENGTH|MAX_BOUNCE_HEAD|MAX_BUNDLE_BYTES) (\\d+)u?\\b")
+            .matcher(header);
         while (handles.find())
         {
             c.put(handles.group(1), Long.parseLong(handles.group(2)));
@@ -84,7 +85,7 @@ class PythonBindingTest
                 c.put(name.substring("TRINDLE_".length()), value);
             }
         });
-        assertTrue(c.size() >= 14 + 3 + 1 + 4 + 7 + 3, "the header's values: " + c);
+        assertTrue(c.size() >= 14 + 3 + 1 + 5 + 7 + 3, "the header's values: " + c);
 
         final Map<String, Long> python = new TreeMap<>();
         for (final String line : python())
