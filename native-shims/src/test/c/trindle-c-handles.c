@@ -8,7 +8,8 @@
  *
  * sender: sends a READ duplicate of doc ('dup'), is refused a widening ('wide') and a move of secret ('secret'),
  * moves doc ('move'), is refused a second move, creates a pipe, fills it with 10000 numbers and moves it ('pipe'),
- * moves a spare pipe in 'reject me', then waits for the bounce and prints it.
+ * sends a bundle holding another pipe ('bundle'), moves a spare pipe in 'reject me', then waits for the bounce and
+ * prints it.
  * receiver: prints each message's attachments, rejects 'reject me', redeems the rest and uses what it got:
  * reads a segment and tries to map it writable, reads a pipe to its end; prints a refused redeem's reason.
  * exit status: 0 done, 1 failure, 70 the supervisor is gone.
@@ -132,6 +133,22 @@ static int sender(trindle_t *trindle)
     }
     trindle_handle_close(&pipe);
     printf("sent a pipe holding 10000 messages\n");
+
+    trindle_handle_t packed;
+    trindle_handle_t bundle;
+    if ((result = trindle_create_pipe(trindle, 4096, &packed)) != TRINDLE_OK)
+    {
+        return fail("create a pipe to pack", result);
+    }
+    const trindle_attach_t packing = { .handle = &packed, .rights = packed.rights, .mode = TRINDLE_MOVE };
+    if ((result = trindle_bundle_create(trindle, &packing, 1, "packed", 6, &bundle)) != TRINDLE_OK ||
+        (result = send_one(trindle, mail, "bundle", &bundle, bundle.rights, TRINDLE_MOVE)) != TRINDLE_OK)
+    {
+        return fail("bundle", result);
+    }
+    trindle_handle_close(&packed);
+    trindle_handle_close(&bundle);
+    printf("sent a bundle with %s holding a pipe\n", rights_text(packing.rights, text, sizeof text));
 
     trindle_handle_t spare;
     if ((result = trindle_create_pipe(trindle, 4096, &spare)) != TRINDLE_OK ||

@@ -68,6 +68,12 @@ def sender(t):
         t.send(mail, b"pipe", trindle.move(pipe))
     print("sent a pipe holding 10000 messages", flush=True)
 
+    with t.create_pipe(4096) as packed:
+        rights = rights_text(packed.rights)
+        with t.bundle(b"packed", trindle.move(packed)) as bundle:
+            t.send(mail, b"bundle", trindle.move(bundle))
+    print(f"sent a bundle with {rights} holding a pipe", flush=True)
+
     with t.create_pipe(4096) as spare:
         t.send(mail, b"reject me", trindle.move(spare))
     # Waits for the bounce: sleeps on the control channel until it has something, then takes what came.

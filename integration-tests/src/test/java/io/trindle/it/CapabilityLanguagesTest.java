@@ -19,8 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (python-handles.py, on the trindle package), which print the same lines, in each role: a C or Python
  * receiver takes what the Java sender Alice duplicated and moved (segments, a pipe with its messages), rejects a
  * message (Alice gets the bounce with its handle) and is refused Mallory's forged and replayed tokens; a sender
- * duplicates, moves, is refused a widening and a move without TRANSFER, sends a pipe it created, and gets the
- * bounce of the message the Java receiver Bob rejects.
+ * duplicates, moves, is refused a widening and a move without TRANSFER, sends a pipe it created and a bundle, and
+ * gets the bounce of the message the Java receiver Bob rejects.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class CapabilityLanguagesTest
@@ -155,6 +155,9 @@ class CapabilityLanguagesTest
             expect(out, "alice | sent a pipe holding 10000 messages");
             expect(out, "bob   | 'pipe': took a pipe with SEND|RECEIVE|DUPLICATE|TRANSFER and read 10000 messages, " +
                 "in order: true, then its end");
+            expect(out, "alice | sent a bundle with SEND|RECEIVE|DUPLICATE|TRANSFER holding a pipe");
+            expect(out, "bob   | got 'bundle' from lane 0 with [BUNDLE ");
+            expect(out, "bob   | 'bundle': took 1 handle(s) with READ");
             expect(out, "bob   | rejected 'reject me'");
             assertTrue(Pattern.compile(
                 "alice \\| bounce on mail: sequence=\\d+ reason='no thanks' head='reject me' " +
