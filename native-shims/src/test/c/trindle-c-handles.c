@@ -11,7 +11,8 @@
  * sends a bundle holding another pipe ('bundle'), moves a spare pipe in 'reject me', then waits for the bounce and
  * prints it.
  * receiver: prints each message's attachments, rejects 'reject me', redeems the rest and uses what it got:
- * reads a segment and tries to map it writable, reads a pipe to its end; prints a refused redeem's reason.
+ * reads a segment and tries to map it writable, reads a pipe to its end, unpacks a bundle; prints a refused
+ * redeem's reason.
  * exit status: 0 done, 1 failure, 70 the supervisor is gone.
  */
 #define _GNU_SOURCE
@@ -240,6 +241,28 @@ static void use_pipe(trindle_handle_t *handle)
     trindle_pipe_receiver_close(receiver);
 }
 
+/** Unpacks a redeemed bundle: its bytes and its handles. */
+static void use_bundle(trindle_t *trindle, trindle_handle_t *bundle)
+{
+    char bytes[TRINDLE_MAX_BUNDLE_BYTES];
+    uint32_t length;
+    trindle_handle_t inside[TRINDLE_MAX_ATTACHMENTS];
+    const int count =
+        trindle_bundle_unpack(trindle, bundle, bytes, sizeof bytes, &length, inside, TRINDLE_MAX_ATTACHMENTS);
+    if (count < 0)
+    {
+        printf("'bundle': unpacking failed: %s\n", trindle_last_error());
+        return;
+    }
+    char rights[128];
+    printf("'bundle': unpacked '%.*s' and %d handle(s), the first with %s\n", (int)length, bytes, count,
+        count == 0 ? "-" : rights_text(inside[0].rights, rights, sizeof rights));
+    for (int i = 0; i < count; i++)
+    {
+        trindle_handle_close(&inside[i]);
+    }
+}
+
 static void handle_message(trindle_t *trindle, const trindle_message_t *message)
 {
     char text[64];
@@ -280,6 +303,10 @@ static void handle_message(trindle_t *trindle, const trindle_message_t *message)
     else if (strcmp(text, "pipe") == 0)
     {
         use_pipe(&handles[0]);
+    }
+    else if (strcmp(text, "bundle") == 0)
+    {
+        use_bundle(trindle, &handles[0]);
     }
     else
     {

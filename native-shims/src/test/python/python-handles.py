@@ -144,6 +144,12 @@ def handle_message(t, message):
         use_segment(text, handles[0])
     elif text == "pipe":
         use_pipe(handles[0])
+    elif text == "bundle":
+        data, inside = t.unpack(handles[0])
+        first = rights_text(inside[0].rights) if inside else "-"
+        print(f"'bundle': unpacked '{data.decode()}' and {len(inside)} handle(s), the first with {first}")
+        for handle in inside:
+            handle.close()
     else:
         print(f"'{text}': took {len(handles)} handle(s) with {rights_text(handles[0].rights)}")
     for handle in handles:

@@ -20,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * receiver takes what the Java sender Alice duplicated and moved (segments, a pipe with its messages), rejects a
  * message (Alice gets the bounce with its handle) and is refused Mallory's forged and replayed tokens; a sender
  * duplicates, moves, is refused a widening and a move without TRANSFER, sends a pipe it created and a bundle, and
- * gets the bounce of the message the Java receiver Bob rejects.
+ * gets the bounce of the message the Java receiver Bob rejects; and the same between C and Python with no Java
+ * worker, the receiver unpacking the bundle.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class CapabilityLanguagesTest
@@ -164,6 +165,49 @@ class CapabilityLanguagesTest
                 "handles=1, the first with SEND\\|RECEIVE\\|DUPLICATE\\|TRANSFER").matcher(out).find(), out);
             assertTrue(!out.contains("'wide'") && !out.contains("'secret'") && !out.contains("'again'"),
                 "refused messages never arrive. " + out);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Language.class)
+    void shouldPassHandlesBetweenCAndPythonWithoutJava(final Language sender) throws Exception
+    {
+        final Language receiver = sender == Language.C ? Language.PYTHON : Language.C;
+        Files.writeString(directory.resolve("caps.yaml"), """
+            pipes:
+              mail: { lane: 1MiB }
+            segments:
+              doc: { size: 4KiB }
+              secret: { size: 4KiB }
+            workers:
+              alice:
+                %s
+                ready-timeout: 600s
+                grants: { mail: send, doc: [read, write, duplicate, transfer], secret: read }
+                restart: never
+              bob:
+                %s
+                ready-timeout: 600s
+                grants: { mail: receive }
+                restart: never
+            """.formatted(sender.worker("sender"), receiver.worker("receiver")));
+        try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "caps.yaml"))
+        {
+            assertEquals(0, trindle.waitFor(Duration.ofSeconds(120)), trindle.output());
+            final String out = trindle.stdout();
+
+            expect(out, "bob   | 'dup': took a segment with READ, read 'shared text', " +
+                "a writable mapping was refused with EACCES");
+            expect(out, "bob   | 'move': took a segment with READ|WRITE|DUPLICATE|TRANSFER, read 'shared text', a " +
+                "writable mapping was allowed");
+            expect(out, "bob   | 'pipe': took a pipe with SEND|RECEIVE|DUPLICATE|TRANSFER and read 10000 messages, " +
+                "in order: true, then its end");
+            expect(out, "bob   | 'bundle': unpacked 'packed' and 1 handle(s), the first with " +
+                "SEND|RECEIVE|DUPLICATE|TRANSFER");
+            expect(out, "bob   | rejected 'reject me'");
+            assertTrue(Pattern.compile(
+                "alice \\| bounce on mail: sequence=\\d+ reason='no thanks' head='reject me' " +
+                "handles=1, the first with SEND\\|RECEIVE\\|DUPLICATE\\|TRANSFER").matcher(out).find(), out);
         }
     }
 
