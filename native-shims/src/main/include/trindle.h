@@ -694,8 +694,9 @@ TRINDLE_API void trindle_handle_close(trindle_handle_t *handle);
  * @param count 1 … TRINDLE_MAX_ATTACHMENTS.
  * @return TRINDLE_OK; TRINDLE_E_ACCESS if the supervisor refused (trindle_last_error() has its reason: which
  *         object, the rights, what is missing); TRINDLE_E_INVALID for NULL, a bad count or mode, or a message
- *         that with its attachment block (16 + 16 × count bytes) exceeds the pipe's largest; TRINDLE_E_ENDED;
- *         TRINDLE_E_SUPERVISOR_GONE; TRINDLE_E_SYSTEM.
+ *         that with its attachment block (16 + 16 × count bytes) exceeds the pipe's largest; TRINDLE_E_ENDED
+ *         (the stream was ended: if the supervisor had granted the transfer, the handles have left this worker and
+ *         no message carries them); TRINDLE_E_SUPERVISOR_GONE; TRINDLE_E_SYSTEM.
  */
 TRINDLE_API int trindle_send_handles(trindle_t *trindle, trindle_pipe_sender_t *pipe,
     const trindle_attach_t *attachments, uint32_t count, const void *data, uint32_t length);
