@@ -31,7 +31,8 @@ from ._native import (
 )
 from .allocators import Allocator, Notice, NoticeKind
 from .checkpoint import Checkpoint, CorruptCheckpoint
-from .errors import CorruptLane, Full, NotFound, OverQuota, SupervisorGone, Timeout, TrindleError
+from .errors import AccessDenied, CorruptLane, Full, NotFound, OverQuota, SupervisorGone, Timeout, TrindleError
+from .handles import Attach, Bounce, Handle, duplicate, move
 from .pipes import (
     END_OF_STREAM,
     Attachment,
@@ -71,6 +72,11 @@ __all__ = [
     "Attachment",
     "LaneInfo",
     "Segment",
+    "Handle",
+    "Attach",
+    "Bounce",
+    "move",
+    "duplicate",
     "Checkpoint",
     "Allocator",
     "Notice",
@@ -81,6 +87,7 @@ __all__ = [
     "CorruptLane",
     "CorruptCheckpoint",
     "NotFound",
+    "AccessDenied",
     "SupervisorGone",
     "OverQuota",
     "LibraryNotFound",

@@ -60,6 +60,13 @@ NOTICE_PRESSURE_BELOW = 2
 NOTICE_LANE_ENDED = 3
 NOTICE_GRANTED = 4
 
+# Attachment modes (TRINDLE_MOVE, TRINDLE_DUPLICATE) and the longest reason a reject carries.
+MOVE = 0
+DUPLICATE = 1
+MAX_REASON_LENGTH = 1024
+MAX_BOUNCE_HEAD = 256
+MAX_BUNDLE_BYTES = 4096
+
 # Lane states (enum trindle_lane_state).
 LANE_OPEN = 0
 LANE_ENDED = 1
@@ -158,6 +165,44 @@ class Attachment(ctypes.Structure):
     _fields_ = [("kind", ctypes.c_uint32), ("rights", ctypes.c_uint32), ("size", ctypes.c_uint64)]
 
 
+class Handle(ctypes.Structure):
+    """trindle_handle_t."""
+
+    _fields_ = [
+        ("object_id", ctypes.c_uint64),
+        ("kind", ctypes.c_uint32),
+        ("rights", ctypes.c_uint32),
+        ("offset", ctypes.c_uint64),
+        ("size", ctypes.c_uint64),
+        ("fd", ctypes.c_int32),
+        ("reserved", ctypes.c_uint32),
+    ]
+
+
+class Attach(ctypes.Structure):
+    """trindle_attach_t."""
+
+    _fields_ = [
+        ("handle", ctypes.POINTER(Handle)),
+        ("rights", ctypes.c_uint32),
+        ("mode", ctypes.c_uint32),
+    ]
+
+
+class Bounce(ctypes.Structure):
+    """trindle_bounce_t."""
+
+    _fields_ = [
+        ("pipe", ctypes.c_char_p),
+        ("sequence", ctypes.c_uint64),
+        ("reason", ctypes.c_char_p),
+        ("head", ctypes.c_void_p),
+        ("head_length", ctypes.c_uint32),
+        ("handle_count", ctypes.c_uint32),
+        ("handles", ctypes.POINTER(Handle)),
+    ]
+
+
 class Claim(ctypes.Structure):
     """trindle_claim_t."""
 
@@ -200,6 +245,7 @@ _U64 = ctypes.c_uint64
 _I64 = ctypes.c_int64
 _S = ctypes.c_char_p
 _MSG = ctypes.POINTER(Message)
+_HANDLE = ctypes.POINTER(Handle)
 
 _PROTOTYPES = {
     "trindle_strerror": (_S, [_I]),
@@ -269,6 +315,18 @@ _PROTOTYPES = {
     "trindle_release_segment": (_I, [_P, _P]),
     "trindle_release_allocator": (_I, [_P, _P]),
     "trindle_next_notice": (_I, [_P, ctypes.POINTER(Notice)]),
+    # handles in motion
+    "trindle_segment_handle": (_I, [_P, _HANDLE]),
+    "trindle_handle_map": (_I, [_HANDLE, _PP]),
+    "trindle_handle_close": (None, [_HANDLE]),
+    "trindle_send_handles": (_I, [_P, _P, ctypes.POINTER(Attach), _U32, _P, _U32]),
+    "trindle_redeem": (_I, [_P, _MSG, _HANDLE, _U32]),
+    "trindle_reject": (_I, [_P, _MSG, _S]),
+    "trindle_next_bounce": (_I, [_P, ctypes.POINTER(ctypes.POINTER(Bounce))]),
+    "trindle_bounce_free": (None, [ctypes.POINTER(Bounce)]),
+    "trindle_create_pipe": (_I, [_P, _U32, _HANDLE]),
+    "trindle_bundle_create": (_I, [_P, ctypes.POINTER(Attach), _U32, _P, _U32, _HANDLE]),
+    "trindle_bundle_unpack": (_I, [_P, _HANDLE, _P, _U32, ctypes.POINTER(_U32), _HANDLE, _U32]),
     # pipe sender, outbox
     "trindle_pipe_sender_name": (_S, [_P]),
     "trindle_pipe_sender_replicas": (_U32, [_P]),

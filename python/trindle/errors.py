@@ -45,6 +45,11 @@ class NotFound(TrindleError, LookupError):
     """TRINDLE_E_NOT_FOUND: no grant of that name; the detail lists the grants there are."""
 
 
+class AccessDenied(TrindleError, PermissionError):
+    """TRINDLE_E_ACCESS: the handle lacks a right, or the supervisor refused a request on handles (a forged or
+    replayed token, a widening, a move without TRANSFER); the detail gives its reason and status."""
+
+
 class SupervisorGone(TrindleError):
     """TRINDLE_E_SUPERVISOR_GONE: the control channel closed. Exit at once with SUPERVISOR_GONE_EXIT (70)."""
 
@@ -59,6 +64,7 @@ _CLASSES = {
     _native.E_TIMEOUT: Timeout,
     _native.E_CORRUPT: CorruptLane,
     _native.E_NOT_FOUND: NotFound,
+    _native.E_ACCESS: AccessDenied,
     _native.E_SUPERVISOR_GONE: SupervisorGone,
     _native.E_OVER_QUOTA: OverQuota,
 }

@@ -231,7 +231,7 @@ class Message:
     @property
     def attachments(self) -> list[Attachment]:
         """The handles the message carries, as declared by its sender: a list of Attachment(kind, rights, size)
-        (empty for most messages). Redeeming them is not offered yet by libtrindle."""
+        (empty for most messages). Redeem them with ``Connection.take``."""
         struct = self._live()
         found = []
         attachment = _native.Attachment()

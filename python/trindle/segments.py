@@ -39,6 +39,11 @@ class Segment:
         check(_lib.trindle_segment_map(fd, offset, size, rights, ctypes.byref(handle)))
         return cls(handle.value, None, None)
 
+    def _live(self) -> int:
+        if self._handle is None:
+            raise ValueError(f"segment {self.name!r} is closed")
+        return self._handle
+
     @property
     def writable(self) -> bool:
         return bool(self.rights & Rights.WRITE)

@@ -1,4 +1,5 @@
-"""The worker's connection to its supervisor: connect, grants by name, ready, stop, exchange, close."""
+"""The worker's connection to its supervisor: connect, grants by name, ready, stop, exchange, handles in motion
+(send with handles, take, reject, bounces, create pipe, bundles), close."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 from . import _native
 from .allocators import Allocator, Notice
 from .errors import CorruptLane, check, error
+from .handles import Attach, Bounce, Handle, _bounce
 from .pipes import END_OF_STREAM, Inbox, Outbox, PipeReceiver, PipeSender
 from .segments import Segment
 
@@ -249,6 +251,90 @@ class Connection:
         valid until the next batch is fetched."""
         for batch in self.batches(timeout, outbox, capacity, on_corrupt):
             yield from batch
+
+    def send(self, pipe: PipeSender, data: Any, *attachments: Attach) -> None:
+        """Sends ``data`` (bytes-like) with handles attached (``trindle.move(x)``, ``trindle.duplicate(x,
+        rights)``) on the next lane of ``pipe``, in order with its other messages. The supervisor checks every
+        attachment first: if it refuses one, nothing is sent, nothing moves, and AccessDenied says which and why.
+        A granted segment that moves is closed (its memory released); close other moved handles yourself."""
+        array = self._attachments("send", attachments)
+        pointer, length, keep = _native.address_of(data)
+        check(_lib.trindle_send_handles(self._live(), pipe._live(), array, len(attachments), pointer, length))
+        del keep
+        self._moved(attachments)
+
+    @staticmethod
+    def _attachments(call: str, attachments: tuple[Attach, ...]) -> ctypes.Array[_native.Attach]:
+        if not attachments:
+            raise ValueError(f"{call}: no attachments")
+        array = (_native.Attach * len(attachments))()
+        for i, attach in enumerate(attachments):
+            array[i].handle = ctypes.pointer(attach.handle._struct)
+            array[i].rights = attach.rights
+            array[i].mode = attach.mode
+        return array
+
+    def _moved(self, attachments: tuple[Attach, ...]) -> None:
+        for attach in attachments:
+            segment = attach.segment
+            if attach.mode == _native.MOVE and segment is not None and segment.name in self._segments:
+                # libtrindle unmapped it: its memory must not be touched again.
+                del self._segments[segment.name]
+                segment.memory.release()
+                segment._handle = None
+
+    def take(self, message: Message) -> list[Handle]:
+        """Redeems the handles ``message`` carries (none for most): the supervisor gives them to this worker,
+        once. Raises AccessDenied for a forged or replayed token (the detail says which)."""
+        if message.attachment_count == 0:
+            return []
+        handles = (_native.Handle * message.attachment_count)()
+        count = check(_lib.trindle_redeem(self._live(), message._live(), handles, message.attachment_count))
+        return [Handle._copy(handles[i]) for i in range(count)]
+
+    def reject(self, message: Message, reason: str) -> None:
+        """Rejects ``message`` instead of handling it: its sender gets a bounce with ``reason`` (at most 1024
+        bytes of UTF-8), the sequence, the first bytes and the handles it carried (if not taken)."""
+        check(_lib.trindle_reject(self._live(), message._live(), reason.encode()))
+
+    def bounces(self) -> list[Bounce]:
+        """The bounces that arrived since the last call (messages of this worker that were rejected); looks at
+        the control channel once, without waiting, if none is queued. exchange returns early when one arrives."""
+        found = []
+        pointer = ctypes.POINTER(_native.Bounce)()
+        while check(_lib.trindle_next_bounce(self._live(), ctypes.byref(pointer))) == 1:
+            found.append(_bounce(pointer))
+        return found
+
+    def create_pipe(self, lane_capacity: int) -> Handle:
+        """A pipe of this worker's own: one lane of ``lane_capacity`` bytes (a power of two from 4096) with SEND,
+        RECEIVE, DUPLICATE and TRANSFER, to fill (``LaneSender.open(os.dup(pipe.fd))``) and move in a message."""
+        struct = _native.Handle()
+        check(_lib.trindle_create_pipe(self._live(), lane_capacity, ctypes.byref(struct)))
+        return Handle(struct)
+
+    def bundle(self, data: Any, *attachments: Attach) -> Handle:
+        """Packs handles (``trindle.move``/``duplicate``, checked as for ``send``: all or nothing) and up to 4096
+        bytes into a new bundle, a Handle with READ and TRANSFER to move in a message as one."""
+        array = self._attachments("bundle", attachments)
+        pointer, length, keep = _native.address_of(data)
+        struct = _native.Handle()
+        check(_lib.trindle_bundle_create(self._live(), array, len(attachments), pointer, length, ctypes.byref(struct)))
+        del keep
+        self._moved(attachments)
+        return Handle(struct)
+
+    def unpack(self, bundle: Handle) -> tuple[bytes, list[Handle]]:
+        """Uses up a bundle this worker holds: its bytes and its handles, this worker's now."""
+        data = ctypes.create_string_buffer(_native.MAX_BUNDLE_BYTES)
+        length = ctypes.c_uint32()
+        handles = (_native.Handle * 64)()
+        count = check(
+            _lib.trindle_bundle_unpack(
+                self._live(), ctypes.byref(bundle._struct), data, len(data), ctypes.byref(length), handles, 64
+            )
+        )
+        return data.raw[: length.value], [Handle._copy(handles[i]) for i in range(count)]
 
     def close(self) -> None:
         """Ends every output stream (final), unmaps every pipe and segment and closes the control channel."""

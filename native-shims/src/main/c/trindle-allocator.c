@@ -222,7 +222,7 @@ static int refusal_code(uint32_t status)
             return TRINDLE_E_ACCESS;
         case TRINDLE_STATUS_NOT_HELD:
             return TRINDLE_E_NOT_FOUND;
-        case TRINDLE_STATUS_INVALID:
+        case TRINDLE_STATUS_INVALID_REQUEST:
             return TRINDLE_E_INVALID;
         default:
             return TRINDLE_E_PROTOCOL;

@@ -1,6 +1,6 @@
 /*
  * trindle-control.c — frames of the control channel (docs/control-protocol.md §2, §3): receiving one with its
- * fds and refusing it whole unless every field checks out, and sending the worker's own (ready).
+ * fds and refusing it whole unless every field checks out, and sending the worker's own (ready, requests).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -286,6 +286,26 @@ static int decode(const uint8_t *buffer, size_t length, const int *fds, uint32_t
         frame->object_kind = body_u16(&body);
         frame->partition = body_u16(&body);
     }
+    else if (kind == TRINDLE_CONTROL_KIND_TRANSFER_REPLY)
+    {
+        frame->request = body_u64(&body);
+        frame->status = body_u32(&body);
+        frame->token = body_u64(&body);
+        frame->reason = body_string(&body, &frame->reason_length);
+    }
+    else if (kind == TRINDLE_CONTROL_KIND_HANDLES)
+    {
+        frame->request = body_u64(&body);
+        frame->status = body_u32(&body);
+        frame->reason = body_string(&body, &frame->reason_length);
+    }
+    else if (kind == TRINDLE_CONTROL_KIND_BOUNCE)
+    {
+        frame->name = body_string(&body, &frame->name_length);
+        frame->sequence = body_u64(&body);
+        frame->reason = body_string(&body, &frame->reason_length);
+        frame->head = (const uint8_t *)body_string(&body, &frame->head_length);
+    }
     else if (walk_body(&body, BODY_FIELDS[kind]) != TRINDLE_OK)
     {
         return TRINDLE_E_PROTOCOL;
@@ -422,17 +442,24 @@ void trindle_frame_close(struct trindle_frame *frame)
     }
 }
 
-int trindle_control_send_empty(int fd, uint16_t kind)
+int trindle_control_send(int fd, uint16_t kind, uint8_t *frame, size_t body_length)
 {
-    uint8_t frame[TRINDLE_CONTROL_HEADER_LENGTH] = { 0 };
+    const size_t length = TRINDLE_CONTROL_HEADER_LENGTH + body_length;
+    if (length > TRINDLE_CONTROL_MAX_FRAME_LENGTH)
+    {
+        return trindle_fail(TRINDLE_E_INVALID, 0, "send(control fd=%d, kind=%u): a frame of %zu bytes exceeds %d", fd,
+            kind, length, TRINDLE_CONTROL_MAX_FRAME_LENGTH);
+    }
+    memset(frame, 0, TRINDLE_CONTROL_HEADER_LENGTH);
     trindle_put_u32(frame + TRINDLE_CONTROL_MAGIC_OFFSET, TRINDLE_CONTROL_MAGIC);
     trindle_put_u16(frame + TRINDLE_CONTROL_VERSION_OFFSET, TRINDLE_CONTROL_VERSION);
     trindle_put_u16(frame + TRINDLE_CONTROL_KIND_OFFSET, kind);
+    trindle_put_u32(frame + TRINDLE_CONTROL_BODY_LENGTH_OFFSET, (uint32_t)body_length);
     ssize_t sent;
     do
     {
         /* MSG_NOSIGNAL: a gone supervisor is an EPIPE to report, not a SIGPIPE that kills the worker. */
-        sent = send(fd, frame, sizeof frame, MSG_NOSIGNAL);
+        sent = send(fd, frame, length, MSG_NOSIGNAL);
     } while (sent < 0 && errno == EINTR);
     if (sent < 0)
     {
@@ -441,10 +468,16 @@ int trindle_control_send_empty(int fd, uint16_t kind)
             error == EPIPE || error == ECONNRESET || error == ENOTCONN ? TRINDLE_E_SUPERVISOR_GONE : TRINDLE_E_SYSTEM,
             error, "send(control fd=%d, kind=%u)", fd, kind);
     }
-    if ((size_t)sent != sizeof frame)
+    if ((size_t)sent != length)
     {
         return trindle_fail(
-            TRINDLE_E_SYSTEM, 0, "send(control fd=%d, kind=%u): sent %zd of %zu bytes", fd, kind, sent, sizeof frame);
+            TRINDLE_E_SYSTEM, 0, "send(control fd=%d, kind=%u): sent %zd of %zu bytes", fd, kind, sent, length);
     }
     return TRINDLE_OK;
+}
+
+int trindle_control_send_empty(int fd, uint16_t kind)
+{
+    uint8_t frame[TRINDLE_CONTROL_HEADER_LENGTH];
+    return trindle_control_send(fd, kind, frame, 0);
 }

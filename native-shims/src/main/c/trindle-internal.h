@@ -369,6 +369,10 @@ struct trindle_segment
     uint8_t *address;
     uint64_t size;
     uint32_t rights;
+    /** Where the window starts in the memfd, and the supervisor's id of the object (0 if not known): what
+     *  trindle_segment_handle gives to attach it to a message. */
+    uint64_t offset;
+    uint64_t object_id;
 };
 
 struct trindle_pipe_sender
@@ -426,6 +430,15 @@ struct trindle_frame
     /* every kind: the body, in the receive buffer, checked as BODY_FIELDS says */
     const uint8_t *body;
     uint32_t body_length;
+    /* transfer reply, handles, bounce (the bounce's pipe name is `name`) */
+    uint64_t request;
+    uint32_t status;
+    uint64_t token;
+    uint64_t sequence;
+    const char *reason;
+    uint16_t reason_length;
+    const uint8_t *head;
+    uint16_t head_length;
     uint32_t handle_count;
     struct trindle_handle_entry handles[TRINDLE_CONTROL_MAX_HANDLES];
 };
@@ -503,5 +516,17 @@ TRINDLE_INTERNAL uint8_t *trindle_receive_buffer(trindle_t *trindle);
 TRINDLE_INTERNAL int trindle_look_at_channel_when_due(trindle_t *trindle);
 /** Does what look_at_channel does with one frame that is no awaited reply: a stop, a notice, or one dropped. */
 TRINDLE_INTERNAL void trindle_take_frame(trindle_t *trindle, struct trindle_frame *frame);
+/**
+ * Sends the frame of `kind` whose body is `body_length` bytes at `frame + TRINDLE_CONTROL_HEADER_LENGTH`,
+ * writing its header into the first TRINDLE_CONTROL_HEADER_LENGTH bytes of `frame`; no handles.
+ */
+TRINDLE_INTERNAL int trindle_control_send(int fd, uint16_t kind, uint8_t *frame, size_t body_length);
+
+/**
+ * As trindle_lane_sender_claim_wait, for a record of type message-with-handles (pipe-format.md §3.4): the
+ * caller writes the attachment block, then its bytes, then commits.
+ */
+TRINDLE_INTERNAL int trindle_lane_sender_claim_handles(
+    trindle_lane_sender_t *sender, uint32_t length, int64_t timeout_ns, trindle_claim_t *claim);
 
 #endif

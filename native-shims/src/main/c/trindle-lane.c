@@ -470,6 +470,17 @@ int trindle_lane_sender_claim_wait(
     return claim_waiting(sender, length, TRINDLE_RECORD_TYPE_MESSAGE, timeout_ns, claim);
 }
 
+int trindle_lane_sender_claim_handles(
+    trindle_lane_sender_t *sender, uint32_t length, int64_t timeout_ns, trindle_claim_t *claim)
+{
+    const int result = check_sendable("trindle_send_handles", sender, length, claim);
+    if (result != TRINDLE_OK)
+    {
+        return result;
+    }
+    return claim_waiting(sender, length, TRINDLE_RECORD_TYPE_MESSAGE_WITH_HANDLES, timeout_ns, claim);
+}
+
 int trindle_lane_sender_commit(trindle_lane_sender_t *sender, const trindle_claim_t *claim)
 {
     if (sender == NULL || claim == NULL)

@@ -55,6 +55,7 @@ int trindle_segment_map(int fd, uint64_t offset, uint64_t size, uint32_t rights,
     mapped->address = address;
     mapped->size = size;
     mapped->rights = rights;
+    mapped->offset = offset;
     *segment = mapped;
     return TRINDLE_OK;
 }

@@ -1,6 +1,7 @@
 /*
  * trindle-worker.c — a worker's connection to its supervisor (docs/control-protocol.md §4): connect, the grants
- * by name, ready, stop, exchange, close. The C counterpart of child-runtime's io.trindle.runtime.Trindle, and
+ * by name, ready, stop, exchange, handles in motion (transfer, redeem, reject, bounces, create pipe, bundles),
+ * close. The C counterpart of child-runtime's io.trindle.runtime.Trindle, and
  * like it one file: the worker's side of the control protocol, whose steps share the connection's state.
  */
 #define _GNU_SOURCE
@@ -27,6 +28,13 @@ struct trindle_input
     uint64_t pipe_id;
 };
 
+/** A queued bounce: the public struct first, so that trindle_bounce_free finds its node. */
+struct trindle_bounce_node
+{
+    trindle_bounce_t bounce;
+    struct trindle_bounce_node *next;
+};
+
 struct trindle
 {
     int fd;
@@ -44,8 +52,13 @@ struct trindle
     uint32_t input_count;
     trindle_pipe_receiver_t *receiver;
     bool stop_requested;
-    /** Set by a look at the channel that saw a stop: ends the current exchange's wait. */
+    /** Set by a look at the channel that saw a stop or a bounce: ends the current exchange's wait. */
     bool stop_arrived;
+    /** The id of the last request sent; replies name it. */
+    uint64_t last_request;
+    /** Bounces received and not yet taken, oldest first. */
+    struct trindle_bounce_node *bounces;
+    struct trindle_bounce_node **bounces_tail;
     /** When exchange and stop_requested look at the channel next (CLOCK_MONOTONIC ns): at most every
      *  LOOK_INTERVAL_NANOS, so that a busy worker makes no system call per call for it. */
     int64_t next_look;
@@ -95,6 +108,12 @@ static void release_all(trindle_t *trindle)
     trindle_pipe_receiver_close(trindle->receiver);
     trindle_allocators_free(&trindle->allocators);
     trindle_notices_free(&trindle->notices);
+    while (trindle->bounces != NULL)
+    {
+        struct trindle_bounce_node *next = trindle->bounces->next;
+        trindle_bounce_free(&trindle->bounces->bounce);
+        trindle->bounces = next;
+    }
     if (trindle->fd >= 0)
     {
         close(trindle->fd);
@@ -163,6 +182,7 @@ static int add_segment(trindle_t *trindle, struct trindle_frame *frame)
         return grant_failed(frame, result);
     }
     handle->fd = -1;
+    segment->object_id = handle->object_id;
     segments[trindle->segment_count].name = name;
     segments[trindle->segment_count].segment = segment;
     trindle->segment_count++;
@@ -372,6 +392,7 @@ int trindle_connect_fd(int fd, trindle_t **connection)
     }
     trindle->fd = fd;
     trindle->buffer = buffer;
+    trindle->bounces_tail = &trindle->bounces;
     int result = receive_start(trindle, frame, true);
     if (result == TRINDLE_OK)
     {
@@ -576,11 +597,80 @@ uint8_t *trindle_receive_buffer(trindle_t *trindle)
     return trindle->buffer;
 }
 
+static void unsolicited(trindle_t *trindle, struct trindle_frame *frame);
+
 void trindle_take_frame(trindle_t *trindle, struct trindle_frame *frame)
+{
+    unsolicited(trindle, frame);
+}
+
+int trindle_look_at_channel_when_due(trindle_t *trindle)
+{
+    return look_when_due(trindle);
+}
+
+/**
+ * Queues a bounce: copies its strings and first bytes, and takes its fds (the frame holds none afterwards). If
+ * there is no memory for it, its handles are closed and that is said on stderr: nothing else can be done.
+ */
+static void queue_bounce(trindle_t *trindle, struct trindle_frame *frame)
+{
+    const size_t handles = (size_t)frame->handle_count * sizeof(trindle_handle_t);
+    const size_t size = sizeof(struct trindle_bounce_node) + handles + frame->name_length + 1u + frame->reason_length +
+        1u + frame->head_length;
+    struct trindle_bounce_node *node = calloc(1, size);
+    if (node == NULL)
+    {
+        fprintf(stderr,
+            "trindle: no memory for a bounce on '%.*s' at sequence %" PRIu64 "; its %" PRIu32 " handles are closed\n",
+            (int)frame->name_length, frame->name, frame->sequence, frame->handle_count);
+        trindle_frame_close(frame);
+        return;
+    }
+    uint8_t *at = (uint8_t *)(node + 1);
+    trindle_bounce_t *bounce = &node->bounce;
+    bounce->handles = (trindle_handle_t *)at;
+    at += handles;
+    bounce->pipe = memcpy(at, frame->name, frame->name_length);
+    at += frame->name_length + 1u;
+    bounce->reason = memcpy(at, frame->reason, frame->reason_length);
+    at += frame->reason_length + 1u;
+    bounce->head = memcpy(at, frame->head, frame->head_length);
+    bounce->head_length = frame->head_length;
+    bounce->sequence = frame->sequence;
+    bounce->handle_count = frame->handle_count;
+    for (uint32_t i = 0; i < frame->handle_count; i++)
+    {
+        struct trindle_handle_entry *entry = &frame->handles[i];
+        bounce->handles[i] = (trindle_handle_t){
+            .object_id = entry->object_id,
+            .kind = entry->kind,
+            .rights = entry->rights,
+            .offset = entry->offset,
+            .size = entry->size,
+            .fd = entry->fd,
+        };
+        entry->fd = -1;
+    }
+    *trindle->bounces_tail = node;
+    trindle->bounces_tail = &node->next;
+}
+
+/**
+ * Handles a frame the supervisor sent on its own, or a reply no request waits for: a stop sets the flags, a
+ * bounce or a notice is queued (trindle_next_bounce, trindle_next_notice; each ends the current exchange's wait); anything else is dropped with its fds — a reply
+ * to no request is the supervisor's mistake, said on stderr.
+ */
+static void unsolicited(trindle_t *trindle, struct trindle_frame *frame)
 {
     if (frame->kind == TRINDLE_CONTROL_KIND_STOP)
     {
         trindle->stop_requested = true;
+        trindle->stop_arrived = true;
+    }
+    else if (frame->kind == TRINDLE_CONTROL_KIND_BOUNCE)
+    {
+        queue_bounce(trindle, frame);
         trindle->stop_arrived = true;
     }
     else if (frame->kind == TRINDLE_CONTROL_KIND_NOTICE)
@@ -591,22 +681,15 @@ void trindle_take_frame(trindle_t *trindle, struct trindle_frame *frame)
     {
         fprintf(stderr,
             "trindle: dropped a control frame of kind %u (%s) with %" PRIu32 " handles: libtrindle "
-            "does not use it\n",
+            "made no request it answers\n",
             frame->kind, kind_name(frame->kind), frame->handle_count);
     }
     trindle_frame_close(frame);
 }
 
-int trindle_look_at_channel_when_due(trindle_t *trindle)
-{
-    return look_when_due(trindle);
-}
-
 /**
- * Reads every frame waiting on the channel, without blocking: a stop sets the flags; a notice is queued
- * (trindle_next_notice); anything else after the start is dropped with its fds — a reply comes while its request
- * waits for it (trindle-allocator.c), so one arriving here is the supervisor's mistake, said on stderr. A refused
- * frame is dropped too: the channel itself is still good.
+ * Reads every frame waiting on the channel, without blocking (see unsolicited). A refused frame is dropped:
+ * the channel itself is still good.
  */
 static int look_at_channel(trindle_t *trindle)
 {
@@ -627,7 +710,7 @@ static int look_at_channel(trindle_t *trindle)
         {
             return result;
         }
-        trindle_take_frame(trindle, &frame);
+        unsolicited(trindle, &frame);
     }
 }
 
@@ -694,9 +777,603 @@ int trindle_exchange(trindle_t *trindle, trindle_outbox_t *outbox, trindle_inbox
     {
         return 0;
     }
-    /* A notice waiting to be taken cuts the wait short (as in the Java runtime): the worker sees it now. */
-    return trindle_pipe_receiver_receive_interruptibly(
-        trindle->receiver, inbox, trindle->notices.count > 0 ? 0 : timeout_ns, channel_interrupts, trindle);
+    /* A bounce or a notice waiting to be taken cuts the wait short (as in the Java runtime): the worker sees it now. */
+    return trindle_pipe_receiver_receive_interruptibly(trindle->receiver, inbox,
+        trindle->bounces != NULL || trindle->notices.count > 0 ? 0 : timeout_ns, channel_interrupts, trindle);
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Handles in motion (control-protocol.md §4)
+ * ------------------------------------------------------------------------------------------------------------ */
+
+/** Writes a request's body field by field into a frame buffer, refusing to write past its end. */
+struct writer
+{
+    uint8_t *at;
+    uint8_t *end;
+    bool overflow;
+};
+
+static uint8_t *room(struct writer *writer, size_t bytes)
+{
+    if (writer->overflow || (size_t)(writer->end - writer->at) < bytes)
+    {
+        writer->overflow = true;
+        return NULL;
+    }
+    uint8_t *at = writer->at;
+    writer->at += bytes;
+    return at;
+}
+
+static void put_u16(struct writer *writer, uint16_t value)
+{
+    uint8_t *at = room(writer, 2);
+    if (at != NULL)
+    {
+        trindle_put_u16(at, value);
+    }
+}
+
+static void put_u32(struct writer *writer, uint32_t value)
+{
+    uint8_t *at = room(writer, 4);
+    if (at != NULL)
+    {
+        trindle_put_u32(at, value);
+    }
+}
+
+static void put_u64(struct writer *writer, uint64_t value)
+{
+    uint8_t *at = room(writer, 8);
+    if (at != NULL)
+    {
+        trindle_put_u64(at, value);
+    }
+}
+
+/** A u16 length and the bytes (a string or a byte field, control-protocol.md §2). */
+static void put_bytes(struct writer *writer, const void *bytes, size_t length)
+{
+    put_u16(writer, (uint16_t)length);
+    uint8_t *at = room(writer, length);
+    if (at != NULL && length > 0)
+    {
+        memcpy(at, bytes, length);
+    }
+}
+
+/** A request's frame: the largest, create bundle, has 64 entries and 4096 bytes. */
+#define REQUEST_FRAME_LENGTH 8192
+
+static struct writer body_writer(uint8_t *frame)
+{
+    return (struct writer){ .at = frame + TRINDLE_CONTROL_HEADER_LENGTH, .end = frame + REQUEST_FRAME_LENGTH };
+}
+
+/** @return a status code's meaning (control-protocol.md §4). */
+static const char *status_name(uint32_t status)
+{
+    static const char *const names[] = { "OK", "not held", "no TRANSFER right", "no DUPLICATE right",
+        "rights wider than held", "unknown token", "already redeemed", "not this process's token",
+        "not this process's lane", "invalid request" };
+    return status < sizeof names / sizeof names[0] ? names[status] : "unknown status";
+}
+
+/**
+ * Sends the request in `frame` (body written up to `writer`), then reads frames, blocking, until the reply of
+ * `reply_kind` naming `request`: stops and bounces read meanwhile are kept (unsolicited), refused frames and
+ * other replies dropped. The reply's strings point into the connection's buffer until the next receive; its
+ * fds are the caller's.
+ */
+static int call(trindle_t *trindle, const char *name, uint16_t kind, uint8_t *frame, const struct writer *writer,
+    uint16_t reply_kind, uint64_t request, struct trindle_frame *reply)
+{
+    if (writer->overflow)
+    {
+        return trindle_fail(
+            TRINDLE_E_INVALID, 0, "%s: the request does not fit a frame of %d bytes", name, REQUEST_FRAME_LENGTH);
+    }
+    int result =
+        trindle_control_send(trindle->fd, kind, frame, (size_t)(writer->at - (frame + TRINDLE_CONTROL_HEADER_LENGTH)));
+    if (result != TRINDLE_OK)
+    {
+        return trindle_fail_within(result, name, "");
+    }
+    if (reply == NULL)
+    {
+        return TRINDLE_OK;
+    }
+    for (;;)
+    {
+        result = trindle_control_receive(trindle->fd, trindle->buffer, true, reply);
+        if (result == TRINDLE_E_PROTOCOL)
+        {
+            fprintf(stderr, "trindle: ignored a control frame: %s\n", trindle_last_error());
+            continue;
+        }
+        if (result < 0)
+        {
+            char prefix[64];
+            snprintf(prefix, sizeof prefix, "%s: waiting for the %s: ", name, kind_name(reply_kind));
+            return trindle_fail_within(result, prefix, "");
+        }
+        if (reply->kind == reply_kind && reply->request == request)
+        {
+            return TRINDLE_OK;
+        }
+        unsolicited(trindle, reply);
+    }
+}
+
+/** Reports a refusal by the supervisor, with the status and its reason, and closes what the reply carried. */
+static int refused(struct trindle_frame *reply, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
+static int refused(struct trindle_frame *reply, const char *format, ...)
+{
+    char what[320];
+    va_list arguments;
+    va_start(arguments, format);
+    vsnprintf(what, sizeof what, format, arguments);
+    va_end(arguments);
+    trindle_frame_close(reply);
+    return trindle_fail(reply->status == TRINDLE_STATUS_INVALID_REQUEST ? TRINDLE_E_INVALID : TRINDLE_E_ACCESS, 0,
+        "%s: %.*s (status %" PRIu32 ", %s)", what, (int)reply->reason_length, reply->reason, reply->status,
+        status_name(reply->status));
+}
+
+int trindle_segment_handle(const trindle_segment_t *segment, trindle_handle_t *handle)
+{
+    if (segment == NULL || handle == NULL)
+    {
+        return trindle_fail(TRINDLE_E_INVALID, 0, "trindle_segment_handle: segment=%p, handle=%p",
+            (const void *)segment, (void *)handle);
+    }
+    *handle = (trindle_handle_t){
+        .object_id = segment->object_id,
+        .kind = TRINDLE_OBJECT_SEGMENT,
+        .rights = segment->rights,
+        .offset = segment->offset,
+        .size = segment->size,
+        .fd = segment->fd,
+    };
+    return TRINDLE_OK;
+}
+
+int trindle_handle_map(trindle_handle_t *handle, trindle_segment_t **segment)
+{
+    if (handle == NULL || segment == NULL || handle->kind != TRINDLE_OBJECT_SEGMENT)
+    {
+        return trindle_fail(TRINDLE_E_INVALID, 0, "trindle_handle_map: handle=%p (kind=%" PRIu32 "), segment=%p",
+            (void *)handle, handle == NULL ? 0 : handle->kind, (void *)segment);
+    }
+    const int result = trindle_segment_map(handle->fd, handle->offset, handle->size, handle->rights, segment);
+    if (result == TRINDLE_OK)
+    {
+        (*segment)->object_id = handle->object_id;
+        handle->fd = -1;
+    }
+    return result;
+}
+
+void trindle_handle_close(trindle_handle_t *handle)
+{
+    if (handle != NULL && handle->fd >= 0)
+    {
+        close(handle->fd);
+        handle->fd = -1;
+    }
+}
+
+/** A granted segment that was moved is no longer this worker's: unmap it and forget its name (as Java does). */
+static void forget_segment(trindle_t *trindle, int fd)
+{
+    for (uint32_t i = 0; i < trindle->segment_count; i++)
+    {
+        if (trindle->segments[i].segment->fd == fd)
+        {
+            trindle_segment_close(trindle->segments[i].segment);
+            free(trindle->segments[i].name);
+            trindle->segments[i] = trindle->segments[--trindle->segment_count];
+            return;
+        }
+    }
+}
+
+/** The attachments of a transfer or a create bundle: a u16 count, a u16 reserved, then the entries (§3). */
+static void put_attachments(struct writer *writer, const trindle_attach_t *attachments, uint32_t count)
+{
+    put_u16(writer, (uint16_t)count);
+    put_u16(writer, 0);
+    for (uint32_t i = 0; i < count; i++)
+    {
+        put_u64(writer, attachments[i].handle->object_id);
+        put_u32(writer, attachments[i].rights);
+        put_u16(writer, (uint16_t)attachments[i].mode);
+        put_u16(writer, 0);
+    }
+}
+
+/** Checks the attachments of a transfer or a create bundle. */
+static int check_attachments(const char *name, const trindle_attach_t *attachments, uint32_t count)
+{
+    if (attachments == NULL || count == 0 || count > TRINDLE_MAX_ATTACHMENTS)
+    {
+        return trindle_fail(TRINDLE_E_INVALID, 0, "%s: attachments=%p, count=%" PRIu32 " (1..%d)", name,
+            (const void *)attachments, count, TRINDLE_MAX_ATTACHMENTS);
+    }
+    for (uint32_t i = 0; i < count; i++)
+    {
+        const trindle_attach_t *attach = &attachments[i];
+        if (attach->handle == NULL || attach->mode > TRINDLE_DUPLICATE || (attach->rights & ~TRINDLE_RIGHTS_VALID) != 0)
+        {
+            return trindle_fail(TRINDLE_E_INVALID, 0,
+                "%s: attachment %" PRIu32 ": handle=%p, rights=0x%" PRIx32 ", mode=%" PRIu32 " (0 move, 1 duplicate)",
+                name, i, (const void *)attach->handle, attach->rights, attach->mode);
+        }
+    }
+    return TRINDLE_OK;
+}
+
+/** Copies the one handle of a handles reply out (its fd becomes the caller's). */
+static void take_handle(struct trindle_frame *reply, uint32_t index, trindle_handle_t *handle)
+{
+    struct trindle_handle_entry *entry = &reply->handles[index];
+    *handle = (trindle_handle_t){
+        .object_id = entry->object_id,
+        .kind = entry->kind,
+        .rights = entry->rights,
+        .offset = entry->offset,
+        .size = entry->size,
+        .fd = entry->fd,
+    };
+    entry->fd = -1;
+}
+
+int trindle_send_handles(trindle_t *trindle, trindle_pipe_sender_t *pipe, const trindle_attach_t *attachments,
+    uint32_t count, const void *data, uint32_t length)
+{
+    static const char name[] = "trindle_send_handles";
+    if (trindle == NULL || pipe == NULL || attachments == NULL || (data == NULL && length > 0) || count == 0 ||
+        count > TRINDLE_MAX_ATTACHMENTS)
+    {
+        return trindle_fail(TRINDLE_E_INVALID, 0,
+            "%s: trindle=%p, pipe=%p, attachments=%p, count=%" PRIu32 " (1..%d), data=%p, length=%" PRIu32, name,
+            (void *)trindle, (void *)pipe, (const void *)attachments, count, TRINDLE_MAX_ATTACHMENTS, data, length);
+    }
+    const uint32_t block = TRINDLE_ATTACHMENT_ENTRIES_OFFSET + count * TRINDLE_ATTACHMENT_ENTRY_LENGTH;
+    const uint32_t largest = trindle_pipe_sender_max_payload_length(pipe);
+    if (length > largest || block > largest - length)
+    {
+        return trindle_fail(TRINDLE_E_INVALID, 0,
+            "%s: a message of %" PRIu32 " bytes with %" PRIu32 " handles (a %" PRIu32
+            "-byte attachment block) exceeds the largest message of '%s', %" PRIu32 " bytes",
+            name, length, count, block, pipe->name, largest);
+    }
+    const int checked = check_attachments(name, attachments, count);
+    if (checked != TRINDLE_OK)
+    {
+        return checked;
+    }
+    trindle_lane_sender_t *lane = trindle_pipe_sender_lane(pipe, 0);
+    const uint64_t request = ++trindle->last_request;
+    uint8_t frame[REQUEST_FRAME_LENGTH];
+    struct writer writer = body_writer(frame);
+    put_u64(&writer, request);
+    put_u64(&writer, trindle_lane_sender_pipe_id(lane));
+    put_u32(&writer, trindle_lane_sender_lane_id(lane));
+    put_attachments(&writer, attachments, count);
+    struct trindle_frame reply;
+    int result = call(trindle, name, TRINDLE_CONTROL_KIND_TRANSFER, frame, &writer, TRINDLE_CONTROL_KIND_TRANSFER_REPLY,
+        request, &reply);
+    if (result != TRINDLE_OK)
+    {
+        return result;
+    }
+    if (reply.status != TRINDLE_STATUS_OK)
+    {
+        return refused(&reply, "%s: the supervisor refused to attach handles to a message on '%s'", name, pipe->name);
+    }
+    /* The handles have moved: the message must go out now, however long the lane stays full, or the receiver
+     * would never learn of them. */
+    trindle_claim_t claim;
+    if ((result = trindle_lane_sender_claim_handles(lane, block + length, -1, &claim)) != TRINDLE_OK)
+    {
+        return result;
+    }
+    uint8_t *at = claim.payload;
+    trindle_put_u64(at + TRINDLE_ATTACHMENT_TOKEN_OFFSET, reply.token);
+    trindle_put_u32(at + TRINDLE_ATTACHMENT_COUNT_OFFSET, count);
+    trindle_put_u32(at + TRINDLE_ATTACHMENT_COUNT_OFFSET + 4, 0);
+    for (uint32_t i = 0; i < count; i++)
+    {
+        uint8_t *entry = at + TRINDLE_ATTACHMENT_ENTRIES_OFFSET + (size_t)i * TRINDLE_ATTACHMENT_ENTRY_LENGTH;
+        trindle_put_u32(entry + TRINDLE_ATTACHMENT_KIND_OFFSET, attachments[i].handle->kind);
+        trindle_put_u32(entry + TRINDLE_ATTACHMENT_RIGHTS_OFFSET, attachments[i].rights);
+        trindle_put_u64(entry + TRINDLE_ATTACHMENT_SIZE_OFFSET, attachments[i].handle->size);
+    }
+    if (length > 0)
+    {
+        memcpy(at + block, data, length);
+    }
+    trindle_lane_sender_commit(lane, &claim);
+    for (uint32_t i = 0; i < count; i++)
+    {
+        if (attachments[i].mode == TRINDLE_MOVE)
+        {
+            forget_segment(trindle, attachments[i].handle->fd);
+        }
+    }
+    return TRINDLE_OK;
+}
+
+int trindle_redeem(trindle_t *trindle, const trindle_message_t *message, trindle_handle_t *handles, uint32_t capacity)
+{
+    static const char name[] = "trindle_redeem";
+    if (trindle == NULL || message == NULL || (handles == NULL && capacity > 0))
+    {
+        return trindle_fail(TRINDLE_E_INVALID, 0, "%s: trindle=%p, message=%p, handles=%p", name, (void *)trindle,
+            (const void *)message, (void *)handles);
+    }
+    if (message->attachment_count == 0)
+    {
+        return 0;
+    }
+    if (capacity < message->attachment_count)
+    {
+        return trindle_fail(TRINDLE_E_INVALID, 0,
+            "%s: the message at sequence %" PRIu64 " carries %" PRIu32 " handles; capacity=%" PRIu32, name,
+            message->sequence, message->attachment_count, capacity);
+    }
+    const uint64_t request = ++trindle->last_request;
+    uint8_t frame[REQUEST_FRAME_LENGTH];
+    struct writer writer = body_writer(frame);
+    put_u64(&writer, request);
+    put_u64(&writer, message->attachment_token);
+    put_u64(&writer, message->pipe_id);
+    put_u32(&writer, message->lane_id);
+    put_u64(&writer, message->sequence);
+    struct trindle_frame reply;
+    const int result =
+        call(trindle, name, TRINDLE_CONTROL_KIND_REDEEM, frame, &writer, TRINDLE_CONTROL_KIND_HANDLES, request, &reply);
+    if (result != TRINDLE_OK)
+    {
+        return result;
+    }
+    const char *input = trindle_input_name(trindle, message);
+    if (reply.status != TRINDLE_STATUS_OK)
+    {
+        return refused(&reply, "%s: the supervisor refused the handles of the message at sequence %" PRIu64 " on '%s'",
+            name, message->sequence, input == NULL ? "?" : input);
+    }
+    if (reply.handle_count > capacity)
+    {
+        trindle_frame_close(&reply);
+        return trindle_fail(TRINDLE_E_PROTOCOL, 0,
+            "%s: the supervisor answered with %" PRIu32 " handles for a message that carries %" PRIu32, name,
+            reply.handle_count, message->attachment_count);
+    }
+    for (uint32_t i = 0; i < reply.handle_count; i++)
+    {
+        take_handle(&reply, i, &handles[i]);
+    }
+    return (int)reply.handle_count;
+}
+
+int trindle_reject(trindle_t *trindle, const trindle_message_t *message, const char *reason)
+{
+    static const char name[] = "trindle_reject";
+    const size_t reason_length = reason == NULL ? 0 : strlen(reason);
+    if (trindle == NULL || message == NULL || reason == NULL || reason_length > TRINDLE_MAX_REASON_LENGTH)
+    {
+        return trindle_fail(TRINDLE_E_INVALID, 0, "%s: trindle=%p, message=%p, reason=%p of %zu bytes (at most %d)",
+            name, (void *)trindle, (const void *)message, (const void *)reason, reason_length,
+            TRINDLE_MAX_REASON_LENGTH);
+    }
+    uint8_t frame[REQUEST_FRAME_LENGTH];
+    struct writer writer = body_writer(frame);
+    put_u64(&writer, message->pipe_id);
+    put_u32(&writer, message->lane_id);
+    put_u64(&writer, message->sequence);
+    put_u64(&writer, message->attachment_token);
+    put_bytes(&writer, reason, reason_length);
+    put_bytes(&writer, message->payload,
+        message->length < TRINDLE_MAX_BOUNCE_HEAD ? message->length : TRINDLE_MAX_BOUNCE_HEAD);
+    return call(trindle, name, TRINDLE_CONTROL_KIND_REJECT, frame, &writer, 0, 0, NULL);
+}
+
+int trindle_next_bounce(trindle_t *trindle, trindle_bounce_t **bounce)
+{
+    if (trindle == NULL || bounce == NULL)
+    {
+        return trindle_fail(
+            TRINDLE_E_INVALID, 0, "trindle_next_bounce: trindle=%p, bounce=%p", (void *)trindle, (void *)bounce);
+    }
+    if (trindle->bounces == NULL)
+    {
+        const int result = look_at_channel(trindle);
+        if (result < 0)
+        {
+            return result;
+        }
+    }
+    struct trindle_bounce_node *node = trindle->bounces;
+    if (node == NULL)
+    {
+        return 0;
+    }
+    trindle->bounces = node->next;
+    if (trindle->bounces == NULL)
+    {
+        trindle->bounces_tail = &trindle->bounces;
+    }
+    node->next = NULL;
+    *bounce = &node->bounce;
+    return 1;
+}
+
+void trindle_bounce_free(trindle_bounce_t *bounce)
+{
+    if (bounce == NULL)
+    {
+        return;
+    }
+    for (uint32_t i = 0; i < bounce->handle_count; i++)
+    {
+        trindle_handle_close(&bounce->handles[i]);
+    }
+    free((struct trindle_bounce_node *)bounce);
+}
+
+int trindle_create_pipe(trindle_t *trindle, uint32_t lane_capacity, trindle_handle_t *pipe)
+{
+    static const char name[] = "trindle_create_pipe";
+    if (trindle == NULL || pipe == NULL)
+    {
+        return trindle_fail(TRINDLE_E_INVALID, 0, "%s: trindle=%p, pipe=%p", name, (void *)trindle, (void *)pipe);
+    }
+    const uint64_t request = ++trindle->last_request;
+    uint8_t frame[REQUEST_FRAME_LENGTH];
+    struct writer writer = body_writer(frame);
+    put_u64(&writer, request);
+    put_u32(&writer, lane_capacity);
+    struct trindle_frame reply;
+    const int result = call(
+        trindle, name, TRINDLE_CONTROL_KIND_CREATE_PIPE, frame, &writer, TRINDLE_CONTROL_KIND_HANDLES, request, &reply);
+    if (result != TRINDLE_OK)
+    {
+        return result;
+    }
+    if (reply.status != TRINDLE_STATUS_OK)
+    {
+        return refused(&reply, "%s(lane_capacity=%" PRIu32 ") refused", name, lane_capacity);
+    }
+    if (reply.handle_count != 1 || reply.handles[0].kind != TRINDLE_OBJECT_PIPE)
+    {
+        trindle_frame_close(&reply);
+        return trindle_fail(TRINDLE_E_PROTOCOL, 0, "%s: the supervisor answered with %" PRIu32 " handles, not one pipe",
+            name, reply.handle_count);
+    }
+    take_handle(&reply, 0, pipe);
+    return TRINDLE_OK;
+}
+
+int trindle_bundle_create(trindle_t *trindle, const trindle_attach_t *attachments, uint32_t count, const void *bytes,
+    uint32_t length, trindle_handle_t *bundle)
+{
+    static const char name[] = "trindle_bundle_create";
+    if (trindle == NULL || bundle == NULL || (bytes == NULL && length > 0) || length > TRINDLE_MAX_BUNDLE_BYTES)
+    {
+        return trindle_fail(TRINDLE_E_INVALID, 0,
+            "%s: trindle=%p, bundle=%p, bytes=%p, length=%" PRIu32 " (at most %d)", name, (void *)trindle,
+            (void *)bundle, bytes, length, TRINDLE_MAX_BUNDLE_BYTES);
+    }
+    const int checked = check_attachments(name, attachments, count);
+    if (checked != TRINDLE_OK)
+    {
+        return checked;
+    }
+    const uint64_t request = ++trindle->last_request;
+    uint8_t frame[REQUEST_FRAME_LENGTH];
+    struct writer writer = body_writer(frame);
+    put_u64(&writer, request);
+    put_attachments(&writer, attachments, count);
+    put_bytes(&writer, bytes, length);
+    struct trindle_frame reply;
+    const int result = call(trindle, name, TRINDLE_CONTROL_KIND_CREATE_BUNDLE, frame, &writer,
+        TRINDLE_CONTROL_KIND_HANDLES, request, &reply);
+    if (result != TRINDLE_OK)
+    {
+        return result;
+    }
+    if (reply.status != TRINDLE_STATUS_OK)
+    {
+        return refused(&reply, "%s: the supervisor refused to make a bundle", name);
+    }
+    if (reply.handle_count != 1 || reply.handles[0].kind != TRINDLE_OBJECT_BUNDLE)
+    {
+        trindle_frame_close(&reply);
+        return trindle_fail(TRINDLE_E_PROTOCOL, 0,
+            "%s: the supervisor answered with %" PRIu32 " handles, not one bundle", name, reply.handle_count);
+    }
+    take_handle(&reply, 0, bundle);
+    for (uint32_t i = 0; i < count; i++)
+    {
+        if (attachments[i].mode == TRINDLE_MOVE)
+        {
+            forget_segment(trindle, attachments[i].handle->fd);
+        }
+    }
+    return TRINDLE_OK;
+}
+
+int trindle_bundle_unpack(trindle_t *trindle, trindle_handle_t *bundle, void *bytes, uint32_t capacity,
+    uint32_t *length, trindle_handle_t *handles, uint32_t handle_capacity)
+{
+    static const char name[] = "trindle_bundle_unpack";
+    if (trindle == NULL || bundle == NULL || length == NULL || (bytes == NULL && capacity > 0) ||
+        (handles == NULL && handle_capacity > 0) || bundle->kind != TRINDLE_OBJECT_BUNDLE || bundle->fd < 0)
+    {
+        return trindle_fail(TRINDLE_E_INVALID, 0,
+            "%s: trindle=%p, bundle=%p (kind=%" PRIu32 ", fd=%d), bytes=%p, length=%p, handles=%p", name,
+            (void *)trindle, (void *)bundle, bundle == NULL ? 0 : bundle->kind, bundle == NULL ? -1 : bundle->fd, bytes,
+            (void *)length, (void *)handles);
+    }
+    /* The bytes first, from the bundle's memory (a u32 length, then the bytes), checked against its size: the
+     * bundle is used up by the unpack. */
+    uint8_t packed[4 + TRINDLE_MAX_BUNDLE_BYTES];
+    const ssize_t read = pread(bundle->fd, packed, sizeof packed, (off_t)bundle->offset);
+    uint32_t declared = 0;
+    if (read >= 4)
+    {
+        declared = trindle_get_u32(packed);
+    }
+    if (read < 4 || declared > (uint64_t)read - 4 || (uint64_t)declared + 4 > bundle->size)
+    {
+        return trindle_fail(read < 0 ? TRINDLE_E_SYSTEM : TRINDLE_E_FORMAT, read < 0 ? errno : 0,
+            "%s: bundle 0x%" PRIx64 " (%" PRIu64 " bytes) holds %zd bytes that declare %" PRIu32, name,
+            bundle->object_id, bundle->size, read, declared);
+    }
+    if (declared > capacity)
+    {
+        return trindle_fail(TRINDLE_E_INVALID, 0, "%s: bundle 0x%" PRIx64 " holds %" PRIu32 " bytes; capacity=%" PRIu32,
+            name, bundle->object_id, declared, capacity);
+    }
+    const uint64_t request = ++trindle->last_request;
+    uint8_t frame[REQUEST_FRAME_LENGTH];
+    struct writer writer = body_writer(frame);
+    put_u64(&writer, request);
+    put_u64(&writer, bundle->object_id);
+    struct trindle_frame reply;
+    const int result =
+        call(trindle, name, TRINDLE_CONTROL_KIND_UNPACK, frame, &writer, TRINDLE_CONTROL_KIND_HANDLES, request, &reply);
+    if (result != TRINDLE_OK)
+    {
+        return result;
+    }
+    if (reply.status != TRINDLE_STATUS_OK)
+    {
+        return refused(&reply, "%s: the supervisor refused to unpack bundle 0x%" PRIx64, name, bundle->object_id);
+    }
+    if (reply.handle_count > handle_capacity)
+    {
+        trindle_frame_close(&reply);
+        return trindle_fail(TRINDLE_E_INVALID, 0,
+            "%s: bundle 0x%" PRIx64 " held %" PRIu32 " handles; handle_capacity=%" PRIu32 " (they are closed)", name,
+            bundle->object_id, reply.handle_count, handle_capacity);
+    }
+    for (uint32_t i = 0; i < reply.handle_count; i++)
+    {
+        take_handle(&reply, i, &handles[i]);
+    }
+    if (declared > 0)
+    {
+        memcpy(bytes, packed + 4, declared);
+    }
+    *length = declared;
+    trindle_handle_close(bundle);
+    return (int)reply.handle_count;
 }
 
 void trindle_close(trindle_t *trindle)

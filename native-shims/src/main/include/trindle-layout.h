@@ -200,8 +200,8 @@
 #define TRINDLE_CONTROL_KIND_GRANTS_DONE 3
 #define TRINDLE_CONTROL_KIND_READY 4
 #define TRINDLE_CONTROL_KIND_STOP 5
-/* Handles in motion (control-protocol.md §4). libtrindle decodes and checks them all; of the requests it sends
- * only the allocators' (create segment, create allocator, release). */
+/* Handles in motion (control-protocol.md §4): libtrindle sends 6, 8, 10, 12, 13, 14 and the allocators' 15, 16
+ * and 18, and reads their replies. */
 #define TRINDLE_CONTROL_KIND_TRANSFER 6
 #define TRINDLE_CONTROL_KIND_TRANSFER_REPLY 7
 #define TRINDLE_CONTROL_KIND_REDEEM 8
@@ -221,6 +221,20 @@
 #define TRINDLE_CONTROL_KIND_REVOKED 21
 #define TRINDLE_CONTROL_KIND_REHOME 22
 #define TRINDLE_CONTROL_KIND_REHOMED 23
+
+/** The status of a transfer reply or a handles frame (control-protocol.md §4): fixed, never renumbered. */
+#define TRINDLE_STATUS_OK 0
+#define TRINDLE_STATUS_NOT_HELD 1
+#define TRINDLE_STATUS_NO_TRANSFER_RIGHT 2
+#define TRINDLE_STATUS_NO_DUPLICATE_RIGHT 3
+#define TRINDLE_STATUS_WIDENING 4
+#define TRINDLE_STATUS_UNKNOWN_TOKEN 5
+#define TRINDLE_STATUS_ALREADY_REDEEMED 6
+#define TRINDLE_STATUS_NOT_YOURS 7
+#define TRINDLE_STATUS_BAD_LANE 8
+#define TRINDLE_STATUS_INVALID_REQUEST 9
+#define TRINDLE_STATUS_OVER_QUOTA 10
+#define TRINDLE_STATUS_NO_ALLOCATE_RIGHT 11
 
 /** A grant's partition: how a sender spreads messages over the lanes of several receiving replicas. */
 #define TRINDLE_PARTITION_ROUND_ROBIN 0
@@ -271,12 +285,5 @@
 #define TRINDLE_NOTICE_PRESSURE_BELOW 2
 #define TRINDLE_NOTICE_LANE_ENDED 3
 #define TRINDLE_NOTICE_GRANTED 4
-
-/** The status of a reply (control-protocol.md §4): fixed numbers, never renumbered. */
-#define TRINDLE_STATUS_OK 0
-#define TRINDLE_STATUS_NOT_HELD 1
-#define TRINDLE_STATUS_INVALID 9
-#define TRINDLE_STATUS_OVER_QUOTA 10
-#define TRINDLE_STATUS_NO_ALLOCATE_RIGHT 11
 
 #endif

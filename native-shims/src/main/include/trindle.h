@@ -317,7 +317,7 @@ typedef struct trindle_attachment
 /**
  * Reads attachment `index` of a message with handles. The values are read from the lane now: the sender
  * declared them and could change them until the message is released; treat them as a description, and redeem
- * the token for the handles themselves (not yet offered by libtrindle: see docs/workers-in-c-and-python.md).
+ * the token for the handles themselves (trindle_redeem).
  *
  * @return TRINDLE_OK; TRINDLE_E_INVALID if an argument is NULL or `index` is not below attachment_count.
  */
@@ -597,6 +597,191 @@ TRINDLE_API int trindle_exchange(
  * and everything trindle_sender, trindle_receiver and trindle_segment returned. NULL is ignored.
  */
 TRINDLE_API void trindle_close(trindle_t *trindle);
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Handles in motion (control-protocol.md §4): send a message with handles (the supervisor moves or copies them
+ * and issues a token the record carries), redeem the handles of a received one, reject one (its sender gets a
+ * bounce with the handles back), create a pipe of one's own, pack handles into a bundle and unpack one.
+ *
+ * Each request is synchronous: it sends its frame, then reads the control channel (blocking) until the reply
+ * with its request id arrives. A stop read meanwhile is kept for trindle_stop_requested and exchange, and a
+ * bounce is queued for trindle_next_bounce. Requests allocate nothing but a bounce's copy; they are not for the
+ * fast path (each is a round trip to the supervisor).
+ * ------------------------------------------------------------------------------------------------------------ */
+
+/** An attachment's mode: the sender gives its handle up (needs TRANSFER), or keeps it (needs DUPLICATE). */
+#define TRINDLE_MOVE 0u
+#define TRINDLE_DUPLICATE 1u
+
+/** The longest reason a reject carries, in bytes; the first bytes of the message it returns, at most. */
+#define TRINDLE_MAX_REASON_LENGTH 1024
+#define TRINDLE_MAX_BOUNCE_HEAD 256
+
+/**
+ * A handle this process holds, as the supervisor described it with its fd (control-protocol.md §2, handle
+ * entry). Whoever holds the struct owns the fd: trindle_handle_close closes it, trindle_handle_map hands it to a
+ * segment. An fd of -1 holds nothing.
+ */
+typedef struct trindle_handle
+{
+    /** The supervisor's id of the object: what a transfer names. */
+    uint64_t object_id;
+    /** TRINDLE_OBJECT_SEGMENT, _PIPE or _BUNDLE. */
+    uint32_t kind;
+    /** The rights of this handle (TRINDLE_RIGHT_*); a read-only fd has lost WRITE already. */
+    uint32_t rights;
+    /** Where the object starts in its memfd (a segment's window; 0 for a pipe's lane or a bundle). */
+    uint64_t offset;
+    /** The object's size in bytes. */
+    uint64_t size;
+    /** The memfd, close-on-exec; -1 once taken or closed. */
+    int32_t fd;
+    uint32_t reserved;
+} trindle_handle_t;
+
+/** One handle to attach to a message, and how. */
+typedef struct trindle_attach
+{
+    /** The handle: its object id, kind and size go into the message (trindle_segment_handle describes a mapped
+     *  segment). Not closed by the send: the caller closes its own, even a moved one. */
+    const trindle_handle_t *handle;
+    /** The rights the receiver will hold: those of the handle, or fewer. */
+    uint32_t rights;
+    /** TRINDLE_MOVE or TRINDLE_DUPLICATE. */
+    uint32_t mode;
+} trindle_attach_t;
+
+/** A message this worker sent that its receiver rejected, with the handles it carried, this worker's again. */
+typedef struct trindle_bounce
+{
+    /** The config's name of the pipe it was sent on (NUL-terminated). */
+    const char *pipe;
+    /** Its sequence in its lane. */
+    uint64_t sequence;
+    /** Why the receiver rejected it, in the receiver's words (NUL-terminated). */
+    const char *reason;
+    /** Its first bytes (at most TRINDLE_MAX_BOUNCE_HEAD; the attachment block not included). */
+    const uint8_t *head;
+    uint32_t head_length;
+    /** The handles returned: owned by the bounce until taken (copy one and set its fd to -1 to keep it). */
+    uint32_t handle_count;
+    trindle_handle_t *handles;
+} trindle_bounce_t;
+
+/**
+ * Describes a mapped segment as a handle to attach: its object id (known for a segment granted by the config or
+ * mapped with trindle_handle_map), kind, rights, window and fd. The fd stays the segment's.
+ *
+ * @return TRINDLE_OK; TRINDLE_E_INVALID for NULL.
+ */
+TRINDLE_API int trindle_segment_handle(const trindle_segment_t *segment, trindle_handle_t *handle);
+
+/**
+ * Maps a segment handle (e.g. one redeemed) with exactly its rights, as trindle_segment_map, and remembers its
+ * object id so that it can be attached again. On success the segment owns the fd and `handle->fd` becomes -1.
+ *
+ * @return as trindle_segment_map; TRINDLE_E_INVALID if the handle is not a segment's.
+ */
+TRINDLE_API int trindle_handle_map(trindle_handle_t *handle, trindle_segment_t **segment);
+
+/** Closes a handle's fd (if it holds one) and sets it to -1. NULL is ignored. */
+TRINDLE_API void trindle_handle_close(trindle_handle_t *handle);
+
+/**
+ * Sends a message with handles on the next lane of `pipe` (round-robin, as trindle_pipe_sender_send), in order
+ * with every other message of that lane: asks the supervisor to move or copy the handles (transfer), then writes
+ * a message-with-handles record carrying the token it issued (pipe-format.md §3.4), waiting for room as long as
+ * it must. All or nothing: if the supervisor refuses one attachment, nothing is sent and nothing moves.
+ *
+ * A moved handle is no longer this worker's: a segment granted by the config that was moved is closed here (and
+ * trindle_segment finds it no more); any other moved handle, the caller closes.
+ *
+ * @param count 1 … TRINDLE_MAX_ATTACHMENTS.
+ * @return TRINDLE_OK; TRINDLE_E_ACCESS if the supervisor refused (trindle_last_error() has its reason: which
+ *         object, the rights, what is missing); TRINDLE_E_INVALID for NULL, a bad count or mode, or a message
+ *         that with its attachment block (16 + 16 × count bytes) exceeds the pipe's largest; TRINDLE_E_ENDED
+ *         (the stream was ended: if the supervisor had granted the transfer, the handles have left this worker and
+ *         no message carries them); TRINDLE_E_SUPERVISOR_GONE; TRINDLE_E_SYSTEM.
+ */
+TRINDLE_API int trindle_send_handles(trindle_t *trindle, trindle_pipe_sender_t *pipe,
+    const trindle_attach_t *attachments, uint32_t count, const void *data, uint32_t length);
+
+/**
+ * Redeems the handles a received message carries: the supervisor gives them to this worker, once, if the
+ * message is really for it (its token was issued for this process and lane, and not redeemed before).
+ *
+ * @param handles  filled with the handles in order; the caller owns their fds.
+ * @param capacity room in `handles`: at least the message's attachment_count.
+ * @return the number of handles (0 for a message without any); TRINDLE_E_ACCESS if the supervisor refused (a
+ *         forged or replayed token; trindle_last_error() says which); TRINDLE_E_INVALID for NULL or too small a
+ *         capacity; TRINDLE_E_PROTOCOL if the reply was malformed; TRINDLE_E_SUPERVISOR_GONE; TRINDLE_E_SYSTEM.
+ */
+TRINDLE_API int trindle_redeem(
+    trindle_t *trindle, const trindle_message_t *message, trindle_handle_t *handles, uint32_t capacity);
+
+/**
+ * Rejects a received message instead of handling it: the supervisor cancels its token (if not redeemed), gives
+ * its handles back to the sender, and sends the sender a bounce with `reason`, the sequence and the message's
+ * first bytes. No reply: the frame is sent and the call returns. Release the message as usual.
+ *
+ * @param reason UTF-8, at most TRINDLE_MAX_REASON_LENGTH bytes.
+ * @return TRINDLE_OK; TRINDLE_E_INVALID for NULL or too long a reason; TRINDLE_E_SUPERVISOR_GONE; TRINDLE_E_SYSTEM.
+ */
+TRINDLE_API int trindle_reject(trindle_t *trindle, const trindle_message_t *message, const char *reason);
+
+/**
+ * Takes the oldest bounce that arrived (read by exchange, stop_requested or a request), looking at the channel
+ * once, without waiting, if none is queued. exchange returns early (with what it has) when a bounce arrives, so
+ * a loop around it sees bounces promptly.
+ *
+ * @param bounce where the bounce is stored; free it with trindle_bounce_free.
+ * @return 1 with a bounce; 0 if none; TRINDLE_E_SUPERVISOR_GONE; TRINDLE_E_SYSTEM; TRINDLE_E_INVALID.
+ */
+TRINDLE_API int trindle_next_bounce(trindle_t *trindle, trindle_bounce_t **bounce);
+
+/** Frees a bounce, closing the fds of the handles not taken. NULL is ignored. */
+TRINDLE_API void trindle_bounce_free(trindle_bounce_t *bounce);
+
+/**
+ * Asks the supervisor for a pipe of this worker's own: one lane of `lane_capacity` bytes (a power of two from
+ * 4096), with SEND, RECEIVE, DUPLICATE and TRANSFER. Fill it (trindle_lane_sender_open on a dup of the fd), then
+ * move it in a message: the receiver reads what was queued.
+ *
+ * @param pipe filled with the lane's handle; the caller owns its fd.
+ * @return TRINDLE_OK; TRINDLE_E_ACCESS if the supervisor refused (reason in trindle_last_error());
+ *         TRINDLE_E_INVALID; TRINDLE_E_PROTOCOL; TRINDLE_E_SUPERVISOR_GONE; TRINDLE_E_SYSTEM.
+ */
+TRINDLE_API int trindle_create_pipe(trindle_t *trindle, uint32_t lane_capacity, trindle_handle_t *pipe);
+
+/** The most bytes a bundle packs with its handles. */
+#define TRINDLE_MAX_BUNDLE_BYTES 4096
+
+/**
+ * Packs handles this worker holds and up to TRINDLE_MAX_BUNDLE_BYTES bytes into a new bundle, to move in a message
+ * as one handle: all of it arrives, or, rejected, all of it comes back. Each attachment is checked as for
+ * trindle_send_handles (all or nothing); a moved granted segment is closed here, as there.
+ *
+ * @param bundle filled with the bundle's handle (READ and TRANSFER); the caller owns its fd.
+ * @return TRINDLE_OK; TRINDLE_E_ACCESS if the supervisor refused (reason in trindle_last_error());
+ *         TRINDLE_E_INVALID; TRINDLE_E_PROTOCOL; TRINDLE_E_SUPERVISOR_GONE; TRINDLE_E_SYSTEM.
+ */
+TRINDLE_API int trindle_bundle_create(trindle_t *trindle, const trindle_attach_t *attachments, uint32_t count,
+    const void *bytes, uint32_t length, trindle_handle_t *bundle);
+
+/**
+ * Unpacks a bundle this worker holds (redeemed, or returned in a bounce): reads its bytes, then the supervisor
+ * uses it up and gives its handles to this worker. On success the bundle's fd is closed (`bundle->fd` becomes -1).
+ *
+ * @param bytes, capacity   where the bytes go (at most TRINDLE_MAX_BUNDLE_BYTES), and the room there.
+ * @param length            set to the number of bytes.
+ * @param handles, handle_capacity  where the handles go (the caller owns their fds), and the room there.
+ * @return the number of handles; TRINDLE_E_ACCESS if the supervisor refused; TRINDLE_E_FORMAT if the bundle's
+ *         memory declares more bytes than it holds; TRINDLE_E_INVALID for NULL, a handle that is no bundle, or too
+ *         little room (for the handles: the supervisor has then given them, and they are closed);
+ *         TRINDLE_E_PROTOCOL; TRINDLE_E_SUPERVISOR_GONE; TRINDLE_E_SYSTEM.
+ */
+TRINDLE_API int trindle_bundle_unpack(trindle_t *trindle, trindle_handle_t *bundle, void *bytes, uint32_t capacity,
+    uint32_t *length, trindle_handle_t *handles, uint32_t handle_capacity);
 
 /* ------------------------------------------------------------------------------------------------------------
  * Pipe sender: a pipe this worker may send on. When the receiving worker has replicas, the pipe has one
@@ -928,6 +1113,28 @@ TRINDLE_ASSERT_FIELD(trindle_notice_t, quota, 24);
 TRINDLE_ASSERT_FIELD(trindle_notice_t, handle_count, 32);
 TRINDLE_ASSERT_FIELD(trindle_notice_t, reserved, 36);
 TRINDLE_ASSERT_FIELD(trindle_notice_t, details, 40);
+
+TRINDLE_ASSERT_SIZE(trindle_handle_t, 40);
+TRINDLE_ASSERT_FIELD(trindle_handle_t, object_id, 0);
+TRINDLE_ASSERT_FIELD(trindle_handle_t, kind, 8);
+TRINDLE_ASSERT_FIELD(trindle_handle_t, rights, 12);
+TRINDLE_ASSERT_FIELD(trindle_handle_t, offset, 16);
+TRINDLE_ASSERT_FIELD(trindle_handle_t, size, 24);
+TRINDLE_ASSERT_FIELD(trindle_handle_t, fd, 32);
+
+TRINDLE_ASSERT_SIZE(trindle_attach_t, 16);
+TRINDLE_ASSERT_FIELD(trindle_attach_t, handle, 0);
+TRINDLE_ASSERT_FIELD(trindle_attach_t, rights, 8);
+TRINDLE_ASSERT_FIELD(trindle_attach_t, mode, 12);
+
+TRINDLE_ASSERT_SIZE(trindle_bounce_t, 48);
+TRINDLE_ASSERT_FIELD(trindle_bounce_t, pipe, 0);
+TRINDLE_ASSERT_FIELD(trindle_bounce_t, sequence, 8);
+TRINDLE_ASSERT_FIELD(trindle_bounce_t, reason, 16);
+TRINDLE_ASSERT_FIELD(trindle_bounce_t, head, 24);
+TRINDLE_ASSERT_FIELD(trindle_bounce_t, head_length, 32);
+TRINDLE_ASSERT_FIELD(trindle_bounce_t, handle_count, 36);
+TRINDLE_ASSERT_FIELD(trindle_bounce_t, handles, 40);
 
 TRINDLE_ASSERT_SIZE(trindle_lane_info_t, 40);
 TRINDLE_ASSERT_FIELD(trindle_lane_info_t, pipe_id, 0);

@@ -2,7 +2,8 @@
  * trindle-c-unit — unit tests of libtrindle's logic in one process, over lanes and segments it makes itself as a
  * supervisor would: record lengths, claims and wrapping, full lanes, aborts, end of stream, every corrupt lane
  * the receiver must catch, refused lane files, several sending threads, the futex sleeps and wake-ups,
- * unblocking, releases, fairness, messages with handles, segments, outboxes and key partitioning. Linked with the static archive, so
+ * unblocking, releases, fairness, messages with handles, segments, outboxes and key partitioning, and handles in
+ * motion over a socket pair (transfer, redeem, reject, bounces, create pipe). Linked with the static archive, so
  * it may call the library's internal functions.
  *
  * prints: "ok NAME" per test, "key-lane KEY REPLICAS INDEX" lines for the Java test to compare with its own
@@ -1121,6 +1122,345 @@ static void should_spread_by_key_as_the_java_runtime_and_send_outboxes_in_order(
     trindle_pipe_sender_destroy(turns);
 }
 
+/* ------------------------------------------------------------------------------------------------------------
+ * A supervisor's part of the control protocol, over a socket pair: frames are queued before the worker's call,
+ * which reads them in order (a request's reply after whatever else the supervisor sent first).
+ * ------------------------------------------------------------------------------------------------------------ */
+
+/** A frame being written: header, body, then one handle entry per fd. */
+struct test_frame
+{
+    uint8_t bytes[4096];
+    size_t body;
+    int fds[8];
+    uint8_t entries[8][TRINDLE_HANDLE_ENTRY_LENGTH];
+    uint32_t count;
+};
+
+static void frame_u16(struct test_frame *frame, uint16_t value)
+{
+    memcpy(frame->bytes + TRINDLE_CONTROL_HEADER_LENGTH + frame->body, &value, 2);
+    frame->body += 2;
+}
+
+static void frame_u32(struct test_frame *frame, uint32_t value)
+{
+    memcpy(frame->bytes + TRINDLE_CONTROL_HEADER_LENGTH + frame->body, &value, 4);
+    frame->body += 4;
+}
+
+static void frame_u64(struct test_frame *frame, uint64_t value)
+{
+    memcpy(frame->bytes + TRINDLE_CONTROL_HEADER_LENGTH + frame->body, &value, 8);
+    frame->body += 8;
+}
+
+static void frame_string(struct test_frame *frame, const char *text)
+{
+    frame_u16(frame, (uint16_t)strlen(text));
+    memcpy(frame->bytes + TRINDLE_CONTROL_HEADER_LENGTH + frame->body, text, strlen(text));
+    frame->body += strlen(text);
+}
+
+static void frame_handle(
+    struct test_frame *frame, int fd, uint64_t object_id, uint32_t kind, uint32_t rights, uint64_t size)
+{
+    uint8_t *entry = frame->entries[frame->count];
+    memset(entry, 0, TRINDLE_HANDLE_ENTRY_LENGTH);
+    memcpy(entry + TRINDLE_HANDLE_ENTRY_OBJECT_ID_OFFSET, &object_id, 8);
+    memcpy(entry + TRINDLE_HANDLE_ENTRY_KIND_OFFSET, &kind, 4);
+    memcpy(entry + TRINDLE_HANDLE_ENTRY_RIGHTS_OFFSET, &rights, 4);
+    memcpy(entry + TRINDLE_HANDLE_ENTRY_SIZE_OFFSET, &size, 8);
+    frame->fds[frame->count++] = fd;
+}
+
+/** Sends the frame of `kind` with its fds (which stay the test's: the kernel passes copies). */
+static void frame_send(int socket, uint16_t kind, struct test_frame *frame)
+{
+    uint8_t *at = frame->bytes;
+    const uint32_t magic = TRINDLE_CONTROL_MAGIC;
+    const uint16_t version = TRINDLE_CONTROL_VERSION;
+    const uint32_t body = (uint32_t)frame->body;
+    const uint16_t count = (uint16_t)frame->count;
+    memset(at, 0, TRINDLE_CONTROL_HEADER_LENGTH);
+    memcpy(at + TRINDLE_CONTROL_MAGIC_OFFSET, &magic, 4);
+    memcpy(at + TRINDLE_CONTROL_VERSION_OFFSET, &version, 2);
+    memcpy(at + TRINDLE_CONTROL_KIND_OFFSET, &kind, 2);
+    memcpy(at + TRINDLE_CONTROL_BODY_LENGTH_OFFSET, &body, 4);
+    memcpy(at + TRINDLE_CONTROL_HANDLE_COUNT_OFFSET, &count, 2);
+    size_t length = TRINDLE_CONTROL_HEADER_LENGTH + frame->body;
+    for (uint32_t i = 0; i < frame->count; i++)
+    {
+        memcpy(at + length, frame->entries[i], TRINDLE_HANDLE_ENTRY_LENGTH);
+        length += TRINDLE_HANDLE_ENTRY_LENGTH;
+    }
+    union
+    {
+        struct cmsghdr align;
+        char bytes[CMSG_SPACE(sizeof(int) * 8)];
+    } control;
+    struct iovec vector = { .iov_base = at, .iov_len = length };
+    struct msghdr message = { .msg_iov = &vector, .msg_iovlen = 1 };
+    if (frame->count > 0)
+    {
+        message.msg_control = control.bytes;
+        message.msg_controllen = CMSG_SPACE(sizeof(int) * frame->count);
+        struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+        header->cmsg_level = SOL_SOCKET;
+        header->cmsg_type = SCM_RIGHTS;
+        header->cmsg_len = CMSG_LEN(sizeof(int) * frame->count);
+        memcpy(CMSG_DATA(header), frame->fds, sizeof(int) * frame->count);
+    }
+    CHECK(sendmsg(socket, &message, 0) == (ssize_t)length, "sendmsg: %s", strerror(errno));
+    memset(frame, 0, sizeof *frame);
+}
+
+/** Receives the worker's next frame; @return its body (in `buffer`), after checking its kind. */
+static const uint8_t *frame_expect(int socket, uint16_t kind, uint8_t *buffer, size_t size)
+{
+    const ssize_t length = recv(socket, buffer, size, MSG_DONTWAIT);
+    CHECK(length >= TRINDLE_CONTROL_HEADER_LENGTH, "recv: %zd, %s", length, strerror(errno));
+    uint16_t got;
+    memcpy(&got, buffer + TRINDLE_CONTROL_KIND_OFFSET, 2);
+    CHECK(got == kind, "frame kind %u, expected %u", got, kind);
+    return buffer + TRINDLE_CONTROL_HEADER_LENGTH;
+}
+
+static void should_move_redeem_reject_and_bounce_handles_over_the_control_protocol(void)
+{
+    int pair[2];
+    CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) == 0, "socketpair");
+    const int supervisor = pair[0];
+    struct test_frame frame = { 0 };
+    uint8_t buffer[4096];
+
+    /* The start: hello, a segment doc (object 0x51) the worker may duplicate and move, a pipe mail to send on. */
+    const int doc = make_segment_memfd(4096, true);
+    const int lane = make_lane(1 << 16, 0);
+    frame_string(&frame, "test");
+    frame_string(&frame, "w");
+    frame_u16(&frame, 0);
+    frame_u16(&frame, 1);
+    frame_send(supervisor, TRINDLE_CONTROL_KIND_HELLO, &frame);
+    const uint32_t doc_rights =
+        TRINDLE_RIGHT_READ | TRINDLE_RIGHT_WRITE | TRINDLE_RIGHT_DUPLICATE | TRINDLE_RIGHT_TRANSFER;
+    frame_string(&frame, "doc");
+    frame_u32(&frame, doc_rights);
+    frame_u16(&frame, TRINDLE_OBJECT_SEGMENT);
+    frame_u16(&frame, TRINDLE_PARTITION_ROUND_ROBIN);
+    frame_handle(&frame, doc, 0x51, TRINDLE_OBJECT_SEGMENT, doc_rights, 4096);
+    frame_send(supervisor, TRINDLE_CONTROL_KIND_GRANT, &frame);
+    frame_string(&frame, "mail");
+    frame_u32(&frame, TRINDLE_RIGHT_SEND);
+    frame_u16(&frame, TRINDLE_OBJECT_PIPE);
+    frame_u16(&frame, TRINDLE_PARTITION_ROUND_ROBIN);
+    frame_handle(
+        &frame, lane, next_pipe_id, TRINDLE_OBJECT_PIPE, TRINDLE_RIGHT_SEND, TRINDLE_LANE_HEADER_LENGTH + (1 << 16));
+    frame_send(supervisor, TRINDLE_CONTROL_KIND_GRANT, &frame);
+    frame_send(supervisor, TRINDLE_CONTROL_KIND_GRANTS_DONE, &frame);
+    trindle_t *trindle;
+    CHECK_CODE(trindle_connect_fd(pair[1], &trindle), TRINDLE_OK);
+    trindle_pipe_sender_t *mail;
+    trindle_segment_t *segment;
+    CHECK_CODE(trindle_sender(trindle, "mail", &mail), TRINDLE_OK);
+    CHECK_CODE(trindle_segment(trindle, "doc", &segment), TRINDLE_OK);
+    memcpy(trindle_segment_address(segment), "shared text", 11);
+    trindle_handle_t handle;
+    CHECK_CODE(trindle_segment_handle(segment, &handle), TRINDLE_OK);
+    CHECK(handle.object_id == 0x51 && handle.kind == TRINDLE_OBJECT_SEGMENT && handle.rights == doc_rights &&
+            handle.size == 4096 && handle.fd == trindle_segment_fd(segment),
+        "the segment's handle");
+
+    /* A duplicate: before the reply, a bounce (with a segment returned), a stop, and a reply to another request
+     * arrive; the first two are kept, the third dropped. */
+    const int returned = make_segment_memfd(4096, true);
+    frame_string(&frame, "mail");
+    frame_u64(&frame, 7);
+    frame_string(&frame, "no thanks");
+    frame_string(&frame, "reject me");
+    frame_handle(&frame, returned, 0x52, TRINDLE_OBJECT_SEGMENT, TRINDLE_RIGHT_READ, 4096);
+    frame_send(supervisor, TRINDLE_CONTROL_KIND_BOUNCE, &frame);
+    close(returned);
+    frame_send(supervisor, TRINDLE_CONTROL_KIND_STOP, &frame);
+    frame_u64(&frame, 99);
+    frame_u32(&frame, 0);
+    frame_u64(&frame, 0x99);
+    frame_string(&frame, "");
+    frame_send(supervisor, TRINDLE_CONTROL_KIND_TRANSFER_REPLY, &frame);
+    frame_u64(&frame, 1);
+    frame_u32(&frame, TRINDLE_STATUS_OK);
+    frame_u64(&frame, 0xabcdef);
+    frame_string(&frame, "");
+    frame_send(supervisor, TRINDLE_CONTROL_KIND_TRANSFER_REPLY, &frame);
+    const trindle_attach_t copy = { .handle = &handle, .rights = TRINDLE_RIGHT_READ, .mode = TRINDLE_DUPLICATE };
+    CHECK_CODE(trindle_send_handles(trindle, mail, &copy, 1, "dup", 3), TRINDLE_OK);
+    const uint8_t *body = frame_expect(supervisor, TRINDLE_CONTROL_KIND_TRANSFER, buffer, sizeof buffer);
+    CHECK(trindle_get_u64(body) == 1 && trindle_get_u64(body + 8) == next_pipe_id && trindle_get_u32(body + 16) == 0 &&
+            trindle_get_u16(body + 20) == 1 && trindle_get_u64(body + 24) == 0x51 &&
+            trindle_get_u32(body + 32) == TRINDLE_RIGHT_READ && trindle_get_u16(body + 36) == TRINDLE_DUPLICATE,
+        "the transfer frame");
+    CHECK_CODE(trindle_stop_requested(trindle), 1);
+    trindle_bounce_t *bounce;
+    CHECK_CODE(trindle_next_bounce(trindle, &bounce), 1);
+    CHECK(strcmp(bounce->pipe, "mail") == 0 && bounce->sequence == 7 && strcmp(bounce->reason, "no thanks") == 0 &&
+            bounce->head_length == 9 && memcmp(bounce->head, "reject me", 9) == 0 && bounce->handle_count == 1 &&
+            bounce->handles[0].object_id == 0x52 && bounce->handles[0].fd >= 0,
+        "the bounce");
+    trindle_bounce_free(bounce);
+    CHECK_CODE(trindle_next_bounce(trindle, &bounce), 0);
+
+    /* The message in the lane: a message with handles carrying the token, the attachment as declared. */
+    trindle_pipe_receiver_t *receiver;
+    trindle_inbox_t *inbox;
+    CHECK_CODE(trindle_pipe_receiver_open(&receiver), TRINDLE_OK);
+    CHECK_CODE(trindle_inbox_create(8, &inbox), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_add_lane(receiver, dup(lane)), 0);
+    CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), 1);
+    const trindle_message_t *message = trindle_inbox_message(inbox, 0);
+    trindle_attachment_t attachment;
+    CHECK_CODE(trindle_message_attachment(message, 0, &attachment), TRINDLE_OK);
+    CHECK(message->attachment_count == 1 && message->attachment_token == 0xabcdef && message->length == 3 &&
+            memcmp(message->payload, "dup", 3) == 0 && attachment.kind == TRINDLE_OBJECT_SEGMENT &&
+            attachment.rights == TRINDLE_RIGHT_READ && attachment.size == 4096,
+        "the message with handles");
+
+    /* Redeem: the handles frame gives the segment; mapped, it reads what the sender wrote. */
+    frame_u64(&frame, 2);
+    frame_u32(&frame, TRINDLE_STATUS_OK);
+    frame_string(&frame, "");
+    frame_handle(&frame, doc, 0x53, TRINDLE_OBJECT_SEGMENT, TRINDLE_RIGHT_READ, 4096);
+    frame_send(supervisor, TRINDLE_CONTROL_KIND_HANDLES, &frame);
+    trindle_handle_t handles[4];
+    CHECK_CODE(trindle_redeem(trindle, message, handles, 4), 1);
+    body = frame_expect(supervisor, TRINDLE_CONTROL_KIND_REDEEM, buffer, sizeof buffer);
+    CHECK(trindle_get_u64(body) == 2 && trindle_get_u64(body + 8) == 0xabcdef &&
+            trindle_get_u64(body + 16) == next_pipe_id && trindle_get_u32(body + 24) == 0 &&
+            trindle_get_u64(body + 28) == message->sequence,
+        "the redeem frame");
+    trindle_segment_t *redeemed;
+    CHECK_CODE(trindle_handle_map(&handles[0], &redeemed), TRINDLE_OK);
+    CHECK(handles[0].fd == -1 && memcmp(trindle_segment_address(redeemed), "shared text", 11) == 0, "redeemed");
+    trindle_handle_t again;
+    CHECK_CODE(trindle_segment_handle(redeemed, &again), TRINDLE_OK);
+    CHECK(again.object_id == 0x53, "a mapped handle keeps its object id");
+    trindle_segment_close(redeemed);
+
+    /* A refused redeem (a replay) and a refused transfer: the reason, the status, nothing moved. */
+    frame_u64(&frame, 3);
+    frame_u32(&frame, TRINDLE_STATUS_ALREADY_REDEEMED);
+    frame_string(&frame, "token 0xabcdef was already redeemed");
+    frame_send(supervisor, TRINDLE_CONTROL_KIND_HANDLES, &frame);
+    CHECK_CODE(trindle_redeem(trindle, message, handles, 4), TRINDLE_E_ACCESS);
+    CHECK_ERROR_CONTAINS("trindle_redeem: the supervisor refused the handles of the message at sequence 0 on '?': "
+                         "token 0xabcdef was already redeemed (status 6, already redeemed)");
+    frame_expect(supervisor, TRINDLE_CONTROL_KIND_REDEEM, buffer, sizeof buffer);
+    CHECK_CODE(trindle_redeem(trindle, message, handles, 0), TRINDLE_E_INVALID);
+    frame_u64(&frame, 4);
+    frame_u32(&frame, TRINDLE_STATUS_NO_TRANSFER_RIGHT);
+    frame_u64(&frame, 0);
+    frame_string(&frame, "moving object 0x51 needs TRANSFER");
+    frame_send(supervisor, TRINDLE_CONTROL_KIND_TRANSFER_REPLY, &frame);
+    const trindle_attach_t move = { .handle = &handle, .rights = doc_rights, .mode = TRINDLE_MOVE };
+    CHECK_CODE(trindle_send_handles(trindle, mail, &move, 1, "move", 4), TRINDLE_E_ACCESS);
+    CHECK_ERROR_CONTAINS("trindle_send_handles: the supervisor refused to attach handles to a message on 'mail': "
+                         "moving object 0x51 needs TRANSFER (status 2, no TRANSFER right)");
+    frame_expect(supervisor, TRINDLE_CONTROL_KIND_TRANSFER, buffer, sizeof buffer);
+    CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), 0);
+    CHECK_CODE(trindle_segment(trindle, "doc", &segment), TRINDLE_OK);
+
+    /* Reject: the frame carries where the message came from, its token, the reason and its first bytes. */
+    CHECK_CODE(trindle_reject(trindle, message, "no thanks"), TRINDLE_OK);
+    body = frame_expect(supervisor, TRINDLE_CONTROL_KIND_REJECT, buffer, sizeof buffer);
+    CHECK(trindle_get_u64(body) == next_pipe_id && trindle_get_u32(body + 8) == 0 &&
+            trindle_get_u64(body + 12) == message->sequence && trindle_get_u64(body + 20) == 0xabcdef &&
+            trindle_get_u16(body + 28) == 9 && memcmp(body + 30, "no thanks", 9) == 0 &&
+            trindle_get_u16(body + 39) == 3 && memcmp(body + 41, "dup", 3) == 0,
+        "the reject frame");
+    char long_reason[TRINDLE_MAX_REASON_LENGTH + 2];
+    memset(long_reason, 'x', sizeof long_reason - 1);
+    long_reason[sizeof long_reason - 1] = '\0';
+    CHECK_CODE(trindle_reject(trindle, message, long_reason), TRINDLE_E_INVALID);
+
+    /* A move that succeeds: the granted segment is no longer the worker's. */
+    frame_u64(&frame, 5);
+    frame_u32(&frame, TRINDLE_STATUS_OK);
+    frame_u64(&frame, 0x1234);
+    frame_string(&frame, "");
+    frame_send(supervisor, TRINDLE_CONTROL_KIND_TRANSFER_REPLY, &frame);
+    CHECK_CODE(trindle_send_handles(trindle, mail, &move, 1, "move", 4), TRINDLE_OK);
+    frame_expect(supervisor, TRINDLE_CONTROL_KIND_TRANSFER, buffer, sizeof buffer);
+    CHECK_CODE(trindle_segment(trindle, "doc", &segment), TRINDLE_E_NOT_FOUND);
+    CHECK_CODE(trindle_send_handles(trindle, mail, &move, 0, "move", 4), TRINDLE_E_INVALID);
+
+    /* Create pipe: the handles frame gives a lane. */
+    const int created = make_lane(4096, 0);
+    frame_u64(&frame, 6);
+    frame_u32(&frame, TRINDLE_STATUS_OK);
+    frame_string(&frame, "");
+    frame_handle(
+        &frame, created, 0x60, TRINDLE_OBJECT_PIPE, TRINDLE_RIGHTS_PIPE_ALL, TRINDLE_LANE_HEADER_LENGTH + 4096);
+    frame_send(supervisor, TRINDLE_CONTROL_KIND_HANDLES, &frame);
+    close(created);
+    trindle_handle_t pipe;
+    CHECK_CODE(trindle_create_pipe(trindle, 4096, &pipe), TRINDLE_OK);
+    body = frame_expect(supervisor, TRINDLE_CONTROL_KIND_CREATE_PIPE, buffer, sizeof buffer);
+    CHECK(trindle_get_u64(body) == 6 && trindle_get_u32(body + 8) == 4096, "the create pipe frame");
+    CHECK(pipe.object_id == 0x60 && pipe.kind == TRINDLE_OBJECT_PIPE && pipe.fd >= 0, "the pipe");
+    trindle_handle_close(&pipe);
+    CHECK(pipe.fd == -1, "closed");
+
+    /* A bundle: made of a duplicate of a handle and some bytes, then unpacked into its bytes and handles. */
+    const int packed = make_segment_memfd(4096, true);
+    const uint32_t packed_length = 5;
+    CHECK(pwrite(packed, &packed_length, 4, 0) == 4 && pwrite(packed, "hello", 5, 4) == 5, "the bundle's memory");
+    frame_u64(&frame, 7);
+    frame_u32(&frame, TRINDLE_STATUS_OK);
+    frame_string(&frame, "");
+    frame_handle(&frame, packed, 0x70, TRINDLE_OBJECT_BUNDLE, TRINDLE_RIGHT_READ | TRINDLE_RIGHT_TRANSFER, 4096);
+    frame_send(supervisor, TRINDLE_CONTROL_KIND_HANDLES, &frame);
+    trindle_handle_t bundle;
+    const trindle_attach_t packing = { .handle = &handle, .rights = TRINDLE_RIGHT_READ, .mode = TRINDLE_DUPLICATE };
+    CHECK_CODE(trindle_bundle_create(trindle, &packing, 1, "hello", 5, &bundle), TRINDLE_OK);
+    body = frame_expect(supervisor, TRINDLE_CONTROL_KIND_CREATE_BUNDLE, buffer, sizeof buffer);
+    CHECK(trindle_get_u64(body) == 7 && trindle_get_u16(body + 8) == 1 && trindle_get_u64(body + 12) == 0x51 &&
+            trindle_get_u32(body + 20) == TRINDLE_RIGHT_READ && trindle_get_u16(body + 24) == TRINDLE_DUPLICATE &&
+            trindle_get_u16(body + 28) == 5 && memcmp(body + 30, "hello", 5) == 0,
+        "the create bundle frame");
+    CHECK(bundle.object_id == 0x70 && bundle.kind == TRINDLE_OBJECT_BUNDLE && bundle.fd >= 0, "the bundle");
+    const int inside = make_segment_memfd(4096, true);
+    frame_u64(&frame, 8);
+    frame_u32(&frame, TRINDLE_STATUS_OK);
+    frame_string(&frame, "");
+    frame_handle(&frame, inside, 0x71, TRINDLE_OBJECT_SEGMENT, TRINDLE_RIGHT_READ, 4096);
+    frame_send(supervisor, TRINDLE_CONTROL_KIND_HANDLES, &frame);
+    close(inside);
+    char bytes[TRINDLE_MAX_BUNDLE_BYTES];
+    uint32_t length = 0;
+    CHECK_CODE(trindle_bundle_unpack(trindle, &bundle, bytes, sizeof bytes, &length, handles, 4), 1);
+    body = frame_expect(supervisor, TRINDLE_CONTROL_KIND_UNPACK, buffer, sizeof buffer);
+    CHECK(trindle_get_u64(body) == 8 && trindle_get_u64(body + 8) == 0x70, "the unpack frame");
+    CHECK(length == 5 && memcmp(bytes, "hello", 5) == 0 && bundle.fd == -1 && handles[0].object_id == 0x71 &&
+            handles[0].fd >= 0,
+        "unpacked");
+    trindle_handle_close(&handles[0]);
+    const uint32_t lying = 5000;
+    CHECK(pwrite(packed, &lying, 4, 0) == 4, "a bundle that declares more than it holds");
+    bundle.fd = dup(packed);
+    CHECK_CODE(trindle_bundle_unpack(trindle, &bundle, bytes, sizeof bytes, &length, handles, 4), TRINDLE_E_FORMAT);
+    trindle_handle_close(&bundle);
+    close(packed);
+
+    /* The supervisor gone while a request waits for its reply. */
+    close(supervisor);
+    CHECK_CODE(trindle_create_pipe(trindle, 4096, &pipe), TRINDLE_E_SUPERVISOR_GONE);
+
+    trindle_inbox_destroy(inbox);
+    trindle_pipe_receiver_close(receiver);
+    trindle_close(trindle);
+    close(doc);
+    close(lane);
+}
+
 static void should_describe_every_code_and_name_the_call(void)
 {
     for (int code = 0; code >= TRINDLE_E_OVER_QUOTA; code--)
@@ -1150,7 +1490,7 @@ static void should_describe_every_code_and_name_the_call(void)
  * before each call (the library numbers its requests 1, 2, … so their answers can be queued in advance).
  * ------------------------------------------------------------------------------------------------------------ */
 
-struct test_frame
+struct played_frame
 {
     uint8_t bytes[1024];
     size_t length;
@@ -1158,7 +1498,7 @@ struct test_frame
     uint32_t fd_count;
 };
 
-static void frame_start(struct test_frame *frame, uint16_t kind)
+static void played_start(struct played_frame *frame, uint16_t kind)
 {
     memset(frame, 0, sizeof *frame);
     trindle_put_u32(frame->bytes + TRINDLE_CONTROL_MAGIC_OFFSET, TRINDLE_CONTROL_MAGIC);
@@ -1167,33 +1507,33 @@ static void frame_start(struct test_frame *frame, uint16_t kind)
     frame->length = TRINDLE_CONTROL_HEADER_LENGTH;
 }
 
-static void frame_u16(struct test_frame *frame, uint16_t value)
+static void played_u16(struct played_frame *frame, uint16_t value)
 {
     trindle_put_u16(frame->bytes + frame->length, value);
     frame->length += 2;
 }
 
-static void frame_u32(struct test_frame *frame, uint32_t value)
+static void played_u32(struct played_frame *frame, uint32_t value)
 {
     trindle_put_u32(frame->bytes + frame->length, value);
     frame->length += 4;
 }
 
-static void frame_u64(struct test_frame *frame, uint64_t value)
+static void played_u64(struct played_frame *frame, uint64_t value)
 {
     trindle_put_u64(frame->bytes + frame->length, value);
     frame->length += 8;
 }
 
-static void frame_string(struct test_frame *frame, const char *text)
+static void played_string(struct played_frame *frame, const char *text)
 {
-    frame_u16(frame, (uint16_t)strlen(text));
+    played_u16(frame, (uint16_t)strlen(text));
     memcpy(frame->bytes + frame->length, text, strlen(text));
     frame->length += strlen(text);
 }
 
 /** Ends the body, appends one handle entry per fd, and sends the frame with its fds. */
-static void frame_send(int socket_fd, struct test_frame *frame, const uint32_t *kinds, const uint32_t *rights,
+static void played_send(int socket_fd, struct played_frame *frame, const uint32_t *kinds, const uint32_t *rights,
     const uint64_t *ids, const uint64_t *sizes)
 {
     trindle_put_u32(
@@ -1236,32 +1576,32 @@ static void frame_send(int socket_fd, struct test_frame *frame, const uint32_t *
 static void send_notice(int socket_fd, uint16_t notice, uint16_t percent, uint64_t object_id, uint64_t used,
     uint64_t quota, const char *details)
 {
-    struct test_frame frame;
-    frame_start(&frame, TRINDLE_CONTROL_KIND_NOTICE);
-    frame_u16(&frame, notice);
-    frame_u16(&frame, percent);
-    frame_u64(&frame, object_id);
-    frame_u64(&frame, used);
-    frame_u64(&frame, quota);
-    frame_string(&frame, details);
-    frame_send(socket_fd, &frame, NULL, NULL, NULL, NULL);
+    struct played_frame frame;
+    played_start(&frame, TRINDLE_CONTROL_KIND_NOTICE);
+    played_u16(&frame, notice);
+    played_u16(&frame, percent);
+    played_u64(&frame, object_id);
+    played_u64(&frame, used);
+    played_u64(&frame, quota);
+    played_string(&frame, details);
+    played_send(socket_fd, &frame, NULL, NULL, NULL, NULL);
 }
 
 /** A handles frame answering `request`, with one handle (kind 0: none). */
 static void send_handles(int socket_fd, uint64_t request, uint32_t status, const char *reason, uint32_t kind,
     uint32_t rights, uint64_t object_id, int fd, uint64_t size)
 {
-    struct test_frame frame;
-    frame_start(&frame, TRINDLE_CONTROL_KIND_HANDLES);
-    frame_u64(&frame, request);
-    frame_u32(&frame, status);
-    frame_string(&frame, reason);
+    struct played_frame frame;
+    played_start(&frame, TRINDLE_CONTROL_KIND_HANDLES);
+    played_u64(&frame, request);
+    played_u32(&frame, status);
+    played_string(&frame, reason);
     if (kind != 0)
     {
         frame.fds[0] = fd;
         frame.fd_count = 1;
     }
-    frame_send(socket_fd, &frame, &kind, &rights, &object_id, &size);
+    played_send(socket_fd, &frame, &kind, &rights, &object_id, &size);
 }
 
 /** Reads one frame the library sent and checks its kind and body words. */
@@ -1284,45 +1624,45 @@ static void should_hold_allocators_create_from_them_and_queue_notices(void)
     int pair[2];
     CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) == 0, "socketpair");
     const int supervisor = pair[0];
-    struct test_frame frame;
-    frame_start(&frame, TRINDLE_CONTROL_KIND_HELLO);
-    frame_string(&frame, "pipeline");
-    frame_string(&frame, "worker");
-    frame_u16(&frame, 0);
-    frame_u16(&frame, 1);
-    frame_send(supervisor, &frame, NULL, NULL, NULL, NULL);
+    struct played_frame frame;
+    played_start(&frame, TRINDLE_CONTROL_KIND_HELLO);
+    played_string(&frame, "pipeline");
+    played_string(&frame, "worker");
+    played_u16(&frame, 0);
+    played_u16(&frame, 1);
+    played_send(supervisor, &frame, NULL, NULL, NULL, NULL);
     /* An allocator's handle: one sealed page holding its quota. */
     const int quota_page = make_segment_memfd(4096, false);
     uint8_t quota[8];
     trindle_put_u64(quota, 40960);
     CHECK(pwrite(quota_page, quota, sizeof quota, 0) == 8, "pwrite");
     CHECK(fcntl(quota_page, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) == 0, "seal");
-    frame_start(&frame, TRINDLE_CONTROL_KIND_GRANT);
-    frame_string(&frame, "scratch");
-    frame_u32(&frame, TRINDLE_RIGHT_ALLOCATE);
-    frame_u16(&frame, TRINDLE_OBJECT_ALLOCATOR);
-    frame_u16(&frame, TRINDLE_PARTITION_ROUND_ROBIN);
+    played_start(&frame, TRINDLE_CONTROL_KIND_GRANT);
+    played_string(&frame, "scratch");
+    played_u32(&frame, TRINDLE_RIGHT_ALLOCATE);
+    played_u16(&frame, TRINDLE_OBJECT_ALLOCATOR);
+    played_u16(&frame, TRINDLE_PARTITION_ROUND_ROBIN);
     frame.fds[0] = quota_page;
     frame.fd_count = 1;
     const uint32_t allocator_kind = TRINDLE_OBJECT_ALLOCATOR;
     const uint32_t allocate = TRINDLE_RIGHT_ALLOCATE;
     const uint64_t scratch_id = 0x51;
     const uint64_t page = 4096;
-    frame_send(supervisor, &frame, &allocator_kind, &allocate, &scratch_id, &page);
+    played_send(supervisor, &frame, &allocator_kind, &allocate, &scratch_id, &page);
     /* A lane to receive, so that an exchange waits. */
-    frame_start(&frame, TRINDLE_CONTROL_KIND_GRANT);
-    frame_string(&frame, "in");
-    frame_u32(&frame, TRINDLE_RIGHT_RECEIVE);
-    frame_u16(&frame, TRINDLE_OBJECT_PIPE);
-    frame_u16(&frame, TRINDLE_PARTITION_ROUND_ROBIN);
+    played_start(&frame, TRINDLE_CONTROL_KIND_GRANT);
+    played_string(&frame, "in");
+    played_u32(&frame, TRINDLE_RIGHT_RECEIVE);
+    played_u16(&frame, TRINDLE_OBJECT_PIPE);
+    played_u16(&frame, TRINDLE_PARTITION_ROUND_ROBIN);
     frame.fds[0] = make_lane(4096, 0);
     frame.fd_count = 1;
     const uint32_t pipe_kind = TRINDLE_OBJECT_PIPE;
     const uint32_t receive = TRINDLE_RIGHT_RECEIVE;
     const uint64_t lane_size = TRINDLE_LANE_HEADER_LENGTH + 4096;
-    frame_send(supervisor, &frame, &pipe_kind, &receive, &next_pipe_id, &lane_size);
-    frame_start(&frame, TRINDLE_CONTROL_KIND_GRANTS_DONE);
-    frame_send(supervisor, &frame, NULL, NULL, NULL, NULL);
+    played_send(supervisor, &frame, &pipe_kind, &receive, &next_pipe_id, &lane_size);
+    played_start(&frame, TRINDLE_CONTROL_KIND_GRANTS_DONE);
+    played_send(supervisor, &frame, NULL, NULL, NULL, NULL);
 
     trindle_t *trindle;
     CHECK_CODE(trindle_connect_fd(pair[1], &trindle), TRINDLE_OK);
@@ -1337,8 +1677,8 @@ static void should_hold_allocators_create_from_them_and_queue_notices(void)
 
     /* A refusal: the notices and the stop that came before the answer are kept. */
     send_notice(supervisor, TRINDLE_NOTICE_PRESSURE_ABOVE, 80, scratch_id, 32768, 40960, "allocator 'scratch' at 80%");
-    frame_start(&frame, TRINDLE_CONTROL_KIND_STOP);
-    frame_send(supervisor, &frame, NULL, NULL, NULL, NULL);
+    played_start(&frame, TRINDLE_CONTROL_KIND_STOP);
+    played_send(supervisor, &frame, NULL, NULL, NULL, NULL);
     send_handles(supervisor, 1, TRINDLE_STATUS_OVER_QUOTA,
         "allocator 'scratch' (0x51) cannot give 8192 bytes: quota 40960 bytes, in use 36864, asked 8192", 0, 0, 0, -1,
         0);
@@ -1469,6 +1809,8 @@ int main(void)
     printf("ok segments\n");
     should_spread_by_key_as_the_java_runtime_and_send_outboxes_in_order();
     printf("ok partitions and outboxes\n");
+    should_move_redeem_reject_and_bounce_handles_over_the_control_protocol();
+    printf("ok handles in motion\n");
     should_describe_every_code_and_name_the_call();
     printf("ok error texts\n");
     should_hold_allocators_create_from_them_and_queue_notices();

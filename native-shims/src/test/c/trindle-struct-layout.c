@@ -52,6 +52,28 @@ int main(void)
     FIELD(trindle_notice_t, handle_count);
     FIELD(trindle_notice_t, reserved);
     FIELD(trindle_notice_t, details);
+    STRUCT(trindle_handle_t);
+    FIELD(trindle_handle_t, object_id);
+    FIELD(trindle_handle_t, kind);
+    FIELD(trindle_handle_t, rights);
+    FIELD(trindle_handle_t, offset);
+    FIELD(trindle_handle_t, size);
+    FIELD(trindle_handle_t, fd);
+    FIELD(trindle_handle_t, reserved);
+
+    STRUCT(trindle_attach_t);
+    FIELD(trindle_attach_t, handle);
+    FIELD(trindle_attach_t, rights);
+    FIELD(trindle_attach_t, mode);
+
+    STRUCT(trindle_bounce_t);
+    FIELD(trindle_bounce_t, pipe);
+    FIELD(trindle_bounce_t, sequence);
+    FIELD(trindle_bounce_t, reason);
+    FIELD(trindle_bounce_t, head);
+    FIELD(trindle_bounce_t, head_length);
+    FIELD(trindle_bounce_t, handle_count);
+    FIELD(trindle_bounce_t, handles);
 
     STRUCT(trindle_lane_info_t);
     FIELD(trindle_lane_info_t, pipe_id);

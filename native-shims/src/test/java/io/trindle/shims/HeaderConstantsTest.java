@@ -147,6 +147,17 @@ class HeaderConstantsTest
         assertEquals((long)ControlMessage.CreateAllocator.KIND, header.get("TRINDLE_CONTROL_KIND_CREATE_ALLOCATOR"));
         assertEquals((long)ControlMessage.Notice.KIND, header.get("TRINDLE_CONTROL_KIND_NOTICE"));
         assertEquals((long)ControlMessage.Release.KIND, header.get("TRINDLE_CONTROL_KIND_RELEASE"));
+        assertEquals((long)ControlMessage.Status.OK, header.get("TRINDLE_STATUS_OK"));
+        assertEquals((long)ControlMessage.Status.NOT_HELD, header.get("TRINDLE_STATUS_NOT_HELD"));
+        assertEquals((long)ControlMessage.Status.NO_TRANSFER_RIGHT, header.get("TRINDLE_STATUS_NO_TRANSFER_RIGHT"));
+        assertEquals((long)ControlMessage.Status.NO_DUPLICATE_RIGHT, header.get("TRINDLE_STATUS_NO_DUPLICATE_RIGHT"));
+        assertEquals((long)ControlMessage.Status.WIDENING, header.get("TRINDLE_STATUS_WIDENING"));
+        assertEquals((long)ControlMessage.Status.UNKNOWN_TOKEN, header.get("TRINDLE_STATUS_UNKNOWN_TOKEN"));
+        assertEquals((long)ControlMessage.Status.ALREADY_REDEEMED, header.get("TRINDLE_STATUS_ALREADY_REDEEMED"));
+        assertEquals((long)ControlMessage.Status.NOT_YOURS, header.get("TRINDLE_STATUS_NOT_YOURS"));
+        assertEquals((long)ControlMessage.Status.BAD_LANE, header.get("TRINDLE_STATUS_BAD_LANE"));
+        assertEquals((long)ControlMessage.Status.INVALID, header.get("TRINDLE_STATUS_INVALID_REQUEST"));
+        assertEquals((long)ControlMessage.Reject.MAX_HEAD, 256L);
         assertEquals((long)ControlMessage.Grant.ROUND_ROBIN, header.get("TRINDLE_PARTITION_ROUND_ROBIN"));
         assertEquals((long)ControlMessage.Grant.KEY, header.get("TRINDLE_PARTITION_KEY"));
 
@@ -169,9 +180,6 @@ class HeaderConstantsTest
         assertEquals((long)ControlMessage.Notice.PRESSURE_BELOW, header.get("TRINDLE_NOTICE_PRESSURE_BELOW"));
         assertEquals((long)ControlMessage.Notice.LANE_ENDED, header.get("TRINDLE_NOTICE_LANE_ENDED"));
         assertEquals((long)ControlMessage.Notice.GRANTED, header.get("TRINDLE_NOTICE_GRANTED"));
-        assertEquals((long)ControlMessage.Status.OK, header.get("TRINDLE_STATUS_OK"));
-        assertEquals((long)ControlMessage.Status.NOT_HELD, header.get("TRINDLE_STATUS_NOT_HELD"));
-        assertEquals((long)ControlMessage.Status.INVALID, header.get("TRINDLE_STATUS_INVALID"));
         assertEquals((long)ControlMessage.Status.OVER_QUOTA, header.get("TRINDLE_STATUS_OVER_QUOTA"));
         assertEquals((long)ControlMessage.Status.NO_ALLOCATE_RIGHT, header.get("TRINDLE_STATUS_NO_ALLOCATE_RIGHT"));
         for (final Right right : Right.values())

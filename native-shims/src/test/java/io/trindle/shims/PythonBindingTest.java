@@ -71,6 +71,13 @@ class PythonBindingTest
         final Matcher exit = Pattern.compile("#define TRINDLE_(SUPERVISOR_GONE_EXIT) (\\d+)").matcher(header);
         assertTrue(exit.find(), "trindle.h defines TRINDLE_SUPERVISOR_GONE_EXIT");
         c.put(exit.group(1), Long.parseLong(exit.group(2)));
+        final Matcher handles = Pattern.compile(
+            "#define TRINDLE_(MOVE|DUPLICATE|MAX_REASON_LENGTH|MAX_BOUNCE_HEAD|MAX_BUNDLE_BYTES) (\\d+)u?\\b")
+            .matcher(header);
+        while (handles.find())
+        {
+            c.put(handles.group(1), Long.parseLong(handles.group(2)));
+        }
         HeaderConstantsTest.header("trindle-layout.h").forEach((name, value) ->
         {
             if (name.startsWith("TRINDLE_RIGHT_") || name.startsWith("TRINDLE_OBJECT_") ||
