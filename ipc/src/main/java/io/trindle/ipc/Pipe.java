@@ -64,7 +64,37 @@ public final class Pipe
      */
     public Handle newLane()
     {
-        final int laneId = nextLaneId.getAndIncrement();
+        return createLane(objectId, nextLaneId.getAndIncrement(), laneCapacity, 0);
+    }
+
+    /**
+     * Makes the lane that replaces {@code lane} when its pipe is resized (docs/pipe-format.md §9): empty, of
+     * {@code capacity} bytes, with the old lane's pipe id and lane id and the next generation.
+     *
+     * @param lane a handle to the old lane (the creator's); only its header is read.
+     * @return a handle with SEND, RECEIVE, DUPLICATE and TRANSFER.
+     * @throws MalformedMessageException if the old lane's header is not a ready lane.
+     */
+    public static Handle newLaneAfter(final Handle lane, final int capacity)
+    {
+        LaneDescriptor.checkCapacity(capacity);
+        try (Mapping mapping = Mapping.map(lane.fd(), lane.offset(), HEADER_LENGTH, Memory.PROT_READ))
+        {
+            final MemorySegment header = mapping.memory();
+            if ((int)Lane.INT.getAcquire(header, (long)LaneDescriptor.READY_OFFSET) != 1 ||
+                header.get(ValueLayout.JAVA_INT, LaneDescriptor.MAGIC_OFFSET) != LaneDescriptor.MAGIC)
+            {
+                throw new MalformedMessageException("lane of " + lane.describe() + " is not a ready lane");
+            }
+            return createLane(header.get(ValueLayout.JAVA_LONG, LaneDescriptor.PIPE_ID_OFFSET),
+                header.get(ValueLayout.JAVA_INT, LaneDescriptor.LANE_ID_OFFSET), capacity,
+                header.get(ValueLayout.JAVA_INT, LaneDescriptor.GENERATION_OFFSET) + 1);
+        }
+    }
+
+    private static Handle createLane(final long objectId, final int laneId, final int laneCapacity,
+        final int generation)
+    {
         final long size = HEADER_LENGTH + (long)laneCapacity;
         final int fd = Memfd.memfdCreate("trindle-lane", Memfd.MFD_CLOEXEC | Memfd.MFD_ALLOW_SEALING);
         try
@@ -77,9 +107,11 @@ public final class Pipe
                 header.set(ValueLayout.JAVA_INT, LaneDescriptor.MAGIC_OFFSET, LaneDescriptor.MAGIC);
                 header.set(ValueLayout.JAVA_SHORT, LaneDescriptor.VERSION_OFFSET, LaneDescriptor.VERSION);
                 header.set(ValueLayout.JAVA_INT, LaneDescriptor.CAPACITY_OFFSET, laneCapacity);
-                header.set(ValueLayout.JAVA_INT, LaneDescriptor.MAX_PAYLOAD_LENGTH_OFFSET, maxPayloadLength());
+                header.set(ValueLayout.JAVA_INT, LaneDescriptor.MAX_PAYLOAD_LENGTH_OFFSET,
+                    LaneDescriptor.maxPayloadLength(laneCapacity));
                 header.set(ValueLayout.JAVA_LONG, LaneDescriptor.PIPE_ID_OFFSET, objectId);
                 header.set(ValueLayout.JAVA_INT, LaneDescriptor.LANE_ID_OFFSET, laneId);
+                header.set(ValueLayout.JAVA_INT, LaneDescriptor.GENERATION_OFFSET, generation);
                 Lane.INT.setRelease(header, (long)LaneDescriptor.READY_OFFSET, 1);
             }
             return new Handle(objectId, ObjectKind.PIPE, Rights.PIPE_ALL, fd, 0, size);

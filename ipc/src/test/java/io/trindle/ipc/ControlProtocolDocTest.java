@@ -66,6 +66,9 @@ class ControlProtocolDocTest
                     case "create pipe" -> ControlMessage.CreatePipe.KIND;
                     case "create bundle" -> ControlMessage.CreateBundle.KIND;
                     case "unpack" -> ControlMessage.Unpack.KIND;
+                    case "move lane" -> ControlMessage.MoveLane.KIND;
+                    case "lane moving" -> ControlMessage.LaneMoving.KIND;
+                    case "resize" -> ControlMessage.Resize.KIND;
                     default -> -1;
                 };
                 assertEquals(Integer.parseInt(kind.group(1)), code, line);
@@ -73,7 +76,7 @@ class ControlProtocolDocTest
             }
         }
         assertEquals(5, offsets, "magic, version, kind, body length, handle count");
-        assertEquals(14, kinds);
+        assertEquals(17, kinds);
         final String text = String.join(" ", lines).replaceAll("\\s+", " ");
         assertTrue(text.contains("magic `0x" + Integer.toHexString(ControlFrame.MAGIC) + "`"));
         assertTrue(text.contains("`HEADER_LENGTH` = " + ControlFrame.HEADER_LENGTH));
@@ -117,11 +120,12 @@ class ControlProtocolDocTest
                 }
             }
         }
-        assertEquals(List.of("grant", "handles", "bounce"), documented);
-        assertEquals(List.of("Bounce", "Grant", "Handles"), inCode.stream().sorted().toList());
+        assertEquals(List.of("grant", "handles", "bounce", "move lane", "lane moving"), documented);
+        assertEquals(List.of("Bounce", "Grant", "Handles", "LaneMoving", "MoveLane"),
+            inCode.stream().sorted().toList());
         final String text = String.join(" ", lines).replaceAll("\\s+", " ");
-        assertTrue(text.contains("(only **grant**, **handles** and **bounce** frames carry handles: the Handles " +
-            "column of §3)"), "§2 names the same kinds");
+        assertTrue(text.contains("(only **grant**, **handles**, **bounce**, **move lane** and **lane moving** frames " +
+            "carry handles: the Handles column of §3)"), "§2 names the same kinds");
     }
 
     @Test
