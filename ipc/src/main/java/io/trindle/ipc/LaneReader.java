@@ -49,8 +49,14 @@ final class LaneReader
     private final LaneMoves moves;
     /** The reader of the lane this one moved to, once its moved record was read; null until then. */
     LaneReader successor;
-    /** The position of the moved record, once read: when everything before it is released, this lane closes. */
-    private long movedAt = -1;
+    /**
+     * Once the moved record was read, the end of the last message before it: when the receiver released that far, it
+     * holds nothing of this lane any more, which closes. -1 until then.
+     */
+    private long retireAt = -1;
+    /** The last run of padding read in the slow path, from and to: whether padding lies just before a moved record. */
+    private long paddingFrom;
+    private long paddingTo = -1;
     private boolean closed;
 
     /** The next record to read. */
@@ -306,7 +312,15 @@ final class LaneReader
                     message.attach(payload, count);
                     return length;
                 }
-                case TYPE_PADDING -> position += recordLength;
+                case TYPE_PADDING ->
+                {
+                    if (position != paddingTo)
+                    {
+                        paddingFrom = position;
+                    }
+                    position += recordLength;
+                    paddingTo = position;
+                }
                 case LaneDescriptor.TYPE_MOVED ->
                 {
                     return follow(index, length, recordLength);
@@ -357,7 +371,7 @@ final class LaneReader
         }
         final long head = (long)LONG.getAcquire(next.header, (long)HEAD_OFFSET);
         if (next.pipeId != pipeId || next.laneId != laneId || next.generation != generation ||
-            next.capacity != newCapacity || head != start)
+            next.capacity != newCapacity || head < start)
         {
             next.close();
             corrupt("moved record at position=" + position + " names generation=" + generation + ", capacity=" +
@@ -368,7 +382,9 @@ final class LaneReader
         }
         successor = new LaneReader(next, faultListener, moves);
         successor.releasedCount = releasedCount;
-        movedAt = position;
+        // Padding just before the record holds no message: the last message, if the receiver still holds it, ends
+        // where that padding starts.
+        retireAt = paddingTo == position ? paddingFrom : position;
         position = start;
         state = LaneState.MOVED;
         retireIfDrained();
@@ -381,7 +397,7 @@ final class LaneReader
      */
     private void retireIfDrained()
     {
-        if (movedAt >= 0 && released == movedAt && !closed)
+        if (retireAt >= 0 && released >= retireAt && !closed)
         {
             released = position;
             LONG.setRelease(header, (long)HEAD_OFFSET, position);
@@ -445,7 +461,7 @@ final class LaneReader
         // Pairs with a sender's announce-then-recheck (see LaneSender.claimWaiting).
         VarHandle.fullFence();
         wakeSenders();
-        if (movedAt >= 0)
+        if (retireAt >= 0)
         {
             retireIfDrained();
         }

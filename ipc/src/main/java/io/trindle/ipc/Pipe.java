@@ -92,6 +92,54 @@ public final class Pipe
         }
     }
 
+    /** {@link #moveState}: the sender has not committed its moved record (yet). */
+    public static final int MOVE_PENDING = 0;
+    /** {@link #moveState}: the moved record is committed; the receiver has not released it yet. */
+    public static final int MOVE_SENT = 1;
+    /** {@link #moveState}: the receiver read the moved record and released the old lane through it: it is done with. */
+    public static final int MOVE_DONE = 2;
+
+    /**
+     * Where the move of {@code old} to its lane of {@code generation} stands (docs/pipe-format.md §9), read from the
+     * old lane alone: a sender writes nothing in it after its moved record, so the old lane's tail then lies right
+     * after that record. Writes nothing; for the supervisor, which made both lanes.
+     *
+     * @return {@link #MOVE_PENDING}, {@link #MOVE_SENT} or {@link #MOVE_DONE}.
+     * @throws MalformedMessageException if the old lane's header is not a ready lane.
+     */
+    public static int moveState(final Handle old, final int generation)
+    {
+        try (Mapping mapping = Mapping.map(old.fd(), old.offset(), old.size(), Memory.PROT_READ))
+        {
+            final MemorySegment file = mapping.memory();
+            final int capacity = file.get(ValueLayout.JAVA_INT, LaneDescriptor.CAPACITY_OFFSET);
+            if ((int)Lane.INT.getAcquire(file, (long)LaneDescriptor.READY_OFFSET) != 1 ||
+                Long.bitCount(capacity) != 1 || HEADER_LENGTH + (long)capacity > old.size())
+            {
+                throw new MalformedMessageException("lane of " + old.describe() + " is not a ready lane");
+            }
+            final long head = (long)Lane.LONG.getAcquire(file, (long)LaneDescriptor.HEAD_OFFSET);
+            final long tail = (long)Lane.LONG.getAcquire(file, (long)LaneDescriptor.TAIL_OFFSET);
+            final int movedLength = LaneDescriptor.recordLength(LaneDescriptor.MOVED_LENGTH);
+            final long at = tail - movedLength;
+            if (at < 0 || (at & (LaneDescriptor.RECORD_ALIGNMENT - 1)) != 0)
+            {
+                return MOVE_PENDING;
+            }
+            final long record = HEADER_LENGTH + (at & (capacity - 1));
+            if (record + movedLength > HEADER_LENGTH + (long)capacity ||
+                (long)Lane.LONG.getAcquire(file, record + LaneDescriptor.RECORD_STAMP_OFFSET) != at + 1 ||
+                file.get(ValueLayout.JAVA_INT, record + LaneDescriptor.RECORD_TYPE_OFFSET) !=
+                    LaneDescriptor.TYPE_MOVED ||
+                file.get(ValueLayout.JAVA_INT, record + LaneDescriptor.RECORD_HEADER_LENGTH +
+                    LaneDescriptor.MOVED_GENERATION_OFFSET) != generation)
+            {
+                return MOVE_PENDING;
+            }
+            return head >= tail ? MOVE_DONE : MOVE_SENT;
+        }
+    }
+
     private static Handle createLane(final long objectId, final int laneId, final int laneCapacity,
         final int generation)
     {

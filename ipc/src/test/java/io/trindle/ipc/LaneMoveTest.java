@@ -211,6 +211,30 @@ class LaneMoveTest
     }
 
     @Test
+    void shouldTellTheSupervisorWhereAMoveStands()
+    {
+        final Handle lane = closeLater(Pipe.create(4096).newLane());
+        final LaneSender sender = closeLater(LaneSender.open(lane.duplicate(SEND)));
+        final PipeReceiver receiver = closeLater(PipeReceiver.open(List.of(lane.duplicate(RECEIVE)), null));
+        final Handle grown = closeLater(Pipe.newLaneAfter(lane, 8192));
+        receiver.laneMoving(lane.objectId(), 0, 1, grown.duplicate(RECEIVE));
+        assertTrue(sender.send(number(0), 0, 4, 0));
+        assertEquals(Pipe.MOVE_PENDING, Pipe.moveState(lane, 1));
+        final long claim = sender.claim(4); // a sender that dies with its moved record claimed, not committed
+        sender.abort(claim);
+        assertEquals(Pipe.MOVE_PENDING, Pipe.moveState(lane, 1));
+        assertTrue(sender.moveTo(grown.duplicate(SEND), 1, 0));
+        assertEquals(Pipe.MOVE_SENT, Pipe.moveState(lane, 1));
+        assertEquals(Pipe.MOVE_PENDING, Pipe.moveState(lane, 2), "another generation's move");
+        final Inbox inbox = new Inbox(4);
+        assertEquals(1, receiver.poll(inbox));
+        assertEquals(0, receiver.poll(inbox), "the batch holds a message of the old lane: it stays mapped");
+        assertEquals(Pipe.MOVE_SENT, Pipe.moveState(lane, 1));
+        inbox.release();
+        assertEquals(Pipe.MOVE_DONE, Pipe.moveState(lane, 1));
+    }
+
+    @Test
     void shouldRefuseALaneOfAnotherLaneId()
     {
         final Pipe pipe = Pipe.create(4096);
