@@ -56,7 +56,7 @@ final class Resizer
         for (final ObjectTable.PipeInstance instance : instances)
         {
             final WorkerProcess receiver = process(receiverName, instance.receiverReplica());
-            if (receiver.state != WorkerProcess.State.RUNNING || receiver.channel == null)
+            if (!receiver.alive() || receiver.channel == null)
             {
                 return new Outcome(false, "cannot resize pipe '" + pipe + "' now: its receiver " + receiver.label +
                     " is not running (" + receiver.state.name().toLowerCase(java.util.Locale.ROOT) + ")");
@@ -77,7 +77,7 @@ final class Resizer
                 {
                     continue; // its lane has ended: nothing more comes through it
                 }
-                if (sender.state != WorkerProcess.State.RUNNING || sender.channel == null)
+                if (!sender.alive() || sender.channel == null)
                 {
                     return new Outcome(false, "cannot resize pipe '" + pipe + "' now: its sender " + sender.label +
                         " is not running (" + sender.state.name().toLowerCase(java.util.Locale.ROOT) + ")");
