@@ -307,6 +307,9 @@ static const char *kind_name(uint16_t kind)
         [TRINDLE_CONTROL_KIND_CREATE_PIPE] = "create pipe",
         [TRINDLE_CONTROL_KIND_CREATE_BUNDLE] = "create bundle",
         [TRINDLE_CONTROL_KIND_UNPACK] = "unpack",
+        [TRINDLE_CONTROL_KIND_MOVE_LANE] = "move lane",
+        [TRINDLE_CONTROL_KIND_LANE_MOVING] = "lane moving",
+        [TRINDLE_CONTROL_KIND_RESIZE] = "resize",
     };
     return kind < sizeof names / sizeof names[0] && names[kind] != NULL ? names[kind] : "unknown";
 }
@@ -543,6 +546,60 @@ int trindle_ready(trindle_t *trindle)
 }
 
 /**
+ * A lane of a resized pipe moves (pipe-format.md §9): a "move lane" frame moves this worker's sender onto the new
+ * lane, here, on the thread that sends (this library's worker is one thread); a "lane moving" frame gives the
+ * receiver the new lane, which it reads once it reaches the old lane's moved record. Takes the frame's fd.
+ */
+static void move_lane(trindle_t *trindle, struct trindle_frame *frame)
+{
+    const int fd = frame->handles[0].fd;
+    frame->handles[0].fd = -1;
+    int result = TRINDLE_E_INVALID;
+    if (frame->kind == TRINDLE_CONTROL_KIND_LANE_MOVING)
+    {
+        result = trindle->receiver == NULL ? TRINDLE_E_INVALID
+                                           : trindle_pipe_receiver_lane_moving(trindle->receiver, frame->pipe_id,
+                                                 frame->lane_id, frame->generation, fd);
+        if (trindle->receiver == NULL)
+        {
+            close(fd);
+        }
+    }
+    else
+    {
+        trindle_lane_sender_t *lane = NULL;
+        for (uint32_t i = 0; i < trindle->sender_count && lane == NULL; i++)
+        {
+            const trindle_pipe_sender_t *sender = trindle->senders[i];
+            for (uint32_t j = 0; j < sender->count; j++)
+            {
+                if (sender->lanes[j]->lane.pipe_id == frame->pipe_id &&
+                    sender->lanes[j]->lane.lane_id == frame->lane_id)
+                {
+                    lane = sender->lanes[j];
+                }
+            }
+        }
+        if (lane == NULL)
+        {
+            close(fd);
+        }
+        else
+        {
+            result = trindle_lane_sender_move(lane, fd, frame->generation);
+        }
+    }
+    if (result != TRINDLE_OK)
+    {
+        fprintf(stderr, "trindle: could not move lane %" PRIu32 " of pipe 0x%" PRIx64 " (%s): %s\n", frame->lane_id,
+            frame->pipe_id, kind_name(frame->kind),
+            result == TRINDLE_E_INVALID ? "not a lane of this worker, or "
+                                          "not one it can move to"
+                                        : trindle_last_error());
+    }
+}
+
+/**
  * Reads every frame waiting on the channel, without blocking: a stop sets the flags; anything else after the
  * start is dropped with its fds — this library makes no request that a transfer reply, handles or bounce would
  * answer, so one arriving is the supervisor's mistake, said on stderr. A refused frame is dropped too: the
@@ -571,6 +628,10 @@ static int look_at_channel(trindle_t *trindle)
         {
             trindle->stop_requested = true;
             trindle->stop_arrived = true;
+        }
+        else if (frame.kind == TRINDLE_CONTROL_KIND_MOVE_LANE || frame.kind == TRINDLE_CONTROL_KIND_LANE_MOVING)
+        {
+            move_lane(trindle, &frame);
         }
         else
         {
