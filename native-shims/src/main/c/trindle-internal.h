@@ -371,6 +371,8 @@ struct trindle_pipe_receiver
     struct trindle_lane_move *moves;
     uint32_t move_count;
     uint32_t moves_allocated;
+    /** How many moved records were followed: a sleep announced before one must not wait on the old lane's word. */
+    uint64_t follows;
 };
 
 /** A new lane waiting for the moved record of lane `lane_id` of pipe `pipe_id` that names `generation`. */

@@ -252,6 +252,7 @@ static bool follow(trindle_pipe_receiver_t *receiver, uint32_t i)
                 return true; /* the old lane is corrupt now, and reported as such */
             }
             receiver->lanes[i] = next;
+            receiver->follows++;
             return true;
         }
     }
@@ -397,13 +398,15 @@ int trindle_pipe_receiver_receive_interruptibly(trindle_pipe_receiver_t *receive
             return 0;
         }
         const uint32_t waiting = announce_sleep(receiver);
+        const uint64_t follows = receiver->follows;
         /* Senders registered for membarrier skip their fence after a commit: force one on their threads now,
          * before the last look (§6). If the kernel cannot, no sender can have registered either. */
         (void)syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0);
         /* Announce, then look again: a sender commits, fences, then reads the word, so either it sees our 1 and
          * wakes us, or this poll sees its message. */
         result = poll_lanes(receiver, inbox);
-        if (result == 0)
+        /* A lane followed its moved record meanwhile: the words announced may be unmapped now; look again. */
+        if (result == 0 && receiver->follows == follows)
         {
             const int64_t now = trindle_now_nanos();
             int64_t wake_by = deadline - now < TRINDLE_MAX_SLEEP_NANOS ? deadline : now + TRINDLE_MAX_SLEEP_NANOS;

@@ -51,6 +51,8 @@ public final class PipeReceiver implements AutoCloseable
     private final LaneMoves moves = new LaneMoves();
     /** Lanes left for the lanes they moved to: each closes itself once released, or when this receiver closes. */
     private final List<LaneReader> moved = new ArrayList<>();
+    /** How many moved records were followed: a sleep announced before one must not wait on an old lane's word. */
+    private long follows;
     private int nextLane;
     private boolean closed;
 
@@ -267,6 +269,7 @@ public final class PipeReceiver implements AutoCloseable
         old.successor = null;
         moved.add(old);
         moved.removeIf(LaneReader::isClosed);
+        follows++;
         return readers[i];
     }
 
@@ -323,13 +326,15 @@ public final class PipeReceiver implements AutoCloseable
                 return 0;
             }
             final int waiting = announceSleep();
+            final long followed = follows;
             // Senders that registered for it skip their fence after a commit: force one on them now, before
             // the last look, so that a message committed before it is seen below (docs/pipe-format.md §6).
             Futex.membarrierGlobalExpedited();
             // Announce, then look again: a sender commits, then reads the word (a full fence between), so
             // either it sees our 1 and wakes us, or we see its message here.
             added = poll(inbox);
-            if (added == 0)
+            // A lane followed its moved record meanwhile: the words announced may be unmapped now; look again.
+            if (added == 0 && follows == followed)
             {
                 final long now = System.nanoTime();
                 long wakeBy = deadline < 0 ? now + LaneDescriptor.MAX_SLEEP_NANOS :

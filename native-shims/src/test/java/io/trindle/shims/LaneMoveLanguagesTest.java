@@ -35,7 +35,7 @@ class LaneMoveLanguagesTest
 {
     private static final Rights SEND = Rights.of(Right.SEND);
     private static final Rights RECEIVE = Rights.of(Right.RECEIVE);
-    private static final Duration DEADLINE = Duration.ofSeconds(60);
+    private static final Duration DEADLINE = Duration.ofSeconds(20);
     /** Lane sizes moved to in turn: up, down to what the test messages (up to 511 bytes) still fit, far up, down. */
     private static final int[] SIZES = {1 << 16, 8192, 1 << 20, 16384};
 
@@ -70,11 +70,14 @@ class LaneMoveLanguagesTest
                         final Handle next = Pipe.newLaneAfter(lanes.get(lane), SIZES[move - 1]);
                         receiver.send(new ControlMessage.LaneMoving(pipe.objectId(), lane, move,
                             List.of(next.duplicate(RECEIVE))));
-                        assertTrue(senders.get(lane).moveTo(next.duplicate(SEND), move, -1));
+                        assertTrue(senders.get(lane).moveTo(next.duplicate(SEND), move, DEADLINE.toNanos()),
+                            "no room for the moved record: the receiver stopped reading. " + receiver.logs());
                         lanes.get(lane).close();
                         lanes.set(lane, next);
                     }
-                    assertTrue(senders.get(lane).send(buffer, 0, TestMessages.fill(buffer, lane, i), -1));
+                    final int length = TestMessages.fill(buffer, lane, i);
+                    assertTrue(senders.get(lane).send(buffer, 0, length, DEADLINE.toNanos()),
+                        "lane " + lane + " stayed full at message " + i + ". " + receiver.logs());
                 }
             }
             senders.forEach(LaneSender::endStream);
