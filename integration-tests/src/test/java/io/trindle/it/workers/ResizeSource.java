@@ -10,7 +10,7 @@ import java.nio.ByteOrder;
  * A source of ResizeTest: sends numbered, checksummed messages on {@code work} (as {@link ChecksumSource} makes them)
  * until the supervisor asks it to stop and it has sent at least its first argument's count, then says how many it
  * sent and their checksum. It pauses a millisecond every 1024 messages, so that it is still sending while the pipe
- * is resized under it.
+ * is resized under it. With a second argument, a file, it sends nothing until that file exists.
  */
 public final class ResizeSource
 {
@@ -25,6 +25,10 @@ public final class ResizeSource
         {
             final PipeSender work = trindle.sender("work");
             trindle.ready();
+            while (args.length > 1 && !java.nio.file.Files.exists(java.nio.file.Path.of(args[1])))
+            {
+                Thread.sleep(5); // a worker waiting for the test's go, not a test waiting for time
+            }
             final ByteBuffer message = ByteBuffer.allocate(ChecksumSource.LENGTH).order(ByteOrder.LITTLE_ENDIAN);
             long sent = 0;
             long checksum = 0;
