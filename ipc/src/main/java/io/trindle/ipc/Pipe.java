@@ -102,21 +102,22 @@ public final class Pipe
     /**
      * Where the move of {@code old} to its lane of {@code generation} stands (docs/pipe-format.md §9), read from the
      * old lane alone: a sender writes nothing in it after its moved record, so the old lane's tail then lies right
-     * after that record. Writes nothing; for the supervisor, which made both lanes.
+     * after that record. Writes nothing, and reads only what it checks against the file's size: a sender that wrote
+     * over its lane gets a move that never ends, nothing worse. For the supervisor, which made both lanes.
      *
      * @return {@link #MOVE_PENDING}, {@link #MOVE_SENT} or {@link #MOVE_DONE}.
-     * @throws MalformedMessageException if the old lane's header is not a ready lane.
+     * @throws MalformedMessageException if the handle's size is no lane's.
      */
     public static int moveState(final Handle old, final int generation)
     {
         try (Mapping mapping = Mapping.map(old.fd(), old.offset(), old.size(), Memory.PROT_READ))
         {
             final MemorySegment file = mapping.memory();
-            final int capacity = file.get(ValueLayout.JAVA_INT, LaneDescriptor.CAPACITY_OFFSET);
-            if ((int)Lane.INT.getAcquire(file, (long)LaneDescriptor.READY_OFFSET) != 1 ||
-                Long.bitCount(capacity) != 1 || HEADER_LENGTH + (long)capacity > old.size())
+            // The capacity from the file's size, which is sealed, not from the header, which the sender may write.
+            final long capacity = old.size() - HEADER_LENGTH;
+            if (capacity < LaneDescriptor.MIN_CAPACITY || Long.bitCount(capacity) != 1)
             {
-                throw new MalformedMessageException("lane of " + old.describe() + " is not a ready lane");
+                throw new MalformedMessageException("lane of " + old.describe() + " is no lane: size=" + old.size());
             }
             final long head = (long)Lane.LONG.getAcquire(file, (long)LaneDescriptor.HEAD_OFFSET);
             final long tail = (long)Lane.LONG.getAcquire(file, (long)LaneDescriptor.TAIL_OFFSET);
@@ -127,7 +128,7 @@ public final class Pipe
                 return MOVE_PENDING;
             }
             final long record = HEADER_LENGTH + (at & (capacity - 1));
-            if (record + movedLength > HEADER_LENGTH + (long)capacity ||
+            if (record + movedLength > HEADER_LENGTH + capacity ||
                 (long)Lane.LONG.getAcquire(file, record + LaneDescriptor.RECORD_STAMP_OFFSET) != at + 1 ||
                 file.get(ValueLayout.JAVA_INT, record + LaneDescriptor.RECORD_TYPE_OFFSET) !=
                     LaneDescriptor.TYPE_MOVED ||
@@ -138,6 +139,19 @@ public final class Pipe
             }
             return head >= tail ? MOVE_DONE : MOVE_SENT;
         }
+    }
+
+    /**
+     * Makes lane {@code laneId} of this pipe anew, empty, of {@code capacity} bytes and generation {@code generation}:
+     * the lane it moves to when the pipe is resized (docs/pipe-format.md §9). For the supervisor, which keeps the ids
+     * and generations itself rather than trust a header the sender may have written over.
+     *
+     * @return a handle with SEND, RECEIVE, DUPLICATE and TRANSFER.
+     */
+    public Handle replacementLane(final int laneId, final int capacity, final int generation)
+    {
+        LaneDescriptor.checkCapacity(capacity);
+        return createLane(objectId, laneId, capacity, generation);
     }
 
     private static Handle createLane(final long objectId, final int laneId, final int laneCapacity,

@@ -96,7 +96,7 @@ final class Resizer
     private void move(final ObjectTable.PipeInstance instance, final int laneId, final ObjectTable.Lane lane,
         final WorkerProcess receiver, final WorkerProcess sender, final int capacity)
     {
-        final Handle next = Pipe.newLaneAfter(lane.handle(), capacity);
+        final Handle next = instance.pipe().replacementLane(laneId, capacity, lane.generation() + 1);
         final LaneWatch watch;
         try
         {
