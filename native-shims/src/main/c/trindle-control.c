@@ -117,11 +117,12 @@ static const char *const BODY_FIELDS[] = {
     [TRINDLE_CONTROL_KIND_RELEASE] = "88",
 };
 
-/** @return whether frames of `kind` may carry handles: grants, handles, bounces, notices. */
+/** @return whether frames of `kind` may carry handles: grants, handles, bounces, notices, lane moves. */
 static bool carries_handles(uint16_t kind)
 {
     return kind == TRINDLE_CONTROL_KIND_GRANT || kind == TRINDLE_CONTROL_KIND_HANDLES ||
-        kind == TRINDLE_CONTROL_KIND_BOUNCE || kind == TRINDLE_CONTROL_KIND_NOTICE;
+        kind == TRINDLE_CONTROL_KIND_BOUNCE || kind == TRINDLE_CONTROL_KIND_NOTICE ||
+        kind == TRINDLE_CONTROL_KIND_MOVE_LANE || kind == TRINDLE_CONTROL_KIND_LANE_MOVING;
 }
 
 static void close_fds(const int *fds, uint32_t count)
@@ -219,7 +220,8 @@ static int decode(const uint8_t *buffer, size_t length, const int *fds, uint32_t
             "length=%" PRIu32 " disagree with frame length=%zu",
             count, fd_count, body_length, length);
     }
-    if (kind < TRINDLE_CONTROL_KIND_HELLO || kind > TRINDLE_CONTROL_KIND_RELEASE)
+    const bool moving = kind == TRINDLE_CONTROL_KIND_MOVE_LANE || kind == TRINDLE_CONTROL_KIND_LANE_MOVING;
+    if ((kind < TRINDLE_CONTROL_KIND_HELLO || kind > TRINDLE_CONTROL_KIND_RELEASE) && !moving)
     {
         return trindle_fail(TRINDLE_E_PROTOCOL, 0, "control frame refused: unknown kind=%u", kind);
     }
@@ -305,6 +307,17 @@ static int decode(const uint8_t *buffer, size_t length, const int *fds, uint32_t
         frame->sequence = body_u64(&body);
         frame->reason = body_string(&body, &frame->reason_length);
         frame->head = (const uint8_t *)body_string(&body, &frame->head_length);
+    }
+    else if (moving)
+    {
+        frame->pipe_id = body_u64(&body);
+        frame->lane_id = body_u32(&body);
+        frame->generation = body_u32(&body);
+        if (!body.failed && (count != 1 || frame->handles[0].kind != TRINDLE_OBJECT_PIPE))
+        {
+            return trindle_fail(TRINDLE_E_PROTOCOL, 0,
+                "control frame kind=%u refused: it carries %u handles, not one lane", kind, count);
+        }
     }
     else if (walk_body(&body, BODY_FIELDS[kind]) != TRINDLE_OK)
     {

@@ -169,6 +169,8 @@ struct trindle_lane
     uint32_t capacity;
     uint32_t mask;
     uint32_t max_payload_length;
+    /** How many times this lane id moved before this lane (pipe-format.md §9). */
+    uint32_t generation;
 };
 
 /**
@@ -236,11 +238,42 @@ struct trindle_lane_reader
     /** Whether the break (state CORRUPT) has been reported to the caller with TRINDLE_E_CORRUPT. */
     bool fault_reported;
     char fault[256];
+    /** The lane this one replaced (its sender moved here, pipe-format.md §9), while the receiver may still hold
+     *  messages of it; NULL otherwise. Releases up to `start` go to it. */
+    struct trindle_lane_reader *previous;
+    /** Where this lane's positions start: right after the previous lane's moved record (0 for a first lane). */
+    uint64_t start;
+    /** Of a lane left for another: the end of its last message before the moved record; released that far, it
+     *  closes. */
+    uint64_t retire_at;
+    /** The last run of padding read, from and to: whether padding lies just before a moved record. */
+    uint64_t padding_from;
+    uint64_t padding_to;
+    /** The moved record at the read position, once read (TRINDLE_READ_MOVED): the new lane's generation, capacity
+     *  and start. */
+    uint32_t moved_generation;
+    uint32_t moved_capacity;
+    uint64_t moved_start;
 };
 
 /* What trindle_lane_reader_next returns besides a payload length. */
 #define TRINDLE_READ_EMPTY (-1)
 #define TRINDLE_READ_STOPPED (-2)
+/* A moved record is at the read position (pipe-format.md §9): the receiver follows it with
+ * trindle_lane_reader_follow, once it has the new lane; the read position stays at the record until then. */
+#define TRINDLE_READ_MOVED (-3)
+
+/**
+ * Opens `fd`, the lane `reader`'s sender moved to (its moved record was read: TRINDLE_READ_MOVED), checks it against
+ * the record, and makes its reader, which reads on from the new lane's head and keeps `reader` as its previous
+ * until every message of it is released. On a lane that does not match, marks `reader` corrupt and closes `fd`.
+ *
+ * @return the new lane's reader, or NULL (corrupt, or out of memory: the reason is in `reader`).
+ */
+TRINDLE_INTERNAL struct trindle_lane_reader *trindle_lane_reader_follow(struct trindle_lane_reader *reader, int fd);
+
+/** Unmaps a lane reader and every lane it replaced, and frees them. */
+TRINDLE_INTERNAL void trindle_lane_reader_free(struct trindle_lane_reader *reader);
 
 /**
  * Starts reading the mapped lane where the last receiver released (§5): a new receiver gets everything after
@@ -334,6 +367,21 @@ struct trindle_pipe_receiver
     struct trindle_futex_waiter waiters[TRINDLE_FUTEX_WAITV_MAX];
     /** Inboxes holding this receiver's messages, emptied when it closes so they never point into freed lanes. */
     struct trindle_inbox *inboxes;
+    /** New lanes given for lanes that move (pipe-format.md §9), until their moved records are read. */
+    struct trindle_lane_move *moves;
+    uint32_t move_count;
+    uint32_t moves_allocated;
+    /** How many moved records were followed: a sleep announced before one must not wait on the old lane's word. */
+    uint64_t follows;
+};
+
+/** A new lane waiting for the moved record of lane `lane_id` of pipe `pipe_id` that names `generation`. */
+struct trindle_lane_move
+{
+    uint64_t pipe_id;
+    uint32_t lane_id;
+    uint32_t generation;
+    int fd;
 };
 
 struct trindle_inbox
@@ -385,6 +433,13 @@ struct trindle_pipe_sender
     _Atomic uint32_t next;
 };
 
+/**
+ * Moves `sender` onto lane `fd` (pipe-format.md §9): claims a moved record in its lane (waiting for room without
+ * limit), starts the new lane's head and tail after it, commits it, and sends on the new lane from then on. From the
+ * thread that sends, with no claim in flight. Takes `fd` whatever happens.
+ */
+TRINDLE_INTERNAL int trindle_lane_sender_move(trindle_lane_sender_t *sender, int fd, uint32_t generation);
+
 /** Creates a pipe sender over `lanes` (which it owns from now on, even on failure). */
 TRINDLE_INTERNAL int trindle_pipe_sender_create(const char *name, size_t name_length, trindle_lane_sender_t **lanes,
     uint32_t count, bool by_key, trindle_pipe_sender_t **sender);
@@ -427,6 +482,10 @@ struct trindle_frame
     uint32_t rights;
     uint16_t object_kind;
     uint16_t partition;
+    /* move lane, lane moving */
+    uint64_t pipe_id;
+    uint32_t lane_id;
+    uint32_t generation;
     /* every kind: the body, in the receive buffer, checked as BODY_FIELDS says */
     const uint8_t *body;
     uint32_t body_length;

@@ -7,6 +7,8 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "trindle-internal.h"
 
@@ -144,6 +146,9 @@ int64_t trindle_lane_reader_next(struct trindle_lane_reader *reader, uint32_t la
             case TRINDLE_RECORD_TYPE_PADDING:
                 limit = lane->capacity - TRINDLE_RECORD_HEADER_LENGTH;
                 break;
+            case TRINDLE_RECORD_TYPE_MOVED:
+                limit = TRINDLE_MOVED_LENGTH;
+                break;
             default:
                 corrupt(reader, "record at position=%" PRIu64 " has unknown type=%" PRIu32 " (length=%" PRIu32 ")",
                     position, type, length);
@@ -211,17 +216,131 @@ int64_t trindle_lane_reader_next(struct trindle_lane_reader *reader, uint32_t la
                 message->attachments = attachments == 0 ? NULL : payload + TRINDLE_ATTACHMENT_ENTRIES_OFFSET;
                 return message->length;
             }
+            case TRINDLE_RECORD_TYPE_MOVED:
+            {
+                const uint64_t start =
+                    atomic_load_explicit(trindle_u64(payload, TRINDLE_MOVED_START_OFFSET), memory_order_relaxed);
+                if (length != TRINDLE_MOVED_LENGTH || start != position + record_length)
+                {
+                    corrupt(reader,
+                        "moved record at position=%" PRIu64 ": length=%" PRIu32 ", start=%" PRIu64
+                        " (must be %d and %" PRIu64 ")",
+                        position, length, start, TRINDLE_MOVED_LENGTH, position + record_length);
+                    return TRINDLE_READ_STOPPED;
+                }
+                reader->moved_generation =
+                    atomic_load_explicit(trindle_u32(payload, TRINDLE_MOVED_GENERATION_OFFSET), memory_order_relaxed);
+                reader->moved_capacity =
+                    atomic_load_explicit(trindle_u32(payload, TRINDLE_MOVED_CAPACITY_OFFSET), memory_order_relaxed);
+                reader->moved_start = start;
+                return TRINDLE_READ_MOVED; /* the read position stays at the record until the receiver follows it */
+            }
             default: /* padding: the types were checked above */
+                if (position != reader->padding_to)
+                {
+                    reader->padding_from = position;
+                }
                 reader->position = position + record_length;
+                reader->padding_to = reader->position;
                 break;
         }
     }
     return TRINDLE_READ_STOPPED;
 }
 
+struct trindle_lane_reader *trindle_lane_reader_follow(struct trindle_lane_reader *reader, int fd)
+{
+    struct trindle_lane_reader *next = calloc(1, sizeof *next);
+    if (next == NULL)
+    {
+        close(fd);
+        corrupt(reader, "no memory to open the lane it moved to");
+        return NULL;
+    }
+    if (trindle_lane_map("trindle_pipe_receiver (a moved lane)", fd, &next->lane) != TRINDLE_OK)
+    {
+        close(fd);
+        free(next);
+        corrupt(reader, "the lane it moved to is broken: %s", trindle_last_error());
+        return NULL;
+    }
+    trindle_lane_reader_start(next);
+    const struct trindle_lane *lane = &next->lane;
+    if (next->state != TRINDLE_LANE_OPEN || lane->pipe_id != reader->lane.pipe_id ||
+        lane->lane_id != reader->lane.lane_id || lane->generation != reader->moved_generation ||
+        lane->capacity != reader->moved_capacity || next->position < reader->moved_start)
+    {
+        corrupt(reader,
+            "moved record at position=%" PRIu64 " names generation=%" PRIu32 ", capacity=%" PRIu32 ", start=%" PRIu64
+            ", but the new lane has pipe=0x%" PRIx64 ", lane=%" PRIu32 ", generation=%" PRIu32 ", capacity=%" PRIu32
+            ", head=%" PRIu64,
+            reader->position, reader->moved_generation, reader->moved_capacity, reader->moved_start, lane->pipe_id,
+            lane->lane_id, lane->generation, lane->capacity, next->position);
+        trindle_lane_unmap(&next->lane);
+        free(next);
+        return NULL;
+    }
+    /* Counts go on from the old lane's, for status tools. */
+    next->delivered_count = reader->delivered_count;
+    next->released_count = reader->released_count;
+    next->start = reader->moved_start;
+    /* Padding just before the record holds no message: the last message ends where that padding starts. */
+    reader->retire_at = reader->padding_to == reader->position ? reader->padding_from : reader->position;
+    reader->position = reader->moved_start;
+    next->previous = reader;
+    if (reader->released >= reader->retire_at)
+    {
+        trindle_lane_reader_release(next, next->start, next->released_count);
+    }
+    return next;
+}
+
+void trindle_lane_reader_free(struct trindle_lane_reader *reader)
+{
+    while (reader != NULL)
+    {
+        struct trindle_lane_reader *previous = reader->previous;
+        trindle_lane_unmap(&reader->lane);
+        free(reader);
+        reader = previous;
+    }
+}
+
+/**
+ * Every message of the lanes `reader` replaced is released: releases each through its moved record (its head then
+ * reaches the start of the lane after it, which tells the supervisor the move is done), and closes them.
+ */
+static void retire_previous(struct trindle_lane_reader *reader)
+{
+    for (struct trindle_lane_reader *old = reader->previous; old != NULL; old = old->previous)
+    {
+        atomic_store_explicit(
+            trindle_u64(old->lane.header, TRINDLE_LANE_HEAD_OFFSET), old->position, memory_order_release);
+        atomic_thread_fence(memory_order_seq_cst);
+        trindle_lane_wake_senders(&old->lane);
+    }
+    trindle_lane_reader_free(reader->previous);
+    reader->previous = NULL;
+}
+
 /* Head, then count, then a full fence, then wake senders. */
 void trindle_lane_reader_release(struct trindle_lane_reader *reader, uint64_t end, uint64_t count)
 {
+    if (reader->previous != NULL)
+    {
+        /* Release is cumulative over the lane id: a message of this lane releases every one of the lanes before. */
+        struct trindle_lane_reader *old = reader->previous;
+        if (end < reader->start)
+        {
+            trindle_lane_reader_release(old, end, count);
+            if (old->released >= old->retire_at && old->previous == NULL)
+            {
+                retire_previous(reader);
+            }
+            return;
+        }
+        retire_previous(reader);
+    }
     if (end <= reader->released)
     {
         return;

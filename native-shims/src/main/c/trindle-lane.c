@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <linux/membarrier.h>
 #include <sched.h>
@@ -102,6 +103,7 @@ int trindle_lane_map(const char *call, int fd, struct trindle_lane *lane)
     lane->capacity = capacity;
     lane->mask = capacity - 1;
     lane->max_payload_length = max_payload;
+    lane->generation = trindle_get_u32(file + TRINDLE_LANE_GENERATION_OFFSET);
     return TRINDLE_OK;
 }
 
@@ -439,6 +441,55 @@ static void wake_receiver(trindle_lane_sender_t *sender)
     {
         trindle_futex_wake(sleeping, 1);
     }
+}
+
+int trindle_lane_sender_move(trindle_lane_sender_t *sender, int fd, uint32_t generation)
+{
+    static const char call[] = "trindle_lane_sender_move";
+    struct trindle_lane next;
+    int result = trindle_lane_map(call, fd, &next);
+    if (result != TRINDLE_OK)
+    {
+        close(fd);
+        return result;
+    }
+    struct trindle_lane *lane = &sender->lane;
+    if (next.pipe_id != lane->pipe_id || next.lane_id != lane->lane_id || next.generation != generation ||
+        generation <= lane->generation || atomic_load_explicit(&sender->ended, memory_order_relaxed))
+    {
+        trindle_lane_unmap(&next);
+        return trindle_fail(TRINDLE_E_INVALID, 0,
+            "%s: a lane of pipe 0x%" PRIx64 ", lane %" PRIu32 ", generation %" PRIu32 " cannot replace lane %" PRIu32
+            " of pipe 0x%" PRIx64 ", generation %" PRIu32 " as generation %" PRIu32 " (or the lane was ended)",
+            call, next.pipe_id, next.lane_id, next.generation, lane->lane_id, lane->pipe_id, lane->generation,
+            generation);
+    }
+    trindle_claim_t claim;
+    if ((result = claim_waiting(sender, TRINDLE_MOVED_LENGTH, TRINDLE_RECORD_TYPE_MOVED, -1, &claim)) != TRINDLE_OK)
+    {
+        trindle_lane_unmap(&next);
+        return result;
+    }
+    const uint64_t start = claim.position + trindle_record_length(TRINDLE_MOVED_LENGTH);
+    /* The new lane's positions go on from here, stored before the moved record is committed: the receiver opens the
+     * new lane only after reading that record (pipe-format.md §9). */
+    atomic_store_explicit(trindle_u64(next.header, TRINDLE_LANE_HEAD_OFFSET), start, memory_order_release);
+    atomic_store_explicit(trindle_u64(next.header, TRINDLE_LANE_TAIL_OFFSET), start, memory_order_release);
+    atomic_store_explicit(
+        trindle_u32(claim.payload, TRINDLE_MOVED_GENERATION_OFFSET), next.generation, memory_order_relaxed);
+    atomic_store_explicit(
+        trindle_u32(claim.payload, TRINDLE_MOVED_CAPACITY_OFFSET), next.capacity, memory_order_relaxed);
+    atomic_store_explicit(trindle_u64(claim.payload, TRINDLE_MOVED_START_OFFSET), start, memory_order_relaxed);
+    if ((result = trindle_lane_sender_commit(sender, &claim)) != TRINDLE_OK)
+    {
+        trindle_lane_unmap(&next);
+        return result;
+    }
+    trindle_lane_unmap(lane);
+    *lane = next;
+    atomic_store_explicit(&sender->head_cache, start, memory_order_release);
+    sender->own_tail = start;
+    return TRINDLE_OK;
 }
 
 int trindle_lane_sender_claim(trindle_lane_sender_t *sender, uint32_t length, trindle_claim_t *claim)

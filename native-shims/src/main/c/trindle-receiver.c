@@ -199,6 +199,66 @@ static int check_inbox(const char *call, trindle_pipe_receiver_t *receiver, trin
     return TRINDLE_OK;
 }
 
+int trindle_pipe_receiver_lane_moving(
+    trindle_pipe_receiver_t *receiver, uint64_t pipe_id, uint32_t lane_id, uint32_t generation, int fd)
+{
+    static const char call[] = "trindle_pipe_receiver_lane_moving";
+    if (receiver == NULL || fd < 0)
+    {
+        if (fd >= 0)
+        {
+            close(fd);
+        }
+        return trindle_fail(TRINDLE_E_INVALID, 0, "%s: receiver=%p, fd=%d", call, (void *)receiver, fd);
+    }
+    if (receiver->move_count == receiver->moves_allocated)
+    {
+        const uint32_t allocated = receiver->moves_allocated == 0 ? 4 : receiver->moves_allocated * 2;
+        struct trindle_lane_move *moves = realloc(receiver->moves, allocated * sizeof *moves);
+        if (moves == NULL)
+        {
+            close(fd);
+            return trindle_fail(TRINDLE_E_NO_MEMORY, ENOMEM, "%s: realloc", call);
+        }
+        receiver->moves = moves;
+        receiver->moves_allocated = allocated;
+    }
+    receiver->moves[receiver->move_count++] = (struct trindle_lane_move){
+        .pipe_id = pipe_id,
+        .lane_id = lane_id,
+        .generation = generation,
+        .fd = fd,
+    };
+    return TRINDLE_OK;
+}
+
+/**
+ * Lane `i` read a moved record: reads on in the new lane from now on, if the receiver has it yet.
+ * @return whether it does (the lane may also have turned out corrupt: the next look reports it).
+ */
+static bool follow(trindle_pipe_receiver_t *receiver, uint32_t i)
+{
+    struct trindle_lane_reader *reader = receiver->lanes[i];
+    for (uint32_t m = 0; m < receiver->move_count; m++)
+    {
+        const struct trindle_lane_move move = receiver->moves[m];
+        if (move.pipe_id == reader->lane.pipe_id && move.lane_id == reader->lane.lane_id &&
+            move.generation == reader->moved_generation)
+        {
+            receiver->moves[m] = receiver->moves[--receiver->move_count];
+            struct trindle_lane_reader *next = trindle_lane_reader_follow(reader, move.fd);
+            if (next == NULL)
+            {
+                return true; /* the old lane is corrupt now, and reported as such */
+            }
+            receiver->lanes[i] = next;
+            receiver->follows++;
+            return true;
+        }
+    }
+    return false; /* not given yet: the lane is empty for now, at its moved record */
+}
+
 /** One fair pass over the lanes: poll's meaning, without the argument checks. */
 static int poll_lanes(trindle_pipe_receiver_t *receiver, trindle_inbox_t *inbox)
 {
@@ -220,7 +280,9 @@ static int poll_lanes(trindle_pipe_receiver_t *receiver, trindle_inbox_t *inbox)
             for (uint32_t k = 0, i = start; k < count && inbox->size < inbox->capacity;
                  k++, i = i + 1 == count ? 0 : i + 1)
             {
-                if (trindle_lane_reader_next_inline(receiver->lanes[i], i, &inbox->messages[inbox->size]) >= 0)
+                const int64_t read =
+                    trindle_lane_reader_next_inline(receiver->lanes[i], i, &inbox->messages[inbox->size]);
+                if (read >= 0)
                 {
                     if (inbox->receiver == NULL)
                     {
@@ -228,6 +290,10 @@ static int poll_lanes(trindle_pipe_receiver_t *receiver, trindle_inbox_t *inbox)
                     }
                     inbox->size++;
                     added++;
+                    progress = true;
+                }
+                else if (read == TRINDLE_READ_MOVED && follow(receiver, i))
+                {
                     progress = true;
                 }
             }
@@ -332,13 +398,15 @@ int trindle_pipe_receiver_receive_interruptibly(trindle_pipe_receiver_t *receive
             return 0;
         }
         const uint32_t waiting = announce_sleep(receiver);
+        const uint64_t follows = receiver->follows;
         /* Senders registered for membarrier skip their fence after a commit: force one on their threads now,
          * before the last look (§6). If the kernel cannot, no sender can have registered either. */
         (void)syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0);
         /* Announce, then look again: a sender commits, fences, then reads the word, so either it sees our 1 and
          * wakes us, or this poll sees its message. */
         result = poll_lanes(receiver, inbox);
-        if (result == 0)
+        /* A lane followed its moved record meanwhile: the words announced may be unmapped now; look again. */
+        if (result == 0 && receiver->follows == follows)
         {
             const int64_t now = trindle_now_nanos();
             int64_t wake_by = deadline - now < TRINDLE_MAX_SLEEP_NANOS ? deadline : now + TRINDLE_MAX_SLEEP_NANOS;
@@ -456,9 +524,13 @@ void trindle_pipe_receiver_close(trindle_pipe_receiver_t *receiver)
     }
     for (uint32_t i = 0; i < receiver->count; i++)
     {
-        trindle_lane_unmap(&receiver->lanes[i]->lane);
-        free(receiver->lanes[i]);
+        trindle_lane_reader_free(receiver->lanes[i]);
     }
+    for (uint32_t m = 0; m < receiver->move_count; m++)
+    {
+        close(receiver->moves[m].fd);
+    }
+    free(receiver->moves);
     free(receiver->lanes);
     free(receiver);
 }

@@ -340,6 +340,13 @@ static const char *kind_name(uint16_t kind)
         [TRINDLE_CONTROL_KIND_CREATE_ALLOCATOR] = "create allocator",
         [TRINDLE_CONTROL_KIND_NOTICE] = "notice",
         [TRINDLE_CONTROL_KIND_RELEASE] = "release",
+        [TRINDLE_CONTROL_KIND_REVOKE] = "revoke",
+        [TRINDLE_CONTROL_KIND_REVOKED] = "revoked",
+        [TRINDLE_CONTROL_KIND_REHOME] = "rehome",
+        [TRINDLE_CONTROL_KIND_REHOMED] = "rehomed",
+        [TRINDLE_CONTROL_KIND_MOVE_LANE] = "move lane",
+        [TRINDLE_CONTROL_KIND_LANE_MOVING] = "lane moving",
+        [TRINDLE_CONTROL_KIND_RESIZE] = "resize",
     };
     return kind < sizeof names / sizeof names[0] && names[kind] != NULL ? names[kind] : "unknown";
 }
@@ -610,6 +617,60 @@ int trindle_look_at_channel_when_due(trindle_t *trindle)
 }
 
 /**
+ * A lane of a resized pipe moves (pipe-format.md §9): a "move lane" frame moves this worker's sender onto the new
+ * lane, here, on the thread that sends (this library's worker is one thread); a "lane moving" frame gives the
+ * receiver the new lane, which it reads once it reaches the old lane's moved record. Takes the frame's fd.
+ */
+static void move_lane(trindle_t *trindle, struct trindle_frame *frame)
+{
+    const int fd = frame->handles[0].fd;
+    frame->handles[0].fd = -1;
+    int result = TRINDLE_E_INVALID;
+    if (frame->kind == TRINDLE_CONTROL_KIND_LANE_MOVING)
+    {
+        result = trindle->receiver == NULL ? TRINDLE_E_INVALID
+                                           : trindle_pipe_receiver_lane_moving(trindle->receiver, frame->pipe_id,
+                                                 frame->lane_id, frame->generation, fd);
+        if (trindle->receiver == NULL)
+        {
+            close(fd);
+        }
+    }
+    else
+    {
+        trindle_lane_sender_t *lane = NULL;
+        for (uint32_t i = 0; i < trindle->sender_count && lane == NULL; i++)
+        {
+            const trindle_pipe_sender_t *sender = trindle->senders[i];
+            for (uint32_t j = 0; j < sender->count; j++)
+            {
+                if (sender->lanes[j]->lane.pipe_id == frame->pipe_id &&
+                    sender->lanes[j]->lane.lane_id == frame->lane_id)
+                {
+                    lane = sender->lanes[j];
+                }
+            }
+        }
+        if (lane == NULL)
+        {
+            close(fd);
+        }
+        else
+        {
+            result = trindle_lane_sender_move(lane, fd, frame->generation);
+        }
+    }
+    if (result != TRINDLE_OK)
+    {
+        fprintf(stderr, "trindle: could not move lane %" PRIu32 " of pipe 0x%" PRIx64 " (%s): %s\n", frame->lane_id,
+            frame->pipe_id, kind_name(frame->kind),
+            result == TRINDLE_E_INVALID ? "not a lane of this worker, or "
+                                          "not one it can move to"
+                                        : trindle_last_error());
+    }
+}
+
+/**
  * Queues a bounce: copies its strings and first bytes, and takes its fds (the frame holds none afterwards). If
  * there is no memory for it, its handles are closed and that is said on stderr: nothing else can be done.
  */
@@ -676,6 +737,10 @@ static void unsolicited(trindle_t *trindle, struct trindle_frame *frame)
     else if (frame->kind == TRINDLE_CONTROL_KIND_NOTICE)
     {
         trindle_notices_push(&trindle->notices, frame);
+    }
+    else if (frame->kind == TRINDLE_CONTROL_KIND_MOVE_LANE || frame->kind == TRINDLE_CONTROL_KIND_LANE_MOVING)
+    {
+        move_lane(trindle, frame);
     }
     else
     {

@@ -69,6 +69,8 @@
 #define TRINDLE_LANE_LANE_ID_OFFSET 24
 /** Release-stored last by the creator, acquire-loaded first by every opener: a lane is usable once it is 1. */
 #define TRINDLE_LANE_READY_OFFSET 28
+/** How many times the lane's id moved to a new lane before this one: 0 for a pipe's first lanes (§9). */
+#define TRINDLE_LANE_GENERATION_OFFSET 32
 /** The claim position: senders advance it by CAS; the receiver acquire-loads it and trusts it only after checks. */
 #define TRINDLE_LANE_TAIL_OFFSET TRINDLE_LANE_CACHE_LINE_PAIR
 /** The release position: the receiver release-stores it; senders acquire-load it when the ring looks full. */
@@ -120,6 +122,13 @@
 /* Type 3 was version 1's end-of-stream record: retired, never reused; a record of type 3 is corrupt. */
 /** A message with handles: the payload opens with an attachment block, then the sender's bytes. */
 #define TRINDLE_RECORD_TYPE_MESSAGE_WITH_HANDLES 4
+/** The lane's last record: the sender goes on in a new lane of the same pipe and lane id (pipe-format.md §9). */
+#define TRINDLE_RECORD_TYPE_MOVED 5
+/** A moved record's payload: 0 the new lane's generation (u32), 4 its capacity (u32), 8 its start position (u64). */
+#define TRINDLE_MOVED_LENGTH 16
+#define TRINDLE_MOVED_GENERATION_OFFSET 0
+#define TRINDLE_MOVED_CAPACITY_OFFSET 4
+#define TRINDLE_MOVED_START_OFFSET 8
 
 /*
  * Attachment block (docs/pipe-format.md §3.4), at the start of a message-with-handles payload: 16 + 16 × count
@@ -221,6 +230,10 @@
 #define TRINDLE_CONTROL_KIND_REVOKED 21
 #define TRINDLE_CONTROL_KIND_REHOME 22
 #define TRINDLE_CONTROL_KIND_REHOMED 23
+/* Resizing a pipe (control-protocol.md §4): the new lane for a sender, the new lane for a receiver, a request. */
+#define TRINDLE_CONTROL_KIND_MOVE_LANE 25
+#define TRINDLE_CONTROL_KIND_LANE_MOVING 26
+#define TRINDLE_CONTROL_KIND_RESIZE 27
 
 /** The status of a transfer reply or a handles frame (control-protocol.md §4): fixed, never renumbered. */
 #define TRINDLE_STATUS_OK 0

@@ -418,6 +418,17 @@ TRINDLE_API int trindle_pipe_receiver_release(trindle_pipe_receiver_t *receiver,
 TRINDLE_API int trindle_pipe_receiver_unblock(trindle_pipe_receiver_t *receiver, uint32_t index);
 
 /**
+ * Gives the receiver `fd`, the lane that lane `lane_id` of pipe `pipe_id` moves to when its pipe is resized
+ * (pipe-format.md §9; the supervisor's "lane moving" frame, which trindle_exchange handles itself): the receiver
+ * reads the old lane up to its moved record naming `generation`, then reads on in this one. The receiver owns `fd`
+ * from now on, also on failure.
+ *
+ * @return TRINDLE_OK; TRINDLE_E_INVALID; TRINDLE_E_NO_MEMORY.
+ */
+TRINDLE_API int trindle_pipe_receiver_lane_moving(
+    trindle_pipe_receiver_t *receiver, uint64_t pipe_id, uint32_t lane_id, uint32_t generation, int fd);
+
+/**
  * Unmaps every lane and closes their fds. Messages not released stay in their lanes for the next receiver.
  * Inboxes that still hold messages of this receiver are emptied (without releasing). NULL is ignored.
  */

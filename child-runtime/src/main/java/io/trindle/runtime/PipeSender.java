@@ -1,14 +1,21 @@
 package io.trindle.runtime;
 
+import io.trindle.ipc.ControlMessage;
+import io.trindle.ipc.Handle;
 import io.trindle.ipc.LaneSender;
 
 import java.lang.foreign.MemorySegment;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * A pipe this worker was granted SEND on. When the receiving worker has replicas, the pipe has one instance
  * per replica and this worker one lane in each; messages are spread over them round-robin, or by a key's hash
  * ({@code partition: key} in the config) so that one replica sees every message of a key.
+ *
+ * <p>When the pipe is resized, the supervisor moves each lane to a new one; the move is made by the thread that
+ * sends, at its next send (or {@link #laneForReplica}), so that no claim is in flight on the old lane meanwhile. A
+ * worker that sends on one pipe from several threads must not send while another thread may make that move.
  */
 public final class PipeSender
 {
@@ -16,6 +23,10 @@ public final class PipeSender
     private final LaneSender[] lanes;
     private final boolean byKey;
     private int next;
+    /** Moves the supervisor asked for, given by the control thread, made by the sending thread. */
+    private final ConcurrentLinkedQueue<ControlMessage.MoveLane> moves = new ConcurrentLinkedQueue<>();
+    /** Whether a move waits: a move asked for, or one waiting for room for its moved record. */
+    private volatile boolean movePending;
 
     PipeSender(final String name, final List<LaneSender> lanes, final boolean byKey)
     {
@@ -56,12 +67,20 @@ public final class PipeSender
      */
     public boolean send(final byte[] bytes, final int offset, final int length, final long timeoutNanos)
     {
+        if (movePending && !move(timeoutNanos))
+        {
+            return false;
+        }
         return lane(0).send(bytes, offset, length, timeoutNanos);
     }
 
     /** @see #send(byte[], int, int, long) */
     public boolean send(final MemorySegment bytes, final long offset, final int length, final long timeoutNanos)
     {
+        if (movePending && !move(timeoutNanos))
+        {
+            return false;
+        }
         return lane(0).send(bytes, offset, length, timeoutNanos);
     }
 
@@ -71,6 +90,10 @@ public final class PipeSender
      */
     public boolean send(final long key, final byte[] bytes, final int offset, final int length, final long timeoutNanos)
     {
+        if (movePending && !move(timeoutNanos))
+        {
+            return false;
+        }
         return lane(key).send(bytes, offset, length, timeoutNanos);
     }
 
@@ -80,7 +103,75 @@ public final class PipeSender
      */
     public LaneSender laneForReplica(final int replica)
     {
+        if (movePending)
+        {
+            move(-1);
+        }
         return lanes[replica];
+    }
+
+    /**
+     * Takes a move of one of this pipe's lanes, if it is one of them.
+     *
+     * @return whether the lane is this pipe's: the move is then made at the next send.
+     */
+    boolean post(final ControlMessage.MoveLane move)
+    {
+        for (final LaneSender lane : lanes)
+        {
+            if (lane.pipeId() == move.pipeId() && lane.laneId() == move.laneId())
+            {
+                moves.add(move);
+                movePending = true;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Makes the moves asked for, on the sending thread, waiting up to {@code timeoutNanos} for room for each moved
+     * record.
+     *
+     * @return whether every lane is on its new lane; {@code false}: the time ran out, and the send with it.
+     */
+    private boolean move(final long timeoutNanos)
+    {
+        // Cleared before the queue is drained: a move posted meanwhile sets it again after its add.
+        movePending = false;
+        ControlMessage.MoveLane move;
+        while ((move = moves.poll()) != null)
+        {
+            final Handle handle = move.handles().getFirst();
+            for (final LaneSender lane : lanes)
+            {
+                if (lane.pipeId() == move.pipeId() && lane.laneId() == move.laneId())
+                {
+                    try
+                    {
+                        lane.moveTo(handle, move.generation(), 0);
+                    }
+                    catch (final RuntimeException e)
+                    {
+                        System.err.printf("trindle: cannot move lane %d of pipe '%s': %s%n", move.laneId(), name,
+                            e.getMessage());
+                    }
+                }
+            }
+        }
+        boolean moved = true;
+        for (final LaneSender lane : lanes)
+        {
+            if (lane.isMoving() && !lane.finishMove(timeoutNanos))
+            {
+                moved = false;
+            }
+        }
+        if (!moved)
+        {
+            movePending = true;
+        }
+        return moved;
     }
 
     LaneSender lane(final long key)

@@ -337,6 +337,8 @@ public final class Trindle implements AutoCloseable
                 switch (message)
                 {
                     case ControlMessage.Stop ignored -> stopRequested = true;
+                    case ControlMessage.MoveLane move -> onMoveLane(move);
+                    case ControlMessage.LaneMoving moving -> onLaneMoving(moving);
                     case ControlMessage.Reply reply -> supervisor.onReply(reply);
                     case ControlMessage.Bounce bounce ->
                     {
@@ -372,6 +374,58 @@ public final class Trindle implements AutoCloseable
         {
             System.err.println("trindle: the supervisor is gone; exiting");
             Runtime.getRuntime().halt(SUPERVISOR_GONE_EXIT);
+        }
+    }
+
+    /**
+     * The supervisor moves one of this worker's output lanes to a new one (its pipe is resized): the sending thread
+     * makes the move at its next send on the pipe (docs/pipe-format.md §9).
+     */
+    private void onMoveLane(final ControlMessage.MoveLane move)
+    {
+        for (final PipeSender sender : senders.values())
+        {
+            if (sender.post(move))
+            {
+                return;
+            }
+        }
+        System.err.printf("trindle: the supervisor moved lane %d of pipe 0x%x, which this worker does not send on; " +
+            "ignored%n", move.laneId(), move.pipeId());
+        move.handles().forEach(Handle::close);
+    }
+
+    /** The supervisor gives the receiver the new lane one of its input lanes moves to (docs/pipe-format.md §9). */
+    private void onLaneMoving(final ControlMessage.LaneMoving moving)
+    {
+        if (receiver == null || !inputNames.containsKey(moving.pipeId()))
+        {
+            System.err.printf("trindle: the supervisor moved lane %d of pipe 0x%x, which this worker does not " +
+                "receive; ignored%n", moving.laneId(), moving.pipeId());
+            moving.handles().forEach(Handle::close);
+            return;
+        }
+        receiver.laneMoving(moving.pipeId(), moving.laneId(), moving.generation(), moving.handles().getFirst());
+    }
+
+    /**
+     * Resizes {@code pipe}, an input of this worker (granted {@code receive}): each of its lanes moves to a new lane
+     * of {@code laneCapacity} bytes while its sender and this worker go on, and no message is lost, duplicated or
+     * reordered (docs/pipe-format.md §9). Returns once the supervisor gave out the new lanes; the senders move at
+     * their next sends, and this worker's receiver follows each lane's moved record.
+     *
+     * @throws IllegalArgumentException if the supervisor refused, with its reason: the capacity is not a power of
+     *                                  two from 4096 to 2^30, a move of the pipe is still under way, or a worker of
+     *                                  the pipe is not running.
+     */
+    public void resize(final String pipe, final int laneCapacity)
+    {
+        final ControlMessage.Handles reply = supervisor.call(
+            request -> new ControlMessage.Resize(request, pipe, laneCapacity), ControlMessage.Handles.class);
+        if (reply.status() != ControlMessage.Status.OK)
+        {
+            throw new IllegalArgumentException("resize(" + pipe + ", laneCapacity=" + laneCapacity + ") refused: " +
+                reply.reason());
         }
     }
 

@@ -56,6 +56,9 @@ public sealed interface ControlMessage
             case CreatePipe.KIND -> CreatePipe.decode(body);
             case CreateBundle.KIND -> CreateBundle.decode(body);
             case Unpack.KIND -> Unpack.decode(body);
+            case MoveLane.KIND -> MoveLane.decode(body, handles);
+            case LaneMoving.KIND -> LaneMoving.decode(body, handles);
+            case Resize.KIND -> Resize.decode(body);
             case Revoke.KIND -> Revoke.decode(body);
             case Revoked.KIND -> Revoked.decode(body);
             case Rehome.KIND -> Rehome.decode(body, handles);
@@ -900,6 +903,111 @@ public sealed interface ControlMessage
         static Rehomed decode(final ControlFrame.BodyReader body)
         {
             return new Rehomed(body.u64(), body.u64());
+        }
+    }
+
+    /**
+     * Supervisor to a sending worker: its lane {@code laneId} of pipe {@code pipeId} moves to {@code lane}, a new
+     * lane of generation {@code generation} (docs/pipe-format.md §9). The worker writes a moved record in the old
+     * lane and sends on the new one from then on.
+     */
+    record MoveLane(long pipeId, int laneId, int generation, List<Handle> handles) implements ControlMessage
+    {
+        public static final int KIND = 25;
+
+        public MoveLane
+        {
+            handles = List.copyOf(handles);
+        }
+
+        @Override
+        public int kind()
+        {
+            return KIND;
+        }
+
+        @Override
+        public void encode(final ControlFrame.BodyWriter body)
+        {
+            body.u64(pipeId);
+            body.u32(laneId);
+            body.u32(generation);
+        }
+
+        static MoveLane decode(final ControlFrame.BodyReader body, final List<Handle> handles)
+        {
+            final MoveLane move = new MoveLane(body.u64(), body.u32(), body.u32(), handles);
+            if (handles.size() != 1)
+            {
+                throw new MalformedMessageException("move lane carries " + handles.size() + " handles, not 1");
+            }
+            return move;
+        }
+    }
+
+    /**
+     * Supervisor to a receiving worker: lane {@code laneId} of pipe {@code pipeId} goes on in {@code lane}, of
+     * generation {@code generation}, after its moved record (docs/pipe-format.md §9).
+     */
+    record LaneMoving(long pipeId, int laneId, int generation, List<Handle> handles) implements ControlMessage
+    {
+        public static final int KIND = 26;
+
+        public LaneMoving
+        {
+            handles = List.copyOf(handles);
+        }
+
+        @Override
+        public int kind()
+        {
+            return KIND;
+        }
+
+        @Override
+        public void encode(final ControlFrame.BodyWriter body)
+        {
+            body.u64(pipeId);
+            body.u32(laneId);
+            body.u32(generation);
+        }
+
+        static LaneMoving decode(final ControlFrame.BodyReader body, final List<Handle> handles)
+        {
+            final LaneMoving moving = new LaneMoving(body.u64(), body.u32(), body.u32(), handles);
+            if (handles.size() != 1)
+            {
+                throw new MalformedMessageException("lane moving carries " + handles.size() + " handles, not 1");
+            }
+            return moving;
+        }
+    }
+
+    /**
+     * Worker to supervisor: resize the pipe {@code pipe} (its name in the config), which this worker receives, to
+     * lanes of {@code laneCapacity} bytes; answered with {@link Handles} carrying none.
+     */
+    record Resize(long request, String pipe, int laneCapacity) implements Request
+    {
+        public static final int KIND = 27;
+
+        @Override
+        public int kind()
+        {
+            return KIND;
+        }
+
+        @Override
+        public void encode(final ControlFrame.BodyWriter body)
+        {
+            body.u64(request);
+            body.string(pipe);
+            body.u32(laneCapacity);
+        }
+
+        static Resize decode(final ControlFrame.BodyReader body)
+        {
+            return new Resize(body.u64(), body.string(), body.u32());
         }
     }
 }

@@ -37,11 +37,14 @@ final class Lane implements AutoCloseable
     final int capacity;
     final int mask;
     final int maxPayloadLength;
+    /** How many times this lane id moved before this lane: see {@link LaneDescriptor#GENERATION_OFFSET}. */
+    final int generation;
     private final Mapping mapping;
 
     private Lane(final Handle handle, final Mapping mapping, final long pipeId, final int laneId,
-        final int capacity, final int maxPayloadLength)
+        final int capacity, final int maxPayloadLength, final int generation)
     {
+        this.generation = generation;
         this.handle = handle;
         this.mapping = mapping;
         this.header = mapping.memory().asSlice(0, HEADER_LENGTH);
@@ -113,7 +116,7 @@ final class Lane implements AutoCloseable
                     " is not the handle's object");
             }
             return new Lane(handle, mapping, pipeId, memory.get(ValueLayout.JAVA_INT, LANE_ID_OFFSET), capacity,
-                maxPayload);
+                maxPayload, memory.get(ValueLayout.JAVA_INT, LaneDescriptor.GENERATION_OFFSET));
         }
         catch (final RuntimeException e)
         {

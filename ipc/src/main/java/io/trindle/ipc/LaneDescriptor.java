@@ -93,6 +93,11 @@ public final class LaneDescriptor
     public static final int LANE_ID_OFFSET = 24;
     /** Written last when a lane is created, with release: a lane whose ready word is not 1 is not yet usable. */
     public static final int READY_OFFSET = 28;
+    /**
+     * How many times the lane's id has moved to a new lane: 0 for a pipe's first lanes, the old lane's plus one for
+     * a lane made to replace it when the pipe is resized (docs/pipe-format.md §9). Written by the creator.
+     */
+    public static final int GENERATION_OFFSET = 32;
     /** Written by senders (compare-and-set), read by the receiver (acquire). */
     public static final int TAIL_OFFSET = CACHE_LINE_PAIR;
     /** Written by the receiver (release) when it releases messages; read by senders (acquire). */
@@ -136,6 +141,19 @@ public final class LaneDescriptor
      * themselves travel through the supervisor: the receiver redeems the token for them.
      */
     public static final int TYPE_MESSAGE_WITH_HANDLES = 4;
+    /**
+     * The lane's last record: its sender goes on in a new lane of the same pipe and lane id (the pipe was resized),
+     * whose positions start right after this record (docs/pipe-format.md §9).
+     */
+    public static final int TYPE_MOVED = 5;
+    /** The payload length of a moved record. */
+    public static final int MOVED_LENGTH = 16;
+    /** Moved record: the new lane's generation (u32). */
+    public static final int MOVED_GENERATION_OFFSET = 0;
+    /** Moved record: the new lane's capacity (u32). */
+    public static final int MOVED_CAPACITY_OFFSET = 4;
+    /** Moved record: the position the new lane starts at (u64), this record's position plus its length. */
+    public static final int MOVED_START_OFFSET = 8;
 
     /** Attachment block: the token (u64). */
     public static final int ATTACHMENT_TOKEN_OFFSET = 0;

@@ -31,6 +31,8 @@ final class LaneReader
     static final int EMPTY = -1;
     /** {@link #next} found the end of the stream, or the lane is not open. */
     static final int STOPPED = -2;
+    /** {@link #next} found a moved record and opened the lane it moved to: see {@link #successor}. */
+    static final int MOVED = -3;
     /** The lane id of a lane broken before it was opened: its header's id is not to be trusted. */
     static final int UNKNOWN_LANE_ID = -1;
 
@@ -43,6 +45,19 @@ final class LaneReader
     private final int mask;
     private final int maxPayloadLength;
     private final LaneFaultListener faultListener;
+    /** Where the new lanes of lanes that move wait for their moved records; null: this lane never moves. */
+    private final LaneMoves moves;
+    /** The reader of the lane this one moved to, once its moved record was read; null until then. */
+    LaneReader successor;
+    /**
+     * Once the moved record was read, the end of the last message before it: when the receiver released that far, it
+     * holds nothing of this lane any more, which closes. -1 until then.
+     */
+    private long retireAt = -1;
+    /** The last run of padding read in the slow path, from and to: whether padding lies just before a moved record. */
+    private long paddingFrom;
+    private long paddingTo = -1;
+    private boolean closed;
 
     /** The next record to read. */
     private long position;
@@ -59,6 +74,12 @@ final class LaneReader
 
     LaneReader(final Lane lane, final LaneFaultListener faultListener)
     {
+        this(lane, faultListener, null);
+    }
+
+    LaneReader(final Lane lane, final LaneFaultListener faultListener, final LaneMoves moves)
+    {
+        this.moves = moves;
         this.lane = lane;
         this.header = lane.header;
         this.ring = lane.ring;
@@ -94,6 +115,7 @@ final class LaneReader
         this.mask = 0;
         this.maxPayloadLength = 0;
         this.faultListener = faultListener;
+        this.moves = null;
         corrupt(reason);
     }
 
@@ -106,11 +128,17 @@ final class LaneReader
         return new LaneReader(pipeId, reason, faultListener);
     }
 
+    boolean isClosed()
+    {
+        return closed;
+    }
+
     /** Unmaps the lane and closes its handle, if it was ever opened. */
     void close()
     {
-        if (lane != null)
+        if (lane != null && !closed)
         {
+            closed = true;
             lane.close();
         }
     }
@@ -241,7 +269,8 @@ final class LaneReader
             final int length = ring.get(ValueLayout.JAVA_INT, index + RECORD_LENGTH_OFFSET);
             final int type = ring.get(ValueLayout.JAVA_INT, index + RECORD_TYPE_OFFSET);
             final int limit = type == TYPE_MESSAGE || type == LaneDescriptor.TYPE_MESSAGE_WITH_HANDLES ?
-                maxPayloadLength : type == TYPE_PADDING ? capacity - RECORD_HEADER_LENGTH : 0;
+                maxPayloadLength : type == TYPE_PADDING ? capacity - RECORD_HEADER_LENGTH :
+                type == LaneDescriptor.TYPE_MOVED ? LaneDescriptor.MOVED_LENGTH : 0;
             if (length < 0 || length > limit)
             {
                 corrupt("record at position=" + position + " of type=" + type + ": length=" + length +
@@ -283,7 +312,19 @@ final class LaneReader
                     message.attach(payload, count);
                     return length;
                 }
-                case TYPE_PADDING -> position += recordLength;
+                case TYPE_PADDING ->
+                {
+                    if (position != paddingTo)
+                    {
+                        paddingFrom = position;
+                    }
+                    position += recordLength;
+                    paddingTo = position;
+                }
+                case LaneDescriptor.TYPE_MOVED ->
+                {
+                    return follow(index, length, recordLength);
+                }
                 default ->
                 {
                     corrupt("record at position=" + position + " has unknown type=" + type);
@@ -292,6 +333,78 @@ final class LaneReader
             }
         }
         return STOPPED;
+    }
+
+    /**
+     * Reads the moved record at the read position (docs/pipe-format.md §9) and opens the lane it names, which
+     * {@link PipeReceiver} then reads in this one's place. The record stays unread while the new lane has not been
+     * given yet: the lane is empty for now.
+     *
+     * @return {@link #MOVED}, {@link #EMPTY} (the new lane is not here yet) or {@link #STOPPED} (corrupt).
+     */
+    private int follow(final long index, final int length, final int recordLength)
+    {
+        final long payload = index + RECORD_HEADER_LENGTH;
+        final int generation = ring.get(ValueLayout.JAVA_INT, payload + LaneDescriptor.MOVED_GENERATION_OFFSET);
+        final int newCapacity = ring.get(ValueLayout.JAVA_INT, payload + LaneDescriptor.MOVED_CAPACITY_OFFSET);
+        final long start = ring.get(ValueLayout.JAVA_LONG, payload + LaneDescriptor.MOVED_START_OFFSET);
+        if (length != LaneDescriptor.MOVED_LENGTH || start != position + recordLength)
+        {
+            corrupt("moved record at position=" + position + ": length=" + length + ", start=" + start +
+                " (must be " + LaneDescriptor.MOVED_LENGTH + " and " + (position + recordLength) + ")");
+            return STOPPED;
+        }
+        final Handle handle = moves == null ? null : moves.take(pipeId, laneId, generation);
+        if (handle == null)
+        {
+            return EMPTY; // the new lane was not given (yet): look again later, at the same record
+        }
+        final Lane next;
+        try
+        {
+            next = Lane.map(handle, Right.RECEIVE);
+        }
+        catch (final MalformedMessageException e)
+        {
+            corrupt("the lane it moved to is broken: " + e.getMessage());
+            return STOPPED;
+        }
+        final long head = (long)LONG.getAcquire(next.header, (long)HEAD_OFFSET);
+        if (next.pipeId != pipeId || next.laneId != laneId || next.generation != generation ||
+            next.capacity != newCapacity || head < start)
+        {
+            next.close();
+            corrupt("moved record at position=" + position + " names generation=" + generation + ", capacity=" +
+                newCapacity + ", start=" + start + ", but the new lane has pipe=0x" + Long.toHexString(next.pipeId) +
+                ", lane=" + next.laneId + ", generation=" + next.generation + ", capacity=" + next.capacity +
+                ", head=" + head);
+            return STOPPED;
+        }
+        successor = new LaneReader(next, faultListener, moves);
+        successor.releasedCount = releasedCount;
+        // Padding just before the record holds no message: the last message, if the receiver still holds it, ends
+        // where that padding starts.
+        retireAt = paddingTo == position ? paddingFrom : position;
+        position = start;
+        state = LaneState.MOVED;
+        retireIfDrained();
+        return MOVED;
+    }
+
+    /**
+     * Once a moved lane has nothing the receiver still holds (every message before the moved record is released),
+     * releases the moved record too, so the head reaches the new lane's start, and unmaps and closes the lane.
+     */
+    private void retireIfDrained()
+    {
+        if (retireAt >= 0 && released >= retireAt && !closed)
+        {
+            released = position;
+            LONG.setRelease(header, (long)HEAD_OFFSET, position);
+            VarHandle.fullFence();
+            wakeSenders();
+            close();
+        }
     }
 
     /**
@@ -348,6 +461,10 @@ final class LaneReader
         // Pairs with a sender's announce-then-recheck (see LaneSender.claimWaiting).
         VarHandle.fullFence();
         wakeSenders();
+        if (retireAt >= 0)
+        {
+            retireIfDrained();
+        }
     }
 
     /** Wakes every sender that announced it sleeps waiting for room. */

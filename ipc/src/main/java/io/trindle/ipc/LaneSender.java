@@ -52,12 +52,14 @@ public final class LaneSender implements AutoCloseable
      */
     private static final boolean ASYMMETRIC_WAKE = Futex.membarrierRegisterGlobalExpedited();
 
-    private final Lane lane;
-    private final MemorySegment header;
-    private final MemorySegment ring;
-    private final int capacity;
-    private final int mask;
-    private final int maxPayloadLength;
+    // Not final: a move (moveTo) puts the sender on a new lane. HotSpot does not trust instance finals to be
+    // constant anyway, so the fast path loads them the same.
+    private Lane lane;
+    private MemorySegment header;
+    private MemorySegment ring;
+    private int capacity;
+    private int mask;
+    private int maxPayloadLength;
     private final WaitStrategy waitStrategy;
     /** One thread sends: the tail is stored, not compared-and-set, and never read back (see {@link #ownTail}). */
     private final boolean exclusive;
@@ -71,11 +73,13 @@ public final class LaneSender implements AutoCloseable
      * {@link #claimRoomSlowly} when the lane was opened (from then on the tail is its own). A tail found damaged at
      * open sends every claim the slow way, which refuses it.
      */
-    private final boolean shortClaims;
+    private boolean shortClaims;
     /** The last head read from the lane: free space is at least {@code capacity - (tail - headCache)}. */
     private volatile long headCache;
     private volatile boolean ended;
     private boolean closed;
+    /** The lane a move goes to, while its moved record waits for room in the old lane; null otherwise. */
+    private Lane moving;
 
     private LaneSender(final Lane lane, final WaitStrategy waitStrategy, final boolean exclusive)
     {
@@ -116,6 +120,105 @@ public final class LaneSender implements AutoCloseable
     public static LaneSender openExclusive(final Handle handle, final WaitStrategy waitStrategy)
     {
         return new LaneSender(Lane.map(handle, Right.SEND), waitStrategy, true);
+    }
+
+    /**
+     * Moves this sender onto {@code handle}, the new lane its lane moves to when the pipe is resized
+     * (docs/pipe-format.md §9): claims a moved record in the old lane (waiting up to {@code timeoutNanos} for room,
+     * negative: no limit), starts the new lane's head and tail right after it, commits it, and from then on sends on
+     * the new lane; the old lane is unmapped and closed. Messages keep their order: the receiver reads the old lane
+     * to its moved record before the new one. The sender owns the handle from now on.
+     *
+     * <p>Call it from the thread that sends, with no claim of this process in flight on the lane: a claim made on
+     * the old lane after the moved record would never be read.
+     *
+     * @param generation the new lane's generation, as the move frame names it.
+     * @return whether the sender moved; {@code false} if the time ran out waiting for room for the moved record:
+     * the move is then still to finish ({@link #isMoving()}), by {@link #finishMove} or another send's wait.
+     * @throws IllegalArgumentException if {@code handle} is not a lane of this pipe with this lane id and
+     *                                  {@code generation}, newer than this one, or a move is under way already.
+     */
+    public boolean moveTo(final Handle handle, final int generation, final long timeoutNanos)
+    {
+        if (ended || moving != null)
+        {
+            handle.close();
+            throw new IllegalStateException("lane " + lane.laneId + " of pipe 0x" + Long.toHexString(lane.pipeId) +
+                (ended ? " was ended: it cannot move" : " is moving already"));
+        }
+        final Lane next = Lane.map(handle, Right.SEND);
+        if (next.pipeId != lane.pipeId || next.laneId != lane.laneId || next.generation != generation ||
+            generation <= lane.generation)
+        {
+            next.close();
+            throw new IllegalArgumentException("a lane of pipe 0x" + Long.toHexString(next.pipeId) + ", lane " +
+                next.laneId + ", generation " + next.generation + " cannot replace lane " + lane.laneId +
+                " of pipe 0x" + Long.toHexString(lane.pipeId) + ", generation " + lane.generation + " as generation " +
+                generation);
+        }
+        moving = next;
+        return finishMove(timeoutNanos);
+    }
+
+    /** @return whether a move ({@link #moveTo}) waits for room for its moved record. */
+    public boolean isMoving()
+    {
+        return moving != null;
+    }
+
+    /**
+     * Finishes a move that ran out of time waiting for room, waiting up to {@code timeoutNanos} more (negative: no
+     * limit). From the thread that sends, as {@link #moveTo}.
+     *
+     * @return whether the sender is on its new lane now (also when no move was under way).
+     */
+    public boolean finishMove(final long timeoutNanos)
+    {
+        final Lane next = moving;
+        if (next == null)
+        {
+            return true;
+        }
+        final long claim = claimWaiting(LaneDescriptor.MOVED_LENGTH, LaneDescriptor.TYPE_MOVED, timeoutNanos);
+        if (claim == FULL)
+        {
+            return false;
+        }
+        final long start = claim + LaneDescriptor.recordLength(LaneDescriptor.MOVED_LENGTH);
+        // The new lane's positions go on from here, so (lane id, sequence) stays unique and increasing. Stored
+        // before the moved record is committed: the receiver opens the new lane only after reading that record.
+        LONG.setRelease(next.header, (long)HEAD_OFFSET, start);
+        LONG.setRelease(next.header, (long)TAIL_OFFSET, start);
+        final long payload = payloadOffset(claim);
+        ring.set(ValueLayout.JAVA_INT, payload + LaneDescriptor.MOVED_GENERATION_OFFSET, next.generation);
+        ring.set(ValueLayout.JAVA_INT, payload + LaneDescriptor.MOVED_CAPACITY_OFFSET, next.capacity);
+        ring.set(ValueLayout.JAVA_LONG, payload + LaneDescriptor.MOVED_START_OFFSET, start);
+        commit(claim);
+        final Lane old = lane;
+        lane = next;
+        header = next.header;
+        ring = next.ring;
+        capacity = next.capacity;
+        mask = next.mask;
+        maxPayloadLength = next.maxPayloadLength;
+        headCache = start;
+        ownTail = start;
+        shortClaims = exclusive;
+        moving = null;
+        old.close();
+        return true;
+    }
+
+    /** @return the generation of the lane this sender sends on: how many times it moved (see {@link #moveTo}). */
+    public int generation()
+    {
+        return lane.generation;
+    }
+
+    /** @return the capacity of the lane this sender sends on. */
+    public int capacity()
+    {
+        return capacity;
     }
 
     /** @return the id of the pipe this lane belongs to. */
@@ -470,6 +573,7 @@ public final class LaneSender implements AutoCloseable
             finally
             {
                 lane.close();
+                closeMoving();
             }
         }
     }
@@ -485,6 +589,16 @@ public final class LaneSender implements AutoCloseable
         {
             closed = true;
             lane.close();
+            closeMoving();
+        }
+    }
+
+    private void closeMoving()
+    {
+        if (moving != null)
+        {
+            moving.close();
+            moving = null;
         }
     }
 

@@ -64,7 +64,99 @@ public final class Pipe
      */
     public Handle newLane()
     {
-        final int laneId = nextLaneId.getAndIncrement();
+        return createLane(objectId, nextLaneId.getAndIncrement(), laneCapacity, 0);
+    }
+
+    /**
+     * Makes the lane that replaces {@code lane} when its pipe is resized (docs/pipe-format.md §9): empty, of
+     * {@code capacity} bytes, with the old lane's pipe id and lane id and the next generation.
+     *
+     * @param lane a handle to the old lane (the creator's); only its header is read.
+     * @return a handle with SEND, RECEIVE, DUPLICATE and TRANSFER.
+     * @throws MalformedMessageException if the old lane's header is not a ready lane.
+     */
+    public static Handle newLaneAfter(final Handle lane, final int capacity)
+    {
+        LaneDescriptor.checkCapacity(capacity);
+        try (Mapping mapping = Mapping.map(lane.fd(), lane.offset(), HEADER_LENGTH, Memory.PROT_READ))
+        {
+            final MemorySegment header = mapping.memory();
+            if ((int)Lane.INT.getAcquire(header, (long)LaneDescriptor.READY_OFFSET) != 1 ||
+                header.get(ValueLayout.JAVA_INT, LaneDescriptor.MAGIC_OFFSET) != LaneDescriptor.MAGIC)
+            {
+                throw new MalformedMessageException("lane of " + lane.describe() + " is not a ready lane");
+            }
+            return createLane(header.get(ValueLayout.JAVA_LONG, LaneDescriptor.PIPE_ID_OFFSET),
+                header.get(ValueLayout.JAVA_INT, LaneDescriptor.LANE_ID_OFFSET), capacity,
+                header.get(ValueLayout.JAVA_INT, LaneDescriptor.GENERATION_OFFSET) + 1);
+        }
+    }
+
+    /** {@link #moveState}: the sender has not committed its moved record (yet). */
+    public static final int MOVE_PENDING = 0;
+    /** {@link #moveState}: the moved record is committed; the receiver has not released it yet. */
+    public static final int MOVE_SENT = 1;
+    /** {@link #moveState}: the receiver read the moved record and released the old lane through it: it is done with. */
+    public static final int MOVE_DONE = 2;
+
+    /**
+     * Where the move of {@code old} to its lane of {@code generation} stands (docs/pipe-format.md §9), read from the
+     * old lane alone: a sender writes nothing in it after its moved record, so the old lane's tail then lies right
+     * after that record. Writes nothing, and reads only what it checks against the file's size: a sender that wrote
+     * over its lane gets a move that never ends, nothing worse. For the supervisor, which made both lanes.
+     *
+     * @return {@link #MOVE_PENDING}, {@link #MOVE_SENT} or {@link #MOVE_DONE}.
+     * @throws MalformedMessageException if the handle's size is no lane's.
+     */
+    public static int moveState(final Handle old, final int generation)
+    {
+        try (Mapping mapping = Mapping.map(old.fd(), old.offset(), old.size(), Memory.PROT_READ))
+        {
+            final MemorySegment file = mapping.memory();
+            // The capacity from the file's size, which is sealed, not from the header, which the sender may write.
+            final long capacity = old.size() - HEADER_LENGTH;
+            if (capacity < LaneDescriptor.MIN_CAPACITY || Long.bitCount(capacity) != 1)
+            {
+                throw new MalformedMessageException("lane of " + old.describe() + " is no lane: size=" + old.size());
+            }
+            final long head = (long)Lane.LONG.getAcquire(file, (long)LaneDescriptor.HEAD_OFFSET);
+            final long tail = (long)Lane.LONG.getAcquire(file, (long)LaneDescriptor.TAIL_OFFSET);
+            final int movedLength = LaneDescriptor.recordLength(LaneDescriptor.MOVED_LENGTH);
+            final long at = tail - movedLength;
+            if (at < 0 || (at & (LaneDescriptor.RECORD_ALIGNMENT - 1)) != 0)
+            {
+                return MOVE_PENDING;
+            }
+            final long record = HEADER_LENGTH + (at & (capacity - 1));
+            if (record + movedLength > HEADER_LENGTH + capacity ||
+                (long)Lane.LONG.getAcquire(file, record + LaneDescriptor.RECORD_STAMP_OFFSET) != at + 1 ||
+                file.get(ValueLayout.JAVA_INT, record + LaneDescriptor.RECORD_TYPE_OFFSET) !=
+                    LaneDescriptor.TYPE_MOVED ||
+                file.get(ValueLayout.JAVA_INT, record + LaneDescriptor.RECORD_HEADER_LENGTH +
+                    LaneDescriptor.MOVED_GENERATION_OFFSET) != generation)
+            {
+                return MOVE_PENDING;
+            }
+            return head >= tail ? MOVE_DONE : MOVE_SENT;
+        }
+    }
+
+    /**
+     * Makes lane {@code laneId} of this pipe anew, empty, of {@code capacity} bytes and generation {@code generation}:
+     * the lane it moves to when the pipe is resized (docs/pipe-format.md §9). For the supervisor, which keeps the ids
+     * and generations itself rather than trust a header the sender may have written over.
+     *
+     * @return a handle with SEND, RECEIVE, DUPLICATE and TRANSFER.
+     */
+    public Handle replacementLane(final int laneId, final int capacity, final int generation)
+    {
+        LaneDescriptor.checkCapacity(capacity);
+        return createLane(objectId, laneId, capacity, generation);
+    }
+
+    private static Handle createLane(final long objectId, final int laneId, final int laneCapacity,
+        final int generation)
+    {
         final long size = HEADER_LENGTH + (long)laneCapacity;
         final int fd = Memfd.memfdCreate("trindle-lane", Memfd.MFD_CLOEXEC | Memfd.MFD_ALLOW_SEALING);
         try
@@ -77,9 +169,11 @@ public final class Pipe
                 header.set(ValueLayout.JAVA_INT, LaneDescriptor.MAGIC_OFFSET, LaneDescriptor.MAGIC);
                 header.set(ValueLayout.JAVA_SHORT, LaneDescriptor.VERSION_OFFSET, LaneDescriptor.VERSION);
                 header.set(ValueLayout.JAVA_INT, LaneDescriptor.CAPACITY_OFFSET, laneCapacity);
-                header.set(ValueLayout.JAVA_INT, LaneDescriptor.MAX_PAYLOAD_LENGTH_OFFSET, maxPayloadLength());
+                header.set(ValueLayout.JAVA_INT, LaneDescriptor.MAX_PAYLOAD_LENGTH_OFFSET,
+                    LaneDescriptor.maxPayloadLength(laneCapacity));
                 header.set(ValueLayout.JAVA_LONG, LaneDescriptor.PIPE_ID_OFFSET, objectId);
                 header.set(ValueLayout.JAVA_INT, LaneDescriptor.LANE_ID_OFFSET, laneId);
+                header.set(ValueLayout.JAVA_INT, LaneDescriptor.GENERATION_OFFSET, generation);
                 Lane.INT.setRelease(header, (long)LaneDescriptor.READY_OFFSET, 1);
             }
             return new Handle(objectId, ObjectKind.PIPE, Rights.PIPE_ALL, fd, 0, size);

@@ -5,6 +5,7 @@ import io.trindle.ipc.linux.Futex;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
@@ -46,6 +47,12 @@ public final class PipeReceiver implements AutoCloseable
     private final MemorySegment waiters =
         arena.allocate(Futex.FUTEX_WAITV_LENGTH * Futex.FUTEX_WAITV_MAX, 8);
     private LaneReader[] readers = new LaneReader[0];
+    /** New lanes given for lanes that move, until their moved records are read (docs/pipe-format.md §9). */
+    private final LaneMoves moves = new LaneMoves();
+    /** Lanes left for the lanes they moved to: each closes itself once released, or when this receiver closes. */
+    private final List<LaneReader> moved = new ArrayList<>();
+    /** How many moved records were followed: a sleep announced before one must not wait on an old lane's word. */
+    private long follows;
     private int nextLane;
     private boolean closed;
 
@@ -142,7 +149,25 @@ public final class PipeReceiver implements AutoCloseable
                     Long.toHexString(lane.pipeId) + " is already being received");
             }
         }
-        addReader(new LaneReader(lane, faultListener));
+        addReader(new LaneReader(lane, faultListener, moves));
+    }
+
+    /**
+     * Gives this receiver the lane that lane {@code laneId} of pipe {@code pipeId} moves to when its pipe is resized
+     * (docs/pipe-format.md §9): the receiver reads it once it has read the old lane up to its moved record, whose
+     * generation must be {@code generation}. Needs {@link Right#RECEIVE}; the receiver owns the handle from now on.
+     * Any thread may call it, also while another receives; the receiving thread looks again within
+     * {@link LaneDescriptor#MAX_SLEEP_NANOS} if it waits at the moved record already.
+     */
+    public void laneMoving(final long pipeId, final int laneId, final int generation, final Handle handle)
+    {
+        if (handle.kind() != ObjectKind.PIPE || handle.objectId() != pipeId)
+        {
+            handle.close();
+            throw new IllegalArgumentException("the lane lane " + laneId + " of pipe 0x" + Long.toHexString(pipeId) +
+                " moves to must be a lane of that pipe, not " + handle.describe());
+        }
+        moves.add(pipeId, laneId, generation, handle);
     }
 
     private void addReader(final LaneReader reader)
@@ -199,7 +224,13 @@ public final class PipeReceiver implements AutoCloseable
         }
         if (count == 1)
         {
-            return inbox.fill(lanes[0]);
+            final int added = inbox.fill(lanes[0]);
+            if (added == 0 && lanes[0].successor != null)
+            {
+                follow(0);
+                return poll(inbox);
+            }
+            return added;
         }
         final int start = nextLane;
         nextLane = start + 1 >= count ? 0 : start + 1;
@@ -220,9 +251,26 @@ public final class PipeReceiver implements AutoCloseable
                         return added;
                     }
                 }
+                else if (lanes[i].successor != null)
+                {
+                    lanes[i] = follow(i);
+                    progress = true;
+                }
             }
         }
         return added;
+    }
+
+    /** Reads lane {@code i}'s successor in its place, from now on: its sender moved there. */
+    private LaneReader follow(final int i)
+    {
+        final LaneReader old = readers[i];
+        readers[i] = old.successor;
+        old.successor = null;
+        moved.add(old);
+        moved.removeIf(LaneReader::isClosed);
+        follows++;
+        return readers[i];
     }
 
     /**
@@ -278,13 +326,15 @@ public final class PipeReceiver implements AutoCloseable
                 return 0;
             }
             final int waiting = announceSleep();
+            final long followed = follows;
             // Senders that registered for it skip their fence after a commit: force one on them now, before
             // the last look, so that a message committed before it is seen below (docs/pipe-format.md §6).
             Futex.membarrierGlobalExpedited();
             // Announce, then look again: a sender commits, then reads the word (a full fence between), so
             // either it sees our 1 and wakes us, or we see its message here.
             added = poll(inbox);
-            if (added == 0)
+            // A lane followed its moved record meanwhile: the words announced may be unmapped now; look again.
+            if (added == 0 && follows == followed)
             {
                 final long now = System.nanoTime();
                 long wakeBy = deadline < 0 ? now + LaneDescriptor.MAX_SLEEP_NANOS :
@@ -336,6 +386,8 @@ public final class PipeReceiver implements AutoCloseable
             {
                 reader.close();
             }
+            moved.forEach(LaneReader::close);
+            moves.close();
             readers = new LaneReader[0];
             arena.close();
         }

@@ -130,6 +130,30 @@ class ControlChannelTest
     }
 
     @Test
+    void shouldCarryTheFramesOfAMove()
+    {
+        final Handle lane = Pipe.create(4096).newLane();
+        try (lane; Handle grown = Pipe.newLaneAfter(lane, 8192))
+        {
+            supervisor.send(new ControlMessage.LaneMoving(lane.objectId(), 0, 1,
+                List.of(grown.duplicate(Rights.of(Right.RECEIVE)))));
+            supervisor.send(new ControlMessage.MoveLane(lane.objectId(), 0, 1,
+                List.of(grown.duplicate(Rights.of(Right.SEND)))));
+            worker.send(new ControlMessage.Resize(7, "lines", 8192));
+            final ControlMessage.LaneMoving moving = (ControlMessage.LaneMoving)worker.receive();
+            final ControlMessage.MoveLane move = (ControlMessage.MoveLane)worker.receive();
+            assertEquals(lane.objectId(), moving.pipeId());
+            assertEquals(1, move.generation());
+            assertEquals(Rights.of(Right.RECEIVE), moving.handles().getFirst().rights());
+            assertEquals(Rights.of(Right.SEND), move.handles().getFirst().rights());
+            assertEquals(4096 + 8192, move.handles().getFirst().size());
+            moving.handles().getFirst().close();
+            move.handles().getFirst().close();
+            assertEquals(new ControlMessage.Resize(7, "lines", 8192), supervisor.receive());
+        }
+    }
+
+    @Test
     void shouldKnowEveryKindByItsOwnCode() throws ReflectiveOperationException
     {
         final List<Class<?>> kinds = new ArrayList<>();
@@ -165,7 +189,7 @@ class ControlChannelTest
                 assertTrue(e.getMessage().contains("a field needs"), kind.getSimpleName() + ": " + e.getMessage());
             }
         }
-        assertEquals(22, codes.size());
+        assertEquals(25, codes.size());
     }
 
     @Test

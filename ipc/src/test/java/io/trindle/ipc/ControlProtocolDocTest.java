@@ -66,6 +66,9 @@ class ControlProtocolDocTest
                     case "create pipe" -> ControlMessage.CreatePipe.KIND;
                     case "create bundle" -> ControlMessage.CreateBundle.KIND;
                     case "unpack" -> ControlMessage.Unpack.KIND;
+                    case "move lane" -> ControlMessage.MoveLane.KIND;
+                    case "lane moving" -> ControlMessage.LaneMoving.KIND;
+                    case "resize" -> ControlMessage.Resize.KIND;
                     case "revoke" -> ControlMessage.Revoke.KIND;
                     case "revoked" -> ControlMessage.Revoked.KIND;
                     case "rehome" -> ControlMessage.Rehome.KIND;
@@ -81,7 +84,7 @@ class ControlProtocolDocTest
             }
         }
         assertEquals(5, offsets, "magic, version, kind, body length, handle count");
-        assertEquals(22, kinds);
+        assertEquals(25, kinds);
         final String text = String.join(" ", lines).replaceAll("\\s+", " ");
         assertTrue(text.contains("magic `0x" + Integer.toHexString(ControlFrame.MAGIC) + "`"));
         assertTrue(text.contains("`HEADER_LENGTH` = " + ControlFrame.HEADER_LENGTH));
@@ -128,11 +131,13 @@ class ControlProtocolDocTest
                 }
             }
         }
-        assertEquals(List.of("grant", "handles", "bounce", "notice", "rehome"), documented);
-        assertEquals(List.of("Bounce", "Grant", "Handles", "Notice", "Rehome"), inCode.stream().sorted().toList());
+        assertEquals(List.of("grant", "handles", "bounce", "notice", "rehome", "move lane", "lane moving"),
+            documented);
+        assertEquals(List.of("Bounce", "Grant", "Handles", "LaneMoving", "MoveLane", "Notice", "Rehome"),
+            inCode.stream().sorted().toList());
         final String text = String.join(" ", lines).replaceAll("\\s+", " ");
-        assertTrue(text.contains("(only **grant**, **handles**, **bounce**, **notice** and **rehome** frames carry " +
-            "handles: the Handles column of §3)"), "§2 names the same kinds");
+        assertTrue(text.contains("(only **grant**, **handles**, **bounce**, **notice**, **rehome**, **move lane** " +
+            "and **lane moving** frames carry handles: the Handles column of §3)"), "§2 names the same kinds");
     }
 
     @Test

@@ -41,7 +41,10 @@ class PipeFormatDocTest
                 }
             }
         }
-        assertEquals(21, checked, "rows checked: 13 header offsets, 3 record offsets, 3 types, 2 attachment offsets");
+        assertEquals(26, checked, "rows checked: 14 header offsets, 3 record offsets, 4 types, 2 attachment offsets, " +
+            "3 moved record offsets");
+        assertTrue(String.join(" ", lines).contains("length = 16 (`MOVED_LENGTH`)") &&
+            LaneDescriptor.MOVED_LENGTH == 16);
         final String text = String.join(" ", lines).replaceAll("\\s+", " ");
         assertTrue(text.contains("magic `0x" + Integer.toHexString(LaneDescriptor.MAGIC) + "`"));
         assertTrue(text.contains("`HEADER_LENGTH` = " + LaneDescriptor.HEADER_LENGTH));

@@ -81,6 +81,12 @@ class HeaderConstantsTest
             Map.entry("TRINDLE_RECORD_TYPE_PADDING", "TYPE_PADDING"),
             Map.entry("TRINDLE_LANE_ENDED_OFFSET", "ENDED_OFFSET"),
             Map.entry("TRINDLE_RECORD_TYPE_MESSAGE_WITH_HANDLES", "TYPE_MESSAGE_WITH_HANDLES"),
+            Map.entry("TRINDLE_LANE_GENERATION_OFFSET", "GENERATION_OFFSET"),
+            Map.entry("TRINDLE_RECORD_TYPE_MOVED", "TYPE_MOVED"),
+            Map.entry("TRINDLE_MOVED_LENGTH", "MOVED_LENGTH"),
+            Map.entry("TRINDLE_MOVED_GENERATION_OFFSET", "MOVED_GENERATION_OFFSET"),
+            Map.entry("TRINDLE_MOVED_CAPACITY_OFFSET", "MOVED_CAPACITY_OFFSET"),
+            Map.entry("TRINDLE_MOVED_START_OFFSET", "MOVED_START_OFFSET"),
             Map.entry("TRINDLE_ATTACHMENT_TOKEN_OFFSET", "ATTACHMENT_TOKEN_OFFSET"),
             Map.entry("TRINDLE_ATTACHMENT_COUNT_OFFSET", "ATTACHMENT_COUNT_OFFSET"),
             Map.entry("TRINDLE_ATTACHMENT_ENTRIES_OFFSET", "ATTACHMENT_ENTRIES_OFFSET"),
@@ -138,6 +144,9 @@ class HeaderConstantsTest
         assertEquals((long)ControlMessage.Bounce.KIND, header.get("TRINDLE_CONTROL_KIND_BOUNCE"));
         assertEquals((long)ControlMessage.CreatePipe.KIND, header.get("TRINDLE_CONTROL_KIND_CREATE_PIPE"));
         assertEquals((long)ControlMessage.CreateBundle.KIND, header.get("TRINDLE_CONTROL_KIND_CREATE_BUNDLE"));
+        assertEquals((long)ControlMessage.MoveLane.KIND, header.get("TRINDLE_CONTROL_KIND_MOVE_LANE"));
+        assertEquals((long)ControlMessage.LaneMoving.KIND, header.get("TRINDLE_CONTROL_KIND_LANE_MOVING"));
+        assertEquals((long)ControlMessage.Resize.KIND, header.get("TRINDLE_CONTROL_KIND_RESIZE"));
         assertEquals((long)ControlMessage.Unpack.KIND, header.get("TRINDLE_CONTROL_KIND_UNPACK"));
         assertEquals((long)ControlMessage.Revoke.KIND, header.get("TRINDLE_CONTROL_KIND_REVOKE"));
         assertEquals((long)ControlMessage.Revoked.KIND, header.get("TRINDLE_CONTROL_KIND_REVOKED"));

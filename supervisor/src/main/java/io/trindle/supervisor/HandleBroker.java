@@ -77,6 +77,11 @@ final class HandleBroker
             tally.operation(Tally.GRANT, ControlMessage.Status.OK);
         }
         worker.channel.send(new ControlMessage.GrantsDone());
+        // A move under way that this process was granted the old lane of: the new lane follows (pipe-format §9).
+        for (final ControlMessage move : objects.movesAfterGrants(worker.config, worker.replica))
+        {
+            worker.channel.send(move);
+        }
     }
 
     /**

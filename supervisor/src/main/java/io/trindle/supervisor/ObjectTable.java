@@ -44,10 +44,104 @@ final class ObjectTable implements AutoCloseable
 
     /**
      * One lane: the sending process it belongs to, the creator's handle, and the lane mapped once for status
-     * ({@link Observer}).
+     * ({@link Observer}). When its pipe is resized the lane moves to a new one (docs/pipe-format.md §9): the handle
+     * and the watch are then the new lane's, and {@link #previous} the old lane's until the move is done. Changed on
+     * the supervisor's loop thread only.
      */
-    record Lane(String senderWorker, int senderReplica, Handle handle, LaneWatch watch)
+    static final class Lane
     {
+        private final String senderWorker;
+        private final int senderReplica;
+        private Handle handle;
+        private LaneWatch watch;
+        private Handle previous;
+        private int generation;
+
+        Lane(final String senderWorker, final int senderReplica, final Handle handle, final LaneWatch watch)
+        {
+            this.senderWorker = senderWorker;
+            this.senderReplica = senderReplica;
+            this.handle = handle;
+            this.watch = watch;
+        }
+
+        String senderWorker()
+        {
+            return senderWorker;
+        }
+
+        int senderReplica()
+        {
+            return senderReplica;
+        }
+
+        /** @return the creator's handle of the lane: the newest, when it moves. */
+        Handle handle()
+        {
+            return handle;
+        }
+
+        LaneWatch watch()
+        {
+            return watch;
+        }
+
+        /** @return the lane it moves from while a move is under way, or {@code null}. */
+        Handle previous()
+        {
+            return previous;
+        }
+
+        /** @return how many times it moved: the generation of {@link #handle()}. */
+        int generation()
+        {
+            return generation;
+        }
+
+        /**
+         * @return where the move under way stands ({@link Pipe#moveState}), having forgotten the old lane if the move
+         *         is done; {@link Pipe#MOVE_DONE} when none is under way.
+         */
+        int moveState()
+        {
+            if (previous == null)
+            {
+                return Pipe.MOVE_DONE;
+            }
+            final int state = Pipe.moveState(previous, generation);
+            if (state == Pipe.MOVE_DONE)
+            {
+                previous.close();
+                previous = null;
+            }
+            return state;
+        }
+
+        /** Makes {@code next} the lane, the old one kept as {@link #previous} until the move is done. */
+        void moveTo(final Handle next, final LaneWatch nextWatch)
+        {
+            previous = handle;
+            handle = next;
+            watch.close();
+            watch = nextWatch;
+            generation++;
+        }
+
+        /** @return the handles to end or clear for its sender: the lane, and the one it moves from. */
+        List<Handle> senderSide()
+        {
+            return previous == null ? List.of(handle) : List.of(previous, handle);
+        }
+
+        void close()
+        {
+            watch.close();
+            handle.close();
+            if (previous != null)
+            {
+                previous.close();
+            }
+        }
     }
 
     /** What one grant gives one process: a name, the rights from the config, and the handles behind it. */
@@ -179,16 +273,70 @@ final class ObjectTable implements AutoCloseable
             {
                 for (final PipeInstance instance : instances)
                 {
-                    handles.add(laneOf(instance, worker.name(), replica).handle());
+                    // A sender that never wrote its moved record carries on in the old lane, and is moved again.
+                    final Lane lane = laneOf(instance, worker.name(), replica);
+                    handles.add(lane.moveState() == Pipe.MOVE_PENDING ? lane.previous() : lane.handle());
                 }
             }
             else
             {
-                instances.get(replica).lanes().forEach(lane -> handles.add(lane.handle()));
+                // A receiver that has not released the old lane through its moved record reads it first.
+                instances.get(replica).lanes().forEach(lane ->
+                    handles.add(lane.moveState() == Pipe.MOVE_DONE ? lane.handle() : lane.previous()));
             }
             grants.add(new GrantPlan(name, rights, ObjectKind.PIPE, partition, handles));
         }
         return grants;
+    }
+
+    /**
+     * @return the move frames a process that starts needs after its grants: for each lane of a move under way that it
+     *         was granted the old lane of, the new lane (docs/pipe-format.md §9), with exactly the right it holds.
+     */
+    List<ControlMessage> movesAfterGrants(final WorkerConfig worker, final int replica)
+    {
+        final List<ControlMessage> frames = new ArrayList<>();
+        for (final Map.Entry<String, Rights> grant : worker.grants().entrySet())
+        {
+            final List<PipeInstance> instances = pipes.get(grant.getKey());
+            if (instances == null)
+            {
+                continue;
+            }
+            if (grant.getValue().contains(Right.SEND))
+            {
+                for (final PipeInstance instance : instances)
+                {
+                    final Lane lane = laneOf(instance, worker.name(), replica);
+                    if (lane.previous() != null && lane.moveState() == Pipe.MOVE_PENDING)
+                    {
+                        frames.add(new ControlMessage.MoveLane(instance.pipe().objectId(),
+                            instance.lanes().indexOf(lane), lane.generation(),
+                            List.of(lane.handle().duplicate(Rights.of(Right.SEND)))));
+                    }
+                }
+            }
+            else if (grant.getValue().contains(Right.RECEIVE))
+            {
+                final PipeInstance instance = instances.get(replica);
+                for (int i = 0; i < instance.lanes().size(); i++)
+                {
+                    final Lane lane = instance.lanes().get(i);
+                    if (lane.previous() != null && lane.moveState() != Pipe.MOVE_DONE)
+                    {
+                        frames.add(new ControlMessage.LaneMoving(instance.pipe().objectId(), i, lane.generation(),
+                            List.of(lane.handle().duplicate(Rights.of(Right.RECEIVE)))));
+                    }
+                }
+            }
+        }
+        return frames;
+    }
+
+    /** @return the instances of the pipe {@code name}, one per receiving replica, or {@code null}: no such pipe. */
+    List<PipeInstance> instancesOf(final String name)
+    {
+        return pipes.get(name);
     }
 
     /** @return the lanes a worker process sends on, in every pipe. */
@@ -301,11 +449,7 @@ final class ObjectTable implements AutoCloseable
         {
             for (final PipeInstance instance : instances)
             {
-                instance.lanes().forEach(lane ->
-                {
-                    lane.watch().close();
-                    lane.handle().close();
-                });
+                instance.lanes().forEach(Lane::close);
             }
         }
         segments.values().forEach(Segment::close);

@@ -130,6 +130,50 @@ final class PipelineClient
         return print(ask(name, StatusSocket.REVOKE + worker + " " + segment));
     }
 
+    /**
+     * Resizes the lanes of {@code pipe} in the pipeline {@code name} to {@code size} bytes while it runs.
+     *
+     * @param size bytes, or with a suffix k, m or g (KiB, MiB, GiB): a power of two from 4k to 1g.
+     * @return the exit status, or {@link Supervisor#EXIT_USAGE} when the pipe's name or the size is not valid.
+     */
+    int resize(final String name, final String pipe, final String size)
+    {
+        if (!WORKER.matcher(pipe).matches())
+        {
+            err.println("trindle: wrong arguments for 'resize': '" + pipe + "' is not a pipe's name (a letter, then " +
+                "letters, digits, '-' or '_', at most " + Limits.MAX_NAME_LENGTH + ")");
+            return Supervisor.EXIT_USAGE;
+        }
+        final long bytes = bytes(size);
+        if (bytes < io.trindle.ipc.LaneDescriptor.MIN_CAPACITY || bytes > io.trindle.ipc.LaneDescriptor.MAX_CAPACITY ||
+            Long.bitCount(bytes) != 1)
+        {
+            err.println("trindle: wrong arguments for 'resize': SIZE '" + size + "' must be a power of two from 4k " +
+                "to 1g (4096 to 1073741824 bytes), as a lane's capacity is");
+            return Supervisor.EXIT_USAGE;
+        }
+        return print(ask(name, StatusSocket.RESIZE + pipe + " " + bytes));
+    }
+
+    /** @return {@code size} in bytes ({@code 65536}, {@code 64k}, {@code 1m}, {@code 1g}), or -1 if it is none. */
+    static long bytes(final String size)
+    {
+        final java.util.regex.Matcher matcher = Pattern.compile("([0-9]{1,10})([kKmMgG]?)").matcher(size);
+        if (!matcher.matches())
+        {
+            return -1;
+        }
+        final int shift = switch (matcher.group(2).toLowerCase(java.util.Locale.ROOT))
+        {
+            case "k" -> 10;
+            case "m" -> 20;
+            case "g" -> 30;
+            default -> 0;
+        };
+        final long value = Long.parseLong(matcher.group(1));
+        return value > (Long.MAX_VALUE >> shift) ? -1 : value << shift;
+    }
+
     /** @return the names of the pipelines with a socket in the run directory, sorted. */
     static List<String> running()
     {

@@ -63,6 +63,8 @@ final class StatusSocket implements AutoCloseable
     static final int MAX_REQUEST_BYTES = 256;
     /** The command that restarts a worker: this, then the worker's name or {@code NAME.N}. */
     static final String RESTART = "restart ";
+    /** The request to resize a pipe: {@code resize PIPE SIZE}. */
+    static final String RESIZE = "resize ";
     /** The command that revokes a worker's handle to a segment: this, then {@code WORKER[.N] SEGMENT}. */
     static final String REVOKE = "revoke ";
     /** How long a status or restart request waits for the supervisor's loop, which answers it between two events. */
@@ -269,9 +271,20 @@ final class StatusSocket implements AutoCloseable
                 fromLoop(supervisor.restart(command.substring(RESTART.length())), "the restart") :
                 command.startsWith(REVOKE) && command.split(" ").length == 3 ?
                 fromLoop(supervisor.revoke(command.split(" ")[1], command.split(" ")[2]), "the revocation") :
+                command.startsWith(RESIZE) ? resize(command.substring(RESIZE.length()), supervisor) :
                 REFUSED + "unknown command '" + command + "': expected status, status --json, stop, " +
-                    "restart WORKER[.N] or revoke WORKER[.N] SEGMENT\n";
+                    "restart WORKER[.N], revoke WORKER[.N] SEGMENT or resize PIPE SIZE\n";
         };
+    }
+
+    private static String resize(final String arguments, final Supervisor supervisor)
+    {
+        final String[] words = arguments.split(" ");
+        if (words.length != 2 || !words[1].matches("[0-9]{1,10}"))
+        {
+            return REFUSED + "resize takes PIPE SIZE, SIZE in bytes: not '" + arguments + "'\n";
+        }
+        return fromLoop(supervisor.resize(words[0], Long.parseLong(words[1])), "the resize");
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.trindle.supervisor;
 
 import io.trindle.ipc.ControlMessage;
+import io.trindle.ipc.Handle;
 import io.trindle.ipc.Pipe;
 import io.trindle.ipc.linux.Processes;
 
@@ -106,25 +107,31 @@ final class StopSequence
     {
         for (final ObjectTable.Lane lane : objects.sendLanesOf(worker.config.name(), worker.replica))
         {
-            try
+            // Both lanes of a move under way: the receiver may still be in the old one (docs/pipe-format.md §9).
+            boolean ended = false;
+            for (final Handle handle : lane.senderSide())
             {
-                final String damage = Pipe.damage(lane.handle());
-                if (damage != null)
+                try
                 {
-                    reporter.sayAbout(worker, "the lane worker %s sends on in pipe 0x%x is broken: %s", worker.label,
-                        lane.handle().objectId(), damage);
+                    final String damage = Pipe.damage(handle);
+                    if (damage != null)
+                    {
+                        reporter.sayAbout(worker, "the lane worker %s sends on in pipe 0x%x is broken: %s",
+                            worker.label, handle.objectId(), damage);
+                    }
+                    Pipe.endLane(handle);
+                    ended = true;
                 }
-                Pipe.endLane(lane.handle());
-                if (broker != null)
+                catch (final RuntimeException e)
                 {
-                    final ObjectTable.PipeInstance instance = objects.instance(lane.handle().objectId());
-                    broker.laneEnded(instance, instance.lanes().indexOf(lane), worker.label);
+                    reporter.sayAbout(worker, "cannot end the stream of %s on pipe 0x%x: %s", worker.label,
+                        handle.objectId(), e.getMessage());
                 }
             }
-            catch (final RuntimeException e)
+            if (ended && broker != null)
             {
-                reporter.sayAbout(worker, "cannot end the stream of %s on pipe 0x%x: %s", worker.label,
-                    lane.handle().objectId(), e.getMessage());
+                final ObjectTable.PipeInstance instance = objects.instance(lane.handle().objectId());
+                broker.laneEnded(instance, instance.lanes().indexOf(lane), worker.label);
             }
         }
     }

@@ -2,7 +2,10 @@ package io.trindle.supervisor;
 
 import io.trindle.ipc.ControlChannel;
 import io.trindle.ipc.ControlMessage;
+import io.trindle.ipc.Handle;
 import io.trindle.ipc.Pipe;
+import io.trindle.ipc.Right;
+import io.trindle.ipc.Rights;
 import io.trindle.ipc.linux.Errno;
 import io.trindle.ipc.linux.Processes;
 import io.trindle.ipc.linux.SystemCallException;
@@ -124,6 +127,11 @@ final class Supervisor
     {
     }
 
+    /** {@code trindle resize}: resize a pipe's lanes while it runs (docs/pipe-format.md §9). */
+    private record ResizeRequested(String pipe, long capacity, CompletableFuture<String> answer) implements Event
+    {
+    }
+
     /** A worker asked to restart that has not exited within its stop timeout: it gets SIGKILL. */
     private record RestartTimeout(WorkerProcess worker, long generation) implements Event
     {
@@ -163,6 +171,7 @@ final class Supervisor
     private final WorkerSpawner spawner;
     private ObjectTable objects;
     private HandleBroker broker;
+    private Resizer resizer;
     private StopSequence stopSequence;
     private Revocations revocations;
     private boolean stopping;
@@ -239,6 +248,7 @@ final class Supervisor
             return EXIT_WORKER_FAILED;
         }
         broker = new HandleBroker(objects, workers, reporter, tally);
+        resizer = new Resizer(objects, workers, reporter);
         observer = new Observer(config, workers, objects, tally, broker);
         revocations = new Revocations(config, workers, objects, broker, reporter, round -> timers.schedule(
             () -> events.add(new RevokeTimeout(round)), Revocations.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
@@ -365,6 +375,19 @@ final class Supervisor
     }
 
     /**
+     * Resizes the lanes of pipe {@code pipe} to {@code capacity} bytes while the pipeline runs (docs/pipe-format.md
+     * §9). Answered by the loop thread, once the new lanes were given out.
+     *
+     * @return the answer for the status socket: what is resized, or {@link StatusSocket#REFUSED} and why not.
+     */
+    CompletableFuture<String> resize(final String pipe, final long capacity)
+    {
+        final CompletableFuture<String> answer = new CompletableFuture<>();
+        events.add(new ResizeRequested(pipe, capacity, answer));
+        return answer;
+    }
+
+    /**
      * Any exception while handling an event: a bug, or the supervisor out of a resource (descriptors, memory,
      * threads). It is said in one line, without a stack trace, and the pipeline is stopped in order, ending with
      * status {@link #EXIT_WORKER_FAILED}, so that no worker is left running under a dead supervisor. Should a
@@ -394,6 +417,10 @@ final class Supervisor
             request.answer().completeExceptionally(e);
         }
         if (event instanceof RevokeRequested request)
+        {
+            request.answer().completeExceptionally(e);
+        }
+        if (event instanceof ResizeRequested request)
         {
             request.answer().completeExceptionally(e);
         }
@@ -483,6 +510,7 @@ final class Supervisor
             case StatusQuery ignored -> "a status query";
             case SnapshotQuery ignored -> "a metrics scrape";
             case RestartRequested request -> "a request to restart " + request.target();
+            case ResizeRequested request -> "a request to resize " + request.pipe();
             case RestartTimeout timeout -> "the restart timeout of worker " + timeout.worker().label;
             case StartNext next -> "the start of worker " + workers.get(next.index()).label;
             case RevokeRequested request -> "a request to revoke segment " + request.segment() + " from " +
@@ -550,6 +578,12 @@ final class Supervisor
             }
             case StatusQuery query -> query.answer().complete(Status.render(observer.snapshot(), lastReleased,
                 query.json()));
+            case ResizeRequested request ->
+            {
+                final Resizer.Outcome outcome = stopping ? new Resizer.Outcome(false, "pipeline '" + config.name() +
+                    "' is stopping; nothing is resized") : resizer.resize(request.pipe(), request.capacity());
+                request.answer().complete((outcome.done() ? "" : StatusSocket.REFUSED) + outcome.text() + "\n");
+            }
             case SnapshotQuery query -> query.answer().complete(observer.snapshot());
             case ChannelEnded ended -> ended.channel().close();
             case RestartRequested request -> request.answer().complete(onRestartRequest(request.target()));
@@ -855,8 +889,31 @@ final class Supervisor
             case ControlMessage.CreateSegment create -> broker.onCreateSegment(worker, create);
             case ControlMessage.CreateAllocator create -> broker.onCreateAllocator(worker, create);
             case ControlMessage.Release release -> broker.onRelease(worker, release);
+            case ControlMessage.Resize resize -> onResize(worker, resize);
             default -> sayAbout(worker, "worker %s sent %s, which a worker may not send; ignored", worker.label,
                 message);
+        }
+    }
+
+    /** A worker's request to resize a pipe: only the pipe's receiver may make it (docs/control-protocol.md). */
+    private void onResize(final WorkerProcess worker, final ControlMessage.Resize resize)
+    {
+        final Rights rights = worker.config.grants().get(resize.pipe());
+        final boolean receives = rights != null && rights.contains(Right.RECEIVE);
+        final Resizer.Outcome outcome = !receives ? new Resizer.Outcome(false, "worker " + worker.label +
+            " does not receive pipe '" + resize.pipe() + "': only its receiver may resize it") :
+            stopping ? new Resizer.Outcome(false, "pipeline '" + config.name() + "' is stopping") :
+            resizer.resize(resize.pipe(), Integer.toUnsignedLong(resize.laneCapacity()));
+        final int status = outcome.done() ? ControlMessage.Status.OK :
+            receives ? ControlMessage.Status.INVALID : ControlMessage.Status.NOT_HELD;
+        try
+        {
+            worker.channel.send(new ControlMessage.Handles(resize.request(), status, outcome.done() ? "" :
+                outcome.text(), List.of()));
+        }
+        catch (final RuntimeException e)
+        {
+            sayAbout(worker, "worker %s did not get the answer to its resize: %s", worker.label, e.getMessage());
         }
     }
 
@@ -865,13 +922,16 @@ final class Supervisor
     {
         for (final ObjectTable.Lane lane : objects.sendLanesOf(worker.config.name(), worker.replica))
         {
-            try
+            for (final Handle handle : lane.senderSide())
             {
-                Pipe.clearDeadClaims(lane.handle());
-            }
-            catch (final RuntimeException e)
-            {
-                sayAbout(worker, "lane of %s is broken and was left as it is: %s", worker.label, e.getMessage());
+                try
+                {
+                    Pipe.clearDeadClaims(handle);
+                }
+                catch (final RuntimeException e)
+                {
+                    sayAbout(worker, "lane of %s is broken and was left as it is: %s", worker.label, e.getMessage());
+                }
             }
         }
     }

@@ -326,6 +326,30 @@ final class Verbs
         }
     }
 
+    @Command(name = "resize", description = {"resize a running pipe's lanes to SIZE bytes, with no message lost",
+        "Each lane of PIPE moves to a new lane of SIZE bytes (a power of two from 4k to 1g; a suffix k, m or g " +
+        "counts " +
+        "KiB, MiB, GiB) while its sender and receiver run: the sender moves at its next send, the receiver reads " +
+        "the old lane to its end first, so no message is lost, duplicated or reordered. A shrink below what a lane " +
+        "holds is fine: the old lane keeps it until it is read. Refused while the pipe's last resize is under way, " +
+        "or a worker of the pipe is not running."},
+        exitCodeList = {EXIT_ASK_0, EXIT_ASK_1, EXIT_USAGE})
+    static final class ResizeCommand extends Verb
+    {
+        @Parameters(index = "0", paramLabel = "NAME", description = "the pipeline, as its config names it")
+        private String name;
+        @Parameters(index = "1", paramLabel = "PIPE", description = "the pipe, as the config names it")
+        private String pipe;
+        @Parameters(index = "2", paramLabel = "SIZE", description = "each lane's new capacity: 65536, 64k, 1m")
+        private String size;
+
+        @Override
+        public Integer call()
+        {
+            return new PipelineClient(out(), err()).resize(name, pipe, size);
+        }
+    }
+
     @Command(name = "sandbox", description = "say what the sandbox lets each worker do: sandbox explain FILE",
         subcommands = ExplainCommand.class)
     static final class SandboxCommand

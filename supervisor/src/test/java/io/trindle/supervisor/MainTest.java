@@ -28,7 +28,7 @@ class MainTest
 {
     /** Every verb, as typed before {@code --help}. */
     private static final List<List<String>> VERBS = List.of(List.of("run"), List.of("validate"), List.of("status"),
-        List.of("stop"), List.of("restart"), List.of("revoke"),
+        List.of("stop"), List.of("restart"), List.of("revoke"), List.of("resize"),
         List.of("sandbox"), List.of("sandbox", "explain"), List.of("demo"),
         List.of("completion"), List.of("help"));
 
@@ -215,6 +215,27 @@ class MainTest
     }
 
     @Test
+    void shouldRefuseAResizeToASizeNoLaneCanHave()
+    {
+        final String nobody = "nobody-" + ProcessHandle.current().pid();
+        for (final String size : List.of("3000", "64x", "2g", "2k", "", "65537"))
+        {
+            final Outcome outcome = trindle("resize", nobody, "lines", size);
+            assertEquals(2, outcome.status(), size);
+            assertTrue(outcome.err().contains("SIZE '" + size + "' must be a power of two from 4k to 1g"),
+                outcome.err());
+        }
+        assertEquals(2, trindle("resize", nobody, "1st", "64k").status());
+        assertEquals(2, trindle("resize", nobody, "lines").status(), "SIZE is missing");
+        final Outcome unanswered = trindle("resize", nobody, "lines", "64k");
+        assertEquals(1, unanswered.status(), "no such pipeline runs");
+        assertTrue(trindle("resize", "--help").out().startsWith("usage: trindle resize [-h] NAME PIPE SIZE\n"));
+        assertEquals(65536, PipelineClient.bytes("64k"));
+        assertEquals(1 << 20, PipelineClient.bytes("1M"));
+        assertEquals(4096, PipelineClient.bytes("4096"));
+    }
+
+    @Test
     void shouldLeaveEveryOtherShapeOfTheShortVerbsToPicocli()
     {
         final PrintStream discard = new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
@@ -255,8 +276,9 @@ class MainTest
             complete_words trindle status --
             complete_words trindle ''
             """);
-        assertEquals(List.of("restart revoke", "bash zsh", "--json --help",
-            "run validate status top stop restart revoke sandbox demo completion help"), completed.lines().toList());
+        assertEquals(List.of("restart revoke resize", "bash zsh", "--json --help",
+            "run validate status top stop restart revoke resize sandbox demo completion help"),
+            completed.lines().toList());
     }
 
     @Test
@@ -280,7 +302,8 @@ class MainTest
             complete_words trindle ''
             whence -w _bash_complete
             """);
-        assertEquals(List.of("bash zsh", "run validate status top stop restart revoke sandbox demo completion help",
+        assertEquals(List.of("bash zsh",
+            "run validate status top stop restart revoke resize sandbox demo completion help",
             "_bash_complete: function"), completed.lines().toList());
     }
 
