@@ -225,12 +225,9 @@ public final class PipeReceiver implements AutoCloseable
         if (count == 1)
         {
             final int added = inbox.fill(lanes[0]);
-            if (added == 0 && lanes[0].successor != null)
-            {
-                follow(0);
-                return poll(inbox);
-            }
-            return added;
+            // Its sender moved to a new lane: read on there (a lane that moved again is followed at the next poll).
+            // Not by calling poll again: a recursive poll keeps the JIT from compiling the empty look as tightly.
+            return added == 0 && lanes[0].successor != null ? inbox.fill(follow(0)) : added;
         }
         final int start = nextLane;
         nextLane = start + 1 >= count ? 0 : start + 1;
