@@ -11,6 +11,7 @@ import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.EnumSet;
 import java.util.HashSet;
@@ -244,9 +245,12 @@ final class GrantChecker
             else if (name != null)
             {
                 faulty = true;
-                problems.add(item, "worker '" + draft.name + "' is granted " + name + " on allocator '" +
-                    grant.key() + "'" + Suggestions.didYouMean(name, ALLOCATOR_RIGHTS) + ", but an allocator " +
-                    "takes only allocate, duplicate and transfer");
+                final boolean isRight = Arrays.stream(Right.values())
+                    .anyMatch(right -> right.name().toLowerCase(Locale.ROOT).equals(name));
+                problems.add(item, isRight ? "worker '" + draft.name + "' is granted " + name + " on allocator '" +
+                    grant.key() + "', but an allocator takes only allocate, duplicate and transfer" :
+                    "unknown right '" + name + "' in " + what + Suggestions.didYouMean(name, ALLOCATOR_RIGHTS) +
+                    " (an allocator takes only allocate, duplicate and transfer)");
             }
             else
             {
