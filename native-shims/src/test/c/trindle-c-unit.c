@@ -1490,118 +1490,36 @@ static void should_describe_every_code_and_name_the_call(void)
  * before each call (the library numbers its requests 1, 2, … so their answers can be queued in advance).
  * ------------------------------------------------------------------------------------------------------------ */
 
-struct played_frame
-{
-    uint8_t bytes[1024];
-    size_t length;
-    int fds[4];
-    uint32_t fd_count;
-};
-
-static void played_start(struct played_frame *frame, uint16_t kind)
-{
-    memset(frame, 0, sizeof *frame);
-    trindle_put_u32(frame->bytes + TRINDLE_CONTROL_MAGIC_OFFSET, TRINDLE_CONTROL_MAGIC);
-    trindle_put_u16(frame->bytes + TRINDLE_CONTROL_VERSION_OFFSET, TRINDLE_CONTROL_VERSION);
-    trindle_put_u16(frame->bytes + TRINDLE_CONTROL_KIND_OFFSET, kind);
-    frame->length = TRINDLE_CONTROL_HEADER_LENGTH;
-}
-
-static void played_u16(struct played_frame *frame, uint16_t value)
-{
-    trindle_put_u16(frame->bytes + frame->length, value);
-    frame->length += 2;
-}
-
-static void played_u32(struct played_frame *frame, uint32_t value)
-{
-    trindle_put_u32(frame->bytes + frame->length, value);
-    frame->length += 4;
-}
-
-static void played_u64(struct played_frame *frame, uint64_t value)
-{
-    trindle_put_u64(frame->bytes + frame->length, value);
-    frame->length += 8;
-}
-
-static void played_string(struct played_frame *frame, const char *text)
-{
-    played_u16(frame, (uint16_t)strlen(text));
-    memcpy(frame->bytes + frame->length, text, strlen(text));
-    frame->length += strlen(text);
-}
-
-/** Ends the body, appends one handle entry per fd, and sends the frame with its fds. */
-static void played_send(int socket_fd, struct played_frame *frame, const uint32_t *kinds, const uint32_t *rights,
-    const uint64_t *ids, const uint64_t *sizes)
-{
-    trindle_put_u32(
-        frame->bytes + TRINDLE_CONTROL_BODY_LENGTH_OFFSET, (uint32_t)(frame->length - TRINDLE_CONTROL_HEADER_LENGTH));
-    trindle_put_u16(frame->bytes + TRINDLE_CONTROL_HANDLE_COUNT_OFFSET, (uint16_t)frame->fd_count);
-    for (uint32_t i = 0; i < frame->fd_count; i++)
-    {
-        uint8_t *entry = frame->bytes + frame->length;
-        memset(entry, 0, TRINDLE_HANDLE_ENTRY_LENGTH);
-        trindle_put_u64(entry + TRINDLE_HANDLE_ENTRY_OBJECT_ID_OFFSET, ids[i]);
-        trindle_put_u32(entry + TRINDLE_HANDLE_ENTRY_KIND_OFFSET, kinds[i]);
-        trindle_put_u32(entry + TRINDLE_HANDLE_ENTRY_RIGHTS_OFFSET, rights[i]);
-        trindle_put_u64(entry + TRINDLE_HANDLE_ENTRY_SIZE_OFFSET, sizes[i]);
-        frame->length += TRINDLE_HANDLE_ENTRY_LENGTH;
-    }
-    union
-    {
-        struct cmsghdr align;
-        char bytes[CMSG_SPACE(sizeof(int) * 4)];
-    } control;
-    struct iovec vector = { .iov_base = frame->bytes, .iov_len = frame->length };
-    struct msghdr message = { .msg_iov = &vector, .msg_iovlen = 1 };
-    if (frame->fd_count > 0)
-    {
-        message.msg_control = control.bytes;
-        message.msg_controllen = CMSG_SPACE(sizeof(int) * frame->fd_count);
-        struct cmsghdr *header = CMSG_FIRSTHDR(&message);
-        header->cmsg_level = SOL_SOCKET;
-        header->cmsg_type = SCM_RIGHTS;
-        header->cmsg_len = CMSG_LEN(sizeof(int) * frame->fd_count);
-        memcpy(CMSG_DATA(header), frame->fds, sizeof(int) * frame->fd_count);
-    }
-    CHECK(sendmsg(socket_fd, &message, 0) == (ssize_t)frame->length, "sendmsg: %s", strerror(errno));
-    for (uint32_t i = 0; i < frame->fd_count; i++)
-    {
-        close(frame->fds[i]);
-    }
-}
-
 static void send_notice(int socket_fd, uint16_t notice, uint16_t percent, uint64_t object_id, uint64_t used,
     uint64_t quota, const char *details)
 {
-    struct played_frame frame;
-    played_start(&frame, TRINDLE_CONTROL_KIND_NOTICE);
-    played_u16(&frame, notice);
-    played_u16(&frame, percent);
-    played_u64(&frame, object_id);
-    played_u64(&frame, used);
-    played_u64(&frame, quota);
-    played_string(&frame, details);
-    played_send(socket_fd, &frame, NULL, NULL, NULL, NULL);
+    struct test_frame frame = { 0 };
+    frame_u16(&frame, notice);
+    frame_u16(&frame, percent);
+    frame_u64(&frame, object_id);
+    frame_u64(&frame, used);
+    frame_u64(&frame, quota);
+    frame_string(&frame, details);
+    frame_send(socket_fd, TRINDLE_CONTROL_KIND_NOTICE, &frame);
 }
 
 /** A handles frame answering `request`, with one handle (kind 0: none). */
 static void send_handles(int socket_fd, uint64_t request, uint32_t status, const char *reason, uint32_t kind,
     uint32_t rights, uint64_t object_id, int fd, uint64_t size)
 {
-    struct played_frame frame;
-    played_start(&frame, TRINDLE_CONTROL_KIND_HANDLES);
-    played_u64(&frame, request);
-    played_u32(&frame, status);
-    played_string(&frame, reason);
+    struct test_frame frame = { 0 };
+    frame_u64(&frame, request);
+    frame_u32(&frame, status);
+    frame_string(&frame, reason);
     if (kind != 0)
     {
-        frame.fds[0] = fd;
-        frame.fd_count = 1;
+        frame_handle(&frame, fd, object_id, kind, rights, size);
     }
-    played_send(socket_fd, &frame, &kind, &rights, &object_id, &size);
+    frame_send(socket_fd, TRINDLE_CONTROL_KIND_HANDLES, &frame);
+    if (kind != 0)
+    {
+        close(fd); /* the worker has its copy */
+    }
 }
 
 /** Reads one frame the library sent and checks its kind and body words. */
@@ -1624,45 +1542,37 @@ static void should_hold_allocators_create_from_them_and_queue_notices(void)
     int pair[2];
     CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) == 0, "socketpair");
     const int supervisor = pair[0];
-    struct played_frame frame;
-    played_start(&frame, TRINDLE_CONTROL_KIND_HELLO);
-    played_string(&frame, "pipeline");
-    played_string(&frame, "worker");
-    played_u16(&frame, 0);
-    played_u16(&frame, 1);
-    played_send(supervisor, &frame, NULL, NULL, NULL, NULL);
+    struct test_frame frame = { 0 };
+    frame_string(&frame, "pipeline");
+    frame_string(&frame, "worker");
+    frame_u16(&frame, 0);
+    frame_u16(&frame, 1);
+    frame_send(supervisor, TRINDLE_CONTROL_KIND_HELLO, &frame);
     /* An allocator's handle: one sealed page holding its quota. */
     const int quota_page = make_segment_memfd(4096, false);
     uint8_t quota[8];
     trindle_put_u64(quota, 40960);
     CHECK(pwrite(quota_page, quota, sizeof quota, 0) == 8, "pwrite");
     CHECK(fcntl(quota_page, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) == 0, "seal");
-    played_start(&frame, TRINDLE_CONTROL_KIND_GRANT);
-    played_string(&frame, "scratch");
-    played_u32(&frame, TRINDLE_RIGHT_ALLOCATE);
-    played_u16(&frame, TRINDLE_OBJECT_ALLOCATOR);
-    played_u16(&frame, TRINDLE_PARTITION_ROUND_ROBIN);
-    frame.fds[0] = quota_page;
-    frame.fd_count = 1;
-    const uint32_t allocator_kind = TRINDLE_OBJECT_ALLOCATOR;
-    const uint32_t allocate = TRINDLE_RIGHT_ALLOCATE;
     const uint64_t scratch_id = 0x51;
-    const uint64_t page = 4096;
-    played_send(supervisor, &frame, &allocator_kind, &allocate, &scratch_id, &page);
+    frame_string(&frame, "scratch");
+    frame_u32(&frame, TRINDLE_RIGHT_ALLOCATE);
+    frame_u16(&frame, TRINDLE_OBJECT_ALLOCATOR);
+    frame_u16(&frame, TRINDLE_PARTITION_ROUND_ROBIN);
+    frame_handle(&frame, quota_page, scratch_id, TRINDLE_OBJECT_ALLOCATOR, TRINDLE_RIGHT_ALLOCATE, 4096);
+    frame_send(supervisor, TRINDLE_CONTROL_KIND_GRANT, &frame);
+    close(quota_page);
     /* A lane to receive, so that an exchange waits. */
-    played_start(&frame, TRINDLE_CONTROL_KIND_GRANT);
-    played_string(&frame, "in");
-    played_u32(&frame, TRINDLE_RIGHT_RECEIVE);
-    played_u16(&frame, TRINDLE_OBJECT_PIPE);
-    played_u16(&frame, TRINDLE_PARTITION_ROUND_ROBIN);
-    frame.fds[0] = make_lane(4096, 0);
-    frame.fd_count = 1;
-    const uint32_t pipe_kind = TRINDLE_OBJECT_PIPE;
-    const uint32_t receive = TRINDLE_RIGHT_RECEIVE;
-    const uint64_t lane_size = TRINDLE_LANE_HEADER_LENGTH + 4096;
-    played_send(supervisor, &frame, &pipe_kind, &receive, &next_pipe_id, &lane_size);
-    played_start(&frame, TRINDLE_CONTROL_KIND_GRANTS_DONE);
-    played_send(supervisor, &frame, NULL, NULL, NULL, NULL);
+    const int in_lane = make_lane(4096, 0);
+    frame_string(&frame, "in");
+    frame_u32(&frame, TRINDLE_RIGHT_RECEIVE);
+    frame_u16(&frame, TRINDLE_OBJECT_PIPE);
+    frame_u16(&frame, TRINDLE_PARTITION_ROUND_ROBIN);
+    frame_handle(
+        &frame, in_lane, next_pipe_id, TRINDLE_OBJECT_PIPE, TRINDLE_RIGHT_RECEIVE, TRINDLE_LANE_HEADER_LENGTH + 4096);
+    frame_send(supervisor, TRINDLE_CONTROL_KIND_GRANT, &frame);
+    close(in_lane);
+    frame_send(supervisor, TRINDLE_CONTROL_KIND_GRANTS_DONE, &frame);
 
     trindle_t *trindle;
     CHECK_CODE(trindle_connect_fd(pair[1], &trindle), TRINDLE_OK);
@@ -1677,8 +1587,7 @@ static void should_hold_allocators_create_from_them_and_queue_notices(void)
 
     /* A refusal: the notices and the stop that came before the answer are kept. */
     send_notice(supervisor, TRINDLE_NOTICE_PRESSURE_ABOVE, 80, scratch_id, 32768, 40960, "allocator 'scratch' at 80%");
-    played_start(&frame, TRINDLE_CONTROL_KIND_STOP);
-    played_send(supervisor, &frame, NULL, NULL, NULL, NULL);
+    frame_send(supervisor, TRINDLE_CONTROL_KIND_STOP, &frame);
     send_handles(supervisor, 1, TRINDLE_STATUS_OVER_QUOTA,
         "allocator 'scratch' (0x51) cannot give 8192 bytes: quota 40960 bytes, in use 36864, asked 8192", 0, 0, 0, -1,
         0);

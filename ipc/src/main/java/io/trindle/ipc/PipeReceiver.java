@@ -164,8 +164,8 @@ public final class PipeReceiver implements AutoCloseable
         if (handle.kind() != ObjectKind.PIPE || handle.objectId() != pipeId)
         {
             handle.close();
-            throw new IllegalArgumentException("the lane lane " + laneId + " of pipe 0x" + Long.toHexString(pipeId) +
-                " moves to must be a lane of that pipe, not " + handle.describe());
+            throw new IllegalArgumentException("the lane that lane " + laneId + " of pipe 0x" +
+                Long.toHexString(pipeId) + " moves to must be a lane of that pipe, not " + handle.describe());
         }
         moves.add(pipeId, laneId, generation, handle);
     }
