@@ -237,8 +237,7 @@ static int refusal_code(uint32_t status)
 static int call(
     trindle_t *trindle, const char *what, uint16_t kind, uint64_t *words, uint32_t count, struct trindle_frame *reply)
 {
-    struct trindle_allocators *allocators = trindle_allocators_of(trindle);
-    const uint64_t request = ++allocators->next_request;
+    const uint64_t request = trindle_next_request(trindle);
     words[0] = request;
     const int fd = trindle_control_fd(trindle);
     char prefix[128];
@@ -260,21 +259,19 @@ static int call(
         {
             return trindle_fail_within(result, prefix, "");
         }
-        /* Handles: u64 request, u32 status, string reason. */
-        if (reply->kind != TRINDLE_CONTROL_KIND_HANDLES || trindle_get_u64(reply->body) != request)
+        /* A handles frame's request, status and reason, as trindle_control_receive decoded them. */
+        if (reply->kind != TRINDLE_CONTROL_KIND_HANDLES || reply->request != request)
         {
             trindle_take_frame(trindle, reply);
             continue;
         }
-        const uint32_t status = trindle_get_u32(reply->body + 8);
-        if (status == TRINDLE_STATUS_OK)
+        if (reply->status == TRINDLE_STATUS_OK)
         {
             return TRINDLE_OK;
         }
         trindle_frame_close(reply);
-        const uint16_t length = trindle_get_u16(reply->body + 12);
-        return trindle_fail(refusal_code(status), 0, "%s refused with status %" PRIu32 ": %.*s", what, status,
-            (int)length, (const char *)reply->body + 14);
+        return trindle_fail(refusal_code(reply->status), 0, "%s refused with status %" PRIu32 ": %.*s", what,
+            reply->status, (int)reply->reason_length, reply->reason);
     }
 }
 

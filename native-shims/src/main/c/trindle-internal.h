@@ -553,7 +553,6 @@ struct trindle_allocators
     uint32_t held_count;
     struct trindle_made_segment *segments;
     uint32_t segment_count;
-    uint64_t next_request;
 };
 
 /** Takes an allocator grant (every fd of the frame is taken or closed, whatever happens). */
@@ -570,6 +569,8 @@ TRINDLE_INTERNAL void trindle_allocators_free(struct trindle_allocators *allocat
 TRINDLE_INTERNAL struct trindle_notices *trindle_notices_of(trindle_t *trindle);
 TRINDLE_INTERNAL struct trindle_allocators *trindle_allocators_of(trindle_t *trindle);
 TRINDLE_INTERNAL uint8_t *trindle_receive_buffer(trindle_t *trindle);
+/** @return the next request id of the connection: one counter for every request it makes, so no two share one. */
+TRINDLE_INTERNAL uint64_t trindle_next_request(trindle_t *trindle);
 /** Reads every frame waiting on the channel without blocking (stops, notices), if the last look was at least
  *  10 ms ago, as trindle_stop_requested does: a clock read otherwise, no system call. */
 TRINDLE_INTERNAL int trindle_look_at_channel_when_due(trindle_t *trindle);

@@ -604,6 +604,11 @@ uint8_t *trindle_receive_buffer(trindle_t *trindle)
     return trindle->buffer;
 }
 
+uint64_t trindle_next_request(trindle_t *trindle)
+{
+    return ++trindle->last_request;
+}
+
 static void unsolicited(trindle_t *trindle, struct trindle_frame *frame);
 
 void trindle_take_frame(trindle_t *trindle, struct trindle_frame *frame)
