@@ -609,13 +609,6 @@ uint64_t trindle_next_request(trindle_t *trindle)
     return ++trindle->last_request;
 }
 
-static void unsolicited(trindle_t *trindle, struct trindle_frame *frame);
-
-void trindle_take_frame(trindle_t *trindle, struct trindle_frame *frame)
-{
-    unsolicited(trindle, frame);
-}
-
 int trindle_look_at_channel_when_due(trindle_t *trindle)
 {
     return look_when_due(trindle);
@@ -727,7 +720,7 @@ static void queue_bounce(trindle_t *trindle, struct trindle_frame *frame)
  * bounce or a notice is queued (trindle_next_bounce, trindle_next_notice; each ends the current exchange's wait); anything else is dropped with its fds — a reply
  * to no request is the supervisor's mistake, said on stderr.
  */
-static void unsolicited(trindle_t *trindle, struct trindle_frame *frame)
+void trindle_take_frame(trindle_t *trindle, struct trindle_frame *frame)
 {
     if (frame->kind == TRINDLE_CONTROL_KIND_STOP)
     {
@@ -758,7 +751,7 @@ static void unsolicited(trindle_t *trindle, struct trindle_frame *frame)
 }
 
 /**
- * Reads every frame waiting on the channel, without blocking (see unsolicited). A refused frame is dropped:
+ * Reads every frame waiting on the channel, without blocking (see trindle_take_frame). A refused frame is dropped:
  * the channel itself is still good.
  */
 static int look_at_channel(trindle_t *trindle)
@@ -780,7 +773,7 @@ static int look_at_channel(trindle_t *trindle)
         {
             return result;
         }
-        unsolicited(trindle, &frame);
+        trindle_take_frame(trindle, &frame);
     }
 }
 
@@ -933,7 +926,7 @@ static const char *status_name(uint32_t status)
 
 /**
  * Sends the request in `frame` (body written up to `writer`), then reads frames, blocking, until the reply of
- * `reply_kind` naming `request`: stops and bounces read meanwhile are kept (unsolicited), refused frames and
+ * `reply_kind` naming `request`: stops and bounces read meanwhile are kept (trindle_take_frame), refused frames and
  * other replies dropped. The reply's strings point into the connection's buffer until the next receive; its
  * fds are the caller's.
  */
@@ -973,7 +966,7 @@ static int call(trindle_t *trindle, const char *name, uint16_t kind, uint8_t *fr
         {
             return TRINDLE_OK;
         }
-        unsolicited(trindle, reply);
+        trindle_take_frame(trindle, reply);
     }
 }
 
