@@ -3,6 +3,8 @@ package io.trindle.it;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * Resizing a pipe in use (docs/pipe-format.md §9): three sending processes and a receiver run while the pipe's lanes
  * grow and shrink, by the receiver's own request and by {@code trindle resize}; every one of a million checksummed
- * messages arrives once, in order, lane by lane.
+ * messages arrives once, in order, lane by lane. The receiver is written in each language (ResizeSink in Java,
+ * trindle-c-resize-sink over libtrindle, python-resize-sink.py over the Python package); the senders are Java.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class ResizeTest
@@ -29,11 +32,39 @@ class ResizeTest
     private static final long PER_SOURCE = 333_334;
     private static final Pattern SENT = Pattern.compile("source\\.(\\d) +\\| sent (\\d+) messages, checksum (0x\\w+)");
 
+    private static final Path BIN = Path.of("..", "native-shims", "target", "bin").toAbsolutePath().normalize();
+    private static final Path TESTS = Path.of("..", "native-shims", "src", "test", "python").toAbsolutePath()
+        .normalize();
+    private static final Path PACKAGE = Path.of("..", "python").toAbsolutePath().normalize();
+    private static final Path LIBRARY = Path.of("..", "native-shims", "target", "lib", "libtrindle.so")
+        .toAbsolutePath().normalize();
+
+    /** The language of the receiver: each runs the same checks and prints the same lines. */
+    enum Receiver
+    {
+        JAVA, C, PYTHON;
+
+        /** @return the receiver's command (and environment) in the config, with its two arguments. */
+        String worker(final long resizeAfter, final int resizeTo)
+        {
+            return switch (this)
+            {
+                case JAVA -> "java: io.trindle.it.workers.ResizeSink %d %d".formatted(resizeAfter, resizeTo);
+                case C -> "command: [%s, '%d', '%d']".formatted(BIN.resolve("trindle-c-resize-sink"), resizeAfter,
+                    resizeTo);
+                case PYTHON -> ("command: [/usr/bin/python3, %s, '%d', '%d']\n    env: { PYTHONPATH: \"%s\", " +
+                    "TRINDLE_LIBRARY: \"%s\" }").formatted(TESTS.resolve("python-resize-sink.py"), resizeAfter,
+                    resizeTo, PACKAGE, LIBRARY);
+            };
+        }
+    }
+
     @TempDir
     Path directory;
 
-    @Test
-    void shouldLoseDuplicateAndReorderNothingWhileLanesGrowAndShrink() throws Exception
+    @ParameterizedTest
+    @EnumSource(Receiver.class)
+    void shouldLoseDuplicateAndReorderNothingWhileLanesGrowAndShrink(final Receiver receiver) throws Exception
     {
         final String name = "resize-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
         Files.writeString(directory.resolve("resize.yaml"), """
@@ -48,11 +79,11 @@ class ResizeTest
                 restart: never
                 ready-timeout: 600s
               sink:
-                java: io.trindle.it.workers.ResizeSink 20000 16384
+                %s
                 grants: { work: receive }
                 restart: never
                 ready-timeout: 600s
-            """.formatted(name, PER_SOURCE));
+            """.formatted(name, PER_SOURCE, receiver.worker(20_000, 16384)));
         try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "resize.yaml"))
         {
             trindle.awaitRunning(name, WAIT);
