@@ -1537,17 +1537,39 @@ static void expect_request(int socket_fd, uint16_t kind, const uint64_t *words, 
     }
 }
 
+/** The hello of replica 0 of 1 of worker 'worker' in pipeline 'pipeline'. */
+static void send_hello(int socket_fd)
+{
+    struct test_frame frame = { 0 };
+    frame_string(&frame, "pipeline");
+    frame_string(&frame, "worker");
+    frame_u16(&frame, 0);
+    frame_u16(&frame, 1);
+    frame_send(socket_fd, TRINDLE_CONTROL_KIND_HELLO, &frame);
+}
+
+/** A grant of `name` with RECEIVE: one lane of 4096 bytes, lane 0 of pipe next_pipe_id. */
+static void grant_input(int socket_fd, const char *name)
+{
+    struct test_frame frame = { 0 };
+    const int lane = make_lane(4096, 0);
+    frame_string(&frame, name);
+    frame_u32(&frame, TRINDLE_RIGHT_RECEIVE);
+    frame_u16(&frame, TRINDLE_OBJECT_PIPE);
+    frame_u16(&frame, TRINDLE_PARTITION_ROUND_ROBIN);
+    frame_handle(
+        &frame, lane, next_pipe_id, TRINDLE_OBJECT_PIPE, TRINDLE_RIGHT_RECEIVE, TRINDLE_LANE_HEADER_LENGTH + 4096);
+    frame_send(socket_fd, TRINDLE_CONTROL_KIND_GRANT, &frame);
+    close(lane);
+}
+
 static void should_hold_allocators_create_from_them_and_queue_notices(void)
 {
     int pair[2];
     CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) == 0, "socketpair");
     const int supervisor = pair[0];
     struct test_frame frame = { 0 };
-    frame_string(&frame, "pipeline");
-    frame_string(&frame, "worker");
-    frame_u16(&frame, 0);
-    frame_u16(&frame, 1);
-    frame_send(supervisor, TRINDLE_CONTROL_KIND_HELLO, &frame);
+    send_hello(supervisor);
     /* An allocator's handle: one sealed page holding its quota. */
     const int quota_page = make_segment_memfd(4096, false);
     uint8_t quota[8];
@@ -1562,16 +1584,7 @@ static void should_hold_allocators_create_from_them_and_queue_notices(void)
     frame_handle(&frame, quota_page, scratch_id, TRINDLE_OBJECT_ALLOCATOR, TRINDLE_RIGHT_ALLOCATE, 4096);
     frame_send(supervisor, TRINDLE_CONTROL_KIND_GRANT, &frame);
     close(quota_page);
-    /* A lane to receive, so that an exchange waits. */
-    const int in_lane = make_lane(4096, 0);
-    frame_string(&frame, "in");
-    frame_u32(&frame, TRINDLE_RIGHT_RECEIVE);
-    frame_u16(&frame, TRINDLE_OBJECT_PIPE);
-    frame_u16(&frame, TRINDLE_PARTITION_ROUND_ROBIN);
-    frame_handle(
-        &frame, in_lane, next_pipe_id, TRINDLE_OBJECT_PIPE, TRINDLE_RIGHT_RECEIVE, TRINDLE_LANE_HEADER_LENGTH + 4096);
-    frame_send(supervisor, TRINDLE_CONTROL_KIND_GRANT, &frame);
-    close(in_lane);
+    grant_input(supervisor, "in"); /* a lane to receive, so that an exchange waits */
     frame_send(supervisor, TRINDLE_CONTROL_KIND_GRANTS_DONE, &frame);
 
     trindle_t *trindle;
@@ -1704,21 +1717,9 @@ static void should_ask_for_a_resize_and_take_the_lanes_given_before_its_answer(v
     CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) == 0, "socketpair");
     const int supervisor = pair[0];
     struct test_frame frame = { 0 };
-    frame_string(&frame, "pipeline");
-    frame_string(&frame, "worker");
-    frame_u16(&frame, 0);
-    frame_u16(&frame, 1);
-    frame_send(supervisor, TRINDLE_CONTROL_KIND_HELLO, &frame);
+    send_hello(supervisor);
     const uint64_t pipe_id = next_pipe_id;
-    const int in_lane = make_lane(4096, 0);
-    frame_string(&frame, "in");
-    frame_u32(&frame, TRINDLE_RIGHT_RECEIVE);
-    frame_u16(&frame, TRINDLE_OBJECT_PIPE);
-    frame_u16(&frame, TRINDLE_PARTITION_ROUND_ROBIN);
-    frame_handle(
-        &frame, in_lane, pipe_id, TRINDLE_OBJECT_PIPE, TRINDLE_RIGHT_RECEIVE, TRINDLE_LANE_HEADER_LENGTH + 4096);
-    frame_send(supervisor, TRINDLE_CONTROL_KIND_GRANT, &frame);
-    close(in_lane);
+    grant_input(supervisor, "in");
     frame_send(supervisor, TRINDLE_CONTROL_KIND_GRANTS_DONE, &frame);
     trindle_t *trindle;
     CHECK_CODE(trindle_connect_fd(pair[1], &trindle), TRINDLE_OK);
