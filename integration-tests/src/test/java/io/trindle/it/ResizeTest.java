@@ -32,13 +32,6 @@ class ResizeTest
     private static final long PER_SOURCE = 333_334;
     private static final Pattern SENT = Pattern.compile("source\\.(\\d) +\\| sent (\\d+) messages, checksum (0x\\w+)");
 
-    private static final Path BIN = Path.of("..", "native-shims", "target", "bin").toAbsolutePath().normalize();
-    private static final Path TESTS = Path.of("..", "native-shims", "src", "test", "python").toAbsolutePath()
-        .normalize();
-    private static final Path PACKAGE = Path.of("..", "python").toAbsolutePath().normalize();
-    private static final Path LIBRARY = Path.of("..", "native-shims", "target", "lib", "libtrindle.so")
-        .toAbsolutePath().normalize();
-
     /** The language of the receiver: each runs the same checks and prints the same lines. */
     enum Receiver
     {
@@ -47,14 +40,13 @@ class ResizeTest
         /** @return the receiver's command (and environment) in the config, with its two arguments. */
         String worker(final long resizeAfter, final int resizeTo)
         {
+            final String after = Long.toString(resizeAfter);
+            final String to = Integer.toString(resizeTo);
             return switch (this)
             {
-                case JAVA -> "java: io.trindle.it.workers.ResizeSink %d %d".formatted(resizeAfter, resizeTo);
-                case C -> "command: [%s, '%d', '%d']".formatted(BIN.resolve("trindle-c-resize-sink"), resizeAfter,
-                    resizeTo);
-                case PYTHON -> ("command: [/usr/bin/python3, %s, '%d', '%d']\n    env: { PYTHONPATH: \"%s\", " +
-                    "TRINDLE_LIBRARY: \"%s\" }").formatted(TESTS.resolve("python-resize-sink.py"), resizeAfter,
-                    resizeTo, PACKAGE, LIBRARY);
+                case JAVA -> "java: io.trindle.it.workers.ResizeSink %s %s".formatted(after, to);
+                case C -> OtherLanguageWorkers.c("trindle-c-resize-sink", after, to);
+                case PYTHON -> OtherLanguageWorkers.python("python-resize-sink.py", after, to);
             };
         }
     }
@@ -67,6 +59,9 @@ class ResizeTest
     void shouldLoseDuplicateAndReorderNothingWhileLanesGrowAndShrink(final Receiver receiver) throws Exception
     {
         final String name = "resize-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
+        // A stop comes once the resizes are done, and a source still short of its count sends on after it: the
+        // stop timeouts give the slowest receiver (Python's) the time to take every message rather than the
+        // default 5 s, after which the supervisor would kill the workers.
         Files.writeString(directory.resolve("resize.yaml"), """
             name: %s
             pipes:
@@ -78,11 +73,13 @@ class ResizeTest
                 grants: { work: send }
                 restart: never
                 ready-timeout: 600s
+                stop-timeout: 120s
               sink:
                 %s
                 grants: { work: receive }
                 restart: never
                 ready-timeout: 600s
+                stop-timeout: 120s
             """.formatted(name, PER_SOURCE, receiver.worker(20_000, 16384)));
         try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "resize.yaml"))
         {
