@@ -1,6 +1,7 @@
 """Handles in motion from Python, against a supervisor played by this test over a socket pair: a duplicate sent
 (the transfer frame and the record in the lane), a stop and a bounce read while waiting for the reply, a redeem
-taken and mapped, a refused one raising AccessDenied, a reject, a pipe created, a bundle made and unpacked.
+taken and mapped, a refused one raising AccessDenied, a reject, a pipe created, a bundle made and unpacked; a
+pipe's resize asked for, granted and refused with the supervisor's reason.
 
 Each reply is queued on the socket before the call that waits for it: libtrindle reads frames in order until the
 one with its request id.
@@ -18,6 +19,7 @@ from conftest import INCLUDE
 MAGIC = 0x4C544354
 HELLO, GRANT, GRANTS_DONE, STOP = 1, 2, 3, 5
 TRANSFER, TRANSFER_REPLY, REDEEM, HANDLES, REJECT, BOUNCE, CREATE_PIPE, CREATE_BUNDLE, UNPACK = range(6, 15)
+RESIZE = 27
 SEGMENT, PIPE, BUNDLE = 1, 2, 3
 PIPE_ID = 0x4242
 
@@ -192,3 +194,37 @@ def test_send_take_reject_bounce_create_and_bundle(trindle):
     supervisor.close()
     for fd in (doc, lane, returned, created, packed):
         os.close(fd)
+
+
+def test_resize_pipe_asks_and_raises_the_supervisors_reason(trindle):
+    supervisor, worker = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    lane = lane_file(4096)
+    send(supervisor, HELLO, string("test") + string("w") + struct.pack("<HH", 0, 1))
+    send(
+        supervisor,
+        GRANT,
+        string("in") + struct.pack("<IHH", trindle.RIGHT_RECEIVE, PIPE, 0),
+        [(lane, PIPE_ID, PIPE, trindle.RIGHT_RECEIVE, 4096 + 4096)],
+    )
+    send(supervisor, GRANTS_DONE)
+    t = trindle.connect(os.dup(worker.fileno()))
+    worker.close()
+
+    send(supervisor, HANDLES, handles_reply(1)[0])
+    t.resize_pipe("in", 8192)
+    assert expect(supervisor, RESIZE) == struct.pack("<Q", 1) + string("in") + struct.pack("<I", 8192)
+
+    send(supervisor, HANDLES, handles_reply(2, status=9, reason="its last resize is still under way")[0])
+    with pytest.raises(trindle.TrindleError, match=r"still under way \(status 9, invalid request\)") as refused:
+        t.resize_pipe("in", 65536)
+    assert refused.value.name == "TRINDLE_E_INVALID"
+    assert "trindle_resize_pipe(pipe='in', lane_capacity=65536) refused" in refused.value.detail
+    expect(supervisor, RESIZE)
+    send(supervisor, HANDLES, handles_reply(3, status=1, reason="worker 'w' does not receive pipe 'out'")[0])
+    with pytest.raises(trindle.AccessDenied, match=r"does not receive pipe 'out' \(status 1, not held\)"):
+        t.resize_pipe("out", 4096)
+    expect(supervisor, RESIZE)
+
+    t.close()
+    supervisor.close()
+    os.close(lane)

@@ -313,6 +313,18 @@ class Connection:
         check(_lib.trindle_create_pipe(self._live(), lane_capacity, ctypes.byref(struct)))
         return Handle(struct)
 
+    def resize_pipe(self, pipe: str, lane_capacity: int) -> None:
+        """Resizes ``pipe``, an input of this worker (granted receive; its name in the config): each of its lanes
+        moves to a new lane of ``lane_capacity`` bytes (a power of two from 4096 to 2**30) while its sender and this
+        worker go on, and no message is lost, duplicated or reordered (docs/pipe-format.md §9). Returns once the
+        supervisor gave out the new lanes; the receiver reads on in each new lane once it reaches the old one's end.
+
+        Raises TrindleError (TRINDLE_E_INVALID) if the supervisor refused with status 9, invalid request (the
+        capacity is out of range, the pipe's last resize is still under way, or a worker of the pipe is not
+        running), AccessDenied with another status (1, not held: this worker does not receive the pipe); the
+        error's detail says the supervisor's reason and status."""
+        check(_lib.trindle_resize_pipe(self._live(), pipe.encode(), lane_capacity))
+
     def bundle(self, data: Any, *attachments: Attach) -> Handle:
         """Packs handles (``trindle.move``/``duplicate``, checked as for ``send``: all or nothing) and up to 4096
         bytes into a new bundle, a Handle with READ and TRANSFER to move in a message as one."""

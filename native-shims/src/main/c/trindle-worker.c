@@ -1322,6 +1322,36 @@ int trindle_create_pipe(trindle_t *trindle, uint32_t lane_capacity, trindle_hand
     return TRINDLE_OK;
 }
 
+int trindle_resize_pipe(trindle_t *trindle, const char *pipe, uint32_t lane_capacity)
+{
+    static const char name[] = "trindle_resize_pipe";
+    if (trindle == NULL || pipe == NULL)
+    {
+        return trindle_fail(TRINDLE_E_INVALID, 0, "%s: trindle=%p, pipe=%p", name, (void *)trindle, (const void *)pipe);
+    }
+    const uint64_t request = ++trindle->last_request;
+    uint8_t frame[REQUEST_FRAME_LENGTH];
+    struct writer writer = body_writer(frame);
+    put_u64(&writer, request);
+    put_bytes(&writer, pipe, strlen(pipe));
+    put_u32(&writer, lane_capacity);
+    struct trindle_frame reply;
+    /* The lane moving frames for this worker's own lanes come before the answer; call gives them to the
+     * receiver (trindle_take_frame), which follows each lane once it reaches the moved record. */
+    const int result =
+        call(trindle, name, TRINDLE_CONTROL_KIND_RESIZE, frame, &writer, TRINDLE_CONTROL_KIND_HANDLES, request, &reply);
+    if (result != TRINDLE_OK)
+    {
+        return result;
+    }
+    if (reply.status != TRINDLE_STATUS_OK)
+    {
+        return refused(&reply, "%s(pipe='%s', lane_capacity=%" PRIu32 ") refused", name, pipe, lane_capacity);
+    }
+    trindle_frame_close(&reply); /* a resize is answered with no handle; any would be the supervisor's slip */
+    return TRINDLE_OK;
+}
+
 int trindle_bundle_create(trindle_t *trindle, const trindle_attach_t *attachments, uint32_t count, const void *bytes,
     uint32_t length, trindle_handle_t *bundle)
 {

@@ -786,6 +786,22 @@ TRINDLE_API void trindle_bounce_free(trindle_bounce_t *bounce);
  */
 TRINDLE_API int trindle_create_pipe(trindle_t *trindle, uint32_t lane_capacity, trindle_handle_t *pipe);
 
+/**
+ * Resizes `pipe`, an input of this worker (granted receive; its name in the config): each of its lanes moves to a
+ * new lane of `lane_capacity` bytes while its sender and this worker go on, and no message is lost, duplicated or
+ * reordered (docs/pipe-format.md §9). Returns once the supervisor gave out the new lanes; each sender moves at its
+ * next send, and this worker's receiver reads on in the new lane once it reaches the old one's moved record.
+ * Messages already in an inbox stay valid until the inbox is released, as always.
+ *
+ * @param lane_capacity a power of two from 4096 to 2^30.
+ * @return TRINDLE_OK; TRINDLE_E_INVALID if the supervisor refused with status 9, invalid request (the capacity is
+ *         out of range, the last resize of the pipe is still under way, or a worker of the pipe is not running);
+ *         TRINDLE_E_ACCESS if it refused with another status (1, not held: the worker does not receive the pipe).
+ *         trindle_last_error() then says the supervisor's reason and status. TRINDLE_E_SUPERVISOR_GONE;
+ *         TRINDLE_E_PROTOCOL; TRINDLE_E_SYSTEM.
+ */
+TRINDLE_API int trindle_resize_pipe(trindle_t *trindle, const char *pipe, uint32_t lane_capacity);
+
 /** The most bytes a bundle packs with its handles. */
 #define TRINDLE_MAX_BUNDLE_BYTES 4096
 

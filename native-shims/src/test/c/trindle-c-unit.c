@@ -3,8 +3,8 @@
  * supervisor would: record lengths, claims and wrapping, full lanes, aborts, end of stream, every corrupt lane
  * the receiver must catch, refused lane files, several sending threads, the futex sleeps and wake-ups,
  * unblocking, releases, fairness, messages with handles, segments, outboxes and key partitioning, and handles in
- * motion over a socket pair (transfer, redeem, reject, bounces, create pipe). Linked with the static archive, so
- * it may call the library's internal functions.
+ * motion over a socket pair (transfer, redeem, reject, bounces, create pipe, resize requests). Linked with the
+ * static archive, so it may call the library's internal functions.
  *
  * prints: "ok NAME" per test, "key-lane KEY REPLICAS INDEX" lines for the Java test to compare with its own
  * partitioning, and "FAIL file:line: what" (exit 1) on the first failure.
@@ -1662,17 +1662,39 @@ static void expect_request(int socket_fd, uint16_t kind, const uint64_t *words, 
     }
 }
 
+/** The hello of replica 0 of 1 of worker 'worker' in pipeline 'pipeline'. */
+static void send_hello(int socket_fd)
+{
+    struct test_frame frame = { 0 };
+    frame_string(&frame, "pipeline");
+    frame_string(&frame, "worker");
+    frame_u16(&frame, 0);
+    frame_u16(&frame, 1);
+    frame_send(socket_fd, TRINDLE_CONTROL_KIND_HELLO, &frame);
+}
+
+/** A grant of `name` with RECEIVE: one lane of 4096 bytes, lane 0 of pipe next_pipe_id. */
+static void grant_input(int socket_fd, const char *name)
+{
+    struct test_frame frame = { 0 };
+    const int lane = make_lane(4096, 0);
+    frame_string(&frame, name);
+    frame_u32(&frame, TRINDLE_RIGHT_RECEIVE);
+    frame_u16(&frame, TRINDLE_OBJECT_PIPE);
+    frame_u16(&frame, TRINDLE_PARTITION_ROUND_ROBIN);
+    frame_handle(
+        &frame, lane, next_pipe_id, TRINDLE_OBJECT_PIPE, TRINDLE_RIGHT_RECEIVE, TRINDLE_LANE_HEADER_LENGTH + 4096);
+    frame_send(socket_fd, TRINDLE_CONTROL_KIND_GRANT, &frame);
+    close(lane);
+}
+
 static void should_hold_allocators_create_from_them_and_queue_notices(void)
 {
     int pair[2];
     CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) == 0, "socketpair");
     const int supervisor = pair[0];
     struct test_frame frame = { 0 };
-    frame_string(&frame, "pipeline");
-    frame_string(&frame, "worker");
-    frame_u16(&frame, 0);
-    frame_u16(&frame, 1);
-    frame_send(supervisor, TRINDLE_CONTROL_KIND_HELLO, &frame);
+    send_hello(supervisor);
     /* An allocator's handle: one sealed page holding its quota. */
     const int quota_page = make_segment_memfd(4096, false);
     uint8_t quota[8];
@@ -1687,16 +1709,7 @@ static void should_hold_allocators_create_from_them_and_queue_notices(void)
     frame_handle(&frame, quota_page, scratch_id, TRINDLE_OBJECT_ALLOCATOR, TRINDLE_RIGHT_ALLOCATE, 4096);
     frame_send(supervisor, TRINDLE_CONTROL_KIND_GRANT, &frame);
     close(quota_page);
-    /* A lane to receive, so that an exchange waits. */
-    const int in_lane = make_lane(4096, 0);
-    frame_string(&frame, "in");
-    frame_u32(&frame, TRINDLE_RIGHT_RECEIVE);
-    frame_u16(&frame, TRINDLE_OBJECT_PIPE);
-    frame_u16(&frame, TRINDLE_PARTITION_ROUND_ROBIN);
-    frame_handle(
-        &frame, in_lane, next_pipe_id, TRINDLE_OBJECT_PIPE, TRINDLE_RIGHT_RECEIVE, TRINDLE_LANE_HEADER_LENGTH + 4096);
-    frame_send(supervisor, TRINDLE_CONTROL_KIND_GRANT, &frame);
-    close(in_lane);
+    grant_input(supervisor, "in"); /* a lane to receive, so that an exchange waits */
     frame_send(supervisor, TRINDLE_CONTROL_KIND_GRANTS_DONE, &frame);
 
     trindle_t *trindle;
@@ -1807,6 +1820,74 @@ static void should_hold_allocators_create_from_them_and_queue_notices(void)
     trindle_close(trindle);
 }
 
+/** Reads the resize request the library sent and checks its body: request, pipe name, lane capacity. */
+static void expect_resize(int socket_fd, uint64_t request, const char *pipe, uint32_t lane_capacity)
+{
+    uint8_t bytes[256];
+    const ssize_t length = recv(socket_fd, bytes, sizeof bytes, MSG_DONTWAIT);
+    const size_t name_length = strlen(pipe);
+    CHECK(length == (ssize_t)(TRINDLE_CONTROL_HEADER_LENGTH + 8 + 2 + name_length + 4), "request length %zd", length);
+    const uint8_t *body = bytes + TRINDLE_CONTROL_HEADER_LENGTH;
+    CHECK(trindle_get_u16(bytes + TRINDLE_CONTROL_KIND_OFFSET) == TRINDLE_CONTROL_KIND_RESIZE, "kind %u",
+        trindle_get_u16(bytes + TRINDLE_CONTROL_KIND_OFFSET));
+    CHECK(trindle_get_u64(body) == request, "request %" PRIu64, trindle_get_u64(body));
+    CHECK(trindle_get_u16(body + 8) == name_length && memcmp(body + 10, pipe, name_length) == 0, "pipe name");
+    CHECK(trindle_get_u32(body + 10 + name_length) == lane_capacity, "lane capacity %" PRIu32,
+        trindle_get_u32(body + 10 + name_length));
+}
+
+static void should_ask_for_a_resize_and_take_the_lanes_given_before_its_answer(void)
+{
+    int pair[2];
+    CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) == 0, "socketpair");
+    const int supervisor = pair[0];
+    struct test_frame frame = { 0 };
+    send_hello(supervisor);
+    const uint64_t pipe_id = next_pipe_id;
+    grant_input(supervisor, "in");
+    frame_send(supervisor, TRINDLE_CONTROL_KIND_GRANTS_DONE, &frame);
+    trindle_t *trindle;
+    CHECK_CODE(trindle_connect_fd(pair[1], &trindle), TRINDLE_OK);
+    trindle_pipe_receiver_t *receiver;
+    CHECK_CODE(trindle_receiver(trindle, &receiver), TRINDLE_OK);
+
+    /* Granted: the new lane comes first (lane moving), then the answer; the receiver keeps the lane to follow. */
+    const int new_lane = make_lane(8192, 0);
+    frame_u64(&frame, pipe_id);
+    frame_u32(&frame, 0);
+    frame_u32(&frame, 1);
+    frame_handle(
+        &frame, new_lane, pipe_id, TRINDLE_OBJECT_PIPE, TRINDLE_RIGHT_RECEIVE, TRINDLE_LANE_HEADER_LENGTH + 8192);
+    frame_send(supervisor, TRINDLE_CONTROL_KIND_LANE_MOVING, &frame);
+    close(new_lane);
+    send_handles(supervisor, 1, TRINDLE_STATUS_OK, "", 0, 0, 0, -1, 0);
+    CHECK_CODE(trindle_resize_pipe(trindle, "in", 8192), TRINDLE_OK);
+    expect_resize(supervisor, 1, "in", 8192);
+    CHECK(receiver->move_count == 1 && receiver->moves[0].pipe_id == pipe_id && receiver->moves[0].lane_id == 0 &&
+            receiver->moves[0].generation == 1,
+        "the lane moving frame read while waiting went to the receiver: %" PRIu32 " moves", receiver->move_count);
+
+    /* Refused: the supervisor's reason and status, and the code for the status. */
+    send_handles(supervisor, 2, TRINDLE_STATUS_INVALID_REQUEST,
+        "pipe 'in' cannot be resized now: its last resize is still under way", 0, 0, 0, -1, 0);
+    CHECK_CODE(trindle_resize_pipe(trindle, "in", 65536), TRINDLE_E_INVALID);
+    expect_resize(supervisor, 2, "in", 65536);
+    CHECK_ERROR_CONTAINS("trindle_resize_pipe(pipe='in', lane_capacity=65536) refused: pipe 'in' cannot be resized "
+                         "now: its last resize is still under way (status 9, invalid request)");
+    send_handles(supervisor, 3, TRINDLE_STATUS_NOT_HELD, "worker 'worker' does not receive pipe 'out'", 0, 0, 0, -1, 0);
+    CHECK_CODE(trindle_resize_pipe(trindle, "out", 4096), TRINDLE_E_ACCESS);
+    expect_resize(supervisor, 3, "out", 4096);
+    CHECK_ERROR_CONTAINS("worker 'worker' does not receive pipe 'out' (status 1, not held)");
+    CHECK_CODE(trindle_resize_pipe(trindle, NULL, 4096), TRINDLE_E_INVALID);
+    CHECK_ERROR_CONTAINS("trindle_resize_pipe: trindle=");
+
+    /* A gone supervisor ends a request. */
+    close(supervisor);
+    CHECK_CODE(trindle_resize_pipe(trindle, "in", 4096), TRINDLE_E_SUPERVISOR_GONE);
+    CHECK_ERROR_CONTAINS("trindle_resize_pipe");
+    trindle_close(trindle);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1851,6 +1932,8 @@ int main(void)
     printf("ok error texts\n");
     should_hold_allocators_create_from_them_and_queue_notices();
     printf("ok allocators and notices\n");
+    should_ask_for_a_resize_and_take_the_lanes_given_before_its_answer();
+    printf("ok resize requests\n");
     printf("all passed\n");
     return 0;
 }

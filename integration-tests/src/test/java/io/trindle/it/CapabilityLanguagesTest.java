@@ -26,13 +26,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class CapabilityLanguagesTest
 {
-    private static final Path BIN = Path.of("..", "native-shims", "target", "bin").toAbsolutePath().normalize();
-    private static final Path TESTS = Path.of("..", "native-shims", "src", "test", "python").toAbsolutePath()
-        .normalize();
-    private static final Path PACKAGE = Path.of("..", "python").toAbsolutePath().normalize();
-    private static final Path LIBRARY = Path.of("..", "native-shims", "target", "lib", "libtrindle.so")
-        .toAbsolutePath().normalize();
-
     enum Language
     {
         C, PYTHON;
@@ -42,10 +35,8 @@ class CapabilityLanguagesTest
         {
             return switch (this)
             {
-                case C -> "command: [%s, %s]".formatted(BIN.resolve("trindle-c-handles"), role);
-                case PYTHON -> ("command: [/usr/bin/python3, %s, %s]\n    env: { PYTHONPATH: \"%s\", " +
-                    "TRINDLE_LIBRARY: \"%s\" }").formatted(TESTS.resolve("python-handles.py"), role, PACKAGE,
-                    LIBRARY);
+                case C -> OtherLanguageWorkers.c("trindle-c-handles", role);
+                case PYTHON -> OtherLanguageWorkers.python("python-handles.py", role);
             };
         }
     }

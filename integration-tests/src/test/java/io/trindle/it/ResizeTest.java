@@ -3,6 +3,8 @@ package io.trindle.it;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * Resizing a pipe in use (docs/pipe-format.md §9): three sending processes and a receiver run while the pipe's lanes
  * grow and shrink, by the receiver's own request and by {@code trindle resize}; every one of a million checksummed
- * messages arrives once, in order, lane by lane.
+ * messages arrives once, in order, lane by lane. The receiver is written in each language (ResizeSink in Java,
+ * trindle-c-resize-sink over libtrindle, python-resize-sink.py over the Python package); the senders are Java.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class ResizeTest
@@ -29,13 +32,36 @@ class ResizeTest
     private static final long PER_SOURCE = 333_334;
     private static final Pattern SENT = Pattern.compile("source\\.(\\d) +\\| sent (\\d+) messages, checksum (0x\\w+)");
 
+    /** The language of the receiver: each runs the same checks and prints the same lines. */
+    enum Receiver
+    {
+        JAVA, C, PYTHON;
+
+        /** @return the receiver's command (and environment) in the config, with its two arguments. */
+        String worker(final long resizeAfter, final int resizeTo)
+        {
+            final String after = Long.toString(resizeAfter);
+            final String to = Integer.toString(resizeTo);
+            return switch (this)
+            {
+                case JAVA -> "java: io.trindle.it.workers.ResizeSink %s %s".formatted(after, to);
+                case C -> OtherLanguageWorkers.c("trindle-c-resize-sink", after, to);
+                case PYTHON -> OtherLanguageWorkers.python("python-resize-sink.py", after, to);
+            };
+        }
+    }
+
     @TempDir
     Path directory;
 
-    @Test
-    void shouldLoseDuplicateAndReorderNothingWhileLanesGrowAndShrink() throws Exception
+    @ParameterizedTest
+    @EnumSource(Receiver.class)
+    void shouldLoseDuplicateAndReorderNothingWhileLanesGrowAndShrink(final Receiver receiver) throws Exception
     {
         final String name = "resize-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
+        // A stop comes once the resizes are done, and a source still short of its count sends on after it: the
+        // stop timeouts give the slowest receiver (Python's) the time to take every message rather than the
+        // default 5 s, after which the supervisor would kill the workers.
         Files.writeString(directory.resolve("resize.yaml"), """
             name: %s
             pipes:
@@ -47,12 +73,14 @@ class ResizeTest
                 grants: { work: send }
                 restart: never
                 ready-timeout: 600s
+                stop-timeout: 120s
               sink:
-                java: io.trindle.it.workers.ResizeSink 20000 16384
+                %s
                 grants: { work: receive }
                 restart: never
                 ready-timeout: 600s
-            """.formatted(name, PER_SOURCE));
+                stop-timeout: 120s
+            """.formatted(name, PER_SOURCE, receiver.worker(20_000, 16384)));
         try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "resize.yaml"))
         {
             trindle.awaitRunning(name, WAIT);
