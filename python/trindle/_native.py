@@ -325,6 +325,7 @@ _PROTOTYPES = {
     "trindle_next_bounce": (_I, [_P, ctypes.POINTER(ctypes.POINTER(Bounce))]),
     "trindle_bounce_free": (None, [ctypes.POINTER(Bounce)]),
     "trindle_create_pipe": (_I, [_P, _U32, _HANDLE]),
+    "trindle_allocator_create_pipe": (_I, [_P, _P, _U32, _HANDLE]),
     "trindle_resize_pipe": (_I, [_P, _S, _U32]),
     "trindle_bundle_create": (_I, [_P, ctypes.POINTER(Attach), _U32, _P, _U32, _HANDLE]),
     "trindle_bundle_unpack": (_I, [_P, _HANDLE, _P, _U32, ctypes.POINTER(_U32), _HANDLE, _U32]),

@@ -306,11 +306,18 @@ class Connection:
             found.append(_bounce(pointer))
         return found
 
-    def create_pipe(self, lane_capacity: int) -> Handle:
+    def create_pipe(self, lane_capacity: int, allocator: Allocator | None = None) -> Handle:
         """A pipe of this worker's own: one lane of ``lane_capacity`` bytes (a power of two from 4096) with SEND,
-        RECEIVE, DUPLICATE and TRANSFER, to fill (``LaneSender.open(os.dup(pipe.fd))``) and move in a message."""
+        RECEIVE, DUPLICATE and TRANSFER, to fill (``LaneSender.open(os.dup(pipe.fd))``) and move in a message.
+        With ``allocator`` (held with ALLOCATE), its lane file is charged to it: raises OverQuota (the reason names
+        the quota, the use and what was asked; nothing is made) when it does not fit."""
         struct = _native.Handle()
-        check(_lib.trindle_create_pipe(self._live(), lane_capacity, ctypes.byref(struct)))
+        if allocator is None:
+            check(_lib.trindle_create_pipe(self._live(), lane_capacity, ctypes.byref(struct)))
+        else:
+            check(
+                _lib.trindle_allocator_create_pipe(self._live(), allocator._live(), lane_capacity, ctypes.byref(struct))
+            )
         return Handle(struct)
 
     def resize_pipe(self, pipe: str, lane_capacity: int) -> None:

@@ -981,9 +981,11 @@ static int refused(struct trindle_frame *reply, const char *format, ...)
     vsnprintf(what, sizeof what, format, arguments);
     va_end(arguments);
     trindle_frame_close(reply);
-    return trindle_fail(reply->status == TRINDLE_STATUS_INVALID_REQUEST ? TRINDLE_E_INVALID : TRINDLE_E_ACCESS, 0,
-        "%s: %.*s (status %" PRIu32 ", %s)", what, (int)reply->reason_length, reply->reason, reply->status,
-        status_name(reply->status));
+    const int code = reply->status == TRINDLE_STATUS_INVALID_REQUEST ? TRINDLE_E_INVALID
+        : reply->status == TRINDLE_STATUS_OVER_QUOTA                 ? TRINDLE_E_OVER_QUOTA
+                                                                     : TRINDLE_E_ACCESS;
+    return trindle_fail(code, 0, "%s: %.*s (status %" PRIu32 ", %s)", what, (int)reply->reason_length, reply->reason,
+        reply->status, status_name(reply->status));
 }
 
 int trindle_segment_handle(const trindle_segment_t *segment, trindle_handle_t *handle)
@@ -1289,6 +1291,40 @@ void trindle_bounce_free(trindle_bounce_t *bounce)
     free((struct trindle_bounce_node *)bounce);
 }
 
+/** create pipe (§4): charged to the allocator `allocator_id`, or, with 0, in the body's first form without one. */
+static int create_pipe(
+    trindle_t *trindle, const char *what, uint64_t allocator_id, uint32_t lane_capacity, trindle_handle_t *pipe)
+{
+    const uint64_t request = ++trindle->last_request;
+    uint8_t frame[REQUEST_FRAME_LENGTH];
+    struct writer writer = body_writer(frame);
+    put_u64(&writer, request);
+    put_u32(&writer, lane_capacity);
+    if (allocator_id != 0)
+    {
+        put_u64(&writer, allocator_id);
+    }
+    struct trindle_frame reply;
+    const int result = call(
+        trindle, what, TRINDLE_CONTROL_KIND_CREATE_PIPE, frame, &writer, TRINDLE_CONTROL_KIND_HANDLES, request, &reply);
+    if (result != TRINDLE_OK)
+    {
+        return result;
+    }
+    if (reply.status != TRINDLE_STATUS_OK)
+    {
+        return refused(&reply, "%s(lane_capacity=%" PRIu32 ") refused", what, lane_capacity);
+    }
+    if (reply.handle_count != 1 || reply.handles[0].kind != TRINDLE_OBJECT_PIPE)
+    {
+        trindle_frame_close(&reply);
+        return trindle_fail(TRINDLE_E_PROTOCOL, 0, "%s: the supervisor answered with %" PRIu32 " handles, not one pipe",
+            what, reply.handle_count);
+    }
+    take_handle(&reply, 0, pipe);
+    return TRINDLE_OK;
+}
+
 int trindle_create_pipe(trindle_t *trindle, uint32_t lane_capacity, trindle_handle_t *pipe)
 {
     static const char name[] = "trindle_create_pipe";
@@ -1296,30 +1332,19 @@ int trindle_create_pipe(trindle_t *trindle, uint32_t lane_capacity, trindle_hand
     {
         return trindle_fail(TRINDLE_E_INVALID, 0, "%s: trindle=%p, pipe=%p", name, (void *)trindle, (void *)pipe);
     }
-    const uint64_t request = ++trindle->last_request;
-    uint8_t frame[REQUEST_FRAME_LENGTH];
-    struct writer writer = body_writer(frame);
-    put_u64(&writer, request);
-    put_u32(&writer, lane_capacity);
-    struct trindle_frame reply;
-    const int result = call(
-        trindle, name, TRINDLE_CONTROL_KIND_CREATE_PIPE, frame, &writer, TRINDLE_CONTROL_KIND_HANDLES, request, &reply);
-    if (result != TRINDLE_OK)
+    return create_pipe(trindle, name, 0, lane_capacity, pipe);
+}
+
+int trindle_allocator_create_pipe(
+    trindle_t *trindle, trindle_allocator_t *allocator, uint32_t lane_capacity, trindle_handle_t *pipe)
+{
+    static const char name[] = "trindle_allocator_create_pipe";
+    if (trindle == NULL || allocator == NULL || pipe == NULL)
     {
-        return result;
+        return trindle_fail(TRINDLE_E_INVALID, 0, "%s: trindle=%p, allocator=%p, pipe=%p", name, (void *)trindle,
+            (void *)allocator, (void *)pipe);
     }
-    if (reply.status != TRINDLE_STATUS_OK)
-    {
-        return refused(&reply, "%s(lane_capacity=%" PRIu32 ") refused", name, lane_capacity);
-    }
-    if (reply.handle_count != 1 || reply.handles[0].kind != TRINDLE_OBJECT_PIPE)
-    {
-        trindle_frame_close(&reply);
-        return trindle_fail(TRINDLE_E_PROTOCOL, 0, "%s: the supervisor answered with %" PRIu32 " handles, not one pipe",
-            name, reply.handle_count);
-    }
-    take_handle(&reply, 0, pipe);
-    return TRINDLE_OK;
+    return create_pipe(trindle, name, trindle_allocator_id(allocator), lane_capacity, pipe);
 }
 
 int trindle_resize_pipe(trindle_t *trindle, const char *pipe, uint32_t lane_capacity)

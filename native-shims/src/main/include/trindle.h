@@ -987,6 +987,17 @@ TRINDLE_API int trindle_allocator_create_segment(
     trindle_t *trindle, trindle_allocator_t *allocator, uint64_t size, trindle_segment_t **segment);
 
 /**
+ * As trindle_create_pipe, charged to `allocator` (held with ALLOCATE): its lane file, `4096 + lane_capacity` bytes
+ * rounded up to whole pages, counts against the allocator's quota until the pipe is freed.
+ *
+ * @return TRINDLE_OK; TRINDLE_E_OVER_QUOTA (the reason names the quota, what is in use and what was asked; nothing
+ *         was made); TRINDLE_E_ACCESS without ALLOCATE or if the allocator is not held; TRINDLE_E_INVALID (a NULL
+ *         argument, or a capacity the supervisor refuses); TRINDLE_E_PROTOCOL; TRINDLE_E_SUPERVISOR_GONE.
+ */
+TRINDLE_API int trindle_allocator_create_pipe(
+    trindle_t *trindle, trindle_allocator_t *allocator, uint32_t lane_capacity, trindle_handle_t *pipe);
+
+/**
  * Asks the supervisor for a child of `parent` with `quota` bytes reserved from the parent's; the child comes
  * with ALLOCATE, DUPLICATE and TRANSFER.
  *

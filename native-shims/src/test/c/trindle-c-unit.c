@@ -1888,6 +1888,62 @@ static void should_ask_for_a_resize_and_take_the_lanes_given_before_its_answer(v
     trindle_close(trindle);
 }
 
+/** A grant of allocator `name` with ALLOCATE: its object id and a sealed page holding its quota. */
+static void grant_allocator(int socket_fd, const char *name, uint64_t object_id, uint64_t quota)
+{
+    struct test_frame frame = { 0 };
+    const int page = make_segment_memfd(4096, false);
+    uint8_t bytes[8];
+    trindle_put_u64(bytes, quota);
+    CHECK(pwrite(page, bytes, sizeof bytes, 0) == 8, "pwrite");
+    CHECK(fcntl(page, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) == 0, "seal");
+    frame_string(&frame, name);
+    frame_u32(&frame, TRINDLE_RIGHT_ALLOCATE);
+    frame_u16(&frame, TRINDLE_OBJECT_ALLOCATOR);
+    frame_u16(&frame, TRINDLE_PARTITION_ROUND_ROBIN);
+    frame_handle(&frame, page, object_id, TRINDLE_OBJECT_ALLOCATOR, TRINDLE_RIGHT_ALLOCATE, 4096);
+    frame_send(socket_fd, TRINDLE_CONTROL_KIND_GRANT, &frame);
+    close(page);
+}
+
+/** A pipe made from an allocator: the request names it after the capacity; a refusal over quota says so. */
+static void should_create_a_pipe_from_an_allocator(void)
+{
+    int pair[2];
+    CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) == 0, "socketpair");
+    const int supervisor = pair[0];
+    struct test_frame frame = { 0 };
+    send_hello(supervisor);
+    grant_allocator(supervisor, "scratch", 0x52, 16384);
+    frame_send(supervisor, TRINDLE_CONTROL_KIND_GRANTS_DONE, &frame);
+    trindle_t *trindle;
+    CHECK_CODE(trindle_connect_fd(pair[1], &trindle), TRINDLE_OK);
+    trindle_allocator_t *scratch;
+    CHECK_CODE(trindle_allocator(trindle, "scratch", &scratch), TRINDLE_OK);
+    trindle_handle_t pipe;
+    CHECK_CODE(trindle_allocator_create_pipe(trindle, NULL, 4096, &pipe), TRINDLE_E_INVALID);
+
+    send_handles(supervisor, 1, TRINDLE_STATUS_OK, "", TRINDLE_OBJECT_PIPE, TRINDLE_RIGHTS_PIPE_ALL, 0x62,
+        make_lane(8192, 0), TRINDLE_LANE_HEADER_LENGTH + 8192);
+    CHECK_CODE(trindle_allocator_create_pipe(trindle, scratch, 8192, &pipe), TRINDLE_OK);
+    uint8_t buffer[256];
+    const uint8_t *body = frame_expect(supervisor, TRINDLE_CONTROL_KIND_CREATE_PIPE, buffer, sizeof buffer);
+    CHECK(trindle_get_u64(body) == 1 && trindle_get_u32(body + 8) == 8192 && trindle_get_u64(body + 12) == 0x52,
+        "the create pipe frame names the allocator after the capacity");
+    CHECK(pipe.object_id == 0x62 && pipe.kind == TRINDLE_OBJECT_PIPE && pipe.fd >= 0, "the pipe");
+    trindle_handle_close(&pipe);
+
+    send_handles(supervisor, 2, TRINDLE_STATUS_OVER_QUOTA,
+        "allocator 'scratch' (0x52) cannot give 12288 bytes: quota 16384 bytes, in use 12288, asked 12288", 0, 0, 0, -1,
+        0);
+    CHECK_CODE(trindle_allocator_create_pipe(trindle, scratch, 8192, &pipe), TRINDLE_E_OVER_QUOTA);
+    CHECK_ERROR_CONTAINS("trindle_allocator_create_pipe(lane_capacity=8192) refused: allocator 'scratch' (0x52) "
+                         "cannot give 12288 bytes: quota 16384 bytes, in use 12288, asked 12288 (status 10");
+    frame_expect(supervisor, TRINDLE_CONTROL_KIND_CREATE_PIPE, buffer, sizeof buffer);
+    close(supervisor);
+    trindle_close(trindle);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1934,6 +1990,8 @@ int main(void)
     printf("ok allocators and notices\n");
     should_ask_for_a_resize_and_take_the_lanes_given_before_its_answer();
     printf("ok resize requests\n");
+    should_create_a_pipe_from_an_allocator();
+    printf("ok pipes from allocators\n");
     printf("all passed\n");
     return 0;
 }
