@@ -556,10 +556,22 @@ int trindle_segment(trindle_t *trindle, const char *name, trindle_segment_t **se
         if (strcmp(trindle->segments[i].name, name) == 0)
         {
             *segment = trindle->segments[i].segment;
-            return TRINDLE_OK;
+            return (*segment)->revoked ? trindle_segment_refuse_revoked("trindle_segment", *segment) : TRINDLE_OK;
         }
     }
     return missing(trindle, "trindle_segment", "a segment", name);
+}
+
+trindle_segment_t *trindle_granted_segment(trindle_t *trindle, uint64_t object_id)
+{
+    for (uint32_t i = 0; i < trindle->segment_count; i++)
+    {
+        if (trindle->segments[i].segment->object_id == object_id)
+        {
+            return trindle->segments[i].segment;
+        }
+    }
+    return NULL;
 }
 
 const char *trindle_input_name(const trindle_t *trindle, const trindle_message_t *message)
@@ -739,6 +751,10 @@ void trindle_take_frame(trindle_t *trindle, struct trindle_frame *frame)
     else if (frame->kind == TRINDLE_CONTROL_KIND_MOVE_LANE || frame->kind == TRINDLE_CONTROL_KIND_LANE_MOVING)
     {
         move_lane(trindle, frame);
+    }
+    else if (frame->kind == TRINDLE_CONTROL_KIND_REVOKE || frame->kind == TRINDLE_CONTROL_KIND_REHOME)
+    {
+        trindle_take_revocation(trindle, frame);
     }
     else
     {
@@ -992,6 +1008,10 @@ int trindle_segment_handle(const trindle_segment_t *segment, trindle_handle_t *h
     {
         return trindle_fail(TRINDLE_E_INVALID, 0, "trindle_segment_handle: segment=%p, handle=%p",
             (const void *)segment, (void *)handle);
+    }
+    if (segment->revoked)
+    {
+        return trindle_segment_refuse_revoked("trindle_segment_handle", segment);
     }
     *handle = (trindle_handle_t){
         .object_id = segment->object_id,
