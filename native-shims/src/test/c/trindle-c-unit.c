@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1804,6 +1805,7 @@ static void should_unmap_a_revoked_segment_and_follow_a_rehome(void)
     CHECK(child >= 0, "fork");
     if (child == 0)
     {
+        setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 }); /* the fault is expected: no core file */
         _exit(*(volatile const char *)doc_at);
     }
     int status;
