@@ -1,6 +1,6 @@
 /*
  * trindle-c-revokee — a holder of the segment "board" (4 KiB), for the revocation test of the integration tests
- * (RevokeLanguagesTest), as the Java worker io.trindle.it.workers.Revokee. Each role waits for files the test makes
+ * (RevokeTest), as the Java worker io.trindle.it.workers.Revokee. Each role waits for files the test makes
  * in its working directory (a state, never a time), looking at the control channel meanwhile, as a worker's loop
  * does: that is when libtrindle follows a revoke or a rehome.
  *
@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -33,13 +34,19 @@ static int failed(const char *what, int code)
     return code == TRINDLE_E_SUPERVISOR_GONE ? TRINDLE_SUPERVISOR_GONE_EXIT : 1;
 }
 
-/** Looks at the control channel, then pauses 1 ms: one turn of a worker's loop. */
+/** Looks at the control channel (exiting if asked to stop), then pauses 1 ms: one turn of a worker's loop. */
 static void turn(void)
 {
-    if (trindle_stop_requested(trindle) < 0)
+    const int stop = trindle_stop_requested(trindle);
+    if (stop < 0)
     {
         printf("the supervisor is gone: %s\n", trindle_last_error());
         _exit(TRINDLE_SUPERVISOR_GONE_EXIT);
+    }
+    if (stop == 1)
+    {
+        trindle_close(trindle);
+        exit(0);
     }
     nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
 }

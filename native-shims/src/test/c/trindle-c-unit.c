@@ -1230,6 +1230,28 @@ static const uint8_t *frame_expect(int socket, uint16_t kind, uint8_t *buffer, s
     return buffer + TRINDLE_CONTROL_HEADER_LENGTH;
 }
 
+/** Sends the hello: pipeline "test", worker "w", replica 0 of 1. */
+static void frame_hello(int socket, struct test_frame *frame)
+{
+    frame_string(frame, "test");
+    frame_string(frame, "w");
+    frame_u16(frame, 0);
+    frame_u16(frame, 1);
+    frame_send(socket, TRINDLE_CONTROL_KIND_HELLO, frame);
+}
+
+/** Sends a grant of `name` with `rights` carrying one handle: `fd`, object `object_id` of `kind`, `size` bytes. */
+static void frame_grant(int socket, struct test_frame *frame, const char *name, uint32_t rights, uint16_t kind, int fd,
+    uint64_t object_id, uint64_t size)
+{
+    frame_string(frame, name);
+    frame_u32(frame, rights);
+    frame_u16(frame, kind);
+    frame_u16(frame, TRINDLE_PARTITION_ROUND_ROBIN);
+    frame_handle(frame, fd, object_id, kind, rights, size);
+    frame_send(socket, TRINDLE_CONTROL_KIND_GRANT, frame);
+}
+
 static void should_move_redeem_reject_and_bounce_handles_over_the_control_protocol(void)
 {
     int pair[2];
@@ -1241,26 +1263,12 @@ static void should_move_redeem_reject_and_bounce_handles_over_the_control_protoc
     /* The start: hello, a segment doc (object 0x51) the worker may duplicate and move, a pipe mail to send on. */
     const int doc = make_segment_memfd(4096, true);
     const int lane = make_lane(1 << 16, 0);
-    frame_string(&frame, "test");
-    frame_string(&frame, "w");
-    frame_u16(&frame, 0);
-    frame_u16(&frame, 1);
-    frame_send(supervisor, TRINDLE_CONTROL_KIND_HELLO, &frame);
+    frame_hello(supervisor, &frame);
     const uint32_t doc_rights =
         TRINDLE_RIGHT_READ | TRINDLE_RIGHT_WRITE | TRINDLE_RIGHT_DUPLICATE | TRINDLE_RIGHT_TRANSFER;
-    frame_string(&frame, "doc");
-    frame_u32(&frame, doc_rights);
-    frame_u16(&frame, TRINDLE_OBJECT_SEGMENT);
-    frame_u16(&frame, TRINDLE_PARTITION_ROUND_ROBIN);
-    frame_handle(&frame, doc, 0x51, TRINDLE_OBJECT_SEGMENT, doc_rights, 4096);
-    frame_send(supervisor, TRINDLE_CONTROL_KIND_GRANT, &frame);
-    frame_string(&frame, "mail");
-    frame_u32(&frame, TRINDLE_RIGHT_SEND);
-    frame_u16(&frame, TRINDLE_OBJECT_PIPE);
-    frame_u16(&frame, TRINDLE_PARTITION_ROUND_ROBIN);
-    frame_handle(
-        &frame, lane, next_pipe_id, TRINDLE_OBJECT_PIPE, TRINDLE_RIGHT_SEND, TRINDLE_LANE_HEADER_LENGTH + (1 << 16));
-    frame_send(supervisor, TRINDLE_CONTROL_KIND_GRANT, &frame);
+    frame_grant(supervisor, &frame, "doc", doc_rights, TRINDLE_OBJECT_SEGMENT, doc, 0x51, 4096);
+    frame_grant(supervisor, &frame, "mail", TRINDLE_RIGHT_SEND, TRINDLE_OBJECT_PIPE, lane, next_pipe_id,
+        TRINDLE_LANE_HEADER_LENGTH + (1 << 16));
     frame_send(supervisor, TRINDLE_CONTROL_KIND_GRANTS_DONE, &frame);
     trindle_t *trindle;
     CHECK_CODE(trindle_connect_fd(pair[1], &trindle), TRINDLE_OK);
@@ -1736,21 +1744,9 @@ static void should_unmap_a_revoked_segment_and_follow_a_rehome(void)
         const int fd = i == 0 ? doc : i == 1 ? board : copy;
         CHECK(fd >= 0 && ftruncate(fd, 4096) == 0 && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) == 0, "memfd %d", i);
     }
-    frame_string(&frame, "test");
-    frame_string(&frame, "w");
-    frame_u16(&frame, 0);
-    frame_u16(&frame, 1);
-    frame_send(supervisor, TRINDLE_CONTROL_KIND_HELLO, &frame);
-    const char *names[] = { "doc", "board" };
-    for (int i = 0; i < 2; i++)
-    {
-        frame_string(&frame, names[i]);
-        frame_u32(&frame, rights);
-        frame_u16(&frame, TRINDLE_OBJECT_SEGMENT);
-        frame_u16(&frame, TRINDLE_PARTITION_ROUND_ROBIN);
-        frame_handle(&frame, i == 0 ? doc : board, 0x51 + (uint64_t)i, TRINDLE_OBJECT_SEGMENT, rights, 4096);
-        frame_send(supervisor, TRINDLE_CONTROL_KIND_GRANT, &frame);
-    }
+    frame_hello(supervisor, &frame);
+    frame_grant(supervisor, &frame, "doc", rights, TRINDLE_OBJECT_SEGMENT, doc, 0x51, 4096);
+    frame_grant(supervisor, &frame, "board", rights, TRINDLE_OBJECT_SEGMENT, board, 0x52, 4096);
     frame_send(supervisor, TRINDLE_CONTROL_KIND_GRANTS_DONE, &frame);
     trindle_t *trindle;
     CHECK_CODE(trindle_connect_fd(pair[1], &trindle), TRINDLE_OK);

@@ -1,4 +1,4 @@
-"""python-revokee — a holder of the segment "board" (4 KiB), for RevokeLanguagesTest, as trindle-c-revokee does.
+"""python-revokee — a holder of the segment "board" (4 KiB), for RevokeTest, as trindle-c-revokee does.
 Each role waits for files the test makes in its working directory (a state, never a time), looking at the control
 channel meanwhile (stop_requested), as a worker's loop does: that is when the package follows a revoke or a rehome.
 
@@ -27,8 +27,9 @@ def say(line):
 
 
 def turn(t):
-    """Looks at the control channel, then pauses 1 ms: one turn of a worker's loop."""
-    t.stop_requested
+    """Looks at the control channel (exiting if asked to stop), then pauses 1 ms: one turn of a worker's loop."""
+    if t.stop_requested:
+        sys.exit(0)
     time.sleep(0.001)
 
 
@@ -69,7 +70,7 @@ def leaver(t, board):
     say("sees 'v1'")
     while True:
         try:
-            board.memory
+            text(board.memory, 0)
         except trindle.Revoked as e:
             refused = e
             break
