@@ -38,34 +38,46 @@ class RevokeTest
         return SupervisorProcess.start(directory, Files.createTempDirectory(directory, "client"), arguments);
     }
 
-    @Test
-    void shouldLeaveTheRevokedWorkerADeadCopyAndMoveTheOtherHolderToTheLiveOne() throws Exception
+    /**
+     * Runs the pipeline {@code rv} of the segment {@code board} and its holders {@code keeper} and {@code leaver},
+     * started as the config lines given say, waits until both hold "v1", and revokes the leaver's handle: both
+     * cooperate, neither is killed.
+     *
+     * @return the running supervisor, the keeper moved to the copy.
+     */
+    private SupervisorProcess revokeTheLeaver(final String keeper, final String leaver) throws Exception
     {
         Files.writeString(directory.resolve("rv.yaml"), """
             segments:
               board: { size: 4KiB }
             workers:
               keeper:
-                java: io.trindle.it.workers.Revokee keeper
+                %s
                 ready-timeout: 600s
                 grants: { board: [read, write] }
                 restart: never
               leaver:
-                java: io.trindle.it.workers.Revokee leaver
+                %s
                 ready-timeout: 600s
                 grants: { board: [read, write] }
                 restart: never
-            """);
-        try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "rv.yaml"))
-        {
-            await(trindle::stdout, "keeper | wrote v1");
-            await(trindle::stdout, "leaver | sees 'v1'");
+            """.formatted(keeper, leaver));
+        final SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "rv.yaml");
+        await(trindle::stdout, "keeper | wrote v1");
+        await(trindle::stdout, "leaver | sees 'v1'");
+        final SupervisorProcess revoke = client("revoke", "rv", "leaver", "board");
+        assertEquals(0, revoke.waitFor(WAIT), revoke.output());
+        assertEquals("revoked segment board: leaver unmapped it; moved to a fresh copy: keeper\n", revoke.stdout());
+        await(trindle::stderr, "trindle: worker keeper now maps the copy of segment board\n");
+        return trindle;
+    }
 
-            final SupervisorProcess revoke = client("revoke", "rv", "leaver", "board");
-            assertEquals(0, revoke.waitFor(WAIT), revoke.output());
-            assertEquals("revoked segment board: leaver unmapped it; moved to a fresh copy: keeper\n",
-                revoke.stdout());
-            await(trindle::stderr, "trindle: worker keeper now maps the copy of segment board\n");
+    @Test
+    void shouldLeaveTheRevokedWorkerADeadCopyAndMoveTheOtherHolderToTheLiveOne() throws Exception
+    {
+        try (SupervisorProcess trindle = revokeTheLeaver("java: io.trindle.it.workers.Revokee keeper",
+            "java: io.trindle.it.workers.Revokee leaver"))
+        {
             // The revocation has completed: from now on what the revoked worker writes reaches no one.
             Files.createFile(directory.resolve("leak"));
             await(trindle::stdout, "leaver | wrote 'leaked' at 64 of its own mapping");
@@ -116,31 +128,9 @@ class RevokeTest
     void shouldLetACAndAPythonWorkerGiveUpTheSegmentAndFollowItToTheCopy(final WorkerLanguage language)
         throws Exception
     {
-        Files.writeString(directory.resolve("rv.yaml"), """
-            segments:
-              board: { size: 4KiB }
-            workers:
-              keeper:
-                %s
-                ready-timeout: 600s
-                grants: { board: [read, write] }
-                restart: never
-              leaver:
-                %s
-                ready-timeout: 600s
-                grants: { board: [read, write] }
-                restart: never
-            """.formatted(language.worker("revokee", "keeper"), language.worker("revokee", "leaver")));
-        try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "rv.yaml"))
+        try (SupervisorProcess trindle = revokeTheLeaver(language.worker("revokee", "keeper"),
+            language.worker("revokee", "leaver")))
         {
-            await(trindle::stdout, "keeper | wrote v1");
-            await(trindle::stdout, "leaver | sees 'v1'");
-
-            final SupervisorProcess revoke = client("revoke", "rv", "leaver", "board");
-            assertEquals(0, revoke.waitFor(WAIT), revoke.output());
-            assertEquals("revoked segment board: leaver unmapped it; moved to a fresh copy: keeper\n",
-                revoke.stdout());
-            await(trindle::stderr, "trindle: worker keeper now maps the copy of segment board\n");
             final String[] refused = switch (language)
             {
                 case C -> new String[] {
