@@ -729,8 +729,9 @@ static void queue_bounce(trindle_t *trindle, struct trindle_frame *frame)
 
 /**
  * Handles a frame the supervisor sent on its own, or a reply no request waits for: a stop sets the flags, a
- * bounce or a notice is queued (trindle_next_bounce, trindle_next_notice; each ends the current exchange's wait); anything else is dropped with its fds — a reply
- * to no request is the supervisor's mistake, said on stderr.
+ * bounce or a notice is queued (trindle_next_bounce, trindle_next_notice; each ends the current exchange's wait); a
+ * lane move is followed; a revoke or a rehome is answered (trindle-revoke.c); anything else is dropped with its fds —
+ * a reply to no request is the supervisor's mistake, said on stderr.
  */
 void trindle_take_frame(trindle_t *trindle, struct trindle_frame *frame)
 {
