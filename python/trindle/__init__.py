@@ -31,7 +31,17 @@ from ._native import (
 )
 from .allocators import Allocator, Notice, NoticeKind
 from .checkpoint import Checkpoint, CorruptCheckpoint
-from .errors import AccessDenied, CorruptLane, Full, NotFound, OverQuota, SupervisorGone, Timeout, TrindleError
+from .errors import (
+    AccessDenied,
+    CorruptLane,
+    Full,
+    NotFound,
+    OverQuota,
+    Revoked,
+    SupervisorGone,
+    Timeout,
+    TrindleError,
+)
 from .handles import Attach, Bounce, Handle, duplicate, move
 from .pipes import (
     END_OF_STREAM,
@@ -88,6 +98,7 @@ __all__ = [
     "CorruptCheckpoint",
     "NotFound",
     "AccessDenied",
+    "Revoked",
     "SupervisorGone",
     "OverQuota",
     "LibraryNotFound",

@@ -87,7 +87,7 @@ class Checkpoint:
         """Opens the checkpoint in region ``region`` of ``regions`` of a Segment and restores it. Raises
         TrindleError (CorruptCheckpoint if its committed slot was written over)."""
         handle = ctypes.c_void_p()
-        _check(_lib.trindle_checkpoint_open_segment(segment._handle, region, regions, ctypes.byref(handle)))
+        _check(_lib.trindle_checkpoint_open_segment(segment._live(), region, regions, ctypes.byref(handle)))
         return cls(handle.value, segment)
 
     def _live(self):

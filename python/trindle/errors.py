@@ -50,6 +50,11 @@ class AccessDenied(TrindleError, PermissionError):
     replayed token, a widening, a move without TRANSFER); the detail gives its reason and status."""
 
 
+class Revoked(AccessDenied):
+    """TRINDLE_E_ACCESS on a segment the supervisor revoked (``trindle revoke``): libtrindle unmapped it, and the
+    worker must go on without it. The detail names the segment's object id."""
+
+
 class SupervisorGone(TrindleError):
     """TRINDLE_E_SUPERVISOR_GONE: the control channel closed. Exit at once with SUPERVISOR_GONE_EXIT (70)."""
 
@@ -74,6 +79,11 @@ def error(code: int) -> TrindleError:
     """The exception for a failed call's code, with this thread's last error text (read right after the call)."""
     detail = _native.lib.trindle_last_error().decode("utf-8", "replace")
     return _CLASSES.get(code, TrindleError)(code, detail, _native.lib.trindle_last_errno())
+
+
+def revoked() -> Revoked:
+    """The exception for a call on a revoked segment, with this thread's last error text (libtrindle's)."""
+    return Revoked(_native.E_ACCESS, _native.lib.trindle_last_error().decode("utf-8", "replace"))
 
 
 def check(code: int) -> int:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 from . import _native
 from .allocators import Allocator, Notice
-from .errors import CorruptLane, check, error
+from .errors import CorruptLane, check, error, revoked
 from .handles import Attach, Bounce, Handle, _bounce
 from .pipes import END_OF_STREAM, Inbox, Outbox, PipeReceiver, PipeSender
 from .segments import Segment
@@ -92,13 +92,25 @@ class Connection:
         return self._receiver
 
     def segment(self, name: str) -> Segment:
-        """The segment granted under ``name``, mapped with its rights; raises NotFound."""
+        """The segment granted under ``name``, mapped with its rights; raises NotFound, or Revoked once the
+        supervisor revoked it."""
         segment = self._segments.get(name)
         if segment is None:
             handle = ctypes.c_void_p()
-            check(_lib.trindle_segment(self._live(), name.encode(), ctypes.byref(handle)))
+            code = _lib.trindle_segment(self._live(), name.encode(), ctypes.byref(handle))
+            if code == _native.E_ACCESS:
+                raise revoked()
+            check(code)
             segment = self._segments[name] = Segment(handle.value, name, self)
+        segment._live()
         return segment
+
+    def _follow_revocations(self) -> None:
+        """Releases the memoryview of every granted segment libtrindle unmapped on a revoke, so that a view the
+        worker kept raises ValueError instead of touching the unmapped range."""
+        for segment in self._segments.values():
+            if segment._handle is not None:
+                segment._revoked()
 
     def allocator(self, name: str) -> Allocator:
         """The allocator granted under ``name`` (e.g. ``scratch: allocate``); raises NotFound (listing the
@@ -176,7 +188,9 @@ class Connection:
     def stop_requested(self) -> bool:
         """Whether the supervisor asked this worker to stop (a non-blocking look at the channel, at most one
         system call every 10 ms). Raises SupervisorGone if the supervisor is gone."""
-        return check(_lib.trindle_stop_requested(self._live())) == 1
+        stop = check(_lib.trindle_stop_requested(self._live())) == 1
+        self._follow_revocations()
+        return stop
 
     @staticmethod
     def outbox(max_messages: int = 256, max_bytes: int = 1 << 20) -> Outbox:
@@ -206,6 +220,7 @@ class Connection:
             None if inbox is None else inbox._live(),
             _native.nanos(timeout),
         )
+        self._follow_revocations()
         if code >= 0 or code == END_OF_STREAM:
             return code
         raise error(code)
@@ -280,7 +295,7 @@ class Connection:
             if attach.mode == _native.MOVE and segment is not None and segment.name in self._segments:
                 # libtrindle unmapped it: its memory must not be touched again.
                 del self._segments[segment.name]
-                segment.memory.release()
+                segment._release()
                 segment._handle = None
 
     def take(self, message: Message) -> list[Handle]:

@@ -155,6 +155,10 @@ int trindle_checkpoint_open_segment(
         return trindle_fail(TRINDLE_E_INVALID, 0, "%s: segment=%p, checkpoint=%p, region=%" PRIu32 " of %" PRIu32, call,
             (void *)segment, (void *)checkpoint, region, regions);
     }
+    if (segment->revoked)
+    {
+        return trindle_segment_refuse_revoked(call, segment);
+    }
     if ((trindle_segment_rights(segment) & TRINDLE_RIGHT_WRITE) == 0)
     {
         return trindle_fail(TRINDLE_E_ACCESS, 0,

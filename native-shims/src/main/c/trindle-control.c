@@ -115,14 +115,19 @@ static const char *const BODY_FIELDS[] = {
     [TRINDLE_CONTROL_KIND_CREATE_ALLOCATOR] = "888",
     [TRINDLE_CONTROL_KIND_NOTICE] = "22888s",
     [TRINDLE_CONTROL_KIND_RELEASE] = "88",
+    [TRINDLE_CONTROL_KIND_REVOKE] = "8s",
+    [TRINDLE_CONTROL_KIND_REVOKED] = "8",
+    [TRINDLE_CONTROL_KIND_REHOME] = "8s",
+    [TRINDLE_CONTROL_KIND_REHOMED] = "88",
 };
 
-/** @return whether frames of `kind` may carry handles: grants, handles, bounces, notices, lane moves. */
+/** @return whether frames of `kind` may carry handles: grants, handles, bounces, notices, lane moves, rehomes. */
 static bool carries_handles(uint16_t kind)
 {
     return kind == TRINDLE_CONTROL_KIND_GRANT || kind == TRINDLE_CONTROL_KIND_HANDLES ||
         kind == TRINDLE_CONTROL_KIND_BOUNCE || kind == TRINDLE_CONTROL_KIND_NOTICE ||
-        kind == TRINDLE_CONTROL_KIND_MOVE_LANE || kind == TRINDLE_CONTROL_KIND_LANE_MOVING;
+        kind == TRINDLE_CONTROL_KIND_MOVE_LANE || kind == TRINDLE_CONTROL_KIND_LANE_MOVING ||
+        kind == TRINDLE_CONTROL_KIND_REHOME;
 }
 
 static void close_fds(const int *fds, uint32_t count)
@@ -221,7 +226,8 @@ static int decode(const uint8_t *buffer, size_t length, const int *fds, uint32_t
             count, fd_count, body_length, length);
     }
     const bool moving = kind == TRINDLE_CONTROL_KIND_MOVE_LANE || kind == TRINDLE_CONTROL_KIND_LANE_MOVING;
-    if ((kind < TRINDLE_CONTROL_KIND_HELLO || kind > TRINDLE_CONTROL_KIND_RELEASE) && !moving)
+    const bool revocation = kind >= TRINDLE_CONTROL_KIND_REVOKE && kind <= TRINDLE_CONTROL_KIND_REHOMED;
+    if ((kind < TRINDLE_CONTROL_KIND_HELLO || kind > TRINDLE_CONTROL_KIND_RELEASE) && !moving && !revocation)
     {
         return trindle_fail(TRINDLE_E_PROTOCOL, 0, "control frame refused: unknown kind=%u", kind);
     }

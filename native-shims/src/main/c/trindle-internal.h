@@ -423,6 +423,9 @@ struct trindle_segment
      *  trindle_segment_handle gives to attach it to a message. */
     uint64_t offset;
     uint64_t object_id;
+    /** The supervisor revoked it (trindle-revoke.c): its range is an inaccessible reservation, its fd closed (-1),
+     *  and every call on it is refused. */
+    bool revoked;
 };
 
 struct trindle_pipe_sender
@@ -583,6 +586,19 @@ TRINDLE_INTERNAL void trindle_take_frame(trindle_t *trindle, struct trindle_fram
  * writing its header into the first TRINDLE_CONTROL_HEADER_LENGTH bytes of `frame`; no handles.
  */
 TRINDLE_INTERNAL int trindle_control_send(int fd, uint16_t kind, uint8_t *frame, size_t body_length);
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Revocation (trindle-revoke.c): the revoke and rehome frames, on the segments granted to the connection.
+ * ------------------------------------------------------------------------------------------------------------ */
+
+/** Unmaps a revoked granted segment or moves it to its copy, and answers (or, not vouching for it, does not). */
+TRINDLE_INTERNAL void trindle_take_revocation(trindle_t *trindle, struct trindle_frame *frame);
+/** @return the segment granted to the connection whose object id is `object_id`, or NULL (trindle-worker.c). */
+TRINDLE_INTERNAL trindle_segment_t *trindle_granted_segment(trindle_t *trindle, uint64_t object_id);
+/** Refuses `call` on a revoked segment: @return TRINDLE_E_ACCESS, with the error saying it was revoked. */
+TRINDLE_INTERNAL int trindle_segment_refuse_revoked(const char *call, const trindle_segment_t *segment);
+/** @return the mmap protection a segment's rights allow: PROT_READ, plus PROT_WRITE and PROT_EXEC as granted. */
+TRINDLE_INTERNAL int trindle_segment_protection(uint32_t rights);
 
 /**
  * As trindle_lane_sender_claim_wait, for a record of type message-with-handles (pipe-format.md §3.4): the

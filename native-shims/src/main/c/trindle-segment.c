@@ -10,6 +10,14 @@
 
 #include "trindle-internal.h"
 
+int trindle_segment_protection(uint32_t rights)
+{
+    /* The protection follows the rights, so the kernel enforces them: a read-only fd (no WRITE) refuses
+     * PROT_WRITE and any later mprotect to write. */
+    return PROT_READ | ((rights & TRINDLE_RIGHT_WRITE) != 0 ? PROT_WRITE : 0) |
+        ((rights & TRINDLE_RIGHT_EXECUTE) != 0 ? PROT_EXEC : 0);
+}
+
 int trindle_segment_map(int fd, uint64_t offset, uint64_t size, uint32_t rights, trindle_segment_t **segment)
 {
     static const char call[] = "trindle_segment_map";
@@ -35,10 +43,7 @@ int trindle_segment_map(int fd, uint64_t offset, uint64_t size, uint32_t rights,
     {
         return result;
     }
-    /* The protection follows the rights, so the kernel enforces them: a read-only fd (no WRITE) refuses
-     * PROT_WRITE here and any later mprotect to write. */
-    const int protection = PROT_READ | ((rights & TRINDLE_RIGHT_WRITE) != 0 ? PROT_WRITE : 0) |
-        ((rights & TRINDLE_RIGHT_EXECUTE) != 0 ? PROT_EXEC : 0);
+    const int protection = trindle_segment_protection(rights);
     void *address = mmap(NULL, (size_t)size, protection, MAP_SHARED, fd, (off_t)offset);
     if (address == MAP_FAILED)
     {
@@ -62,6 +67,11 @@ int trindle_segment_map(int fd, uint64_t offset, uint64_t size, uint32_t rights,
 
 void *trindle_segment_address(const trindle_segment_t *segment)
 {
+    if (segment != NULL && segment->revoked)
+    {
+        trindle_segment_refuse_revoked("trindle_segment_address", segment);
+        return NULL;
+    }
     return segment == NULL ? NULL : segment->address;
 }
 
@@ -85,7 +95,10 @@ void trindle_segment_close(trindle_segment_t *segment)
     if (segment != NULL)
     {
         munmap(segment->address, (size_t)segment->size);
-        close(segment->fd);
+        if (segment->fd >= 0) /* -1 once revoked */
+        {
+            close(segment->fd);
+        }
         free(segment);
     }
 }

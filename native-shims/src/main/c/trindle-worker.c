@@ -556,10 +556,22 @@ int trindle_segment(trindle_t *trindle, const char *name, trindle_segment_t **se
         if (strcmp(trindle->segments[i].name, name) == 0)
         {
             *segment = trindle->segments[i].segment;
-            return TRINDLE_OK;
+            return (*segment)->revoked ? trindle_segment_refuse_revoked("trindle_segment", *segment) : TRINDLE_OK;
         }
     }
     return missing(trindle, "trindle_segment", "a segment", name);
+}
+
+trindle_segment_t *trindle_granted_segment(trindle_t *trindle, uint64_t object_id)
+{
+    for (uint32_t i = 0; i < trindle->segment_count; i++)
+    {
+        if (trindle->segments[i].segment->object_id == object_id)
+        {
+            return trindle->segments[i].segment;
+        }
+    }
+    return NULL;
 }
 
 const char *trindle_input_name(const trindle_t *trindle, const trindle_message_t *message)
@@ -717,8 +729,9 @@ static void queue_bounce(trindle_t *trindle, struct trindle_frame *frame)
 
 /**
  * Handles a frame the supervisor sent on its own, or a reply no request waits for: a stop sets the flags, a
- * bounce or a notice is queued (trindle_next_bounce, trindle_next_notice; each ends the current exchange's wait); anything else is dropped with its fds — a reply
- * to no request is the supervisor's mistake, said on stderr.
+ * bounce or a notice is queued (trindle_next_bounce, trindle_next_notice; each ends the current exchange's wait); a
+ * lane move is followed; a revoke or a rehome is answered (trindle-revoke.c); anything else is dropped with its fds —
+ * a reply to no request is the supervisor's mistake, said on stderr.
  */
 void trindle_take_frame(trindle_t *trindle, struct trindle_frame *frame)
 {
@@ -739,6 +752,10 @@ void trindle_take_frame(trindle_t *trindle, struct trindle_frame *frame)
     else if (frame->kind == TRINDLE_CONTROL_KIND_MOVE_LANE || frame->kind == TRINDLE_CONTROL_KIND_LANE_MOVING)
     {
         move_lane(trindle, frame);
+    }
+    else if (frame->kind == TRINDLE_CONTROL_KIND_REVOKE || frame->kind == TRINDLE_CONTROL_KIND_REHOME)
+    {
+        trindle_take_revocation(trindle, frame);
     }
     else
     {
@@ -994,6 +1011,10 @@ int trindle_segment_handle(const trindle_segment_t *segment, trindle_handle_t *h
     {
         return trindle_fail(TRINDLE_E_INVALID, 0, "trindle_segment_handle: segment=%p, handle=%p",
             (const void *)segment, (void *)handle);
+    }
+    if (segment->revoked)
+    {
+        return trindle_segment_refuse_revoked("trindle_segment_handle", segment);
     }
     *handle = (trindle_handle_t){
         .object_id = segment->object_id,

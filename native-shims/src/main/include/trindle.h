@@ -491,6 +491,15 @@ TRINDLE_API void trindle_inbox_destroy(trindle_inbox_t *inbox);
  * Segment: a block of shared memory this process was granted, mapped with exactly the protection its rights
  * allow. A handle without WRITE comes as a read-only fd, so the kernel itself refuses a writable mapping or an
  * mprotect to write (EACCES), whatever this process tries.
+ *
+ * Revocation (docs/control-protocol.md §4): the library follows the supervisor's revoke and rehome frames for the
+ * segments granted to the connection, whenever it reads the control channel (trindle_exchange,
+ * trindle_stop_requested, any request). Revoked, a granted segment's range becomes an inaccessible reservation in
+ * one step (PROT_NONE: a pointer the worker kept into it faults with SIGSEGV; nothing else is mapped there until
+ * trindle_close) and its fd is closed; every call on it is refused with TRINDLE_E_ACCESS, and trindle_segment_address
+ * gives NULL. Rehomed (another holder's handle was revoked), it maps the fresh copy at the same address and keeps
+ * its fd number: the worker's pointers go on working, on the same contents. A segment mapped from a handle that came
+ * in a message (trindle_handle_map) is not followed: its mapping stays on the old copy.
  * ============================================================================================================ */
 typedef struct trindle_segment trindle_segment_t;
 
@@ -509,16 +518,17 @@ typedef struct trindle_segment trindle_segment_t;
 TRINDLE_API int trindle_segment_map(
     int fd, uint64_t offset, uint64_t size, uint32_t rights, trindle_segment_t **segment);
 
-/** @return the mapping's first byte (NULL for NULL). Writable only if the rights hold WRITE. */
+/** @return the mapping's first byte (NULL for NULL, and for a revoked segment: trindle_last_error() says so).
+ *  Writable only if the rights hold WRITE. */
 TRINDLE_API void *trindle_segment_address(const trindle_segment_t *segment);
 /** @return the segment's size in bytes (0 for NULL). */
 TRINDLE_API uint64_t trindle_segment_size(const trindle_segment_t *segment);
 /** @return the rights the mapping was made with, after any reduction for a read-only fd (0 for NULL). */
 TRINDLE_API uint32_t trindle_segment_rights(const trindle_segment_t *segment);
-/** @return the memfd behind the segment, still owned by it (-1 for NULL). */
+/** @return the memfd behind the segment, still owned by it (-1 for NULL or a revoked segment). */
 TRINDLE_API int trindle_segment_fd(const trindle_segment_t *segment);
 
-/** Unmaps the segment and closes its fd. NULL is ignored. */
+/** Unmaps the segment (or a revoked one's reservation) and closes its fd. NULL is ignored. */
 TRINDLE_API void trindle_segment_close(trindle_segment_t *segment);
 
 /* ============================================================================================================
@@ -577,7 +587,8 @@ TRINDLE_API int trindle_receiver(trindle_t *trindle, trindle_pipe_receiver_t **r
  * Finds the segment granted under `name`, mapped with the rights granted.
  *
  * @param segment where it is stored; it belongs to the connection (closed by trindle_close).
- * @return TRINDLE_OK; TRINDLE_E_NOT_FOUND; TRINDLE_E_INVALID.
+ * @return TRINDLE_OK; TRINDLE_E_NOT_FOUND; TRINDLE_E_ACCESS if the supervisor revoked it (`*segment` is still
+ *         set, to the revoked segment); TRINDLE_E_INVALID.
  */
 TRINDLE_API int trindle_segment(trindle_t *trindle, const char *name, trindle_segment_t **segment);
 
@@ -705,7 +716,7 @@ typedef struct trindle_bounce
  * Describes a mapped segment as a handle to attach: its object id (known for a segment granted by the config or
  * mapped with trindle_handle_map), kind, rights, window and fd. The fd stays the segment's.
  *
- * @return TRINDLE_OK; TRINDLE_E_INVALID for NULL.
+ * @return TRINDLE_OK; TRINDLE_E_ACCESS for a revoked segment; TRINDLE_E_INVALID for NULL.
  */
 TRINDLE_API int trindle_segment_handle(const trindle_segment_t *segment, trindle_handle_t *handle);
 
@@ -1062,11 +1073,11 @@ TRINDLE_API int trindle_checkpoint_open(
  * Opens the checkpoint in region `region` of `regions` of a mapped segment and restores it.
  *
  * @return TRINDLE_OK; TRINDLE_E_INVALID for NULL, region >= regions, or a region too small for a header and two
- *         slots; TRINDLE_E_ACCESS if the segment is not mapped writable; TRINDLE_E_FORMAT if the region holds
- *         something else (magic), another version, or a slot length that does not match the region (the segment
- *         or the replica count changed); TRINDLE_E_CORRUPT if the committed slot fails its checks (generation,
- *         lengths, checksum): something wrote over it, and the worker must not guess (never falls back to the
- *         older slot, whose positions may lie behind messages already released); TRINDLE_E_NO_MEMORY.
+ *         slots; TRINDLE_E_ACCESS if the segment is not mapped writable or was revoked; TRINDLE_E_FORMAT if the
+ *         region holds something else (magic), another version, or a slot length that does not match the region
+ *         (the segment or the replica count changed); TRINDLE_E_CORRUPT if the committed slot fails its checks
+ *         (generation, lengths, checksum): something wrote over it, and the worker must not guess (never falls back
+ *         to the older slot, whose positions may lie behind messages already released); TRINDLE_E_NO_MEMORY.
  */
 TRINDLE_API int trindle_checkpoint_open_segment(
     trindle_segment_t *segment, uint32_t region, uint32_t regions, trindle_checkpoint_t **checkpoint);

@@ -13,12 +13,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1351,6 +1355,28 @@ static const uint8_t *frame_expect(int socket, uint16_t kind, uint8_t *buffer, s
     return buffer + TRINDLE_CONTROL_HEADER_LENGTH;
 }
 
+/** Sends the hello: pipeline "test", worker "w", replica 0 of 1. */
+static void frame_hello(int socket, struct test_frame *frame)
+{
+    frame_string(frame, "test");
+    frame_string(frame, "w");
+    frame_u16(frame, 0);
+    frame_u16(frame, 1);
+    frame_send(socket, TRINDLE_CONTROL_KIND_HELLO, frame);
+}
+
+/** Sends a grant of `name` with `rights` carrying one handle: `fd`, object `object_id` of `kind`, `size` bytes. */
+static void frame_grant(int socket, struct test_frame *frame, const char *name, uint32_t rights, uint16_t kind, int fd,
+    uint64_t object_id, uint64_t size)
+{
+    frame_string(frame, name);
+    frame_u32(frame, rights);
+    frame_u16(frame, kind);
+    frame_u16(frame, TRINDLE_PARTITION_ROUND_ROBIN);
+    frame_handle(frame, fd, object_id, kind, rights, size);
+    frame_send(socket, TRINDLE_CONTROL_KIND_GRANT, frame);
+}
+
 static void should_move_redeem_reject_and_bounce_handles_over_the_control_protocol(void)
 {
     int pair[2];
@@ -1362,26 +1388,12 @@ static void should_move_redeem_reject_and_bounce_handles_over_the_control_protoc
     /* The start: hello, a segment doc (object 0x51) the worker may duplicate and move, a pipe mail to send on. */
     const int doc = make_segment_memfd(4096, true);
     const int lane = make_lane(1 << 16, 0);
-    frame_string(&frame, "test");
-    frame_string(&frame, "w");
-    frame_u16(&frame, 0);
-    frame_u16(&frame, 1);
-    frame_send(supervisor, TRINDLE_CONTROL_KIND_HELLO, &frame);
+    frame_hello(supervisor, &frame);
     const uint32_t doc_rights =
         TRINDLE_RIGHT_READ | TRINDLE_RIGHT_WRITE | TRINDLE_RIGHT_DUPLICATE | TRINDLE_RIGHT_TRANSFER;
-    frame_string(&frame, "doc");
-    frame_u32(&frame, doc_rights);
-    frame_u16(&frame, TRINDLE_OBJECT_SEGMENT);
-    frame_u16(&frame, TRINDLE_PARTITION_ROUND_ROBIN);
-    frame_handle(&frame, doc, 0x51, TRINDLE_OBJECT_SEGMENT, doc_rights, 4096);
-    frame_send(supervisor, TRINDLE_CONTROL_KIND_GRANT, &frame);
-    frame_string(&frame, "mail");
-    frame_u32(&frame, TRINDLE_RIGHT_SEND);
-    frame_u16(&frame, TRINDLE_OBJECT_PIPE);
-    frame_u16(&frame, TRINDLE_PARTITION_ROUND_ROBIN);
-    frame_handle(
-        &frame, lane, next_pipe_id, TRINDLE_OBJECT_PIPE, TRINDLE_RIGHT_SEND, TRINDLE_LANE_HEADER_LENGTH + (1 << 16));
-    frame_send(supervisor, TRINDLE_CONTROL_KIND_GRANT, &frame);
+    frame_grant(supervisor, &frame, "doc", doc_rights, TRINDLE_OBJECT_SEGMENT, doc, 0x51, 4096);
+    frame_grant(supervisor, &frame, "mail", TRINDLE_RIGHT_SEND, TRINDLE_OBJECT_PIPE, lane, next_pipe_id,
+        TRINDLE_LANE_HEADER_LENGTH + (1 << 16));
     frame_send(supervisor, TRINDLE_CONTROL_KIND_GRANTS_DONE, &frame);
     trindle_t *trindle;
     CHECK_CODE(trindle_connect_fd(pair[1], &trindle), TRINDLE_OK);
@@ -1944,6 +1956,128 @@ static void should_create_a_pipe_from_an_allocator(void)
     trindle_close(trindle);
 }
 
+/* ------------------------------------------------------------------------------------------------------------
+ * Revocation (trindle-revoke.c): the supervisor's revoke and rehome, and the worker's answers.
+ * ------------------------------------------------------------------------------------------------------------ */
+
+/** Looks at the channel (as a worker's loop does) until the worker has answered; @return the answer's body. */
+static const uint8_t *await_answer(trindle_t *trindle, int supervisor, uint16_t kind, uint8_t *buffer, size_t size)
+{
+    struct pollfd answer = { .fd = supervisor, .events = POLLIN };
+    const int64_t start = trindle_now_nanos();
+    while (poll(&answer, 1, 1) == 0)
+    {
+        CHECK(trindle_stop_requested(trindle) == 0, "no stop, no failure");
+        CHECK(millis_since(start) < 10000, "no answer within 10 s");
+    }
+    return frame_expect(supervisor, kind, buffer, size);
+}
+
+/** @return how many of this process's mappings are of a memfd named `name`. */
+static int memfd_mappings(const char *name)
+{
+    char wanted[64];
+    snprintf(wanted, sizeof wanted, "/memfd:%s ", name);
+    int found = 0;
+    FILE *maps = fopen("/proc/self/maps", "r");
+    CHECK(maps != NULL, "fopen /proc/self/maps");
+    char line[512];
+    while (fgets(line, sizeof line, maps) != NULL)
+    {
+        found += strstr(line, wanted) != NULL;
+    }
+    fclose(maps);
+    return found;
+}
+
+static void should_unmap_a_revoked_segment_and_follow_a_rehome(void)
+{
+    int pair[2];
+    CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) == 0, "socketpair");
+    const int supervisor = pair[0];
+    struct test_frame frame = { 0 };
+    uint8_t buffer[4096];
+    const uint32_t rights = TRINDLE_RIGHT_READ | TRINDLE_RIGHT_WRITE;
+    const int doc = memfd_create("revoked-doc", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    const int board = memfd_create("old-board", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    const int copy = memfd_create("board-copy", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    for (int i = 0; i < 3; i++)
+    {
+        const int fd = i == 0 ? doc : i == 1 ? board : copy;
+        CHECK(fd >= 0 && ftruncate(fd, 4096) == 0 && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) == 0, "memfd %d", i);
+    }
+    frame_hello(supervisor, &frame);
+    frame_grant(supervisor, &frame, "doc", rights, TRINDLE_OBJECT_SEGMENT, doc, 0x51, 4096);
+    frame_grant(supervisor, &frame, "board", rights, TRINDLE_OBJECT_SEGMENT, board, 0x52, 4096);
+    frame_send(supervisor, TRINDLE_CONTROL_KIND_GRANTS_DONE, &frame);
+    trindle_t *trindle;
+    CHECK_CODE(trindle_connect_fd(pair[1], &trindle), TRINDLE_OK);
+    trindle_segment_t *revoked;
+    trindle_segment_t *kept;
+    CHECK_CODE(trindle_segment(trindle, "doc", &revoked), TRINDLE_OK);
+    CHECK_CODE(trindle_segment(trindle, "board", &kept), TRINDLE_OK);
+    char *const board_at = trindle_segment_address(kept);
+    const int board_fd = trindle_segment_fd(kept);
+    strcpy(board_at, "v1");
+
+    /* Rehome: the copy (0x62, holding what the supervisor copied) is mapped at the same address, on the same fd
+     * number; the old memfd is mapped no more, and what the worker writes lands in the copy. */
+    CHECK(pwrite(copy, "v1", 3, 0) == 3, "pwrite");
+    frame_u64(&frame, 0x52);
+    frame_string(&frame, "board");
+    frame_handle(&frame, copy, 0x62, TRINDLE_OBJECT_SEGMENT, rights, 4096);
+    frame_send(supervisor, TRINDLE_CONTROL_KIND_REHOME, &frame);
+    const uint8_t *body = await_answer(trindle, supervisor, TRINDLE_CONTROL_KIND_REHOMED, buffer, sizeof buffer);
+    CHECK(trindle_get_u64(body) == 0x52 && trindle_get_u64(body + 8) == 0x62, "rehomed names the old and new ids");
+    CHECK(trindle_segment_address(kept) == board_at && trindle_segment_fd(kept) == board_fd, "same address, fd");
+    CHECK(memfd_mappings("old-board") == 0 && memfd_mappings("board-copy") == 1, "the copy is mapped instead");
+    strcpy(board_at, "v2");
+    char read_back[3] = { 0 };
+    CHECK(pread(copy, read_back, 3, 0) == 3 && strcmp(read_back, "v2") == 0, "the write landed in the copy");
+    CHECK(pread(board, read_back, 3, 0) == 3 && strcmp(read_back, "v1") == 0, "and not in the old memfd");
+    trindle_handle_t handle;
+    CHECK_CODE(trindle_segment_handle(kept, &handle), TRINDLE_OK);
+    CHECK(handle.object_id == 0x62, "the segment is attached as the copy from now on");
+
+    /* A revoke of what the library did not map gets no answer; a revoke of doc does, after it unmapped doc. The
+     * answers come in order, so the first one being doc's shows the first revoke was not answered. */
+    const char *doc_at = trindle_segment_address(revoked);
+    frame_u64(&frame, 0x99);
+    frame_string(&frame, "mine");
+    frame_send(supervisor, TRINDLE_CONTROL_KIND_REVOKE, &frame);
+    frame_u64(&frame, 0x51);
+    frame_string(&frame, "doc");
+    frame_send(supervisor, TRINDLE_CONTROL_KIND_REVOKE, &frame);
+    body = await_answer(trindle, supervisor, TRINDLE_CONTROL_KIND_REVOKED, buffer, sizeof buffer);
+    CHECK(trindle_get_u64(body) == 0x51, "revoked names doc");
+    CHECK(memfd_mappings("revoked-doc") == 0, "doc is mapped no more");
+    CHECK(trindle_segment_address(revoked) == NULL && trindle_segment_fd(revoked) == -1, "no address, no fd");
+    CHECK_ERROR_CONTAINS("trindle_segment_address: segment 0x51 was revoked");
+    CHECK_CODE(trindle_segment(trindle, "doc", &revoked), TRINDLE_E_ACCESS);
+    CHECK_ERROR_CONTAINS("trindle_segment: segment 0x51 was revoked");
+    CHECK_CODE(trindle_segment_handle(revoked, &handle), TRINDLE_E_ACCESS);
+    trindle_checkpoint_t *checkpoint;
+    CHECK_CODE(trindle_checkpoint_open(trindle, "doc", &checkpoint), TRINDLE_E_ACCESS);
+    /* A pointer kept into it faults: a child reads through it. */
+    const pid_t child = fork();
+    CHECK(child >= 0, "fork");
+    if (child == 0)
+    {
+        setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 }); /* the fault is expected: no core file */
+        _exit(*(volatile const char *)doc_at);
+    }
+    int status;
+    CHECK(waitpid(child, &status, 0) == child && WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV,
+        "a read through the kept pointer faults (status 0x%x)", status);
+
+    trindle_close(trindle);
+    CHECK(memfd_mappings("board-copy") == 0, "closed");
+    close(doc);
+    close(board);
+    close(copy);
+    close(supervisor);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1986,6 +2120,8 @@ int main(void)
     printf("ok handles in motion\n");
     should_describe_every_code_and_name_the_call();
     printf("ok error texts\n");
+    should_unmap_a_revoked_segment_and_follow_a_rehome();
+    printf("ok revoke and rehome\n");
     should_hold_allocators_create_from_them_and_queue_notices();
     printf("ok allocators and notices\n");
     should_ask_for_a_resize_and_take_the_lanes_given_before_its_answer();

@@ -26,27 +26,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class CapabilityLanguagesTest
 {
-    enum Language
-    {
-        C, PYTHON;
-
-        /** @return the worker's command and environment in the config, for {@code role}. */
-        String worker(final String role)
-        {
-            return switch (this)
-            {
-                case C -> OtherLanguageWorkers.c("trindle-c-handles", role);
-                case PYTHON -> OtherLanguageWorkers.python("python-handles.py", role);
-            };
-        }
-    }
-
     @TempDir
     Path directory;
 
     @ParameterizedTest
-    @EnumSource(Language.class)
-    void shouldLetAReceiverRedeemRejectAndBeRefusedForgedAndReplayedTokens(final Language language) throws Exception
+    @EnumSource(WorkerLanguage.class)
+    void shouldLetAReceiverRedeemRejectAndBeRefusedForgedAndReplayedTokens(final WorkerLanguage language)
+        throws Exception
     {
         Files.writeString(directory.resolve("caps.yaml"), """
             pipes:
@@ -70,7 +56,7 @@ class CapabilityLanguagesTest
                 ready-timeout: 600s
                 grants: { mail: receive }
                 restart: never
-            """.formatted(language.worker("receiver")));
+            """.formatted(language.worker("handles", "receiver")));
         try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "caps.yaml"))
         {
             assertEquals(0, trindle.waitFor(Duration.ofSeconds(120)), trindle.output());
@@ -101,8 +87,8 @@ class CapabilityLanguagesTest
     }
 
     @ParameterizedTest
-    @EnumSource(Language.class)
-    void shouldLetASenderDuplicateMoveAndGetItsBounce(final Language language) throws Exception
+    @EnumSource(WorkerLanguage.class)
+    void shouldLetASenderDuplicateMoveAndGetItsBounce(final WorkerLanguage language) throws Exception
     {
         Files.writeString(directory.resolve("caps.yaml"), """
             pipes:
@@ -121,7 +107,7 @@ class CapabilityLanguagesTest
                 ready-timeout: 600s
                 grants: { mail: receive }
                 restart: never
-            """.formatted(language.worker("sender")));
+            """.formatted(language.worker("handles", "sender")));
         try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "caps.yaml"))
         {
             assertEquals(0, trindle.waitFor(Duration.ofSeconds(120)), trindle.output());
@@ -160,10 +146,10 @@ class CapabilityLanguagesTest
     }
 
     @ParameterizedTest
-    @EnumSource(Language.class)
-    void shouldPassHandlesBetweenCAndPythonWithoutJava(final Language sender) throws Exception
+    @EnumSource(WorkerLanguage.class)
+    void shouldPassHandlesBetweenCAndPythonWithoutJava(final WorkerLanguage sender) throws Exception
     {
-        final Language receiver = sender == Language.C ? Language.PYTHON : Language.C;
+        final WorkerLanguage receiver = sender == WorkerLanguage.C ? WorkerLanguage.PYTHON : WorkerLanguage.C;
         Files.writeString(directory.resolve("caps.yaml"), """
             pipes:
               mail: { lane: 1MiB }
@@ -181,7 +167,7 @@ class CapabilityLanguagesTest
                 ready-timeout: 600s
                 grants: { mail: receive }
                 restart: never
-            """.formatted(sender.worker("sender"), receiver.worker("receiver")));
+            """.formatted(sender.worker("handles", "sender"), receiver.worker("handles", "receiver")));
         try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "caps.yaml"))
         {
             assertEquals(0, trindle.waitFor(Duration.ofSeconds(120)), trindle.output());

@@ -25,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code trindle-hostile-worker --caps}, run under each with no limit written, is refused {@code execve("/bin/sh")},
  * a fork bomb past the profile's process cap and a 1 GiB allocation it would touch page by page — each as the
  * worker itself reports it, with its errno. And the launcher's profile table holds the same caps as the
- * supervisor's {@link SandboxConfig.Profile}, which {@code trindle sandbox explain} shows.
+ * supervisor's {@link SandboxConfig.Profile}, which {@code trindle sandbox explain} shows. A worker that may
+ * allocate has its default cap grown by what its grants may map: it can use all of its quota, and no more.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class SandboxDefaultsTest
@@ -142,6 +143,57 @@ class SandboxDefaultsTest
             {
                 assertTrue(said.contains(line), "missing line: " + line + "\nin:\n" + trindle.stdout());
             }
+        }
+    }
+
+    @Test
+    void shouldGrowTheCapOfAWorkerThatAllocatesByItsQuotaAndNoMore() throws Exception
+    {
+        Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwxr-xr-x"));
+        // 640 MiB of quota is more than strict's 512 MiB default cap alone would let the worker map.
+        Files.writeString(directory.resolve("quota.yaml"), """
+            allocators:
+              big: { quota: 640MiB }
+            workers:
+              filler:
+                command: [%s, big, %d]
+                sandbox: strict
+                grants: { big: allocate }
+                restart: never
+            """.formatted(BIN.resolve("trindle-c-quota"), 128L << 20));
+        try (SupervisorProcess explain = SupervisorProcess.start(directory, "sandbox", "explain", "quota.yaml"))
+        {
+            assertEquals(0, explain.waitFor(Duration.ofSeconds(60)), explain.output());
+            final List<String> said = explain.stdout().lines().toList();
+            for (final String line : List.of(
+                "  memory 1152MiB: address space, RLIMIT_AS (profile strict's default 512MiB; and 640MiB its " +
+                    "grants may map (allocator 'big' 640MiB), as it may allocate)",
+                "refused: address space beyond " + (1152L << 20) + " bytes (by rlimit; set by --limit-memory)"))
+            {
+                assertTrue(said.contains(line), "missing line: " + line + "\nin:\n" + explain.stdout());
+            }
+        }
+        final List<String> own;
+        try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "quota.yaml"))
+        {
+            assertEquals(0, trindle.waitFor(Duration.ofSeconds(90)), trindle.output());
+            own = linesOf(trindle.stdout(), List.of("filler")).get("filler");
+        }
+        final String said = "filler printed:\n" + String.join("\n", own);
+        assertTrue(own.contains("made 5 segments of 134217728 bytes, 671088640 in all, every page touched"), said);
+        assertTrue(own.stream().anyMatch(l -> l.startsWith("refused the next: TRINDLE_E_OVER_QUOTA")), said);
+        assertTrue(own.contains("refused malloc-1gib errno=12"), said);
+
+        // An explicit cap below what the grants may map could never be met: the config is refused, saying why.
+        Files.writeString(directory.resolve("small.yaml"), Files.readString(directory.resolve("quota.yaml"))
+            .replace("sandbox: strict", "sandbox: { profile: strict, memory: 512MiB }"));
+        try (SupervisorProcess refused = SupervisorProcess.start(directory, "validate", "small.yaml"))
+        {
+            assertEquals(2, refused.waitFor(Duration.ofSeconds(60)), refused.output());
+            assertTrue(refused.stderr().startsWith("small.yaml:4:3: worker 'filler': its sandbox 'memory' of " +
+                "512MiB is not above the 640MiB its grants may map (allocator 'big' 640MiB), so it could never use " +
+                "its allocator's quota; give it more than 640MiB (the program itself needs room beside), or leave " +
+                "'memory' out to get its profile's default plus what its grants may map"), refused.stderr());
         }
     }
 

@@ -3,6 +3,7 @@ package io.trindle.supervisor;
 import io.trindle.ipc.Right;
 import io.trindle.ipc.linux.Processes;
 import io.trindle.supervisor.config.Durations;
+import io.trindle.supervisor.config.GrantMemory;
 import io.trindle.supervisor.config.Launch;
 import io.trindle.supervisor.config.PipelineConfig;
 import io.trindle.supervisor.config.SandboxConfig;
@@ -63,7 +64,7 @@ final class SandboxExplanation
                 Processes.geteuid());
             return 0;
         }
-        limits(worker, out);
+        limits(worker, commands.memoryCap(worker), GrantMemory.of(config, worker), out);
         out.println("paths the supervisor gives the sandbox (r: read only, x: read and execute):");
         for (final WorkerCommand.ReadOnly path : commands.readOnlyPaths(worker))
         {
@@ -102,20 +103,28 @@ final class SandboxExplanation
         }
     }
 
-    /** The four caps the worker runs with, each with where it comes from: the config, or the profile's default. */
-    private static void limits(final WorkerConfig worker, final PrintStream out)
+    /**
+     * The four caps the worker runs with, each with where it comes from: the config, or the profile's default (and
+     * for the address space, what the grants of a worker that allocates may map).
+     */
+    private static void limits(final WorkerConfig worker, final long memory, final GrantMemory grants,
+        final PrintStream out)
     {
         final SandboxConfig sandbox = worker.sandbox();
         final String profile = "profile " + sandbox.profile().configName() + "'s default";
         final String config = "the config";
         out.println("limits (each overridable under the worker's 'sandbox' in the config: memory, cpu, files, " +
             "processes):");
-        final long memory = WorkerCommand.memoryCap(worker);
-        out.printf("  memory %s: address space, RLIMIT_AS (%s)%n", memory == 0 ? "none" : size(memory),
-            sandbox.memoryBytes() != 0 ? config : worker.launch() instanceof Launch.Java && memory != 0 ?
+        final long own = WorkerCommand.ownMemoryCap(worker);
+        // A worker that may allocate gets what its grants may map on top of its default (GrantMemory).
+        final boolean grown = sandbox.memoryBytes() == 0 && memory != own;
+        out.printf("  memory %s: address space, RLIMIT_AS (%s%s)%n", memory == 0 ? "none" : size(memory),
+            sandbox.memoryBytes() != 0 ? config : worker.launch() instanceof Launch.Java && own != 0 ?
                 profile + " for a JVM: " + size(sandbox.profile().memoryBytes()) + " and " +
                     size(WorkerCommand.JVM_RESERVE) + " for what the JVM reserves; its heap is " +
-                    WorkerCommand.jvmOptions(memory).getFirst().substring("-Xmx".length()) : profile);
+                    WorkerCommand.jvmOptions(own).getFirst().substring("-Xmx".length()) :
+                grown ? profile + " " + size(own) : profile,
+            grown ? "; and " + grants.describe() + ", as it may allocate" : "");
         final long cpu = sandbox.effectiveCpuSeconds();
         out.printf("  cpu %s: CPU time, RLIMIT_CPU (%s)%n", cpu == 0 ? "none" :
             Durations.format(Duration.ofSeconds(cpu)), sandbox.cpu() != null ? config : profile);

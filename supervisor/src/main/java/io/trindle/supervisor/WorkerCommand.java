@@ -2,6 +2,7 @@ package io.trindle.supervisor;
 
 import io.trindle.ipc.ControlChannel;
 import io.trindle.ipc.linux.Processes;
+import io.trindle.supervisor.config.GrantMemory;
 import io.trindle.supervisor.config.Launch;
 import io.trindle.supervisor.config.PipelineConfig;
 import io.trindle.supervisor.config.Programs;
@@ -116,9 +117,11 @@ final class WorkerCommand
                     argv.addAll(List.of(path.executable() ? "--executable" : "--read-only", path.path().toString()));
                 }
             }
-            // A limit the config leaves out is the launcher's profile default, but a JVM's (jvmMemory).
-            limit(argv, "--limit-memory", worker.launch() instanceof Launch.Java && sandbox.memoryBytes() == 0 ?
-                jvmMemory(sandbox) : sandbox.memoryBytes());
+            // A limit the config leaves out is the launcher's profile default, but a JVM's (jvmMemory) and a
+            // worker's that allocates (GrantMemory).
+            final long memory = memoryCap(worker);
+            limit(argv, "--limit-memory", sandbox.memoryBytes() == 0 && memory == sandbox.profile().memoryBytes() ?
+                0 : memory);
             limit(argv, "--limit-cpu", sandbox.cpu() == null ? 0 : sandbox.cpu().toSeconds());
             limit(argv, "--limit-files", sandbox.files());
             limit(argv, "--limit-processes", sandbox.processes());
@@ -141,7 +144,7 @@ final class WorkerCommand
                 if (sandbox.sandboxed())
                 {
                     argv.add(JVM_SANDBOX_OPTION);
-                    argv.addAll(jvmOptions(memoryCap(worker)));
+                    argv.addAll(jvmOptions(ownMemoryCap(worker)));
                 }
                 argv.addAll(List.of("-cp", classPath(worker), java.mainClass()));
                 argv.addAll(java.arguments());
@@ -151,10 +154,21 @@ final class WorkerCommand
     }
 
     /**
-     * @return the address-space cap {@code worker} runs with: its config's {@code memory}, else its profile's
-     *         default (for a Java worker plus {@link #JVM_RESERVE}); 0 for none.
+     * @return the address-space cap {@code worker} runs with: its config's {@code memory}; else its profile's
+     *         default (for a Java worker plus {@link #JVM_RESERVE}), plus what its grants may map if it may allocate
+     *         ({@link GrantMemory#added()}); 0 for none.
      */
-    static long memoryCap(final WorkerConfig worker)
+    long memoryCap(final WorkerConfig worker)
+    {
+        final long own = ownMemoryCap(worker);
+        return worker.sandbox().memoryBytes() != 0 || own == 0 ? own : own + GrantMemory.of(config, worker).added();
+    }
+
+    /**
+     * @return the part of {@link #memoryCap} that is the program's own: its config's {@code memory}, else its
+     *         profile's default (for a Java worker plus {@link #JVM_RESERVE}); what a JVM's heap is sized from.
+     */
+    static long ownMemoryCap(final WorkerConfig worker)
     {
         final SandboxConfig sandbox = worker.sandbox();
         return worker.launch() instanceof Launch.Java && sandbox.memoryBytes() == 0 ? jvmMemory(sandbox) :
@@ -261,7 +275,7 @@ final class WorkerCommand
         {
             // So that a library it cannot load says what to list in 'sandbox: read-only' (python/trindle).
             environment.put(SANDBOX_ENVIRONMENT, worker.sandbox().profile().configName());
-            if (worker.launch() instanceof Launch.Java && memoryCap(worker) != 0)
+            if (worker.launch() instanceof Launch.Java && ownMemoryCap(worker) != 0)
             {
                 // Each thread's arena would reserve 64 MiB of the JVM's capped address space.
                 environment.putIfAbsent(MALLOC_ARENA_MAX, "2");

@@ -115,7 +115,17 @@ final class ConfigReader
         {
             workerConfigs.put(worker.name, worker.toConfig());
         }
-        return new PipelineConfig(file, name, pipes, segments, workerConfigs, metrics, allocators);
+        final PipelineConfig config = new PipelineConfig(file, name, pipes, segments, workerConfigs, metrics,
+            allocators);
+        for (final WorkerConfig worker : workerConfigs.values())
+        {
+            final String refusal = GrantMemory.refusal(config, worker);
+            if (refusal != null)
+            {
+                problems.add(worker.position(), refusal);
+            }
+        }
+        return problems.isEmpty() ? config : null;
     }
 
     /**
