@@ -26,6 +26,7 @@ final class OutputPump implements Runnable
     private final String prefix;
     private final Log log;
     private final StderrTail tail;
+    private final OpenOutputs outputs;
 
     /**
      * @param fd     the read end of the worker's stdout or stderr pipe; the pump closes it at the end.
@@ -34,10 +35,12 @@ final class OutputPump implements Runnable
      * @param width  the widest label, so the bars line up.
      * @param colour the worker's colour number, used where the log may colour this stream.
      * @param tail   where to keep the last lines too, or {@code null}.
+     * @param outputs told when this stream has ended, having counted it as opened before the pump starts.
      */
     OutputPump(final int fd, final WorkerProcess worker, final boolean stderr, final int width, final int colour,
-        final Log log, final StderrTail tail)
+        final Log log, final StderrTail tail, final OpenOutputs outputs)
     {
+        this.outputs = outputs;
         this.fd = fd;
         this.worker = worker.config.name();
         this.replica = worker.replica;
@@ -87,6 +90,7 @@ final class OutputPump implements Runnable
             {
                 tail.end();
             }
+            outputs.closed();
         }
     }
 

@@ -68,6 +68,8 @@ final class Supervisor
 
     /** How long a worker's stderr may take to end after its exit, for its last lines to be said. */
     private static final Duration STDERR_WAIT = Duration.ofSeconds(1);
+    /** How long the workers' output may take to be copied to its end once the last worker exited. */
+    private static final Duration OUTPUT_DRAIN = Duration.ofSeconds(2);
 
     private sealed interface Event
     {
@@ -275,6 +277,13 @@ final class Supervisor
                 {
                     onInternalError(describe(event), event, e);
                 }
+            }
+            // Every worker's last lines before the pipeline's own: the exits may have been learned of first.
+            final int open = spawner.awaitOutputs(OUTPUT_DRAIN);
+            if (open > 0)
+            {
+                reporter.sayAsIs(open + " output stream(s) of the workers still open after " +
+                    OUTPUT_DRAIN.toSeconds() + " s (held by a process a worker left behind?): not waiting for them");
             }
             // A result is never silently wrong: restarts of a worker that is not restart-safe are said, and turn a
             // success into EXIT_UNSAFE_RESTARTS.

@@ -9,6 +9,8 @@ import io.trindle.ipc.linux.Fds;
 import io.trindle.ipc.linux.Processes;
 import io.trindle.ipc.linux.SystemCallException;
 
+import java.time.Duration;
+
 /**
  * Makes worker processes: the control channel and the output pipes, the launcher's argv and environment, the
  * process itself, and the threads that pump its output, wait for its exit and read its control channel. Those
@@ -57,6 +59,8 @@ final class WorkerSpawner
     private final Reporter reporter;
     private final Log log;
     private final int labelWidth;
+    /** The workers' output streams still being copied: see {@link #awaitOutputs}. */
+    private final OpenOutputs outputs = new OpenOutputs();
 
     /**
      * @param log        where the workers' output goes, through their pumps.
@@ -115,6 +119,17 @@ final class WorkerSpawner
     }
 
     /**
+     * Waits, up to {@code limit}, until every worker's output has been copied to its end: a worker's last lines
+     * come just before its exit, and the supervisor may learn of the exit first.
+     *
+     * @return how many streams are still open (held by a process a worker left behind, say).
+     */
+    int awaitOutputs(final Duration limit) throws InterruptedException
+    {
+        return outputs.awaitAllClosed(limit);
+    }
+
+    /**
      * Starts the threads that pump the worker's stdout and stderr and the one that waits for its exit.
      *
      * <p>At the process or thread limit the JVM cannot make them (OutOfMemoryError: unable to create native
@@ -127,14 +142,17 @@ final class WorkerSpawner
     boolean watch(final WorkerProcess worker, final long generation, final Spawned spawned, final int colourNumber)
     {
         int threads = 0;
+        // Both streams counted before either pump starts; one whose pump cannot start is counted out below.
+        outputs.opened();
+        outputs.opened();
         try
         {
             Thread.ofPlatform().daemon().name("out-" + worker.label).start(new OutputPump(spawned.stdout(), worker,
-                false, labelWidth, colourNumber, log, null));
+                false, labelWidth, colourNumber, log, null, outputs));
             threads++;
             worker.stderrTail = new StderrTail();
             Thread.ofPlatform().daemon().name("err-" + worker.label).start(new OutputPump(spawned.stderr(), worker,
-                true, labelWidth, colourNumber, log, worker.stderrTail));
+                true, labelWidth, colourNumber, log, worker.stderrTail, outputs));
             threads++;
             Thread.ofPlatform().daemon().name("wait-" + worker.label)
                 .start(() -> events.exited(worker, generation, spawned.pid(), Processes.waitpid(spawned.pid())));
@@ -149,10 +167,12 @@ final class WorkerSpawner
             if (threads < 1)
             {
                 Fds.close(spawned.stdout());
+                outputs.closed();
             }
             if (threads < 2)
             {
                 Fds.close(spawned.stderr());
+                outputs.closed();
             }
             return false;
         }
