@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * grants (an unknown worker, object or right, a pipe, a grant held already) are refused with a clear sentence and
  * change nothing. Then {@code trindle reclaim} asks each holder of an allocator for memory back: the worker releases
  * its segment on the notice, the CLI says how many bytes came back and from whom, and the status shows the allocator's
- * use fall.
+ * use fall. A restarted worker is granted what it was granted at run time.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class RuntimeGrantTest
@@ -159,6 +159,12 @@ class RuntimeGrantTest
                 timedOut.stderr());
             assertTrue(timedOut.stderr().endsWith("; now 0 of 40960 bytes in use; gave nothing back: cw\n"),
                 timedOut.stderr());
+
+            // A restart keeps what was granted at run time, with the same rights.
+            await(trindle::stdout, "jw | starts with segments []");
+            final SupervisorProcess restart = client("restart", "rg", "jw");
+            assertEquals(0, restart.waitFor(WAIT), restart.output());
+            await(trindle::stdout, "jw | starts with segments [board, ledger]");
 
             final SupervisorProcess stop = client("stop", "rg");
             assertEquals(0, stop.waitFor(WAIT), stop.output());

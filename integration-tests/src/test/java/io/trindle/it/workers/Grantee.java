@@ -19,7 +19,9 @@ import java.util.List;
  * segment granted at run time is taken by its name: with WRITE it writes its tag ({@code TAG}) at its offset
  * ({@code SLOT} × 64) and says "NAME rw: wrote TAG"; without, it says "NAME ro: reads T1 T2 …" (the tags written
  * there) and tries to make its mapping writable, which the kernel refuses ("NAME ro: write refused errno=13"). A
- * give-back notice makes it release its segment ("give back N: released 32768").
+ * give-back notice makes it release its segment ("give back N: released 32768"). It starts by saying which of the
+ * segments board and ledger it holds ("starts with segments [board, ledger]"): a restart is granted what it was
+ * granted at run time.
  *
  * <p>usage: Grantee ALLOCATOR TAG SLOT
  */
@@ -40,6 +42,20 @@ public final class Grantee
         {
             final Handle pool = trindle.allocator(args[0]);
             trindle.ready();
+            final List<String> held = new ArrayList<>();
+            for (final String name : List.of("board", "ledger"))
+            {
+                try
+                {
+                    trindle.segment(name);
+                    held.add(name);
+                }
+                catch (final IllegalArgumentException e)
+                {
+                    // not granted (yet)
+                }
+            }
+            System.out.println("starts with segments " + held);
             Segment made = trindle.createSegment(pool, 8 * PAGE);
             System.out.println("made " + made.size());
             while (!trindle.stopRequested())
