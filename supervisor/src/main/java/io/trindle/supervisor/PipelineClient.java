@@ -97,11 +97,8 @@ final class PipelineClient
      */
     int restart(final String name, final String worker)
     {
-        if (!WORKER.matcher(worker).matches())
+        if (notAWorker("restart", worker))
         {
-            err.println("trindle: wrong arguments for 'restart': '" + worker + "' is not a worker: a worker's name " +
-                "(a letter, then letters, digits, '-' or '_', at most " + Limits.MAX_NAME_LENGTH + "), or NAME.N " +
-                "for its replica N");
             return Supervisor.EXIT_USAGE;
         }
         return print(ask(name, StatusSocket.RESTART + worker));
@@ -117,11 +114,8 @@ final class PipelineClient
      */
     int revoke(final String name, final String worker, final String segment)
     {
-        if (!WORKER.matcher(worker).matches())
+        if (notAWorker("revoke", worker))
         {
-            err.println("trindle: wrong arguments for 'revoke': '" + worker + "' is not a worker: a worker's name " +
-                "(a letter, then letters, digits, '-' or '_', at most " + Limits.MAX_NAME_LENGTH + "), or NAME.N " +
-                "for its replica N");
             return Supervisor.EXIT_USAGE;
         }
         if (!SEGMENT.matcher(segment).matches())
@@ -143,11 +137,8 @@ final class PipelineClient
      */
     int grant(final String name, final String worker, final String object, final String rights)
     {
-        if (!WORKER.matcher(worker).matches())
+        if (notAWorker("grant", worker))
         {
-            err.println("trindle: wrong arguments for 'grant': '" + worker + "' is not a worker: a worker's name " +
-                "(a letter, then letters, digits, '-' or '_', at most " + Limits.MAX_NAME_LENGTH + "), or NAME.N " +
-                "for its replica N");
             return Supervisor.EXIT_USAGE;
         }
         if (!SEGMENT.matcher(object).matches())
@@ -214,6 +205,19 @@ final class PipelineClient
             return Supervisor.EXIT_USAGE;
         }
         return print(ask(name, StatusSocket.RESIZE + pipe + " " + bytes));
+    }
+
+    /** @return whether {@code worker} is no worker's name nor {@code NAME.N} (said on stderr, as {@code verb}'s). */
+    private boolean notAWorker(final String verb, final String worker)
+    {
+        if (WORKER.matcher(worker).matches())
+        {
+            return false;
+        }
+        err.println("trindle: wrong arguments for '" + verb + "': '" + worker + "' is not a worker: a worker's name " +
+            "(a letter, then letters, digits, '-' or '_', at most " + Limits.MAX_NAME_LENGTH + "), or NAME.N for its " +
+            "replica N");
+        return true;
     }
 
     /** @return {@code size} in bytes ({@code 65536}, {@code 64k}, {@code 1m}, {@code 1g}), or -1 if it is none. */
