@@ -24,7 +24,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * grants (an unknown worker, object or right, a pipe, a grant held already) are refused with a clear sentence and
  * change nothing. Then {@code trindle reclaim} asks each holder of an allocator for memory back: the worker releases
  * its segment on the notice, the CLI says how many bytes came back and from whom, and the status shows the allocator's
- * use fall. A restarted worker is granted what it was granted at run time.
+ * use fall. An allocator granted at run time makes segments; a restarted worker is granted what it was granted at
+ * run time.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class RuntimeGrantTest
@@ -159,6 +160,13 @@ class RuntimeGrantTest
                 timedOut.stderr());
             assertTrue(timedOut.stderr().endsWith("; now 0 of 40960 bytes in use; gave nothing back: cw\n"),
                 timedOut.stderr());
+
+            // An allocator granted at run time: the Java worker makes a segment from it, and holds it with pw.
+            granted("jw", "p-pool", "allocate", "granted allocator 'p-pool' with ALLOCATE to worker jw\n");
+            await(trindle::stdout, "jw | p-pool allocator: made 4096");
+            final String shared = trindle.ask("rg", "status --json");
+            assertTrue(Pattern.compile("\\{\"name\":\"p-pool\",[^}]*\"used\":4096,[^}]*\"holders\":" +
+                "\\[\"jw\",\"pw\"\\]\\}").matcher(shared).find(), shared);
 
             // A restart keeps what was granted at run time, with the same rights.
             await(trindle::stdout, "jw | starts with segments []");

@@ -1,6 +1,7 @@
 package io.trindle.it.workers;
 
 import io.trindle.ipc.Handle;
+import io.trindle.ipc.ObjectKind;
 import io.trindle.ipc.Right;
 import io.trindle.ipc.Segment;
 import io.trindle.ipc.linux.Memory;
@@ -14,14 +15,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The Java worker of RuntimeGrantTest, as trindle-c-grantee and python-grantee are the C and Python ones: it makes
- * a segment of 32 KiB from its allocator ({@code ALLOCATOR}), then answers notices until it is asked to stop. A
- * segment granted at run time is taken by its name: with WRITE it writes its tag ({@code TAG}) at its offset
- * ({@code SLOT} × 64) and says "NAME rw: wrote TAG"; without, it says "NAME ro: reads T1 T2 …" (the tags written
- * there) and tries to make its mapping writable, which the kernel refuses ("NAME ro: write refused errno=13"). A
- * give-back notice makes it release its segment ("give back N: released 32768"). It starts by saying which of the
- * segments board and ledger it holds ("starts with segments [board, ledger]"): a restart is granted what it was
- * granted at run time.
+ * The Java worker of RuntimeGrantTest, as trindle-c-grantee and python-grantee are the C and Python ones: it makes a
+ * segment of 32 KiB from its allocator ({@code ALLOCATOR}), then answers notices until it is asked to stop. A segment
+ * granted at run time is taken by its name: with WRITE it writes its tag ({@code TAG}) at its offset ({@code SLOT} ×
+ * 64) and says "NAME rw: wrote TAG"; without, it says "NAME ro: reads T1 T2 …" (the tags written there) and tries to
+ * make its mapping writable, which the kernel refuses ("NAME ro: write refused errno=13"). A give-back notice makes it
+ * release its segment ("give back N: released 32768"). An allocator granted at run time is taken by its name too, and
+ * makes a segment of one page ("NAME allocator: made 4096"). It starts by saying which of the segments board and
+ * ledger it holds ("starts with segments [board, ledger]"): a restart is granted what it was granted at run time.
  *
  * <p>usage: Grantee ALLOCATOR TAG SLOT
  */
@@ -62,7 +63,13 @@ public final class Grantee
             {
                 for (final Notice notice : trindle.notices())
                 {
-                    if (notice.kind() == Notice.Kind.GRANTED)
+                    if (notice.kind() == Notice.Kind.GRANTED &&
+                        notice.handles().getFirst().kind() == ObjectKind.ALLOCATOR)
+                    {
+                        final Segment page = trindle.createSegment(trindle.allocator(notice.details()), PAGE);
+                        System.out.println(notice.details() + " allocator: made " + page.size());
+                    }
+                    else if (notice.kind() == Notice.Kind.GRANTED)
                     {
                         granted(trindle.segment(notice.details()), notice.details(), args[1],
                             Integer.parseInt(args[2]));
