@@ -1522,6 +1522,17 @@ static void send_handles(int socket_fd, uint64_t request, uint32_t status, const
     }
 }
 
+/** The hello of worker "worker", the one replica of pipeline "pipeline". */
+static void send_hello(int socket_fd)
+{
+    struct test_frame frame = { 0 };
+    frame_string(&frame, "pipeline");
+    frame_string(&frame, "worker");
+    frame_u16(&frame, 0);
+    frame_u16(&frame, 1);
+    frame_send(socket_fd, TRINDLE_CONTROL_KIND_HELLO, &frame);
+}
+
 /** Reads one frame the library sent and checks its kind and body words. */
 static void expect_request(int socket_fd, uint16_t kind, const uint64_t *words, uint32_t count)
 {
@@ -1543,11 +1554,7 @@ static void should_hold_allocators_create_from_them_and_queue_notices(void)
     CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) == 0, "socketpair");
     const int supervisor = pair[0];
     struct test_frame frame = { 0 };
-    frame_string(&frame, "pipeline");
-    frame_string(&frame, "worker");
-    frame_u16(&frame, 0);
-    frame_u16(&frame, 1);
-    frame_send(supervisor, TRINDLE_CONTROL_KIND_HELLO, &frame);
+    send_hello(supervisor);
     /* An allocator's handle: one sealed page holding its quota. */
     const int quota_page = make_segment_memfd(4096, false);
     uint8_t quota[8];
@@ -1689,11 +1696,7 @@ static void should_keep_a_grant_at_run_time_by_name_and_queue_a_give_back(void)
     CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) == 0, "socketpair");
     const int supervisor = pair[0];
     struct test_frame frame = { 0 };
-    frame_string(&frame, "pipeline");
-    frame_string(&frame, "worker");
-    frame_u16(&frame, 0);
-    frame_u16(&frame, 1);
-    frame_send(supervisor, TRINDLE_CONTROL_KIND_HELLO, &frame);
+    send_hello(supervisor);
     frame_send(supervisor, TRINDLE_CONTROL_KIND_GRANTS_DONE, &frame);
     trindle_t *trindle;
     CHECK_CODE(trindle_connect_fd(pair[1], &trindle), TRINDLE_OK);
