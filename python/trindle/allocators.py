@@ -48,7 +48,11 @@ class NoticeKind(enum.IntEnum):
     LANE_ENDED = _native.NOTICE_LANE_ENDED
     """A lane this worker receives ended: its sender will not run again."""
     GRANTED = _native.NOTICE_GRANTED
-    """Handles given to this worker at run time (not sent by the supervisor yet)."""
+    """An object granted to this worker at run time (``trindle grant``): ``details`` is its name, under which
+    ``Worker.segment`` or ``Worker.allocator`` finds it from now on."""
+    GIVE_BACK = _native.NOTICE_GIVE_BACK
+    """The supervisor asks the holders of an allocator (``object_id``) to give ``used`` bytes back: release
+    segments or child allocators made from it (``trindle reclaim``)."""
 
 
 @dataclass(frozen=True)
@@ -56,9 +60,10 @@ class Notice:
     """One notice, in the order it came.
 
     ``kind`` (a NoticeKind, or the int for a kind this package does not know); ``object_id`` the object it is
-    about (the allocator, or the pipe whose lane ended); ``percent`` the threshold crossed (80 or 95; else 0);
-    ``used`` the allocator's use in bytes after the change (for a lane that ended: its lane id); ``quota`` the
-    allocator's quota (else 0); ``details`` the supervisor's words, for a log line."""
+    about (the allocator, the pipe whose lane ended, the object granted); ``percent`` the threshold crossed (80 or
+    95; else 0); ``used`` the allocator's use in bytes after the change (for a lane that ended: its lane id; for a
+    give-back: the bytes asked for); ``quota`` the allocator's quota (else 0); ``details`` the supervisor's words,
+    for a log line (for a grant: the name it is granted under)."""
 
     kind: NoticeKind | int
     object_id: int

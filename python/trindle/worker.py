@@ -160,7 +160,9 @@ class Connection:
 
     def notices(self) -> list[Notice]:
         """The notices that arrived since the last call, in the order they came (a non-blocking look at the
-        channel first). A notice waiting cuts an ``exchange`` wait short."""
+        channel first). A notice waiting cuts an ``exchange`` wait short. For a ``NoticeKind.GRANTED`` the object
+        is already kept under ``notice.details``: take it with ``segment(name)`` or ``allocator(name)``; for a
+        ``NoticeKind.GIVE_BACK``, ``release`` what you can spare of what you made from that allocator."""
         notices = []
         notice = _native.Notice()
         while check(_lib.trindle_next_notice(self._live(), ctypes.byref(notice))) == 1:

@@ -539,6 +539,13 @@ struct trindle_notices
 /** Queues the notice `frame` carries (closing any handles it has). */
 TRINDLE_INTERNAL void trindle_notices_push(struct trindle_notices *notices, struct trindle_frame *frame);
 
+/**
+ * Takes a notice frame: a notice 4 (granted) first becomes a grant of the connection under the name its details
+ * carry, as if the config had granted it (trindle_segment, trindle_allocator find it); then the notice is queued.
+ * Every fd of the frame is taken or closed.
+ */
+TRINDLE_INTERNAL void trindle_notice_take(trindle_t *trindle, struct trindle_frame *frame);
+
 /** Decodes a notice frame's body into `notice` (the frame was checked whole on receipt). */
 TRINDLE_INTERNAL void trindle_notice_decode(const struct trindle_frame *frame, trindle_notice_t *notice);
 
@@ -579,6 +586,9 @@ TRINDLE_INTERNAL uint64_t trindle_next_request(trindle_t *trindle);
 /** Reads every frame waiting on the channel without blocking (stops, notices), if the last look was at least
  *  10 ms ago, as trindle_stop_requested does: a clock read otherwise, no system call. */
 TRINDLE_INTERNAL int trindle_look_at_channel_when_due(trindle_t *trindle);
+/** Maps what a grant carries and keeps it under its name (every fd of the frame is taken or closed, whatever
+ *  happens): a segment, an allocator, a pipe's lanes. */
+TRINDLE_INTERNAL int trindle_add_grant(trindle_t *trindle, struct trindle_frame *frame);
 /** Does what look_at_channel does with one frame that is no awaited reply: a stop, a notice, or one dropped. */
 TRINDLE_INTERNAL void trindle_take_frame(trindle_t *trindle, struct trindle_frame *frame);
 /**

@@ -1,9 +1,11 @@
 /*
  * trindle-notice.c — notices (docs/control-protocol.md §4, notice): decoded from their frames as the connection
- * reads them, queued in the order they came, and given out by trindle_next_notice.
+ * reads them, queued in the order they came, and given out by trindle_next_notice. The handle of a notice 4
+ * (granted at run time) is kept as a grant of the connection, under the name the notice's details carry.
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +69,42 @@ void trindle_notices_push(struct trindle_notices *notices, struct trindle_frame 
     }
     notices->ring[(notices->head + notices->count) % notices->capacity] = notice;
     notices->count++;
+}
+
+/** Offset of the details string in a notice's body: u16 notice, u16 percent, u64 object id, u64 used, u64 quota. */
+#define NOTICE_DETAILS_OFFSET 28u
+
+void trindle_notice_take(trindle_t *trindle, struct trindle_frame *frame)
+{
+    const uint16_t kind = trindle_get_u16(frame->body);
+    const bool grantable = frame->handle_count == 1 &&
+        (frame->handles[0].kind == TRINDLE_OBJECT_SEGMENT || frame->handles[0].kind == TRINDLE_OBJECT_ALLOCATOR);
+    if (kind == TRINDLE_NOTICE_GRANTED && grantable)
+    {
+        /* The grant the config would have sent: its name is the notice's details, its kind and rights those of the
+         * one handle the notice carries (a read-only fd for a grant without WRITE, as at the start). */
+        struct trindle_frame grant = *frame;
+        grant.kind = TRINDLE_CONTROL_KIND_GRANT;
+        grant.name_length = trindle_get_u16(frame->body + NOTICE_DETAILS_OFFSET);
+        grant.name = (const char *)frame->body + NOTICE_DETAILS_OFFSET + 2;
+        grant.object_kind = (uint16_t)frame->handles[0].kind;
+        grant.rights = frame->handles[0].rights;
+        grant.partition = 0;
+        if (trindle_add_grant(trindle, &grant) != TRINDLE_OK)
+        {
+            fprintf(stderr, "trindle: the object granted at run time as '%.*s' cannot be kept: %s\n",
+                (int)grant.name_length, grant.name, trindle_last_error());
+        }
+        frame->handles[0].fd = -1; /* taken or closed by trindle_add_grant */
+    }
+    else if (kind == TRINDLE_NOTICE_GRANTED)
+    {
+        fprintf(stderr,
+            "trindle: a notice of a grant carries one handle, of a segment or an allocator, not %" PRIu32
+            " handles (the first of kind %" PRIu32 "); its handles are closed\n",
+            frame->handle_count, frame->handle_count > 0 ? frame->handles[0].kind : 0);
+    }
+    trindle_notices_push(trindle_notices_of(trindle), frame);
 }
 
 void trindle_notices_free(struct trindle_notices *notices)

@@ -295,8 +295,7 @@ static int add_input(trindle_t *trindle, struct trindle_frame *frame)
     return TRINDLE_OK;
 }
 
-/** Maps what a grant carries (every fd of the frame is taken or closed, whatever happens). */
-static int add_grant(trindle_t *trindle, struct trindle_frame *frame)
+int trindle_add_grant(trindle_t *trindle, struct trindle_frame *frame)
 {
     if (frame->object_kind == TRINDLE_OBJECT_SEGMENT)
     {
@@ -415,7 +414,7 @@ int trindle_connect_fd(int fd, trindle_t **connection)
     while (result == TRINDLE_OK && (result = receive_start(trindle, frame, false)) == TRINDLE_OK &&
         frame->kind == TRINDLE_CONTROL_KIND_GRANT)
     {
-        result = add_grant(trindle, frame);
+        result = trindle_add_grant(trindle, frame);
     }
     free(frame);
     if (result != TRINDLE_OK)
@@ -747,7 +746,7 @@ void trindle_take_frame(trindle_t *trindle, struct trindle_frame *frame)
     }
     else if (frame->kind == TRINDLE_CONTROL_KIND_NOTICE)
     {
-        trindle_notices_push(&trindle->notices, frame);
+        trindle_notice_take(trindle, frame);
     }
     else if (frame->kind == TRINDLE_CONTROL_KIND_MOVE_LANE || frame->kind == TRINDLE_CONTROL_KIND_LANE_MOVING)
     {

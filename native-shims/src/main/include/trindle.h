@@ -940,7 +940,9 @@ TRINDLE_API void trindle_outbox_destroy(trindle_outbox_t *outbox);
  * kept for trindle_stop_requested and trindle_next_notice.
  *
  * Notices are what the supervisor tells a worker unasked: an allocator it holds crossed 80 % or 95 % of its
- * quota, up or down; a lane it receives ended. They are queued as they are read from the channel (by
+ * quota, up or down; a lane it receives ended; an object was granted to it at run time (trindle grant: kept as a
+ * grant under its name before the notice is queued); the supervisor asks for bytes of an allocator back
+ * (trindle reclaim: the worker releases segments or child allocators made from it). They are queued as they are read from the channel (by
  * trindle_exchange, trindle_stop_requested and the calls here), in the order they came; a notice waiting
  * cuts an exchange's wait short, as a stop does.
  * ============================================================================================================ */
@@ -949,21 +951,23 @@ typedef struct trindle_allocator trindle_allocator_t;
 /** One notice (control-protocol.md §4, notice), copied out of its frame. */
 typedef struct trindle_notice
 {
-    /** TRINDLE_NOTICE_PRESSURE_ABOVE, _PRESSURE_BELOW, _LANE_ENDED or _GRANTED. */
+    /** TRINDLE_NOTICE_PRESSURE_ABOVE, _PRESSURE_BELOW, _LANE_ENDED, _GRANTED or _GIVE_BACK. */
     uint32_t kind;
     /** For pressure, the threshold crossed: 80 or 95 (percent of the quota); else 0. */
     uint32_t percent;
-    /** The object it is about: the allocator (pressure), the pipe (a lane ended). */
+    /** The object it is about: the allocator (pressure, give back), the pipe (a lane ended), the object granted. */
     uint64_t object_id;
-    /** For pressure, the allocator's use in bytes after the change; for a lane that ended, its lane id. */
+    /** For pressure, the allocator's use in bytes after the change; for a lane that ended, its lane id; for a
+     *  give back, the bytes the supervisor asks the allocator's holders to release. */
     uint64_t used;
-    /** For pressure, the allocator's quota in bytes; else 0. */
+    /** For pressure and give back, the allocator's quota in bytes; else 0. */
     uint64_t quota;
-    /** For TRINDLE_NOTICE_GRANTED, the number of handles the frame carried; libtrindle closes them (the
-     *  supervisor sends no such notice yet). Else 0. */
+    /** For TRINDLE_NOTICE_GRANTED, the number of handles the frame carried (1): libtrindle keeps the handle as a
+     *  grant under the name in `details`, so trindle_segment or trindle_allocator finds it. Else 0. */
     uint32_t handle_count;
     uint32_t reserved;
-    /** The supervisor's words, for a log line: NUL-terminated, cut at 255 bytes. */
+    /** The supervisor's words, for a log line; for TRINDLE_NOTICE_GRANTED, the name the object is granted under.
+     *  NUL-terminated, cut at 255 bytes. */
     char details[256];
 } trindle_notice_t;
 

@@ -2078,6 +2078,51 @@ static void should_unmap_a_revoked_segment_and_follow_a_rehome(void)
     close(supervisor);
 }
 
+/** A notice 4 keeps its handle as a grant under the name in its details, before it is queued; a notice 5 is queued. */
+static void should_keep_a_grant_at_run_time_by_name_and_queue_a_give_back(void)
+{
+    int pair[2];
+    CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) == 0, "socketpair");
+    const int supervisor = pair[0];
+    struct test_frame frame = { 0 };
+    send_hello(supervisor);
+    frame_send(supervisor, TRINDLE_CONTROL_KIND_GRANTS_DONE, &frame);
+    trindle_t *trindle;
+    CHECK_CODE(trindle_connect_fd(pair[1], &trindle), TRINDLE_OK);
+    trindle_segment_t *board;
+    CHECK_CODE(trindle_segment(trindle, "board", &board), TRINDLE_E_NOT_FOUND);
+
+    const int memfd = make_segment_memfd(4096, true);
+    frame_u16(&frame, TRINDLE_NOTICE_GRANTED);
+    frame_u16(&frame, 0);
+    frame_u64(&frame, 0x61);
+    frame_u64(&frame, 0);
+    frame_u64(&frame, 0);
+    frame_string(&frame, "board");
+    frame_handle(&frame, memfd, 0x61, TRINDLE_OBJECT_SEGMENT, TRINDLE_RIGHT_READ | TRINDLE_RIGHT_WRITE, 4096);
+    frame_send(supervisor, TRINDLE_CONTROL_KIND_NOTICE, &frame);
+    close(memfd);
+    send_notice(supervisor, TRINDLE_NOTICE_GIVE_BACK, 0, 0x51, 8192, 40960, "give 8192 bytes back");
+
+    trindle_notice_t notice;
+    CHECK_CODE(trindle_next_notice(trindle, &notice), 1);
+    CHECK(notice.kind == TRINDLE_NOTICE_GRANTED && notice.object_id == 0x61 && notice.handle_count == 1 &&
+            strcmp(notice.details, "board") == 0,
+        "kind=%u object=0x%" PRIx64 " handles=%u details=%s", notice.kind, notice.object_id, notice.handle_count,
+        notice.details);
+    CHECK_CODE(trindle_segment(trindle, notice.details, &board), TRINDLE_OK);
+    CHECK(trindle_segment_rights(board) == (TRINDLE_RIGHT_READ | TRINDLE_RIGHT_WRITE), "rights 0x%x",
+        trindle_segment_rights(board));
+    memcpy(trindle_segment_address(board), "kept", 4);
+    CHECK_CODE(trindle_next_notice(trindle, &notice), 1);
+    CHECK(notice.kind == TRINDLE_NOTICE_GIVE_BACK && notice.object_id == 0x51 && notice.used == 8192 &&
+            notice.quota == 40960 && notice.handle_count == 0,
+        "kind=%u used=%" PRIu64 " quota=%" PRIu64, notice.kind, notice.used, notice.quota);
+    CHECK_CODE(trindle_next_notice(trindle, &notice), 0);
+    close(supervisor);
+    trindle_close(trindle);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -2120,6 +2165,8 @@ int main(void)
     printf("ok handles in motion\n");
     should_describe_every_code_and_name_the_call();
     printf("ok error texts\n");
+    should_keep_a_grant_at_run_time_by_name_and_queue_a_give_back();
+    printf("ok grant at run time and give back\n");
     should_unmap_a_revoked_segment_and_follow_a_rehome();
     printf("ok revoke and rehome\n");
     should_hold_allocators_create_from_them_and_queue_notices();

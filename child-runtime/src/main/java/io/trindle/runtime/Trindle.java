@@ -81,7 +81,8 @@ public final class Trindle implements AutoCloseable
     private final SupervisorProxy supervisor;
     private final ConcurrentLinkedQueue<Bounce> bounces = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Notice> notices = new ConcurrentLinkedQueue<>();
-    private final Map<String, Handle> allocators = new LinkedHashMap<>();
+    /** Changed by the control thread too, when an allocator is granted at run time (a notice). */
+    private final Map<String, Handle> allocators = Collections.synchronizedMap(new LinkedHashMap<>());
     private volatile boolean stopRequested;
     private volatile boolean closing;
 
@@ -348,6 +349,10 @@ public final class Trindle implements AutoCloseable
                     }
                     case ControlMessage.Notice notice ->
                     {
+                        if (notice.notice() == ControlMessage.Notice.GRANTED)
+                        {
+                            keepGranted(notice);
+                        }
                         notice.handles().forEach(handle -> held.put(handle.objectId(), handle));
                         notices.add(new Notice(Notice.Kind.values()[notice.notice() - 1], notice.objectId(),
                             notice.percent(), notice.used(), notice.quota(), notice.details(), notice.handles()));
@@ -836,6 +841,30 @@ public final class Trindle implements AutoCloseable
             copy.close(); // given away meanwhile: its receiver gets the copy from the supervisor
         }
         channel.send(new ControlMessage.Rehomed(rehome.oldObjectId(), copy.objectId()));
+    }
+
+    /**
+     * An object granted at run time ({@code trindle grant}): kept as a grant of the config is, under the name the
+     * notice's details carry, so {@link #segment} or {@link #allocator} finds it once the notice is queued. A segment
+     * is mapped with exactly its handle's rights (a read-only fd without WRITE); the runtime mapped it, so it
+     * answers its revocation as for any grant.
+     */
+    private void keepGranted(final ControlMessage.Notice notice)
+    {
+        if (notice.handles().size() != 1)
+        {
+            System.err.println("trindle: a notice of a grant carries one handle, not " + notice.handles().size() +
+                "; nothing is kept under '" + notice.details() + "'");
+            return;
+        }
+        final Handle handle = notice.handles().getFirst();
+        switch (handle.kind())
+        {
+            case SEGMENT -> segments.put(notice.details(), Segment.map(handle));
+            case ALLOCATOR -> allocators.put(notice.details(), handle);
+            default -> System.err.println("trindle: a " + handle.kind() + " granted at run time as '" +
+                notice.details() + "' is no segment or allocator; it is held, but under no name");
+        }
     }
 
     /** Closes a handle this worker gave away, and the mapping of it if the runtime made one. */

@@ -716,7 +716,9 @@ public sealed interface ControlMessage
      * inbox. {@code notice} says what: {@link #PRESSURE_ABOVE} / {@link #PRESSURE_BELOW} (an allocator's use
      * crossed {@code percent} of its quota, up or down; {@code used} and {@code quota} say where it stands),
      * {@link #LANE_ENDED} (a lane this worker receives ended because its sender will not run again; the object
-     * is the pipe), {@link #GRANTED} (handles given to this worker at run time, carried by this frame).
+     * is the pipe), {@link #GRANTED} (handles given to this worker at run time, carried by this frame; {@code details}
+     * is the name they are granted under, the config's name of the object), {@link #GIVE_BACK} (the supervisor asks
+     * the holders of an allocator to give {@code used} bytes back by releasing objects charged to it).
      */
     record Notice(int notice, int percent, long objectId, long used, long quota, String details,
         List<Handle> handles) implements ControlMessage
@@ -726,6 +728,7 @@ public sealed interface ControlMessage
         public static final int PRESSURE_BELOW = 2;
         public static final int LANE_ENDED = 3;
         public static final int GRANTED = 4;
+        public static final int GIVE_BACK = 5;
 
         public Notice
         {
@@ -752,7 +755,7 @@ public sealed interface ControlMessage
         static Notice decode(final ControlFrame.BodyReader body, final List<Handle> handles)
         {
             final int notice = body.u16();
-            if (notice < PRESSURE_ABOVE || notice > GRANTED)
+            if (notice < PRESSURE_ABOVE || notice > GIVE_BACK)
             {
                 throw new MalformedMessageException("notice: unknown notice=" + notice);
             }

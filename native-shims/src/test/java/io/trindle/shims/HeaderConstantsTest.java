@@ -189,6 +189,7 @@ class HeaderConstantsTest
         assertEquals((long)ControlMessage.Notice.PRESSURE_BELOW, header.get("TRINDLE_NOTICE_PRESSURE_BELOW"));
         assertEquals((long)ControlMessage.Notice.LANE_ENDED, header.get("TRINDLE_NOTICE_LANE_ENDED"));
         assertEquals((long)ControlMessage.Notice.GRANTED, header.get("TRINDLE_NOTICE_GRANTED"));
+        assertEquals((long)ControlMessage.Notice.GIVE_BACK, header.get("TRINDLE_NOTICE_GIVE_BACK"));
         assertEquals((long)ControlMessage.Status.OVER_QUOTA, header.get("TRINDLE_STATUS_OVER_QUOTA"));
         assertEquals((long)ControlMessage.Status.NO_ALLOCATE_RIGHT, header.get("TRINDLE_STATUS_NO_ALLOCATE_RIGHT"));
         for (final Right right : Right.values())

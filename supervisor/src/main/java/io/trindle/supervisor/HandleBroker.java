@@ -62,7 +62,9 @@ final class HandleBroker
     synchronized void grant(final WorkerProcess worker, final long generation)
     {
         serving.put(worker, generation);
-        for (final ObjectTable.GrantPlan grant : objects.grantsOf(worker.config, worker.replica))
+        final List<ObjectTable.GrantPlan> grants = new ArrayList<>(objects.grantsOf(worker.config, worker.replica));
+        worker.grantedAtRunTime.forEach((name, rights) -> grants.add(objects.singleGrant(name, rights)));
+        for (final ObjectTable.GrantPlan grant : grants)
         {
             if (worker.revoked.contains(grant.name()))
             {
@@ -82,6 +84,22 @@ final class HandleBroker
         {
             worker.channel.send(move);
         }
+    }
+
+    /**
+     * Grants a running process a segment or an allocator of the config ({@code trindle grant}): the capability enters
+     * its table with the rights granted, and the process is sent a notice 4 carrying the handle, made as a grant's
+     * is (a read-only fd without WRITE), with the object's name as its details.
+     *
+     * @throws RuntimeException if the channel fails (the process died meanwhile: its restart is granted it).
+     */
+    synchronized void grantAtRunTime(final WorkerProcess worker, final ObjectTable.GrantPlan grant)
+    {
+        final Handle master = grant.handles().getFirst();
+        capabilities.grant(worker, master.objectId(), grant.kind(), grant.rights(), master);
+        worker.channel.send(new ControlMessage.Notice(ControlMessage.Notice.GRANTED, 0, master.objectId(), 0, 0,
+            grant.name(), grant.toMessage().handles()));
+        tally.operation(Tally.GRANT, ControlMessage.Status.OK);
     }
 
     /**
@@ -337,6 +355,18 @@ final class HandleBroker
         }
         reply(worker, worker.channel, new ControlMessage.Handles(unpack.request(), outcome.status(), outcome.reason(),
             outcome.value() == null ? List.of() : duplicates(outcome.value())));
+    }
+
+    /** @return the use of {@code allocator} in bytes: what is charged to it plus what its children reserve. */
+    synchronized long used(final Allocations.Allocator allocator)
+    {
+        return allocator.used();
+    }
+
+    /** @return the processes that hold a handle to {@code objectId}. */
+    synchronized List<WorkerProcess> holdersOf(final long objectId)
+    {
+        return capabilities.holdersOf(objectId);
     }
 
     /** @return whether the process of {@code worker} holds a handle to {@code objectId}. */

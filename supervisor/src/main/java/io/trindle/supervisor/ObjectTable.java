@@ -251,18 +251,10 @@ final class ObjectTable implements AutoCloseable
         {
             final String name = grant.getKey();
             final Rights rights = grant.getValue();
-            final Allocations.Allocator allocator = allocators.get(name);
-            if (allocator != null)
+            final GrantPlan single = singleGrant(name, rights);
+            if (single != null)
             {
-                grants.add(new GrantPlan(name, rights, ObjectKind.ALLOCATOR, ControlMessage.Grant.ROUND_ROBIN,
-                    List.of(allocator.master)));
-                continue;
-            }
-            final Segment segment = segments.get(name);
-            if (segment != null)
-            {
-                grants.add(new GrantPlan(name, rights, ObjectKind.SEGMENT, ControlMessage.Grant.ROUND_ROBIN,
-                    List.of(segment.handle())));
+                grants.add(single);
                 continue;
             }
             final List<PipeInstance> instances = pipes.get(name);
@@ -287,6 +279,29 @@ final class ObjectTable implements AutoCloseable
             grants.add(new GrantPlan(name, rights, ObjectKind.PIPE, partition, handles));
         }
         return grants;
+    }
+
+    /**
+     * @return the grant of the allocator or segment the config names {@code name}, with {@code rights} (one handle:
+     *         the object as it is now, a revoked segment's copy included); {@code null} if {@code name} is neither.
+     */
+    GrantPlan singleGrant(final String name, final Rights rights)
+    {
+        final Allocations.Allocator allocator = allocators.get(name);
+        if (allocator != null)
+        {
+            return new GrantPlan(name, rights, ObjectKind.ALLOCATOR, ControlMessage.Grant.ROUND_ROBIN,
+                List.of(allocator.master));
+        }
+        final Segment segment = segments.get(name);
+        return segment == null ? null : new GrantPlan(name, rights, ObjectKind.SEGMENT,
+            ControlMessage.Grant.ROUND_ROBIN, List.of(segment.handle()));
+    }
+
+    /** @return the config's allocator named {@code name}, or {@code null}. */
+    Allocations.Allocator allocator(final String name)
+    {
+        return allocators.get(name);
     }
 
     /**

@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * What {@code trindle status}, {@code trindle stop}, {@code trindle restart} and {@code trindle revoke} do: find
+ * What {@code trindle status}, {@code stop}, {@code restart}, {@code revoke}, {@code resize}, {@code grant} and
+ * {@code reclaim} do: find
  * the running pipelines by their sockets in {@link StatusSocket#runDirectory()}, send a supervisor one command
  * through its {@link StatusSocket}, and print its answer on stdout, or on stderr when it refused or could not answer.
  * <p>
@@ -26,6 +27,9 @@ final class PipelineClient
     /** What {@code trindle revoke} takes as its segment: a segment's name in the config. */
     private static final Pattern SEGMENT = Pattern.compile("[A-Za-z][A-Za-z0-9_-]{0," +
         (Limits.MAX_NAME_LENGTH - 1) + "}");
+
+    /** What {@code trindle grant} takes as its rights: names separated by commas, at most every right once. */
+    private static final Pattern RIGHTS = Pattern.compile("[A-Za-z]{1,16}(,[A-Za-z]{1,16}){0,7}");
 
     private final PrintStream out;
     private final PrintStream err;
@@ -93,11 +97,8 @@ final class PipelineClient
      */
     int restart(final String name, final String worker)
     {
-        if (!WORKER.matcher(worker).matches())
+        if (notAWorker("restart", worker))
         {
-            err.println("trindle: wrong arguments for 'restart': '" + worker + "' is not a worker: a worker's name " +
-                "(a letter, then letters, digits, '-' or '_', at most " + Limits.MAX_NAME_LENGTH + "), or NAME.N " +
-                "for its replica N");
             return Supervisor.EXIT_USAGE;
         }
         return print(ask(name, StatusSocket.RESTART + worker));
@@ -113,11 +114,8 @@ final class PipelineClient
      */
     int revoke(final String name, final String worker, final String segment)
     {
-        if (!WORKER.matcher(worker).matches())
+        if (notAWorker("revoke", worker))
         {
-            err.println("trindle: wrong arguments for 'revoke': '" + worker + "' is not a worker: a worker's name " +
-                "(a letter, then letters, digits, '-' or '_', at most " + Limits.MAX_NAME_LENGTH + "), or NAME.N " +
-                "for its replica N");
             return Supervisor.EXIT_USAGE;
         }
         if (!SEGMENT.matcher(segment).matches())
@@ -128,6 +126,60 @@ final class PipelineClient
             return Supervisor.EXIT_USAGE;
         }
         return print(ask(name, StatusSocket.REVOKE + worker + " " + segment));
+    }
+
+    /**
+     * Grants the segment or allocator {@code object} of the pipeline {@code name}, with {@code rights}
+     * ({@code read,write}), to {@code worker}'s processes (or replica {@code WORKER.N}) while it runs: the supervisor
+     * checks the rights as a config's grant is checked, and answers once the running processes were sent the handle.
+     *
+     * @return the exit status, or {@link Supervisor#EXIT_USAGE} when an argument is no name (or list of names) at all.
+     */
+    int grant(final String name, final String worker, final String object, final String rights)
+    {
+        if (notAWorker("grant", worker))
+        {
+            return Supervisor.EXIT_USAGE;
+        }
+        if (!SEGMENT.matcher(object).matches())
+        {
+            err.println("trindle: wrong arguments for 'grant': '" + object + "' is not an object's name in the " +
+                "config (a letter, then letters, digits, '-' or '_', at most " + Limits.MAX_NAME_LENGTH + ")");
+            return Supervisor.EXIT_USAGE;
+        }
+        if (!RIGHTS.matcher(rights).matches())
+        {
+            err.println("trindle: wrong arguments for 'grant': '" + rights + "' is not a list of rights: names " +
+                "separated by commas, such as read,write or allocate");
+            return Supervisor.EXIT_USAGE;
+        }
+        return print(ask(name, StatusSocket.GRANT + worker + " " + object + " " + rights));
+    }
+
+    /**
+     * Asks every holder of the allocator {@code allocator} of the pipeline {@code name} to give {@code bytes} back
+     * ({@code null}: what brings its use below 80 % of its quota), and prints what came back from whom.
+     *
+     * @param bytes bytes, or with a suffix k, m or g (KiB, MiB, GiB); {@code null} for the default.
+     * @return the exit status: 1 also when less than asked came back within the supervisor's wait, or
+     *         {@link Supervisor#EXIT_USAGE} when an argument is not valid.
+     */
+    int reclaim(final String name, final String allocator, final String bytes)
+    {
+        if (!SEGMENT.matcher(allocator).matches())
+        {
+            err.println("trindle: wrong arguments for 'reclaim': '" + allocator + "' is not an allocator's name in " +
+                "the config (a letter, then letters, digits, '-' or '_', at most " + Limits.MAX_NAME_LENGTH + ")");
+            return Supervisor.EXIT_USAGE;
+        }
+        final long count = bytes == null ? 0 : bytes(bytes);
+        if (bytes != null && count <= 0)
+        {
+            err.println("trindle: wrong arguments for 'reclaim': BYTES '" + bytes + "' must be a positive number of " +
+                "bytes, with a suffix k, m or g if you like: 8192, 64k, 1m");
+            return Supervisor.EXIT_USAGE;
+        }
+        return print(ask(name, StatusSocket.RECLAIM + allocator + (bytes == null ? "" : " " + count)));
     }
 
     /**
@@ -153,6 +205,19 @@ final class PipelineClient
             return Supervisor.EXIT_USAGE;
         }
         return print(ask(name, StatusSocket.RESIZE + pipe + " " + bytes));
+    }
+
+    /** @return whether {@code worker} is no worker's name nor {@code NAME.N} (said on stderr, as {@code verb}'s). */
+    private boolean notAWorker(final String verb, final String worker)
+    {
+        if (WORKER.matcher(worker).matches())
+        {
+            return false;
+        }
+        err.println("trindle: wrong arguments for '" + verb + "': '" + worker + "' is not a worker: a worker's name " +
+            "(a letter, then letters, digits, '-' or '_', at most " + Limits.MAX_NAME_LENGTH + "), or NAME.N for its " +
+            "replica N");
+        return true;
     }
 
     /** @return {@code size} in bytes ({@code 65536}, {@code 64k}, {@code 1m}, {@code 1g}), or -1 if it is none. */

@@ -5,7 +5,6 @@ import io.trindle.ipc.Segment;
 import io.trindle.ipc.linux.Processes;
 import io.trindle.supervisor.config.Durations;
 import io.trindle.supervisor.config.PipelineConfig;
-import io.trindle.supervisor.config.WorkerConfig;
 
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
@@ -295,19 +294,10 @@ final class Revocations
         {
             return "a revocation of segment " + current.segment + " is under way; try again";
         }
-        final int dot = target.lastIndexOf('.');
-        final String name = dot < 0 ? target : target.substring(0, dot);
-        final WorkerConfig worker = config.workers().get(name);
-        if (worker == null)
+        final String noProcess = Targets.refusal(config, workers, target);
+        if (noProcess != null)
         {
-            return "pipeline '" + config.name() + "' has no worker '" + name + "' (its workers: " +
-                String.join(", ", config.workers().keySet()) + ")";
-        }
-        if (named(target).isEmpty())
-        {
-            return "worker " + name + " has no replica '" + target.substring(dot + 1) + "': " +
-                (worker.replicas() == 1 ? "it has one process, " + name : "its replicas are " + name + ".0 to " +
-                name + "." + (worker.replicas() - 1));
+            return noProcess;
         }
         final Segment object = objects.segment(segment);
         if (object == null)
@@ -338,17 +328,6 @@ final class Revocations
     /** @return the processes {@code target} names: every replica of a worker, or {@code NAME.N} one. */
     private List<WorkerProcess> named(final String target)
     {
-        final int dot = target.lastIndexOf('.');
-        final String name = dot < 0 ? target : target.substring(0, dot);
-        final List<WorkerProcess> named = new ArrayList<>();
-        for (final WorkerProcess process : workers)
-        {
-            if (process.config.name().equals(name) && (dot < 0 ||
-                target.substring(dot + 1).equals(Integer.toString(process.replica))))
-            {
-                named.add(process);
-            }
-        }
-        return named;
+        return Targets.named(workers, target);
     }
 }

@@ -33,7 +33,8 @@ import java.util.concurrent.TimeoutException;
  * The Unix socket through which {@code trindle status}, {@code trindle stop} and {@code trindle restart} reach a
  * running supervisor: {@code $TRINDLE_RUN_DIR/NAME.sock} (default {@code /tmp/trindle-$USER/NAME.sock}), in a
  * directory of its owner's only. A client writes one line — the key, a space, and {@code status},
- * {@code status --json}, {@code stop}, {@code restart WORKER[.N]} or {@code revoke WORKER[.N] SEGMENT} — and
+ * {@code status --json}, {@code stop}, {@code restart WORKER[.N]}, {@code revoke WORKER[.N] SEGMENT},
+ * {@code resize PIPE SIZE}, {@code grant WORKER[.N] OBJECT RIGHTS} or {@code reclaim ALLOCATOR [BYTES]} — and
  * reads the answer until the supervisor closes the connection. An answer that starts with
  * {@code "refused: "} (the request was not served) or {@code "error: "} (it could not be answered) is one line
  * saying why.
@@ -67,6 +68,10 @@ final class StatusSocket implements AutoCloseable
     static final String RESIZE = "resize ";
     /** The command that revokes a worker's handle to a segment: this, then {@code WORKER[.N] SEGMENT}. */
     static final String REVOKE = "revoke ";
+    /** The command that grants an object at run time: this, then {@code WORKER[.N] OBJECT RIGHTS}. */
+    static final String GRANT = "grant ";
+    /** The command that asks an allocator's holders for memory back: this, then {@code ALLOCATOR [BYTES]}. */
+    static final String RECLAIM = "reclaim ";
     /** How long a status or restart request waits for the supervisor's loop, which answers it between two events. */
     static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(5);
     /** How long {@code trindle status}, {@code trindle stop} and {@code trindle restart} wait for the whole answer. */
@@ -272,9 +277,26 @@ final class StatusSocket implements AutoCloseable
                 command.startsWith(REVOKE) && command.split(" ").length == 3 ?
                 fromLoop(supervisor.revoke(command.split(" ")[1], command.split(" ")[2]), "the revocation") :
                 command.startsWith(RESIZE) ? resize(command.substring(RESIZE.length()), supervisor) :
+                command.startsWith(GRANT) && command.split(" ").length == 4 ?
+                fromLoop(supervisor.grant(command.split(" ")[1], command.split(" ")[2], command.split(" ")[3]),
+                    "the grant") :
+                command.startsWith(RECLAIM) ? reclaim(command.substring(RECLAIM.length()), supervisor) :
                 REFUSED + "unknown command '" + command + "': expected status, status --json, stop, " +
-                    "restart WORKER[.N], revoke WORKER[.N] SEGMENT or resize PIPE SIZE\n";
+                    "restart WORKER[.N], revoke WORKER[.N] SEGMENT, resize PIPE SIZE, grant WORKER[.N] OBJECT " +
+                    "RIGHTS or reclaim ALLOCATOR [BYTES]\n";
         };
+    }
+
+    private static String reclaim(final String arguments, final Supervisor supervisor)
+    {
+        final String[] words = arguments.split(" ");
+        if (words.length > 2 || words.length == 2 && !words[1].matches("[1-9][0-9]{0,17}"))
+        {
+            return REFUSED + "reclaim takes ALLOCATOR [BYTES], BYTES a positive number of bytes: not '" + arguments +
+                "'\n";
+        }
+        return fromLoop(supervisor.reclaim(words[0], words.length == 2 ? Long.parseLong(words[1]) : -1),
+            "the reclaim");
     }
 
     private static String resize(final String arguments, final Supervisor supervisor)

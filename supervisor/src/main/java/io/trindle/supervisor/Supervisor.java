@@ -149,6 +149,22 @@ final class Supervisor
     {
     }
 
+    /** {@code trindle grant}: grant a segment or allocator of the config to a worker's processes. */
+    private record GrantRequested(String target, String object, String rights, CompletableFuture<String> answer)
+        implements Event
+    {
+    }
+
+    /** {@code trindle reclaim}: ask the holders of an allocator for bytes back (negative: below 80 %). */
+    private record ReclaimRequested(String allocator, long bytes, CompletableFuture<String> answer) implements Event
+    {
+    }
+
+    /** A reclaim waited {@link Reclaims#TIMEOUT} for the holders' releases. */
+    private record ReclaimTimeout(long round) implements Event
+    {
+    }
+
     /** Spawn the worker at this index of {@link #workers}, then post the next one's. */
     private record StartNext(int index) implements Event
     {
@@ -176,6 +192,8 @@ final class Supervisor
     private Resizer resizer;
     private StopSequence stopSequence;
     private Revocations revocations;
+    private RuntimeGrants runtimeGrants;
+    private Reclaims reclaims;
     private boolean stopping;
     private int exitCode = EXIT_SUCCESS;
     /** Whether an internal error was said already: a second one, during the stop, kills what still runs. */
@@ -254,6 +272,9 @@ final class Supervisor
         observer = new Observer(config, workers, objects, tally, broker);
         revocations = new Revocations(config, workers, objects, broker, reporter, round -> timers.schedule(
             () -> events.add(new RevokeTimeout(round)), Revocations.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+        runtimeGrants = new RuntimeGrants(config, workers, objects, broker, reporter);
+        reclaims = new Reclaims(config, objects, broker, reporter, round -> timers.schedule(
+            () -> events.add(new ReclaimTimeout(round)), Reclaims.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
         stopSequence = new StopSequence(objects, timers, phase -> events.add(new StopPhase(phase)), reporter,
             broker);
         try
@@ -384,6 +405,34 @@ final class Supervisor
     }
 
     /**
+     * Grants a segment or an allocator of the config to a worker's processes while the pipeline runs (see
+     * {@link RuntimeGrants}). Answered by the loop thread once the running processes were sent their handles.
+     *
+     * @param target a worker's name, or {@code NAME.N} for its replica N.
+     * @param object the segment's or allocator's name in the config.
+     * @param rights the rights, separated by commas: {@code read,write}.
+     * @return the answer for the status socket: what was granted, or {@link StatusSocket#REFUSED} and why not.
+     */
+    CompletableFuture<String> grant(final String target, final String object, final String rights)
+    {
+        final CompletableFuture<String> answer = new CompletableFuture<>();
+        events.add(new GrantRequested(target, object, rights, answer));
+        return answer;
+    }
+
+    /**
+     * Asks every holder of the allocator {@code allocator} to give {@code bytes} back (negative: what brings its use
+     * below 80 % of its quota; see {@link Reclaims}). Answered by the loop thread once the bytes came back, or after
+     * {@link Reclaims#TIMEOUT} with {@link StatusSocket#ERROR} and what came back by then.
+     */
+    CompletableFuture<String> reclaim(final String allocator, final long bytes)
+    {
+        final CompletableFuture<String> answer = new CompletableFuture<>();
+        events.add(new ReclaimRequested(allocator, bytes, answer));
+        return answer;
+    }
+
+    /**
      * Resizes the lanes of pipe {@code pipe} to {@code capacity} bytes while the pipeline runs (docs/pipe-format.md
      * §9). Answered by the loop thread, once the new lanes were given out.
      *
@@ -430,6 +479,14 @@ final class Supervisor
             request.answer().completeExceptionally(e);
         }
         if (event instanceof ResizeRequested request)
+        {
+            request.answer().completeExceptionally(e);
+        }
+        if (event instanceof GrantRequested request)
+        {
+            request.answer().completeExceptionally(e);
+        }
+        if (event instanceof ReclaimRequested request)
         {
             request.answer().completeExceptionally(e);
         }
@@ -525,6 +582,9 @@ final class Supervisor
             case RevokeRequested request -> "a request to revoke segment " + request.segment() + " from " +
                 request.target();
             case RevokeTimeout ignored -> "the timeout of a revocation";
+            case GrantRequested request -> "a request to grant " + request.object() + " to " + request.target();
+            case ReclaimRequested request -> "a request to reclaim memory of allocator " + request.allocator();
+            case ReclaimTimeout ignored -> "the timeout of a reclaim";
         };
     }
 
@@ -599,6 +659,16 @@ final class Supervisor
             case RevokeRequested request -> revocations.begin(request.target(), request.segment(), stopping,
                 request.answer());
             case RevokeTimeout timeout -> revocations.onTimeout(timeout.round());
+            case GrantRequested request ->
+            {
+                final RuntimeGrants.Outcome outcome = stopping ? new RuntimeGrants.Outcome(false, "pipeline '" +
+                    config.name() + "' is stopping; nothing is granted") :
+                    runtimeGrants.grant(request.target(), request.object(), request.rights());
+                request.answer().complete((outcome.done() ? "" : StatusSocket.REFUSED) + outcome.text() + "\n");
+            }
+            case ReclaimRequested request -> reclaims.begin(request.allocator(), request.bytes(), stopping,
+                request.answer());
+            case ReclaimTimeout timeout -> reclaims.onTimeout(timeout.round());
             case RestartTimeout timeout ->
             {
                 final WorkerProcess worker = timeout.worker();
@@ -712,7 +782,9 @@ final class Supervisor
             worker.channel.shutdown();
             worker.channel = null;
         }
+        final long reclaiming = reclaims.before();
         broker.forget(worker);
+        reclaims.after(worker, " (exited)", reclaiming);
         revocations.onExit(worker);
         final int status = exited.status();
         final boolean success = Processes.exitCode(status) == 0;
@@ -897,7 +969,12 @@ final class Supervisor
             case ControlMessage.Rehomed rehomed -> revocations.onRehomed(worker, rehomed);
             case ControlMessage.CreateSegment create -> broker.onCreateSegment(worker, create);
             case ControlMessage.CreateAllocator create -> broker.onCreateAllocator(worker, create);
-            case ControlMessage.Release release -> broker.onRelease(worker, release);
+            case ControlMessage.Release release ->
+            {
+                final long reclaiming = reclaims.before();
+                broker.onRelease(worker, release);
+                reclaims.after(worker, "", reclaiming);
+            }
             case ControlMessage.Resize resize -> onResize(worker, resize);
             default -> sayAbout(worker, "worker %s sent %s, which a worker may not send; ignored", worker.label,
                 message);

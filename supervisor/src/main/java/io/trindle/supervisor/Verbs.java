@@ -350,6 +350,57 @@ final class Verbs
         }
     }
 
+    @Command(name = "grant", description = {"grant a segment or allocator to a running worker",
+        "Its processes (every replica, or WORKER.N) get a handle to OBJECT, a segment or allocator of the config, " +
+        "with RIGHTS, checked as a config's grant is: a notice tells each running process, whose runtime keeps the " +
+        "handle under OBJECT's name (a segment without write comes read-only), and its later starts are granted " +
+        "it too, until the pipeline is run again. A pipe cannot be granted at run time: its lanes are fixed when " +
+        "the pipeline starts. See docs/control-protocol.md."},
+        exitCodeList = {EXIT_ASK_0, EXIT_ASK_1, EXIT_USAGE})
+    static final class GrantCommand extends Verb
+    {
+        @Parameters(index = "0", paramLabel = "NAME", description = "the pipeline, as its config names it")
+        private String name;
+        @Parameters(index = "1", paramLabel = "WORKER[.N]", description = "the worker, or its replica N")
+        private String worker;
+        @Parameters(index = "2", paramLabel = "OBJECT", description = "the segment or allocator, as the config " +
+            "names it")
+        private String object;
+        @Parameters(index = "3", paramLabel = "RIGHTS", description = "separated by commas: read, write, execute, " +
+            "duplicate, transfer (a segment); allocate, duplicate, transfer (an allocator); e.g. read,write")
+        private String rights;
+
+        @Override
+        public Integer call()
+        {
+            return new PipelineClient(out(), err()).grant(name, worker, object, rights);
+        }
+    }
+
+    @Command(name = "reclaim", description = {"ask the holders of an allocator to give memory back",
+        "Every running process that holds ALLOCATOR gets a notice asking for BYTES back (without BYTES, what brings " +
+        "the allocator's use below 80%% of its quota); a holder gives back by releasing segments or allocators made " +
+        "from it. Waits up to 3s and says how many bytes came back, from whom, and the use now; exit status 1 if " +
+        "less than asked came back by then."},
+        exitCodeList = {"0:the bytes asked came back", "1:no pipeline is running, no supervisor answered, it " +
+            "refused, or less than asked came back within 3s", EXIT_USAGE})
+    static final class ReclaimCommand extends Verb
+    {
+        @Parameters(index = "0", paramLabel = "NAME", description = "the pipeline, as its config names it")
+        private String name;
+        @Parameters(index = "1", paramLabel = "ALLOCATOR", description = "the allocator, as the config names it")
+        private String allocator;
+        @Parameters(index = "2", paramLabel = "BYTES", arity = "0..1", description = "how many bytes to ask for: " +
+            "8192, 64k, 1m (default: down to below 80%% of the quota)")
+        private String bytes;
+
+        @Override
+        public Integer call()
+        {
+            return new PipelineClient(out(), err()).reclaim(name, allocator, bytes);
+        }
+    }
+
     @Command(name = "sandbox", description = "say what the sandbox lets each worker do: sandbox explain FILE",
         subcommands = ExplainCommand.class)
     static final class SandboxCommand

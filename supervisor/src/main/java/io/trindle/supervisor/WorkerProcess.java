@@ -1,6 +1,7 @@
 package io.trindle.supervisor;
 
 import io.trindle.ipc.ControlChannel;
+import io.trindle.ipc.Rights;
 import io.trindle.ipc.linux.Processes;
 import io.trindle.ipc.linux.SystemCallException;
 import io.trindle.supervisor.config.WorkerConfig;
@@ -8,6 +9,8 @@ import io.trindle.supervisor.config.WorkerConfig;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -61,6 +64,11 @@ final class WorkerProcess
      * for as long as the supervisor runs; a new run of the pipeline grants them again.
      */
     final Set<String> revoked = new HashSet<>();
+    /**
+     * The segments and allocators granted to this process at run time ({@code trindle grant}), by name, with their
+     * rights: its later starts are granted them after the config's grants. Kept as long as the supervisor runs.
+     */
+    final Map<String, Rights> grantedAtRunTime = new LinkedHashMap<>();
     long generation;
 
     WorkerProcess(final WorkerConfig config, final int replica)

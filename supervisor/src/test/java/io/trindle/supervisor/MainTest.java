@@ -28,7 +28,7 @@ class MainTest
 {
     /** Every verb, as typed before {@code --help}. */
     private static final List<List<String>> VERBS = List.of(List.of("run"), List.of("validate"), List.of("status"),
-        List.of("stop"), List.of("restart"), List.of("revoke"), List.of("resize"),
+        List.of("stop"), List.of("restart"), List.of("revoke"), List.of("resize"), List.of("grant"), List.of("reclaim"),
         List.of("sandbox"), List.of("sandbox", "explain"), List.of("demo"),
         List.of("completion"), List.of("help"));
 
@@ -215,6 +215,34 @@ class MainTest
     }
 
     @Test
+    void shouldRefuseAGrantOrReclaimWhoseArgumentsAreNoNames()
+    {
+        final String nobody = "nobody-" + ProcessHandle.current().pid();
+        final Outcome badWorker = trindle("grant", nobody, "1st", "board", "read");
+        assertEquals(2, badWorker.status());
+        assertTrue(badWorker.err().startsWith("trindle: wrong arguments for 'grant': '1st' is not a worker"),
+            badWorker.err());
+        final Outcome badRights = trindle("grant", nobody, "reader", "board", "read write");
+        assertEquals(2, badRights.status());
+        assertTrue(badRights.err().startsWith("trindle: wrong arguments for 'grant': 'read write' is not a list of " +
+            "rights: names separated by commas, such as read,write or allocate"), badRights.err());
+        assertEquals(2, trindle("grant", nobody, "reader", "board").status(), "RIGHTS is missing");
+        assertEquals(1, trindle("grant", nobody, "reader", "board", "read").status(), "no such pipeline runs");
+        assertTrue(trindle("grant", "--help").out().startsWith("usage: trindle grant [-h] NAME WORKER[.N] OBJECT " +
+            "RIGHTS\n"));
+        for (final String bytes : List.of("0", "-1", "12x", ""))
+        {
+            final Outcome outcome = trindle("reclaim", nobody, "scratch", bytes);
+            assertEquals(2, outcome.status(), bytes);
+            assertTrue(outcome.err().contains("BYTES '" + bytes + "' must be a positive number of bytes"),
+                outcome.err());
+        }
+        assertEquals(1, trindle("reclaim", nobody, "scratch").status(), "no such pipeline runs");
+        assertTrue(trindle("reclaim", "--help").out().startsWith("usage: trindle reclaim [-h] NAME ALLOCATOR " +
+            "[BYTES]\n"), trindle("reclaim", "--help").out());
+    }
+
+    @Test
     void shouldRefuseAResizeToASizeNoLaneCanHave()
     {
         final String nobody = "nobody-" + ProcessHandle.current().pid();
@@ -276,8 +304,8 @@ class MainTest
             complete_words trindle status --
             complete_words trindle ''
             """);
-        assertEquals(List.of("restart revoke resize", "bash zsh", "--json --help",
-            "run validate status top stop restart revoke resize sandbox demo completion help"),
+        assertEquals(List.of("restart revoke resize reclaim", "bash zsh", "--json --help",
+            "run validate status top stop restart revoke resize grant reclaim sandbox demo completion help"),
             completed.lines().toList());
     }
 
