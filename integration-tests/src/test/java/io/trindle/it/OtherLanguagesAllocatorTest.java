@@ -11,7 +11,6 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * A C worker (over libtrindle) and a Python worker under the supervisor, each granted an allocator of its own, as
@@ -58,15 +57,7 @@ class OtherLanguagesAllocatorTest
             """.formatted(bin, tests, python, library));
         try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "allocators.yaml"))
         {
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (!(trindle.stdout().contains("c-filler | full") && trindle.stdout().contains("p-filler | full")))
-            {
-                if (!trindle.isAlive() || System.nanoTime() > deadline)
-                {
-                    fail("the workers never filled their allocators\n" + trindle.output());
-                }
-                Thread.sleep(20);
-            }
+            trindle.awaitStdout("c-filler | full", "p-filler | full");
             final String out = trindle.stdout();
             for (final String worker : WORKERS)
             {

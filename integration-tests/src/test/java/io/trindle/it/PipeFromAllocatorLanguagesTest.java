@@ -11,7 +11,6 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * A C worker and a Python worker make pipes from allocators of their own (16 KiB each): a pipe of one 4096-byte lane
@@ -48,15 +47,7 @@ class PipeFromAllocatorLanguagesTest
             OtherLanguageWorkers.python("python-allocator-pipe.py", "p-scratch")));
         try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "pipes.yaml"))
         {
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (!(trindle.stdout().contains("c-maker | waiting") && trindle.stdout().contains("p-maker | waiting")))
-            {
-                if (!trindle.isAlive() || System.nanoTime() > deadline)
-                {
-                    fail("the workers never made their pipes\n" + trindle.output());
-                }
-                Thread.sleep(20);
-            }
+            trindle.awaitStdout("c-maker | waiting", "p-maker | waiting");
             final String out = trindle.stdout();
             for (final String worker : WORKERS)
             {

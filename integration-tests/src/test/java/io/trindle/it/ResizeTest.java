@@ -84,7 +84,7 @@ class ResizeTest
         try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "resize.yaml"))
         {
             trindle.awaitRunning(name, WAIT);
-            awaitOutput(trindle, "resized work to 16384 after ");
+            trindle.awaitStdout("resized work to 16384 after ");
             // Up, down below what the lanes may hold, far up, and down again: each once the one before is done.
             for (final int size : new int[] {65536, 4096, 1 << 20, 8192})
             {
@@ -187,18 +187,5 @@ class ResizeTest
             Thread.sleep(20); // between looks at the state, as SupervisorProcess.awaitWorkers does
         }
         fail("the resize to " + size + " was refused until the end: the last one never finished\n" + trindle.output());
-    }
-
-    private static void awaitOutput(final SupervisorProcess trindle, final String text) throws Exception
-    {
-        final long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!trindle.stdout().contains(text))
-        {
-            if (System.nanoTime() > deadline || !trindle.isAlive())
-            {
-                fail("no '" + text + "' in the output\n" + trindle.output());
-            }
-            Thread.sleep(20); // between looks at the state, as SupervisorProcess.awaitWorkers does
-        }
     }
 }

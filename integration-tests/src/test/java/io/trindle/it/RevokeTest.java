@@ -10,13 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * {@code trindle revoke NAME WORKER SEGMENT} (workers: {@code io.trindle.it.workers.Revokee}, and native-shims'
@@ -63,12 +60,12 @@ class RevokeTest
                 restart: never
             """.formatted(keeper, leaver));
         final SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "rv.yaml");
-        await(trindle::stdout, "keeper | wrote v1");
-        await(trindle::stdout, "leaver | sees 'v1'");
+        trindle.awaitStdout("keeper | wrote v1");
+        trindle.awaitStdout("leaver | sees 'v1'");
         final SupervisorProcess revoke = client("revoke", "rv", "leaver", "board");
         assertEquals(0, revoke.waitFor(WAIT), revoke.output());
         assertEquals("revoked segment board: leaver unmapped it; moved to a fresh copy: keeper\n", revoke.stdout());
-        await(trindle::stderr, "trindle: worker keeper now maps the copy of segment board\n");
+        trindle.awaitStderr("trindle: worker keeper now maps the copy of segment board\n");
         return trindle;
     }
 
@@ -80,18 +77,18 @@ class RevokeTest
         {
             // The revocation has completed: from now on what the revoked worker writes reaches no one.
             Files.createFile(directory.resolve("leak"));
-            await(trindle::stdout, "leaver | wrote 'leaked' at 64 of its own mapping");
+            trindle.awaitStdout("leaver | wrote 'leaked' at 64 of its own mapping");
             final String out = trindle.stdout();
             assertTrue(out.contains("leaver | its mapping of board is revoked: a read threw ClosedHandleException; " +
                 "worker 'leaver' has no grant of a segment named 'board'; its grants are []"), out);
 
             Files.createFile(directory.resolve("write-v2"));
-            await(trindle::stdout, "keeper | wrote v2, reads back 'v2'");
+            trindle.awaitStdout("keeper | wrote v2, reads back 'v2'");
             Files.createFile(directory.resolve("check"));
             // The keeper sees its own write and not the revoked worker's; the revoked worker's mapping, which it
             // kept against the rules, shows the old contents and never the keeper's later write.
-            await(trindle::stdout, "keeper | sees 'v2' at 0 and '' at 64");
-            await(trindle::stdout, "leaver | its own mapping shows 'v1' at 0");
+            trindle.awaitStdout("keeper | sees 'v2' at 0 and '' at 64");
+            trindle.awaitStdout("leaver | its own mapping shows 'v1' at 0");
 
             final String[][] refusals = {
                 {"leaver", "board", "worker leaver does not hold segment board (it was revoked already)"},
@@ -148,22 +145,22 @@ class RevokeTest
             };
             for (final String line : refused)
             {
-                await(trindle::stdout, line);
+                trindle.awaitStdout(line);
             }
             assertTrue(trindle.stdout().contains(" was revoked: the supervisor took this worker's handle away and " +
                 "libtrindle unmapped it (a pointer kept into it faults with SIGSEGV)"), trindle.stdout());
 
             // The revocation has completed: from now on what the revoked worker writes reaches no one.
             Files.createFile(directory.resolve("leak"));
-            await(trindle::stdout, "leaver | wrote 'leaked' at 64 of its own mapping");
+            trindle.awaitStdout("leaver | wrote 'leaked' at 64 of its own mapping");
             Files.createFile(directory.resolve("write-v2"));
-            await(trindle::stdout, language == WorkerLanguage.C ?
+            trindle.awaitStdout(language == WorkerLanguage.C ?
                 "keeper | sees 'v1' at 0 through its pointer; the library gives the same address" :
                 "keeper | sees 'v1' at 0 through the view it kept; the segment has the same address");
-            await(trindle::stdout, "keeper | wrote v2, reads back 'v2'");
+            trindle.awaitStdout("keeper | wrote v2, reads back 'v2'");
             Files.createFile(directory.resolve("check"));
-            await(trindle::stdout, "keeper | sees 'v2' at 0 and '' at 64");
-            await(trindle::stdout, "leaver | its own mapping shows 'v1' at 0");
+            trindle.awaitStdout("keeper | sees 'v2' at 0 and '' at 64");
+            trindle.awaitStdout("leaver | its own mapping shows 'v1' at 0");
 
             Files.createFile(directory.resolve("finish"));
             assertEquals(0, trindle.waitFor(WAIT), trindle.output());
@@ -194,17 +191,17 @@ class RevokeTest
             """);
         try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "rv.yaml"))
         {
-            await(trindle::stdout, "keeper  | wrote v1");
-            await(trindle::stdout, "ignorer | granted [board]");
+            trindle.awaitStdout("keeper  | wrote v1");
+            trindle.awaitStdout("ignorer | granted [board]");
 
             final SupervisorProcess revoke = client("revoke", "rv", "ignorer", "board");
             assertEquals(0, revoke.waitFor(WAIT), revoke.output());
             assertEquals("revoked segment board: ignorer was killed: it did not answer within 2s; moved to a fresh " +
                 "copy: keeper\n", revoke.stdout());
-            await(trindle::stdout, "ignorer | granted []");
-            await(trindle::stderr, "trindle: worker keeper now maps the copy of segment board\n");
+            trindle.awaitStdout("ignorer | granted []");
+            trindle.awaitStderr("trindle: worker keeper now maps the copy of segment board\n");
             Files.createFile(directory.resolve("write-v2"));
-            await(trindle::stdout, "keeper  | wrote v2, reads back 'v2'");
+            trindle.awaitStdout("keeper  | wrote v2, reads back 'v2'");
 
             Files.createFile(directory.resolve("check"));
             Files.createFile(directory.resolve("finish"));
@@ -217,20 +214,6 @@ class RevokeTest
                 "within 2s; killing it, to start it again without the handle\n"), err);
             assertTrue(err.contains("trindle: worker ignorer was killed by SIGKILL; starting it again, without " +
                 "segment board, which was revoked (restart 1)\n"), err);
-        }
-    }
-
-    /** Waits until {@code text} shows {@code expected}: a state, polled; fails after {@link #WAIT}. */
-    private static void await(final Supplier<String> text, final String expected)
-    {
-        final long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!text.get().contains(expected))
-        {
-            if (System.nanoTime() > deadline)
-            {
-                fail("expected:\n" + expected + "\nin:\n" + text.get());
-            }
-            LockSupport.parkNanos(10_000_000L);
         }
     }
 }

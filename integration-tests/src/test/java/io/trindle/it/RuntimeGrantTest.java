@@ -8,13 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * {@code trindle grant} and {@code trindle reclaim} with a Java, a C and a Python worker
@@ -87,24 +84,24 @@ class RuntimeGrantTest
             this.trindle = trindle;
             for (final String worker : WORKERS)
             {
-                await(trindle::stdout, worker + " | made 32768");
+                trindle.awaitStdout(worker + " | made 32768");
             }
             // Read-write: each writes its tag into the board, the Java worker into the ledger too.
             granted("jw", "board", "read,write", "granted segment 'board' with READ|WRITE to worker jw\n");
             granted("jw", "ledger", "read,write", "granted segment 'ledger' with READ|WRITE to worker jw\n");
             granted("cw", "board", "read,write", "granted segment 'board' with READ|WRITE to worker cw\n");
             granted("pw", "board", "write,read", "granted segment 'board' with READ|WRITE to worker pw\n");
-            await(trindle::stdout, "jw | board rw: wrote java");
-            await(trindle::stdout, "jw | ledger rw: wrote java");
-            await(trindle::stdout, "cw | board rw: wrote c");
-            await(trindle::stdout, "pw | board rw: wrote python");
+            trindle.awaitStdout("jw | board rw: wrote java");
+            trindle.awaitStdout("jw | ledger rw: wrote java");
+            trindle.awaitStdout("cw | board rw: wrote c");
+            trindle.awaitStdout("pw | board rw: wrote python");
             // Read-only: each reads what was written, and the kernel refuses it a writable mapping (EACCES, 13).
             granted("cw", "ledger", "read", "granted segment 'ledger' with READ to worker cw\n");
             granted("pw", "ledger", "read", "granted segment 'ledger' with READ to worker pw\n");
             for (final String worker : new String[] {"cw", "pw"})
             {
-                await(trindle::stdout, worker + " | ledger ro: reads java");
-                await(trindle::stdout, worker + " | ledger ro: write refused errno=13");
+                trindle.awaitStdout(worker + " | ledger ro: reads java");
+                trindle.awaitStdout(worker + " | ledger ro: write refused errno=13");
             }
             final String[][] refusals = {
                 {"nobody", "board", "read", "pipeline 'rg' has no worker 'nobody' (its workers: tx, rx, jw, cw, pw)"},
@@ -143,9 +140,9 @@ class RuntimeGrantTest
                 "(cw: 32768); now 0 of 40960 bytes in use\n");
             reclaimed("p-pool", "4096", "reclaimed 32768 of 4096 bytes asked from allocator 'p-pool' (0x",
                 "(pw: 32768); now 0 of 40960 bytes in use\n");
-            await(trindle::stdout, "jw | give back 1: released 32768");
-            await(trindle::stdout, "cw | give back 16384: released 32768");
-            await(trindle::stdout, "pw | give back 4096: released 32768");
+            trindle.awaitStdout("jw | give back 1: released 32768");
+            trindle.awaitStdout("cw | give back 16384: released 32768");
+            trindle.awaitStdout("pw | give back 4096: released 32768");
             final String status = trindle.ask("rg", "status --json");
             for (final String worker : WORKERS)
             {
@@ -163,16 +160,16 @@ class RuntimeGrantTest
 
             // An allocator granted at run time: the Java worker makes a segment from it, and holds it with pw.
             granted("jw", "p-pool", "allocate", "granted allocator 'p-pool' with ALLOCATE to worker jw\n");
-            await(trindle::stdout, "jw | p-pool allocator: made 4096");
+            trindle.awaitStdout("jw | p-pool allocator: made 4096");
             final String shared = trindle.ask("rg", "status --json");
             assertTrue(Pattern.compile("\\{\"name\":\"p-pool\",[^}]*\"used\":4096,[^}]*\"holders\":" +
                 "\\[\"jw\",\"pw\"\\]\\}").matcher(shared).find(), shared);
 
             // A restart keeps what was granted at run time, with the same rights.
-            await(trindle::stdout, "jw | starts with segments []");
+            trindle.awaitStdout("jw | starts with segments []");
             final SupervisorProcess restart = client("restart", "rg", "jw");
             assertEquals(0, restart.waitFor(WAIT), restart.output());
-            await(trindle::stdout, "jw | starts with segments [board, ledger]");
+            trindle.awaitStdout("jw | starts with segments [board, ledger]");
 
             final SupervisorProcess stop = client("stop", "rg");
             assertEquals(0, stop.waitFor(WAIT), stop.output());
@@ -205,18 +202,5 @@ class RuntimeGrantTest
     private SupervisorProcess client(final String... arguments) throws Exception
     {
         return SupervisorProcess.start(directory, Files.createTempDirectory(directory, "client"), arguments);
-    }
-
-    private static void await(final Supplier<String> text, final String expected)
-    {
-        final long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!text.get().contains(expected))
-        {
-            if (System.nanoTime() > deadline)
-            {
-                fail("expected:\n" + expected + "\nin:\n" + text.get());
-            }
-            LockSupport.parkNanos(10_000_000L);
-        }
     }
 }

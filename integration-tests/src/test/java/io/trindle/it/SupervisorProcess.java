@@ -10,10 +10,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -184,6 +186,42 @@ final class SupervisorProcess implements AutoCloseable
                 Integer.parseInt(matcher.group(3)), matcher.group(4), Integer.parseInt(matcher.group(5))));
         }
         return workers;
+    }
+
+    /** Waits until the supervisor's stdout holds each of {@code texts}: see {@link #awaitText}. */
+    void awaitStdout(final String... texts) throws InterruptedException
+    {
+        awaitText("stdout", this::stdout, texts);
+    }
+
+    /** Waits until the supervisor's stderr holds each of {@code texts}: see {@link #awaitText}. */
+    void awaitStderr(final String... texts) throws InterruptedException
+    {
+        awaitText("stderr", this::stderr, texts);
+    }
+
+    /**
+     * Waits, looking every 20 ms and for two minutes at most, until {@code text} holds each of {@code texts}; fails
+     * with the whole output if it does not, or if trindle ended before it did.
+     */
+    private void awaitText(final String stream, final Supplier<String> text, final String... texts)
+        throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (!Arrays.stream(texts).allMatch(text.get()::contains))
+        {
+            if (System.nanoTime() > deadline || !process.isAlive())
+            {
+                // Read once more: what trindle wrote just before it ended counts.
+                if (Arrays.stream(texts).allMatch(text.get()::contains))
+                {
+                    return;
+                }
+                fail("expected on " + stream + ":\n" + String.join("\n", texts) + "\n" +
+                    (process.isAlive() ? "" : "(trindle ended with status " + process.exitValue() + ")\n") + output());
+            }
+            Thread.sleep(20);
+        }
     }
 
     /** Waits until every worker says it is running, and returns them. */

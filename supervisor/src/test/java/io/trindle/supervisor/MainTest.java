@@ -331,7 +331,7 @@ class MainTest
             whence -w _bash_complete
             """);
         assertEquals(List.of("bash zsh",
-            "run validate status top stop restart revoke resize sandbox demo completion help",
+            "run validate status top stop restart revoke resize grant reclaim sandbox demo completion help",
             "_bash_complete: function"), completed.lines().toList());
     }
 
