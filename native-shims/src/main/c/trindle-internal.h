@@ -373,8 +373,6 @@ struct trindle_pipe_receiver
     uint32_t moves_allocated;
     /** How many moved records were followed: a sleep announced before one must not wait on the old lane's word. */
     uint64_t follows;
-    /** A read's handler is running: the receiver refuses to be read from it. */
-    bool reading;
 };
 
 /** A new lane waiting for the moved record of lane `lane_id` of pipe `pipe_id` that names `generation`. */

@@ -295,14 +295,10 @@ static int claim_now(trindle_lane_sender_t *sender, uint32_t length, uint32_t ty
         }
         if (sender->exclusive)
         {
-            /* No other thread claims: the claim is the sender's own until its commit stores the tail (§4), so
-             * the receiver reads the record's cache lines only once they are written. Padding is committed at
-             * once, so the tail covers it now: every committed record lies below the tail. */
+            /* No other thread claims: a store does what the compare-and-set does, without its locked
+             * instruction, and the tail is never read back (§4). Release, as for Java's exclusive sender. */
             sender->own_tail = tail + needed;
-            if (padding > 0)
-            {
-                atomic_store_explicit(tail_word, tail + padding, memory_order_release);
-            }
+            atomic_store_explicit(tail_word, tail + needed, memory_order_release);
             break;
         }
         if (atomic_compare_exchange_strong_explicit(
@@ -355,7 +351,8 @@ static inline bool claim_short(trindle_lane_sender_t *sender, uint32_t length, t
     {
         return false;
     }
-    sender->own_tail = tail + required; /* stored in the lane at commit */
+    sender->own_tail = tail + required;
+    atomic_store_explicit(trindle_u64(lane->header, TRINDLE_LANE_TAIL_OFFSET), tail + required, memory_order_release);
     uint8_t *record = lane->ring + (tail & lane->mask);
     atomic_store_explicit(trindle_u32(record, TRINDLE_RECORD_LENGTH_OFFSET), length, memory_order_relaxed);
     atomic_store_explicit(
@@ -424,20 +421,6 @@ static int claim_waiting(
 }
 
 /** Wakes the receiver if it announced that it sleeps (§6), after a commit or an abort. */
-/**
- * An exclusive sender's tail goes into the lane at commit (or abort), just before the stamp, covering every record
- * claimed so far (pipe-format.md §4): a receiver that watches the tail then finds the record written, and every
- * committed record lies below the tail. Other senders stored it at claim.
- */
-static inline void publish_own_tail(trindle_lane_sender_t *sender)
-{
-    if (sender->exclusive)
-    {
-        atomic_store_explicit(
-            trindle_u64(sender->lane.header, TRINDLE_LANE_TAIL_OFFSET), sender->own_tail, memory_order_release);
-    }
-}
-
 static void wake_receiver(trindle_lane_sender_t *sender)
 {
     /* The stamp store must be visible before the load below, or both sides could miss each other: either this
@@ -557,7 +540,6 @@ int trindle_lane_sender_commit(trindle_lane_sender_t *sender, const trindle_clai
             (const void *)claim);
     }
     uint8_t *record = sender->lane.ring + (claim->position & sender->lane.mask);
-    publish_own_tail(sender);
     atomic_store_explicit(trindle_u64(record, TRINDLE_RECORD_STAMP_OFFSET), claim->position + 1, memory_order_release);
     wake_receiver(sender);
     return TRINDLE_OK;
@@ -573,7 +555,6 @@ int trindle_lane_sender_abort(trindle_lane_sender_t *sender, const trindle_claim
     uint8_t *record = sender->lane.ring + (claim->position & sender->lane.mask);
     atomic_store_explicit(
         trindle_u32(record, TRINDLE_RECORD_TYPE_OFFSET), TRINDLE_RECORD_TYPE_PADDING, memory_order_relaxed);
-    publish_own_tail(sender);
     atomic_store_explicit(trindle_u64(record, TRINDLE_RECORD_STAMP_OFFSET), claim->position + 1, memory_order_release);
     wake_receiver(sender);
     return TRINDLE_OK;

@@ -316,94 +316,6 @@ int trindle_pipe_receiver_poll(trindle_pipe_receiver_t *receiver, trindle_inbox_
     return result != TRINDLE_OK ? result : poll_lanes(receiver, inbox);
 }
 
-/** Where one look at the lanes puts what it finds: an inbox (poll, receive), or a handler (read). */
-struct batch
-{
-    trindle_inbox_t *inbox;
-    trindle_message_handler_t handler;
-    void *context;
-    uint32_t limit;
-};
-
-/** Releases a lane through the last message a read handed over from it, if it handed any. */
-static void release_pending(struct trindle_lane_reader *reader)
-{
-    if (reader->pending)
-    {
-        trindle_lane_reader_release(reader, reader->pending_end, reader->pending_count);
-        reader->pending = false;
-    }
-}
-
-/**
- * One fair pass over the lanes, as poll_lanes, handing each message to the handler in place, then releasing each
- * lane once. The descriptor is one on the stack, filled anew per message.
- */
-static int read_lanes(trindle_pipe_receiver_t *receiver, const struct batch *batch)
-{
-    int result = take_fault(receiver);
-    if (result != TRINDLE_OK)
-    {
-        return result;
-    }
-    const uint32_t count = receiver->count;
-    uint32_t added = 0;
-    if (count > 0)
-    {
-        const uint32_t start = receiver->next_lane < count ? receiver->next_lane : 0;
-        receiver->next_lane = start + 1 >= count ? 0 : start + 1;
-        trindle_message_t message;
-        bool progress = true;
-        receiver->reading = true;
-        while (progress && added < batch->limit)
-        {
-            progress = false;
-            for (uint32_t k = 0, i = start; k < count && added < batch->limit; k++, i = i + 1 == count ? 0 : i + 1)
-            {
-                struct trindle_lane_reader *reader = receiver->lanes[i];
-                const int64_t read = trindle_lane_reader_next_inline(reader, i, &message);
-                if (read >= 0)
-                {
-                    /* Taken before the call: read back after it, the descriptor's words would be loaded whole
-                     * from the stack, which the stores that just filled them cannot forward (a stall per message). */
-                    const uint64_t end = message.release_position;
-                    const uint64_t released = message.release_count;
-                    batch->handler(batch->context, &message);
-                    reader->pending = true;
-                    reader->pending_end = end;
-                    reader->pending_count = released;
-                    added++;
-                    progress = true;
-                }
-                else if (read == TRINDLE_READ_MOVED)
-                {
-                    release_pending(reader); /* handled already; the lane it moves to takes its place */
-                    progress |= follow(receiver, i);
-                }
-            }
-        }
-        receiver->reading = false;
-        for (uint32_t i = 0; i < count; i++)
-        {
-            release_pending(receiver->lanes[i]);
-        }
-    }
-    if (added > 0)
-    {
-        return (int)added;
-    }
-    if ((result = take_fault(receiver)) != TRINDLE_OK)
-    {
-        return result;
-    }
-    return all_stopped(receiver) ? TRINDLE_END_OF_STREAM : 0;
-}
-
-static int look(trindle_pipe_receiver_t *receiver, const struct batch *batch)
-{
-    return batch->handler != NULL ? read_lanes(receiver, batch) : poll_lanes(receiver, batch->inbox);
-}
-
 /** @return the number of lanes now marked "receiver sleeping" and listed in the waiters, at most 128. */
 static uint32_t announce_sleep(trindle_pipe_receiver_t *receiver)
 {
@@ -452,13 +364,13 @@ static void sleep_until(int64_t deadline)
     }
 }
 
-/** Looks at the lanes until `batch` takes something, waiting up to `timeout_ns`: receive's meaning. */
-static int wait_for(trindle_pipe_receiver_t *receiver, const struct batch *batch, int64_t timeout_ns,
-    int (*interrupted)(void *context), void *context)
+int trindle_pipe_receiver_receive_interruptibly(trindle_pipe_receiver_t *receiver, trindle_inbox_t *inbox,
+    int64_t timeout_ns, int (*interrupted)(void *context), void *context)
 {
-    int result = look(receiver, batch);
+    int result = check_inbox("trindle_pipe_receiver_receive", receiver, inbox);
     /* A full inbox can take nothing: waiting would only run out the clock. */
-    if (result != 0 || timeout_ns == 0 || (batch->inbox != NULL && batch->inbox->size == batch->inbox->capacity))
+    if (result != TRINDLE_OK || (result = poll_lanes(receiver, inbox)) != 0 || timeout_ns == 0 ||
+        inbox->size == inbox->capacity)
     {
         return result;
     }
@@ -466,7 +378,7 @@ static int wait_for(trindle_pipe_receiver_t *receiver, const struct batch *batch
     for (int i = 0; i < TRINDLE_WAIT_SPINS; i++)
     {
         trindle_spin_pause();
-        if ((result = look(receiver, batch)) != 0)
+        if ((result = poll_lanes(receiver, inbox)) != 0)
         {
             return result;
         }
@@ -474,7 +386,7 @@ static int wait_for(trindle_pipe_receiver_t *receiver, const struct batch *batch
     for (int i = 0; i < TRINDLE_WAIT_YIELDS; i++)
     {
         sched_yield();
-        if ((result = look(receiver, batch)) != 0)
+        if ((result = poll_lanes(receiver, inbox)) != 0)
         {
             return result;
         }
@@ -492,7 +404,7 @@ static int wait_for(trindle_pipe_receiver_t *receiver, const struct batch *batch
         (void)syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0);
         /* Announce, then look again: a sender commits, fences, then reads the word, so either it sees our 1 and
          * wakes us, or this poll sees its message. */
-        result = look(receiver, batch);
+        result = poll_lanes(receiver, inbox);
         /* A lane followed its moved record meanwhile: the words announced may be unmapped now; look again. */
         if (result == 0 && receiver->follows == follows)
         {
@@ -531,7 +443,7 @@ static int wait_for(trindle_pipe_receiver_t *receiver, const struct batch *batch
             }
         }
         cancel_sleep(receiver);
-        if (result != 0 || (result = look(receiver, batch)) != 0)
+        if (result != 0 || (result = poll_lanes(receiver, inbox)) != 0)
         {
             return result;
         }
@@ -544,38 +456,6 @@ static int wait_for(trindle_pipe_receiver_t *receiver, const struct batch *batch
             }
         }
     }
-}
-
-int trindle_pipe_receiver_receive_interruptibly(trindle_pipe_receiver_t *receiver, trindle_inbox_t *inbox,
-    int64_t timeout_ns, int (*interrupted)(void *context), void *context)
-{
-    const int result = check_inbox("trindle_pipe_receiver_receive", receiver, inbox);
-    const struct batch batch = { .inbox = inbox };
-    return result != TRINDLE_OK ? result : wait_for(receiver, &batch, timeout_ns, interrupted, context);
-}
-
-int trindle_pipe_receiver_read(trindle_pipe_receiver_t *receiver, trindle_message_handler_t handler, void *context,
-    uint32_t limit, int64_t timeout_ns)
-{
-    static const char call[] = "trindle_pipe_receiver_read";
-    if (receiver == NULL || handler == NULL || limit == 0 || limit > INT32_MAX)
-    {
-        return trindle_fail(TRINDLE_E_INVALID, 0, "%s: receiver=%p, handler=%s, limit=%" PRIu32 " (1 to %d)", call,
-            (void *)receiver, handler == NULL ? "NULL" : "set", limit, INT32_MAX);
-    }
-    if (receiver->reading)
-    {
-        return trindle_fail(TRINDLE_E_INVALID, 0, "%s: called from a handler of this receiver's read", call);
-    }
-    if (receiver->inboxes != NULL)
-    {
-        /* A read releases what it handles, and release is cumulative: it would release the inbox's messages. */
-        return trindle_fail(TRINDLE_E_INVALID, 0,
-            "%s: an inbox holds %" PRIu32 " messages of this receiver: release it first", call,
-            receiver->inboxes->size);
-    }
-    const struct batch batch = { .handler = handler, .context = context, .limit = limit };
-    return wait_for(receiver, &batch, timeout_ns, NULL, NULL);
 }
 
 int trindle_pipe_receiver_receive(trindle_pipe_receiver_t *receiver, trindle_inbox_t *inbox, int64_t timeout_ns)

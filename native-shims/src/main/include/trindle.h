@@ -399,28 +399,6 @@ TRINDLE_API int trindle_pipe_receiver_receive(
     trindle_pipe_receiver_t *receiver, trindle_inbox_t *inbox, int64_t timeout_ns);
 
 /**
- * Handles one message read in place by trindle_pipe_receiver_read. `message` and its payload are valid only during
- * the call: the batch is released when the last handler of the batch returns, so keep a copy of what must outlive
- * it. The handler may call trindle_redeem or trindle_reject with the message, but no function of this receiver.
- */
-typedef void (*trindle_message_handler_t)(void *context, const trindle_message_t *message);
-
-/**
- * Reads up to `limit` messages in place and hands each to `handler`, then releases them: the receive of
- * trindle_pipe_receiver_receive (the same fair passes over the lanes, the same wait of up to `timeout_ns`, the same
- * breaks reported), without an inbox — no descriptor is copied into one, no call is made per message but the
- * handler's, and each lane's head is stored once per batch. The lane cannot fill while a batch is handled, so a
- * handler that takes long holds its senders back by at most `limit` messages.
- *
- * @return the number of messages handled (1 to `limit`); 0 when the time ran out; TRINDLE_E_CORRUPT once for each
- *         lane found broken (as poll); TRINDLE_END_OF_STREAM once every lane has ended or broken and nothing is
- *         left; TRINDLE_E_INVALID (a NULL receiver or handler, `limit` 0, or called from a handler);
- *         TRINDLE_E_SYSTEM as trindle_pipe_receiver_receive.
- */
-TRINDLE_API int trindle_pipe_receiver_read(trindle_pipe_receiver_t *receiver, trindle_message_handler_t handler,
-    void *context, uint32_t limit, int64_t timeout_ns);
-
-/**
  * Releases `message` and every earlier record of its lane (release is cumulative per lane): stores the head
  * (release), then the released-messages count (release), then a full fence, then wakes senders that sleep
  * waiting for room. A message leaves its lane only when released. Releasing what was already released does
