@@ -29,8 +29,13 @@
 
 /** Bytes between the two indexes and the slots: two cache lines, so the adjacent-line prefetcher pairs none. */
 #define LINE_PAIR 128
-/** Bytes in a slot: one message, and one cache line. */
+/**
+ * Bytes in a slot: one message, and one cache line. Built with -DSLOT=80 (a multiple of 8), the slot is as long as
+ * a lane's record of a 64-byte message, to see what the longer record costs (the producer fills the whole slot).
+ */
+#ifndef SLOT
 #define SLOT 64
+#endif
 /** Slots in the ring: 1 MiB, the lane capacity the other rows use. */
 #define SLOTS (1u << 14)
 #define WORDS (SLOT / 8)
