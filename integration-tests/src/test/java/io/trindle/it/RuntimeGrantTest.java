@@ -38,15 +38,11 @@ class RuntimeGrantTest
     @Test
     void shouldGrantSegmentsToRunningWorkersAndTakeMemoryBackOnRequest() throws Exception
     {
-        final Path bin = Path.of("..", "native-shims", "target", "bin").toAbsolutePath().normalize();
-        final Path tests = Path.of("..", "native-shims", "src", "test", "python").toAbsolutePath().normalize();
-        final Path python = Path.of("..", "python").toAbsolutePath().normalize();
-        final Path library = Path.of("..", "native-shims", "target", "lib", "libtrindle.so").toAbsolutePath(
-            ).normalize();
         Files.writeString(directory.resolve("rg.yaml"), """
             segments:
               board: { size: 4KiB }
               ledger: { size: 4KiB }
+              memo: { size: 4KiB }
             allocators:
               j-pool: { quota: 40KiB }
               c-pool: { quota: 40KiB }
@@ -68,17 +64,17 @@ class RuntimeGrantTest
                 ready-timeout: 600s
                 restart: never
               cw:
-                command: [%s/trindle-c-grantee, c-pool, c, 1]
+                %s
                 grants: { c-pool: allocate }
                 ready-timeout: 60s
                 restart: never
               pw:
-                command: [/usr/bin/python3, %s/python-grantee.py, p-pool, python, 2]
-                env: { PYTHONPATH: "%s", TRINDLE_LIBRARY: "%s" }
+                %s
                 grants: { p-pool: allocate }
                 ready-timeout: 60s
                 restart: never
-            """.formatted(bin, tests, python, library));
+            """.formatted(OtherLanguageWorkers.c("trindle-c-grantee", "c-pool", "c", "1"),
+            OtherLanguageWorkers.python("python-grantee.py", "p-pool", "python", "2")));
         try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "rg.yaml"))
         {
             this.trindle = trindle;
@@ -103,11 +99,16 @@ class RuntimeGrantTest
                 trindle.awaitStdout(worker + " | ledger ro: reads java");
                 trindle.awaitStdout(worker + " | ledger ro: write refused errno=13");
             }
+            // And the Java worker: the C worker writes the memo, the Java one may only read it.
+            granted("cw", "memo", "read,write", "granted segment 'memo' with READ|WRITE to worker cw\n");
+            trindle.awaitStdout("cw | memo rw: wrote c");
+            granted("jw", "memo", "read", "granted segment 'memo' with READ to worker jw\n");
+            trindle.awaitStdout("jw | memo ro: reads c", "jw | memo ro: write refused errno=13");
             final String[][] refusals = {
                 {"nobody", "board", "read", "pipeline 'rg' has no worker 'nobody' (its workers: tx, rx, jw, cw, pw)"},
                 {"jw.3", "board", "read", "worker jw has no replica '3': it has one process, jw"},
                 {"cw", "bord", "read", "pipeline 'rg' has no segment or allocator 'bord'; did you mean 'board'? " +
-                    "(it declares board, ledger, j-pool, c-pool, p-pool)"},
+                    "(it declares board, ledger, memo, j-pool, c-pool, p-pool)"},
                 {"cw", "j-pool", "alocate", "unknown right 'alocate' in the grant of 'j-pool' to worker 'cw'; did " +
                     "you mean 'allocate'? (an allocator takes only allocate, duplicate and transfer)"},
                 {"cw", "ledger", "reed", "unknown right 'reed' in the grant of 'ledger' to worker 'cw'; did you " +
@@ -169,7 +170,7 @@ class RuntimeGrantTest
             trindle.awaitStdout("jw | starts with segments []");
             final SupervisorProcess restart = client("restart", "rg", "jw");
             assertEquals(0, restart.waitFor(WAIT), restart.output());
-            trindle.awaitStdout("jw | starts with segments [board, ledger]");
+            trindle.awaitStdout("jw | starts with segments [board, ledger, memo]");
 
             final SupervisorProcess stop = client("stop", "rg");
             assertEquals(0, stop.waitFor(WAIT), stop.output());

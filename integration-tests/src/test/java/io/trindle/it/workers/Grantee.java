@@ -21,8 +21,9 @@ import java.util.List;
  * 64) and says "NAME rw: wrote TAG"; without, it says "NAME ro: reads T1 T2 …" (the tags written there) and tries to
  * make its mapping writable, which the kernel refuses ("NAME ro: write refused errno=13"). A give-back notice makes it
  * release its segment ("give back N: released 32768"). An allocator granted at run time is taken by its name too, and
- * makes a segment of one page ("NAME allocator: made 4096"). It starts by saying which of the segments board and
- * ledger it holds ("starts with segments [board, ledger]"): a restart is granted what it was granted at run time.
+ * makes a segment of one page ("NAME allocator: made 4096"). It starts by saying which of the segments board,
+ * ledger and memo it holds ("starts with segments [board, ledger, memo]"): a restart is granted what it was granted
+ * at run time.
  *
  * <p>usage: Grantee ALLOCATOR TAG SLOT
  */
@@ -44,7 +45,7 @@ public final class Grantee
             final Handle pool = trindle.allocator(args[0]);
             trindle.ready();
             final List<String> held = new ArrayList<>();
-            for (final String name : List.of("board", "ledger"))
+            for (final String name : List.of("board", "ledger", "memo"))
             {
                 try
                 {
