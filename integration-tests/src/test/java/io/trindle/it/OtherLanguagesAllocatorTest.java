@@ -31,11 +31,6 @@ class OtherLanguagesAllocatorTest
     @Test
     void shouldRefuseOverQuotaAndDeliverPressureNoticesToCAndPythonWorkers() throws Exception
     {
-        final Path bin = Path.of("..", "native-shims", "target", "bin").toAbsolutePath().normalize();
-        final Path tests = Path.of("..", "native-shims", "src", "test", "python").toAbsolutePath().normalize();
-        final Path python = Path.of("..", "python").toAbsolutePath().normalize();
-        final Path library = Path.of("..", "native-shims", "target", "lib", "libtrindle.so").toAbsolutePath(
-            ).normalize();
         Files.writeString(directory.resolve("allocators.yaml"), """
             allocators:
               c-scratch: { quota: 40KiB }
@@ -44,17 +39,17 @@ class OtherLanguagesAllocatorTest
               post: { lane: 64KiB }
             workers:
               c-filler:
-                command: [%s/trindle-c-allocator, c-scratch, lane-ended]
+                %s
                 grants: { c-scratch: allocate, post: receive }
                 ready-timeout: 60s
                 restart: never
               p-filler:
-                command: [/usr/bin/python3, %s/python-allocator.py, p-scratch]
-                env: { PYTHONPATH: "%s", TRINDLE_LIBRARY: "%s" }
+                %s
                 grants: { p-scratch: allocate, post: send }
                 ready-timeout: 60s
                 restart: never
-            """.formatted(bin, tests, python, library));
+            """.formatted(OtherLanguageWorkers.c("trindle-c-allocator", "c-scratch", "lane-ended"),
+            OtherLanguageWorkers.python("python-allocator.py", "p-scratch")));
         try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "allocators.yaml"))
         {
             trindle.awaitStdout("c-filler | full", "p-filler | full");
