@@ -305,8 +305,9 @@ final class Verbs
     }
 
     @Command(name = "revoke", description = {"revoke a worker's handle to a segment while the pipeline runs",
-        "Its processes (every replica, or WORKER.N) give the segment up: a Java worker unmaps it; one that does not " +
-        "within 2s is killed and started again without it. The segment's other holders move to a fresh copy of " +
+        "Its processes (every replica, or WORKER.N) give the segment up: the Java, C and Python runtimes unmap it; " +
+        "a process that does not within 2s is killed and started again without it. The segment's other holders " +
+        "move to a fresh copy of " +
         "its contents, which the revoked processes cannot reach; the revocation lasts until the pipeline is run " +
         "again. See docs/security.md."},
         exitCodeList = {EXIT_ASK_0, EXIT_ASK_1, EXIT_USAGE})
