@@ -145,6 +145,7 @@ class RestartCommandTest
                 workers.get(0).pid() > 0 && workers.get(1).pid() > 0, "done exited, sleeper started", WAIT);
             final String[][] refusals = {
                 {"bogus", "pipeline 'r' has no worker 'bogus' (its workers: sleeper, done)"},
+                {"sleepr", "pipeline 'r' has no worker 'sleepr'; did you mean 'sleeper'? (its workers: sleeper, done)"},
                 {"sleeper.2", "worker sleeper has no replica '2': its replicas are sleeper.0 to sleeper.1"},
                 {"done.1", "worker done has no replica '1': it has one process, done"},
                 {"done", "worker done has finished for good (it exited with status 0) and is not started again"},

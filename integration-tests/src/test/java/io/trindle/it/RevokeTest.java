@@ -93,6 +93,8 @@ class RevokeTest
             final String[][] refusals = {
                 {"leaver", "board", "worker leaver does not hold segment board (it was revoked already)"},
                 {"nobody", "board", "pipeline 'rv' has no worker 'nobody' (its workers: keeper, leaver)"},
+                {"keepr", "board", "pipeline 'rv' has no worker 'keepr'; did you mean 'keeper'? (its workers: " +
+                    "keeper, leaver)"},
                 {"keeper", "nothing", "pipeline 'rv' has no segment 'nothing' (its segments: board)"},
                 {"keeper.1", "board", "worker keeper has no replica '1': it has one process, keeper"},
             };

@@ -13,6 +13,7 @@ import io.trindle.supervisor.config.Durations;
 import io.trindle.supervisor.config.PipeCycles;
 import io.trindle.supervisor.config.PipelineConfig;
 import io.trindle.supervisor.config.Readiness;
+import io.trindle.supervisor.config.RuntimeRights;
 import io.trindle.supervisor.config.WorkerConfig;
 
 import java.nio.file.Path;
@@ -896,8 +897,9 @@ final class Supervisor
         final WorkerConfig worker = config.workers().get(name);
         if (worker == null)
         {
-            return StatusSocket.REFUSED + "pipeline '" + config.name() + "' has no worker '" + name + "' (its " +
-                "workers: " + String.join(", ", config.workers().keySet()) + ")\n";
+            return StatusSocket.REFUSED + "pipeline '" + config.name() + "' has no worker '" + name + "'" +
+                RuntimeRights.didYouMean(name, config.workers().keySet()) + " (its workers: " +
+                String.join(", ", config.workers().keySet()) + ")\n";
         }
         final List<WorkerProcess> named = new ArrayList<>();
         for (final WorkerProcess process : workers)

@@ -1,6 +1,7 @@
 package io.trindle.supervisor;
 
 import io.trindle.supervisor.config.PipelineConfig;
+import io.trindle.supervisor.config.RuntimeRights;
 import io.trindle.supervisor.config.WorkerConfig;
 
 import java.util.ArrayList;
@@ -44,7 +45,8 @@ final class Targets
         final WorkerConfig worker = config.workers().get(name);
         if (worker == null)
         {
-            return "pipeline '" + config.name() + "' has no worker '" + name + "' (its workers: " +
+            return "pipeline '" + config.name() + "' has no worker '" + name + "'" +
+                RuntimeRights.didYouMean(name, config.workers().keySet()) + " (its workers: " +
                 String.join(", ", config.workers().keySet()) + ")";
         }
         if (named(workers, target).isEmpty())
