@@ -1,27 +1,34 @@
-"""What the package's tests share: the checkout's paths and a way to import trindle in a fresh interpreter."""
+"""What the package's tests share: the checkout's paths, the build's library, and a way to import trindle in a
+fresh interpreter. The tests are unittest's, so that the build runs them with nothing but python3
+(native-shims' PythonPackageTest: ``python3 -m unittest discover -s python/tests``); pytest runs them too."""
 
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 PYTHON = Path(__file__).resolve().parent.parent
 ROOT = PYTHON.parent
 INCLUDE = ROOT / "native-shims" / "src" / "main" / "include"
 LIBRARY = ROOT / "native-shims" / "target" / "lib" / "libtrindle.so.0"
 
-# The package of this checkout, whichever directory pytest runs from.
+# The package of this checkout, whichever directory the tests run from.
 sys.path.insert(0, str(PYTHON))
 
 
-@pytest.fixture(scope="session")
 def library():
     """The library the build made; the tests need it (./mvnw -B -q package -pl native-shims -am)."""
     if not LIBRARY.is_file():
-        pytest.fail(f"{LIBRARY} is missing: build it first with ./mvnw -B -q package -pl native-shims -am")
+        raise AssertionError(f"{LIBRARY} is missing: build it first with ./mvnw -B -q package -pl native-shims -am")
     return LIBRARY
+
+
+def load_trindle():
+    """The package of this checkout, loading the build's library."""
+    library()
+    import trindle
+
+    return trindle
 
 
 def run_python(code, path, cwd, **environment):
