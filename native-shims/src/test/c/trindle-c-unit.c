@@ -1549,17 +1549,6 @@ static void expect_request(int socket_fd, uint16_t kind, const uint64_t *words, 
     }
 }
 
-/** The hello of replica 0 of 1 of worker 'worker' in pipeline 'pipeline'. */
-static void send_hello(int socket_fd)
-{
-    struct test_frame frame = { 0 };
-    frame_string(&frame, "pipeline");
-    frame_string(&frame, "worker");
-    frame_u16(&frame, 0);
-    frame_u16(&frame, 1);
-    frame_send(socket_fd, TRINDLE_CONTROL_KIND_HELLO, &frame);
-}
-
 /** A grant of `name` with RECEIVE: one lane of 4096 bytes, lane 0 of pipe next_pipe_id. */
 static void grant_input(int socket_fd, const char *name)
 {
@@ -1575,27 +1564,28 @@ static void grant_input(int socket_fd, const char *name)
     close(lane);
 }
 
+/** A grant of allocator `name` with ALLOCATE: its object id and one sealed page holding its quota. */
+static void grant_allocator(int socket_fd, const char *name, uint64_t object_id, uint64_t quota)
+{
+    struct test_frame frame = { 0 };
+    const int page = make_segment_memfd(4096, false);
+    uint8_t bytes[8];
+    trindle_put_u64(bytes, quota);
+    CHECK(pwrite(page, bytes, sizeof bytes, 0) == 8, "pwrite");
+    CHECK(fcntl(page, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) == 0, "seal");
+    frame_grant(socket_fd, &frame, name, TRINDLE_RIGHT_ALLOCATE, TRINDLE_OBJECT_ALLOCATOR, page, object_id, 4096);
+    close(page);
+}
+
 static void should_hold_allocators_create_from_them_and_queue_notices(void)
 {
     int pair[2];
     CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) == 0, "socketpair");
     const int supervisor = pair[0];
     struct test_frame frame = { 0 };
-    send_hello(supervisor);
-    /* An allocator's handle: one sealed page holding its quota. */
-    const int quota_page = make_segment_memfd(4096, false);
-    uint8_t quota[8];
-    trindle_put_u64(quota, 40960);
-    CHECK(pwrite(quota_page, quota, sizeof quota, 0) == 8, "pwrite");
-    CHECK(fcntl(quota_page, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) == 0, "seal");
+    frame_hello(supervisor, &frame);
     const uint64_t scratch_id = 0x51;
-    frame_string(&frame, "scratch");
-    frame_u32(&frame, TRINDLE_RIGHT_ALLOCATE);
-    frame_u16(&frame, TRINDLE_OBJECT_ALLOCATOR);
-    frame_u16(&frame, TRINDLE_PARTITION_ROUND_ROBIN);
-    frame_handle(&frame, quota_page, scratch_id, TRINDLE_OBJECT_ALLOCATOR, TRINDLE_RIGHT_ALLOCATE, 4096);
-    frame_send(supervisor, TRINDLE_CONTROL_KIND_GRANT, &frame);
-    close(quota_page);
+    grant_allocator(supervisor, "scratch", scratch_id, 40960);
     grant_input(supervisor, "in"); /* a lane to receive, so that an exchange waits */
     frame_send(supervisor, TRINDLE_CONTROL_KIND_GRANTS_DONE, &frame);
 
@@ -1729,7 +1719,7 @@ static void should_ask_for_a_resize_and_take_the_lanes_given_before_its_answer(v
     CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) == 0, "socketpair");
     const int supervisor = pair[0];
     struct test_frame frame = { 0 };
-    send_hello(supervisor);
+    frame_hello(supervisor, &frame);
     const uint64_t pipe_id = next_pipe_id;
     grant_input(supervisor, "in");
     frame_send(supervisor, TRINDLE_CONTROL_KIND_GRANTS_DONE, &frame);
@@ -1775,24 +1765,6 @@ static void should_ask_for_a_resize_and_take_the_lanes_given_before_its_answer(v
     trindle_close(trindle);
 }
 
-/** A grant of allocator `name` with ALLOCATE: its object id and a sealed page holding its quota. */
-static void grant_allocator(int socket_fd, const char *name, uint64_t object_id, uint64_t quota)
-{
-    struct test_frame frame = { 0 };
-    const int page = make_segment_memfd(4096, false);
-    uint8_t bytes[8];
-    trindle_put_u64(bytes, quota);
-    CHECK(pwrite(page, bytes, sizeof bytes, 0) == 8, "pwrite");
-    CHECK(fcntl(page, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) == 0, "seal");
-    frame_string(&frame, name);
-    frame_u32(&frame, TRINDLE_RIGHT_ALLOCATE);
-    frame_u16(&frame, TRINDLE_OBJECT_ALLOCATOR);
-    frame_u16(&frame, TRINDLE_PARTITION_ROUND_ROBIN);
-    frame_handle(&frame, page, object_id, TRINDLE_OBJECT_ALLOCATOR, TRINDLE_RIGHT_ALLOCATE, 4096);
-    frame_send(socket_fd, TRINDLE_CONTROL_KIND_GRANT, &frame);
-    close(page);
-}
-
 /** A pipe made from an allocator: the request names it after the capacity; a refusal over quota says so. */
 static void should_create_a_pipe_from_an_allocator(void)
 {
@@ -1800,7 +1772,7 @@ static void should_create_a_pipe_from_an_allocator(void)
     CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) == 0, "socketpair");
     const int supervisor = pair[0];
     struct test_frame frame = { 0 };
-    send_hello(supervisor);
+    frame_hello(supervisor, &frame);
     grant_allocator(supervisor, "scratch", 0x52, 16384);
     frame_send(supervisor, TRINDLE_CONTROL_KIND_GRANTS_DONE, &frame);
     trindle_t *trindle;
@@ -1960,7 +1932,7 @@ static void should_keep_a_grant_at_run_time_by_name_and_queue_a_give_back(void)
     CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) == 0, "socketpair");
     const int supervisor = pair[0];
     struct test_frame frame = { 0 };
-    send_hello(supervisor);
+    frame_hello(supervisor, &frame);
     frame_send(supervisor, TRINDLE_CONTROL_KIND_GRANTS_DONE, &frame);
     trindle_t *trindle;
     CHECK_CODE(trindle_connect_fd(pair[1], &trindle), TRINDLE_OK);

@@ -9,8 +9,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
+import static io.trindle.it.Expect.expect;
+import static io.trindle.it.Expect.expectInOrder;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
@@ -81,22 +82,6 @@ class AllocatorTest
                 "frank | notice PRESSURE_BELOW 95%: allocator 'scratch/",
                 "frank | notice PRESSURE_BELOW 80%: allocator 'scratch/");
             expect(out, "frank | notice LANE_ENDED 0%: lane 0 of pipe 'post' ended: worker ellen will not run again");
-        }
-    }
-
-    private static void expect(final String text, final String line)
-    {
-        assertTrue(text.contains(line), "expected:\n" + line + "\nin:\n" + text);
-    }
-
-    private static void expectInOrder(final String text, final String... lines)
-    {
-        int from = 0;
-        for (final String line : lines)
-        {
-            final int at = text.indexOf(line, from);
-            assertTrue(at >= 0, "expected, in this order:\n" + String.join("\n", lines) + "\nin:\n" + text);
-            from = at + line.length();
         }
     }
 }

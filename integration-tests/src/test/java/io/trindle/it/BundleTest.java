@@ -9,8 +9,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
+import static io.trindle.it.Expect.expect;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Bundles between worker processes (workers Carol and Dave): a bundle of a segment and two pipes arrives whole
@@ -61,10 +61,5 @@ class BundleTest
                 "with SEND|RECEIVE|DUPLICATE|TRANSFER");
             expect(trindle.stderr(), "trindle: refused a bundle by worker carol: moving object 0x");
         }
-    }
-
-    private static void expect(final String text, final String line)
-    {
-        assertTrue(text.contains(line), "expected:\n" + line + "\nin:\n" + text);
     }
 }

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
+import static io.trindle.it.Expect.expect;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -186,10 +187,5 @@ class CapabilityLanguagesTest
                 "alice \\| bounce on mail: sequence=\\d+ reason='no thanks' head='reject me' " +
                 "handles=1, the first with SEND\\|RECEIVE\\|DUPLICATE\\|TRANSFER").matcher(out).find(), out);
         }
-    }
-
-    private static void expect(final String text, final String line)
-    {
-        assertTrue(text.contains(line), "expected:\n" + line + "\nin:\n" + text);
     }
 }

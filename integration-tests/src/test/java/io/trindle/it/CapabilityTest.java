@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
+import static io.trindle.it.Expect.expect;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -98,10 +99,5 @@ class CapabilityTest
             expect(err, "(sent by worker mallory): token 0x5eedf00ddeadbeef was never issued: a forged message");
             expect(err, "trindle: refused a transfer by worker alice: moving object 0x");
         }
-    }
-
-    private static void expect(final String text, final String line)
-    {
-        assertTrue(text.contains(line), "expected:\n" + line + "\nin:\n" + text);
     }
 }

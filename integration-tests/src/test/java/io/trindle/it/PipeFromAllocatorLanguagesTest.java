@@ -9,8 +9,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
+import static io.trindle.it.Expect.expect;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A C worker and a Python worker make pipes from allocators of their own (16 KiB each): a pipe of one 4096-byte lane
@@ -68,10 +68,5 @@ class PipeFromAllocatorLanguagesTest
             Files.writeString(directory.resolve("go"), "");
             assertEquals(0, trindle.waitFor(Duration.ofSeconds(120)), trindle.output());
         }
-    }
-
-    private static void expect(final String text, final String line)
-    {
-        assertTrue(text.contains(line), "expected:\n" + line + "\nin:\n" + text);
     }
 }

@@ -13,7 +13,6 @@ import io.trindle.supervisor.config.Durations;
 import io.trindle.supervisor.config.PipeCycles;
 import io.trindle.supervisor.config.PipelineConfig;
 import io.trindle.supervisor.config.Readiness;
-import io.trindle.supervisor.config.RuntimeRights;
 import io.trindle.supervisor.config.WorkerConfig;
 
 import java.nio.file.Path;
@@ -892,30 +891,12 @@ final class Supervisor
         {
             return StatusSocket.REFUSED + "pipeline '" + config.name() + "' is stopping; nothing is restarted\n";
         }
-        final int dot = target.lastIndexOf('.');
-        final String name = dot < 0 ? target : target.substring(0, dot);
-        final WorkerConfig worker = config.workers().get(name);
-        if (worker == null)
+        final String refusal = Targets.refusal(config, workers, target);
+        if (refusal != null)
         {
-            return StatusSocket.REFUSED + "pipeline '" + config.name() + "' has no worker '" + name + "'" +
-                RuntimeRights.didYouMean(name, config.workers().keySet()) + " (its workers: " +
-                String.join(", ", config.workers().keySet()) + ")\n";
+            return StatusSocket.REFUSED + refusal + "\n";
         }
-        final List<WorkerProcess> named = new ArrayList<>();
-        for (final WorkerProcess process : workers)
-        {
-            if (process.config == worker && (dot < 0 || target.substring(dot + 1).equals(
-                Integer.toString(process.replica))))
-            {
-                named.add(process);
-            }
-        }
-        if (named.isEmpty())
-        {
-            return StatusSocket.REFUSED + "worker " + name + " has no replica '" + target.substring(dot + 1) +
-                "': " + (worker.replicas() == 1 ? "it has one process, " + name : "its replicas are " + name +
-                ".0 to " + name + "." + (worker.replicas() - 1)) + "\n";
-        }
+        final List<WorkerProcess> named = Targets.named(workers, target);
         final List<String> skipped = new ArrayList<>();
         int restarted = 0;
         for (final WorkerProcess process : named)
@@ -944,8 +925,8 @@ final class Supervisor
         {
             return StatusSocket.REFUSED + "worker " + String.join("; ", skipped) + "\n";
         }
-        final String what = named.size() == 1 ? named.getFirst().label : name + " (" + restarted +
-            (restarted == 1 ? " replica" : " replicas") + ")";
+        final String what = named.size() == 1 ? named.getFirst().label : named.getFirst().config.name() + " (" +
+            restarted + (restarted == 1 ? " replica" : " replicas") + ")";
         return "restarting worker " + what + (skipped.isEmpty() ? "" : "; " + String.join("; ", skipped)) + "\n";
     }
 

@@ -8,8 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What a verb that acts on a worker's processes ({@code trindle revoke}, {@code trindle grant}) takes as its target:
- * {@code NAME}, every replica of a worker, or {@code NAME.N}, its replica N.
+ * What a verb that acts on a worker's processes ({@code trindle restart}, {@code revoke}, {@code grant}) takes as
+ * its target: {@code NAME}, every replica of a worker, or {@code NAME.N}, its replica N.
  */
 final class Targets
 {
