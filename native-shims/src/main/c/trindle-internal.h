@@ -294,7 +294,7 @@ TRINDLE_INTERNAL int64_t trindle_lane_reader_next(
 
 /**
  * trindle_lane_reader_next's common case, small enough to inline into the receiver's loop: an open lane with a
- * plain message (no handles) committed at the read position, before the last tail accepted. The checks are those
+ * plain message (no handles) committed at the read position, found by its stamp alone. The checks are those
  * of trindle_lane_reader_next (§5 steps 2 and 3), in the same order; anything else, a record that fails one
  * included, goes to trindle_lane_reader_next, which reads it again and says why.
  */
@@ -305,7 +305,7 @@ static inline int64_t trindle_lane_reader_next_inline(
     const uint64_t position = reader->position;
     const uint32_t index = (uint32_t)(position & lane->mask);
     uint8_t *record = lane->ring + index;
-    if (reader->state != TRINDLE_LANE_OPEN || position == reader->tail ||
+    if (reader->state != TRINDLE_LANE_OPEN || position - reader->released >= lane->capacity ||
         atomic_load_explicit(trindle_u64(record, TRINDLE_RECORD_STAMP_OFFSET), memory_order_acquire) != position + 1)
     {
         return trindle_lane_reader_next(reader, lane_index, message);
@@ -319,7 +319,8 @@ static inline int64_t trindle_lane_reader_next_inline(
         return trindle_lane_reader_next(reader, lane_index, message);
     }
     const uint32_t record_length = trindle_record_length(length);
-    if ((uint64_t)index + record_length > lane->capacity || position + record_length > reader->tail)
+    if ((uint64_t)index + record_length > lane->capacity ||
+        position + record_length - reader->released > lane->capacity)
     {
         return trindle_lane_reader_next(reader, lane_index, message);
     }

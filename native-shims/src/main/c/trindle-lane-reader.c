@@ -30,7 +30,12 @@ static void corrupt(struct trindle_lane_reader *reader, const char *format, ...)
     reader->fault_reported = false;
 }
 
-/** @return whether the tail moved on; marks the lane corrupt if the new tail is impossible (§5 step 1). */
+/**
+ * Reads the tail, once the lane has ended (§5, "at the end of what was committed"): the sender stores it at every
+ * claim, so a receiver that watched it while the lane is busy would share a second cache line with the sender.
+ *
+ * @return whether the tail moved on; marks the lane corrupt if the new tail is impossible.
+ */
 static bool refresh_tail(struct trindle_lane_reader *reader)
 {
     const uint64_t tail =
@@ -121,7 +126,8 @@ int64_t trindle_lane_reader_next(struct trindle_lane_reader *reader, uint32_t la
         const uint64_t position = reader->position;
         const uint32_t index = (uint32_t)(position & lane->mask);
         uint8_t *record = lane->ring + index;
-        if ((position == reader->tail && !refresh_tail(reader)) ||
+        /* Found by its stamp alone, bounded by the room this receiver released (§5 steps 1 and 2). */
+        if (position - reader->released >= lane->capacity ||
             atomic_load_explicit(trindle_u64(record, TRINDLE_RECORD_STAMP_OFFSET), memory_order_acquire) !=
                 position + 1) /* nothing more, or claimed and not yet committed */
         {
@@ -162,12 +168,13 @@ int64_t trindle_lane_reader_next(struct trindle_lane_reader *reader, uint32_t la
             return TRINDLE_READ_STOPPED;
         }
         const uint32_t record_length = trindle_record_length(length);
-        if ((uint64_t)index + record_length > lane->capacity || position + record_length > reader->tail)
+        if ((uint64_t)index + record_length > lane->capacity ||
+            position + record_length - reader->released > lane->capacity)
         {
             corrupt(reader,
                 "record at position=%" PRIu64 ": length=%" PRIu32 " runs past the ring's end "
-                "(capacity=%" PRIu32 ") or the tail=%" PRIu64,
-                position, length, lane->capacity, reader->tail);
+                "(capacity=%" PRIu32 ") or past the room the receiver released (released=%" PRIu64 ")",
+                position, length, lane->capacity, reader->released);
             return TRINDLE_READ_STOPPED;
         }
         uint8_t *payload = record + TRINDLE_RECORD_HEADER_LENGTH;

@@ -343,19 +343,29 @@ static void should_skip_aborted_claims_and_end_the_stream(void)
 /** How a corrupt-lane case spoils lane B, which sent `sent` messages (received and released) first. */
 typedef void (*spoil_fn)(const struct tamper *lane, uint64_t tail);
 
+/*
+ * The receiver finds records by their stamps alone and reads the tail only once the lane has ended (§5), to tell the
+ * end from a claim never committed: a scribbled tail is caught then, so these spoils end the lane too.
+ */
+static void end_with_tail(const struct tamper *lane, uint64_t tail)
+{
+    set_u64(lane, TRINDLE_LANE_TAIL_OFFSET, tail);
+    atomic_store(trindle_u32(lane->file, TRINDLE_LANE_ENDED_OFFSET), 1);
+}
+
 static void spoil_misaligned_tail(const struct tamper *lane, uint64_t tail)
 {
-    set_u64(lane, TRINDLE_LANE_TAIL_OFFSET, tail + 8);
+    end_with_tail(lane, tail + 8);
 }
 
 static void spoil_tail_beyond_capacity(const struct tamper *lane, uint64_t tail)
 {
-    set_u64(lane, TRINDLE_LANE_TAIL_OFFSET, tail + 4096 + 16);
+    end_with_tail(lane, tail + 4096 + 16);
 }
 
 static void spoil_tail_behind_position(const struct tamper *lane, uint64_t tail)
 {
-    set_u64(lane, TRINDLE_LANE_TAIL_OFFSET, tail - 32);
+    end_with_tail(lane, tail - 32);
 }
 
 static void spoil_message_too_long(const struct tamper *lane, uint64_t tail)
@@ -374,12 +384,6 @@ static void spoil_unknown_type(const struct tamper *lane, uint64_t tail)
 {
     write_record(lane, tail, 0, 7);
     set_u64(lane, TRINDLE_LANE_TAIL_OFFSET, tail + 16);
-}
-
-static void spoil_record_past_tail(const struct tamper *lane, uint64_t tail)
-{
-    write_record(lane, tail, 100, TRINDLE_RECORD_TYPE_MESSAGE);
-    set_u64(lane, TRINDLE_LANE_TAIL_OFFSET, tail + 64);
 }
 
 static void spoil_padding_past_ring_end(const struct tamper *lane, uint64_t tail)
@@ -479,9 +483,6 @@ static void should_isolate_every_kind_of_corrupt_lane(void)
     corrupt_case("message too long", spoil_message_too_long, "length=497 exceeds its limit=496");
     corrupt_case("huge length", spoil_huge_length, "length=4294967280 exceeds its limit=4080");
     corrupt_case("unknown type", spoil_unknown_type, "unknown type=7");
-    corrupt_case("record past the tail", spoil_record_past_tail,
-        "runs past the ring's end (capacity=4096) or the "
-        "tail=144");
     corrupt_case("padding past the ring's end", spoil_padding_past_ring_end, "length=4080 runs past");
     corrupt_case("version 1's end-of-stream record", spoil_retired_end_of_stream, "unknown type=3");
     corrupt_case("no attachments", spoil_no_attachments, "with handles: count=0 does not fit length=16 (1..64");
@@ -524,6 +525,78 @@ static void should_isolate_every_kind_of_corrupt_lane(void)
     CHECK_CODE(trindle_lane_sender_end_stream(sender), TRINDLE_OK); /* ending needs no room: a scribbled lane ends */
     trindle_lane_sender_close(sender);
     munmap(view.file, view.size);
+    close(fd);
+}
+
+/**
+ * Records are found by their stamps alone (§5): a scribbled tail changes nothing while the lane is open, and is
+ * caught once the lane has ended, when the receiver reads the tail to tell the end from a claim never committed.
+ */
+static void should_read_by_stamps_alone_and_check_the_tail_at_the_end(void)
+{
+    const int fd = make_lane(4096, 0);
+    trindle_lane_sender_t *sender;
+    trindle_pipe_receiver_t *receiver;
+    trindle_inbox_t *inbox;
+    CHECK_CODE(trindle_lane_sender_open(dup(fd), &sender), TRINDLE_OK);
+    struct tamper view = tamper_open(fd);
+    CHECK_CODE(trindle_pipe_receiver_open(&receiver), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_add_lane(receiver, dup(fd)), 0);
+    CHECK_CODE(trindle_inbox_create(8, &inbox), TRINDLE_OK);
+    CHECK_CODE(trindle_lane_sender_try_send(sender, "one", 3), TRINDLE_OK);
+    set_u64(&view, TRINDLE_LANE_TAIL_OFFSET, UINT64_C(1) << 40); /* far beyond anything the capacity allows */
+    CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), 1);
+    CHECK(memcmp(trindle_inbox_message(inbox, 0)->payload, "one", 3) == 0, "the committed message");
+    CHECK_CODE(trindle_inbox_release(inbox), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), 0);
+    trindle_lane_info_t info;
+    CHECK_CODE(trindle_pipe_receiver_lane_info(receiver, 0, &info), TRINDLE_OK);
+    CHECK(info.state == TRINDLE_LANE_OPEN && info.fault == NULL, "open, whatever the tail says");
+    atomic_store(trindle_u32(view.file, TRINDLE_LANE_ENDED_OFFSET), 1);
+    CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), TRINDLE_E_CORRUPT);
+    CHECK_ERROR_CONTAINS("tail=1099511627776 is impossible: read position=32, released=32, capacity=4096");
+    CHECK_CODE(trindle_pipe_receiver_lane_info(receiver, 0, &info), TRINDLE_OK);
+    CHECK(info.state == TRINDLE_LANE_CORRUPT, "corrupt once ended");
+    munmap(view.file, view.size);
+    trindle_inbox_destroy(inbox);
+    trindle_pipe_receiver_close(receiver);
+    trindle_lane_sender_discard(sender);
+    close(fd);
+}
+
+/**
+ * A committed record reaching past the room the receiver released (released + capacity) is corrupt, though it
+ * stays inside the ring: no honest sender can have claimed it. The bound is the receiver's own, not the tail.
+ */
+static void should_report_a_record_past_the_room_released(void)
+{
+    const int fd = make_lane(4096, 0);
+    trindle_lane_sender_t *sender;
+    trindle_pipe_receiver_t *receiver;
+    trindle_inbox_t *inbox;
+    CHECK_CODE(trindle_lane_sender_open(dup(fd), &sender), TRINDLE_OK);
+    struct tamper view = tamper_open(fd);
+    CHECK_CODE(trindle_pipe_receiver_open(&receiver), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_add_lane(receiver, dup(fd)), 0);
+    CHECK_CODE(trindle_inbox_create(16, &inbox), TRINDLE_OK);
+    uint8_t payload[496] = { 0 }; /* a record of 512 bytes */
+    for (int i = 0; i < 7; i++)
+    {
+        CHECK_CODE(trindle_lane_sender_try_send(sender, payload, sizeof payload), TRINDLE_OK);
+    }
+    CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), 7);
+    CHECK_CODE(trindle_inbox_release(inbox), TRINDLE_OK); /* released = 3584 */
+    CHECK_CODE(trindle_lane_sender_try_send(sender, payload, sizeof payload), TRINDLE_OK); /* 3584 .. 4096, held */
+    CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), 1);
+    /* At position 4096 (index 0): padding to the ring's end, 4096 bytes, past released + capacity = 7680. */
+    write_record(&view, 0, 4096 - 16, TRINDLE_RECORD_TYPE_PADDING);
+    atomic_store(trindle_u64(view.file + TRINDLE_LANE_HEADER_LENGTH, TRINDLE_RECORD_STAMP_OFFSET), 4096 + 1);
+    CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), TRINDLE_E_CORRUPT);
+    CHECK_ERROR_CONTAINS("past the room the receiver released (released=3584)");
+    munmap(view.file, view.size);
+    trindle_inbox_destroy(inbox);
+    trindle_pipe_receiver_close(receiver);
+    trindle_lane_sender_discard(sender);
     close(fd);
 }
 
@@ -1984,6 +2057,8 @@ int main(void)
     should_skip_aborted_claims_and_end_the_stream();
     printf("ok abort and end of stream\n");
     should_isolate_every_kind_of_corrupt_lane();
+    should_read_by_stamps_alone_and_check_the_tail_at_the_end();
+    should_report_a_record_past_the_room_released();
     printf("ok corrupt lanes isolated\n");
     should_deliver_a_message_with_handles_after_its_attachment_block();
     printf("ok message with handles\n");

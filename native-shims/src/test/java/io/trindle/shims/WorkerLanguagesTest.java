@@ -77,6 +77,8 @@ class WorkerLanguagesTest
                 awaitReleased(tailView, receiver, language);
                 awaitReleased(recordView, receiver, language);
                 tailView.setTail(tailView.tail() + 8);
+                // A receiver finds records by their stamps and reads the tail once the lane has ended (§5).
+                sender1.endStream();
                 final long position = recordView.tail();
                 recordView.writeRecord(position, 0x7fff_0000, LaneDescriptor.TYPE_MESSAGE);
                 recordView.setTail(position + 4096);
