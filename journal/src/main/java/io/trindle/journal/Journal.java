@@ -1,0 +1,195 @@
+package io.trindle.journal;
+
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.queue.ChronicleQueue;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.RollCycles;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.wire.DocumentContext;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Where the supervisor writes its pipeline's events: a Chronicle Queue in a directory of its own, one file a day
+ * ({@code yyyyMMddF.cq4}, rolled at midnight UTC). Every entry is in a file mapped into memory once {@link #append}
+ * returns, so a supervisor killed right after has lost nothing of it; {@link JournalReader} reads it, live or
+ * afterwards. The layout of an entry is in docs/journal.md.
+ *
+ * <p>Opening a queue costs the first one in a JVM most of a second (Chronicle's classes and its set-up), which a
+ * pipeline's start should not wait for: {@link #openInBackground} opens it on a thread of its own and keeps the
+ * entries appended meanwhile, in order, until it can write them. Appending is thread-safe.
+ */
+public final class Journal implements AutoCloseable
+{
+    /** The first byte of every entry: its layout's version. */
+    static final byte VERSION = 1;
+    /** Entries kept while the queue opens; more than this are counted and dropped (a start makes a few dozen). */
+    static final int PENDING_LIMIT = 100_000;
+
+    private final Path directory;
+    private final Thread opener;
+    private final List<JournalEntry> pending = new ArrayList<>();
+    private ChronicleQueue queue;
+    private ExcerptAppender appender;
+    private boolean failed;
+    private boolean closed;
+    private long dropped;
+
+    private Journal(final Path directory, final Consumer<String> onFailure)
+    {
+        this.directory = directory;
+        this.opener = Thread.ofPlatform().daemon().name("trindle-journal-open").unstarted(() -> open(onFailure));
+    }
+
+    /**
+     * Opens (or creates) the journal in {@code directory} and waits until it is open.
+     *
+     * @throws IllegalStateException saying why it cannot be opened (a directory that cannot be made, the JVM
+     *                               flags Chronicle needs missing).
+     */
+    public static Journal open(final Path directory)
+    {
+        final String[] failure = new String[1];
+        final Journal journal = new Journal(directory, reason -> failure[0] = reason);
+        journal.opener.run();
+        if (failure[0] != null)
+        {
+            throw new IllegalStateException(failure[0]);
+        }
+        return journal;
+    }
+
+    /**
+     * Opens (or creates) the journal in {@code directory} on a thread of its own; entries appended before it is
+     * open are written once it is, in order.
+     *
+     * @param onFailure told, once, why the journal could not be opened; entries are then dropped.
+     */
+    public static Journal openInBackground(final Path directory, final Consumer<String> onFailure)
+    {
+        final Journal journal = new Journal(directory, onFailure);
+        journal.opener.start();
+        return journal;
+    }
+
+    /** @return the directory of the queue. */
+    public Path directory()
+    {
+        return directory;
+    }
+
+    private void open(final Consumer<String> onFailure)
+    {
+        ChronicleQueue opened = null;
+        String failure = null;
+        try
+        {
+            opened = SingleChronicleQueueBuilder.single(directory.toFile()).rollCycle(RollCycles.FAST_DAILY).build();
+        }
+        catch (final RuntimeException | Error e) // an IllegalAccessError or the like when the JVM lacks the flags
+        {
+            failure = "cannot open the journal in " + directory + ": " + e.getClass().getSimpleName() +
+                (e.getMessage() == null ? "" : ": " + e.getMessage()) +
+                (e instanceof IllegalAccessError || String.valueOf(e.getMessage()).contains("IllegalAccess") ?
+                    " (the JVM needs the flags in journal/README.md)" : "");
+        }
+        synchronized (this)
+        {
+            if (failure != null || closed)
+            {
+                failed = failure != null;
+                pending.clear();
+                if (opened != null)
+                {
+                    opened.close();
+                }
+            }
+            else
+            {
+                queue = opened;
+                appender = opened.createAppender();
+                pending.forEach(this::write);
+                pending.clear();
+            }
+        }
+        if (failure != null)
+        {
+            onFailure.accept(failure);
+        }
+    }
+
+    /** Appends an entry; before the journal is open it is kept, and written then; after a failure it is dropped. */
+    public synchronized void append(final JournalEntry entry)
+    {
+        if (appender != null)
+        {
+            write(entry);
+        }
+        else if (!failed && !closed)
+        {
+            if (pending.size() < PENDING_LIMIT)
+            {
+                pending.add(entry);
+            }
+            else
+            {
+                dropped++;
+            }
+        }
+    }
+
+    /** @return entries dropped because the journal was still opening and already held {@link #PENDING_LIMIT}. */
+    public synchronized long dropped()
+    {
+        return dropped;
+    }
+
+    private void write(final JournalEntry entry)
+    {
+        try (DocumentContext document = appender.writingDocument())
+        {
+            final Bytes<?> bytes = document.wire().bytes();
+            bytes.writeByte(VERSION);
+            bytes.writeLong(entry.epochNanos());
+            bytes.writeUtf8(entry.event());
+            bytes.writeUtf8(entry.worker());
+            bytes.writeInt(entry.replica());
+            bytes.writeUtf8(entry.fields());
+            bytes.writeUtf8(entry.message());
+        }
+    }
+
+    /** Waits for the journal to open (if it is opening), writes what was kept, and closes the queue. */
+    @Override
+    public void close()
+    {
+        if (opener.isAlive())
+        {
+            try
+            {
+                opener.join();
+            }
+            catch (final InterruptedException e)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+        synchronized (this)
+        {
+            closed = true;
+            if (appender != null)
+            {
+                appender.close();
+                appender = null;
+            }
+            if (queue != null)
+            {
+                queue.close();
+                queue = null;
+            }
+        }
+    }
+}
