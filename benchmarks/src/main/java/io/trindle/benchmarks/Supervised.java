@@ -1,7 +1,10 @@
 package io.trindle.benchmarks;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Starts {@code trindle run} on a config the benchmark wrote, the way every supervised benchmark does: the same java
@@ -21,9 +24,15 @@ final class Supervised
     static Process start(final String java, final String classPath, final Path directory, final String config)
         throws IOException
     {
-        final ProcessBuilder builder = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED",
-            "-Dtrindle.launcher=" + System.getProperty("trindle.launcher"), "-cp", classPath,
-            "io.trindle.supervisor.Main", "run", config).directory(directory.toFile())
+        final List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
+        // The flags the supervisor's journal needs (Chronicle Queue), which this JVM was started with too.
+        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+            .filter(flag -> flag.startsWith("--add-") || flag.startsWith("--sun-misc") ||
+                flag.startsWith("-Dchronicle.") || flag.startsWith("-Djna."))
+            .toList());
+        command.addAll(List.of("-Dtrindle.launcher=" + System.getProperty("trindle.launcher"), "-cp", classPath,
+            "io.trindle.supervisor.Main", "run", config));
+        final ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile())
             .redirectErrorStream(true);
         builder.environment().put("TRINDLE_RUN_DIR", directory.resolve("run").toString());
         return builder.start();

@@ -95,7 +95,9 @@ final class SupervisorProcess implements AutoCloseable
     {
         final List<String> command = new ArrayList<>(wrapper);
         command.addAll(List.of(
-            ProcessHandle.current().info().command().orElseThrow(), "--enable-native-access=ALL-UNNAMED",
+            ProcessHandle.current().info().command().orElseThrow(), "--enable-native-access=ALL-UNNAMED"));
+        command.addAll(journalFlags());
+        command.addAll(List.of(
             "-Dtrindle.launcher=" + System.getProperty("trindle.launcher"),
             "-cp", classPath,
             "io.trindle.supervisor.Main"));
@@ -125,6 +127,13 @@ final class SupervisorProcess implements AutoCloseable
         {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** @return the JVM flags a supervisor needs for its journal (Chronicle Queue), as the build passes them. */
+    static List<String> journalFlags()
+    {
+        final String flags = System.getProperty("trindle.journal.flags", "").strip();
+        return flags.isEmpty() ? List.of() : List.of(flags.split("\\s+"));
     }
 
     /** @return the class path the tests run with, which holds the supervisor and every worker. */

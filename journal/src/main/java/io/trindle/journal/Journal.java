@@ -30,6 +30,7 @@ public final class Journal implements AutoCloseable
     static final int PENDING_LIMIT = 100_000;
 
     private final Path directory;
+    private final Consumer<String> onFailure;
     private final Thread opener;
     private final List<JournalEntry> pending = new ArrayList<>();
     private ChronicleQueue queue;
@@ -41,6 +42,7 @@ public final class Journal implements AutoCloseable
     private Journal(final Path directory, final Consumer<String> onFailure)
     {
         this.directory = directory;
+        this.onFailure = onFailure;
         this.opener = Thread.ofPlatform().daemon().name("trindle-journal-open").unstarted(() -> open(onFailure));
     }
 
@@ -111,8 +113,19 @@ public final class Journal implements AutoCloseable
             {
                 queue = opened;
                 appender = opened.createAppender();
-                pending.forEach(this::write);
+                // Chronicle binds an appender to the first thread that uses it; this one is used by whichever
+                // thread appends, one at a time (under this object's lock, which orders each use after the last).
+                appender.singleThreadedCheckDisabled(true);
+                final List<JournalEntry> kept = new ArrayList<>(pending);
                 pending.clear();
+                for (final JournalEntry entry : kept)
+                {
+                    failure = appendOrKeep(entry);
+                    if (failure != null)
+                    {
+                        break;
+                    }
+                }
             }
         }
         if (failure != null)
@@ -122,11 +135,37 @@ public final class Journal implements AutoCloseable
     }
 
     /** Appends an entry; before the journal is open it is kept, and written then; after a failure it is dropped. */
-    public synchronized void append(final JournalEntry entry)
+    public void append(final JournalEntry entry)
+    {
+        final String failure;
+        synchronized (this)
+        {
+            failure = appendOrKeep(entry);
+        }
+        if (failure != null)
+        {
+            onFailure.accept(failure); // outside the lock: the one told may append (a line that says it)
+        }
+    }
+
+    /** @return why the journal failed now, if this entry made it fail; {@code null} if it did not. */
+    private String appendOrKeep(final JournalEntry entry)
     {
         if (appender != null)
         {
-            write(entry);
+            try
+            {
+                write(entry);
+            }
+            catch (final RuntimeException | Error e)
+            {
+                // Whatever goes wrong here must not reach the supervisor's work: the journal stops, and says why.
+                failed = true;
+                final String failure = "the journal in " + directory + " failed, and keeps nothing more: " +
+                    e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+                closeQueue();
+                return failure;
+            }
         }
         else if (!failed && !closed)
         {
@@ -139,6 +178,7 @@ public final class Journal implements AutoCloseable
                 dropped++;
             }
         }
+        return null;
     }
 
     /** @return entries dropped because the journal was still opening and already held {@link #PENDING_LIMIT}. */
@@ -180,11 +220,23 @@ public final class Journal implements AutoCloseable
         synchronized (this)
         {
             closed = true;
-            if (appender != null)
+            closeQueue();
+        }
+    }
+
+    private void closeQueue()
+    {
+        final ExcerptAppender closing = appender;
+        appender = null;
+        try
+        {
+            if (closing != null)
             {
-                appender.close();
-                appender = null;
+                closing.close();
             }
+        }
+        finally
+        {
             if (queue != null)
             {
                 queue.close();

@@ -83,6 +83,51 @@ class JournalTest
         }
     }
 
+    /** The supervisor appends from its loop, its channel readers and the opener: one appender, used in turn. */
+    @Test
+    void shouldTakeEntriesFromManyThreadsEachInItsOrder() throws Exception
+    {
+        final Path path = directory.resolve("threads.journal");
+        final int threads = 4;
+        final int each = 2_000;
+        final List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (Journal journal = Journal.openInBackground(path, failures::add))
+        {
+            final List<Thread> appenders = new ArrayList<>();
+            for (int t = 0; t < threads; t++)
+            {
+                final String name = "thread-" + t;
+                appenders.add(Thread.ofPlatform().start(() ->
+                {
+                    for (int i = 0; i < each; i++)
+                    {
+                        journal.append(new JournalEntry(i, "message", name, 0, "{}", Integer.toString(i)));
+                    }
+                }));
+            }
+            for (final Thread appender : appenders)
+            {
+                appender.join();
+            }
+        }
+        assertTrue(failures.isEmpty(), failures.toString());
+        final List<JournalEntry> read = readAll(path);
+        assertEquals(threads * each, read.size());
+        for (int t = 0; t < threads; t++)
+        {
+            final String name = "thread-" + t;
+            final List<String> order = read.stream().filter(e -> name.equals(e.worker())).map(JournalEntry::message)
+                .toList();
+            assertEquals(java.util.stream.IntStream.range(0, each).mapToObj(Integer::toString).toList(), order);
+        }
+        // A later run appends after them.
+        try (Journal journal = Journal.open(path))
+        {
+            journal.append(entry(7));
+        }
+        assertEquals(threads * each + 1, readAll(path).size());
+    }
+
     @Test
     void shouldReadEntriesAsTheyAreWrittenByAnotherThread() throws Exception
     {

@@ -6,6 +6,8 @@ import io.trindle.ipc.Handle;
 import io.trindle.ipc.ObjectKind;
 import io.trindle.ipc.Right;
 import io.trindle.ipc.Rights;
+import io.trindle.ipc.linux.Errno;
+import io.trindle.ipc.linux.SystemCallException;
 
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -64,12 +66,14 @@ final class HandleBroker
         serving.put(worker, generation);
         final List<ObjectTable.GrantPlan> grants = new ArrayList<>(objects.grantsOf(worker.config, worker.replica));
         worker.grantedAtRunTime.forEach((name, rights) -> grants.add(objects.singleGrant(name, rights)));
+        final StringBuilder granted = new StringBuilder();
         for (final ObjectTable.GrantPlan grant : grants)
         {
             if (worker.revoked.contains(grant.name()))
             {
                 continue; // revoked from this worker: left out of every later start
             }
+            granted.append(granted.isEmpty() ? "" : " ").append(grant.name()).append('=').append(grant.rights());
             if (grant.kind() == ObjectKind.SEGMENT || grant.kind() == ObjectKind.ALLOCATOR)
             {
                 final Handle master = grant.handles().getFirst();
@@ -79,6 +83,8 @@ final class HandleBroker
             tally.operation(Tally.GRANT, ControlMessage.Status.OK);
         }
         worker.channel.send(new ControlMessage.GrantsDone());
+        reporter.event(LogEvent.GRANT, worker).with("grants", granted.toString())
+            .say("worker %s was granted %s", worker.label, granted.isEmpty() ? "nothing" : granted);
         // A move under way that this process was granted the old lane of: the new lane follows (pipe-format §9).
         for (final ControlMessage move : objects.movesAfterGrants(worker.config, worker.replica))
         {
@@ -99,6 +105,8 @@ final class HandleBroker
         capabilities.grant(worker, master.objectId(), grant.kind(), grant.rights(), master);
         worker.channel.send(new ControlMessage.Notice(ControlMessage.Notice.GRANTED, 0, master.objectId(), 0, 0,
             grant.name(), grant.toMessage().handles()));
+        reporter.event(LogEvent.GRANT, worker).with("grants", grant.name() + "=" + grant.rights())
+            .say("worker %s was granted %s=%s at run time", worker.label, grant.name(), grant.rights());
         tally.operation(Tally.GRANT, ControlMessage.Status.OK);
     }
 
@@ -173,6 +181,19 @@ final class HandleBroker
             refused(worker, "transfer", outcome.reason()).say("refused a transfer by worker %s: %s", worker.label,
                 outcome.reason());
         }
+        else
+        {
+            final WorkerProcess receiver = receiverOf(instance);
+            final long duplicated = transfer.attachments().stream().filter(ControlMessage.Attachment::duplicate)
+                .count();
+            final int handles = transfer.attachments().size();
+            reporter.event(LogEvent.TRANSFER, worker).with("pipe", instance.name()).with("lane", transfer.laneId())
+                .with("to", receiver == null ? null : receiver.label).with("handles", handles)
+                .with("moved", handles - duplicated).with("duplicated", duplicated)
+                .with("token", "0x" + Long.toHexString(outcome.value()))
+                .say("worker %s attached %d handle(s) to a message on lane %d of pipe '%s' for %s", worker.label,
+                    handles, transfer.laneId(), instance.name(), receiver == null ? "no receiver" : receiver.label);
+        }
         return new ControlMessage.TransferReply(transfer.request(), outcome.status(),
             outcome.value() == null ? 0 : outcome.value(), outcome.reason());
     }
@@ -189,6 +210,12 @@ final class HandleBroker
                 redeem.pipeId(), senderOf(redeem.pipeId(), redeem.laneId()), outcome.reason());
             return new ControlMessage.Handles(redeem.request(), outcome.status(), outcome.reason(), List.of());
         }
+        final CapabilityTable.Pending pending = outcome.value();
+        reporter.event(LogEvent.REDEEM, worker).with("pipe", pipeName(redeem.pipeId())).with("lane", redeem.laneId())
+            .with("sequence", redeem.sequence()).with("from", pending.from() == null ? null : pending.from().label)
+            .with("handles", pending.capabilities().size()).with("token", "0x" + Long.toHexString(redeem.token()))
+            .say("worker %s took %d handle(s) from the message at sequence %d on lane %d of pipe '%s'", worker.label,
+                pending.capabilities().size(), redeem.sequence(), redeem.laneId(), pipeName(redeem.pipeId()));
         return new ControlMessage.Handles(redeem.request(), ControlMessage.Status.OK, "",
             duplicates(outcome.value().capabilities()));
     }
@@ -211,6 +238,11 @@ final class HandleBroker
             w.replica == lane.senderReplica()).findFirst().orElseThrow();
         final List<Handle> returned = duplicates(capabilities.returnToSender(reject.token(), sender, worker));
         tally.operation(Tally.REJECT, ControlMessage.Status.OK);
+        reporter.event(LogEvent.BOUNCE, worker).with("pipe", instance.name()).with("lane", reject.laneId())
+            .with("sequence", reject.sequence()).with("to", sender.label).with("reason", reject.reason())
+            .with("returned", returned.size())
+            .say("worker %s rejected the message at sequence %d on lane %d of pipe '%s' from %s: %s", worker.label,
+                reject.sequence(), reject.laneId(), instance.name(), sender.label, reject.reason());
         if (sender.alive() && sender.channel != null)
         {
             tally.bounce();
@@ -338,6 +370,12 @@ final class HandleBroker
             refused(worker, "bundle", outcome.reason()).say("refused a bundle by worker %s: %s", worker.label,
                 outcome.reason());
         }
+        else
+        {
+            reporter.event(LogEvent.BUNDLE, worker).with("handles", create.attachments().size())
+                .with("bytes", create.bytes().length).say("worker %s made a bundle of %d handle(s)", worker.label,
+                    create.attachments().size());
+        }
         reply(worker, worker.channel, new ControlMessage.Handles(create.request(), outcome.status(), outcome.reason(),
             outcome.value() == null ? List.of() :
                 List.of(outcome.value().duplicate(Rights.of(Right.READ, Right.TRANSFER)))));
@@ -352,6 +390,11 @@ final class HandleBroker
         {
             refused(worker, "unpack", outcome.reason()).say("refused an unpack by worker %s: %s", worker.label,
                 outcome.reason());
+        }
+        else
+        {
+            reporter.event(LogEvent.UNPACK, worker).with("handles", outcome.value().size())
+                .say("worker %s unpacked a bundle of %d handle(s)", worker.label, outcome.value().size());
         }
         reply(worker, worker.channel, new ControlMessage.Handles(unpack.request(), outcome.status(), outcome.reason(),
             outcome.value() == null ? List.of() : duplicates(outcome.value())));
@@ -476,6 +519,13 @@ final class HandleBroker
         throw new IllegalStateException("pipe " + instance.name() + " has no receiver");
     }
 
+    /** @return the name of the pipe instance {@code pipeId}, or its id in hex if there is none. */
+    private String pipeName(final long pipeId)
+    {
+        final ObjectTable.PipeInstance instance = objects.instance(pipeId);
+        return instance == null ? "0x" + Long.toHexString(pipeId) : instance.name();
+    }
+
     private String senderOf(final long pipeId, final int laneId)
     {
         final ObjectTable.PipeInstance instance = objects.instance(pipeId);
@@ -498,7 +548,13 @@ final class HandleBroker
         }
         catch (final RuntimeException e)
         {
-            reporter.say("cannot answer worker %s: %s", worker.label, e.getMessage());
+            // A worker that has just exited, and whose exit is not handled yet (the receiver of a lane that ended as
+            // the pipeline ends, say), closed its end: its exit is said when it is handled, so this is not.
+            if (!(e instanceof SystemCallException call) ||
+                (call.errno() != Errno.EPIPE && call.errno() != Errno.ECONNRESET))
+            {
+                reporter.say("cannot answer worker %s: %s", worker.label, e.getMessage());
+            }
         }
     }
 }

@@ -1,9 +1,12 @@
 package io.trindle.supervisor;
 
 import io.trindle.ipc.linux.Fds;
+import io.trindle.journal.Journal;
+import io.trindle.journal.JournalEntry;
 
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
 
@@ -60,6 +63,8 @@ final class Log
     private final Object lock = new Object();
     /** The pipeline's name, once its config is read. */
     private volatile String pipeline;
+    /** Where every event of the supervisor's also goes, whatever the format says (none: no journal). */
+    private volatile Journal journal;
 
     /**
      * @param colourOut whether a worker's label may be coloured on {@code out}: a terminal, in text.
@@ -167,6 +172,13 @@ final class Log
     void supervisor(final LogEvent event, final String worker, final int replica, final Map<String, Object> fields,
         final String message, final String text)
     {
+        final Journal journal = this.journal;
+        if (journal != null)
+        {
+            final Instant now = Instant.now();
+            journal.append(new JournalEntry(now.getEpochSecond() * 1_000_000_000L + now.getNano(), event.key, worker,
+                replica, fieldsJson(new StringBuilder("{"), fields, false).append('}').toString(), message));
+        }
         if (format == Format.TEXT && !event.inText)
         {
             return;
@@ -189,20 +201,41 @@ final class Log
             {
                 Json.quote(json.append(",\"worker\":"), worker).append(",\"replica\":").append(replica);
             }
-            for (final Map.Entry<String, Object> field : fields.entrySet())
-            {
-                Json.quote(json.append(','), field.getKey()).append(':');
-                if (field.getValue() instanceof Number number)
-                {
-                    json.append(number);
-                }
-                else
-                {
-                    Json.quote(json, String.valueOf(field.getValue()));
-                }
-            }
-            json(err, json.append('}'));
+            json(err, fieldsJson(json, fields, true).append('}'));
         }
+    }
+
+    /**
+     * Appends each field as a JSON member, a number as a JSON number and anything else as a string, each after a
+     * comma ({@code leadingComma}: there are members before it) or, but for the first, between commas.
+     */
+    private static StringBuilder fieldsJson(final StringBuilder json, final Map<String, Object> fields,
+        final boolean leadingComma)
+    {
+        boolean comma = leadingComma;
+        for (final Map.Entry<String, Object> field : fields.entrySet())
+        {
+            Json.quote(comma ? json.append(',') : json, field.getKey()).append(':');
+            comma = true;
+            if (field.getValue() instanceof Number number)
+            {
+                json.append(number);
+            }
+            else
+            {
+                Json.quote(json, String.valueOf(field.getValue()));
+            }
+        }
+        return json;
+    }
+
+    /**
+     * From now on every event of the supervisor's is also appended to {@code journal}, whatever the format (the
+     * events the text log leaves out too); {@code null} stops it.
+     */
+    void journal(final Journal journal)
+    {
+        this.journal = journal;
     }
 
     /** @return a JSON line begun with its time (unless there is none) and the pipeline. */

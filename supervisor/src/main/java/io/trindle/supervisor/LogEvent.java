@@ -31,7 +31,32 @@ enum LogEvent
     /** The pipeline ended: {@code status}, trindle's exit status. */
     FINISH("finish", true),
     /** Any other line of the supervisor's. */
-    MESSAGE("message", true);
+    MESSAGE("message", true),
+    /**
+     * A worker attached handles to a message and the supervisor agreed: {@code pipe}, {@code lane}, {@code to} (the
+     * receiving worker), {@code handles}, {@code moved} and {@code duplicated} (how many of each), {@code token}.
+     * Not in the text log: a pipeline may move thousands a second.
+     */
+    TRANSFER("transfer", false),
+    /**
+     * A worker took the handles a message carried: {@code pipe}, {@code lane}, {@code sequence}, {@code from} (the
+     * sending worker), {@code handles}, {@code token}. Not in the text log, as {@link #TRANSFER}.
+     */
+    REDEEM("redeem", false),
+    /**
+     * A receiver rejected a message and its sender was told: {@code pipe}, {@code lane}, {@code sequence},
+     * {@code to} (the sender), {@code reason}, {@code returned} (handles given back). Not in the text log.
+     */
+    BOUNCE("bounce", false),
+    /** A worker made a bundle of handles: {@code handles}, {@code bytes}. Not in the text log. */
+    BUNDLE("bundle", false),
+    /** A worker unpacked a bundle: {@code handles}. Not in the text log. */
+    UNPACK("unpack", false),
+    /**
+     * A worker's process was granted its objects at its start, or one more at run time: {@code grants} (each
+     * {@code name=RIGHTS}, separated by spaces). Not in the text log.
+     */
+    GRANT("grant", false);
 
     /** Its name in the log. */
     final String key;

@@ -1,5 +1,6 @@
 package io.trindle.supervisor;
 
+import io.trindle.journal.Journal;
 import io.trindle.supervisor.config.ConfigException;
 import io.trindle.supervisor.config.MetricsConfig;
 import io.trindle.supervisor.config.PipeCycles;
@@ -62,7 +63,8 @@ import java.util.stream.Stream;
     description = "Runs pipelines of worker processes joined by pipes in shared memory, and answers for them.",
     versionProvider = Main.Version.class,
     subcommands = {Verbs.RunCommand.class, Verbs.ValidateCommand.class, Verbs.StatusCommand.class,
-        Verbs.TopCommand.class, Verbs.StopCommand.class, Verbs.RestartCommand.class, Verbs.RevokeCommand.class,
+        Verbs.TopCommand.class, Verbs.JournalCommand.class, Verbs.StopCommand.class, Verbs.RestartCommand.class,
+        Verbs.RevokeCommand.class,
         Verbs.ResizeCommand.class, Verbs.GrantCommand.class, Verbs.ReclaimCommand.class, Verbs.SandboxCommand.class,
         Verbs.DemoCommand.class, Verbs.CompletionCommand.class,
         CommandLine.HelpCommand.class},
@@ -233,7 +235,32 @@ public final class Main implements Callable<Integer>
      */
     static int runPipeline(final Path file, final Log log)
     {
-        return runPipeline(file, null, log);
+        return runPipeline(file, null, JournalChoice.DEFAULT, log);
+    }
+
+    /**
+     * Whether a run keeps a journal, and where: in {@code NAME.journal} of {@code parent} ({@code trindle run
+     * --journal DIR}), or of the run directory when {@code parent} is {@code null}.
+     */
+    record JournalChoice(boolean keep, Path parent)
+    {
+        /** In the run directory: what a run does unless told otherwise. */
+        static final JournalChoice DEFAULT = new JournalChoice(true, null);
+
+        /** @return the journal's directory for the pipeline {@code name}. */
+        Path directory(final String name)
+        {
+            return journalDirectory(parent, name);
+        }
+    }
+
+    /**
+     * @return where the journal of pipeline {@code name} is: {@code NAME.journal} in {@code parent}, or in the run
+     * directory.
+     */
+    static Path journalDirectory(final Path parent, final String name)
+    {
+        return (parent == null ? StatusSocket.runDirectory() : parent).resolve(name + ".journal");
     }
 
     /**
@@ -242,7 +269,8 @@ public final class Main implements Callable<Integer>
      * @param metrics where to serve the metrics instead of where the config says ({@code trindle run --metrics}),
      *                or {@code null} to keep the config's.
      */
-    static int runPipeline(final Path file, final MetricsConfig metrics, final Log log)
+    static int runPipeline(final Path file, final MetricsConfig metrics, final JournalChoice journalChoice,
+        final Log log)
     {
         final Reporter reporter = new Reporter(log);
         final PipelineConfig parsed = parse(file, reporter::sayAsIs);
@@ -293,12 +321,21 @@ public final class Main implements Callable<Integer>
             finish(reporter, Supervisor.EXIT_WORKER_FAILED, e.getMessage() + "; nothing was started");
             return Supervisor.EXIT_WORKER_FAILED;
         }
+        // Opened once the socket is ours: no other supervisor of this name runs, so none writes this journal.
+        final Journal journal = journalChoice.keep() ? Journal.openInBackground(journalChoice.directory(config.name()),
+            reason -> reporter.say("keeping no journal: %s", reason)) : null;
+        log.journal(journal);
         try
         {
             return supervisor.run();
         }
         finally
         {
+            log.journal(null);
+            if (journal != null)
+            {
+                journal.close();
+            }
             close(endpoint);
             socket.close();
         }

@@ -156,10 +156,19 @@ final class Verbs
         @Option(names = "--metrics", paramLabel = "HOST:PORT", description = {"serve Prometheus metrics at " +
             "http://HOST:PORT/metrics (port 0: a free one), whatever the config's 'metrics' says"})
         private String metrics;
+        @Option(names = "--journal", paramLabel = "DIR", description = {"keep the journal in DIR/NAME.journal " +
+            "(default: the run directory, as trindle journal reads it)"})
+        private Path journal;
+        @Option(names = "--no-journal", description = "keep no journal of this run")
+        private boolean noJournal;
 
         @Override
         public Integer call()
         {
+            if (noJournal && journal != null)
+            {
+                throw new ParameterException(commandLine(), "--journal and --no-journal: choose one");
+            }
             MetricsConfig listen = null;
             if (metrics != null)
             {
@@ -172,7 +181,8 @@ final class Verbs
                     throw new ParameterException(commandLine(), "--metrics " + e.getMessage());
                 }
             }
-            return Main.runPipeline(file, listen, logOptions.log(commandLine(), out(), err()));
+            return Main.runPipeline(file, listen, new Main.JournalChoice(!noJournal, journal),
+                logOptions.log(commandLine(), out(), err()));
         }
     }
 
@@ -200,6 +210,48 @@ final class Verbs
         public Integer call()
         {
             return new PipelineClient(out(), err()).status(name, json);
+        }
+    }
+
+    @Command(name = "journal", description = {"show a pipeline's journal: every event its supervisor kept",
+        "Workers' starts, grants, exits (with their status or signal) and restarts; handles attached, taken, " +
+        "refused (with the reason) and bounced; bundles; the stop. Read from the journal's files " +
+        "(docs/journal.md): a pipeline that has ended, or whose supervisor was killed, is read alike."},
+        exitCodeList = {"0:shown", "1:there is no journal of NAME", EXIT_USAGE})
+    static final class JournalCommand extends Verb
+    {
+        @Parameters(index = "0", paramLabel = "NAME", description = "the pipeline, as its config names it")
+        private String name;
+        @Option(names = {"-f", "--follow"}, description = "then print each new event as it comes, until interrupted")
+        private boolean follow;
+        @Option(names = "--worker", paramLabel = "WORKER", description = "only the events of WORKER (NAME, or " +
+            "NAME.N for one replica)")
+        private String worker;
+        @Option(names = "--since", paramLabel = "TIME", description = "only what happened since TIME: a time " +
+            "(2026-12-02T16:00:00Z, or with an offset) or how long ago (90s, 10m, 2h)")
+        private String since;
+        @Option(names = "--json", description = "each event as a JSON object, as the JSON log writes it")
+        private boolean json;
+        @Option(names = "--dir", paramLabel = "DIR", description = "the directory the journal is in, if the " +
+            "pipeline ran with --journal DIR (default: the run directory)")
+        private Path directory;
+
+        @Override
+        public Integer call()
+        {
+            java.time.Instant from = null;
+            if (since != null)
+            {
+                try
+                {
+                    from = JournalView.since(since, java.time.Instant.now());
+                }
+                catch (final IllegalArgumentException e)
+                {
+                    throw new ParameterException(commandLine(), "--since " + e.getMessage());
+                }
+            }
+            return new JournalView(out(), err()).show(name, directory, from, worker, json, follow);
         }
     }
 

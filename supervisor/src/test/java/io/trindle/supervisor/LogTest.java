@@ -92,9 +92,11 @@ class LogTest
     @Test
     void shouldKeepTheEventNamesThatReadersMatchOn()
     {
-        assertEquals(List.of("start", "spawn", "exit", "restart", "refused", "stop", "finish", "message"),
+        assertEquals(List.of("start", "spawn", "exit", "restart", "refused", "stop", "finish", "message", "transfer",
+            "redeem", "bounce", "bundle", "unpack", "grant"),
             Stream.of(LogEvent.values()).map(event -> event.key).toList());
-        assertEquals(List.of(LogEvent.SPAWN, LogEvent.EXIT),
+        assertEquals(List.of(LogEvent.SPAWN, LogEvent.EXIT, LogEvent.TRANSFER, LogEvent.REDEEM, LogEvent.BOUNCE,
+            LogEvent.BUNDLE, LogEvent.UNPACK, LogEvent.GRANT),
             Stream.of(LogEvent.values()).filter(event -> !event.inText).toList());
     }
 

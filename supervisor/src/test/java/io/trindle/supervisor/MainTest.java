@@ -305,7 +305,7 @@ class MainTest
             complete_words trindle ''
             """);
         assertEquals(List.of("restart revoke resize reclaim", "bash zsh", "--json --help",
-            "run validate status top stop restart revoke resize grant reclaim sandbox demo completion help"),
+            "run validate status top journal stop restart revoke resize grant reclaim sandbox demo completion help"),
             completed.lines().toList());
     }
 
@@ -331,7 +331,7 @@ class MainTest
             whence -w _bash_complete
             """);
         assertEquals(List.of("bash zsh",
-            "run validate status top stop restart revoke resize grant reclaim sandbox demo completion help",
+            "run validate status top journal stop restart revoke resize grant reclaim sandbox demo completion help",
             "_bash_complete: function"), completed.lines().toList());
     }
 
