@@ -114,6 +114,13 @@ public final class HandleMoveBenchmark
     static List<Long> handleMoves(final String java, final String classPath, final int rounds, final int runs,
         final String segmentSize) throws IOException, InterruptedException
     {
+        return handleMoves(java, classPath, rounds, runs, segmentSize, List.of());
+    }
+
+    /** As {@link #handleMoves(String, String, int, int, String)}, with {@code options} for {@code trindle run}. */
+    static List<Long> handleMoves(final String java, final String classPath, final int rounds, final int runs,
+        final String segmentSize, final List<String> options) throws IOException, InterruptedException
+    {
         final Path directory = Files.createTempDirectory("trindle-handle-benchmark");
         Files.writeString(directory.resolve("handles.yaml"), """
             pipes:
@@ -131,7 +138,7 @@ public final class HandleMoveBenchmark
                 grants: { there: receive, back: send }
                 restart: never
             """.formatted(segmentSize, rounds, runs, rounds / 5));
-        final Process supervisor = Supervised.start(java, classPath, directory, "handles.yaml");
+        final Process supervisor = Supervised.start(java, classPath, directory, "handles.yaml", options);
         final String output = new String(supervisor.getInputStream().readAllBytes());
         if (supervisor.waitFor() != 0)
         {

@@ -24,6 +24,13 @@ final class Supervised
     static Process start(final String java, final String classPath, final Path directory, final String config)
         throws IOException
     {
+        return start(java, classPath, directory, config, List.of());
+    }
+
+    /** As {@link #start(String, String, Path, String)}, with {@code options} after {@code run} (--no-journal, say). */
+    static Process start(final String java, final String classPath, final Path directory, final String config,
+        final List<String> options) throws IOException
+    {
         final List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
         // The flags the supervisor's journal needs (Chronicle Queue), which this JVM was started with too.
         command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
@@ -31,7 +38,9 @@ final class Supervised
                 flag.startsWith("-Dchronicle.") || flag.startsWith("-Djna."))
             .toList());
         command.addAll(List.of("-Dtrindle.launcher=" + System.getProperty("trindle.launcher"), "-cp", classPath,
-            "io.trindle.supervisor.Main", "run", config));
+            "io.trindle.supervisor.Main", "run"));
+        command.addAll(options);
+        command.add(config);
         final ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile())
             .redirectErrorStream(true);
         builder.environment().put("TRINDLE_RUN_DIR", directory.resolve("run").toString());
