@@ -56,6 +56,8 @@ class ResourceExhaustionTest
         {
             final List<SupervisorProcess.Worker> workers =
                 awaitStates(trindle, "descriptors", Map.of("asker", "running", "sleeper", "starting"));
+            // And its journal open (it opens in the background): the limit is for what the supervisor does next.
+            awaitJournalOpen(directory, "descriptors");
             // The status connection just served is closed before its client reads the end: the numbers are still.
             final int lowestFree = lowestFreeDescriptor(trindle.pid());
             prlimit(List.of(), trindle.pid(), "--nofile=" + lowestFree);
@@ -155,6 +157,23 @@ class ResourceExhaustionTest
         }
         fail("the workers did not reach " + states + "\n" + trindle.output());
         return List.of();
+    }
+
+    /** Waits until {@code trindle journal NAME} shows the pipeline's start: its journal is open and written. */
+    private static void awaitJournalOpen(final Path directory, final String name) throws Exception
+    {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (System.nanoTime() < deadline)
+        {
+            final Path output = Files.createTempDirectory(directory, "journal");
+            final SupervisorProcess journal = SupervisorProcess.start(directory, output, "journal", name);
+            journal.waitFor(Duration.ofSeconds(60));
+            if (journal.stdout().contains("starting pipeline '" + name + "'"))
+            {
+                return;
+            }
+        }
+        fail("the journal of " + name + " never showed its start");
     }
 
     private static void assertNoStackTrace(final SupervisorProcess trindle)

@@ -97,6 +97,9 @@ final class SupervisorProcess implements AutoCloseable
         command.addAll(List.of(
             ProcessHandle.current().info().command().orElseThrow(), "--enable-native-access=ALL-UNNAMED"));
         command.addAll(journalFlags());
+        // JNA (which Chronicle loads) unpacks its library here: in the test's directory, which is the supervisor's
+        // even when it runs as a user of its own (ResourceExhaustionTest).
+        command.add("-Djna.tmpdir=" + directory.resolve(".jna"));
         command.addAll(List.of(
             "-Dtrindle.launcher=" + System.getProperty("trindle.launcher"),
             "-cp", classPath,

@@ -119,11 +119,14 @@ class TrindleScriptTest
         final List<String> key = Files.readAllLines(cache.resolve("cli.key"));
         final String java = key.getLast().substring(0, key.getLast().indexOf(' '));
         final String version = System.getProperty("trindle.version");
-        final Process process = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED",
-            "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:AOTMode=on",
+        // The script's flags, the journal's included: a cache is used only with the module options it was made with.
+        final List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
+        command.addAll(SupervisorProcess.journalFlags());
+        command.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:AOTMode=on",
             "-XX:AOTCache=" + cache.resolve("cli.aot"), "-cp", ROOT.resolve("supervisor/target/trindle-supervisor-" +
             version + ".jar") + ":" + ROOT.resolve("supervisor/target/lib") + "/*", "io.trindle.supervisor.Main",
-            "--version").redirectErrorStream(true).start();
+            "--version"));
+        final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(process.waitFor(2, TimeUnit.MINUTES));
         assertEquals(0, process.exitValue(), output);

@@ -86,13 +86,22 @@ public final class Journal implements AutoCloseable
     private void open(final Consumer<String> onFailure)
     {
         ChronicleQueue opened = null;
+        ExcerptAppender created = null;
         String failure = null;
         try
         {
             opened = SingleChronicleQueueBuilder.single(directory.toFile()).rollCycle(RollCycles.FAST_DAILY).build();
+            created = opened.createAppender();
         }
-        catch (final RuntimeException | Error e) // an IllegalAccessError or the like when the JVM lacks the flags
+        // An IllegalAccessError when the JVM lacks the flags; a read-only queue when a file cannot be opened for
+        // writing (EMFILE, EACCES): whatever it is, the journal is off and the supervisor goes on.
+        catch (final RuntimeException | Error e)
         {
+            if (opened != null)
+            {
+                closeQuietly(opened);
+            }
+            opened = null;
             failure = "cannot open the journal in " + directory + ": " + e.getClass().getSimpleName() +
                 (e.getMessage() == null ? "" : ": " + e.getMessage()) +
                 (e instanceof IllegalAccessError || String.valueOf(e.getMessage()).contains("IllegalAccess") ?
@@ -106,13 +115,13 @@ public final class Journal implements AutoCloseable
                 pending.clear();
                 if (opened != null)
                 {
-                    opened.close();
+                    closeQuietly(opened);
                 }
             }
             else
             {
                 queue = opened;
-                appender = opened.createAppender();
+                appender = created;
                 // Chronicle binds an appender to the first thread that uses it; this one is used by whichever
                 // thread appends, one at a time (under this object's lock, which orders each use after the last).
                 appender.singleThreadedCheckDisabled(true);
@@ -221,6 +230,18 @@ public final class Journal implements AutoCloseable
         {
             closed = true;
             closeQueue();
+        }
+    }
+
+    private static void closeQuietly(final ChronicleQueue queue)
+    {
+        try
+        {
+            queue.close();
+        }
+        catch (final RuntimeException | Error ignored)
+        {
+            // Closing what failed to open: nothing more to say than the failure already said.
         }
     }
 

@@ -1,5 +1,6 @@
 package io.trindle.supervisor;
 
+import io.trindle.ipc.ClosedHandleException;
 import io.trindle.ipc.ControlChannel;
 import io.trindle.ipc.ControlMessage;
 import io.trindle.ipc.Handle;
@@ -548,10 +549,11 @@ final class HandleBroker
         }
         catch (final RuntimeException e)
         {
-            // A worker that has just exited, and whose exit is not handled yet (the receiver of a lane that ended as
-            // the pipeline ends, say), closed its end: its exit is said when it is handled, so this is not.
-            if (!(e instanceof SystemCallException call) ||
-                (call.errno() != Errno.EPIPE && call.errno() != Errno.ECONNRESET))
+            // A worker that has just exited (the receiver of a lane that ended as the pipeline ends, say) closed its
+            // end, or its exit was handled and the channel closed meanwhile: its exit is said, so this is not.
+            final boolean gone = e instanceof ClosedHandleException || e instanceof SystemCallException call &&
+                (call.errno() == Errno.EPIPE || call.errno() == Errno.ECONNRESET);
+            if (!gone)
             {
                 reporter.say("cannot answer worker %s: %s", worker.label, e.getMessage());
             }
