@@ -101,7 +101,7 @@ class JournalTest
         final SupervisorProcess json = trindle("journal", "caps", "--worker", "victim", "--json");
         assertEquals(0, json.waitFor(DEADLINE), json.output());
         final List<String> lines = json.stdout().lines().toList();
-        assertEquals(List.of("spawn", "grant", "exit"), lines.stream().map(JournalTest::event).toList(),
+        assertEquals(List.of("spawn", "exit"), lines.stream().map(JournalTest::event).toList(),
             json.stdout());
         assertTrue(lines.getLast().matches("\\{\"time\":\"[^\"]+\",\"pipeline\":\"caps\",\"stream\":\"supervisor\"," +
             "\"event\":\"exit\",\"message\":\"worker victim [^\"]*killed by SIGKILL\",\"worker\":\"victim\"," +

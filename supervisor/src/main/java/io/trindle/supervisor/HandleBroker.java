@@ -84,8 +84,11 @@ final class HandleBroker
             tally.operation(Tally.GRANT, ControlMessage.Status.OK);
         }
         worker.channel.send(new ControlMessage.GrantsDone());
-        reporter.event(LogEvent.GRANT, worker).with("grants", granted.toString())
-            .say("worker %s was granted %s", worker.label, granted.isEmpty() ? "nothing" : granted);
+        if (!granted.isEmpty())
+        {
+            reporter.event(LogEvent.GRANT, worker).with("grants", granted.toString())
+                .say("worker %s was granted %s", worker.label, granted);
+        }
         // A move under way that this process was granted the old lane of: the new lane follows (pipe-format §9).
         for (final ControlMessage move : objects.movesAfterGrants(worker.config, worker.replica))
         {

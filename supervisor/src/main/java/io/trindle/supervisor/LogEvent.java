@@ -53,8 +53,8 @@ enum LogEvent
     /** A worker unpacked a bundle: {@code handles}. Not in the text log. */
     UNPACK("unpack", false),
     /**
-     * A worker's process was granted its objects at its start, or one more at run time: {@code grants} (each
-     * {@code name=RIGHTS}, separated by spaces). Not in the text log.
+     * A worker's process was granted its objects at its start (if any), or one more at run time: {@code grants}
+     * (each {@code name=RIGHTS}, separated by spaces). Not in the text log.
      */
     GRANT("grant", false);
 
