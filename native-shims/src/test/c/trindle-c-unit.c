@@ -528,40 +528,59 @@ static void should_isolate_every_kind_of_corrupt_lane(void)
     close(fd);
 }
 
+/** One lane of 4096 bytes with a sender, a receiver, an inbox and a view to tamper with, for a test of its own. */
+struct one_lane
+{
+    int fd;
+    trindle_lane_sender_t *sender;
+    trindle_pipe_receiver_t *receiver;
+    trindle_inbox_t *inbox;
+    struct tamper view;
+};
+
+static struct one_lane one_lane_open(uint32_t inbox_capacity)
+{
+    struct one_lane lane;
+    lane.fd = make_lane(4096, 0);
+    CHECK_CODE(trindle_lane_sender_open(dup(lane.fd), &lane.sender), TRINDLE_OK);
+    lane.view = tamper_open(lane.fd);
+    CHECK_CODE(trindle_pipe_receiver_open(&lane.receiver), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_add_lane(lane.receiver, dup(lane.fd)), 0);
+    CHECK_CODE(trindle_inbox_create(inbox_capacity, &lane.inbox), TRINDLE_OK);
+    return lane;
+}
+
+static void one_lane_close(struct one_lane *lane)
+{
+    munmap(lane->view.file, lane->view.size);
+    trindle_inbox_destroy(lane->inbox);
+    trindle_pipe_receiver_close(lane->receiver);
+    trindle_lane_sender_discard(lane->sender);
+    close(lane->fd);
+}
+
 /**
  * Records are found by their stamps alone (§5): a scribbled tail changes nothing while the lane is open, and is
  * caught once the lane has ended, when the receiver reads the tail to tell the end from a claim never committed.
  */
 static void should_read_by_stamps_alone_and_check_the_tail_at_the_end(void)
 {
-    const int fd = make_lane(4096, 0);
-    trindle_lane_sender_t *sender;
-    trindle_pipe_receiver_t *receiver;
-    trindle_inbox_t *inbox;
-    CHECK_CODE(trindle_lane_sender_open(dup(fd), &sender), TRINDLE_OK);
-    struct tamper view = tamper_open(fd);
-    CHECK_CODE(trindle_pipe_receiver_open(&receiver), TRINDLE_OK);
-    CHECK_CODE(trindle_pipe_receiver_add_lane(receiver, dup(fd)), 0);
-    CHECK_CODE(trindle_inbox_create(8, &inbox), TRINDLE_OK);
-    CHECK_CODE(trindle_lane_sender_try_send(sender, "one", 3), TRINDLE_OK);
-    set_u64(&view, TRINDLE_LANE_TAIL_OFFSET, UINT64_C(1) << 40); /* far beyond anything the capacity allows */
-    CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), 1);
-    CHECK(memcmp(trindle_inbox_message(inbox, 0)->payload, "one", 3) == 0, "the committed message");
-    CHECK_CODE(trindle_inbox_release(inbox), TRINDLE_OK);
-    CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), 0);
+    struct one_lane lane = one_lane_open(8);
+    CHECK_CODE(trindle_lane_sender_try_send(lane.sender, "one", 3), TRINDLE_OK);
+    set_u64(&lane.view, TRINDLE_LANE_TAIL_OFFSET, UINT64_C(1) << 40); /* far beyond anything the capacity allows */
+    CHECK_CODE(trindle_pipe_receiver_poll(lane.receiver, lane.inbox), 1);
+    CHECK(memcmp(trindle_inbox_message(lane.inbox, 0)->payload, "one", 3) == 0, "the committed message");
+    CHECK_CODE(trindle_inbox_release(lane.inbox), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_poll(lane.receiver, lane.inbox), 0);
     trindle_lane_info_t info;
-    CHECK_CODE(trindle_pipe_receiver_lane_info(receiver, 0, &info), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_lane_info(lane.receiver, 0, &info), TRINDLE_OK);
     CHECK(info.state == TRINDLE_LANE_OPEN && info.fault == NULL, "open, whatever the tail says");
-    atomic_store(trindle_u32(view.file, TRINDLE_LANE_ENDED_OFFSET), 1);
-    CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), TRINDLE_E_CORRUPT);
+    atomic_store(trindle_u32(lane.view.file, TRINDLE_LANE_ENDED_OFFSET), 1);
+    CHECK_CODE(trindle_pipe_receiver_poll(lane.receiver, lane.inbox), TRINDLE_E_CORRUPT);
     CHECK_ERROR_CONTAINS("tail=1099511627776 is impossible: read position=32, released=32, capacity=4096");
-    CHECK_CODE(trindle_pipe_receiver_lane_info(receiver, 0, &info), TRINDLE_OK);
+    CHECK_CODE(trindle_pipe_receiver_lane_info(lane.receiver, 0, &info), TRINDLE_OK);
     CHECK(info.state == TRINDLE_LANE_CORRUPT, "corrupt once ended");
-    munmap(view.file, view.size);
-    trindle_inbox_destroy(inbox);
-    trindle_pipe_receiver_close(receiver);
-    trindle_lane_sender_discard(sender);
-    close(fd);
+    one_lane_close(&lane);
 }
 
 /**
@@ -570,34 +589,22 @@ static void should_read_by_stamps_alone_and_check_the_tail_at_the_end(void)
  */
 static void should_report_a_record_past_the_room_released(void)
 {
-    const int fd = make_lane(4096, 0);
-    trindle_lane_sender_t *sender;
-    trindle_pipe_receiver_t *receiver;
-    trindle_inbox_t *inbox;
-    CHECK_CODE(trindle_lane_sender_open(dup(fd), &sender), TRINDLE_OK);
-    struct tamper view = tamper_open(fd);
-    CHECK_CODE(trindle_pipe_receiver_open(&receiver), TRINDLE_OK);
-    CHECK_CODE(trindle_pipe_receiver_add_lane(receiver, dup(fd)), 0);
-    CHECK_CODE(trindle_inbox_create(16, &inbox), TRINDLE_OK);
+    struct one_lane lane = one_lane_open(16);
     uint8_t payload[496] = { 0 }; /* a record of 512 bytes */
     for (int i = 0; i < 7; i++)
     {
-        CHECK_CODE(trindle_lane_sender_try_send(sender, payload, sizeof payload), TRINDLE_OK);
+        CHECK_CODE(trindle_lane_sender_try_send(lane.sender, payload, sizeof payload), TRINDLE_OK);
     }
-    CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), 7);
-    CHECK_CODE(trindle_inbox_release(inbox), TRINDLE_OK); /* released = 3584 */
-    CHECK_CODE(trindle_lane_sender_try_send(sender, payload, sizeof payload), TRINDLE_OK); /* 3584 .. 4096, held */
-    CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), 1);
+    CHECK_CODE(trindle_pipe_receiver_poll(lane.receiver, lane.inbox), 7);
+    CHECK_CODE(trindle_inbox_release(lane.inbox), TRINDLE_OK); /* released = 3584 */
+    CHECK_CODE(trindle_lane_sender_try_send(lane.sender, payload, sizeof payload), TRINDLE_OK); /* 3584 .. 4096, held */
+    CHECK_CODE(trindle_pipe_receiver_poll(lane.receiver, lane.inbox), 1);
     /* At position 4096 (index 0): padding to the ring's end, 4096 bytes, past released + capacity = 7680. */
-    write_record(&view, 0, 4096 - 16, TRINDLE_RECORD_TYPE_PADDING);
-    atomic_store(trindle_u64(view.file + TRINDLE_LANE_HEADER_LENGTH, TRINDLE_RECORD_STAMP_OFFSET), 4096 + 1);
-    CHECK_CODE(trindle_pipe_receiver_poll(receiver, inbox), TRINDLE_E_CORRUPT);
+    write_record(&lane.view, 0, 4096 - 16, TRINDLE_RECORD_TYPE_PADDING);
+    atomic_store(trindle_u64(lane.view.file + TRINDLE_LANE_HEADER_LENGTH, TRINDLE_RECORD_STAMP_OFFSET), 4096 + 1);
+    CHECK_CODE(trindle_pipe_receiver_poll(lane.receiver, lane.inbox), TRINDLE_E_CORRUPT);
     CHECK_ERROR_CONTAINS("past the room the receiver released (released=3584)");
-    munmap(view.file, view.size);
-    trindle_inbox_destroy(inbox);
-    trindle_pipe_receiver_close(receiver);
-    trindle_lane_sender_discard(sender);
-    close(fd);
+    one_lane_close(&lane);
 }
 
 static void expect_refused(int fd, int code, const char *reason)

@@ -35,29 +35,8 @@ class CapabilityLanguagesTest
     void shouldLetAReceiverRedeemRejectAndBeRefusedForgedAndReplayedTokens(final WorkerLanguage language)
         throws Exception
     {
-        Files.writeString(directory.resolve("caps.yaml"), """
-            pipes:
-              mail: { lane: 1MiB }
-            segments:
-              doc: { size: 4KiB }
-              secret: { size: 4KiB }
-            workers:
-              alice:
-                java: io.trindle.it.workers.Alice
-                ready-timeout: 600s
-                grants: { mail: send, doc: [read, write, duplicate, transfer], secret: read }
-                restart: never
-              mallory:
-                java: io.trindle.it.workers.Mallory
-                ready-timeout: 600s
-                grants: { mail: send }
-                restart: never
-              bob:
-                %s
-                ready-timeout: 600s
-                grants: { mail: receive }
-                restart: never
-            """.formatted(language.worker("handles", "receiver")));
+        Files.writeString(directory.resolve("caps.yaml"),
+            CapabilityPipeline.config(language.worker("handles", "receiver"), ""));
         try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "caps.yaml"))
         {
             assertEquals(0, trindle.waitFor(Duration.ofSeconds(120)), trindle.output());

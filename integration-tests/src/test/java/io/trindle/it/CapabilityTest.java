@@ -29,29 +29,7 @@ class CapabilityTest
     @Test
     void shouldMoveDuplicateRefuseAndBounceHandlesBetweenWorkers() throws Exception
     {
-        Files.writeString(directory.resolve("caps.yaml"), """
-            pipes:
-              mail: { lane: 1MiB }
-            segments:
-              doc: { size: 4KiB }
-              secret: { size: 4KiB }
-            workers:
-              alice:
-                java: io.trindle.it.workers.Alice
-                ready-timeout: 600s
-                grants: { mail: send, doc: [read, write, duplicate, transfer], secret: read }
-                restart: never
-              mallory:
-                java: io.trindle.it.workers.Mallory
-                ready-timeout: 600s
-                grants: { mail: send }
-                restart: never
-              bob:
-                java: io.trindle.it.workers.Bob
-                ready-timeout: 600s
-                grants: { mail: receive }
-                restart: never
-            """);
+        Files.writeString(directory.resolve("caps.yaml"), CapabilityPipeline.config(CapabilityPipeline.JAVA_BOB, ""));
         try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "caps.yaml"))
         {
             assertEquals(0, trindle.waitFor(Duration.ofSeconds(120)), trindle.output());

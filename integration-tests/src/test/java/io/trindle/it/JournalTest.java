@@ -41,33 +41,13 @@ class JournalTest
     @Test
     void shouldKeepExitsTransfersRefusalsAndBouncesWithTheirDetails() throws Exception
     {
-        Files.writeString(directory.resolve("caps.yaml"), """
-            pipes:
-              mail: { lane: 1MiB }
-            segments:
-              doc: { size: 4KiB }
-              secret: { size: 4KiB }
-            workers:
-              alice:
-                java: io.trindle.it.workers.Alice
-                ready-timeout: 600s
-                grants: { mail: send, doc: [read, write, duplicate, transfer], secret: read }
-                restart: never
-              mallory:
-                java: io.trindle.it.workers.Mallory
-                ready-timeout: 600s
-                grants: { mail: send }
-                restart: never
-              bob:
-                java: io.trindle.it.workers.Bob
-                ready-timeout: 600s
-                grants: { mail: receive }
-                restart: never
+        // CapabilityTest's pipeline, and a worker this test kills.
+        Files.writeString(directory.resolve("caps.yaml"), CapabilityPipeline.config(CapabilityPipeline.JAVA_BOB, """
               victim:
                 command: [sleep, "600"]
                 ready-timeout: 600s
                 restart: never
-            """);
+            """));
         try (SupervisorProcess run = SupervisorProcess.start(directory, "run", "caps.yaml"))
         {
             run.awaitStdout("alice   | bounce on mail:", "bob     | refused 'replay'");

@@ -229,30 +229,8 @@ class LogFormatTest
     {
         // CapabilityTest's pipeline: alice tries a widening and a move without TRANSFER, mallory forges a token
         // that bob presents.
-        Files.writeString(directory.resolve("caps.yaml"), """
-            name: caps
-            pipes:
-              mail: { lane: 1MiB }
-            segments:
-              doc: { size: 4KiB }
-              secret: { size: 4KiB }
-            workers:
-              alice:
-                java: io.trindle.it.workers.Alice
-                ready-timeout: 600s
-                grants: { mail: send, doc: [read, write, duplicate, transfer], secret: read }
-                restart: never
-              mallory:
-                java: io.trindle.it.workers.Mallory
-                ready-timeout: 600s
-                grants: { mail: send }
-                restart: never
-              bob:
-                java: io.trindle.it.workers.Bob
-                ready-timeout: 600s
-                grants: { mail: receive }
-                restart: never
-            """);
+        Files.writeString(directory.resolve("caps.yaml"), "name: caps\n" +
+            CapabilityPipeline.config(CapabilityPipeline.JAVA_BOB, ""));
         try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "--log-format", "json",
             "caps.yaml"))
         {
