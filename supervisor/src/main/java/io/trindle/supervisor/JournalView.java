@@ -82,20 +82,43 @@ final class JournalView
         }
     }
 
-    /** @return the journals in {@code parent}, said as the end of a sentence, or nothing if there are none. */
-    private static String others(final Path parent)
+    /**
+     * @return the name of the only journal in {@code parent} (the run directory when {@code null}); or, saying so,
+     *         {@code null} when there is none or more than one.
+     */
+    String onlyJournal(final Path parent)
     {
-        try (Stream<Path> files = Files.list(parent))
+        final Path directory = Main.journalDirectory(parent, "x").getParent();
+        final List<String> names = journals(directory);
+        if (names.size() == 1)
         {
-            final List<String> names = files.map(path -> path.getFileName().toString())
-                .filter(file -> file.endsWith(".journal")).map(file -> file.substring(0, file.length() - 8)).sorted()
-                .toList();
-            return names.isEmpty() ? " (none there)" : " (journals there: " + String.join(", ", names) + ")";
+            return names.getFirst();
+        }
+        err.println(names.isEmpty() ? "trindle: no journal in " + directory + "; a pipeline keeps one unless run " +
+            "with --no-journal" : "trindle: journals in " + directory + ": " + String.join(", ", names) +
+            "; name one: trindle journal NAME");
+        return null;
+    }
+
+    /** @return the names of the pipelines with a journal in {@code directory}, sorted; none if it cannot be read. */
+    private static List<String> journals(final Path directory)
+    {
+        try (Stream<Path> files = Files.list(directory))
+        {
+            return files.map(path -> path.getFileName().toString()).filter(file -> file.endsWith(".journal"))
+                .map(file -> file.substring(0, file.length() - ".journal".length())).sorted().toList();
         }
         catch (final IOException e)
         {
-            return "";
+            return List.of();
         }
+    }
+
+    /** @return the journals in {@code parent}, said as the end of a sentence. */
+    private static String others(final Path parent)
+    {
+        final List<String> names = journals(parent);
+        return names.isEmpty() ? " (none there)" : " (journals there: " + String.join(", ", names) + ")";
     }
 
     private static boolean matches(final JournalEntry entry, final String worker)

@@ -217,10 +217,12 @@ final class Verbs
         "Workers' starts, grants, exits (with their status or signal) and restarts; handles attached, taken, " +
         "refused (with the reason) and bounced; bundles; the stop. Read from the journal's files " +
         "(docs/journal.md): a pipeline that has ended, or whose supervisor was killed, is read alike."},
-        exitCodeList = {"0:shown", "1:there is no journal of NAME", EXIT_USAGE})
+        exitCodeList = {"0:shown", "1:there is no journal of NAME (without NAME: none, or more than one)",
+            EXIT_USAGE})
     static final class JournalCommand extends Verb
     {
-        @Parameters(index = "0", paramLabel = "NAME", description = "the pipeline, as its config names it")
+        @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "the pipeline, as its config " +
+            "names it; without NAME, the only journal there is (or the list of them)")
         private String name;
         @Option(names = {"-f", "--follow"}, description = "then print each new event as it comes, until interrupted")
         private boolean follow;
@@ -251,7 +253,9 @@ final class Verbs
                     throw new ParameterException(commandLine(), "--since " + e.getMessage());
                 }
             }
-            return new JournalView(out(), err()).show(name, directory, from, worker, json, follow);
+            final JournalView view = new JournalView(out(), err());
+            final String shown = name != null ? name : view.onlyJournal(directory);
+            return shown == null ? 1 : view.show(shown, directory, from, worker, json, follow);
         }
     }
 
