@@ -139,6 +139,36 @@ class JournalTest
         expect(missing.stderr(), "(journals there: forever)");
     }
 
+    /** {@code trindle journal -f} prints what it kept, then each event as it happens, until it is stopped. */
+    @Test
+    void shouldFollowAPipelineAsItRuns() throws Exception
+    {
+        // The worker ends when the test writes a line into 'go': a state the test sets, not a time it waits for.
+        assertEquals(0, new ProcessBuilder("mkfifo", directory.resolve("go").toString()).start().waitFor());
+        Files.writeString(directory.resolve("follow.yaml"), """
+            workers:
+              waiter:
+                command: [sh, -c, "read line < go; exit 3"]
+                ready: started
+                restart: never
+            """);
+        try (SupervisorProcess run = SupervisorProcess.start(directory, "run", "follow.yaml"))
+        {
+            run.awaitRunning("follow", DEADLINE);
+            awaitJournal("follow", " spawn +waiter ");
+            final Path output = Files.createTempDirectory(directory, "follower");
+            try (SupervisorProcess follower = SupervisorProcess.start(directory, output, "journal", "follow", "-f"))
+            {
+                follower.awaitStdout("starting pipeline 'follow'", "worker waiter started");
+                assertFalse(follower.stdout().contains(" exit "), follower.output());
+                Files.writeString(directory.resolve("go"), "go\n");
+                follower.awaitStdout("worker waiter exited with status 3", "pipeline 'follow' stopped");
+                assertTrue(follower.isAlive(), "it follows until it is stopped. " + follower.output());
+            }
+            run.waitFor(DEADLINE);
+        }
+    }
+
     /** Waits until {@code trindle journal NAME} prints a line matching {@code regex}. */
     private void awaitJournal(final String name, final String regex) throws Exception
     {
