@@ -139,6 +139,48 @@ class JournalTest
         expect(missing.stderr(), "(journals there: forever)");
     }
 
+    /** A config's {@code journal:} says where the journal goes, or that there is none; the command line wins. */
+    @Test
+    void shouldKeepTheJournalWhereTheConfigSays() throws Exception
+    {
+        Files.writeString(directory.resolve("elsewhere.yaml"), """
+            journal: { directory: kept }
+            workers:
+              once:
+                command: ["true"]
+                ready: started
+            """);
+        Files.writeString(directory.resolve("nowhere.yaml"), """
+            journal: none
+            workers:
+              once:
+                command: ["true"]
+                ready: started
+            """);
+        for (final String name : List.of("elsewhere", "nowhere"))
+        {
+            try (SupervisorProcess run = SupervisorProcess.start(directory, "run", name + ".yaml"))
+            {
+                assertEquals(0, run.waitFor(DEADLINE), run.output());
+            }
+        }
+        final SupervisorProcess kept = trindle("journal", "--dir", "kept", "elsewhere");
+        assertEquals(0, kept.waitFor(DEADLINE), kept.output());
+        expectLine(kept.stdout(), " start +- +starting pipeline 'elsewhere'");
+        expectLine(kept.stdout(), " finish +- +pipeline 'elsewhere' finished");
+        assertTrue(Files.isDirectory(directory.resolve("kept/elsewhere.journal")));
+        assertFalse(Files.exists(directory.resolve("run/elsewhere.journal")), "not in the run directory too");
+        assertFalse(Files.exists(directory.resolve("run/nowhere.journal")), "journal: none keeps none");
+        // --journal DIR over the config's none.
+        try (SupervisorProcess run = SupervisorProcess.start(directory, "run", "--journal", "cli", "nowhere.yaml"))
+        {
+            assertEquals(0, run.waitFor(DEADLINE), run.output());
+        }
+        final SupervisorProcess cli = trindle("journal", "--dir", "cli", "nowhere");
+        assertEquals(0, cli.waitFor(DEADLINE), cli.output());
+        expectLine(cli.stdout(), " finish +- +pipeline 'nowhere' finished");
+    }
+
     /** {@code trindle journal -f} prints what it kept, then each event as it happens, until it is stopped. */
     @Test
     void shouldFollowAPipelineAsItRuns() throws Exception

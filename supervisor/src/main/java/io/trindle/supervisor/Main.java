@@ -322,7 +322,10 @@ public final class Main implements Callable<Integer>
             return Supervisor.EXIT_WORKER_FAILED;
         }
         // Opened once the socket is ours: no other supervisor of this name runs, so none writes this journal.
-        final Journal journal = journalChoice.keep() ? Journal.openInBackground(journalChoice.directory(config.name()),
+        // The command line's choice over the config's: --no-journal or --journal DIR, else journal: in the file.
+        final JournalChoice chosen = journalChoice != JournalChoice.DEFAULT ? journalChoice :
+            new JournalChoice(config.journal().keep(), config.journal().directory());
+        final Journal journal = chosen.keep() ? Journal.openInBackground(chosen.directory(config.name()),
             reason -> reporter.say("keeping no journal: %s", reason)) : null;
         log.journal(journal);
         try

@@ -157,7 +157,7 @@ final class Verbs
             "http://HOST:PORT/metrics (port 0: a free one), whatever the config's 'metrics' says"})
         private String metrics;
         @Option(names = "--journal", paramLabel = "DIR", description = {"keep the journal in DIR/NAME.journal " +
-            "(default: the run directory, as trindle journal reads it)"})
+            "(default: the config's 'journal', else the run directory, where trindle journal reads it)"})
         private Path journal;
         @Option(names = "--no-journal", description = "keep no journal of this run")
         private boolean noJournal;
@@ -181,8 +181,9 @@ final class Verbs
                     throw new ParameterException(commandLine(), "--metrics " + e.getMessage());
                 }
             }
-            return Main.runPipeline(file, listen, new Main.JournalChoice(!noJournal, journal),
-                logOptions.log(commandLine(), out(), err()));
+            final Main.JournalChoice choice = noJournal || journal != null ?
+                new Main.JournalChoice(!noJournal, journal) : Main.JournalChoice.DEFAULT;
+            return Main.runPipeline(file, listen, choice, logOptions.log(commandLine(), out(), err()));
         }
     }
 

@@ -40,7 +40,8 @@ final class ConfigReader
     static final Pattern ENVIRONMENT_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     static final List<String> TOP_KEYS = List.of("name", "pipes", "segments", "workers", "metrics",
-        "allocators");
+        "allocators", "journal");
+    static final List<String> JOURNAL_KEYS = List.of("directory");
     static final List<String> PIPE_KEYS = List.of("lane", "partition");
     static final List<String> SEGMENT_KEYS = List.of("size", "allocator");
     static final List<String> ALLOCATOR_KEYS = List.of("quota");
@@ -105,6 +106,7 @@ final class ConfigReader
         new GrantChecker(nodes, pipes, segments, allocators, objectsKnown).check(workers, workersKnown);
         new LaunchChecker(problems, surroundings).check(workers);
         final MetricsConfig metrics = readMetrics(keys.get("metrics"));
+        final JournalConfig journal = readJournal(keys.get("journal"), file);
 
         if (!problems.isEmpty())
         {
@@ -116,7 +118,7 @@ final class ConfigReader
             workerConfigs.put(worker.name, worker.toConfig());
         }
         final PipelineConfig config = new PipelineConfig(file, name, pipes, segments, workerConfigs, metrics,
-            allocators);
+            allocators, journal);
         for (final WorkerConfig worker : workerConfigs.values())
         {
             final String refusal = GrantMemory.refusal(config, worker);
@@ -165,6 +167,44 @@ final class ConfigReader
             problems.add(listen.value(), "'listen' of 'metrics': " + e.getMessage());
             return null;
         }
+    }
+
+    /** {@code journal: { directory: DIR }} or {@code journal: none}; {@link JournalConfig#DEFAULT} without it. */
+    private JournalConfig readJournal(final Entry section, final Path file)
+    {
+        final String forms = "write journal: { directory: DIR } to keep it in DIR, or journal: none to keep none " +
+            "(without 'journal', it is kept in the run directory)";
+        if (section == null)
+        {
+            return JournalConfig.DEFAULT;
+        }
+        if (section.value() instanceof ScalarNode scalar && !NodeReader.isNull(scalar))
+        {
+            if ("none".equals(scalar.getValue()))
+            {
+                return JournalConfig.NONE;
+            }
+            problems.add(scalar, "'journal' is '" + scalar.getValue() + "': " + forms);
+            return JournalConfig.DEFAULT;
+        }
+        final List<Entry> entries = nodes.mapping(section.value(), "'journal'", "key", " in 'journal'");
+        if (entries == null)
+        {
+            return JournalConfig.DEFAULT;
+        }
+        final Map<String, Entry> keys = nodes.keys(entries, JOURNAL_KEYS, "in 'journal'");
+        final Entry directory = keys.get("directory");
+        if (directory == null)
+        {
+            if (entries.isEmpty()) // a key that is not 'directory' was said above, with what it may be
+            {
+                problems.add(section.keyNode(), "'journal' has no 'directory': " + forms);
+            }
+            return JournalConfig.DEFAULT;
+        }
+        final String text = nodes.text(directory.value(), "'directory' of 'journal'");
+        return text == null ? JournalConfig.DEFAULT :
+            new JournalConfig(true, file.toAbsolutePath().normalize().getParent().resolve(text).normalize());
     }
 
     private String readName(final Entry entry)

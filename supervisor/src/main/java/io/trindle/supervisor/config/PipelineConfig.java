@@ -24,6 +24,7 @@ import java.util.Objects;
  * @param workers  worker name → worker, in file order.
  * @param metrics  where the supervisor serves its metrics ({@code metrics: listen:}), or {@code null}: none.
  * @param allocators allocator name → root allocator ({@code allocators:}), in file order.
+ * @param journal  where the journal is kept ({@code journal:}); {@link JournalConfig#DEFAULT} without it.
  */
 public record PipelineConfig(
     Path file,
@@ -32,7 +33,8 @@ public record PipelineConfig(
     Map<String, SegmentConfig> segments,
     Map<String, WorkerConfig> workers,
     MetricsConfig metrics,
-    Map<String, AllocatorConfig> allocators)
+    Map<String, AllocatorConfig> allocators,
+    JournalConfig journal)
 {
     /**
      * @throws IllegalArgumentException if the pipeline passes a limit that spans workers: more than
@@ -49,6 +51,7 @@ public record PipelineConfig(
         segments = Collections.unmodifiableMap(new LinkedHashMap<>(segments));
         workers = Collections.unmodifiableMap(new LinkedHashMap<>(workers));
         allocators = Collections.unmodifiableMap(new LinkedHashMap<>(allocators));
+        Objects.requireNonNull(journal, "journal");
         final long processes = workers.values().stream().mapToLong(WorkerConfig::replicas).sum();
         if (processes > Limits.MAX_WORKER_PROCESSES)
         {
@@ -77,6 +80,14 @@ public record PipelineConfig(
         }
     }
 
+    /** A pipeline that keeps its journal in the run directory. */
+    public PipelineConfig(final Path file, final String name, final Map<String, PipeConfig> pipes,
+        final Map<String, SegmentConfig> segments, final Map<String, WorkerConfig> workers,
+        final MetricsConfig metrics, final Map<String, AllocatorConfig> allocators)
+    {
+        this(file, name, pipes, segments, workers, metrics, allocators, JournalConfig.DEFAULT);
+    }
+
     /** A pipeline without metrics. */
     public PipelineConfig(final Path file, final String name, final Map<String, PipeConfig> pipes,
         final Map<String, SegmentConfig> segments, final Map<String, WorkerConfig> workers)
@@ -97,7 +108,7 @@ public record PipelineConfig(
      */
     public PipelineConfig withMetrics(final MetricsConfig listen)
     {
-        return new PipelineConfig(file, name, pipes, segments, workers, listen, allocators);
+        return new PipelineConfig(file, name, pipes, segments, workers, listen, allocators, journal);
     }
 
     /**
