@@ -74,7 +74,8 @@ final class CliTraining
         try
         {
             final Path pipeline = Files.writeString(directory.resolve("training.yaml"), PIPELINE);
-            Main.run(List.of("run", pipeline.toString()), discard, discard);
+            // No journal: the cache is for the command line's start; a journal's queue would only slow the training.
+            Main.run(List.of("run", "--no-journal", pipeline.toString()), discard, discard);
         }
         finally
         {
