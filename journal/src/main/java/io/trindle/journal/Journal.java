@@ -26,24 +26,29 @@ public final class Journal implements AutoCloseable
 {
     /** The first byte of every entry: its layout's version. */
     static final byte VERSION = 1;
-    /** Entries kept while the queue opens; more than this are counted and dropped (a start makes a few dozen). */
+    /** Entries kept while the queue opens; more than this are counted, dropped and said (a start makes dozens). */
     static final int PENDING_LIMIT = 100_000;
 
     private final Path directory;
-    private final Consumer<String> onFailure;
+    /**
+     * Told, outside the lock, each time the journal loses something: it could not open, a write failed, or it
+     * dropped entries while it opened.
+     */
+    private final Consumer<String> onTrouble;
     private final Thread opener;
     private final List<JournalEntry> pending = new ArrayList<>();
     private ChronicleQueue queue;
     private ExcerptAppender appender;
     private boolean failed;
     private boolean closed;
+    /** Entries dropped because the journal was still opening and already held {@link #PENDING_LIMIT}. */
     private long dropped;
 
-    private Journal(final Path directory, final Consumer<String> onFailure)
+    private Journal(final Path directory, final Consumer<String> onTrouble)
     {
         this.directory = directory;
-        this.onFailure = onFailure;
-        this.opener = Thread.ofPlatform().daemon().name("trindle-journal-open").unstarted(() -> open(onFailure));
+        this.onTrouble = onTrouble;
+        this.opener = Thread.ofPlatform().daemon().name("trindle-journal-open").unstarted(this::open);
     }
 
     /**
@@ -68,22 +73,17 @@ public final class Journal implements AutoCloseable
      * Opens (or creates) the journal in {@code directory} on a thread of its own; entries appended before it is
      * open are written once it is, in order.
      *
-     * @param onFailure told, once, why the journal could not be opened; entries are then dropped.
+     * @param onTrouble told, in a sentence, whenever the journal loses something: that it could not be opened or a
+     *                  write failed (it keeps nothing from then on), or how many entries it dropped while it opened.
      */
-    public static Journal openInBackground(final Path directory, final Consumer<String> onFailure)
+    public static Journal openInBackground(final Path directory, final Consumer<String> onTrouble)
     {
-        final Journal journal = new Journal(directory, onFailure);
+        final Journal journal = new Journal(directory, onTrouble);
         journal.opener.start();
         return journal;
     }
 
-    /** @return the directory of the queue. */
-    public Path directory()
-    {
-        return directory;
-    }
-
-    private void open(final Consumer<String> onFailure)
+    private void open()
     {
         ChronicleQueue opened = null;
         ExcerptAppender created = null;
@@ -135,11 +135,16 @@ public final class Journal implements AutoCloseable
                         break;
                     }
                 }
+                if (failure == null && dropped > 0)
+                {
+                    failure = "the journal in " + directory + " dropped " + dropped + " event(s) said while it " +
+                        "opened, after the first " + PENDING_LIMIT;
+                }
             }
         }
         if (failure != null)
         {
-            onFailure.accept(failure);
+            onTrouble.accept(failure);
         }
     }
 
@@ -153,7 +158,7 @@ public final class Journal implements AutoCloseable
         }
         if (failure != null)
         {
-            onFailure.accept(failure); // outside the lock: the one told may append (a line that says it)
+            onTrouble.accept(failure); // outside the lock: the one told may append (a line that says it)
         }
     }
 
@@ -188,12 +193,6 @@ public final class Journal implements AutoCloseable
             }
         }
         return null;
-    }
-
-    /** @return entries dropped because the journal was still opening and already held {@link #PENDING_LIMIT}. */
-    public synchronized long dropped()
-    {
-        return dropped;
     }
 
     private void write(final JournalEntry entry)

@@ -187,16 +187,15 @@ final class HandleBroker
         }
         else
         {
-            final WorkerProcess receiver = receiverOf(instance);
+            final String receiver = receiverOf(instance).label; // found above, or the transfer was refused
             final long duplicated = transfer.attachments().stream().filter(ControlMessage.Attachment::duplicate)
                 .count();
             final int handles = transfer.attachments().size();
             reporter.event(LogEvent.TRANSFER, worker).with("pipe", instance.name()).with("lane", transfer.laneId())
-                .with("to", receiver == null ? null : receiver.label).with("handles", handles)
-                .with("moved", handles - duplicated).with("duplicated", duplicated)
-                .with("token", "0x" + Long.toHexString(outcome.value()))
+                .with("to", receiver).with("handles", handles).with("moved", handles - duplicated)
+                .with("duplicated", duplicated).with("token", "0x" + Long.toHexString(outcome.value()))
                 .say("worker %s attached %d handle(s) to a message on lane %d of pipe '%s' for %s", worker.label,
-                    handles, transfer.laneId(), instance.name(), receiver == null ? "no receiver" : receiver.label);
+                    handles, transfer.laneId(), instance.name(), receiver);
         }
         return new ControlMessage.TransferReply(transfer.request(), outcome.status(),
             outcome.value() == null ? 0 : outcome.value(), outcome.reason());
@@ -215,13 +214,14 @@ final class HandleBroker
             return new ControlMessage.Handles(redeem.request(), outcome.status(), outcome.reason(), List.of());
         }
         final CapabilityTable.Pending pending = outcome.value();
-        reporter.event(LogEvent.REDEEM, worker).with("pipe", pipeName(redeem.pipeId())).with("lane", redeem.laneId())
-            .with("sequence", redeem.sequence()).with("from", pending.from() == null ? null : pending.from().label)
+        final String pipe = pipeName(redeem.pipeId());
+        reporter.event(LogEvent.REDEEM, worker).with("pipe", pipe).with("lane", redeem.laneId())
+            .with("sequence", redeem.sequence()).with("from", pending.from().label)
             .with("handles", pending.capabilities().size()).with("token", "0x" + Long.toHexString(redeem.token()))
             .say("worker %s took %d handle(s) from the message at sequence %d on lane %d of pipe '%s'", worker.label,
-                pending.capabilities().size(), redeem.sequence(), redeem.laneId(), pipeName(redeem.pipeId()));
+                pending.capabilities().size(), redeem.sequence(), redeem.laneId(), pipe);
         return new ControlMessage.Handles(redeem.request(), ControlMessage.Status.OK, "",
-            duplicates(outcome.value().capabilities()));
+            duplicates(pending.capabilities()));
     }
 
     /** A receiver rejected a message: the sender hears of it in a bounce, with the handles it attached. */

@@ -30,8 +30,9 @@ final class JournalView
 {
     /** How often a follower looks for new entries when it found none: a person's pace, not a program's. */
     private static final Duration FOLLOW_PAUSE = Duration.ofMillis(50);
+    /** As the log's default times: local, with the offset. */
     private static final DateTimeFormatter TIME =
-        DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSxxx").withZone(ZoneId.systemDefault());
+        DateTimeFormatter.ofPattern(LogClock.LOCAL_PATTERN).withZone(ZoneId.systemDefault());
 
     private final PrintStream out;
     private final PrintStream err;
@@ -88,7 +89,7 @@ final class JournalView
      */
     String onlyJournal(final Path parent)
     {
-        final Path directory = Main.journalDirectory(parent, "x").getParent();
+        final Path directory = Main.journalParent(parent);
         final List<String> names = journals(directory);
         if (names.size() == 1)
         {
@@ -105,8 +106,8 @@ final class JournalView
     {
         try (Stream<Path> files = Files.list(directory))
         {
-            return files.map(path -> path.getFileName().toString()).filter(file -> file.endsWith(".journal"))
-                .map(file -> file.substring(0, file.length() - ".journal".length())).sorted().toList();
+            return files.map(path -> path.getFileName().toString()).filter(file -> file.endsWith(Main.JOURNAL_SUFFIX))
+                .map(file -> file.substring(0, file.length() - Main.JOURNAL_SUFFIX.length())).sorted().toList();
         }
         catch (final IOException e)
         {
@@ -142,15 +143,8 @@ final class JournalView
     /** @return the entry as one JSON object, in the shape of the JSON log's lines (docs/operations.md). */
     static String json(final String pipeline, final JournalEntry entry)
     {
-        final StringBuilder line = new StringBuilder("{\"time\":");
-        Json.quote(line, TIME.format(entry.time()));
-        Json.quote(line.append(",\"pipeline\":"), pipeline).append(",\"stream\":\"supervisor\",\"event\":");
-        Json.quote(line, entry.event());
-        Json.quote(line.append(",\"message\":"), entry.message());
-        if (entry.worker() != null)
-        {
-            Json.quote(line.append(",\"worker\":"), entry.worker()).append(",\"replica\":").append(entry.replica());
-        }
+        final StringBuilder line = Log.supervisorJson(TIME.format(entry.time()), pipeline, entry.event(),
+            entry.message(), entry.worker(), entry.replica());
         final String fields = entry.fields();
         if (fields.length() > 2)
         {

@@ -151,7 +151,7 @@ final class Log
                 text(stream, time, label + line);
                 return;
             }
-            final StringBuilder json = start(time);
+            final StringBuilder json = start(time, pipeline);
             Json.quote(json.append(",\"worker\":"), worker).append(",\"replica\":").append(replica)
                 .append(",\"stream\":").append(stderr ? "\"stderr\"" : "\"stdout\"");
             Json.quote(json.append(",\"message\":"), line).append('}');
@@ -175,7 +175,7 @@ final class Log
         final Journal journal = this.journal;
         if (journal != null)
         {
-            final Instant now = Instant.now();
+            final Instant now = clock.instant(); // as the log counts time: never back, when the clock is set back
             journal.append(new JournalEntry(now.getEpochSecond() * 1_000_000_000L + now.getNano(), event.key, worker,
                 replica, fieldsJson(new StringBuilder("{"), fields, false).append('}').toString(), message));
         }
@@ -194,14 +194,8 @@ final class Log
                 }
                 return;
             }
-            final StringBuilder json = start(time).append(",\"stream\":\"supervisor\",\"event\":")
-                .append('"').append(event.key).append('"');
-            Json.quote(json.append(",\"message\":"), message);
-            if (worker != null)
-            {
-                Json.quote(json.append(",\"worker\":"), worker).append(",\"replica\":").append(replica);
-            }
-            json(err, fieldsJson(json, fields, true).append('}'));
+            json(err, fieldsJson(supervisorJson(time, pipeline, event.key, message, worker, replica), fields, true)
+                .append('}'));
         }
     }
 
@@ -238,8 +232,8 @@ final class Log
         this.journal = journal;
     }
 
-    /** @return a JSON line begun with its time (unless there is none) and the pipeline. */
-    private StringBuilder start(final String time)
+    /** @return a JSON line begun with its time (unless there is none) and the pipeline ({@code null}: none yet). */
+    private static StringBuilder start(final String time, final String pipeline)
     {
         final StringBuilder json = new StringBuilder(256).append('{');
         if (time != null)
@@ -247,8 +241,25 @@ final class Log
             json.append("\"time\":\"").append(time).append("\",");
         }
         json.append("\"pipeline\":");
-        final String name = pipeline;
-        return name == null ? json.append("null") : Json.quote(json, name);
+        return pipeline == null ? json.append("null") : Json.quote(json, pipeline);
+    }
+
+    /**
+     * @return a JSON line of a supervisor's event up to its fields, which the caller adds and closes: the time
+     *         (unless there is none), the pipeline, the stream, the event, its message, and the worker and its
+     *         replica when it is about one. The JSON log's lines and {@code trindle journal --json}'s have this shape.
+     */
+    static StringBuilder supervisorJson(final String time, final String pipeline, final String event,
+        final String message, final String worker, final int replica)
+    {
+        final StringBuilder json = Json.quote(start(time, pipeline).append(",\"stream\":\"supervisor\",\"event\":"),
+            event);
+        Json.quote(json.append(",\"message\":"), message);
+        if (worker != null)
+        {
+            Json.quote(json.append(",\"worker\":"), worker).append(",\"replica\":").append(replica);
+        }
+        return json;
     }
 
     /** Writes a text line, in the stream's own charset, as the lines before the log were. */

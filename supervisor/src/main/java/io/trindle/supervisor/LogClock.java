@@ -15,7 +15,7 @@ import java.time.format.DateTimeFormatter;
 final class LogClock
 {
     /** Local time with its offset from UTC, always as digits ({@code +00:00}, never {@code Z}, which says UTC). */
-    private static final String LOCAL_PATTERN = "uuuu-MM-dd'T'HH:mm:ss.SSSxxx";
+    static final String LOCAL_PATTERN = "uuuu-MM-dd'T'HH:mm:ss.SSSxxx";
     private static final String UTC_PATTERN = "uuuu-MM-dd'T'HH:mm:ss.SSS'Z'";
 
     private final Instant start;
@@ -47,6 +47,12 @@ final class LogClock
     String now()
     {
         return at(System.nanoTime());
+    }
+
+    /** @return the time now, as the log's times count it (whether or not the log shows times): for the journal. */
+    Instant instant()
+    {
+        return start.plusNanos(System.nanoTime() - startNanos);
     }
 
     /** @return the time when {@link System#nanoTime()} reads {@code nanos}, or {@code null} without times. */

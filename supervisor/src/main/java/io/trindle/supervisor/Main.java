@@ -2,6 +2,7 @@ package io.trindle.supervisor;
 
 import io.trindle.journal.Journal;
 import io.trindle.supervisor.config.ConfigException;
+import io.trindle.supervisor.config.JournalConfig;
 import io.trindle.supervisor.config.MetricsConfig;
 import io.trindle.supervisor.config.PipeCycles;
 import io.trindle.supervisor.config.PipelineConfig;
@@ -79,6 +80,8 @@ public final class Main implements Callable<Integer>
     public static final String WORKER_CLASSPATH_PROPERTY = Surroundings.WORKER_CLASSPATH_PROPERTY;
     /** The system property naming the checkout {@code trindle demo} runs its pipeline from (./trindle sets it). */
     public static final String HOME_PROPERTY = "trindle.home";
+    /** A journal's directory is its pipeline's name and this ({@code wordcount.journal}). */
+    static final String JOURNAL_SUFFIX = ".journal";
     /** The demo's pipeline, in the checkout. */
     static final Path DEMO = Path.of("samples", "wordcount", "wordcount.yaml");
     /** Where {@code trindle --version} reads the version: written by the build. */
@@ -235,23 +238,13 @@ public final class Main implements Callable<Integer>
      */
     static int runPipeline(final Path file, final Log log)
     {
-        return runPipeline(file, null, JournalChoice.DEFAULT, log);
+        return runPipeline(file, null, null, log);
     }
 
-    /**
-     * Whether a run keeps a journal, and where: in {@code NAME.journal} of {@code parent} ({@code trindle run
-     * --journal DIR}), or of the run directory when {@code parent} is {@code null}.
-     */
-    record JournalChoice(boolean keep, Path parent)
+    /** @return the directory journals are kept in: {@code parent}, or the run directory when it is {@code null}. */
+    static Path journalParent(final Path parent)
     {
-        /** In the run directory: what a run does unless told otherwise. */
-        static final JournalChoice DEFAULT = new JournalChoice(true, null);
-
-        /** @return the journal's directory for the pipeline {@code name}. */
-        Path directory(final String name)
-        {
-            return journalDirectory(parent, name);
-        }
+        return parent == null ? StatusSocket.runDirectory() : parent;
     }
 
     /**
@@ -260,16 +253,18 @@ public final class Main implements Callable<Integer>
      */
     static Path journalDirectory(final Path parent, final String name)
     {
-        return (parent == null ? StatusSocket.runDirectory() : parent).resolve(name + ".journal");
+        return journalParent(parent).resolve(name + JOURNAL_SUFFIX);
     }
 
     /**
      * Runs the pipeline {@code file} describes to its end, as {@link #runPipeline(Path, Log)} does.
      *
-     * @param metrics where to serve the metrics instead of where the config says ({@code trindle run --metrics}),
-     *                or {@code null} to keep the config's.
+     * @param metrics       where to serve the metrics instead of where the config says ({@code trindle run
+     *                      --metrics}), or {@code null} to keep the config's.
+     * @param journalOption where to keep the journal instead ({@code --journal DIR}, {@code --no-journal}), or
+     *                      {@code null} to keep the config's choice.
      */
-    static int runPipeline(final Path file, final MetricsConfig metrics, final JournalChoice journalChoice,
+    static int runPipeline(final Path file, final MetricsConfig metrics, final JournalConfig journalOption,
         final Log log)
     {
         final Reporter reporter = new Reporter(log);
@@ -323,10 +318,9 @@ public final class Main implements Callable<Integer>
         }
         // Opened once the socket is ours: no other supervisor of this name runs, so none writes this journal.
         // The command line's choice over the config's: --no-journal or --journal DIR, else journal: in the file.
-        final JournalChoice chosen = journalChoice != JournalChoice.DEFAULT ? journalChoice :
-            new JournalChoice(config.journal().keep(), config.journal().directory());
-        final Journal journal = chosen.keep() ? Journal.openInBackground(chosen.directory(config.name()),
-            reason -> reporter.say("keeping no journal: %s", reason)) : null;
+        final JournalConfig chosen = journalOption != null ? journalOption : config.journal();
+        final Journal journal = chosen.keep() ? Journal.openInBackground(
+            journalDirectory(chosen.directory(), config.name()), trouble -> reporter.say("%s", trouble)) : null;
         log.journal(journal);
         try
         {

@@ -1,6 +1,7 @@
 package io.trindle.supervisor;
 
 import io.trindle.supervisor.config.Durations;
+import io.trindle.supervisor.config.JournalConfig;
 import io.trindle.supervisor.config.MetricsConfig;
 import picocli.AutoComplete;
 import picocli.CommandLine;
@@ -16,6 +17,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -181,9 +183,9 @@ final class Verbs
                     throw new ParameterException(commandLine(), "--metrics " + e.getMessage());
                 }
             }
-            final Main.JournalChoice choice = noJournal || journal != null ?
-                new Main.JournalChoice(!noJournal, journal) : Main.JournalChoice.DEFAULT;
-            return Main.runPipeline(file, listen, choice, logOptions.log(commandLine(), out(), err()));
+            final JournalConfig journalOption = noJournal ? JournalConfig.NONE :
+                journal == null ? null : new JournalConfig(true, journal.toAbsolutePath());
+            return Main.runPipeline(file, listen, journalOption, logOptions.log(commandLine(), out(), err()));
         }
     }
 
@@ -242,12 +244,12 @@ final class Verbs
         @Override
         public Integer call()
         {
-            java.time.Instant from = null;
+            Instant from = null;
             if (since != null)
             {
                 try
                 {
-                    from = JournalView.since(since, java.time.Instant.now());
+                    from = JournalView.since(since, Instant.now());
                 }
                 catch (final IllegalArgumentException e)
                 {
