@@ -225,8 +225,6 @@ struct trindle_lane_reader
     uint64_t position;
     /** Everything before this was released. */
     uint64_t released;
-    /** The last tail read that passed the checks. */
-    uint64_t tail;
     /** Messages delivered so far, counting from the released count read at open. */
     uint64_t delivered_count;
     /** The released-messages count last published. */

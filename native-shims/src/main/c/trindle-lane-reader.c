@@ -31,32 +31,6 @@ static void corrupt(struct trindle_lane_reader *reader, const char *format, ...)
 }
 
 /**
- * Reads the tail, once the lane has ended (§5, "at the end of what was committed"): the sender stores it at every
- * claim, so a receiver that watched it while the lane is busy would share a second cache line with the sender.
- *
- * @return whether the tail moved on; marks the lane corrupt if the new tail is impossible.
- */
-static bool refresh_tail(struct trindle_lane_reader *reader)
-{
-    const uint64_t tail =
-        atomic_load_explicit(trindle_u64(reader->lane.header, TRINDLE_LANE_TAIL_OFFSET), memory_order_acquire);
-    if (tail == reader->tail)
-    {
-        return false;
-    }
-    if (tail < reader->position || tail - reader->released > reader->lane.capacity ||
-        (tail & (TRINDLE_RECORD_ALIGNMENT - 1)) != 0)
-    {
-        corrupt(reader,
-            "tail=%" PRIu64 " is impossible: read position=%" PRIu64 ", released=%" PRIu64 ", capacity=%" PRIu32, tail,
-            reader->position, reader->released, reader->lane.capacity);
-        return false;
-    }
-    reader->tail = tail;
-    return true;
-}
-
-/**
  * Turns the record claimed at the read position and never committed (its sender died mid-send) into padding that
  * reaches the next committed record, or the tail, or the ring's end, whichever is first (§8). `tail` was checked.
  */
@@ -84,10 +58,12 @@ static void pad_dead_claim(struct trindle_lane_reader *reader, uint64_t tail)
 
 /**
  * Called when nothing is committed at the read position (§5, "at the end of what was committed"): if the lane's
- * ended word is set, either the lane has ended here, or something is still to be read after all.
+ * ended word is set, either the lane has ended here, or something is still to be read after all. The tail is read
+ * here alone, and checked every time: the sender stores it at every claim, so a receiver that watched it while the
+ * lane is busy would share a second cache line with the sender.
  *
- * @return whether to look at the read position again: the tail moved on, or a claim its sender never committed
- *         was turned into padding. When false, the lane is empty for now, or no longer open.
+ * @return whether to look at the read position again: something committed is still to be read, or a claim its
+ *         sender never committed was turned into padding. When false, the lane is empty for now, or no longer open.
  */
 static bool ended_here(struct trindle_lane_reader *reader)
 {
@@ -97,13 +73,18 @@ static bool ended_here(struct trindle_lane_reader *reader)
         return false;
     }
     /* Loaded after the ended word (acquire): everything the sender committed before ending is visible now. */
-    (void)refresh_tail(reader);
-    if (reader->state != TRINDLE_LANE_OPEN)
+    const uint64_t tail =
+        atomic_load_explicit(trindle_u64(reader->lane.header, TRINDLE_LANE_TAIL_OFFSET), memory_order_acquire);
+    const uint64_t position = reader->position;
+    if (tail < position || tail - reader->released > reader->lane.capacity ||
+        (tail & (TRINDLE_RECORD_ALIGNMENT - 1)) != 0)
     {
+        corrupt(reader,
+            "tail=%" PRIu64 " is impossible: read position=%" PRIu64 ", released=%" PRIu64 ", capacity=%" PRIu32, tail,
+            position, reader->released, reader->lane.capacity);
         return false;
     }
-    const uint64_t position = reader->position;
-    if (position == reader->tail)
+    if (position == tail)
     {
         /* Ended is never cleared, and the head stays where it was released: a later receiver sees the end too. */
         reader->state = TRINDLE_LANE_ENDED;
@@ -113,7 +94,7 @@ static bool ended_here(struct trindle_lane_reader *reader)
             trindle_u64(reader->lane.ring + (position & reader->lane.mask), TRINDLE_RECORD_STAMP_OFFSET),
             memory_order_acquire) != position + 1)
     {
-        pad_dead_claim(reader, reader->tail); /* claimed, never committed: its sender will send no more */
+        pad_dead_claim(reader, tail); /* claimed, never committed: its sender will send no more */
     }
     return true;
 }
@@ -373,7 +354,6 @@ void trindle_lane_reader_start(struct trindle_lane_reader *reader)
     reader->state = TRINDLE_LANE_OPEN;
     reader->position = head;
     reader->released = head;
-    reader->tail = head;
     reader->released_count = atomic_load_explicit(
         trindle_u64(reader->lane.header, TRINDLE_LANE_RELEASED_COUNT_OFFSET), memory_order_acquire);
     reader->delivered_count = reader->released_count;

@@ -368,6 +368,13 @@ static void spoil_tail_behind_position(const struct tamper *lane, uint64_t tail)
     end_with_tail(lane, tail - 32);
 }
 
+/* Back to where the lane began, the receiver's head when it opened: checked all the same. */
+static void spoil_tail_back_to_the_start(const struct tamper *lane, uint64_t tail)
+{
+    (void)tail;
+    end_with_tail(lane, 0);
+}
+
 static void spoil_message_too_long(const struct tamper *lane, uint64_t tail)
 {
     write_record(lane, tail, 497, TRINDLE_RECORD_TYPE_MESSAGE);
@@ -480,6 +487,7 @@ static void should_isolate_every_kind_of_corrupt_lane(void)
     corrupt_case("misaligned tail", spoil_misaligned_tail, "tail=88 is impossible");
     corrupt_case("tail beyond capacity", spoil_tail_beyond_capacity, "tail=4192 is impossible");
     corrupt_case("tail behind the read position", spoil_tail_behind_position, "tail=48 is impossible");
+    corrupt_case("tail back to the start", spoil_tail_back_to_the_start, "tail=0 is impossible");
     corrupt_case("message too long", spoil_message_too_long, "length=497 exceeds its limit=496");
     corrupt_case("huge length", spoil_huge_length, "length=4294967280 exceeds its limit=4080");
     corrupt_case("unknown type", spoil_unknown_type, "unknown type=7");
