@@ -155,6 +155,19 @@ static bool register_asymmetric_wake(void)
     return registered == 1;
 }
 
+/* The position a sender may fill up to a capacity beyond (docs/pipe-format.md §4, §5.1): the head, or a tap's
+ * position if a tap holds an earlier one. The head is loaded first (acquire keeps the tap's load after it), the tap's
+ * word with a full load: a sender that finds no tap read the head before the tap attached, so a tap that starts at a
+ * head it reads after attaching never finds its records overwritten. */
+static uint64_t room_head(const struct trindle_lane *lane)
+{
+    const uint64_t head =
+        atomic_load_explicit(trindle_u64(lane->header, TRINDLE_LANE_HEAD_OFFSET), memory_order_acquire);
+    const uint64_t tap =
+        atomic_load_explicit(trindle_u64(lane->header, TRINDLE_LANE_TAP_HEAD_OFFSET), memory_order_seq_cst);
+    return tap != 0 && tap - 1 < head ? tap - 1 : head;
+}
+
 int trindle_lane_sender_open(int fd, trindle_lane_sender_t **sender)
 {
     if (sender == NULL || fd < 0)
@@ -173,8 +186,7 @@ int trindle_lane_sender_open(int fd, trindle_lane_sender_t **sender)
         return result;
     }
     opened->asymmetric_wake = register_asymmetric_wake();
-    atomic_init(&opened->head_cache,
-        atomic_load_explicit(trindle_u64(opened->lane.header, TRINDLE_LANE_HEAD_OFFSET), memory_order_acquire));
+    atomic_init(&opened->head_cache, room_head(&opened->lane));
     atomic_init(&opened->ended, false);
     *sender = opened;
     return TRINDLE_OK;
@@ -287,9 +299,7 @@ static int claim_now(trindle_lane_sender_t *sender, uint32_t length, uint32_t ty
             {
                 return TRINDLE_E_FULL;
             }
-            atomic_store_explicit(&sender->head_cache,
-                atomic_load_explicit(trindle_u64(lane->header, TRINDLE_LANE_HEAD_OFFSET), memory_order_acquire),
-                memory_order_release);
+            atomic_store_explicit(&sender->head_cache, room_head(lane), memory_order_release);
             refreshed = true;
             continue;
         }

@@ -85,6 +85,9 @@
  *  process exited for good (§7). Outside the ring, so a full lane ends too; never cleared. The receiver
  *  acquire-loads it only when it finds nothing to read. */
 #define TRINDLE_LANE_ENDED_OFFSET (TRINDLE_LANE_SENDER_SLEEPING_OFFSET + TRINDLE_LANE_CACHE_LINE_PAIR)
+/** Written by the supervisor while a tap reads the lane (§5.1): 0 when no tap holds it, else the tap's release
+ *  position plus one. Senders fill up to a capacity beyond the smaller of the head and the tap's position. */
+#define TRINDLE_LANE_TAP_HEAD_OFFSET (TRINDLE_LANE_ENDED_OFFSET + TRINDLE_LANE_CACHE_LINE_PAIR)
 /** The header fills one page, so the ring starts page-aligned. */
 #define TRINDLE_LANE_HEADER_LENGTH 4096
 

@@ -117,6 +117,12 @@ public final class LaneDescriptor
      * too; never cleared. The receiver reads it (acquire) only when it finds nothing to read.
      */
     public static final int ENDED_OFFSET = SENDER_SLEEPING_OFFSET + CACHE_LINE_PAIR;
+    /**
+     * Written by the supervisor while a tap reads the lane (docs/pipe-format.md §5.1): 0 when no tap holds it, else
+     * the tap's release position plus one. Senders fill up to a capacity beyond the smaller of the head and the tap's
+     * position, so a tap sees every record before it can be overwritten.
+     */
+    public static final int TAP_HEAD_OFFSET = ENDED_OFFSET + CACHE_LINE_PAIR;
     /** The header fills one page, so the ring starts page-aligned. */
     public static final int HEADER_LENGTH = 4096;
 

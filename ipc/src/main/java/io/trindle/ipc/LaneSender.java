@@ -91,10 +91,11 @@ public final class LaneSender implements AutoCloseable
         this.mask = lane.mask;
         this.maxPayloadLength = lane.maxPayloadLength;
         this.waitStrategy = waitStrategy;
-        this.headCache = (long)LONG.getAcquire(header, (long)HEAD_OFFSET);
+        final long head = (long)LONG.getAcquire(header, (long)HEAD_OFFSET);
+        this.headCache = roomHead(header);
         this.ownTail = (long)LONG.getAcquire(header, (long)TAIL_OFFSET);
         this.shortClaims = exclusive && (ownTail & (LaneDescriptor.RECORD_ALIGNMENT - 1)) == 0 &&
-            ownTail >= headCache && ownTail - headCache <= capacity;
+            ownTail >= head && ownTail - head <= capacity;
     }
 
     /**
@@ -771,7 +772,7 @@ public final class LaneSender implements AutoCloseable
                 {
                     return FULL;
                 }
-                headCache = (long)LONG.getAcquire(header, (long)HEAD_OFFSET);
+                headCache = roomHead(header);
                 refreshed = true;
                 continue;
             }
@@ -793,6 +794,19 @@ public final class LaneSender implements AutoCloseable
             LONG.setRelease(ring, index + RECORD_STAMP_OFFSET, tail + 1);
         }
         return tail + padding;
+    }
+
+    /**
+     * The position this sender may fill up to a capacity beyond (docs/pipe-format.md §4, §5.1): the head, or a tap's
+     * position if a tap holds an earlier one. The head is loaded first, and the tap's word after it with a full load,
+     * so that a sender that finds no tap read the head before the tap attached: a tap that starts at a head it reads
+     * after attaching can never find its records overwritten.
+     */
+    static long roomHead(final MemorySegment header)
+    {
+        final long head = (long)LONG.getAcquire(header, (long)HEAD_OFFSET);
+        final long tap = (long)LONG.getVolatile(header, (long)LaneDescriptor.TAP_HEAD_OFFSET);
+        return tap > 0 && tap - 1 < head ? tap - 1 : head;
     }
 
     private IllegalStateException corrupt(final String reason)

@@ -41,7 +41,7 @@ class PipeFormatDocTest
                 }
             }
         }
-        assertEquals(26, checked, "rows checked: 14 header offsets, 3 record offsets, 4 types, 2 attachment offsets, " +
+        assertEquals(27, checked, "rows checked: 15 header offsets, 3 record offsets, 4 types, 2 attachment offsets, " +
             "3 moved record offsets");
         assertTrue(String.join(" ", lines).contains("length = 16 (`MOVED_LENGTH`)") &&
             LaneDescriptor.MOVED_LENGTH == 16);

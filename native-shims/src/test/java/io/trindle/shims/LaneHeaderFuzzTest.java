@@ -73,6 +73,7 @@ class LaneHeaderFuzzTest
         RECEIVER_SLEEPING(LaneDescriptor.RECEIVER_SLEEPING_OFFSET, 4, false),
         SENDER_SLEEPING(LaneDescriptor.SENDER_SLEEPING_OFFSET, 4, false),
         ENDED(LaneDescriptor.ENDED_OFFSET, 4, false),
+        TAP_HEAD(LaneDescriptor.TAP_HEAD_OFFSET, 8, false),
         RING(-1, 0, false);
 
         final int offset;

@@ -65,8 +65,8 @@ import java.util.stream.Stream;
     versionProvider = Main.Version.class,
     subcommands = {Verbs.RunCommand.class, Verbs.ValidateCommand.class, Verbs.StatusCommand.class,
         Verbs.TopCommand.class, Verbs.JournalCommand.class, Verbs.StopCommand.class, Verbs.RestartCommand.class,
-        Verbs.RevokeCommand.class,
-        Verbs.ResizeCommand.class, Verbs.GrantCommand.class, Verbs.ReclaimCommand.class, Verbs.SandboxCommand.class,
+        Verbs.RevokeCommand.class, Verbs.ResizeCommand.class, Verbs.TapCommand.class, Verbs.RecordCommand.class,
+        Verbs.GrantCommand.class, Verbs.ReclaimCommand.class, Verbs.SandboxCommand.class,
         Verbs.DemoCommand.class, Verbs.CompletionCommand.class,
         CommandLine.HelpCommand.class},
     exitCodeList = {"0:success", "1:a worker failed, the supervisor met an internal error, or no pipeline " +

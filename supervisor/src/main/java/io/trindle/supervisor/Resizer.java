@@ -27,9 +27,11 @@ final class Resizer
     private final ObjectTable objects;
     private final List<WorkerProcess> workers;
     private final Reporter reporter;
+    private final Taps taps;
 
-    Resizer(final ObjectTable objects, final List<WorkerProcess> workers, final Reporter reporter)
+    Resizer(final ObjectTable objects, final List<WorkerProcess> workers, final Reporter reporter, final Taps taps)
     {
+        this.taps = taps;
         this.objects = objects;
         this.workers = workers;
         this.reporter = reporter;
@@ -50,6 +52,11 @@ final class Resizer
         catch (final IllegalArgumentException e)
         {
             return new Outcome(false, "cannot resize pipe '" + pipe + "': " + e.getMessage());
+        }
+        if (taps.isTapped(pipe))
+        {
+            return new Outcome(false, "cannot resize pipe '" + pipe + "' now: a tap reads it (trindle tap or trindle " +
+                "record); resize it once the tap is stopped");
         }
         final String receiverName = objects.receiverOf(pipe);
         final List<Runnable> moves = new ArrayList<>();

@@ -4,10 +4,12 @@ import io.trindle.supervisor.config.Durations;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -23,6 +25,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
@@ -241,6 +244,12 @@ final class StatusSocket implements AutoCloseable
             client.configureBlocking(false);
             client.register(selector, SelectionKey.OP_READ);
             final String line = readRequest(client, selector, deadline(CLIENT_TIMEOUT));
+            final String tapped = line == null ? null : tapRequest(line);
+            if (tapped != null)
+            {
+                tap(client, selector, tapped, supervisor);
+                return;
+            }
             final String answer = line == null ?
                 REFUSED + "no request line within " + Durations.format(CLIENT_TIMEOUT) + "; a request is one line of " +
                     "at most " + MAX_REQUEST_BYTES + " bytes: the key, a space and the command\n" :
@@ -251,6 +260,57 @@ final class StatusSocket implements AutoCloseable
         {
             // The client went away, or took too long to read its answer: its connection is closed; nothing else
             // depends on it.
+        }
+    }
+
+    /** @return the pipe a request with a valid key asks to tap, or null for any other request. */
+    private String tapRequest(final String line)
+    {
+        final int space = line.indexOf(' ');
+        final String command = line.substring(space + 1);
+        return space > 0 && command.startsWith(TapWire.REQUEST) &&
+            MessageDigest.isEqual(line.substring(0, space).getBytes(StandardCharsets.US_ASCII), key) ?
+            command.substring(TapWire.REQUEST.length()) : null;
+    }
+
+    /**
+     * Taps {@code pipe} and streams its messages to the client for as long as the client reads and the pipe's lanes
+     * last ({@link TapWire}); then lets go of the lanes, whatever ended the stream.
+     */
+    private static void tap(final SocketChannel client, final Selector selector, final String pipe,
+        final Supervisor supervisor) throws IOException
+    {
+        final CompletableFuture<Taps.Attached> attaching = supervisor.tap(pipe);
+        final Taps.Attached attached;
+        try
+        {
+            attached = attaching.get(ANSWER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        catch (final TimeoutException | ExecutionException | InterruptedException e)
+        {
+            // Should the loop attach later, nobody reads: let go at once then.
+            attaching.thenAccept(late -> supervisor.untap(late));
+            write(client, selector, ByteBuffer.wrap((ERROR + "the supervisor's loop did not attach the tap within " +
+                Durations.format(ANSWER_TIMEOUT) + "\n").getBytes(StandardCharsets.UTF_8)), deadline(CLIENT_TIMEOUT));
+            return;
+        }
+        if (attached.refusal() != null)
+        {
+            write(client, selector, ByteBuffer.wrap((REFUSED + attached.refusal() + "\n")
+                .getBytes(StandardCharsets.UTF_8)), deadline(CLIENT_TIMEOUT));
+            return;
+        }
+        try
+        {
+            TapWire.stream(client, selector, attached.lanes());
+        }
+        catch (final TapWire.ClientGone e)
+        {
+            // The client stopped reading (--limit, Ctrl-C, a closed pipe): nothing more to send.
+        }
+        finally
+        {
+            supervisor.untap(attached);
         }
     }
 
@@ -493,6 +553,47 @@ final class StatusSocket implements AutoCloseable
                     throw new IOException("no answer within " + Durations.format(ASK_TIMEOUT));
                 }
             }
+        }
+    }
+
+    /** A connection whose answer is read as it comes: a tap's stream ({@link TapWire}). */
+    record Stream(SocketChannel channel) implements AutoCloseable
+    {
+        InputStream input()
+        {
+            return Channels.newInputStream(channel);
+        }
+
+        @Override
+        public void close() throws IOException
+        {
+            channel.close();
+        }
+    }
+
+    /**
+     * Sends {@code command} to the supervisor of {@code pipeline} and leaves the connection open for its answer, which
+     * has no deadline: the client reads it for as long as it lasts.
+     *
+     * @throws IOException if no supervisor answers there.
+     */
+    static Stream open(final String pipeline, final String command) throws IOException
+    {
+        final String key = Files.readString(keyOf(pipeline), StandardCharsets.US_ASCII).strip();
+        final SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(pathOf(pipeline)));
+        try
+        {
+            final ByteBuffer request = ByteBuffer.wrap((key + " " + command + "\n").getBytes(StandardCharsets.UTF_8));
+            while (request.hasRemaining())
+            {
+                channel.write(request);
+            }
+            return new Stream(channel);
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            channel.close();
+            throw e;
         }
     }
 

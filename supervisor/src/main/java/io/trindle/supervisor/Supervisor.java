@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -70,6 +71,8 @@ final class Supervisor
     private static final Duration STDERR_WAIT = Duration.ofSeconds(1);
     /** How long the workers' output may take to be copied to its end once the last worker exited. */
     private static final Duration OUTPUT_DRAIN = Duration.ofSeconds(2);
+    /** How long a tap may take, once the pipeline ended, to send what it read to its client. */
+    private static final Duration TAP_DRAIN = Duration.ofSeconds(5);
 
     private sealed interface Event
     {
@@ -126,6 +129,11 @@ final class Supervisor
 
     /** {@code trindle restart}: restart every replica of a worker ({@code splitter}) or one ({@code splitter.1}). */
     private record RestartRequested(String target, CompletableFuture<String> answer) implements Event
+    {
+    }
+
+    /** {@code trindle tap} or {@code trindle record} asks to tap a pipe. */
+    private record TapRequested(String pipe, CompletableFuture<Taps.Attached> answer) implements Event
     {
     }
 
@@ -190,6 +198,7 @@ final class Supervisor
     private ObjectTable objects;
     private HandleBroker broker;
     private Resizer resizer;
+    private Taps taps;
     private StopSequence stopSequence;
     private Revocations revocations;
     private RuntimeGrants runtimeGrants;
@@ -268,7 +277,8 @@ final class Supervisor
             return EXIT_WORKER_FAILED;
         }
         broker = new HandleBroker(objects, workers, reporter, tally);
-        resizer = new Resizer(objects, workers, reporter);
+        taps = new Taps(objects);
+        resizer = new Resizer(objects, workers, reporter, taps);
         observer = new Observer(config, workers, objects, tally, broker);
         revocations = new Revocations(config, workers, objects, broker, reporter, round -> timers.schedule(
             () -> events.add(new RevokeTimeout(round)), Revocations.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
@@ -306,6 +316,7 @@ final class Supervisor
                 reporter.sayAsIs(open + " output stream(s) of the workers still open after " +
                     OUTPUT_DRAIN.toSeconds() + " s (held by a process a worker left behind?): not waiting for them");
             }
+            awaitTaps();
             // A result is never silently wrong: restarts of a worker that is not restart-safe are said, and turn a
             // success into EXIT_UNSAFE_RESTARTS.
             final String unsafe = Restarts.unsafe(workers);
@@ -432,6 +443,50 @@ final class Supervisor
         return answer;
     }
 
+    private static String lanes(final int count)
+    {
+        return count + (count == 1 ? " lane" : " lanes");
+    }
+
+    /** Lets each tap send what it read of lanes that have all ended, for at most {@link #TAP_DRAIN}. */
+    private void awaitTaps()
+    {
+        try
+        {
+            final Set<String> left = taps.awaitDone(TAP_DRAIN);
+            if (!left.isEmpty())
+            {
+                reporter.sayAsIs("the tap of pipe(s) " + String.join(", ", left) + " did not take all it read within " +
+                    TAP_DRAIN.toSeconds() + " s (its client reads slowly): it is cut short");
+            }
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Attaches a tap to every lane of {@code pipe} (docs/pipe-format.md §5.1), on the loop thread; the caller streams
+     * what it reads, then lets go with {@link #untap}.
+     */
+    CompletableFuture<Taps.Attached> tap(final String pipe)
+    {
+        final CompletableFuture<Taps.Attached> answer = new CompletableFuture<>();
+        events.add(new TapRequested(pipe, answer));
+        return answer;
+    }
+
+    /** Lets go of a tap's lanes (any thread), and says so. */
+    void untap(final Taps.Attached attached)
+    {
+        if (attached.refusal() == null)
+        {
+            reporter.say("pipe '%s' is no longer tapped", attached.pipe());
+            taps.detach(attached.pipe(), attached.lanes());
+        }
+    }
+
     /**
      * Resizes the lanes of pipe {@code pipe} to {@code capacity} bytes while the pipeline runs (docs/pipe-format.md
      * §9). Answered by the loop thread, once the new lanes were given out.
@@ -469,6 +524,10 @@ final class Supervisor
         if (event instanceof SnapshotQuery query)
         {
             query.answer().completeExceptionally(e);
+        }
+        if (event instanceof TapRequested request)
+        {
+            request.answer().completeExceptionally(e);
         }
         if (event instanceof RestartRequested request)
         {
@@ -577,6 +636,7 @@ final class Supervisor
             case SnapshotQuery ignored -> "a metrics scrape";
             case RestartRequested request -> "a request to restart " + request.target();
             case ResizeRequested request -> "a request to resize " + request.pipe();
+            case TapRequested request -> "a request to tap " + request.pipe();
             case RestartTimeout timeout -> "the restart timeout of worker " + timeout.worker().label;
             case StartNext next -> "the start of worker " + workers.get(next.index()).label;
             case RevokeRequested request -> "a request to revoke segment " + request.segment() + " from " +
@@ -652,6 +712,16 @@ final class Supervisor
                 final Resizer.Outcome outcome = stopping ? new Resizer.Outcome(false, "pipeline '" + config.name() +
                     "' is stopping; nothing is resized") : resizer.resize(request.pipe(), request.capacity());
                 request.answer().complete((outcome.done() ? "" : StatusSocket.REFUSED) + outcome.text() + "\n");
+            }
+            case TapRequested request ->
+            {
+                final Taps.Attached attached = stopping ? new Taps.Attached(request.pipe(), List.of(), "pipeline '" +
+                    config.name() + "' is stopping; nothing is tapped") : taps.attach(request.pipe());
+                if (attached.refusal() == null)
+                {
+                    reporter.say("pipe '%s' is tapped: %s", request.pipe(), lanes(attached.lanes().size()));
+                }
+                request.answer().complete(attached);
             }
             case SnapshotQuery query -> query.answer().complete(observer.snapshot());
             case ChannelEnded ended -> ended.channel().close();

@@ -410,6 +410,73 @@ final class Verbs
         }
     }
 
+    @Command(name = "tap", description = {"show a running pipe's messages as its receiver gets them, taking none",
+        "Every message committed to PIPE from now on, in order per lane, with its lane, sender and sequence, while " +
+        "the receiver reads them as ever (docs/pipe-format.md §5.1). A tap that reads slowly (a paused terminal) " +
+        "holds the senders back; it never loses a message. One tap (or record) per pipe at a time; the pipe cannot " +
+        "be resized meanwhile. Messages on stdout, what happens on stderr."},
+        exitCodeList = {"0:the pipe ended, or --limit messages were shown", "1:no such pipeline or pipe, or the " +
+            "supervisor refused or went away", EXIT_USAGE})
+    static final class TapCommand extends Verb
+    {
+        @Parameters(index = "0", paramLabel = "NAME", description = "the pipeline, as its config names it")
+        private String name;
+        @Parameters(index = "1", paramLabel = "PIPE", description = "the pipe, as the config names it")
+        private String pipe;
+        @Option(names = "--format", paramLabel = "text|hex|json", defaultValue = "text",
+            description = "text: one line per message, the bytes as UTF-8 with escapes; hex: a dump; json: one " +
+                "object per line (\"text\" or, for bytes that are not UTF-8, \"base64\") (default: ${DEFAULT-VALUE})")
+        private String format;
+        @Option(names = {"-n", "--limit"}, paramLabel = "N", description = "exit after N messages")
+        private Long limit;
+
+        @Override
+        public Integer call()
+        {
+            final TapClient.Format chosen = Log.named(TapClient.Format.class, format);
+            if (chosen == null)
+            {
+                throw new ParameterException(commandLine(), "--format is '" + format + "', which is none of " +
+                    Log.choices(TapClient.Format.class));
+            }
+            return new TapClient(out(), err()).tap(name, pipe, chosen, limit(commandLine(), limit));
+        }
+    }
+
+    @Command(name = "record", description = {"record a running pipe's messages into a directory, taking none",
+        "As trindle tap, but each message (with its lane, sender, sequence and time) is appended to a recording " +
+        "in DIR, a Chronicle Queue (docs/journal.md, Recordings), for trindle replay."},
+        exitCodeList = {"0:the pipe ended, or --limit messages were recorded", "1:no such pipeline or pipe, the " +
+            "supervisor refused or went away, or DIR cannot hold a recording", EXIT_USAGE})
+    static final class RecordCommand extends Verb
+    {
+        @Parameters(index = "0", paramLabel = "NAME", description = "the pipeline, as its config names it")
+        private String name;
+        @Parameters(index = "1", paramLabel = "PIPE", description = "the pipe, as the config names it")
+        private String pipe;
+        @Option(names = "--to", paramLabel = "DIR", required = true, description = "the recording's directory " +
+            "(made if need be; a recording there already is added to)")
+        private Path to;
+        @Option(names = {"-n", "--limit"}, paramLabel = "N", description = "exit after N messages")
+        private Long limit;
+
+        @Override
+        public Integer call()
+        {
+            return new TapClient(out(), err()).record(name, pipe, to, limit(commandLine(), limit));
+        }
+    }
+
+    /** @return {@code limit}, checked positive, or -1 for none. */
+    private static long limit(final CommandLine line, final Long limit)
+    {
+        if (limit != null && limit < 1)
+        {
+            throw new ParameterException(line, "--limit takes a positive number of messages, not " + limit);
+        }
+        return limit == null ? -1 : limit;
+    }
+
     @Command(name = "grant", description = {"grant a segment or allocator to a running worker",
         "Its processes (every replica, or WORKER.N) get a handle to OBJECT, a segment or allocator of the config, " +
         "with RIGHTS, checked as a config's grant is: a notice tells each running process, whose runtime keeps the " +
