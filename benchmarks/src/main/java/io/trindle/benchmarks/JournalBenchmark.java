@@ -14,7 +14,8 @@ import java.util.Locale;
  * What the journal costs the control path: {@code benchmarks/run journal [ROUNDS [TURNS]]}. Turn by turn, the
  * handle pipeline of {@link HandleMoveBenchmark} under {@code trindle run} and under {@code trindle run
  * --no-journal}: each move is two control operations (a transfer and a redemption), each a journal entry. Then the
- * cost of one append in one thread, for an entry the size of a transfer's.
+ * cost of one append in one thread, for an entry the size of a transfer's. Then a pipe's throughput with and without
+ * a tap or a recording attached ({@link TapBenchmark}).
  */
 public final class JournalBenchmark
 {
@@ -28,13 +29,15 @@ public final class JournalBenchmark
     {
         if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h")))
         {
-            System.out.println("usage: benchmarks/run journal [ROUNDS [TURNS]]\n  control operations per second " +
-                "(handle moves under trindle run) with the journal and without (--no-journal), taking turns;\n" +
-                "  then the cost of one journal append in one thread");
+            System.out.println("usage: benchmarks/run journal [ROUNDS [TURNS [MESSAGES]]]\n  control operations " +
+                "per second (handle moves under trindle run) with the journal and without (--no-journal), taking " +
+                "turns;\n  then the cost of one journal append in one thread;\n  then a pipe's throughput without a " +
+                "tap, with a tap (trindle tap) and with a recording tap (trindle record), taking turns");
             return;
         }
         final int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5_000;
         final int turns = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        final int messages = args.length > 2 ? Integer.parseInt(args[2]) : 2_000_000;
         final String java = ProcessHandle.current().info().command().orElseThrow();
         final String classPath = System.getProperty("java.class.path");
 
@@ -71,6 +74,8 @@ public final class JournalBenchmark
             2e9 / withMedian, 2e9 / withoutMedian);
         System.out.println();
         appendCost();
+        System.out.println();
+        TapBenchmark.run(messages, turns);
     }
 
     /** Times {@link #APPENDS} appends of a transfer-sized entry, in one thread, to a fresh journal. */

@@ -1,6 +1,7 @@
 package io.trindle.supervisor;
 
 import io.trindle.journal.Journal;
+import io.trindle.journal.Recording;
 import io.trindle.supervisor.config.ConfigException;
 import io.trindle.supervisor.config.JournalConfig;
 import io.trindle.supervisor.config.MetricsConfig;
@@ -24,10 +25,13 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
@@ -63,7 +67,8 @@ import java.util.stream.Stream;
 @Command(name = "trindle", customSynopsis = "trindle COMMAND [ARGUMENTS]",
     description = "Runs pipelines of worker processes joined by pipes in shared memory, and answers for them.",
     versionProvider = Main.Version.class,
-    subcommands = {Verbs.RunCommand.class, Verbs.ValidateCommand.class, Verbs.StatusCommand.class,
+    subcommands = {Verbs.RunCommand.class, Verbs.RunWorkerCommand.class, Verbs.ValidateCommand.class,
+        Verbs.StatusCommand.class,
         Verbs.TopCommand.class, Verbs.JournalCommand.class, Verbs.StopCommand.class, Verbs.RestartCommand.class,
         Verbs.RevokeCommand.class, Verbs.ResizeCommand.class, Verbs.TapCommand.class, Verbs.RecordCommand.class,
         Verbs.GrantCommand.class, Verbs.ReclaimCommand.class, Verbs.SandboxCommand.class,
@@ -267,8 +272,38 @@ public final class Main implements Callable<Integer>
     static int runPipeline(final Path file, final MetricsConfig metrics, final JournalConfig journalOption,
         final Log log)
     {
+        return runPipeline(file, metrics, journalOption, Map.of(), UnaryOperator.identity(), log);
+    }
+
+    /**
+     * As {@link #runPipeline(Path, MetricsConfig, JournalConfig, Log)}, recording pipes from their first message and
+     * running the pipeline {@code derive} makes of the config ({@code trindle run-worker}).
+     *
+     * @param recordings pipe → the directory of its recording ({@code --record PIPE=DIR}).
+     * @param derive     what to run instead of the config; throws {@link IllegalArgumentException} to refuse it.
+     */
+    static int runPipeline(final Path file, final MetricsConfig metrics, final JournalConfig journalOption,
+        final Map<String, Path> recordings, final UnaryOperator<PipelineConfig> derive, final Log log)
+    {
         final Reporter reporter = new Reporter(log);
-        final PipelineConfig parsed = parse(file, reporter::sayAsIs);
+        PipelineConfig parsed = parse(file, reporter::sayAsIs);
+        try
+        {
+            parsed = parsed == null ? null : derive.apply(parsed);
+            for (final String pipe : recordings.keySet())
+            {
+                if (parsed != null && !parsed.pipes().containsKey(pipe))
+                {
+                    throw new IllegalArgumentException("--record " + pipe + "=...: " + file + " has no pipe '" + pipe +
+                        "' (its pipes: " + String.join(", ", parsed.pipes().keySet()) + ")");
+                }
+            }
+        }
+        catch (final IllegalArgumentException e)
+        {
+            reporter.sayAsIs("trindle: " + e.getMessage());
+            parsed = null;
+        }
         final PipelineConfig config = parsed == null || metrics == null ? parsed : parsed.withMetrics(metrics);
         if (config != null)
         {
@@ -280,7 +315,24 @@ public final class Main implements Callable<Integer>
             finish(reporter, Supervisor.EXIT_USAGE, "nothing was started");
             return Supervisor.EXIT_USAGE;
         }
+        final Map<String, Supervisor.RecordingTo> opened = new LinkedHashMap<>();
+        for (final Map.Entry<String, Path> recording : recordings.entrySet())
+        {
+            try
+            {
+                opened.put(recording.getKey(), new Supervisor.RecordingTo(recording.getValue(),
+                    Recording.Writer.open(recording.getValue())));
+            }
+            catch (final RuntimeException | LinkageError e)
+            {
+                opened.values().forEach(done -> done.writer().close());
+                finish(reporter, Supervisor.EXIT_USAGE, "cannot open a recording in " + recording.getValue() + ": " +
+                    e.getMessage() + "; nothing was started");
+                return Supervisor.EXIT_USAGE;
+            }
+        }
         final Supervisor supervisor = new Supervisor(config, settings, log);
+        supervisor.record(opened);
         final StatusSocket socket;
         try
         {

@@ -55,10 +55,11 @@ final class ReplayWorker
         }
         final ControlChannel channel = ControlChannel.inherited();
         final List<ControlMessage.Grant> grants = new ArrayList<>();
-        if (!(channel.receive() instanceof ControlMessage.Hello))
+        if (!(channel.receive() instanceof ControlMessage.Hello hello))
         {
             err.println("trindle: the supervisor's first control message was not a hello");
             System.exit(1);
+            return;
         }
         for (ControlMessage message = channel.receive(); !(message instanceof ControlMessage.GrantsDone);
             message = channel.receive())
@@ -72,7 +73,7 @@ final class ReplayWorker
         channel.send(new ControlMessage.Ready());
         Thread.ofPlatform().daemon().name("trindle-control").start(() -> worker.watch(channel));
         final int status = arguments[0].equals(PRINT) ? worker.print(grants) :
-            worker.replay(grants, Path.of(arguments[1]), arguments.length == 3 ? arguments[2] : null);
+            worker.replay(grants, hello.replica(), Path.of(arguments[1]), arguments.length == 3 ? arguments[2] : null);
         System.out.flush();
         System.exit(status);
     }
@@ -96,7 +97,12 @@ final class ReplayWorker
         }
     }
 
-    private int replay(final List<ControlMessage.Grant> grants, final Path directory, final String pace)
+    /**
+     * Sends the messages recorded on lane {@code laneId}: replica i of the replay stands for the sending process
+     * behind lane i, so a receiver that tells its senders apart by lane sees them apart as they were.
+     */
+    private int replay(final List<ControlMessage.Grant> grants, final int laneId, final Path directory,
+        final String pace)
     {
         final ControlMessage.Grant grant = grants.stream().filter(g -> g.rights().contains(Right.SEND)).findFirst()
             .orElse(null);
@@ -119,6 +125,10 @@ final class ReplayWorker
             for (Recording.Message message = recording.next(); message != null && !stopping;
                 message = recording.next())
             {
+                if (message.laneId() != laneId)
+                {
+                    continue;
+                }
                 if (rate > 0)
                 {
                     waitUntil(start + (long)(sent * 1e9 / rate));
@@ -149,8 +159,8 @@ final class ReplayWorker
         {
             lanes.forEach(LaneSender::endStream);
         }
-        System.err.println("trindle: replayed " + sent + " message(s) from " + directory + " into '" + grant.name() +
-            "'");
+        System.err.println("trindle: replayed " + sent + " message(s) of lane " + laneId + " from " + directory +
+            " into '" + grant.name() + "'");
         return 0;
     }
 

@@ -304,7 +304,7 @@ final class StatusSocket implements AutoCloseable
         {
             TapWire.stream(client, selector, attached.lanes());
         }
-        catch (final TapWire.ClientGone e)
+        catch (final IOException e)
         {
             // The client stopped reading (--limit, Ctrl-C, a closed pipe): nothing more to send.
         }

@@ -199,6 +199,7 @@ final class Supervisor
     private HandleBroker broker;
     private Resizer resizer;
     private Taps taps;
+    private Map<String, RecordingTo> recordings = Map.of();
     private StopSequence stopSequence;
     private Revocations revocations;
     private RuntimeGrants runtimeGrants;
@@ -294,6 +295,11 @@ final class Supervisor
                 .with("pipes", objects.pipeInstances().size()).with("segments", objects.segmentCount())
                 .say("starting pipeline '%s': %d worker process(es), %d pipe instance(s), %d segment(s)",
                     config.name(), workers.size(), objects.pipeInstances().size(), objects.segmentCount());
+            recordings.forEach((pipe, recording) ->
+            {
+                Recorder.start(taps.attach(pipe), recording.directory(), recording.writer(), taps, reporter);
+                reporter.say("recording pipe '%s' into %s", pipe, recording.directory());
+            });
             // One worker per event, each posting the next behind whatever else is queued: a status query or a
             // stop waits for one spawn, not for all of them.
             events.add(new StartNext(0));
@@ -446,6 +452,17 @@ final class Supervisor
     private static String lanes(final int count)
     {
         return count + (count == 1 ? " lane" : " lanes");
+    }
+
+    /** A recording {@code trindle run --record PIPE=DIR} asked for, opened before the run. */
+    record RecordingTo(Path directory, io.trindle.journal.Recording.Writer writer)
+    {
+    }
+
+    /** Records each of these pipes from its first message ({@code trindle run --record}); call before {@link #run}. */
+    void record(final Map<String, RecordingTo> pipes)
+    {
+        recordings = Map.copyOf(pipes);
     }
 
     /** Lets each tap send what it read of lanes that have all ended, for at most {@link #TAP_DRAIN}. */

@@ -15,8 +15,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * How a tapped pipe's messages reach {@code trindle tap} and {@code trindle record}: after the status socket's request
@@ -50,9 +48,6 @@ final class TapWire
     /** Bytes of a message frame before its payload: length, kind, replica, lane, sequence, time, handles. */
     private static final int MESSAGE_HEADER = 4 + 1 + 2 + 4 + 8 + 8 + 4;
     private static final int BUFFER = 256 * 1024;
-    /** Messages taken from one lane before the next lane's turn. */
-    private static final int BATCH = 64;
-    private static final long MAX_IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private TapWire()
     {
@@ -79,7 +74,8 @@ final class TapWire
         new Streamer(client, selector, lanes).run();
     }
 
-    private static final class Streamer
+    /** The supervisor's end of the wire: frames in a buffer, written out when the loop says. */
+    private static final class Streamer implements TapLoop.Output
     {
         private final SocketChannel client;
         private final Selector selector;
@@ -88,7 +84,6 @@ final class TapWire
         private final ByteBuffer probe = ByteBuffer.allocate(64);
         private final long epochNanos;
         private final long startNanos = System.nanoTime();
-        private final LaneTap.Sink[] sinks;
 
         Streamer(final SocketChannel client, final Selector selector, final List<Taps.TappedLane> lanes)
         {
@@ -97,12 +92,6 @@ final class TapWire
             this.lanes = lanes;
             final Instant now = Instant.now();
             this.epochNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
-            this.sinks = new LaneTap.Sink[lanes.size()];
-            for (int i = 0; i < sinks.length; i++)
-            {
-                final int replica = lanes.get(i).receiverReplica();
-                sinks[i] = (laneId, sequence, handles, payload) -> message(replica, laneId, sequence, handles, payload);
-            }
         }
 
         void run() throws IOException
@@ -115,88 +104,36 @@ final class TapWire
                     .putInt(lane.tap().laneId()).putShort((short)sender.length).put(sender);
             }
             flush();
-            final boolean[] done = new boolean[lanes.size()];
-            int live = lanes.size();
-            long idle = 0;
-            while (live > 0)
-            {
-                boolean read = false;
-                for (int i = 0; i < lanes.size(); i++)
-                {
-                    if (done[i])
-                    {
-                        continue;
-                    }
-                    final LaneTap tap = lanes.get(i).tap();
-                    for (int taken = 0; taken < BATCH; taken++)
-                    {
-                        final int result = tap.next(sinks[i]);
-                        if (result == LaneTap.MESSAGE)
-                        {
-                            read = true;
-                            continue;
-                        }
-                        if (result != LaneTap.EMPTY)
-                        {
-                            done(lanes.get(i), result);
-                            done[i] = true;
-                            live--;
-                        }
-                        break;
-                    }
-                }
-                if (read)
-                {
-                    idle = 0;
-                    continue;
-                }
-                // Nothing new: what was read goes out, and then its room back to the senders.
-                flush();
-                releaseAll();
-                if (live > 0)
-                {
-                    if (clientLeft())
-                    {
-                        return;
-                    }
-                    idle = Math.min(MAX_IDLE_NANOS, Math.max(idle * 2, 10_000));
-                    LockSupport.parkNanos(idle);
-                }
-            }
-            flush();
+            TapLoop.run(lanes, this);
         }
 
-        private void message(final int replica, final int laneId, final long sequence, final int handles,
-            final MemorySegment payload)
+        @Override
+        public void message(final Taps.TappedLane lane, final long sequence, final int handles,
+            final MemorySegment payload) throws IOException
         {
             final int length = (int)payload.byteSize();
-            try
+            if (out.remaining() < MESSAGE_HEADER + length)
             {
-                if (out.remaining() < MESSAGE_HEADER + length)
-                {
-                    flush();
-                    releaseAll(); // the record being read stays held: its tap has not moved past it yet
-                }
-                out.putInt(MESSAGE_HEADER - 4 + length).put((byte)MESSAGE).putShort((short)replica).putInt(laneId)
-                    .putLong(sequence).putLong(epochNanos + (System.nanoTime() - startNanos)).putInt(handles);
-                if (length <= out.remaining())
-                {
-                    MemorySegment.ofBuffer(out).copyFrom(payload);
-                    out.position(out.position() + length);
-                }
-                else
-                {
-                    flush();
-                    writeFully(payload.asByteBuffer());
-                }
+                flush();
+                TapLoop.releaseAll(lanes); // the record being read stays held: its tap has not moved past it yet
             }
-            catch (final IOException e)
+            out.putInt(MESSAGE_HEADER - 4 + length).put((byte)MESSAGE).putShort((short)lane.receiverReplica())
+                .putInt(lane.tap().laneId()).putLong(sequence).putLong(epochNanos + (System.nanoTime() - startNanos))
+                .putInt(handles);
+            if (length <= out.remaining())
             {
-                throw new ClientGone(e);
+                MemorySegment.ofBuffer(out).copyFrom(payload);
+                out.position(out.position() + length);
+            }
+            else
+            {
+                flush();
+                writeFully(payload.asByteBuffer());
             }
         }
 
-        private void done(final Taps.TappedLane lane, final int result) throws IOException
+        @Override
+        public void done(final Taps.TappedLane lane, final int result) throws IOException
         {
             final int how = result == LaneTap.ENDED ? ENDED : result == LaneTap.MOVED ? MOVED : BROKEN;
             final byte[] reason = (how == BROKEN ? lane.tap().fault() : how == MOVED ? "the lane moved (a resize)" :
@@ -209,15 +146,8 @@ final class TapWire
                 .putInt(lane.tap().laneId()).put((byte)how).put(reason);
         }
 
-        private void releaseAll()
-        {
-            for (final Taps.TappedLane lane : lanes)
-            {
-                lane.tap().release();
-            }
-        }
-
-        private void flush() throws IOException
+        @Override
+        public void flush() throws IOException
         {
             out.flip();
             writeFully(out);
@@ -238,22 +168,12 @@ final class TapWire
             }
         }
 
-        /** @return whether the client closed its end (it sends nothing after its request). */
-        private boolean clientLeft() throws IOException
+        /** The client closed its end (it sends nothing after its request). */
+        @Override
+        public boolean gone() throws IOException
         {
             probe.clear();
             return client.read(probe) < 0;
-        }
-    }
-
-    /** The client went away while a message was written: the stream ends. */
-    static final class ClientGone extends RuntimeException
-    {
-        private static final long serialVersionUID = 1L;
-
-        ClientGone(final IOException cause)
-        {
-            super(cause.getMessage(), cause);
         }
     }
 

@@ -19,9 +19,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.UnaryOperator;
 
 /**
  * The verbs of the {@code trindle} command line, as picocli commands: each one's arguments, usage and exit statuses
@@ -163,6 +166,10 @@ final class Verbs
         private Path journal;
         @Option(names = "--no-journal", description = "keep no journal of this run")
         private boolean noJournal;
+        @Option(names = "--record", paramLabel = "PIPE=DIR", description = {"record every message of PIPE, from " +
+            "the first, into a recording in DIR (as trindle record does, for trindle run-worker --input); may be " +
+            "given for several pipes"})
+        private Map<String, Path> record = new LinkedHashMap<>();
 
         @Override
         public Integer call()
@@ -185,7 +192,42 @@ final class Verbs
             }
             final JournalConfig journalOption = noJournal ? JournalConfig.NONE :
                 journal == null ? null : new JournalConfig(true, journal.toAbsolutePath());
-            return Main.runPipeline(file, listen, journalOption, logOptions.log(commandLine(), out(), err()));
+            return Main.runPipeline(file, listen, journalOption, record, UnaryOperator.identity(),
+                logOptions.log(commandLine(), out(), err()));
+        }
+    }
+
+    @Command(name = "run-worker", description = {"run one worker of FILE alone, fed by recordings; print its output",
+        "Each pipe WORKER receives is sent a recording (trindle record, or trindle run --record): --input PIPE=DIR " +
+        "for each. What it sends is printed, a line per message, as trindle tap prints it. Its segments and " +
+        "allocators are the config's. The pipeline is named NAME-WORKER, so it can run beside NAME itself."},
+        exitCodeList = {EXIT_RUN_0, EXIT_RUN_1, EXIT_RUN_2, EXIT_RUN_3, EXIT_RUN_4})
+    static final class RunWorkerCommand extends FileVerb
+    {
+        @Mixin
+        private LogOptions logOptions;
+        @Parameters(index = "1", paramLabel = "WORKER", description = "the worker, as FILE names it")
+        private String worker;
+        @Option(names = "--input", paramLabel = "PIPE=DIR", required = true, description = "feed PIPE from the " +
+            "recording in DIR; one for each pipe WORKER receives")
+        private Map<String, Path> inputs = new LinkedHashMap<>();
+        @Option(names = "--rate", paramLabel = "N", description = "send N messages a second (default: as fast as " +
+            "the worker takes them)")
+        private Double rate;
+        @Option(names = "--as-recorded", description = "keep the gaps between messages as they were recorded")
+        private boolean asRecorded;
+
+        @Override
+        public Integer call()
+        {
+            if (rate != null && (asRecorded || !(rate > 0) || rate.isInfinite()))
+            {
+                throw new ParameterException(commandLine(), asRecorded ? "--rate and --as-recorded: choose one" :
+                    "--rate takes a positive number of messages a second, not " + rate);
+            }
+            final String pace = asRecorded ? ReplayWorker.AS_RECORDED : rate == null ? null : Double.toString(rate);
+            return Main.runPipeline(file, null, null, Map.of(), config -> WorkerAlone.derive(config, worker, inputs,
+                pace), logOptions.log(commandLine(), out(), err()));
         }
     }
 
