@@ -16,9 +16,11 @@ import io.trindle.supervisor.config.SegmentConfig;
 import io.trindle.supervisor.config.WorkerConfig;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The supervisor's objects: every pipe and segment of a pipeline, made before any worker starts, and what
@@ -346,6 +348,12 @@ final class ObjectTable implements AutoCloseable
             }
         }
         return frames;
+    }
+
+    /** @return the names of the config's pipes, in file order. */
+    Set<String> pipeNames()
+    {
+        return Collections.unmodifiableSet(pipes.keySet());
     }
 
     /** @return the instances of the pipe {@code name}, one per receiving replica, or {@code null}: no such pipe. */

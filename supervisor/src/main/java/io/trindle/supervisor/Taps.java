@@ -47,7 +47,8 @@ final class Taps
         final List<ObjectTable.PipeInstance> instances = objects.instancesOf(pipe);
         if (instances == null)
         {
-            return refused(pipe, "no pipe '" + pipe + "' in this pipeline");
+            return refused(pipe, "no pipe '" + pipe + "' in this pipeline (its pipes: " +
+                String.join(", ", objects.pipeNames()) + ")");
         }
         for (final ObjectTable.PipeInstance instance : instances)
         {
