@@ -109,6 +109,12 @@ public final class LaneTap implements AutoCloseable
         return position;
     }
 
+    /** @return the lane's head: everything before it was released by its receiver (a value its receiver wrote). */
+    public long receiverHead()
+    {
+        return (long)LONG.getAcquire(header, (long)HEAD_OFFSET);
+    }
+
     /** @return why the lane is {@link #CORRUPT}, or null. */
     public String fault()
     {

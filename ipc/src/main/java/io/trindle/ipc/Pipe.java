@@ -204,6 +204,31 @@ public final class Pipe
         }
     }
 
+    /** @return the lane's head: where its receiver released to, or where its sender moved in (§9). */
+    public static long headOf(final Handle lane)
+    {
+        lane.checkOpen();
+        try (Mapping mapping = Mapping.map(lane.fd(), lane.offset(), HEADER_LENGTH, Memory.PROT_READ))
+        {
+            return (long)Lane.LONG.getAcquire(mapping.memory(), (long)LaneDescriptor.HEAD_OFFSET);
+        }
+    }
+
+    /**
+     * Starts a lane nobody has opened yet at {@code position} (head and tail), as a sender that moves in does (§9):
+     * for the supervisor, which relays a lane into it.
+     */
+    public static void startAt(final Handle lane, final long position)
+    {
+        lane.checkOpen();
+        try (Mapping mapping = Mapping.map(lane.fd(), lane.offset(), HEADER_LENGTH,
+            Memory.PROT_READ | Memory.PROT_WRITE))
+        {
+            Lane.LONG.setRelease(mapping.memory(), (long)LaneDescriptor.HEAD_OFFSET, position);
+            Lane.LONG.setRelease(mapping.memory(), (long)LaneDescriptor.TAIL_OFFSET, position);
+        }
+    }
+
     /**
      * Looks for damage in a lane, as its receiver would find it: the header fields its creator wrote and no one may
      * change, a head and tail that fit each other, and between them records that are committed, of a known type,

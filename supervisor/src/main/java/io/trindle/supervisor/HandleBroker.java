@@ -239,7 +239,17 @@ final class HandleBroker
         }
         final ObjectTable.Lane lane = instance.lanes().get(reject.laneId());
         final WorkerProcess sender = workers.stream().filter(w -> w.config.name().equals(lane.senderWorker()) &&
-            w.replica == lane.senderReplica()).findFirst().orElseThrow();
+            w.replica == lane.senderReplica()).findFirst().orElse(null);
+        if (sender == null)
+        {
+            // A message the supervisor delivered again (a durable pipe's last lane): it carries no handles, and there
+            // is no worker to bounce it to.
+            reporter.event(LogEvent.BOUNCE, worker).with("pipe", instance.name()).with("lane", reject.laneId())
+                .with("sequence", reject.sequence()).with("reason", reject.reason())
+                .say("worker %s rejected the message delivered again at sequence %d on lane %d of pipe '%s': %s",
+                    worker.label, reject.sequence(), reject.laneId(), instance.name(), reject.reason());
+            return;
+        }
         final List<Handle> returned = duplicates(capabilities.returnToSender(reject.token(), sender, worker));
         tally.operation(Tally.REJECT, ControlMessage.Status.OK);
         reporter.event(LogEvent.BOUNCE, worker).with("pipe", instance.name()).with("lane", reject.laneId())

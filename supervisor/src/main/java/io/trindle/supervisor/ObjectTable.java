@@ -57,6 +57,8 @@ final class ObjectTable implements AutoCloseable
         private Handle handle;
         private LaneWatch watch;
         private Handle previous;
+        /** While a stage is interposed: the lane the receiver reads, which the supervisor relays into; else null. */
+        private Handle receiverHandle;
         private int generation;
 
         Lane(final String senderWorker, final int senderReplica, final Handle handle, final LaneWatch watch)
@@ -119,6 +121,28 @@ final class ObjectTable implements AutoCloseable
             return state;
         }
 
+        /** @return the lane the receiver reads: {@link #handle()}, or the relay's while a stage is interposed. */
+        Handle receiverHandle()
+        {
+            return receiverHandle != null ? receiverHandle : handle;
+        }
+
+        /** @return whether a stage is interposed on this lane (the supervisor relays it). */
+        boolean interposed()
+        {
+            return receiverHandle != null;
+        }
+
+        /**
+         * Moves the sender to {@code sent} and the receiver to {@code received}, a lane the supervisor relays into
+         * (Interposer): as {@link #moveTo}, with a lane of its own for each side.
+         */
+        void interpose(final Handle sent, final LaneWatch sentWatch, final Handle received)
+        {
+            moveTo(sent, sentWatch);
+            receiverHandle = received;
+        }
+
         /** Makes {@code next} the lane, the old one kept as {@link #previous} until the move is done. */
         void moveTo(final Handle next, final LaneWatch nextWatch)
         {
@@ -143,6 +167,10 @@ final class ObjectTable implements AutoCloseable
             {
                 previous.close();
             }
+            if (receiverHandle != null)
+            {
+                receiverHandle.close();
+            }
         }
     }
 
@@ -161,6 +189,12 @@ final class ObjectTable implements AutoCloseable
             return new ControlMessage.Grant(name, rights, kind, partition, duplicates);
         }
     }
+
+    /**
+     * The sender of a durable pipe's last lane: the supervisor itself, which delivers again on it what the receiver had
+     * not released when the last supervisor died. Not a worker's name (a worker's starts with a letter).
+     */
+    static final String REDELIVERY = "(redelivery)";
 
     private final PipelineConfig config;
     private final Map<String, List<PipeInstance>> pipes = new LinkedHashMap<>();
@@ -219,6 +253,14 @@ final class ObjectTable implements AutoCloseable
                             }
                         }
                     }
+                    if (pipe.durable())
+                    {
+                        // The last lane is the supervisor's own: it delivers again what the last run's receiver had
+                        // not released, then ends (DurablePipes).
+                        final Handle lane = instance.newLane();
+                        allocations.charge(allocations.pipeline(), instance.objectId(), lane.size());
+                        lanes.add(new Lane(REDELIVERY, 0, lane, LaneWatch.open(lane)));
+                    }
                     instances.add(new PipeInstance(pipe.name(), replica, instance, List.copyOf(lanes)));
                 }
                 pipes.put(pipe.name(), List.copyOf(instances));
@@ -276,7 +318,7 @@ final class ObjectTable implements AutoCloseable
             {
                 // A receiver that has not released the old lane through its moved record reads it first.
                 instances.get(replica).lanes().forEach(lane ->
-                    handles.add(lane.moveState() == Pipe.MOVE_DONE ? lane.handle() : lane.previous()));
+                    handles.add(lane.moveState() == Pipe.MOVE_DONE ? lane.receiverHandle() : lane.previous()));
             }
             grants.add(new GrantPlan(name, rights, ObjectKind.PIPE, partition, handles));
         }
@@ -342,7 +384,7 @@ final class ObjectTable implements AutoCloseable
                     if (lane.previous() != null && lane.moveState() != Pipe.MOVE_DONE)
                     {
                         frames.add(new ControlMessage.LaneMoving(instance.pipe().objectId(), i, lane.generation(),
-                            List.of(lane.handle().duplicate(Rights.of(Right.RECEIVE)))));
+                            List.of(lane.receiverHandle().duplicate(Rights.of(Right.RECEIVE)))));
                     }
                 }
             }

@@ -67,7 +67,8 @@ final class Observer
             for (int i = 0; i < instance.lanes().size(); i++)
             {
                 final ObjectTable.Lane lane = instance.lanes().get(i);
-                lanes.add(lane(i, lane, labels.get(lane.senderWorker() + "." + lane.senderReplica())));
+                lanes.add(lane(i, lane, labels.getOrDefault(lane.senderWorker() + "." + lane.senderReplica(),
+                    lane.senderWorker())));
             }
             final boolean several = instances.stream().filter(p -> p.name().equals(instance.name())).count() > 1;
             final String receiver = objects.receiverOf(instance.name());

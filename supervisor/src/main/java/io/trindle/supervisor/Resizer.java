@@ -71,6 +71,10 @@ final class Resizer
             for (int laneId = 0; laneId < instance.lanes().size(); laneId++)
             {
                 final ObjectTable.Lane lane = instance.lanes().get(laneId);
+                if (lane.senderWorker().equals(ObjectTable.REDELIVERY))
+                {
+                    continue; // the supervisor's own lane of a durable pipe: it ends once it delivered again
+                }
                 final WorkerProcess sender = process(lane.senderWorker(), lane.senderReplica());
                 final int state = lane.moveState();
                 if (state != Pipe.MOVE_DONE)

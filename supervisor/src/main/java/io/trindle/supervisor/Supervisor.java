@@ -199,6 +199,7 @@ final class Supervisor
     private HandleBroker broker;
     private Resizer resizer;
     private Taps taps;
+    private final DurablePipes durablePipes = new DurablePipes();
     private Map<String, RecordingTo> recordings = Map.of();
     private StopSequence stopSequence;
     private Revocations revocations;
@@ -290,6 +291,18 @@ final class Supervisor
             broker);
         try
         {
+            durablePipes.start(config, objects, taps, reporter);
+        }
+        catch (final java.io.IOException | RuntimeException e)
+        {
+            timers.shutdownNow();
+            objects.close();
+            reporter.event(LogEvent.FINISH, null).with("status", EXIT_WORKER_FAILED)
+                .say("cannot start the durable pipes: %s; nothing was started", Reporter.reason(e));
+            return EXIT_WORKER_FAILED;
+        }
+        try
+        {
             PipeCycles.warnings(config).forEach(reporter::sayAsIs);
             reporter.event(LogEvent.START, null).with("workers", workers.size())
                 .with("pipes", objects.pipeInstances().size()).with("segments", objects.segmentCount())
@@ -322,6 +335,7 @@ final class Supervisor
                 reporter.sayAsIs(open + " output stream(s) of the workers still open after " +
                     OUTPUT_DRAIN.toSeconds() + " s (held by a process a worker left behind?): not waiting for them");
             }
+            durablePipes.finish();
             awaitTaps();
             // A result is never silently wrong: restarts of a worker that is not restart-safe are said, and turn a
             // success into EXIT_UNSAFE_RESTARTS.
@@ -1104,6 +1118,7 @@ final class Supervisor
         }
         stopping = true;
         exitCode = code;
+        durablePipes.stop();
         reporter.event(LogEvent.STOP, null).with("reason", why).say("stopping: %s", why);
         for (final WorkerProcess worker : workers)
         {

@@ -63,8 +63,11 @@ final class Taps
         }
         if (!tapped.add(pipe))
         {
-            return refused(pipe, "pipe '" + pipe + "' is already tapped (by trindle tap or trindle record); one tap " +
-                "at a time reads a pipe");
+            final boolean durable = instances.getFirst().lanes().getLast().senderWorker()
+                .equals(ObjectTable.REDELIVERY);
+            return refused(pipe, "pipe '" + pipe + "' is already tapped (" + (durable ? "it is durable: its " +
+                "supervisor taps it to keep its log" : "by trindle tap or trindle record") + "); one tap at a time " +
+                "reads a pipe");
         }
         final List<TappedLane> lanes = new ArrayList<>();
         try
@@ -73,8 +76,9 @@ final class Taps
             {
                 for (final ObjectTable.Lane lane : instance.lanes())
                 {
-                    lanes.add(new TappedLane(instance.receiverReplica(), lane.senderWorker() + "." +
-                        lane.senderReplica(), LaneTap.attach(lane.handle())));
+                    final String sender = lane.senderWorker().equals(ObjectTable.REDELIVERY) ? lane.senderWorker() :
+                        lane.senderWorker() + "." + lane.senderReplica();
+                    lanes.add(new TappedLane(instance.receiverReplica(), sender, LaneTap.attach(lane.handle())));
                 }
             }
         }

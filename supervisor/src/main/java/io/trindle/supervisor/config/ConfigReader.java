@@ -42,7 +42,7 @@ final class ConfigReader
     static final List<String> TOP_KEYS = List.of("name", "pipes", "segments", "workers", "metrics",
         "allocators", "journal");
     static final List<String> JOURNAL_KEYS = List.of("directory");
-    static final List<String> PIPE_KEYS = List.of("lane", "partition");
+    static final List<String> PIPE_KEYS = List.of("lane", "partition", "durable");
     static final List<String> SEGMENT_KEYS = List.of("size", "allocator");
     static final List<String> ALLOCATOR_KEYS = List.of("quota");
     static final List<String> WORKER_KEYS = List.of(
@@ -258,6 +258,7 @@ final class ConfigReader
             final List<Entry> settings = nodes.mapping(entry.value(), what, "key", " in " + what);
             int capacity = PipeConfig.DEFAULT_LANE_CAPACITY;
             PipeConfig.Partition partition = PipeConfig.Partition.ROUND_ROBIN;
+            boolean durable = false;
             if (settings != null)
             {
                 final Map<String, Entry> keys = nodes.keys(settings, PIPE_KEYS, "in " + what);
@@ -272,8 +273,13 @@ final class ConfigReader
                     partition = byConfigName(PipeConfig.Partition.values(), PipeConfig.Partition::configName, word,
                         partition);
                 }
+                if (keys.containsKey("durable"))
+                {
+                    final Boolean given = nodes.bool(keys.get("durable").value(), "'durable' of " + what);
+                    durable = given != null && given;
+                }
             }
-            pipes.put(name, new PipeConfig(name, capacity, partition, problems.positionOf(entry.keyNode())));
+            pipes.put(name, new PipeConfig(name, capacity, partition, problems.positionOf(entry.keyNode()), durable));
         }
         return pipes;
     }

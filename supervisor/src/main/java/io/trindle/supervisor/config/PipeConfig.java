@@ -13,11 +13,20 @@ import java.util.Objects;
  *                     [{@link LaneDescriptor#MIN_CAPACITY}, {@link LaneDescriptor#MAX_CAPACITY}].
  * @param partition    how each sender spreads its messages when the receiving worker has several replicas.
  * @param position     where the pipe is declared (its name).
+ * @param durable      whether its messages are also kept on disk, so that those its receiver had not released when
+ *                     the supervisor died are delivered again by the next supervisor of the pipeline
+ *                     ({@code durable: true}; docs/journal.md, <em>Durable pipes</em>).
  */
-public record PipeConfig(String name, int laneCapacity, Partition partition, Position position)
+public record PipeConfig(String name, int laneCapacity, Partition partition, Position position, boolean durable)
 {
     /** The lane capacity when the config gives none: 1 MiB. */
     public static final int DEFAULT_LANE_CAPACITY = 1 << 20;
+
+    /** A pipe that is not durable. */
+    public PipeConfig(final String name, final int laneCapacity, final Partition partition, final Position position)
+    {
+        this(name, laneCapacity, partition, position, false);
+    }
 
     /**
      * @throws IllegalArgumentException if the lane capacity is not one a lane can have.
