@@ -239,6 +239,12 @@ final class PipelineClient
         return value > (Long.MAX_VALUE >> shift) ? -1 : value << shift;
     }
 
+    /** Sends {@code command} to the supervisor of {@code name} and prints its answer: the exit status. */
+    int request(final String name, final String command)
+    {
+        return print(ask(name, command));
+    }
+
     /** @return the names of the pipelines with a socket in the run directory, sorted. */
     static List<String> running()
     {

@@ -71,6 +71,11 @@ final class Resizer
             for (int laneId = 0; laneId < instance.lanes().size(); laneId++)
             {
                 final ObjectTable.Lane lane = instance.lanes().get(laneId);
+                if (lane.interposed())
+                {
+                    return new Outcome(false, "cannot resize pipe '" + pipe + "': a stage is interposed on it " +
+                        "(trindle interpose), and the supervisor relays its lanes until they end");
+                }
                 if (lane.senderWorker().equals(ObjectTable.REDELIVERY))
                 {
                     continue; // the supervisor's own lane of a durable pipe: it ends once it delivered again

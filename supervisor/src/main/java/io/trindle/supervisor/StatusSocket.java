@@ -24,6 +24,7 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -64,7 +65,7 @@ final class StatusSocket implements AutoCloseable
     /** Clients served at once; a connection beyond them is refused at once, so a flood cannot use up threads. */
     static final int MAX_CLIENTS = 8;
     /** The longest request line: a key (64 hex digits), a space and the longest command, with room to spare. */
-    static final int MAX_REQUEST_BYTES = 256;
+    static final int MAX_REQUEST_BYTES = 4096;
     /** The command that restarts a worker: this, then the worker's name or {@code NAME.N}. */
     static final String RESTART = "restart ";
     /** The request to resize a pipe: {@code resize PIPE SIZE}. */
@@ -73,6 +74,11 @@ final class StatusSocket implements AutoCloseable
     static final String REVOKE = "revoke ";
     /** The command that grants an object at run time: this, then {@code WORKER[.N] OBJECT RIGHTS}. */
     static final String GRANT = "grant ";
+    /**
+     * The command that interposes a stage: this, then {@code PIPE}, a tab, the directory to run it in, and its argv,
+     * each word after a tab; or {@code PIPE} alone to take the stage out.
+     */
+    static final String INTERPOSE = "interpose ";
     /** The command that asks an allocator's holders for memory back: this, then {@code ALLOCATOR [BYTES]}. */
     static final String RECLAIM = "reclaim ";
     /** How long a status or restart request waits for the supervisor's loop, which answers it between two events. */
@@ -341,6 +347,7 @@ final class StatusSocket implements AutoCloseable
                 fromLoop(supervisor.grant(command.split(" ")[1], command.split(" ")[2], command.split(" ")[3]),
                     "the grant") :
                 command.startsWith(RECLAIM) ? reclaim(command.substring(RECLAIM.length()), supervisor) :
+                command.startsWith(INTERPOSE) ? interpose(command.substring(INTERPOSE.length()), supervisor) :
                 REFUSED + "unknown command '" + command + "': expected status, status --json, stop, " +
                     "restart WORKER[.N], revoke WORKER[.N] SEGMENT, resize PIPE SIZE, grant WORKER[.N] OBJECT " +
                     "RIGHTS or reclaim ALLOCATOR [BYTES]\n";
@@ -357,6 +364,17 @@ final class StatusSocket implements AutoCloseable
         }
         return fromLoop(supervisor.reclaim(words[0], words.length == 2 ? Long.parseLong(words[1]) : -1),
             "the reclaim");
+    }
+
+    private static String interpose(final String arguments, final Supervisor supervisor)
+    {
+        final String[] words = arguments.split("\t", -1);
+        if (words.length == 2 || words[0].isEmpty())
+        {
+            return REFUSED + "interpose takes PIPE, or PIPE, DIR and a command, separated by tabs\n";
+        }
+        return fromLoop(supervisor.interpose(words[0], words.length == 1 ? null : Path.of(words[1]),
+            words.length == 1 ? List.of() : List.of(words).subList(2, words.length)), "the interposition");
     }
 
     private static String resize(final String arguments, final Supervisor supervisor)

@@ -137,6 +137,12 @@ final class Supervisor
     {
     }
 
+    /** {@code trindle interpose}: put {@code command} between a pipe's senders and its receiver, or take it out. */
+    private record InterposeRequested(String pipe, Path directory, List<String> command,
+        CompletableFuture<String> answer) implements Event
+    {
+    }
+
     /** {@code trindle resize}: resize a pipe's lanes while it runs (docs/pipe-format.md §9). */
     private record ResizeRequested(String pipe, long capacity, CompletableFuture<String> answer) implements Event
     {
@@ -199,6 +205,8 @@ final class Supervisor
     private HandleBroker broker;
     private Resizer resizer;
     private Taps taps;
+    private Interposer interposer;
+    private final Path launcher;
     private final DurablePipes durablePipes = new DurablePipes();
     private Map<String, RecordingTo> recordings = Map.of();
     private StopSequence stopSequence;
@@ -224,6 +232,7 @@ final class Supervisor
         }
         final int labelWidth = workers.stream().mapToInt(w -> w.label.length()).max().orElse(1);
         commands = new WorkerCommand(config, settings);
+        launcher = settings.launcher();
         spawner = new WorkerSpawner(commands, new WorkerSpawner.Events()
         {
             @Override
@@ -280,6 +289,7 @@ final class Supervisor
         }
         broker = new HandleBroker(objects, workers, reporter, tally);
         taps = new Taps(objects);
+        interposer = new Interposer(objects, workers, reporter, launcher);
         resizer = new Resizer(objects, workers, reporter, taps);
         observer = new Observer(config, workers, objects, tally, broker);
         revocations = new Revocations(config, workers, objects, broker, reporter, round -> timers.schedule(
@@ -508,6 +518,17 @@ final class Supervisor
         return answer;
     }
 
+    /**
+     * Interposes {@code command}, run in {@code directory}, on {@code pipe}; with no command, takes the stage out.
+     * Answered by the loop thread.
+     */
+    CompletableFuture<String> interpose(final String pipe, final Path directory, final List<String> command)
+    {
+        final CompletableFuture<String> answer = new CompletableFuture<>();
+        events.add(new InterposeRequested(pipe, directory, List.copyOf(command), answer));
+        return answer;
+    }
+
     /** Lets go of a tap's lanes (any thread), and says so. */
     void untap(final Taps.Attached attached)
     {
@@ -557,6 +578,10 @@ final class Supervisor
             query.answer().completeExceptionally(e);
         }
         if (event instanceof TapRequested request)
+        {
+            request.answer().completeExceptionally(e);
+        }
+        if (event instanceof InterposeRequested request)
         {
             request.answer().completeExceptionally(e);
         }
@@ -668,6 +693,7 @@ final class Supervisor
             case RestartRequested request -> "a request to restart " + request.target();
             case ResizeRequested request -> "a request to resize " + request.pipe();
             case TapRequested request -> "a request to tap " + request.pipe();
+            case InterposeRequested request -> "a request to interpose on " + request.pipe();
             case RestartTimeout timeout -> "the restart timeout of worker " + timeout.worker().label;
             case StartNext next -> "the start of worker " + workers.get(next.index()).label;
             case RevokeRequested request -> "a request to revoke segment " + request.segment() + " from " +
@@ -743,6 +769,17 @@ final class Supervisor
                 final Resizer.Outcome outcome = stopping ? new Resizer.Outcome(false, "pipeline '" + config.name() +
                     "' is stopping; nothing is resized") : resizer.resize(request.pipe(), request.capacity());
                 request.answer().complete((outcome.done() ? "" : StatusSocket.REFUSED) + outcome.text() + "\n");
+            }
+            case InterposeRequested request ->
+            {
+                final String answer = stopping ? StatusSocket.REFUSED + "pipeline '" + config.name() + "' is " +
+                    "stopping" : request.command().isEmpty() ? interposer.remove(request.pipe()) :
+                    interposer.insert(request.pipe(), request.directory(), request.command());
+                if (!answer.startsWith(StatusSocket.REFUSED))
+                {
+                    reporter.say("%s", answer);
+                }
+                request.answer().complete(answer + "\n");
             }
             case TapRequested request ->
             {

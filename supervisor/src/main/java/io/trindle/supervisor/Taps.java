@@ -54,6 +54,11 @@ final class Taps
         {
             for (int laneId = 0; laneId < instance.lanes().size(); laneId++)
             {
+                if (instance.lanes().get(laneId).interposed())
+                {
+                    return refused(pipe, "pipe '" + pipe + "' has a stage interposed (trindle interpose): its " +
+                        "senders and its receiver no longer share a lane to tap");
+                }
                 if (instance.lanes().get(laneId).moveState() != Pipe.MOVE_DONE)
                 {
                     return refused(pipe, "pipe '" + pipe + "' is being resized (lane " + laneId + " is still " +

@@ -452,6 +452,42 @@ final class Verbs
         }
     }
 
+    @Command(name = "interpose", description = {"put a program between a running pipe's senders and its receiver",
+        "Each lane of PIPE moves to a relay in the supervisor: every message its sender sends from its next send on " +
+        "is written as a line to COMMAND's stdin, and each line COMMAND writes is sent on to the receiver as a " +
+        "message; neither end knows. With --remove, COMMAND's stdin is closed, what it still writes is sent on, " +
+        "and messages pass unchanged from then on. Nothing is lost, repeated or reordered at either switch. One " +
+        "COMMAND process per lane, run in the current directory; messages must not hold newlines."},
+        exitCodeList = {EXIT_ASK_0, EXIT_ASK_1, EXIT_USAGE})
+    static final class InterposeCommand extends Verb
+    {
+        @Parameters(index = "0", paramLabel = "NAME", description = "the pipeline, as its config names it")
+        private String name;
+        @Parameters(index = "1", paramLabel = "PIPE", description = "the pipe, as the config names it")
+        private String pipe;
+        @Parameters(index = "2..*", paramLabel = "COMMAND", description = "the program and its arguments (after --)")
+        private List<String> command = new ArrayList<>();
+        @Option(names = "--remove", description = "take the stage out again")
+        private boolean remove;
+
+        @Override
+        public Integer call()
+        {
+            if (remove == !command.isEmpty())
+            {
+                throw new ParameterException(commandLine(), remove ? "--remove takes no COMMAND" :
+                    "give the COMMAND to interpose (after --), or --remove");
+            }
+            if (command.stream().anyMatch(word -> word.contains("\t") || word.contains("\n")))
+            {
+                throw new ParameterException(commandLine(), "a word of COMMAND holds a tab or a newline");
+            }
+            final String request = StatusSocket.INTERPOSE + pipe + (remove ? "" : "\t" +
+                Path.of("").toAbsolutePath() + "\t" + String.join("\t", command));
+            return new PipelineClient(out(), err()).request(name, request);
+        }
+    }
+
     @Command(name = "tap", description = {"show a running pipe's messages as its receiver gets them, taking none",
         "Every message committed to PIPE from now on, in order per lane, with its lane, sender and sequence, while " +
         "the receiver reads them as ever (docs/pipe-format.md §5.1). A tap that reads slowly (a paused terminal) " +
@@ -598,6 +634,9 @@ final class Verbs
     {
         @Mixin
         private LogOptions logOptions;
+        @Option(names = "--record", paramLabel = "PIPE=DIR", description = {"record every message of PIPE (lines " +
+            "or words), from the first, into a recording in DIR: trindle run-worker can feed it to one worker alone"})
+        private Map<String, Path> record = new LinkedHashMap<>();
 
         @Override
         public Integer call()
@@ -612,7 +651,7 @@ final class Verbs
                     Main.HOME_PROPERTY + " names none" : home + " has none", Main.DEMO);
                 return Supervisor.EXIT_USAGE;
             }
-            return Main.runPipeline(file, log);
+            return Main.runPipeline(file, null, null, record, UnaryOperator.identity(), log);
         }
     }
 
