@@ -1,5 +1,7 @@
 package io.trindle.ipc;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
@@ -229,6 +231,19 @@ public final class LaneDescriptor
             throw new IllegalArgumentException("lane capacity=" + capacity + " must be a power of two from " +
                 MIN_CAPACITY + " to " + MAX_CAPACITY);
         }
+    }
+
+    /**
+     * @param block  where a message with handles begins: its attachment block.
+     * @param length the record's payload length.
+     * @return the block's count of handles, or -1 if the count is outside 1 … {@link #MAX_ATTACHMENTS} or the block
+     *         does not fit the payload (the record is corrupt: §3.4).
+     */
+    static int attachmentCount(final MemorySegment ring, final long block, final int length)
+    {
+        final int count = length < ATTACHMENT_ENTRIES_OFFSET ? -1 :
+            ring.get(ValueLayout.JAVA_INT, block + ATTACHMENT_COUNT_OFFSET);
+        return count < 1 || count > MAX_ATTACHMENTS || attachmentBlockLength(count) > length ? -1 : count;
     }
 
     /** @return the length of the attachment block for {@code count} handles. */

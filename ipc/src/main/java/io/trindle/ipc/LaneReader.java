@@ -297,12 +297,12 @@ final class LaneReader
                 case LaneDescriptor.TYPE_MESSAGE_WITH_HANDLES ->
                 {
                     final long payload = index + RECORD_HEADER_LENGTH;
-                    final int count = length < LaneDescriptor.ATTACHMENT_ENTRIES_OFFSET ? -1 :
-                        ring.get(ValueLayout.JAVA_INT, payload + LaneDescriptor.ATTACHMENT_COUNT_OFFSET);
-                    if (count < 1 || count > LaneDescriptor.MAX_ATTACHMENTS ||
-                        LaneDescriptor.attachmentBlockLength(count) > length)
+                    final int count = LaneDescriptor.attachmentCount(ring, payload, length);
+                    if (count < 0)
                     {
-                        corrupt("record at position=" + position + " with handles: count=" + count +
+                        final Object given = length < LaneDescriptor.ATTACHMENT_ENTRIES_OFFSET ? "(none)" :
+                            ring.get(ValueLayout.JAVA_INT, payload + LaneDescriptor.ATTACHMENT_COUNT_OFFSET);
+                        corrupt("record at position=" + position + " with handles: count=" + given +
                             " does not fit length=" + length + " (1.." + LaneDescriptor.MAX_ATTACHMENTS + " handles)");
                         return STOPPED;
                     }

@@ -163,12 +163,10 @@ public final class LaneTap implements AutoCloseable
                 case LaneDescriptor.TYPE_MESSAGE_WITH_HANDLES ->
                 {
                     final long block = index + RECORD_HEADER_LENGTH;
-                    final int count = length < LaneDescriptor.ATTACHMENT_ENTRIES_OFFSET ? -1 :
-                        ring.get(ValueLayout.JAVA_INT, block + LaneDescriptor.ATTACHMENT_COUNT_OFFSET);
-                    if (count < 1 || count > LaneDescriptor.MAX_ATTACHMENTS ||
-                        LaneDescriptor.attachmentBlockLength(count) > length)
+                    final int count = LaneDescriptor.attachmentCount(ring, block, length);
+                    if (count < 0)
                     {
-                        corrupt("record at " + position + ": " + count + " handles do not fit length=" + length);
+                        corrupt("record at " + position + ": its handles do not fit length=" + length);
                         break;
                     }
                     final int blockLength = LaneDescriptor.attachmentBlockLength(count);

@@ -85,6 +85,15 @@ final class Verbs
         String name;
     }
 
+    /** A verb for one pipe of the running pipeline NAME. */
+    abstract static class PipeVerb extends Verb
+    {
+        @Parameters(index = "0", paramLabel = "NAME", description = "the pipeline, as its config names it")
+        String name;
+        @Parameters(index = "1", paramLabel = "PIPE", description = "the pipe, as the config names it")
+        String pipe;
+    }
+
     /**
      * The options of the verbs that run a pipeline, for its log: each also read from the environment, where a
      * service manager or a container sets it once for every run; the option wins.
@@ -436,12 +445,8 @@ final class Verbs
         "holds is fine: the old lane keeps it until it is read. Refused while the pipe's last resize is under way, " +
         "or a worker of the pipe is not running."},
         exitCodeList = {EXIT_ASK_0, EXIT_ASK_1, EXIT_USAGE})
-    static final class ResizeCommand extends Verb
+    static final class ResizeCommand extends PipeVerb
     {
-        @Parameters(index = "0", paramLabel = "NAME", description = "the pipeline, as its config names it")
-        private String name;
-        @Parameters(index = "1", paramLabel = "PIPE", description = "the pipe, as the config names it")
-        private String pipe;
         @Parameters(index = "2", paramLabel = "SIZE", description = "each lane's new capacity: 65536, 64k, 1m")
         private String size;
 
@@ -459,12 +464,8 @@ final class Verbs
         "and messages pass unchanged from then on. Nothing is lost, repeated or reordered at either switch. One " +
         "COMMAND process per lane, run in the current directory; messages must not hold newlines."},
         exitCodeList = {EXIT_ASK_0, EXIT_ASK_1, EXIT_USAGE})
-    static final class InterposeCommand extends Verb
+    static final class InterposeCommand extends PipeVerb
     {
-        @Parameters(index = "0", paramLabel = "NAME", description = "the pipeline, as its config names it")
-        private String name;
-        @Parameters(index = "1", paramLabel = "PIPE", description = "the pipe, as the config names it")
-        private String pipe;
         @Parameters(index = "2..*", paramLabel = "COMMAND", description = "the program and its arguments (after --)")
         private List<String> command = new ArrayList<>();
         @Option(names = "--remove", description = "take the stage out again")
@@ -495,12 +496,8 @@ final class Verbs
         "be resized meanwhile. Messages on stdout, what happens on stderr."},
         exitCodeList = {"0:the pipe ended, or --limit messages were shown", "1:no such pipeline or pipe, or the " +
             "supervisor refused or went away", EXIT_USAGE})
-    static final class TapCommand extends Verb
+    static final class TapCommand extends PipeVerb
     {
-        @Parameters(index = "0", paramLabel = "NAME", description = "the pipeline, as its config names it")
-        private String name;
-        @Parameters(index = "1", paramLabel = "PIPE", description = "the pipe, as the config names it")
-        private String pipe;
         @Option(names = "--format", paramLabel = "text|hex|json", defaultValue = "text",
             description = "text: one line per message, the bytes as UTF-8 with escapes; hex: a dump; json: one " +
                 "object per line (\"text\" or, for bytes that are not UTF-8, \"base64\") (default: ${DEFAULT-VALUE})")
@@ -526,12 +523,8 @@ final class Verbs
         "in DIR, a Chronicle Queue (docs/journal.md, Recordings), for trindle replay."},
         exitCodeList = {"0:the pipe ended, or --limit messages were recorded", "1:no such pipeline or pipe, the " +
             "supervisor refused or went away, or DIR cannot hold a recording", EXIT_USAGE})
-    static final class RecordCommand extends Verb
+    static final class RecordCommand extends PipeVerb
     {
-        @Parameters(index = "0", paramLabel = "NAME", description = "the pipeline, as its config names it")
-        private String name;
-        @Parameters(index = "1", paramLabel = "PIPE", description = "the pipe, as the config names it")
-        private String pipe;
         @Option(names = "--to", paramLabel = "DIR", required = true, description = "the recording's directory " +
             "(made if need be; a recording there already is added to)")
         private Path to;
