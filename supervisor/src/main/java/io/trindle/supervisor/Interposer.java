@@ -239,7 +239,7 @@ final class Interposer
                 relay(reader, writer);
                 writer.endStream();
             }
-            catch (final IOException | RuntimeException e)
+            catch (final RuntimeException e)
             {
                 reporter.say("the relay of lane %d of pipe '%s' stopped: %s", laneId, pipe, Reporter.reason(e));
             }
@@ -249,7 +249,7 @@ final class Interposer
             }
         }
 
-        private void relay(final PipeReceiver reader, final LaneSender writer) throws IOException
+        private void relay(final PipeReceiver reader, final LaneSender writer)
         {
             final Thread back = Thread.ofPlatform().daemon().name("trindle-stage-" + pipe + "-" + laneId)
                 .start(() -> fromStage(writer));
@@ -262,19 +262,25 @@ final class Interposer
                 for (int i = 0; i < received; i++)
                 {
                     final Message message = inbox.get(i);
+                    if (!through && !toStage(toStage, message.toByteArray()))
+                    {
+                        // The stage died: what it had taken is lost, and it is said; the lane must go on regardless.
+                        drain(toStage, back);
+                        through = true;
+                        reporter.say("the stage of lane %d of pipe '%s' ended before it was removed: messages it " +
+                            "had taken and not written are lost; messages pass unchanged from now on", laneId, pipe);
+                    }
                     if (through)
                     {
                         sendOn(writer, message.toByteArray());
                     }
-                    else
-                    {
-                        toStage.write(message.toByteArray());
-                        toStage.write('\n');
-                    }
                 }
-                if (!through)
+                if (!through && !toStage(toStage, null))
                 {
-                    toStage.flush();
+                    drain(toStage, back);
+                    through = true;
+                    reporter.say("the stage of lane %d of pipe '%s' ended before it was removed: messages it had " +
+                        "taken and not written are lost; messages pass unchanged from now on", laneId, pipe);
                 }
                 inbox.release();
                 if (removing && !through)
@@ -291,10 +297,43 @@ final class Interposer
             }
         }
 
-        /** Closes the stage's stdin and waits until all it wrote was sent on and it exited. */
-        private void drain(final OutputStream toStage, final Thread back) throws IOException
+        /**
+         * Writes a message and its newline to the stage's stdin, or with {@code null} flushes what was written.
+         *
+         * @return false if the stage is gone (its stdin is closed).
+         */
+        private boolean toStage(final OutputStream toStage, final byte[] message)
         {
-            toStage.close();
+            try
+            {
+                if (message == null)
+                {
+                    toStage.flush();
+                }
+                else
+                {
+                    toStage.write(message);
+                    toStage.write('\n');
+                }
+                return true;
+            }
+            catch (final IOException e)
+            {
+                return false;
+            }
+        }
+
+        /** Closes the stage's stdin and waits until all it wrote was sent on and it exited. */
+        private void drain(final OutputStream toStage, final Thread back)
+        {
+            try
+            {
+                toStage.close();
+            }
+            catch (final IOException e)
+            {
+                // It is gone already: what it wrote is read to its end all the same.
+            }
             try
             {
                 back.join();
