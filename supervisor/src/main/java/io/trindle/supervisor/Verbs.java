@@ -217,8 +217,8 @@ final class Verbs
         private LogOptions logOptions;
         @Parameters(index = "1", paramLabel = "WORKER", description = "the worker, as FILE names it")
         private String worker;
-        @Option(names = "--input", paramLabel = "PIPE=DIR", required = true, description = "feed PIPE from the " +
-            "recording in DIR; one for each pipe WORKER receives")
+        @Option(names = "--input", paramLabel = "PIPE=DIR", description = "feed PIPE from the recording in DIR; " +
+            "one for each pipe WORKER receives (a worker that receives none needs none)")
         private Map<String, Path> inputs = new LinkedHashMap<>();
         @Option(names = "--rate", paramLabel = "N", description = "send N messages a second (default: as fast as " +
             "the worker takes them)")
