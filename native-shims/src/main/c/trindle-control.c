@@ -121,13 +121,14 @@ static const char *const BODY_FIELDS[] = {
     [TRINDLE_CONTROL_KIND_REHOMED] = "88",
 };
 
-/** @return whether frames of `kind` may carry handles: grants, handles, bounces, notices, lane moves, rehomes. */
+/** @return whether frames of `kind` may carry handles: grants, handles, bounces, notices, lane moves and additions,
+ *  rehomes. */
 static bool carries_handles(uint16_t kind)
 {
     return kind == TRINDLE_CONTROL_KIND_GRANT || kind == TRINDLE_CONTROL_KIND_HANDLES ||
         kind == TRINDLE_CONTROL_KIND_BOUNCE || kind == TRINDLE_CONTROL_KIND_NOTICE ||
         kind == TRINDLE_CONTROL_KIND_MOVE_LANE || kind == TRINDLE_CONTROL_KIND_LANE_MOVING ||
-        kind == TRINDLE_CONTROL_KIND_REHOME;
+        kind == TRINDLE_CONTROL_KIND_LANE_ADDED || kind == TRINDLE_CONTROL_KIND_REHOME;
 }
 
 static void close_fds(const int *fds, uint32_t count)
@@ -225,7 +226,8 @@ static int decode(const uint8_t *buffer, size_t length, const int *fds, uint32_t
             "length=%" PRIu32 " disagree with frame length=%zu",
             count, fd_count, body_length, length);
     }
-    const bool moving = kind == TRINDLE_CONTROL_KIND_MOVE_LANE || kind == TRINDLE_CONTROL_KIND_LANE_MOVING;
+    const bool moving = kind == TRINDLE_CONTROL_KIND_MOVE_LANE || kind == TRINDLE_CONTROL_KIND_LANE_MOVING ||
+        kind == TRINDLE_CONTROL_KIND_LANE_ADDED;
     const bool revocation = kind >= TRINDLE_CONTROL_KIND_REVOKE && kind <= TRINDLE_CONTROL_KIND_REHOMED;
     if ((kind < TRINDLE_CONTROL_KIND_HELLO || kind > TRINDLE_CONTROL_KIND_RELEASE) && !moving && !revocation)
     {

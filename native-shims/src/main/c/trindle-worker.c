@@ -346,6 +346,7 @@ static const char *kind_name(uint16_t kind)
         [TRINDLE_CONTROL_KIND_MOVE_LANE] = "move lane",
         [TRINDLE_CONTROL_KIND_LANE_MOVING] = "lane moving",
         [TRINDLE_CONTROL_KIND_RESIZE] = "resize",
+        [TRINDLE_CONTROL_KIND_LANE_ADDED] = "lane added",
     };
     return kind < sizeof names / sizeof names[0] && names[kind] != NULL ? names[kind] : "unknown";
 }
@@ -626,6 +627,28 @@ int trindle_look_at_channel_when_due(trindle_t *trindle)
 }
 
 /**
+ * A "lane added" frame: the supervisor sends on a new lane of a pipe this worker receives (trindle replay); the
+ * receiver reads it as any other, on this thread. Takes the frame's fd.
+ */
+static void add_lane(trindle_t *trindle, struct trindle_frame *frame)
+{
+    const int fd = frame->handles[0].fd;
+    frame->handles[0].fd = -1;
+    const int result = trindle->receiver == NULL
+        ? TRINDLE_E_INVALID
+        : trindle_pipe_receiver_add_granted_lane(trindle->receiver, fd, frame->lane_id);
+    if (trindle->receiver == NULL)
+    {
+        close(fd);
+    }
+    if (result < 0)
+    {
+        fprintf(stderr, "trindle: lane %" PRIu32 " added to pipe 0x%" PRIx64 " was not taken: %s\n", frame->lane_id,
+            frame->pipe_id, trindle_last_error());
+    }
+}
+
+/**
  * A lane of a resized pipe moves (pipe-format.md §9): a "move lane" frame moves this worker's sender onto the new
  * lane, here, on the thread that sends (this library's worker is one thread); a "lane moving" frame gives the
  * receiver the new lane, which it reads once it reaches the old lane's moved record. Takes the frame's fd.
@@ -751,6 +774,10 @@ void trindle_take_frame(trindle_t *trindle, struct trindle_frame *frame)
     else if (frame->kind == TRINDLE_CONTROL_KIND_MOVE_LANE || frame->kind == TRINDLE_CONTROL_KIND_LANE_MOVING)
     {
         move_lane(trindle, frame);
+    }
+    else if (frame->kind == TRINDLE_CONTROL_KIND_LANE_ADDED)
+    {
+        add_lane(trindle, frame);
     }
     else if (frame->kind == TRINDLE_CONTROL_KIND_REVOKE || frame->kind == TRINDLE_CONTROL_KIND_REHOME)
     {

@@ -237,6 +237,8 @@
 #define TRINDLE_CONTROL_KIND_MOVE_LANE 25
 #define TRINDLE_CONTROL_KIND_LANE_MOVING 26
 #define TRINDLE_CONTROL_KIND_RESIZE 27
+/* A lane added to a pipe a worker receives, whose sender is the supervisor (trindle replay; control-protocol.md §3). */
+#define TRINDLE_CONTROL_KIND_LANE_ADDED 28
 
 /** The status of a transfer reply or a handles frame (control-protocol.md §4): fixed, never renumbered. */
 #define TRINDLE_STATUS_OK 0

@@ -340,6 +340,7 @@ public final class Trindle implements AutoCloseable
                     case ControlMessage.Stop ignored -> stopRequested = true;
                     case ControlMessage.MoveLane move -> onMoveLane(move);
                     case ControlMessage.LaneMoving moving -> onLaneMoving(moving);
+                    case ControlMessage.LaneAdded added -> onLaneAdded(added);
                     case ControlMessage.Reply reply -> supervisor.onReply(reply);
                     case ControlMessage.Bounce bounce ->
                     {
@@ -411,6 +412,19 @@ public final class Trindle implements AutoCloseable
             return;
         }
         receiver.laneMoving(moving.pipeId(), moving.laneId(), moving.generation(), moving.handles().getFirst());
+    }
+
+    /** The supervisor adds a lane to one of this worker's inputs: it sends on it itself ({@code trindle replay}). */
+    private void onLaneAdded(final ControlMessage.LaneAdded added)
+    {
+        if (receiver == null || !inputNames.containsKey(added.pipeId()))
+        {
+            System.err.printf("trindle: the supervisor added lane %d to pipe 0x%x, which this worker does not " +
+                "receive; ignored%n", added.laneId(), added.pipeId());
+            added.handles().forEach(Handle::close);
+            return;
+        }
+        receiver.laneAdded(added.handles().getFirst(), added.laneId());
     }
 
     /**

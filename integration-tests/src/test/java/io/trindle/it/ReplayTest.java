@@ -56,6 +56,48 @@ class ReplayTest
     }
 
     @Test
+    void shouldReplayARecordingIntoAFreshCounterOfARunningPipeline() throws Exception
+    {
+        Files.writeString(directory.resolve("wordcount.yaml"), WordcountSample.config("wordcount.yaml")
+            .replace("--top, \"10\",", "--top, \"10\", --output, counts.txt,"));
+        trindle("run", "wordcount.yaml", "--record", "words=recording", "--no-journal");
+        final List<String> original = Files.readAllLines(directory.resolve("counts.txt"));
+
+        // A pipeline of a fresh counter whose only sender sends nothing until told to end.
+        Files.writeString(directory.resolve("fresh.yaml"), """
+            pipes:
+              words: { lane: 1MiB }
+            workers:
+              idle:
+                command: [sh, -c, "while [ ! -e stop ]; do sleep 0.05; done"]
+                stdout: words
+              counter:
+                command: [/usr/bin/python3, %s, --top, "3", --output, fresh-counts.txt]
+                env: { PYTHONPATH: %s }
+                grants: { words: receive }
+            """.formatted(WordcountSample.SAMPLES.resolve("wordcount/counter.py"),
+            WordcountSample.SAMPLES.resolveSibling("python")));
+        try (SupervisorProcess run = SupervisorProcess.start(directory, "run", "fresh.yaml"))
+        {
+            run.awaitRunning("fresh", DEADLINE);
+            final SupervisorProcess replay = trindle("replay", "recording", "--into", "fresh", "words");
+            assertTrue(replay.stdout().contains("replaying " + directory.resolve("recording") + " into pipe " +
+                "'words': 2 lanes added to its receiver"), replay.output());
+            run.awaitStderr("replayed 10000 message(s) from " + directory.resolve("recording") + " into pipe 'words'");
+            Files.createFile(directory.resolve("stop"));
+            assertEquals(0, run.waitFor(DEADLINE), run.output());
+            assertTrue(run.stdout().contains("(0 repeated deliveries ignored)"), run.output());
+        }
+        assertEquals(original, Files.readAllLines(directory.resolve("fresh-counts.txt")));
+
+        // A directory without a recording is refused before any supervisor is asked.
+        final SupervisorProcess none = SupervisorProcess.start(directory, Files.createTempDirectory(directory, "out"),
+            "replay", "nowhere", "--into", "fresh", "words");
+        assertEquals(1, none.waitFor(DEADLINE));
+        assertTrue(none.stderr().contains("nowhere holds no recording"), none.output());
+    }
+
+    @Test
     void shouldRunASplitterAloneOnARecordingAndPrintWhatItSends() throws Exception
     {
         Files.writeString(directory.resolve("wordcount.yaml"), WordcountSample.config("wordcount.yaml"));

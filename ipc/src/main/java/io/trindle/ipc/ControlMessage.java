@@ -58,6 +58,7 @@ public sealed interface ControlMessage
             case Unpack.KIND -> Unpack.decode(body);
             case MoveLane.KIND -> MoveLane.decode(body, handles);
             case LaneMoving.KIND -> LaneMoving.decode(body, handles);
+            case LaneAdded.KIND -> LaneAdded.decode(body, handles);
             case Resize.KIND -> Resize.decode(body);
             case Revoke.KIND -> Revoke.decode(body);
             case Revoked.KIND -> Revoked.decode(body);
@@ -983,6 +984,45 @@ public sealed interface ControlMessage
                 throw new MalformedMessageException("lane moving carries " + handles.size() + " handles, not 1");
             }
             return moving;
+        }
+    }
+
+    /**
+     * Supervisor to a receiving worker: pipe {@code pipeId}, which it receives, has a new lane {@code laneId}, of
+     * generation {@code generation} (0), whose sender is the supervisor ({@code trindle replay}); the receiver reads it
+     * as any other, and the pipe ends once it has ended too.
+     */
+    record LaneAdded(long pipeId, int laneId, int generation, List<Handle> handles) implements ControlMessage
+    {
+        public static final int KIND = 28;
+
+        public LaneAdded
+        {
+            handles = List.copyOf(handles);
+        }
+
+        @Override
+        public int kind()
+        {
+            return KIND;
+        }
+
+        @Override
+        public void encode(final ControlFrame.BodyWriter body)
+        {
+            body.u64(pipeId);
+            body.u32(laneId);
+            body.u32(generation);
+        }
+
+        static LaneAdded decode(final ControlFrame.BodyReader body, final List<Handle> handles)
+        {
+            final LaneAdded added = new LaneAdded(body.u64(), body.u32(), body.u32(), handles);
+            if (handles.size() != 1)
+            {
+                throw new MalformedMessageException("lane added carries " + handles.size() + " handles, not 1");
+            }
+            return added;
         }
     }
 

@@ -8,6 +8,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.LockSupport;
 
 import static io.trindle.ipc.Lane.INT;
@@ -51,6 +52,14 @@ public final class PipeReceiver implements AutoCloseable
     private final LaneMoves moves = new LaneMoves();
     /** Lanes left for the lanes they moved to: each closes itself once released, or when this receiver closes. */
     private final List<LaneReader> moved = new ArrayList<>();
+    /** Lanes added while the pipe runs ({@link #laneAdded}), until the receiving thread takes them in. */
+    private final ConcurrentLinkedQueue<Handle> added =
+        new ConcurrentLinkedQueue<>();
+    /** Their lane ids, in the same order. */
+    private final ConcurrentLinkedQueue<Integer> addedIds =
+        new ConcurrentLinkedQueue<>();
+    /** How many lanes were added and not yet taken in: read at each poll, a plain load on x86-64. */
+    private volatile int adding;
     /** How many moved records were followed: a sleep announced before one must not wait on an old lane's word. */
     private long follows;
     private int nextLane;
@@ -170,6 +179,29 @@ public final class PipeReceiver implements AutoCloseable
         moves.add(pipeId, laneId, generation, handle);
     }
 
+    /**
+     * Gives this receiver a lane added to a pipe while it runs (the control protocol's <em>lane added</em>): the
+     * receiving thread takes it in at its next poll, and reads it as any other. Any thread may call it. Needs
+     * {@link Right#RECEIVE}; the receiver owns the handle from now on.
+     */
+    public synchronized void laneAdded(final Handle handle, final int laneId)
+    {
+        added.add(handle);
+        addedIds.add(laneId);
+        adding = adding + 1;
+    }
+
+    /** Takes in the lanes {@link #laneAdded} gave, on the receiving thread. */
+    private synchronized void takeAdded()
+    {
+        Handle handle;
+        while ((handle = added.poll()) != null)
+        {
+            addLane(handle, addedIds.poll());
+        }
+        adding = 0;
+    }
+
     private void addReader(final LaneReader reader)
     {
         readers = Arrays.copyOf(readers, readers.length + 1);
@@ -216,6 +248,10 @@ public final class PipeReceiver implements AutoCloseable
     public int poll(final Inbox inbox)
     {
         checkOpen();
+        if (adding != 0)
+        {
+            takeAdded();
+        }
         final LaneReader[] lanes = readers;
         final int count = lanes.length;
         if (count == 0 || inbox.isFull())
@@ -392,7 +428,7 @@ public final class PipeReceiver implements AutoCloseable
 
     private boolean allStopped()
     {
-        if (readers.length == 0)
+        if (readers.length == 0 || adding != 0)
         {
             return false;
         }

@@ -68,6 +68,7 @@ class ControlProtocolDocTest
                     case "unpack" -> ControlMessage.Unpack.KIND;
                     case "move lane" -> ControlMessage.MoveLane.KIND;
                     case "lane moving" -> ControlMessage.LaneMoving.KIND;
+                    case "lane added" -> ControlMessage.LaneAdded.KIND;
                     case "resize" -> ControlMessage.Resize.KIND;
                     case "revoke" -> ControlMessage.Revoke.KIND;
                     case "revoked" -> ControlMessage.Revoked.KIND;
@@ -84,7 +85,7 @@ class ControlProtocolDocTest
             }
         }
         assertEquals(5, offsets, "magic, version, kind, body length, handle count");
-        assertEquals(25, kinds);
+        assertEquals(26, kinds);
         final String text = String.join(" ", lines).replaceAll("\\s+", " ");
         assertTrue(text.contains("magic `0x" + Integer.toHexString(ControlFrame.MAGIC) + "`"));
         assertTrue(text.contains("`HEADER_LENGTH` = " + ControlFrame.HEADER_LENGTH));
@@ -131,13 +132,14 @@ class ControlProtocolDocTest
                 }
             }
         }
-        assertEquals(List.of("grant", "handles", "bounce", "notice", "rehome", "move lane", "lane moving"),
-            documented);
-        assertEquals(List.of("Bounce", "Grant", "Handles", "LaneMoving", "MoveLane", "Notice", "Rehome"),
+        assertEquals(List.of("grant", "handles", "bounce", "notice", "rehome", "move lane", "lane moving",
+            "lane added"), documented);
+        assertEquals(List.of("Bounce", "Grant", "Handles", "LaneAdded", "LaneMoving", "MoveLane", "Notice", "Rehome"),
             inCode.stream().sorted().toList());
         final String text = String.join(" ", lines).replaceAll("\\s+", " ");
-        assertTrue(text.contains("(only **grant**, **handles**, **bounce**, **notice**, **rehome**, **move lane** " +
-            "and **lane moving** frames carry handles: the Handles column of §3)"), "§2 names the same kinds");
+        assertTrue(text.contains("(only **grant**, **handles**, **bounce**, **notice**, **rehome**, **move lane**, " +
+            "**lane moving** and **lane added** frames carry handles: the Handles column of §3)"),
+            "§2 names the same kinds");
     }
 
     @Test

@@ -147,6 +147,7 @@ class HeaderConstantsTest
         assertEquals((long)ControlMessage.CreateBundle.KIND, header.get("TRINDLE_CONTROL_KIND_CREATE_BUNDLE"));
         assertEquals((long)ControlMessage.MoveLane.KIND, header.get("TRINDLE_CONTROL_KIND_MOVE_LANE"));
         assertEquals((long)ControlMessage.LaneMoving.KIND, header.get("TRINDLE_CONTROL_KIND_LANE_MOVING"));
+        assertEquals((long)ControlMessage.LaneAdded.KIND, header.get("TRINDLE_CONTROL_KIND_LANE_ADDED"));
         assertEquals((long)ControlMessage.Resize.KIND, header.get("TRINDLE_CONTROL_KIND_RESIZE"));
         assertEquals((long)ControlMessage.Unpack.KIND, header.get("TRINDLE_CONTROL_KIND_UNPACK"));
         assertEquals((long)ControlMessage.Revoke.KIND, header.get("TRINDLE_CONTROL_KIND_REVOKE"));

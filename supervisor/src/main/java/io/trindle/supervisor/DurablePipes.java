@@ -1,5 +1,6 @@
 package io.trindle.supervisor;
 
+import io.trindle.ipc.Handle;
 import io.trindle.ipc.LaneSender;
 import io.trindle.ipc.LaneTap;
 import io.trindle.ipc.Right;
@@ -71,23 +72,25 @@ final class DurablePipes
             reporter.say("durable pipe '%s' is logged in %s%s", pipe.name(), directory, recovered.pending().isEmpty() ?
                 "" : "; " + recovered.pending().size() + " message(s) the last run's receiver had not released are " +
                 "delivered again");
-            final List<ObjectTable.PipeInstance> instances = objects.instancesOf(pipe.name());
+            // The supervisor's own lane of each instance, found here: lanes may be added to the pipe later (replay).
+            final List<Handle> lanes = objects.instancesOf(pipe.name()).stream()
+                .map(instance -> instance.lanes().stream().filter(lane -> lane.senderWorker()
+                    .equals(ObjectTable.REDELIVERY)).findFirst().orElseThrow().handle()).toList();
             threads.add(Thread.ofPlatform().daemon().name("trindle-redeliver-" + pipe.name())
-                .start(() -> redeliver(pipe.name(), instances, recovered.pending(), log, reporter)));
+                .start(() -> redeliver(pipe.name(), lanes, recovered.pending(), log, reporter)));
             threads.add(Thread.ofPlatform().daemon().name("trindle-durable-" + pipe.name())
                 .start(() -> record(attached, log, taps, reporter)));
         }
     }
 
     /** Delivers again, on each pipe instance's last lane, what its receiver had not released; then ends the lanes. */
-    private void redeliver(final String pipe, final List<ObjectTable.PipeInstance> instances,
+    private void redeliver(final String pipe, final List<Handle> lanes,
         final List<DurableLog.Pending> pending, final DurableLog.Writer log, final Reporter reporter)
     {
         final List<LaneSender> senders = new ArrayList<>();
-        for (final ObjectTable.PipeInstance instance : instances)
+        for (final Handle lane : lanes)
         {
-            senders.add(LaneSender.openExclusive(instance.lanes().getLast().handle().duplicate(Rights.of(Right.SEND)),
-                WaitStrategy.DEFAULT));
+            senders.add(LaneSender.openExclusive(lane.duplicate(Rights.of(Right.SEND)), WaitStrategy.DEFAULT));
         }
         try
         {

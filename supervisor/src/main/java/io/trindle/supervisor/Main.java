@@ -71,7 +71,7 @@ import java.util.stream.Stream;
         Verbs.StatusCommand.class,
         Verbs.TopCommand.class, Verbs.JournalCommand.class, Verbs.StopCommand.class, Verbs.RestartCommand.class,
         Verbs.RevokeCommand.class, Verbs.ResizeCommand.class, Verbs.InterposeCommand.class,
-        Verbs.TapCommand.class, Verbs.RecordCommand.class,
+        Verbs.TapCommand.class, Verbs.RecordCommand.class, Verbs.ReplayCommand.class,
         Verbs.GrantCommand.class, Verbs.ReclaimCommand.class, Verbs.SandboxCommand.class,
         Verbs.DemoCommand.class, Verbs.CompletionCommand.class,
         CommandLine.HelpCommand.class},

@@ -121,6 +121,12 @@ final class ObjectTable implements AutoCloseable
             return state;
         }
 
+        /** @return whether the supervisor itself sends on this lane (a durable pipe's, a replay's): no worker does. */
+        boolean bySupervisor()
+        {
+            return senderWorker.startsWith("(");
+        }
+
         /** @return the lane the receiver reads: {@link #handle()}, or the relay's while a stage is interposed. */
         Handle receiverHandle()
         {
@@ -261,7 +267,7 @@ final class ObjectTable implements AutoCloseable
                         allocations.charge(allocations.pipeline(), instance.objectId(), lane.size());
                         lanes.add(new Lane(REDELIVERY, 0, lane, LaneWatch.open(lane)));
                     }
-                    instances.add(new PipeInstance(pipe.name(), replica, instance, List.copyOf(lanes)));
+                    instances.add(new PipeInstance(pipe.name(), replica, instance, lanes));
                 }
                 pipes.put(pipe.name(), List.copyOf(instances));
             }
@@ -390,6 +396,19 @@ final class ObjectTable implements AutoCloseable
             }
         }
         return frames;
+    }
+
+    /**
+     * Adds a lane to {@code instance} whose sender is the supervisor ({@code sender}, a name no worker has): the next
+     * lane id of its pipe. On the loop thread.
+     */
+    Lane addLane(final PipeInstance instance, final String sender)
+    {
+        final Handle handle = instance.pipe().newLane();
+        allocations.charge(allocations.pipeline(), instance.pipe().objectId(), handle.size());
+        final Lane lane = new Lane(sender, 0, handle, LaneWatch.open(handle));
+        instance.lanes().add(lane);
+        return lane;
     }
 
     /** @return the names of the config's pipes, in file order. */

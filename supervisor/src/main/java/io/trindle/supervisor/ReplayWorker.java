@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -111,7 +112,6 @@ final class ReplayWorker
             System.err.println("trindle: replay: no pipe to send into");
             return 1;
         }
-        final double rate = pace == null || pace.equals(AS_RECORDED) ? 0 : Double.parseDouble(pace);
         final List<LaneSender> lanes = new ArrayList<>();
         for (final Handle lane : grant.handles())
         {
@@ -120,8 +120,7 @@ final class ReplayWorker
         long sent = 0;
         try (Recording.Reader recording = Recording.Reader.open(directory))
         {
-            final long start = System.nanoTime();
-            long firstRecorded = -1;
+            final Pace paced = new Pace(pace, () -> stopping);
             for (Recording.Message message = recording.next(); message != null && !stopping;
                 message = recording.next())
             {
@@ -129,15 +128,7 @@ final class ReplayWorker
                 {
                     continue;
                 }
-                if (rate > 0)
-                {
-                    waitUntil(start + (long)(sent * 1e9 / rate));
-                }
-                else if (pace != null)
-                {
-                    firstRecorded = firstRecorded < 0 ? message.epochNanos() : firstRecorded;
-                    waitUntil(start + message.epochNanos() - firstRecorded);
-                }
+                paced.await(sent, message.epochNanos());
                 final LaneSender lane = lanes.get(message.replica() % lanes.size());
                 final byte[] payload = message.payload();
                 while (!lane.send(payload, 0, payload.length, SEND_TIMEOUT))
@@ -164,12 +155,45 @@ final class ReplayWorker
         return 0;
     }
 
-    private void waitUntil(final long deadline)
+    /** How fast a replay sends: as fast as it can, at a rate, or with the recorded gaps. */
+    static final class Pace
     {
-        long left;
-        while ((left = deadline - System.nanoTime()) > 0 && !stopping)
+        private final double rate;
+        private final boolean asRecorded;
+        private final BooleanSupplier stopping;
+        private final long start = System.nanoTime();
+        private long firstRecorded = -1;
+
+        /**
+         * @param pace     null (as fast as the receiver takes them), a rate in messages a second, or
+         *                 {@value #AS_RECORDED}.
+         * @param stopping when it says so, a wait ends at once.
+         */
+        Pace(final String pace, final BooleanSupplier stopping)
         {
-            LockSupport.parkNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
+            this.asRecorded = AS_RECORDED.equals(pace);
+            this.rate = pace == null || asRecorded ? 0 : Double.parseDouble(pace);
+            this.stopping = stopping;
+        }
+
+        /** Waits until the message after {@code sent} others, recorded at {@code epochNanos}, is due. */
+        void await(final long sent, final long epochNanos)
+        {
+            long due = 0;
+            if (rate > 0)
+            {
+                due = start + (long)(sent * 1e9 / rate);
+            }
+            else if (asRecorded)
+            {
+                firstRecorded = firstRecorded < 0 ? epochNanos : firstRecorded;
+                due = start + epochNanos - firstRecorded;
+            }
+            long left;
+            while (due != 0 && (left = due - System.nanoTime()) > 0 && !stopping.getAsBoolean())
+            {
+                LockSupport.parkNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
+            }
         }
     }
 

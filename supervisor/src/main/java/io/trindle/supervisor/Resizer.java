@@ -76,9 +76,9 @@ final class Resizer
                     return new Outcome(false, "cannot resize pipe '" + pipe + "': a stage is interposed on it " +
                         "(trindle interpose), and the supervisor relays its lanes until they end");
                 }
-                if (lane.senderWorker().equals(ObjectTable.REDELIVERY))
+                if (lane.bySupervisor())
                 {
-                    continue; // the supervisor's own lane of a durable pipe: it ends once it delivered again
+                    continue; // the supervisor's own lane (a durable pipe's, a replay's): it ends once it is done
                 }
                 final WorkerProcess sender = process(lane.senderWorker(), lane.senderReplica());
                 final int state = lane.moveState();

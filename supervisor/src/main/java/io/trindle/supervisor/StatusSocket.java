@@ -79,6 +79,8 @@ final class StatusSocket implements AutoCloseable
      * each word after a tab; or {@code PIPE} alone to take the stage out.
      */
     static final String INTERPOSE = "interpose ";
+    /** The command that replays a recording: this, then {@code PIPE}, the directory, the lanes and the pace, tabbed. */
+    static final String REPLAY = "replay ";
     /** The command that asks an allocator's holders for memory back: this, then {@code ALLOCATOR [BYTES]}. */
     static final String RECLAIM = "reclaim ";
     /** How long a status or restart request waits for the supervisor's loop, which answers it between two events. */
@@ -348,6 +350,7 @@ final class StatusSocket implements AutoCloseable
                     "the grant") :
                 command.startsWith(RECLAIM) ? reclaim(command.substring(RECLAIM.length()), supervisor) :
                 command.startsWith(INTERPOSE) ? interpose(command.substring(INTERPOSE.length()), supervisor) :
+                command.startsWith(REPLAY) ? replay(command.substring(REPLAY.length()), supervisor) :
                 REFUSED + "unknown command '" + command + "': expected status, status --json, stop, " +
                     "restart WORKER[.N], revoke WORKER[.N] SEGMENT, resize PIPE SIZE, grant WORKER[.N] OBJECT " +
                     "RIGHTS or reclaim ALLOCATOR [BYTES]\n";
@@ -364,6 +367,17 @@ final class StatusSocket implements AutoCloseable
         }
         return fromLoop(supervisor.reclaim(words[0], words.length == 2 ? Long.parseLong(words[1]) : -1),
             "the reclaim");
+    }
+
+    private static String replay(final String arguments, final Supervisor supervisor)
+    {
+        final String[] words = arguments.split("\t", -1);
+        if (words.length != 4 || !words[2].matches("[0-9]{1,3}"))
+        {
+            return REFUSED + "replay takes PIPE, DIR, LANES and PACE, separated by tabs\n";
+        }
+        return fromLoop(supervisor.replay(words[0], Path.of(words[1]), Integer.parseInt(words[2]),
+            words[3].equals("-") ? null : words[3]), "the replay");
     }
 
     private static String interpose(final String arguments, final Supervisor supervisor)

@@ -143,6 +143,12 @@ final class Supervisor
     {
     }
 
+    /** {@code trindle replay DIR --into NAME PIPE}: send a recording of {@code lanes} lanes into a pipe. */
+    private record ReplayRequested(String pipe, Path directory, int lanes, String pace,
+        CompletableFuture<String> answer) implements Event
+    {
+    }
+
     /** {@code trindle resize}: resize a pipe's lanes while it runs (docs/pipe-format.md §9). */
     private record ResizeRequested(String pipe, long capacity, CompletableFuture<String> answer) implements Event
     {
@@ -206,6 +212,7 @@ final class Supervisor
     private Resizer resizer;
     private Taps taps;
     private Interposer interposer;
+    private Replayer replayer;
     private final Path launcher;
     private final DurablePipes durablePipes = new DurablePipes();
     private Map<String, RecordingTo> recordings = Map.of();
@@ -290,6 +297,7 @@ final class Supervisor
         broker = new HandleBroker(objects, workers, reporter, tally);
         taps = new Taps(objects);
         interposer = new Interposer(objects, workers, reporter, launcher);
+        replayer = new Replayer(objects, workers, reporter);
         resizer = new Resizer(objects, workers, reporter, taps);
         observer = new Observer(config, workers, objects, tally, broker);
         revocations = new Revocations(config, workers, objects, broker, reporter, round -> timers.schedule(
@@ -529,6 +537,14 @@ final class Supervisor
         return answer;
     }
 
+    /** Sends the recording in {@code directory}, of {@code lanes} lanes, into {@code pipe}; answered by the loop. */
+    CompletableFuture<String> replay(final String pipe, final Path directory, final int lanes, final String pace)
+    {
+        final CompletableFuture<String> answer = new CompletableFuture<>();
+        events.add(new ReplayRequested(pipe, directory, lanes, pace, answer));
+        return answer;
+    }
+
     /** Lets go of a tap's lanes (any thread), and says so. */
     void untap(final Taps.Attached attached)
     {
@@ -582,6 +598,10 @@ final class Supervisor
             request.answer().completeExceptionally(e);
         }
         if (event instanceof InterposeRequested request)
+        {
+            request.answer().completeExceptionally(e);
+        }
+        if (event instanceof ReplayRequested request)
         {
             request.answer().completeExceptionally(e);
         }
@@ -694,6 +714,7 @@ final class Supervisor
             case ResizeRequested request -> "a request to resize " + request.pipe();
             case TapRequested request -> "a request to tap " + request.pipe();
             case InterposeRequested request -> "a request to interpose on " + request.pipe();
+            case ReplayRequested request -> "a request to replay into " + request.pipe();
             case RestartTimeout timeout -> "the restart timeout of worker " + timeout.worker().label;
             case StartNext next -> "the start of worker " + workers.get(next.index()).label;
             case RevokeRequested request -> "a request to revoke segment " + request.segment() + " from " +
@@ -769,6 +790,16 @@ final class Supervisor
                 final Resizer.Outcome outcome = stopping ? new Resizer.Outcome(false, "pipeline '" + config.name() +
                     "' is stopping; nothing is resized") : resizer.resize(request.pipe(), request.capacity());
                 request.answer().complete((outcome.done() ? "" : StatusSocket.REFUSED) + outcome.text() + "\n");
+            }
+            case ReplayRequested request ->
+            {
+                final String answer = stopping ? StatusSocket.REFUSED + "pipeline '" + config.name() + "' is " +
+                    "stopping" : replayer.start(request.pipe(), request.directory(), request.lanes(), request.pace());
+                if (!answer.startsWith(StatusSocket.REFUSED))
+                {
+                    reporter.say("%s", answer);
+                }
+                request.answer().complete(answer + "\n");
             }
             case InterposeRequested request ->
             {
@@ -1156,6 +1187,10 @@ final class Supervisor
         stopping = true;
         exitCode = code;
         durablePipes.stop();
+        if (replayer != null)
+        {
+            replayer.stop();
+        }
         reporter.event(LogEvent.STOP, null).with("reason", why).say("stopping: %s", why);
         for (final WorkerProcess worker : workers)
         {

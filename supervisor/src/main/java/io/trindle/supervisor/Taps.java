@@ -68,8 +68,8 @@ final class Taps
         }
         if (!tapped.add(pipe))
         {
-            final boolean durable = instances.getFirst().lanes().getLast().senderWorker()
-                .equals(ObjectTable.REDELIVERY);
+            final boolean durable = instances.getFirst().lanes().stream()
+                .anyMatch(lane -> lane.senderWorker().equals(ObjectTable.REDELIVERY));
             return refused(pipe, "pipe '" + pipe + "' is already tapped (" + (durable ? "it is durable: its " +
                 "supervisor taps it to keep its log" : "by trindle tap or trindle record") + "); one tap at a time " +
                 "reads a pipe");
@@ -81,7 +81,7 @@ final class Taps
             {
                 for (final ObjectTable.Lane lane : instance.lanes())
                 {
-                    final String sender = lane.senderWorker().equals(ObjectTable.REDELIVERY) ? lane.senderWorker() :
+                    final String sender = lane.bySupervisor() ? lane.senderWorker() :
                         lane.senderWorker() + "." + lane.senderReplica();
                     lanes.add(new TappedLane(instance.receiverReplica(), sender, LaneTap.attach(lane.handle())));
                 }

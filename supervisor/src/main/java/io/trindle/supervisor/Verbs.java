@@ -1,5 +1,6 @@
 package io.trindle.supervisor;
 
+import io.trindle.journal.Recording;
 import io.trindle.supervisor.config.Durations;
 import io.trindle.supervisor.config.JournalConfig;
 import io.trindle.supervisor.config.MetricsConfig;
@@ -486,6 +487,60 @@ final class Verbs
             final String request = StatusSocket.INTERPOSE + pipe + (remove ? "" : "\t" +
                 Path.of("").toAbsolutePath() + "\t" + String.join("\t", command));
             return new PipelineClient(out(), err()).request(name, request);
+        }
+    }
+
+    @Command(name = "replay", description = {"send a recording into a pipe of a running pipeline",
+        "The supervisor adds lanes to PIPE, one for each lane of the recording (trindle record, or trindle run " +
+        "--record), tells the receiver, sends on each what that lane held, and ends them: a receiver that tells " +
+        "senders apart by lane sees the recording's apart too. Refused once every sender of PIPE has ended."},
+        exitCodeList = {EXIT_ASK_0, "1:no recording in DIR, no such pipeline or pipe, or the supervisor refused",
+            EXIT_USAGE})
+    static final class ReplayCommand extends Verb
+    {
+        @Parameters(index = "0", paramLabel = "DIR", description = "the recording's directory")
+        private Path directory;
+        @Option(names = "--into", arity = "2", required = true, paramLabel = "NAME PIPE", description = "the " +
+            "running pipeline and its pipe")
+        private List<String> into = new ArrayList<>();
+        @Option(names = "--rate", paramLabel = "N", description = "send N messages a second (default: as fast as " +
+            "the receiver takes them)")
+        private Double rate;
+        @Option(names = "--as-recorded", description = "keep the gaps between messages as they were recorded")
+        private boolean asRecorded;
+
+        @Override
+        public Integer call()
+        {
+            if (rate != null && (asRecorded || !(rate > 0) || rate.isInfinite()))
+            {
+                throw new ParameterException(commandLine(), asRecorded ? "--rate and --as-recorded: choose one" :
+                    "--rate takes a positive number of messages a second, not " + rate);
+            }
+            int lanes = 0;
+            long messages = 0;
+            try (Recording.Reader recording = Recording.Reader.open(directory))
+            {
+                for (Recording.Message message = recording.next(); message != null; message = recording.next())
+                {
+                    lanes = Math.max(lanes, message.laneId() + 1);
+                    messages++;
+                }
+            }
+            catch (final java.nio.file.NoSuchFileException e)
+            {
+                err().println("trindle: " + directory + " holds no recording (" + e.getReason() + "); make one " +
+                    "with trindle record or trindle run --record");
+                return 1;
+            }
+            if (messages == 0)
+            {
+                err().println("trindle: the recording in " + directory + " holds no message: nothing to replay");
+                return 1;
+            }
+            final String pace = asRecorded ? ReplayWorker.AS_RECORDED : rate == null ? "-" : Double.toString(rate);
+            return new PipelineClient(out(), err()).request(into.get(0), StatusSocket.REPLAY + into.get(1) + "\t" +
+                directory.toAbsolutePath() + "\t" + lanes + "\t" + pace);
         }
     }
 

@@ -304,9 +304,9 @@ class MainTest
             complete_words trindle status --
             complete_words trindle ''
             """);
-        assertEquals(List.of("restart revoke resize record reclaim", "bash zsh", "--json --help",
-            "run run-worker validate status top journal stop restart revoke resize interpose tap record grant " +
-            "reclaim sandbox demo completion help"),
+        assertEquals(List.of("restart revoke resize record replay reclaim", "bash zsh", "--json --help",
+            "run run-worker validate status top journal stop restart revoke resize interpose tap record replay " +
+            "grant reclaim sandbox demo completion help"),
             completed.lines().toList());
     }
 
@@ -332,8 +332,8 @@ class MainTest
             whence -w _bash_complete
             """);
         assertEquals(List.of("bash zsh",
-            "run run-worker validate status top journal stop restart revoke resize interpose tap record grant " +
-            "reclaim sandbox demo completion help",
+            "run run-worker validate status top journal stop restart revoke resize interpose tap record replay " +
+            "grant reclaim sandbox demo completion help",
             "_bash_complete: function"), completed.lines().toList());
     }
 
