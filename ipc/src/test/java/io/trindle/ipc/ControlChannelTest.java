@@ -154,6 +154,23 @@ class ControlChannelTest
     }
 
     @Test
+    void shouldCarryALaneAddedWithItsLane()
+    {
+        final Pipe pipe = Pipe.create(4096);
+        try (Handle lane = pipe.newLane(); Handle added = pipe.newLane())
+        {
+            assertEquals(pipe.objectId(), lane.objectId());
+            supervisor.send(new ControlMessage.LaneAdded(pipe.objectId(), 1, 0,
+                List.of(added.duplicate(Rights.of(Right.RECEIVE)))));
+            final ControlMessage.LaneAdded received = (ControlMessage.LaneAdded)worker.receive();
+            assertEquals(pipe.objectId(), received.pipeId());
+            assertEquals(1, received.laneId());
+            assertEquals(Rights.of(Right.RECEIVE), received.handles().getFirst().rights());
+            received.handles().getFirst().close();
+        }
+    }
+
+    @Test
     void shouldKnowEveryKindByItsOwnCode() throws ReflectiveOperationException
     {
         final List<Class<?>> kinds = new ArrayList<>();
@@ -189,7 +206,7 @@ class ControlChannelTest
                 assertTrue(e.getMessage().contains("a field needs"), kind.getSimpleName() + ": " + e.getMessage());
             }
         }
-        assertEquals(25, codes.size());
+        assertEquals(26, codes.size());
     }
 
     @Test
