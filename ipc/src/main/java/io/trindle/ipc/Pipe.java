@@ -470,11 +470,10 @@ public final class Pipe
         if (type == LaneDescriptor.TYPE_MESSAGE_WITH_HANDLES)
         {
             final long payload = index + LaneDescriptor.RECORD_HEADER_LENGTH;
-            final int count = length < LaneDescriptor.ATTACHMENT_ENTRIES_OFFSET ? -1 :
-                ring.get(ValueLayout.JAVA_INT, payload + LaneDescriptor.ATTACHMENT_COUNT_OFFSET);
-            if (count < 1 || count > LaneDescriptor.MAX_ATTACHMENTS ||
-                LaneDescriptor.attachmentBlockLength(count) > length)
+            if (LaneDescriptor.attachmentCount(ring, payload, length) < 0)
             {
+                final int count = length < LaneDescriptor.ATTACHMENT_ENTRIES_OFFSET ? -1 :
+                    ring.get(ValueLayout.JAVA_INT, payload + LaneDescriptor.ATTACHMENT_COUNT_OFFSET);
                 return "with handles: count=" + count + " does not fit length=" + length + " (1.." +
                     LaneDescriptor.MAX_ATTACHMENTS + " handles)";
             }

@@ -141,7 +141,7 @@ final class DurablePipes
             {
                 @Override
                 public void message(final Taps.TappedLane lane, final long sequence, final int handles,
-                    final MemorySegment payload)
+                    final long epochNanos, final MemorySegment payload)
                 {
                     if (!lane.sender().equals(ObjectTable.REDELIVERY)) // logged as carried, before it was sent
                     {

@@ -84,7 +84,8 @@ final class Interposer
         final List<Relay> made = new ArrayList<>();
         for (final ObjectTable.PipeInstance instance : instances)
         {
-            final WorkerProcess receiver = process(objects.receiverOf(pipe), instance.receiverReplica());
+            final WorkerProcess receiver =
+                WorkerProcess.find(workers, objects.receiverOf(pipe), instance.receiverReplica());
             for (int laneId = 0; laneId < instance.lanes().size(); laneId++)
             {
                 final ObjectTable.Lane lane = instance.lanes().get(laneId);
@@ -93,7 +94,7 @@ final class Interposer
                     return StatusSocket.REFUSED + "pipe '" + pipe + "' is being resized (lane " + laneId + " is " +
                         "still moving); interpose once the resize is done";
                 }
-                final WorkerProcess sender = process(lane.senderWorker(), lane.senderReplica());
+                final WorkerProcess sender = WorkerProcess.find(workers, lane.senderWorker(), lane.senderReplica());
                 if (sender == null || sender.finished())
                 {
                     continue; // the supervisor's own lane, or an ended one: nothing more comes through it
@@ -152,18 +153,6 @@ final class Interposer
         argv.addAll(command);
         return new ProcessBuilder(argv).directory(directory.toFile())
             .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    }
-
-    private WorkerProcess process(final String worker, final int replica)
-    {
-        for (final WorkerProcess process : workers)
-        {
-            if (process.config.name().equals(worker) && process.replica == replica)
-            {
-                return process;
-            }
-        }
-        return null;
     }
 
     /** One lane's relay: its two lanes, the stage's process, and the threads that move messages between them. */

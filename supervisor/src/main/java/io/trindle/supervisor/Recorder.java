@@ -6,7 +6,6 @@ import io.trindle.journal.Recording;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
-import java.time.Instant;
 
 /**
  * {@code trindle run --record PIPE=DIR}: a tap attached before any worker starts, so that the recording holds every
@@ -18,8 +17,6 @@ final class Recorder implements TapLoop.Output
     private final Path directory;
     private final Recording.Writer writer;
     private final Reporter reporter;
-    private final long epochNanos;
-    private final long startNanos = System.nanoTime();
     private long messages;
 
     private Recorder(final String pipe, final Path directory, final Recording.Writer writer, final Reporter reporter)
@@ -28,8 +25,6 @@ final class Recorder implements TapLoop.Output
         this.directory = directory;
         this.writer = writer;
         this.reporter = reporter;
-        final Instant now = Instant.now();
-        this.epochNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 
     /** Records the lanes of {@code attached} into {@code writer} on a thread of its own, then lets go of them. */
@@ -59,10 +54,10 @@ final class Recorder implements TapLoop.Output
 
     @Override
     public void message(final Taps.TappedLane lane, final long sequence, final int handles,
-        final MemorySegment payload)
+        final long epochNanos, final MemorySegment payload)
     {
         writer.append(new Recording.Message(pipe, lane.receiverReplica(), lane.tap().laneId(), lane.sender(), sequence,
-            epochNanos + (System.nanoTime() - startNanos), handles, payload.toArray(ValueLayout.JAVA_BYTE)));
+            epochNanos, handles, payload.toArray(ValueLayout.JAVA_BYTE)));
         messages++;
     }
 

@@ -63,12 +63,10 @@ final class Replayer
         final List<WorkerProcess> receivers = new ArrayList<>();
         for (final ObjectTable.PipeInstance instance : instances)
         {
-            final WorkerProcess receiver = workers.stream().filter(w -> w.config.name().equals(receiverName) &&
-                w.replica == instance.receiverReplica()).findFirst().orElseThrow();
+            final WorkerProcess receiver = WorkerProcess.find(workers, receiverName, instance.receiverReplica());
             // A receiver whose every sender has ended may be ending too: a lane added now could come too late.
-            final boolean open = instance.lanes().stream().anyMatch(lane -> !lane.bySupervisor() &&
-                workers.stream().anyMatch(w -> w.config.name().equals(lane.senderWorker()) &&
-                    w.replica == lane.senderReplica() && !w.finished()));
+            final boolean open = instance.lanes().stream().map(lane -> WorkerProcess.find(workers, lane.senderWorker(),
+                lane.senderReplica())).anyMatch(sender -> sender != null && !sender.finished());
             if (!receiver.alive() || receiver.channel == null || !open)
             {
                 return StatusSocket.REFUSED + "pipe '" + pipe + "' cannot take a replay now: " + (open ? "its " +

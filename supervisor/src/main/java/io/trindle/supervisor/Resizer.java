@@ -147,13 +147,11 @@ final class Resizer
 
     private WorkerProcess process(final String worker, final int replica)
     {
-        for (final WorkerProcess process : workers)
+        final WorkerProcess process = WorkerProcess.find(workers, worker, replica);
+        if (process == null)
         {
-            if (process.config.name().equals(worker) && process.replica == replica)
-            {
-                return process;
-            }
+            throw new IllegalStateException("no process " + worker + "." + replica);
         }
-        throw new IllegalStateException("no process " + worker + "." + replica);
+        return process;
     }
 }

@@ -28,6 +28,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The kernel role: makes a pipeline's objects, starts its workers with exactly their grants, restarts them as
@@ -481,6 +482,21 @@ final class Supervisor
         return answer;
     }
 
+    /**
+     * Answers a request of the status socket with what {@code action} says (once the pipeline is stopping, a refusal
+     * instead, and nothing done); a request that was served is said in the log too.
+     */
+    private void answer(final CompletableFuture<String> answer, final Supplier<String> action)
+    {
+        final String text = stopping ? StatusSocket.REFUSED + "pipeline '" + config.name() + "' is stopping" :
+            action.get();
+        if (!text.startsWith(StatusSocket.REFUSED))
+        {
+            reporter.say("%s", text);
+        }
+        answer.complete(text + "\n");
+    }
+
     private static String lanes(final int count)
     {
         return count + (count == 1 ? " lane" : " lanes");
@@ -791,27 +807,11 @@ final class Supervisor
                     "' is stopping; nothing is resized") : resizer.resize(request.pipe(), request.capacity());
                 request.answer().complete((outcome.done() ? "" : StatusSocket.REFUSED) + outcome.text() + "\n");
             }
-            case ReplayRequested request ->
-            {
-                final String answer = stopping ? StatusSocket.REFUSED + "pipeline '" + config.name() + "' is " +
-                    "stopping" : replayer.start(request.pipe(), request.directory(), request.lanes(), request.pace());
-                if (!answer.startsWith(StatusSocket.REFUSED))
-                {
-                    reporter.say("%s", answer);
-                }
-                request.answer().complete(answer + "\n");
-            }
-            case InterposeRequested request ->
-            {
-                final String answer = stopping ? StatusSocket.REFUSED + "pipeline '" + config.name() + "' is " +
-                    "stopping" : request.command().isEmpty() ? interposer.remove(request.pipe()) :
-                    interposer.insert(request.pipe(), request.directory(), request.command());
-                if (!answer.startsWith(StatusSocket.REFUSED))
-                {
-                    reporter.say("%s", answer);
-                }
-                request.answer().complete(answer + "\n");
-            }
+            case ReplayRequested request -> answer(request.answer(), () ->
+                replayer.start(request.pipe(), request.directory(), request.lanes(), request.pace()));
+            case InterposeRequested request -> answer(request.answer(), () -> request.command().isEmpty() ?
+                interposer.remove(request.pipe()) :
+                interposer.insert(request.pipe(), request.directory(), request.command()));
             case TapRequested request ->
             {
                 final Taps.Attached attached = stopping ? new Taps.Attached(request.pipe(), List.of(), "pipeline '" +

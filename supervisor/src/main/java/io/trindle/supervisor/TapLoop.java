@@ -5,6 +5,7 @@ import io.trindle.ipc.LaneTap;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -29,8 +30,13 @@ final class TapLoop
     /** Where a tap's messages go. */
     interface Output
     {
-        /** One message, valid only until the taps are released: copy it, or write it out. */
-        void message(Taps.TappedLane lane, long sequence, int handles, MemorySegment payload) throws IOException;
+        /**
+         * One message, valid only until the taps are released: copy it, or write it out.
+         *
+         * @param epochNanos when the tap read it, in nanoseconds since the epoch.
+         */
+        void message(Taps.TappedLane lane, long sequence, int handles, long epochNanos, MemorySegment payload)
+            throws IOException;
 
         /** A lane is done: {@link LaneTap#ENDED}, {@link LaneTap#MOVED} or {@link LaneTap#CORRUPT}. */
         void done(Taps.TappedLane lane, int result) throws IOException;
@@ -45,6 +51,9 @@ final class TapLoop
     /** Runs until every lane is done or the output is gone. */
     static void run(final List<Taps.TappedLane> lanes, final Output output) throws IOException
     {
+        // The time a message was read: the epoch once, then the monotonic clock, which costs no allocation.
+        final Instant now = Instant.now();
+        final long epochNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano() - System.nanoTime();
         final LaneTap.Sink[] sinks = new LaneTap.Sink[lanes.size()];
         for (int i = 0; i < sinks.length; i++)
         {
@@ -53,7 +62,7 @@ final class TapLoop
             {
                 try
                 {
-                    output.message(lane, sequence, handles, payload);
+                    output.message(lane, sequence, handles, epochNanos + System.nanoTime(), payload);
                 }
                 catch (final IOException e)
                 {

@@ -13,7 +13,6 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.List;
 
 /**
@@ -82,16 +81,12 @@ final class TapWire
         private final List<Taps.TappedLane> lanes;
         private final ByteBuffer out = ByteBuffer.allocateDirect(BUFFER).order(ByteOrder.LITTLE_ENDIAN);
         private final ByteBuffer probe = ByteBuffer.allocate(64);
-        private final long epochNanos;
-        private final long startNanos = System.nanoTime();
 
         Streamer(final SocketChannel client, final Selector selector, final List<Taps.TappedLane> lanes)
         {
             this.client = client;
             this.selector = selector;
             this.lanes = lanes;
-            final Instant now = Instant.now();
-            this.epochNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
         }
 
         void run() throws IOException
@@ -109,7 +104,7 @@ final class TapWire
 
         @Override
         public void message(final Taps.TappedLane lane, final long sequence, final int handles,
-            final MemorySegment payload) throws IOException
+            final long epochNanos, final MemorySegment payload) throws IOException
         {
             final int length = (int)payload.byteSize();
             if (out.remaining() < MESSAGE_HEADER + length)
@@ -118,7 +113,7 @@ final class TapWire
                 TapLoop.releaseAll(lanes); // the record being read stays held: its tap has not moved past it yet
             }
             out.putInt(MESSAGE_HEADER - 4 + length).put((byte)MESSAGE).putShort((short)lane.receiverReplica())
-                .putInt(lane.tap().laneId()).putLong(sequence).putLong(epochNanos + (System.nanoTime() - startNanos))
+                .putInt(lane.tap().laneId()).putLong(sequence).putLong(epochNanos)
                 .putInt(handles);
             if (length <= out.remaining())
             {

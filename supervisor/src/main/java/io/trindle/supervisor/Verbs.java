@@ -230,12 +230,7 @@ final class Verbs
         @Override
         public Integer call()
         {
-            if (rate != null && (asRecorded || !(rate > 0) || rate.isInfinite()))
-            {
-                throw new ParameterException(commandLine(), asRecorded ? "--rate and --as-recorded: choose one" :
-                    "--rate takes a positive number of messages a second, not " + rate);
-            }
-            final String pace = asRecorded ? ReplayWorker.AS_RECORDED : rate == null ? null : Double.toString(rate);
+            final String pace = pace(commandLine(), rate, asRecorded);
             return Main.runPipeline(file, null, null, Map.of(), config -> WorkerAlone.derive(config, worker, inputs,
                 pace), logOptions.log(commandLine(), out(), err()));
         }
@@ -512,11 +507,7 @@ final class Verbs
         @Override
         public Integer call()
         {
-            if (rate != null && (asRecorded || !(rate > 0) || rate.isInfinite()))
-            {
-                throw new ParameterException(commandLine(), asRecorded ? "--rate and --as-recorded: choose one" :
-                    "--rate takes a positive number of messages a second, not " + rate);
-            }
+            final String pace = pace(commandLine(), rate, asRecorded);
             int lanes = 0;
             long messages = 0;
             try (Recording.Reader recording = Recording.Reader.open(directory))
@@ -538,9 +529,8 @@ final class Verbs
                 err().println("trindle: the recording in " + directory + " holds no message: nothing to replay");
                 return 1;
             }
-            final String pace = asRecorded ? ReplayWorker.AS_RECORDED : rate == null ? "-" : Double.toString(rate);
             return new PipelineClient(out(), err()).request(into.get(0), StatusSocket.REPLAY + into.get(1) + "\t" +
-                directory.toAbsolutePath() + "\t" + lanes + "\t" + pace);
+                directory.toAbsolutePath() + "\t" + lanes + "\t" + (pace == null ? "-" : pace));
         }
     }
 
@@ -591,6 +581,21 @@ final class Verbs
         {
             return new TapClient(out(), err()).record(name, pipe, to, limit(commandLine(), limit));
         }
+    }
+
+    /**
+     * @return how a replay paces itself ({@link ReplayWorker.Pace}): null (as fast as the receiver takes them), the
+     *         rate, or {@value ReplayWorker#AS_RECORDED}.
+     * @throws ParameterException if both are given, or the rate is not a positive number.
+     */
+    private static String pace(final CommandLine line, final Double rate, final boolean asRecorded)
+    {
+        if (rate != null && (asRecorded || !(rate > 0) || rate.isInfinite()))
+        {
+            throw new ParameterException(line, asRecorded ? "--rate and --as-recorded: choose one" :
+                "--rate takes a positive number of messages a second, not " + rate);
+        }
+        return asRecorded ? ReplayWorker.AS_RECORDED : rate == null ? null : Double.toString(rate);
     }
 
     /** @return {@code limit}, checked positive, or -1 for none. */

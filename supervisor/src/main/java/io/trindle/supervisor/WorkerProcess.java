@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -141,5 +142,18 @@ final class WorkerProcess
         {
             // Already gone: its exit event is on the way.
         }
+    }
+
+    /** @return the process of replica {@code replica} of the worker named {@code worker}, or null if there is none. */
+    static WorkerProcess find(final List<WorkerProcess> workers, final String worker, final int replica)
+    {
+        for (final WorkerProcess process : workers)
+        {
+            if (process.config.name().equals(worker) && process.replica == replica)
+            {
+                return process;
+            }
+        }
+        return null;
     }
 }
