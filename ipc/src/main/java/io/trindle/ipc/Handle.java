@@ -118,7 +118,7 @@ public final class Handle implements AutoCloseable
 
     /**
      * Makes another handle to the same object with the same or fewer rights. Needs {@link Right#DUPLICATE}.
-     * A duplicate without {@link Right#WRITE} of a segment gets its own read-only fd, reopened from
+     * A duplicate without {@link Right#WRITE} of a segment or a table gets its own read-only fd, reopened from
      * {@code /proc/self/fd} with {@code O_RDONLY}, so the kernel enforces the missing right.
      *
      * @param newRights the duplicate's rights: a subset of this handle's.
@@ -136,7 +136,8 @@ public final class Handle implements AutoCloseable
                 current + " (would add " + newRights.minus(current) + ") on " + describe() +
                 "; rights can only be reduced");
         }
-        final boolean readOnlySegment = kind == ObjectKind.SEGMENT && !newRights.contains(Right.WRITE);
+        final boolean readOnlySegment = (kind == ObjectKind.SEGMENT || kind == ObjectKind.TABLE) &&
+            !newRights.contains(Right.WRITE);
         final int newFd = readOnlySegment && Fds.accessMode(fd) != Fds.O_RDONLY ? reopenReadOnly(fd) : Fds.dup(fd);
         return new Handle(objectId, kind, newRights, newFd, offset, size);
     }

@@ -19,7 +19,12 @@ public enum ObjectKind
      * A byte quota that segments, pipes and smaller allocators are created from and charged to. Its fd is a
      * sealed memfd holding the quota it was made with; the supervisor keeps the account.
      */
-    ALLOCATOR(4, Rights.ALLOCATOR_ALL);
+    ALLOCATOR(4, Rights.ALLOCATOR_ALL),
+    /**
+     * A key-value store that processes read through snapshots (READ) and write through optimistic transactions
+     * (WRITE): {@code docs/table-format.md}. A handle without WRITE has a read-only fd.
+     */
+    TABLE(5, Rights.TABLE_ALL);
 
     private final int code;
     private final Rights validRights;

@@ -26,6 +26,9 @@ public final class Rights
     /** Every right an allocator handle may carry; what the holder of a new child allocator receives. */
     public static final Rights ALLOCATOR_ALL = of(Right.ALLOCATE, Right.DUPLICATE, Right.TRANSFER);
 
+    /** Every right a table handle may carry. */
+    public static final Rights TABLE_ALL = of(Right.READ, Right.WRITE, Right.DUPLICATE, Right.TRANSFER);
+
     private final int bits;
 
     private Rights(final int bits)
