@@ -10,6 +10,7 @@ import io.trindle.ipc.ObjectKind;
 import io.trindle.ipc.PipeReceiver;
 import io.trindle.ipc.Right;
 import io.trindle.ipc.Segment;
+import io.trindle.ipc.Table;
 import io.trindle.ipc.WaitStrategy;
 
 import io.trindle.ipc.LaneDescriptor;
@@ -73,6 +74,7 @@ public final class Trindle implements AutoCloseable
     private final Map<String, PipeSender> senders = new LinkedHashMap<>();
     /** Changed by the control thread too, when a segment is revoked or moves to a fresh copy. */
     private final Map<String, Segment> segments = Collections.synchronizedMap(new LinkedHashMap<>());
+    private final Map<String, Table> tables = Collections.synchronizedMap(new LinkedHashMap<>());
     private final Map<Long, String> inputNames = new LinkedHashMap<>();
     private final PipeReceiver receiver;
     private final Thread watcher;
@@ -107,6 +109,12 @@ public final class Trindle implements AutoCloseable
                 final Segment segment = Segment.map(grant.handles().getFirst());
                 segments.put(grant.name(), segment);
                 held.put(segment.handle().objectId(), segment.handle());
+            }
+            else if (grant.objectKind() == ObjectKind.TABLE)
+            {
+                final Table table = Table.map(grant.handles().getFirst(), grant.name());
+                tables.put(grant.name(), table);
+                held.put(table.handle().objectId(), table.handle());
             }
             else if (grant.rights().contains(Right.SEND))
             {
@@ -259,6 +267,21 @@ public final class Trindle implements AutoCloseable
         return segment;
     }
 
+    /**
+     * @return the table granted under {@code name} (docs/table-format.md): readable with READ, writable with WRITE
+     *         (the first transaction opens this process's writer slot).
+     * @throws IllegalArgumentException if no such grant exists.
+     */
+    public Table table(final String name)
+    {
+        final Table table = tables.get(name);
+        if (table == null)
+        {
+            throw missing("a table", name);
+        }
+        return table;
+    }
+
     /** @return the name of the pipe a received message came through, as the config names it. */
     public String inputName(final Message message)
     {
@@ -324,6 +347,7 @@ public final class Trindle implements AutoCloseable
             receiver.close();
         }
         segments.values().forEach(Segment::close);
+        tables.values().forEach(Table::close);
         channel.shutdown(); // wakes the watcher thread, which is blocked reading the channel
         channel.close();
     }
@@ -875,6 +899,7 @@ public final class Trindle implements AutoCloseable
         switch (handle.kind())
         {
             case SEGMENT -> segments.put(notice.details(), Segment.map(handle));
+            case TABLE -> tables.put(notice.details(), Table.map(handle, notice.details()));
             case ALLOCATOR -> allocators.put(notice.details(), handle);
             default -> System.err.println("trindle: a " + handle.kind() + " granted at run time as '" +
                 notice.details() + "' is no segment or allocator; it is held, but under no name");
@@ -901,6 +926,7 @@ public final class Trindle implements AutoCloseable
         final List<String> granted = new ArrayList<>();
         senders.keySet().forEach(n -> granted.add(n + " (send)"));
         segments.keySet().forEach(n -> granted.add(n + " (segment)"));
+        tables.keySet().forEach(n -> granted.add(n + " (table)"));
         allocators.keySet().forEach(n -> granted.add(n + " (allocator)"));
         inputNames.values().stream().distinct().forEach(n -> granted.add(n + " (receive)"));
         return new IllegalArgumentException("worker '" + worker() + "' has no grant of " + what + " named '" + name +

@@ -9,10 +9,12 @@ import io.trindle.ipc.Pipe;
 import io.trindle.ipc.Right;
 import io.trindle.ipc.Rights;
 import io.trindle.ipc.Segment;
+import io.trindle.ipc.Table;
 import io.trindle.supervisor.config.AllocatorConfig;
 import io.trindle.supervisor.config.PipeConfig;
 import io.trindle.supervisor.config.PipelineConfig;
 import io.trindle.supervisor.config.SegmentConfig;
+import io.trindle.supervisor.config.TableConfig;
 import io.trindle.supervisor.config.WorkerConfig;
 
 import java.util.ArrayList;
@@ -207,6 +209,9 @@ final class ObjectTable implements AutoCloseable
     private final Map<String, Segment> segments = new LinkedHashMap<>();
     private final Allocations allocations = new Allocations();
     private final Map<String, Allocations.Allocator> allocators = new LinkedHashMap<>();
+    /** Each table of the config as made, and the supervisor's own mapping of it for recovering dead writers. */
+    private final Map<String, Table> tables = new LinkedHashMap<>();
+    private final Map<String, Table> recoverers = new LinkedHashMap<>();
 
     ObjectTable(final PipelineConfig config)
     {
@@ -233,6 +238,13 @@ final class ObjectTable implements AutoCloseable
                     throw new IllegalArgumentException("segment " + segment.name() + ": " + refusal);
                 }
                 allocations.charge(charged, made.handle().objectId(), made.size());
+            }
+            for (final TableConfig table : config.tables().values())
+            {
+                final Table made = Table.create(table.shape());
+                tables.put(table.name(), made);
+                recoverers.put(table.name(), Table.mapForRecovery(made.handle(), table.name()));
+                allocations.charge(allocations.pipeline(), made.handle().objectId(), made.handle().size());
             }
             for (final PipeConfig pipe : config.pipes().values())
             {
@@ -343,9 +355,41 @@ final class ObjectTable implements AutoCloseable
             return new GrantPlan(name, rights, ObjectKind.ALLOCATOR, ControlMessage.Grant.ROUND_ROBIN,
                 List.of(allocator.master));
         }
+        final Table table = tables.get(name);
+        if (table != null)
+        {
+            return new GrantPlan(name, rights, ObjectKind.TABLE, ControlMessage.Grant.ROUND_ROBIN,
+                List.of(table.handle()));
+        }
         final Segment segment = segments.get(name);
         return segment == null ? null : new GrantPlan(name, rights, ObjectKind.SEGMENT,
             ControlMessage.Grant.ROUND_ROBIN, List.of(segment.handle()));
+    }
+
+    /**
+     * Recovers the writer slots of every table whose writer process has died (docs/table-format.md §6); called
+     * when a worker process exits.
+     *
+     * @return table name → how many slots were recovered, for the tables where any were.
+     */
+    Map<String, Integer> recoverTables()
+    {
+        final Map<String, Integer> recovered = new LinkedHashMap<>();
+        for (final Map.Entry<String, Table> table : recoverers.entrySet())
+        {
+            final int count = table.getValue().recoverDeadWriters();
+            if (count > 0)
+            {
+                recovered.put(table.getKey(), count);
+            }
+        }
+        return recovered;
+    }
+
+    /** @return the tables of the config, by name, in file order. */
+    Map<String, Table> tables()
+    {
+        return Collections.unmodifiableMap(recoverers);
     }
 
     /** @return the config's allocator named {@code name}, or {@code null}. */
@@ -537,6 +581,8 @@ final class ObjectTable implements AutoCloseable
             }
         }
         segments.values().forEach(Segment::close);
+        recoverers.values().forEach(Table::close);
+        tables.values().forEach(Table::close);
         allocators.values().forEach(allocator -> allocator.master.close());
     }
 }

@@ -937,6 +937,22 @@ final class Supervisor
         }
     }
 
+    /** A writer killed in a commit leaves its table locked where it wrote: finish or undo its commit now. */
+    private void recoverTables(final WorkerProcess worker)
+    {
+        try
+        {
+            objects.recoverTables().forEach((table, slots) -> reporter.sayAbout(worker, "table '%s': recovered " +
+                "%d writer slot%s left by a writer that died (%s's commit, if it was one, finished or undone)",
+                table, slots, slots == 1 ? "" : "s", worker.label));
+        }
+        catch (final RuntimeException e)
+        {
+            reporter.sayAbout(worker, "a table could not be recovered after worker %s exited: %s", worker.label,
+                Reporter.reason(e));
+        }
+    }
+
     private void onExit(final Exited exited)
     {
         final WorkerProcess worker = exited.worker();
@@ -955,6 +971,7 @@ final class Supervisor
         broker.forget(worker);
         reclaims.after(worker, " (exited)", reclaiming);
         revocations.onExit(worker);
+        recoverTables(worker);
         final int status = exited.status();
         final boolean success = Processes.exitCode(status) == 0;
         // Not ready yet, and not stopped by the supervisor: it died of itself during its start.

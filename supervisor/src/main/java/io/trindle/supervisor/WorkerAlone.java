@@ -8,6 +8,7 @@ import io.trindle.supervisor.config.PipelineConfig;
 import io.trindle.supervisor.config.RestartPolicy;
 import io.trindle.supervisor.config.SandboxConfig;
 import io.trindle.supervisor.config.SegmentConfig;
+import io.trindle.supervisor.config.TableConfig;
 import io.trindle.supervisor.config.WorkerConfig;
 
 import java.io.IOException;
@@ -58,6 +59,7 @@ final class WorkerAlone
         }
         final Map<String, PipeConfig> pipes = new LinkedHashMap<>();
         final Map<String, SegmentConfig> segments = new LinkedHashMap<>();
+        final Map<String, TableConfig> tables = new LinkedHashMap<>();
         final Map<String, WorkerConfig> workers = new LinkedHashMap<>();
         workers.put(name, worker);
         for (final Map.Entry<String, Rights> grant : worker.grants().entrySet())
@@ -69,6 +71,10 @@ final class WorkerAlone
                 if (config.segments().containsKey(object))
                 {
                     segments.put(object, config.segments().get(object));
+                }
+                if (config.tables().containsKey(object))
+                {
+                    tables.put(object, config.tables().get(object));
                 }
                 continue;
             }
@@ -112,7 +118,7 @@ final class WorkerAlone
             }
         }
         return new PipelineConfig(config.file(), config.name() + "-" + name, pipes, segments, workers,
-            config.metrics(), config.allocators(), config.journal());
+            config.metrics(), config.allocators(), config.journal(), tables);
     }
 
     private static void add(final Map<String, WorkerConfig> workers, final WorkerConfig helper)

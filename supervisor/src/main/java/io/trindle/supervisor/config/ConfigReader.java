@@ -2,6 +2,8 @@ package io.trindle.supervisor.config;
 
 import io.trindle.ipc.LaneDescriptor;
 import io.trindle.ipc.Rights;
+import io.trindle.ipc.TableDescriptor;
+import io.trindle.ipc.TableShape;
 import io.trindle.supervisor.config.NodeReader.Entry;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
@@ -39,8 +41,9 @@ final class ConfigReader
     /** Portable environment variable names (POSIX): anything else some shell or program mishandles. */
     static final Pattern ENVIRONMENT_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
-    static final List<String> TOP_KEYS = List.of("name", "pipes", "segments", "workers", "metrics",
+    static final List<String> TOP_KEYS = List.of("name", "pipes", "segments", "tables", "workers", "metrics",
         "allocators", "journal");
+    static final List<String> TABLE_KEYS = List.of("size", "key", "value", "writers");
     static final List<String> JOURNAL_KEYS = List.of("directory");
     static final List<String> PIPE_KEYS = List.of("lane", "partition", "durable");
     static final List<String> SEGMENT_KEYS = List.of("size", "allocator");
@@ -98,12 +101,14 @@ final class ConfigReader
         final Map<String, PipeConfig> pipes = readPipes(keys.get("pipes"));
         final Map<String, SegmentConfig> segments = readSegments(keys.get("segments"));
         checkNoNameIsBoth(pipes, segments);
+        final Map<String, TableConfig> tables = readTables(keys.get("tables"));
         final Map<String, AllocatorConfig> allocators = readAllocators(keys.get("allocators"));
         checkAllocatorNames(allocators, pipes, segments);
+        checkTableNames(tables, pipes, segments, allocators);
         final boolean misspeltWorkers = top.stream().anyMatch(entry -> !TOP_KEYS.contains(entry.key()) &&
             Suggestions.closest(entry.key(), TOP_KEYS).filter("workers"::equals).isPresent());
         final List<WorkerDraft> workers = readWorkers(keys.get("workers"), root, misspeltWorkers);
-        new GrantChecker(nodes, pipes, segments, allocators, objectsKnown).check(workers, workersKnown);
+        new GrantChecker(nodes, pipes, segments, allocators, tables, objectsKnown).check(workers, workersKnown);
         new LaunchChecker(problems, surroundings).check(workers);
         final MetricsConfig metrics = readMetrics(keys.get("metrics"));
         final JournalConfig journal = readJournal(keys.get("journal"), file);
@@ -118,7 +123,7 @@ final class ConfigReader
             workerConfigs.put(worker.name, worker.toConfig());
         }
         final PipelineConfig config = new PipelineConfig(file, name, pipes, segments, workerConfigs, metrics,
-            allocators, journal);
+            allocators, journal, tables);
         for (final WorkerConfig worker : workerConfigs.values())
         {
             final String refusal = GrantMemory.refusal(config, worker);
@@ -372,6 +377,95 @@ final class ConfigReader
             segments.put(name, new SegmentConfig(name, size, problems.positionOf(entry.keyNode()), allocator));
         }
         return segments;
+    }
+
+    private Map<String, TableConfig> readTables(final Entry section)
+    {
+        final Map<String, TableConfig> tables = new LinkedHashMap<>();
+        if (section == null)
+        {
+            return tables;
+        }
+        final List<Entry> entries = nodes.mapping(section.value(), "'tables'", "table", "");
+        objectsKnown &= entries != null;
+        for (final Entry entry : entries == null ? List.<Entry>of() : entries)
+        {
+            final String name = entry.key();
+            checkName(entry, "table");
+            final String what = "table '" + name + "'";
+            final List<Entry> settings = nodes.mapping(entry.value(), what, "key", " in " + what);
+            // A stand-in shape keeps the table known to grants while its own problem is reported.
+            TableShape shape = TableShape.of(1 << 20, 0, 0, 0);
+            if (settings != null)
+            {
+                final Map<String, Entry> keys = nodes.keys(settings, TABLE_KEYS, "in " + what);
+                final Long size = keys.containsKey("size") ?
+                    nodes.size(keys.get("size").value(), "'size' of " + what) : null;
+                if (!keys.containsKey("size"))
+                {
+                    problems.add(entry.keyNode(), what + " has no 'size'; give one, e.g. size: 1MiB");
+                }
+                final Long key = keys.containsKey("key") ? nodes.size(keys.get("key").value(), "'key' of " + what) :
+                    Long.valueOf(TableDescriptor.DEFAULT_KEY_MAX);
+                final Long value = keys.containsKey("value") ?
+                    nodes.size(keys.get("value").value(), "'value' of " + what) :
+                    Long.valueOf(TableDescriptor.DEFAULT_VALUE_MAX);
+                final Integer writers = keys.containsKey("writers") ? nodes.count(keys.get("writers").value(),
+                    "'writers' of " + what, TableDescriptor.WRITER_COUNT_LIMIT, "too many: at most " +
+                    TableDescriptor.WRITER_COUNT_LIMIT) : Integer.valueOf(TableDescriptor.DEFAULT_WRITER_COUNT);
+                if (size != null && key != null && value != null && writers != null)
+                {
+                    final Node at = keys.containsKey("size") ? keys.get("size").value() : entry.keyNode();
+                    if (size <= 0 || size > Limits.MAX_SEGMENT_SIZE)
+                    {
+                        problems.add(at, "'size' of " + what + " must be from 1 byte to " +
+                            Sizes.format(Limits.MAX_SEGMENT_SIZE) + ", not " + size);
+                    }
+                    else if (key < 1 || key > TableDescriptor.KEY_MAX_LIMIT)
+                    {
+                        problems.add(keys.get("key").value(), "'key' of " + what + " is the longest key in bytes: " +
+                            "from 1 to " + TableDescriptor.KEY_MAX_LIMIT + ", not " + key);
+                    }
+                    else if (value < 0 || value > TableDescriptor.VALUE_MAX_LIMIT)
+                    {
+                        problems.add(keys.get("value").value(), "'value' of " + what + " is the longest value in " +
+                            "bytes: from 0 to " + Sizes.format(TableDescriptor.VALUE_MAX_LIMIT) + ", not " + value);
+                    }
+                    else
+                    {
+                        try
+                        {
+                            final int k = (int)(long)key;
+                            final int v = (int)(long)value;
+                            shape = new TableShape(Sizes.pageRounded(size), k, v, writers,
+                                TableDescriptor.defaultRedoLength(k, v));
+                        }
+                        catch (final IllegalArgumentException e)
+                        {
+                            problems.add(at, what + ": " + e.getMessage());
+                        }
+                    }
+                }
+            }
+            tables.put(name, new TableConfig(name, shape, problems.positionOf(entry.keyNode())));
+        }
+        return tables;
+    }
+
+    /** Checks that a table's name is no other object's: a grant names one object. */
+    private void checkTableNames(final Map<String, TableConfig> tables, final Map<String, PipeConfig> pipes,
+        final Map<String, SegmentConfig> segments, final Map<String, AllocatorConfig> allocators)
+    {
+        for (final TableConfig table : tables.values())
+        {
+            final String other = pipes.containsKey(table.name()) ? "pipe" : segments.containsKey(table.name()) ?
+                "segment" : allocators.containsKey(table.name()) ? "allocator" : null;
+            if (other != null)
+            {
+                problems.add(table.position(), "'" + table.name() + "' names both a table and a " + other +
+                    "; give each object a name of its own");
+            }
+        }
     }
 
     private Map<String, AllocatorConfig> readAllocators(final Entry section)

@@ -37,12 +37,15 @@ final class GrantChecker
     static final List<String> SEGMENT_RIGHTS = List.of("read", "write", "execute", "duplicate", "transfer");
     /** What a user may grant on an allocator, in the order messages list them. */
     static final List<String> ALLOCATOR_RIGHTS = List.of("allocate", "duplicate", "transfer");
+    /** What a user may grant on a table, in the order messages list them. */
+    static final List<String> TABLE_RIGHTS = List.of("read", "write", "duplicate", "transfer");
 
     private final NodeReader nodes;
     private final Problems problems;
     private final Map<String, PipeConfig> pipes;
     private final Map<String, SegmentConfig> segments;
     private final Map<String, AllocatorConfig> allocators;
+    private final Map<String, TableConfig> tables;
     private final boolean objectsKnown;
 
     /** Pipe → its receiving worker's grant, the first one met. */
@@ -66,9 +69,11 @@ final class GrantChecker
         final Map<String, PipeConfig> pipes,
         final Map<String, SegmentConfig> segments,
         final Map<String, AllocatorConfig> allocators,
+        final Map<String, TableConfig> tables,
         final boolean objectsKnown)
     {
         this.allocators = allocators;
+        this.tables = tables;
         this.nodes = nodes;
         this.problems = nodes.problems();
         this.pipes = pipes;
@@ -139,7 +144,11 @@ final class GrantChecker
         final boolean isPipe = pipes.containsKey(object);
         if (!isPipe && !segments.containsKey(object) && allocators.containsKey(object))
         {
-            return checkAllocatorGrant(draft, grant);
+            return checkKindGrant(draft, grant, "allocator", ALLOCATOR_RIGHTS);
+        }
+        if (!isPipe && !segments.containsKey(object) && tables.containsKey(object))
+        {
+            return checkKindGrant(draft, grant, "table", TABLE_RIGHTS);
         }
         if (!isPipe && !segments.containsKey(object))
         {
@@ -221,10 +230,16 @@ final class GrantChecker
         return Rights.of(rights.toArray(new Right[0]));
     }
 
-    /** @return the rights of a valid grant of an allocator, or {@code null} (reported). */
-    private Rights checkAllocatorGrant(final WorkerDraft draft, final Entry grant)
+    /**
+     * @return the rights of a valid grant of an allocator or a table ({@code kind}), which take the rights
+     *         {@code valid}, or {@code null} (reported).
+     */
+    private Rights checkKindGrant(final WorkerDraft draft, final Entry grant, final String kind,
+        final List<String> valid)
     {
         final String what = "the grant of '" + grant.key() + "' to worker '" + draft.name + "'";
+        final String takes = "a" + (kind.startsWith("a") ? "n " : " ") + kind + " takes only " +
+            String.join(", ", valid.subList(0, valid.size() - 1)) + " and " + valid.getLast();
         final List<Node> items = rightNodes(grant, what);
         if (items == null)
         {
@@ -235,7 +250,7 @@ final class GrantChecker
         for (final Node item : items)
         {
             final String name = nodes.text(item, "a right in " + what);
-            if (name != null && ALLOCATOR_RIGHTS.contains(name))
+            if (name != null && valid.contains(name))
             {
                 if (!rights.add(Right.valueOf(name.toUpperCase(Locale.ROOT))))
                 {
@@ -247,10 +262,10 @@ final class GrantChecker
                 faulty = true;
                 final boolean isRight = Arrays.stream(Right.values())
                     .anyMatch(right -> right.name().toLowerCase(Locale.ROOT).equals(name));
-                problems.add(item, isRight ? "worker '" + draft.name + "' is granted " + name + " on allocator '" +
-                    grant.key() + "', but an allocator takes only allocate, duplicate and transfer" :
-                    "unknown right '" + name + "' in " + what + Suggestions.didYouMean(name, ALLOCATOR_RIGHTS) +
-                    " (an allocator takes only allocate, duplicate and transfer)");
+                problems.add(item, isRight ? "worker '" + draft.name + "' is granted " + name + " on " + kind +
+                    " '" + grant.key() + "', but " + takes :
+                    "unknown right '" + name + "' in " + what + Suggestions.didYouMean(name, valid) + " (" + takes +
+                    ")");
             }
             else
             {
@@ -259,8 +274,15 @@ final class GrantChecker
         }
         if (!faulty && rights.isEmpty())
         {
-            problems.add(grant.keyNode(), what + " gives no right; an allocator takes only allocate, duplicate " +
-                "and transfer");
+            problems.add(grant.keyNode(), what + " gives no right; " + takes);
+            faulty = true;
+        }
+        if (!faulty && rights.contains(Right.WRITE) && !rights.contains(Right.READ))
+        {
+            final EnumSet<Right> withRead = EnumSet.copyOf(rights);
+            withRead.add(Right.READ);
+            problems.add(grant.value(), "worker '" + draft.name + "' is granted write on " + kind + " '" +
+                grant.key() + "' without read; grant " + configList(withRead) + " (a writer reads what it changes)");
             faulty = true;
         }
         return faulty ? null : Rights.of(rights.toArray(new Right[0]));
@@ -449,6 +471,7 @@ final class GrantChecker
         final List<String> known = new ArrayList<>(pipes.keySet());
         known.addAll(segments.keySet());
         known.addAll(allocators.keySet());
+        known.addAll(tables.keySet());
         final Optional<String> meant = Suggestions.closest(object, known);
         final String suggestion = meant.map(name -> "; did you mean '" + name + "'?").orElse("");
         final List<String> lists = new ArrayList<>();
@@ -464,8 +487,12 @@ final class GrantChecker
         {
             lists.add("allocators: " + listed(allocators.keySet()));
         }
+        if (!tables.isEmpty())
+        {
+            lists.add("tables: " + listed(tables.keySet()));
+        }
         problems.add(grant.keyNode(), "worker '" + worker + "' is granted '" + object + "', which is not a " +
-            "declared pipe or segment" + suggestion + " (" +
+            "declared pipe, segment, table or allocator" + suggestion + " (" +
             (lists.isEmpty() ? "no pipes or segments are declared" : String.join("; ", lists)) + ")");
         // A misspelt pipe most likely meant the suggested one: do not also say that pipe lacks this worker.
         meant.filter(pipes::containsKey).ifPresent(unsure::add);

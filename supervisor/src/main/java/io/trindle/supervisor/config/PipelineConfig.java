@@ -25,6 +25,7 @@ import java.util.Objects;
  * @param metrics  where the supervisor serves its metrics ({@code metrics: listen:}), or {@code null}: none.
  * @param allocators allocator name → root allocator ({@code allocators:}), in file order.
  * @param journal  where the journal is kept ({@code journal:}); {@link JournalConfig#DEFAULT} without it.
+ * @param tables   table name → table ({@code tables:}), in file order.
  */
 public record PipelineConfig(
     Path file,
@@ -34,7 +35,8 @@ public record PipelineConfig(
     Map<String, WorkerConfig> workers,
     MetricsConfig metrics,
     Map<String, AllocatorConfig> allocators,
-    JournalConfig journal)
+    JournalConfig journal,
+    Map<String, TableConfig> tables)
 {
     /**
      * @throws IllegalArgumentException if the pipeline passes a limit that spans workers: more than
@@ -52,6 +54,7 @@ public record PipelineConfig(
         workers = Collections.unmodifiableMap(new LinkedHashMap<>(workers));
         allocators = Collections.unmodifiableMap(new LinkedHashMap<>(allocators));
         Objects.requireNonNull(journal, "journal");
+        tables = Collections.unmodifiableMap(new LinkedHashMap<>(tables));
         final long processes = workers.values().stream().mapToLong(WorkerConfig::replicas).sum();
         if (processes > Limits.MAX_WORKER_PROCESSES)
         {
@@ -78,6 +81,14 @@ public record PipelineConfig(
                     Limits.MAX_SENDERS_PER_PIPE);
             }
         }
+    }
+
+    /** A pipeline without tables. */
+    public PipelineConfig(final Path file, final String name, final Map<String, PipeConfig> pipes,
+        final Map<String, SegmentConfig> segments, final Map<String, WorkerConfig> workers,
+        final MetricsConfig metrics, final Map<String, AllocatorConfig> allocators, final JournalConfig journal)
+    {
+        this(file, name, pipes, segments, workers, metrics, allocators, journal, Map.of());
     }
 
     /** A pipeline that keeps its journal in the run directory. */
@@ -108,7 +119,7 @@ public record PipelineConfig(
      */
     public PipelineConfig withMetrics(final MetricsConfig listen)
     {
-        return new PipelineConfig(file, name, pipes, segments, workers, listen, allocators, journal);
+        return new PipelineConfig(file, name, pipes, segments, workers, listen, allocators, journal, tables);
     }
 
     /**
