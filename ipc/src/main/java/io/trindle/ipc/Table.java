@@ -85,6 +85,11 @@ public final class Table implements AutoCloseable
     private static final int SPINS = 200;
     private static final int YIELDS = 50;
 
+    static final int NOT_RECOVERED = 0;
+    static final int FREED = 1;
+    static final int FINISHED = 2;
+    static final int UNDONE = 3;
+
     /** The writer slots this process holds, by table id: record locks of one process never conflict. */
     private static final Map<Long, BitSet> HELD_SLOTS = new HashMap<>();
 
@@ -327,27 +332,44 @@ public final class Table implements AutoCloseable
     }
 
     /**
+     * What a recovery of dead writers did.
+     *
+     * @param slots    writer slots freed.
+     * @param finished commits that had passed their commit point, applied to the end.
+     * @param undone   commits that had not, whose locks were taken back: as if they never began.
+     */
+    public record Recovery(int slots, int finished, int undone)
+    {
+        /** @return whether a commit was caught in the middle. */
+        public boolean commitsCaught()
+        {
+            return finished + undone > 0;
+        }
+    }
+
+    /**
      * Recovers every writer slot whose writer has died (docs/table-format.md §6): finishes a commit that passed its
      * commit point, unlocks what one that did not had locked, and frees the slot. Cheap when every writer lives.
      *
-     * @return how many slots were recovered.
+     * @return what was recovered.
      */
-    public int recoverDeadWriters()
+    public Recovery recoverDeadWriters()
     {
         checkOpen();
-        if (!writable)
+        int slots = 0;
+        int finished = 0;
+        int undone = 0;
+        for (int w = 0; writable && w < writerCount; w++)
         {
-            return 0;
-        }
-        int recovered = 0;
-        for (int w = 0; w < writerCount; w++)
-        {
-            if ((int)INT.getAcquire(memory, slotOffset(w) + SLOT_STATE_OFFSET) != SLOT_FREE && tryRecover(w))
+            if ((int)INT.getAcquire(memory, slotOffset(w) + SLOT_STATE_OFFSET) != SLOT_FREE)
             {
-                recovered++;
+                final int outcome = tryRecover(w);
+                slots += outcome == NOT_RECOVERED ? 0 : 1;
+                finished += outcome == FINISHED ? 1 : 0;
+                undone += outcome == UNDONE ? 1 : 0;
             }
         }
-        return recovered;
+        return new Recovery(slots, finished, undone);
     }
 
     /** @return the entries that hold keys (deleted keys included), as the table's counter says. */
@@ -528,33 +550,32 @@ public final class Table implements AutoCloseable
      * Recovers writer slot {@code w} if its writer is dead: this process can take its byte lock and does not hold
      * the slot itself.
      *
-     * @return whether the slot was recovered.
+     * @return {@link #NOT_RECOVERED}, {@link #FREED}, {@link #FINISHED} or {@link #UNDONE}.
      */
-    boolean tryRecover(final int w)
+    int tryRecover(final int w)
     {
         if (w < 0 || w >= writerCount || !writable)
         {
-            return false;
+            return NOT_RECOVERED;
         }
         synchronized (HELD_SLOTS)
         {
             final BitSet held = HELD_SLOTS.get(tableId);
             if (held != null && held.get(w))
             {
-                return false;
+                return NOT_RECOVERED;
             }
             if (!RecordLocks.tryLock(handle.fd(), w, lockOwner))
             {
-                return false;
+                return NOT_RECOVERED;
             }
             try
             {
                 if ((int)INT.getAcquire(memory, slotOffset(w) + SLOT_STATE_OFFSET) == SLOT_FREE)
                 {
-                    return false;
+                    return NOT_RECOVERED;
                 }
-                recover(w);
-                return true;
+                return recover(w);
             }
             finally
             {
@@ -564,11 +585,13 @@ public final class Table implements AutoCloseable
     }
 
     /** §6: the caller holds {@code w}'s byte lock. */
-    private void recover(final int w)
+    private int recover(final int w)
     {
         final long slotAt = slotOffset(w);
         TableCorruptException badRecord = null;
-        if ((int)INT.getAcquire(memory, slotAt + SLOT_STATE_OFFSET) == SLOT_COMMITTED)
+        final boolean committed = (int)INT.getAcquire(memory, slotAt + SLOT_STATE_OFFSET) == SLOT_COMMITTED;
+        boolean locked = false;
+        if (committed)
         {
             try
             {
@@ -587,6 +610,7 @@ public final class Table implements AutoCloseable
             if (isLocked(x) && writer(x) == w)
             {
                 unlock(i, x);
+                locked = true;
             }
         }
         INT.setRelease(memory, slotAt + SLOT_STATE_OFFSET, SLOT_FREE);
@@ -594,6 +618,7 @@ public final class Table implements AutoCloseable
         {
             throw badRecord;
         }
+        return committed ? FINISHED : locked ? UNDONE : FREED;
     }
 
     /**

@@ -169,7 +169,7 @@ class TableTest
                 List.of(s.getLong(key("a"), -1), s.getLong(key("b"), -1), s.getLong(key("c"), -1))),
                 "the next writer recovered the dead one: its commit happened (" + committed + ") entirely");
             assertEquals(committed ? 3 : 2, table.keysInUse(), "a claim of a commit that never happened is undone");
-            assertEquals(0, table.recoverDeadWriters(), "nothing is left to recover");
+            assertEquals(0, table.recoverDeadWriters().slots(), "nothing is left to recover");
         }
     }
 
@@ -185,8 +185,8 @@ class TableTest
             victim.abandonSlot();
             try (Table supervisor = Table.mapForRecovery(table.handle(), "table"))
             {
-                assertEquals(1, supervisor.recoverDeadWriters());
-                assertEquals(0, supervisor.recoverDeadWriters());
+                assertEquals(new Table.Recovery(1, 1, 0), supervisor.recoverDeadWriters());
+                assertEquals(new Table.Recovery(0, 0, 0), supervisor.recoverDeadWriters());
             }
             assertEquals("v", table.read(s -> s.getString("k")));
         }
@@ -203,7 +203,7 @@ class TableTest
             open.commit();
             try (Table supervisor = Table.mapForRecovery(table.handle(), "table"))
             {
-                assertEquals(0, supervisor.recoverDeadWriters(), "its record lock says it lives");
+                assertEquals(0, supervisor.recoverDeadWriters().slots(), "its record lock says it lives");
             }
             final Transaction blocked = table.begin();
             blocked.putString("k", "w");
@@ -224,7 +224,7 @@ class TableTest
             final SystemCallException refused = assertThrows(SystemCallException.class,
                 () -> Memory.mmap(4096, Memory.PROT_READ | Memory.PROT_WRITE, Memory.MAP_SHARED, fd, 0));
             assertEquals(Errno.EACCES, refused.errno(), "the kernel refuses a writable mapping of a read-only fd");
-            assertEquals(0, reader.recoverDeadWriters(), "a reader recovers nothing: it cannot write");
+            assertEquals(0, reader.recoverDeadWriters().slots(), "a reader recovers nothing: it cannot write");
         }
     }
 

@@ -7,7 +7,7 @@ package io.trindle.supervisor;
  */
 enum LogEvent
 {
-    /** The pipeline starts: {@code workers}, {@code pipes}, {@code segments}. */
+    /** The pipeline starts: {@code workers}, {@code pipes}, {@code segments}, {@code tables} (when there are any). */
     START("start", true),
     /**
      * A worker's process started: {@code worker}, {@code replica}, {@code pid}. Not in the text log, which says a

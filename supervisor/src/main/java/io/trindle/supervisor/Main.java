@@ -227,8 +227,9 @@ public final class Main implements Callable<Integer>
         {
             final PipelineConfig config = PipelineConfigParser.parse(file);
             PipeCycles.warnings(config).forEach(err::println);
-            out.printf("%s: valid: pipeline '%s' with %d worker(s), %d pipe(s), %d segment(s)%n", file,
-                config.name(), config.workers().size(), config.pipes().size(), config.segments().size());
+            out.printf("%s: valid: pipeline '%s' with %d worker(s), %d pipe(s), %d segment(s)%s%n", file,
+                config.name(), config.workers().size(), config.pipes().size(), config.segments().size(),
+                config.tables().isEmpty() ? "" : ", " + config.tables().size() + " table(s)");
             return 0;
         }
         catch (final ConfigException e)

@@ -370,17 +370,17 @@ final class ObjectTable implements AutoCloseable
      * Recovers the writer slots of every table whose writer process has died (docs/table-format.md §6); called
      * when a worker process exits.
      *
-     * @return table name → how many slots were recovered, for the tables where any were.
+     * @return table name → what was recovered, for the tables where a commit was caught in the middle.
      */
-    Map<String, Integer> recoverTables()
+    Map<String, Table.Recovery> recoverTables()
     {
-        final Map<String, Integer> recovered = new LinkedHashMap<>();
+        final Map<String, Table.Recovery> recovered = new LinkedHashMap<>();
         for (final Map.Entry<String, Table> table : recoverers.entrySet())
         {
-            final int count = table.getValue().recoverDeadWriters();
-            if (count > 0)
+            final Table.Recovery recovery = table.getValue().recoverDeadWriters();
+            if (recovery.commitsCaught())
             {
-                recovered.put(table.getKey(), count);
+                recovered.put(table.getKey(), recovery);
             }
         }
         return recovered;

@@ -323,10 +323,13 @@ final class Supervisor
         try
         {
             PipeCycles.warnings(config).forEach(reporter::sayAsIs);
+            final int tableCount = config.tables().size();
             reporter.event(LogEvent.START, null).with("workers", workers.size())
                 .with("pipes", objects.pipeInstances().size()).with("segments", objects.segmentCount())
-                .say("starting pipeline '%s': %d worker process(es), %d pipe instance(s), %d segment(s)",
-                    config.name(), workers.size(), objects.pipeInstances().size(), objects.segmentCount());
+                .with("tables", tableCount == 0 ? null : tableCount)
+                .say("starting pipeline '%s': %d worker process(es), %d pipe instance(s), %d segment(s)%s",
+                    config.name(), workers.size(), objects.pipeInstances().size(), objects.segmentCount(),
+                    tableCount == 0 ? "" : ", " + tableCount + " table(s)");
             recordings.forEach((pipe, recording) ->
             {
                 Recorder.start(taps.attach(pipe), recording.directory(), recording.writer(), taps, reporter);
@@ -942,9 +945,10 @@ final class Supervisor
     {
         try
         {
-            objects.recoverTables().forEach((table, slots) -> reporter.sayAbout(worker, "table '%s': recovered " +
-                "%d writer slot%s left by a writer that died (%s's commit, if it was one, finished or undone)",
-                table, slots, slots == 1 ? "" : "s", worker.label));
+            objects.recoverTables().forEach((table, recovery) -> reporter.sayAbout(worker, "table '%s': %s died in " +
+                "the middle of a commit; %s", table, worker.label, recovery.finished() > 0 ?
+                "it had passed its commit point, so the supervisor finished it" :
+                "it had not reached its commit point, so the supervisor undid it (its locks taken back)"));
         }
         catch (final RuntimeException e)
         {

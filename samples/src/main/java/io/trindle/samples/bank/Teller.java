@@ -1,0 +1,61 @@
+package io.trindle.samples.bank;
+
+import io.trindle.ipc.Table;
+import io.trindle.runtime.Trindle;
+
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Moves money between random accounts of the table {@code accounts}, each move one transaction that reads two
+ * balances and writes two; the first teller to start opens the accounts (in one transaction too). When it has made
+ * its moves it says so under {@code done-REPLICA}. Killed at any point, it leaves the table consistent: the
+ * supervisor finishes or undoes its commit. Arguments: {@code --accounts N --transfers M}.
+ */
+public final class Teller
+{
+    private Teller()
+    {
+    }
+
+    public static void main(final String[] args)
+    {
+        final int accounts = Integer.parseInt(Bank.option(args, "--accounts", "16"));
+        final long transfers = Long.parseLong(Bank.option(args, "--transfers", "100000"));
+        try (Trindle trindle = Trindle.connect())
+        {
+            final Table table = trindle.table("accounts");
+            table.write(t ->
+            {
+                if (t.get(Bank.OPENED) == null)
+                {
+                    for (int n = 0; n < accounts; n++)
+                    {
+                        t.putLong(Bank.account(n), Bank.OPENING_BALANCE);
+                    }
+                    t.putLong(Bank.OPENED, accounts);
+                }
+            });
+            trindle.ready();
+            final long clockBefore = table.clock();
+            for (long i = 0; i < transfers && !trindle.stopRequested(); i++)
+            {
+                table.write(t ->
+                {
+                    final ThreadLocalRandom random = ThreadLocalRandom.current();
+                    final byte[] from = Bank.account(random.nextInt(accounts));
+                    final byte[] to = Bank.account(random.nextInt(accounts));
+                    final long amount = random.nextLong(1, 100);
+                    final long balance = t.getLong(from, 0);
+                    if (balance >= amount)
+                    {
+                        t.putLong(from, balance - amount);
+                        t.putLong(to, t.getLong(to, 0) + amount);
+                    }
+                });
+            }
+            table.write(t -> t.putLong(Bank.done(trindle.replica()), transfers));
+            System.out.printf("made %d transfers (the table's clock went from %d to %d)%n", transfers, clockBefore,
+                table.clock());
+        }
+    }
+}
