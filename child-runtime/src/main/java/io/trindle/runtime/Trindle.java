@@ -528,6 +528,25 @@ public final class Trindle implements AutoCloseable
     }
 
     /**
+     * Asks the supervisor for a table (docs/table-format.md) of at least {@code size} bytes (whole pages), keys up to
+     * {@code keyMax} bytes and values up to {@code valueMax} (0 for the defaults, 64 and 256), {@code writers}
+     * writers at once (0: 16), charged to {@code allocator}, which this worker holds with ALLOCATE; it comes mapped,
+     * with READ, WRITE, DUPLICATE and TRANSFER: send a duplicate with READ alone to a worker that only reads. The
+     * supervisor recovers its writers that die, as for a table of the config.
+     *
+     * @throws AllocationException if the supervisor refused (over quota, sizes out of range): nothing was created.
+     */
+    public Table createTable(final Handle allocator, final long size, final int keyMax, final int valueMax,
+        final int writers)
+    {
+        final Handle handle = created("createTable(size=" + size + ", keyMax=" + keyMax + ", valueMax=" + valueMax +
+            ", writers=" + writers + ")",
+            request -> new ControlMessage.CreateTable(request, allocator.objectId(), size, keyMax, valueMax, writers));
+        held.put(handle.objectId(), handle);
+        return Table.map(handle, "table " + Long.toHexString(handle.objectId()));
+    }
+
+    /**
      * Asks the supervisor for a child of {@code parent} (held with ALLOCATE) with {@code quota} bytes reserved
      * from the parent's, with ALLOCATE, DUPLICATE and TRANSFER: move or copy it to another worker like any handle.
      *

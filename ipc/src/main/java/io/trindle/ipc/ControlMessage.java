@@ -66,6 +66,7 @@ public sealed interface ControlMessage
             case Rehomed.KIND -> Rehomed.decode(body);
             case CreateSegment.KIND -> CreateSegment.decode(body);
             case CreateAllocator.KIND -> CreateAllocator.decode(body);
+            case CreateTable.KIND -> CreateTable.decode(body);
             case Notice.KIND -> Notice.decode(body, handles);
             case Release.KIND -> Release.decode(body);
             default -> throw new MalformedMessageException("control frame has unknown kind=" + kind);
@@ -412,7 +413,8 @@ public sealed interface ControlMessage
 
     /**
      * Supervisor to worker: handles for a {@link Redeem}, {@link CreatePipe}, {@link CreateBundle},
-     * {@link Unpack}, {@link CreateSegment}, {@link CreateAllocator} or {@link Release}, or why not.
+     * {@link Unpack}, {@link CreateSegment}, {@link CreateTable}, {@link CreateAllocator} or {@link Release}, or why
+     * not.
      */
     record Handles(long request, int status, String reason, List<Handle> handles) implements Reply
     {
@@ -680,6 +682,40 @@ public sealed interface ControlMessage
         static CreateSegment decode(final ControlFrame.BodyReader body)
         {
             return new CreateSegment(body.u64(), body.u64(), body.u64());
+        }
+    }
+
+    /**
+     * Worker to supervisor: make me a table (docs/table-format.md) of at least {@code size} bytes (whole pages), keys
+     * up to {@code keyMax} bytes, values up to {@code valueMax}, {@code writers} writers at once (0 for a default),
+     * with READ, WRITE, DUPLICATE and TRANSFER, charged to the allocator {@code allocatorId} this worker holds with
+     * ALLOCATE; answered with {@link Handles}.
+     */
+    record CreateTable(long request, long allocatorId, long size, int keyMax, int valueMax, int writers)
+        implements Request
+    {
+        public static final int KIND = 29;
+
+        @Override
+        public int kind()
+        {
+            return KIND;
+        }
+
+        @Override
+        public void encode(final ControlFrame.BodyWriter body)
+        {
+            body.u64(request);
+            body.u64(allocatorId);
+            body.u64(size);
+            body.u32(keyMax);
+            body.u32(valueMax);
+            body.u32(writers);
+        }
+
+        static CreateTable decode(final ControlFrame.BodyReader body)
+        {
+            return new CreateTable(body.u64(), body.u64(), body.u64(), body.u32(), body.u32(), body.u32());
         }
     }
 

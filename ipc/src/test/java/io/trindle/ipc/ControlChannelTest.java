@@ -206,7 +206,7 @@ class ControlChannelTest
                 assertTrue(e.getMessage().contains("a field needs"), kind.getSimpleName() + ": " + e.getMessage());
             }
         }
-        assertEquals(26, codes.size());
+        assertEquals(27, codes.size());
     }
 
     @Test

@@ -75,6 +75,7 @@ class ControlProtocolDocTest
                     case "rehome" -> ControlMessage.Rehome.KIND;
                     case "rehomed" -> ControlMessage.Rehomed.KIND;
                     case "create segment" -> ControlMessage.CreateSegment.KIND;
+                    case "create table" -> ControlMessage.CreateTable.KIND;
                     case "create allocator" -> ControlMessage.CreateAllocator.KIND;
                     case "notice" -> ControlMessage.Notice.KIND;
                     case "release" -> ControlMessage.Release.KIND;
@@ -85,7 +86,7 @@ class ControlProtocolDocTest
             }
         }
         assertEquals(5, offsets, "magic, version, kind, body length, handle count");
-        assertEquals(26, kinds);
+        assertEquals(27, kinds);
         final String text = String.join(" ", lines).replaceAll("\\s+", " ");
         assertTrue(text.contains("magic `0x" + Integer.toHexString(ControlFrame.MAGIC) + "`"));
         assertTrue(text.contains("`HEADER_LENGTH` = " + ControlFrame.HEADER_LENGTH));

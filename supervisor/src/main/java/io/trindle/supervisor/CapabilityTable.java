@@ -10,11 +10,14 @@ import io.trindle.ipc.Pipe;
 import io.trindle.ipc.Right;
 import io.trindle.ipc.Rights;
 import io.trindle.ipc.Segment;
+import io.trindle.ipc.Table;
+import io.trindle.ipc.TableShape;
 import io.trindle.ipc.linux.Memory;
 import io.trindle.supervisor.config.Limits;
 
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
@@ -70,6 +73,8 @@ final class CapabilityTable
      * object id, until they are freed: when no process holds one and no transfer or bundle carries it.
      */
     private final Map<Long, Handle> created = new HashMap<>();
+    /** The supervisor's own mapping of each table in {@link #created}, to recover its dead writers. */
+    private final Map<Long, Table> tableRecoverers = new HashMap<>();
     private final Allocations allocations;
 
     CapabilityTable(final Allocations allocations)
@@ -421,6 +426,52 @@ final class CapabilityTable
     }
 
     /**
+     * Makes a table of at least {@code size} bytes (whole pages) for the worker that asked, charged to the allocator
+     * {@code allocatorId} it holds with ALLOCATE, and enters it in that worker's table with READ, WRITE, DUPLICATE
+     * and TRANSFER. The supervisor maps it to recover its dead writers (docs/table-format.md §6) until it is freed.
+     * All or nothing, as {@link #createPipe}.
+     */
+    Outcome<Handle> createTable(final WorkerProcess by, final ControlMessage.CreateTable create)
+    {
+        final TableShape shape;
+        try
+        {
+            if (create.size() <= 0 || create.size() > Limits.MAX_SEGMENT_SIZE)
+            {
+                throw new IllegalArgumentException("a table has from 1 to " + Limits.MAX_SEGMENT_SIZE +
+                    " bytes, not " + create.size());
+            }
+            shape = TableShape.of(create.size(), create.keyMax(), create.valueMax(), create.writers());
+        }
+        catch (final IllegalArgumentException e)
+        {
+            return Outcome.refused(ControlMessage.Status.INVALID, e.getMessage());
+        }
+        final Outcome<Allocations.Allocator> allocator = allocator(by, create.allocatorId(), shape.fileLength());
+        if (allocator.status() != ControlMessage.Status.OK)
+        {
+            return Outcome.refused(allocator.status(), allocator.reason());
+        }
+        final Handle master;
+        try (Table table = Table.create(shape))
+        {
+            master = table.handle().duplicate(Rights.TABLE_ALL); // the mapping goes; the memfd stays
+        }
+        created.put(master.objectId(), master);
+        tableRecoverers.put(master.objectId(), Table.mapForRecovery(master, "table " + Long.toHexString(
+            master.objectId()) + " made by " + by.label));
+        allocations.charge(allocator.value(), master.objectId(), master.size());
+        grant(by, master.objectId(), ObjectKind.TABLE, Rights.TABLE_ALL, master);
+        return Outcome.ok(master);
+    }
+
+    /** @return the supervisor's recovering mapping of each table made at run time, by object id. */
+    Map<Long, Table> createdTables()
+    {
+        return Collections.unmodifiableMap(tableRecoverers);
+    }
+
+    /**
      * Makes a child of the allocator {@code parentId} that {@code by} holds with ALLOCATE, with {@code quota}
      * bytes reserved from the parent's, and enters it in {@code by}'s table with ALLOCATE, DUPLICATE and
      * TRANSFER.
@@ -501,6 +552,11 @@ final class CapabilityTable
             {
                 return false;
             }
+            final Table recoverer = tableRecoverers.remove(entry.getKey());
+            if (recoverer != null)
+            {
+                recoverer.close();
+            }
             final Allocations.Allocator allocator = allocations.get(entry.getKey());
             if (allocator != null)
             {
@@ -532,6 +588,8 @@ final class CapabilityTable
     /** Closes the supervisor's handles to bundles never unpacked and to the pipes workers created. */
     void close()
     {
+        tableRecoverers.values().forEach(Table::close);
+        tableRecoverers.clear();
         created.values().forEach(Handle::close);
         created.clear();
         for (final Map<Long, Capability> table : held.values())

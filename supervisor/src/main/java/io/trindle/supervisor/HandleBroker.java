@@ -7,6 +7,7 @@ import io.trindle.ipc.Handle;
 import io.trindle.ipc.ObjectKind;
 import io.trindle.ipc.Right;
 import io.trindle.ipc.Rights;
+import io.trindle.ipc.Table;
 import io.trindle.ipc.linux.Errno;
 import io.trindle.ipc.linux.SystemCallException;
 
@@ -285,6 +286,19 @@ final class HandleBroker
             capabilities.createSegment(worker, create.allocatorId(), create.size());
         tally.operation(Tally.CREATE_SEGMENT, outcome.status());
         answerCreation(worker, create.request(), "create-segment", "a new segment", outcome, Rights.SEGMENT_OWNER);
+    }
+
+    synchronized void onCreateTable(final WorkerProcess worker, final ControlMessage.CreateTable create)
+    {
+        final CapabilityTable.Outcome<Handle> outcome = capabilities.createTable(worker, create);
+        tally.operation(Tally.CREATE_TABLE, outcome.status());
+        answerCreation(worker, create.request(), "create-table", "a new table", outcome, Rights.TABLE_ALL);
+    }
+
+    /** @return the tables workers made at run time, as the supervisor maps them to recover dead writers. */
+    synchronized List<Table> createdTables()
+    {
+        return List.copyOf(capabilities.createdTables().values());
     }
 
     synchronized void onCreateAllocator(final WorkerProcess worker, final ControlMessage.CreateAllocator create)

@@ -6,6 +6,7 @@ import io.trindle.ipc.Handle;
 import io.trindle.ipc.Pipe;
 import io.trindle.ipc.Right;
 import io.trindle.ipc.Rights;
+import io.trindle.ipc.Table;
 import io.trindle.ipc.linux.Errno;
 import io.trindle.ipc.linux.Processes;
 import io.trindle.ipc.linux.SystemCallException;
@@ -20,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -945,7 +947,16 @@ final class Supervisor
     {
         try
         {
-            objects.recoverTables().forEach((table, recovery) -> reporter.sayAbout(worker, "table '%s': %s died in " +
+            final Map<String, Table.Recovery> recovered = new LinkedHashMap<>(objects.recoverTables());
+            for (final Table made : broker.createdTables())
+            {
+                final Table.Recovery recovery = made.recoverDeadWriters();
+                if (recovery.commitsCaught())
+                {
+                    recovered.put(made.toString(), recovery);
+                }
+            }
+            recovered.forEach((table, recovery) -> reporter.sayAbout(worker, "table '%s': %s died in " +
                 "the middle of a commit; %s", table, worker.label, recovery.finished() > 0 ?
                 "it had passed its commit point, so the supervisor finished it" :
                 "it had not reached its commit point, so the supervisor undid it (its locks taken back)"));
@@ -1141,6 +1152,7 @@ final class Supervisor
             case ControlMessage.Revoked revoked -> revocations.onRevoked(worker, revoked);
             case ControlMessage.Rehomed rehomed -> revocations.onRehomed(worker, rehomed);
             case ControlMessage.CreateSegment create -> broker.onCreateSegment(worker, create);
+            case ControlMessage.CreateTable create -> broker.onCreateTable(worker, create);
             case ControlMessage.CreateAllocator create -> broker.onCreateAllocator(worker, create);
             case ControlMessage.Release release ->
             {

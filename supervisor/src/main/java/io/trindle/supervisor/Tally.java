@@ -24,12 +24,13 @@ final class Tally
     static final String CREATE_BUNDLE = "create_bundle";
     static final String UNPACK = "unpack";
     static final String CREATE_SEGMENT = "create_segment";
+    static final String CREATE_TABLE = "create_table";
     static final String CREATE_ALLOCATOR = "create_allocator";
     static final String RELEASE = "release";
 
     /** Every kind of operation, in the order metrics list them. */
     static final List<String> OPERATIONS = List.of(GRANT, TRANSFER, REDEEM, REJECT, CREATE_PIPE, CREATE_BUNDLE,
-        UNPACK, CREATE_SEGMENT, CREATE_ALLOCATOR, RELEASE);
+        UNPACK, CREATE_SEGMENT, CREATE_TABLE, CREATE_ALLOCATOR, RELEASE);
     /**
      * Every reason {@link #reason(int)} gives for a refusal the control protocol defines: the metrics show each
      * from 0, so that a query over a reason finds it before its first refusal.
