@@ -47,7 +47,7 @@ class TableFromAllocatorTest
         {
             assertEquals(0, trindle.waitFor(Duration.ofSeconds(90)), trindle.output());
             final String out = trindle.stdout();
-            assertTrue(out.contains("tabler | made a table of 262144 bytes with READ|WRITE|DUPLICATE|TRANSFER; " +
+            assertTrue(out.contains("tabler | made a table of 155648 bytes with READ|WRITE|DUPLICATE|TRANSFER; " +
                 "2 keys in use"), out);
             assertTrue(out.contains("tabler | refused with status 10: createTable(size=1073741824, keyMax=16, " +
                 "valueMax=16, writers=4) refused: allocator 'scratch'"), out);

@@ -45,15 +45,28 @@ public record TableShape(long fileLength, int keyMax, int valueMax, int writerCo
     }
 
     /**
-     * The shape of a table of about {@code size} bytes (rounded up to whole pages), with the default redo length.
+     * The shape of a table of at most {@code size} bytes (rounded up to whole pages), with the default redo length.
      * A 0 for key max, value max or writers takes the default (64, 256, 16).
+     *
+     * @see #fit
      */
     public static TableShape of(final long size, final int keyMax, final int valueMax, final int writerCount)
     {
-        final int key = keyMax == 0 ? DEFAULT_KEY_MAX : keyMax;
-        final int value = valueMax == 0 ? DEFAULT_VALUE_MAX : valueMax;
-        return new TableShape(Segment.pageAlign(size), key, value,
-            writerCount == 0 ? DEFAULT_WRITER_COUNT : writerCount, TableDescriptor.defaultRedoLength(key, value));
+        return fit(size, keyMax == 0 ? DEFAULT_KEY_MAX : keyMax, valueMax == 0 ? DEFAULT_VALUE_MAX : valueMax,
+            writerCount == 0 ? DEFAULT_WRITER_COUNT : writerCount);
+    }
+
+    /**
+     * The shape with the most entries, a power of two, that fit in {@code size} bytes (rounded up to whole pages)
+     * with the default redo length, and a file no longer than those entries need: bytes that could hold no whole
+     * power of two of entries are not asked of the allocator.
+     */
+    public static TableShape fit(final long size, final int keyMax, final int valueMax, final int writerCount)
+    {
+        final int redo = TableDescriptor.defaultRedoLength(keyMax, valueMax);
+        final TableShape asked = new TableShape(Segment.pageAlign(size), keyMax, valueMax, writerCount, redo);
+        final long needed = Segment.pageAlign(asked.entriesOffset() + (long)asked.entryCount() * asked.entryLength());
+        return new TableShape(needed, keyMax, valueMax, writerCount, redo);
     }
 
     /** @return the length of one entry. */

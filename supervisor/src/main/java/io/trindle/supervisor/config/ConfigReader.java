@@ -435,10 +435,7 @@ final class ConfigReader
                     {
                         try
                         {
-                            final int k = (int)(long)key;
-                            final int v = (int)(long)value;
-                            shape = new TableShape(Sizes.pageRounded(size), k, v, writers,
-                                TableDescriptor.defaultRedoLength(k, v));
+                            shape = TableShape.fit(size, (int)(long)key, (int)(long)value, writers);
                         }
                         catch (final IllegalArgumentException e)
                         {
