@@ -118,8 +118,10 @@ public final class Handle implements AutoCloseable
 
     /**
      * Makes another handle to the same object with the same or fewer rights. Needs {@link Right#DUPLICATE}.
-     * A duplicate without {@link Right#WRITE} of a segment or a table gets its own read-only fd, reopened from
-     * {@code /proc/self/fd} with {@code O_RDONLY}, so the kernel enforces the missing right.
+     * A duplicate without {@link Right#WRITE} of a segment gets its own read-only fd, reopened from
+     * {@code /proc/self/fd} with {@code O_RDONLY}, so the kernel enforces the missing right. A duplicate of a table is
+     * always reopened so (read-only, or read-write with WRITE): each holder of a table has an open file description
+     * of its own, which its writer lock belongs to.
      *
      * @param newRights the duplicate's rights: a subset of this handle's.
      * @return the new handle; this one is unchanged.
@@ -136,23 +138,33 @@ public final class Handle implements AutoCloseable
                 current + " (would add " + newRights.minus(current) + ") on " + describe() +
                 "; rights can only be reduced");
         }
-        final boolean readOnlySegment = (kind == ObjectKind.SEGMENT || kind == ObjectKind.TABLE) &&
-            !newRights.contains(Right.WRITE);
-        final int newFd = readOnlySegment && Fds.accessMode(fd) != Fds.O_RDONLY ? reopenReadOnly(fd) : Fds.dup(fd);
+        final boolean readOnlySegment = kind == ObjectKind.SEGMENT && !newRights.contains(Right.WRITE);
+        final int newFd;
+        if (kind == ObjectKind.TABLE)
+        {
+            // Always a description of its own: a table's writer liveness lock belongs to it (docs/table-format.md).
+            newFd = reopen(fd, newRights.contains(Right.WRITE) && Fds.accessMode(fd) == Fds.O_RDWR ? Fds.O_RDWR :
+                Fds.O_RDONLY);
+        }
+        else
+        {
+            newFd = readOnlySegment && Fds.accessMode(fd) != Fds.O_RDONLY ? reopen(fd, Fds.O_RDONLY) : Fds.dup(fd);
+        }
         return new Handle(objectId, kind, newRights, newFd, offset, size);
     }
 
-    private static int reopenReadOnly(final int fd)
+    private static int reopen(final int fd, final int mode)
     {
         final String path = "/proc/self/fd/" + fd;
         try
         {
-            return Fds.open(path, Fds.O_RDONLY | Fds.O_CLOEXEC, 0);
+            return Fds.open(path, mode | Fds.O_CLOEXEC, 0);
         }
         catch (final SystemCallException e)
         {
-            throw new IllegalStateException("a handle without WRITE needs a read-only fd, reopened from " + path +
-                ", and that failed; is /proc mounted and reachable here? " + e.getMessage(), e);
+            throw new IllegalStateException("a handle without WRITE (or to a table) needs an fd of its own, " +
+                "reopened from " + path + ", and that failed; is /proc mounted and reachable here? " +
+                e.getMessage(), e);
         }
     }
 

@@ -63,7 +63,11 @@ import static io.trindle.ipc.TableDescriptor.writer;
  * }</pre>
  *
  * <p>A table mapped without WRITE is mapped read-only from a read-only fd: this process cannot change a byte of
- * it. Mapped with WRITE, it opens a writer slot at its first transaction and keeps it until closed; one
+ * it. Mapped with WRITE, it opens a writer slot at its first transaction and keeps it until closed, holding a lock
+ * on the slot's byte for the handle's open file description, which the kernel drops when the last fd of that
+ * description closes: when the process dies. So a writable table handle must have a description of its own
+ * ({@link Handle#duplicate} of a table reopens the memfd for one; a handle received from the supervisor has one),
+ * and must not be handed to another process (an inherited copy would keep a dead writer looking alive); one
  * transaction at a time per {@code Table} ({@link #write} serialises them; map the handle's duplicate for a second
  * concurrent writer in one process). Reads may run on any number of threads at once.
  *
@@ -108,17 +112,15 @@ public final class Table implements AutoCloseable
     final long keyLimit;
     final long tableId;
     private final String name;
-    private final RecordLocks.Owner lockOwner;
     private final ThreadLocal<Snapshot> snapshots;
     private volatile long lockWaitNanos = DEFAULT_LOCK_WAIT_NANOS;
     private Transaction transaction;
     private int slot = -1;
 
-    private Table(final Handle handle, final String name, final RecordLocks.Owner lockOwner)
+    private Table(final Handle handle, final String name)
     {
         this.handle = handle;
         this.name = name;
-        this.lockOwner = lockOwner;
         this.writable = handle.rights().contains(Right.WRITE) && Fds.accessMode(handle.fd()) == Fds.O_RDWR;
         final long fileLength = Memfd.fileSize(handle.fd());
         if (fileLength < TableDescriptor.HEADER_LENGTH)
@@ -189,7 +191,7 @@ public final class Table implements AutoCloseable
         }
         final Handle handle = new Handle(Handle.nextObjectId(), ObjectKind.TABLE, Rights.TABLE_ALL, fd, 0,
             shape.fileLength());
-        return open(handle, "table", RecordLocks.Owner.PROCESS);
+        return open(handle, "table");
     }
 
     /**
@@ -206,24 +208,23 @@ public final class Table implements AutoCloseable
             throw new IllegalArgumentException("map: " + handle.describe() + " is not a table");
         }
         handle.require(Right.READ, "map");
-        return open(handle, name, RecordLocks.Owner.PROCESS);
+        return open(handle, name);
     }
 
     /**
-     * Maps a table for a supervisor, which recovers dead writers ({@link #recoverDeadWriters}) and never writes:
-     * its liveness locks belong to the fd's open file description, so no close of another fd of the file drops
-     * them. The handle stays the caller's.
+     * Maps a table for a supervisor, which recovers dead writers ({@link #recoverDeadWriters}) and never writes,
+     * through a duplicate of the handle (an open file description of its own). The handle stays the caller's.
      */
     public static Table mapForRecovery(final Handle handle, final String name)
     {
-        return open(handle.duplicate(handle.rights()), name, RecordLocks.Owner.DESCRIPTION);
+        return open(handle.duplicate(handle.rights()), name);
     }
 
-    private static Table open(final Handle handle, final String name, final RecordLocks.Owner owner)
+    private static Table open(final Handle handle, final String name)
     {
         try
         {
-            return new Table(handle, name, owner);
+            return new Table(handle, name);
         }
         catch (final RuntimeException e)
         {
@@ -378,6 +379,23 @@ public final class Table implements AutoCloseable
         return (long)LONG.getAcquire(memory, (long)KEYS_IN_USE_OFFSET);
     }
 
+    /** @return how many writer slots are held (open, or left by a writer that died and not yet recovered). */
+    public int writersHeld()
+    {
+        int held = 0;
+        for (int w = 0; w < writerCount; w++)
+        {
+            held += (int)INT.getAcquire(memory, slotOffset(w) + SLOT_STATE_OFFSET) == SLOT_FREE ? 0 : 1;
+        }
+        return held;
+    }
+
+    /** @return how many writers may hold the table at once. */
+    public int writerCount()
+    {
+        return writerCount;
+    }
+
     /** @return how many entries may hold keys. */
     public long keyLimit()
     {
@@ -435,7 +453,7 @@ public final class Table implements AutoCloseable
                 transaction.abort();
             }
             INT.setRelease(memory, slotOffset(slot) + SLOT_STATE_OFFSET, SLOT_FREE);
-            RecordLocks.unlock(handle.fd(), slot, lockOwner);
+            RecordLocks.unlock(handle.fd(), slot);
             synchronized (HELD_SLOTS)
             {
                 HELD_SLOTS.get(tableId).clear(slot);
@@ -536,7 +554,7 @@ public final class Table implements AutoCloseable
     {
         if (slot >= 0)
         {
-            RecordLocks.unlock(handle.fd(), slot, lockOwner);
+            RecordLocks.unlock(handle.fd(), slot);
             synchronized (HELD_SLOTS)
             {
                 HELD_SLOTS.get(tableId).clear(slot);
@@ -565,7 +583,7 @@ public final class Table implements AutoCloseable
             {
                 return NOT_RECOVERED;
             }
-            if (!RecordLocks.tryLock(handle.fd(), w, lockOwner))
+            if (!RecordLocks.tryLock(handle.fd(), w))
             {
                 return NOT_RECOVERED;
             }
@@ -579,7 +597,7 @@ public final class Table implements AutoCloseable
             }
             finally
             {
-                RecordLocks.unlock(handle.fd(), w, lockOwner);
+                RecordLocks.unlock(handle.fd(), w);
             }
         }
     }
@@ -737,7 +755,7 @@ public final class Table implements AutoCloseable
             final BitSet held = HELD_SLOTS.computeIfAbsent(tableId, id -> new BitSet());
             for (int w = 0; w < writerCount; w++)
             {
-                if (held.get(w) || !RecordLocks.tryLock(handle.fd(), w, lockOwner))
+                if (held.get(w) || !RecordLocks.tryLock(handle.fd(), w))
                 {
                     continue;
                 }

@@ -103,12 +103,21 @@ final class Metrics implements MultiCollector
         List.of("pipeline", "reason"), "Capability operations the supervisor refused, by reason.");
     static final Family BOUNCES = new Family("trindle_bounces_total", Type.COUNTER, List.of("pipeline"),
         "Rejected messages whose sender was told in a bounce.");
+    private static final List<String> TABLE = List.of("pipeline", "table");
+    static final Family TABLE_KEYS = new Family("trindle_table_keys", Type.GAUGE, TABLE,
+        "Entries of the table that hold a key (deleted keys included).");
+    static final Family TABLE_KEY_LIMIT = new Family("trindle_table_key_limit", Type.GAUGE, TABLE,
+        "How many entries of the table may hold keys; a commit that needs one more is refused as full.");
+    static final Family TABLE_CLOCK = new Family("trindle_table_clock", Type.GAUGE, TABLE,
+        "The table's clock: it grows by one for each commit that got as far as taking a version.");
+    static final Family TABLE_WRITERS = new Family("trindle_table_writers", Type.GAUGE, TABLE,
+        "Writer slots of the table held now.");
 
     /** Every family, in the order of the docs table. */
     static final List<Family> FAMILIES = List.of(WORKER_UP, WORKER_STATE, WORKER_RESTARTS, WORKER_CPU, WORKER_RSS,
         WORKER_IN, WORKER_OUT, LANE_SENT, LANE_RELEASED, LANE_BYTES_SENT, LANE_BYTES_RELEASED, LANE_QUEUED,
         LANE_QUEUED_BYTES, LANE_CAPACITY, LANE_BROKEN, LANE_SENDER_WAITING, LANE_ENDED, PIPE_RECEIVER_SLEEPING,
-        OPERATIONS, REFUSED, BOUNCES);
+        OPERATIONS, REFUSED, BOUNCES, TABLE_KEYS, TABLE_KEY_LIMIT, TABLE_CLOCK, TABLE_WRITERS);
 
     /** Every state a worker can be in, as the {@code state} label gives it. */
     private static final List<String> STATES =
@@ -198,6 +207,14 @@ final class Metrics implements MultiCollector
         Stream.concat(Tally.REASONS.stream(), tally.refused().keySet().stream()).distinct().sorted().forEach(reason ->
             samples.get(REFUSED).add(new Sample(List.of(pipeline, reason), tally.refused().getOrDefault(reason, 0L))));
         samples.get(BOUNCES).add(new Sample(List.of(pipeline), tally.bounces()));
+        for (final Snapshot.Table table : snapshot.tables())
+        {
+            final List<String> labels = List.of(pipeline, table.name());
+            samples.get(TABLE_KEYS).add(new Sample(labels, table.keysInUse()));
+            samples.get(TABLE_KEY_LIMIT).add(new Sample(labels, table.keyLimit()));
+            samples.get(TABLE_CLOCK).add(new Sample(labels, table.clock()));
+            samples.get(TABLE_WRITERS).add(new Sample(labels, table.writers()));
+        }
 
         final MetricSnapshots.Builder families = MetricSnapshots.builder();
         samples.forEach((family, values) -> families.metricSnapshot(snapshot(family, values)));

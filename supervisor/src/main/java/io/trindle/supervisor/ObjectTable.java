@@ -386,6 +386,15 @@ final class ObjectTable implements AutoCloseable
         return recovered;
     }
 
+    /** @return each table of the config as its header counts it now, in file order. */
+    List<Snapshot.Table> tableCounts()
+    {
+        final List<Snapshot.Table> counts = new ArrayList<>(recoverers.size());
+        recoverers.forEach((name, table) -> counts.add(new Snapshot.Table(name, table.keysInUse(), table.keyLimit(),
+            table.clock(), table.writersHeld(), table.writerCount())));
+        return counts;
+    }
+
     /** @return the tables of the config, by name, in file order. */
     Map<String, Table> tables()
     {

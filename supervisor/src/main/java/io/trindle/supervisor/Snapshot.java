@@ -16,10 +16,32 @@ import java.util.List;
  * @param pipes         every pipe instance of the config, in its order.
  * @param tally         the supervisor's own counts.
  * @param allocators    every allocator: the pipeline's own root, the config's, and those made at run time.
+ * @param tables        every table of the config, in its order.
  */
 record Snapshot(String pipeline, long sampledNanos, long supervisorPid, List<Worker> workers, List<Pipe> pipes,
-    Tally.Counts tally, List<Allocator> allocators)
+    Tally.Counts tally, List<Allocator> allocators, List<Table> tables)
 {
+    /** A snapshot without tables. */
+    Snapshot(final String pipeline, final long sampledNanos, final long supervisorPid, final List<Worker> workers,
+        final List<Pipe> pipes, final Tally.Counts tally, final List<Allocator> allocators)
+    {
+        this(pipeline, sampledNanos, supervisorPid, workers, pipes, tally, allocators, List.of());
+    }
+
+    /**
+     * One table, as its header counts it.
+     *
+     * @param name       the config's name.
+     * @param keysInUse  entries that hold a key (deleted keys included).
+     * @param keyLimit   how many may.
+     * @param clock      the table's clock: one more than the commits (and failed validations) so far.
+     * @param writers    writer slots held now.
+     * @param writerSlots writer slots in all.
+     */
+    record Table(String name, long keysInUse, long keyLimit, long clock, int writers, int writerSlots)
+    {
+    }
+
     /** A snapshot without allocators. */
     Snapshot(final String pipeline, final long sampledNanos, final long supervisorPid, final List<Worker> workers,
         final List<Pipe> pipes, final Tally.Counts tally)

@@ -135,11 +135,48 @@ final class Status
                 .append(",\"bounces\":").append(tally.bounces()).append("}");
         }
         appendAllocators(text, snapshot.allocators(), json);
+        appendTables(text, snapshot.tables(), json);
         if (json)
         {
             text.append("}\n");
         }
         return text.toString();
+    }
+
+    /** The tables, if the config has any: keys in use against the limit, the clock, the writers. */
+    private static void appendTables(final StringBuilder text, final List<Snapshot.Table> tables, final boolean json)
+    {
+        if (json)
+        {
+            text.append(",\"tables\":[");
+        }
+        else if (!tables.isEmpty())
+        {
+            text.append(String.format("%n%-24s %12s %12s %14s %8s%n", "TABLE", "KEYS", "KEY LIMIT", "CLOCK",
+                "WRITERS"));
+        }
+        for (int i = 0; i < tables.size(); i++)
+        {
+            final Snapshot.Table table = tables.get(i);
+            if (json)
+            {
+                text.append(i == 0 ? "" : ",").append("{\"name\":").append(Json.quote(table.name()))
+                    .append(",\"keysInUse\":").append(table.keysInUse())
+                    .append(",\"keyLimit\":").append(table.keyLimit())
+                    .append(",\"clock\":").append(table.clock())
+                    .append(",\"writers\":").append(table.writers())
+                    .append(",\"writerSlots\":").append(table.writerSlots()).append('}');
+            }
+            else
+            {
+                text.append(String.format(Locale.ROOT, "%-24s %12d %12d %14d %8s%n", table.name(), table.keysInUse(),
+                    table.keyLimit(), table.clock(), table.writers() + "/" + table.writerSlots()));
+            }
+        }
+        if (json)
+        {
+            text.append(']');
+        }
     }
 
     /** The allocators: quota, use and who holds each; in JSON, a key after every other. */

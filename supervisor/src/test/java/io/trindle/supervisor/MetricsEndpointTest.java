@@ -52,7 +52,8 @@ class MetricsEndpointTest
         final Snapshot.Pipe pipe1 = new Snapshot.Pipe("work", "work.1", 1, "sink.1", 4096, List.of(
             new Snapshot.Lane(0, "source", true, 0, 0, 600, 600, 19_200, 19_200, false, true, true)));
         return new Snapshot("quote\"back\\slash", 0, 1, List.of(source, sink0, sink1), List.of(pipe0, pipe1),
-            new Tally.Counts(Map.of("grant", 3L, "transfer", 5L), Map.of("no_transfer_right", 2L), 1));
+            new Tally.Counts(Map.of("grant", 3L, "transfer", 5L), Map.of("no_transfer_right", 2L), 1), List.of(),
+            List.of(new Snapshot.Table("accounts", 17, 3584, 4242, 2, 8)));
     }
 
     @Test
@@ -80,6 +81,9 @@ class MetricsEndpointTest
                 "trindle_worker_state{" + pipeline + ",replica=\"0\",state=\"backoff\",worker=\"sink\"} 1.0",
                 "trindle_worker_state{" + pipeline + ",replica=\"0\",state=\"running\",worker=\"sink\"} 0.0",
                 "trindle_worker_restarts_total{" + pipeline + ",replica=\"0\",worker=\"source\"} 2.0",
+                "trindle_table_keys{" + pipeline + ",table=\"accounts\"} 17.0",
+                "trindle_table_clock{" + pipeline + ",table=\"accounts\"} 4242.0",
+                "trindle_table_writers{" + pipeline + ",table=\"accounts\"} 2.0",
                 "trindle_worker_cpu_seconds_total{" + pipeline + ",replica=\"0\",worker=\"source\"} 1.25",
                 "trindle_worker_resident_memory_bytes{" + pipeline + ",replica=\"1\",worker=\"sink\"} 3.145728E7",
                 "trindle_worker_messages_in_total{" + pipeline + ",replica=\"1\",worker=\"sink\"} 600.0",

@@ -17,16 +17,17 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
- * Write locks on single bytes of a file, which the kernel drops when their owner goes: POSIX record locks
- * ({@code F_SETLK}) belong to a process and go when it dies (or closes any fd of the file); open file description
- * locks ({@code F_OFD_SETLK}) belong to one open file description and go when its last fd is closed. The two kinds
- * conflict with each other. A table tells a live writer from a dead one by them (docs/table-format.md §6).
+ * Write locks on single bytes of a file, which the kernel drops when their owner goes. Open file description locks
+ * ({@code F_OFD_SETLK}) belong to one open file description and go when its last fd is closed — so with a
+ * description of its own, a process holds its locks until it dies, whatever other fds of the file it closes. (POSIX
+ * record locks, {@code F_SETLK}, belong to a process and go when it closes <em>any</em> fd of the file: a
+ * duplicate closed by a library would drop them.) A table tells a live writer from a dead one by them
+ * (docs/table-format.md §6).
  *
  * @see <a href="https://man7.org/linux/man-pages/man2/fcntl.2.html">fcntl(2), "Advisory record locking"</a>
  */
 public final class RecordLocks
 {
-    static final int F_SETLK = 6;
     static final int F_OFD_SETLK = 37;
     static final short F_WRLCK = 1;
     static final short F_UNLCK = 2;
@@ -42,46 +43,31 @@ public final class RecordLocks
     private static final MethodHandle FCNTL = downcall("fcntl",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), Linker.Option.firstVariadicArg(2));
 
-    /** Who owns a lock, and so when the kernel drops it. */
-    public enum Owner
-    {
-        /** The calling process: dropped when it dies or closes any fd of the file. */
-        PROCESS(F_SETLK),
-        /** The fd's open file description: dropped when its last fd is closed. */
-        DESCRIPTION(F_OFD_SETLK);
-
-        private final int command;
-
-        Owner(final int command)
-        {
-            this.command = command;
-        }
-    }
-
     private RecordLocks()
     {
     }
 
     /**
-     * Tries to write-lock the byte at {@code offset} of the file, without waiting.
+     * Tries to write-lock the byte at {@code offset} of the file for the fd's open file description, without
+     * waiting.
      *
-     * @return true if the lock is now held (or was held already by the same owner), false if another owner holds
-     *         a conflicting lock.
+     * @return true if the lock is now held (or was held already through the same description), false if another
+     *         description holds it.
      * @throws SystemCallException for any other failure (EBADF, or a read-only fd: a write lock needs write
      *                             access).
      */
-    public static boolean tryLock(final int fd, final long offset, final Owner owner)
+    public static boolean tryLock(final int fd, final long offset)
     {
-        return set(fd, offset, owner, F_WRLCK);
+        return set(fd, offset, F_WRLCK);
     }
 
     /** Drops the lock on the byte at {@code offset}; dropping a lock not held does nothing. */
-    public static void unlock(final int fd, final long offset, final Owner owner)
+    public static void unlock(final int fd, final long offset)
     {
-        set(fd, offset, owner, F_UNLCK);
+        set(fd, offset, F_UNLCK);
     }
 
-    private static boolean set(final int fd, final long offset, final Owner owner, final short type)
+    private static boolean set(final int fd, final long offset, final short type)
     {
         final MemorySegment errnoCapture = capture();
         try (Arena arena = Arena.ofConfined())
@@ -94,7 +80,7 @@ public final class RecordLocks
             final int result;
             try
             {
-                result = (int)FCNTL.invokeExact(errnoCapture, fd, owner.command, flock);
+                result = (int)FCNTL.invokeExact(errnoCapture, fd, F_OFD_SETLK, flock);
             }
             catch (final Throwable t)
             {
@@ -109,7 +95,7 @@ public final class RecordLocks
             {
                 return false;
             }
-            throw failure(errnoCapture, "fcntl", "fd=" + fd + ", cmd=" + owner + " " +
+            throw failure(errnoCapture, "fcntl", "fd=" + fd + ", cmd=F_OFD_SETLK " +
                 (type == F_WRLCK ? "F_WRLCK" : "F_UNLCK") + ", byte " + offset);
         }
     }
