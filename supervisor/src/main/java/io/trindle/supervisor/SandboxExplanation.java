@@ -51,7 +51,8 @@ final class SandboxExplanation
             out.println("  (none)");
         }
         worker.grants().forEach((name, rights) -> out.printf("  %s '%s': %s%n",
-            config.pipes().containsKey(name) ? "pipe" : "segment", name,
+            config.pipes().containsKey(name) ? "pipe" : config.tables().containsKey(name) ? "table" :
+                config.allocators().containsKey(name) ? "allocator" : "segment", name,
             rights.isEmpty() ? "none" : List.of(Right.values()).stream().filter(rights::contains)
                 .map(r -> r.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", "))));
         out.println("refused: any object it was not granted or sent; a forged, replayed or another worker's " +

@@ -10,8 +10,8 @@ import java.util.Map;
 
 /**
  * What a worker's grants may map into each of its processes: the quota of every allocator it is granted with
- * ALLOCATE (what it may create segments and pipes from), every segment of the config it is granted, and every
- * lane of the config's pipes it maps (a sender its own lane to each receiving replica, a receiver the lane of each
+ * ALLOCATE (what it may create segments and pipes from), every segment and table of the config it is granted, and
+ * every lane of the config's pipes it maps (a sender its own lane to each receiving replica, a receiver the lane of each
  * sending process), in whole pages. A sandboxed worker that may allocate gets this on top of its profile's default
  * address-space cap, so that it can use all of its quota, and no more (docs/security.md, "Default caps"); an
  * explicit {@code memory} below it is refused ({@link #refusal}).
@@ -48,7 +48,13 @@ public record GrantMemory(long bytes, boolean allocates, List<String> parts)
             final String name = grant.getKey();
             final SegmentConfig segment = config.segments().get(name);
             final PipeConfig pipe = config.pipes().get(name);
-            if (segment != null && !allocatesFrom(worker, segment.allocator()))
+            final TableConfig table = config.tables().get(name);
+            if (table != null)
+            {
+                bytes += table.shape().fileLength();
+                parts.add("table '" + name + "' " + Sizes.format(table.shape().fileLength()));
+            }
+            else if (segment != null && !allocatesFrom(worker, segment.allocator()))
             {
                 bytes += Sizes.pageRounded(segment.size());
                 parts.add("segment '" + name + "' " + Sizes.format(Sizes.pageRounded(segment.size())));
