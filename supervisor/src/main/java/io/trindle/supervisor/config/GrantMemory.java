@@ -11,8 +11,8 @@ import java.util.Map;
 /**
  * What a worker's grants may map into each of its processes: the quota of every allocator it is granted with
  * ALLOCATE (what it may create segments and pipes from), every segment and table of the config it is granted, and
- * every lane of the config's pipes it maps (a sender its own lane to each receiving replica, a receiver the lane of each
- * sending process), in whole pages. A sandboxed worker that may allocate gets this on top of its profile's default
+ * every lane of the config's pipes it maps (a sender its own lane to each receiving replica, a receiver the lane of
+ * each sending process), in whole pages. A sandboxed worker that may allocate gets this on top of its profile's default
  * address-space cap, so that it can use all of its quota, and no more (docs/security.md, "Default caps"); an
  * explicit {@code memory} below it is refused ({@link #refusal}).
  *
