@@ -37,6 +37,7 @@ E_ENDED = -11
 E_NOT_FOUND = -12
 E_SUPERVISOR_GONE = -13
 E_OVER_QUOTA = -14
+E_CONFLICT = -15
 
 SUPERVISOR_GONE_EXIT = 70
 
@@ -53,6 +54,7 @@ OBJECT_SEGMENT = 1
 OBJECT_PIPE = 2
 OBJECT_BUNDLE = 3
 OBJECT_ALLOCATOR = 4
+OBJECT_TABLE = 5
 
 # What a notice says (trindle-layout.h, TRINDLE_NOTICE_*).
 NOTICE_PRESSURE_ABOVE = 1
@@ -67,6 +69,18 @@ DUPLICATE = 1
 MAX_REASON_LENGTH = 1024
 MAX_BOUNCE_HEAD = 256
 MAX_BUNDLE_BYTES = 4096
+
+# Tables (trindle-layout.h, TRINDLE_TABLE_*; trindle.h): the limits, libtrindle's defaults and its retries.
+TABLE_KEY_MAX_LIMIT = 4096
+TABLE_VALUE_MAX_LIMIT = 1 << 20
+TABLE_WRITER_COUNT_LIMIT = 255
+TABLE_DEFAULT_KEY_MAX = 64
+TABLE_DEFAULT_VALUE_MAX = 256
+TABLE_DEFAULT_WRITER_COUNT = 16
+TABLE_DEFAULT_REDO_RECORDS = 16
+TABLE_DEFAULT_SIZE = 1 << 20
+TABLE_READ_ATTEMPTS = 1000
+TABLE_WRITE_ATTEMPTS = 10000
 
 # Lane states (enum trindle_lane_state).
 LANE_OPEN = 0
@@ -345,6 +359,40 @@ _PROTOTYPES = {
     "trindle_outbox_size": (_U32, [_P]),
     "trindle_outbox_send_all": (_I, [_P, _I64]),
     "trindle_outbox_destroy": (None, [_P]),
+    # tables
+    "trindle_table_create": (_I, [_U64, _U32, _U32, _U32, _PP]),
+    "trindle_table_map": (_I, [_I, _I, _PP]),
+    "trindle_table_fd": (_I, [_P]),
+    "trindle_table_writer": (_I, [_P]),
+    "trindle_table_id": (_U64, [_P]),
+    "trindle_table_key_max": (_U32, [_P]),
+    "trindle_table_value_max": (_U32, [_P]),
+    "trindle_table_entry_count": (_U32, [_P]),
+    "trindle_table_writer_count": (_U32, [_P]),
+    "trindle_table_recover": (_I, [_P]),
+    "trindle_table_close": (None, [_P]),
+    "trindle_txn_begin": (_I, [_P, _I, _PP]),
+    "trindle_txn_restart": (_I, [_P]),
+    "trindle_txn_get": (_I, [_P, _P, ctypes.c_size_t, _P, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t)]),
+    "trindle_txn_put": (_I, [_P, _P, ctypes.c_size_t, _P, ctypes.c_size_t]),
+    "trindle_txn_delete": (_I, [_P, _P, ctypes.c_size_t]),
+    "trindle_txn_next": (
+        _I,
+        [
+            _P,
+            ctypes.POINTER(_U32),
+            _P,
+            ctypes.c_size_t,
+            ctypes.POINTER(ctypes.c_size_t),
+            _P,
+            ctypes.c_size_t,
+            ctypes.POINTER(ctypes.c_size_t),
+        ],
+    ),
+    "trindle_txn_commit": (_I, [_P]),
+    "trindle_txn_free": (None, [_P]),
+    "trindle_granted_table": (_I, [_P, _S, _PP]),
+    "trindle_table_from_handle": (_I, [_HANDLE, _PP]),
     # checkpoint
     "trindle_checkpoint_open": (_I, [_P, _S, _PP]),
     "trindle_checkpoint_open_segment": (_I, [_P, _U32, _U32, _PP]),

@@ -90,6 +90,7 @@ static uint32_t valid_rights(uint32_t kind)
         : kind == TRINDLE_OBJECT_PIPE      ? TRINDLE_RIGHTS_PIPE_ALL
         : kind == TRINDLE_OBJECT_BUNDLE    ? TRINDLE_RIGHTS_BUNDLE_ALL
         : kind == TRINDLE_OBJECT_ALLOCATOR ? TRINDLE_RIGHTS_ALLOCATOR_ALL
+        : kind == TRINDLE_OBJECT_TABLE     ? TRINDLE_RIGHTS_TABLE_ALL
                                            : 0;
 }
 

@@ -47,6 +47,8 @@ const char *trindle_strerror(int code)
             return "TRINDLE_E_SUPERVISOR_GONE: the supervisor closed the control channel";
         case TRINDLE_E_OVER_QUOTA:
             return "TRINDLE_E_OVER_QUOTA: the allocator's quota cannot hold what was asked for";
+        case TRINDLE_E_CONFLICT:
+            return "TRINDLE_E_CONFLICT: a later commit changed what the transaction read; start it again";
         default:
             return "unknown trindle code";
     }

@@ -538,7 +538,7 @@ TRINDLE_INTERNAL void trindle_notices_push(struct trindle_notices *notices, stru
 
 /**
  * Takes a notice frame: a notice 4 (granted) first becomes a grant of the connection under the name its details
- * carry, as if the config had granted it (trindle_segment, trindle_allocator find it); then the notice is queued.
+ * carry, as if the config had granted it (trindle_segment, trindle_allocator, trindle_granted_table find it); then the notice is queued.
  * Every fd of the frame is taken or closed.
  */
 TRINDLE_INTERNAL void trindle_notice_take(trindle_t *trindle, struct trindle_frame *frame);
@@ -593,6 +593,26 @@ TRINDLE_INTERNAL void trindle_take_frame(trindle_t *trindle, struct trindle_fram
  * writing its header into the first TRINDLE_CONTROL_HEADER_LENGTH bytes of `frame`; no handles.
  */
 TRINDLE_INTERNAL int trindle_control_send(int fd, uint16_t kind, uint8_t *frame, size_t body_length);
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Tables (trindle-table.c)
+ * ------------------------------------------------------------------------------------------------------------ */
+
+/** The points of a commit where trindle_table_commit_hook is called: every entry locked (the redo record written,
+ *  the commit point not passed); the commit point passed; the first record applied. */
+enum
+{
+    TRINDLE_TABLE_HOOK_LOCKED = 1,
+    TRINDLE_TABLE_HOOK_COMMITTED = 2,
+    TRINDLE_TABLE_HOOK_APPLYING = 3,
+};
+
+/** For tests only (NULL otherwise): called at each point of a commit, so a forked child can _exit there as if
+ *  killed (trindle-table-unit.c). */
+TRINDLE_INTERNAL extern void (*trindle_table_commit_hook)(int point);
+
+/** For tests only: sets how long one entry may stay locked before a wait for it is reported (2 s otherwise). */
+TRINDLE_INTERNAL void trindle_table_set_lock_wait(trindle_table *table, int64_t nanos);
 
 /* ------------------------------------------------------------------------------------------------------------
  * Revocation (trindle-revoke.c): the revoke and rehome frames, on the segments granted to the connection.

@@ -78,7 +78,8 @@ void trindle_notice_take(trindle_t *trindle, struct trindle_frame *frame)
 {
     const uint16_t kind = trindle_get_u16(frame->body);
     const bool grantable = frame->handle_count == 1 &&
-        (frame->handles[0].kind == TRINDLE_OBJECT_SEGMENT || frame->handles[0].kind == TRINDLE_OBJECT_ALLOCATOR);
+        (frame->handles[0].kind == TRINDLE_OBJECT_SEGMENT || frame->handles[0].kind == TRINDLE_OBJECT_ALLOCATOR ||
+            frame->handles[0].kind == TRINDLE_OBJECT_TABLE);
     if (kind == TRINDLE_NOTICE_GRANTED && grantable)
     {
         /* The grant the config would have sent: its name is the notice's details, its kind and rights those of the
@@ -100,7 +101,7 @@ void trindle_notice_take(trindle_t *trindle, struct trindle_frame *frame)
     else if (kind == TRINDLE_NOTICE_GRANTED)
     {
         fprintf(stderr,
-            "trindle: a notice of a grant carries one handle, of a segment or an allocator, not %" PRIu32
+            "trindle: a notice of a grant carries one handle, of a segment, an allocator or a table, not %" PRIu32
             " handles (the first of kind %" PRIu32 "); its handles are closed\n",
             frame->handle_count, frame->handle_count > 0 ? frame->handles[0].kind : 0);
     }

@@ -21,6 +21,12 @@ struct trindle_named_segment
     trindle_segment_t *segment;
 };
 
+struct trindle_named_table
+{
+    char *name;
+    trindle_table *table;
+};
+
 /** Which granted pipe an input lane belongs to, by the pipe id its header carries (as its messages do). */
 struct trindle_input
 {
@@ -48,6 +54,8 @@ struct trindle
     uint32_t sender_count;
     struct trindle_named_segment *segments;
     uint32_t segment_count;
+    struct trindle_named_table *tables;
+    uint32_t table_count;
     struct trindle_input *inputs;
     uint32_t input_count;
     trindle_pipe_receiver_t *receiver;
@@ -100,6 +108,12 @@ static void release_all(trindle_t *trindle)
         free(trindle->segments[i].name);
     }
     free(trindle->segments);
+    for (uint32_t i = 0; i < trindle->table_count; i++)
+    {
+        trindle_table_close(trindle->tables[i].table);
+        free(trindle->tables[i].name);
+    }
+    free(trindle->tables);
     for (uint32_t i = 0; i < trindle->input_count; i++)
     {
         free(trindle->inputs[i].name);
@@ -186,6 +200,58 @@ static int add_segment(trindle_t *trindle, struct trindle_frame *frame)
     segments[trindle->segment_count].name = name;
     segments[trindle->segment_count].segment = segment;
     trindle->segment_count++;
+    return TRINDLE_OK;
+}
+
+/** A table grant: mapped at once, writable (with a writer slot) if it holds WRITE on a read-write fd. */
+static int add_table(trindle_t *trindle, struct trindle_frame *frame)
+{
+    for (uint32_t i = 0; i < trindle->table_count; i++)
+    {
+        if (same_name(trindle->tables[i].name, frame->name, frame->name_length))
+        {
+            return grant_refused(frame, TRINDLE_E_PROTOCOL, "a table of that name was granted already");
+        }
+    }
+    if (frame->handle_count != 1 || frame->handles[0].kind != TRINDLE_OBJECT_TABLE || frame->handles[0].offset != 0)
+    {
+        return grant_refused(frame, TRINDLE_E_PROTOCOL,
+            "a table grant carries one handle of a table (kind 5) at offset 0, not %" PRIu32
+            " (the first of kind %" PRIu32 ")",
+            frame->handle_count, frame->handle_count > 0 ? frame->handles[0].kind : 0);
+    }
+    struct trindle_handle_entry *entry = &frame->handles[0];
+    struct trindle_named_table *tables = realloc(trindle->tables, (trindle->table_count + 1) * sizeof *tables);
+    if (tables == NULL)
+    {
+        return grant_refused(frame, TRINDLE_E_NO_MEMORY, "realloc");
+    }
+    trindle->tables = tables;
+    char *name = copy_string(frame->name, frame->name_length);
+    if (name == NULL)
+    {
+        return grant_refused(frame, TRINDLE_E_NO_MEMORY, "malloc");
+    }
+    trindle_handle_t handle = { .object_id = entry->object_id,
+        .kind = entry->kind,
+        .rights = entry->rights,
+        .offset = entry->offset,
+        .size = entry->size,
+        .fd = entry->fd,
+        .reserved = 0 };
+    trindle_table *table;
+    const int result = trindle_table_from_handle(&handle, &table);
+    entry->fd = handle.fd; /* -1 once the table took it */
+    if (result != TRINDLE_OK)
+    {
+        free(name);
+        char prefix[300];
+        snprintf(prefix, sizeof prefix, "trindle_connect: grant '%.*s': ", (int)frame->name_length, frame->name);
+        return grant_failed(frame, trindle_fail_within(result, prefix, ""));
+    }
+    tables[trindle->table_count].name = name;
+    tables[trindle->table_count].table = table;
+    trindle->table_count++;
     return TRINDLE_OK;
 }
 
@@ -304,6 +370,10 @@ int trindle_add_grant(trindle_t *trindle, struct trindle_frame *frame)
     if (frame->object_kind == TRINDLE_OBJECT_ALLOCATOR)
     {
         return trindle_allocators_add_grant(&trindle->allocators, frame);
+    }
+    if (frame->object_kind == TRINDLE_OBJECT_TABLE)
+    {
+        return add_table(trindle, frame);
     }
     if ((frame->rights & TRINDLE_RIGHT_SEND) != 0)
     {
@@ -488,6 +558,11 @@ static int missing(const trindle_t *trindle, const char *call, const char *what,
         used += (size_t)snprintf(
             granted + used, sizeof granted - used, "%s%s (segment)", used == 0 ? "" : ", ", trindle->segments[i].name);
     }
+    for (uint32_t i = 0; i < trindle->table_count && used < sizeof granted; i++)
+    {
+        used += (size_t)snprintf(
+            granted + used, sizeof granted - used, "%s%s (table)", used == 0 ? "" : ", ", trindle->tables[i].name);
+    }
     if (used < sizeof granted)
     {
         used = trindle_allocators_list(&trindle->allocators, granted, sizeof granted, used);
@@ -560,6 +635,24 @@ int trindle_segment(trindle_t *trindle, const char *name, trindle_segment_t **se
         }
     }
     return missing(trindle, "trindle_segment", "a segment", name);
+}
+
+int trindle_granted_table(trindle_t *trindle, const char *name, trindle_table **table)
+{
+    if (trindle == NULL || name == NULL || table == NULL)
+    {
+        return trindle_fail(TRINDLE_E_INVALID, 0, "trindle_granted_table: trindle=%p, name=%p, table=%p",
+            (void *)trindle, (const void *)name, (void *)table);
+    }
+    for (uint32_t i = 0; i < trindle->table_count; i++)
+    {
+        if (strcmp(trindle->tables[i].name, name) == 0)
+        {
+            *table = trindle->tables[i].table;
+            return TRINDLE_OK;
+        }
+    }
+    return missing(trindle, "trindle_granted_table", "a table", name);
 }
 
 trindle_segment_t *trindle_granted_segment(trindle_t *trindle, uint64_t object_id)

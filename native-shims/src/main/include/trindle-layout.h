@@ -4,7 +4,8 @@
  * These mirror the specifications, byte for byte:
  *   - docs/pipe-format.md        (Java: io.trindle.ipc.LaneDescriptor)      the lane file and its records;
  *   - docs/control-protocol.md   (Java: io.trindle.ipc.ControlFrame,
- *                                       io.trindle.ipc.HandleEntries)      control frames and handle entries.
+ *                                       io.trindle.ipc.HandleEntries)      control frames and handle entries;
+ *   - docs/table-format.md       (Java: io.trindle.ipc.TableDescriptor)     the table file.
  * Every integer is little-endian at the offset given, never a dumped struct. A test (HeaderConstantsTest)
  * keeps each value here equal to its Java twin, so a change on one side that misses the other fails the build.
  */
@@ -274,6 +275,7 @@
 #define TRINDLE_OBJECT_PIPE 2
 #define TRINDLE_OBJECT_BUNDLE 3
 #define TRINDLE_OBJECT_ALLOCATOR 4
+#define TRINDLE_OBJECT_TABLE 5
 
 /** Rights: fixed bits, never renumbered. A handle's rights can only be reduced. */
 #define TRINDLE_RIGHT_READ 0x01u
@@ -297,6 +299,9 @@
 #define TRINDLE_RIGHTS_BUNDLE_ALL (TRINDLE_RIGHT_READ | TRINDLE_RIGHT_DUPLICATE | TRINDLE_RIGHT_TRANSFER)
 /** Every right an allocator handle may carry. */
 #define TRINDLE_RIGHTS_ALLOCATOR_ALL (TRINDLE_RIGHT_ALLOCATE | TRINDLE_RIGHT_DUPLICATE | TRINDLE_RIGHT_TRANSFER)
+/** Every right a table handle may carry. */
+#define TRINDLE_RIGHTS_TABLE_ALL                                                                                       \
+    (TRINDLE_RIGHT_READ | TRINDLE_RIGHT_WRITE | TRINDLE_RIGHT_DUPLICATE | TRINDLE_RIGHT_TRANSFER)
 
 /** What a notice frame says (control-protocol.md §4, notice): fixed numbers, never renumbered. */
 #define TRINDLE_NOTICE_PRESSURE_ABOVE 1
@@ -304,5 +309,106 @@
 #define TRINDLE_NOTICE_LANE_ENDED 3
 #define TRINDLE_NOTICE_GRANTED 4
 #define TRINDLE_NOTICE_GIVE_BACK 5
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Table file (docs/table-format.md; Java: io.trindle.ipc.TableDescriptor): a key-value store in one memfd,
+ * read through snapshots and written through optimistic transactions.
+ *
+ *    0            4096                       entries offset                      file length
+ *    +------------+--------------------------+-----------------------------------+
+ *    | header     | writer slots             | entries                           |
+ *    +------------+--------------------------+-----------------------------------+
+ *
+ * Header (§3.1): the creator's fields, then the clock and the count of keys in use, each on a line of its own.
+ *
+ *    0: magic 'TRTB' (u32)   4: version (u32)   8: file length (u64)   16: entry count E, a power of two (u32)
+ *   20: entry length L = 32 + K + V to 64 (u32)   24: key max K (u32)   28: value max V (u32)
+ *   32: writer count W (u32)   36: redo length R (u32)   40: entries offset (u64)   48: key limit (u64)
+ *   56: table id (u64)   128: clock (u64)   256: keys in use (u64)
+ *
+ * Writer slot w (§3.2), at 4096 + w × (64 + R): 0 state (u32)   4 record count (u32)   8 commit version (u64)
+ *   16 record bytes (u64)   64 the records (R bytes). A record: 0 entry index (u32)   4 key length (u32)
+ *   8 value length or DELETED (u32)   16 the key, the value, zeros to a multiple of 8.
+ *
+ * Entry i (§3.3), at entries offset + i × L: 0 lock word (u64)   8 key length (u32)
+ *   12 value length or DELETED (u32)   16 key hash (u64)   32 the key (K bytes), then the value (V bytes).
+ *
+ * A lock word: bit 63 locked, bits 55-62 the locking writer, bits 0-54 the version (0: an empty entry).
+ * ------------------------------------------------------------------------------------------------------------ */
+
+/** 'TRTB' read as a little-endian u32. */
+#define TRINDLE_TABLE_MAGIC 0x42545254u
+#define TRINDLE_TABLE_VERSION 1
+#define TRINDLE_TABLE_HEADER_LENGTH 4096
+#define TRINDLE_TABLE_MAGIC_OFFSET 0
+#define TRINDLE_TABLE_VERSION_OFFSET 4
+#define TRINDLE_TABLE_FILE_LENGTH_OFFSET 8
+#define TRINDLE_TABLE_ENTRY_COUNT_OFFSET 16
+#define TRINDLE_TABLE_ENTRY_LENGTH_OFFSET 20
+#define TRINDLE_TABLE_KEY_MAX_OFFSET 24
+#define TRINDLE_TABLE_VALUE_MAX_OFFSET 28
+#define TRINDLE_TABLE_WRITER_COUNT_OFFSET 32
+#define TRINDLE_TABLE_REDO_LENGTH_OFFSET 36
+#define TRINDLE_TABLE_ENTRIES_OFFSET_OFFSET 40
+#define TRINDLE_TABLE_KEY_LIMIT_OFFSET 48
+#define TRINDLE_TABLE_TABLE_ID_OFFSET 56
+/** Every writer's fetch-add, every reader's acquire load: the version of the last commit that took one (from 1). */
+#define TRINDLE_TABLE_CLOCK_OFFSET 128
+/** Every inserting writer's fetch-add: the entries claimed for a key. */
+#define TRINDLE_TABLE_KEYS_IN_USE_OFFSET 256
+
+#define TRINDLE_TABLE_SLOT_HEADER_LENGTH 64
+#define TRINDLE_TABLE_SLOT_STATE_OFFSET 0
+#define TRINDLE_TABLE_SLOT_RECORD_COUNT_OFFSET 4
+#define TRINDLE_TABLE_SLOT_COMMIT_VERSION_OFFSET 8
+#define TRINDLE_TABLE_SLOT_RECORD_BYTES_OFFSET 16
+/** Slot states: nobody holds it; a live writer holds it; its records are a commit being applied. */
+#define TRINDLE_TABLE_SLOT_FREE 0
+#define TRINDLE_TABLE_SLOT_OPEN 1
+#define TRINDLE_TABLE_SLOT_COMMITTED 2
+
+#define TRINDLE_TABLE_RECORD_HEADER_LENGTH 16
+#define TRINDLE_TABLE_RECORD_ENTRY_OFFSET 0
+#define TRINDLE_TABLE_RECORD_KEY_LENGTH_OFFSET 4
+#define TRINDLE_TABLE_RECORD_VALUE_LENGTH_OFFSET 8
+#define TRINDLE_TABLE_RECORD_ALIGNMENT 8
+
+#define TRINDLE_TABLE_ENTRY_HEADER_LENGTH 32
+#define TRINDLE_TABLE_ENTRY_LOCK_OFFSET 0
+#define TRINDLE_TABLE_ENTRY_KEY_LENGTH_OFFSET 8
+#define TRINDLE_TABLE_ENTRY_VALUE_LENGTH_OFFSET 12
+#define TRINDLE_TABLE_ENTRY_HASH_OFFSET 16
+#define TRINDLE_TABLE_ENTRY_KEY_OFFSET 32
+#define TRINDLE_TABLE_ENTRY_ALIGNMENT 64
+
+/** A value length meaning "no value": the key was deleted. */
+#define TRINDLE_TABLE_DELETED 0xffffffffu
+
+#define TRINDLE_TABLE_LOCKED (1ull << 63)
+#define TRINDLE_TABLE_WRITER_SHIFT 55
+#define TRINDLE_TABLE_WRITER_MASK (0xffull << 55)
+#define TRINDLE_TABLE_VERSION_MASK 0x7fffffffffffffull
+
+#define TRINDLE_TABLE_KEY_MAX_LIMIT 4096
+#define TRINDLE_TABLE_VALUE_MAX_LIMIT (1 << 20)
+#define TRINDLE_TABLE_WRITER_COUNT_LIMIT 255
+/** The fewest entries a table has: with fewer, the key limit E − E/8 would leave no entry empty (§3.1). */
+#define TRINDLE_TABLE_MIN_ENTRY_COUNT 8
+#define TRINDLE_TABLE_DEFAULT_KEY_MAX 64
+#define TRINDLE_TABLE_DEFAULT_VALUE_MAX 256
+#define TRINDLE_TABLE_DEFAULT_WRITER_COUNT 16
+/** A default redo area holds this many records of the largest key and value, and at least this many bytes. */
+#define TRINDLE_TABLE_DEFAULT_REDO_RECORDS 16
+#define TRINDLE_TABLE_MIN_DEFAULT_REDO_LENGTH 4096
+/** The size trindle_table_create takes when asked for 0 bytes: 1 MiB (libtrindle's own choice; the file is cut to the
+ *  entries that fit). */
+#define TRINDLE_TABLE_DEFAULT_SIZE (1 << 20)
+
+/** 64-bit FNV-1a (§2): the hash of a key, whose low bits name its home entry. */
+#define TRINDLE_TABLE_FNV_OFFSET_BASIS 0xcbf29ce484222325ull
+#define TRINDLE_TABLE_FNV_PRIME 0x100000001b3ull
+
+/** How long one wait for an entry a writer holds locked lasts before it is reported (§4), in nanoseconds. */
+#define TRINDLE_TABLE_LOCK_WAIT_NANOS 2000000000LL
 
 #endif

@@ -91,6 +91,10 @@ enum trindle_code
      *  (trindle_last_error() carries the supervisor's reason, naming the quota, the use and what was asked).
      *  Nothing was created or charged. */
     TRINDLE_E_OVER_QUOTA = -14,
+    /** A table's snapshot or transaction read what a later commit changed, or a commit found an entry it writes
+     *  locked by another writer: nothing was committed. Not a failure: start it again (trindle_txn_restart;
+     *  trindle_table_read and trindle_table_write do). */
+    TRINDLE_E_CONFLICT = -15,
 };
 
 /** The exit status of a worker whose supervisor went away (the Java runtime's too). */
@@ -510,6 +514,208 @@ TRINDLE_API int trindle_segment_fd(const trindle_segment_t *segment);
 TRINDLE_API void trindle_segment_close(trindle_segment_t *segment);
 
 /* ============================================================================================================
+ * Table: a key-value store in one memfd that processes read through snapshots and write through optimistic
+ * transactions (docs/table-format.md; its constants are TRINDLE_TABLE_* in trindle-layout.h). Keys are 1 … key max
+ * bytes, values 0 … value max bytes; entries are placed by the FNV-1a hash of their key, so iteration is in hash
+ * order. A reader never writes the file (a read-only fd: the kernel refuses it a writable mapping); a writer holds
+ * one of the table's writer slots, whose liveness the kernel keeps as a lock on one byte of the file, held by the
+ * writer's open file description (F_OFD_SETLK) and dropped when the last fd of that description is closed.
+ *
+ * A snapshot (trindle_txn_begin with write = 0) sees exactly the commits made before it began, or reports
+ * TRINDLE_E_CONFLICT when a later commit wrote what it reads; a transaction (write = 1) is a snapshot plus puts and
+ * deletes, committed all or nothing, or refused with TRINDLE_E_CONFLICT when something it read changed. Either is
+ * simply started again (trindle_txn_restart); trindle_table_read and trindle_table_write do so in a loop.
+ *
+ * Nothing read from the file is trusted: every length and index is checked against the header as it was at map
+ * time, every probe is bounded by the entry count and every wait by the lock wait (2 s), so a hostile writer's
+ * garbage gives TRINDLE_E_CORRUPT or TRINDLE_E_TIMEOUT, never a crash or a hang. Gets and puts allocate nothing
+ * but the growth of their transaction's own buffers.
+ *
+ * Every holder of a table needs an open file description of its own (docs/table-format.md §6): the supervisor
+ * gives each handle a fresh one, and a process that passes a table to a child passes a fresh one too (reopened from
+ * /proc/self/fd), never the fd its own writer holds, whose copy in the child would keep the writer looking alive
+ * after its death, and share its lock. libtrindle makes the fds it maps close-on-exec.
+ *
+ * Threads: a table and its transactions are for one thread at a time. Another thread maps the table again, from
+ * another fd of the same file, and gets a writer slot of its own (libtrindle keeps a record of the slots its process
+ * holds, so even two tables of one description never take each other's for dead).
+ * ============================================================================================================ */
+typedef struct trindle_table trindle_table;
+typedef struct trindle_txn trindle_txn;
+
+/** How many times trindle_table_read takes a new snapshot after a conflict before it reports the conflict. */
+#define TRINDLE_TABLE_READ_ATTEMPTS 1000
+/** How many times trindle_table_write runs a transaction again after a conflict before it reports the conflict. */
+#define TRINDLE_TABLE_WRITE_ATTEMPTS 10000
+
+/**
+ * Makes a standalone table in a new memfd (for tests and tools; a pipeline's tables come from the supervisor) and
+ * maps it writable, with the first writer slot. The file is sealed against shrinking, growing and further seals.
+ * Another process maps it from the fd (trindle_table_fd), inherited or reopened from /proc/PID/fd.
+ *
+ * @param size         the most bytes the file may have, rounded up to whole pages; 0: TRINDLE_TABLE_DEFAULT_SIZE
+ *                     (1 MiB). The entries are the most, a power of two, that fit after the header and the writer
+ *                     slots (at least TRINDLE_TABLE_MIN_ENTRY_COUNT), and the file is cut to the pages they need.
+ * @param key_max      the longest key, 1 … 4096; 0: TRINDLE_TABLE_DEFAULT_KEY_MAX (64).
+ * @param value_max    the longest value, 1 … 1 MiB; 0: TRINDLE_TABLE_DEFAULT_VALUE_MAX (256).
+ * @param writer_count how many processes may write at once, 1 … 255; 0: TRINDLE_TABLE_DEFAULT_WRITER_COUNT (16).
+ * @param out          where the table is stored; close it with trindle_table_close.
+ * @return TRINDLE_OK; TRINDLE_E_INVALID for NULL, a limit out of range or a size too small for 8 entries (the error
+ *         says the least size); TRINDLE_E_SYSTEM; TRINDLE_E_NO_MEMORY.
+ */
+TRINDLE_API int trindle_table_create(
+    uint64_t size, uint32_t key_max, uint32_t value_max, uint32_t writer_count, trindle_table **out);
+
+/**
+ * Maps the table in `fd` whole, after checking its header as docs/table-format.md §3.1 says, and keeps its own copy
+ * of what it read (a header rewritten later changes nothing here). Writable, it opens a writer slot (§6): takes the
+ * lock of the first slot no live writer holds, recovering it first if its last writer died.
+ *
+ * @param fd       the table's memfd, sealed against shrinking, an open file description of this holder's own. The
+ *                 table takes it, also on failure (then it closes it): never close it yourself. It is made
+ *                 close-on-exec, and never dup'ed: the writer's lock lives as long as the description.
+ * @param writable 1 to write (needs an fd opened read-write), 0 to read only (the mapping is then PROT_READ only,
+ *                 and nothing of the file is ever written).
+ * @return TRINDLE_OK; TRINDLE_E_INVALID for NULL or a negative fd; TRINDLE_E_FORMAT if the fd is not a sealed memfd
+ *         or its header is not a table's of version 1 (the error names the field and its value); TRINDLE_E_ACCESS
+ *         if writable and the fd is not read-write; TRINDLE_E_FULL if every writer slot is held by a live process;
+ *         TRINDLE_E_SYSTEM; TRINDLE_E_NO_MEMORY.
+ */
+TRINDLE_API int trindle_table_map(int fd, int writable, trindle_table **out);
+
+/** @return the table's memfd, still owned by it (-1 for NULL). */
+TRINDLE_API int trindle_table_fd(const trindle_table *table);
+/** @return the writer slot this table holds (0 … writer count − 1), or -1 if it is read-only (or NULL). */
+TRINDLE_API int trindle_table_writer(const trindle_table *table);
+/** @return the table's id, the same for every holder (0 for NULL). */
+TRINDLE_API uint64_t trindle_table_id(const trindle_table *table);
+/** @return the longest key (0 for NULL). */
+TRINDLE_API uint32_t trindle_table_key_max(const trindle_table *table);
+/** @return the longest value (0 for NULL). */
+TRINDLE_API uint32_t trindle_table_value_max(const trindle_table *table);
+/** @return the number of entries E; at most E − E/8 keys fit (0 for NULL). */
+TRINDLE_API uint32_t trindle_table_entry_count(const trindle_table *table);
+/** @return how many writer slots the table has (0 for NULL). */
+TRINDLE_API uint32_t trindle_table_writer_count(const trindle_table *table);
+
+/**
+ * Recovers every writer slot that is not free and whose writer is dead (its slot's lock can be taken), as the
+ * supervisor does when a worker exits (§6): finishes a commit that passed its commit point, undoes one that did
+ * not, frees the slot. Slots this process holds are never taken for dead.
+ *
+ * @return how many slots it recovered (0 or more); TRINDLE_E_ACCESS if the table is read-only; TRINDLE_E_CORRUPT if
+ *         a slot's records broke the format (the slot was recovered all the same, its bad record and what follows
+ *         not replayed); TRINDLE_E_SYSTEM; TRINDLE_E_INVALID.
+ */
+TRINDLE_API int trindle_table_recover(trindle_table *table);
+
+/**
+ * Frees the writer slot (state free, then its lock dropped), unmaps the table and closes its fd. Transactions still
+ * open on it must not be used again. NULL is ignored.
+ */
+TRINDLE_API void trindle_table_close(trindle_table *table);
+
+/**
+ * Begins a snapshot (`write` = 0) or a transaction (`write` = 1, on a writable table): takes the table's clock as
+ * its read version. Allocates the transaction; the buffers it grows are kept across trindle_txn_restart.
+ *
+ * @param out where it is stored; free it with trindle_txn_free (before closing the table).
+ * @return TRINDLE_OK; TRINDLE_E_ACCESS for a transaction on a read-only table; TRINDLE_E_INVALID; TRINDLE_E_NO_MEMORY.
+ */
+TRINDLE_API int trindle_txn_begin(trindle_table *table, int write, trindle_txn **out);
+
+/**
+ * Starts `txn` again as a new snapshot or transaction of the same kind: a new read version, no reads and no writes
+ * (after a conflict, a commit, or to drop its writes).
+ *
+ * @return TRINDLE_OK; TRINDLE_E_INVALID for NULL.
+ */
+TRINDLE_API int trindle_txn_restart(trindle_txn *txn);
+
+/**
+ * Reads the value of `key` as of the read version, or, in a transaction, as its own last put or delete of the key
+ * left it. Waits for an entry a writer is copying into (spins, yields, then sleeps briefly); a transaction that
+ * finds the writer dead recovers its slot and goes on.
+ *
+ * @param value        where the value is copied (may be NULL when `capacity` is 0).
+ * @param value_length set to the value's length, also when it does not fit (may be NULL).
+ * @return TRINDLE_OK; TRINDLE_E_NOT_FOUND if the key is absent or deleted; TRINDLE_E_CONFLICT if a commit after the
+ *         read version wrote it (the transaction is then doomed: every later call says so, until restart);
+ *         TRINDLE_E_INVALID for NULL, a key of 0 or more than key max bytes, a transaction already committed, or a
+ *         value longer than `capacity` (nothing copied, its length in *value_length); TRINDLE_E_TIMEOUT if the
+ *         entry stayed locked for the lock wait (the error names the entry and the writer); TRINDLE_E_CORRUPT.
+ */
+TRINDLE_API int trindle_txn_get(
+    trindle_txn *txn, const void *key, size_t key_length, void *value, size_t capacity, size_t *value_length);
+
+/**
+ * Puts `value` under `key`, in the transaction only until it commits. Copies both into the transaction's buffer.
+ *
+ * @return TRINDLE_OK; TRINDLE_E_INVALID for NULL, a snapshot, a key of 0 or more than key max bytes, a value over
+ *         value max, a transaction already committed, or writes that would no longer fit the writer's redo area
+ *         (docs/table-format.md §3.2: by default 16 records of the largest key and value): commit in smaller
+ *         transactions; TRINDLE_E_NO_MEMORY.
+ */
+TRINDLE_API int trindle_txn_put(
+    trindle_txn *txn, const void *key, size_t key_length, const void *value, size_t value_length);
+
+/** Deletes `key` (deleting an absent key is no error), in the transaction until it commits. As trindle_txn_put. */
+TRINDLE_API int trindle_txn_delete(trindle_txn *txn, const void *key, size_t key_length);
+
+/**
+ * Iterates over the keys that have a value as of the read version, in hash order (entry 0 to entry E − 1), each
+ * read as trindle_txn_get reads one; a transaction's own puts and deletes are not seen. Start with *cursor = 0 and
+ * call until it returns 0: each call copies the next key and value and moves *cursor past it. In a transaction,
+ * every entry looked at joins the read set, so a commit that inserted a key meanwhile fails its commit.
+ *
+ * @param key, key_capacity       where the key goes, and the room there (key max always suffices).
+ * @param value, value_capacity   where the value goes, and the room there (value max always suffices).
+ * @param key_length, value_length set to the lengths (also when they do not fit).
+ * @return 1 with a key and value; 0 at the end; TRINDLE_E_INVALID for NULL or too little room (nothing copied);
+ *         TRINDLE_E_CONFLICT; TRINDLE_E_TIMEOUT; TRINDLE_E_CORRUPT. After a failure *cursor is the entry that failed:
+ *         the next call tries it again (one more skips it).
+ */
+TRINDLE_API int trindle_txn_next(trindle_txn *txn, uint32_t *cursor, void *key, size_t key_capacity, size_t *key_length,
+    void *value, size_t value_capacity, size_t *value_length);
+
+/**
+ * Commits the transaction's writes (docs/table-format.md §5.1): locks the entry of each key written (claiming an
+ * empty one for a new key), takes a version from the clock, checks that nothing it read has changed, marks its redo
+ * record committed — the commit point — and writes the entries. Either every write is made, visible to snapshots
+ * that begin after it, or none is. A snapshot, or a transaction without writes, commits at once. Frees nothing:
+ * restart or free the transaction afterwards.
+ *
+ * @return TRINDLE_OK; TRINDLE_E_CONFLICT (nothing was written: start again); TRINDLE_E_FULL if a new key found the
+ *         table holding its key limit already (nothing was written); TRINDLE_E_INVALID for NULL or a transaction
+ *         committed already; TRINDLE_E_CORRUPT.
+ */
+TRINDLE_API int trindle_txn_commit(trindle_txn *txn);
+
+/** Ends the transaction without committing it and frees it. NULL is ignored. */
+TRINDLE_API void trindle_txn_free(trindle_txn *txn);
+
+/** What trindle_table_read and trindle_table_write run: TRINDLE_OK to end (to commit), a code to give up with. */
+typedef int (*trindle_txn_fn)(trindle_txn *txn, void *context);
+
+/**
+ * Runs `fn(snapshot, context)` on a new snapshot, and again on a newer one as long as it returns TRINDLE_E_CONFLICT
+ * (backing off a little more each time, as trindle_table_write), at most TRINDLE_TABLE_READ_ATTEMPTS times.
+ *
+ * @return what `fn` returned last; TRINDLE_E_CONFLICT after too many conflicts; as trindle_txn_begin.
+ */
+TRINDLE_API int trindle_table_read(trindle_table *table, trindle_txn_fn fn, void *context);
+
+/**
+ * Runs `fn(txn, context)` on a new transaction and commits it when `fn` returns TRINDLE_OK; on a conflict (from
+ * `fn` or the commit) runs it again on a restarted one, backing off a little more each time, at most
+ * TRINDLE_TABLE_WRITE_ATTEMPTS times. `fn` must do only what may be repeated.
+ *
+ * @return TRINDLE_OK once committed; what `fn` returned, if neither TRINDLE_OK nor TRINDLE_E_CONFLICT (nothing
+ *         committed); TRINDLE_E_CONFLICT after too many conflicts; as trindle_txn_commit and trindle_txn_begin.
+ */
+TRINDLE_API int trindle_table_write(trindle_table *table, trindle_txn_fn fn, void *context);
+
+/* ============================================================================================================
  * The worker side of the control protocol (docs/control-protocol.md): connect, grants by name, ready, stop,
  * and exchange.
  * ============================================================================================================ */
@@ -569,6 +775,16 @@ TRINDLE_API int trindle_receiver(trindle_t *trindle, trindle_pipe_receiver_t **r
  *         set, to the revoked segment); TRINDLE_E_INVALID.
  */
 TRINDLE_API int trindle_segment(trindle_t *trindle, const char *name, trindle_segment_t **segment);
+
+/**
+ * Finds the table granted under `name` (object kind 5, docs/table-format.md), mapped at connect: writable, with a
+ * writer slot this process holds until trindle_close, if the grant holds WRITE (its fd is then read-write);
+ * read-only otherwise (a grant without WRITE comes as a read-only fd).
+ *
+ * @param table where it is stored; it belongs to the connection (closed by trindle_close): never close it yourself.
+ * @return TRINDLE_OK; TRINDLE_E_NOT_FOUND (trindle_last_error() lists the grants there are); TRINDLE_E_INVALID.
+ */
+TRINDLE_API int trindle_granted_table(trindle_t *trindle, const char *name, trindle_table **table);
 
 /** @return the config's name of the pipe `message` came through, or NULL if it is not one of this worker's. */
 TRINDLE_API const char *trindle_input_name(const trindle_t *trindle, const trindle_message_t *message);
@@ -648,7 +864,7 @@ typedef struct trindle_handle
 {
     /** The supervisor's id of the object: what a transfer names. */
     uint64_t object_id;
-    /** TRINDLE_OBJECT_SEGMENT, _PIPE or _BUNDLE. */
+    /** TRINDLE_OBJECT_SEGMENT, _PIPE, _BUNDLE, _ALLOCATOR or _TABLE. */
     uint32_t kind;
     /** The rights of this handle (TRINDLE_RIGHT_*); a read-only fd has lost WRITE already. */
     uint32_t rights;
@@ -705,6 +921,16 @@ TRINDLE_API int trindle_segment_handle(const trindle_segment_t *segment, trindle
  * @return as trindle_segment_map; TRINDLE_E_INVALID if the handle is not a segment's.
  */
 TRINDLE_API int trindle_handle_map(trindle_handle_t *handle, trindle_segment_t **segment);
+
+/**
+ * Maps a table handle (e.g. one redeemed): writable, with a writer slot of its own, if the handle holds WRITE and
+ * its fd was opened read-write; read-only otherwise (trindle_table_map). Once it is mapped, the fd is the table's,
+ * also if mapping fails: `handle->fd` becomes -1.
+ *
+ * @return as trindle_table_map; TRINDLE_E_INVALID if the handle is not a table's (the handle keeps its fd);
+ *         TRINDLE_E_ACCESS without READ (the handle keeps its fd).
+ */
+TRINDLE_API int trindle_table_from_handle(trindle_handle_t *handle, trindle_table **table);
 
 /** Closes a handle's fd (if it holds one) and sets it to -1. NULL is ignored. */
 TRINDLE_API void trindle_handle_close(trindle_handle_t *handle);

@@ -11,8 +11,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Runs libtrindle's C unit tests (src/test/c/trindle-c-unit.c), and checks that the C library spreads keys over
- * replicas exactly as the Java runtime does, so C and Java senders of one pipe agree on where a key goes.
+ * Runs libtrindle's C unit tests (src/test/c/trindle-c-unit.c, and trindle-table-unit.c for tables), and checks that
+ * the C library spreads keys over replicas exactly as the Java runtime does, so C and Java senders of one pipe agree
+ * on where a key goes.
  */
 @Timeout(value = 1, unit = TimeUnit.MINUTES)
 class CUnitTest
@@ -26,6 +27,16 @@ class CUnitTest
             final List<String> lines = unit.stdoutLines();
             assertEquals("all passed", lines.getLast(), unit.logs());
             lines.stream().filter(line -> line.contains("threads sent")).forEach(System.out::println);
+        }
+    }
+
+    @Test
+    void shouldPassTheTableUnitTests() throws Exception
+    {
+        try (CWorker unit = CWorker.start("table-unit", "trindle-table-unit", List.of()))
+        {
+            unit.assertExits(0, Duration.ofSeconds(50));
+            assertEquals("all passed", unit.stdoutLines().getLast(), unit.logs());
         }
     }
 

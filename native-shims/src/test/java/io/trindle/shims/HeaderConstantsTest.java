@@ -7,6 +7,7 @@ import io.trindle.ipc.LaneDescriptor;
 import io.trindle.ipc.ObjectKind;
 import io.trindle.ipc.Right;
 import io.trindle.ipc.Rights;
+import io.trindle.ipc.TableDescriptor;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -105,6 +106,39 @@ class HeaderConstantsTest
             assertEquals(javaValue(LaneDescriptor.class, entry.getValue()), header.get(entry.getKey()), entry.getKey());
         }
         assertEquals(io.trindle.ipc.linux.Futex.FUTEX_WAITV_MAX, header.get("TRINDLE_FUTEX_WAITV_MAX"));
+    }
+
+    @Test
+    void shouldMirrorTheTableLayout() throws Exception
+    {
+        final Map<String, Long> header = header();
+        final String[] names = {"MAGIC", "VERSION", "HEADER_LENGTH", "MAGIC_OFFSET", "VERSION_OFFSET",
+            "FILE_LENGTH_OFFSET", "ENTRY_COUNT_OFFSET", "ENTRY_LENGTH_OFFSET", "KEY_MAX_OFFSET", "VALUE_MAX_OFFSET",
+            "WRITER_COUNT_OFFSET", "REDO_LENGTH_OFFSET", "ENTRIES_OFFSET_OFFSET", "KEY_LIMIT_OFFSET", "TABLE_ID_OFFSET",
+            "CLOCK_OFFSET", "KEYS_IN_USE_OFFSET", "SLOT_HEADER_LENGTH", "SLOT_STATE_OFFSET", "SLOT_RECORD_COUNT_OFFSET",
+            "SLOT_COMMIT_VERSION_OFFSET", "SLOT_RECORD_BYTES_OFFSET", "SLOT_FREE", "SLOT_OPEN", "SLOT_COMMITTED",
+            "RECORD_HEADER_LENGTH", "RECORD_ENTRY_OFFSET", "RECORD_KEY_LENGTH_OFFSET", "RECORD_VALUE_LENGTH_OFFSET",
+            "RECORD_ALIGNMENT", "ENTRY_HEADER_LENGTH", "ENTRY_LOCK_OFFSET", "ENTRY_KEY_LENGTH_OFFSET",
+            "ENTRY_VALUE_LENGTH_OFFSET", "ENTRY_HASH_OFFSET", "ENTRY_KEY_OFFSET", "ENTRY_ALIGNMENT", "DELETED",
+            "LOCKED", "WRITER_SHIFT", "WRITER_MASK", "VERSION_MASK", "KEY_MAX_LIMIT", "VALUE_MAX_LIMIT",
+            "WRITER_COUNT_LIMIT",
+            "DEFAULT_KEY_MAX", "DEFAULT_VALUE_MAX", "DEFAULT_WRITER_COUNT", "DEFAULT_REDO_RECORDS",
+            "MIN_DEFAULT_REDO_LENGTH", "FNV_OFFSET_BASIS", "FNV_PRIME"};
+        for (final String name : names)
+        {
+            final Field field = TableDescriptor.class.getDeclaredField(name);
+            final Number value = (Number)field.get(null);
+            // An int field is a u32 of the file: DELETED, 0xFFFFFFFF, is -1 as a Java int.
+            final boolean u32 = field.getType() == int.class;
+            final long expected = u32 ? Integer.toUnsignedLong(value.intValue()) : value.longValue();
+            assertEquals(expected, header.get("TRINDLE_TABLE_" + name), "TRINDLE_TABLE_" + name);
+        }
+        // Every TRINDLE_TABLE_ define has its Java twin, but for three of libtrindle's own: the least entry count it
+        // accepts (docs/table-format.md §3.1), the file length it creates by default, and the lock wait.
+        final long defines = header.keySet().stream().filter(name -> name.startsWith("TRINDLE_TABLE_")).count();
+        assertEquals(names.length + 3, defines, "the TRINDLE_TABLE_ defines: the Java twins and three of C's own");
+        assertEquals((long)ObjectKind.TABLE.code(), header.get("TRINDLE_OBJECT_TABLE"));
+        assertEquals((long)ObjectKind.TABLE.validRights().bits(), header.get("TRINDLE_RIGHTS_TABLE_ALL"));
     }
 
     @Test
@@ -289,7 +323,7 @@ class HeaderConstantsTest
             }
             if (Character.isDigit(token.charAt(0)))
             {
-                return token.startsWith("0x") ? Long.parseLong(token.substring(2), 16) : Long.parseLong(token);
+                return token.startsWith("0x") ? Long.parseUnsignedLong(token.substring(2), 16) : Long.parseLong(token);
             }
             final Long value = names.get(token);
             if (value == null)

@@ -20,8 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Keeps the Python binding (python/trindle/_native.py) equal to the C header it copies, so that a change to
- * trindle.h that misses the binding fails the build: its result codes, lane states, rights, object kinds and the
- * supervisor-gone exit status against the values read from trindle.h and trindle-layout.h; and each ctypes struct's
+ * trindle.h that misses the binding fails the build: its result codes, lane states, rights, object kinds, the
+ * supervisor-gone exit status and the tables' limits, defaults and retries against the values read from trindle.h
+ * and trindle-layout.h; and each ctypes struct's
  * {@code ctypes.sizeof}, field names, offsets and sizes against the C compiler's, as printed by
  * src/test/c/trindle-struct-layout.c (whose field list is checked against the header's).
  */
@@ -72,7 +73,8 @@ class PythonBindingTest
         assertTrue(exit.find(), "trindle.h defines TRINDLE_SUPERVISOR_GONE_EXIT");
         c.put(exit.group(1), Long.parseLong(exit.group(2)));
         final Matcher handles = Pattern.compile(
-            "#define TRINDLE_(MOVE|DUPLICATE|MAX_REASON_LENGTH|MAX_BOUNCE_HEAD|MAX_BUNDLE_BYTES) (\\d+)u?\\b")
+            "#define TRINDLE_(MOVE|DUPLICATE|MAX_REASON_LENGTH|MAX_BOUNCE_HEAD|MAX_BUNDLE_BYTES|TABLE_READ_ATTEMPTS|" +
+            "TABLE_WRITE_ATTEMPTS) (\\d+)u?\\b")
             .matcher(header);
         while (handles.find())
         {
@@ -81,12 +83,13 @@ class PythonBindingTest
         HeaderConstantsTest.header("trindle-layout.h").forEach((name, value) ->
         {
             if (name.startsWith("TRINDLE_RIGHT_") || name.startsWith("TRINDLE_OBJECT_") ||
-                name.startsWith("TRINDLE_NOTICE_"))
+                name.startsWith("TRINDLE_NOTICE_") || name.startsWith("TRINDLE_TABLE_DEFAULT_") ||
+                (name.startsWith("TRINDLE_TABLE_") && name.endsWith("_LIMIT")))
             {
                 c.put(name.substring("TRINDLE_".length()), value);
             }
         });
-        assertTrue(c.size() >= 15 + 3 + 1 + 8 + 4 + 4, "the header's values: " + c);
+        assertTrue(c.size() >= 16 + 3 + 1 + 8 + 5 + 4 + 10, "the header's values: " + c);
 
         final Map<String, Long> python = new TreeMap<>();
         for (final String line : python())
