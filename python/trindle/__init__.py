@@ -26,6 +26,7 @@ from ._native import (
     OBJECT_BUNDLE,
     OBJECT_PIPE,
     OBJECT_SEGMENT,
+    OBJECT_TABLE,
     SUPERVISOR_GONE_EXIT,
     LibraryNotFound,
 )
@@ -34,11 +35,14 @@ from .checkpoint import Checkpoint, CorruptCheckpoint
 from .errors import (
     AccessDenied,
     CorruptLane,
+    CorruptTable,
     Full,
     NotFound,
     OverQuota,
     Revoked,
     SupervisorGone,
+    TableConflict,
+    TableFull,
     Timeout,
     TrindleError,
 )
@@ -57,6 +61,7 @@ from .pipes import (
 )
 from .rights import Rights
 from .segments import Segment
+from .tables import Snapshot, Table, Transaction
 from .worker import Connection, connect
 
 # The rights as flags of Rights, and ints all the same: RIGHT_READ | RIGHT_WRITE == 3.
@@ -82,6 +87,9 @@ __all__ = [
     "Attachment",
     "LaneInfo",
     "Segment",
+    "Table",
+    "Snapshot",
+    "Transaction",
     "Handle",
     "Attach",
     "Bounce",
@@ -101,6 +109,9 @@ __all__ = [
     "Revoked",
     "SupervisorGone",
     "OverQuota",
+    "TableConflict",
+    "TableFull",
+    "CorruptTable",
     "LibraryNotFound",
     "Rights",
     "END_OF_STREAM",
@@ -118,6 +129,7 @@ __all__ = [
     "OBJECT_PIPE",
     "OBJECT_BUNDLE",
     "OBJECT_ALLOCATOR",
+    "OBJECT_TABLE",
     "LANE_OPEN",
     "LANE_ENDED",
     "LANE_CORRUPT",

@@ -64,6 +64,22 @@ class OverQuota(TrindleError):
     supervisor's reason, naming the quota, the use and what was asked. Nothing was created or charged."""
 
 
+class TableConflict(TrindleError):
+    """TRINDLE_E_CONFLICT: a commit made after the snapshot (or transaction) began changed what it read, or another
+    writer held an entry its commit writes: nothing was committed. Start again: ``Table.read`` and ``Table.write``
+    do, a bounded number of times."""
+
+
+class TableFull(Full):
+    """TRINDLE_E_FULL from a table: a commit's new key found the table holding its key limit already (nothing was
+    committed), or every writer slot is held by a live process (mapping writable)."""
+
+
+class CorruptTable(TrindleError):
+    """TRINDLE_E_CORRUPT from a table: what a writer left in the file breaks the format (a length over the limit, no
+    empty entry, a redo record out of bounds); the detail names the entry and the values read."""
+
+
 _CLASSES = {
     _native.E_FULL: Full,
     _native.E_TIMEOUT: Timeout,
@@ -72,13 +88,23 @@ _CLASSES = {
     _native.E_ACCESS: AccessDenied,
     _native.E_SUPERVISOR_GONE: SupervisorGone,
     _native.E_OVER_QUOTA: OverQuota,
+    _native.E_CONFLICT: TableConflict,
 }
+
+# A table's codes whose meaning differs from a lane's.
+_TABLE_CLASSES = {**_CLASSES, _native.E_FULL: TableFull, _native.E_CORRUPT: CorruptTable}
 
 
 def error(code: int) -> TrindleError:
     """The exception for a failed call's code, with this thread's last error text (read right after the call)."""
     detail = _native.lib.trindle_last_error().decode("utf-8", "replace")
     return _CLASSES.get(code, TrindleError)(code, detail, _native.lib.trindle_last_errno())
+
+
+def table_error(code: int) -> TrindleError:
+    """As ``error``, for a call on a table: TRINDLE_E_FULL is TableFull, TRINDLE_E_CORRUPT CorruptTable."""
+    detail = _native.lib.trindle_last_error().decode("utf-8", "replace")
+    return _TABLE_CLASSES.get(code, TrindleError)(code, detail, _native.lib.trindle_last_errno())
 
 
 def revoked() -> Revoked:

@@ -8,21 +8,24 @@ A receiver: ``handles = t.take(message)`` (then ``handles[0].map()`` for a segme
 from __future__ import annotations
 
 import ctypes
-from typing import NamedTuple, Optional, Union
+from typing import TYPE_CHECKING, NamedTuple, Optional, Union
 
 from . import _native
 from .errors import check
 from .rights import Rights
 from .segments import Segment
 
+if TYPE_CHECKING:
+    from .tables import Table
+
 _lib = _native.lib
 
 
 class Handle:
-    """A handle this worker holds: a segment, pipe or bundle the supervisor gave it (redeemed, returned in a
-    bounce, or created), with its fd. ``object_id`` is the supervisor's id of the object, ``kind`` one of
-    OBJECT_*, ``rights`` the rights of this handle, ``size`` the object's size. The handle owns its fd until it
-    is closed, mapped (``map``) or given to something that takes it; use it as a context manager."""
+    """A handle this worker holds: a segment, pipe, bundle, allocator or table the supervisor gave it (redeemed,
+    returned in a bounce, or created), with its fd. ``object_id`` is the supervisor's id of the object, ``kind`` one
+    of OBJECT_*, ``rights`` the rights of this handle, ``size`` the object's size. The handle owns its fd until it
+    is closed, mapped (``map``, ``table``) or given to something that takes it; use it as a context manager."""
 
     def __init__(self, struct: _native.Handle, owned: bool = True) -> None:
         self._struct = struct
@@ -64,6 +67,16 @@ class Handle:
         segment = ctypes.c_void_p()
         check(_lib.trindle_handle_map(ctypes.byref(self._struct), ctypes.byref(segment)))
         return Segment(segment.value, None, None)
+
+    def table(self) -> Table:
+        """Maps a table handle (``kind == OBJECT_TABLE``): writable, with a writer slot, if it holds WRITE on a
+        read-write fd; read-only otherwise. The table takes the fd (also if mapping fails, once the handle is a
+        table's with READ). Raises TrindleError if it is not a table's or cannot be mapped."""
+        from .tables import Table, _check
+
+        table = ctypes.c_void_p()
+        _check(_lib.trindle_table_from_handle(ctypes.byref(self._struct), ctypes.byref(table)))
+        return Table(table.value)
 
     def close(self) -> None:
         """Closes the fd if the handle owns one."""

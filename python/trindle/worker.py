@@ -13,6 +13,7 @@ from .errors import CorruptLane, check, error, revoked
 from .handles import Attach, Bounce, Handle, _bounce
 from .pipes import END_OF_STREAM, Inbox, Outbox, PipeReceiver, PipeSender
 from .segments import Segment
+from .tables import Table, _check
 
 if TYPE_CHECKING:
     from .checkpoint import Checkpoint
@@ -45,6 +46,7 @@ class Connection:
         self._handle = handle
         self._senders: dict[str, PipeSender] = {}
         self._segments: dict[str, Segment] = {}
+        self._tables: dict[str, Table] = {}
         self._receiver: Optional[PipeReceiver] = None
         self._allocators: dict[str, Allocator] = {}
         self._made: list[Segment] = []
@@ -104,6 +106,17 @@ class Connection:
             segment = self._segments[name] = Segment(handle.value, name, self)
         segment._live()
         return segment
+
+    def table(self, name: str) -> Table:
+        """The table granted under ``name``, mapped at connect: writable, with a writer slot this process holds until
+        the connection closes, if the grant holds WRITE; read-only otherwise. It belongs to the connection. Raises
+        NotFound (listing the grants there are)."""
+        table = self._tables.get(name)
+        if table is None:
+            handle = ctypes.c_void_p()
+            _check(_lib.trindle_granted_table(self._live(), name.encode(), ctypes.byref(handle)))
+            table = self._tables[name] = Table(handle.value, name, self)
+        return table
 
     def _follow_revocations(self) -> None:
         """Releases the memoryview of every granted segment libtrindle unmapped on a revoke, so that a view the
@@ -377,6 +390,8 @@ class Connection:
         if self._handle is not None:
             for segment in [*self._segments.values(), *self._made]:
                 segment.close()
+            for table in self._tables.values():
+                table.close()
             for allocator in self._allocators.values():
                 allocator._handle = None
             if self._receiver is not None:
