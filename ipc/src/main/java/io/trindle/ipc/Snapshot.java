@@ -248,6 +248,13 @@ public class Snapshot
     /** Compares an entry's hash, length and key (all fixed once its version is not 0) with {@code key}. */
     final boolean keyEquals(final long entryAt, final MemorySegment key, final int keyLength, final long hash)
     {
+        return keyEquals(entryAt, key, 0, keyLength, hash);
+    }
+
+    /** As above, for the key at {@code keyOffset} of {@code keys} (a record's, in the table itself). */
+    final boolean keyEquals(final long entryAt, final MemorySegment keys, final long keyOffset, final int keyLength,
+        final long hash)
+    {
         final MemorySegment memory = table.memory;
         if (memory.get(PLAIN_LONG, entryAt + ENTRY_HASH_OFFSET) != hash ||
             memory.get(PLAIN_INT, entryAt + ENTRY_KEY_LENGTH_OFFSET) != keyLength)
@@ -255,7 +262,7 @@ public class Snapshot
             return false;
         }
         final long keyAt = entryAt + ENTRY_KEY_OFFSET;
-        return MemorySegment.mismatch(memory, keyAt, keyAt + keyLength, key, 0, keyLength) == -1;
+        return MemorySegment.mismatch(memory, keyAt, keyAt + keyLength, keys, keyOffset, keyOffset + keyLength) == -1;
     }
 
     final void checkKey(final MemorySegment key)

@@ -233,8 +233,9 @@ public final class Transaction extends Snapshot
     private int lock(final long record, final int keyLength)
     {
         final MemorySegment memory = table.memory;
-        final MemorySegment key = memory.asSlice(record + RECORD_HEADER_LENGTH, keyLength);
-        final long hash = Table.hash(key, 0, keyLength);
+        // The key is read where the record holds it: no slice, nothing allocated on the commit path.
+        final long keyAt = record + RECORD_HEADER_LENGTH;
+        final long hash = Table.hash(memory, keyAt, keyLength);
         int i = (int)hash & table.mask;
         for (int probes = 0; probes < table.entryCount; probes++, i = (i + 1) & table.mask)
         {
@@ -246,13 +247,14 @@ public final class Transaction extends Snapshot
                 {
                     if (writer(x) == writer)
                     {
-                        if (version(x) == 0 ? claimedFor(i, key) : keyEquals(entryAt, key, keyLength, hash))
+                        if (version(x) == 0 ? claimedFor(i, keyAt, keyLength) :
+                            keyEquals(entryAt, memory, keyAt, keyLength, hash))
                         {
                             return i;
                         }
                         break;
                     }
-                    if (version(x) != 0 && !keyEquals(entryAt, key, keyLength, hash))
+                    if (version(x) != 0 && !keyEquals(entryAt, memory, keyAt, keyLength, hash))
                     {
                         break;
                     }
@@ -276,7 +278,7 @@ public final class Transaction extends Snapshot
                     LONG.getAndAdd(memory, (long)KEYS_IN_USE_OFFSET, -1L);
                     continue;
                 }
-                if (!keyEquals(entryAt, key, keyLength, hash))
+                if (!keyEquals(entryAt, memory, keyAt, keyLength, hash))
                 {
                     break;
                 }
@@ -303,18 +305,19 @@ public final class Transaction extends Snapshot
         return index;
     }
 
-    /** Whether entry {@code index}, which this commit claimed, was claimed for {@code key}. */
-    private boolean claimedFor(final int index, final MemorySegment key)
+    /** Whether entry {@code index}, which this commit claimed, was claimed for the key at {@code keyAt}. */
+    private boolean claimedFor(final int index, final long keyAt, final int keyLength)
     {
+        final MemorySegment memory = table.memory;
         for (int k = 0; k < lockedCount; k++)
         {
             if (lockedEntries[k] == index)
             {
                 final long record = lockedRecords[k];
-                final int length = table.memory.get(PLAIN_INT, record + RECORD_KEY_LENGTH_OFFSET);
-                final long keyAt = record + RECORD_HEADER_LENGTH;
-                return length == key.byteSize() &&
-                    MemorySegment.mismatch(table.memory, keyAt, keyAt + length, key, 0, length) == -1;
+                final int length = memory.get(PLAIN_INT, record + RECORD_KEY_LENGTH_OFFSET);
+                final long claimedAt = record + RECORD_HEADER_LENGTH;
+                return length == keyLength &&
+                    MemorySegment.mismatch(memory, claimedAt, claimedAt + length, memory, keyAt, keyAt + length) == -1;
             }
         }
         return false;
