@@ -8,6 +8,7 @@ import java.lang.management.ManagementFactory;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The fast path allocates nothing: sending (copy, claim/commit or a run), receiving into an inbox, reading a message
@@ -73,6 +74,68 @@ class FastPathAllocationTest
             assertEquals(ROUNDS * (ROUNDS - 1L) / 2, sum, "every message received once");
             assertEquals(0, allocated, "bytes allocated over " + ROUNDS + " rounds with empty polls");
         }
+    }
+
+    /**
+     * A table's fast paths allocate nothing either: a snapshot's read into a segment, and a transaction that reads
+     * two keys and writes two, committed (the explicit snapshot and transaction calls, with segment keys).
+     */
+    @Test
+    void shouldAllocateNothingToReadASnapshotOrCommitATransaction()
+    {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        try (Table table = Table.create(TableShape.of(1 << 20, 16, 16, 2)); Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment a = arena.allocate(8).fill((byte)'a');
+            final MemorySegment b = arena.allocate(8).fill((byte)'b');
+            final MemorySegment value = arena.allocate(16);
+            final Transaction first = table.begin();
+            first.put(a, value);
+            first.put(b, value);
+            assertTrue(first.commit());
+            final Snapshot snapshot = table.snapshot();
+            for (int warmUp = 0; warmUp < 10; warmUp++)
+            {
+                transfers(table, snapshot, a, b, value);
+            }
+            final long before = threads.getCurrentThreadAllocatedBytes();
+            final long sum = transfers(table, snapshot, a, b, value);
+            final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+
+            assertEquals(ROUNDS * 16L, sum, "every read found its value");
+            assertEquals(0, allocated, "bytes allocated over " + ROUNDS + " snapshot reads and commits");
+        }
+    }
+
+    /** @return the value lengths read. */
+    private static long transfers(final Table table, final Snapshot snapshot, final MemorySegment a,
+        final MemorySegment b, final MemorySegment value)
+    {
+        long read = 0;
+        for (int i = 0; i < ROUNDS; i++)
+        {
+            final Transaction transaction = table.begin();
+            read += transaction.get(a, value);
+            transaction.put(a, value);
+            transaction.put(b, value);
+            assertTrue(transaction.commit());
+            if (i % 1000 == 0)
+            {
+                snapshot.end();
+                snapshot.begin();
+            }
+            try
+            {
+                snapshot.get(b, value);
+            }
+            catch (final TableConflictException expected)
+            {
+                snapshot.end();
+                snapshot.begin();
+            }
+        }
+        return read;
     }
 
     /** @return the sum of the indexes received. */
