@@ -802,7 +802,8 @@ public final class Table implements AutoCloseable
             throw new TableCorruptException(name + ": not a table of format version " + VERSION + ": magic=0x" +
                 Integer.toHexString(magic) + " (expected 0x" + Integer.toHexString(MAGIC) + "), version=" + version);
         }
-        final boolean sane = entryCount >= 2 && Integer.bitCount(entryCount) == 1 && keyMax >= 1 &&
+        final boolean sane = entryCount >= TableDescriptor.MIN_ENTRY_COUNT &&
+            Integer.bitCount(entryCount) == 1 && keyMax >= 1 &&
             keyMax <= TableDescriptor.KEY_MAX_LIMIT && valueMax >= 0 && valueMax <= TableDescriptor.VALUE_MAX_LIMIT &&
             entryLength == TableDescriptor.entryLength(keyMax, valueMax) && writerCount >= 1 &&
             writerCount <= TableDescriptor.WRITER_COUNT_LIMIT && redoLength >= 64 && redoLength % 64 == 0 &&

@@ -144,6 +144,8 @@ public final class TableDescriptor
     public static final int KEY_MAX_LIMIT = 4096;
     public static final int VALUE_MAX_LIMIT = 1 << 20;
     public static final int WRITER_COUNT_LIMIT = 255;
+    /** The fewest entries a table has: with fewer, E - E / 8 = E would leave no entry empty to end a probe. */
+    public static final int MIN_ENTRY_COUNT = 8;
     public static final int DEFAULT_KEY_MAX = 64;
     public static final int DEFAULT_VALUE_MAX = 256;
     public static final int DEFAULT_WRITER_COUNT = 16;

@@ -22,7 +22,7 @@ public record TableShape(long fileLength, int keyMax, int valueMax, int writerCo
 {
     /**
      * @throws IllegalArgumentException naming the value and its limit, if a size is out of range or the file is too
-     *                                  small for two entries.
+     *                                  small for {@link TableDescriptor#MIN_ENTRY_COUNT} entries.
      */
     public TableShape
     {
@@ -35,7 +35,8 @@ public record TableShape(long fileLength, int keyMax, int valueMax, int writerCo
                 "record of the largest key and value (" + TableDescriptor.recordLength(keyMax, valueMax) + " bytes)");
         }
         final long entriesOffset = TableDescriptor.entriesOffset(writerCount, redoLength);
-        final long least = entriesOffset + 2L * TableDescriptor.entryLength(keyMax, valueMax);
+        final long least = entriesOffset + (long)TableDescriptor.MIN_ENTRY_COUNT *
+            TableDescriptor.entryLength(keyMax, valueMax);
         if (fileLength < least || fileLength % HEADER_LENGTH != 0)
         {
             throw new IllegalArgumentException("size=" + fileLength + " bytes is too small for a table of keys up " +

@@ -121,7 +121,7 @@ class HeaderConstantsTest
             "RECORD_ALIGNMENT", "ENTRY_HEADER_LENGTH", "ENTRY_LOCK_OFFSET", "ENTRY_KEY_LENGTH_OFFSET",
             "ENTRY_VALUE_LENGTH_OFFSET", "ENTRY_HASH_OFFSET", "ENTRY_KEY_OFFSET", "ENTRY_ALIGNMENT", "DELETED",
             "LOCKED", "WRITER_SHIFT", "WRITER_MASK", "VERSION_MASK", "KEY_MAX_LIMIT", "VALUE_MAX_LIMIT",
-            "WRITER_COUNT_LIMIT",
+            "WRITER_COUNT_LIMIT", "MIN_ENTRY_COUNT",
             "DEFAULT_KEY_MAX", "DEFAULT_VALUE_MAX", "DEFAULT_WRITER_COUNT", "DEFAULT_REDO_RECORDS",
             "MIN_DEFAULT_REDO_LENGTH", "FNV_OFFSET_BASIS", "FNV_PRIME"};
         for (final String name : names)
@@ -133,10 +133,11 @@ class HeaderConstantsTest
             final long expected = u32 ? Integer.toUnsignedLong(value.intValue()) : value.longValue();
             assertEquals(expected, header.get("TRINDLE_TABLE_" + name), "TRINDLE_TABLE_" + name);
         }
-        // Every TRINDLE_TABLE_ define has its Java twin, but for three of libtrindle's own: the least entry count it
-        // accepts (docs/table-format.md §3.1), the file length it creates by default, and the lock wait.
+        // Every TRINDLE_TABLE_ define has its Java twin, but for two of libtrindle's own: the file length it creates
+        // by default, and the lock wait (Java's is Table.DEFAULT_LOCK_WAIT_NANOS, held equal below).
         final long defines = header.keySet().stream().filter(name -> name.startsWith("TRINDLE_TABLE_")).count();
-        assertEquals(names.length + 3, defines, "the TRINDLE_TABLE_ defines: the Java twins and three of C's own");
+        assertEquals(names.length + 2, defines, "the TRINDLE_TABLE_ defines: the Java twins and two of C's own");
+        assertEquals(io.trindle.ipc.Table.DEFAULT_LOCK_WAIT_NANOS, header.get("TRINDLE_TABLE_LOCK_WAIT_NANOS"));
         assertEquals((long)ObjectKind.TABLE.code(), header.get("TRINDLE_OBJECT_TABLE"));
         assertEquals((long)ObjectKind.TABLE.validRights().bits(), header.get("TRINDLE_RIGHTS_TABLE_ALL"));
     }
