@@ -51,7 +51,7 @@ class BankSampleTest
             }
             assertEquals(0, trindle.waitFor(Duration.ofSeconds(180)), trindle.output());
             final String out = trindle.stdout();
-            assertTrue(out.contains("every sum was 16000 (16 accounts)"), out);
+            assertTrue(out.contains("tellers worked (in Python): every sum was 16000 (16 accounts)"), out);
             assertTrue(out.contains("teller.0 | made 3000000 transfers") &&
                 out.contains("teller.1 | made 3000000 transfers"), out);
             final String err = trindle.stderr();

@@ -2,7 +2,7 @@ package io.trindle.samples.bank;
 
 import java.nio.charset.StandardCharsets;
 
-/** What the tellers and the auditor agree on: the accounts' keys, the opening balance, the option parsing. */
+/** What the tellers agree on (and bank/auditor.py, in Python): the keys, the opening balance, the options. */
 final class Bank
 {
     static final long OPENING_BALANCE = 1_000;
