@@ -29,11 +29,14 @@ class BankSampleTest
     @Test
     void shouldKeepEveryAuditRightWhileTellersAreKilledMidTransaction() throws Exception
     {
-        final String shipped = Files.readString(Path.of("..", "samples", "bank", "bank.yaml"));
+        final Path sample = Path.of("..", "samples", "bank").toAbsolutePath().normalize();
+        final String shipped = Files.readString(sample.resolve("bank.yaml"));
         assertTrue(shipped.contains("--transfers 200000") && shipped.contains("restart: { policy: on-failure }"),
             shipped);
         Files.writeString(directory.resolve("bank.yaml"), ReadyTimeouts.generous(shipped
             .replace("--transfers 200000", "--transfers 3000000")
+            .replace("auditor.py", sample.resolve("auditor.py").toString())
+            .replace("../../python", sample.resolve("../../python").normalize().toString())
             .replace("restart: { policy: on-failure }",
                 "restart: { policy: on-failure, backoff: 10ms..10ms, intensity: 50/10s }")));
         try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "bank.yaml"))

@@ -37,7 +37,8 @@ public final class Teller
             });
             trindle.ready();
             final long clockBefore = table.clock();
-            for (long i = 0; i < transfers && !trindle.stopRequested(); i++)
+            long made = 0;
+            for (; made < transfers && !trindle.stopRequested(); made++)
             {
                 table.write(t ->
                 {
@@ -52,6 +53,11 @@ public final class Teller
                         t.putLong(to, t.getLong(to, 0) + amount);
                     }
                 });
+            }
+            if (made < transfers)
+            {
+                System.out.printf("stopped after %d of %d transfers%n", made, transfers);
+                return;
             }
             table.write(t -> t.putLong(Bank.done(trindle.replica()), transfers));
             System.out.printf("made %d transfers (the table's clock went from %d to %d)%n", transfers, clockBefore,
