@@ -300,6 +300,11 @@ final class Revocations
             return noProcess;
         }
         final Segment object = objects.segment(segment);
+        if (object == null && config.tables().containsKey(segment))
+        {
+            return "table '" + segment + "' cannot be revoked: a revocation re-homes the holders to a copy, and a " +
+                "table's writers change it while it would be copied; grant it read-only in the config instead";
+        }
         if (object == null)
         {
             return "pipeline '" + config.name() + "' has no segment '" + segment + "' (its segments: " +

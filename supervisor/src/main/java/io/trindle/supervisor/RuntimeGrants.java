@@ -1,7 +1,6 @@
 package io.trindle.supervisor;
 
 import io.trindle.ipc.Handle;
-import io.trindle.ipc.ObjectKind;
 import io.trindle.ipc.Rights;
 import io.trindle.supervisor.config.PipelineConfig;
 import io.trindle.supervisor.config.RuntimeRights;
@@ -11,7 +10,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code trindle grant}: grants a segment or an allocator of the config to a worker's running processes
+ * {@code trindle grant}: grants a segment, a table or an allocator of the config to a worker's running processes
  * (docs/control-protocol.md §4, *Granted at run time*). Every check comes first, for every process named, so a
  * refused grant changes nothing; then each process's capability table takes the object with the rights granted,
  * and a running process is sent a notice 4 with the handle, made as a grant's is. The grant is kept for the
@@ -64,15 +63,16 @@ final class RuntimeGrants
         if (probe == null)
         {
             final List<String> known = new ArrayList<>(objects.segmentNames());
+            known.addAll(config.tables().keySet());
             known.addAll(config.allocators().keySet());
-            return refused("pipeline '" + config.name() + "' has no segment or allocator '" + object + "'" +
+            return refused("pipeline '" + config.name() + "' has no segment, table or allocator '" + object + "'" +
                 RuntimeRights.didYouMean(object, known) + " (" + (known.isEmpty() ? "it declares none" :
                 "it declares " + String.join(", ", known)) + ")");
         }
         final Rights rights;
         try
         {
-            rights = RuntimeRights.parse(rightsText, object, worker, probe.kind() == ObjectKind.ALLOCATOR);
+            rights = RuntimeRights.parse(rightsText, object, worker, probe.kind());
         }
         catch (final IllegalArgumentException e)
         {
@@ -138,7 +138,7 @@ final class RuntimeGrants
 
     private static String kindNoun(final ObjectTable.GrantPlan grant)
     {
-        return grant.kind() == ObjectKind.ALLOCATOR ? "allocator" : "segment";
+        return RuntimeRights.noun(grant.kind());
     }
 
     private static Outcome refused(final String why)

@@ -1,5 +1,6 @@
 package io.trindle.supervisor.config;
 
+import io.trindle.ipc.ObjectKind;
 import io.trindle.ipc.Right;
 import io.trindle.ipc.Rights;
 
@@ -25,17 +26,23 @@ public final class RuntimeRights
      * @param rights    the rights as the command line gives them: names separated by commas, {@code read,write}.
      * @param object    the object's name in the config.
      * @param worker    the worker's name, for the sentences.
-     * @param allocator whether the object is an allocator (else a segment).
+     * @param kind      the object's kind: a segment, an allocator or a table.
      * @return the rights.
      * @throws IllegalArgumentException naming what is wrong, with a did-you-mean for an unknown right.
      */
     public static Rights parse(final String rights, final String object, final String worker,
-        final boolean allocator)
+        final ObjectKind kind)
     {
-        final List<String> valid = allocator ? GrantChecker.ALLOCATOR_RIGHTS : GrantChecker.SEGMENT_RIGHTS;
-        final String takes = allocator ? "an allocator takes only allocate, duplicate and transfer" :
-            "a segment takes only read, write, execute, duplicate and transfer";
-        final String target = (allocator ? "allocator '" : "segment '") + object + "'";
+        final List<String> valid = switch (kind)
+        {
+            case ALLOCATOR -> GrantChecker.ALLOCATOR_RIGHTS;
+            case TABLE -> GrantChecker.TABLE_RIGHTS;
+            default -> GrantChecker.SEGMENT_RIGHTS;
+        };
+        final String noun = noun(kind);
+        final String takes = (kind == ObjectKind.ALLOCATOR ? "an " : "a ") + noun + " takes only " +
+            String.join(", ", valid.subList(0, valid.size() - 1)) + " and " + valid.getLast();
+        final String target = noun + " '" + object + "'";
         final String what = "the grant of '" + object + "' to worker '" + worker + "'";
         final EnumSet<Right> granted = EnumSet.noneOf(Right.class);
         for (final String word : rights.split(",", -1))
@@ -71,6 +78,17 @@ public final class RuntimeRights
                 "read; grant read,write (a writable mapping is readable too)");
         }
         return Rights.of(granted.toArray(new Right[0]));
+    }
+
+    /** @return what a config calls an object of {@code kind}: segment, allocator or table. */
+    public static String noun(final ObjectKind kind)
+    {
+        return switch (kind)
+        {
+            case ALLOCATOR -> "allocator";
+            case TABLE -> "table";
+            default -> "segment";
+        };
     }
 
     /**
