@@ -107,8 +107,8 @@ class RuntimeGrantTest
             final String[][] refusals = {
                 {"nobody", "board", "read", "pipeline 'rg' has no worker 'nobody' (its workers: tx, rx, jw, cw, pw)"},
                 {"jw.3", "board", "read", "worker jw has no replica '3': it has one process, jw"},
-                {"cw", "bord", "read", "pipeline 'rg' has no segment, table or allocator 'bord'; did you mean 'board'? " +
-                    "(it declares board, ledger, memo, j-pool, c-pool, p-pool)"},
+                {"cw", "bord", "read", "pipeline 'rg' has no segment, table or allocator 'bord'; did you mean " +
+                    "'board'? (it declares board, ledger, memo, j-pool, c-pool, p-pool)"},
                 {"cw", "j-pool", "alocate", "unknown right 'alocate' in the grant of 'j-pool' to worker 'cw'; did " +
                     "you mean 'allocate'? (an allocator takes only allocate, duplicate and transfer)"},
                 {"cw", "ledger", "reed", "unknown right 'reed' in the grant of 'ledger' to worker 'cw'; did you " +

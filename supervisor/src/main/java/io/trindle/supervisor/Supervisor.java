@@ -172,7 +172,7 @@ final class Supervisor
     {
     }
 
-    /** {@code trindle grant}: grant a segment or allocator of the config to a worker's processes. */
+    /** {@code trindle grant}: grant a segment, table or allocator of the config to a worker's processes. */
     private record GrantRequested(String target, String object, String rights, CompletableFuture<String> answer)
         implements Event
     {

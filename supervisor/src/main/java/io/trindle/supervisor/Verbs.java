@@ -608,12 +608,12 @@ final class Verbs
         return limit == null ? -1 : limit;
     }
 
-    @Command(name = "grant", description = {"grant a segment or allocator to a running worker",
-        "Its processes (every replica, or WORKER.N) get a handle to OBJECT, a segment or allocator of the config, " +
-        "with RIGHTS, checked as a config's grant is: a notice tells each running process, whose runtime keeps the " +
-        "handle under OBJECT's name (a segment without write comes read-only), and its later starts are granted " +
-        "it too, until the pipeline is run again. A pipe cannot be granted at run time: its lanes are fixed when " +
-        "the pipeline starts. See docs/control-protocol.md."},
+    @Command(name = "grant", description = {"grant a segment, table or allocator to a running worker",
+        "Its processes (every replica, or WORKER.N) get a handle to OBJECT, a segment, table or allocator of the " +
+        "config, with RIGHTS, checked as a config's grant is: a notice tells each running process, whose runtime " +
+        "keeps the handle under OBJECT's name (a segment or table without write comes read-only), and its later " +
+        "starts are granted it too, until the pipeline is run again. A pipe cannot be granted at run time: its " +
+        "lanes are fixed when the pipeline starts. See docs/control-protocol.md."},
         exitCodeList = {EXIT_ASK_0, EXIT_ASK_1, EXIT_USAGE})
     static final class GrantCommand extends Verb
     {
@@ -621,11 +621,12 @@ final class Verbs
         private String name;
         @Parameters(index = "1", paramLabel = "WORKER[.N]", description = "the worker, or its replica N")
         private String worker;
-        @Parameters(index = "2", paramLabel = "OBJECT", description = "the segment or allocator, as the config " +
-            "names it")
+        @Parameters(index = "2", paramLabel = "OBJECT", description = "the segment, table or allocator, as the " +
+            "config names it")
         private String object;
         @Parameters(index = "3", paramLabel = "RIGHTS", description = "separated by commas: read, write, execute, " +
-            "duplicate, transfer (a segment); allocate, duplicate, transfer (an allocator); e.g. read,write")
+            "duplicate, transfer (a segment); read, write, duplicate, transfer (a table); allocate, duplicate, " +
+            "transfer (an allocator); e.g. read,write")
         private String rights;
 
         @Override
