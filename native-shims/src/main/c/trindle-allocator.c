@@ -1,8 +1,8 @@
 /*
  * trindle-allocator.c — allocators (docs/control-protocol.md §4, Allocators): the allocators a worker was granted,
- * and the requests that make segments and child allocators from them and release what it holds. Each request is
- * synchronous: sent, then frames are read until its answer (a handles frame with its request number); a stop or a
- * notice arriving meanwhile is kept, as trindle_exchange keeps them.
+ * and the requests that make segments, tables and child allocators from them and release what it holds. Each
+ * request is synchronous: sent, then frames are read until its answer (a handles frame with its request number); a
+ * stop or a notice arriving meanwhile is kept, as trindle_exchange keeps them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -179,20 +179,41 @@ uint64_t trindle_allocator_quota(const trindle_allocator_t *allocator)
     return allocator == NULL ? 0 : allocator->quota;
 }
 
-/** Sends a request of `kind` whose body is `words` u64 values, the first the request number. */
-static int send_request(int fd, uint16_t kind, const uint64_t *words, uint32_t count)
+/** A request's body as it is built: the request number first (8 bytes, written by call), then its fields. */
+struct request
 {
-    uint8_t frame[TRINDLE_CONTROL_HEADER_LENGTH + 3 * 8] = { 0 };
-    const uint32_t body_length = count * 8;
+    uint8_t body[48];
+    uint32_t length;
+};
+
+/** @return an empty request: room for its number, no field yet. */
+static struct request request_body(void)
+{
+    return (struct request){ .length = 8 };
+}
+
+static void request_u64(struct request *request, uint64_t value)
+{
+    trindle_put_u64(request->body + request->length, value);
+    request->length += 8;
+}
+
+static void request_u32(struct request *request, uint32_t value)
+{
+    trindle_put_u32(request->body + request->length, value);
+    request->length += 4;
+}
+
+/** Sends a request of `kind` with `request`'s body. */
+static int send_request(int fd, uint16_t kind, const struct request *request)
+{
+    uint8_t frame[TRINDLE_CONTROL_HEADER_LENGTH + sizeof request->body] = { 0 };
     trindle_put_u32(frame + TRINDLE_CONTROL_MAGIC_OFFSET, TRINDLE_CONTROL_MAGIC);
     trindle_put_u16(frame + TRINDLE_CONTROL_VERSION_OFFSET, TRINDLE_CONTROL_VERSION);
     trindle_put_u16(frame + TRINDLE_CONTROL_KIND_OFFSET, kind);
-    trindle_put_u32(frame + TRINDLE_CONTROL_BODY_LENGTH_OFFSET, body_length);
-    for (uint32_t i = 0; i < count; i++)
-    {
-        trindle_put_u64(frame + TRINDLE_CONTROL_HEADER_LENGTH + i * 8, words[i]);
-    }
-    const size_t length = TRINDLE_CONTROL_HEADER_LENGTH + body_length;
+    trindle_put_u32(frame + TRINDLE_CONTROL_BODY_LENGTH_OFFSET, request->length);
+    memcpy(frame + TRINDLE_CONTROL_HEADER_LENGTH, request->body, request->length);
+    const size_t length = TRINDLE_CONTROL_HEADER_LENGTH + request->length;
     ssize_t sent;
     do
     {
@@ -234,15 +255,14 @@ static int refusal_code(uint32_t status)
  * frame to the connection as a look at the channel would. On a refusal, fails with its code and "WHAT refused
  * with status N: REASON". @return TRINDLE_OK with `reply` holding the answer's handles (the caller takes them).
  */
-static int call(
-    trindle_t *trindle, const char *what, uint16_t kind, uint64_t *words, uint32_t count, struct trindle_frame *reply)
+static int call(trindle_t *trindle, const char *what, uint16_t kind, struct request *body, struct trindle_frame *reply)
 {
     const uint64_t request = trindle_next_request(trindle);
-    words[0] = request;
+    trindle_put_u64(body->body, request);
     const int fd = trindle_control_fd(trindle);
-    char prefix[128];
+    char prefix[160];
     snprintf(prefix, sizeof prefix, "%s: ", what);
-    int result = send_request(fd, kind, words, count);
+    int result = send_request(fd, kind, body);
     if (result != TRINDLE_OK)
     {
         return trindle_fail_within(result, prefix, "");
@@ -310,8 +330,10 @@ int trindle_allocator_create_segment(
     {
         return trindle_fail(TRINDLE_E_NO_MEMORY, ENOMEM, "%s: malloc", what);
     }
-    uint64_t words[3] = { 0, allocator->object_id, size };
-    int result = call(trindle, what, TRINDLE_CONTROL_KIND_CREATE_SEGMENT, words, 3, reply);
+    struct request request = request_body();
+    request_u64(&request, allocator->object_id);
+    request_u64(&request, size);
+    int result = call(trindle, what, TRINDLE_CONTROL_KIND_CREATE_SEGMENT, &request, reply);
     if (result == TRINDLE_OK && (result = one_handle(what, reply, TRINDLE_OBJECT_SEGMENT)) == TRINDLE_OK)
     {
         struct trindle_handle_entry *handle = &reply->handles[0];
@@ -322,6 +344,69 @@ int trindle_allocator_create_segment(
             made[allocators->segment_count].object_id = handle->object_id;
             made[allocators->segment_count].segment = *segment;
             allocators->segment_count++;
+        }
+        trindle_frame_close(reply);
+    }
+    free(reply);
+    return result;
+}
+
+int trindle_allocator_create_table(trindle_t *trindle, trindle_allocator_t *allocator, uint64_t size, uint32_t key_max,
+    uint32_t value_max, uint32_t writer_count, trindle_table **table)
+{
+    char what[160];
+    snprintf(what, sizeof what,
+        "trindle_allocator_create_table(size=%" PRIu64 ", key_max=%" PRIu32 ", value_max=%" PRIu32
+        ", writer_count=%" PRIu32 ")",
+        size, key_max, value_max, writer_count);
+    if (trindle == NULL || allocator == NULL || table == NULL)
+    {
+        return trindle_fail(TRINDLE_E_INVALID, 0, "%s: trindle=%p, allocator=%p, table=%p", what, (void *)trindle,
+            (void *)allocator, (void *)table);
+    }
+    struct trindle_frame *reply = malloc(sizeof *reply);
+    if (reply == NULL)
+    {
+        return trindle_fail(TRINDLE_E_NO_MEMORY, ENOMEM, "%s: malloc", what);
+    }
+    struct request request = request_body();
+    request_u64(&request, allocator->object_id);
+    request_u64(&request, size);
+    request_u32(&request, key_max);
+    request_u32(&request, value_max);
+    request_u32(&request, writer_count);
+    int result = call(trindle, what, TRINDLE_CONTROL_KIND_CREATE_TABLE, &request, reply);
+    if (result == TRINDLE_OK && (result = one_handle(what, reply, TRINDLE_OBJECT_TABLE)) == TRINDLE_OK)
+    {
+        struct trindle_handle_entry *entry = &reply->handles[0];
+        const uint32_t needed = TRINDLE_RIGHT_READ | TRINDLE_RIGHT_WRITE;
+        if ((entry->rights & needed) != needed)
+        {
+            /* The decoder takes WRITE away from a read-only fd, so this also catches an fd not opened read-write. */
+            result = trindle_fail(TRINDLE_E_PROTOCOL, 0,
+                "%s: the supervisor answered with table 0x%" PRIx64 " held with rights=0x%" PRIx32
+                ", not READ and WRITE on a read-write fd",
+                what, entry->object_id, entry->rights);
+        }
+        else
+        {
+            /* The supervisor reopened the memfd for this handle: its open file description is this worker's
+             * own, as a writer's liveness lock needs (docs/table-format.md §6). The table takes the fd. */
+            trindle_handle_t handle = { .object_id = entry->object_id,
+                .kind = entry->kind,
+                .rights = entry->rights,
+                .offset = entry->offset,
+                .size = entry->size,
+                .fd = entry->fd,
+                .reserved = 0 };
+            result = trindle_table_from_handle(&handle, table);
+            entry->fd = handle.fd; /* -1: taken, whatever happened */
+            if (result != TRINDLE_OK)
+            {
+                char prefix[176];
+                snprintf(prefix, sizeof prefix, "%s: ", what);
+                result = trindle_fail_within(result, prefix, "");
+            }
         }
         trindle_frame_close(reply);
     }
@@ -344,8 +429,10 @@ int trindle_allocator_create_allocator(
     {
         return trindle_fail(TRINDLE_E_NO_MEMORY, ENOMEM, "%s: malloc", what);
     }
-    uint64_t words[3] = { 0, parent->object_id, quota };
-    int result = call(trindle, what, TRINDLE_CONTROL_KIND_CREATE_ALLOCATOR, words, 3, reply);
+    struct request request = request_body();
+    request_u64(&request, parent->object_id);
+    request_u64(&request, quota);
+    int result = call(trindle, what, TRINDLE_CONTROL_KIND_CREATE_ALLOCATOR, &request, reply);
     if (result == TRINDLE_OK && (result = one_handle(what, reply, TRINDLE_OBJECT_ALLOCATOR)) == TRINDLE_OK)
     {
         result = hold(trindle_allocators_of(trindle), NULL, &reply->handles[0], child);
@@ -363,8 +450,9 @@ static int release(trindle_t *trindle, const char *what, uint64_t object_id)
     {
         return trindle_fail(TRINDLE_E_NO_MEMORY, ENOMEM, "%s: malloc", what);
     }
-    uint64_t words[2] = { 0, object_id };
-    const int result = call(trindle, what, TRINDLE_CONTROL_KIND_RELEASE, words, 2, reply);
+    struct request request = request_body();
+    request_u64(&request, object_id);
+    const int result = call(trindle, what, TRINDLE_CONTROL_KIND_RELEASE, &request, reply);
     if (result == TRINDLE_OK)
     {
         trindle_frame_close(reply); /* a release is answered with no handle; any would be the supervisor's slip */

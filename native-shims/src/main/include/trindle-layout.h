@@ -213,8 +213,8 @@
 #define TRINDLE_CONTROL_KIND_GRANTS_DONE 3
 #define TRINDLE_CONTROL_KIND_READY 4
 #define TRINDLE_CONTROL_KIND_STOP 5
-/* Handles in motion (control-protocol.md §4): libtrindle sends 6, 8, 10, 12, 13, 14 and the allocators' 15, 16
- * and 18, and reads their replies. */
+/* Handles in motion (control-protocol.md §4): libtrindle sends 6, 8, 10, 12, 13, 14 and the allocators' 15, 16,
+ * 18 and 29, and reads their replies. */
 #define TRINDLE_CONTROL_KIND_TRANSFER 6
 #define TRINDLE_CONTROL_KIND_TRANSFER_REPLY 7
 #define TRINDLE_CONTROL_KIND_REDEEM 8
@@ -240,6 +240,8 @@
 #define TRINDLE_CONTROL_KIND_RESIZE 27
 /* A lane added to a pipe a worker receives, whose sender is the supervisor (trindle replay; control-protocol.md §3). */
 #define TRINDLE_CONTROL_KIND_LANE_ADDED 28
+/* A table made from an allocator the worker holds (control-protocol.md §4, Allocators): answered by handles. */
+#define TRINDLE_CONTROL_KIND_CREATE_TABLE 29
 
 /** The status of a transfer reply or a handles frame (control-protocol.md §4): fixed, never renumbered. */
 #define TRINDLE_STATUS_OK 0

@@ -1138,10 +1138,10 @@ TRINDLE_API void trindle_outbox_destroy(trindle_outbox_t *outbox);
 
 /* ============================================================================================================
  * Allocators and notices (docs/control-protocol.md §4, Allocators). An allocator is a byte quota held by the
- * supervisor: a worker granted one with ALLOCATE asks it for segments and child allocators at run time, and
- * gives them back with a release. Each such call is one request to the supervisor and waits for its answer
- * (a system call or two each way: not for the fast path); frames that arrive meanwhile (a stop, notices) are
- * kept for trindle_stop_requested and trindle_next_notice.
+ * supervisor: a worker granted one with ALLOCATE asks it for segments, pipes, tables and child allocators at run
+ * time, and gives segments and allocators back with a release. Each such call is one request to the supervisor and
+ * waits for its answer (a system call or two each way: not for the fast path); frames that arrive meanwhile (a
+ * stop, notices) are kept for trindle_stop_requested and trindle_next_notice.
  *
  * Notices are what the supervisor tells a worker unasked: an allocator it holds crossed 80 % or 95 % of its
  * quota, up or down; a lane it receives ended; an object was granted to it at run time (trindle grant: kept as a
@@ -1215,6 +1215,30 @@ TRINDLE_API int trindle_allocator_create_segment(
  */
 TRINDLE_API int trindle_allocator_create_pipe(
     trindle_t *trindle, trindle_allocator_t *allocator, uint32_t lane_capacity, trindle_handle_t *pipe);
+
+/**
+ * Asks the supervisor for a table (docs/table-format.md) charged to `allocator` (held with ALLOCATE), and maps it
+ * writable, with a writer slot of its own: its memfd of `size` bytes rounded up to whole pages (the most entries
+ * that fit, a power of two, at least TRINDLE_TABLE_MIN_ENTRY_COUNT), counted against the allocator's quota until
+ * the table is freed. It is held with READ, WRITE, DUPLICATE and TRANSFER. The supervisor keeps a mapping of it to
+ * recover the writers that die (§6 of the format). The fd came with an open file description of this process's
+ * own, which holds the writer's liveness lock: never hand it to another process (one that needs the table maps an
+ * fd of its own, reopened from /proc/PID/fd).
+ *
+ * @param key_max      the longest key, 1 … 4096; 0: 64.
+ * @param value_max    the longest value, 1 … 1 MiB; 0: 256.
+ * @param writer_count how many processes may write at once, 1 … 255; 0: 16.
+ * @param table        where it is stored; it is the caller's: close it with trindle_table_close (it stays charged
+ *                     until the supervisor frees it, once no process holds it: at the latest when this worker exits).
+ * @return TRINDLE_OK; TRINDLE_E_OVER_QUOTA (the reason names the quota, what is in use and what was asked);
+ *         TRINDLE_E_INVALID for NULL or sizes the supervisor refuses (status 9: a size of 0 or over 64 TiB, limits
+ *         out of range, a file too small for 8 entries; the reason says which); TRINDLE_E_ACCESS without ALLOCATE;
+ *         TRINDLE_E_NOT_FOUND if the supervisor does not count this worker among the allocator's holders;
+ *         TRINDLE_E_SUPERVISOR_GONE; TRINDLE_E_PROTOCOL; or what trindle_table_map reports. A refusal's
+ *         trindle_last_error() holds the supervisor's reason; on a refusal nothing was created or charged.
+ */
+TRINDLE_API int trindle_allocator_create_table(trindle_t *trindle, trindle_allocator_t *allocator, uint64_t size,
+    uint32_t key_max, uint32_t value_max, uint32_t writer_count, trindle_table **table);
 
 /**
  * Asks the supervisor for a child of `parent` with `quota` bytes reserved from the parent's; the child comes

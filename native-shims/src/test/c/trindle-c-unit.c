@@ -22,6 +22,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1891,6 +1892,90 @@ static void should_create_a_pipe_from_an_allocator(void)
     trindle_close(trindle);
 }
 
+/** A table of `size` bytes in a memfd, its fd an open file description of its own (as the supervisor sends one). */
+static int make_table_memfd(uint64_t size, uint64_t *file_size)
+{
+    trindle_table *made;
+    CHECK_CODE(trindle_table_create(size, 16, 16, 4, &made), TRINDLE_OK);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", trindle_table_fd(made));
+    const int fd = open(path, O_RDWR | O_CLOEXEC);
+    CHECK(fd >= 0, "open(%s): %s", path, strerror(errno));
+    struct stat status;
+    CHECK(fstat(fd, &status) == 0, "fstat");
+    *file_size = (uint64_t)status.st_size;
+    trindle_table_close(made);
+    return fd;
+}
+
+/**
+ * A table made from an allocator: the request carries the allocator, the size and the three limits; the answer's
+ * handle is mapped writable, with a writer slot; a refusal carries the supervisor's reason; a table without WRITE is
+ * the supervisor's slip.
+ */
+static void should_create_a_table_from_an_allocator(void)
+{
+    int pair[2];
+    CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) == 0, "socketpair");
+    const int supervisor = pair[0];
+    struct test_frame frame = { 0 };
+    frame_hello(supervisor, &frame);
+    grant_allocator(supervisor, "scratch", 0x53, 262144);
+    frame_send(supervisor, TRINDLE_CONTROL_KIND_GRANTS_DONE, &frame);
+    trindle_t *trindle;
+    CHECK_CODE(trindle_connect_fd(pair[1], &trindle), TRINDLE_OK);
+    trindle_allocator_t *scratch;
+    CHECK_CODE(trindle_allocator(trindle, "scratch", &scratch), TRINDLE_OK);
+    trindle_table *table;
+    CHECK_CODE(trindle_allocator_create_table(trindle, NULL, 65536, 16, 16, 4, &table), TRINDLE_E_INVALID);
+
+    uint64_t file_size;
+    int fd = make_table_memfd(65536, &file_size);
+    send_handles(
+        supervisor, 1, TRINDLE_STATUS_OK, "", TRINDLE_OBJECT_TABLE, TRINDLE_RIGHTS_TABLE_ALL, 0x63, fd, file_size);
+    CHECK_CODE(trindle_allocator_create_table(trindle, scratch, 65536, 16, 16, 4, &table), TRINDLE_OK);
+    uint8_t buffer[256];
+    const ssize_t length = recv(supervisor, buffer, sizeof buffer, MSG_DONTWAIT);
+    CHECK(length == TRINDLE_CONTROL_HEADER_LENGTH + 36, "request length %zd", length);
+    CHECK(trindle_get_u16(buffer + TRINDLE_CONTROL_KIND_OFFSET) == TRINDLE_CONTROL_KIND_CREATE_TABLE, "kind %u",
+        trindle_get_u16(buffer + TRINDLE_CONTROL_KIND_OFFSET));
+    CHECK(trindle_get_u32(buffer + TRINDLE_CONTROL_BODY_LENGTH_OFFSET) == 36, "body length");
+    const uint8_t *body = buffer + TRINDLE_CONTROL_HEADER_LENGTH;
+    CHECK(trindle_get_u64(body) == 1 && trindle_get_u64(body + 8) == 0x53 && trindle_get_u64(body + 16) == 65536 &&
+            trindle_get_u32(body + 24) == 16 && trindle_get_u32(body + 28) == 16 && trindle_get_u32(body + 32) == 4,
+        "the create table frame: request, allocator, size, key max, value max, writers");
+    CHECK(trindle_table_writer(table) == 0 && trindle_table_key_max(table) == 16, "mapped writable, slot %d",
+        trindle_table_writer(table));
+    trindle_txn *txn;
+    CHECK_CODE(trindle_txn_begin(table, 1, &txn), TRINDLE_OK);
+    CHECK_CODE(trindle_txn_put(txn, "k", 1, "v", 1), TRINDLE_OK);
+    CHECK_CODE(trindle_txn_commit(txn), TRINDLE_OK);
+    trindle_txn_free(txn);
+    trindle_table_close(table);
+
+    send_handles(supervisor, 2, TRINDLE_STATUS_OVER_QUOTA,
+        "allocator 'scratch' (0x53) cannot give 65536 bytes: quota 262144 bytes, in use 229376, asked 65536", 0, 0, 0,
+        -1, 0);
+    CHECK_CODE(trindle_allocator_create_table(trindle, scratch, 65536, 0, 0, 0, &table), TRINDLE_E_OVER_QUOTA);
+    CHECK_ERROR_CONTAINS("trindle_allocator_create_table(size=65536, key_max=0, value_max=0, writer_count=0) refused "
+                         "with status 10: allocator 'scratch' (0x53) cannot give 65536 bytes");
+    recv(supervisor, buffer, sizeof buffer, MSG_DONTWAIT);
+    send_handles(
+        supervisor, 3, TRINDLE_STATUS_INVALID_REQUEST, "size=4096 bytes is too small for a table", 0, 0, 0, -1, 0);
+    CHECK_CODE(trindle_allocator_create_table(trindle, scratch, 4096, 0, 0, 0, &table), TRINDLE_E_INVALID);
+    CHECK_ERROR_CONTAINS("refused with status 9: size=4096 bytes is too small for a table");
+    recv(supervisor, buffer, sizeof buffer, MSG_DONTWAIT);
+
+    fd = make_table_memfd(65536, &file_size);
+    send_handles(supervisor, 4, TRINDLE_STATUS_OK, "", TRINDLE_OBJECT_TABLE,
+        TRINDLE_RIGHT_READ | TRINDLE_RIGHT_DUPLICATE | TRINDLE_RIGHT_TRANSFER, 0x64, fd, file_size);
+    CHECK_CODE(trindle_allocator_create_table(trindle, scratch, 65536, 16, 16, 4, &table), TRINDLE_E_PROTOCOL);
+    CHECK_ERROR_CONTAINS("answered with table 0x64 held with rights=0x");
+    recv(supervisor, buffer, sizeof buffer, MSG_DONTWAIT);
+    close(supervisor);
+    trindle_close(trindle);
+}
+
 /* ------------------------------------------------------------------------------------------------------------
  * Revocation (trindle-revoke.c): the supervisor's revoke and rehome, and the worker's answers.
  * ------------------------------------------------------------------------------------------------------------ */
@@ -2110,6 +2195,8 @@ int main(void)
     printf("ok resize requests\n");
     should_create_a_pipe_from_an_allocator();
     printf("ok pipes from allocators\n");
+    should_create_a_table_from_an_allocator();
+    printf("ok tables from allocators\n");
     printf("all passed\n");
     return 0;
 }

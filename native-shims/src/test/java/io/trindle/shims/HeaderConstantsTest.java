@@ -191,6 +191,7 @@ class HeaderConstantsTest
         assertEquals((long)ControlMessage.Rehomed.KIND, header.get("TRINDLE_CONTROL_KIND_REHOMED"));
         assertEquals((long)ControlMessage.CreateSegment.KIND, header.get("TRINDLE_CONTROL_KIND_CREATE_SEGMENT"));
         assertEquals((long)ControlMessage.CreateAllocator.KIND, header.get("TRINDLE_CONTROL_KIND_CREATE_ALLOCATOR"));
+        assertEquals((long)ControlMessage.CreateTable.KIND, header.get("TRINDLE_CONTROL_KIND_CREATE_TABLE"));
         assertEquals((long)ControlMessage.Notice.KIND, header.get("TRINDLE_CONTROL_KIND_NOTICE"));
         assertEquals((long)ControlMessage.Release.KIND, header.get("TRINDLE_CONTROL_KIND_RELEASE"));
         assertEquals((long)ControlMessage.Status.OK, header.get("TRINDLE_STATUS_OK"));
