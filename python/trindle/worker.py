@@ -147,6 +147,25 @@ class Connection:
         self._made.append(segment)
         return segment
 
+    def create_table(
+        self, allocator: Allocator, size: int, key_max: int = 0, value_max: int = 0, writer_count: int = 0
+    ) -> Table:
+        """Asks the supervisor for a table of ``size`` bytes (rounded up to whole pages: the most entries that fit)
+        charged to ``allocator``, held with ALLOCATE, for keys of up to ``key_max`` bytes (0: 64), values of up to
+        ``value_max`` (0: 256) and ``writer_count`` writers at once (0: 16). It comes mapped writable, with a writer
+        slot of its own, held with READ, WRITE, DUPLICATE and TRANSFER; it is the caller's to close, and stays
+        charged until the supervisor frees it (at the latest when this worker exits). Its fd holds this writer's
+        liveness lock: never hand it to another process. Raises OverQuota (the detail names the quota, the use and
+        what was asked), TrindleError (TRINDLE_E_INVALID) for sizes the supervisor refuses (the detail says why),
+        AccessDenied without ALLOCATE, NotFound if the allocator is not held; nothing is then made or charged."""
+        handle = ctypes.c_void_p()
+        _check(
+            _lib.trindle_allocator_create_table(
+                self._live(), allocator._live(), size, key_max, value_max, writer_count, ctypes.byref(handle)
+            )
+        )
+        return Table(handle.value)
+
     def create_allocator(self, parent: Allocator, quota: int) -> Allocator:
         """Asks the supervisor for a child of ``parent`` with ``quota`` bytes reserved from the parent's, with
         ALLOCATE, DUPLICATE and TRANSFER. Raises as ``create_segment``."""
