@@ -150,7 +150,7 @@ class Connection:
     def create_table(
         self, allocator: Allocator, size: int, key_max: int = 0, value_max: int = 0, writer_count: int = 0
     ) -> Table:
-        """Asks the supervisor for a table of ``size`` bytes (rounded up to whole pages: the most entries that fit)
+        """Asks the supervisor for a table of at most ``size`` bytes (the most entries that fit, in whole pages)
         charged to ``allocator``, held with ALLOCATE, for keys of up to ``key_max`` bytes (0: 64), values of up to
         ``value_max`` (0: 256) and ``writer_count`` writers at once (0: 16). It comes mapped writable, with a writer
         slot of its own, held with READ, WRITE, DUPLICATE and TRANSFER; it is the caller's to close, and stays

@@ -1218,18 +1218,18 @@ TRINDLE_API int trindle_allocator_create_pipe(
 
 /**
  * Asks the supervisor for a table (docs/table-format.md) charged to `allocator` (held with ALLOCATE), and maps it
- * writable, with a writer slot of its own: its memfd of `size` bytes rounded up to whole pages (the most entries
- * that fit, a power of two, at least TRINDLE_TABLE_MIN_ENTRY_COUNT), counted against the allocator's quota until
- * the table is freed. It is held with READ, WRITE, DUPLICATE and TRANSFER. The supervisor keeps a mapping of it to
- * recover the writers that die (§6 of the format). The fd came with an open file description of this process's
- * own, which holds the writer's liveness lock: never hand it to another process (one that needs the table maps an
- * fd of its own, reopened from /proc/PID/fd).
+ * writable, with a writer slot of its own: its memfd of at most `size` bytes rounded up to whole pages (the most
+ * entries that fit, a power of two, at least TRINDLE_TABLE_MIN_ENTRY_COUNT, and the file cut to the pages they
+ * need) counts against the allocator's quota until the table is freed. It is held with READ, WRITE, DUPLICATE and
+ * TRANSFER. The supervisor keeps a mapping of it to recover the writers that die (§6 of the format). The fd came
+ * with an open file description of this process's own, which holds the writer's liveness lock: never hand it to
+ * another process (one that needs the table maps an fd of its own, reopened from /proc/PID/fd).
  *
  * @param key_max      the longest key, 1 … 4096; 0: 64.
  * @param value_max    the longest value, 1 … 1 MiB; 0: 256.
  * @param writer_count how many processes may write at once, 1 … 255; 0: 16.
  * @param table        where it is stored; it is the caller's: close it with trindle_table_close (it stays charged
- *                     until the supervisor frees it, once no process holds it: at the latest when this worker exits).
+ *                     until the supervisor frees it, once no process holds it: when this worker exits).
  * @return TRINDLE_OK; TRINDLE_E_OVER_QUOTA (the reason names the quota, what is in use and what was asked);
  *         TRINDLE_E_INVALID for NULL or sizes the supervisor refuses (status 9: a size of 0 or over 64 TiB, limits
  *         out of range, a file too small for 8 entries; the reason says which); TRINDLE_E_ACCESS without ALLOCATE;
