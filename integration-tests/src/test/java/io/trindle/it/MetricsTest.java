@@ -66,18 +66,20 @@ class MetricsTest
     void shouldServeEveryDocumentedMetricWithCountersThatOnlyGrowAndEqualTheWorkersCountsAtRest() throws Exception
     {
         final Map<String, Documented> documented = documented();
-        assertTrue(documented.size() >= 21, "the metrics table of " + DOC + ": " + documented.keySet());
+        assertTrue(documented.size() >= 25, "the metrics table of " + DOC + ": " + documented.keySet());
         Files.writeString(directory.resolve("metered.yaml"), """
             metrics: { listen: 127.0.0.1:0 }
             pipes:
               work: { lane: 64KiB }
             segments:
               secret: { size: 4KiB }
+            tables:
+              ledger: { size: 64KiB }
             workers:
               source:
                 java: io.trindle.it.workers.PacedSource
                 ready-timeout: 600s
-                grants: { work: send, secret: read }
+                grants: { work: send, secret: read, ledger: read }
                 restart: never
               sink:
                 java: io.trindle.it.workers.HoldingSink

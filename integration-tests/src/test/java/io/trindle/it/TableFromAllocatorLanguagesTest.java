@@ -76,6 +76,8 @@ class TableFromAllocatorLanguagesTest
                 expect(status, "{\"name\":\"" + worker.charAt(0) + "-scratch\",");
                 expect(status, "\"quota\":262144,\"used\":155648,\"charged\":155648,\"reserved\":0," +
                     "\"usePercent\":59.4,\"holders\":[\"" + worker + "\"]}");
+                // Each table it made is shown, by its object id and maker, with the key it wrote.
+                expect(status, " (made by " + worker + ")\",\"keysInUse\":1,\"keyLimit\":1792,");
             }
             Files.writeString(directory.resolve("go"), "");
             assertEquals(0, trindle.waitFor(Duration.ofSeconds(120)), trindle.output());

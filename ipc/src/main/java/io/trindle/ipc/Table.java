@@ -471,7 +471,8 @@ public final class Table implements AutoCloseable
             valueMax + ", " + writerCount + " writers)";
     }
 
-    String name()
+    /** @return what messages call the table: its name in the config, or what its maker called it. */
+    public String name()
     {
         return name;
     }

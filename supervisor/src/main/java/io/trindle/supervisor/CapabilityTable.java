@@ -458,8 +458,8 @@ final class CapabilityTable
             master = table.handle().duplicate(Rights.TABLE_ALL); // the mapping goes; the memfd stays
         }
         created.put(master.objectId(), master);
-        tableRecoverers.put(master.objectId(), Table.mapForRecovery(master, "table " + Long.toHexString(
-            master.objectId()) + " made by " + by.label));
+        tableRecoverers.put(master.objectId(), Table.mapForRecovery(master, "0x" + Long.toHexString(
+            master.objectId()) + " (made by " + by.label + ")"));
         allocations.charge(allocator.value(), master.objectId(), master.size());
         grant(by, master.objectId(), ObjectKind.TABLE, Rights.TABLE_ALL, master);
         return Outcome.ok(master);

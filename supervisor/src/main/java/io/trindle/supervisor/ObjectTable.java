@@ -18,6 +18,7 @@ import io.trindle.supervisor.config.TableConfig;
 import io.trindle.supervisor.config.WorkerConfig;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -389,8 +390,14 @@ final class ObjectTable implements AutoCloseable
     /** @return each table of the config as its header counts it now, in file order. */
     List<Snapshot.Table> tableCounts()
     {
-        final List<Snapshot.Table> counts = new ArrayList<>(recoverers.size());
-        recoverers.forEach((name, table) -> counts.add(new Snapshot.Table(name, table.keysInUse(), table.keyLimit(),
+        return counts(recoverers.values());
+    }
+
+    /** @return each of {@code tables} as its header counts it now, under its name. */
+    static List<Snapshot.Table> counts(final Collection<Table> tables)
+    {
+        final List<Snapshot.Table> counts = new ArrayList<>(tables.size());
+        tables.forEach(table -> counts.add(new Snapshot.Table(table.name(), table.keysInUse(), table.keyLimit(),
             table.clock(), table.writersHeld(), table.writerCount())));
         return counts;
     }

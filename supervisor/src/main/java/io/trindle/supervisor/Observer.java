@@ -28,6 +28,7 @@ final class Observer
     private final ObjectTable objects;
     private final Tally tally;
     private final Supplier<List<Snapshot.Allocator>> allocators;
+    private final Supplier<List<Snapshot.Table>> tables;
     /** Per lane: the highest sent, released, bytes sent and bytes released seen so far. */
     private final Map<ObjectTable.Lane, long[]> highs = new IdentityHashMap<>();
 
@@ -41,6 +42,7 @@ final class Observer
         this.allocators = () -> objects.allocations().all().stream().map(allocator -> new Snapshot.Allocator(
             allocator.name, allocator.id, allocator.parent == null ? "" : allocator.parent.name, allocator.quota,
             allocator.used(), allocator.charged, allocator.reserved, List.<String>of())).toList();
+        this.tables = objects::tableCounts;
     }
 
     /** An observer that reads the allocators, and who holds them, from {@code broker}. */
@@ -52,6 +54,13 @@ final class Observer
         this.objects = objects;
         this.tally = tally;
         this.allocators = broker::allocatorStatus;
+        // The config's tables, then those workers made at run time.
+        this.tables = () ->
+        {
+            final List<Snapshot.Table> all = new ArrayList<>(objects.tableCounts());
+            all.addAll(ObjectTable.counts(broker.createdTables()));
+            return all;
+        };
     }
 
     Snapshot snapshot()
@@ -101,7 +110,7 @@ final class Observer
                 out));
         }
         return new Snapshot(config.name(), now, ProcessHandle.current().pid(), List.copyOf(rows), List.copyOf(pipes),
-            tally.counts(), allocators.get(), objects.tableCounts());
+            tally.counts(), allocators.get(), tables.get());
     }
 
     private Snapshot.Lane lane(final int number, final ObjectTable.Lane lane, final String sender)

@@ -16,7 +16,7 @@ import java.util.List;
  * @param pipes         every pipe instance of the config, in its order.
  * @param tally         the supervisor's own counts.
  * @param allocators    every allocator: the pipeline's own root, the config's, and those made at run time.
- * @param tables        every table of the config, in its order.
+ * @param tables        every table: the config's, in its order, then those workers made at run time.
  */
 record Snapshot(String pipeline, long sampledNanos, long supervisorPid, List<Worker> workers, List<Pipe> pipes,
     Tally.Counts tally, List<Allocator> allocators, List<Table> tables)
@@ -31,7 +31,7 @@ record Snapshot(String pipeline, long sampledNanos, long supervisorPid, List<Wor
     /**
      * One table, as its header counts it.
      *
-     * @param name       the config's name.
+     * @param name       the config's name; for a table a worker made, its object id and maker.
      * @param keysInUse  entries that hold a key (deleted keys included).
      * @param keyLimit   how many may.
      * @param clock      the table's clock: one more than the commits (and failed validations) so far.
