@@ -74,7 +74,7 @@ class MetricsTest
             segments:
               secret: { size: 4KiB }
             tables:
-              ledger: { size: 64KiB }
+              ledger: { size: 1MiB }
             workers:
               source:
                 java: io.trindle.it.workers.PacedSource
@@ -170,8 +170,11 @@ class MetricsTest
             assertEquals(1, value(last, "trindle_capability_refused_total", "reason", "no_transfer_right"));
             assertEquals(1, sum(last, "trindle_capability_refused_total"));
             assertEquals(1, value(last, "trindle_capability_operations_total", "operation", "transfer"));
-            // Granted at the starts: source work and secret, each sink its pipe instance.
-            assertEquals(4, value(last, "trindle_capability_operations_total", "operation", "grant"));
+            // Granted at the starts: source work, secret and ledger, each sink its pipe instance.
+            assertEquals(5, value(last, "trindle_capability_operations_total", "operation", "grant"));
+            assertEquals(0, value(last, "trindle_table_keys", "table", "ledger"));
+            assertEquals(0, value(last, "trindle_table_writers", "table", "ledger"),
+                "the source holds the table read-only: no writer slot");
             assertEquals(0, value(last, "trindle_bounces_total"));
 
             Files.createFile(directory.resolve("done"));
