@@ -4,12 +4,16 @@ import io.trindle.ipc.Table;
 import io.trindle.runtime.Trindle;
 
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Moves money between random accounts of the table {@code accounts}, each move one transaction that reads two
  * balances and writes two; the first teller to start opens the accounts (in one transaction too). When it has made
  * its moves it says so under {@code done-REPLICA}. Killed at any point, it leaves the table consistent: the
- * supervisor finishes or undoes its commit. Arguments: {@code --accounts N --transfers M}.
+ * supervisor finishes or undoes its commit. Arguments: {@code --accounts N --transfers M --pause MICROSECONDS}:
+ * after each transfer a teller pauses (a customer steps up), so that an auditor reading every account — which must
+ * start its snapshot again whenever a transfer lands in the middle of it — gets its turn.
  */
 public final class Teller
 {
@@ -21,6 +25,7 @@ public final class Teller
     {
         final int accounts = Integer.parseInt(Bank.option(args, "--accounts", "16"));
         final long transfers = Long.parseLong(Bank.option(args, "--transfers", "100000"));
+        final long pauseNanos = TimeUnit.MICROSECONDS.toNanos(Long.parseLong(Bank.option(args, "--pause", "0")));
         try (Trindle trindle = Trindle.connect())
         {
             final Table table = trindle.table("accounts");
@@ -53,6 +58,10 @@ public final class Teller
                         t.putLong(to, t.getLong(to, 0) + amount);
                     }
                 });
+                if (pauseNanos > 0)
+                {
+                    LockSupport.parkNanos(pauseNanos);
+                }
             }
             if (made < transfers)
             {
