@@ -104,6 +104,18 @@ class TablesTest(unittest.TestCase):
         with self.assertRaises(self.trindle.TrindleError):
             table.put("k", "v" * 33)
 
+    def test_read_many_reads_every_key_from_one_snapshot_in_one_call(self):
+        table = self.table(key_max=16, value_max=8, writer_count=2)
+        table.write(lambda txn: [txn.put(f"a{n}", f"{n}") for n in range(16)])
+        table.delete("a3")
+        keys = [f"a{n}" for n in range(16)] + ["nobody"]
+        expected = [None if n == 3 else f"{n}".encode() for n in range(16)] + [None]
+        self.assertEqual(table.read_many(keys), expected)
+        self.assertEqual(table.read_many([]), [])
+        with self.assertRaises(self.trindle.TrindleError) as raised:
+            table.read_many(["k" * 17])
+        self.assertEqual(raised.exception.name, "TRINDLE_E_INVALID")
+
     def test_exactly_one_of_two_conflicting_transactions_commits(self):
         table = self.table()
         table.put("n", "0")

@@ -375,6 +375,10 @@ _PROTOTYPES = {
     "trindle_txn_begin": (_I, [_P, _I, _PP]),
     "trindle_txn_restart": (_I, [_P]),
     "trindle_txn_get": (_I, [_P, _P, ctypes.c_size_t, _P, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t)]),
+    "trindle_txn_get_many": (
+        _I,
+        [_P, ctypes.c_size_t, _P, _P, _P, ctypes.c_size_t, _P],
+    ),
     "trindle_txn_put": (_I, [_P, _P, ctypes.c_size_t, _P, ctypes.c_size_t]),
     "trindle_txn_delete": (_I, [_P, _P, ctypes.c_size_t]),
     "trindle_txn_next": (

@@ -17,7 +17,7 @@ from __future__ import annotations
 import ctypes
 import random
 import time
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, Sequence, TypeVar, Union
 
 from . import _native
 from .errors import TableConflict, table_error
@@ -125,6 +125,37 @@ class Table:
     @property
     def writable(self) -> bool:
         return self.writer is not None
+
+    def read_many(self, keys: Sequence[Bytes], attempts: Optional[int] = None) -> list[Optional[bytes]]:
+        """The values of ``keys`` (None for a key without one), all from one snapshot, read in one libtrindle call:
+        a snapshot of many keys read a key per call spends Python's time between the reads, and under busy writers
+        meets a newer commit nearly every time. Retried on TableConflict as ``read`` is."""
+        data = [_bytes(key) for key in keys]
+        count = len(data)
+        key_array = (ctypes.c_char_p * count)(*data)
+        length_array = (ctypes.c_size_t * count)(*(len(key) for key in data))
+        stride = max(1, self.value_max)
+        values = ctypes.create_string_buffer(stride * count)
+        value_lengths = (ctypes.c_size_t * count)()
+        absent = ctypes.c_size_t(-1).value
+        attempts = self.READ_ATTEMPTS if attempts is None else attempts
+        if attempts < 1:
+            raise ValueError(f"attempts={attempts}: at least 1")
+        with Snapshot(self, False) as snapshot:
+            for attempt in range(1, attempts + 1):
+                code = _lib.trindle_txn_get_many(
+                    snapshot._live(), count, key_array, length_array, values, stride, value_lengths
+                )
+                if code != _native.E_CONFLICT or attempt >= attempts:
+                    _check(code)
+                    raw = values.raw
+                    return [
+                        None if value_lengths[i] == absent else raw[i * stride : i * stride + value_lengths[i]]
+                        for i in range(count)
+                    ]
+                _back_off(attempt)
+                snapshot.restart()
+        raise AssertionError("unreachable")
 
     def snapshot(self) -> Snapshot:
         """A new snapshot: it sees the commits made before now. Close it (or use it as a context manager)."""

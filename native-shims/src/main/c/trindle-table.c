@@ -1370,6 +1370,32 @@ int trindle_txn_get(
     return result;
 }
 
+int trindle_txn_get_many(trindle_txn *txn, size_t count, const void *const *keys, const size_t *key_lengths,
+    void *values, size_t value_capacity, size_t *value_lengths)
+{
+    if (txn == NULL || (count > 0 && (keys == NULL || key_lengths == NULL || values == NULL || value_lengths == NULL)))
+    {
+        return trindle_fail(TRINDLE_E_INVALID, 0,
+            "trindle_txn_get_many: txn=%p, count=%zu, keys=%p, key_lengths=%p, values=%p, value_lengths=%p",
+            (void *)txn, count, (const void *)keys, (const void *)key_lengths, values, (void *)value_lengths);
+    }
+    uint8_t *into = values;
+    for (size_t i = 0; i < count; i++)
+    {
+        const int result =
+            trindle_txn_get(txn, keys[i], key_lengths[i], into + i * value_capacity, value_capacity, &value_lengths[i]);
+        if (result == TRINDLE_E_NOT_FOUND)
+        {
+            value_lengths[i] = SIZE_MAX;
+        }
+        else if (result != TRINDLE_OK)
+        {
+            return result;
+        }
+    }
+    return TRINDLE_OK;
+}
+
 /** Appends a record of the write to the transaction (§5): checked against the redo area it must fit at commit. */
 static int append(
     trindle_txn *txn, const char *call, const void *key, size_t key_length, const void *value, uint32_t value_length)

@@ -649,6 +649,18 @@ TRINDLE_API int trindle_txn_get(
     trindle_txn *txn, const void *key, size_t key_length, void *value, size_t capacity, size_t *value_length);
 
 /**
+ * Reads `count` keys in one call, each as trindle_txn_get reads one: the value of keys[i] (key_lengths[i] bytes) goes
+ * to values + i × value_capacity and its length to value_lengths[i], or SIZE_MAX when the key has no value. For a
+ * caller in a slow language: a snapshot of many keys read in one call meets far fewer newer commits than one read a
+ * key per call (docs/table-format.md §8).
+ *
+ * @return TRINDLE_OK; as trindle_txn_get (TRINDLE_E_CONFLICT: start again), the first failure ending the call;
+ *         TRINDLE_E_INVALID for NULL arrays with a count.
+ */
+TRINDLE_API int trindle_txn_get_many(trindle_txn *txn, size_t count, const void *const *keys, const size_t *key_lengths,
+    void *values, size_t value_capacity, size_t *value_lengths);
+
+/**
  * Puts `value` under `key`, in the transaction only until it commits. Copies both into the transaction's buffer.
  *
  * @return TRINDLE_OK; TRINDLE_E_INVALID for NULL, a snapshot, a key of 0 or more than key max bytes, a value over
