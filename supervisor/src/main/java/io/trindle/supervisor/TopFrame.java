@@ -42,7 +42,7 @@ final class TopFrame
 
     /** One pipeline in the frame: what it said, or why it said nothing. */
     record PipelineRows(String name, Map<String, Object> now, String problem, double seconds, List<WorkerRow> workers,
-        List<Flow> pipes, List<List<Flow>> lanes)
+        List<Flow> pipes, List<List<Flow>> lanes, List<Flow> tables)
     {
     }
 
@@ -70,7 +70,7 @@ final class TopFrame
             if (current == null)
             {
                 rows.add(new PipelineRows(entry.getKey(), null, problems.get(entry.getKey()), 0, List.of(), List.of(),
-                    List.of()));
+                    List.of(), List.of()));
                 continue;
             }
             Map<String, Object> previous = before.get(entry.getKey());
@@ -109,7 +109,16 @@ final class TopFrame
                 }
                 lanes.add(laneFlows);
             }
-            rows.add(new PipelineRows(entry.getKey(), current, null, seconds, workers, pipes, lanes));
+            // A table's clock grows by one a commit: its rate is the table's commits a second.
+            final List<Flow> tables = new ArrayList<>();
+            for (final Map<String, Object> table : list(current, "tables"))
+            {
+                final Map<String, Object> old = previous == null ? null :
+                    find(list(previous, "tables"), "name", text(table, "name"));
+                tables.add(new Flow(table, old == null ? 0 : rate(number(table, "clock") - number(old, "clock"),
+                    seconds), 0));
+            }
+            rows.add(new PipelineRows(entry.getKey(), current, null, seconds, workers, pipes, lanes, tables));
         }
         return new TopFrame(rows, interval);
     }
@@ -196,6 +205,7 @@ final class TopFrame
                     }
                 }
             }
+            lines.addAll(tables(pipeline.tables()));
             lines.addAll(allocators(pipeline.now()));
         }
         final StringBuilder screen = new StringBuilder();
@@ -206,6 +216,26 @@ final class TopFrame
             screen.append(width > 0 && line.length() > width ? line.substring(0, width) : line).append('\n');
         }
         return screen.toString();
+    }
+
+    /** @return the tables' lines, if there are any: keys in use against the limit, commits a second, writers. */
+    private static List<String> tables(final List<Flow> tables)
+    {
+        if (tables.isEmpty())
+        {
+            return List.of();
+        }
+        final List<String> lines = new ArrayList<>();
+        lines.add("");
+        lines.add(String.format("%-32s %10s %10s %10s %8s", "TABLE", "KEYS", "KEY LIMIT", "COMMITS/S", "WRITERS"));
+        for (final Flow table : tables)
+        {
+            final Map<String, Object> counts = table.counts();
+            lines.add(String.format(Locale.ROOT, "%-32s %10d %10d %10.0f %8s", text(counts, "name"),
+                number(counts, "keysInUse"), number(counts, "keyLimit"), table.messagesPerSecond(),
+                number(counts, "writers") + "/" + number(counts, "writerSlots")));
+        }
+        return lines;
     }
 
     /**
@@ -337,6 +367,14 @@ final class TopFrame
             {
                 json.append(",\"allocators\":").append(Json.write(pipeline.now().get("allocators")));
             }
+            json.append(",\"tables\":[");
+            for (int i = 0; i < pipeline.tables().size(); i++)
+            {
+                final Flow table = pipeline.tables().get(i);
+                json.append(i == 0 ? "" : ",").append(withRates(table.counts(),
+                    Map.of("commitsPerSecond", table.messagesPerSecond()), null));
+            }
+            json.append(']');
             json.append('}');
         }
         return json.append("]}").toString();
@@ -398,7 +436,7 @@ final class TopFrame
         return value instanceof Number number ? Math.round(number.doubleValue()) : 0;
     }
 
-    private static double decimal(final Map<String, Object> object, final String key)
+    static double decimal(final Map<String, Object> object, final String key)
     {
         final Object value = object.get(key);
         return value instanceof Number number ? number.doubleValue() : 0;

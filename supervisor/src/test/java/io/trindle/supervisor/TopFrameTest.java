@@ -97,6 +97,26 @@ class TopFrameTest
         assertEquals(List.of("maker", "looker"), (List<Object>)scratch.get("holders"));
     }
 
+    @Test
+    void shouldShowEachTablesKeysAndItsCommitsASecond()
+    {
+        final Map<String, Object> before = snapshot(1, 0, 100, 1.0, 0, 0);
+        final Map<String, Object> now = snapshot(1, 2 * SECOND, 100, 1.0, 0, 0);
+        assertTrue(!frame(before, now).text(0, 0, TopFrame.Sort.NAME, false, null).contains("TABLE"),
+            "no table: no lines for tables");
+        before.put("tables", Json.parse("[{\"name\":\"accounts\",\"keysInUse\":17,\"keyLimit\":3584," +
+            "\"clock\":1000,\"writers\":2,\"writerSlots\":8}]"));
+        now.put("tables", Json.parse("[{\"name\":\"accounts\",\"keysInUse\":17,\"keyLimit\":3584," +
+            "\"clock\":9000,\"writers\":2,\"writerSlots\":8}]"));
+        final TopFrame frame = frame(before, now);
+        final String text = frame.text(0, 0, TopFrame.Sort.NAME, false, null);
+        assertTrue(text.contains(String.format("%-32s %10d %10d %10s %8s%n", "accounts", 17, 3584, "4000", "2/8")),
+            text);
+        final Map<String, Object> table = TopFrame.list(onlyPipeline(frame), "tables").getFirst();
+        assertEquals(4000.0, TopFrame.decimal(table, "commitsPerSecond"), 1e-9, "8000 commits in two seconds");
+        assertEquals(17L, TopFrame.number(table, "keysInUse"));
+    }
+
     private static TopFrame frame(final Map<String, Object> before, final Map<String, Object> now)
     {
         return TopFrame.of(Map.of("p", before), Map.of("p", now), Map.of(), 1.0);
