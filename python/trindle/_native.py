@@ -330,6 +330,7 @@ _PROTOTYPES = {
     "trindle_allocator_create_table": (_I, [_P, _P, _U64, _U32, _U32, _U32, _PP]),
     "trindle_release_segment": (_I, [_P, _P]),
     "trindle_release_allocator": (_I, [_P, _P]),
+    "trindle_release_table": (_I, [_P, _P]),
     "trindle_next_notice": (_I, [_P, ctypes.POINTER(Notice)]),
     # handles in motion
     "trindle_segment_handle": (_I, [_P, _HANDLE]),

@@ -153,8 +153,8 @@ class Connection:
         """Asks the supervisor for a table of at most ``size`` bytes (the most entries that fit, in whole pages)
         charged to ``allocator``, held with ALLOCATE, for keys of up to ``key_max`` bytes (0: 64), values of up to
         ``value_max`` (0: 256) and ``writer_count`` writers at once (0: 16). It comes mapped writable, with a writer
-        slot of its own, held with READ, WRITE, DUPLICATE and TRANSFER; it is the caller's to close, and stays
-        charged until the supervisor frees it (at the latest when this worker exits). Its fd holds this writer's
+        slot of its own, held with READ, WRITE, DUPLICATE and TRANSFER; it is the caller's: ``release`` gives it
+        back (only closed, it stays charged until this worker exits). Its fd holds this writer's
         liveness lock: never hand it to another process. Raises OverQuota (the detail names the quota, the use and
         what was asked), TrindleError (TRINDLE_E_INVALID) for sizes the supervisor refuses (the detail says why),
         AccessDenied without ALLOCATE, NotFound if the allocator is not held; nothing is then made or charged."""
@@ -173,10 +173,18 @@ class Connection:
         check(_lib.trindle_allocator_create_allocator(self._live(), parent._live(), quota, ctypes.byref(handle)))
         return Allocator(handle.value, None)
 
-    def release(self, held: Segment | Allocator) -> None:
-        """Gives back a segment made by ``create_segment`` (unmapping it) or an allocator: the supervisor frees
-        it once no process holds it, and its bytes return to its allocator. The object is gone here whatever the
-        answer; raises NotFound if the supervisor did not count this worker among its holders."""
+    def release(self, held: Segment | Allocator | Table) -> None:
+        """Gives back a segment made by ``create_segment`` (unmapping it), a table made by ``create_table`` (closing
+        it) or an allocator: the supervisor frees it once no process holds it, and its bytes return to its
+        allocator. The object is gone here whatever the answer; raises NotFound if the supervisor did not count
+        this worker among its holders."""
+        if isinstance(held, Table):
+            if held._owner is not None:
+                raise ValueError(f"{held!r} is granted by the config: the connection keeps it, it is not released")
+            handle = held._live()
+            held._handle = None
+            check(_lib.trindle_release_table(self._live(), handle))
+            return
         if isinstance(held, Allocator):
             handle = held._live()
             held._handle = None

@@ -488,6 +488,31 @@ int trindle_release_segment(trindle_t *trindle, trindle_segment_t *segment)
         (void *)segment);
 }
 
+int trindle_release_table(trindle_t *trindle, trindle_table *table)
+{
+    if (trindle == NULL || table == NULL)
+    {
+        return trindle_fail(
+            TRINDLE_E_INVALID, 0, "trindle_release_table: trindle=%p, table=%p", (void *)trindle, (void *)table);
+    }
+    if (trindle_owns_table(trindle, table))
+    {
+        return trindle_fail(TRINDLE_E_INVALID, 0,
+            "trindle_release_table: a table granted by the config belongs to the connection, which closes it; it is "
+            "not released");
+    }
+    const uint64_t object_id = trindle_table_object_id(table);
+    trindle_table_close(table);
+    if (object_id == 0)
+    {
+        return trindle_fail(TRINDLE_E_INVALID, 0,
+            "trindle_release_table: the table was not mapped from a supervisor's handle (closed, nothing to release)");
+    }
+    char what[96];
+    snprintf(what, sizeof what, "trindle_release_table(object 0x%" PRIx64 ")", object_id);
+    return release(trindle, what, object_id);
+}
+
 int trindle_release_allocator(trindle_t *trindle, trindle_allocator_t *allocator)
 {
     if (trindle == NULL || allocator == NULL)

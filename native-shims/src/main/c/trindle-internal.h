@@ -622,6 +622,9 @@ TRINDLE_INTERNAL void trindle_table_set_lock_wait(trindle_table *table, int64_t 
 TRINDLE_INTERNAL void trindle_take_revocation(trindle_t *trindle, struct trindle_frame *frame);
 /** @return the segment granted to the connection whose object id is `object_id`, or NULL (trindle-worker.c). */
 TRINDLE_INTERNAL trindle_segment_t *trindle_granted_segment(trindle_t *trindle, uint64_t object_id);
+
+/** @return whether `table` is one of the connection's granted tables, which it closes itself. */
+TRINDLE_INTERNAL bool trindle_owns_table(const trindle_t *trindle, const trindle_table *table);
 /** Refuses `call` on a revoked segment: @return TRINDLE_E_ACCESS, with the error saying it was revoked. */
 TRINDLE_INTERNAL int trindle_segment_refuse_revoked(const char *call, const trindle_segment_t *segment);
 /** @return the mmap protection a segment's rights allow: PROT_READ, plus PROT_WRITE and PROT_EXEC as granted. */

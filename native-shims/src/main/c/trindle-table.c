@@ -1016,6 +1016,11 @@ uint64_t trindle_table_id(const trindle_table *table)
     return table == NULL ? 0 : table->table_id;
 }
 
+uint64_t trindle_table_object_id(const trindle_table *table)
+{
+    return table == NULL ? 0 : table->object_id;
+}
+
 uint32_t trindle_table_key_max(const trindle_table *table)
 {
     return table == NULL ? 0 : table->key_max;

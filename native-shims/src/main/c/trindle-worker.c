@@ -655,6 +655,18 @@ int trindle_granted_table(trindle_t *trindle, const char *name, trindle_table **
     return missing(trindle, "trindle_granted_table", "a table", name);
 }
 
+bool trindle_owns_table(const trindle_t *trindle, const trindle_table *table)
+{
+    for (uint32_t i = 0; i < trindle->table_count; i++)
+    {
+        if (trindle->tables[i].table == table)
+        {
+            return true;
+        }
+    }
+    return false;
+}
+
 trindle_segment_t *trindle_granted_segment(trindle_t *trindle, uint64_t object_id)
 {
     for (uint32_t i = 0; i < trindle->segment_count; i++)

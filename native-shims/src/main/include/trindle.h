@@ -589,6 +589,8 @@ TRINDLE_API int trindle_table_fd(const trindle_table *table);
 TRINDLE_API int trindle_table_writer(const trindle_table *table);
 /** @return the table's id, the same for every holder (0 for NULL). */
 TRINDLE_API uint64_t trindle_table_id(const trindle_table *table);
+/** @return the supervisor's object id of a table mapped from its handle, or 0 (a table of trindle_table_create). */
+TRINDLE_API uint64_t trindle_table_object_id(const trindle_table *table);
 /** @return the longest key (0 for NULL). */
 TRINDLE_API uint32_t trindle_table_key_max(const trindle_table *table);
 /** @return the longest value (0 for NULL). */
@@ -1240,8 +1242,8 @@ TRINDLE_API int trindle_allocator_create_pipe(
  * @param key_max      the longest key, 1 … 4096; 0: 64.
  * @param value_max    the longest value, 1 … 1 MiB; 0: 256.
  * @param writer_count how many processes may write at once, 1 … 255; 0: 16.
- * @param table        where it is stored; it is the caller's: close it with trindle_table_close (it stays charged
- *                     until the supervisor frees it, once no process holds it: when this worker exits).
+ * @param table        where it is stored; it is the caller's: give it back with trindle_release_table (only
+ *                     closed, with trindle_table_close, it stays charged until this worker exits).
  * @return TRINDLE_OK; TRINDLE_E_OVER_QUOTA (the reason names the quota, what is in use and what was asked);
  *         TRINDLE_E_INVALID for NULL or sizes the supervisor refuses (status 9: a size of 0 or over 64 TiB, limits
  *         out of range, a file too small for 8 entries; the reason says which); TRINDLE_E_ACCESS without ALLOCATE;
@@ -1274,6 +1276,18 @@ TRINDLE_API int trindle_release_segment(trindle_t *trindle, trindle_segment_t *s
 
 /** As trindle_release_segment, for an allocator (a child's reservation returns to its parent once freed). */
 TRINDLE_API int trindle_release_allocator(trindle_t *trindle, trindle_allocator_t *allocator);
+
+/**
+ * As trindle_release_segment, for a table made by trindle_allocator_create_table (or any table mapped from a handle
+ * of the supervisor's): closes it (its writer slot freed, unmapped, its fd closed) and tells the supervisor, which
+ * frees it once no process holds it; its bytes return to its allocator. The table is gone here whatever the answer.
+ *
+ * @return TRINDLE_OK; TRINDLE_E_INVALID for NULL, a table granted by the config (the connection keeps it: nothing
+ *         is done), or a table not mapped from a supervisor's handle (one made by trindle_table_create: it is
+ *         closed); TRINDLE_E_NOT_FOUND if the supervisor does not count this worker among
+ *         its holders; TRINDLE_E_SUPERVISOR_GONE.
+ */
+TRINDLE_API int trindle_release_table(trindle_t *trindle, trindle_table *table);
 
 /**
  * Takes the oldest notice not yet taken. When none is queued, it looks at the channel (without blocking) for any

@@ -97,7 +97,21 @@ int main(int argc, char **argv)
     {
         nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL); /* the test looks at the status meanwhile */
     }
-    trindle_table_close(prices);
+    /* Given back, its bytes return to the allocator: the table refused for want of quota now fits. */
+    if ((result = trindle_release_table(trindle, prices)) != TRINDLE_OK)
+    {
+        return failed("trindle_release_table", result);
+    }
+    trindle_table *again;
+    if ((result = trindle_allocator_create_table(trindle, scratch, 256 * 1024, 16, 16, 4, &again)) != TRINDLE_OK)
+    {
+        return failed("trindle_allocator_create_table after the release", result);
+    }
+    printf("released; a table of %d bytes fits again\n", 256 * 1024);
+    if ((result = trindle_release_table(trindle, again)) != TRINDLE_OK)
+    {
+        return failed("trindle_release_table", result);
+    }
     trindle_close(trindle);
     return 0;
 }

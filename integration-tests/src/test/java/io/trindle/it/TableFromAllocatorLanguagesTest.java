@@ -80,6 +80,11 @@ class TableFromAllocatorLanguagesTest
                 expect(status, " (made by " + worker + ")\",\"keysInUse\":1,\"keyLimit\":1792,");
             }
             Files.writeString(directory.resolve("go"), "");
+            // Each gives its table back (trindle_release_table, Connection.release): the quota returns.
+            for (final String worker : WORKERS)
+            {
+                trindle.awaitStdout(worker + " | released; a table of 262144 bytes fits again");
+            }
             assertEquals(0, trindle.waitFor(Duration.ofSeconds(120)), trindle.output());
         }
     }
