@@ -159,6 +159,16 @@ public final class Table implements AutoCloseable
      */
     public static Table create(final TableShape shape)
     {
+        return create(shape, "table");
+    }
+
+    /**
+     * As {@link #create(TableShape)}, under a name for messages. The table keeps the memfd's first open file
+     * description, which no handle it gives out shares ({@link Handle#duplicate} reopens): a supervisor recovers
+     * dead writers ({@link #recoverDeadWriters}) through it.
+     */
+    public static Table create(final TableShape shape, final String name)
+    {
         final int fd = Memfd.memfdCreate("trindle-table", Memfd.MFD_CLOEXEC | Memfd.MFD_ALLOW_SEALING);
         try
         {
@@ -191,7 +201,7 @@ public final class Table implements AutoCloseable
         }
         final Handle handle = new Handle(Handle.nextObjectId(), ObjectKind.TABLE, Rights.TABLE_ALL, fd, 0,
             shape.fileLength());
-        return open(handle, "table");
+        return open(handle, name);
     }
 
     /**

@@ -210,9 +210,8 @@ final class ObjectTable implements AutoCloseable
     private final Map<String, Segment> segments = new LinkedHashMap<>();
     private final Allocations allocations = new Allocations();
     private final Map<String, Allocations.Allocator> allocators = new LinkedHashMap<>();
-    /** Each table of the config as made, and the supervisor's own mapping of it for recovering dead writers. */
+    /** Each table of the config as made: the supervisor's own mapping, through which it recovers dead writers. */
     private final Map<String, Table> tables = new LinkedHashMap<>();
-    private final Map<String, Table> recoverers = new LinkedHashMap<>();
 
     ObjectTable(final PipelineConfig config)
     {
@@ -242,9 +241,8 @@ final class ObjectTable implements AutoCloseable
             }
             for (final TableConfig table : config.tables().values())
             {
-                final Table made = Table.create(table.shape());
+                final Table made = Table.create(table.shape(), table.name());
                 tables.put(table.name(), made);
-                recoverers.put(table.name(), Table.mapForRecovery(made.handle(), table.name()));
                 allocations.charge(allocations.pipeline(), made.handle().objectId(), made.handle().size());
             }
             for (final PipeConfig pipe : config.pipes().values())
@@ -376,7 +374,7 @@ final class ObjectTable implements AutoCloseable
     Map<String, Table.Recovery> recoverTables()
     {
         final Map<String, Table.Recovery> recovered = new LinkedHashMap<>();
-        for (final Map.Entry<String, Table> table : recoverers.entrySet())
+        for (final Map.Entry<String, Table> table : tables.entrySet())
         {
             final Table.Recovery recovery = table.getValue().recoverDeadWriters();
             if (recovery.commitsCaught())
@@ -390,7 +388,7 @@ final class ObjectTable implements AutoCloseable
     /** @return each table of the config as its header counts it now, in file order. */
     List<Snapshot.Table> tableCounts()
     {
-        return counts(recoverers.values());
+        return counts(tables.values());
     }
 
     /** @return each of {@code tables} as its header counts it now, under its name. */
@@ -402,11 +400,6 @@ final class ObjectTable implements AutoCloseable
         return counts;
     }
 
-    /** @return the tables of the config, by name, in file order. */
-    Map<String, Table> tables()
-    {
-        return Collections.unmodifiableMap(recoverers);
-    }
 
     /** @return the config's allocator named {@code name}, or {@code null}. */
     Allocations.Allocator allocator(final String name)
@@ -597,7 +590,6 @@ final class ObjectTable implements AutoCloseable
             }
         }
         segments.values().forEach(Segment::close);
-        recoverers.values().forEach(Table::close);
         tables.values().forEach(Table::close);
         allocators.values().forEach(allocator -> allocator.master.close());
     }
