@@ -444,6 +444,30 @@ final class LaneReader
         return true;
     }
 
+    /** @return the next position this reader reads. */
+    long position()
+    {
+        return position;
+    }
+
+    /** @return everything before this position was released. */
+    long released()
+    {
+        return released;
+    }
+
+    /**
+     * Reads again from the release position: everything read since the last release is read once more. Its records
+     * are still in the ring, since no sender fills past the head.
+     */
+    void rewind()
+    {
+        if (state == LaneState.OPEN)
+        {
+            position = released;
+        }
+    }
+
     /**
      * Releases everything before {@code end}: stores the head with release, then wakes senders waiting for
      * room, if any announced that they sleep.

@@ -210,6 +210,75 @@ public final class LaneSender implements AutoCloseable
         return true;
     }
 
+    /**
+     * Starts a new lane at {@code position} instead of 0, as a lane that replaces another does (docs/pipe-format.md
+     * §9), so that its messages take the positions they had in a lane elsewhere: for the bridge that fills a lane with
+     * what another host's lane carried (docs/hosts.md). Only an exclusive sender, before anything was sent and before
+     * any receiver opened the lane (a receiver starts at the head it reads when it opens).
+     *
+     * @throws IllegalStateException    if the lane was used already.
+     * @throws IllegalArgumentException if {@code position} is negative or not a multiple of 16.
+     */
+    public void startAt(final long position)
+    {
+        if (position < 0 || (position & (LaneDescriptor.RECORD_ALIGNMENT - 1)) != 0)
+        {
+            throw new IllegalArgumentException("position=" + position + " is not a record position (a multiple of " +
+                LaneDescriptor.RECORD_ALIGNMENT + ", not negative)");
+        }
+        if (!exclusive || ended || ownTail != 0 || (long)LONG.getAcquire(header, (long)TAIL_OFFSET) != 0 ||
+            (long)LONG.getAcquire(header, (long)HEAD_OFFSET) != 0)
+        {
+            throw new IllegalStateException("lane " + lane.laneId + " of pipe 0x" + Long.toHexString(lane.pipeId) +
+                " was used already, or its sender is not exclusive: it cannot start at " + position);
+        }
+        LONG.setRelease(header, (long)HEAD_OFFSET, position);
+        LONG.setRelease(header, (long)TAIL_OFFSET, position);
+        headCache = position;
+        ownTail = position;
+    }
+
+    /** @return the lane's head: everything before it was released by its receiver (a value its receiver wrote). */
+    public long head()
+    {
+        return (long)LONG.getAcquire(header, (long)HEAD_OFFSET);
+    }
+
+    /** @return where the next claim of this sender starts, before any padding to the ring's end. */
+    public long tail()
+    {
+        return exclusive ? ownTail : (long)LONG.getAcquire(header, (long)TAIL_OFFSET);
+    }
+
+    /**
+     * Fills the lane with padding up to {@code position}, waiting for room up to {@code timeoutNanos} (negative: no
+     * limit), so that the next message is claimed there (or at the ring's start, if it would not fit before the end):
+     * the bridge's way of keeping another lane's positions when that lane skipped some (a message that did not
+     * cross, padding its sender left). Records of padding never cross the ring's end. An exclusive sender only.
+     *
+     * @return whether the tail reached {@code position}; {@code false} if the time ran out (padding made so far
+     *         stays, and a later call goes on from it).
+     */
+    public boolean padTo(final long position, final long timeoutNanos)
+    {
+        if (!exclusive)
+        {
+            throw new IllegalStateException("only an exclusive sender pads to a position");
+        }
+        while (ownTail < position)
+        {
+            final long toEnd = capacity - (ownTail & mask);
+            final int chunk = (int)Math.min(position - ownTail, toEnd);
+            final long claim = claimWaiting(chunk - RECORD_HEADER_LENGTH, TYPE_PADDING, timeoutNanos);
+            if (claim == FULL)
+            {
+                return false;
+            }
+            commit(claim);
+        }
+        return true;
+    }
+
     /** @return the generation of the lane this sender sends on: how many times it moved (see {@link #moveTo}). */
     public int generation()
     {

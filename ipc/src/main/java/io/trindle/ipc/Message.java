@@ -148,6 +148,12 @@ public final class Message
         return sequence;
     }
 
+    /** @return the position just after the message's record: where its lane's release goes once it is released. */
+    public long end()
+    {
+        return end;
+    }
+
     /** @return the payload length in bytes. */
     public int length()
     {
