@@ -41,6 +41,7 @@ import java.util.stream.Stream;
  *   trindle run FILE              start the pipeline FILE describes and supervise it until it ends
  *       [--log-format text|json] [--log-time local|utc|none]   its log: see {@link Log}
  *       [--metrics HOST:PORT]     serve Prometheus metrics there: see {@link MetricsEndpoint}
+ *       [--host NAME]             run as the supervisor of host NAME of the config's hosts: see {@link #onHost}
  *   trindle validate FILE         check FILE and say what is wrong, with file:line:column; start nothing
  *   trindle status [NAME] [--json]  show a running pipeline's workers and pipes; without NAME, every one's
  *   trindle top [NAME]            show running pipelines live, redrawn every second (--once --json: one frame)
@@ -227,9 +228,10 @@ public final class Main implements Callable<Integer>
         {
             final PipelineConfig config = PipelineConfigParser.parse(file);
             PipeCycles.warnings(config).forEach(err::println);
-            out.printf("%s: valid: pipeline '%s' with %d worker(s), %d pipe(s), %d segment(s)%s%n", file,
+            out.printf("%s: valid: pipeline '%s' with %d worker(s), %d pipe(s), %d segment(s)%s%s%n", file,
                 config.name(), config.workers().size(), config.pipes().size(), config.segments().size(),
-                config.tables().isEmpty() ? "" : ", " + config.tables().size() + " table(s)");
+                config.tables().isEmpty() ? "" : ", " + config.tables().size() + " table(s)",
+                config.hosts().isEmpty() ? "" : ", on hosts " + String.join(", ", config.hosts().keySet()));
             return 0;
         }
         catch (final ConfigException e)
@@ -292,6 +294,10 @@ public final class Main implements Callable<Integer>
         try
         {
             parsed = parsed == null ? null : derive.apply(parsed);
+            if (parsed != null)
+            {
+                checkHostChosen(parsed);
+            }
             for (final String pipe : recordings.keySet())
             {
                 if (parsed != null && !parsed.pipes().containsKey(pipe))
@@ -495,6 +501,53 @@ public final class Main implements Callable<Integer>
             }
         }
         return status;
+    }
+
+    /**
+     * {@code trindle run --host}: the pipeline as the supervisor of one of its hosts runs it.
+     *
+     * @param host the host this supervisor runs as, or {@code null} for none given.
+     * @return {@code config} for {@code host} ({@link PipelineConfig#forHost}); {@code config} itself without one.
+     * @throws IllegalArgumentException saying what to do instead, when {@code config} declares hosts and
+     *                                  {@code host} is {@code null}, when it declares none and {@code host} is
+     *                                  given, or when {@code host} is not one of them.
+     */
+    static PipelineConfig onHost(final PipelineConfig config, final String host)
+    {
+        if (host == null)
+        {
+            checkHostChosen(config);
+            return config;
+        }
+        if (config.hosts().isEmpty())
+        {
+            throw new IllegalArgumentException("--host " + host + ": pipeline '" + config.name() + "' declares no " +
+                "hosts (" + config.file() + " has no 'hosts' section), so it runs on this machine alone, with one " +
+                "supervisor: leave --host out");
+        }
+        try
+        {
+            return config.forHost(host);
+        }
+        catch (final IllegalArgumentException e)
+        {
+            throw new IllegalArgumentException("--host " + host + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * @throws IllegalArgumentException if {@code config} places its workers on hosts, but no host was chosen to
+     *                                  run as: one supervisor cannot run a pipeline that spans machines.
+     */
+    private static void checkHostChosen(final PipelineConfig config)
+    {
+        if (config.host() == null && !config.hosts().isEmpty())
+        {
+            throw new IllegalArgumentException("pipeline '" + config.name() + "' places its workers on hosts " +
+                String.join(", ", config.hosts().keySet()) + ": start one supervisor per host, each with --host " +
+                "NAME (e.g. trindle run " + config.file() + " --host " + config.hosts().keySet().iterator().next() +
+                ")");
+        }
     }
 
     /** Workers run in their own directories: make every class path entry absolute. */

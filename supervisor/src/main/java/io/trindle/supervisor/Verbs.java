@@ -44,6 +44,9 @@ final class Verbs
     static final String EXIT_ASK_0 = "0:the supervisor answered";
     static final String EXIT_ASK_1 = "1:no pipeline is running, no supervisor answered, or it refused";
     static final String EXIT_USAGE = "2:usage error";
+    /** What a verb's NAME is. */
+    static final String PIPELINE_NAME = "the pipeline, as its config names it (NAME@HOST for the supervisor of one " +
+        "of its hosts)";
 
     private Verbs()
     {
@@ -82,14 +85,14 @@ final class Verbs
     /** A verb for the running pipeline NAME, or without NAME for every one or the only one. */
     abstract static class PipelineVerb extends Verb
     {
-        @Parameters(paramLabel = "NAME", arity = "0..1", description = "the pipeline, as its config names it")
+        @Parameters(paramLabel = "NAME", arity = "0..1", description = PIPELINE_NAME)
         String name;
     }
 
     /** A verb for one pipe of the running pipeline NAME. */
     abstract static class PipeVerb extends Verb
     {
-        @Parameters(index = "0", paramLabel = "NAME", description = "the pipeline, as its config names it")
+        @Parameters(index = "0", paramLabel = "NAME", description = PIPELINE_NAME)
         String name;
         @Parameters(index = "1", paramLabel = "PIPE", description = "the pipe, as the config names it")
         String pipe;
@@ -180,6 +183,11 @@ final class Verbs
             "the first, into a recording in DIR (as trindle record does, for trindle run-worker --input); may be " +
             "given for several pipes"})
         private Map<String, Path> record = new LinkedHashMap<>();
+        @Option(names = "--host", paramLabel = "NAME", description = {"run as the supervisor of host NAME of the " +
+            "config's 'hosts': start the workers placed on it, and bridge its pipes to the other hosts' supervisors " +
+            "(docs/hosts.md); needed when the config has hosts, refused when it has none. status, stop and " +
+            "journal then know this supervisor as PIPELINE@NAME (e.g. wordcount@a)"})
+        private String host;
 
         @Override
         public Integer call()
@@ -202,7 +210,7 @@ final class Verbs
             }
             final JournalConfig journalOption = noJournal ? JournalConfig.NONE :
                 journal == null ? null : new JournalConfig(true, journal.toAbsolutePath());
-            return Main.runPipeline(file, listen, journalOption, record, UnaryOperator.identity(),
+            return Main.runPipeline(file, listen, journalOption, record, config -> Main.onHost(config, host),
                 logOptions.log(commandLine(), out(), err()));
         }
     }
@@ -210,7 +218,8 @@ final class Verbs
     @Command(name = "run-worker", description = {"run one worker of FILE alone, fed by recordings; print its output",
         "Each pipe WORKER receives is sent a recording (trindle record, or trindle run --record): --input PIPE=DIR " +
         "for each. What it sends is printed, a line per message, as trindle tap prints it. Its segments and " +
-        "allocators are the config's. The pipeline is named NAME-WORKER, so it can run beside NAME itself."},
+        "allocators are the config's. The pipeline is named NAME-WORKER, so it can run beside NAME itself; it runs " +
+        "on this machine, whatever host the config places WORKER on."},
         exitCodeList = {EXIT_RUN_0, EXIT_RUN_1, EXIT_RUN_2, EXIT_RUN_3, EXIT_RUN_4})
     static final class RunWorkerCommand extends FileVerb
     {
@@ -398,7 +407,7 @@ final class Verbs
         exitCodeList = {EXIT_ASK_0, EXIT_ASK_1, EXIT_USAGE})
     static final class RestartCommand extends Verb
     {
-        @Parameters(index = "0", paramLabel = "NAME", description = "the pipeline, as its config names it")
+        @Parameters(index = "0", paramLabel = "NAME", description = PIPELINE_NAME)
         private String name;
         @Parameters(index = "1", paramLabel = "WORKER[.N]", description = "the worker, or its replica N")
         private String worker;
@@ -419,7 +428,7 @@ final class Verbs
         exitCodeList = {EXIT_ASK_0, EXIT_ASK_1, EXIT_USAGE})
     static final class RevokeCommand extends Verb
     {
-        @Parameters(index = "0", paramLabel = "NAME", description = "the pipeline, as its config names it")
+        @Parameters(index = "0", paramLabel = "NAME", description = PIPELINE_NAME)
         private String name;
         @Parameters(index = "1", paramLabel = "WORKER[.N]", description = "the worker, or its replica N")
         private String worker;
@@ -617,7 +626,7 @@ final class Verbs
         exitCodeList = {EXIT_ASK_0, EXIT_ASK_1, EXIT_USAGE})
     static final class GrantCommand extends Verb
     {
-        @Parameters(index = "0", paramLabel = "NAME", description = "the pipeline, as its config names it")
+        @Parameters(index = "0", paramLabel = "NAME", description = PIPELINE_NAME)
         private String name;
         @Parameters(index = "1", paramLabel = "WORKER[.N]", description = "the worker, or its replica N")
         private String worker;
@@ -645,7 +654,7 @@ final class Verbs
             "refused, or less than asked came back within 3s", EXIT_USAGE})
     static final class ReclaimCommand extends Verb
     {
-        @Parameters(index = "0", paramLabel = "NAME", description = "the pipeline, as its config names it")
+        @Parameters(index = "0", paramLabel = "NAME", description = PIPELINE_NAME)
         private String name;
         @Parameters(index = "1", paramLabel = "ALLOCATOR", description = "the allocator, as the config names it")
         private String allocator;

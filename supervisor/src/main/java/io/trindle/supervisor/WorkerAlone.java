@@ -28,7 +28,8 @@ import java.util.Map;
  * {@code trindle run-worker FILE WORKER --input PIPE=DIR}: the pipeline that runs one worker of a config alone. Each
  * pipe it receives is fed by a {@link ReplayWorker} sending a recording; each pipe it sends into is received by a
  * {@link ReplayWorker} that prints every message. Its segments and allocators are the config's. The pipeline is named
- * {@code NAME-WORKER}, so that it can run beside the pipeline itself.
+ * {@code NAME-WORKER}, so that it can run beside the pipeline itself. It runs on this machine, with the config's
+ * hosts left aside: a worker the config places on another host is run here alone all the same.
  */
 final class WorkerAlone
 {
@@ -61,7 +62,7 @@ final class WorkerAlone
         final Map<String, SegmentConfig> segments = new LinkedHashMap<>();
         final Map<String, TableConfig> tables = new LinkedHashMap<>();
         final Map<String, WorkerConfig> workers = new LinkedHashMap<>();
-        workers.put(name, worker);
+        workers.put(name, worker.withHosts(List.of()));
         for (final Map.Entry<String, Rights> grant : worker.grants().entrySet())
         {
             final String object = grant.getKey();

@@ -1,5 +1,7 @@
 package io.trindle.supervisor;
 
+import io.trindle.supervisor.config.PipelineConfig;
+import io.trindle.supervisor.config.PipelineConfigParser;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -12,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -279,6 +282,61 @@ class MainTest
         {
             assertTrue(QuickVerbs.run(args, discard, discard).isEmpty(), args.toString());
         }
+    }
+
+    @Test
+    void shouldRunAPipelineOfHostsOnlyAsTheSupervisorOfOneOfThem() throws Exception
+    {
+        final String hosts = Files.writeString(directory.resolve("wordcount.yaml"), """
+            hosts:
+              a: { address: 127.0.0.1:40101 }
+              bravo: { address: 127.0.0.1:40102 }
+            pipes:
+              lines: {}
+            workers:
+              writer: { command: [sh, -c, "true"], grants: { lines: send } }
+              reader: { command: [sh, -c, "true"], host: bravo, grants: { lines: receive } }
+            """).toString();
+        final String alone = Files.writeString(directory.resolve("alone.yaml"), """
+            workers:
+              writer: { command: [sh, -c, "true"] }
+            """).toString();
+
+        final Outcome noHost = trindle("run", "--log-time", "none", hosts);
+        assertEquals(2, noHost.status(), noHost.toString());
+        assertEquals("trindle: pipeline 'wordcount' places its workers on hosts a, bravo: start one supervisor per " +
+            "host, each with --host NAME (e.g. trindle run " + hosts + " --host a)\ntrindle: nothing was started\n",
+            noHost.err());
+        final Outcome unknown = trindle("run", "--log-time", "none", "--host", "brav", hosts);
+        assertEquals(2, unknown.status(), unknown.toString());
+        assertEquals("trindle: --host brav: pipeline 'wordcount' has no host 'brav'; did you mean 'bravo'? (its " +
+            "hosts: a, bravo)\ntrindle: nothing was started\n", unknown.err());
+        final Outcome single = trindle("run", "--log-time", "none", alone, "--host", "a");
+        assertEquals(2, single.status(), single.toString());
+        assertEquals("trindle: --host a: pipeline 'alone' declares no hosts (" + alone + " has no 'hosts' section), " +
+            "so it runs on this machine alone, with one supervisor: leave --host out\ntrindle: nothing was started\n",
+            single.err());
+        assertEquals("", noHost.out() + unknown.out() + single.out());
+
+        // With a host: the pipeline of that host's supervisor, named after both.
+        final PipelineConfig config = PipelineConfigParser.parse(Path.of(hosts));
+        assertEquals("wordcount@bravo", Main.onHost(config, "bravo").name());
+        assertEquals("alone", Main.onHost(PipelineConfigParser.parse(Path.of(alone)),
+            null).name());
+        // A worker alone runs on this machine, whatever host the config places it on.
+        final PipelineConfig reader = WorkerAlone.derive(config, "writer", Map.of(), null);
+        assertEquals(Map.of(), reader.hosts());
+        assertEquals(List.of(), reader.workers().get("writer").hosts());
+
+        final Outcome valid = trindle("validate", hosts);
+        assertEquals(hosts + ": valid: pipeline 'wordcount' with 2 worker(s), 1 pipe(s), 0 segment(s), on hosts a, " +
+            "bravo\n", valid.out());
+        assertTrue(trindle("run", "--help").out().contains("--host=NAME"));
+        // The supervisor of one host is asked by its name, @ and all.
+        final Outcome status = trindle("status", "nobody-" + ProcessHandle.current().pid() + "@bravo");
+        assertEquals(1, status.status(), status.toString());
+        assertTrue(status.err().startsWith("trindle: no pipeline 'nobody-" + ProcessHandle.current().pid() +
+            "@bravo' is running"), status.err());
     }
 
     @Test

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -28,7 +29,7 @@ import java.util.regex.Pattern;
  *
  * <p>Longer than the ~400 lines a class here should stay under, on purpose: it reads every key of the config format,
  * in the order supervisor/README.md documents them, so the format has one reader to compare with its doc; the
- * checks that span sections live apart ({@link GrantChecker}, {@link Limits}).
+ * checks that span sections live apart ({@link GrantChecker}, {@link HostChecker}, {@link Limits}).
  */
 final class ConfigReader
 {
@@ -42,15 +43,16 @@ final class ConfigReader
     static final Pattern ENVIRONMENT_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     static final List<String> TOP_KEYS = List.of("name", "pipes", "segments", "tables", "workers", "metrics",
-        "allocators", "journal");
+        "allocators", "journal", "hosts");
     static final List<String> TABLE_KEYS = List.of("size", "key", "value", "writers");
     static final List<String> JOURNAL_KEYS = List.of("directory");
+    static final List<String> HOST_KEYS = List.of("address", "driver");
     static final List<String> PIPE_KEYS = List.of("lane", "partition", "durable");
     static final List<String> SEGMENT_KEYS = List.of("size", "allocator");
     static final List<String> ALLOCATOR_KEYS = List.of("quota");
     static final List<String> WORKER_KEYS = List.of(
         "command", "run", "java", "classpath", "env", "cwd", "replicas", "grants", "restart", "stop-timeout",
-        "ready-timeout", "sandbox", "restart-safe", "stdin", "stdout", "ready");
+        "ready-timeout", "sandbox", "restart-safe", "stdin", "stdout", "ready", "host");
     static final List<String> LAUNCH_KEYS = List.of("command", "run", "java");
     static final List<String> RESTART_KEYS = List.of("policy", "backoff", "intensity");
     static final List<String> METRICS_KEYS = List.of("listen");
@@ -68,6 +70,9 @@ final class ConfigReader
     private final Map<String, Node> segmentAllocators = new LinkedHashMap<>();
     /** False when 'workers' was missing, empty or not a mapping: no pipe can be said to lack a worker. */
     private boolean workersKnown = true;
+    /** The node of each pipe's 'lane' and 'durable', to report a pipe that may not cross hosts where it says so. */
+    private final Map<String, Node> laneNodes = new LinkedHashMap<>();
+    private final Map<String, Node> durableNodes = new LinkedHashMap<>();
 
     /** @param surroundings what programs and main classes are checked against ({@link LaunchChecker}). */
     ConfigReader(final Problems problems, final Surroundings surroundings)
@@ -107,8 +112,12 @@ final class ConfigReader
         checkTableNames(tables, pipes, segments, allocators);
         final boolean misspeltWorkers = top.stream().anyMatch(entry -> !TOP_KEYS.contains(entry.key()) &&
             Suggestions.closest(entry.key(), TOP_KEYS).filter("workers"::equals).isPresent());
+        final Map<String, HostConfig> hosts = new LinkedHashMap<>();
+        final List<String> hostNames = readHosts(keys.get("hosts"), name, hosts);
         final List<WorkerDraft> workers = readWorkers(keys.get("workers"), root, misspeltWorkers);
         new GrantChecker(nodes, pipes, segments, allocators, tables, objectsKnown).check(workers, workersKnown);
+        new HostChecker(nodes, hostNames, pipes, segments.keySet(), tables.keySet(), laneNodes, durableNodes)
+            .check(workers);
         new LaunchChecker(problems, surroundings).check(workers);
         final MetricsConfig metrics = readMetrics(keys.get("metrics"));
         final JournalConfig journal = readJournal(keys.get("journal"), file);
@@ -123,7 +132,7 @@ final class ConfigReader
             workerConfigs.put(worker.name, worker.toConfig());
         }
         final PipelineConfig config = new PipelineConfig(file, name, pipes, segments, workerConfigs, metrics,
-            allocators, journal, tables);
+            allocators, journal, tables, hosts);
         for (final WorkerConfig worker : workerConfigs.values())
         {
             final String refusal = GrantMemory.refusal(config, worker);
@@ -212,6 +221,119 @@ final class ConfigReader
             new JournalConfig(true, file.toAbsolutePath().normalize().getParent().resolve(text).normalize());
     }
 
+    /**
+     * Reads {@code hosts:}, putting each valid host in {@code hosts}.
+     *
+     * @param pipeline the pipeline's name, which {@code NAME@HOST} must keep within {@link Limits#MAX_NAME_LENGTH}.
+     * @return the names of the hosts declared, in file order, valid or not; {@code null} when the config has a
+     *         {@code hosts} section that is not a mapping (which hosts it meant is unknown); empty when it has none.
+     */
+    private List<String> readHosts(final Entry section, final String pipeline, final Map<String, HostConfig> hosts)
+    {
+        if (section == null)
+        {
+            return List.of();
+        }
+        final List<Entry> entries = nodes.mapping(section.value(), "'hosts'", "host", "");
+        if (entries == null)
+        {
+            return null;
+        }
+        if (entries.isEmpty())
+        {
+            if (NodeReader.isNull(section.value()) ||
+                section.value() instanceof MappingNode mapping && mapping.getValue().isEmpty())
+            {
+                problems.add(section.keyNode(), "'hosts' is empty: declare each machine the pipeline runs on, e.g. " +
+                    "hosts: { a: { address: 10.0.0.1:40101 }, b: { address: 10.0.0.2:40101 } }, or leave 'hosts' " +
+                    "out to run it on one machine");
+            }
+            return null;
+        }
+        final List<String> names = new ArrayList<>();
+        final Map<String, Entry> addresses = new LinkedHashMap<>();
+        for (final Entry entry : entries)
+        {
+            final String name = entry.key();
+            names.add(name);
+            checkName(entry, "host");
+            final String supervisor = pipeline + "@" + name;
+            if (pipeline != null && NAME.matcher(name).matches() && name.length() <= Limits.MAX_NAME_LENGTH &&
+                supervisor.length() > Limits.MAX_NAME_LENGTH)
+            {
+                problems.add(entry.keyNode(), "host name '" + name + "' is too long for pipeline '" + pipeline +
+                    "': its supervisor is named " + supervisor + ", " + supervisor.length() + " characters, and " +
+                    NAME_LENGTH_RULE + "; give the host a shorter name");
+            }
+            final String what = "host '" + name + "'";
+            if (entry.value() instanceof ScalarNode scalar && !NodeReader.isNull(scalar))
+            {
+                problems.add(scalar, "expected a mapping for " + what + ", found " + NodeReader.describe(scalar) +
+                    "; write " + name + ": { address: " + scalar.getValue() + " }");
+                continue;
+            }
+            final List<Entry> settings = nodes.mapping(entry.value(), what, "key", " in " + what);
+            if (settings == null)
+            {
+                continue;
+            }
+            final Map<String, Entry> keys = nodes.keys(settings, HOST_KEYS, "in " + what);
+            String driver = null;
+            boolean valid = true;
+            if (keys.containsKey("driver"))
+            {
+                final Node node = keys.get("driver").value();
+                driver = nodes.text(node, "'driver' of " + what);
+                valid = driver != null;
+                try
+                {
+                    driver = driver == null ? null : HostConfig.driverOf(driver);
+                }
+                catch (final IllegalArgumentException e)
+                {
+                    problems.add(node, "'driver' of " + what + ": " + e.getMessage());
+                    valid = false;
+                }
+            }
+            final Entry address = keys.get("address");
+            if (address == null)
+            {
+                problems.add(entry.keyNode(), what + " has no 'address': give the HOST:PORT its supervisor receives " +
+                    "bridge traffic at, which the other hosts reach it by, e.g. " + name +
+                    ": { address: 10.0.0.2:40101 }");
+                continue;
+            }
+            final String text = nodes.text(address.value(), "'address' of " + what);
+            if (text == null)
+            {
+                continue;
+            }
+            final HostConfig host;
+            try
+            {
+                host = HostConfig.of(name, text, valid ? driver : null, problems.positionOf(entry.keyNode()));
+            }
+            catch (final IllegalArgumentException e)
+            {
+                problems.add(address.value(), "'address' of " + what + ": " + e.getMessage());
+                continue;
+            }
+            final Entry first = addresses.putIfAbsent(host.hostname().toLowerCase(Locale.ROOT) + ":" + host.port(),
+                entry);
+            if (first != null)
+            {
+                problems.add(address.value(), what + " has the address of host '" + first.key() + "' (" +
+                    nodes.placeOf(first.keyNode(), address.value()) + "), " + text + ": each host's supervisor " +
+                    "receives bridge traffic at an address of its own; give '" + name + "' another address or port");
+            }
+            else if (valid)
+            {
+                hosts.put(name, host);
+            }
+        }
+        return names;
+    }
+
     private String readName(final Entry entry)
     {
         final String name = nodes.text(entry.value(), "'name'");
@@ -269,6 +391,7 @@ final class ConfigReader
                 final Map<String, Entry> keys = nodes.keys(settings, PIPE_KEYS, "in " + what);
                 if (keys.containsKey("lane"))
                 {
+                    laneNodes.put(name, keys.get("lane").value());
                     capacity = laneCapacity(keys.get("lane").value(), "'lane' of " + what, capacity);
                 }
                 if (keys.containsKey("partition"))
@@ -281,6 +404,7 @@ final class ConfigReader
                 if (keys.containsKey("durable"))
                 {
                     final Boolean given = nodes.bool(keys.get("durable").value(), "'durable' of " + what);
+                    durableNodes.put(name, keys.get("durable").value());
                     durable = given != null && given;
                 }
             }
@@ -676,6 +800,10 @@ final class ConfigReader
                 worker.replicas = replicas;
                 worker.replicasNode = node;
             }
+        }
+        if (keys.containsKey("host"))
+        {
+            worker.hostEntry = keys.get("host");
         }
         if (keys.containsKey("grants"))
         {
@@ -1202,6 +1330,13 @@ final class ConfigReader
         Node stdoutNode;
         /** {@code null} until the config says: then it follows from whether the worker is bridged. */
         Readiness ready;
+        /** Its {@code host} as written, or {@code null} when it has none. */
+        Entry hostEntry;
+        /**
+         * The hosts its replicas run on, filled in by {@link HostChecker} once every host is known: empty without
+         * {@code hosts}, {@code null} when its {@code host} is wrong (its placement is unknown).
+         */
+        List<String> hosts = List.of();
 
         WorkerDraft(final String name, final Position position)
         {
@@ -1216,7 +1351,7 @@ final class ConfigReader
                 new Launch.Java(java.mainClass(), java.arguments(), classPath) : launch;
             return new WorkerConfig(name, launched, environment, workingDirectory, replicas, grants, restart,
                 stopTimeout, readyTimeout, sandbox, restartSafe, stdin, stdout,
-                ready != null ? ready : bridged ? Readiness.STARTED : Readiness.MESSAGE, position);
+                ready != null ? ready : bridged ? Readiness.STARTED : Readiness.MESSAGE, hosts, position);
         }
     }
 }

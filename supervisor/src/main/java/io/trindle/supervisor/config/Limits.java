@@ -101,6 +101,13 @@ public final class Limits
     public static final int MAX_LANE_CAPACITY = LaneDescriptor.MAX_CAPACITY;
 
     /**
+     * The largest lane of a pipe whose ends are on two hosts, in bytes: 16MiB. The bridge between the two
+     * supervisors carries each message as one Aeron message, and Aeron's largest is an eighth of its term buffer
+     * (16 MiB by default), 2 MiB: room for a 16 MiB lane's largest message, an eighth of the lane less 16 bytes.
+     */
+    public static final int MAX_BRIDGED_LANE_CAPACITY = 16 << 20;
+
+    /**
      * The largest segment, in bytes: 64 TiB, half the 128 TiB of address space a Linux process has on x86-64 and
      * arm64 (47 bits). The supervisor maps every segment whole, and so does each worker granted it; a larger one
      * could never be mapped. Whether memory backs it is up to the machine.

@@ -21,10 +21,13 @@ public record MetricsConfig(String host, int port)
     public static final String FORM = "write HOST:PORT, e.g. 127.0.0.1:9464 (this machine only), 0.0.0.0:9464 " +
         "(every interface), [::1]:9464, or 127.0.0.1:0 for a free port";
 
-    /** A host name or an IPv4 address: letters, digits, dots and hyphens (and '_', which some local names use). */
-    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9._-]+");
+    /**
+     * A host name or an IPv4 address: letters, digits, dots and hyphens (and '_', which some local names use). A
+     * host's bridge address ({@link HostConfig}) is held to it too.
+     */
+    static final Pattern HOST = Pattern.compile("[A-Za-z0-9._-]+");
     /** An IPv6 address as it stands between brackets, with an optional zone ({@code fe80::1%eth0}). */
-    private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(%[A-Za-z0-9._-]+)?");
+    static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(%[A-Za-z0-9._-]+)?");
 
     /**
      * @throws IllegalArgumentException if the host is not one {@link #parse} takes, or the port is out of range.

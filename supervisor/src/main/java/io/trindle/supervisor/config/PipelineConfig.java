@@ -18,7 +18,10 @@ import java.util.Objects;
  *
  * @param file     the config file, as given to the parser.
  * @param name     the pipeline's name: the top-level {@code name:}, or else the file name without
- *                 {@code .yaml}/{@code .yml}; letters, digits, {@code -} and {@code _}.
+ *                 {@code .yaml}/{@code .yml}; letters, digits, {@code -} and {@code _}. For the supervisor of one
+ *                 host ({@link #forHost}) {@code NAME@HOST}, which names its status socket, journal and run files,
+ *                 so that the supervisors of two hosts can run on one machine; {@link #pipelineName()} is
+ *                 {@code NAME} alone.
  * @param pipes    pipe name → pipe, in file order.
  * @param segments segment name → segment, in file order.
  * @param workers  worker name → worker, in file order.
@@ -26,6 +29,9 @@ import java.util.Objects;
  * @param allocators allocator name → root allocator ({@code allocators:}), in file order.
  * @param journal  where the journal is kept ({@code journal:}); {@link JournalConfig#DEFAULT} without it.
  * @param tables   table name → table ({@code tables:}), in file order.
+ * @param hosts    host name → host ({@code hosts:}), in file order; empty when the pipeline runs on one machine.
+ * @param host     the host this pipeline's supervisor runs as ({@code trindle run --host}; see {@link #forHost}), or
+ *                 {@code null}: the whole pipeline, as the file declares it.
  */
 public record PipelineConfig(
     Path file,
@@ -36,14 +42,18 @@ public record PipelineConfig(
     MetricsConfig metrics,
     Map<String, AllocatorConfig> allocators,
     JournalConfig journal,
-    Map<String, TableConfig> tables)
+    Map<String, TableConfig> tables,
+    Map<String, HostConfig> hosts,
+    String host)
 {
     /**
      * @throws IllegalArgumentException if the pipeline passes a limit that spans workers: more than
      *                                  {@link Limits#MAX_WORKER_PROCESSES} processes in all, more than
      *                                  {@link Limits#MAX_SENDERS_PER_PIPE} sending processes on a pipe, or a
      *                                  receiving worker with more than {@link Limits#MAX_RECEIVER_REPLICAS}
-     *                                  replicas.
+     *                                  replicas; or if a worker is placed on a host the pipeline does not declare,
+     *                                  on none while it declares some, or {@code host} is not one of them or not
+     *                                  the suffix of {@code name}.
      */
     public PipelineConfig
     {
@@ -55,6 +65,8 @@ public record PipelineConfig(
         allocators = Collections.unmodifiableMap(new LinkedHashMap<>(allocators));
         Objects.requireNonNull(journal, "journal");
         tables = Collections.unmodifiableMap(new LinkedHashMap<>(tables));
+        hosts = Collections.unmodifiableMap(new LinkedHashMap<>(hosts));
+        checkPlacement(name, workers, hosts, host);
         final long processes = workers.values().stream().mapToLong(WorkerConfig::replicas).sum();
         if (processes > Limits.MAX_WORKER_PROCESSES)
         {
@@ -81,6 +93,24 @@ public record PipelineConfig(
                     Limits.MAX_SENDERS_PER_PIPE);
             }
         }
+    }
+
+    /** The whole pipeline, as the file declares it (no {@link #host()} chosen). */
+    public PipelineConfig(final Path file, final String name, final Map<String, PipeConfig> pipes,
+        final Map<String, SegmentConfig> segments, final Map<String, WorkerConfig> workers,
+        final MetricsConfig metrics, final Map<String, AllocatorConfig> allocators, final JournalConfig journal,
+        final Map<String, TableConfig> tables, final Map<String, HostConfig> hosts)
+    {
+        this(file, name, pipes, segments, workers, metrics, allocators, journal, tables, hosts, null);
+    }
+
+    /** A pipeline that runs on one machine: it declares no hosts. */
+    public PipelineConfig(final Path file, final String name, final Map<String, PipeConfig> pipes,
+        final Map<String, SegmentConfig> segments, final Map<String, WorkerConfig> workers,
+        final MetricsConfig metrics, final Map<String, AllocatorConfig> allocators, final JournalConfig journal,
+        final Map<String, TableConfig> tables)
+    {
+        this(file, name, pipes, segments, workers, metrics, allocators, journal, tables, Map.of());
     }
 
     /** A pipeline without tables. */
@@ -119,7 +149,67 @@ public record PipelineConfig(
      */
     public PipelineConfig withMetrics(final MetricsConfig listen)
     {
-        return new PipelineConfig(file, name, pipes, segments, workers, listen, allocators, journal, tables);
+        return new PipelineConfig(file, name, pipes, segments, workers, listen, allocators, journal, tables, hosts,
+            host);
+    }
+
+    /**
+     * @param chosen one of {@link #hosts()}.
+     * @return this pipeline as the supervisor of host {@code chosen} runs it: {@link #host()} is {@code chosen}
+     *         and {@link #name()} is {@code NAME@HOST}; the rest is the whole pipeline's, so that each supervisor
+     *         knows every worker and pipe, and starts the workers placed on its host
+     *         ({@link WorkerConfig#hostOf}).
+     * @throws IllegalArgumentException naming the declared hosts (and the nearest to {@code chosen}) if
+     *                                  {@code chosen} is not one of them, or the pipeline declares none.
+     */
+    public PipelineConfig forHost(final String chosen)
+    {
+        Objects.requireNonNull(chosen, "host");
+        if (hosts.isEmpty())
+        {
+            throw new IllegalArgumentException("pipeline '" + pipelineName() + "' declares no hosts: it runs on " +
+                "one machine, with one supervisor");
+        }
+        if (!hosts.containsKey(chosen))
+        {
+            throw new IllegalArgumentException("pipeline '" + pipelineName() + "' has no host '" + chosen + "'" +
+                Suggestions.didYouMean(chosen, hosts.keySet()) + " (its hosts: " + String.join(", ", hosts.keySet()) +
+                ")");
+        }
+        return new PipelineConfig(file, pipelineName() + "@" + chosen, pipes, segments, workers, metrics, allocators,
+            journal, tables, hosts, chosen);
+    }
+
+    /**
+     * @return the pipeline's own name, as its file gives it: {@link #name()} without the {@code @HOST} of
+     *         {@link #forHost}; {@link #name()} itself when no host is chosen.
+     */
+    public String pipelineName()
+    {
+        return host == null ? name : name.substring(0, name.length() - host.length() - 1);
+    }
+
+    /**
+     * Checks that every worker is placed on declared hosts only, on at least one when there are hosts, and that
+     * the chosen host is one of them and ends the name.
+     */
+    private static void checkPlacement(final String name, final Map<String, WorkerConfig> workers,
+        final Map<String, HostConfig> hosts, final String host)
+    {
+        for (final WorkerConfig worker : workers.values())
+        {
+            if (!hosts.keySet().containsAll(worker.hosts()) || worker.hosts().isEmpty() != hosts.isEmpty())
+            {
+                throw new IllegalArgumentException("worker " + worker.name() + " has hosts=" + worker.hosts() +
+                    ", but the pipeline's are hosts=" + hosts.keySet() + ": a worker is placed on the pipeline's " +
+                    "hosts only, on at least one when there are any");
+            }
+        }
+        if (host != null && (!hosts.containsKey(host) || !name.endsWith("@" + host)))
+        {
+            throw new IllegalArgumentException("host=" + host + " is not one of hosts=" + hosts.keySet() +
+                " ending name=" + name);
+        }
     }
 
     /**

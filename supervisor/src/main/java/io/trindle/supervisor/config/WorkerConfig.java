@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -35,6 +36,10 @@ import java.util.Objects;
  * @param stdin            the pipe the program's stdin reads through the stdio bridge, or {@code null}.
  * @param stdout           the pipe the program's stdout writes through the stdio bridge, or {@code null}.
  * @param ready            when a started process counts as ready.
+ * @param hosts            the hosts its replicas run on, as written ({@code host: a}, or {@code host: [a, b]}:
+ *                         replica r on the host at r modulo the list's length, see {@link #hostOf}); the first host
+ *                         the config declares when it names none; empty when the config has no {@code hosts}
+ *                         section (every worker runs on the one machine). At most {@code replicas} long.
  * @param position         where the worker is declared (its name).
  */
 public record WorkerConfig(
@@ -52,6 +57,7 @@ public record WorkerConfig(
     Stdio stdin,
     Stdio stdout,
     Readiness ready,
+    List<String> hosts,
     Position position)
 {
     /**
@@ -82,9 +88,21 @@ public record WorkerConfig(
             restartSafe, null, null, Readiness.MESSAGE, position);
     }
 
+    /** A worker of a pipeline that runs on one machine: it names no host. */
+    public WorkerConfig(final String name, final Launch launch, final Map<String, String> environment,
+        final Path workingDirectory, final int replicas, final Map<String, Rights> grants, final RestartPolicy restart,
+        final Duration stopTimeout, final Duration readyTimeout, final SandboxConfig sandbox,
+        final boolean restartSafe, final Stdio stdin, final Stdio stdout, final Readiness ready,
+        final Position position)
+    {
+        this(name, launch, environment, workingDirectory, replicas, grants, restart, stopTimeout, readyTimeout, sandbox,
+            restartSafe, stdin, stdout, ready, List.of(), position);
+    }
+
     /**
-     * @throws IllegalArgumentException if {@code replicas} is not within [1, {@link Limits#MAX_WORKER_PROCESSES}]
-     *                                  or a timeout is not within (0, {@link Limits#MAX_DURATION}].
+     * @throws IllegalArgumentException if {@code replicas} is not within [1, {@link Limits#MAX_WORKER_PROCESSES}],
+     *                                  a timeout is not within (0, {@link Limits#MAX_DURATION}], or there are more
+     *                                  hosts than replicas.
      */
     public WorkerConfig
     {
@@ -96,6 +114,7 @@ public record WorkerConfig(
         Objects.requireNonNull(position, "position");
         environment = Collections.unmodifiableMap(new LinkedHashMap<>(environment));
         grants = Collections.unmodifiableMap(new LinkedHashMap<>(grants));
+        hosts = List.copyOf(hosts);
         if (replicas < 1 || replicas > Limits.MAX_WORKER_PROCESSES)
         {
             throw new IllegalArgumentException("replicas=" + replicas + " must be from 1 to " +
@@ -103,6 +122,36 @@ public record WorkerConfig(
         }
         Limits.checkDuration("stopTimeout", stopTimeout);
         Limits.checkDuration("readyTimeout", readyTimeout);
+        if (hosts.size() > replicas)
+        {
+            throw new IllegalArgumentException("hosts=" + hosts + " are more than replicas=" + replicas);
+        }
+    }
+
+    /**
+     * @param replica a replica of the worker, from 0 to {@code replicas - 1}.
+     * @return the host that replica runs on: {@code hosts().get(replica % hosts().size())}; {@code null} when the
+     *         worker names no host (the config has no {@code hosts} section).
+     * @throws IllegalArgumentException if {@code replica} is not one of the worker's.
+     */
+    public String hostOf(final int replica)
+    {
+        if (replica < 0 || replica >= replicas)
+        {
+            throw new IllegalArgumentException("replica=" + replica + " is not from 0 to " + (replicas - 1) +
+                " (worker " + name + ")");
+        }
+        return hosts.isEmpty() ? null : hosts.get(replica % hosts.size());
+    }
+
+    /**
+     * @return this worker placed on {@code hosts} instead ({@code List.of()}: on no host, as {@code trindle
+     *         run-worker} runs it, on this machine alone).
+     */
+    public WorkerConfig withHosts(final List<String> hosts)
+    {
+        return new WorkerConfig(name, launch, environment, workingDirectory, replicas, grants, restart, stopTimeout,
+            readyTimeout, sandbox, restartSafe, stdin, stdout, ready, hosts, position);
     }
 
     /**

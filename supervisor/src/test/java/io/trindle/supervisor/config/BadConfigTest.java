@@ -58,7 +58,8 @@ class BadConfigTest
             "send-and-receive", "unknown-right", "write-without-read", "no-launch", "two-launches", "empty-command",
             "bad-replicas", "bad-timeouts", "bad-names", "missing-workers", "empty-workers", "unknown-top-level-key",
             "too-many-senders", "too-many-receiver-replicas", "too-many-replicas", "too-long-durations",
-            "too-large-numbers", "too-deep", "too-long-names", "alias-bomb", "too-many-problems", "stdio"))
+            "too-large-numbers", "too-deep", "too-long-names", "alias-bomb", "too-many-problems", "stdio",
+            "bad-hosts", "bad-hosts-empty", "bad-hosts-not-a-mapping", "bad-hosts-undeclared"))
         {
             assertTrue(names.contains(rule + ".yaml"), "no bad file for rule " + rule);
         }

@@ -76,7 +76,7 @@ class HostileFileTest
         // the token's length: five together pass the deadline. Read in one buffer, each takes milliseconds.
         final String token = "x".repeat(Limits.MAX_CONFIG_BYTES - 100);
         final String unknown = "long.yaml:2:1: unknown key 'note' at the top level (valid keys: name, pipes, " +
-            "segments, tables, workers, metrics, allocators, journal)";
+            "segments, tables, workers, metrics, allocators, journal, hosts)";
         assertTimeoutPreemptively(DEADLINE, () ->
         {
             assertEquals("long", PipelineConfigParser.parse(Path.of("long.yaml"),
@@ -119,7 +119,7 @@ class HostileFileTest
         final ConfigException e = assertThrows(ConfigException.class, () -> PipelineConfigParser.parse(
             Path.of("nested.yaml"), "workers: {w: {run: ./w}}\nextra: " + "[".repeat(31) + "]".repeat(31) + "\n"));
         assertEquals("nested.yaml:2:1: unknown key 'extra' at the top level (valid keys: name, pipes, segments, " +
-            "tables, workers, metrics, allocators, journal)", e.getMessage());
+            "tables, workers, metrics, allocators, journal, hosts)", e.getMessage());
     }
 
     @Test

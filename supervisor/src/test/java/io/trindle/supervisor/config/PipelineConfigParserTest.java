@@ -216,7 +216,7 @@ class PipelineConfigParserTest
 
         assertEquals(file + ":4:5: unknown key 'replica' in worker 'solo'; did you mean 'replicas'? (valid keys: " +
             "command, run, java, classpath, env, cwd, replicas, grants, restart, stop-timeout, ready-timeout, " +
-            "sandbox, restart-safe, stdin, stdout, ready)", e.getMessage());
+            "sandbox, restart-safe, stdin, stdout, ready, host)", e.getMessage());
         assertEquals(new Position(file, 4, 5), e.problems().getFirst().position());
     }
 
