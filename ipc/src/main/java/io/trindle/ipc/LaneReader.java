@@ -462,8 +462,10 @@ final class LaneReader
      */
     void rewind()
     {
-        if (state == LaneState.OPEN)
+        // An ended lane is read again too: its end is found again once the reader reaches its tail once more.
+        if (state == LaneState.OPEN || state == LaneState.ENDED)
         {
+            state = LaneState.OPEN;
             position = released;
         }
     }

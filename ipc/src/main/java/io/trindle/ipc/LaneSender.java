@@ -244,6 +244,12 @@ public final class LaneSender implements AutoCloseable
         return (long)LONG.getAcquire(header, (long)HEAD_OFFSET);
     }
 
+    /** @return how many messages the lane's receiver has released in all (the header's count, for status). */
+    public long releasedCount()
+    {
+        return (long)LONG.getAcquire(header, (long)LaneDescriptor.RELEASED_COUNT_OFFSET);
+    }
+
     /** @return where the next claim of this sender starts, before any padding to the ring's end. */
     public long tail()
     {

@@ -171,6 +171,14 @@ class LaneForwarderTest
         sender.endStream();
         assertEquals(LaneForwarder.ENDED, forwarder.next());
         assertEquals(LaneForwarder.ENDED, forwarder.next(), "ended once and for ever after");
+        // The far side lost everything after the release: an ended lane is read again to its end.
+        forwarder.rewind();
+        for (int i = 4; i < 10; i++)
+        {
+            assertTrue(forwarder.next() >= 0);
+            assertArrayEquals(message(i), forwarder.message().toByteArray(), "read again after the end: " + i);
+        }
+        assertEquals(LaneForwarder.ENDED, forwarder.next());
     }
 
     @Test

@@ -177,7 +177,10 @@ final class HandleBroker
         final ObjectTable.PipeInstance instance = objects.instance(transfer.pipeId());
         final CapabilityTable.Outcome<Long> refused =
             capabilities.refuseForeignLane(worker, instance, transfer.pipeId(), transfer.laneId());
-        final CapabilityTable.Outcome<Long> outcome = refused != null ? refused :
+        final CapabilityTable.Outcome<Long> outcome = refused != null ? refused : crossesHosts(instance) ?
+            CapabilityTable.Outcome.refused(ControlMessage.Status.INVALID, "pipe '" + instance.name() + "' goes to " +
+                "another host, and handles do not cross hosts: segments, pipes and tables live in one machine's " +
+                "memory (docs/hosts.md); send the message without handles") :
             capabilities.transfer(worker, receiverOf(instance), transfer.pipeId(), transfer.laneId(),
                 transfer.attachments());
         tally.operation(Tally.TRANSFER, outcome.status());
@@ -366,6 +369,10 @@ final class HandleBroker
      */
     synchronized void laneEnded(final ObjectTable.PipeInstance instance, final int laneId, final String sender)
     {
+        if (crossesHosts(instance))
+        {
+            return; // its receiver runs on another host: the bridge carries the lane's end there
+        }
         final WorkerProcess receiver = receiverOf(instance);
         if (receiver.alive() && receiver.channel != null)
         {
@@ -532,6 +539,39 @@ final class HandleBroker
         final Handle copy = master.duplicate(master.rights().minus(Rights.of(Right.WRITE)));
         readOnlyMasters.put(master, copy);
         return copy;
+    }
+
+    /** @return whether {@code instance}'s receiver runs on another host: this host has no process of it. */
+    private boolean crossesHosts(final ObjectTable.PipeInstance instance)
+    {
+        return instance != null && workers.stream().noneMatch(worker ->
+        {
+            final Rights rights = worker.config.grants().get(instance.name());
+            return rights != null && rights.contains(Right.RECEIVE) && worker.replica == instance.receiverReplica();
+        });
+    }
+
+    /**
+     * A message with handles reached the bridge to another host (its sender wrote one without the supervisor's
+     * transfer, which refuses handles for a pipe that crosses hosts): it does not cross, and its sender hears so in a
+     * bounce. Any handles the token stands for stay with the supervisor. On the bridge's thread.
+     */
+    synchronized void bounceAcrossHosts(final ObjectTable.PipeInstance instance, final ObjectTable.Lane lane,
+        final long sequence, final long token, final byte[] head, final String reason)
+    {
+        final WorkerProcess sender = workers.stream().filter(w -> w.config.name().equals(lane.senderWorker()) &&
+            w.replica == lane.senderReplica()).findFirst().orElse(null);
+        final int laneId = instance.lanes().indexOf(lane);
+        reporter.event(LogEvent.BOUNCE, sender).with("pipe", instance.name()).with("lane", laneId)
+            .with("sequence", sequence).with("reason", reason)
+            .say("the bridge did not send the message at sequence %d on lane %d of pipe '%s'%s: %s", sequence,
+                laneId, instance.name(), sender == null ? "" : " from " + sender.label, reason);
+        if (sender != null && sender.alive() && sender.channel != null)
+        {
+            tally.bounce();
+            reply(sender, sender.channel, new ControlMessage.Bounce(instance.name(), sequence, reason, head,
+                List.of()));
+        }
     }
 
     private WorkerProcess receiverOf(final ObjectTable.PipeInstance instance)

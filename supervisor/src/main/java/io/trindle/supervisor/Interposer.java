@@ -76,6 +76,11 @@ final class Interposer
             return StatusSocket.REFUSED + "no pipe '" + pipe + "' in this pipeline (its pipes: " +
                 String.join(", ", objects.pipeNames()) + ")";
         }
+        if (objects.crossesHosts(pipe))
+        {
+            return StatusSocket.REFUSED + "pipe '" + pipe + "' crosses hosts: a stage cannot be interposed on it " +
+                "(docs/hosts.md); interpose on a pipe within one host";
+        }
         if (relays.containsKey(pipe))
         {
             return StatusSocket.REFUSED + "pipe '" + pipe + "' has had a stage interposed already; one per pipe, " +

@@ -183,6 +183,36 @@ final class ObjectTable implements AutoCloseable
         }
     }
 
+    /**
+     * A lane that crosses hosts (docs/hosts.md): on the sender's host the bridge is its receiver, on the receiver's its
+     * sender.
+     *
+     * @param pipe      the pipe's name.
+     * @param pipeIndex the pipe's place in the config, from 0: how the bridge names it on the wire.
+     * @param replica   the receiving replica, whose instance it is in.
+     * @param laneIndex the lane's place among all the instance's lanes in the config (every host's), from 0: its lane
+     *                  id where the receiver runs.
+     * @param stream    its place among every crossing lane of the config, from 0: the bridge's stream for it.
+     * @param peer      the host at the lane's other end.
+     * @param outgoing  whether this host sends it (its sender runs here) rather than receives it.
+     * @param lane      the lane here.
+     * @param instance  the instance it is in (null until made).
+     */
+    record Bridged(String pipe, int pipeIndex, int replica, int laneIndex, int stream, String peer, boolean outgoing,
+        Lane lane, PipeInstance instance)
+    {
+        Bridged(final String pipe, final int pipeIndex, final int replica, final int laneIndex, final int stream,
+            final String peer, final boolean outgoing, final Lane lane)
+        {
+            this(pipe, pipeIndex, replica, laneIndex, stream, peer, outgoing, lane, null);
+        }
+
+        Bridged in(final PipeInstance made)
+        {
+            return new Bridged(pipe, pipeIndex, replica, laneIndex, stream, peer, outgoing, lane, made);
+        }
+    }
+
     /** What one grant gives one process: a name, the rights from the config, and the handles behind it. */
     record GrantPlan(String name, Rights rights, ObjectKind kind, int partition, List<Handle> handles)
     {
@@ -212,6 +242,8 @@ final class ObjectTable implements AutoCloseable
     private final Map<String, Allocations.Allocator> allocators = new LinkedHashMap<>();
     /** Each table of the config as made: the supervisor's own mapping, through which it recovers dead writers. */
     private final Map<String, Table> tables = new LinkedHashMap<>();
+    /** The lanes that cross to or from other hosts, in stream order; empty when the pipeline runs on one host. */
+    private final List<Bridged> bridged = new ArrayList<>();
 
     ObjectTable(final PipelineConfig config)
     {
@@ -245,29 +277,66 @@ final class ObjectTable implements AutoCloseable
                 tables.put(table.name(), made);
                 allocations.charge(allocations.pipeline(), made.handle().objectId(), made.handle().size());
             }
+            final String host = config.host();
+            int pipeIndex = -1;
+            int stream = 0;
             for (final PipeConfig pipe : config.pipes().values())
             {
+                pipeIndex++;
                 final WorkerConfig receiver = workerWith(pipe.name(), Right.RECEIVE).getFirst();
+                final String receiverHost = receiver.hostOf(0);
                 final List<PipeInstance> instances = new ArrayList<>();
                 for (int replica = 0; replica < receiver.replicas(); replica++)
                 {
-                    final Pipe instance = Pipe.create(pipe.laneCapacity());
+                    // On a host, a pipe instance holds the lanes its host has a part in: all of them where its receiver
+                    // runs (a lane from another host is filled by the bridge), only its own senders' elsewhere (the
+                    // bridge is their receiver). Lane indexes and bridge streams count every lane of the config, so
+                    // that every host numbers them alike.
                     final List<Lane> lanes = new ArrayList<>();
+                    final List<Bridged> crossing = new ArrayList<>();
+                    int laneIndex = -1;
                     for (final WorkerConfig sender : workerWith(pipe.name(), Right.SEND))
                     {
                         for (int senderReplica = 0; senderReplica < sender.replicas(); senderReplica++)
                         {
-                            final Handle lane = instance.newLane();
-                            allocations.charge(allocations.pipeline(), instance.objectId(), lane.size());
-                            try
+                            laneIndex++;
+                            final String senderHost = sender.hostOf(senderReplica);
+                            final boolean crosses = host != null && !senderHost.equals(receiverHost);
+                            final int laneStream = crosses ? stream++ : -1;
+                            if (host != null && !host.equals(receiverHost) && !host.equals(senderHost))
                             {
-                                lanes.add(new Lane(sender.name(), senderReplica, lane, LaneWatch.open(lane)));
+                                continue;
                             }
-                            catch (final RuntimeException e)
+                            lanes.add(new Lane(sender.name(), senderReplica, null, null));
+                            if (crosses)
                             {
-                                lane.close();
-                                throw e;
+                                crossing.add(new Bridged(pipe.name(), pipeIndex, replica, laneIndex, laneStream,
+                                    host.equals(senderHost) ? receiverHost : senderHost, host.equals(senderHost),
+                                    lanes.getLast()));
                             }
+                        }
+                    }
+                    if (lanes.isEmpty())
+                    {
+                        continue;
+                    }
+                    final Pipe instance = Pipe.create(pipe.laneCapacity());
+                    for (int i = 0; i < lanes.size(); i++)
+                    {
+                        final Handle lane = instance.newLane();
+                        allocations.charge(allocations.pipeline(), instance.objectId(), lane.size());
+                        try
+                        {
+                            lanes.get(i).handle = lane;
+                            lanes.get(i).watch = LaneWatch.open(lane);
+                        }
+                        catch (final RuntimeException e)
+                        {
+                            lane.close();
+                            lanes.subList(i, lanes.size()).clear();
+                            instances.add(new PipeInstance(pipe.name(), replica, instance, lanes));
+                            pipes.put(pipe.name(), instances);
+                            throw e;
                         }
                     }
                     if (pipe.durable())
@@ -278,9 +347,14 @@ final class ObjectTable implements AutoCloseable
                         allocations.charge(allocations.pipeline(), instance.objectId(), lane.size());
                         lanes.add(new Lane(REDELIVERY, 0, lane, LaneWatch.open(lane)));
                     }
-                    instances.add(new PipeInstance(pipe.name(), replica, instance, lanes));
+                    final PipeInstance made = new PipeInstance(pipe.name(), replica, instance, lanes);
+                    instances.add(made);
+                    crossing.forEach(lane -> bridged.add(lane.in(made)));
                 }
-                pipes.put(pipe.name(), List.copyOf(instances));
+                if (!instances.isEmpty())
+                {
+                    pipes.put(pipe.name(), List.copyOf(instances));
+                }
             }
         }
         catch (final RuntimeException e)
@@ -462,6 +536,18 @@ final class ObjectTable implements AutoCloseable
         final Lane lane = new Lane(sender, 0, handle, LaneWatch.open(handle));
         instance.lanes().add(lane);
         return lane;
+    }
+
+    /** @return the lanes that cross hosts, this host's part of each, in stream order; empty on one host. */
+    List<Bridged> bridged()
+    {
+        return Collections.unmodifiableList(bridged);
+    }
+
+    /** @return whether some lane of {@code pipe} crosses between this host and another. */
+    boolean crossesHosts(final String pipe)
+    {
+        return bridged.stream().anyMatch(lane -> lane.pipe().equals(pipe));
     }
 
     /** @return the names of the config's pipes, in file order. */

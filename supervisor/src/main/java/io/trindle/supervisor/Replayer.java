@@ -59,6 +59,11 @@ final class Replayer
         {
             return StatusSocket.REFUSED + "a recording of " + lanes + " lanes cannot be replayed (1 to 64)";
         }
+        if (objects.crossesHosts(pipe))
+        {
+            return StatusSocket.REFUSED + "pipe '" + pipe + "' crosses hosts: a replay adds lanes, which the bridge " +
+                "does not carry (docs/hosts.md); replay into a pipe within one host";
+        }
         final String receiverName = objects.receiverOf(pipe);
         final List<WorkerProcess> receivers = new ArrayList<>();
         for (final ObjectTable.PipeInstance instance : instances)

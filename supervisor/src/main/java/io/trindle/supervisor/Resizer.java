@@ -53,6 +53,11 @@ final class Resizer
         {
             return new Outcome(false, "cannot resize pipe '" + pipe + "': " + e.getMessage());
         }
+        if (objects.crossesHosts(pipe))
+        {
+            return new Outcome(false, "cannot resize pipe '" + pipe + "': it crosses hosts, and the bridge keeps its " +
+                "lanes' positions alike on both (docs/hosts.md); change its size in the config and start again");
+        }
         if (taps.isTapped(pipe))
         {
             return new Outcome(false, "cannot resize pipe '" + pipe + "' now: a tap reads it (trindle tap or trindle " +

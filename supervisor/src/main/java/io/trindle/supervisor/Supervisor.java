@@ -188,6 +188,11 @@ final class Supervisor
     {
     }
 
+    /** The bridge to other hosts changed: its lanes are ready, or delivered (HostBridge.Owner#changed). */
+    private record BridgeChanged() implements Event
+    {
+    }
+
     /** Spawn the worker at this index of {@link #workers}, then post the next one's. */
     private record StartNext(int index) implements Event
     {
@@ -218,6 +223,14 @@ final class Supervisor
     private Replayer replayer;
     private final Path launcher;
     private final DurablePipes durablePipes = new DurablePipes();
+    /** The bridge of the pipes that cross to or from other hosts; null on one host, or when none crosses here. */
+    private HostBridge bridge;
+    /** Whether the workers were started (at once, or once the bridge was ready). */
+    private boolean workersStarted;
+    /** Whether the wait for other hosts to acknowledge what was sent was given up (a second Ctrl-C). */
+    private boolean bridgeAbandoned;
+    /** Whether the wait for other hosts after the last worker here finished was said. */
+    private boolean bridgeWaitSaid;
     private Map<String, RecordingTo> recordings = Map.of();
     private StopSequence stopSequence;
     private Revocations revocations;
@@ -237,7 +250,11 @@ final class Supervisor
         {
             for (int replica = 0; replica < worker.replicas(); replica++)
             {
-                workers.add(new WorkerProcess(worker, replica));
+                // Across hosts, each host's supervisor runs the replicas placed on it (docs/hosts.md).
+                if (config.host() == null || config.host().equals(worker.hostOf(replica)))
+                {
+                    workers.add(new WorkerProcess(worker, replica));
+                }
             }
         }
         final int labelWidth = workers.stream().mapToInt(w -> w.label.length()).max().orElse(1);
@@ -324,6 +341,33 @@ final class Supervisor
         }
         try
         {
+            bridge = HostBridge.start(config, objects, reporter, new HostBridge.Owner()
+            {
+                @Override
+                public void changed()
+                {
+                    events.add(new BridgeChanged());
+                }
+
+                @Override
+                public void bounce(final ObjectTable.Bridged lane, final long sequence, final long token,
+                    final byte[] head, final String reason)
+                {
+                    broker.bounceAcrossHosts(lane.instance(), lane.lane(), sequence, token, head, reason);
+                }
+            });
+        }
+        catch (final IllegalStateException e)
+        {
+            timers.shutdownNow();
+            durablePipes.stop();
+            objects.close();
+            reporter.event(LogEvent.FINISH, null).with("status", EXIT_WORKER_FAILED)
+                .say("%s; nothing was started", Reporter.reason(e));
+            return EXIT_WORKER_FAILED;
+        }
+        try
+        {
             PipeCycles.warnings(config).forEach(reporter::sayAsIs);
             final int tableCount = config.tables().size();
             reporter.event(LogEvent.START, null).with("workers", workers.size())
@@ -338,9 +382,16 @@ final class Supervisor
                 reporter.say("recording pipe '%s' into %s", pipe, recording.directory());
             });
             // One worker per event, each posting the next behind whatever else is queued: a status query or a
-            // stop waits for one spawn, not for all of them.
-            events.add(new StartNext(0));
-            while (!workers.stream().allMatch(WorkerProcess::finished))
+            // stop waits for one spawn, not for all of them. Across hosts, once every lane from another host started.
+            if (bridge == null || bridge.ready())
+            {
+                startWorkers();
+            }
+            else
+            {
+                say("host %s: waiting for the hosts that send to it before its workers start", config.host());
+            }
+            while (!workers.stream().allMatch(WorkerProcess::finished) || bridgePending())
             {
                 final Event event = events.take();
                 try
@@ -389,9 +440,41 @@ final class Supervisor
         finally
         {
             timers.shutdownNow();
+            if (bridge != null)
+            {
+                bridge.close();
+            }
             broker.close(); // first: after it, no reader thread answers, so none duplicates a closed master
             objects.close();
         }
+    }
+
+    private void startWorkers()
+    {
+        workersStarted = true;
+        if (!workers.isEmpty())
+        {
+            events.add(new StartNext(0));
+        }
+    }
+
+    /**
+     * @return whether the loop waits for the bridge after this host's workers: other hosts have yet to acknowledge
+     *         what was sent to them, or to end what they send here.
+     */
+    private boolean bridgePending()
+    {
+        if (bridge == null || bridgeAbandoned || bridge.delivered(stopping))
+        {
+            return false;
+        }
+        if (!bridgeWaitSaid && workers.stream().allMatch(WorkerProcess::finished))
+        {
+            bridgeWaitSaid = true;
+            say("every worker of host %s has finished; waiting for the other hosts to acknowledge what was sent to " +
+                "them and to end what they send here (press Ctrl-C twice to give up)", config.host());
+        }
+        return true;
     }
 
     /** Asks the pipeline to stop: sources stop, the end of stream flows downstream, workers exit. */
@@ -693,6 +776,11 @@ final class Supervisor
             say("stopping at once: %s again; killing %d running worker(s), whose results are lost", signal, running);
             stop(signal + " twice", EXIT_STOPPED);
             killAll();
+            if (bridge != null && !bridge.delivered(true))
+            {
+                bridgeAbandoned = true;
+                say("giving up the wait for other hosts: what they did not acknowledge is not delivered by this run");
+            }
         }
     }
 
@@ -738,6 +826,7 @@ final class Supervisor
             case ReplayRequested request -> "a request to replay into " + request.pipe();
             case RestartTimeout timeout -> "the restart timeout of worker " + timeout.worker().label;
             case StartNext next -> "the start of worker " + workers.get(next.index()).label;
+            case BridgeChanged ignored -> "a change of the bridge to other hosts";
             case RevokeRequested request -> "a request to revoke segment " + request.segment() + " from " +
                 request.target();
             case RevokeTimeout ignored -> "the timeout of a revocation";
@@ -805,7 +894,7 @@ final class Supervisor
                 }
             }
             case StatusQuery query -> query.answer().complete(Status.render(observer.snapshot(), lastReleased,
-                query.json()));
+                query.json()) + (bridge == null || query.json() ? "" : String.join("\n", bridge.describe()) + "\n"));
             case ResizeRequested request ->
             {
                 final Resizer.Outcome outcome = stopping ? new Resizer.Outcome(false, "pipeline '" + config.name() +
@@ -851,6 +940,14 @@ final class Supervisor
                     sayAbout(worker, "worker %s did not exit within its stop timeout (%s) of a restart; sending " +
                         "SIGKILL", worker.label, Durations.format(worker.config.stopTimeout()));
                     worker.signal(Processes.SIGKILL);
+                }
+            }
+            case BridgeChanged ignored ->
+            {
+                if (!workersStarted && bridge.ready() && !stopping)
+                {
+                    say("host %s: the hosts that send to it answered; starting its workers", config.host());
+                    startWorkers();
                 }
             }
             case StartNext next ->

@@ -1,0 +1,966 @@
+package io.trindle.supervisor;
+
+import io.aeron.Aeron;
+import io.aeron.ControlledFragmentAssembler;
+import io.aeron.ExclusivePublication;
+import io.aeron.Image;
+import io.aeron.Publication;
+import io.aeron.Subscription;
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
+import io.aeron.logbuffer.ControlledFragmentHandler.Action;
+import io.aeron.logbuffer.Header;
+import io.trindle.ipc.LaneForwarder;
+import io.trindle.ipc.LaneSender;
+import io.trindle.ipc.Message;
+import io.trindle.ipc.WaitStrategy;
+import io.trindle.supervisor.config.HostConfig;
+import io.trindle.supervisor.config.PipeConfig;
+import io.trindle.supervisor.config.PipelineConfig;
+import io.trindle.supervisor.config.WorkerConfig;
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The bridge that carries this host's part of the pipes that cross hosts (docs/hosts.md), over Aeron: for each lane
+ * whose sender runs here and receiver elsewhere, it is the lane's receiver, and sends what it reads to the receiver's
+ * host, releasing only what that host's receiver released; for each lane whose receiver runs here and sender elsewhere,
+ * it is the lane's sender, and writes what arrives at the position it had on the sender's host. One thread does it all
+ * ({@code trindle-bridge}); the supervisor's loop asks only {@link #ready()} and {@link #delivered}.
+ */
+final class HostBridge implements AutoCloseable
+{
+    /** How often a HELLO goes to each peer: the heartbeat by which a lost host is noticed. */
+    static final long HELLO_INTERVAL = TimeUnit.MILLISECONDS.toNanos(100);
+    /** A peer not heard for this long is lost (said once); it is back when it is heard again. */
+    static final long LOST_AFTER = TimeUnit.SECONDS.toNanos(3);
+    /** An acknowledgement is sent again this often while its lane is not delivered, in case the last was lost. */
+    static final long ACK_REPEAT = TimeUnit.SECONDS.toNanos(1);
+    /** A receiver that missed frames asks again at most this often. */
+    static final long RESEND_INTERVAL = TimeUnit.MILLISECONDS.toNanos(200);
+    /** How often the wait for peers is said, while workers wait for them. */
+    static final long PROGRESS_INTERVAL = TimeUnit.SECONDS.toNanos(5);
+    /** The Aeron stream of HELLO, START, ACK, DONE and RESEND frames, between each pair of hosts. */
+    static final int CONTROL_STREAM = 100;
+    /** The Aeron stream of crossing lane k is this plus k: DATA and END frames, so a slow lane holds up no other. */
+    static final int DATA_STREAM_BASE = 1000;
+    /** Messages sent from one lane in one duty cycle, at most, so no lane starves the others. */
+    private static final int BUDGET = 64;
+    /** The bytes of a message's start a bounce carries back to its sender. */
+    private static final int BOUNCE_HEAD = 64;
+
+    /** What the bridge needs of the supervisor. */
+    interface Owner
+    {
+        /** Something the loop waits for may have changed: {@link #ready()} or {@link #delivered}. Any thread. */
+        void changed();
+
+        /** A message with handles could not cross: tell its sender in a bounce. On the bridge's thread. */
+        void bounce(ObjectTable.Bridged lane, long sequence, long token, byte[] head, String reason);
+    }
+
+    private final PipelineConfig config;
+    private final Reporter reporter;
+    private final Owner owner;
+    private final HostConfig self;
+    private final int selfIndex;
+    private final long epoch;
+    private final long fingerprint;
+    private final Map<String, Peer> peers = new LinkedHashMap<>();
+    private final List<Out> outs = new ArrayList<>();
+    private final List<In> ins = new ArrayList<>();
+    private final Map<Integer, In> inByStream = new HashMap<>();
+    private final Map<Integer, Out> outByStream = new HashMap<>();
+    /** Sources heard from that are no configured peer: said once each. */
+    private final Set<String> refusedSources = new HashSet<>();
+    private final UnsafeBuffer frame = new UnsafeBuffer(ByteBuffer.allocateDirect(BridgeFrame.LANE_LENGTH));
+    private MediaDriver driver;
+    private Aeron aeron;
+    private Subscription control;
+    private Thread thread;
+    private volatile boolean running = true;
+    private volatile boolean ready;
+    private volatile boolean allOutDone;
+    private volatile boolean allInDone;
+    private long lastProgress;
+    private long lastDoneCheck;
+    /** Whether HELLOs were due at once when every lane from other hosts was delivered. */
+    private boolean helloSinceInDone;
+
+    private HostBridge(final PipelineConfig config, final Reporter reporter, final Owner owner)
+    {
+        this.config = config;
+        this.reporter = reporter;
+        this.owner = owner;
+        this.self = config.hosts().get(config.host());
+        this.selfIndex = new ArrayList<>(config.hosts().keySet()).indexOf(config.host());
+        final SecureRandom random = new SecureRandom();
+        long chosen;
+        do
+        {
+            chosen = random.nextLong();
+        }
+        while (chosen == 0);
+        this.epoch = chosen;
+        this.fingerprint = fingerprint(config);
+    }
+
+    /**
+     * Starts the bridge of {@code config}'s host: its media driver (embedded unless the config names one), a
+     * subscription on its address for the control stream and each lane it receives, a publication to each peer.
+     *
+     * @return the bridge, or {@code null} when nothing of this host crosses to another.
+     * @throws IllegalStateException if Aeron cannot start (the address is taken, the driver is not there): nothing
+     *                               runs then.
+     */
+    static HostBridge start(final PipelineConfig config, final ObjectTable objects, final Reporter reporter,
+        final Owner owner)
+    {
+        if (config.host() == null || objects.bridged().isEmpty())
+        {
+            return null;
+        }
+        final HostBridge bridge = new HostBridge(config, reporter, owner);
+        try
+        {
+            bridge.open(objects);
+        }
+        catch (final RuntimeException e)
+        {
+            bridge.close();
+            throw new IllegalStateException("cannot start the bridge of host " + config.host() + " at " +
+                bridge.self.address() + ": " + Reporter.reason(e), e);
+        }
+        bridge.thread = Thread.ofPlatform().daemon().name("trindle-bridge").start(bridge::run);
+        return bridge;
+    }
+
+    private void open(final ObjectTable objects)
+    {
+        final String directory;
+        if (self.driver() == null)
+        {
+            directory = StatusSocket.runDirectory().resolve(config.name() + ".aeron").toString();
+            final MediaDriver.Context context = new MediaDriver.Context()
+                .aeronDirectoryName(directory)
+                .dirDeleteOnStart(true)
+                .dirDeleteOnShutdown(true)
+                .threadingMode(ThreadingMode.SHARED)
+                // Parked up to a millisecond when idle: a supervisor shares its machine with its workers.
+                .sharedIdleStrategy(new BackoffIdleStrategy(10, 20, 1_000, 1_000_000))
+                .termBufferSparseFile(true)
+                .errorHandler(e -> reporter.say("bridge: media driver: %s", Reporter.reason(e)));
+            driver = MediaDriver.launch(context);
+        }
+        else
+        {
+            directory = self.driver();
+        }
+        aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(directory)
+            .errorHandler(e -> reporter.say("bridge: %s", Reporter.reason(e))));
+        final List<String> names = new ArrayList<>(config.hosts().keySet());
+        for (final ObjectTable.Bridged bridged : objects.bridged())
+        {
+            final Peer peer = peers.computeIfAbsent(bridged.peer(),
+                name -> new Peer(config.hosts().get(name), names.indexOf(name)));
+            final int capacity = config.pipes().get(bridged.pipe()).laneCapacity();
+            if (bridged.outgoing())
+            {
+                final Out out = new Out(bridged, peer, LaneForwarder.open(bridged.lane().handle()),
+                    aeron.addExclusivePublication(channel(peer.host, capacity), DATA_STREAM_BASE + bridged.stream()));
+                outs.add(out);
+                outByStream.put(bridged.stream(), out);
+            }
+            else
+            {
+                final In in = new In(bridged, peer, LaneSender.openExclusive(bridged.lane().handle(),
+                    WaitStrategy.DEFAULT), aeron.addSubscription("aeron:udp?endpoint=" + self.address(),
+                    DATA_STREAM_BASE + bridged.stream()));
+                ins.add(in);
+                inByStream.put(bridged.stream(), in);
+            }
+        }
+        for (final Peer peer : peers.values())
+        {
+            peer.control = aeron.addExclusivePublication(channel(peer.host, 0), CONTROL_STREAM);
+        }
+        control = aeron.addSubscription("aeron:udp?endpoint=" + self.address(), CONTROL_STREAM);
+        ready = ins.isEmpty();
+        allInDone = ins.isEmpty();
+        allOutDone = outs.isEmpty();
+    }
+
+    /**
+     * The channel to {@code host}, with terms long enough for a lane of {@code capacity} bytes: a message of up to an
+     * eighth of a term fits one Aeron message, and a lane's largest is an eighth of its capacity, less 16.
+     */
+    private static String channel(final HostConfig host, final int capacity)
+    {
+        final int term = Math.max(64 * 1024, Integer.highestOneBit(Math.max(capacity, 1)) * 2);
+        return "aeron:udp?endpoint=" + host.address() + "|term-length=" + term;
+    }
+
+    /** @return whether every lane this host receives from another has started: its workers may start now. */
+    boolean ready()
+    {
+        return ready;
+    }
+
+    /**
+     * @param stopping whether the pipeline stops on request: lanes from other hosts then need not end here.
+     * @return whether everything sent from here was acknowledged by the hosts it went to, and (unless stopping) every
+     *         lane from another host has ended and been told so.
+     */
+    boolean delivered(final boolean stopping)
+    {
+        return allOutDone && (allInDone || stopping);
+    }
+
+    /** @return a line per peer and crossing lane, for status. */
+    List<String> describe()
+    {
+        final List<String> lines = new ArrayList<>();
+        final long now = System.nanoTime();
+        for (final Peer peer : peers.values())
+        {
+            lines.add(String.format("host %s (%s): %s", peer.host.name(), peer.host.address(),
+                peer.epoch == 0 ? "not heard yet" : peer.lost ? "lost " + seconds(now - peer.lastHeard) + " ago" :
+                "connected"));
+        }
+        for (final Out out : outs)
+        {
+            lines.add(String.format("  %s lane %d -> %s: %s, sent to %d, released to %d", out.bridged.pipe(),
+                out.bridged.laneIndex(), out.peer.host.name(), out.done ? "delivered" : out.endSent ? "ended" :
+                "open", out.previous, out.forwarder == null ? out.endPosition : out.forwarder.released()));
+        }
+        for (final In in : ins)
+        {
+            lines.add(String.format("  %s lane %d <- %s: %s, written to %d, %d duplicate(s) dropped",
+                in.bridged.pipe(), in.bridged.laneIndex(), in.peer.host.name(), in.done ? "delivered" : in.ended ?
+                "ended" : in.startedEpoch == 0 ? "waiting for its start" : "open", in.mirror.tail(), in.duplicates));
+        }
+        return lines;
+    }
+
+    private static String seconds(final long nanos)
+    {
+        return String.format("%.1f s", nanos / 1e9);
+    }
+
+    // ---------------------------------------------------------------------------------------------- the bridge thread
+
+    private void run()
+    {
+        final IdleStrategy idle = new BackoffIdleStrategy(10, 20, 1_000, 1_000_000);
+        try
+        {
+            while (running)
+            {
+                int work = control.poll(this::onControl, 64);
+                for (final In in : ins)
+                {
+                    work += in.subscription.controlledPoll(in.assembler, 16);
+                }
+                for (final Out out : outs)
+                {
+                    work += out.pump();
+                }
+                work += timers(System.nanoTime());
+                idle.idle(work);
+            }
+        }
+        catch (final RuntimeException | Error e)
+        {
+            reporter.say("bridge of host %s stopped: %s", self.name(), Reporter.reason(e));
+        }
+    }
+
+    private int timers(final long now)
+    {
+        int work = 0;
+        for (final Peer peer : peers.values())
+        {
+            if (now - peer.lastHello >= HELLO_INTERVAL)
+            {
+                int open = 0;
+                for (final In in : ins)
+                {
+                    open += in.peer == peer && !in.done ? 1 : 0;
+                }
+                BridgeFrame.putHeader(frame, BridgeFrame.HELLO, selfIndex, epoch, peer.epoch);
+                BridgeFrame.putHello(frame, fingerprint, open);
+                if (peer.control.offer(frame, 0, BridgeFrame.HELLO_LENGTH) > 0)
+                {
+                    peer.lastHello = now;
+                    work++;
+                }
+            }
+            if (peer.epoch != 0 && !peer.lost && now - peer.lastHeard > LOST_AFTER && !finishedWith(peer))
+            {
+                peer.lost = true;
+                int unreleased = 0;
+                for (final Out out : outs)
+                {
+                    unreleased += out.peer == peer && !out.done ? 1 : 0;
+                }
+                reporter.say("host %s (%s) is lost: nothing heard from it for %s; %d lane(s) to it keep what they " +
+                    "hold (their senders wait once they are full) and go on from their last release when it is back",
+                    peer.host.name(), peer.host.address(), seconds(now - peer.lastHeard), unreleased);
+            }
+        }
+        for (final In in : ins)
+        {
+            work += in.acknowledge(now);
+        }
+        if ((!allOutDone || !allInDone) && now - lastDoneCheck > HELLO_INTERVAL)
+        {
+            lastDoneCheck = now;
+            updateDone();
+        }
+        if (!ready && now - lastProgress > PROGRESS_INTERVAL)
+        {
+            if (lastProgress != 0)
+            {
+                final Set<String> waiting = new java.util.TreeSet<>();
+                ins.stream().filter(in -> in.startedEpoch == 0).forEach(in -> waiting.add(in.peer.host.name() +
+                    " (" + in.peer.host.address() + ")"));
+                reporter.say("waiting for host(s) %s, which send to this host's workers: they start once it answers",
+                    String.join(", ", waiting));
+            }
+            lastProgress = now;
+        }
+        return work;
+    }
+
+    /** @return whether nothing is left to exchange with {@code peer}: every lane to or from it is delivered. */
+    private boolean finishedWith(final Peer peer)
+    {
+        return outs.stream().allMatch(out -> out.peer != peer || out.done) &&
+            ins.stream().allMatch(in -> in.peer != peer || in.done);
+    }
+
+    private Peer peerOf(final DirectBuffer buffer, final int offset, final Header header)
+    {
+        final int from = BridgeFrame.from(buffer, offset);
+        Peer found = null;
+        for (final Peer peer : peers.values())
+        {
+            if (peer.index == from)
+            {
+                found = peer;
+            }
+        }
+        final String source = ((Image)header.context()).sourceIdentity();
+        if (found == null || !found.addresses.contains(hostOf(source)))
+        {
+            if (refusedSources.add(source + "/" + from))
+            {
+                reporter.say("bridge: refused traffic from %s claiming to be host #%d: not the address of a host " +
+                    "this host exchanges pipes with (docs/hosts.md)", source, from);
+            }
+            return null;
+        }
+        return found;
+    }
+
+    private static String hostOf(final String sourceIdentity)
+    {
+        final int colon = sourceIdentity.lastIndexOf(':');
+        final String host = colon < 0 ? sourceIdentity : sourceIdentity.substring(0, colon);
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    }
+
+    private void onControl(final DirectBuffer buffer, final int offset, final int length, final Header header)
+    {
+        final int type = BridgeFrame.type(buffer, offset, length);
+        if (type == 0)
+        {
+            return;
+        }
+        final Peer peer = peerOf(buffer, offset, header);
+        if (peer == null || !peer.heard(BridgeFrame.epoch(buffer, offset), type == BridgeFrame.HELLO ?
+            BridgeFrame.fingerprint(buffer, offset) : fingerprint))
+        {
+            return;
+        }
+        if (type == BridgeFrame.HELLO)
+        {
+            peer.openFromPeer = BridgeFrame.open(buffer, offset);
+            peer.lastHelloHeard = System.nanoTime();
+            updateDone();
+            return;
+        }
+        if (BridgeFrame.toEpoch(buffer, offset) != epoch)
+        {
+            return; // meant for a supervisor of this host that is gone
+        }
+        final int stream = BridgeFrame.stream(buffer, offset);
+        final long position = BridgeFrame.position(buffer, offset);
+        switch (type)
+        {
+            case BridgeFrame.START ->
+            {
+                final In in = inByStream.get(stream);
+                if (in != null && in.peer == peer)
+                {
+                    in.start(peer.epoch, position, (BridgeFrame.count(buffer, offset) &
+                        BridgeFrame.START_DELIVERED) != 0);
+                }
+            }
+            case BridgeFrame.ACK ->
+            {
+                final Out out = outByStream.get(stream);
+                if (out != null && out.peer == peer)
+                {
+                    out.acknowledged(position, BridgeFrame.count(buffer, offset));
+                }
+            }
+            case BridgeFrame.DONE ->
+            {
+                final In in = inByStream.get(stream);
+                if (in != null && in.peer == peer && in.ended && !in.done)
+                {
+                    in.done = true;
+                    updateDone();
+                }
+            }
+            case BridgeFrame.RESEND ->
+            {
+                final Out out = outByStream.get(stream);
+                if (out != null && out.peer == peer && out.forwarder != null)
+                {
+                    out.rewind();
+                }
+            }
+            default ->
+            {
+            }
+        }
+    }
+
+    private void updateDone()
+    {
+        final boolean inDone = ins.stream().allMatch(in -> in.done);
+        final long now = System.nanoTime();
+        // Everything sent was acknowledged, and each peer said it holds nothing open from here since (or is gone).
+        final boolean outDone = outs.stream().allMatch(out -> out.done && (out.peer.openFromPeer == 0 &&
+            out.peer.lastHelloHeard > out.doneAt || now - out.doneAt > LOST_AFTER));
+        if (inDone && !allInDone && !helloSinceInDone)
+        {
+            // Tell the senders at once that nothing from them is open here, before this host may exit.
+            peers.values().forEach(peer -> peer.lastHello = 0);
+            helloSinceInDone = true;
+            return;
+        }
+        if (inDone != allInDone || outDone != allOutDone)
+        {
+            allInDone = inDone;
+            allOutDone = outDone;
+            owner.changed();
+        }
+    }
+
+    private void updateReady()
+    {
+        if (!ready && ins.stream().allMatch(in -> in.startedEpoch != 0))
+        {
+            ready = true;
+            owner.changed();
+        }
+    }
+
+    /** Stops the bridge thread, then Aeron: the lanes stay as they are (their other ends go on elsewhere). */
+    @Override
+    public void close()
+    {
+        running = false;
+        if (thread != null)
+        {
+            try
+            {
+                thread.join(TimeUnit.SECONDS.toMillis(5));
+            }
+            catch (final InterruptedException e)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+        outs.forEach(out -> CloseHelper.quietClose(out.forwarder));
+        ins.forEach(in -> in.mirror.release());
+        CloseHelper.closeAll(aeron, driver);
+    }
+
+    /**
+     * @return a number both ends of a bridge compute alike from their config: its hosts, and each pipe's capacity,
+     *         senders and receiver with their hosts. Two hosts whose numbers differ run different configs, and exchange
+     *         nothing: their lanes would not match.
+     */
+    static long fingerprint(final PipelineConfig config)
+    {
+        final StringBuilder plan = new StringBuilder(config.pipelineName());
+        config.hosts().values().forEach(host ->
+            plan.append('|').append(host.name()).append('=').append(host.address()));
+        for (final PipeConfig pipe : config.pipes().values())
+        {
+            plan.append("|pipe ").append(pipe.name()).append(' ').append(pipe.laneCapacity());
+            for (final WorkerConfig worker : config.workers().values())
+            {
+                if (worker.grants().containsKey(pipe.name()))
+                {
+                    plan.append(' ').append(worker.name()).append(':').append(worker.grants().get(pipe.name()))
+                        .append('x').append(worker.replicas()).append('@').append(worker.hosts());
+                }
+            }
+        }
+        long hash = 0xcbf29ce484222325L;
+        for (final byte b : plan.toString().getBytes(StandardCharsets.UTF_8))
+        {
+            hash = (hash ^ (b & 0xff)) * 0x100000001b3L;
+        }
+        return hash;
+    }
+
+    /** Another host: its control publication, and what was heard from it. */
+    private final class Peer
+    {
+        final HostConfig host;
+        final int index;
+        final Set<String> addresses = new HashSet<>();
+        ExclusivePublication control;
+        /** Its supervisor's epoch, as last heard; 0 before. */
+        long epoch;
+        long lastHeard;
+        long lastHello;
+        long lastHelloHeard;
+        /** How many lanes from here it holds open, as its last HELLO said. */
+        int openFromPeer = -1;
+        boolean lost;
+        boolean wrongPlan;
+
+        Peer(final HostConfig host, final int index)
+        {
+            this.host = host;
+            this.index = index;
+            try
+            {
+                for (final InetAddress address : InetAddress.getAllByName(host.hostname()))
+                {
+                    addresses.add(address.getHostAddress());
+                }
+            }
+            catch (final UnknownHostException e)
+            {
+                throw new IllegalStateException("host " + host.name() + "'s address " + host.address() +
+                    " does not resolve: " + e.getMessage(), e);
+            }
+        }
+
+        /**
+         * Takes note of a frame from this peer's supervisor {@code heardEpoch}.
+         *
+         * @return whether the frame is to be read: its plan is this host's.
+         */
+        boolean heard(final long heardEpoch, final long heardFingerprint)
+        {
+            if (heardFingerprint != fingerprint)
+            {
+                if (!wrongPlan)
+                {
+                    wrongPlan = true;
+                    reporter.say("host %s (%s) runs another config of pipeline '%s' (its hosts, pipes or placements " +
+                        "differ): nothing is exchanged with it until both run the same file", host.name(),
+                        host.address(), config.pipelineName());
+                }
+                return false;
+            }
+            wrongPlan = false;
+            final long now = System.nanoTime();
+            if (lost)
+            {
+                lost = false;
+                if (heardEpoch == epoch)
+                {
+                    reporter.say("host %s (%s) answers again", host.name(), host.address());
+                }
+            }
+            lastHeard = now;
+            if (heardEpoch != epoch)
+            {
+                final boolean restarted = epoch != 0;
+                epoch = heardEpoch;
+                int resent = 0;
+                for (final Out out : outs)
+                {
+                    if (out.peer == this)
+                    {
+                        out.restart();
+                        resent++;
+                    }
+                }
+                if (restarted)
+                {
+                    reporter.say("host %s (%s) came back as a new supervisor: %d lane(s) to it go on from their " +
+                        "last released message", host.name(), host.address(), resent);
+                }
+                else
+                {
+                    reporter.say("host %s (%s) answers%s", host.name(), host.address(), resent == 0 ? "" :
+                        ": " + resent + " lane(s) to it start");
+                }
+            }
+            return true;
+        }
+    }
+
+    /** A lane whose sender runs here: the bridge reads it as its receiver and sends it to the receiver's host. */
+    private final class Out
+    {
+        final ObjectTable.Bridged bridged;
+        final Peer peer;
+        LaneForwarder forwarder;
+        final ExclusivePublication publication;
+        final UnsafeBuffer header = new UnsafeBuffer(ByteBuffer.allocateDirect(BridgeFrame.LANE_LENGTH));
+        final UnsafeBuffer payload = new UnsafeBuffer(0, 0);
+        boolean needStart;
+        boolean pending;
+        boolean endSent;
+        boolean done;
+        boolean faultSaid;
+        long doneAt;
+        long endPosition = -1;
+        /** Where the last DATA sent ended (or the START position): the receiver checks it for gaps. */
+        long previous;
+
+        Out(final ObjectTable.Bridged bridged, final Peer peer, final LaneForwarder forwarder,
+            final ExclusivePublication publication)
+        {
+            this.bridged = bridged;
+            this.peer = peer;
+            this.forwarder = forwarder;
+            this.publication = publication;
+        }
+
+        /** The peer is new, or a new supervisor: it holds nothing; everything unreleased goes again. */
+        void restart()
+        {
+            needStart = true;
+            rewind();
+        }
+
+        void rewind()
+        {
+            if (forwarder != null)
+            {
+                forwarder.rewind();
+                previous = forwarder.released();
+            }
+            pending = false;
+            endSent = false;
+        }
+
+        int pump()
+        {
+            if (peer.epoch == 0 || peer.wrongPlan)
+            {
+                return 0;
+            }
+            if (needStart)
+            {
+                final long at = forwarder == null ? endPosition : forwarder.released();
+                BridgeFrame.putHeader(frame, BridgeFrame.START, selfIndex, epoch, peer.epoch);
+                BridgeFrame.putLane(frame, bridged.stream(), done ? BridgeFrame.START_DELIVERED : 0, at, at);
+                if (peer.control.offer(frame, 0, BridgeFrame.LANE_LENGTH) < 0)
+                {
+                    return 0;
+                }
+                needStart = false;
+                previous = at;
+            }
+            if (forwarder == null)
+            {
+                return 0;
+            }
+            int sent = 0;
+            while (sent < BUDGET)
+            {
+                final Message message = forwarder.message();
+                if (!pending)
+                {
+                    final int length = forwarder.next();
+                    if (length == LaneForwarder.EMPTY)
+                    {
+                        break;
+                    }
+                    if (length == LaneForwarder.ENDED)
+                    {
+                        return sent + end();
+                    }
+                    if (length == LaneForwarder.CORRUPT)
+                    {
+                        if (!faultSaid)
+                        {
+                            faultSaid = true;
+                            reporter.say("bridge: lane %d of pipe '%s' to host %s is corrupt, nothing more of it " +
+                                "crosses: %s", bridged.laneIndex(), bridged.pipe(), peer.host.name(),
+                                forwarder.fault());
+                        }
+                        break;
+                    }
+                    if (message.attachmentCount() > 0)
+                    {
+                        bounce(message);
+                        continue;
+                    }
+                    pending = true;
+                }
+                BridgeFrame.putHeader(header, BridgeFrame.DATA, selfIndex, epoch, peer.epoch);
+                BridgeFrame.putLane(header, bridged.stream(), message.length(), message.sequence(), previous);
+                payload.wrap(message.buffer().address() + message.offset(), message.length());
+                final long result = publication.offer(header, 0, BridgeFrame.LANE_LENGTH, payload, 0,
+                    message.length());
+                if (result < 0)
+                {
+                    if (result == Publication.MAX_POSITION_EXCEEDED || result == Publication.CLOSED)
+                    {
+                        throw new IllegalStateException("the publication of lane " + bridged.laneIndex() +
+                            " of pipe '" + bridged.pipe() + "' to host " + peer.host.name() + " is closed");
+                    }
+                    break; // back-pressured, or the peer is not connected: the same message goes next time
+                }
+                previous = message.end();
+                pending = false;
+                sent++;
+            }
+            return sent;
+        }
+
+        private int end()
+        {
+            if (endSent)
+            {
+                return 0;
+            }
+            BridgeFrame.putHeader(header, BridgeFrame.END, selfIndex, epoch, peer.epoch);
+            BridgeFrame.putLane(header, bridged.stream(), 0, forwarder.position(), previous);
+            if (publication.offer(header, 0, BridgeFrame.LANE_LENGTH) < 0)
+            {
+                return 0;
+            }
+            endSent = true;
+            endPosition = forwarder.position();
+            return 1;
+        }
+
+        private void bounce(final Message message)
+        {
+            final byte[] head = new byte[Math.min(BOUNCE_HEAD, message.length())];
+            message.getBytes(0, head, 0, head.length);
+            owner.bounce(bridged, message.sequence(), message.attachmentToken(), head, "it carries " +
+                message.attachmentCount() + " handle(s), and handles do not cross hosts: pipe '" + bridged.pipe() +
+                "' goes to host " + peer.host.name() + ", and segments, pipes and tables live in one machine's memory");
+        }
+
+        void acknowledged(final long position, final int messages)
+        {
+            if (forwarder == null)
+            {
+                return;
+            }
+            forwarder.releaseTo(position, messages);
+            if (endSent && forwarder.released() >= endPosition)
+            {
+                BridgeFrame.putHeader(frame, BridgeFrame.DONE, selfIndex, epoch, peer.epoch);
+                BridgeFrame.putLane(frame, bridged.stream(), 0, endPosition, endPosition);
+                peer.control.offer(frame, 0, BridgeFrame.LANE_LENGTH);
+                if (!done)
+                {
+                    done = true;
+                    doneAt = System.nanoTime();
+                    forwarder.close();
+                    forwarder = null;
+                    updateDone();
+                }
+            }
+        }
+    }
+
+    /** A lane whose receiver runs here and sender elsewhere: the bridge is its sender. */
+    private final class In
+    {
+        final ObjectTable.Bridged bridged;
+        final Peer peer;
+        final LaneSender mirror;
+        final Subscription subscription;
+        final ControlledFragmentAssembler assembler;
+        final UnsafeBuffer target = new UnsafeBuffer(0, 0);
+        /** The epoch of the peer whose START this lane runs by; 0 before the first. */
+        long startedEpoch;
+        boolean written;
+        /** This lane's position of a message minus its position on the sender's host. */
+        long delta;
+        long startPosition;
+        long lastAck = -1;
+        long lastAckNanos;
+        long lastReleasedCount;
+        long lastResend;
+        long duplicates;
+        boolean ended;
+        boolean done;
+
+        In(final ObjectTable.Bridged bridged, final Peer peer, final LaneSender mirror, final Subscription subscription)
+        {
+            this.bridged = bridged;
+            this.peer = peer;
+            this.mirror = mirror;
+            this.subscription = subscription;
+            this.assembler = new ControlledFragmentAssembler(this::onData);
+        }
+
+        void start(final long peerEpoch, final long position, final boolean delivered)
+        {
+            if (startedEpoch == peerEpoch)
+            {
+                return;
+            }
+            if (!written)
+            {
+                // The lane is new: it starts where the sender's host will send from, so every message keeps its
+                // position and a receiver's checkpoint recognises what it is given again.
+                mirror.startAt(position);
+                written = true;
+                delta = 0;
+                if (delivered)
+                {
+                    mirror.endStream();
+                    ended = true;
+                }
+            }
+            else
+            {
+                // The sender's host is a new supervisor, whose lanes start afresh: positions go on from here.
+                delta = mirror.tail() - position;
+            }
+            startPosition = position;
+            startedEpoch = peerEpoch;
+            lastAck = -1;
+            updateReady();
+        }
+
+        Action onData(final DirectBuffer buffer, final int offset, final int length, final Header header)
+        {
+            final int type = BridgeFrame.type(buffer, offset, length);
+            if (type != BridgeFrame.DATA && type != BridgeFrame.END)
+            {
+                return Action.CONTINUE;
+            }
+            if (peerOf(buffer, offset, header) != peer || BridgeFrame.toEpoch(buffer, offset) != epoch ||
+                BridgeFrame.epoch(buffer, offset) != peer.epoch)
+            {
+                return Action.CONTINUE; // sent to, or by, a supervisor that is gone
+            }
+            if (startedEpoch != peer.epoch)
+            {
+                return Action.ABORT; // its START, on the control stream, is yet to be read
+            }
+            if (ended)
+            {
+                return Action.CONTINUE;
+            }
+            final long local = BridgeFrame.position(buffer, offset) + delta;
+            final long tail = mirror.tail();
+            if (type == BridgeFrame.DATA && local < tail)
+            {
+                duplicates++;
+                return Action.CONTINUE; // sent again after a loss: here already
+            }
+            if (BridgeFrame.previous(buffer, offset) + delta != tail)
+            {
+                resend();
+                return Action.CONTINUE;
+            }
+            if (!mirror.padTo(local, 0))
+            {
+                return Action.ABORT; // the lane is full: the receiver here is slower; Aeron holds the sender back
+            }
+            if (type == BridgeFrame.END)
+            {
+                mirror.endStream();
+                ended = true;
+                return Action.CONTINUE;
+            }
+            final int size = BridgeFrame.count(buffer, offset);
+            if (size != length - BridgeFrame.LANE_LENGTH)
+            {
+                return Action.CONTINUE;
+            }
+            final long claim = mirror.claim(size, 0);
+            if (claim == LaneSender.FULL)
+            {
+                return Action.ABORT;
+            }
+            if (claim != local)
+            {
+                mirror.abort(claim);
+                throw new IllegalStateException("lane " + bridged.laneIndex() + " of pipe '" + bridged.pipe() +
+                    "' from host " + peer.host.name() + ": a message of position " + local + " landed at " + claim);
+            }
+            target.wrap(mirror.buffer().address() + mirror.payloadOffset(claim), size);
+            target.putBytes(0, buffer, offset + BridgeFrame.LANE_LENGTH, size);
+            mirror.commit(claim);
+            return Action.CONTINUE;
+        }
+
+        private void resend()
+        {
+            final long now = System.nanoTime();
+            if (now - lastResend > RESEND_INTERVAL)
+            {
+                lastResend = now;
+                BridgeFrame.putHeader(frame, BridgeFrame.RESEND, selfIndex, epoch, peer.epoch);
+                BridgeFrame.putLane(frame, bridged.stream(), 0, mirror.tail() - delta, 0);
+                peer.control.offer(frame, 0, BridgeFrame.LANE_LENGTH);
+            }
+        }
+
+        int acknowledge(final long now)
+        {
+            if (startedEpoch == 0 || startedEpoch != peer.epoch || done)
+            {
+                return 0;
+            }
+            final long released = mirror.head() - delta;
+            if (released < startPosition || released == lastAck && now - lastAckNanos < ACK_REPEAT)
+            {
+                return 0;
+            }
+            final long count = mirror.releasedCount();
+            BridgeFrame.putHeader(frame, BridgeFrame.ACK, selfIndex, epoch, peer.epoch);
+            BridgeFrame.putLane(frame, bridged.stream(), (int)Math.max(0, count - lastReleasedCount), released, 0);
+            if (peer.control.offer(frame, 0, BridgeFrame.LANE_LENGTH) < 0)
+            {
+                return 0;
+            }
+            lastReleasedCount = count;
+            lastAck = released;
+            lastAckNanos = now;
+            return 1;
+        }
+    }
+}
