@@ -29,9 +29,10 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The near end pings (one in flight) until the first answer, then for WARM_MS, then measured for MEASURE_MS;
  * sends {@link HostsMessage#PHASE_END} and the throughput stream for WARM_MS + MEASURE_MS, then
- * {@link HostsMessage#STREAM_END}; it waits for the far end's word that it has it all, says goodbye and prints its
- * round trips. The far end answers the pings, then counts, checks and times the stream ({@link HostsFar.Stream}),
- * says it has it all, prints its line and waits for the goodbye (at most {@link #GOODBYE_WAIT_NANOS}).
+ * {@link HostsMessage#STREAM_END}; it waits for the far end's word that it has it all, says goodbye, waits for the far
+ * end to close (at most {@link #GOODBYE_WAIT_NANOS}) and prints its round trips. The far end answers the pings, then
+ * counts, checks and times the stream ({@link HostsFar.Stream}), says it has it all, prints its line and waits for the
+ * goodbye (at most {@link #GOODBYE_WAIT_NANOS}).
  *
  * <p>Arguments: near|far SIZE WARM_MS MEASURE_MS SELF_ADDRESS PEER_ADDRESS AERON_DIRECTORY TERM_LENGTH.
  */
@@ -188,11 +189,21 @@ public final class AeronEnd
         send(HostsMessage.STREAM_END);
         // The far end says when it has it all: until then this process and its driver must stay.
         expected = HostsMessage.STREAM_END;
+        received = 0;
         while (received == 0)
         {
             idle.idle(subscription.poll(answers, 1));
         }
+        // The goodbye, then the far end's close (its image ends here), so this driver does not close under it.
         send(HostsMessage.STREAM_END);
+        final long deadline = System.nanoTime() + GOODBYE_WAIT_NANOS;
+        while (subscription.imageCount() > 0 && !subscription.imageAtIndex(0).isEndOfStream() &&
+            System.nanoTime() < deadline)
+        {
+            idle.idle(subscription.poll((buffer, offset, length, header) ->
+            {
+            }, FRAGMENT_LIMIT));
+        }
         System.out.println(HostsBenchmark.roundTripLine(count, elapsed, RoundTrips.of(Arrays.copyOf(samples,
             count))));
         System.out.printf("sent %d messages of %d bytes in the stream%n", sent, size);
