@@ -9,6 +9,8 @@ import java.net.DatagramSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -72,5 +74,89 @@ class HostsTest
         final String expected = Files.readString(single.resolve("counts.txt"));
         assertTrue(expected.lines().count() > 100, expected);
         assertEquals(expected, Files.readString(split.resolve("counts.txt")), "the counts of the split run");
+    }
+
+    @Test
+    void shouldRefuseHandlesOnAPipeThatCrossesHostsAndRunWithAnExternalMediaDriver() throws Exception
+    {
+        // Host b's bridge uses a media driver of its own process (driver: DIR), started here as a user would.
+        final Path aeron = directory.resolve("aeron-b");
+        final List<String> command = new ArrayList<>(List.of(
+            ProcessHandle.current().info().command().orElseThrow(), "--enable-native-access=ALL-UNNAMED"));
+        command.addAll(SupervisorProcess.journalFlags());
+        command.addAll(List.of("-Daeron.dir=" + aeron, "-Daeron.threading.mode=SHARED", "-cp",
+            SupervisorProcess.classPath(), "io.aeron.driver.MediaDriver"));
+        final Process driver = new ProcessBuilder(command).redirectErrorStream(true)
+            .redirectOutput(directory.resolve("driver.out").toFile()).start();
+        try
+        {
+            final long deadline = System.nanoTime() + DEADLINE.toNanos();
+            while (!Files.exists(aeron.resolve("cnc.dat")))
+            {
+                assertTrue(driver.isAlive() && System.nanoTime() < deadline, Files.readString(
+                    directory.resolve("driver.out")));
+                Thread.sleep(20); // a file the driver makes once it runs
+            }
+            Files.writeString(directory.resolve("source.py"), """
+                import trindle
+                with trindle.connect() as t:
+                    t.ready()
+                    numbers = t.sender("numbers")
+                    try:
+                        t.send(numbers, b"with a handle", trindle.duplicate(t.segment("board")))
+                        print("sent a handle", flush=True)
+                    except trindle.TrindleError as e:
+                        print("refused:", e, flush=True)
+                    numbers.send(b"plain")
+                """);
+            Files.writeString(directory.resolve("sink.py"), """
+                import trindle
+                with trindle.connect() as t:
+                    t.ready()
+                    for batch in t.batches():
+                        for m in batch:
+                            print("got", m.bytes().decode(), m.attachment_count, flush=True)
+                """);
+            final String python = WordcountSample.SAMPLES.resolveSibling("python").toString();
+            Files.writeString(directory.resolve("handles.yaml"), """
+                hosts:
+                  a: { address: 127.0.0.1:%2$d }
+                  b: { address: 127.0.0.1:%3$d, driver: %4$s }
+                pipes:
+                  numbers: { lane: 64KiB }
+                segments:
+                  board: { size: 4KiB }
+                workers:
+                  source:
+                    command: [/usr/bin/python3, source.py]
+                    env: { PYTHONPATH: %1$s }
+                    grants: { numbers: send, board: [read, transfer, duplicate] }
+                  sink:
+                    command: [/usr/bin/python3, sink.py]
+                    env: { PYTHONPATH: %1$s }
+                    host: b
+                    grants: { numbers: receive }
+                """.formatted(python, freePort(), freePort(), aeron));
+            final Path outputA = Files.createDirectories(directory.resolve("a"));
+            final Path outputB = Files.createDirectories(directory.resolve("b"));
+            try (SupervisorProcess b = SupervisorProcess.start(directory, outputB, "run", "handles.yaml", "--host",
+                "b");
+                 SupervisorProcess a = SupervisorProcess.start(directory, outputA, "run", "handles.yaml", "--host",
+                     "a"))
+            {
+                assertEquals(0, a.waitFor(DEADLINE), a.output());
+                assertEquals(0, b.waitFor(DEADLINE), b.output());
+                assertTrue(a.stdout().contains("refused:") && a.stdout().contains("handles do not cross hosts"),
+                    a.output());
+                assertTrue(a.stderr().contains("refused a transfer by worker source"), a.output());
+                assertTrue(b.stdout().contains("got plain 0") && !b.stdout().contains("with a handle"), b.output());
+                assertTrue(Files.isDirectory(aeron), "the external driver's directory is the driver's to remove");
+            }
+        }
+        finally
+        {
+            driver.destroyForcibly();
+            driver.waitFor();
+        }
     }
 }

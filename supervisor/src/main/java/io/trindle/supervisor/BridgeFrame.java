@@ -56,13 +56,22 @@ final class BridgeFrame
 
     /** Lane body: the lane's stream (its place among every crossing lane of the config, from 0). */
     static final int STREAM_OFFSET = 24;
-    /** Lane body: DATA's payload length; START's flags; ACK's count of messages released since the last ACK. */
+    /**
+     * Lane body: DATA's payload length; START's flags; ACK's count of messages released since the last ACK, with
+     * {@link #ACK_BLOCKED} set while the receiving host's lane has no room for what arrives.
+     */
     static final int COUNT_OFFSET = 28;
     /** Lane body: the position (in the sending host's lane) the frame is about. */
     static final int POSITION_OFFSET = 32;
-    /** Lane body: DATA and END: where the sending host's last DATA ended (or its START position): gaps show. */
+    /**
+     * Lane body: DATA and END: where the sending host's last DATA ended (or its START position), so gaps show; ACK:
+     * how far the receiving host has received (in the sending host's positions).
+     */
     static final int PREVIOUS_OFFSET = 40;
     static final int LANE_LENGTH = 48;
+
+    /** ACK flag, in the count: the receiving host's lane is full, so what is sent waits; a stall is no loss. */
+    static final int ACK_BLOCKED = 0x8000_0000;
 
     /** START flag: the lane was delivered whole already (ended and acknowledged): the receiver ends its lane. */
     static final int START_DELIVERED = 1;
@@ -130,6 +139,7 @@ final class BridgeFrame
     {
         buffer.putLong(FINGERPRINT_OFFSET, fingerprint, ORDER);
         buffer.putInt(OPEN_OFFSET, open, ORDER);
+        buffer.putInt(OPEN_OFFSET + Integer.BYTES, 0, ORDER); // reserved: nothing of an earlier frame goes out
     }
 
     static long fingerprint(final DirectBuffer buffer, final int offset)

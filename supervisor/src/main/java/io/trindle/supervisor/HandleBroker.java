@@ -553,11 +553,11 @@ final class HandleBroker
 
     /**
      * A message with handles reached the bridge to another host (its sender wrote one without the supervisor's
-     * transfer, which refuses handles for a pipe that crosses hosts): it does not cross, and its sender hears so in a
-     * bounce. Any handles the token stands for stay with the supervisor. On the bridge's thread.
+     * transfer, which refuses handles for a pipe that crosses hosts, so its token stands for nothing): it does not
+     * cross, and its sender hears so in a bounce. On the bridge's thread.
      */
     synchronized void bounceAcrossHosts(final ObjectTable.PipeInstance instance, final ObjectTable.Lane lane,
-        final long sequence, final long token, final byte[] head, final String reason)
+        final long sequence, final byte[] head, final String reason)
     {
         final WorkerProcess sender = workers.stream().filter(w -> w.config.name().equals(lane.senderWorker()) &&
             w.replica == lane.senderReplica()).findFirst().orElse(null);

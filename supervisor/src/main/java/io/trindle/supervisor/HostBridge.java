@@ -28,6 +28,8 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -55,6 +57,13 @@ final class HostBridge implements AutoCloseable
     static final long ACK_REPEAT = TimeUnit.SECONDS.toNanos(1);
     /** A receiver that missed frames asks again at most this often. */
     static final long RESEND_INTERVAL = TimeUnit.MILLISECONDS.toNanos(200);
+    /** A START not yet acknowledged is sent again this often. */
+    static final long START_REPEAT = TimeUnit.MILLISECONDS.toNanos(200);
+    /**
+     * A lane whose receiving host has received nothing new of what was sent for this long, while it had room, is sent
+     * again from its last release: frames lost in a way Aeron did not repair (a connection lost and made again).
+     */
+    static final long STALL_AFTER = TimeUnit.SECONDS.toNanos(2);
     /** How often the wait for peers is said, while workers wait for them. */
     static final long PROGRESS_INTERVAL = TimeUnit.SECONDS.toNanos(5);
     /** The Aeron stream of HELLO, START, ACK, DONE and RESEND frames, between each pair of hosts. */
@@ -73,7 +82,7 @@ final class HostBridge implements AutoCloseable
         void changed();
 
         /** A message with handles could not cross: tell its sender in a bounce. On the bridge's thread. */
-        void bounce(ObjectTable.Bridged lane, long sequence, long token, byte[] head, String reason);
+        void bounce(ObjectTable.Bridged lane, long sequence, byte[] head, String reason);
     }
 
     private final PipelineConfig config;
@@ -83,6 +92,8 @@ final class HostBridge implements AutoCloseable
     private final int selfIndex;
     private final long epoch;
     private final long fingerprint;
+    /** This host's address, resolved: where its frames are sent from. */
+    private final String sourceAddress;
     private final Map<String, Peer> peers = new LinkedHashMap<>();
     private final List<Out> outs = new ArrayList<>();
     private final List<In> ins = new ArrayList<>();
@@ -99,6 +110,8 @@ final class HostBridge implements AutoCloseable
     private volatile boolean ready;
     private volatile boolean allOutDone;
     private volatile boolean allInDone;
+    /** Why the bridge thread stopped, or null while it runs. */
+    private volatile String failure;
     private long lastProgress;
     private long lastDoneCheck;
     /** Whether HELLOs were due at once when every lane from other hosts was delivered. */
@@ -120,6 +133,17 @@ final class HostBridge implements AutoCloseable
         while (chosen == 0);
         this.epoch = chosen;
         this.fingerprint = fingerprint(config);
+        try
+        {
+            final InetAddress address = InetAddress.getByName(self.hostname());
+            this.sourceAddress = address instanceof java.net.Inet6Address ? "[" + address.getHostAddress() + "]" :
+                address.getHostAddress();
+        }
+        catch (final UnknownHostException e)
+        {
+            throw new IllegalStateException("host " + self.name() + "'s own address " + self.address() +
+                " does not resolve: " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -157,7 +181,7 @@ final class HostBridge implements AutoCloseable
         final String directory;
         if (self.driver() == null)
         {
-            directory = StatusSocket.runDirectory().resolve(config.name() + ".aeron").toString();
+            directory = aeronDirectory(config.name()).toString();
             final MediaDriver.Context context = new MediaDriver.Context()
                 .aeronDirectoryName(directory)
                 .dirDeleteOnStart(true)
@@ -208,13 +232,37 @@ final class HostBridge implements AutoCloseable
     }
 
     /**
+     * @return where the embedded media driver of pipeline {@code name} keeps its files: in {@code /dev/shm} (memory,
+     *         as Aeron wants its term buffers), named after the run directory too, so that supervisors of one name in
+     *         different run directories never share one; in the run directory where there is no {@code /dev/shm}. A
+     *         supervisor of the same name and run directory started after a SIGKILL clears what the last one left.
+     */
+    static Path aeronDirectory(final String name)
+    {
+        final Path run = StatusSocket.runDirectory().toAbsolutePath();
+        final Path memory = Path.of("/dev/shm");
+        if (!Files.isDirectory(memory))
+        {
+            return run.resolve(name + ".aeron");
+        }
+        return memory.resolve("trindle-" + Long.toHexString(fnv(run.toString())) + "-" + name + ".aeron");
+    }
+
+    /**
      * The channel to {@code host}, with terms long enough for a lane of {@code capacity} bytes: a message of up to an
      * eighth of a term fits one Aeron message, and a lane's largest is an eighth of its capacity, less 16.
      */
-    private static String channel(final HostConfig host, final int capacity)
+    private String channel(final HostConfig host, final int capacity)
     {
         final int term = Math.max(64 * 1024, Integer.highestOneBit(Math.max(capacity, 1)) * 2);
-        return "aeron:udp?endpoint=" + host.address() + "|term-length=" + term;
+        // Sent from this host's own address, which the peer checks the source of every frame against.
+        return "aeron:udp?endpoint=" + host.address() + "|interface=" + sourceAddress + "|term-length=" + term;
+    }
+
+    /** @return why the bridge stopped (nothing crosses any more), or null while it runs. */
+    String failure()
+    {
+        return failure;
     }
 
     /** @return whether every lane this host receives from another has started: its workers may start now. */
@@ -236,7 +284,24 @@ final class HostBridge implements AutoCloseable
     /** @return a line per peer and crossing lane, for status. */
     List<String> describe()
     {
+        try
+        {
+            return describeNow();
+        }
+        catch (final RuntimeException e)
+        {
+            // Read from the loop thread while the bridge's thread changes it: a line of status is not worth a failure.
+            return List.of("hosts: status unavailable just now (" + Reporter.reason(e) + ")");
+        }
+    }
+
+    private List<String> describeNow()
+    {
         final List<String> lines = new ArrayList<>();
+        if (failure != null)
+        {
+            lines.add(failure);
+        }
         final long now = System.nanoTime();
         for (final Peer peer : peers.values())
         {
@@ -248,7 +313,7 @@ final class HostBridge implements AutoCloseable
         {
             lines.add(String.format("  %s lane %d -> %s: %s, sent to %d, released to %d", out.bridged.pipe(),
                 out.bridged.laneIndex(), out.peer.host.name(), out.done ? "delivered" : out.endSent ? "ended" :
-                "open", out.previous, out.forwarder == null ? out.endPosition : out.forwarder.released()));
+                "open", out.previous, out.releasedShown));
         }
         for (final In in : ins)
         {
@@ -288,7 +353,8 @@ final class HostBridge implements AutoCloseable
         }
         catch (final RuntimeException | Error e)
         {
-            reporter.say("bridge of host %s stopped: %s", self.name(), Reporter.reason(e));
+            failure = "the bridge of host " + self.name() + " stopped: " + Reporter.reason(e);
+            owner.changed();
         }
     }
 
@@ -395,21 +461,25 @@ final class HostBridge implements AutoCloseable
             return;
         }
         final Peer peer = peerOf(buffer, offset, header);
-        if (peer == null || !peer.heard(BridgeFrame.epoch(buffer, offset), type == BridgeFrame.HELLO ?
-            BridgeFrame.fingerprint(buffer, offset) : fingerprint))
+        if (peer == null)
         {
             return;
         }
         if (type == BridgeFrame.HELLO)
         {
-            peer.openFromPeer = BridgeFrame.open(buffer, offset);
-            peer.lastHelloHeard = System.nanoTime();
-            updateDone();
+            // Only a HELLO, which carries the config's fingerprint, makes a peer's new supervisor known.
+            if (peer.heard(BridgeFrame.epoch(buffer, offset), BridgeFrame.fingerprint(buffer, offset)))
+            {
+                peer.openFromPeer = BridgeFrame.open(buffer, offset);
+                peer.lastHelloHeard = System.nanoTime();
+                updateDone();
+            }
             return;
         }
-        if (BridgeFrame.toEpoch(buffer, offset) != epoch)
+        if (peer.wrongPlan || BridgeFrame.epoch(buffer, offset) != peer.epoch ||
+            BridgeFrame.toEpoch(buffer, offset) != epoch)
         {
-            return; // meant for a supervisor of this host that is gone
+            return; // from, or meant for, a supervisor that is gone, or one not yet heard in a HELLO
         }
         final int stream = BridgeFrame.stream(buffer, offset);
         final long position = BridgeFrame.position(buffer, offset);
@@ -429,7 +499,9 @@ final class HostBridge implements AutoCloseable
                 final Out out = outByStream.get(stream);
                 if (out != null && out.peer == peer)
                 {
-                    out.acknowledged(position, BridgeFrame.count(buffer, offset));
+                    final int count = BridgeFrame.count(buffer, offset);
+                    out.acknowledged(position, count & ~BridgeFrame.ACK_BLOCKED, BridgeFrame.previous(buffer, offset),
+                        (count & BridgeFrame.ACK_BLOCKED) != 0);
                 }
             }
             case BridgeFrame.DONE ->
@@ -447,6 +519,7 @@ final class HostBridge implements AutoCloseable
                 if (out != null && out.peer == peer && out.forwarder != null)
                 {
                     out.rewind();
+                    out.lastProgress = System.nanoTime();
                 }
             }
             default ->
@@ -529,8 +602,14 @@ final class HostBridge implements AutoCloseable
                 }
             }
         }
+        return fnv(plan.toString());
+    }
+
+    /** @return the 64-bit FNV-1a hash of {@code text}'s UTF-8 bytes. */
+    private static long fnv(final String text)
+    {
         long hash = 0xcbf29ce484222325L;
-        for (final byte b : plan.toString().getBytes(StandardCharsets.UTF_8))
+        for (final byte b : text.getBytes(StandardCharsets.UTF_8))
         {
             hash = (hash ^ (b & 0xff)) * 0x100000001b3L;
         }
@@ -639,7 +718,18 @@ final class HostBridge implements AutoCloseable
         final UnsafeBuffer header = new UnsafeBuffer(ByteBuffer.allocateDirect(BridgeFrame.LANE_LENGTH));
         final UnsafeBuffer payload = new UnsafeBuffer(0, 0);
         boolean needStart;
+        /** Whether the receiving host acknowledged anything since the last START: it started the lane. */
+        boolean startAcked;
+        long lastStart;
         boolean pending;
+        /** The release position as last acknowledged, for status (read by another thread). */
+        volatile long releasedShown;
+        /** How far the receiving host received, as its last ACK said; and when that last changed. */
+        long received = -1;
+        long lastProgress;
+        boolean peerBlocked;
+        /** Messages with handles before this position were bounced already: one bounce each, however often read. */
+        long bouncedTo;
         boolean endSent;
         boolean done;
         boolean faultSaid;
@@ -661,6 +751,9 @@ final class HostBridge implements AutoCloseable
         void restart()
         {
             needStart = true;
+            startAcked = false;
+            lastStart = 0;
+            received = -1;
             rewind();
         }
 
@@ -681,8 +774,11 @@ final class HostBridge implements AutoCloseable
             {
                 return 0;
             }
-            if (needStart)
+            final long now = System.nanoTime();
+            if (needStart || !startAcked && now - lastStart > START_REPEAT)
             {
+                // Sent again until acknowledged: the first may reach a receiver that has not yet heard this host's
+                // HELLO, and is then dropped.
                 final long at = forwarder == null ? endPosition : forwarder.released();
                 BridgeFrame.putHeader(frame, BridgeFrame.START, selfIndex, epoch, peer.epoch);
                 BridgeFrame.putLane(frame, bridged.stream(), done ? BridgeFrame.START_DELIVERED : 0, at, at);
@@ -690,12 +786,25 @@ final class HostBridge implements AutoCloseable
                 {
                     return 0;
                 }
+                if (needStart)
+                {
+                    previous = at;
+                    lastProgress = now;
+                }
                 needStart = false;
-                previous = at;
+                lastStart = now;
             }
             if (forwarder == null)
             {
                 return 0;
+            }
+            if (startAcked && !peerBlocked && received < previous && now - lastProgress > STALL_AFTER)
+            {
+                reporter.say("bridge: host %s has received nothing new of lane %d of pipe '%s' for %s while it had " +
+                    "room: sending again from the last release (position %d)", peer.host.name(),
+                    bridged.laneIndex(), bridged.pipe(), seconds(now - lastProgress), forwarder.released());
+                rewind();
+                lastProgress = now;
             }
             int sent = 0;
             while (sent < BUDGET)
@@ -717,15 +826,19 @@ final class HostBridge implements AutoCloseable
                         if (!faultSaid)
                         {
                             faultSaid = true;
-                            reporter.say("bridge: lane %d of pipe '%s' to host %s is corrupt, nothing more of it " +
-                                "crosses: %s", bridged.laneIndex(), bridged.pipe(), peer.host.name(),
-                                forwarder.fault());
+                            reporter.say("bridge: lane %d of pipe '%s' to host %s is corrupt, and ends there: what " +
+                                "was read before crosses, nothing after it: %s", bridged.laneIndex(), bridged.pipe(),
+                                peer.host.name(), forwarder.fault());
                         }
-                        break;
+                        return sent + end();
                     }
                     if (message.attachmentCount() > 0)
                     {
-                        bounce(message);
+                        if (message.sequence() >= bouncedTo)
+                        {
+                            bouncedTo = message.end();
+                            bounce(message);
+                        }
                         continue;
                     }
                     pending = true;
@@ -772,18 +885,26 @@ final class HostBridge implements AutoCloseable
         {
             final byte[] head = new byte[Math.min(BOUNCE_HEAD, message.length())];
             message.getBytes(0, head, 0, head.length);
-            owner.bounce(bridged, message.sequence(), message.attachmentToken(), head, "it carries " +
+            owner.bounce(bridged, message.sequence(), head, "it carries " +
                 message.attachmentCount() + " handle(s), and handles do not cross hosts: pipe '" + bridged.pipe() +
                 "' goes to host " + peer.host.name() + ", and segments, pipes and tables live in one machine's memory");
         }
 
-        void acknowledged(final long position, final int messages)
+        void acknowledged(final long position, final int messages, final long receivedTo, final boolean blocked)
         {
+            startAcked = true;
+            peerBlocked = blocked;
+            if (receivedTo != received)
+            {
+                received = receivedTo;
+                lastProgress = System.nanoTime();
+            }
             if (forwarder == null)
             {
                 return;
             }
             forwarder.releaseTo(position, messages);
+            releasedShown = forwarder.released();
             if (endSent && forwarder.released() >= endPosition)
             {
                 BridgeFrame.putHeader(frame, BridgeFrame.DONE, selfIndex, epoch, peer.epoch);
@@ -823,6 +944,14 @@ final class HostBridge implements AutoCloseable
         long duplicates;
         boolean ended;
         boolean done;
+        /** Whether the lane here had no room for the last frame that arrived: the sender waits, it lost nothing. */
+        boolean blocked;
+        /**
+         * After this lane ended here, what a new supervisor of the sending host sends on it is dropped, and
+         * acknowledged up to here (in its positions) so that it does not wait for ever; -1 before.
+         */
+        long droppedTo = -1;
+        boolean malformedSaid;
 
         In(final ObjectTable.Bridged bridged, final Peer peer, final LaneSender mirror, final Subscription subscription)
         {
@@ -879,24 +1008,45 @@ final class HostBridge implements AutoCloseable
             {
                 return Action.ABORT; // its START, on the control stream, is yet to be read
             }
-            if (ended)
+            final long position = BridgeFrame.position(buffer, offset);
+            final long previous = BridgeFrame.previous(buffer, offset);
+            final int size = BridgeFrame.count(buffer, offset);
+            if (!wellFormed(type, position, previous, size, length))
             {
                 return Action.CONTINUE;
             }
-            final long local = BridgeFrame.position(buffer, offset) + delta;
+            if (ended)
+            {
+                // A new supervisor of the sending host sends on a lane that ended here: it cannot be delivered.
+                final long end = type == BridgeFrame.END ? position :
+                    position + io.trindle.ipc.LaneDescriptor.recordLength(size);
+                if (end > droppedTo)
+                {
+                    if (droppedTo < 0)
+                    {
+                        reporter.say("bridge: host %s sends more on lane %d of pipe '%s', which ended here already: " +
+                            "what it sends is dropped (its receiver has finished)", peer.host.name(),
+                            bridged.laneIndex(), bridged.pipe());
+                    }
+                    droppedTo = end;
+                }
+                return Action.CONTINUE;
+            }
+            final long local = position + delta;
             final long tail = mirror.tail();
             if (type == BridgeFrame.DATA && local < tail)
             {
                 duplicates++;
                 return Action.CONTINUE; // sent again after a loss: here already
             }
-            if (BridgeFrame.previous(buffer, offset) + delta != tail)
+            if (previous + delta != tail)
             {
                 resend();
                 return Action.CONTINUE;
             }
             if (!mirror.padTo(local, 0))
             {
+                blocked = true;
                 return Action.ABORT; // the lane is full: the receiver here is slower; Aeron holds the sender back
             }
             if (type == BridgeFrame.END)
@@ -905,16 +1055,13 @@ final class HostBridge implements AutoCloseable
                 ended = true;
                 return Action.CONTINUE;
             }
-            final int size = BridgeFrame.count(buffer, offset);
-            if (size != length - BridgeFrame.LANE_LENGTH)
-            {
-                return Action.CONTINUE;
-            }
             final long claim = mirror.claim(size, 0);
             if (claim == LaneSender.FULL)
             {
+                blocked = true;
                 return Action.ABORT;
             }
+            blocked = false;
             if (claim != local)
             {
                 mirror.abort(claim);
@@ -925,6 +1072,28 @@ final class HostBridge implements AutoCloseable
             target.putBytes(0, buffer, offset + BridgeFrame.LANE_LENGTH, size);
             mirror.commit(claim);
             return Action.CONTINUE;
+        }
+
+        /**
+         * @return whether a DATA or END frame's values are ones a sending host's lane can have: positions at record
+         *         places, in order, a payload the lane here can hold and the frame carries whole. One that is not is
+         *         dropped, and said once: it came from a broken or hostile peer.
+         */
+        private boolean wellFormed(final int type, final long position, final long previous, final int size,
+            final int length)
+        {
+            final long alignment = io.trindle.ipc.LaneDescriptor.RECORD_ALIGNMENT - 1;
+            final boolean good = position >= 0 && previous >= 0 && (position & alignment) == 0 &&
+                (previous & alignment) == 0 && position >= previous && (type == BridgeFrame.END ||
+                size >= 0 && size <= mirror.maxPayloadLength() && size == length - BridgeFrame.LANE_LENGTH);
+            if (!good && !malformedSaid)
+            {
+                malformedSaid = true;
+                reporter.say("bridge: dropped a malformed frame from host %s on lane %d of pipe '%s' (position %d, " +
+                    "previous %d, length %d): a broken or hostile peer", peer.host.name(), bridged.laneIndex(),
+                    bridged.pipe(), position, previous, size);
+            }
+            return good;
         }
 
         private void resend()
@@ -945,14 +1114,16 @@ final class HostBridge implements AutoCloseable
             {
                 return 0;
             }
-            final long released = mirror.head() - delta;
+            final long released = Math.max(mirror.head() - delta, droppedTo);
             if (released < startPosition || released == lastAck && now - lastAckNanos < ACK_REPEAT)
             {
                 return 0;
             }
             final long count = mirror.releasedCount();
+            final int messages = (int)Math.min(Integer.MAX_VALUE, Math.max(0, count - lastReleasedCount));
             BridgeFrame.putHeader(frame, BridgeFrame.ACK, selfIndex, epoch, peer.epoch);
-            BridgeFrame.putLane(frame, bridged.stream(), (int)Math.max(0, count - lastReleasedCount), released, 0);
+            BridgeFrame.putLane(frame, bridged.stream(), messages | (blocked ? BridgeFrame.ACK_BLOCKED : 0), released,
+                Math.max(mirror.tail() - delta, droppedTo));
             if (peer.control.offer(frame, 0, BridgeFrame.LANE_LENGTH) < 0)
             {
                 return 0;

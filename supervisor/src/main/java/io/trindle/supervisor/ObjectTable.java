@@ -252,17 +252,26 @@ final class ObjectTable implements AutoCloseable
         {
             for (final AllocatorConfig allocator : config.allocators().values())
             {
+                if (!usedHere(allocator.name()))
+                {
+                    continue;
+                }
                 final Handle master = Allocators.create(allocator.quota());
                 allocators.put(allocator.name(), allocations.root(allocator.name(), allocator.quota(), master));
             }
             for (final SegmentConfig segment : config.segments().values())
             {
+                if (!usedHere(segment.name()))
+                {
+                    continue;
+                }
                 // The supervisor maps a segment executable only if some worker is granted EXECUTE on it.
                 final Rights rights = workerWith(segment.name(), Right.EXECUTE).isEmpty() ?
                     Rights.SEGMENT_OWNER : Rights.SEGMENT_ALL;
                 final Segment made = Segment.allocate(rights, segment.size());
                 segments.put(segment.name(), made);
-                final Allocations.Allocator charged = segment.allocator() == null ? allocations.pipeline() :
+                final Allocations.Allocator charged = segment.allocator() == null ||
+                    !allocators.containsKey(segment.allocator()) ? allocations.pipeline() :
                     allocators.get(segment.allocator());
                 final String refusal = allocations.refusal(charged, made.size());
                 if (refusal != null)
@@ -273,6 +282,10 @@ final class ObjectTable implements AutoCloseable
             }
             for (final TableConfig table : config.tables().values())
             {
+                if (!usedHere(table.name()))
+                {
+                    continue;
+                }
                 final Table made = Table.create(table.shape(), table.name());
                 tables.put(table.name(), made);
                 allocations.charge(allocations.pipeline(), made.handle().objectId(), made.handle().size());
@@ -362,6 +375,35 @@ final class ObjectTable implements AutoCloseable
             close();
             throw e;
         }
+    }
+
+    /**
+     * @return whether this host makes the segment, table or allocator {@code name}: some worker placed here is granted
+     *         it (validate keeps each to one host), or none is, or the pipeline runs on one host.
+     */
+    private boolean usedHere(final String name)
+    {
+        final String host = config.host();
+        if (host == null)
+        {
+            return true;
+        }
+        boolean granted = false;
+        for (final WorkerConfig worker : config.workers().values())
+        {
+            if (worker.grants().containsKey(name))
+            {
+                granted = true;
+                for (int replica = 0; replica < worker.replicas(); replica++)
+                {
+                    if (host.equals(worker.hostOf(replica)))
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+        return !granted;
     }
 
     private List<WorkerConfig> workerWith(final String object, final Right right)

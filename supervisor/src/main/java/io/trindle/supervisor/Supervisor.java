@@ -350,10 +350,10 @@ final class Supervisor
                 }
 
                 @Override
-                public void bounce(final ObjectTable.Bridged lane, final long sequence, final long token,
-                    final byte[] head, final String reason)
+                public void bounce(final ObjectTable.Bridged lane, final long sequence, final byte[] head,
+                    final String reason)
                 {
-                    broker.bounceAcrossHosts(lane.instance(), lane.lane(), sequence, token, head, reason);
+                    broker.bounceAcrossHosts(lane.instance(), lane.lane(), sequence, head, reason);
                 }
             });
         }
@@ -944,7 +944,18 @@ final class Supervisor
             }
             case BridgeChanged ignored ->
             {
-                if (!workersStarted && bridge.ready() && !stopping)
+                if (bridge.failure() != null && !bridgeAbandoned)
+                {
+                    // Nothing crosses any more: the pipeline cannot finish as it should, and waits for nothing.
+                    bridgeAbandoned = true;
+                    say("%s; stopping", bridge.failure());
+                    stop(bridge.failure(), EXIT_WORKER_FAILED);
+                    if (!workersStarted)
+                    {
+                        workers.forEach(worker -> worker.state = WorkerProcess.State.STOPPED);
+                    }
+                }
+                else if (!workersStarted && bridge.ready() && !stopping)
                 {
                     say("host %s: the hosts that send to it answered; starting its workers", config.host());
                     startWorkers();

@@ -47,15 +47,17 @@ class HostsDocTest
         "LOST_AFTER", HostBridge.LOST_AFTER,
         "ACK_REPEAT", HostBridge.ACK_REPEAT,
         "RESEND_INTERVAL", HostBridge.RESEND_INTERVAL,
-        "PROGRESS_INTERVAL", HostBridge.PROGRESS_INTERVAL);
+        "PROGRESS_INTERVAL", HostBridge.PROGRESS_INTERVAL,
+        "START_REPEAT", HostBridge.START_REPEAT,
+        "STALL_AFTER", HostBridge.STALL_AFTER);
 
     @Test
     void shouldGiveEveryConstantOfBridgeFrameItsValue() throws Exception
     {
         final Map<String, Set<Long>> documented = documented();
         final Map<String, Long> frame = frameConstants();
-        assertEquals(25, frame.size(), "BridgeFrame's ints: 2 of the header's words, 6 header offsets, 7 types, " +
-            "2 HELLO offsets, 4 lane offsets, 3 lengths, 1 flag: " + frame.keySet());
+        assertEquals(26, frame.size(), "BridgeFrame's ints: 2 of the header's words, 6 header offsets, 7 types, " +
+            "2 HELLO offsets, 4 lane offsets, 3 lengths, 2 flags: " + frame.keySet());
         final List<String> wrong = new ArrayList<>();
         frame.forEach((name, value) ->
         {
@@ -111,7 +113,8 @@ class HostsDocTest
             if (Modifier.isStatic(modifiers) && Modifier.isFinal(modifiers) && field.getType() == int.class &&
                 !field.isSynthetic())
             {
-                constants.put(field.getName(), (long)field.getInt(null));
+                // Read as unsigned, as the doc writes them: a flag may be the top bit.
+                constants.put(field.getName(), Integer.toUnsignedLong(field.getInt(null)));
             }
         }
         return constants;

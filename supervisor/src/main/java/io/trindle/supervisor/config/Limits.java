@@ -101,9 +101,10 @@ public final class Limits
     public static final int MAX_LANE_CAPACITY = LaneDescriptor.MAX_CAPACITY;
 
     /**
-     * The largest lane of a pipe whose ends are on two hosts, in bytes: 16MiB. The bridge between the two
-     * supervisors carries each message as one Aeron message, and Aeron's largest is an eighth of its term buffer
-     * (16 MiB by default), 2 MiB: room for a 16 MiB lane's largest message, an eighth of the lane less 16 bytes.
+     * The largest lane of a pipe whose ends are on two hosts, in bytes: 16MiB. The bridge carries each message as
+     * one Aeron message on a stream of the lane's own, with terms twice the lane's capacity, so that the lane's
+     * largest message fits the eighth of a term Aeron allows; Aeron keeps three terms on each side, so a 16 MiB lane
+     * costs 96 MiB of log buffers on each host. The bound keeps that cost bounded.
      */
     public static final int MAX_BRIDGED_LANE_CAPACITY = 16 << 20;
 
