@@ -894,7 +894,8 @@ final class Supervisor
                 }
             }
             case StatusQuery query -> query.answer().complete(Status.render(observer.snapshot(), lastReleased,
-                query.json()) + (bridge == null || query.json() ? "" : String.join("\n", bridge.describe()) + "\n"));
+                query.json()) + (bridge == null || query.json() ? "" :
+                "\nHOSTS\n" + String.join("\n", bridge.describe()) + "\n"));
             case ResizeRequested request ->
             {
                 final Resizer.Outcome outcome = stopping ? new Resizer.Outcome(false, "pipeline '" + config.name() +
