@@ -1,6 +1,7 @@
 package io.trindle.benchmarks;
 
 import io.aeron.Aeron;
+import io.aeron.AeronCounters;
 import io.aeron.ExclusivePublication;
 import io.aeron.Publication;
 import io.aeron.Subscription;
@@ -14,6 +15,7 @@ import io.aeron.logbuffer.Header;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.status.CountersReader;
 
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
@@ -29,10 +31,10 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The near end pings (one in flight) until the first answer, then for WARM_MS, then measured for MEASURE_MS;
  * sends {@link HostsMessage#PHASE_END} and the throughput stream for WARM_MS + MEASURE_MS, then
- * {@link HostsMessage#STREAM_END}; it waits for the far end's word that it has it all, says goodbye, waits for the far
- * end to close (at most {@link #GOODBYE_WAIT_NANOS}) and prints its round trips. The far end answers the pings, then
- * counts, checks and times the stream ({@link HostsFar.Stream}), says it has it all, prints its line and waits for the
- * goodbye (at most {@link #GOODBYE_WAIT_NANOS}).
+ * {@link HostsMessage#STREAM_END}; it waits for the far end's word that it has it all, says goodbye, waits for its
+ * driver to have sent it (at most {@link #GOODBYE_WAIT_NANOS}) and prints its round trips. The far end answers the
+ * pings, then counts, checks and times the stream ({@link HostsFar.Stream}), says it has it all, prints its line and
+ * waits for the goodbye (at most {@link #GOODBYE_WAIT_NANOS}).
  *
  * <p>Arguments: near|far SIZE WARM_MS MEASURE_MS SELF_ADDRESS PEER_ADDRESS AERON_DIRECTORY TERM_LENGTH.
  */
@@ -48,6 +50,7 @@ public final class AeronEnd
     private final int size;
     private final long warmNanos;
     private final long measureNanos;
+    private final Aeron aeron;
     private final ExclusivePublication publication;
     private final Subscription subscription;
     private final IdleStrategy idle = backoff();
@@ -61,9 +64,10 @@ public final class AeronEnd
     private boolean streamEnded;
     private boolean goodbye;
 
-    private AeronEnd(final int size, final long warmNanos, final long measureNanos,
+    private AeronEnd(final int size, final long warmNanos, final long measureNanos, final Aeron aeron,
         final ExclusivePublication publication, final Subscription subscription)
     {
+        this.aeron = aeron;
         this.size = size;
         this.warmNanos = warmNanos;
         this.measureNanos = measureNanos;
@@ -111,7 +115,8 @@ public final class AeronEnd
                 throw new IllegalArgumentException(size + " bytes do not fit one Aeron frame (at most " +
                     publication.maxPayloadLength() + " with tryClaim)");
             }
-            final AeronEnd end = new AeronEnd(size, warmNanos, measureNanos, publication, subscription);
+            final AeronEnd end = new AeronEnd(size, warmNanos, measureNanos, aeron, publication,
+                subscription);
             end.connect();
             if (near)
             {
@@ -194,19 +199,34 @@ public final class AeronEnd
         {
             idle.idle(subscription.poll(answers, 1));
         }
-        // The goodbye, then the far end's close (its image ends here), so this driver does not close under it.
+        // The goodbye, sent before this driver closes (its sender position reaches it; a datagram lost after that only
+        // keeps the far end waiting for GOODBYE_WAIT_NANOS).
         send(HostsMessage.STREAM_END);
-        final long deadline = System.nanoTime() + GOODBYE_WAIT_NANOS;
-        while (subscription.imageCount() > 0 && !subscription.imageAtIndex(0).isEndOfStream() &&
-            System.nanoTime() < deadline)
-        {
-            idle.idle(subscription.poll((buffer, offset, length, header) ->
-            {
-            }, FRAGMENT_LIMIT));
-        }
+        flush();
         System.out.println(HostsBenchmark.roundTripLine(count, elapsed, RoundTrips.of(Arrays.copyOf(samples,
             count))));
         System.out.printf("sent %d messages of %d bytes in the stream%n", sent, size);
+    }
+
+    /** Waits, at most {@link #GOODBYE_WAIT_NANOS}, until the driver has sent everything published. */
+    private void flush()
+    {
+        final CountersReader counters = aeron.countersReader();
+        final int[] sender = {CountersReader.NULL_COUNTER_ID};
+        counters.forEach((counterId, typeId, key, label) ->
+        {
+            if (typeId == AeronCounters.DRIVER_SENDER_POSITION_TYPE_ID && key.getLong(0) ==
+                publication.registrationId())
+            {
+                sender[0] = counterId;
+            }
+        });
+        final long deadline = System.nanoTime() + GOODBYE_WAIT_NANOS;
+        while (sender[0] != CountersReader.NULL_COUNTER_ID && counters.getCounterValue(sender[0]) <
+            publication.position() && System.nanoTime() < deadline)
+        {
+            idle.idle();
+        }
     }
 
     private void roundTrip(final FragmentHandler answers)
