@@ -1,11 +1,18 @@
 package io.trindle.it;
 
+import io.aeron.Aeron;
+import io.aeron.ExclusivePublication;
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.DatagramSocket;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -157,6 +164,59 @@ class HostsTest
         {
             driver.destroyForcibly();
             driver.waitFor();
+        }
+    }
+    @Test
+    void shouldReadBridgeTrafficOnlyFromTheConfiguredAddressOfAPeer() throws Exception
+    {
+        // Host b waits for host a, at 127.0.0.3, which sends to it; a stranger at 127.0.0.1 sends b a frame that
+        // claims to be a's heartbeat. b refuses it, says so once, and goes on waiting for the real a.
+        Files.writeString(directory.resolve("peers.yaml"), """
+            hosts:
+              a: { address: 127.0.0.3:%1$d }
+              b: { address: 127.0.0.1:%2$d }
+            pipes:
+              numbers: { lane: 64KiB }
+            workers:
+              source: { command: [/bin/true], host: a, grants: { numbers: send } }
+              sink: { command: [/bin/cat], host: b, grants: { numbers: receive } }
+            """.formatted(freePort(), freePort()));
+        final int portB = Integer.parseInt(Files.readString(directory.resolve("peers.yaml"))
+            .replaceAll("(?s).*127\\.0\\.0\\.1:(\\d+).*", "$1"));
+        try (SupervisorProcess b = SupervisorProcess.start(directory, "run", "peers.yaml", "--host", "b"))
+        {
+            b.awaitStderr("waiting for the hosts that send to it");
+            // The stranger: an Aeron publication of its own, to b's control stream (100).
+            final MediaDriver.Context context = new MediaDriver.Context()
+                .aeronDirectoryName(directory.resolve("stranger").toString())
+                .dirDeleteOnStart(true).dirDeleteOnShutdown(true).threadingMode(ThreadingMode.SHARED);
+            try (MediaDriver driver = MediaDriver.launch(context);
+                 Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()));
+                 ExclusivePublication stranger = aeron.addExclusivePublication("aeron:udp?endpoint=127.0.0.1:" +
+                     portB, 100))
+            {
+                // A heartbeat as host a's (host #0) would look: magic, version 1, type HELLO, from 0, an epoch.
+                final UnsafeBuffer frame = new UnsafeBuffer(ByteBuffer.allocateDirect(48));
+                frame.putInt(0, 0x42445254, ByteOrder.LITTLE_ENDIAN);
+                frame.putByte(4, (byte)1);
+                frame.putByte(5, (byte)1);
+                frame.putShort(6, (short)0, ByteOrder.LITTLE_ENDIAN);
+                frame.putLong(8, 0x5eedL, ByteOrder.LITTLE_ENDIAN);
+                final long deadline = System.nanoTime() + DEADLINE.toNanos();
+                int offered = 0;
+                while (!b.stderr().contains("refused traffic from 127.0.0.1:") || offered < 20)
+                {
+                    assertTrue(System.nanoTime() < deadline && b.isAlive(), b.output());
+                    offered += stranger.offer(frame, 0, 40) > 0 ? 1 : 0;
+                    Thread.sleep(20); // offered again until b refused one and a few more came: it may not be connected
+                }
+            }
+            b.awaitStderr("claiming to be host #0: not the address of a host this host exchanges pipes with");
+            assertTrue(!b.stderr().contains("answers") && !b.stderr().contains("starting its workers"),
+                "the stranger was not taken for host a: " + b.output());
+            assertEquals(1, b.stderr().split("refused traffic from", -1).length - 1, "said once: " + b.output());
+            ProcessHandle.of(b.pid()).orElseThrow().destroy(); // SIGTERM: the wait for host a ends
+            assertEquals(3, b.waitFor(DEADLINE), b.output());
         }
     }
 }

@@ -92,7 +92,7 @@ final class HostBridge implements AutoCloseable
     private final int selfIndex;
     private final long epoch;
     private final long fingerprint;
-    /** This host's address, resolved: where its frames are sent from. */
+    /** This host's address, resolved: where its frames are sent from; null when no interface here has it. */
     private final String sourceAddress;
     private final Map<String, Peer> peers = new LinkedHashMap<>();
     private final List<Out> outs = new ArrayList<>();
@@ -135,11 +135,14 @@ final class HostBridge implements AutoCloseable
         this.fingerprint = fingerprint(config);
         try
         {
+            // Sent from this address when an interface of this machine has it (Aeron looks the interface up by its
+            // address); else (127.0.0.2 on loopback, say) the kernel chooses, by the route to the peer.
             final InetAddress address = InetAddress.getByName(self.hostname());
-            this.sourceAddress = address instanceof java.net.Inet6Address ? "[" + address.getHostAddress() + "]" :
+            this.sourceAddress = java.net.NetworkInterface.getByInetAddress(address) == null ? null :
+                address instanceof java.net.Inet6Address ? "[" + address.getHostAddress() + "]" :
                 address.getHostAddress();
         }
-        catch (final UnknownHostException e)
+        catch (final java.io.IOException e)
         {
             throw new IllegalStateException("host " + self.name() + "'s own address " + self.address() +
                 " does not resolve: " + e.getMessage(), e);
@@ -256,7 +259,8 @@ final class HostBridge implements AutoCloseable
     {
         final int term = Math.max(64 * 1024, Integer.highestOneBit(Math.max(capacity, 1)) * 2);
         // Sent from this host's own address, which the peer checks the source of every frame against.
-        return "aeron:udp?endpoint=" + host.address() + "|interface=" + sourceAddress + "|term-length=" + term;
+        return "aeron:udp?endpoint=" + host.address() + (sourceAddress == null ? "" : "|interface=" + sourceAddress) +
+            "|term-length=" + term;
     }
 
     /** @return why the bridge stopped (nothing crosses any more), or null while it runs. */
