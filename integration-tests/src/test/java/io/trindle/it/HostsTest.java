@@ -219,4 +219,56 @@ class HostsTest
             assertEquals(3, b.waitFor(DEADLINE), b.output());
         }
     }
+    @Test
+    void shouldCountExactlyWhenTheSendingHostIsKilledMidRunAndStartedAgain() throws Exception
+    {
+        final String repeat = "--repeat 3000";
+        final Path single = Files.createDirectories(directory.resolve("single"));
+        Files.writeString(single.resolve("wordcount.yaml"), WordcountSample.config("wordcount.yaml")
+            .replace("--repeat 500", repeat).replace("--top, \"10\",", "--top, \"3\", --output, counts.txt,"));
+        try (SupervisorProcess one = SupervisorProcess.start(single, "run", "wordcount.yaml"))
+        {
+            assertEquals(0, one.waitFor(DEADLINE), one.output());
+        }
+        // Host a (the reader and the splitters) is SIGKILLed once words have crossed, and started again: its reader
+        // starts afresh (its checkpoint died with it) and sends every line again on new lanes; host b goes on, its
+        // lanes at the next lap, and its counter ignores each line it counted already, by its number.
+        final Path split = Files.createDirectories(directory.resolve("split"));
+        Files.writeString(split.resolve("wordcount-hosts.yaml"), WordcountSample.config("wordcount-hosts.yaml")
+            .replace("--repeat 500", repeat).replace("--top, \"10\",", "--top, \"3\", --output, counts.txt,")
+            .replace("127.0.0.1:40101", "127.0.0.1:" + freePort())
+            .replace("127.0.0.1:40102", "127.0.0.1:" + freePort()));
+        final String file = "wordcount-hosts.yaml";
+        try (SupervisorProcess b = SupervisorProcess.start(split, Files.createDirectories(split.resolve("b")), "run",
+            file, "--host", "b"))
+        {
+            try (SupervisorProcess first = SupervisorProcess.start(split, Files.createDirectories(split.resolve("a1")),
+                "run", file, "--host", "a"))
+            {
+                b.awaitStderr("starting its workers");
+                final long deadline = System.nanoTime() + DEADLINE.toNanos();
+                final java.util.regex.Pattern written = java.util.regex.Pattern.compile("written to (\\d{6,})");
+                while (!written.matcher(b.ask("wordcount@b", "status")).find())
+                {
+                    assertTrue(System.nanoTime() < deadline && b.isAlive() && first.isAlive(), b.output());
+                    Thread.sleep(20); // the status of host b's bridge, asked again until words have crossed
+                }
+                ProcessHandle.of(first.pid()).orElseThrow().destroyForcibly(); // SIGKILL, mid-run
+                first.waitFor(DEADLINE);
+            }
+            b.awaitStderr("is lost: nothing heard from it");
+            try (SupervisorProcess second = SupervisorProcess.start(split,
+                Files.createDirectories(split.resolve("a2")), "run", file, "--host", "a"))
+            {
+                assertEquals(0, second.waitFor(DEADLINE), second.output());
+                assertEquals(0, b.waitFor(DEADLINE), b.output());
+                assertTrue(b.stderr().contains("host a (127.0.0.1:") && b.stderr().contains("came back as a new " +
+                    "supervisor"), b.output());
+                assertTrue(!b.stdout().contains("(0 repeated deliveries ignored)"), "lines counted before the kill " +
+                    "come again, and are recognised: " + b.output());
+            }
+        }
+        assertEquals(Files.readString(single.resolve("counts.txt")), Files.readString(split.resolve("counts.txt")),
+            "the counts after host a was killed and started again");
+    }
 }

@@ -357,8 +357,7 @@ final class HostBridge implements AutoCloseable
         }
         catch (final RuntimeException | Error e)
         {
-            failure = "the bridge of host " + self.name() + " stopped: " + Reporter.reason(e);
-            owner.changed();
+            fail(Reporter.reason(e));
         }
     }
 
@@ -385,14 +384,13 @@ final class HostBridge implements AutoCloseable
             if (peer.epoch != 0 && !peer.lost && now - peer.lastHeard > LOST_AFTER && !finishedWith(peer))
             {
                 peer.lost = true;
-                int unreleased = 0;
-                for (final Out out : outs)
-                {
-                    unreleased += out.peer == peer && !out.done ? 1 : 0;
-                }
-                reporter.say("host %s (%s) is lost: nothing heard from it for %s; %d lane(s) to it keep what they " +
-                    "hold (their senders wait once they are full) and go on from their last release when it is back",
-                    peer.host.name(), peer.host.address(), seconds(now - peer.lastHeard), unreleased);
+                final long to = outs.stream().filter(out -> out.peer == peer && !out.done).count();
+                final long from = ins.stream().filter(in -> in.peer == peer && !in.done).count();
+                reporter.say("host %s (%s) is lost: nothing heard from it for %s%s%s", peer.host.name(),
+                    peer.host.address(), seconds(now - peer.lastHeard), to == 0 ? "" : "; " + to + " lane(s) to it " +
+                    "keep what they hold (their senders wait once they are full) and go on from their last release " +
+                    "when it is back", from == 0 ? "" : "; " + from + " lane(s) from it wait for it (their " +
+                    "receivers here have what arrived)");
             }
         }
         for (final In in : ins)
@@ -529,6 +527,17 @@ final class HostBridge implements AutoCloseable
             default ->
             {
             }
+        }
+    }
+
+    /** Stops the bridge for good, saying why: the supervisor stops the pipeline (exit 1). */
+    private void fail(final String why)
+    {
+        if (failure == null)
+        {
+            failure = "the bridge of host " + self.name() + " stopped: " + why;
+            running = false;
+            owner.changed();
         }
     }
 
@@ -987,8 +996,12 @@ final class HostBridge implements AutoCloseable
             }
             else
             {
-                // The sender's host is a new supervisor, whose lanes start afresh: positions go on from here.
-                delta = mirror.tail() - position;
+                // The sender's host is a new supervisor, whose lanes start afresh: positions go on from the next
+                // whole lap here, so that every message still lies at the same place in both rings (and padding at
+                // the ring's end falls alike); the rest of this lap is padding.
+                final long capacity = mirror.capacity();
+                final long gap = mirror.tail() - position;
+                delta = gap <= 0 ? 0 : (gap + capacity - 1) / capacity * capacity;
             }
             startPosition = position;
             startedEpoch = peerEpoch;
@@ -996,7 +1009,22 @@ final class HostBridge implements AutoCloseable
             updateReady();
         }
 
+        /** Aeron reports and skips what a handler throws: a failure here stops the bridge instead, and says why. */
         Action onData(final DirectBuffer buffer, final int offset, final int length, final Header header)
+        {
+            try
+            {
+                return take(buffer, offset, length, header);
+            }
+            catch (final RuntimeException e)
+            {
+                fail("lane " + bridged.laneIndex() + " of pipe '" + bridged.pipe() + "' from host " +
+                    peer.host.name() + ": " + Reporter.reason(e));
+                return Action.ABORT;
+            }
+        }
+
+        private Action take(final DirectBuffer buffer, final int offset, final int length, final Header header)
         {
             final int type = BridgeFrame.type(buffer, offset, length);
             if (type != BridgeFrame.DATA && type != BridgeFrame.END)
@@ -1043,7 +1071,9 @@ final class HostBridge implements AutoCloseable
                 duplicates++;
                 return Action.CONTINUE; // sent again after a loss: here already
             }
-            if (previous + delta != tail)
+            // Where the last message before this one ended, here: the tail, or the start (past the tail by the padding
+            // to the next lap, after a new supervisor of the sending host) until the first message is written.
+            if (previous + delta != Math.max(tail, startPosition + delta))
             {
                 resend();
                 return Action.CONTINUE;
@@ -1068,9 +1098,12 @@ final class HostBridge implements AutoCloseable
             blocked = false;
             if (claim != local)
             {
+                // Cannot be, for positions a lane of the same capacity had: the peer is broken. Nothing more of it
+                // is taken (the pipeline stops), rather than a message at another place than its position says.
                 mirror.abort(claim);
-                throw new IllegalStateException("lane " + bridged.laneIndex() + " of pipe '" + bridged.pipe() +
-                    "' from host " + peer.host.name() + ": a message of position " + local + " landed at " + claim);
+                fail("lane " + bridged.laneIndex() + " of pipe '" + bridged.pipe() + "' from host " +
+                    peer.host.name() + ": a message of position " + local + " would land at " + claim);
+                return Action.ABORT;
             }
             target.wrap(mirror.buffer().address() + mirror.payloadOffset(claim), size);
             target.putBytes(0, buffer, offset + BridgeFrame.LANE_LENGTH, size);
@@ -1118,8 +1151,9 @@ final class HostBridge implements AutoCloseable
             {
                 return 0;
             }
-            final long released = Math.max(mirror.head() - delta, droppedTo);
-            if (released < startPosition || released == lastAck && now - lastAckNanos < ACK_REPEAT)
+            // In the sending host's positions: nothing before its start exists there, whatever this lane holds.
+            final long released = Math.max(Math.max(mirror.head() - delta, startPosition), droppedTo);
+            if (released == lastAck && now - lastAckNanos < ACK_REPEAT)
             {
                 return 0;
             }
@@ -1127,7 +1161,7 @@ final class HostBridge implements AutoCloseable
             final int messages = (int)Math.min(Integer.MAX_VALUE, Math.max(0, count - lastReleasedCount));
             BridgeFrame.putHeader(frame, BridgeFrame.ACK, selfIndex, epoch, peer.epoch);
             BridgeFrame.putLane(frame, bridged.stream(), messages | (blocked ? BridgeFrame.ACK_BLOCKED : 0), released,
-                Math.max(mirror.tail() - delta, droppedTo));
+                Math.max(Math.max(mirror.tail() - delta, startPosition), droppedTo));
             if (peer.control.offer(frame, 0, BridgeFrame.LANE_LENGTH) < 0)
             {
                 return 0;
