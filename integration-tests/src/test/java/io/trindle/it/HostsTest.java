@@ -215,6 +215,14 @@ class HostsTest
             assertTrue(!b.stderr().contains("answers") && !b.stderr().contains("starting its workers"),
                 "the stranger was not taken for host a: " + b.output());
             assertEquals(1, b.stderr().split("refused traffic from", -1).length - 1, "said once: " + b.output());
+            // What status says of the bridge, as text and as JSON.
+            final String text = b.ask("peers@b", "status");
+            assertTrue(text.contains("HOSTS\nhost a (127.0.0.3:") && text.contains("): not heard yet") &&
+                text.contains("numbers lane 0 <- a: waiting for its start"), text);
+            final String json = b.ask("peers@b", "status --json");
+            assertTrue(json.contains(",\"hosts\":{\"failure\":null,\"peers\":[{\"name\":\"a\",\"address\":" +
+                "\"127.0.0.3:") && json.contains("\"lanes\":[{\"pipe\":\"numbers\",\"lane\":0,\"peer\":\"a\"," +
+                "\"direction\":\"in\",\"state\":\"waiting for its start\""), json);
             ProcessHandle.of(b.pid()).orElseThrow().destroy(); // SIGTERM: the wait for host a ends
             assertEquals(3, b.waitFor(DEADLINE), b.output());
         }

@@ -285,47 +285,96 @@ final class HostBridge implements AutoCloseable
         return allOutDone && (allInDone || stopping);
     }
 
-    /** @return a line per peer and crossing lane, for status. */
-    List<String> describe()
+    /**
+     * The bridge as status shows it: every peer and every crossing lane, read from the loop thread while the bridge's
+     * thread changes them (each value is one plain read: a figure may be a moment old, never a failure).
+     */
+    record View(String failure, List<Map<String, Object>> peers, List<Map<String, Object>> lanes)
     {
-        try
+        /** @return the view as {@code trindle status} prints it, under its HOSTS heading. */
+        List<String> lines()
         {
-            return describeNow();
+            final List<String> lines = new ArrayList<>();
+            if (failure != null)
+            {
+                lines.add(failure);
+            }
+            peers.forEach(peer -> lines.add(String.format("host %s (%s): %s", peer.get("name"), peer.get("address"),
+                peer.get("state"))));
+            lanes.forEach(lane -> lines.add(String.format("  %s lane %d %s %s: %s, %s to %d, released to %d%s",
+                lane.get("pipe"), (Integer)lane.get("lane"), "out".equals(lane.get("direction")) ? "->" : "<-",
+                lane.get("peer"), lane.get("state"), "out".equals(lane.get("direction")) ? "sent" : "written",
+                (Long)lane.get("position"), (Long)lane.get("released"), "out".equals(lane.get("direction")) ? "" :
+                ", " + lane.get("duplicates") + " duplicate(s) dropped")));
+            return lines;
         }
-        catch (final RuntimeException e)
+
+        /** @return the view as {@code trindle status --json} gives it, under its "hosts" key. */
+        Map<String, Object> json()
         {
-            // Read from the loop thread while the bridge's thread changes it: a line of status is not worth a failure.
-            return List.of("hosts: status unavailable just now (" + Reporter.reason(e) + ")");
+            final Map<String, Object> json = new LinkedHashMap<>();
+            json.put("failure", failure);
+            json.put("peers", peers);
+            json.put("lanes", lanes);
+            return json;
         }
     }
 
-    private List<String> describeNow()
+    /** @return the bridge as it stands, for status. */
+    View view()
     {
-        final List<String> lines = new ArrayList<>();
-        if (failure != null)
+        try
         {
-            lines.add(failure);
+            return viewNow();
         }
+        catch (final RuntimeException e)
+        {
+            // Read while the bridge's thread changes it: a line of status is not worth a failure.
+            return new View("hosts: status unavailable just now (" + Reporter.reason(e) + ")", List.of(), List.of());
+        }
+    }
+
+    private View viewNow()
+    {
         final long now = System.nanoTime();
+        final List<Map<String, Object>> peerViews = new ArrayList<>();
         for (final Peer peer : peers.values())
         {
-            lines.add(String.format("host %s (%s): %s", peer.host.name(), peer.host.address(),
-                peer.epoch == 0 ? "not heard yet" : peer.lost ? "lost " + seconds(now - peer.lastHeard) + " ago" :
-                "connected"));
+            final Map<String, Object> view = new LinkedHashMap<>();
+            view.put("name", peer.host.name());
+            view.put("address", peer.host.address());
+            view.put("state", peer.epoch == 0 ? "not heard yet" : peer.lost ? "lost " + seconds(now - peer.lastHeard) +
+                " ago" : "connected");
+            peerViews.add(view);
         }
+        final List<Map<String, Object>> laneViews = new ArrayList<>();
         for (final Out out : outs)
         {
-            lines.add(String.format("  %s lane %d -> %s: %s, sent to %d, released to %d", out.bridged.pipe(),
-                out.bridged.laneIndex(), out.peer.host.name(), out.done ? "delivered" : out.endSent ? "ended" :
-                "open", out.previous, out.releasedShown));
+            laneViews.add(laneView(out.bridged, out.peer, "out", out.done ? "delivered" : out.endSent ? "ended" :
+                "open", out.previous, out.releasedShown, 0));
         }
         for (final In in : ins)
         {
-            lines.add(String.format("  %s lane %d <- %s: %s, written to %d, %d duplicate(s) dropped",
-                in.bridged.pipe(), in.bridged.laneIndex(), in.peer.host.name(), in.done ? "delivered" : in.ended ?
-                "ended" : in.startedEpoch == 0 ? "waiting for its start" : "open", in.mirror.tail(), in.duplicates));
+            laneViews.add(laneView(in.bridged, in.peer, "in", in.done ? "delivered" : in.ended ? "ended" :
+                in.startedEpoch == 0 ? "waiting for its start" : "open", in.mirror.tail(), in.mirror.head(),
+                in.duplicates));
         }
-        return lines;
+        return new View(failure, peerViews, laneViews);
+    }
+
+    private static Map<String, Object> laneView(final ObjectTable.Bridged bridged, final Peer peer,
+        final String direction, final String state, final long position, final long released, final long duplicates)
+    {
+        final Map<String, Object> view = new LinkedHashMap<>();
+        view.put("pipe", bridged.pipe());
+        view.put("lane", bridged.laneIndex());
+        view.put("peer", peer.host.name());
+        view.put("direction", direction);
+        view.put("state", state);
+        view.put("position", position);
+        view.put("released", released);
+        view.put("duplicates", duplicates);
+        return view;
     }
 
     private static String seconds(final long nanos)

@@ -449,6 +449,22 @@ final class Supervisor
         }
     }
 
+    /** @return {@code status} with the bridge to other hosts: under HOSTS, or as the JSON object's "hosts". */
+    private String withBridge(final String status, final boolean json)
+    {
+        if (bridge == null)
+        {
+            return status;
+        }
+        final HostBridge.View view = bridge.view();
+        if (!json)
+        {
+            return status + "\nHOSTS\n" + String.join("\n", view.lines()) + "\n";
+        }
+        final int end = status.lastIndexOf('}');
+        return status.substring(0, end) + ",\"hosts\":" + Json.write(view.json()) + status.substring(end);
+    }
+
     private void startWorkers()
     {
         workersStarted = true;
@@ -893,9 +909,8 @@ final class Supervisor
                     }
                 }
             }
-            case StatusQuery query -> query.answer().complete(Status.render(observer.snapshot(), lastReleased,
-                query.json()) + (bridge == null || query.json() ? "" :
-                "\nHOSTS\n" + String.join("\n", bridge.describe()) + "\n"));
+            case StatusQuery query -> query.answer().complete(withBridge(Status.render(observer.snapshot(),
+                lastReleased, query.json()), query.json()));
             case ResizeRequested request ->
             {
                 final Resizer.Outcome outcome = stopping ? new Resizer.Outcome(false, "pipeline '" + config.name() +
