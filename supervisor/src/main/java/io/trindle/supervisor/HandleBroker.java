@@ -544,11 +544,7 @@ final class HandleBroker
     /** @return whether {@code instance}'s receiver runs on another host: this host has no process of it. */
     private boolean crossesHosts(final ObjectTable.PipeInstance instance)
     {
-        return instance != null && workers.stream().noneMatch(worker ->
-        {
-            final Rights rights = worker.config.grants().get(instance.name());
-            return rights != null && rights.contains(Right.RECEIVE) && worker.replica == instance.receiverReplica();
-        });
+        return instance != null && localReceiverOf(instance) == null;
     }
 
     /**
@@ -559,8 +555,7 @@ final class HandleBroker
     synchronized void bounceAcrossHosts(final ObjectTable.PipeInstance instance, final ObjectTable.Lane lane,
         final long sequence, final byte[] head, final String reason)
     {
-        final WorkerProcess sender = workers.stream().filter(w -> w.config.name().equals(lane.senderWorker()) &&
-            w.replica == lane.senderReplica()).findFirst().orElse(null);
+        final WorkerProcess sender = WorkerProcess.find(workers, lane.senderWorker(), lane.senderReplica());
         final int laneId = instance.lanes().indexOf(lane);
         reporter.event(LogEvent.BOUNCE, sender).with("pipe", instance.name()).with("lane", laneId)
             .with("sequence", sequence).with("reason", reason)
@@ -576,6 +571,17 @@ final class HandleBroker
 
     private WorkerProcess receiverOf(final ObjectTable.PipeInstance instance)
     {
+        final WorkerProcess receiver = localReceiverOf(instance);
+        if (receiver == null)
+        {
+            throw new IllegalStateException("pipe " + instance.name() + " has no receiver");
+        }
+        return receiver;
+    }
+
+    /** @return the process here that receives {@code instance}, or null: it runs on another host. */
+    private WorkerProcess localReceiverOf(final ObjectTable.PipeInstance instance)
+    {
         for (final WorkerProcess worker : workers)
         {
             final Rights rights = worker.config.grants().get(instance.name());
@@ -584,7 +590,7 @@ final class HandleBroker
                 return worker;
             }
         }
-        throw new IllegalStateException("pipe " + instance.name() + " has no receiver");
+        return null;
     }
 
     /** @return the name of the pipe instance {@code pipeId}, or its id in hex if there is none. */

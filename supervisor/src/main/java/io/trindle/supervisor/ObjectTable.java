@@ -187,9 +187,6 @@ final class ObjectTable implements AutoCloseable
      * A lane that crosses hosts (docs/hosts.md): on the sender's host the bridge is its receiver, on the receiver's its
      * sender.
      *
-     * @param pipe      the pipe's name.
-     * @param pipeIndex the pipe's place in the config, from 0: how the bridge names it on the wire.
-     * @param replica   the receiving replica, whose instance it is in.
      * @param laneIndex the lane's place among all the instance's lanes in the config (every host's), from 0: its lane
      *                  id where the receiver runs.
      * @param stream    its place among every crossing lane of the config, from 0: the bridge's stream for it.
@@ -198,18 +195,17 @@ final class ObjectTable implements AutoCloseable
      * @param lane      the lane here.
      * @param instance  the instance it is in (null until made).
      */
-    record Bridged(String pipe, int pipeIndex, int replica, int laneIndex, int stream, String peer, boolean outgoing,
-        Lane lane, PipeInstance instance)
+    record Bridged(int laneIndex, int stream, String peer, boolean outgoing, Lane lane, PipeInstance instance)
     {
-        Bridged(final String pipe, final int pipeIndex, final int replica, final int laneIndex, final int stream,
-            final String peer, final boolean outgoing, final Lane lane)
-        {
-            this(pipe, pipeIndex, replica, laneIndex, stream, peer, outgoing, lane, null);
-        }
-
         Bridged in(final PipeInstance made)
         {
-            return new Bridged(pipe, pipeIndex, replica, laneIndex, stream, peer, outgoing, lane, made);
+            return new Bridged(laneIndex, stream, peer, outgoing, lane, made);
+        }
+
+        /** @return the pipe's name. */
+        String pipe()
+        {
+            return instance.name();
         }
     }
 
@@ -291,11 +287,9 @@ final class ObjectTable implements AutoCloseable
                 allocations.charge(allocations.pipeline(), made.handle().objectId(), made.handle().size());
             }
             final String host = config.host();
-            int pipeIndex = -1;
             int stream = 0;
             for (final PipeConfig pipe : config.pipes().values())
             {
-                pipeIndex++;
                 final WorkerConfig receiver = workerWith(pipe.name(), Right.RECEIVE).getFirst();
                 final String receiverHost = receiver.hostOf(0);
                 final List<PipeInstance> instances = new ArrayList<>();
@@ -323,9 +317,8 @@ final class ObjectTable implements AutoCloseable
                             lanes.add(new Lane(sender.name(), senderReplica, null, null));
                             if (crosses)
                             {
-                                crossing.add(new Bridged(pipe.name(), pipeIndex, replica, laneIndex, laneStream,
-                                    host.equals(senderHost) ? receiverHost : senderHost, host.equals(senderHost),
-                                    lanes.getLast()));
+                                crossing.add(new Bridged(laneIndex, laneStream, host.equals(senderHost) ?
+                                    receiverHost : senderHost, host.equals(senderHost), lanes.getLast(), null));
                             }
                         }
                     }
@@ -589,7 +582,7 @@ final class ObjectTable implements AutoCloseable
     /** @return whether some lane of {@code pipe} crosses between this host and another. */
     boolean crossesHosts(final String pipe)
     {
-        return bridged.stream().anyMatch(lane -> lane.pipe().equals(pipe));
+        return bridged.stream().anyMatch(lane -> lane.instance().name().equals(pipe));
     }
 
     /** @return the names of the config's pipes, in file order. */
