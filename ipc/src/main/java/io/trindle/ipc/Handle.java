@@ -138,7 +138,9 @@ public final class Handle implements AutoCloseable
                 current + " (would add " + newRights.minus(current) + ") on " + describe() +
                 "; rights can only be reduced");
         }
-        final boolean readOnlySegment = kind == ObjectKind.SEGMENT && !newRights.contains(Right.WRITE);
+        // A broadcast's reader (no SEND) gets a read-only fd of the ring, as a segment's reader does.
+        final boolean readOnlySegment = kind == ObjectKind.SEGMENT && !newRights.contains(Right.WRITE) ||
+            kind == ObjectKind.BROADCAST && !newRights.contains(Right.SEND);
         final int newFd;
         if (kind == ObjectKind.TABLE)
         {

@@ -24,7 +24,13 @@ public enum ObjectKind
      * A key-value store that processes read through snapshots (READ) and write through optimistic transactions
      * (WRITE): {@code docs/table-format.md}. A handle without WRITE has a read-only fd.
      */
-    TABLE(5, Rights.TABLE_ALL);
+    TABLE(5, Rights.TABLE_ALL),
+    /**
+     * One writer's ring of messages that any number of readers read, each at its own pace
+     * ({@code docs/broadcast-format.md}). Its fd is the ring's memfd: read-write with SEND, read-only without it; a
+     * grant carries each reader's cursor as a segment handle beside it.
+     */
+    BROADCAST(6, Rights.BROADCAST_ALL);
 
     private final int code;
     private final Rights validRights;

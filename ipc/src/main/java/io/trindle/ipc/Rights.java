@@ -29,6 +29,9 @@ public final class Rights
     /** Every right a table handle may carry. */
     public static final Rights TABLE_ALL = of(Right.READ, Right.WRITE, Right.DUPLICATE, Right.TRANSFER);
 
+    /** Every right a broadcast handle may carry: a writer SENDs, a reader READs; only the supervisor duplicates. */
+    public static final Rights BROADCAST_ALL = of(Right.READ, Right.SEND, Right.DUPLICATE);
+
     private final int bits;
 
     private Rights(final int bits)
