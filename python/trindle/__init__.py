@@ -23,6 +23,7 @@ from ._native import (
     LANE_OPEN,
     LIBRARY_ENVIRONMENT,
     OBJECT_ALLOCATOR,
+    OBJECT_BROADCAST,
     OBJECT_BUNDLE,
     OBJECT_PIPE,
     OBJECT_SEGMENT,
@@ -31,6 +32,7 @@ from ._native import (
     LibraryNotFound,
 )
 from .allocators import Allocator, Notice, NoticeKind
+from .broadcast import BroadcastReader, BroadcastWriter, BroadcastWriterGone, CorruptBroadcast
 from .checkpoint import Checkpoint, CorruptCheckpoint
 from .errors import (
     AccessDenied,
@@ -46,6 +48,7 @@ from .errors import (
     Timeout,
     TrindleError,
 )
+from .events import EVENT_WORD_ALIGNMENT, EVENT_WORD_LENGTH, Listener, Notifier
 from .handles import Attach, Bounce, Handle, duplicate, move
 from .pipes import (
     END_OF_STREAM,
@@ -59,6 +62,7 @@ from .pipes import (
     PipeReceiver,
     PipeSender,
 )
+from .reqrep import Reply, Requester, RequestTimeout, Responder, ResponderGone
 from .rights import Rights
 from .segments import Segment
 from .tables import Snapshot, Table, Transaction
@@ -96,6 +100,10 @@ __all__ = [
     "move",
     "duplicate",
     "Checkpoint",
+    "Notifier",
+    "Listener",
+    "EVENT_WORD_LENGTH",
+    "EVENT_WORD_ALIGNMENT",
     "Allocator",
     "Notice",
     "NoticeKind",
@@ -130,7 +138,19 @@ __all__ = [
     "OBJECT_BUNDLE",
     "OBJECT_ALLOCATOR",
     "OBJECT_TABLE",
+    # broadcasts (docs/broadcast-format.md)
+    "OBJECT_BROADCAST",
+    "BroadcastWriter",
+    "BroadcastReader",
+    "BroadcastWriterGone",
+    "CorruptBroadcast",
     "LANE_OPEN",
     "LANE_ENDED",
     "LANE_CORRUPT",
+    # request-response (docs/request-response.md)
+    "Requester",
+    "Responder",
+    "Reply",
+    "RequestTimeout",
+    "ResponderGone",
 ]

@@ -55,6 +55,7 @@ OBJECT_PIPE = 2
 OBJECT_BUNDLE = 3
 OBJECT_ALLOCATOR = 4
 OBJECT_TABLE = 5
+OBJECT_BROADCAST = 6
 
 # What a notice says (trindle-layout.h, TRINDLE_NOTICE_*).
 NOTICE_PRESSURE_ABOVE = 1
@@ -86,6 +87,53 @@ TABLE_WRITE_ATTEMPTS = 10000
 LANE_OPEN = 0
 LANE_ENDED = 1
 LANE_CORRUPT = 2
+
+# Broadcasts (trindle-layout.h, TRINDLE_BROADCAST_*: docs/broadcast-format.md; trindle.h: where a reader joins).
+BROADCAST_FROM_NOW = 0
+BROADCAST_FROM_OLDEST = 1
+BROADCAST_MAGIC = 0x44524254
+BROADCAST_VERSION = 1
+BROADCAST_POLICY_SLOWEST_READER = 1
+BROADCAST_POLICY_LAP = 2
+BROADCAST_STATE_OPEN = 0
+BROADCAST_STATE_ENDED = 1
+BROADCAST_STATE_WRITER_GONE = 2
+BROADCAST_TYPE_MESSAGE = 1
+BROADCAST_TYPE_PADDING = 2
+BROADCAST_MAGIC_OFFSET = 0
+BROADCAST_VERSION_OFFSET = 4
+BROADCAST_POLICY_OFFSET = 6
+BROADCAST_CAPACITY_OFFSET = 8
+BROADCAST_MAX_PAYLOAD_LENGTH_OFFSET = 12
+BROADCAST_OBJECT_ID_OFFSET = 16
+BROADCAST_SLOT_COUNT_OFFSET = 24
+BROADCAST_READY_OFFSET = 28
+BROADCAST_TAIL_OFFSET = 128
+BROADCAST_NEXT_SEQUENCE_OFFSET = 136
+BROADCAST_OLDEST_OFFSET = 256
+BROADCAST_SCAN_EPOCH_OFFSET = 384
+BROADCAST_GATE_OFFSET = 392
+BROADCAST_WRITER_WAITING_OFFSET = 512
+BROADCAST_SIGNAL_OFFSET = 640
+BROADCAST_STATE_OFFSET = 768
+BROADCAST_WRITER_PID_OFFSET = 772
+BROADCAST_HEADER_LENGTH = 4096
+BROADCAST_RECORD_LENGTH_OFFSET = 0
+BROADCAST_RECORD_TYPE_OFFSET = 4
+BROADCAST_RECORD_SEQUENCE_OFFSET = 8
+BROADCAST_RECORD_HEADER_LENGTH = 16
+BROADCAST_RECORD_ALIGNMENT = 16
+BROADCAST_CURSOR_POSITION_OFFSET = 0
+BROADCAST_CURSOR_PID_OFFSET = 8
+BROADCAST_CURSOR_DELIVERED_OFFSET = 16
+BROADCAST_CURSOR_LOST_OFFSET = 24
+BROADCAST_CURSOR_SLEEPING_OFFSET = 128
+BROADCAST_CURSOR_SLEEP_SIGNAL_OFFSET = 132
+BROADCAST_CURSOR_LENGTH = 4096
+BROADCAST_CURSOR_ABSENT = 0xFFFF_FFFF_FFFF_FFFF
+BROADCAST_MIN_CAPACITY = 4096
+BROADCAST_MAX_CAPACITY = 1 << 30
+BROADCAST_MAX_SLOTS = 63
 
 
 class LibraryNotFound(ImportError):
@@ -252,6 +300,17 @@ class LaneInfo(ctypes.Structure):
     ]
 
 
+class Reply(ctypes.Structure):
+    """trindle_reply_t — a reply a requester received (docs/request-response.md)."""
+
+    _fields_ = [
+        ("id", ctypes.c_uint64),
+        ("payload", ctypes.c_void_p),
+        ("length", ctypes.c_uint32),
+        ("reserved", ctypes.c_uint32),
+    ]
+
+
 _P = ctypes.c_void_p
 _PP = ctypes.POINTER(ctypes.c_void_p)
 _I = ctypes.c_int
@@ -410,6 +469,46 @@ _PROTOTYPES = {
     "trindle_checkpoint_is_new": (ctypes.c_bool, [_P, _MSG]),
     "trindle_checkpoint_commit": (_I, [_P, _P, _P, _P, _U32]),
     "trindle_checkpoint_close": (None, [_P]),
+    # broadcast (docs/broadcast-format.md)
+    "trindle_broadcast_writer": (_I, [_P, _S, _PP]),
+    "trindle_broadcast_reader": (_I, [_P, _S, _PP]),
+    "trindle_broadcast_writer_open": (_I, [_I, ctypes.POINTER(_I), _U32, _PP]),
+    "trindle_broadcast_send": (_I, [_P, _P, _U32, _I64, ctypes.POINTER(_U64)]),
+    "trindle_broadcast_end": (_I, [_P]),
+    "trindle_broadcast_writer_max_payload_length": (_U32, [_P]),
+    "trindle_broadcast_writer_close": (None, [_P]),
+    "trindle_broadcast_reader_open": (_I, [_I, _I, _PP]),
+    "trindle_broadcast_join": (_I, [_P, _I]),
+    "trindle_broadcast_read": (_I, [_P, _P, _U32, ctypes.POINTER(_U32), ctypes.POINTER(_U64), _I64]),
+    "trindle_broadcast_lost": (_U64, [_P]),
+    "trindle_broadcast_delivered": (_U64, [_P]),
+    "trindle_broadcast_reader_max_payload_length": (_U32, [_P]),
+    "trindle_broadcast_leave": (_I, [_P]),
+    "trindle_broadcast_ring_fd": (_I, [_P]),
+    "trindle_broadcast_reader_close": (None, [_P]),
+    # request-response (docs/request-response.md)
+    "trindle_requester_open": (_I, [_P, _S, _S, _U32, _PP]),
+    "trindle_requester_send": (_I, [_P, _P, _U32, _I64, ctypes.POINTER(_U64)]),
+    "trindle_requester_receive": (_I, [_P, _I64, ctypes.POINTER(Reply)]),
+    "trindle_requester_call": (_I, [_P, _P, _U32, _I64, ctypes.POINTER(Reply)]),
+    "trindle_requester_in_flight": (_U32, [_P]),
+    "trindle_requester_dropped": (_U64, [_P]),
+    "trindle_requester_close": (None, [_P]),
+    "trindle_responder_open": (_I, [_P, _PP]),
+    "trindle_responder_pair": (_I, [_P, _S, _S]),
+    "trindle_responder_request": (_I, [_P, _MSG, ctypes.POINTER(_U64)]),
+    "trindle_responder_reply": (_I, [_P, _MSG, _P, _U32, _I64]),
+    "trindle_responder_reply_to": (_I, [_P, _S, _U64, _P, _U32, _I64]),
+    "trindle_responder_close": (None, [_P]),
+    # events (docs/events.md)
+    "trindle_event_notifier_open": (_I, [_P, _U64, _PP]),
+    "trindle_event_signal": (_I, [_P, ctypes.POINTER(_U32)]),
+    "trindle_event_notifier_close": (None, [_P]),
+    "trindle_event_listener_open": (_I, [_P, _U64, _PP]),
+    "trindle_event_poll": (_I, [_P, ctypes.POINTER(_U32)]),
+    "trindle_event_wait": (_I, [_P, _I64, ctypes.POINTER(_U32)]),
+    "trindle_event_seen": (_U32, [_P]),
+    "trindle_event_listener_close": (None, [_P]),
 }
 
 for _name, (_restype, _argtypes) in _PROTOTYPES.items():

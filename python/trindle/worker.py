@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 from . import _native
 from .allocators import Allocator, Notice
+from .broadcast import BroadcastReader, BroadcastWriter
+from .broadcast import _check as _broadcast_check
 from .errors import CorruptLane, check, error, revoked
 from .handles import Attach, Bounce, Handle, _bounce
 from .pipes import END_OF_STREAM, Inbox, Outbox, PipeReceiver, PipeSender
@@ -47,6 +49,7 @@ class Connection:
         self._senders: dict[str, PipeSender] = {}
         self._segments: dict[str, Segment] = {}
         self._tables: dict[str, Table] = {}
+        self._broadcasts: dict[str, BroadcastWriter | BroadcastReader] = {}
         self._receiver: Optional[PipeReceiver] = None
         self._allocators: dict[str, Allocator] = {}
         self._made: list[Segment] = []
@@ -117,6 +120,27 @@ class Connection:
             _check(_lib.trindle_granted_table(self._live(), name.encode(), ctypes.byref(handle)))
             table = self._tables[name] = Table(handle.value, name, self)
         return table
+
+    def broadcast_writer(self, name: str) -> BroadcastWriter:
+        """The broadcast granted under ``name`` with ``send`` (docs/broadcast-format.md), mapped at connect; it belongs
+        to the connection, whose close ends its stream. Raises NotFound (listing the grants there are)."""
+        writer = self._broadcasts.get(name)
+        if not isinstance(writer, BroadcastWriter):
+            handle = ctypes.c_void_p()
+            _broadcast_check(_lib.trindle_broadcast_writer(self._live(), name.encode(), ctypes.byref(handle)))
+            writer = self._broadcasts[name] = BroadcastWriter(handle.value, name, self)
+        return writer
+
+    def broadcast_reader(self, name: str) -> BroadcastReader:
+        """The broadcast granted under ``name`` with ``read``, mapped at connect (the ring read-only); ``join`` it to
+        read. It belongs to the connection, whose close makes it leave. Raises NotFound (listing the grants there
+        are)."""
+        reader = self._broadcasts.get(name)
+        if not isinstance(reader, BroadcastReader):
+            handle = ctypes.c_void_p()
+            _broadcast_check(_lib.trindle_broadcast_reader(self._live(), name.encode(), ctypes.byref(handle)))
+            reader = self._broadcasts[name] = BroadcastReader(handle.value, name, self)
+        return reader
 
     def _follow_revocations(self) -> None:
         """Releases the memoryview of every granted segment libtrindle unmapped on a revoke, so that a view the
@@ -417,6 +441,8 @@ class Connection:
         if self._handle is not None:
             for segment in [*self._segments.values(), *self._made]:
                 segment.close()
+            for broadcast in self._broadcasts.values():
+                broadcast._handle = None  # trindle_close ends or leaves it, and unmaps it
             for table in self._tables.values():
                 table.close()
             for allocator in self._allocators.values():

@@ -91,6 +91,7 @@ static uint32_t valid_rights(uint32_t kind)
         : kind == TRINDLE_OBJECT_BUNDLE    ? TRINDLE_RIGHTS_BUNDLE_ALL
         : kind == TRINDLE_OBJECT_ALLOCATOR ? TRINDLE_RIGHTS_ALLOCATOR_ALL
         : kind == TRINDLE_OBJECT_TABLE     ? TRINDLE_RIGHTS_TABLE_ALL
+        : kind == TRINDLE_OBJECT_BROADCAST ? TRINDLE_RIGHTS_BROADCAST_ALL
                                            : 0;
 }
 
@@ -354,7 +355,10 @@ static int decode(const uint8_t *buffer, size_t length, const int *fds, uint32_t
         }
         for (uint32_t i = 0; i < count; i++)
         {
-            if (frame->handles[i].kind != frame->object_kind)
+            /* A broadcast grant carries its ring, then cursor files as segments (broadcast-format.md §7). */
+            const uint32_t expected =
+                frame->object_kind == TRINDLE_OBJECT_BROADCAST && i > 0 ? TRINDLE_OBJECT_SEGMENT : frame->object_kind;
+            if (frame->handles[i].kind != expected)
             {
                 return trindle_fail(TRINDLE_E_PROTOCOL, 0,
                     "control frame refused: grant '%.*s' of kind=%u carries a "

@@ -637,4 +637,42 @@ TRINDLE_INTERNAL int trindle_segment_protection(uint32_t rights);
 TRINDLE_INTERNAL int trindle_lane_sender_claim_handles(
     trindle_lane_sender_t *sender, uint32_t length, int64_t timeout_ns, trindle_claim_t *claim);
 
+/* ------------------------------------------------------------------------------------------------------------
+ * Broadcasts (trindle-broadcast.c): the writers and readers granted to the connection, by name.
+ * ------------------------------------------------------------------------------------------------------------ */
+
+struct trindle_named_broadcast
+{
+    char *name;
+    /** One of the two, as the grant's rights say: SEND a writer, READ a reader. */
+    trindle_broadcast_writer_t *writer;
+    trindle_broadcast_reader_t *reader;
+};
+
+struct trindle_broadcasts
+{
+    struct trindle_named_broadcast *held;
+    uint32_t count;
+};
+
+/** Maps a broadcast grant (docs/broadcast-format.md §7) and keeps it under its name; every fd of the frame is taken
+ *  or closed, whatever happens. */
+TRINDLE_INTERNAL int trindle_broadcasts_add_grant(struct trindle_broadcasts *broadcasts, struct trindle_frame *frame);
+
+/** Appends ", NAME (broadcast send)" or ", NAME (broadcast read)" for each one held to `text`, for a list of
+ *  grants. */
+TRINDLE_INTERNAL size_t trindle_broadcasts_list(
+    const struct trindle_broadcasts *broadcasts, char *text, size_t size, size_t used);
+
+/** Ends every writer's stream and makes every reader leave: a closing worker holds no writer back. */
+TRINDLE_INTERNAL void trindle_broadcasts_finish(struct trindle_broadcasts *broadcasts);
+
+/** Unmaps and closes everything held, without ending or leaving anything. */
+TRINDLE_INTERNAL void trindle_broadcasts_free(struct trindle_broadcasts *broadcasts);
+
+/** Hook into the connection (trindle-worker.c). */
+TRINDLE_INTERNAL struct trindle_broadcasts *trindle_broadcasts_of(trindle_t *trindle);
+/** Reports a missing grant as the connection's other lookups do, listing the grants there are. */
+TRINDLE_INTERNAL int trindle_missing_grant(trindle_t *trindle, const char *call, const char *what, const char *name);
+
 #endif

@@ -73,6 +73,8 @@ struct trindle
     /* Allocators and notices: trindle-allocator.c, trindle-notice.c. */
     struct trindle_allocators allocators;
     struct trindle_notices notices;
+    /* Broadcasts granted, writers and readers: trindle-broadcast.c. */
+    struct trindle_broadcasts broadcasts;
 };
 
 /** How often a busy worker looks at its control channel: stops and a gone supervisor wait at most this. */
@@ -122,6 +124,7 @@ static void release_all(trindle_t *trindle)
     trindle_pipe_receiver_close(trindle->receiver);
     trindle_allocators_free(&trindle->allocators);
     trindle_notices_free(&trindle->notices);
+    trindle_broadcasts_free(&trindle->broadcasts);
     while (trindle->bounces != NULL)
     {
         struct trindle_bounce_node *next = trindle->bounces->next;
@@ -375,6 +378,10 @@ int trindle_add_grant(trindle_t *trindle, struct trindle_frame *frame)
     {
         return add_table(trindle, frame);
     }
+    if (frame->object_kind == TRINDLE_OBJECT_BROADCAST)
+    {
+        return trindle_broadcasts_add_grant(&trindle->broadcasts, frame);
+    }
     if ((frame->rights & TRINDLE_RIGHT_SEND) != 0)
     {
         return add_sender(trindle, frame);
@@ -567,6 +574,10 @@ static int missing(const trindle_t *trindle, const char *call, const char *what,
     {
         used = trindle_allocators_list(&trindle->allocators, granted, sizeof granted, used);
     }
+    if (used < sizeof granted)
+    {
+        used = trindle_broadcasts_list(&trindle->broadcasts, granted, sizeof granted, used);
+    }
     for (uint32_t i = 0; i < trindle->input_count && used < sizeof granted; i++)
     {
         bool listed = false;
@@ -709,6 +720,16 @@ static int look_when_due(trindle_t *trindle);
 struct trindle_notices *trindle_notices_of(trindle_t *trindle)
 {
     return &trindle->notices;
+}
+
+struct trindle_broadcasts *trindle_broadcasts_of(trindle_t *trindle)
+{
+    return &trindle->broadcasts;
+}
+
+int trindle_missing_grant(trindle_t *trindle, const char *call, const char *what, const char *name)
+{
+    return missing(trindle, call, what, name);
 }
 
 struct trindle_allocators *trindle_allocators_of(trindle_t *trindle)
@@ -1658,5 +1679,7 @@ void trindle_close(trindle_t *trindle)
          * exit, ends them anyway when it will not run again). */
         (void)trindle_pipe_sender_end_streams(trindle->senders[i]);
     }
+    /* Broadcasts: readers see the end of what this worker wrote, and no writer waits for what it read. */
+    trindle_broadcasts_finish(&trindle->broadcasts);
     release_all(trindle);
 }

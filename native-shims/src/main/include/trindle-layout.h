@@ -5,7 +5,8 @@
  *   - docs/pipe-format.md        (Java: io.trindle.ipc.LaneDescriptor)      the lane file and its records;
  *   - docs/control-protocol.md   (Java: io.trindle.ipc.ControlFrame,
  *                                       io.trindle.ipc.HandleEntries)      control frames and handle entries;
- *   - docs/table-format.md       (Java: io.trindle.ipc.TableDescriptor)     the table file.
+ *   - docs/table-format.md       (Java: io.trindle.ipc.TableDescriptor)     the table file;
+ *   - docs/broadcast-format.md   (Java: io.trindle.ipc.BroadcastDescriptor) a broadcast's ring and cursor files.
  * Every integer is little-endian at the offset given, never a dumped struct. A test (HeaderConstantsTest)
  * keeps each value here equal to its Java twin, so a change on one side that misses the other fails the build.
  */
@@ -278,6 +279,8 @@
 #define TRINDLE_OBJECT_BUNDLE 3
 #define TRINDLE_OBJECT_ALLOCATOR 4
 #define TRINDLE_OBJECT_TABLE 5
+/* One writer's ring that many readers read (docs/broadcast-format.md): its grants carry cursor files as segments. */
+#define TRINDLE_OBJECT_BROADCAST 6
 
 /** Rights: fixed bits, never renumbered. A handle's rights can only be reduced. */
 #define TRINDLE_RIGHT_READ 0x01u
@@ -304,6 +307,9 @@
 /** Every right a table handle may carry. */
 #define TRINDLE_RIGHTS_TABLE_ALL                                                                                       \
     (TRINDLE_RIGHT_READ | TRINDLE_RIGHT_WRITE | TRINDLE_RIGHT_DUPLICATE | TRINDLE_RIGHT_TRANSFER)
+/** Every right a broadcast handle may carry: SEND for its writer, READ for a reader; only the supervisor duplicates
+ *  one (a worker's grant is never duplicated or moved on). */
+#define TRINDLE_RIGHTS_BROADCAST_ALL (TRINDLE_RIGHT_READ | TRINDLE_RIGHT_SEND | TRINDLE_RIGHT_DUPLICATE)
 
 /** What a notice frame says (control-protocol.md §4, notice): fixed numbers, never renumbered. */
 #define TRINDLE_NOTICE_PRESSURE_ABOVE 1
@@ -412,5 +418,80 @@
 
 /** How long one wait for an entry a writer holds locked lasts before it is reported (§4), in nanoseconds. */
 #define TRINDLE_TABLE_LOCK_WAIT_NANOS 2000000000LL
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Broadcast (docs/broadcast-format.md; Java: io.trindle.ipc.BroadcastDescriptor): one writer's ring that any number
+ * of readers read at their own pace, each with a cursor file of its own.
+ *
+ * Ring file: a 4096-byte header, then the ring (capacity bytes). Header (§3.1), words of different writers or rates
+ * 128 bytes apart:
+ *
+ *      0 magic 'TBRD' (u32)   4 version (u16)   6 policy (u16)   8 capacity (u32)   12 largest payload (u32)
+ *     16 object id (u64)   24 reader slots (u32)   28 ready (u32), stored last
+ *    128 tail (u64)   136 next sequence (u64)   256 oldest (u64)   384 scan epoch (u64)   392 gate (u64)
+ *    512 writer waiting (u32)   640 signal (u32), the readers' futex word   768 state (u32)   772 writer pid (u32)
+ *
+ * Record (§3.2), at a multiple of 16, never wrapping: 0 length (u32)   4 type (u32)   8 sequence (u64)   16 payload.
+ *
+ * Cursor file (§6), 4096 bytes: 0 position (u64; all ones: absent)   8 pid (u32)   16 delivered (u64)
+ *   24 lost (u64)   128 sleeping (u32).
+ * ------------------------------------------------------------------------------------------------------------ */
+
+/** 'TBRD' read as a little-endian u32. */
+#define TRINDLE_BROADCAST_MAGIC 0x44524254u
+#define TRINDLE_BROADCAST_VERSION 1
+
+/** Policies: the writer waits for the slowest joined reader; or never waits, and a lapped reader counts its loss. */
+#define TRINDLE_BROADCAST_POLICY_SLOWEST_READER 1
+#define TRINDLE_BROADCAST_POLICY_LAP 2
+
+/** States: open; ended by the writer (end of stream); the writer's process exited for good without ending it. */
+#define TRINDLE_BROADCAST_STATE_OPEN 0
+#define TRINDLE_BROADCAST_STATE_ENDED 1
+#define TRINDLE_BROADCAST_STATE_WRITER_GONE 2
+
+#define TRINDLE_BROADCAST_TYPE_MESSAGE 1
+#define TRINDLE_BROADCAST_TYPE_PADDING 2
+
+#define TRINDLE_BROADCAST_MAGIC_OFFSET 0
+#define TRINDLE_BROADCAST_VERSION_OFFSET 4
+#define TRINDLE_BROADCAST_POLICY_OFFSET 6
+#define TRINDLE_BROADCAST_CAPACITY_OFFSET 8
+#define TRINDLE_BROADCAST_MAX_PAYLOAD_LENGTH_OFFSET 12
+#define TRINDLE_BROADCAST_OBJECT_ID_OFFSET 16
+#define TRINDLE_BROADCAST_SLOT_COUNT_OFFSET 24
+#define TRINDLE_BROADCAST_READY_OFFSET 28
+#define TRINDLE_BROADCAST_TAIL_OFFSET 128
+#define TRINDLE_BROADCAST_NEXT_SEQUENCE_OFFSET 136
+#define TRINDLE_BROADCAST_OLDEST_OFFSET 256
+#define TRINDLE_BROADCAST_SCAN_EPOCH_OFFSET 384
+#define TRINDLE_BROADCAST_GATE_OFFSET 392
+#define TRINDLE_BROADCAST_WRITER_WAITING_OFFSET 512
+#define TRINDLE_BROADCAST_SIGNAL_OFFSET 640
+#define TRINDLE_BROADCAST_STATE_OFFSET 768
+#define TRINDLE_BROADCAST_WRITER_PID_OFFSET 772
+#define TRINDLE_BROADCAST_HEADER_LENGTH 4096
+
+#define TRINDLE_BROADCAST_RECORD_LENGTH_OFFSET 0
+#define TRINDLE_BROADCAST_RECORD_TYPE_OFFSET 4
+#define TRINDLE_BROADCAST_RECORD_SEQUENCE_OFFSET 8
+#define TRINDLE_BROADCAST_RECORD_HEADER_LENGTH 16
+#define TRINDLE_BROADCAST_RECORD_ALIGNMENT 16
+
+#define TRINDLE_BROADCAST_CURSOR_POSITION_OFFSET 0
+#define TRINDLE_BROADCAST_CURSOR_PID_OFFSET 8
+#define TRINDLE_BROADCAST_CURSOR_DELIVERED_OFFSET 16
+#define TRINDLE_BROADCAST_CURSOR_LOST_OFFSET 24
+#define TRINDLE_BROADCAST_CURSOR_SLEEPING_OFFSET 128
+#define TRINDLE_BROADCAST_CURSOR_SLEEP_SIGNAL_OFFSET 132
+#define TRINDLE_BROADCAST_CURSOR_LENGTH 4096
+/** A cursor's position while its reader has not joined or has left: it holds the writer back from nothing. */
+#define TRINDLE_BROADCAST_CURSOR_ABSENT 0xffffffffffffffffull
+
+#define TRINDLE_BROADCAST_MIN_CAPACITY 4096
+#define TRINDLE_BROADCAST_MAX_CAPACITY (1 << 30)
+/** The most reader processes one broadcast has: one cursor file each, all handed to the writer in one grant beside
+ *  the ring (a control frame carries at most TRINDLE_CONTROL_MAX_HANDLES = 64 handles). */
+#define TRINDLE_BROADCAST_MAX_SLOTS 63
 
 #endif

@@ -35,6 +35,7 @@
 
 #include "trindle-checkpoint-layout.h"
 #include "trindle-layout.h"
+#include "trindle-request-layout.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -81,7 +82,8 @@ enum trindle_code
     TRINDLE_E_PROTOCOL = -9,
     /** The handle lacks the right this needs (e.g. a lane without SEND, a segment without READ). */
     TRINDLE_E_ACCESS = -10,
-    /** The lane's stream was ended by this sender: nothing more can be sent on it. */
+    /** The lane's stream was ended by this sender: nothing more can be sent on it. For a requester: the reply
+     *  pipe ended, so the responder is gone and will not answer (trindle_requester_receive). */
     TRINDLE_E_ENDED = -11,
     /** No grant of that name and kind (trindle_last_error() lists the grants there are), or no input at all. */
     TRINDLE_E_NOT_FOUND = -12,
@@ -1394,6 +1396,384 @@ TRINDLE_API int trindle_checkpoint_commit(trindle_checkpoint_t *checkpoint, trin
 TRINDLE_API void trindle_checkpoint_close(trindle_checkpoint_t *checkpoint);
 
 /* ============================================================================================================
+ * Events (docs/events.md): one worker signals others without sending data ("a new file is ready"). An event is a
+ * count word — a u32, little-endian, at an offset that is a multiple of 4 — in a segment the config declares and
+ * grants as any other. A notifier adds 1 to it atomically (release) and wakes every process asleep on it
+ * (futex FUTEX_WAKE, shared); a listener remembers the count it last saw and sleeps (FUTEX_WAIT) while the word
+ * still holds it. Every listener sees every signal: they are counted, never consumed.
+ *
+ * Rights are the segment's: a listener needs READ, a notifier WRITE. A worker granted the segment `read` holds a
+ * read-only fd, so the kernel refuses it a writable mapping: it can listen, never signal.
+ *
+ * Threads: a notifier may be used by any number of threads at once; a listener by one thread at a time. Both
+ * borrow the segment, which must stay mapped while they are used.
+ * ============================================================================================================ */
+#define TRINDLE_EVENT_WORD_LENGTH 4
+#define TRINDLE_EVENT_WORD_ALIGNMENT 4
+
+typedef struct trindle_event_notifier trindle_event_notifier_t;
+typedef struct trindle_event_listener trindle_event_listener_t;
+
+/**
+ * Opens the notifier of the event whose count word is at `offset` in `segment`.
+ *
+ * @param offset   a multiple of TRINDLE_EVENT_WORD_ALIGNMENT, with the word inside the segment.
+ * @param notifier where it is stored; the caller closes it with trindle_event_notifier_close.
+ * @return TRINDLE_OK; TRINDLE_E_ACCESS if the segment is mapped without WRITE (granted `read`: grant the notifier
+ *         `[read, write]`) or was revoked; TRINDLE_E_INVALID for NULL or an offset that is not an aligned word
+ *         inside the segment; TRINDLE_E_NO_MEMORY.
+ */
+TRINDLE_API int trindle_event_notifier_open(
+    trindle_segment_t *segment, uint64_t offset, trindle_event_notifier_t **notifier);
+
+/**
+ * Signals: adds 1 to the count (release order: what this thread wrote before is visible to a listener that sees the
+ * new count), then wakes every listener asleep on it. One system call (futex FUTEX_WAKE), whether anyone sleeps or
+ * not: the listeners cannot write to the segment to say that they sleep.
+ *
+ * @param count where the count after this signal is stored (modulo 2^32); may be NULL.
+ * @return TRINDLE_OK; TRINDLE_E_ACCESS if the segment was revoked since; TRINDLE_E_INVALID for NULL.
+ */
+TRINDLE_API int trindle_event_signal(trindle_event_notifier_t *notifier, uint32_t *count);
+
+/** Frees the notifier (the segment stays mapped). NULL is ignored. */
+TRINDLE_API void trindle_event_notifier_close(trindle_event_notifier_t *notifier);
+
+/**
+ * Opens a listener on the event whose count word is at `offset` in `segment`, from the count there now: signals
+ * made before are not counted. Needs only READ.
+ *
+ * @param listener where it is stored; the caller closes it with trindle_event_listener_close.
+ * @return TRINDLE_OK; TRINDLE_E_ACCESS if the segment was revoked; TRINDLE_E_INVALID for NULL or an offset that is
+ *         not an aligned word inside the segment; TRINDLE_E_NO_MEMORY.
+ */
+TRINDLE_API int trindle_event_listener_open(
+    trindle_segment_t *segment, uint64_t offset, trindle_event_listener_t **listener);
+
+/**
+ * Looks without waiting: stores how many signals came since the listener last looked (0 if none, modulo 2^32);
+ * they count as seen from now on.
+ *
+ * @return TRINDLE_OK; TRINDLE_E_ACCESS if the segment was revoked; TRINDLE_E_INVALID for NULL.
+ */
+TRINDLE_API int trindle_event_poll(trindle_event_listener_t *listener, uint32_t *signals);
+
+/**
+ * Waits up to `timeout_ns` (negative: no limit; 0: do not wait) until at least one signal came since the listener
+ * last looked, and stores how many came. Wake-ups that bring no signal (an interrupted sleep, a FUTEX_WAKE some
+ * other process made on the word) are waited through. An event says nothing of its notifier's life: a notifier
+ * that died simply signals no more, so wait with a timeout where that matters.
+ *
+ * @return TRINDLE_OK with `*signals` 1 or more; TRINDLE_E_TIMEOUT with `*signals` 0 when none came in time;
+ *         TRINDLE_E_ACCESS if the segment was revoked; TRINDLE_E_SYSTEM if the futex call failed otherwise;
+ *         TRINDLE_E_INVALID for NULL.
+ */
+TRINDLE_API int trindle_event_wait(trindle_event_listener_t *listener, int64_t timeout_ns, uint32_t *signals);
+
+/** @return the count the listener last saw (0 for NULL). */
+TRINDLE_API uint32_t trindle_event_seen(const trindle_event_listener_t *listener);
+
+/** Frees the listener (the segment stays mapped). NULL is ignored. */
+TRINDLE_API void trindle_event_listener_close(trindle_event_listener_t *listener);
+
+/* ============================================================================================================
+ * Request-response (docs/request-response.md): a requester sends requests on one pipe and receives their replies on
+ * another; a responder receives requests and sends each reply on the reply pipe paired with the request's pipe.
+ * Each message opens with the header of trindle-request-layout.h: a correlation id the requester chose, which the
+ * reply carries back, then the kind and version.
+ *
+ * Ids start at the wall clock's nanoseconds when the requester opens and go up by one, so a restarted requester's
+ * ids lie beyond those of its earlier runs. A reply whose id is not in flight — it came after its request timed
+ * out, or twice, because a restarted responder answered a request delivered again — is dropped and counted
+ * (trindle_requester_dropped), never handed to a later call.
+ *
+ * The requester receives through trindle_exchange: the reply pipe must be the worker's only input (a message from
+ * another pipe is rejected: its sender gets a bounce). When the reply pipe ends — the supervisor ends the
+ * responder's lane once the responder will not run again, after every reply it sent — the requests in flight fail
+ * at once with TRINDLE_E_ENDED, not at their timeouts. A responder restarted instead gets again the requests it
+ * had not released, and answers them.
+ *
+ * A requester and a responder are for one thread at a time. Sending, taking a reply of the batch received, and
+ * replying allocate nothing and make no system call unless a lane's peer sleeps.
+ * ============================================================================================================ */
+typedef struct trindle_requester trindle_requester_t;
+typedef struct trindle_responder trindle_responder_t;
+
+/** A reply, read in place in the reply pipe's lane: valid until the requester's next receive or call. */
+typedef struct trindle_reply
+{
+    /** The correlation id of the request it answers (what trindle_requester_send stored). */
+    uint64_t id;
+    /** The responder's payload (after the header), and its length. */
+    const uint8_t *payload;
+    uint32_t length;
+    uint32_t reserved;
+} trindle_reply_t;
+
+/**
+ * Opens a requester sending on `request_pipe` (granted `send`) and receiving replies on `reply_pipe` (granted
+ * `receive`, the worker's only input).
+ *
+ * @param max_in_flight the most requests sent and not yet answered (1 or more).
+ * @param requester     where it is stored; the caller closes it with trindle_requester_close.
+ * @return TRINDLE_OK; TRINDLE_E_NOT_FOUND if either pipe is not granted so (trindle_last_error() says which);
+ *         TRINDLE_E_INVALID for NULL or a max_in_flight of 0; TRINDLE_E_NO_MEMORY.
+ */
+TRINDLE_API int trindle_requester_open(trindle_t *trindle, const char *request_pipe, const char *reply_pipe,
+    uint32_t max_in_flight, trindle_requester_t **requester);
+
+/**
+ * Sends a request, waiting up to `timeout_ns` (negative: no limit) for room; its reply is due within the same time
+ * from now. The header and `data` are written straight into the lane.
+ *
+ * @param id where the request's correlation id is stored.
+ * @return TRINDLE_OK; TRINDLE_E_FULL if max_in_flight requests are in flight already (receive first);
+ *         TRINDLE_E_TIMEOUT if the pipe had no room in time (nothing was sent); TRINDLE_E_ENDED if the responder is
+ *         gone already; TRINDLE_E_INVALID for NULL or a request that with its header exceeds the pipe's largest
+ *         message; or as trindle_lane_sender_claim_wait.
+ */
+TRINDLE_API int trindle_requester_send(
+    trindle_requester_t *requester, const void *data, uint32_t length, int64_t timeout_ns, uint64_t *id);
+
+/**
+ * Waits up to `wait_ns` (negative: no limit) for the reply to any request in flight.
+ *
+ * @return 1 with `reply` filled; 0 if none came in time, or none is in flight; TRINDLE_E_TIMEOUT if a request in
+ *         flight passed its timeout first (the one due first: its id in reply->id, its payload NULL; it is
+ *         forgotten, and so is its reply if it comes; trindle_last_error() names the pipe, the id and the timeout);
+ *         TRINDLE_E_ENDED if the responder is gone (reply->id the oldest request unanswered; every request in flight
+ *         is forgotten; trindle_last_error() says so); TRINDLE_E_SUPERVISOR_GONE; TRINDLE_E_CORRUPT if the reply
+ *         lane broke; TRINDLE_E_INVALID for NULL.
+ */
+TRINDLE_API int trindle_requester_receive(trindle_requester_t *requester, int64_t wait_ns, trindle_reply_t *reply);
+
+/**
+ * Sends a request and waits for its reply: send, then receive, for one request at a time.
+ *
+ * @return TRINDLE_OK with `reply` filled; TRINDLE_E_INVALID if other requests are in flight (use send and receive
+ *         for several); otherwise as trindle_requester_send and trindle_requester_receive (TRINDLE_E_TIMEOUT when no
+ *         reply came within `timeout_ns`, TRINDLE_E_ENDED when the responder is gone).
+ */
+TRINDLE_API int trindle_requester_call(
+    trindle_requester_t *requester, const void *data, uint32_t length, int64_t timeout_ns, trindle_reply_t *reply);
+
+/** @return how many requests are in flight: sent, and not yet answered, timed out or failed (0 for NULL). */
+TRINDLE_API uint32_t trindle_requester_in_flight(const trindle_requester_t *requester);
+
+/** @return how many replies were dropped: late (their request timed out) or repeated (0 for NULL). */
+TRINDLE_API uint64_t trindle_requester_dropped(const trindle_requester_t *requester);
+
+/** Frees the requester; a reply it handed out is released by the connection's next exchange. NULL is ignored. */
+TRINDLE_API void trindle_requester_close(trindle_requester_t *requester);
+
+/**
+ * Opens a responder with no pairs; add them with trindle_responder_pair. The worker receives its requests with
+ * trindle_exchange as any worker does; each reply is sent at once, so it leaves before the next exchange releases
+ * the request.
+ *
+ * @return TRINDLE_OK; TRINDLE_E_INVALID for NULL; TRINDLE_E_NO_MEMORY.
+ */
+TRINDLE_API int trindle_responder_open(trindle_t *trindle, trindle_responder_t **responder);
+
+/**
+ * Pairs a request pipe (granted `receive`) with its reply pipe (granted `send`).
+ *
+ * @return TRINDLE_OK; TRINDLE_E_NOT_FOUND if either pipe is not granted so; TRINDLE_E_INVALID for NULL or a
+ *         request pipe paired already; TRINDLE_E_NO_MEMORY.
+ */
+TRINDLE_API int trindle_responder_pair(
+    trindle_responder_t *responder, const char *request_pipe, const char *reply_pipe);
+
+/**
+ * Reads a request: whether `message` came through a paired pipe and opens with a request's header. Its payload is
+ * `message->payload + TRINDLE_REQUEST_HEADER_LENGTH`, `message->length - TRINDLE_REQUEST_HEADER_LENGTH` bytes.
+ *
+ * @param id where its correlation id is stored.
+ * @return TRINDLE_OK; TRINDLE_E_FORMAT if it is not a request (trindle_last_error() says why: reject it, and its
+ *         sender gets it back); TRINDLE_E_INVALID for NULL.
+ */
+TRINDLE_API int trindle_responder_request(
+    trindle_responder_t *responder, const trindle_message_t *message, uint64_t *id);
+
+/**
+ * Sends the reply to `request` on the reply pipe paired with the pipe it came through, waiting up to `timeout_ns`
+ * for room (negative: no limit). The header and `data` are written straight into the lane.
+ *
+ * @return TRINDLE_OK; TRINDLE_E_FORMAT if `request` is not a request; TRINDLE_E_TIMEOUT if the pipe had no room in
+ *         time (nothing was sent); TRINDLE_E_INVALID for NULL or a reply that with its header exceeds the pipe's
+ *         largest message; or as trindle_lane_sender_claim_wait.
+ */
+TRINDLE_API int trindle_responder_reply(trindle_responder_t *responder, const trindle_message_t *request,
+    const void *data, uint32_t length, int64_t timeout_ns);
+
+/**
+ * Sends a reply to the request of correlation id `id` that came through `request_pipe`: for an answer given after
+ * the request was released (a request released unanswered is not delivered again if this worker dies: the
+ * requester's timeout covers it).
+ *
+ * @return as trindle_responder_reply; TRINDLE_E_NOT_FOUND if `request_pipe` is not paired.
+ */
+TRINDLE_API int trindle_responder_reply_to(trindle_responder_t *responder, const char *request_pipe, uint64_t id,
+    const void *data, uint32_t length, int64_t timeout_ns);
+
+/** Frees the responder. NULL is ignored. */
+TRINDLE_API void trindle_responder_close(trindle_responder_t *responder);
+
+/* ============================================================================================================
+ * Broadcast (docs/broadcast-format.md): one writer's messages, read by any number of readers, each at its own pace.
+ * A reader maps the ring read-only (its handle is an O_RDONLY fd, so the kernel refuses it a writable mapping) and
+ * keeps its position in a cursor file of its own; the writer maps every cursor read-only.
+ *
+ * The policy is the broadcast's, from the config: under slowest-reader the writer waits for the slowest joined
+ * reader and no reader loses a message; under lap the writer never waits, and a reader that falls a whole ring
+ * behind goes on from the oldest message still there and counts exactly how many it lost.
+ *
+ * Sending and reading make no system call but to wake a sleeper or to sleep. A writer is for one thread at a time,
+ * and so is a reader.
+ * ============================================================================================================ */
+typedef struct trindle_broadcast_writer trindle_broadcast_writer_t;
+typedef struct trindle_broadcast_reader trindle_broadcast_reader_t;
+
+/** Where a reader joins: at the tail (only messages sent from now on), or at the oldest message still in the ring. */
+#define TRINDLE_BROADCAST_FROM_NOW 0
+#define TRINDLE_BROADCAST_FROM_OLDEST 1
+
+/**
+ * Finds the broadcast this worker writes under `name` (a grant of kind 6 with SEND), mapped at connect: the ring
+ * read-write, every reader's cursor read-only. Opening it set the ring's state to open and its writer pid to this
+ * process; a restarted writer carries on from the tail and the sequence its predecessor published.
+ *
+ * @param writer where it is stored; it belongs to the connection (trindle_close ends its stream and unmaps it).
+ * @return TRINDLE_OK; TRINDLE_E_NOT_FOUND (trindle_last_error() lists the grants there are); TRINDLE_E_INVALID.
+ */
+TRINDLE_API int trindle_broadcast_writer(trindle_t *trindle, const char *name, trindle_broadcast_writer_t **writer);
+
+/**
+ * Finds the broadcast this worker reads under `name` (a grant of kind 6 with READ), mapped at connect: the ring
+ * read-only, its own cursor read-write. It has not joined yet: call trindle_broadcast_join.
+ *
+ * @param reader where it is stored; it belongs to the connection (trindle_close leaves and unmaps it).
+ * @return TRINDLE_OK; TRINDLE_E_NOT_FOUND (trindle_last_error() lists the grants there are); TRINDLE_E_INVALID.
+ */
+TRINDLE_API int trindle_broadcast_reader(trindle_t *trindle, const char *name, trindle_broadcast_reader_t **reader);
+
+/**
+ * Opens a writer over a ring file and its readers' cursor files without a supervisor (for tests and tools): checks
+ * the ring's header as docs/broadcast-format.md §5 says (ready, magic, version, policy, capacity, largest payload,
+ * reader slots, file size) and each cursor (a sealed memfd of 4096 bytes), maps them, sets the state to open.
+ *
+ * @param ring_fd      the ring's memfd, opened read-write. Taken, also on failure.
+ * @param cursor_fds   one fd per reader slot, in slot order (read-only suffices). Taken, also on failure.
+ * @param cursor_count how many: the header's reader slots.
+ * @return TRINDLE_OK; TRINDLE_E_FORMAT if a file is not what the spec says (the error names the field and its value);
+ *         TRINDLE_E_ACCESS if the ring's fd is read-only; TRINDLE_E_CORRUPT if the tail or oldest position is
+ *         impossible; TRINDLE_E_INVALID; TRINDLE_E_SYSTEM; TRINDLE_E_NO_MEMORY.
+ */
+TRINDLE_API int trindle_broadcast_writer_open(
+    int ring_fd, const int *cursor_fds, uint32_t cursor_count, trindle_broadcast_writer_t **writer);
+
+/**
+ * Sends `length` bytes (at most the largest payload: capacity / 8 − 16) as the broadcast's next message
+ * (docs/broadcast-format.md §4): pads the ring's end if the record would not fit before it, moves the oldest
+ * position past what it overwrites before overwriting it, publishes the tail, and wakes readers that sleep. Under
+ * slowest-reader it first waits, up to `timeout_ns`, until every joined reader has read what it would overwrite:
+ * spins, yields, then sleeps on the slowest reader's cursor.
+ *
+ * @param sequence where the message's sequence number is stored (0 for the broadcast's first); may be NULL.
+ * @return TRINDLE_OK; TRINDLE_E_TIMEOUT if the slowest reader held the writer for the whole timeout (nothing was
+ *         sent; the error names the reader's slot, pid and position); TRINDLE_E_ENDED after trindle_broadcast_end;
+ *         TRINDLE_E_INVALID for NULL or too long a message; TRINDLE_E_CORRUPT if the ring was written over by
+ *         another.
+ */
+TRINDLE_API int trindle_broadcast_send(
+    trindle_broadcast_writer_t *writer, const void *data, uint32_t length, int64_t timeout_ns, uint64_t *sequence);
+
+/**
+ * Ends the stream: readers read what was sent, then find the end (TRINDLE_END_OF_STREAM). Wakes readers that sleep.
+ * Nothing more can be sent. Ending twice is no error.
+ *
+ * @return TRINDLE_OK; TRINDLE_E_INVALID for NULL.
+ */
+TRINDLE_API int trindle_broadcast_end(trindle_broadcast_writer_t *writer);
+
+/** @return the largest message the writer may send (0 for NULL). */
+TRINDLE_API uint32_t trindle_broadcast_writer_max_payload_length(const trindle_broadcast_writer_t *writer);
+
+/**
+ * Ends the stream (trindle_broadcast_end), then unmaps the ring and the cursors and closes their fds. A writer the
+ * connection holds (trindle_broadcast_writer) is only ended here: the connection unmaps it at trindle_close. NULL is
+ * ignored.
+ */
+TRINDLE_API void trindle_broadcast_writer_close(trindle_broadcast_writer_t *writer);
+
+/**
+ * Opens a reader over a ring file and its own cursor file without a supervisor (for tests and tools), checking the
+ * ring's header as trindle_broadcast_writer_open does. The ring is mapped PROT_READ only, whatever its fd allows.
+ *
+ * @param ring_fd   the ring's memfd (read-only suffices). Taken, also on failure.
+ * @param cursor_fd this reader's cursor file, opened read-write. Taken, also on failure.
+ * @return TRINDLE_OK; TRINDLE_E_FORMAT; TRINDLE_E_ACCESS if the cursor's fd is read-only; TRINDLE_E_INVALID;
+ *         TRINDLE_E_SYSTEM; TRINDLE_E_NO_MEMORY.
+ */
+TRINDLE_API int trindle_broadcast_reader_open(int ring_fd, int cursor_fd, trindle_broadcast_reader_t **reader);
+
+/**
+ * Joins (docs/broadcast-format.md §5.1): from now (`from` = TRINDLE_BROADCAST_FROM_NOW, the next message sent) or
+ * from the oldest message still in the ring (TRINDLE_BROADCAST_FROM_OLDEST), and stores the position in the cursor,
+ * from when on a slowest-reader writer waits for this reader. Under slowest-reader the position moves forward past
+ * anything the writer may already overwrite. Messages passed over do not count as lost. A reader that joined before
+ * joins again from the new position.
+ *
+ * @return TRINDLE_OK; TRINDLE_E_CORRUPT if the ring's tail or oldest position is not a record's; TRINDLE_E_INVALID.
+ */
+TRINDLE_API int trindle_broadcast_join(trindle_broadcast_reader_t *reader, int from);
+
+/**
+ * Copies the next message into `buffer`, waiting up to `timeout_ns` for one (polls, spins, yields, then sleeps on
+ * the ring's signal word). A reader that was lapped (only under lap) goes on from the oldest message still in the
+ * ring; the messages it missed are added to trindle_broadcast_lost. The cursor is stored every 64 messages, when the
+ * reader catches up with the tail, and whenever the writer waits for it.
+ *
+ * @param buffer   where the payload goes: `capacity` bytes (the largest payload always suffices).
+ * @param length   set to the payload's length (also when it does not fit: TRINDLE_E_INVALID).
+ * @param sequence set to the message's sequence number; may be NULL.
+ * @return TRINDLE_OK; TRINDLE_E_TIMEOUT if no message came in time; TRINDLE_END_OF_STREAM once everything before
+ *         the writer's end was read; TRINDLE_E_ENDED once everything was read and the writer's process is gone
+ *         without ending the stream (a restarted writer carries on: read again later); TRINDLE_E_CORRUPT if a record
+ *         breaks the format (the error names the field, its value and the position; the reader reads no more);
+ *         TRINDLE_E_INVALID for NULL, a reader that has not joined, or a message longer than `capacity` (it stays
+ *         the next one).
+ */
+TRINDLE_API int trindle_broadcast_read(trindle_broadcast_reader_t *reader, void *buffer, uint32_t capacity,
+    uint32_t *length, uint64_t *sequence, int64_t timeout_ns);
+
+/** @return how many messages this reader lost, lapped by the writer, since it opened (0 for NULL). */
+TRINDLE_API uint64_t trindle_broadcast_lost(const trindle_broadcast_reader_t *reader);
+
+/** @return how many messages this reader was given since it opened (0 for NULL). */
+TRINDLE_API uint64_t trindle_broadcast_delivered(const trindle_broadcast_reader_t *reader);
+
+/** @return the largest message of the broadcast: a buffer of this many bytes holds any (0 for NULL). */
+TRINDLE_API uint32_t trindle_broadcast_reader_max_payload_length(const trindle_broadcast_reader_t *reader);
+
+/**
+ * Leaves (docs/broadcast-format.md §5.4): stores the cursor's position as absent, so the writer waits for this reader
+ * no more, and wakes the writer if it waits. Join again to read on. Leaving a reader that has not joined is no error.
+ *
+ * @return TRINDLE_OK; TRINDLE_E_INVALID for NULL.
+ */
+TRINDLE_API int trindle_broadcast_leave(trindle_broadcast_reader_t *reader);
+
+/** @return the ring's fd, still the reader's (for inspection: it is read-only); -1 for NULL. */
+TRINDLE_API int trindle_broadcast_ring_fd(const trindle_broadcast_reader_t *reader);
+
+/**
+ * Leaves (if joined), then unmaps the ring and the cursor and closes their fds. A reader the connection holds
+ * (trindle_broadcast_reader) only leaves here: the connection unmaps it at trindle_close. NULL is ignored.
+ */
+TRINDLE_API void trindle_broadcast_reader_close(trindle_broadcast_reader_t *reader);
+
+/* ============================================================================================================
  * The public structs' layout on LP64 (x86_64, aarch64), checked at compile time: the language bindings mirror
  * these sizes and offsets (python/trindle/_native.py), so a change here is a change of the ABI (a new soname)
  * and of every binding, never a silent one.
@@ -1464,6 +1844,12 @@ TRINDLE_ASSERT_FIELD(trindle_bounce_t, head, 24);
 TRINDLE_ASSERT_FIELD(trindle_bounce_t, head_length, 32);
 TRINDLE_ASSERT_FIELD(trindle_bounce_t, handle_count, 36);
 TRINDLE_ASSERT_FIELD(trindle_bounce_t, handles, 40);
+
+TRINDLE_ASSERT_SIZE(trindle_reply_t, 24);
+TRINDLE_ASSERT_FIELD(trindle_reply_t, id, 0);
+TRINDLE_ASSERT_FIELD(trindle_reply_t, payload, 8);
+TRINDLE_ASSERT_FIELD(trindle_reply_t, length, 16);
+TRINDLE_ASSERT_FIELD(trindle_reply_t, reserved, 20);
 
 TRINDLE_ASSERT_SIZE(trindle_lane_info_t, 40);
 TRINDLE_ASSERT_FIELD(trindle_lane_info_t, pipe_id, 0);

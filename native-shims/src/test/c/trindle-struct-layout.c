@@ -82,5 +82,11 @@ int main(void)
     FIELD(trindle_lane_info_t, position);
     FIELD(trindle_lane_info_t, released);
     FIELD(trindle_lane_info_t, fault);
+
+    STRUCT(trindle_reply_t);
+    FIELD(trindle_reply_t, id);
+    FIELD(trindle_reply_t, payload);
+    FIELD(trindle_reply_t, length);
+    FIELD(trindle_reply_t, reserved);
     return 0;
 }

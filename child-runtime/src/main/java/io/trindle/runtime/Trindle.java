@@ -6,6 +6,8 @@ import io.trindle.ipc.Handle;
 import io.trindle.ipc.Inbox;
 import io.trindle.ipc.LaneSender;
 import io.trindle.ipc.Message;
+import io.trindle.ipc.BroadcastReader;
+import io.trindle.ipc.BroadcastWriter;
 import io.trindle.ipc.ObjectKind;
 import io.trindle.ipc.PipeReceiver;
 import io.trindle.ipc.Right;
@@ -75,6 +77,9 @@ public final class Trindle implements AutoCloseable
     /** Changed by the control thread too, when a segment is revoked or moves to a fresh copy. */
     private final Map<String, Segment> segments = Collections.synchronizedMap(new LinkedHashMap<>());
     private final Map<String, Table> tables = Collections.synchronizedMap(new LinkedHashMap<>());
+    /** Each broadcast granted: its handles (docs/broadcast-format.md §7) until opened, then its writer or reader. */
+    private final Map<String, List<Handle>> broadcasts = new LinkedHashMap<>();
+    private final Map<String, AutoCloseable> broadcastsOpen = new LinkedHashMap<>();
     private final Map<Long, String> inputNames = new LinkedHashMap<>();
     private final PipeReceiver receiver;
     private final Thread watcher;
@@ -115,6 +120,10 @@ public final class Trindle implements AutoCloseable
                 final Table table = Table.map(grant.handles().getFirst(), grant.name());
                 tables.put(grant.name(), table);
                 held.put(table.handle().objectId(), table.handle());
+            }
+            else if (grant.objectKind() == ObjectKind.BROADCAST)
+            {
+                broadcasts.put(grant.name(), grant.handles());
             }
             else if (grant.rights().contains(Right.SEND))
             {
@@ -282,10 +291,65 @@ public final class Trindle implements AutoCloseable
         return table;
     }
 
+    /**
+     * @return the writer of the broadcast granted under {@code name} with send (docs/broadcast-format.md): opened on
+     *         the first call, the same one after; a writer started again carries on where the last one published.
+     * @throws IllegalArgumentException if no broadcast of that name is granted to this worker to write.
+     */
+    public synchronized BroadcastWriter broadcastWriter(final String name)
+    {
+        final List<Handle> handles = broadcasts.get(name);
+        if (handles == null || !handles.getFirst().rights().contains(Right.SEND))
+        {
+            throw missing("a broadcast to write", name);
+        }
+        return (BroadcastWriter)broadcastsOpen.computeIfAbsent(name,
+            ignored -> BroadcastWriter.open(name, handles.getFirst(), handles.subList(1, handles.size())));
+    }
+
+    /**
+     * @return the reader of the broadcast granted under {@code name} with read: opened on the first call, the same one
+     *         after. It has not joined: call {@link BroadcastReader#join} (until then, under {@code slowest-reader},
+     *         this reader holds the writer at the first message, as every reader the config grants does).
+     * @throws IllegalArgumentException if no broadcast of that name is granted to this worker to read.
+     */
+    public synchronized BroadcastReader broadcastReader(final String name)
+    {
+        final List<Handle> handles = broadcasts.get(name);
+        if (handles == null || handles.getFirst().rights().contains(Right.SEND) || handles.size() != 2)
+        {
+            throw missing("a broadcast to read", name);
+        }
+        return (BroadcastReader)broadcastsOpen.computeIfAbsent(name,
+            ignored -> BroadcastReader.open(name, handles.getFirst(), handles.get(1)));
+    }
+
+    private synchronized void closeBroadcasts()
+    {
+        for (final AutoCloseable open : broadcastsOpen.values())
+        {
+            try
+            {
+                open.close();
+            }
+            catch (final Exception e)
+            {
+                System.err.println("trindle: closing a broadcast failed: " + e);
+            }
+        }
+        broadcastsOpen.clear();
+    }
+
     /** @return the name of the pipe a received message came through, as the config names it. */
     public String inputName(final Message message)
     {
         return inputNames.get(message.pipeId());
+    }
+
+    /** @return whether this worker receives the pipe the config names {@code name} (a {@link Requester} checks). */
+    public boolean receives(final String name)
+    {
+        return inputNames.containsValue(name);
     }
 
     /** Tells the supervisor this worker has set itself up. */
@@ -348,6 +412,7 @@ public final class Trindle implements AutoCloseable
         }
         segments.values().forEach(Segment::close);
         tables.values().forEach(Table::close);
+        closeBroadcasts();
         channel.shutdown(); // wakes the watcher thread, which is blocked reading the channel
         channel.close();
     }
@@ -946,6 +1011,8 @@ public final class Trindle implements AutoCloseable
         senders.keySet().forEach(n -> granted.add(n + " (send)"));
         segments.keySet().forEach(n -> granted.add(n + " (segment)"));
         tables.keySet().forEach(n -> granted.add(n + " (table)"));
+        broadcasts.forEach((n, handles) -> granted.add(n + (handles.getFirst().rights().contains(Right.SEND) ?
+            " (broadcast, write)" : " (broadcast, read)")));
         allocators.keySet().forEach(n -> granted.add(n + " (allocator)"));
         inputNames.values().stream().distinct().forEach(n -> granted.add(n + " (receive)"));
         return new IllegalArgumentException("worker '" + worker() + "' has no grant of " + what + " named '" + name +

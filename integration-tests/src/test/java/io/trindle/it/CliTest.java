@@ -38,7 +38,7 @@ class CliTest
             final SupervisorProcess trindle = SupervisorProcess.start(directory, verb, "bad.yaml");
             assertEquals(2, trindle.waitFor(Duration.ofSeconds(30)), trindle.output());
             assertTrue(trindle.stderr().startsWith("bad.yaml:9:15: worker 'writer' is granted 'lnes', which is not a " +
-                "declared pipe, segment, table or allocator; did you mean 'lines'?"), trindle.stderr());
+                "declared pipe, segment, table, allocator or broadcast; did you mean 'lines'?"), trindle.stderr());
             assertTrue(!trindle.stdout().contains("sleep"), "nothing was started");
         }
     }

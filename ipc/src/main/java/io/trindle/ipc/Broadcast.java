@@ -264,6 +264,12 @@ public final class Broadcast implements AutoCloseable
         return (long)LONG.getAcquire(cursorMemory.get(slot), (long)CURSOR_POSITION_OFFSET);
     }
 
+    /** @return whether the reader of {@code slot} has joined: a reader stores its pid as it joins, 0 as it leaves. */
+    public boolean joined(final int slot)
+    {
+        return (int)INT.getAcquire(cursorMemory.get(slot), (long)CURSOR_PID_OFFSET) != 0;
+    }
+
     /** @return how many messages the reader of {@code slot} was handed. */
     public long delivered(final int slot)
     {

@@ -58,6 +58,7 @@ package io.trindle.ipc;
  *  |                  Messages delivered (u64)                     |  16
  *  |                     Messages lost (u64)                       |  24
  *  |                        Sleeping (u32)                         | 128
+ *  |               Sleep signal: the value it sleeps on (u32)      | 132
  * </pre>
  */
 public final class BroadcastDescriptor
@@ -106,14 +107,16 @@ public final class BroadcastDescriptor
     public static final int CURSOR_DELIVERED_OFFSET = 16;
     public static final int CURSOR_LOST_OFFSET = 24;
     public static final int CURSOR_SLEEPING_OFFSET = 128;
+    public static final int CURSOR_SLEEP_SIGNAL_OFFSET = 132;
     public static final int CURSOR_LENGTH = 4096;
     /** A cursor's position while its reader has not joined or has left: it holds the writer back from nothing. */
     public static final long CURSOR_ABSENT = -1L;
 
     public static final int MIN_CAPACITY = 4096;
     public static final int MAX_CAPACITY = 1 << 30;
-    /** The most reader processes one broadcast has: one cursor file each, all handed to the writer. */
-    public static final int MAX_SLOTS = 64;
+    /** The most reader processes one broadcast has: one cursor file each, all handed to the writer in one grant
+     * beside the ring (a control frame carries at most 64 handles). */
+    public static final int MAX_SLOTS = 63;
 
     private BroadcastDescriptor()
     {

@@ -72,8 +72,9 @@ public final class BroadcastReader implements AutoCloseable
     private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong LE_LONG = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final int SPINS = 100;
-    private static final int YIELDS = 20;
+    /** As libtrindle's TRINDLE_WAIT_SPINS and _YIELDS: a few microseconds of spinning before a futex sleep. */
+    private static final int SPINS = 2000;
+    private static final int YIELDS = 50;
 
     private final String name;
     private final Mapping ringMapping;
@@ -207,7 +208,9 @@ public final class BroadcastReader implements AutoCloseable
             final int length = ring.get(LE_INT, index + RECORD_LENGTH_OFFSET);
             final int type = ring.get(LE_INT, index + RECORD_TYPE_OFFSET);
             final long sequence = ring.get(LE_LONG, index + RECORD_SEQUENCE_OFFSET);
-            final boolean message = type == TYPE_MESSAGE && length >= 0 && length <= maxPayloadLength;
+            // A record read while the writer laps the reader may be anything: copy only what lies in the ring.
+            final boolean message = type == TYPE_MESSAGE && length >= 0 && length <= maxPayloadLength &&
+                index + RECORD_HEADER_LENGTH + length <= capacity;
             if (message)
             {
                 MemorySegment.copy(ring, index + RECORD_HEADER_LENGTH, buffer, 0, length);
@@ -311,6 +314,7 @@ public final class BroadcastReader implements AutoCloseable
     private void sleep(final long timeoutNanos)
     {
         final int signal = (int)INT.getVolatile(header, (long)SIGNAL_OFFSET);
+        INT.setVolatile(cursor, (long)BroadcastDescriptor.CURSOR_SLEEP_SIGNAL_OFFSET, signal);
         INT.setVolatile(cursor, (long)CURSOR_SLEEPING_OFFSET, 1);
         VarHandle.fullFence();
         if ((long)LONG.getVolatile(header, (long)TAIL_OFFSET) == position &&

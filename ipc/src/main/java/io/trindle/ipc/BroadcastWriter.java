@@ -219,13 +219,9 @@ public final class BroadcastWriter implements AutoCloseable
         LONG.setRelease(header, (long)TAIL_OFFSET, end);
         // Pairs with a reader's fence between raising its sleeping word and looking at the tail again (§5.3).
         VarHandle.fullFence();
-        for (final MemorySegment cursor : cursors)
+        if (cursors.length > 0)
         {
-            if ((int)INT.getAcquire(cursor, (long)CURSOR_SLEEPING_OFFSET) != 0)
-            {
-                wakeReaders();
-                break;
-            }
+            wakeSleepers();
         }
         return sequence;
     }
@@ -300,6 +296,21 @@ public final class BroadcastWriter implements AutoCloseable
                 Futex.wait(cursor.address() + CURSOR_POSITION_OFFSET, (int)seen, SLEEP_NANOS);
             }
             INT.setVolatile(header, (long)WRITER_WAITING_OFFSET, 0);
+        }
+    }
+
+    /** Wakes the readers asleep on the signal's present value, if any (§4 step 6); one woken already is not again. */
+    private void wakeSleepers()
+    {
+        final int signal = (int)INT.getAcquire(header, (long)SIGNAL_OFFSET);
+        for (final MemorySegment cursor : cursors)
+        {
+            if ((int)INT.getAcquire(cursor, (long)CURSOR_SLEEPING_OFFSET) != 0 &&
+                (int)INT.getAcquire(cursor, (long)BroadcastDescriptor.CURSOR_SLEEP_SIGNAL_OFFSET) == signal)
+            {
+                wakeReaders();
+                return;
+            }
         }
     }
 

@@ -177,9 +177,13 @@ public sealed interface ControlMessage
                 throw new MalformedMessageException("grant '" + name + "': kind=" + objectKind + ", rights=0x" +
                     Integer.toHexString(rightsBits) + ", partition=" + partition + " do not make a valid grant");
             }
-            for (final Handle handle : handles)
+            for (int i = 0; i < handles.size(); i++)
             {
-                if (handle.kind() != objectKind)
+                final Handle handle = handles.get(i);
+                // A broadcast's grant carries its ring first, then cursor files, which are segments (§7).
+                final ObjectKind expected = objectKind == ObjectKind.BROADCAST && i > 0 ? ObjectKind.SEGMENT :
+                    objectKind;
+                if (handle.kind() != expected)
                 {
                     throw new MalformedMessageException("grant '" + name + "' of a " + objectKind + " carries a " +
                         handle.kind() + " handle");

@@ -1,5 +1,6 @@
 package io.trindle.shims;
 
+import io.trindle.ipc.BroadcastDescriptor;
 import io.trindle.ipc.ControlChannel;
 import io.trindle.ipc.ControlFrame;
 import io.trindle.ipc.ControlMessage;
@@ -143,6 +144,33 @@ class HeaderConstantsTest
     }
 
     @Test
+    void shouldMirrorTheBroadcastLayout() throws Exception
+    {
+        final Map<String, Long> header = header();
+        int mirrored = 0;
+        for (final Field field : BroadcastDescriptor.class.getDeclaredFields())
+        {
+            if (!java.lang.reflect.Modifier.isStatic(field.getModifiers()) || !field.getType().isPrimitive())
+            {
+                continue;
+            }
+            field.setAccessible(true);
+            final Number value = (Number)field.get(null);
+            // An int field is a u32 of the file; CURSOR_ABSENT, a long, is all ones on both sides.
+            final long expected = field.getType() == int.class ? Integer.toUnsignedLong(value.intValue()) :
+                value.longValue();
+            assertEquals(expected, header.get("TRINDLE_BROADCAST_" + field.getName()),
+                "TRINDLE_BROADCAST_" + field.getName());
+            mirrored++;
+        }
+        // Every TRINDLE_BROADCAST_ define of the layout has its Java twin (FROM_NOW and FROM_OLDEST are trindle.h's).
+        final long defines = header.keySet().stream().filter(name -> name.startsWith("TRINDLE_BROADCAST_")).count();
+        assertEquals(mirrored, defines, "the TRINDLE_BROADCAST_ defines and BroadcastDescriptor's constants");
+        assertEquals((long)ObjectKind.BROADCAST.code(), header.get("TRINDLE_OBJECT_BROADCAST"));
+        assertEquals((long)ObjectKind.BROADCAST.validRights().bits(), header.get("TRINDLE_RIGHTS_BROADCAST_ALL"));
+    }
+
+    @Test
     void shouldMirrorTheControlProtocol() throws Exception
     {
         final Map<String, Long> header = header();
@@ -237,6 +265,46 @@ class HeaderConstantsTest
         assertEquals((long)Rights.VALID_BITS, header.get("TRINDLE_RIGHTS_VALID"));
         assertEquals((long)Rights.SEGMENT_ALL.bits(), header.get("TRINDLE_RIGHTS_SEGMENT_ALL"));
         assertEquals((long)Rights.PIPE_ALL.bits(), header.get("TRINDLE_RIGHTS_PIPE_ALL"));
+    }
+
+    /**
+     * The request-response header (docs/request-response.md) in its three mirrors: trindle-request-layout.h
+     * ({@code TRINDLE_REQUEST_X}), Java's RequestDescriptor ({@code X}, its public constants) and Python's
+     * trindle.reqrep ({@code X}, its upper-case integers): the same names with the same values.
+     */
+    @Test
+    void shouldMirrorTheRequestResponseHeader() throws Exception
+    {
+        final String prefix = "TRINDLE_REQUEST_";
+        final Map<String, Long> c = new java.util.TreeMap<>();
+        header("trindle-request-layout.h").forEach((name, value) -> c.put(name.substring(prefix.length()), value));
+        assertTrue(c.size() >= 8 && c.containsKey("HEADER_LENGTH"), "the header's constants: " + c);
+
+        final Map<String, Long> inJava = new java.util.TreeMap<>();
+        for (final Field field : io.trindle.runtime.RequestDescriptor.class.getDeclaredFields())
+        {
+            final int modifiers = field.getModifiers();
+            if (java.lang.reflect.Modifier.isPublic(modifiers) && java.lang.reflect.Modifier.isStatic(modifiers))
+            {
+                inJava.put(field.getName(), ((Number)field.get(null)).longValue());
+            }
+        }
+        assertEquals(c, inJava, "C (left) and Java (right)");
+
+        final Process python = new ProcessBuilder("/usr/bin/env", "PYTHONPATH=" + PythonWorker.PACKAGE,
+            "TRINDLE_LIBRARY=" + PythonWorker.LIBRARY, "PYTHONDONTWRITEBYTECODE=1", PythonWorker.PYTHON, "-c",
+            "import trindle.reqrep as r\n" +
+            "for name in sorted(dir(r)):\n" +
+            "    value = getattr(r, name)\n" +
+            "    if name.isupper() and type(value) is int: print(name, value)\n")
+            .redirectErrorStream(true).start();
+        final String output = new String(python.getInputStream().readAllBytes(),
+            java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(python.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "python3 still running: " + output);
+        assertEquals(0, python.exitValue(), output);
+        final Map<String, Long> py = new java.util.TreeMap<>();
+        output.lines().map(line -> line.split(" ")).forEach(fields -> py.put(fields[0], Long.parseLong(fields[1])));
+        assertEquals(c, py, "C (left) and Python (right)");
     }
 
     private static Long javaValue(final Class<?> type, final String name) throws ReflectiveOperationException

@@ -74,7 +74,7 @@ class PythonBindingTest
         c.put(exit.group(1), Long.parseLong(exit.group(2)));
         final Matcher handles = Pattern.compile(
             "#define TRINDLE_(MOVE|DUPLICATE|MAX_REASON_LENGTH|MAX_BOUNCE_HEAD|MAX_BUNDLE_BYTES|TABLE_READ_ATTEMPTS|" +
-            "TABLE_WRITE_ATTEMPTS) (\\d+)u?\\b")
+            "TABLE_WRITE_ATTEMPTS|BROADCAST_FROM_NOW|BROADCAST_FROM_OLDEST) (\\d+)u?\\b")
             .matcher(header);
         while (handles.find())
         {
@@ -84,6 +84,7 @@ class PythonBindingTest
         {
             if (name.startsWith("TRINDLE_RIGHT_") || name.startsWith("TRINDLE_OBJECT_") ||
                 name.startsWith("TRINDLE_NOTICE_") || name.startsWith("TRINDLE_TABLE_DEFAULT_") ||
+                name.startsWith("TRINDLE_BROADCAST_") ||
                 (name.startsWith("TRINDLE_TABLE_") && name.endsWith("_LIMIT")))
             {
                 c.put(name.substring("TRINDLE_".length()), value);
@@ -97,7 +98,9 @@ class PythonBindingTest
             final String[] fields = line.split(" ");
             if (fields[0].equals("const"))
             {
-                python.put(fields[1], Long.parseLong(fields[2]));
+                // A u64 (BROADCAST_CURSOR_ABSENT, all ones) is a positive int in Python, -1 as a Java long.
+                python.put(fields[1], fields[2].startsWith("-") ? Long.parseLong(fields[2]) :
+                    Long.parseUnsignedLong(fields[2]));
             }
         }
         assertEquals(c, python, "trindle.h and trindle-layout.h (left), python/trindle/_native.py (right)");

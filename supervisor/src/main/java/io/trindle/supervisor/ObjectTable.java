@@ -1,6 +1,8 @@
 package io.trindle.supervisor;
 
 import io.trindle.ipc.Allocators;
+import io.trindle.ipc.Broadcast;
+import io.trindle.ipc.BroadcastDescriptor;
 import io.trindle.ipc.ControlMessage;
 import io.trindle.ipc.Handle;
 import io.trindle.ipc.LaneWatch;
@@ -11,6 +13,7 @@ import io.trindle.ipc.Rights;
 import io.trindle.ipc.Segment;
 import io.trindle.ipc.Table;
 import io.trindle.supervisor.config.AllocatorConfig;
+import io.trindle.supervisor.config.BroadcastConfig;
 import io.trindle.supervisor.config.PipeConfig;
 import io.trindle.supervisor.config.PipelineConfig;
 import io.trindle.supervisor.config.SegmentConfig;
@@ -212,14 +215,18 @@ final class ObjectTable implements AutoCloseable
     /** What one grant gives one process: a name, the rights from the config, and the handles behind it. */
     record GrantPlan(String name, Rights rights, ObjectKind kind, int partition, List<Handle> handles)
     {
-        /** @return the grant as a control message, carrying fresh duplicates with exactly the rights granted. */
+        /**
+         * @return the grant as a control message, carrying fresh duplicates with exactly the rights granted. A handle
+         *         of another kind than the grant's (a broadcast's cursor files) goes with the rights the plan gave it.
+         */
         ControlMessage.Grant toMessage()
         {
             final Rights handleRights = rights.intersect(kind.validRights());
             final List<Handle> duplicates = new ArrayList<>(handles.size());
             for (final Handle handle : handles)
             {
-                duplicates.add(handle.duplicate(handleRights));
+                duplicates.add(handle.duplicate(handle.kind() == kind ? handleRights :
+                    handle.rights().minus(Rights.of(Right.DUPLICATE))));
             }
             return new ControlMessage.Grant(name, rights, kind, partition, duplicates);
         }
@@ -238,6 +245,9 @@ final class ObjectTable implements AutoCloseable
     private final Map<String, Allocations.Allocator> allocators = new LinkedHashMap<>();
     /** Each table of the config as made: the supervisor's own mapping, through which it recovers dead writers. */
     private final Map<String, Table> tables = new LinkedHashMap<>();
+    /** Each broadcast of the config as made, and its reader slots: "worker.replica" → slot, in config order. */
+    private final Map<String, Broadcast> broadcasts = new LinkedHashMap<>();
+    private final Map<String, Map<String, Integer>> broadcastSlots = new LinkedHashMap<>();
     /** The lanes that cross to or from other hosts, in stream order; empty when the pipeline runs on one host. */
     private final List<Bridged> bridged = new ArrayList<>();
 
@@ -285,6 +295,22 @@ final class ObjectTable implements AutoCloseable
                 final Table made = Table.create(table.shape(), table.name());
                 tables.put(table.name(), made);
                 allocations.charge(allocations.pipeline(), made.handle().objectId(), made.handle().size());
+            }
+            for (final BroadcastConfig broadcast : config.broadcasts().values())
+            {
+                final Map<String, Integer> slots = new LinkedHashMap<>();
+                for (final WorkerConfig reader : workerWith(broadcast.name(), Right.READ))
+                {
+                    for (int replica = 0; replica < reader.replicas(); replica++)
+                    {
+                        slots.put(reader.name() + "." + replica, slots.size());
+                    }
+                }
+                final Broadcast made = Broadcast.create(broadcast.capacity(), broadcast.policy(), slots.size());
+                broadcasts.put(broadcast.name(), made);
+                broadcastSlots.put(broadcast.name(), slots);
+                allocations.charge(allocations.pipeline(), made.ring().objectId(), made.ring().size() +
+                    (long)slots.size() * BroadcastDescriptor.CURSOR_LENGTH);
             }
             final String host = config.host();
             int stream = 0;
@@ -421,6 +447,11 @@ final class ObjectTable implements AutoCloseable
         {
             final String name = grant.getKey();
             final Rights rights = grant.getValue();
+            if (broadcasts.containsKey(name))
+            {
+                grants.add(broadcastGrant(name, rights, worker.name(), replica));
+                continue;
+            }
             final GrantPlan single = singleGrant(name, rights);
             if (single != null)
             {
@@ -449,6 +480,95 @@ final class ObjectTable implements AutoCloseable
             grants.add(new GrantPlan(name, rights, ObjectKind.PIPE, partition, handles));
         }
         return grants;
+    }
+
+    /**
+     * @return the grant of broadcast {@code name} to one process (docs/broadcast-format.md §7): the writer gets the
+     *         ring and every reader's cursor, read-only; a reader the ring, read-only, and its own cursor.
+     */
+    private GrantPlan broadcastGrant(final String name, final Rights rights, final String worker, final int replica)
+    {
+        final Broadcast broadcast = broadcasts.get(name);
+        final List<Handle> handles = new ArrayList<>();
+        handles.add(broadcast.ring());
+        if (rights.contains(Right.SEND))
+        {
+            for (int slot = 0; slot < broadcast.slots(); slot++)
+            {
+                handles.add(broadcast.cursorView(slot));
+            }
+        }
+        else
+        {
+            handles.add(broadcast.cursor(broadcastSlots.get(name).get(worker + "." + replica)));
+        }
+        return new GrantPlan(name, rights, ObjectKind.BROADCAST, ControlMessage.Grant.ROUND_ROBIN, handles);
+    }
+
+    /**
+     * A worker process exited: each broadcast it reads forgets its position (a dead reader holds no writer back),
+     * and each broadcast it writes is told, if {@code forGood}, that its writer is gone.
+     *
+     * @return the names of the broadcasts it read or wrote.
+     */
+    List<String> broadcastsAfterExit(final String worker, final int replica, final boolean forGood)
+    {
+        final List<String> touched = new ArrayList<>();
+        for (final Map.Entry<String, Broadcast> entry : broadcasts.entrySet())
+        {
+            final Integer slot = broadcastSlots.get(entry.getKey()).get(worker + "." + replica);
+            final Rights rights = config.workers().get(worker).grants().get(entry.getKey());
+            if (slot != null)
+            {
+                entry.getValue().readerExited(slot);
+                touched.add(entry.getKey());
+            }
+            else if (forGood && rights != null && rights.contains(Right.SEND))
+            {
+                entry.getValue().writerGone();
+                touched.add(entry.getKey());
+            }
+        }
+        return touched;
+    }
+
+    /** @return the broadcasts of the config, by name, in file order. */
+    Map<String, Broadcast> broadcasts()
+    {
+        return Collections.unmodifiableMap(broadcasts);
+    }
+
+    /** @return each broadcast as its ring and cursors count it now. */
+    List<Snapshot.Broadcast> broadcastCounts()
+    {
+        final List<Snapshot.Broadcast> counts = new ArrayList<>(broadcasts.size());
+        for (final Map.Entry<String, Broadcast> entry : broadcasts.entrySet())
+        {
+            final Broadcast broadcast = entry.getValue();
+            final long tail = broadcast.tail();
+            final List<Snapshot.BroadcastReader> readers = new ArrayList<>();
+            for (final Map.Entry<String, Integer> slot : broadcastSlots.get(entry.getKey()).entrySet())
+            {
+                final long position = broadcast.position(slot.getValue());
+                final boolean joined = position != BroadcastDescriptor.CURSOR_ABSENT &&
+                    broadcast.joined(slot.getValue());
+                readers.add(new Snapshot.BroadcastReader(slot.getKey(),
+                    position == BroadcastDescriptor.CURSOR_ABSENT ? "left" : joined ? "joined" : "not joined",
+                    joined ? Math.max(0, tail - position) : 0, broadcast.delivered(slot.getValue()),
+                    broadcast.lost(slot.getValue())));
+            }
+            final int state = broadcast.state();
+            counts.add(new Snapshot.Broadcast(entry.getKey(), broadcast.policyName(), broadcast.published(),
+                state == BroadcastDescriptor.STATE_OPEN ? "open" : state == BroadcastDescriptor.STATE_ENDED ? "ended" :
+                "writer gone", readers));
+        }
+        return counts;
+    }
+
+    /** @return broadcast {@code name}'s reader slots: "worker.replica" → slot, in slot order. */
+    Map<String, Integer> broadcastSlots(final String name)
+    {
+        return Collections.unmodifiableMap(broadcastSlots.get(name));
     }
 
     /**
@@ -712,6 +832,7 @@ final class ObjectTable implements AutoCloseable
         }
         segments.values().forEach(Segment::close);
         tables.values().forEach(Table::close);
+        broadcasts.values().forEach(Broadcast::close);
         allocators.values().forEach(allocator -> allocator.master.close());
     }
 }

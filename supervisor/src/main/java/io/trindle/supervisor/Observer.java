@@ -110,7 +110,7 @@ final class Observer
                 out));
         }
         return new Snapshot(config.name(), now, ProcessHandle.current().pid(), List.copyOf(rows), List.copyOf(pipes),
-            tally.counts(), allocators.get(), tables.get());
+            tally.counts(), allocators.get(), tables.get(), objects.broadcastCounts());
     }
 
     private Snapshot.Lane lane(final int number, final ObjectTable.Lane lane, final String sender)

@@ -17,10 +17,45 @@ import java.util.List;
  * @param tally         the supervisor's own counts.
  * @param allocators    every allocator: the pipeline's own root, the config's, and those made at run time.
  * @param tables        every table: the config's, in its order, then those workers made at run time.
+ * @param broadcasts    every broadcast of the config, in its order.
  */
 record Snapshot(String pipeline, long sampledNanos, long supervisorPid, List<Worker> workers, List<Pipe> pipes,
-    Tally.Counts tally, List<Allocator> allocators, List<Table> tables)
+    Tally.Counts tally, List<Allocator> allocators, List<Table> tables, List<Broadcast> broadcasts)
 {
+    /** A snapshot without broadcasts. */
+    Snapshot(final String pipeline, final long sampledNanos, final long supervisorPid, final List<Worker> workers,
+        final List<Pipe> pipes, final Tally.Counts tally, final List<Allocator> allocators, final List<Table> tables)
+    {
+        this(pipeline, sampledNanos, supervisorPid, workers, pipes, tally, allocators, tables, List.of());
+    }
+
+    /**
+     * One broadcast, as its ring and its readers' cursors count it (docs/broadcast-format.md).
+     *
+     * @param name      the config's name.
+     * @param policy    {@code slowest-reader} or {@code lap}.
+     * @param published messages its writer has published.
+     * @param state     {@code open}, {@code ended} or {@code writer gone}.
+     * @param readers   its reader slots, in slot order.
+     */
+    record Broadcast(String name, String policy, long published, String state, List<BroadcastReader> readers)
+    {
+    }
+
+    /**
+     * One reader of a broadcast.
+     *
+     * @param worker    the reader process's label.
+     * @param state     {@code joined}, {@code not joined} (its position 0 while it holds the writer at the start) or
+     *                  {@code left} (it left, or its process exited).
+     * @param behind    bytes of the ring it has yet to read (0 unless joined).
+     * @param delivered messages handed to it, over its restarts.
+     * @param lost      messages it lost to the writer lapping it.
+     */
+    record BroadcastReader(String worker, String state, long behind, long delivered, long lost)
+    {
+    }
+
     /** A snapshot without tables. */
     Snapshot(final String pipeline, final long sampledNanos, final long supervisorPid, final List<Worker> workers,
         final List<Pipe> pipes, final Tally.Counts tally, final List<Allocator> allocators)

@@ -136,6 +136,7 @@ final class Status
         }
         appendAllocators(text, snapshot.allocators(), json);
         appendTables(text, snapshot.tables(), json);
+        appendBroadcasts(text, snapshot.broadcasts(), json);
         if (json)
         {
             text.append("}\n");
@@ -171,6 +172,56 @@ final class Status
             {
                 text.append(String.format(Locale.ROOT, "%-24s %12d %12d %14d %8s%n", table.name(), table.keysInUse(),
                     table.keyLimit(), table.clock(), table.writers() + "/" + table.writerSlots()));
+            }
+        }
+        if (json)
+        {
+            text.append(']');
+        }
+    }
+
+    /** The broadcasts, if the config has any: what the writer published, and how far each reader is. */
+    private static void appendBroadcasts(final StringBuilder text, final List<Snapshot.Broadcast> broadcasts,
+        final boolean json)
+    {
+        if (json)
+        {
+            text.append(",\"broadcasts\":[");
+        }
+        else if (!broadcasts.isEmpty())
+        {
+            text.append(String.format("%n%-24s %-15s %12s %-12s%n", "BROADCAST", "POLICY", "PUBLISHED", "STATE"));
+        }
+        for (int i = 0; i < broadcasts.size(); i++)
+        {
+            final Snapshot.Broadcast broadcast = broadcasts.get(i);
+            if (json)
+            {
+                text.append(i == 0 ? "" : ",").append("{\"name\":").append(Json.quote(broadcast.name()))
+                    .append(",\"policy\":").append(Json.quote(broadcast.policy()))
+                    .append(",\"published\":").append(broadcast.published())
+                    .append(",\"state\":").append(Json.quote(broadcast.state())).append(",\"readers\":[");
+                for (int r = 0; r < broadcast.readers().size(); r++)
+                {
+                    final Snapshot.BroadcastReader reader = broadcast.readers().get(r);
+                    text.append(r == 0 ? "" : ",").append("{\"worker\":").append(Json.quote(reader.worker()))
+                        .append(",\"state\":").append(Json.quote(reader.state()))
+                        .append(",\"behind\":").append(reader.behind())
+                        .append(",\"delivered\":").append(reader.delivered())
+                        .append(",\"lost\":").append(reader.lost()).append('}');
+                }
+                text.append("]}");
+            }
+            else
+            {
+                text.append(String.format(Locale.ROOT, "%-24s %-15s %12d %-12s%n", broadcast.name(), broadcast.policy(),
+                    broadcast.published(), broadcast.state()));
+                for (final Snapshot.BroadcastReader reader : broadcast.readers())
+                {
+                    text.append(String.format(Locale.ROOT, "  reader %-15s %-11s delivered %d, lost %d, %d bytes " +
+                        "behind%n", reader.worker(), reader.state(), reader.delivered(), reader.lost(),
+                        reader.behind()));
+                }
             }
         }
         if (json)

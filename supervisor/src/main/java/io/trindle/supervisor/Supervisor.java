@@ -370,12 +370,15 @@ final class Supervisor
         {
             PipeCycles.warnings(config).forEach(reporter::sayAsIs);
             final int tableCount = config.tables().size();
+            final int broadcastCount = objects.broadcasts().size();
             reporter.event(LogEvent.START, null).with("workers", workers.size())
                 .with("pipes", objects.pipeInstances().size()).with("segments", objects.segmentCount())
                 .with("tables", tableCount == 0 ? null : tableCount)
-                .say("starting pipeline '%s': %d worker process(es), %d pipe instance(s), %d segment(s)%s",
+                .with("broadcasts", broadcastCount == 0 ? null : broadcastCount)
+                .say("starting pipeline '%s': %d worker process(es), %d pipe instance(s), %d segment(s)%s%s",
                     config.name(), workers.size(), objects.pipeInstances().size(), objects.segmentCount(),
-                    tableCount == 0 ? "" : ", " + tableCount + " table(s)");
+                    tableCount == 0 ? "" : ", " + tableCount + " table(s)",
+                    broadcastCount == 0 ? "" : ", " + broadcastCount + " broadcast(s)");
             recordings.forEach((pipe, recording) ->
             {
                 Recorder.start(taps.attach(pipe), recording.directory(), recording.writer(), taps, reporter);
@@ -1111,6 +1114,7 @@ final class Supervisor
         reclaims.after(worker, " (exited)", reclaiming);
         revocations.onExit(worker);
         recoverTables(worker);
+        objects.broadcastsAfterExit(worker.config.name(), worker.replica, false);
         final int status = exited.status();
         final boolean success = Processes.exitCode(status) == 0;
         // Not ready yet, and not stopped by the supervisor: it died of itself during its start.

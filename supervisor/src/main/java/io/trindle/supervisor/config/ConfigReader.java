@@ -1,5 +1,6 @@
 package io.trindle.supervisor.config;
 
+import io.trindle.ipc.BroadcastDescriptor;
 import io.trindle.ipc.LaneDescriptor;
 import io.trindle.ipc.Rights;
 import io.trindle.ipc.TableDescriptor;
@@ -42,9 +43,11 @@ final class ConfigReader
     /** Portable environment variable names (POSIX): anything else some shell or program mishandles. */
     static final Pattern ENVIRONMENT_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
-    static final List<String> TOP_KEYS = List.of("name", "pipes", "segments", "tables", "workers", "metrics",
-        "allocators", "journal", "hosts");
+    static final List<String> TOP_KEYS = List.of("name", "pipes", "segments", "tables", "broadcasts", "workers",
+        "metrics", "allocators", "journal", "hosts");
     static final List<String> TABLE_KEYS = List.of("size", "key", "value", "writers");
+    static final List<String> BROADCAST_KEYS = List.of("size", "policy");
+    static final List<String> BROADCAST_POLICIES = List.of("slowest-reader", "lap");
     static final List<String> JOURNAL_KEYS = List.of("directory");
     static final List<String> HOST_KEYS = List.of("address", "driver");
     static final List<String> PIPE_KEYS = List.of("lane", "partition", "durable");
@@ -110,12 +113,21 @@ final class ConfigReader
         final Map<String, AllocatorConfig> allocators = readAllocators(keys.get("allocators"));
         checkAllocatorNames(allocators, pipes, segments);
         checkTableNames(tables, pipes, segments, allocators);
+        final Map<String, BroadcastConfig> broadcasts = readBroadcasts(keys.get("broadcasts"));
+        checkBroadcastNames(broadcasts, pipes, segments, allocators, tables);
         final boolean misspeltWorkers = top.stream().anyMatch(entry -> !TOP_KEYS.contains(entry.key()) &&
             Suggestions.closest(entry.key(), TOP_KEYS).filter("workers"::equals).isPresent());
         final Map<String, HostConfig> hosts = new LinkedHashMap<>();
         final List<String> hostNames = readHosts(keys.get("hosts"), name, hosts);
+        if (keys.containsKey("hosts"))
+        {
+            broadcasts.values().forEach(broadcast -> problems.add(broadcast.position(), "broadcast '" +
+                broadcast.name() + "' in a pipeline across hosts: broadcasts are read through shared memory on one " +
+                "machine and do not cross hosts; run its writer and readers in a pipeline of their own"));
+        }
         final List<WorkerDraft> workers = readWorkers(keys.get("workers"), root, misspeltWorkers);
-        new GrantChecker(nodes, pipes, segments, allocators, tables, objectsKnown).check(workers, workersKnown);
+        new GrantChecker(nodes, pipes, segments, allocators, tables, broadcasts, objectsKnown).check(workers,
+            workersKnown);
         new HostChecker(nodes, hostNames, pipes, segments.keySet(), tables.keySet(), laneNodes, durableNodes)
             .check(workers);
         new LaunchChecker(problems, surroundings).check(workers);
@@ -132,7 +144,7 @@ final class ConfigReader
             workerConfigs.put(worker.name, worker.toConfig());
         }
         final PipelineConfig config = new PipelineConfig(file, name, pipes, segments, workerConfigs, metrics,
-            allocators, journal, tables, hosts);
+            allocators, journal, tables, hosts, null, broadcasts);
         for (final WorkerConfig worker : workerConfigs.values())
         {
             final String refusal = GrantMemory.refusal(config, worker);
@@ -571,6 +583,85 @@ final class ConfigReader
             tables.put(name, new TableConfig(name, shape, problems.positionOf(entry.keyNode())));
         }
         return tables;
+    }
+
+    private Map<String, BroadcastConfig> readBroadcasts(final Entry section)
+    {
+        final Map<String, BroadcastConfig> broadcasts = new LinkedHashMap<>();
+        if (section == null)
+        {
+            return broadcasts;
+        }
+        final List<Entry> entries = nodes.mapping(section.value(), "'broadcasts'", "broadcast", "");
+        objectsKnown &= entries != null;
+        for (final Entry entry : entries == null ? List.<Entry>of() : entries)
+        {
+            final String name = entry.key();
+            checkName(entry, "broadcast");
+            final String what = "broadcast '" + name + "'";
+            final List<Entry> settings = nodes.mapping(entry.value(), what, "key", " in " + what);
+            int capacity = BroadcastConfig.DEFAULT_CAPACITY;
+            int policy = BroadcastDescriptor.POLICY_SLOWEST_READER;
+            if (settings != null)
+            {
+                final Map<String, Entry> keys = nodes.keys(settings, BROADCAST_KEYS, "in " + what);
+                final Long size = keys.containsKey("size") ?
+                    nodes.size(keys.get("size").value(), "'size' of " + what) : null;
+                if (size != null)
+                {
+                    if (size < BroadcastDescriptor.MIN_CAPACITY || size > BroadcastDescriptor.MAX_CAPACITY ||
+                        Long.bitCount(size) != 1)
+                    {
+                        final boolean inRange = size >= BroadcastDescriptor.MIN_CAPACITY &&
+                            size <= BroadcastDescriptor.MAX_CAPACITY;
+                        final long below = Long.highestOneBit(size);
+                        problems.add(keys.get("size").value(), "'size' of " + what + " is its ring's bytes: a " +
+                            "power of two from 4KiB to 1GiB, not " + size + (inRange ? " (e.g. " + Sizes.format(below) +
+                            " or " + Sizes.format(below * 2) + ")" : ""));
+                    }
+                    else
+                    {
+                        capacity = (int)(long)size;
+                    }
+                }
+                if (keys.containsKey("policy"))
+                {
+                    final Node node = keys.get("policy").value();
+                    final String given = nodes.text(node, "'policy' of " + what);
+                    if (given != null && !BROADCAST_POLICIES.contains(given))
+                    {
+                        problems.add(node, "unknown policy '" + given + "' of " + what +
+                            Suggestions.didYouMean(given, BROADCAST_POLICIES) + " (slowest-reader: the writer waits " +
+                            "for the slowest reader, no loss; lap: the writer never waits, a reader a whole ring " +
+                            "behind is told how many it lost)");
+                    }
+                    else if ("lap".equals(given))
+                    {
+                        policy = BroadcastDescriptor.POLICY_LAP;
+                    }
+                }
+            }
+            broadcasts.put(name, new BroadcastConfig(name, capacity, policy, problems.positionOf(entry.keyNode())));
+        }
+        return broadcasts;
+    }
+
+    /** Checks that a broadcast's name is no other object's: a grant names one object. */
+    private void checkBroadcastNames(final Map<String, BroadcastConfig> broadcasts, final Map<String, PipeConfig> pipes,
+        final Map<String, SegmentConfig> segments, final Map<String, AllocatorConfig> allocators,
+        final Map<String, TableConfig> tables)
+    {
+        for (final BroadcastConfig broadcast : broadcasts.values())
+        {
+            final String name = broadcast.name();
+            final String other = pipes.containsKey(name) ? "pipe" : segments.containsKey(name) ? "segment" :
+                allocators.containsKey(name) ? "allocator" : tables.containsKey(name) ? "table" : null;
+            if (other != null)
+            {
+                problems.add(broadcast.position(), "'" + name + "' names both a broadcast and a " + other +
+                    "; give each object a name of its own");
+            }
+        }
     }
 
     /** Checks that a table's name is no other object's: a grant names one object. */

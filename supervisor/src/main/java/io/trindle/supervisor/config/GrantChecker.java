@@ -1,5 +1,6 @@
 package io.trindle.supervisor.config;
 
+import io.trindle.ipc.BroadcastDescriptor;
 import io.trindle.ipc.ControlFrame;
 import io.trindle.ipc.LaneDescriptor;
 import io.trindle.ipc.Right;
@@ -39,6 +40,8 @@ final class GrantChecker
     static final List<String> ALLOCATOR_RIGHTS = List.of("allocate", "duplicate", "transfer");
     /** What a user may grant on a table, in the order messages list them. */
     static final List<String> TABLE_RIGHTS = List.of("read", "write", "duplicate", "transfer");
+    /** What a user may grant on a broadcast: its one writer sends, its readers read. */
+    static final List<String> BROADCAST_RIGHTS = List.of("send", "read");
 
     private final NodeReader nodes;
     private final Problems problems;
@@ -46,6 +49,10 @@ final class GrantChecker
     private final Map<String, SegmentConfig> segments;
     private final Map<String, AllocatorConfig> allocators;
     private final Map<String, TableConfig> tables;
+    private final Map<String, BroadcastConfig> broadcasts;
+    /** Broadcast → the grants that write it and that read it, with their workers, as met. */
+    private final Map<String, List<WorkerDraft>> broadcastWriters = new LinkedHashMap<>();
+    private final Map<String, List<WorkerDraft>> broadcastReaders = new LinkedHashMap<>();
     private final boolean objectsKnown;
 
     /** Pipe → its receiving worker's grant, the first one met. */
@@ -70,10 +77,12 @@ final class GrantChecker
         final Map<String, SegmentConfig> segments,
         final Map<String, AllocatorConfig> allocators,
         final Map<String, TableConfig> tables,
+        final Map<String, BroadcastConfig> broadcasts,
         final boolean objectsKnown)
     {
         this.allocators = allocators;
         this.tables = tables;
+        this.broadcasts = broadcasts;
         this.nodes = nodes;
         this.problems = nodes.problems();
         this.pipes = pipes;
@@ -108,6 +117,7 @@ final class GrantChecker
         {
             return; // a worker's grants could not be read, so any pipe may be served by it
         }
+        checkBroadcasts();
         for (final PipeConfig pipe : pipes.values())
         {
             if (unsure.contains(pipe.name()))
@@ -149,6 +159,10 @@ final class GrantChecker
         if (!isPipe && !segments.containsKey(object) && tables.containsKey(object))
         {
             return checkKindGrant(draft, grant, "table", TABLE_RIGHTS);
+        }
+        if (!isPipe && !segments.containsKey(object) && broadcasts.containsKey(object))
+        {
+            return checkBroadcastGrant(draft, grant);
         }
         if (!isPipe && !segments.containsKey(object))
         {
@@ -228,6 +242,55 @@ final class GrantChecker
         register(draft, object, grant.keyNode(), rights.contains(Right.RECEIVE) ? Right.RECEIVE : Right.SEND,
             isPipe);
         return Rights.of(rights.toArray(new Right[0]));
+    }
+
+    /** @return the rights of a valid grant of a broadcast: send or read, not both; or {@code null} (reported). */
+    private Rights checkBroadcastGrant(final WorkerDraft draft, final Entry grant)
+    {
+        final Rights rights = checkKindGrant(draft, grant, "broadcast", BROADCAST_RIGHTS);
+        if (rights == null)
+        {
+            return null;
+        }
+        if (rights.contains(Right.SEND) && rights.contains(Right.READ))
+        {
+            problems.add(grant.value(), "worker '" + draft.name + "' is granted both send and read on broadcast '" +
+                grant.key() + "'; a process is its writer or one of its readers, not both");
+            return null;
+        }
+        (rights.contains(Right.SEND) ? broadcastWriters : broadcastReaders)
+            .computeIfAbsent(grant.key(), ignored -> new ArrayList<>()).add(draft);
+        return rights;
+    }
+
+    /** Checks that each broadcast has exactly one writer process and at most {@code MAX_SLOTS} reader processes. */
+    private void checkBroadcasts()
+    {
+        for (final BroadcastConfig broadcast : broadcasts.values())
+        {
+            final String name = broadcast.name();
+            final List<WorkerDraft> writers = broadcastWriters.getOrDefault(name, List.of());
+            final int writerProcesses = writers.stream().mapToInt(draft -> draft.replicas).sum();
+            final int readerProcesses = broadcastReaders.getOrDefault(name, List.of()).stream()
+                .mapToInt(draft -> draft.replicas).sum();
+            if (writers.isEmpty())
+            {
+                problems.add(broadcast.position(), "broadcast '" + name + "' has no writer; grant send on it to " +
+                    "exactly one worker (with one replica)");
+            }
+            else if (writerProcesses > 1)
+            {
+                problems.add(broadcast.position(), "broadcast '" + name + "' has " + writerProcesses + " writing " +
+                    "processes (" + String.join(", ", writers.stream().map(draft -> draft.name + (draft.replicas > 1 ?
+                    " ×" + draft.replicas : "")).toList()) + "); a broadcast has exactly one writer: grant send to " +
+                    "one worker with one replica");
+            }
+            if (readerProcesses > BroadcastDescriptor.MAX_SLOTS)
+            {
+                problems.add(broadcast.position(), "broadcast '" + name + "' has " + readerProcesses + " reading " +
+                    "processes, more than " + BroadcastDescriptor.MAX_SLOTS + " (replicas count one each)");
+            }
+        }
     }
 
     /**
@@ -472,6 +535,7 @@ final class GrantChecker
         known.addAll(segments.keySet());
         known.addAll(allocators.keySet());
         known.addAll(tables.keySet());
+        known.addAll(broadcasts.keySet());
         final Optional<String> meant = Suggestions.closest(object, known);
         final String suggestion = meant.map(name -> "; did you mean '" + name + "'?").orElse("");
         final List<String> lists = new ArrayList<>();
@@ -491,8 +555,12 @@ final class GrantChecker
         {
             lists.add("tables: " + listed(tables.keySet()));
         }
+        if (!broadcasts.isEmpty())
+        {
+            lists.add("broadcasts: " + listed(broadcasts.keySet()));
+        }
         problems.add(grant.keyNode(), "worker '" + worker + "' is granted '" + object + "', which is not a " +
-            "declared pipe, segment, table or allocator" + suggestion + " (" +
+            "declared pipe, segment, table, allocator or broadcast" + suggestion + " (" +
             (lists.isEmpty() ? "no pipes or segments are declared" : String.join("; ", lists)) + ")");
         // A misspelt pipe most likely meant the suggested one: do not also say that pipe lacks this worker.
         meant.filter(pipes::containsKey).ifPresent(unsure::add);

@@ -32,6 +32,7 @@ import java.util.Objects;
  * @param hosts    host name → host ({@code hosts:}), in file order; empty when the pipeline runs on one machine.
  * @param host     the host this pipeline's supervisor runs as ({@code trindle run --host}; see {@link #forHost}), or
  *                 {@code null}: the whole pipeline, as the file declares it.
+ * @param broadcasts broadcast name → broadcast ({@code broadcasts:}), in file order.
  */
 public record PipelineConfig(
     Path file,
@@ -44,7 +45,8 @@ public record PipelineConfig(
     JournalConfig journal,
     Map<String, TableConfig> tables,
     Map<String, HostConfig> hosts,
-    String host)
+    String host,
+    Map<String, BroadcastConfig> broadcasts)
 {
     /**
      * @throws IllegalArgumentException if the pipeline passes a limit that spans workers: more than
@@ -66,6 +68,7 @@ public record PipelineConfig(
         Objects.requireNonNull(journal, "journal");
         tables = Collections.unmodifiableMap(new LinkedHashMap<>(tables));
         hosts = Collections.unmodifiableMap(new LinkedHashMap<>(hosts));
+        broadcasts = Collections.unmodifiableMap(new LinkedHashMap<>(broadcasts));
         checkPlacement(name, workers, hosts, host);
         final long processes = workers.values().stream().mapToLong(WorkerConfig::replicas).sum();
         if (processes > Limits.MAX_WORKER_PROCESSES)
@@ -95,13 +98,22 @@ public record PipelineConfig(
         }
     }
 
+    /** A pipeline without broadcasts. */
+    public PipelineConfig(final Path file, final String name, final Map<String, PipeConfig> pipes,
+        final Map<String, SegmentConfig> segments, final Map<String, WorkerConfig> workers,
+        final MetricsConfig metrics, final Map<String, AllocatorConfig> allocators, final JournalConfig journal,
+        final Map<String, TableConfig> tables, final Map<String, HostConfig> hosts, final String host)
+    {
+        this(file, name, pipes, segments, workers, metrics, allocators, journal, tables, hosts, host, Map.of());
+    }
+
     /** The whole pipeline, as the file declares it (no {@link #host()} chosen). */
     public PipelineConfig(final Path file, final String name, final Map<String, PipeConfig> pipes,
         final Map<String, SegmentConfig> segments, final Map<String, WorkerConfig> workers,
         final MetricsConfig metrics, final Map<String, AllocatorConfig> allocators, final JournalConfig journal,
         final Map<String, TableConfig> tables, final Map<String, HostConfig> hosts)
     {
-        this(file, name, pipes, segments, workers, metrics, allocators, journal, tables, hosts, null);
+        this(file, name, pipes, segments, workers, metrics, allocators, journal, tables, hosts, null, Map.of());
     }
 
     /** A pipeline that runs on one machine: it declares no hosts. */
@@ -150,7 +162,7 @@ public record PipelineConfig(
     public PipelineConfig withMetrics(final MetricsConfig listen)
     {
         return new PipelineConfig(file, name, pipes, segments, workers, listen, allocators, journal, tables, hosts,
-            host);
+            host, broadcasts);
     }
 
     /**
@@ -177,7 +189,7 @@ public record PipelineConfig(
                 ")");
         }
         return new PipelineConfig(file, pipelineName() + "@" + chosen, pipes, segments, workers, metrics, allocators,
-            journal, tables, hosts, chosen);
+            journal, tables, hosts, chosen, broadcasts);
     }
 
     /**

@@ -76,7 +76,7 @@ class HostileFileTest
         // the token's length: five together pass the deadline. Read in one buffer, each takes milliseconds.
         final String token = "x".repeat(Limits.MAX_CONFIG_BYTES - 100);
         final String unknown = "long.yaml:2:1: unknown key 'note' at the top level (valid keys: name, pipes, " +
-            "segments, tables, workers, metrics, allocators, journal, hosts)";
+            "segments, tables, broadcasts, workers, metrics, allocators, journal, hosts)";
         assertTimeoutPreemptively(DEADLINE, () ->
         {
             assertEquals("long", PipelineConfigParser.parse(Path.of("long.yaml"),
@@ -119,7 +119,7 @@ class HostileFileTest
         final ConfigException e = assertThrows(ConfigException.class, () -> PipelineConfigParser.parse(
             Path.of("nested.yaml"), "workers: {w: {run: ./w}}\nextra: " + "[".repeat(31) + "]".repeat(31) + "\n"));
         assertEquals("nested.yaml:2:1: unknown key 'extra' at the top level (valid keys: name, pipes, segments, " +
-            "tables, workers, metrics, allocators, journal, hosts)", e.getMessage());
+            "tables, broadcasts, workers, metrics, allocators, journal, hosts)", e.getMessage());
     }
 
     @Test
@@ -159,8 +159,8 @@ class HostileFileTest
 
         assertEquals(Limits.MAX_PROBLEMS + 1, e.problems().size());
         assertEquals("many.yaml:2105:7: worker 'w' is granted 'other99', which is not a declared pipe, segment, " +
-            "table or allocator (pipes: pipe0, pipe1, pipe2, pipe3, pipe4, pipe5, pipe6, pipe7, pipe8, pipe9, … " +
-            "(2000 in all))",
+            "table, allocator or broadcast (pipes: pipe0, pipe1, pipe2, pipe3, pipe4, pipe5, pipe6, pipe7, pipe8, " +
+            "pipe9, … (2000 in all))",
             e.problems().get(Limits.MAX_PROBLEMS - 1).toString());
         assertEquals("many.yaml:2106:7: reading stopped here, after 100 problems; fix those first",
             e.problems().getLast().toString());
