@@ -1,13 +1,14 @@
 /*
  * trindle-c-broadcast-hostile — a test worker: a reader of the broadcast granted under BROADCAST that tries to write
  * the ring through its read-only handle, each way a process could: (a) a writable shared mapping of its ring fd,
- * (b) a read-only mapping made writable with mprotect, (c) reopening its fd read-write through /proc/self/fd (and, if
+ * (b) a read-only mapping made writable with mprotect, (d) a store through its read-only mapping, (c) reopening its fd read-write through /proc/self/fd (and, if
  * that works, a pwrite of a reserved header byte, written back as the 0 it holds, and a writable mapping). Then it
  * reads the broadcast to its end as trindle-c-broadcast-reader does, so that the tests see the other readers
  * unaffected.
  *
  * usage: trindle-c-broadcast-hostile BROADCAST [now|oldest [SLOW_EVERY]]    (by default: oldest, 0)
  * prints: one line per attempt, "hostile: mmap-write refused: EACCES", "hostile: mprotect refused: EACCES",
+ *         "hostile: store-through-mapping refused: SIGSEGV",
  *         "hostile: proc-reopen refused: ERRNO" (or "hostile: ATTEMPT SUCCEEDED ..."), then the reader's lines.
  * exit status: 0 every attempt refused and the stream read intact, 1 otherwise or a failure, 70 the supervisor is
  * gone, 100 usage.
@@ -15,6 +16,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +75,39 @@ static int try_mprotect(int fd, size_t size)
     return refused;
 }
 
+static sigjmp_buf segv_return;
+
+static void on_segv(int signal)
+{
+    siglongjmp(segv_return, signal);
+}
+
+/** (d): a store through a read-only mapping of the ring; the kernel answers with SIGSEGV. @return 1 if refused. */
+static int try_store(int fd, size_t size)
+{
+    volatile uint8_t *at = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+    if (at == MAP_FAILED)
+    {
+        printf("hostile: store-through-mapping not tried: mmap(PROT_READ) failed: %s\n", errno_name(errno));
+        return 0;
+    }
+    struct sigaction catch = { .sa_handler = on_segv };
+    struct sigaction before;
+    sigemptyset(&catch.sa_mask);
+    sigaction(SIGSEGV, &catch, &before);
+    int refused = 1;
+    if (sigsetjmp(segv_return, 1) == 0)
+    {
+        at[4095] = 0; /* reserved and 0 (broadcast-format.md §3.1): were it to land, it would change nothing */
+        refused = 0;
+    }
+    sigaction(SIGSEGV, &before, NULL);
+    printf(
+        refused ? "hostile: store-through-mapping refused: SIGSEGV\n" : "hostile: store-through-mapping SUCCEEDED\n");
+    munmap((void *)at, size);
+    return refused;
+}
+
 /** (c): @return 1 if refused. */
 static int try_proc_reopen(int fd, size_t size)
 {
@@ -120,10 +156,11 @@ int main(int argc, char **argv)
     const size_t size = (size_t)lseek(fd, 0, SEEK_END);
     int refused = try_writable_mapping(fd, size);
     refused += try_mprotect(fd, size);
+    refused += try_store(fd, size);
     refused += try_proc_reopen(fd, size);
     fflush(stdout);
     const int status = broadcast_read_all("trindle-c-broadcast-hostile", argv[1], reader,
         argc >= 3 ? argv[2] : "oldest", argc >= 4 ? strtoull(argv[3], NULL, 10) : 0);
     trindle_close(trindle);
-    return refused == 3 && status == 0 ? 0 : 1;
+    return refused == 4 && status == 0 ? 0 : 1;
 }

@@ -34,7 +34,7 @@ class BroadcastPipelineTest
     {
     }
 
-    private static Summary summaryOf(final String out, final String worker)
+    static Summary summaryOf(final String out, final String worker)
     {
         final Matcher matcher = SUMMARY.matcher(out);
         while (matcher.find())

@@ -248,6 +248,8 @@ final class ObjectTable implements AutoCloseable
     /** Each broadcast of the config as made, and its reader slots: "worker.replica" → slot, in config order. */
     private final Map<String, Broadcast> broadcasts = new LinkedHashMap<>();
     private final Map<String, Map<String, Integer>> broadcastSlots = new LinkedHashMap<>();
+    /** Each broadcast's readers as status names them: the worker's label ("worker", or "worker.N" with replicas). */
+    private final Map<String, List<String>> broadcastReaders = new LinkedHashMap<>();
     /** The lanes that cross to or from other hosts, in stream order; empty when the pipeline runs on one host. */
     private final List<Bridged> bridged = new ArrayList<>();
 
@@ -299,13 +301,16 @@ final class ObjectTable implements AutoCloseable
             for (final BroadcastConfig broadcast : config.broadcasts().values())
             {
                 final Map<String, Integer> slots = new LinkedHashMap<>();
+                final List<String> labels = new ArrayList<>();
                 for (final WorkerConfig reader : workerWith(broadcast.name(), Right.READ))
                 {
                     for (int replica = 0; replica < reader.replicas(); replica++)
                     {
                         slots.put(reader.name() + "." + replica, slots.size());
+                        labels.add(reader.replicas() == 1 ? reader.name() : reader.name() + "." + replica);
                     }
                 }
+                broadcastReaders.put(broadcast.name(), labels);
                 final Broadcast made = Broadcast.create(broadcast.capacity(), broadcast.policy(), slots.size());
                 broadcasts.put(broadcast.name(), made);
                 broadcastSlots.put(broadcast.name(), slots);
@@ -552,7 +557,7 @@ final class ObjectTable implements AutoCloseable
                 final long position = broadcast.position(slot.getValue());
                 final boolean joined = position != BroadcastDescriptor.CURSOR_ABSENT &&
                     broadcast.joined(slot.getValue());
-                readers.add(new Snapshot.BroadcastReader(slot.getKey(),
+                readers.add(new Snapshot.BroadcastReader(broadcastReaders.get(entry.getKey()).get(slot.getValue()),
                     position == BroadcastDescriptor.CURSOR_ABSENT ? "left" : joined ? "joined" : "not joined",
                     joined ? Math.max(0, tail - position) : 0, broadcast.delivered(slot.getValue()),
                     broadcast.lost(slot.getValue())));

@@ -14,8 +14,8 @@ import java.util.Locale;
  * <p>Arguments: {@code NAME FROM SLOW_EVERY [JOIN_AFTER [LEAVE_AT REJOIN_AFTER REJOIN_FROM]]}. FROM is {@code now} or
  * {@code oldest}; with SLOW_EVERY above 0 it pauses a millisecond after every SLOW_EVERY messages; it joins once the
  * writer has published JOIN_AFTER messages; with LEAVE_AT above 0 it leaves after LEAVE_AT messages, and joins again
- * (from REJOIN_FROM) once the writer has published REJOIN_AFTER more. Prints {@code broadcast NAME: joined} (and
- * {@code rejoined first=S}), {@code read N} every 100 000, and at the end
+ * (from REJOIN_FROM) once the writer has published REJOIN_AFTER more. Prints {@code broadcast NAME: joined at
+ * published=P} (and {@code rejoined first=S published=P}), {@code read N} every 10 000, and at the end
  * {@code broadcast NAME: delivered=D lost=L first=F last=X bad=B}; exits 1 if any message was bad or the gaps differ
  * from the loss counted.
  */
@@ -37,16 +37,20 @@ public final class BroadcastWatcher
     {
         final String name = args[0];
         final BroadcastReader.From from = BroadcastReader.From.valueOf(args[1].toUpperCase(Locale.ROOT));
-        final BroadcastWatcher watcher = new BroadcastWatcher(Integer.parseInt(args[2]));
         final long joinAfter = args.length > 3 ? Long.parseLong(args[3]) : 0;
         final long leaveAt = args.length > 4 ? Long.parseLong(args[4]) : 0;
         try (Trindle trindle = Trindle.connect())
         {
             final BroadcastReader reader = trindle.broadcastReader(name);
+            // Its cursor keeps the count over restarts: a reader started again reads on at full speed.
+            final boolean restarted = reader.delivered() > 0;
+            final BroadcastWatcher watcher = new BroadcastWatcher(restarted ? 0 : Integer.parseInt(args[2]));
             trindle.ready();
             awaitPublished(reader, joinAfter);
+            final long published = reader.published();
             reader.join(from);
-            System.out.println("broadcast " + name + ": joined");
+            System.out.println("broadcast " + name + ": joined" + (restarted ? " again, restarted," : "") +
+                " at published=" + published);
             int result;
             boolean left = false;
             while ((result = reader.read(watcher::onMessage, 64, -1)) > 0)
@@ -57,6 +61,7 @@ public final class BroadcastWatcher
                     reader.leave();
                     System.out.println("broadcast " + name + ": left at " + watcher.last);
                     awaitPublished(reader, reader.published() + Long.parseLong(args[5]));
+                    final long publishedAtRejoin = reader.published();
                     reader.join(BroadcastReader.From.valueOf(args[6].toUpperCase(Locale.ROOT)));
                     watcher.last = -1; // messages passed over while away are not lost
                     final long[] rejoined = {-1};
@@ -65,7 +70,8 @@ public final class BroadcastWatcher
                         rejoined[0] = sequence;
                         watcher.onMessage(buffer, length, sequence);
                     }, 1, -1);
-                    System.out.println("broadcast " + name + ": rejoined first=" + rejoined[0]);
+                    System.out.println("broadcast " + name + ": rejoined first=" + rejoined[0] + " published=" +
+                        publishedAtRejoin);
                     if (result <= 0)
                     {
                         break;
@@ -111,7 +117,7 @@ public final class BroadcastWatcher
         }
         last = sequence;
         count++;
-        if (count % 100_000 == 0)
+        if (count % 10_000 == 0)
         {
             System.out.println("read " + count);
         }
