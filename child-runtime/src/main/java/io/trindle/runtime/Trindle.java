@@ -292,8 +292,9 @@ public final class Trindle implements AutoCloseable
     }
 
     /**
-     * @return the writer of the broadcast granted under {@code name} with send (docs/broadcast-format.md): opened on
-     *         the first call, the same one after; a writer started again carries on where the last one published.
+     * @return the writer of the broadcast granted under {@code name} with send (docs/broadcasts.md): opened on the
+     *         first call, the same one after; a writer started again carries on where the last one published.
+     *         {@link #close()} ends its stream.
      * @throws IllegalArgumentException if no broadcast of that name is granted to this worker to write.
      */
     public synchronized BroadcastWriter broadcastWriter(final String name)
@@ -324,12 +325,17 @@ public final class Trindle implements AutoCloseable
             ignored -> BroadcastReader.open(name, handles.getFirst(), handles.get(1)));
     }
 
+    /** Ends the stream of each broadcast this worker writes (as libtrindle does at trindle_close), then unmaps all. */
     private synchronized void closeBroadcasts()
     {
         for (final AutoCloseable open : broadcastsOpen.values())
         {
             try
             {
+                if (open instanceof BroadcastWriter writer)
+                {
+                    writer.end();
+                }
                 open.close();
             }
             catch (final Exception e)
