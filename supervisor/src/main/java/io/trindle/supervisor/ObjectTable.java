@@ -745,7 +745,9 @@ final class ObjectTable implements AutoCloseable
     /** @return whether the worker receives any pipe (a worker that receives none is a source). */
     boolean receivesAnything(final WorkerConfig worker)
     {
-        return worker.grants().values().stream().anyMatch(rights -> rights.contains(Right.RECEIVE));
+        // A broadcast's reader is downstream of its writer: it stops when the writer's stream ends, as a receiver.
+        return worker.grants().entrySet().stream().anyMatch(grant -> grant.getValue().contains(Right.RECEIVE) ||
+            broadcasts.containsKey(grant.getKey()) && grant.getValue().contains(Right.READ));
     }
 
     /** @return the pipe instance whose object id is {@code pipeId}, or {@code null}. */
