@@ -314,6 +314,10 @@ final class ObjectTable implements AutoCloseable
                 final Broadcast made = Broadcast.create(broadcast.capacity(), broadcast.policy(), slots.size());
                 broadcasts.put(broadcast.name(), made);
                 broadcastSlots.put(broadcast.name(), slots);
+                if (workerWith(broadcast.name(), Right.SEND).isEmpty())
+                {
+                    made.writerGone(); // a worker run alone (run-worker) reads a broadcast nobody writes: it ends
+                }
                 allocations.charge(allocations.pipeline(), made.ring().objectId(), made.ring().size() +
                     (long)slots.size() * BroadcastDescriptor.CURSOR_LENGTH);
             }

@@ -59,6 +59,11 @@ final class RuntimeGrants
                 "pipeline starts (a sender has a lane of its own in each receiving replica's pipe, numbered in the " +
                 "config's order, and a pipe has one receiving worker); grant it in the config");
         }
+        if (config.broadcasts().containsKey(object))
+        {
+            return refused("broadcast '" + object + "' cannot be granted at run time: its reader slots (a cursor file " +
+                "each, all handed to the writer) are fixed when the pipeline starts; grant it in the config");
+        }
         final ObjectTable.GrantPlan probe = objects.singleGrant(object, Rights.NONE);
         if (probe == null)
         {

@@ -2,6 +2,7 @@ package io.trindle.supervisor;
 
 import io.trindle.ipc.Right;
 import io.trindle.ipc.Rights;
+import io.trindle.supervisor.config.BroadcastConfig;
 import io.trindle.supervisor.config.Launch;
 import io.trindle.supervisor.config.PipeConfig;
 import io.trindle.supervisor.config.PipelineConfig;
@@ -61,6 +62,7 @@ final class WorkerAlone
         final Map<String, PipeConfig> pipes = new LinkedHashMap<>();
         final Map<String, SegmentConfig> segments = new LinkedHashMap<>();
         final Map<String, TableConfig> tables = new LinkedHashMap<>();
+        final Map<String, BroadcastConfig> broadcasts = new LinkedHashMap<>();
         final Map<String, WorkerConfig> workers = new LinkedHashMap<>();
         workers.put(name, worker.withHosts(List.of()));
         for (final Map.Entry<String, Rights> grant : worker.grants().entrySet())
@@ -76,6 +78,11 @@ final class WorkerAlone
                 if (config.tables().containsKey(object))
                 {
                     tables.put(object, config.tables().get(object));
+                }
+                // Alone, a broadcast's writer has no reader to wait for, and a reader no writer: it finds the end.
+                if (config.broadcasts().containsKey(object))
+                {
+                    broadcasts.put(object, config.broadcasts().get(object));
                 }
                 continue;
             }
@@ -119,7 +126,7 @@ final class WorkerAlone
             }
         }
         return new PipelineConfig(config.file(), config.name() + "-" + name, pipes, segments, workers,
-            config.metrics(), config.allocators(), config.journal(), tables);
+            config.metrics(), config.allocators(), config.journal(), tables, Map.of(), null, broadcasts);
     }
 
     private static void add(final Map<String, WorkerConfig> workers, final WorkerConfig helper)
