@@ -61,8 +61,8 @@ final class RuntimeGrants
         }
         if (config.broadcasts().containsKey(object))
         {
-            return refused("broadcast '" + object + "' cannot be granted at run time: its reader slots (a cursor file " +
-                "each, all handed to the writer) are fixed when the pipeline starts; grant it in the config");
+            return refused("broadcast '" + object + "' cannot be granted at run time: its reader slots (a cursor " +
+                "file each, all handed to the writer) are fixed when the pipeline starts; grant it in the config");
         }
         final ObjectTable.GrantPlan probe = objects.singleGrant(object, Rights.NONE);
         if (probe == null)
