@@ -1135,22 +1135,6 @@ void trindle_broadcast_reader_close(trindle_broadcast_reader_t *reader)
  * Grants (§7), kept by the connection under their names
  * ------------------------------------------------------------------------------------------------------------ */
 
-static int broadcast_refused(struct trindle_frame *frame, int code, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/** Closes the grant's fds not yet taken and reports why it was refused. */
-static int broadcast_refused(struct trindle_frame *frame, int code, const char *format, ...)
-{
-    char reason[384];
-    va_list arguments;
-    va_start(arguments, format);
-    vsnprintf(reason, sizeof reason, format, arguments);
-    va_end(arguments);
-    trindle_frame_close(frame);
-    return trindle_fail(
-        code, 0, "trindle_connect: grant '%.*s' refused: %s", (int)frame->name_length, frame->name, reason);
-}
-
 int trindle_broadcasts_add_grant(struct trindle_broadcasts *broadcasts, struct trindle_frame *frame)
 {
     for (uint32_t i = 0; i < broadcasts->count; i++)
@@ -1158,20 +1142,20 @@ int trindle_broadcasts_add_grant(struct trindle_broadcasts *broadcasts, struct t
         const char *held = broadcasts->held[i].name;
         if (strlen(held) == frame->name_length && memcmp(held, frame->name, frame->name_length) == 0)
         {
-            return broadcast_refused(frame, TRINDLE_E_PROTOCOL, "a broadcast of that name was granted already");
+            return trindle_grant_refused(frame, TRINDLE_E_PROTOCOL, "a broadcast of that name was granted already");
         }
     }
     const bool send = (frame->rights & TRINDLE_RIGHT_SEND) != 0;
     if (!send && (frame->rights & TRINDLE_RIGHT_READ) == 0)
     {
-        return broadcast_refused(frame, TRINDLE_E_PROTOCOL,
+        return trindle_grant_refused(frame, TRINDLE_E_PROTOCOL,
             "a broadcast grant needs SEND (its writer) or READ (a reader); rights=0x%" PRIx32, frame->rights);
     }
     /* The control decoder checked the kinds: the ring first (kind 6), then cursor files (kind 1). */
     const uint32_t count = frame->handle_count;
     if (count == 0 || (send && count - 1 > TRINDLE_BROADCAST_MAX_SLOTS) || (!send && count != 2))
     {
-        return broadcast_refused(frame, TRINDLE_E_PROTOCOL,
+        return trindle_grant_refused(frame, TRINDLE_E_PROTOCOL,
             send ? "a writer's broadcast grant carries the ring, then one cursor per reader slot (at most %d), not "
                    "%" PRIu32 " handles"
                  : "a reader's broadcast grant carries the ring and its own cursor (%d handles), not %" PRIu32,
@@ -1185,7 +1169,7 @@ int trindle_broadcasts_add_grant(struct trindle_broadcasts *broadcasts, struct t
                                        : TRINDLE_RIGHT_READ | TRINDLE_RIGHT_WRITE;
         if (handle->offset != 0 || (handle->rights & needed) != needed)
         {
-            return broadcast_refused(frame, handle->offset != 0 ? TRINDLE_E_PROTOCOL : TRINDLE_E_ACCESS,
+            return trindle_grant_refused(frame, handle->offset != 0 ? TRINDLE_E_PROTOCOL : TRINDLE_E_ACCESS,
                 "handle %" PRIu32 " (%s) has rights=0x%" PRIx32 ", offset=%" PRIu64 "; it needs rights 0x%" PRIx32
                 " on a whole file%s",
                 i, i == 0 ? "the ring" : "a cursor", handle->rights, handle->offset, needed,
@@ -1195,13 +1179,13 @@ int trindle_broadcasts_add_grant(struct trindle_broadcasts *broadcasts, struct t
     struct trindle_named_broadcast *held = realloc(broadcasts->held, (broadcasts->count + 1) * sizeof *held);
     if (held == NULL)
     {
-        return broadcast_refused(frame, TRINDLE_E_NO_MEMORY, "realloc");
+        return trindle_grant_refused(frame, TRINDLE_E_NO_MEMORY, "realloc");
     }
     broadcasts->held = held;
     char *name = malloc((size_t)frame->name_length + 1);
     if (name == NULL)
     {
-        return broadcast_refused(frame, TRINDLE_E_NO_MEMORY, "malloc");
+        return trindle_grant_refused(frame, TRINDLE_E_NO_MEMORY, "malloc");
     }
     memcpy(name, frame->name, frame->name_length);
     name[frame->name_length] = '\0';

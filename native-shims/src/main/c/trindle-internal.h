@@ -670,6 +670,10 @@ TRINDLE_INTERNAL void trindle_broadcasts_finish(struct trindle_broadcasts *broad
 /** Unmaps and closes everything held, without ending or leaving anything. */
 TRINDLE_INTERNAL void trindle_broadcasts_free(struct trindle_broadcasts *broadcasts);
 
+/** Closes a grant frame's fds not yet taken and reports why the grant was refused (trindle-worker.c). */
+TRINDLE_INTERNAL int trindle_grant_refused(struct trindle_frame *frame, int code, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /** Hook into the connection (trindle-worker.c). */
 TRINDLE_INTERNAL struct trindle_broadcasts *trindle_broadcasts_of(trindle_t *trindle);
 /** Reports a missing grant as the connection's other lookups do, listing the grants there are. */

@@ -141,11 +141,7 @@ static void release_all(trindle_t *trindle)
     free(trindle);
 }
 
-static int grant_refused(struct trindle_frame *frame, int code, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/** Closes the grant's fds not yet taken and reports why it was refused. */
-static int grant_refused(struct trindle_frame *frame, int code, const char *format, ...)
+int trindle_grant_refused(struct trindle_frame *frame, int code, const char *format, ...)
 {
     char reason[384];
     va_list arguments;
@@ -170,12 +166,12 @@ static int add_segment(trindle_t *trindle, struct trindle_frame *frame)
     {
         if (same_name(trindle->segments[i].name, frame->name, frame->name_length))
         {
-            return grant_refused(frame, TRINDLE_E_PROTOCOL, "a segment of that name was granted already");
+            return trindle_grant_refused(frame, TRINDLE_E_PROTOCOL, "a segment of that name was granted already");
         }
     }
     if (frame->handle_count != 1)
     {
-        return grant_refused(
+        return trindle_grant_refused(
             frame, TRINDLE_E_PROTOCOL, "a segment grant carries one handle, not %" PRIu32, frame->handle_count);
     }
     struct trindle_handle_entry *handle = &frame->handles[0];
@@ -183,13 +179,13 @@ static int add_segment(trindle_t *trindle, struct trindle_frame *frame)
         realloc(trindle->segments, (trindle->segment_count + 1) * sizeof *segments);
     if (segments == NULL)
     {
-        return grant_refused(frame, TRINDLE_E_NO_MEMORY, "realloc");
+        return trindle_grant_refused(frame, TRINDLE_E_NO_MEMORY, "realloc");
     }
     trindle->segments = segments;
     char *name = copy_string(frame->name, frame->name_length);
     if (name == NULL)
     {
-        return grant_refused(frame, TRINDLE_E_NO_MEMORY, "malloc");
+        return trindle_grant_refused(frame, TRINDLE_E_NO_MEMORY, "malloc");
     }
     trindle_segment_t *segment;
     const int result = trindle_segment_map(handle->fd, handle->offset, handle->size, handle->rights, &segment);
@@ -213,12 +209,12 @@ static int add_table(trindle_t *trindle, struct trindle_frame *frame)
     {
         if (same_name(trindle->tables[i].name, frame->name, frame->name_length))
         {
-            return grant_refused(frame, TRINDLE_E_PROTOCOL, "a table of that name was granted already");
+            return trindle_grant_refused(frame, TRINDLE_E_PROTOCOL, "a table of that name was granted already");
         }
     }
     if (frame->handle_count != 1 || frame->handles[0].kind != TRINDLE_OBJECT_TABLE || frame->handles[0].offset != 0)
     {
-        return grant_refused(frame, TRINDLE_E_PROTOCOL,
+        return trindle_grant_refused(frame, TRINDLE_E_PROTOCOL,
             "a table grant carries one handle of a table (kind 5) at offset 0, not %" PRIu32
             " (the first of kind %" PRIu32 ")",
             frame->handle_count, frame->handle_count > 0 ? frame->handles[0].kind : 0);
@@ -227,13 +223,13 @@ static int add_table(trindle_t *trindle, struct trindle_frame *frame)
     struct trindle_named_table *tables = realloc(trindle->tables, (trindle->table_count + 1) * sizeof *tables);
     if (tables == NULL)
     {
-        return grant_refused(frame, TRINDLE_E_NO_MEMORY, "realloc");
+        return trindle_grant_refused(frame, TRINDLE_E_NO_MEMORY, "realloc");
     }
     trindle->tables = tables;
     char *name = copy_string(frame->name, frame->name_length);
     if (name == NULL)
     {
-        return grant_refused(frame, TRINDLE_E_NO_MEMORY, "malloc");
+        return trindle_grant_refused(frame, TRINDLE_E_NO_MEMORY, "malloc");
     }
     trindle_handle_t handle = { .object_id = entry->object_id,
         .kind = entry->kind,
@@ -264,17 +260,18 @@ static int add_sender(trindle_t *trindle, struct trindle_frame *frame)
     {
         if (same_name(trindle->senders[i]->name, frame->name, frame->name_length))
         {
-            return grant_refused(frame, TRINDLE_E_PROTOCOL, "a pipe of that name was granted to send on already");
+            return trindle_grant_refused(
+                frame, TRINDLE_E_PROTOCOL, "a pipe of that name was granted to send on already");
         }
     }
     if (frame->handle_count == 0)
     {
-        return grant_refused(frame, TRINDLE_E_PROTOCOL, "a send grant carries at least one lane, not 0");
+        return trindle_grant_refused(frame, TRINDLE_E_PROTOCOL, "a send grant carries at least one lane, not 0");
     }
     trindle_pipe_sender_t **senders = realloc(trindle->senders, (trindle->sender_count + 1) * sizeof *senders);
     if (senders == NULL)
     {
-        return grant_refused(frame, TRINDLE_E_NO_MEMORY, "realloc");
+        return trindle_grant_refused(frame, TRINDLE_E_NO_MEMORY, "realloc");
     }
     trindle->senders = senders;
     trindle_lane_sender_t *lanes[TRINDLE_CONTROL_MAX_HANDLES];
@@ -339,13 +336,13 @@ static int add_input(trindle_t *trindle, struct trindle_frame *frame)
         struct trindle_input *inputs = realloc(trindle->inputs, (trindle->input_count + 1) * sizeof *inputs);
         if (inputs == NULL)
         {
-            return grant_refused(frame, TRINDLE_E_NO_MEMORY, "realloc");
+            return trindle_grant_refused(frame, TRINDLE_E_NO_MEMORY, "realloc");
         }
         trindle->inputs = inputs;
         char *name = copy_string(frame->name, frame->name_length);
         if (name == NULL)
         {
-            return grant_refused(frame, TRINDLE_E_NO_MEMORY, "malloc");
+            return trindle_grant_refused(frame, TRINDLE_E_NO_MEMORY, "malloc");
         }
         /* The i-th handle of a receive grant is lane i (control-protocol.md, grant). */
         const int index = trindle_pipe_receiver_add_granted_lane(trindle->receiver, handle->fd, i);
@@ -390,7 +387,7 @@ int trindle_add_grant(trindle_t *trindle, struct trindle_frame *frame)
     {
         return add_input(trindle, frame);
     }
-    return grant_refused(
+    return trindle_grant_refused(
         frame, TRINDLE_E_PROTOCOL, "a pipe grant needs SEND or RECEIVE; rights=0x%" PRIx32, frame->rights);
 }
 
