@@ -113,11 +113,23 @@ final class Metrics implements MultiCollector
     static final Family TABLE_WRITERS = new Family("trindle_table_writers", Type.GAUGE, TABLE,
         "Writer slots of the table held now.");
 
+    private static final List<String> BROADCAST = List.of("pipeline", "broadcast");
+    private static final List<String> BROADCAST_READER = List.of("pipeline", "broadcast", "reader");
+    static final Family BROADCAST_PUBLISHED = new Family("trindle_broadcast_published_total", Type.COUNTER, BROADCAST,
+        "Messages the broadcast's writer published.");
+    static final Family BROADCAST_DELIVERED = new Family("trindle_broadcast_reader_delivered_total", Type.COUNTER,
+        BROADCAST_READER, "Messages handed to the reader, over its restarts.");
+    static final Family BROADCAST_LOST = new Family("trindle_broadcast_reader_lost_total", Type.COUNTER,
+        BROADCAST_READER, "Messages the reader lost to the writer lapping it (policy lap).");
+    static final Family BROADCAST_BEHIND = new Family("trindle_broadcast_reader_behind_bytes", Type.GAUGE,
+        BROADCAST_READER, "Bytes of the ring the joined reader has yet to read; 0 when it has not joined or left.");
+
     /** Every family, in the order of the docs table. */
     static final List<Family> FAMILIES = List.of(WORKER_UP, WORKER_STATE, WORKER_RESTARTS, WORKER_CPU, WORKER_RSS,
         WORKER_IN, WORKER_OUT, LANE_SENT, LANE_RELEASED, LANE_BYTES_SENT, LANE_BYTES_RELEASED, LANE_QUEUED,
         LANE_QUEUED_BYTES, LANE_CAPACITY, LANE_BROKEN, LANE_SENDER_WAITING, LANE_ENDED, PIPE_RECEIVER_SLEEPING,
-        OPERATIONS, REFUSED, BOUNCES, TABLE_KEYS, TABLE_KEY_LIMIT, TABLE_CLOCK, TABLE_WRITERS);
+        OPERATIONS, REFUSED, BOUNCES, TABLE_KEYS, TABLE_KEY_LIMIT, TABLE_CLOCK, TABLE_WRITERS, BROADCAST_PUBLISHED,
+        BROADCAST_DELIVERED, BROADCAST_LOST, BROADCAST_BEHIND);
 
     /** Every state a worker can be in, as the {@code state} label gives it. */
     private static final List<String> STATES =
@@ -214,6 +226,18 @@ final class Metrics implements MultiCollector
             samples.get(TABLE_KEY_LIMIT).add(new Sample(labels, table.keyLimit()));
             samples.get(TABLE_CLOCK).add(new Sample(labels, table.clock()));
             samples.get(TABLE_WRITERS).add(new Sample(labels, table.writers()));
+        }
+        for (final Snapshot.Broadcast broadcast : snapshot.broadcasts())
+        {
+            samples.get(BROADCAST_PUBLISHED).add(new Sample(List.of(pipeline, broadcast.name()),
+                broadcast.published()));
+            for (final Snapshot.BroadcastReader reader : broadcast.readers())
+            {
+                final List<String> labels = List.of(pipeline, broadcast.name(), reader.worker());
+                samples.get(BROADCAST_DELIVERED).add(new Sample(labels, reader.delivered()));
+                samples.get(BROADCAST_LOST).add(new Sample(labels, reader.lost()));
+                samples.get(BROADCAST_BEHIND).add(new Sample(labels, reader.behind()));
+            }
         }
 
         final MetricSnapshots.Builder families = MetricSnapshots.builder();

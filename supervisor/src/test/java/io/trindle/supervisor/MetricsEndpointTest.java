@@ -53,7 +53,9 @@ class MetricsEndpointTest
             new Snapshot.Lane(0, "source", true, 0, 0, 600, 600, 19_200, 19_200, false, true, true)));
         return new Snapshot("quote\"back\\slash", 0, 1, List.of(source, sink0, sink1), List.of(pipe0, pipe1),
             new Tally.Counts(Map.of("grant", 3L, "transfer", 5L), Map.of("no_transfer_right", 2L), 1), List.of(),
-            List.of(new Snapshot.Table("accounts", 17, 3584, 4242, 2, 8)));
+            List.of(new Snapshot.Table("accounts", 17, 3584, 4242, 2, 8)),
+            List.of(new Snapshot.Broadcast("prices", "lap", 5000, "open",
+                List.of(new Snapshot.BroadcastReader("dashboard", "joined", 640, 4000, 960)))));
     }
 
     @Test
@@ -84,6 +86,11 @@ class MetricsEndpointTest
                 "trindle_table_keys{" + pipeline + ",table=\"accounts\"} 17.0",
                 "trindle_table_clock{" + pipeline + ",table=\"accounts\"} 4242.0",
                 "trindle_table_writers{" + pipeline + ",table=\"accounts\"} 2.0",
+                "trindle_broadcast_published_total{broadcast=\"prices\"," + pipeline + "} 5000.0",
+                "trindle_broadcast_reader_lost_total{broadcast=\"prices\"," + pipeline +
+                    ",reader=\"dashboard\"} 960.0",
+                "trindle_broadcast_reader_behind_bytes{broadcast=\"prices\"," + pipeline +
+                    ",reader=\"dashboard\"} 640.0",
                 "trindle_worker_cpu_seconds_total{" + pipeline + ",replica=\"0\",worker=\"source\"} 1.25",
                 "trindle_worker_resident_memory_bytes{" + pipeline + ",replica=\"1\",worker=\"sink\"} 3.145728E7",
                 "trindle_worker_messages_in_total{" + pipeline + ",replica=\"1\",worker=\"sink\"} 600.0",
