@@ -81,7 +81,8 @@ final class Payload
         }
     }
 
-    private static long lastWord(final long sequence)
+    /** @return the last word of message {@code sequence}: the check word of every message that carries one. */
+    static long lastWord(final long sequence)
     {
         return sequence ^ ((WORDS - 1) * SPREAD);
     }

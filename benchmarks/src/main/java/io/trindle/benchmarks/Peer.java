@@ -25,7 +25,8 @@ public final class Peer
         FdTransport.ECHO + ", " + FdTransport.SOURCE + " SENDER, " + AgronaTransport.SINK + " FILE, " +
         AgronaTransport.ECHO + " PING-FILE PONG-FILE, " + AgronaTransport.SOURCE + " FILE SENDER, " +
         ChronicleTransport.SINK + " DIRECTORY, " + ChronicleTransport.ECHO + " PING-DIRECTORY PONG-DIRECTORY, " +
-        ChronicleTransport.SOURCE + " DIRECTORY SENDER, " + CacheLine.ECHO + ")";
+        ChronicleTransport.SOURCE + " DIRECTORY SENDER, " + CacheLine.ECHO + ", " + BroadcastReaders.TRINDLE +
+        " SIZE, " + BroadcastReaders.AGRONA + " SIZE FILE, " + BroadcastReaders.AERON + " SIZE DIRECTORY)";
     /** The first of the role's own fds, after the report and command pipes. */
     static final int FIRST_ROLE_FD = PeerProcess.COMMAND_FD + 1;
 
@@ -73,6 +74,11 @@ public final class Peer
                 case ChronicleTransport.SOURCE -> ChronicleTransport.source(count, runs, argument(arguments, 0),
                     sender(arguments, 1));
                 case CacheLine.ECHO -> CacheLine.echo(Math.toIntExact(count), runs);
+                case BroadcastReaders.TRINDLE -> BroadcastReaders.trindle(count, runs, size(arguments));
+                case BroadcastReaders.AGRONA -> BroadcastReaders.agrona(count, runs, size(arguments),
+                    argument(arguments, 1));
+                case BroadcastReaders.AERON -> BroadcastReaders.aeron(count, runs, size(arguments),
+                    argument(arguments, 1));
                 default ->
                 {
                     System.err.println("peer: unknown role '" + role + "'\n" + USAGE);
@@ -111,6 +117,12 @@ public final class Peer
             throw new UsageException("missing argument " + (index + 1) + " of the role");
         }
         return arguments.get(index);
+    }
+
+    /** @return a broadcast reader's message size, its first argument. */
+    private static int size(final List<String> arguments)
+    {
+        return BroadcastReaders.checkSize(Integer.parseInt(argument(arguments, 0)));
     }
 
     private static int sender(final List<String> arguments, final int index)

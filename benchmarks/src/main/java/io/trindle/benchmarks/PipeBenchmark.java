@@ -60,7 +60,8 @@ public final class PipeBenchmark
         Other measurements, each its own command (benchmarks/README.md): benchmarks/run cross [COUNT [RUNS]]
         (Java and C on both ends of a lane, and a plain C ring), benchmarks/run c [COUNT [RUNS]] (C -> C
         through libtrindle beside the plain C ring, turn by turn, and their ratio), and cli, bridge, metrics,
-        runtime, segments, handles, journal, receive-cost, fastpath.
+        runtime, segments, handles, journal, receive-cost, fastpath, table, hosts, broadcast (one writer, 1, 2
+        and 4 reader processes: Trindle's broadcast beside Aeron IPC and Agrona's broadcast buffer).
 
         exit status: 0 measured (target met or not), 1 the benchmark failed, 2 usage error
         """.formatted(Config.DEFAULT_RUNS, Config.DEFAULT_WARMUPS, Config.DEFAULT_LANE_CAPACITY);
