@@ -484,6 +484,7 @@
 #define TRINDLE_BROADCAST_CURSOR_LOST_OFFSET 24
 #define TRINDLE_BROADCAST_CURSOR_SLEEPING_OFFSET 128
 #define TRINDLE_BROADCAST_CURSOR_SLEEP_SIGNAL_OFFSET 132
+#define TRINDLE_BROADCAST_OLDEST_STEP_DIVISOR 8
 #define TRINDLE_BROADCAST_CURSOR_LENGTH 4096
 /** A cursor's position while its reader has not joined or has left: it holds the writer back from nothing. */
 #define TRINDLE_BROADCAST_CURSOR_ABSENT 0xffffffffffffffffull

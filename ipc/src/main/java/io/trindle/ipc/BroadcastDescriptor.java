@@ -112,6 +112,9 @@ public final class BroadcastDescriptor
     /** A cursor's position while its reader has not joined or has left: it holds the writer back from nothing. */
     public static final long CURSOR_ABSENT = -1L;
 
+    /** The writer moves {@code oldest} on by at least capacity / OLDEST_STEP_DIVISOR at a time, where it may. */
+    public static final int OLDEST_STEP_DIVISOR = 8;
+
     public static final int MIN_CAPACITY = 4096;
     public static final int MAX_CAPACITY = 1 << 30;
     /** The most reader processes one broadcast has: one cursor file each, all handed to the writer in one grant

@@ -233,11 +233,18 @@ public final class BroadcastWriter implements AutoCloseable
                 "fit: length=" + length + ", largest=" + maxPayloadLength + " (an eighth of the ring, less 16)");
     }
 
-    /** Moves {@code oldest} past every record that starts below {@code bound}, before any byte is overwritten. */
+    /**
+     * Moves {@code oldest} past every record that starts below {@code bound}, before any byte is overwritten, and on by
+     * an eighth of the ring more where it may (up to the tail; under slowest-reader up to the limit, below which no
+     * joined reader is): so the word readers check after every copy changes once an eighth of the ring, not at every
+     * message (docs/broadcast-format.md §4 step 3).
+     */
     private void moveOldest(final long bound)
     {
+        final long most = slowestReader ? Math.min(limit, tail) : tail;
+        final long target = Math.max(bound, Math.min(bound + capacity / BroadcastDescriptor.OLDEST_STEP_DIVISOR, most));
         long position = oldest;
-        while (position < bound)
+        while (position < target)
         {
             final int index = (int)(position & mask);
             final int length = ring.get(LE_INT, index + RECORD_LENGTH_OFFSET);
