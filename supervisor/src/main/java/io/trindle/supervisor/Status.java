@@ -190,7 +190,7 @@ final class Status
         }
         else if (!broadcasts.isEmpty())
         {
-            text.append(String.format("%n%-24s %-15s %12s %-12s%n", "BROADCAST", "POLICY", "PUBLISHED", "STATE"));
+            text.append(String.format("%n%-24s %-15s %12s %s%n", "BROADCAST", "POLICY", "PUBLISHED", "STATE"));
         }
         for (int i = 0; i < broadcasts.size(); i++)
         {
@@ -214,7 +214,7 @@ final class Status
             }
             else
             {
-                text.append(String.format(Locale.ROOT, "%-24s %-15s %12d %-12s%n", broadcast.name(), broadcast.policy(),
+                text.append(String.format(Locale.ROOT, "%-24s %-15s %12d %s%n", broadcast.name(), broadcast.policy(),
                     broadcast.published(), broadcast.state()));
                 for (final Snapshot.BroadcastReader reader : broadcast.readers())
                 {

@@ -42,7 +42,7 @@ final class TopFrame
 
     /** One pipeline in the frame: what it said, or why it said nothing. */
     record PipelineRows(String name, Map<String, Object> now, String problem, double seconds, List<WorkerRow> workers,
-        List<Flow> pipes, List<List<Flow>> lanes, List<Flow> tables)
+        List<Flow> pipes, List<List<Flow>> lanes, List<Flow> tables, List<Flow> broadcasts, List<List<Flow>> readers)
     {
     }
 
@@ -70,7 +70,7 @@ final class TopFrame
             if (current == null)
             {
                 rows.add(new PipelineRows(entry.getKey(), null, problems.get(entry.getKey()), 0, List.of(), List.of(),
-                    List.of(), List.of()));
+                    List.of(), List.of(), List.of(), List.of()));
                 continue;
             }
             Map<String, Object> previous = before.get(entry.getKey());
@@ -118,7 +118,27 @@ final class TopFrame
                 tables.add(new Flow(table, old == null ? 0 : rate(number(table, "clock") - number(old, "clock"),
                     seconds), 0));
             }
-            rows.add(new PipelineRows(entry.getKey(), current, null, seconds, workers, pipes, lanes, tables));
+            // A broadcast's rate is what its writer publishes a second; each reader's, what it is handed a second.
+            final List<Flow> broadcasts = new ArrayList<>();
+            final List<List<Flow>> readers = new ArrayList<>();
+            for (final Map<String, Object> broadcast : list(current, "broadcasts"))
+            {
+                final Map<String, Object> old = previous == null ? null :
+                    find(list(previous, "broadcasts"), "name", text(broadcast, "name"));
+                broadcasts.add(new Flow(broadcast, old == null ? 0 :
+                    rate(number(broadcast, "published") - number(old, "published"), seconds), 0));
+                final List<Flow> readerFlows = new ArrayList<>();
+                for (final Map<String, Object> reader : list(broadcast, "readers"))
+                {
+                    final Map<String, Object> then = old == null ? null :
+                        find(list(old, "readers"), "worker", text(reader, "worker"));
+                    readerFlows.add(new Flow(reader, then == null ? 0 :
+                        rate(number(reader, "delivered") - number(then, "delivered"), seconds), 0));
+                }
+                readers.add(readerFlows);
+            }
+            rows.add(new PipelineRows(entry.getKey(), current, null, seconds, workers, pipes, lanes, tables,
+                broadcasts, readers));
         }
         return new TopFrame(rows, interval);
     }
@@ -206,6 +226,7 @@ final class TopFrame
                 }
             }
             lines.addAll(tables(pipeline.tables()));
+            lines.addAll(broadcasts(pipeline));
             lines.addAll(allocators(pipeline.now()));
         }
         final StringBuilder screen = new StringBuilder();
@@ -234,6 +255,34 @@ final class TopFrame
             lines.add(String.format(Locale.ROOT, "%-32s %10d %10d %10.0f %8s", text(counts, "name"),
                 number(counts, "keysInUse"), number(counts, "keyLimit"), table.messagesPerSecond(),
                 number(counts, "writers") + "/" + number(counts, "writerSlots")));
+        }
+        return lines;
+    }
+
+    /** @return the broadcasts' lines, if there are any: messages published a second, then each reader's progress. */
+    private static List<String> broadcasts(final PipelineRows pipeline)
+    {
+        if (pipeline.broadcasts().isEmpty())
+        {
+            return List.of();
+        }
+        final List<String> lines = new ArrayList<>();
+        lines.add("");
+        lines.add(String.format("%-32s %-15s %12s %10s %-12s", "BROADCAST", "POLICY", "PUBLISHED", "MSG/S", "STATE"));
+        for (int i = 0; i < pipeline.broadcasts().size(); i++)
+        {
+            final Flow broadcast = pipeline.broadcasts().get(i);
+            final Map<String, Object> counts = broadcast.counts();
+            lines.add(String.format(Locale.ROOT, "%-32s %-15s %12d %10.0f %-12s", text(counts, "name"),
+                text(counts, "policy"), number(counts, "published"), broadcast.messagesPerSecond(),
+                text(counts, "state")));
+            for (final Flow reader : pipeline.readers().get(i))
+            {
+                final Map<String, Object> row = reader.counts();
+                lines.add(String.format(Locale.ROOT, "  reader %-23s %-15s %12d %10.0f lost %d, %s behind",
+                    text(row, "worker"), text(row, "state"), number(row, "delivered"), reader.messagesPerSecond(),
+                    number(row, "lost"), bytes(number(row, "behind"))));
+            }
         }
         return lines;
     }
@@ -374,6 +423,19 @@ final class TopFrame
                 json.append(i == 0 ? "" : ",").append(withRates(table.counts(),
                     Map.of("commitsPerSecond", table.messagesPerSecond()), null));
             }
+            json.append("],\"broadcasts\":[");
+            for (int i = 0; i < pipeline.broadcasts().size(); i++)
+            {
+                final Flow broadcast = pipeline.broadcasts().get(i);
+                final StringBuilder readers = new StringBuilder("[");
+                for (final Flow reader : pipeline.readers().get(i))
+                {
+                    readers.append(readers.length() == 1 ? "" : ",").append(withRates(reader.counts(),
+                        Map.of("messagesPerSecond", reader.messagesPerSecond()), null));
+                }
+                json.append(i == 0 ? "" : ",").append(withRates(broadcast.counts(),
+                    Map.of("publishedPerSecond", broadcast.messagesPerSecond()), "readers", readers.append(']')));
+            }
             json.append(']');
             json.append('}');
         }
@@ -389,10 +451,20 @@ final class TopFrame
     private static String withRates(final Map<String, Object> row, final Map<String, Double> rates,
         final CharSequence lanes)
     {
+        return withRates(row, rates, "lanes", lanes);
+    }
+
+    /**
+     * @return {@code row} as JSON with {@code rates} in place of the keys of the same name, and {@code nested} (a JSON
+     *         array, or {@code null}: none) in place of its key {@code nestedKey}.
+     */
+    private static String withRates(final Map<String, Object> row, final Map<String, Double> rates,
+        final String nestedKey, final CharSequence nested)
+    {
         final StringBuilder json = new StringBuilder("{");
         for (final Map.Entry<String, Object> entry : row.entrySet())
         {
-            if (rates.containsKey(entry.getKey()) || entry.getKey().equals("lanes"))
+            if (rates.containsKey(entry.getKey()) || entry.getKey().equals(nestedKey))
             {
                 continue;
             }
@@ -404,9 +476,9 @@ final class TopFrame
             json.append(',').append(Json.quote(rate.getKey())).append(':')
                 .append(String.format(Locale.ROOT, "%.1f", rate.getValue()));
         }
-        if (lanes != null)
+        if (nested != null)
         {
-            json.append(",\"lanes\":").append(lanes);
+            json.append(',').append(Json.quote(nestedKey)).append(':').append(nested);
         }
         return json.append('}').toString();
     }

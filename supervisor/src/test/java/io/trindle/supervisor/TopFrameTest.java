@@ -98,6 +98,31 @@ class TopFrameTest
     }
 
     @Test
+    void shouldShowEachBroadcastsPublishedRateAndEachReadersProgress()
+    {
+        final Map<String, Object> before = snapshot(1, 0, 100, 1.0, 0, 0);
+        final Map<String, Object> now = snapshot(1, 2 * SECOND, 100, 1.0, 0, 0);
+        assertTrue(!frame(before, now).text(0, 0, TopFrame.Sort.NAME, false, null).contains("BROADCAST"),
+            "no broadcast: no lines for broadcasts");
+        before.put("broadcasts", Json.parse("[{\"name\":\"prices\",\"policy\":\"lap\",\"published\":1000," +
+            "\"state\":\"open\",\"readers\":[{\"worker\":\"dashboard\",\"state\":\"joined\",\"behind\":0," +
+            "\"delivered\":900,\"lost\":0}]}]"));
+        now.put("broadcasts", Json.parse("[{\"name\":\"prices\",\"policy\":\"lap\",\"published\":9000," +
+            "\"state\":\"open\",\"readers\":[{\"worker\":\"dashboard\",\"state\":\"joined\",\"behind\":2048," +
+            "\"delivered\":4900,\"lost\":3000}]}]"));
+        final TopFrame frame = frame(before, now);
+        final String text = frame.text(0, 0, TopFrame.Sort.NAME, false, null);
+        assertTrue(text.contains(String.format("%-32s %-15s %12d %10s %s%n", "prices", "lap", 9000, "4000", "open")),
+            text);
+        assertTrue(text.contains("  reader dashboard") && text.contains("2000 lost 3000, 2.0KiB behind"), text);
+        final Map<String, Object> broadcast = TopFrame.list(onlyPipeline(frame), "broadcasts").getFirst();
+        assertEquals(4000.0, TopFrame.decimal(broadcast, "publishedPerSecond"), 1e-9, "8000 in two seconds");
+        final Map<String, Object> reader = TopFrame.list(broadcast, "readers").getFirst();
+        assertEquals(2000.0, TopFrame.decimal(reader, "messagesPerSecond"), 1e-9, "4000 handed over in two seconds");
+        assertEquals(3000L, TopFrame.number(reader, "lost"));
+    }
+
+    @Test
     void shouldShowEachTablesKeysAndItsCommitsASecond()
     {
         final Map<String, Object> before = snapshot(1, 0, 100, 1.0, 0, 0);
