@@ -267,7 +267,8 @@ class Snapshot:
         if code == _native.E_NOT_FOUND:
             return None
         _check(code)
-        return self._value.raw[: self._length.value]
+        # string_at copies the value alone; .raw would copy the whole buffer (the table's longest value) first.
+        return ctypes.string_at(self._value, self._length.value)
 
     def __contains__(self, key: Bytes) -> bool:
         return self.get(key) is not None
@@ -293,7 +294,7 @@ class Snapshot:
             if code == 0:
                 return
             _check(code)
-            yield self._key.raw[: key_length.value], self._value.raw[: value_length.value]
+            yield ctypes.string_at(self._key, key_length.value), ctypes.string_at(self._value, value_length.value)
 
     def restart(self) -> None:
         """Starts again from now: a newer snapshot (for a transaction: no reads, no writes)."""
