@@ -75,17 +75,19 @@ class MetricsTest
               secret: { size: 4KiB }
             tables:
               ledger: { size: 1MiB }
+            broadcasts:
+              ticks: { policy: lap }
             workers:
               source:
                 java: io.trindle.it.workers.PacedSource
                 ready-timeout: 600s
-                grants: { work: send, secret: read, ledger: read }
+                grants: { work: send, secret: read, ledger: read, ticks: send }
                 restart: never
               sink:
                 java: io.trindle.it.workers.HoldingSink
                 replicas: 2
                 ready-timeout: 600s
-                grants: { work: receive }
+                grants: { work: receive, ticks: read }
                 restart: never
             """);
         try (SupervisorProcess trindle = SupervisorProcess.start(directory, "run", "metered.yaml"))
@@ -170,8 +172,16 @@ class MetricsTest
             assertEquals(1, value(last, "trindle_capability_refused_total", "reason", "no_transfer_right"));
             assertEquals(1, sum(last, "trindle_capability_refused_total"));
             assertEquals(1, value(last, "trindle_capability_operations_total", "operation", "transfer"));
-            // Granted at the starts: source work, secret and ledger, each sink its pipe instance.
-            assertEquals(5, value(last, "trindle_capability_operations_total", "operation", "grant"));
+            // Granted at the starts: source work, secret, ledger and ticks, each sink its pipe instance and ticks.
+            assertEquals(8, value(last, "trindle_capability_operations_total", "operation", "grant"));
+            // A broadcast nobody writes or reads: its families are served, every count 0, one reader per sink.
+            assertEquals(0, value(last, "trindle_broadcast_published_total", "broadcast", "ticks"));
+            for (final String reader : new String[] {"sink.0", "sink.1"})
+            {
+                assertEquals(0, value(last, "trindle_broadcast_reader_delivered_total", "reader", reader));
+                assertEquals(0, value(last, "trindle_broadcast_reader_lost_total", "reader", reader));
+                assertEquals(0, value(last, "trindle_broadcast_reader_behind_bytes", "reader", reader));
+            }
             assertEquals(0, value(last, "trindle_table_keys", "table", "ledger"));
             assertEquals(0, value(last, "trindle_table_writers", "table", "ledger"),
                 "the source holds the table read-only: no writer slot");

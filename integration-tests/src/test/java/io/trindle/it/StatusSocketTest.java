@@ -91,7 +91,8 @@ class StatusSocketTest
             assertTrue(!dropped.isEmpty() &&
                 dropped.getFirst().startsWith("refused: no request line within 2s; a request is one line"),
                 "an idle client was dropped with the reason: " + dropped);
-            final SupervisorProcess stop = SupervisorProcess.start(directory, "stop", "idle");
+            final SupervisorProcess stop = SupervisorProcess.start(directory,
+                Files.createDirectories(directory.resolve("stop")), "stop", "idle");
             assertEquals(0, stop.waitFor(Duration.ofSeconds(60)), stop.output());
             assertEquals("stopping\n", stop.stdout());
             assertEquals(3, trindle.waitFor(Duration.ofSeconds(60)), "stopped on request. " + trindle.output());

@@ -52,7 +52,9 @@ class StopTest
         {
             trindle.awaitRunning("endless", Duration.ofSeconds(60));
             Thread.sleep(500);
-            final SupervisorProcess stop = SupervisorProcess.start(directory, "stop", "endless");
+            // Its output in files of its own: sharing the running supervisor's, it would write over its first lines.
+            final SupervisorProcess stop = SupervisorProcess.start(directory,
+                Files.createDirectories(directory.resolve("stop")), "stop", "endless");
             assertEquals(0, stop.waitFor(Duration.ofSeconds(30)), stop.output());
             assertEquals(3, trindle.waitFor(Duration.ofSeconds(60)), "status 3: stopped on request. "
                 + trindle.output());
