@@ -245,11 +245,9 @@ final class ObjectTable implements AutoCloseable
     private final Map<String, Allocations.Allocator> allocators = new LinkedHashMap<>();
     /** Each table of the config as made: the supervisor's own mapping, through which it recovers dead writers. */
     private final Map<String, Table> tables = new LinkedHashMap<>();
-    /** Each broadcast of the config as made, and its reader slots: "worker.replica" → slot, in config order. */
+    /** Each broadcast of the config as made, and its reader slots: reader process's label → slot, in config order. */
     private final Map<String, Broadcast> broadcasts = new LinkedHashMap<>();
     private final Map<String, Map<String, Integer>> broadcastSlots = new LinkedHashMap<>();
-    /** Each broadcast's readers as status names them: the worker's label ("worker", or "worker.N" with replicas). */
-    private final Map<String, List<String>> broadcastReaders = new LinkedHashMap<>();
     /** The lanes that cross to or from other hosts, in stream order; empty when the pipeline runs on one host. */
     private final List<Bridged> bridged = new ArrayList<>();
 
@@ -301,16 +299,13 @@ final class ObjectTable implements AutoCloseable
             for (final BroadcastConfig broadcast : config.broadcasts().values())
             {
                 final Map<String, Integer> slots = new LinkedHashMap<>();
-                final List<String> labels = new ArrayList<>();
                 for (final WorkerConfig reader : workerWith(broadcast.name(), Right.READ))
                 {
                     for (int replica = 0; replica < reader.replicas(); replica++)
                     {
-                        slots.put(reader.name() + "." + replica, slots.size());
-                        labels.add(reader.replicas() == 1 ? reader.name() : reader.name() + "." + replica);
+                        slots.put(WorkerProcess.label(reader, replica), slots.size());
                     }
                 }
-                broadcastReaders.put(broadcast.name(), labels);
                 final Broadcast made = Broadcast.create(broadcast.capacity(), broadcast.policy(), slots.size());
                 broadcasts.put(broadcast.name(), made);
                 broadcastSlots.put(broadcast.name(), slots);
@@ -458,7 +453,7 @@ final class ObjectTable implements AutoCloseable
             final Rights rights = grant.getValue();
             if (broadcasts.containsKey(name))
             {
-                grants.add(broadcastGrant(name, rights, worker.name(), replica));
+                grants.add(broadcastGrant(name, rights, worker, replica));
                 continue;
             }
             final GrantPlan single = singleGrant(name, rights);
@@ -495,7 +490,8 @@ final class ObjectTable implements AutoCloseable
      * @return the grant of broadcast {@code name} to one process (docs/broadcast-format.md §7): the writer gets the
      *         ring and every reader's cursor, read-only; a reader the ring, read-only, and its own cursor.
      */
-    private GrantPlan broadcastGrant(final String name, final Rights rights, final String worker, final int replica)
+    private GrantPlan broadcastGrant(final String name, final Rights rights, final WorkerConfig worker,
+        final int replica)
     {
         final Broadcast broadcast = broadcasts.get(name);
         final List<Handle> handles = new ArrayList<>();
@@ -509,7 +505,7 @@ final class ObjectTable implements AutoCloseable
         }
         else
         {
-            handles.add(broadcast.cursor(broadcastSlots.get(name).get(worker + "." + replica)));
+            handles.add(broadcast.cursor(broadcastSlots.get(name).get(WorkerProcess.label(worker, replica))));
         }
         return new GrantPlan(name, rights, ObjectKind.BROADCAST, ControlMessage.Grant.ROUND_ROBIN, handles);
     }
@@ -517,28 +513,23 @@ final class ObjectTable implements AutoCloseable
     /**
      * A worker process exited: each broadcast it reads forgets its position (a dead reader holds no writer back),
      * and each broadcast it writes is told, if {@code forGood}, that its writer is gone.
-     *
-     * @return the names of the broadcasts it read or wrote.
      */
-    List<String> broadcastsAfterExit(final String worker, final int replica, final boolean forGood)
+    void broadcastsAfterExit(final WorkerConfig worker, final int replica, final boolean forGood)
     {
-        final List<String> touched = new ArrayList<>();
+        final String label = WorkerProcess.label(worker, replica);
         for (final Map.Entry<String, Broadcast> entry : broadcasts.entrySet())
         {
-            final Integer slot = broadcastSlots.get(entry.getKey()).get(worker + "." + replica);
-            final Rights rights = config.workers().get(worker).grants().get(entry.getKey());
+            final Integer slot = broadcastSlots.get(entry.getKey()).get(label);
+            final Rights rights = worker.grants().get(entry.getKey());
             if (slot != null)
             {
                 entry.getValue().readerExited(slot);
-                touched.add(entry.getKey());
             }
             else if (forGood && rights != null && rights.contains(Right.SEND))
             {
                 entry.getValue().writerGone();
-                touched.add(entry.getKey());
             }
         }
-        return touched;
     }
 
     /** @return the broadcasts of the config, by name, in file order. */
@@ -561,7 +552,7 @@ final class ObjectTable implements AutoCloseable
                 final long position = broadcast.position(slot.getValue());
                 final boolean joined = position != BroadcastDescriptor.CURSOR_ABSENT &&
                     broadcast.joined(slot.getValue());
-                readers.add(new Snapshot.BroadcastReader(broadcastReaders.get(entry.getKey()).get(slot.getValue()),
+                readers.add(new Snapshot.BroadcastReader(slot.getKey(),
                     position == BroadcastDescriptor.CURSOR_ABSENT ? "left" : joined ? "joined" : "not joined",
                     joined ? Math.max(0, tail - position) : 0, broadcast.delivered(slot.getValue()),
                     broadcast.lost(slot.getValue())));
@@ -572,12 +563,6 @@ final class ObjectTable implements AutoCloseable
                 "writer gone", readers));
         }
         return counts;
-    }
-
-    /** @return broadcast {@code name}'s reader slots: "worker.replica" → slot, in slot order. */
-    Map<String, Integer> broadcastSlots(final String name)
-    {
-        return Collections.unmodifiableMap(broadcastSlots.get(name));
     }
 
     /**

@@ -106,7 +106,7 @@ final class StopSequence
     void endStreams(final WorkerProcess worker)
     {
         // A broadcast's writer that will not run again: its readers learn it once they have read everything.
-        objects.broadcastsAfterExit(worker.config.name(), worker.replica, true);
+        objects.broadcastsAfterExit(worker.config, worker.replica, true);
         for (final ObjectTable.Lane lane : objects.sendLanesOf(worker.config.name(), worker.replica))
         {
             // Both lanes of a move under way: the receiver may still be in the old one (docs/pipe-format.md §9).

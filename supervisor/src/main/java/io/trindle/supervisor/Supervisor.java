@@ -1114,7 +1114,7 @@ final class Supervisor
         reclaims.after(worker, " (exited)", reclaiming);
         revocations.onExit(worker);
         recoverTables(worker);
-        objects.broadcastsAfterExit(worker.config.name(), worker.replica, false);
+        objects.broadcastsAfterExit(worker.config, worker.replica, false);
         final int status = exited.status();
         final boolean success = Processes.exitCode(status) == 0;
         // Not ready yet, and not stopped by the supervisor: it died of itself during its start.

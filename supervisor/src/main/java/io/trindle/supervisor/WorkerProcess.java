@@ -76,7 +76,13 @@ final class WorkerProcess
     {
         this.config = config;
         this.replica = replica;
-        this.label = config.replicas() == 1 ? config.name() : config.name() + "." + replica;
+        this.label = label(config, replica);
+    }
+
+    /** @return how the supervisor names replica {@code replica} of {@code config}: "worker", or "worker.N". */
+    static String label(final WorkerConfig config, final int replica)
+    {
+        return config.replicas() == 1 ? config.name() : config.name() + "." + replica;
     }
 
     /** @return how long the current process has run, or zero. */
