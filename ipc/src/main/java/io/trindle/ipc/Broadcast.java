@@ -53,9 +53,10 @@ import static io.trindle.ipc.Lane.LONG;
  */
 public final class Broadcast implements AutoCloseable
 {
-    private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong LE_LONG = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /** The plain fields, little-endian (docs/broadcast-format.md §2); the writer and the readers use them too. */
+    static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfLong LE_LONG = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final Rights RING_RIGHTS = Rights.BROADCAST_ALL;
     private static final Rights CURSOR_RIGHTS = Rights.of(Right.READ, Right.WRITE, Right.DUPLICATE);
     private static final Rights CURSOR_VIEW_RIGHTS = Rights.of(Right.READ, Right.DUPLICATE);

@@ -6,9 +6,7 @@ import io.trindle.ipc.linux.Processes;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 
 import static io.trindle.ipc.BroadcastDescriptor.CURSOR_ABSENT;
 import static io.trindle.ipc.BroadcastDescriptor.CURSOR_DELIVERED_OFFSET;
@@ -36,6 +34,9 @@ import static io.trindle.ipc.BroadcastDescriptor.TYPE_MESSAGE;
 import static io.trindle.ipc.BroadcastDescriptor.TYPE_PADDING;
 import static io.trindle.ipc.BroadcastDescriptor.WRITER_WAITING_OFFSET;
 import static io.trindle.ipc.BroadcastDescriptor.recordLength;
+import static io.trindle.ipc.Broadcast.LE_INT;
+import static io.trindle.ipc.Broadcast.LE_LONG;
+import static io.trindle.ipc.Broadcast.LE_SHORT;
 import static io.trindle.ipc.Lane.INT;
 import static io.trindle.ipc.Lane.LONG;
 
@@ -69,9 +70,6 @@ public final class BroadcastReader implements AutoCloseable
         void onMessage(MemorySegment buffer, int length, long sequence);
     }
 
-    private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong LE_LONG = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT.withOrder(ByteOrder.LITTLE_ENDIAN);
     /** As libtrindle's TRINDLE_WAIT_SPINS and _YIELDS: a few microseconds of spinning before a futex sleep. */
     private static final int SPINS = 2000;
     private static final int YIELDS = 50;

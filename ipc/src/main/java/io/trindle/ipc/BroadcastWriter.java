@@ -7,7 +7,6 @@ import io.trindle.ipc.linux.Processes;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.util.List;
 
 import static io.trindle.ipc.BroadcastDescriptor.CURSOR_ABSENT;
@@ -34,6 +33,9 @@ import static io.trindle.ipc.BroadcastDescriptor.TYPE_PADDING;
 import static io.trindle.ipc.BroadcastDescriptor.WRITER_PID_OFFSET;
 import static io.trindle.ipc.BroadcastDescriptor.WRITER_WAITING_OFFSET;
 import static io.trindle.ipc.BroadcastDescriptor.recordLength;
+import static io.trindle.ipc.Broadcast.LE_INT;
+import static io.trindle.ipc.Broadcast.LE_LONG;
+import static io.trindle.ipc.Broadcast.LE_SHORT;
 import static io.trindle.ipc.Lane.INT;
 import static io.trindle.ipc.Lane.LONG;
 
@@ -47,9 +49,6 @@ import static io.trindle.ipc.Lane.LONG;
  */
 public final class BroadcastWriter implements AutoCloseable
 {
-    private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong LE_LONG = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT.withOrder(ByteOrder.LITTLE_ENDIAN);
     /** How many scans a writer out of room spins through before it sleeps on the slowest reader. */
     private static final int SPINS = 200;
     /** The longest single sleep: the protocol needs no timeout; this only bounds the cost of a bug. */
@@ -66,6 +65,8 @@ public final class BroadcastWriter implements AutoCloseable
     private final int maxPayloadLength;
     private final boolean slowestReader;
     private long tail;
+    /** Where the message {@link #claim} made room for ends: the tail once it is committed. */
+    private long claimedEnd;
     private long nextSequence;
     private long oldest;
     private long scanEpoch;
@@ -173,7 +174,9 @@ public final class BroadcastWriter implements AutoCloseable
      */
     public long send(final byte[] bytes, final int offset, final int length)
     {
-        return send(MemorySegment.ofArray(bytes), offset, length);
+        final int index = claim(length);
+        MemorySegment.copy(bytes, offset, ring, ValueLayout.JAVA_BYTE, index + RECORD_HEADER_LENGTH, length);
+        return commit();
     }
 
     /**
@@ -183,15 +186,28 @@ public final class BroadcastWriter implements AutoCloseable
      */
     public long send(final MemorySegment source, final long offset, final int length)
     {
+        final int index = claim(length);
+        MemorySegment.copy(source, offset, ring, index + RECORD_HEADER_LENGTH, length);
+        return commit();
+    }
+
+    /**
+     * Makes room for a message of {@code length} bytes (§4 steps 1 to 3: waiting under slowest-reader, moving
+     * {@code oldest}, padding the ring's end) and writes its record header; {@link #commit} publishes it once the
+     * caller has copied the payload in.
+     *
+     * @return where the record starts in the ring.
+     */
+    private int claim(final int length)
+    {
         if (length < 0 || length > maxPayloadLength || closed)
         {
             throw refused(length);
         }
         final int record = recordLength(length);
-        long at = tail;
-        int index = (int)(at & mask);
+        int index = (int)(tail & mask);
         final int room = capacity - index;
-        final long end = at + (room >= record ? record : room + record);
+        final long end = tail + (room >= record ? record : room + record);
         if (slowestReader && end - capacity > limit)
         {
             awaitRoom(end);
@@ -205,18 +221,23 @@ public final class BroadcastWriter implements AutoCloseable
             ring.set(LE_INT, index + RECORD_LENGTH_OFFSET, room - RECORD_HEADER_LENGTH);
             ring.set(LE_INT, index + RECORD_TYPE_OFFSET, TYPE_PADDING);
             ring.set(LE_LONG, index + RECORD_SEQUENCE_OFFSET, 0L);
-            at += room;
             index = 0;
         }
-        final long sequence = nextSequence;
         ring.set(LE_INT, index + RECORD_LENGTH_OFFSET, length);
         ring.set(LE_INT, index + RECORD_TYPE_OFFSET, TYPE_MESSAGE);
-        ring.set(LE_LONG, index + RECORD_SEQUENCE_OFFSET, sequence);
-        MemorySegment.copy(source, offset, ring, index + RECORD_HEADER_LENGTH, length);
+        ring.set(LE_LONG, index + RECORD_SEQUENCE_OFFSET, nextSequence);
+        claimedEnd = end;
+        return index;
+    }
+
+    /** Publishes the message claimed last (§4 steps 5 and 6). @return its sequence number. */
+    private long commit()
+    {
+        final long sequence = nextSequence;
         nextSequence = sequence + 1;
         header.set(LE_LONG, NEXT_SEQUENCE_OFFSET, nextSequence);
-        tail = end;
-        LONG.setRelease(header, (long)TAIL_OFFSET, end);
+        tail = claimedEnd;
+        LONG.setRelease(header, (long)TAIL_OFFSET, claimedEnd);
         // Pairs with a reader's fence between raising its sleeping word and looking at the tail again (§5.3).
         VarHandle.fullFence();
         if (cursors.length > 0)
