@@ -40,12 +40,12 @@ class CorruptBroadcast(TrindleError):
 def _check(code: int) -> int:
     if code >= 0:
         return code
+    failure = error(code)
     if code == _native.E_ENDED:
-        detail = _lib.trindle_last_error().decode("utf-8", "replace")
-        raise BroadcastWriterGone(code, detail)
+        raise BroadcastWriterGone(code, failure.detail, failure.errno)
     if code == _native.E_CORRUPT:
-        raise CorruptBroadcast(code, _lib.trindle_last_error().decode("utf-8", "replace"))
-    raise error(code)
+        raise CorruptBroadcast(code, failure.detail, failure.errno)
+    raise failure
 
 
 class BroadcastWriter:
